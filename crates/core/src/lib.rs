@@ -1,0 +1,1 @@
+//! Orderly core: contracts, domain rules, ports, idempotency, batch processing.

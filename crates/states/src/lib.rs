@@ -1,0 +1,4 @@
+//! An Amazon States Language interpreter.
+
+pub mod intrinsics;
+pub mod jsonata;
