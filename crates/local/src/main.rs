@@ -1,12 +1,29 @@
 //! `orderly`: the local cloud and its tools.
 
-use clap::Parser;
+mod cli;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
 /// Orderly's local cloud: run the event-driven order system offline.
 #[derive(Parser)]
 #[command(name = "orderly", version, about)]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _ = Cli::parse();
+#[derive(Subcommand)]
+enum Command {
+    /// EventBridge tools (`test-event-pattern`).
+    Events(cli::events::EventsArgs),
+    /// Step Functions tools (`execute`).
+    States(cli::states::StatesArgs),
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Events(args) => cli::events::run(args),
+        Command::States(args) => cli::states::run(args),
+    }
 }

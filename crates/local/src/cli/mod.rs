@@ -1,0 +1,5 @@
+//! One module per subcommand group of the `orderly` CLI.
+
+pub mod events;
+pub mod input;
+pub mod states;
