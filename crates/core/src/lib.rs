@@ -1,1 +1,6 @@
 //! Orderly core: contracts, domain rules, ports, idempotency, batch processing.
+//! No AWS SDK here: adapters live in `orderly-aws`, embedded ones in [`memory`].
+
+pub mod contracts;
+pub mod domain;
+pub mod ports;
