@@ -3,4 +3,5 @@
 
 pub mod contracts;
 pub mod domain;
+pub mod memory;
 pub mod ports;
