@@ -5,3 +5,4 @@ pub mod contracts;
 pub mod domain;
 pub mod memory;
 pub mod ports;
+pub mod telemetry;

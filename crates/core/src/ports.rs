@@ -71,7 +71,8 @@ pub enum StockError {
 
 /// Stock per SKU. A reservation is one record per (order, sku), written in the same
 /// transaction as the decrement, so reserving twice takes stock once and releasing gives
-/// back exactly what was taken — or nothing when nothing was reserved.
+/// back exactly what was taken — or nothing when nothing was reserved. A release leaves a
+/// marker: a reserve arriving after the release of the same (order, sku) takes nothing.
 #[async_trait]
 pub trait StockReservations: Send + Sync {
     /// Takes `quantity` if at least that much is available; stock never goes below zero.
@@ -148,4 +149,19 @@ pub trait ShipmentWriter: Send + Sync {
 #[async_trait]
 pub trait CustomerNotifier: Send + Sync {
     async fn notify(&self, customer_id: &str, subject: &str, body: &str) -> Result<(), PortError>;
+}
+
+/// The payment provider: one hold per order.
+#[async_trait]
+pub trait PaymentGateway: Send + Sync {
+    /// Places a hold for the order's total. `attempt` counts retries of this step.
+    async fn authorize(
+        &self,
+        order_id: &str,
+        payment_token: &str,
+        amount: &crate::domain::Money,
+        attempt: u32,
+    ) -> Result<crate::domain::payment::Authorization, crate::domain::payment::PaymentError>;
+    /// Releases the order's hold; returns whether there was one.
+    async fn void(&self, order_id: &str) -> Result<bool, PortError>;
 }

@@ -2,7 +2,10 @@
 //! them. Each keeps the conditional-write semantics of its DynamoDB twin in `orderly-aws`
 //! (one lock per store, so every check-and-write is atomic).
 
+mod payments;
 mod stores;
+
+pub use payments::SimulatedPayments;
 
 pub use stores::{
     MemoryApprovalTokens, MemoryAuditLog, MemoryNotifier, MemoryOrders, MemoryPublisher,

@@ -69,8 +69,10 @@ impl OrderStatusReader for MemoryOrders {
 #[derive(Default)]
 struct StockState {
     available: HashMap<String, i64>,
-    /// (order id, sku) → quantity taken.
-    reservations: HashMap<(String, String), i64>,
+    /// (order id, sku) → quantity taken, or `None` once released. The released marker
+    /// stays, so a reserve that arrives after its compensation (a cancelled Parallel
+    /// branch whose call was already in flight) takes nothing.
+    reservations: HashMap<(String, String), Option<i64>>,
 }
 
 /// Stock per SKU with one reservation record per (order, sku).
@@ -98,6 +100,7 @@ impl MemoryStock {
             .reservations
             .get(&(order_id.to_owned(), sku.to_owned()))
             .copied()
+            .flatten()
     }
 }
 
@@ -121,16 +124,16 @@ impl StockReservations for MemoryStock {
             });
         }
         state.available.insert(sku.to_owned(), available - quantity);
-        state.reservations.insert(key, quantity);
+        state.reservations.insert(key, Some(quantity));
         Ok(())
     }
 
     async fn release(&self, order_id: &str, sku: &str) -> Result<i64, StockError> {
         let mut state = lock(&self.state);
-        let Some(quantity) = state
+        let released = state
             .reservations
-            .remove(&(order_id.to_owned(), sku.to_owned()))
-        else {
+            .insert((order_id.to_owned(), sku.to_owned()), None);
+        let Some(Some(quantity)) = released else {
             return Ok(0);
         };
         *state.available.entry(sku.to_owned()).or_insert(0) += quantity;
