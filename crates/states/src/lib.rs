@@ -1,4 +1,29 @@
-//! An Amazon States Language interpreter.
+//! An Amazon States Language interpreter: parse a definition once, run it many times.
+//!
+//! - [`StateMachine::parse`] validates a definition as CreateStateMachine does.
+//! - [`execute`] / [`Executor`] run it on tokio, with tasks behind [`TaskHandler`], time
+//!   from a [`Clock`], and `.waitForTaskToken` callbacks through [`TaskTokens`].
+//! - The result is an [`Execution`] with status, output or error, and its history.
 
+pub mod callbacks;
+pub mod choice;
+pub mod clock;
+pub mod definition;
+pub mod errors;
+mod exec;
+pub mod history;
 pub mod intrinsics;
 pub mod jsonata;
+pub mod jsonata_template;
+pub mod paths;
+pub mod task;
+
+pub use callbacks::{CallbackError, TaskTokens};
+pub use clock::{Clock, SystemClock, VirtualClock};
+pub use definition::{Problem, QueryLanguage, StateMachine, ValidationError};
+pub use errors::StatesError;
+pub use exec::{
+    AbortSignal, Execution, ExecutionOptions, ExecutionStatus, Executor, MAX_PAYLOAD_BYTES, execute,
+};
+pub use history::{EventDetails, HistoryEvent};
+pub use task::{NoTasks, TaskFailure, TaskHandler, TaskRequest};

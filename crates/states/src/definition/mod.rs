@@ -1,0 +1,48 @@
+//! Parsing and validating a definition into a runnable [`StateMachine`].
+
+pub mod model;
+mod parse;
+mod parse_state;
+pub mod problems;
+
+pub use model::QueryLanguage;
+pub use problems::{Problem, ValidationError};
+
+use model::Branch;
+use std::sync::Arc;
+
+/// A parsed, validated state machine: parse once, run many times.
+#[derive(Debug, Clone)]
+pub struct StateMachine {
+    pub(crate) root: Arc<Branch>,
+    pub(crate) timeout_seconds: Option<u64>,
+    pub(crate) query_language: QueryLanguage,
+    comment: Option<String>,
+}
+
+impl StateMachine {
+    /// Parses and validates a definition (the JSON text of an Amazon States Language
+    /// document). Every problem found is reported, each naming the state and field.
+    pub fn parse(definition: &str) -> Result<StateMachine, ValidationError> {
+        parse::parse(definition)
+    }
+
+    pub fn comment(&self) -> Option<&str> {
+        self.comment.as_deref()
+    }
+
+    /// The top-level `QueryLanguage` (JSONPath unless the definition says JSONata).
+    pub fn query_language(&self) -> QueryLanguage {
+        self.query_language
+    }
+
+    /// The top-level `TimeoutSeconds`, if any.
+    pub fn timeout_seconds(&self) -> Option<u64> {
+        self.timeout_seconds
+    }
+
+    /// The names of the top-level states, in definition order.
+    pub fn state_names(&self) -> impl Iterator<Item = &str> {
+        self.root.states.iter().map(|s| s.name.as_str())
+    }
+}

@@ -1,0 +1,111 @@
+//! Step Functions error names and the rules by which Retry and Catch match them.
+
+use serde::{Deserialize, Serialize};
+
+/// The predefined error names of the Amazon States Language.
+pub mod names {
+    pub const ALL: &str = "States.ALL";
+    pub const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
+    pub const TIMEOUT: &str = "States.Timeout";
+    pub const TASK_FAILED: &str = "States.TaskFailed";
+    pub const PERMISSIONS: &str = "States.Permissions";
+    pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
+    pub const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
+    pub const BRANCH_FAILED: &str = "States.BranchFailed";
+    pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
+    pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
+    pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str = "States.ExceedToleratedFailureThreshold";
+    pub const ITEM_READER_FAILED: &str = "States.ItemReaderFailed";
+    pub const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";
+    pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
+    pub const RUNTIME: &str = "States.Runtime";
+    pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
+}
+
+/// An error raised while a state runs: what Retry and Catch see, and what a failed
+/// execution reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{error}: {cause}")]
+pub struct StatesError {
+    #[serde(rename = "Error")]
+    pub error: String,
+    #[serde(rename = "Cause")]
+    pub cause: String,
+}
+
+impl StatesError {
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        Self {
+            error: error.into(),
+            cause: cause.into(),
+        }
+    }
+
+    /// `States.Runtime`, which no Retry or Catch handles.
+    pub fn runtime(cause: impl Into<String>) -> Self {
+        Self::new(names::RUNTIME, cause)
+    }
+
+    /// The error output a Catch hands on: `{"Error": …, "Cause": …}`.
+    pub fn to_output(&self) -> serde_json::Value {
+        serde_json::json!({"Error": self.error, "Cause": self.cause})
+    }
+}
+
+/// Prefix AWS puts before a runtime error raised while processing a state's data.
+pub fn state_error_prefix(state: &str, entered_event_id: u64) -> String {
+    format!(
+        "An error occurred while executing the state '{state}' (entered at the event id #{entered_event_id})."
+    )
+}
+
+/// Whether one `ErrorEquals` list matches an error name, following AWS's rules:
+/// `States.ALL` matches every error except the terminal `States.Runtime` and
+/// `States.DataLimitExceeded`; `States.TaskFailed` matches every error except those and
+/// `States.Timeout`; other names match themselves. `States.Runtime` is never matched.
+pub fn error_equals_matches(error_equals: &[String], error: &str) -> bool {
+    if error == names::RUNTIME {
+        return false;
+    }
+    error_equals.iter().any(|name| match name.as_str() {
+        names::ALL => error != names::DATA_LIMIT_EXCEEDED,
+        names::TASK_FAILED => error != names::DATA_LIMIT_EXCEEDED && error != names::TIMEOUT,
+        other => other == error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matching_rules_follow_aws() {
+        let cases: &[(&[&str], &str, bool)] = &[
+            (&["States.ALL"], "Lambda.ServiceException", true),
+            (&["States.ALL"], "States.Timeout", true),
+            (&["States.ALL"], "States.Runtime", false),
+            (&["States.ALL"], "States.DataLimitExceeded", false),
+            (
+                &["States.DataLimitExceeded"],
+                "States.DataLimitExceeded",
+                true,
+            ),
+            (&["States.Runtime"], "States.Runtime", false),
+            (&["States.TaskFailed"], "CustomError", true),
+            (&["States.TaskFailed"], "States.Timeout", false),
+            (&["States.TaskFailed"], "States.HeartbeatTimeout", true),
+            (&["CustomError"], "CustomError", true),
+            (&["CustomError"], "customerror", false),
+            (&["A", "B"], "B", true),
+            (&[], "A", false),
+        ];
+        for (equals, error, expected) in cases {
+            let list: Vec<String> = equals.iter().map(|s| s.to_string()).collect();
+            assert_eq!(
+                error_equals_matches(&list, error),
+                *expected,
+                "{equals:?} vs {error}"
+            );
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Moving data through a state: paths, templates, JSONata bindings, the context object
+//! and the payload size limit.
+
+use super::engine::{Engine, Interrupt};
+use super::vars::Vars;
+use crate::clock::format_timestamp;
+use crate::definition::model::{Selection, State};
+use crate::errors::{StatesError, names, state_error_prefix};
+use crate::jsonata_template::JsonataTemplate;
+use crate::paths::{Scope, Template, TemplateError};
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+
+/// One run of one state: what error texts and the context object need.
+pub(crate) struct StateRun<'a> {
+    pub state: &'a State,
+    pub entered_id: u64,
+    pub entered_time: OffsetDateTime,
+    pub retry_count: u32,
+    pub task_token: Option<String>,
+}
+
+impl StateRun<'_> {
+    pub(crate) fn runtime(&self, cause: impl std::fmt::Display) -> StatesError {
+        StatesError::runtime(format!(
+            "{} {cause}",
+            state_error_prefix(&self.state.name, self.entered_id)
+        ))
+    }
+}
+
+impl Engine {
+    /// The context object (`$$`, `$states.context`) for a state, or `Null` when the
+    /// state never reads it.
+    pub(crate) fn context(&self, run: &StateRun<'_>) -> Value {
+        if !run.state.uses_context {
+            return Value::Null;
+        }
+        let mut ctx = json!({
+            "Execution": self.context_execution,
+            "State": {
+                "EnteredTime": format_timestamp(run.entered_time),
+                "Name": run.state.name,
+                "RetryCount": run.retry_count,
+            },
+            "StateMachine": self.context_machine,
+        });
+        if let (Some(token), Some(map)) = (&run.task_token, ctx.as_object_mut()) {
+            map.insert("Task".into(), json!({"Token": token}));
+        }
+        ctx
+    }
+
+    /// InputPath / OutputPath / ItemsPath.
+    pub(crate) fn select(
+        &self,
+        run: &StateRun<'_>,
+        selection: &Selection,
+        value: Value,
+        context: &Value,
+        vars: &Vars,
+    ) -> Result<Value, StatesError> {
+        match selection {
+            Selection::Whole => Ok(value),
+            Selection::Empty => Ok(Value::Object(Map::new())),
+            Selection::Path(path) => {
+                let scope = scope(&value, context, vars);
+                match path.evaluate(scope) {
+                    Some(v) => Ok(v.into_owned()),
+                    None => Err(run.runtime(format_args!(
+                        "Invalid path '{}' : No results for path: {}",
+                        path.text(),
+                        path.normalized()
+                    ))),
+                }
+            }
+        }
+    }
+
+    pub(crate) fn template(
+        &self,
+        run: &StateRun<'_>,
+        template: &Template,
+        input: &Value,
+        context: &Value,
+        vars: &Vars,
+    ) -> Result<Value, StatesError> {
+        template
+            .evaluate(scope(input, context, vars))
+            .map_err(|e| template_error(run, e))
+    }
+
+    pub(crate) fn jsonata(
+        &self,
+        run: &StateRun<'_>,
+        field: &str,
+        template: &JsonataTemplate,
+        bindings: &Map<String, Value>,
+    ) -> Result<Value, StatesError> {
+        template.evaluate(bindings).map_err(|e| {
+            StatesError::new(
+                names::QUERY_EVALUATION_ERROR,
+                format!(
+                    "{} The JSONata expression specified for the field '{field}' returned an error: {}",
+                    state_error_prefix(&run.state.name, run.entered_id),
+                    e.message
+                ),
+            )
+        })
+    }
+
+    /// The bindings JSONata expressions see: `$states` and every visible variable.
+    pub(crate) fn bindings(
+        &self,
+        input: &Value,
+        context: &Value,
+        result: Option<&Value>,
+        error_output: Option<&Value>,
+        vars: &Vars,
+    ) -> Map<String, Value> {
+        let mut states = Map::new();
+        states.insert("input".into(), input.clone());
+        states.insert("context".into(), context.clone());
+        if let Some(r) = result {
+            states.insert("result".into(), r.clone());
+        }
+        if let Some(e) = error_output {
+            states.insert("errorOutput".into(), e.clone());
+        }
+        let mut bindings = vars.map().clone();
+        bindings.insert("states".into(), Value::Object(states));
+        bindings
+    }
+
+    /// Fails with States.DataLimitExceeded when a state's output is too large.
+    pub(crate) fn check_size(&self, run: &StateRun<'_>, value: &Value) -> Result<(), Interrupt> {
+        if json_size(value) > super::MAX_PAYLOAD_BYTES {
+            return Err(Interrupt::Failed(StatesError::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                    run.state.name
+                ),
+            )));
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn scope<'a>(input: &'a Value, context: &'a Value, vars: &'a Vars) -> Scope<'a> {
+    Scope {
+        input,
+        context,
+        variables: if vars.is_empty() {
+            None
+        } else {
+            Some(vars.map())
+        },
+    }
+}
+
+fn template_error(run: &StateRun<'_>, e: TemplateError) -> StatesError {
+    match e {
+        TemplateError::PathNotFound { .. } => run.runtime(e),
+        TemplateError::Intrinsic(i) => StatesError::new(
+            i.error,
+            format!(
+                "{} {}",
+                state_error_prefix(&run.state.name, run.entered_id),
+                i.message
+            ),
+        ),
+    }
+}
+
+/// The length of a value's JSON text, without building the text.
+pub(crate) fn json_size(value: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
+}

@@ -1,0 +1,208 @@
+//! Map (inline): one run of the ItemProcessor per item, at most MaxConcurrency at a
+//! time, results in item order.
+
+use super::data::{StateRun, scope};
+use super::engine::{Engine, Interrupt};
+use super::task::Prepared;
+use super::vars::Vars;
+use crate::definition::model::{ItemSelector, MapSpec};
+use crate::errors::{StatesError, names};
+use crate::history::EventDetails;
+use futures::StreamExt;
+use serde_json::{Map, Value, json};
+
+impl Engine {
+    pub(crate) async fn run_map(
+        &self,
+        run: &StateRun<'_>,
+        spec: &MapSpec,
+        raw: &Value,
+        prepared: &Prepared<'_>,
+        context: &Value,
+        vars: &Vars,
+    ) -> Result<Value, Interrupt> {
+        if let Some(unsupported) = &spec.unsupported {
+            return Err(Interrupt::Failed(StatesError::runtime(unsupported.clone())));
+        }
+        let items = match prepared {
+            Prepared::JsonPath { effective } => self.select(
+                run,
+                &spec.items_path,
+                effective.as_ref().clone(),
+                context,
+                vars,
+            )?,
+            Prepared::Jsonata { bindings } => match &spec.items {
+                Some(t) => self.jsonata(run, "Items", t, bindings)?,
+                None => raw.clone(),
+            },
+        };
+        let Value::Array(items) = items else {
+            return Err(Interrupt::Failed(run.runtime(format_args!(
+                "The items of the Map state must be a JSON array, got {}",
+                type_name(&items)
+            ))));
+        };
+        let limit = {
+            let v = self.resolve_dynamic(
+                run,
+                "MaxConcurrency",
+                &spec.max_concurrency,
+                prepared,
+                context,
+                vars,
+            )?;
+            self.whole_number(run, "MaxConcurrency", &v)?
+        };
+        let tolerated_count = match &spec.tolerated_failure_count {
+            Some(d) => {
+                let v =
+                    self.resolve_dynamic(run, "ToleratedFailureCount", d, prepared, context, vars)?;
+                Some(self.whole_number(run, "ToleratedFailureCount", &v)?)
+            }
+            None => None,
+        };
+        let tolerated_percentage = match &spec.tolerated_failure_percentage {
+            Some(d) => {
+                let v = self.resolve_dynamic(
+                    run,
+                    "ToleratedFailurePercentage",
+                    d,
+                    prepared,
+                    context,
+                    vars,
+                )?;
+                match v.as_f64().filter(|p| (0.0..=100.0).contains(p)) {
+                    Some(p) => Some(p),
+                    None => {
+                        return Err(Interrupt::Failed(run.runtime(format_args!(
+                            "The value for the field 'ToleratedFailurePercentage' must be between 0 and 100, got {v}"
+                        ))));
+                    }
+                }
+            }
+            None => None,
+        };
+        let total = items.len();
+        self.event("MapStateStarted", || EventDetails::MapStateStarted {
+            length: total,
+        });
+        let mut inputs = Vec::with_capacity(total);
+        for (index, item) in items.into_iter().enumerate() {
+            inputs.push(self.item_input(run, spec, index, item, prepared, context, vars)?);
+        }
+        let width = if limit == 0 {
+            total.max(1)
+        } else {
+            usize::try_from(limit).unwrap_or(usize::MAX)
+        };
+        let name = &run.state.name;
+        let processor = &spec.processor;
+        let mut iterations = futures::stream::iter(inputs.into_iter().enumerate())
+            .map(|(index, input)| async move {
+                self.event("MapIterationStarted", || EventDetails::MapIteration {
+                    name: name.clone(),
+                    index,
+                });
+                let outcome = self.run_branch(processor, input, vars.child()).await;
+                let event_type = if outcome.is_ok() {
+                    "MapIterationSucceeded"
+                } else {
+                    "MapIterationFailed"
+                };
+                self.event(event_type, || EventDetails::MapIteration {
+                    name: name.clone(),
+                    index,
+                });
+                outcome
+            })
+            .buffered(width);
+        let tolerating = tolerated_count.is_some() || tolerated_percentage.is_some();
+        let mut results = Vec::with_capacity(total);
+        let mut failures = 0usize;
+        while let Some(outcome) = iterations.next().await {
+            match outcome {
+                Ok(v) => results.push(v),
+                Err(Interrupt::Failed(err)) if tolerating => {
+                    failures += 1;
+                    let over_count = tolerated_count.is_some_and(|c| failures as u64 > c);
+                    let over_percentage = tolerated_percentage
+                        .is_some_and(|p| failures as f64 * 100.0 / total as f64 > p);
+                    if over_count || over_percentage {
+                        return Err(self.map_failed(StatesError::new(
+                            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                            "The specified tolerated failure threshold was exceeded",
+                        )));
+                    }
+                    results.push(err.to_output());
+                }
+                Err(Interrupt::Failed(err)) => return Err(self.map_failed(err)),
+                Err(other) => return Err(other),
+            }
+        }
+        self.event("MapStateSucceeded", || EventDetails::None);
+        Ok(Value::Array(results))
+    }
+
+    fn map_failed(&self, err: StatesError) -> Interrupt {
+        self.event("MapStateFailed", || EventDetails::Failed {
+            error: err.error.clone(),
+            cause: err.cause.clone(),
+        });
+        Interrupt::Failed(err)
+    }
+
+    /// ItemSelector (or Parameters) for one item, with `$$.Map.Item` set; the item itself
+    /// when there is no selector.
+    #[allow(clippy::too_many_arguments)]
+    fn item_input(
+        &self,
+        run: &StateRun<'_>,
+        spec: &MapSpec,
+        index: usize,
+        item: Value,
+        prepared: &Prepared<'_>,
+        context: &Value,
+        vars: &Vars,
+    ) -> Result<Value, StatesError> {
+        let Some(selector) = &spec.item_selector else {
+            return Ok(item);
+        };
+        let item_context = if run.state.uses_context {
+            let mut c = context.clone();
+            if let Some(map) = c.as_object_mut() {
+                map.insert(
+                    "Map".into(),
+                    json!({"Item": {"Index": index, "Value": item}}),
+                );
+            }
+            c
+        } else {
+            Value::Null
+        };
+        match (selector, prepared) {
+            (ItemSelector::JsonPath(t), Prepared::JsonPath { effective }) => t
+                .evaluate(scope(effective, &item_context, vars))
+                .map_err(|e| run.runtime(e)),
+            (ItemSelector::Jsonata(t), Prepared::Jsonata { bindings }) => {
+                let mut b: Map<String, Value> = bindings.clone();
+                if let Some(Value::Object(states)) = b.get_mut("states") {
+                    states.insert("context".into(), item_context);
+                }
+                self.jsonata(run, "ItemSelector", t, &b)
+            }
+            _ => Err(run.runtime("ItemSelector does not match the state's query language")),
+        }
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

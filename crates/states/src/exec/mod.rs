@@ -1,0 +1,372 @@
+//! Running a state machine: options, the execution result, and the entry points.
+
+mod data;
+mod engine;
+mod map;
+mod parallel;
+mod task;
+mod vars;
+
+use crate::callbacks::TaskTokens;
+use crate::clock::{Clock, SystemClock, format_timestamp};
+use crate::definition::StateMachine;
+use crate::errors::{StatesError, names};
+use crate::history::{EventDetails, HistoryEvent, Recorder};
+use crate::task::{NoTasks, TaskHandler};
+use engine::{Engine, Interrupt};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+
+/// How an execution ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExecutionStatus {
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl ExecutionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionStatus::Succeeded => "SUCCEEDED",
+            ExecutionStatus::Failed => "FAILED",
+            ExecutionStatus::TimedOut => "TIMED_OUT",
+            ExecutionStatus::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// Stops a running execution (StopExecution): it ends ABORTED.
+#[derive(Debug, Clone, Default)]
+pub struct AbortSignal {
+    inner: Arc<(AtomicBool, Notify)>,
+}
+
+impl AbortSignal {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn abort(&self) {
+        self.inner.0.store(true, Ordering::SeqCst);
+        self.inner.1.notify_waiters();
+    }
+
+    pub fn is_aborted(&self) -> bool {
+        self.inner.0.load(Ordering::SeqCst)
+    }
+
+    async fn aborted(&self) {
+        loop {
+            let notified = self.inner.1.notified();
+            if self.is_aborted() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Everything an execution needs besides the machine and its input.
+#[derive(Clone)]
+pub struct ExecutionOptions {
+    /// The execution's name (`$$.Execution.Name`); a UUID when not given.
+    pub name: Option<String>,
+    pub state_machine_arn: String,
+    pub role_arn: String,
+    pub region: String,
+    pub clock: Arc<dyn Clock>,
+    pub tasks: Arc<dyn TaskHandler>,
+    /// Where `.waitForTaskToken` tasks wait for their callbacks.
+    pub task_tokens: TaskTokens,
+    /// Whether to keep the history (turn off for throughput when nobody reads it).
+    pub record_history: bool,
+    pub abort: Option<AbortSignal>,
+}
+
+impl Default for ExecutionOptions {
+    fn default() -> Self {
+        Self {
+            name: None,
+            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:StateMachine"
+                .to_owned(),
+            role_arn: "arn:aws:iam::123456789012:role/StatesExecutionRole".to_owned(),
+            region: "us-east-1".to_owned(),
+            clock: Arc::new(SystemClock::new()),
+            tasks: Arc::new(NoTasks),
+            task_tokens: TaskTokens::new(),
+            record_history: true,
+            abort: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ExecutionOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecutionOptions")
+            .field("name", &self.name)
+            .field("state_machine_arn", &self.state_machine_arn)
+            .field("record_history", &self.record_history)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A finished execution, as DescribeExecution and GetExecutionHistory describe it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Execution {
+    pub execution_arn: String,
+    pub state_machine_arn: String,
+    pub name: String,
+    pub status: ExecutionStatus,
+    pub start_date: OffsetDateTime,
+    pub stop_date: OffsetDateTime,
+    pub input: Value,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub history: Vec<HistoryEvent>,
+}
+
+impl Execution {
+    /// The object `aws stepfunctions describe-execution` prints (input and output as JSON
+    /// text, dates as RFC 3339).
+    pub fn describe(&self) -> Value {
+        let mut out = json!({
+            "executionArn": self.execution_arn,
+            "stateMachineArn": self.state_machine_arn,
+            "name": self.name,
+            "status": self.status.as_str(),
+            "startDate": format_timestamp(self.start_date),
+            "stopDate": format_timestamp(self.stop_date),
+            "input": serde_json::to_string(&self.input).unwrap_or_default(),
+            "inputDetails": {"included": true},
+        });
+        if let Some(map) = out.as_object_mut() {
+            if let Some(output) = &self.output {
+                map.insert(
+                    "output".into(),
+                    Value::String(serde_json::to_string(output).unwrap_or_default()),
+                );
+                map.insert("outputDetails".into(), json!({"included": true}));
+            }
+            if let Some(error) = &self.error {
+                map.insert("error".into(), Value::String(error.clone()));
+            }
+            if let Some(cause) = &self.cause {
+                map.insert("cause".into(), Value::String(cause.clone()));
+            }
+        }
+        out
+    }
+
+    /// GetExecutionHistory's `events`.
+    pub fn history_json(&self) -> Value {
+        serde_json::to_value(&self.history).unwrap_or(Value::Null)
+    }
+}
+
+/// The largest payload Step Functions accepts: 256 KiB of JSON text.
+pub const MAX_PAYLOAD_BYTES: usize = 262_144;
+
+/// Runs `machine` on `input` to completion.
+pub async fn execute(machine: &StateMachine, input: Value, options: ExecutionOptions) -> Execution {
+    Executor::new(machine.clone(), options).run(input).await
+}
+
+/// A machine bound to its options: cheap to clone and `Send`, so many executions of one
+/// parsed machine can run concurrently on one runtime.
+#[derive(Clone, Debug)]
+pub struct Executor {
+    machine: StateMachine,
+    options: ExecutionOptions,
+}
+
+impl Executor {
+    pub fn new(machine: StateMachine, options: ExecutionOptions) -> Self {
+        Self { machine, options }
+    }
+
+    pub fn options(&self) -> &ExecutionOptions {
+        &self.options
+    }
+
+    /// Runs one execution. `name` overrides the options' name.
+    pub async fn run_named(&self, input: Value, name: Option<String>) -> Execution {
+        let mut options = self.options.clone();
+        if name.is_some() {
+            options.name = name;
+        }
+        run(&self.machine, input, options).await
+    }
+
+    pub async fn run(&self, input: Value) -> Execution {
+        self.run_named(input, None).await
+    }
+}
+
+fn execution_arn(state_machine_arn: &str, name: &str) -> String {
+    match state_machine_arn.split_once(":stateMachine:") {
+        Some((prefix, machine)) => format!("{prefix}:execution:{machine}:{name}"),
+        None => format!("{state_machine_arn}:execution:{name}"),
+    }
+}
+
+async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) -> Execution {
+    let name = options
+        .name
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let arn = execution_arn(&options.state_machine_arn, &name);
+    let clock = options.clock.clone();
+    let start = clock.now();
+    let recorder = Recorder::new(options.record_history);
+    let machine_name = options
+        .state_machine_arn
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let context_execution = json!({
+        "Id": arn,
+        "Input": input,
+        "Name": name,
+        "RoleArn": options.role_arn,
+        "StartTime": format_timestamp(start),
+        "RedriveCount": 0,
+    });
+    let context_machine = json!({"Id": options.state_machine_arn, "Name": machine_name});
+    recorder.record(
+        start,
+        "ExecutionStarted",
+        if recorder.enabled() {
+            EventDetails::ExecutionStarted {
+                input: input.clone(),
+                role_arn: options.role_arn.clone(),
+            }
+        } else {
+            EventDetails::None
+        },
+    );
+    let deadline = machine
+        .timeout_seconds
+        .map(|t| start + std::time::Duration::from_secs(t));
+    let engine = Engine {
+        clock: clock.clone(),
+        tasks: options.tasks.clone(),
+        tokens: options.task_tokens.clone(),
+        recorder,
+        context_execution,
+        context_machine,
+        region: options.region.clone(),
+        deadline,
+    };
+    let size = data::json_size(&input);
+    let outcome: Result<Value, Interrupt> = if size > MAX_PAYLOAD_BYTES {
+        Err(Interrupt::Failed(StatesError::new(
+            names::DATA_LIMIT_EXCEEDED,
+            format!(
+                "The execution input of {size} bytes exceeds the maximum of {MAX_PAYLOAD_BYTES} bytes."
+            ),
+        )))
+    } else {
+        let body = engine.run_machine(machine, input.clone());
+        let timeout = async {
+            match (machine.timeout_seconds, clock.races_timeouts()) {
+                (Some(t), true) => clock.sleep(std::time::Duration::from_secs(t)).await,
+                _ => std::future::pending().await,
+            }
+        };
+        let abort = async {
+            match &options.abort {
+                Some(signal) => signal.aborted().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            _ = abort => Err(Interrupt::Aborted),
+            r = body => r,
+            _ = timeout => Err(Interrupt::TimedOut),
+        }
+    };
+    let stop = clock.now().max(start);
+    let (status, output, error, cause) = match outcome {
+        Ok(output) => {
+            engine.recorder.record(
+                stop,
+                "ExecutionSucceeded",
+                if engine.recorder.enabled() {
+                    EventDetails::ExecutionSucceeded {
+                        output: output.clone(),
+                    }
+                } else {
+                    EventDetails::None
+                },
+            );
+            (ExecutionStatus::Succeeded, Some(output), None, None)
+        }
+        Err(Interrupt::Failed(err)) => {
+            engine.recorder.record(
+                stop,
+                "ExecutionFailed",
+                EventDetails::Failed {
+                    error: err.error.clone(),
+                    cause: err.cause.clone(),
+                },
+            );
+            (
+                ExecutionStatus::Failed,
+                None,
+                Some(err.error),
+                Some(err.cause),
+            )
+        }
+        Err(Interrupt::TimedOut) => {
+            let cause = "The execution timed out.".to_owned();
+            engine.recorder.record(
+                stop,
+                "ExecutionTimedOut",
+                EventDetails::Failed {
+                    error: names::TIMEOUT.to_owned(),
+                    cause: cause.clone(),
+                },
+            );
+            (
+                ExecutionStatus::TimedOut,
+                None,
+                Some(names::TIMEOUT.to_owned()),
+                Some(cause),
+            )
+        }
+        Err(Interrupt::Aborted) => {
+            engine.recorder.record(
+                stop,
+                "ExecutionAborted",
+                EventDetails::Failed {
+                    error: "States.Aborted".to_owned(),
+                    cause: "The execution was stopped.".to_owned(),
+                },
+            );
+            (ExecutionStatus::Aborted, None, None, None)
+        }
+    };
+    Execution {
+        execution_arn: arn,
+        state_machine_arn: options.state_machine_arn,
+        name,
+        status,
+        start_date: start,
+        stop_date: stop,
+        input,
+        output,
+        error,
+        cause,
+        history: engine.recorder.take(),
+    }
+}

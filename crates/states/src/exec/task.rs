@@ -1,0 +1,405 @@
+//! States that produce a result (Task, Parallel, Map), Wait durations, and the task
+//! invocation with its timeouts and callbacks.
+
+use super::data::{StateRun, scope};
+use super::engine::{Engine, Interrupt};
+use super::vars::Vars;
+use crate::callbacks::Callback;
+use crate::definition::model::{Dynamic, Kind, QueryLanguage, WaitFor};
+use crate::errors::{StatesError, names};
+use crate::history::EventDetails;
+use crate::task::{IntegrationPattern, TaskRequest, integration_pattern, lambda_function_of};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::time::Duration;
+
+/// The effective input of a result-producing state, in either query language.
+pub(crate) enum Prepared<'v> {
+    JsonPath { effective: Cow<'v, Value> },
+    Jsonata { bindings: Map<String, Value> },
+}
+
+impl Engine {
+    /// A number field's value: literal, by path (against the effective input) or JSONata.
+    pub(crate) fn resolve_dynamic(
+        &self,
+        run: &StateRun<'_>,
+        field: &str,
+        dynamic: &Dynamic,
+        prepared: &Prepared<'_>,
+        context: &Value,
+        vars: &Vars,
+    ) -> Result<Value, StatesError> {
+        match (dynamic, prepared) {
+            (Dynamic::Fixed(v), _) => Ok(v.clone()),
+            (Dynamic::Path(p), Prepared::JsonPath { effective }) => p
+                .evaluate(scope(effective, context, vars))
+                .map(Cow::into_owned)
+                .ok_or_else(|| {
+                    run.runtime(format_args!(
+                        "Invalid path '{}' : No results for path: {}",
+                        p.text(),
+                        p.normalized()
+                    ))
+                }),
+            (Dynamic::Jsonata(t), Prepared::Jsonata { bindings }) => {
+                self.jsonata(run, field, t, bindings)
+            }
+            _ => Err(run.runtime(format_args!(
+                "The field '{field}' does not match the state's query language"
+            ))),
+        }
+    }
+
+    /// A whole number of seconds (TimeoutSeconds, MaxConcurrency, …).
+    pub(crate) fn whole_number(
+        &self,
+        run: &StateRun<'_>,
+        field: &str,
+        value: &Value,
+    ) -> Result<u64, StatesError> {
+        match value.as_u64() {
+            Some(n) => Ok(n),
+            None => match value.as_f64() {
+                Some(f) if f >= 0.0 && f.fract() == 0.0 && f <= u64::MAX as f64 => Ok(f as u64),
+                _ => Err(run.runtime(format_args!(
+                    "The value for the field '{field}' must be a non-negative integer, got {value}"
+                ))),
+            },
+        }
+    }
+
+    pub(crate) fn wait_duration(
+        &self,
+        run: &StateRun<'_>,
+        until: &WaitFor,
+        raw: &Value,
+        context: &Value,
+        vars: &Vars,
+    ) -> Result<Duration, StatesError> {
+        let prepared = self.prepare_plain(run, raw, context, vars)?;
+        let timestamp = match until {
+            WaitFor::Seconds(d) => {
+                let v = self.resolve_dynamic(run, "Seconds", d, &prepared, context, vars)?;
+                let n = self.whole_number(run, "Seconds", &v)?;
+                return Ok(Duration::from_secs(n.min(99_999_999)));
+            }
+            WaitFor::Timestamp(t) => *t,
+            WaitFor::TimestampPath(p) => {
+                let Prepared::JsonPath { effective } = &prepared else {
+                    return Err(run.runtime("TimestampPath in a JSONata state"));
+                };
+                let v = p.evaluate(scope(effective, context, vars)).ok_or_else(|| {
+                    run.runtime(format_args!(
+                        "Invalid path '{}' : No results for path: {}",
+                        p.text(),
+                        p.normalized()
+                    ))
+                })?;
+                v.as_str()
+                    .and_then(crate::choice::parse_timestamp)
+                    .ok_or_else(|| {
+                        run.runtime(format_args!(
+                            "The TimestampPath value {v} is not an RFC 3339 timestamp"
+                        ))
+                    })?
+            }
+            WaitFor::TimestampJsonata(t) => {
+                let Prepared::Jsonata { bindings } = &prepared else {
+                    return Err(run.runtime("JSONata Timestamp in a JSONPath state"));
+                };
+                let v = self.jsonata(run, "Timestamp", t, bindings)?;
+                v.as_str()
+                    .and_then(crate::choice::parse_timestamp)
+                    .ok_or_else(|| {
+                        StatesError::new(
+                            names::QUERY_EVALUATION_ERROR,
+                            format!("The Timestamp value {v} is not an RFC 3339 timestamp"),
+                        )
+                    })?
+            }
+        };
+        let left = timestamp - self.clock.now();
+        Ok(if left.is_positive() {
+            left.unsigned_abs()
+        } else {
+            Duration::ZERO
+        })
+    }
+
+    /// InputPath (JSONPath) or the JSONata bindings, for states without Parameters.
+    fn prepare_plain<'v>(
+        &self,
+        run: &StateRun<'_>,
+        raw: &'v Value,
+        context: &Value,
+        vars: &Vars,
+    ) -> Result<Prepared<'v>, StatesError> {
+        Ok(match run.state.query_language {
+            QueryLanguage::JsonPath => Prepared::JsonPath {
+                effective: self.select_ref(run, &run.state.io.input_path, raw, context, vars)?,
+            },
+            QueryLanguage::Jsonata => Prepared::Jsonata {
+                bindings: self.bindings(raw, context, None, None, vars),
+            },
+        })
+    }
+
+    /// Task, Parallel and Map: input processing, the work, then result processing.
+    pub(crate) async fn run_with_result(
+        &self,
+        run: &mut StateRun<'_>,
+        raw: &Value,
+        vars: &mut Vars,
+    ) -> Result<Value, Interrupt> {
+        let state = run.state;
+        if let Kind::Task { resource, .. } = &state.kind
+            && integration_pattern(resource) == IntegrationPattern::WaitForTaskToken
+        {
+            run.task_token = Some(uuid::Uuid::new_v4().to_string());
+        }
+        let context = self.context(run);
+        let prepared = self.prepare_plain(run, raw, &context, vars)?;
+        // The state's input to its work: Parameters / Arguments, or the effective input.
+        let work_input = match &prepared {
+            Prepared::JsonPath { effective } => match (&state.kind, &state.io.parameters) {
+                (Kind::Map(_), _) | (_, None) => effective.as_ref().clone(),
+                (_, Some(p)) => self.template(run, p, effective, &context, vars)?,
+            },
+            Prepared::Jsonata { bindings } => match &state.io.arguments {
+                Some(t) => self.jsonata(run, "Arguments", t, bindings)?,
+                None => raw.clone(),
+            },
+        };
+        let result = match &state.kind {
+            Kind::Task {
+                resource,
+                timeout,
+                heartbeat,
+                credentials,
+            } => {
+                let seconds =
+                    |field: &str, d: &Option<Dynamic>| -> Result<Option<u64>, StatesError> {
+                        match d {
+                            None => Ok(None),
+                            Some(d) => {
+                                let v =
+                                    self.resolve_dynamic(run, field, d, &prepared, &context, vars)?;
+                                let n = self.whole_number(run, field, &v)?;
+                                if n == 0 {
+                                    return Err(run.runtime(format_args!(
+                                        "The value for the field '{field}' must be positive"
+                                    )));
+                                }
+                                Ok(Some(n))
+                            }
+                        }
+                    };
+                let timeout = seconds("TimeoutSeconds", timeout)?;
+                let heartbeat = seconds("HeartbeatSeconds", heartbeat)?;
+                let request = TaskRequest {
+                    resource: resource.clone(),
+                    parameters: work_input,
+                    task_token: run.task_token.clone(),
+                    state_name: state.name.clone(),
+                    execution_arn: self.context_execution["Id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    timeout_seconds: timeout,
+                    heartbeat_seconds: heartbeat,
+                    credentials: credentials.clone(),
+                    retry_count: run.retry_count,
+                };
+                let result = self.invoke_task(request).await?;
+                self.check_size(run, &result)?;
+                result
+            }
+            Kind::Parallel { branches } => {
+                self.run_parallel(run, branches, work_input, vars).await?
+            }
+            Kind::Map(spec) => {
+                self.run_map(run, spec, raw, &prepared, &context, vars)
+                    .await?
+            }
+            _ => return Err(Interrupt::Failed(run.runtime("state has no result"))),
+        };
+        let (output, assigned) = match &prepared {
+            Prepared::JsonPath { .. } => {
+                let selected = match &state.io.result_selector {
+                    Some(t) => self.template(run, t, &result, &context, vars)?,
+                    None => result,
+                };
+                let assigned =
+                    self.assign(run, state.assign.as_ref(), &selected, &context, None, vars)?;
+                let combined = self.apply_result_path(run, &state.io.result_path, raw, selected)?;
+                let output = self.select(run, &state.io.output_path, combined, &context, vars)?;
+                (output, assigned)
+            }
+            Prepared::Jsonata { .. } => {
+                self.jsonata_output(run, raw, &context, Some(&result), vars)?
+            }
+        };
+        vars.assign(assigned);
+        Ok(output)
+    }
+
+    /// Invokes a task through the handler, honouring TimeoutSeconds, HeartbeatSeconds and
+    /// the `.waitForTaskToken` callback, and records the task's events.
+    async fn invoke_task(&self, request: TaskRequest) -> Result<Value, Interrupt> {
+        let resource = request.resource.clone();
+        let lambda = lambda_function_of(&resource).is_some();
+        let (resource_type, resource_name) = split_resource(&resource);
+        let timeout = request.timeout_seconds;
+        let heartbeat = request.heartbeat_seconds;
+        if lambda {
+            self.event("LambdaFunctionScheduled", || {
+                EventDetails::LambdaScheduled {
+                    resource: resource.clone(),
+                    input: request.parameters.clone(),
+                    timeout_in_seconds: timeout,
+                }
+            });
+            self.event("LambdaFunctionStarted", || EventDetails::None);
+        } else {
+            self.event("TaskScheduled", || EventDetails::TaskScheduled {
+                resource_type: resource_type.clone(),
+                resource: resource_name.clone(),
+                region: self.region.clone(),
+                parameters: request.parameters.clone(),
+                timeout_in_seconds: timeout,
+                heartbeat_in_seconds: heartbeat,
+            });
+            self.event("TaskStarted", || EventDetails::TaskStarted {
+                resource_type: resource_type.clone(),
+                resource: resource_name.clone(),
+            });
+        }
+        let waits_for_callback =
+            request.task_token.is_some() && !self.tasks.completes_callback_tasks();
+        let outcome = if waits_for_callback {
+            self.invoke_with_callback(request, &resource_type, &resource_name)
+                .await
+        } else {
+            let invoke = self.tasks.invoke(request);
+            let limit = self.timer(timeout);
+            tokio::select! {
+                biased;
+                r = invoke => r.map_err(|f| StatesError::new(f.error, f.cause)),
+                _ = limit => Err(StatesError::new(names::TIMEOUT, String::new())),
+            }
+        };
+        match outcome {
+            Ok(output) => {
+                if lambda {
+                    self.event("LambdaFunctionSucceeded", || {
+                        EventDetails::LambdaSucceeded {
+                            output: output.clone(),
+                        }
+                    });
+                } else {
+                    self.event("TaskSucceeded", || EventDetails::TaskSucceeded {
+                        resource_type: resource_type.clone(),
+                        resource: resource_name.clone(),
+                        output: output.clone(),
+                    });
+                }
+                Ok(output)
+            }
+            Err(err) => {
+                let timed_out =
+                    err.error == names::TIMEOUT || err.error == names::HEARTBEAT_TIMEOUT;
+                let event_type = match (lambda, timed_out) {
+                    (true, true) => "LambdaFunctionTimedOut",
+                    (true, false) => "LambdaFunctionFailed",
+                    (false, true) => "TaskTimedOut",
+                    (false, false) => "TaskFailed",
+                };
+                self.event(event_type, || {
+                    if lambda {
+                        EventDetails::Failed {
+                            error: err.error.clone(),
+                            cause: err.cause.clone(),
+                        }
+                    } else {
+                        EventDetails::TaskFailed {
+                            resource_type: resource_type.clone(),
+                            resource: resource_name.clone(),
+                            error: err.error.clone(),
+                            cause: err.cause.clone(),
+                        }
+                    }
+                });
+                Err(Interrupt::Failed(err))
+            }
+        }
+    }
+
+    /// A timer on the execution's clock, or a future that never ends.
+    fn timer(&self, seconds: Option<u64>) -> futures::future::BoxFuture<'static, ()> {
+        match seconds {
+            Some(s) => self.clock.sleep(Duration::from_secs(s)),
+            None => Box::pin(std::future::pending()),
+        }
+    }
+
+    async fn invoke_with_callback(
+        &self,
+        request: TaskRequest,
+        resource_type: &str,
+        resource_name: &str,
+    ) -> Result<Value, StatesError> {
+        let token = request.task_token.clone().unwrap_or_default();
+        let mut callbacks = self.tokens.register(&token);
+        // Removes the token however the wait ends, so late callbacks get TaskDoesNotExist.
+        struct Unregister<'a>(&'a crate::callbacks::TaskTokens, &'a str);
+        impl Drop for Unregister<'_> {
+            fn drop(&mut self) {
+                self.0.unregister(self.1);
+            }
+        }
+        let _guard = Unregister(&self.tokens, &token);
+        let timeout = request.timeout_seconds;
+        let heartbeat = request.heartbeat_seconds;
+        let mut overall = self.timer(timeout);
+        let submitted = {
+            let invoke = self.tasks.invoke(request);
+            tokio::select! {
+                biased;
+                r = invoke => r.map_err(|f| StatesError::new(f.error, f.cause))?,
+                _ = &mut overall => return Err(StatesError::new(names::TIMEOUT, String::new())),
+            }
+        };
+        self.event("TaskSubmitted", || EventDetails::TaskSubmitted {
+            resource_type: resource_type.to_owned(),
+            resource: resource_name.to_owned(),
+            output: submitted.clone(),
+        });
+        loop {
+            let beat = self.timer(heartbeat);
+            tokio::select! {
+                biased;
+                message = callbacks.recv() => match message {
+                    Some(Callback::Success(output)) => return Ok(output),
+                    Some(Callback::Failure { error, cause }) => return Err(StatesError::new(error, cause)),
+                    Some(Callback::Heartbeat) => continue,
+                    None => return Err(StatesError::runtime("the task token registry was dropped")),
+                },
+                _ = &mut overall => return Err(StatesError::new(names::TIMEOUT, String::new())),
+                _ = beat => return Err(StatesError::new(names::HEARTBEAT_TIMEOUT, String::new())),
+            }
+        }
+    }
+}
+
+/// `arn:aws:states:::lambda:invoke.waitForTaskToken` → ("lambda", "invoke.waitForTaskToken").
+fn split_resource(resource: &str) -> (String, String) {
+    if let Some(rest) = resource.strip_prefix("arn:aws:states:::")
+        && let Some((service, action)) = rest.split_once(':')
+    {
+        return (service.to_owned(), action.to_owned());
+    }
+    let mut parts = resource.split(':');
+    let service = parts.nth(2).unwrap_or_default().to_owned();
+    (service, resource.to_owned())
+}

@@ -1,0 +1,319 @@
+//! Execution history, with AWS's event names and detail shapes, so it can be served as
+//! GetExecutionHistory's `events`.
+
+use crate::clock::format_timestamp;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+/// One history event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEvent {
+    pub id: u64,
+    pub previous_event_id: u64,
+    pub timestamp: OffsetDateTime,
+    /// AWS's event type, e.g. `PassStateEntered`, `TaskScheduled`, `MapIterationStarted`.
+    pub event_type: String,
+    pub details: EventDetails,
+}
+
+/// The details object of an event; serialized under the key AWS uses for the type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventDetails {
+    None,
+    ExecutionStarted {
+        input: Value,
+        role_arn: String,
+    },
+    ExecutionSucceeded {
+        output: Value,
+    },
+    Failed {
+        error: String,
+        cause: String,
+    },
+    StateEntered {
+        name: String,
+        input: Value,
+    },
+    StateExited {
+        name: String,
+        output: Value,
+    },
+    TaskScheduled {
+        resource_type: String,
+        resource: String,
+        region: String,
+        parameters: Value,
+        timeout_in_seconds: Option<u64>,
+        heartbeat_in_seconds: Option<u64>,
+    },
+    TaskStarted {
+        resource_type: String,
+        resource: String,
+    },
+    TaskSubmitted {
+        resource_type: String,
+        resource: String,
+        output: Value,
+    },
+    TaskSucceeded {
+        resource_type: String,
+        resource: String,
+        output: Value,
+    },
+    TaskFailed {
+        resource_type: String,
+        resource: String,
+        error: String,
+        cause: String,
+    },
+    LambdaScheduled {
+        resource: String,
+        input: Value,
+        timeout_in_seconds: Option<u64>,
+    },
+    LambdaSucceeded {
+        output: Value,
+    },
+    MapStateStarted {
+        length: usize,
+    },
+    MapIteration {
+        name: String,
+        index: usize,
+    },
+}
+
+impl HistoryEvent {
+    /// The key AWS puts the details under for this event type.
+    fn details_key(&self) -> Option<&'static str> {
+        let t = self.event_type.as_str();
+        Some(match &self.details {
+            EventDetails::None => return None,
+            EventDetails::ExecutionStarted { .. } => "executionStartedEventDetails",
+            EventDetails::ExecutionSucceeded { .. } => "executionSucceededEventDetails",
+            EventDetails::Failed { .. } => match t {
+                "ExecutionFailed" => "executionFailedEventDetails",
+                "ExecutionTimedOut" => "executionTimedOutEventDetails",
+                "ExecutionAborted" => "executionAbortedEventDetails",
+                "LambdaFunctionFailed" => "lambdaFunctionFailedEventDetails",
+                "LambdaFunctionTimedOut" => "lambdaFunctionTimedOutEventDetails",
+                "LambdaFunctionScheduleFailed" => "lambdaFunctionScheduleFailedEventDetails",
+                "MapIterationFailed" => "mapIterationFailedEventDetails",
+                _ => "evaluationFailedEventDetails",
+            },
+            EventDetails::StateEntered { .. } => "stateEnteredEventDetails",
+            EventDetails::StateExited { .. } => "stateExitedEventDetails",
+            EventDetails::TaskScheduled { .. } => "taskScheduledEventDetails",
+            EventDetails::TaskStarted { .. } => "taskStartedEventDetails",
+            EventDetails::TaskSubmitted { .. } => "taskSubmittedEventDetails",
+            EventDetails::TaskSucceeded { .. } => "taskSucceededEventDetails",
+            EventDetails::TaskFailed { .. } => match t {
+                "TaskTimedOut" => "taskTimedOutEventDetails",
+                _ => "taskFailedEventDetails",
+            },
+            EventDetails::LambdaScheduled { .. } => "lambdaFunctionScheduledEventDetails",
+            EventDetails::LambdaSucceeded { .. } => "lambdaFunctionSucceededEventDetails",
+            EventDetails::MapStateStarted { .. } => "mapStateStartedEventDetails",
+            EventDetails::MapIteration { .. } => match t {
+                "MapIterationStarted" => "mapIterationStartedEventDetails",
+                "MapIterationSucceeded" => "mapIterationSucceededEventDetails",
+                "MapIterationFailed" => "mapIterationFailedEventDetails",
+                _ => "mapIterationAbortedEventDetails",
+            },
+        })
+    }
+}
+
+fn json_text(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// Serializes `{"truncated": false}` for the `inputDetails` / `outputDetails` fields.
+struct NotTruncated;
+impl Serialize for NotTruncated {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("truncated", &false)?;
+        m.end()
+    }
+}
+
+struct Details<'a>(&'a EventDetails);
+
+impl Serialize for Details<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        match self.0 {
+            EventDetails::None => {}
+            EventDetails::ExecutionStarted { input, role_arn } => {
+                m.serialize_entry("input", &json_text(input))?;
+                m.serialize_entry("inputDetails", &NotTruncated)?;
+                m.serialize_entry("roleArn", role_arn)?;
+            }
+            EventDetails::ExecutionSucceeded { output }
+            | EventDetails::LambdaSucceeded { output } => {
+                m.serialize_entry("output", &json_text(output))?;
+                m.serialize_entry("outputDetails", &NotTruncated)?;
+            }
+            EventDetails::Failed { error, cause } => {
+                m.serialize_entry("error", error)?;
+                m.serialize_entry("cause", cause)?;
+            }
+            EventDetails::StateEntered { name, input } => {
+                m.serialize_entry("name", name)?;
+                m.serialize_entry("input", &json_text(input))?;
+                m.serialize_entry("inputDetails", &NotTruncated)?;
+            }
+            EventDetails::StateExited { name, output } => {
+                m.serialize_entry("name", name)?;
+                m.serialize_entry("output", &json_text(output))?;
+                m.serialize_entry("outputDetails", &NotTruncated)?;
+            }
+            EventDetails::TaskScheduled {
+                resource_type,
+                resource,
+                region,
+                parameters,
+                timeout_in_seconds,
+                heartbeat_in_seconds,
+            } => {
+                m.serialize_entry("resourceType", resource_type)?;
+                m.serialize_entry("resource", resource)?;
+                m.serialize_entry("region", region)?;
+                m.serialize_entry("parameters", &json_text(parameters))?;
+                if let Some(t) = timeout_in_seconds {
+                    m.serialize_entry("timeoutInSeconds", t)?;
+                }
+                if let Some(h) = heartbeat_in_seconds {
+                    m.serialize_entry("heartbeatInSeconds", h)?;
+                }
+            }
+            EventDetails::TaskStarted {
+                resource_type,
+                resource,
+            } => {
+                m.serialize_entry("resourceType", resource_type)?;
+                m.serialize_entry("resource", resource)?;
+            }
+            EventDetails::TaskSubmitted {
+                resource_type,
+                resource,
+                output,
+            }
+            | EventDetails::TaskSucceeded {
+                resource_type,
+                resource,
+                output,
+            } => {
+                m.serialize_entry("resourceType", resource_type)?;
+                m.serialize_entry("resource", resource)?;
+                m.serialize_entry("output", &json_text(output))?;
+                m.serialize_entry("outputDetails", &NotTruncated)?;
+            }
+            EventDetails::TaskFailed {
+                resource_type,
+                resource,
+                error,
+                cause,
+            } => {
+                m.serialize_entry("resourceType", resource_type)?;
+                m.serialize_entry("resource", resource)?;
+                m.serialize_entry("error", error)?;
+                m.serialize_entry("cause", cause)?;
+            }
+            EventDetails::LambdaScheduled {
+                resource,
+                input,
+                timeout_in_seconds,
+            } => {
+                m.serialize_entry("resource", resource)?;
+                m.serialize_entry("input", &json_text(input))?;
+                m.serialize_entry("inputDetails", &NotTruncated)?;
+                if let Some(t) = timeout_in_seconds {
+                    m.serialize_entry("timeoutInSeconds", t)?;
+                }
+            }
+            EventDetails::MapStateStarted { length } => {
+                m.serialize_entry("length", length)?;
+            }
+            EventDetails::MapIteration { name, index } => {
+                m.serialize_entry("name", name)?;
+                m.serialize_entry("index", index)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl Serialize for HistoryEvent {
+    /// The shape of GetExecutionHistory's events (timestamps as RFC 3339 text; the wire
+    /// layer may turn them into epoch seconds).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("timestamp", &format_timestamp(self.timestamp))?;
+        m.serialize_entry("type", &self.event_type)?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry("previousEventId", &self.previous_event_id)?;
+        if let Some(key) = self.details_key() {
+            m.serialize_entry(key, &Details(&self.details))?;
+        }
+        m.end()
+    }
+}
+
+/// The event log of one execution, shared by its concurrent branches.
+#[derive(Debug, Default)]
+pub(crate) struct Recorder {
+    enabled: bool,
+    events: std::sync::Mutex<Vec<HistoryEvent>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+impl Recorder {
+    pub(crate) fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            events: Default::default(),
+            next_id: std::sync::atomic::AtomicU64::new(1),
+        }
+    }
+
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Appends an event and returns its id. Ids count up even when recording is off, so
+    /// error texts that cite an event id stay the same.
+    pub(crate) fn record(
+        &self,
+        timestamp: OffsetDateTime,
+        event_type: impl Into<String>,
+        details: EventDetails,
+    ) -> u64 {
+        let id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if self.enabled {
+            self.events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(HistoryEvent {
+                    id,
+                    previous_event_id: id.saturating_sub(1),
+                    timestamp,
+                    event_type: event_type.into(),
+                    details,
+                });
+        }
+        id
+    }
+
+    pub(crate) fn take(&self) -> Vec<HistoryEvent> {
+        let mut events =
+            std::mem::take(&mut *self.events.lock().unwrap_or_else(|p| p.into_inner()));
+        events.sort_by_key(|e| e.id);
+        events
+    }
+}

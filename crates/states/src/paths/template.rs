@@ -1,0 +1,205 @@
+//! Payload templates: Parameters, ResultSelector, ItemSelector and JSONPath-mode Assign,
+//! where a key ending in `.$` takes its value from a path or an intrinsic function.
+
+use super::jsonpath::{JsonPath, Scope};
+use crate::intrinsics::{self, IntrinsicError};
+use serde_json::{Map, Value};
+
+/// A compiled payload template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Template {
+    /// A value with no `.$` keys below it, copied as is.
+    Static(Value),
+    Object(Vec<(String, Template)>),
+    Array(Vec<Template>),
+    /// `"key.$": "$.path"`; `field` is the key as written (with `.$`).
+    Path {
+        field: String,
+        path: JsonPath,
+    },
+    /// `"key.$": "States.Format(…)"`.
+    Intrinsic {
+        field: String,
+        expression: String,
+    },
+}
+
+/// Why a template could not be evaluated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TemplateError {
+    #[error(
+        "The JSONPath '{path}' specified for the field '{field}' could not be found in the input '{input}'"
+    )]
+    PathNotFound {
+        field: String,
+        path: String,
+        input: String,
+    },
+    #[error("{0}")]
+    Intrinsic(IntrinsicError),
+}
+
+/// Why a template is malformed in the definition.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct TemplateSyntaxError {
+    /// JSON pointer-like location below the template's field, e.g. `/a/b.$`.
+    pub location: String,
+    pub message: String,
+}
+
+impl Template {
+    pub fn compile(value: &Value) -> Result<Self, TemplateSyntaxError> {
+        compile_at(value, "")
+    }
+
+    pub fn evaluate(&self, scope: Scope<'_>) -> Result<Value, TemplateError> {
+        match self {
+            Template::Static(v) => Ok(v.clone()),
+            Template::Object(fields) => {
+                let mut out = Map::with_capacity(fields.len());
+                for (key, template) in fields {
+                    out.insert(key.clone(), template.evaluate(scope)?);
+                }
+                Ok(Value::Object(out))
+            }
+            Template::Array(items) => items
+                .iter()
+                .map(|t| t.evaluate(scope))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            Template::Path { field, path } => match path.evaluate(scope) {
+                Some(v) => Ok(v.into_owned()),
+                None => Err(TemplateError::PathNotFound {
+                    field: field.clone(),
+                    path: path.text().to_owned(),
+                    input: serde_json::to_string(match path.root() {
+                        super::Root::Context => scope.context,
+                        _ => scope.input,
+                    })
+                    .unwrap_or_default(),
+                }),
+            },
+            Template::Intrinsic { expression, .. } => {
+                intrinsics::evaluate(expression, scope.input, scope.context)
+                    .map_err(TemplateError::Intrinsic)
+            }
+        }
+    }
+}
+
+fn compile_at(value: &Value, location: &str) -> Result<Template, TemplateSyntaxError> {
+    match value {
+        Value::Object(map) => {
+            let mut fields = Vec::with_capacity(map.len());
+            let mut dynamic = false;
+            for (key, v) in map {
+                let here = format!("{location}/{key}");
+                if let Some(name) = key.strip_suffix(".$") {
+                    let Value::String(text) = v else {
+                        return Err(TemplateSyntaxError {
+                            location: here,
+                            message: format!(
+                                "The value for the field '{key}' must be a STRING that contains a JSONPath or an intrinsic function"
+                            ),
+                        });
+                    };
+                    dynamic = true;
+                    let template = if text.starts_with("States.") {
+                        Template::Intrinsic {
+                            field: key.clone(),
+                            expression: text.clone(),
+                        }
+                    } else {
+                        let path = JsonPath::parse(text).map_err(|e| TemplateSyntaxError {
+                            location: here.clone(),
+                            message: format!(
+                                "The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call ({})",
+                                e.reason
+                            ),
+                        })?;
+                        Template::Path {
+                            field: key.clone(),
+                            path,
+                        }
+                    };
+                    fields.push((name.to_owned(), template));
+                } else {
+                    let template = compile_at(v, &here)?;
+                    dynamic |= !matches!(template, Template::Static(_));
+                    fields.push((key.clone(), template));
+                }
+            }
+            if dynamic {
+                Ok(Template::Object(fields))
+            } else {
+                Ok(Template::Static(value.clone()))
+            }
+        }
+        Value::Array(items) => {
+            let compiled = items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| compile_at(v, &format!("{location}[{i}]")))
+                .collect::<Result<Vec<_>, _>>()?;
+            if compiled.iter().all(|t| matches!(t, Template::Static(_))) {
+                Ok(Template::Static(value.clone()))
+            } else {
+                Ok(Template::Array(compiled))
+            }
+        }
+        other => Ok(Template::Static(other.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(template: Value, input: Value) -> Result<Value, TemplateError> {
+        let context = json!({"Execution": {"Name": "exec-1"}});
+        Template::compile(&template)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .evaluate(Scope::new(&input, &context))
+    }
+
+    #[test]
+    fn fills_paths_and_keeps_static_values() {
+        let cases = [
+            (
+                json!({"flagged": true, "parts": {"first.$": "$.vals[0]", "last3.$": "$.vals[3:]"}}),
+                json!({"flagged": 7, "vals": [0, 10, 20, 30, 40, 50]}),
+                json!({"flagged": true, "parts": {"first": 0, "last3": [30, 40, 50]}}),
+            ),
+            (
+                json!({"name.$": "$$.Execution.Name", "list": [{"x.$": "$.a"}, 2]}),
+                json!({"a": null}),
+                json!({"name": "exec-1", "list": [{"x": null}, 2]}),
+            ),
+            (
+                json!({"k": "$.not-a-path"}),
+                json!({}),
+                json!({"k": "$.not-a-path"}),
+            ),
+        ];
+        for (template, input, expected) in cases {
+            assert_eq!(run(template, input), Ok(expected));
+        }
+    }
+
+    #[test]
+    fn a_missing_path_names_the_field_and_input() {
+        let err = run(json!({"missing.$": "$.nope.deep"}), json!({"other": 1}));
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("The JSONPath '$.nope.deep' specified for the field 'missing.$' could not be found in the input '{\"other\":1}'".to_owned())
+        );
+    }
+
+    #[test]
+    fn rejects_non_string_dollar_fields() {
+        assert!(Template::compile(&json!({"a.$": 1})).is_err());
+        assert!(Template::compile(&json!({"a": {"b.$": "nope"}})).is_err());
+    }
+}

@@ -1,0 +1,227 @@
+//! Retry and Catch: matching, MaxAttempts (0 included), BackoffRate, MaxDelaySeconds,
+//! JitterStrategy, and Catch output in both query languages.
+
+mod common;
+
+use common::*;
+use orderly_states::{ExecutionStatus, TaskFailure};
+use serde_json::{Value, json};
+
+fn task_with(retry: Value, catch: Value) -> Value {
+    // A catcher that never matches keeps the recovery state reachable.
+    let catch = if catch == json!([]) {
+        json!([{"ErrorEquals": ["NeverRaised"], "Next": "Recovered"}])
+    } else {
+        catch
+    };
+    json!({
+        "StartAt": "T",
+        "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Retry": retry, "Catch": catch, "End": true},
+            "Recovered": {"Type": "Pass", "End": true}
+        }
+    })
+}
+
+/// Fails `failures` times with `error`, then succeeds.
+fn flaky(error: &'static str, failures: usize) -> std::sync::Arc<Scripted> {
+    Scripted::new(move |_, n| {
+        if n < failures {
+            Err(TaskFailure::new(error, "boom"))
+        } else {
+            Ok(json!("ok"))
+        }
+    })
+}
+
+#[tokio::test]
+async fn retry_table() {
+    // (retriers, error, failures before success, expected calls, expected status)
+    let cases: Vec<(Value, &str, usize, usize, ExecutionStatus)> = vec![
+        (
+            json!([{"ErrorEquals": ["States.ALL"]}]),
+            "E",
+            3,
+            4,
+            ExecutionStatus::Succeeded,
+        ),
+        (
+            json!([{"ErrorEquals": ["States.ALL"]}]),
+            "E",
+            4,
+            4,
+            ExecutionStatus::Failed,
+        ),
+        (
+            json!([{"ErrorEquals": ["States.ALL"], "MaxAttempts": 0}]),
+            "E",
+            1,
+            1,
+            ExecutionStatus::Failed,
+        ),
+        (
+            json!([{"ErrorEquals": ["Other"], "MaxAttempts": 5}]),
+            "E",
+            1,
+            1,
+            ExecutionStatus::Failed,
+        ),
+        (
+            json!([{"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 2}]),
+            "E",
+            2,
+            3,
+            ExecutionStatus::Succeeded,
+        ),
+        (
+            json!([{"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 2}]),
+            "States.Timeout",
+            1,
+            1,
+            ExecutionStatus::Failed,
+        ),
+        // The first matching retrier decides, even with attempts left in a later one.
+        (
+            json!([{"ErrorEquals": ["E"], "MaxAttempts": 1}, {"ErrorEquals": ["States.ALL"], "MaxAttempts": 5}]),
+            "E",
+            2,
+            2,
+            ExecutionStatus::Failed,
+        ),
+    ];
+    for (retry, error, failures, calls, status) in cases {
+        let tasks = flaky(error, failures);
+        let execution = run_with(
+            &task_with(retry.clone(), json!([])),
+            json!({}),
+            tasks.clone(),
+        )
+        .await;
+        assert_eq!(execution.status, status, "{retry} {error}");
+        assert_eq!(tasks.calls(), calls, "{retry} {error}");
+    }
+}
+
+#[tokio::test]
+async fn backoff_and_max_delay_shape_the_waits() {
+    // 2 + 4 + 8 = 14 s of waits; with MaxDelaySeconds 3: 2 + 3 + 3 = 8 s.
+    let cases = [
+        (
+            json!([{"ErrorEquals": ["E"], "IntervalSeconds": 2, "BackoffRate": 2.0, "MaxAttempts": 3}]),
+            14,
+        ),
+        (
+            json!([{"ErrorEquals": ["E"], "IntervalSeconds": 2, "BackoffRate": 2.0, "MaxAttempts": 3, "MaxDelaySeconds": 3}]),
+            8,
+        ),
+        (
+            json!([{"ErrorEquals": ["E"], "IntervalSeconds": 1, "BackoffRate": 1.0, "MaxAttempts": 3}]),
+            3,
+        ),
+    ];
+    for (retry, seconds) in cases {
+        let execution = run_with(
+            &task_with(retry.clone(), json!([])),
+            json!({}),
+            flaky("E", 3),
+        )
+        .await;
+        assert_eq!(execution.status, ExecutionStatus::Succeeded);
+        assert_eq!(
+            (execution.stop_date - execution.start_date).whole_seconds(),
+            seconds,
+            "{retry}"
+        );
+    }
+    // FULL jitter never waits longer than the capped delay.
+    let jitter = json!([{"ErrorEquals": ["E"], "IntervalSeconds": 10, "MaxAttempts": 3, "JitterStrategy": "FULL"}]);
+    let execution = run_with(&task_with(jitter, json!([])), json!({}), flaky("E", 3)).await;
+    assert!((execution.stop_date - execution.start_date).whole_seconds() <= 70);
+}
+
+#[tokio::test]
+async fn retry_count_is_in_the_context() {
+    let tasks = Scripted::new(|r, n| {
+        if n < 2 {
+            Err(TaskFailure::new("E", "x"))
+        } else {
+            Ok(r.parameters.clone())
+        }
+    });
+    let definition = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"retry.$": "$$.State.RetryCount"},
+        "Retry": [{"ErrorEquals": ["E"]}], "End": true}}});
+    let execution = run_with(&definition, json!({}), tasks).await;
+    assert_eq!(execution.output, Some(json!({"retry": 2})));
+}
+
+#[tokio::test]
+async fn catch_table() {
+    let cases: Vec<(Value, &str, Value)> = vec![
+        (
+            json!([{"ErrorEquals": ["E"], "Next": "Recovered"}]),
+            "E",
+            json!({"Error": "E", "Cause": "boom"}),
+        ),
+        (
+            json!([{"ErrorEquals": ["E"], "ResultPath": "$.error", "Next": "Recovered"}]),
+            "E",
+            json!({"in": 1, "error": {"Error": "E", "Cause": "boom"}}),
+        ),
+        (
+            json!([{"ErrorEquals": ["X"], "Next": "Recovered"}, {"ErrorEquals": ["States.ALL"], "ResultPath": null, "Next": "Recovered"}]),
+            "E",
+            json!({"in": 1}),
+        ),
+    ];
+    for (catch, error, expected) in cases {
+        let tasks = flaky(error, 10);
+        let execution = run_with(
+            &task_with(json!([]), catch.clone()),
+            json!({"in": 1}),
+            tasks,
+        )
+        .await;
+        assert_eq!(execution.output, Some(expected), "{catch}");
+    }
+}
+
+#[tokio::test]
+async fn retry_runs_before_catch() {
+    let tasks = flaky("E", 10);
+    let definition = task_with(
+        json!([{"ErrorEquals": ["E"], "MaxAttempts": 2, "IntervalSeconds": 1}]),
+        json!([{"ErrorEquals": ["E"], "ResultPath": "$.e", "Next": "Recovered"}]),
+    );
+    let execution = run_with(&definition, json!({}), tasks.clone()).await;
+    assert_eq!(tasks.calls(), 3);
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+}
+
+#[tokio::test]
+async fn unknown_resources_fail_as_aws_does() {
+    let definition = single(
+        json!({"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:nope", "End": true}),
+    );
+    let execution = execute_without_tasks(&definition).await;
+    assert_eq!(
+        execution.error.as_deref(),
+        Some("Lambda.ResourceNotFoundException")
+    );
+    let definition = single(
+        json!({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true}),
+    );
+    let execution = execute_without_tasks(&definition).await;
+    assert_eq!(execution.error.as_deref(), Some("States.Runtime"));
+    assert!(execution.cause.unwrap_or_default().contains("unsupported"));
+}
+
+async fn execute_without_tasks(definition: &Value) -> orderly_states::Execution {
+    run_with(
+        definition,
+        json!({}),
+        std::sync::Arc::new(orderly_states::NoTasks),
+    )
+    .await
+}
