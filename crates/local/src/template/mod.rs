@@ -1,0 +1,3 @@
+//! `template.yaml` (SAM + CloudFormation) loaded into the typed model the runtime runs.
+
+pub mod pseudo;
