@@ -40,6 +40,7 @@ done
 cd "$(dirname "$0")/.."
 venv="${ORDERLY_SAM_VENV:-$PWD/.venv-sam}"
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
+export SAM_CLI_TELEMETRY="${SAM_CLI_TELEMETRY:-0}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
