@@ -202,14 +202,21 @@ proptest! {
     }
 
     #[test]
-    fn no_transformer_input_panics(template in ".{0,80}", path in ".{0,20}", e in event()) {
+    fn no_transformer_input_panics(
+        template in prop_oneof![".{0,80}", r#"[{"\[ ]{0,3}(<v>|<a>|[a-z":,\\]){0,12}[}"\] ]{0,3}"#],
+        path in ".{0,20}",
+        e in event(),
+    ) {
         let target = TargetInput::InputTransformer(InputTransformer {
             input_paths_map: BTreeMap::from([("v".to_owned(), path.clone()), ("a".to_owned(), "$.a".to_owned())]),
-            input_template: template,
+            input_template: template.clone(),
         });
         let text = e.to_string();
-        if let Ok(out) = transform_input(&target, &text, "r", "arn") {
-            prop_assert!(!out.is_empty() || text.is_empty() || true);
+        // A JSON or quoted template that was accepted always yields valid JSON.
+        if let Ok(out) = transform_input(&target, &text, "r", "arn")
+            && matches!(template.trim_start().chars().next(), Some('{' | '[' | '"'))
+        {
+            prop_assert!(serde_json::from_str::<Value>(&out).is_ok(), "{} -> {}", template, out);
         }
         let _ = transform_input(&TargetInput::InputPath(path), &text, "r", "arn");
     }
