@@ -10,12 +10,14 @@ mod compile;
 mod error;
 mod flatten;
 mod hash;
+mod jsonpath;
 mod machine;
 mod number;
 mod pattern;
 mod reference;
 mod test_pattern;
 mod tokens;
+mod transform;
 mod value;
 mod wildcard;
 
@@ -25,3 +27,7 @@ pub use machine::{RuleSet, Scratch};
 pub use pattern::Pattern;
 pub use reference::reference_matches;
 pub use test_pattern::{REQUIRED_EVENT_FIELDS, test_event_pattern};
+pub use transform::{
+    CompiledInput, InputTransformer, MAX_INPUT_PATHS, MAX_INPUT_TEMPLATE_LENGTH, RuleContext,
+    TargetInput, transform_input,
+};
