@@ -4,7 +4,6 @@ use std::fs;
 
 /// Reads an argument the way the AWS CLI does: `file://path` is read from disk,
 /// anything else is the text itself.
-#[allow(dead_code)] // used by the subcommands as they land
 pub fn read_arg(name: &str, value: &str) -> Result<String, String> {
     match value.strip_prefix("file://") {
         Some(path) => {

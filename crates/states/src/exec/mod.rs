@@ -179,6 +179,19 @@ pub async fn execute(machine: &StateMachine, input: Value, options: ExecutionOpt
     Executor::new(machine.clone(), options).run(input).await
 }
 
+/// Runs an execution to completion on a private single-threaded runtime, for callers
+/// that are not async (command-line tools). Fails only if the runtime cannot start.
+pub fn execute_blocking(
+    machine: &StateMachine,
+    input: Value,
+    options: ExecutionOptions,
+) -> std::io::Result<Execution> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    Ok(runtime.block_on(execute(machine, input, options)))
+}
+
 /// A machine bound to its options: cheap to clone and `Send`, so many executions of one
 /// parsed machine can run concurrently on one runtime.
 #[derive(Clone, Debug)]
@@ -320,12 +333,10 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
                     cause: err.cause.clone(),
                 },
             );
-            (
-                ExecutionStatus::Failed,
-                None,
-                Some(err.error),
-                Some(err.cause),
-            )
+            // A Fail state without Error or Cause leaves them out, as AWS does.
+            let error = Some(err.error).filter(|e| !e.is_empty());
+            let cause = Some(err.cause).filter(|c| !c.is_empty());
+            (ExecutionStatus::Failed, None, error, cause)
         }
         Err(Interrupt::TimedOut) => {
             let cause = "The execution timed out.".to_owned();
