@@ -25,8 +25,8 @@ pub use definition::{Problem, QueryLanguage, StateMachine, ValidationError};
 pub use errors::StatesError;
 pub use exec::{
     AbortSignal, Execution, ExecutionOptions, ExecutionStatus, Executor, MAX_PAYLOAD_BYTES,
-    execute, execute_blocking,
+    execute, execute_blocking, execution_arn,
 };
-pub use history::{EventDetails, HistoryEvent};
+pub use history::{EventDetails, HistoryEvent, LiveHistory};
 pub use mock::{MockConfig, MockConfigError, MockTaskHandler};
 pub use task::{NoTasks, TaskFailure, TaskHandler, TaskRequest};
