@@ -4,6 +4,7 @@
 use crate::clock::format_timestamp;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
+use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
 /// One history event.
@@ -263,20 +264,62 @@ impl Serialize for HistoryEvent {
     }
 }
 
-/// The event log of one execution, shared by its concurrent branches.
 #[derive(Debug, Default)]
+struct Log {
+    next_id: u64,
+    events: Vec<HistoryEvent>,
+}
+
+/// A view of an execution's history while it runs: pass one in
+/// [`ExecutionOptions::live_history`](crate::ExecutionOptions) and read it from another
+/// task (GetExecutionHistory on a running execution).
+#[derive(Debug, Clone, Default)]
+pub struct LiveHistory {
+    log: Arc<Mutex<Log>>,
+}
+
+impl LiveHistory {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The events recorded so far, in order.
+    pub fn snapshot(&self) -> Vec<HistoryEvent> {
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .events
+            .clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .events
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The event log of one execution, shared by its concurrent branches. Ids are given
+/// under the same lock as the append, so the log is always in id order.
+#[derive(Debug)]
 pub(crate) struct Recorder {
     enabled: bool,
-    events: std::sync::Mutex<Vec<HistoryEvent>>,
-    next_id: std::sync::atomic::AtomicU64,
+    live: bool,
+    log: Arc<Mutex<Log>>,
 }
 
 impl Recorder {
-    pub(crate) fn new(enabled: bool) -> Self {
+    pub(crate) fn new(enabled: bool, live: Option<LiveHistory>) -> Self {
         Self {
             enabled,
-            events: Default::default(),
-            next_id: std::sync::atomic::AtomicU64::new(1),
+            live: live.is_some(),
+            log: live.map(|l| l.log).unwrap_or_default(),
         }
     }
 
@@ -292,28 +335,28 @@ impl Recorder {
         event_type: impl Into<String>,
         details: EventDetails,
     ) -> u64 {
-        let id = self
-            .next_id
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        log.next_id += 1;
+        let id = log.next_id;
         if self.enabled {
-            self.events
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(HistoryEvent {
-                    id,
-                    previous_event_id: id.saturating_sub(1),
-                    timestamp,
-                    event_type: event_type.into(),
-                    details,
-                });
+            log.events.push(HistoryEvent {
+                id,
+                previous_event_id: id - 1,
+                timestamp,
+                event_type: event_type.into(),
+                details,
+            });
         }
         id
     }
 
+    /// The whole history; a live view keeps its copy.
     pub(crate) fn take(&self) -> Vec<HistoryEvent> {
-        let mut events =
-            std::mem::take(&mut *self.events.lock().unwrap_or_else(|p| p.into_inner()));
-        events.sort_by_key(|e| e.id);
-        events
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        if self.live {
+            log.events.clone()
+        } else {
+            std::mem::take(&mut log.events)
+        }
     }
 }

@@ -15,6 +15,7 @@ pub mod history;
 pub mod intrinsics;
 pub mod jsonata;
 pub mod jsonata_template;
+pub mod mock;
 pub mod paths;
 pub mod task;
 
@@ -23,7 +24,9 @@ pub use clock::{Clock, SystemClock, VirtualClock};
 pub use definition::{Problem, QueryLanguage, StateMachine, ValidationError};
 pub use errors::StatesError;
 pub use exec::{
-    AbortSignal, Execution, ExecutionOptions, ExecutionStatus, Executor, MAX_PAYLOAD_BYTES, execute,
+    AbortSignal, Execution, ExecutionOptions, ExecutionStatus, Executor, MAX_PAYLOAD_BYTES,
+    execute, execute_blocking, execution_arn,
 };
-pub use history::{EventDetails, HistoryEvent};
+pub use history::{EventDetails, HistoryEvent, LiveHistory};
+pub use mock::{MockConfig, MockConfigError, MockTaskHandler};
 pub use task::{NoTasks, TaskFailure, TaskHandler, TaskRequest};

@@ -176,3 +176,37 @@ async fn callbacks_for_unknown_tokens_are_refused() {
         Err(CallbackError::InvalidToken)
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_running_execution_shows_its_history_and_can_be_stopped() {
+    use orderly_states::{AbortSignal, LiveHistory};
+    let tokens = TaskTokens::new();
+    let live = LiveHistory::new();
+    let abort = AbortSignal::new();
+    let machine = machine(&callback_machine(json!({})));
+    let options = ExecutionOptions {
+        clock: Arc::new(SystemClock::new()),
+        tasks: Scripted::echo(),
+        task_tokens: tokens.clone(),
+        live_history: Some(live.clone()),
+        abort: Some(abort.clone()),
+        ..ExecutionOptions::default()
+    };
+    let handle = tokio::spawn(async move { execute(&machine, json!({"order": 1}), options).await });
+    wait_for_token(&tokens).await;
+    let so_far: Vec<String> = live.snapshot().into_iter().map(|e| e.event_type).collect();
+    assert_eq!(
+        so_far.last().map(String::as_str),
+        Some("TaskSubmitted"),
+        "{so_far:?}"
+    );
+    abort.abort();
+    let execution = handle.await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(execution.status, ExecutionStatus::Aborted);
+    assert_eq!(
+        event_types(&execution).last().map(String::as_str),
+        Some("ExecutionAborted")
+    );
+    // The waiting task's token is released.
+    assert!(tokens.waiting_tokens().is_empty());
+}

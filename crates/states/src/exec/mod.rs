@@ -11,7 +11,7 @@ use crate::callbacks::TaskTokens;
 use crate::clock::{Clock, SystemClock, format_timestamp};
 use crate::definition::StateMachine;
 use crate::errors::{StatesError, names};
-use crate::history::{EventDetails, HistoryEvent, Recorder};
+use crate::history::{EventDetails, HistoryEvent, LiveHistory, Recorder};
 use crate::task::{NoTasks, TaskHandler};
 use engine::{Engine, Interrupt};
 use serde::Serialize;
@@ -88,6 +88,8 @@ pub struct ExecutionOptions {
     /// Whether to keep the history (turn off for throughput when nobody reads it).
     pub record_history: bool,
     pub abort: Option<AbortSignal>,
+    /// Receives the history as it is recorded, for readers of a running execution.
+    pub live_history: Option<LiveHistory>,
 }
 
 impl Default for ExecutionOptions {
@@ -103,6 +105,7 @@ impl Default for ExecutionOptions {
             task_tokens: TaskTokens::new(),
             record_history: true,
             abort: None,
+            live_history: None,
         }
     }
 }
@@ -179,6 +182,19 @@ pub async fn execute(machine: &StateMachine, input: Value, options: ExecutionOpt
     Executor::new(machine.clone(), options).run(input).await
 }
 
+/// Runs an execution to completion on a private single-threaded runtime, for callers
+/// that are not async (command-line tools). Fails only if the runtime cannot start.
+pub fn execute_blocking(
+    machine: &StateMachine,
+    input: Value,
+    options: ExecutionOptions,
+) -> std::io::Result<Execution> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    Ok(runtime.block_on(execute(machine, input, options)))
+}
+
 /// A machine bound to its options: cheap to clone and `Send`, so many executions of one
 /// parsed machine can run concurrently on one runtime.
 #[derive(Clone, Debug)]
@@ -210,7 +226,8 @@ impl Executor {
     }
 }
 
-fn execution_arn(state_machine_arn: &str, name: &str) -> String {
+/// The ARN of execution `name` of a state machine, as StartExecution returns it.
+pub fn execution_arn(state_machine_arn: &str, name: &str) -> String {
     match state_machine_arn.split_once(":stateMachine:") {
         Some((prefix, machine)) => format!("{prefix}:execution:{machine}:{name}"),
         None => format!("{state_machine_arn}:execution:{name}"),
@@ -225,7 +242,7 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
     let arn = execution_arn(&options.state_machine_arn, &name);
     let clock = options.clock.clone();
     let start = clock.now();
-    let recorder = Recorder::new(options.record_history);
+    let recorder = Recorder::new(options.record_history, options.live_history.clone());
     let machine_name = options
         .state_machine_arn
         .rsplit(':')
@@ -320,12 +337,10 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
                     cause: err.cause.clone(),
                 },
             );
-            (
-                ExecutionStatus::Failed,
-                None,
-                Some(err.error),
-                Some(err.cause),
-            )
+            // A Fail state without Error or Cause leaves them out, as AWS does.
+            let error = Some(err.error).filter(|e| !e.is_empty());
+            let cause = Some(err.cause).filter(|c| !c.is_empty());
+            (ExecutionStatus::Failed, None, error, cause)
         }
         Err(Interrupt::TimedOut) => {
             let cause = "The execution timed out.".to_owned();

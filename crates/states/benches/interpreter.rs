@@ -1,0 +1,169 @@
+//! Executions per second for the shared workloads (`benches/workloads/`, the same files
+//! the peer interpreters were timed on) and for workloads that need neither intrinsic
+//! functions nor JSONata: a Pass/Choice chain of 10,001 transitions, a Map over 1,000
+//! items, and a JSONata-heavy machine.
+//!
+//! A workload whose execution does not succeed (because a language feature it uses is
+//! not available in this build) is reported and skipped rather than timed.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use orderly_states::{ExecutionOptions, ExecutionStatus, StateMachine, VirtualClock, execute};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn options(record_history: bool) -> ExecutionOptions {
+    ExecutionOptions {
+        name: Some("bench".into()),
+        clock: Arc::new(Arc::new(VirtualClock::starting_now())),
+        record_history,
+        ..ExecutionOptions::default()
+    }
+}
+
+fn workload(name: &str) -> String {
+    let path = format!("{}/benches/workloads/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The shape of `sfn-loop` without intrinsics: 5,000 Pass + Choice pairs unrolled,
+/// then Succeed (10,001 transitions).
+fn pass_choice_chain() -> Value {
+    let mut states = serde_json::Map::new();
+    let n = 5000;
+    states.insert(
+        "Init".into(),
+        json!({"Type": "Pass", "Parameters": {"i": 0, "limit": n, "acc": []}, "Next": "Step0"}),
+    );
+    for k in 0..n {
+        let next_step = if k + 1 < n {
+            format!("Step{}", k + 1)
+        } else {
+            "Done".to_owned()
+        };
+        states.insert(
+            format!("Step{k}"),
+            json!({"Type": "Pass", "Parameters": {"i": k + 1, "limit.$": "$.limit", "acc.$": "$.acc", "label": "item"}, "Next": format!("Check{k}")}),
+        );
+        states.insert(
+            format!("Check{k}"),
+            json!({"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericLessThanPath": "$.limit", "Next": next_step}], "Default": "Done"}),
+        );
+    }
+    states.insert("Done".into(), json!({"Type": "Succeed"}));
+    json!({"StartAt": "Init", "States": states})
+}
+
+/// `sfn-map` without its intrinsic: Map over the items, three states each.
+fn map_definition() -> Value {
+    json!({
+        "StartAt": "Fan",
+        "States": {"Fan": {
+            "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 0,
+            "ItemProcessor": {"StartAt": "Price", "States": {
+                "Price": {"Type": "Pass", "Parameters": {"sku.$": "$.sku", "qty.$": "$.qty", "line": "priced"}, "Next": "Big"},
+                "Big": {"Type": "Choice", "Choices": [{"Variable": "$.qty", "NumericGreaterThan": 3, "Next": "Bulk"}], "Default": "Single"},
+                "Bulk": {"Type": "Pass", "Result": "bulk", "ResultPath": "$.kind", "End": true},
+                "Single": {"Type": "Pass", "Result": "single", "ResultPath": "$.kind", "End": true}
+            }},
+            "End": true
+        }}
+    })
+}
+
+fn map_input(n: usize) -> Value {
+    let items: Vec<Value> = (0..n)
+        .map(|i| json!({"sku": format!("SKU-{i}"), "qty": i % 7}))
+        .collect();
+    json!({"items": items})
+}
+
+/// JSONata in every field: Arguments-free Pass/Choice loop with Assign and Output.
+fn jsonata_definition() -> Value {
+    json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Assign": {"i": 0, "total": 0}, "Output": {"items": "{% [1..200] %}"}, "Next": "Step"},
+            "Step": {"Type": "Pass",
+                     "Assign": {"i": "{% $i + 1 %}", "total": "{% $total + $sum($states.input.items[$ % 3 = 0]) %}"},
+                     "Output": "{% $merge([$states.input, {'label': 'item-' & $string($i)}]) %}",
+                     "Next": "Check"},
+            "Check": {"Type": "Choice", "Choices": [{"Condition": "{% $i < 500 %}", "Next": "Step"}], "Default": "Done"},
+            "Done": {"Type": "Succeed", "Output": {"i": "{% $i %}", "total": "{% $total %}"}}
+        }
+    })
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let map_input_file: Value =
+        serde_json::from_str(&workload("sfn-map.input.json")).unwrap_or_else(|e| panic!("{e}"));
+    let cases: Vec<(&str, String, Value, bool)> = vec![
+        (
+            "sfn-loop (shared workload)",
+            workload("sfn-loop.asl.json"),
+            json!({}),
+            true,
+        ),
+        (
+            "sfn-map (shared workload)",
+            workload("sfn-map.asl.json"),
+            map_input_file,
+            true,
+        ),
+        (
+            "pass-choice chain, 10001 transitions",
+            pass_choice_chain().to_string(),
+            json!({}),
+            true,
+        ),
+        (
+            "pass-choice chain, 10001 transitions, no history",
+            pass_choice_chain().to_string(),
+            json!({}),
+            false,
+        ),
+        (
+            "map over 1000 items",
+            map_definition().to_string(),
+            map_input(1000),
+            true,
+        ),
+        (
+            "jsonata loop, 1001 transitions",
+            jsonata_definition().to_string(),
+            json!({}),
+            true,
+        ),
+    ];
+    let mut group = c.benchmark_group("execution");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(5));
+    for (name, definition, input, history) in cases {
+        let machine = StateMachine::parse(&definition).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let probe = runtime.block_on(execute(&machine, input.clone(), options(history)));
+        if probe.status != ExecutionStatus::Succeeded {
+            eprintln!(
+                "skipping '{name}': the execution ended {} ({}: {})",
+                probe.status.as_str(),
+                probe.error.unwrap_or_default(),
+                probe.cause.unwrap_or_default()
+            );
+            continue;
+        }
+        eprintln!("'{name}': {} history events", probe.history.len());
+        group.bench_function(name, |b| {
+            b.to_async(&runtime)
+                .iter(|| execute(&machine, input.clone(), options(history)));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

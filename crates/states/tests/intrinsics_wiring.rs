@@ -1,0 +1,80 @@
+//! Intrinsic functions are called from Parameters, ResultSelector, Assign and the Fail
+//! state's paths; the shared benchmark workloads use them.
+//!
+//! Where this build has no intrinsic evaluator (it answers `unsupported:`), the tests
+//! check that the failure is reported as such rather than as wrong output.
+
+mod common;
+
+use common::*;
+use orderly_states::ExecutionStatus;
+use serde_json::{Value, json};
+
+fn intrinsics_available() -> bool {
+    orderly_states::intrinsics::evaluate("States.MathAdd(1, 2)", &json!({}), &json!({})).is_ok()
+}
+
+fn workload(name: &str) -> String {
+    let path = format!("{}/benches/workloads/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[tokio::test]
+async fn intrinsics_in_parameters_either_run_or_say_unsupported() {
+    let definition = single(
+        json!({"Type": "Pass", "Parameters": {"greeting.$": "States.Format('Hello, {}', $.name)"}, "End": true}),
+    );
+    let execution = run(&definition, json!({"name": "Ada"})).await;
+    if intrinsics_available() {
+        assert_eq!(execution.output, Some(json!({"greeting": "Hello, Ada"})));
+    } else {
+        assert_eq!(execution.status, ExecutionStatus::Failed);
+        assert!(execution.cause.unwrap_or_default().contains("unsupported:"));
+    }
+}
+
+#[tokio::test]
+async fn the_shared_loop_workload_counts_to_its_limit() {
+    if !intrinsics_available() {
+        return;
+    }
+    let machine = orderly_states::StateMachine::parse(&workload("sfn-loop.asl.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let execution = orderly_states::execute(&machine, json!({}), options(Scripted::echo())).await;
+    assert_eq!(
+        execution.output,
+        Some(json!({"i": 5000, "limit": 5000, "acc": [], "label": "item-4999"})),
+        "{:?}",
+        execution.cause
+    );
+    // Start, Init entered/exited, 5,000 × (Step + Check) entered/exited, Done, end.
+    assert_eq!(execution.history.len(), 1 + 2 + 5000 * 4 + 2 + 1);
+}
+
+#[tokio::test]
+async fn the_shared_map_workload_classifies_every_item() {
+    if !intrinsics_available() {
+        return;
+    }
+    let machine = orderly_states::StateMachine::parse(&workload("sfn-map.asl.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let input: Value =
+        serde_json::from_str(&workload("sfn-map.input.json")).unwrap_or_else(|e| panic!("{e}"));
+    let execution =
+        orderly_states::execute(&machine, input.clone(), options(Scripted::echo())).await;
+    let output = execution.output.unwrap_or_default();
+    let items = input["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(output.as_array().map(Vec::len), Some(items.len()));
+    for (item, out) in items.iter().zip(output.as_array().into_iter().flatten()) {
+        let qty = item["qty"].as_i64().unwrap_or_default();
+        assert_eq!(out["kind"], if qty > 3 { "bulk" } else { "single" });
+        assert_eq!(
+            out["line"],
+            json!(format!(
+                "{} x {}",
+                item["sku"].as_str().unwrap_or_default(),
+                qty
+            ))
+        );
+    }
+}

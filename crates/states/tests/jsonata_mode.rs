@@ -1,0 +1,184 @@
+//! JSONata mode: QueryLanguage at the top and per state, Arguments / Output / Assign /
+//! Condition / Items / ItemSelector, `{% %}` templates and `$states`.
+//!
+//! The expression tests need the JSONata evaluator; where this build has none (it
+//! answers `unsupported:`), they check only the parts that need no evaluation.
+
+mod common;
+
+use common::*;
+use orderly_states::{ExecutionStatus, TaskFailure};
+use serde_json::{Map, json};
+
+fn evaluator_available() -> bool {
+    orderly_states::jsonata::evaluate("1 + 1", &Map::new()) == Ok(json!(2))
+}
+
+#[tokio::test]
+async fn static_values_need_no_evaluator() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "T",
+        "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Arguments": {"FunctionName": "f", "Payload": {"fixed": [1, 2]}}, "Next": "P"},
+            "P": {"Type": "Pass", "Output": {"done": true}, "End": true}
+        }
+    });
+    let tasks = Scripted::echo();
+    let execution = run_with(&definition, json!({"in": 1}), tasks.clone()).await;
+    assert_eq!(execution.output, Some(json!({"done": true})));
+    let sent = tasks
+        .requests
+        .lock()
+        .map(|r| r[0].parameters.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        sent,
+        json!({"FunctionName": "f", "Payload": {"fixed": [1, 2]}})
+    );
+}
+
+#[tokio::test]
+async fn without_output_a_task_passes_on_its_result() {
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}});
+    let tasks = Scripted::new(|_, _| Ok(json!({"result": 1})));
+    let execution = run_with(&definition, json!({"in": 1}), tasks.clone()).await;
+    assert_eq!(execution.output, Some(json!({"result": 1})));
+    // Without Arguments the task receives the state input.
+    let sent = tasks
+        .requests
+        .lock()
+        .map(|r| r[0].parameters.clone())
+        .unwrap_or_default();
+    assert_eq!(sent, json!({"in": 1}));
+}
+
+#[tokio::test]
+async fn a_failing_expression_raises_a_catchable_query_evaluation_error() {
+    let definition = json!({
+        "StartAt": "T",
+        "States": {
+            "T": {"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Arguments": {"x": "{% ((( %}"},
+                  "Catch": [{"ErrorEquals": ["States.QueryEvaluationError"], "Next": "Handled"}], "End": true},
+            "Handled": {"Type": "Pass", "End": true}
+        }
+    });
+    let execution = run(&definition, json!({})).await;
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+    // A JSONata catcher without Output passes on the error output.
+    let output = execution.output.unwrap_or_default();
+    assert_eq!(output["Error"], "States.QueryEvaluationError");
+    assert!(
+        output["Cause"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("'Arguments'")
+    );
+}
+
+#[tokio::test]
+async fn jsonata_catcher_output_and_assign() {
+    if !evaluator_available() {
+        return;
+    }
+    let tasks = Scripted::new(|_, _| Err(TaskFailure::new("Declined", "card expired")));
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Charge",
+        "States": {
+            "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                       "Catch": [{"ErrorEquals": ["States.ALL"],
+                                  "Output": {"order": "{% $states.input.order %}", "why": "{% $states.errorOutput.Cause %}"},
+                                  "Assign": {"failedWith": "{% $states.errorOutput.Error %}"},
+                                  "Next": "Report"}],
+                       "End": true},
+            "Report": {"Type": "Pass", "Output": "{% $merge([$states.input, {'error': $failedWith}]) %}", "End": true}
+        }
+    });
+    let execution = run_with(&definition, json!({"order": 9}), tasks).await;
+    assert_eq!(
+        execution.output,
+        Some(json!({"order": 9, "why": "card expired", "error": "Declined"}))
+    );
+}
+
+#[tokio::test]
+async fn jsonata_expressions_in_every_field() {
+    if !evaluator_available() {
+        return;
+    }
+    let tasks = Scripted::new(|r, _| {
+        Ok(json!({"Payload": {"doubled": r.parameters["n"].as_i64().unwrap_or(0) * 2}}))
+    });
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Assign": {"factor": 3}, "Output": "{% $states.input %}", "Next": "Call"},
+            "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Arguments": {"n": "{% $states.input.n * $factor %}"},
+                     "TimeoutSeconds": "{% 10 %}",
+                     "Output": {"value": "{% $states.result.Payload.doubled %}", "name": "{% $states.context.State.Name %}"},
+                     "Next": "Route"},
+            "Route": {"Type": "Choice",
+                      "Choices": [{"Condition": "{% $states.input.value > 10 %}", "Next": "Each",
+                                   "Output": {"big": "{% $states.input.value %}"}}],
+                      "Default": "Small"},
+            "Each": {"Type": "Map", "Items": "{% [1, 2, 3] %}",
+                     "ItemSelector": {"v": "{% $states.context.Map.Item.Value %}", "i": "{% $states.context.Map.Item.Index %}"},
+                     "ItemProcessor": {"StartAt": "Inner", "States": {"Inner": {"Type": "Pass", "Output": "{% $states.input.v * $states.input.i %}", "End": true}}},
+                     "Output": {"sum": "{% $sum($states.result) %}"},
+                     "Next": "Done"},
+            "Small": {"Type": "Fail", "Error": "{% 'TooSmall' %}", "Cause": "{% $string($states.input.value) %}"},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    let execution = run_with(&definition, json!({"n": 2}), tasks.clone()).await;
+    assert_eq!(
+        execution.output,
+        Some(json!({"sum": 8})),
+        "{:?}",
+        execution.cause
+    );
+    let request = tasks
+        .requests
+        .lock()
+        .map(|r| r[0].clone())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(request.parameters, json!({"n": 6}));
+    assert_eq!(request.timeout_seconds, Some(10));
+    let small = run_with(&definition, json!({"n": 1}), tasks).await;
+    assert_eq!(small.error.as_deref(), Some("TooSmall"));
+    assert_eq!(small.cause.as_deref(), Some("6"));
+}
+
+#[tokio::test]
+async fn a_non_boolean_condition_is_a_query_evaluation_error() {
+    if !evaluator_available() {
+        return;
+    }
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Condition": "{% 'yes' %}", "Next": "D"}]},
+        "D": {"Type": "Succeed"}}});
+    let execution = run(&definition, json!({})).await;
+    assert_eq!(
+        execution.error.as_deref(),
+        Some("States.QueryEvaluationError")
+    );
+}
+
+#[tokio::test]
+async fn jsonpath_and_jsonata_states_mix_in_a_jsonpath_machine() {
+    let definition = json!({
+        "StartAt": "Old",
+        "States": {
+            "Old": {"Type": "Pass", "Parameters": {"v.$": "$.x"}, "Assign": {"kept.$": "$.v"}, "Next": "New"},
+            "New": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": {"static": 1}, "End": true}
+        }
+    });
+    let execution = run(&definition, json!({"x": 5})).await;
+    assert_eq!(execution.output, Some(json!({"static": 1})));
+}
