@@ -1,1 +1,4 @@
 //! Orderly core: contracts, domain rules, ports, idempotency, batch processing.
+
+pub mod batch;
+pub mod idempotency;
