@@ -14,8 +14,8 @@ fn bindings() -> Map<String, Value> {
                 "order": {
                     "id": "o-1",
                     "items": [
-                        {"sku": "a", "qty": 2, "price": 5.5},
-                        {"sku": "b", "qty": 1, "price": 10},
+                        {"sku": "a", "qty": 2, "price": 5.5, "tags": ["x"]},
+                        {"sku": "b", "qty": 1, "price": 10, "tags": ["y", "z"]},
                         {"sku": "c", "qty": 4, "price": 1}
                     ],
                     "customer": {"name": "Ann", "tier": "gold"}
@@ -23,7 +23,8 @@ fn bindings() -> Map<String, Value> {
                 "n": 7,
                 "s": "Hello",
                 "json": "{\"a\":[1,2]}",
-                "single": [{"v": 1}]
+                "single": [{"v": 1}],
+                "none": []
             },
             "context": {"Execution": {"Id": "arn:aws:states:eu-west-1:1:execution:sm:run-1", "StartTime": "2024-01-01T00:00:00.000Z"}},
             "result": {"Payload": {"ok": true}},
@@ -76,6 +77,17 @@ fn paths_and_predicates() {
         ("$states.input.order.items[sku = 'a'].qty", json!(2)),
         ("$states.input.order.items[[0, 2]].sku", json!(["a", "c"])),
         ("$states.input.single.v", json!(1)),
+        // An array selected from the data stays an array, even with one item or none.
+        ("$states.input.single", json!([{"v": 1}])),
+        ("$states.input.order.items[0].tags", json!(["x"])),
+        ("$states.input.none", json!([])),
+        ("$states.input.order.items.tags", json!(["x", "y", "z"])),
+        (
+            "$states.input.order.items.[sku]",
+            json!([["a"], ["b"], ["c"]]),
+        ),
+        ("[[1, 2], [3]].$", json!([1, 2, 3])),
+        ("[$states.input.single, 2]", json!([{"v": 1}, 2])),
         ("$states.input.single[].v", json!([1])),
         (
             "$states.input.order.items[qty > 3][]",

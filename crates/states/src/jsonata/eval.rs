@@ -80,7 +80,7 @@ impl Evaluator {
                 "$" => None,
                 _ => env.lookup(name).or_else(|| functions::builtin(name)),
             }),
-            Node::Path(left, right) => self.path(left, right, ctx, env),
+            Node::Path(left, right) => self.path(left, right, ctx, env, true),
             Node::Filter(base, predicate) => {
                 let base = self.eval(base, ctx, env)?;
                 self.filter(base, predicate, env)
@@ -92,7 +92,6 @@ impl Evaluator {
                     Flags {
                         sequence: true,
                         keep: true,
-                        cons: false,
                     },
                 )
             })),
@@ -130,13 +129,7 @@ impl Evaluator {
                         Some(v) => out.push(v),
                     }
                 }
-                Ok(Some(V::Array(
-                    Rc::new(out),
-                    Flags {
-                        cons: true,
-                        ..Flags::default()
-                    },
-                )))
+                Ok(Some(V::array(out)))
             }
             Node::Range(..) => Err(err(
                 "S0201",
@@ -258,24 +251,62 @@ impl Evaluator {
         self.call(Some(function.clone()), args, &None)
     }
 
-    fn path(&mut self, left: &Node, right: &Node, ctx: &Option<V>, env: &Rc<Scope>) -> Out {
-        let Some(left) = self.eval(left, ctx, env)? else {
+    /// `left.right`. `last` is true for the final step of a whole path: as in the reference
+    /// implementation, a final step that selects one array from the data returns that
+    /// array as it is (so `$states.input.items` stays an array even with one item).
+    fn path(
+        &mut self,
+        left: &Node,
+        right: &Node,
+        ctx: &Option<V>,
+        env: &Rc<Scope>,
+        last: bool,
+    ) -> Out {
+        let left = match left {
+            Node::Path(l, r) => self.path(l, r, ctx, env, false)?,
+            other => self.eval(other, ctx, env)?,
+        };
+        let Some(left) = left else {
             return Ok(None);
         };
-        let mut out = Vec::new();
         // `[]` anywhere in a path keeps the whole path's result an array.
         let mut keep = matches!(&left, V::Array(_, flags) if flags.keep);
+        let mut results = Vec::new();
         for item in left.items() {
-            match self.eval(right, &Some(item), env)? {
-                None => {}
-                Some(V::Array(items, flags)) if !flags.cons => {
+            results.extend(self.eval(right, &Some(item), env)?);
+        }
+        if last
+            && !keep
+            && results.len() == 1
+            && let Some(V::Array(_, flags)) = results.first()
+            && !flags.sequence
+        {
+            return Ok(results.pop());
+        }
+        // An array constructor used as a step (`a.[b, c]`) yields one item per input.
+        let constructor = matches!(right, Node::Array(_));
+        let mut out = Vec::new();
+        for result in results {
+            match result {
+                V::Array(items, flags) if !constructor => {
                     keep |= flags.keep;
                     out.extend(items.iter().cloned());
                 }
-                Some(v) => out.push(v),
+                v => out.push(v),
             }
         }
-        Ok(V::sequence(out, keep))
+        if last || out.is_empty() {
+            Ok(V::sequence(out, keep))
+        } else {
+            // Mid-path the sequence stays whole: one array item must not be opened up.
+            Ok(Some(V::Array(
+                Rc::new(out),
+                Flags {
+                    sequence: true,
+                    keep,
+                },
+            )))
+        }
     }
 
     fn filter(&mut self, base: Option<V>, predicate: &Node, env: &Rc<Scope>) -> Out {
@@ -586,9 +617,7 @@ fn lookup_field(value: &V, name: &str) -> Option<V> {
             let mut out = Vec::new();
             for item in items.iter() {
                 match lookup_field(item, name) {
-                    Some(V::Array(inner, flags)) if !flags.cons => {
-                        out.extend(inner.iter().cloned())
-                    }
+                    Some(V::Array(inner, _)) => out.extend(inner.iter().cloned()),
                     Some(v) => out.push(v),
                     None => {}
                 }

@@ -206,6 +206,7 @@ impl Parser {
                 "*" => Node::Wildcard,
                 "**" => Node::Descendants,
                 "%" => return Err(unsupported("the parent operator '%'")),
+                "|" => return Err(unsupported("the transform operator |...|")),
                 other => {
                     return Err(err(
                         "S0211",

@@ -12,13 +12,12 @@ use super::env::Scope;
 pub type Map = IndexMap<String, V>;
 
 /// How an array came to be: a *sequence* from path navigation collapses to its single
-/// item; `keep` (from `[]`) stops that; `cons` marks an array constructor, which a path
-/// step does not flatten.
+/// item, and `keep` (from `[]`) stops that. Arrays from the data or a constructor are
+/// neither.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Flags {
     pub sequence: bool,
     pub keep: bool,
-    pub cons: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -71,7 +70,6 @@ impl V {
                 Flags {
                     sequence: true,
                     keep,
-                    cons: false,
                 },
             )),
         }
@@ -174,13 +172,13 @@ pub fn deep_equal(a: &V, b: &V) -> bool {
 }
 
 /// A number as `$string` renders it: 15 significant digits, whole numbers without a
-/// fraction, exponent form outside `[1e-7, 1e21)` like JavaScript.
+/// fraction, exponent form outside `[1e-6, 1e21)` like JavaScript.
 pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e21 {
         return format!("{n:.0}");
     }
     let rounded: f64 = format!("{n:.14e}").parse().unwrap_or(n);
-    if rounded.abs() >= 1e21 || rounded.abs() < 1e-7 {
+    if rounded.abs() >= 1e21 || rounded.abs() < 1e-6 {
         let text = format!("{rounded:e}");
         match text.split_once('e') {
             Some((mantissa, exp)) if !exp.starts_with('-') => format!("{mantissa}e+{exp}"),

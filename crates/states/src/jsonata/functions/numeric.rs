@@ -73,15 +73,18 @@ fn number(args: &Args<'_>) -> Out {
         Some(V::Num(n)) => Some(V::Num(*n)),
         Some(V::Bool(b)) => Some(V::Num(if *b { 1.0 } else { 0.0 })),
         Some(V::Str(s)) => {
-            let text = s.trim();
+            // Only JSON number text converts; surrounding spaces do not.
+            let text = s.as_ref();
             let parsed = if let Some(hex) = text.strip_prefix("0x") {
                 i64::from_str_radix(hex, 16).ok().map(|n| n as f64)
             } else if let Some(bin) = text.strip_prefix("0b") {
                 i64::from_str_radix(bin, 2).ok().map(|n| n as f64)
             } else if let Some(oct) = text.strip_prefix("0o") {
                 i64::from_str_radix(oct, 8).ok().map(|n| n as f64)
-            } else {
+            } else if text.trim() == text {
                 serde_json::from_str::<f64>(text).ok()
+            } else {
+                None
             };
             match parsed {
                 Some(n) if n.is_finite() => Some(V::Num(n)),
