@@ -1,6 +1,6 @@
 //! One queue: its messages and the SQS operations on them, driven by the runtime's clock.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use sha2::{Digest, Sha256};
@@ -59,13 +59,74 @@ struct Deduplicated {
     at_ms: i64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct QueueState {
     /// Messages by arrival key: iteration order is queue order.
     messages: BTreeMap<u64, Stored>,
+    /// Keys of the messages that hold a receipt handle (received at least once): the only
+    /// ones that can be in flight, so FIFO group blocking looks at these alone.
+    received: BTreeSet<u64>,
     next_key: u64,
     next_sequence: u128,
     deduplication: HashMap<String, Deduplicated>,
+    /// No message expires before this instant, so receives skip the retention sweep until
+    /// then.
+    next_expiry_ms: i64,
+}
+
+impl QueueState {
+    fn new() -> Self {
+        Self {
+            messages: BTreeMap::new(),
+            received: BTreeSet::new(),
+            next_key: 0,
+            next_sequence: FIRST_SEQUENCE_NUMBER,
+            deduplication: HashMap::new(),
+            next_expiry_ms: i64::MAX,
+        }
+    }
+
+    fn push(&mut self, stored: Stored, retention_ms: i64) {
+        self.next_expiry_ms = self
+            .next_expiry_ms
+            .min(stored.sent_ms.saturating_add(retention_ms));
+        let key = self.next_key;
+        self.next_key += 1;
+        self.messages.insert(key, stored);
+    }
+
+    fn remove(&mut self, key: u64) -> Option<Stored> {
+        self.received.remove(&key);
+        self.messages.remove(&key)
+    }
+
+    fn next_sequence_number(&mut self) -> String {
+        let n = self.next_sequence;
+        self.next_sequence += 1;
+        n.to_string()
+    }
+
+    /// Drops the messages older than the retention period, as SQS deletes them.
+    fn expire(&mut self, now: i64, retention_ms: i64) {
+        if now < self.next_expiry_ms {
+            return;
+        }
+        let expired: Vec<u64> = self
+            .messages
+            .iter()
+            .filter(|(_, m)| now.saturating_sub(m.sent_ms) >= retention_ms)
+            .map(|(k, _)| *k)
+            .collect();
+        for key in expired {
+            self.remove(key);
+        }
+        self.next_expiry_ms = self
+            .messages
+            .values()
+            .map(|m| m.sent_ms.saturating_add(retention_ms))
+            .min()
+            .unwrap_or(i64::MAX);
+    }
 }
 
 /// One SQS queue. Thread-safe: pollers on several tasks share it through `Arc<Queue>`.
@@ -99,10 +160,7 @@ impl Queue {
             clock,
             dead_letter,
             created_ms,
-            state: Mutex::new(QueueState {
-                next_sequence: FIRST_SEQUENCE_NUMBER,
-                ..QueueState::default()
-            }),
+            state: Mutex::new(QueueState::new()),
             changed: Notify::new(),
         }
     }
@@ -160,11 +218,7 @@ impl Queue {
         }
         let delay_secs = request.delay_secs.unwrap_or(self.config.delay_secs);
         let message_id = Uuid::new_v4().to_string();
-        let sequence_number = self.config.fifo.then(|| {
-            let n = state.next_sequence;
-            state.next_sequence += 1;
-            n.to_string()
-        });
+        let sequence_number = self.config.fifo.then(|| state.next_sequence_number());
         if let Some(id) = &deduplication_id {
             state.deduplication.insert(
                 id.clone(),
@@ -190,7 +244,7 @@ impl Queue {
             receipt_handle: None,
             extra_attributes: BTreeMap::new(),
         };
-        Self::push(&mut state, stored);
+        state.push(stored, self.retention_ms());
         drop(state);
         self.changed.notify_waiters();
         Ok(SendOutcome {
@@ -201,10 +255,8 @@ impl Queue {
         })
     }
 
-    fn push(state: &mut QueueState, stored: Stored) {
-        let key = state.next_key;
-        state.next_key += 1;
-        state.messages.insert(key, stored);
+    fn retention_ms(&self) -> i64 {
+        i64::from(self.config.message_retention_secs) * 1000
     }
 
     fn validate_send(&self, request: &SendMessage) -> Result<(), SqsError> {
@@ -310,42 +362,36 @@ impl Queue {
         }
         let now = self.clock.now_ms();
         let visible_again = now.saturating_add(i64::from(visibility_timeout_secs) * 1000);
-        let retention_ms = i64::from(self.config.message_retention_secs) * 1000;
         let mut out = Vec::new();
-        let mut redriven = Vec::new();
-        let mut state = self.lock();
-        let mut expired = Vec::new();
+        let mut guard = self.lock();
+        guard.expire(now, self.retention_ms());
+        let state = &mut *guard;
         // FIFO: a group with a message in flight is not served, and a group whose head is not
         // yet visible blocks the messages behind it (order within the group).
-        let mut blocked_groups: HashSet<String> = if self.config.fifo {
-            state
-                .messages
-                .values()
-                .filter(|m| m.in_flight(now))
-                .filter_map(|m| m.group_id.clone())
-                .collect()
-        } else {
-            HashSet::new()
-        };
+        let mut blocked_groups: HashSet<String> = HashSet::new();
+        if self.config.fifo {
+            for key in &state.received {
+                if let Some(m) = state.messages.get(key).filter(|m| m.in_flight(now)) {
+                    blocked_groups.extend(m.group_id.clone());
+                }
+            }
+        }
         let mut to_redrive = Vec::new();
         for (key, message) in state.messages.iter_mut() {
-            if now - message.sent_ms >= retention_ms {
-                expired.push(*key);
-                continue;
-            }
             if out.len() >= max {
-                continue;
+                break;
             }
-            let group_blocked = message
-                .group_id
-                .as_ref()
-                .is_some_and(|g| blocked_groups.contains(g));
-            if self.config.fifo && group_blocked {
+            if self.config.fifo
+                && message
+                    .group_id
+                    .as_ref()
+                    .is_some_and(|g| blocked_groups.contains(g))
+            {
                 continue;
             }
             if message.visible_at_ms > now {
-                if let Some(group) = message.group_id.as_ref().filter(|_| self.config.fifo) {
-                    blocked_groups.insert(group.clone());
+                if self.config.fifo {
+                    blocked_groups.extend(message.group_id.clone());
                 }
                 continue;
             }
@@ -361,17 +407,16 @@ impl Queue {
             message.visible_at_ms = visible_again;
             let handle = format!("{key}.{}", Uuid::new_v4().simple());
             message.receipt_handle = Some(handle.clone());
+            state.received.insert(*key);
             out.push(self.received(message, handle));
         }
-        for key in expired {
-            state.messages.remove(&key);
-        }
-        for key in to_redrive {
-            if let Some(message) = state.messages.remove(&key) {
-                redriven.push(message);
-            }
-        }
-        drop(state);
+        let redriven: Vec<Stored> = to_redrive
+            .into_iter()
+            .filter_map(|key| state.remove(key))
+            .collect();
+        // Release this queue before locking the dead-letter queue, so two queues that
+        // redrive into each other cannot deadlock.
+        drop(guard);
         if let Some((dlq, _)) = &self.dead_letter {
             for message in redriven {
                 dlq.accept_moved(message, self.arn(), None);
@@ -387,6 +432,17 @@ impl Queue {
         max: usize,
         wait_ms: i64,
     ) -> Result<Vec<ReceivedMessage>, SqsError> {
+        self.receive_wait_with_visibility(max, wait_ms, self.config.visibility_timeout_secs)
+            .await
+    }
+
+    /// `receive_wait` with a visibility timeout for this call.
+    pub async fn receive_wait_with_visibility(
+        &self,
+        max: usize,
+        wait_ms: i64,
+        visibility_timeout_secs: u32,
+    ) -> Result<Vec<ReceivedMessage>, SqsError> {
         let deadline = self.clock.now_ms().saturating_add(wait_ms.max(0));
         loop {
             // Register for wake-ups before looking, so a send between the look and the wait
@@ -394,7 +450,7 @@ impl Queue {
             let changed = self.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
-            let batch = self.receive(max)?;
+            let batch = self.receive_with_visibility(max, visibility_timeout_secs)?;
             let now = self.clock.now_ms();
             if !batch.is_empty() || now >= deadline {
                 return Ok(batch);
@@ -471,16 +527,12 @@ impl Queue {
                 MessageAttributeValue::string(reason),
             );
         }
-        message.sequence_number = self.config.fifo.then(|| {
-            let n = state.next_sequence;
-            state.next_sequence += 1;
-            n.to_string()
-        });
+        message.sequence_number = self.config.fifo.then(|| state.next_sequence_number());
         if self.config.fifo && message.group_id.is_none() {
             // A standard queue's message has no group; keep FIFO order within one group.
             message.group_id = Some("dead-letter".to_owned());
         }
-        Self::push(&mut state, message);
+        state.push(message, self.retention_ms());
         drop(state);
         self.changed.notify_waiters();
     }
@@ -510,7 +562,7 @@ impl Queue {
         let Some(key) = self.key_of(&state, receipt_handle)? else {
             return Ok(false);
         };
-        let removed = state.messages.remove(&key).is_some();
+        let removed = state.remove(key).is_some();
         drop(state);
         // A FIFO group may be served again.
         self.changed.notify_waiters();
@@ -564,7 +616,7 @@ impl Queue {
                 handle: receipt_handle.to_owned(),
             }
         })?;
-        let message = state.messages.remove(&key);
+        let message = state.remove(key);
         drop(state);
         if let Some(message) = message {
             dlq.accept_moved(message, self.arn(), Some(reason));
@@ -578,6 +630,8 @@ impl Queue {
         let mut state = self.lock();
         let n = state.messages.len();
         state.messages.clear();
+        state.received.clear();
+        state.next_expiry_ms = i64::MAX;
         n
     }
 
