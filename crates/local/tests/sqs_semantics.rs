@@ -556,3 +556,32 @@ fn lambda_records_match_the_sample_sqs_events() {
     }
     assert!(compared > 0, "no SQS sample records in {}", dir.display());
 }
+
+/// On paused tokio time the whole redrive cycle — five visibility timeouts of 90 s — runs at
+/// once, and the clock lands exactly where SQS's timers put it.
+#[tokio::test(start_paused = true)]
+async fn redrive_cycle_runs_instantly_on_a_paused_tokio_clock() {
+    let clock = orderly_local::clock::TokioClock::starting_at(T0);
+    let sqs = Sqs::new(Arc::new(clock.clone()));
+    sqs.create_queue(QueueConfig::new("work-dlq")).unwrap();
+    let q = sqs
+        .create_queue(
+            QueueConfig::new("work")
+                .with_visibility_timeout(90)
+                .with_redrive("work-dlq", 5),
+        )
+        .unwrap();
+    let started = std::time::Instant::now();
+    q.send(SendMessage::new("poison")).unwrap();
+    for count in 1..=5 {
+        let m = one(q.receive_wait(10, 100_000).await.unwrap());
+        assert_eq!(m.receive_count(), count);
+        assert_eq!(clock.now_ms(), T0 + i64::from(count - 1) * 90_000);
+    }
+    // The sixth receive moves the message when it becomes visible, then waits out its time.
+    assert!(q.receive_wait(10, 100_000).await.unwrap().is_empty());
+    assert_eq!(clock.now_ms(), T0 + 360_000 + 100_000);
+    let dlq = sqs.queue("work-dlq").unwrap();
+    assert_eq!(one(dlq.receive(1).unwrap()).body, "poison");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
