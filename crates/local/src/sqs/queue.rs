@@ -638,7 +638,8 @@ impl Queue {
     /// Counts and settings, as GetQueueAttributes reports them.
     pub fn attributes(&self) -> QueueAttributes {
         let now = self.clock.now_ms();
-        let state = self.lock();
+        let mut state = self.lock();
+        state.expire(now, self.retention_ms());
         let mut attributes = QueueAttributes {
             approximate_number_of_messages: 0,
             approximate_number_of_messages_not_visible: 0,
@@ -666,7 +667,9 @@ impl Queue {
     /// Every message now in the queue, in queue order, without receiving it (no receive count,
     /// no receipt handle): what the demo prints of a DLQ.
     pub fn peek_all(&self) -> Vec<ReceivedMessage> {
-        let state = self.lock();
+        let now = self.clock.now_ms();
+        let mut state = self.lock();
+        state.expire(now, self.retention_ms());
         state
             .messages
             .values()
@@ -676,7 +679,10 @@ impl Queue {
 
     /// How many messages the queue holds (visible, in flight or delayed).
     pub fn len(&self) -> usize {
-        self.lock().messages.len()
+        let now = self.clock.now_ms();
+        let mut state = self.lock();
+        state.expire(now, self.retention_ms());
+        state.messages.len()
     }
 
     pub fn is_empty(&self) -> bool {
