@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -376,39 +377,19 @@ impl Queue {
                 }
             }
         }
-        let mut to_redrive = Vec::new();
-        for (key, message) in state.messages.iter_mut() {
-            if out.len() >= max {
-                break;
-            }
-            if self.config.fifo
-                && message
-                    .group_id
-                    .as_ref()
-                    .is_some_and(|g| blocked_groups.contains(g))
-            {
+        let (selected, to_redrive) = self.select(state, max, now, blocked_groups);
+        for key in selected {
+            let Some(message) = state.messages.get_mut(&key) else {
                 continue;
-            }
-            if message.visible_at_ms > now {
-                if self.config.fifo {
-                    blocked_groups.extend(message.group_id.clone());
-                }
-                continue;
-            }
-            if let Some((_, max_receive_count)) = &self.dead_letter
-                && message.receive_count >= *max_receive_count
-            {
-                // This receive would exceed maxReceiveCount: the message moves instead.
-                to_redrive.push(*key);
-                continue;
-            }
+            };
             message.receive_count += 1;
             message.first_receive_ms.get_or_insert(now);
             message.visible_at_ms = visible_again;
             let handle = format!("{key}.{}", Uuid::new_v4().simple());
             message.receipt_handle = Some(handle.clone());
-            state.received.insert(*key);
-            out.push(self.received(message, handle));
+            let received = self.received(message, handle);
+            state.received.insert(key);
+            out.push(received);
         }
         let redriven: Vec<Stored> = to_redrive
             .into_iter()
@@ -423,6 +404,55 @@ impl Queue {
             }
         }
         Ok(out)
+    }
+
+    /// Which messages this receive delivers, and which it moves to the dead-letter queue
+    /// instead (their receive would exceed maxReceiveCount).
+    ///
+    /// Standard queues deliver in queue order. FIFO queues deliver, per group, the visible
+    /// messages from the group's head on (a delayed or in-flight message blocks the rest of its
+    /// group), and, as SQS does, as many messages of one group as possible before the next
+    /// group's.
+    fn select(
+        &self,
+        state: &QueueState,
+        max: usize,
+        now: i64,
+        mut blocked_groups: HashSet<String>,
+    ) -> (Vec<u64>, Vec<u64>) {
+        let mut to_redrive = Vec::new();
+        let mut runs: IndexMap<&str, Vec<u64>> = IndexMap::new();
+        let mut standard = Vec::new();
+        for (key, message) in &state.messages {
+            if !self.config.fifo && standard.len() >= max {
+                break;
+            }
+            let group = message.group_id.as_deref().filter(|_| self.config.fifo);
+            if group.is_some_and(|g| blocked_groups.contains(g)) {
+                continue;
+            }
+            if message.visible_at_ms > now {
+                if let Some(g) = group {
+                    blocked_groups.insert(g.to_owned());
+                }
+                continue;
+            }
+            if let Some((_, max_receive_count)) = &self.dead_letter
+                && message.receive_count >= *max_receive_count
+            {
+                to_redrive.push(*key);
+                continue;
+            }
+            match group {
+                Some(g) => runs.entry(g).or_default().push(*key),
+                None => standard.push(*key),
+            }
+        }
+        if !self.config.fifo {
+            return (standard, to_redrive);
+        }
+        let selected = runs.into_values().flatten().take(max).collect();
+        (selected, to_redrive)
     }
 
     /// ReceiveMessage with long polling: waits up to `wait_ms` of clock time for at least one
