@@ -65,6 +65,8 @@ fn received_message_carries_the_attributes_of_an_sqs_record() {
         Some("String")
     );
     assert!(record.md5_of_message_attributes.is_some());
+    let event = q.to_lambda_event(std::slice::from_ref(&m));
+    assert_eq!(event.records, [record]);
 }
 
 #[test]
@@ -585,4 +587,44 @@ async fn redrive_cycle_runs_instantly_on_a_paused_tokio_clock() {
     let dlq = sqs.queue("work-dlq").unwrap();
     assert_eq!(one(dlq.receive(1).unwrap()).body, "poison");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+/// Pollers on several threads share a queue: every message is delivered to exactly one of
+/// them while its visibility timeout holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_pollers_each_get_distinct_messages() {
+    let (_clock, sqs) = setup();
+    let q = sqs
+        .create_queue(QueueConfig::new("shared").with_visibility_timeout(300))
+        .unwrap();
+    const N: usize = 2_000;
+    for i in 0..N {
+        q.send(SendMessage::new(format!("m{i}"))).unwrap();
+    }
+    let pollers: Vec<_> = (0..4)
+        .map(|_| {
+            let q = Arc::clone(&q);
+            tokio::spawn(async move {
+                let mut got = Vec::new();
+                loop {
+                    let batch = q.receive_wait(10, 0).await.unwrap();
+                    if batch.is_empty() {
+                        return got;
+                    }
+                    for m in batch {
+                        assert_eq!(q.delete(&m.receipt_handle), Ok(true));
+                        got.push(m.body);
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for poller in pollers {
+        all.extend(poller.await.unwrap());
+    }
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), N);
+    assert!(q.is_empty());
 }

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use aws_lambda_events::sqs::SqsEvent;
 use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
@@ -705,6 +706,16 @@ impl Queue {
             .values()
             .map(|m| self.received(m, String::new()))
             .collect()
+    }
+
+    /// The event Lambda receives from an event source mapping on this queue for `messages`.
+    pub fn to_lambda_event(&self, messages: &[ReceivedMessage]) -> SqsEvent {
+        let mut event = SqsEvent::default();
+        event.records = messages
+            .iter()
+            .map(|m| m.to_lambda_record(self.arn(), pseudo::REGION))
+            .collect();
+        event
     }
 
     /// How many messages the queue holds (visible, in flight or delayed).
