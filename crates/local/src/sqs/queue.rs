@@ -1,10 +1,9 @@
 //! One queue: its messages and the SQS operations on them, driven by the runtime's clock.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use aws_lambda_events::sqs::SqsEvent;
-use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -16,130 +15,22 @@ use super::message::{
     DEAD_LETTER_REASON, MessageAttributeValue, ReceivedMessage, SendMessage, SendOutcome,
     md5_of_body,
 };
+use super::state::{
+    DEDUPLICATION_WINDOW_MS, Deduplicated, MAX_DELAY_SECS, MAX_MESSAGE_BYTES, MAX_VISIBILITY_SECS,
+    QueueState, Stored,
+};
 use crate::clock::SharedClock;
 use crate::template::pseudo;
 
-/// AWS's limits.
-const MAX_MESSAGE_BYTES: usize = 262_144;
-const MAX_DELAY_SECS: u32 = 900;
-const MAX_VISIBILITY_SECS: u32 = 43_200;
-const DEDUPLICATION_WINDOW_MS: i64 = 5 * 60 * 1000;
-/// FIFO sequence numbers are 20-digit decimal strings on AWS.
-const FIRST_SEQUENCE_NUMBER: u128 = 10_000_000_000_000_000_000;
-
-/// A message at rest in a queue.
-#[derive(Debug, Clone)]
-pub(crate) struct Stored {
-    message_id: String,
-    body: String,
-    md5_of_body: String,
-    message_attributes: BTreeMap<String, MessageAttributeValue>,
-    group_id: Option<String>,
-    deduplication_id: Option<String>,
-    sequence_number: Option<String>,
-    sent_ms: i64,
-    /// When the message can next be received (after its delay or visibility timeout).
-    visible_at_ms: i64,
-    receive_count: u32,
-    first_receive_ms: Option<i64>,
-    /// The latest receipt handle; only it may delete or change the message.
-    receipt_handle: Option<String>,
-    /// System attributes gained on the way (DeadLetterQueueSourceArn).
-    extra_attributes: BTreeMap<String, String>,
-}
-
-impl Stored {
-    fn in_flight(&self, now: i64) -> bool {
-        self.receipt_handle.is_some() && self.visible_at_ms > now
-    }
-}
-
-#[derive(Debug)]
-struct Deduplicated {
-    message_id: String,
-    sequence_number: Option<String>,
-    at_ms: i64,
-}
-
-#[derive(Debug)]
-struct QueueState {
-    /// Messages by arrival key: iteration order is queue order.
-    messages: BTreeMap<u64, Stored>,
-    /// Keys of the messages that hold a receipt handle (received at least once): the only
-    /// ones that can be in flight, so FIFO group blocking looks at these alone.
-    received: BTreeSet<u64>,
-    next_key: u64,
-    next_sequence: u128,
-    deduplication: HashMap<String, Deduplicated>,
-    /// No message expires before this instant, so receives skip the retention sweep until
-    /// then.
-    next_expiry_ms: i64,
-}
-
-impl QueueState {
-    fn new() -> Self {
-        Self {
-            messages: BTreeMap::new(),
-            received: BTreeSet::new(),
-            next_key: 0,
-            next_sequence: FIRST_SEQUENCE_NUMBER,
-            deduplication: HashMap::new(),
-            next_expiry_ms: i64::MAX,
-        }
-    }
-
-    fn push(&mut self, stored: Stored, retention_ms: i64) {
-        self.next_expiry_ms = self
-            .next_expiry_ms
-            .min(stored.sent_ms.saturating_add(retention_ms));
-        let key = self.next_key;
-        self.next_key += 1;
-        self.messages.insert(key, stored);
-    }
-
-    fn remove(&mut self, key: u64) -> Option<Stored> {
-        self.received.remove(&key);
-        self.messages.remove(&key)
-    }
-
-    fn next_sequence_number(&mut self) -> String {
-        let n = self.next_sequence;
-        self.next_sequence += 1;
-        n.to_string()
-    }
-
-    /// Drops the messages older than the retention period, as SQS deletes them.
-    fn expire(&mut self, now: i64, retention_ms: i64) {
-        if now < self.next_expiry_ms {
-            return;
-        }
-        let expired: Vec<u64> = self
-            .messages
-            .iter()
-            .filter(|(_, m)| now.saturating_sub(m.sent_ms) >= retention_ms)
-            .map(|(k, _)| *k)
-            .collect();
-        for key in expired {
-            self.remove(key);
-        }
-        self.next_expiry_ms = self
-            .messages
-            .values()
-            .map(|m| m.sent_ms.saturating_add(retention_ms))
-            .min()
-            .unwrap_or(i64::MAX);
-    }
-}
-
 /// One SQS queue. Thread-safe: pollers on several tasks share it through `Arc<Queue>`.
 pub struct Queue {
-    config: QueueConfig,
-    clock: SharedClock,
-    dead_letter: Option<(Arc<Queue>, u32)>,
-    created_ms: i64,
-    state: Mutex<QueueState>,
+    pub(super) config: QueueConfig,
+    pub(super) clock: SharedClock,
+    pub(super) dead_letter: Option<(Arc<Queue>, u32)>,
+    pub(super) created_ms: i64,
+    pub(super) state: Mutex<QueueState>,
     /// Wakes long-polling receivers when something may have become receivable.
-    changed: Notify,
+    pub(super) changed: Notify,
 }
 
 impl std::fmt::Debug for Queue {
@@ -167,7 +58,7 @@ impl Queue {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, QueueState> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, QueueState> {
         // The state is plain data kept consistent at every await-free step; a panic elsewhere
         // does not make it unusable.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -257,7 +148,7 @@ impl Queue {
         })
     }
 
-    fn retention_ms(&self) -> i64 {
+    pub(super) fn retention_ms(&self) -> i64 {
         i64::from(self.config.message_retention_secs) * 1000
     }
 
@@ -337,175 +228,7 @@ impl Queue {
         }
     }
 
-    /// ReceiveMessage without waiting, with the queue's visibility timeout.
-    pub fn receive(&self, max: usize) -> Result<Vec<ReceivedMessage>, SqsError> {
-        self.receive_with_visibility(max, self.config.visibility_timeout_secs)
-    }
-
-    /// ReceiveMessage without waiting, with a visibility timeout for this call.
-    pub fn receive_with_visibility(
-        &self,
-        max: usize,
-        visibility_timeout_secs: u32,
-    ) -> Result<Vec<ReceivedMessage>, SqsError> {
-        if max == 0 {
-            return Err(SqsError::invalid(
-                self.name(),
-                "MaxNumberOfMessages",
-                "must be at least 1",
-            ));
-        }
-        if visibility_timeout_secs > MAX_VISIBILITY_SECS {
-            return Err(SqsError::invalid(
-                self.name(),
-                "VisibilityTimeout",
-                format!("{visibility_timeout_secs} is above {MAX_VISIBILITY_SECS}"),
-            ));
-        }
-        let now = self.clock.now_ms();
-        let visible_again = now.saturating_add(i64::from(visibility_timeout_secs) * 1000);
-        let mut out = Vec::new();
-        let mut guard = self.lock();
-        guard.expire(now, self.retention_ms());
-        let state = &mut *guard;
-        // FIFO: a group with a message in flight is not served, and a group whose head is not
-        // yet visible blocks the messages behind it (order within the group).
-        let mut blocked_groups: HashSet<String> = HashSet::new();
-        if self.config.fifo {
-            for key in &state.received {
-                if let Some(m) = state.messages.get(key).filter(|m| m.in_flight(now)) {
-                    blocked_groups.extend(m.group_id.clone());
-                }
-            }
-        }
-        let (selected, to_redrive) = self.select(state, max, now, blocked_groups);
-        for key in selected {
-            let Some(message) = state.messages.get_mut(&key) else {
-                continue;
-            };
-            message.receive_count += 1;
-            message.first_receive_ms.get_or_insert(now);
-            message.visible_at_ms = visible_again;
-            let handle = format!("{key}.{}", Uuid::new_v4().simple());
-            message.receipt_handle = Some(handle.clone());
-            let received = self.received(message, handle);
-            state.received.insert(key);
-            out.push(received);
-        }
-        let redriven: Vec<Stored> = to_redrive
-            .into_iter()
-            .filter_map(|key| state.remove(key))
-            .collect();
-        // Release this queue before locking the dead-letter queue, so two queues that
-        // redrive into each other cannot deadlock.
-        drop(guard);
-        if let Some((dlq, _)) = &self.dead_letter {
-            for message in redriven {
-                dlq.accept_moved(message, self.arn(), None);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Which messages this receive delivers, and which it moves to the dead-letter queue
-    /// instead (their receive would exceed maxReceiveCount).
-    ///
-    /// Standard queues deliver in queue order. FIFO queues deliver, per group, the visible
-    /// messages from the group's head on (a delayed or in-flight message blocks the rest of its
-    /// group), and, as SQS does, as many messages of one group as possible before the next
-    /// group's.
-    fn select(
-        &self,
-        state: &QueueState,
-        max: usize,
-        now: i64,
-        mut blocked_groups: HashSet<String>,
-    ) -> (Vec<u64>, Vec<u64>) {
-        let mut to_redrive = Vec::new();
-        let mut runs: IndexMap<&str, Vec<u64>> = IndexMap::new();
-        let mut standard = Vec::new();
-        for (key, message) in &state.messages {
-            if !self.config.fifo && standard.len() >= max {
-                break;
-            }
-            let group = message.group_id.as_deref().filter(|_| self.config.fifo);
-            if group.is_some_and(|g| blocked_groups.contains(g)) {
-                continue;
-            }
-            if message.visible_at_ms > now {
-                if let Some(g) = group {
-                    blocked_groups.insert(g.to_owned());
-                }
-                continue;
-            }
-            if let Some((_, max_receive_count)) = &self.dead_letter
-                && message.receive_count >= *max_receive_count
-            {
-                to_redrive.push(*key);
-                continue;
-            }
-            match group {
-                Some(g) => runs.entry(g).or_default().push(*key),
-                None => standard.push(*key),
-            }
-        }
-        if !self.config.fifo {
-            return (standard, to_redrive);
-        }
-        let selected = runs.into_values().flatten().take(max).collect();
-        (selected, to_redrive)
-    }
-
-    /// ReceiveMessage with long polling: waits up to `wait_ms` of clock time for at least one
-    /// message, waking as soon as a send (or a visibility change) makes one receivable.
-    pub async fn receive_wait(
-        &self,
-        max: usize,
-        wait_ms: i64,
-    ) -> Result<Vec<ReceivedMessage>, SqsError> {
-        self.receive_wait_with_visibility(max, wait_ms, self.config.visibility_timeout_secs)
-            .await
-    }
-
-    /// `receive_wait` with a visibility timeout for this call.
-    pub async fn receive_wait_with_visibility(
-        &self,
-        max: usize,
-        wait_ms: i64,
-        visibility_timeout_secs: u32,
-    ) -> Result<Vec<ReceivedMessage>, SqsError> {
-        let deadline = self.clock.now_ms().saturating_add(wait_ms.max(0));
-        loop {
-            // Register for wake-ups before looking, so a send between the look and the wait
-            // is not missed.
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            let batch = self.receive_with_visibility(max, visibility_timeout_secs)?;
-            let now = self.clock.now_ms();
-            if !batch.is_empty() || now >= deadline {
-                return Ok(batch);
-            }
-            let wake_at = self
-                .next_visibility_change(now)
-                .map_or(deadline, |at| at.min(deadline));
-            tokio::select! {
-                () = &mut changed => {}
-                () = self.clock.sleep_until(wake_at) => {}
-            }
-        }
-    }
-
-    fn next_visibility_change(&self, now: i64) -> Option<i64> {
-        self.lock()
-            .messages
-            .values()
-            .map(|m| m.visible_at_ms)
-            .filter(|at| *at > now)
-            .min()
-    }
-
-    fn received(&self, message: &Stored, receipt_handle: String) -> ReceivedMessage {
+    pub(super) fn received(&self, message: &Stored, receipt_handle: String) -> ReceivedMessage {
         let mut attributes = BTreeMap::new();
         attributes.insert(
             "ApproximateReceiveCount".to_owned(),
@@ -544,7 +267,7 @@ impl Queue {
     }
 
     /// Takes a message moved here from `source_arn` (redrive or explicit dead-lettering).
-    fn accept_moved(&self, mut message: Stored, source_arn: &str, reason: Option<&str>) {
+    pub(super) fn accept_moved(&self, mut message: Stored, source_arn: &str, reason: Option<&str>) {
         let now = self.clock.now_ms();
         let mut state = self.lock();
         message.visible_at_ms = now;
