@@ -13,8 +13,10 @@
 //!   next timer whenever every task is waiting — tokio itself detects the idle point, so the
 //!   jump is exact and deterministic. **`orderly demo` and the end-to-end tests use this one**:
 //!   Wait states, retry back-off, visibility timeouts and an hour-long approval timeout cost no
-//!   wall time, and CPU work costs no virtual time. On a runtime whose time is not paused it
-//!   is simply real time.
+//!   wall time, and CPU work costs no virtual time. tokio does not jump while a
+//!   `spawn_blocking` task runs (so blocking log writes are safe), but it does jump while a
+//!   task waits on a socket: a process serving real clients uses [`RealClock`]. On a runtime
+//!   whose time is not paused it is simply real time.
 //! - [`AcceleratedClock`]: virtual time runs `factor` times faster than real time (1000x: an
 //!   hour in 3.6 s). For a multi-threaded runtime, where tokio cannot pause time — the
 //!   throughput bench, or a demo that must run on several threads. Sleeps never end early; a
