@@ -5,20 +5,27 @@
 //! reads [`Clock::now_ms`] and sleeps with [`Clock::sleep_until`], never `SystemTime` or
 //! `tokio::time` directly, so one clock decides how fast the whole system runs.
 //!
-//! Three clocks:
-//! - [`RealClock`]: wall-clock time (`orderly serve`, where a person and the AWS CLI drive it).
-//! - [`AcceleratedClock`]: virtual time runs `factor` times faster than real time. **The demo
-//!   and the end-to-end tests use this one, with a factor of 1000**: an hour-long approval
-//!   timeout takes 3.6 s, a 90 s visibility timeout 90 ms, a 2 s retry interval 2 ms. It needs no
-//!   cooperation from the tasks (unlike a clock that jumps when every task is idle, which tokio
-//!   cannot observe reliably on a multi-threaded runtime). Sleeps never end early; a sleep
-//!   shorter than `factor` virtual milliseconds still lasts about one real millisecond (tokio's
-//!   timer resolution), so it may end late. Work costs virtual time too: 1 ms of real CPU is
-//!   1 s of virtual time at 1000x, so the runtime should not enforce a 10 s function timeout on
-//!   accelerated time for in-process handlers (they cannot be cancelled mid-computation anyway).
+//! Four clocks:
+//! - [`RealClock`]: wall-clock time. `orderly serve` uses it: a person and the AWS CLI drive it.
+//! - [`TokioClock`]: tokio's time, anchored at a wall-clock instant. On a current-thread
+//!   runtime started with paused time (`Builder::start_paused(true)`, or
+//!   `#[tokio::test(start_paused = true)]`) it is a virtual clock that jumps straight to the
+//!   next timer whenever every task is waiting — tokio itself detects the idle point, so the
+//!   jump is exact and deterministic. **`orderly demo` and the end-to-end tests use this one**:
+//!   Wait states, retry back-off, visibility timeouts and an hour-long approval timeout cost no
+//!   wall time, and CPU work costs no virtual time. tokio does not jump while a
+//!   `spawn_blocking` task runs (so blocking log writes are safe), but it does jump while a
+//!   task waits on a socket: a process serving real clients uses [`RealClock`]. On a runtime
+//!   whose time is not paused it is simply real time.
+//! - [`AcceleratedClock`]: virtual time runs `factor` times faster than real time (1000x: an
+//!   hour in 3.6 s). For a multi-threaded runtime, where tokio cannot pause time — the
+//!   throughput bench, or a demo that must run on several threads. Sleeps never end early; a
+//!   sleep shorter than `factor` virtual milliseconds still lasts about one real millisecond
+//!   (tokio's timer resolution). Work costs virtual time too (1 ms of CPU is 1 s at 1000x), so
+//!   the runtime should not enforce a 10 s function timeout on accelerated time.
 //! - [`ManualClock`]: time moves only when a test calls [`ManualClock::advance`],
-//!   [`ManualClock::set`] or [`ManualClock::advance_to_next`]; tests of time-driven semantics
-//!   are exact and instant with it.
+//!   [`ManualClock::set`] or [`ManualClock::advance_to_next`]; unit tests of time-driven
+//!   semantics are exact and instant with it.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -83,6 +90,61 @@ impl Clock for RealClock {
             }
             tokio::time::sleep(Duration::from_millis(left.unsigned_abs())).await;
         }
+    }
+}
+
+/// tokio's time, reported as epoch milliseconds from the wall-clock instant of its creation.
+/// Virtual and auto-advancing when the runtime's time is paused (see the module docs).
+#[derive(Debug, Clone)]
+pub struct TokioClock {
+    start_ms: i64,
+    origin: tokio::time::Instant,
+}
+
+impl TokioClock {
+    /// Anchors tokio's current instant at the current wall-clock time. Call it inside the
+    /// runtime whose time it should follow.
+    pub fn new() -> Self {
+        Self::starting_at(system_now_ms())
+    }
+
+    /// Anchors tokio's current instant at `start_ms`.
+    pub fn starting_at(start_ms: i64) -> Self {
+        Self {
+            start_ms,
+            origin: tokio::time::Instant::now(),
+        }
+    }
+
+    /// A shareable tokio clock.
+    pub fn shared() -> SharedClock {
+        Arc::new(Self::new())
+    }
+}
+
+impl Default for TokioClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[async_trait]
+impl Clock for TokioClock {
+    fn now_ms(&self) -> i64 {
+        let elapsed = self.origin.elapsed().as_millis();
+        self.start_ms
+            .saturating_add(i64::try_from(elapsed).unwrap_or(i64::MAX))
+    }
+
+    async fn sleep_until(&self, at_ms: i64) {
+        let ahead = at_ms.saturating_sub(self.start_ms);
+        if ahead <= 0 {
+            return;
+        }
+        // An instant, not a duration from now: a deadline far in the future stays exact and
+        // no rounding accumulates across loops of the caller.
+        let deadline = self.origin + Duration::from_millis(ahead.unsigned_abs());
+        tokio::time::sleep_until(deadline).await;
     }
 }
 
@@ -333,6 +395,24 @@ mod tests {
         clock.sleep_until(2_000).await;
         assert!(clock.now_ms() >= 2_000);
         // 2 s of virtual time at 1000x is 2 ms of real time; allow a noisy machine plenty.
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn tokio_clock_on_paused_time_jumps_to_the_next_timer() {
+        let clock = TokioClock::starting_at(1_000);
+        let started = Instant::now();
+        // An hour-long wait and a shorter one racing it: time jumps timer to timer.
+        let long = {
+            let c = clock.clone();
+            tokio::spawn(async move {
+                c.sleep_until(1_000 + 3_600_000).await;
+                c.now_ms()
+            })
+        };
+        clock.sleep_ms(90_000).await;
+        assert_eq!(clock.now_ms(), 91_000);
+        assert_eq!(long.await.ok(), Some(3_601_000));
         assert!(started.elapsed() < Duration::from_secs(1));
     }
 

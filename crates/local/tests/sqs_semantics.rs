@@ -65,6 +65,8 @@ fn received_message_carries_the_attributes_of_an_sqs_record() {
         Some("String")
     );
     assert!(record.md5_of_message_attributes.is_some());
+    let event = q.to_lambda_event(std::slice::from_ref(&m));
+    assert_eq!(event.records, [record]);
 }
 
 #[test]
@@ -254,6 +256,10 @@ fn fifo(sqs: &Sqs, name: &str) -> Arc<orderly_local::sqs::Queue> {
     .unwrap()
 }
 
+fn bodies(batch: Vec<ReceivedMessage>) -> Vec<String> {
+    batch.into_iter().map(|m| m.body).collect()
+}
+
 #[test]
 fn fifo_serves_a_group_in_order_and_never_while_a_batch_of_it_is_in_flight() {
     let (clock, sqs) = setup();
@@ -267,25 +273,23 @@ fn fifo_serves_a_group_in_order_and_never_while_a_batch_of_it_is_in_flight() {
     ] {
         q.send(SendMessage::new(body).with_group(group)).unwrap();
     }
+    // As many messages of one group as possible, in order.
     let batch = q.receive(2).unwrap();
-    let bodies: Vec<_> = batch.iter().map(|m| m.body.as_str()).collect();
-    assert_eq!(bodies, ["a1", "b1"]);
     assert_eq!(batch[0].attributes["MessageGroupId"], "a");
     assert!(batch[0].attributes.contains_key("SequenceNumber"));
     assert!(batch[0].attributes.contains_key("MessageDeduplicationId"));
-    // Both groups have a batch in flight: nothing is served.
+    let handles: Vec<String> = batch.iter().map(|m| m.receipt_handle.clone()).collect();
+    assert_eq!(bodies(batch), ["a1", "a2"]);
+    // Group a has a batch in flight: only b is served.
+    assert_eq!(bodies(q.receive(10).unwrap()), ["b1", "b2"]);
     assert!(q.receive(10).unwrap().is_empty());
-    q.delete(&batch[0].receipt_handle).unwrap();
-    let next: Vec<_> = q.receive(10).unwrap().into_iter().map(|m| m.body).collect();
-    assert_eq!(
-        next,
-        ["a2", "a3"],
-        "group a resumes in order, b still in flight"
-    );
-    // Visibility expires: both groups come back, each in its own order.
+    q.delete(&handles[0]).unwrap();
+    assert!(q.receive(10).unwrap().is_empty(), "a2 still in flight");
+    q.delete(&handles[1]).unwrap();
+    assert_eq!(bodies(q.receive(10).unwrap()), ["a3"]);
+    // Visibility expires: every group comes back, each in its own order.
     clock.advance(30_000);
-    let again: Vec<_> = q.receive(10).unwrap().into_iter().map(|m| m.body).collect();
-    assert_eq!(again, ["b1", "a2", "a3", "b2"]);
+    assert_eq!(bodies(q.receive(10).unwrap()), ["b1", "b2", "a3"]);
 }
 
 #[test]
@@ -300,8 +304,7 @@ fn fifo_group_stays_blocked_while_any_of_its_batch_is_in_flight() {
     q.change_visibility(&batch[0].receipt_handle, 0).unwrap();
     assert!(q.receive(10).unwrap().is_empty());
     q.delete(&batch[1].receipt_handle).unwrap();
-    let bodies: Vec<_> = q.receive(10).unwrap().into_iter().map(|m| m.body).collect();
-    assert_eq!(bodies, ["1", "3"]);
+    assert_eq!(bodies(q.receive(10).unwrap()), ["1", "3"]);
 }
 
 #[test]
@@ -511,4 +514,117 @@ async fn receive_wait_wakes_when_a_delayed_message_becomes_visible() {
     assert_eq!(clock.next_deadline(), Some(T0 + 3_000));
     clock.advance_to_next();
     assert_eq!(waiter.await.unwrap().unwrap()[0].body, "soon");
+}
+
+/// The SQS records of `events/lambda/*.json` (the shape Lambda hands the consumers): our MD5 of
+/// each body matches theirs, and a record we build has exactly their fields.
+#[test]
+fn lambda_records_match_the_sample_sqs_events() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/lambda");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("{} not present; nothing to compare", dir.display());
+        return;
+    };
+    let (_clock, sqs) = setup();
+    let q = sqs.create_queue(QueueConfig::new("sample")).unwrap();
+    let mut compared = 0;
+    for entry in entries.flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let event: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let Some(records) = event["Records"].as_array() else {
+            continue;
+        };
+        for sample in records.iter().filter(|r| r["eventSource"] == "aws:sqs") {
+            let body = sample["body"].as_str().unwrap();
+            assert_eq!(
+                orderly_local::sqs::md5_of_body(body),
+                sample["md5OfBody"].as_str().unwrap(),
+                "{}",
+                entry.path().display()
+            );
+            q.send(SendMessage::new(body)).unwrap();
+            let m = one(q.receive(1).unwrap());
+            q.delete(&m.receipt_handle).unwrap();
+            let ours = serde_json::to_value(m.to_lambda_record(q.arn(), "us-east-1")).unwrap();
+            let keys = |v: &serde_json::Value| {
+                let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+                k.retain(|k| k != "md5OfMessageAttributes");
+                k.sort();
+                k
+            };
+            assert_eq!(keys(&ours), keys(sample));
+            assert_eq!(ours["md5OfBody"], sample["md5OfBody"]);
+            compared += 1;
+        }
+    }
+    assert!(compared > 0, "no SQS sample records in {}", dir.display());
+}
+
+/// On paused tokio time the whole redrive cycle — five visibility timeouts of 90 s — runs at
+/// once, and the clock lands exactly where SQS's timers put it.
+#[tokio::test(start_paused = true)]
+async fn redrive_cycle_runs_instantly_on_a_paused_tokio_clock() {
+    let clock = orderly_local::clock::TokioClock::starting_at(T0);
+    let sqs = Sqs::new(Arc::new(clock.clone()));
+    sqs.create_queue(QueueConfig::new("work-dlq")).unwrap();
+    let q = sqs
+        .create_queue(
+            QueueConfig::new("work")
+                .with_visibility_timeout(90)
+                .with_redrive("work-dlq", 5),
+        )
+        .unwrap();
+    let started = std::time::Instant::now();
+    q.send(SendMessage::new("poison")).unwrap();
+    for count in 1..=5 {
+        let m = one(q.receive_wait(10, 100_000).await.unwrap());
+        assert_eq!(m.receive_count(), count);
+        assert_eq!(clock.now_ms(), T0 + i64::from(count - 1) * 90_000);
+    }
+    // The sixth receive moves the message when it becomes visible, then waits out its time.
+    assert!(q.receive_wait(10, 100_000).await.unwrap().is_empty());
+    assert_eq!(clock.now_ms(), T0 + 360_000 + 100_000);
+    let dlq = sqs.queue("work-dlq").unwrap();
+    assert_eq!(one(dlq.receive(1).unwrap()).body, "poison");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+/// Pollers on several threads share a queue: every message is delivered to exactly one of
+/// them while its visibility timeout holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_pollers_each_get_distinct_messages() {
+    let (_clock, sqs) = setup();
+    let q = sqs
+        .create_queue(QueueConfig::new("shared").with_visibility_timeout(300))
+        .unwrap();
+    const N: usize = 2_000;
+    for i in 0..N {
+        q.send(SendMessage::new(format!("m{i}"))).unwrap();
+    }
+    let pollers: Vec<_> = (0..4)
+        .map(|_| {
+            let q = Arc::clone(&q);
+            tokio::spawn(async move {
+                let mut got = Vec::new();
+                loop {
+                    let batch = q.receive_wait(10, 0).await.unwrap();
+                    if batch.is_empty() {
+                        return got;
+                    }
+                    for m in batch {
+                        assert_eq!(q.delete(&m.receipt_handle), Ok(true));
+                        got.push(m.body);
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for poller in pollers {
+        all.extend(poller.await.unwrap());
+    }
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), N);
+    assert!(q.is_empty());
 }

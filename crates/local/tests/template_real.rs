@@ -380,6 +380,38 @@ fn rules_route_to_their_targets_with_transformers_retries_and_dlqs() {
 }
 
 #[test]
+fn resources_are_found_by_the_names_and_arns_callers_use() {
+    let model = model();
+    let arn = lambda_arn("ShipOrderFunction");
+    for name in [
+        "orderly-ShipOrderFunction".to_owned(),
+        arn.clone(),
+        format!("{arn}:$LATEST"),
+    ] {
+        assert_eq!(
+            model.function_named(&name).map(|f| f.logical_id.as_str()),
+            Some("ShipOrderFunction"),
+            "{name}"
+        );
+    }
+    assert!(model.function_named("orderly-Nothing").is_none());
+    let shipping = &model.queues["ShippingQueue"];
+    for name in [&shipping.name, &shipping.arn, &shipping.url] {
+        assert_eq!(
+            model.queue_named(name).map(|q| q.logical_id.as_str()),
+            Some("ShippingQueue")
+        );
+    }
+    let sm = &model.state_machines["OrderFulfillmentStateMachine"];
+    assert_eq!(
+        model
+            .state_machine_by_arn(&sm.arn)
+            .map(|s| s.logical_id.as_str()),
+        Some("OrderFulfillmentStateMachine")
+    );
+}
+
+#[test]
 fn the_state_machine_definition_has_every_substitution_resolved() {
     let model = model();
     let sm = &model.state_machines["OrderFulfillmentStateMachine"];

@@ -7,6 +7,8 @@ mod config;
 mod error;
 mod message;
 mod queue;
+mod receive;
+mod state;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};

@@ -1,8 +1,9 @@
 //! One queue: its messages and the SQS operations on them, driven by the runtime's clock.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use aws_lambda_events::sqs::SqsEvent;
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -14,69 +15,22 @@ use super::message::{
     DEAD_LETTER_REASON, MessageAttributeValue, ReceivedMessage, SendMessage, SendOutcome,
     md5_of_body,
 };
+use super::state::{
+    DEDUPLICATION_WINDOW_MS, Deduplicated, MAX_DELAY_SECS, MAX_MESSAGE_BYTES, MAX_VISIBILITY_SECS,
+    QueueState, Stored,
+};
 use crate::clock::SharedClock;
 use crate::template::pseudo;
 
-/// AWS's limits.
-const MAX_MESSAGE_BYTES: usize = 262_144;
-const MAX_DELAY_SECS: u32 = 900;
-const MAX_VISIBILITY_SECS: u32 = 43_200;
-const DEDUPLICATION_WINDOW_MS: i64 = 5 * 60 * 1000;
-/// FIFO sequence numbers are 20-digit decimal strings on AWS.
-const FIRST_SEQUENCE_NUMBER: u128 = 10_000_000_000_000_000_000;
-
-/// A message at rest in a queue.
-#[derive(Debug, Clone)]
-pub(crate) struct Stored {
-    message_id: String,
-    body: String,
-    md5_of_body: String,
-    message_attributes: BTreeMap<String, MessageAttributeValue>,
-    group_id: Option<String>,
-    deduplication_id: Option<String>,
-    sequence_number: Option<String>,
-    sent_ms: i64,
-    /// When the message can next be received (after its delay or visibility timeout).
-    visible_at_ms: i64,
-    receive_count: u32,
-    first_receive_ms: Option<i64>,
-    /// The latest receipt handle; only it may delete or change the message.
-    receipt_handle: Option<String>,
-    /// System attributes gained on the way (DeadLetterQueueSourceArn).
-    extra_attributes: BTreeMap<String, String>,
-}
-
-impl Stored {
-    fn in_flight(&self, now: i64) -> bool {
-        self.receipt_handle.is_some() && self.visible_at_ms > now
-    }
-}
-
-#[derive(Debug)]
-struct Deduplicated {
-    message_id: String,
-    sequence_number: Option<String>,
-    at_ms: i64,
-}
-
-#[derive(Debug, Default)]
-struct QueueState {
-    /// Messages by arrival key: iteration order is queue order.
-    messages: BTreeMap<u64, Stored>,
-    next_key: u64,
-    next_sequence: u128,
-    deduplication: HashMap<String, Deduplicated>,
-}
-
 /// One SQS queue. Thread-safe: pollers on several tasks share it through `Arc<Queue>`.
 pub struct Queue {
-    config: QueueConfig,
-    clock: SharedClock,
-    dead_letter: Option<(Arc<Queue>, u32)>,
-    created_ms: i64,
-    state: Mutex<QueueState>,
+    pub(super) config: QueueConfig,
+    pub(super) clock: SharedClock,
+    pub(super) dead_letter: Option<(Arc<Queue>, u32)>,
+    pub(super) created_ms: i64,
+    pub(super) state: Mutex<QueueState>,
     /// Wakes long-polling receivers when something may have become receivable.
-    changed: Notify,
+    pub(super) changed: Notify,
 }
 
 impl std::fmt::Debug for Queue {
@@ -99,15 +53,12 @@ impl Queue {
             clock,
             dead_letter,
             created_ms,
-            state: Mutex::new(QueueState {
-                next_sequence: FIRST_SEQUENCE_NUMBER,
-                ..QueueState::default()
-            }),
+            state: Mutex::new(QueueState::new()),
             changed: Notify::new(),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, QueueState> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, QueueState> {
         // The state is plain data kept consistent at every await-free step; a panic elsewhere
         // does not make it unusable.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -160,11 +111,7 @@ impl Queue {
         }
         let delay_secs = request.delay_secs.unwrap_or(self.config.delay_secs);
         let message_id = Uuid::new_v4().to_string();
-        let sequence_number = self.config.fifo.then(|| {
-            let n = state.next_sequence;
-            state.next_sequence += 1;
-            n.to_string()
-        });
+        let sequence_number = self.config.fifo.then(|| state.next_sequence_number());
         if let Some(id) = &deduplication_id {
             state.deduplication.insert(
                 id.clone(),
@@ -190,7 +137,7 @@ impl Queue {
             receipt_handle: None,
             extra_attributes: BTreeMap::new(),
         };
-        Self::push(&mut state, stored);
+        state.push(stored, self.retention_ms());
         drop(state);
         self.changed.notify_waiters();
         Ok(SendOutcome {
@@ -201,10 +148,8 @@ impl Queue {
         })
     }
 
-    fn push(state: &mut QueueState, stored: Stored) {
-        let key = state.next_key;
-        state.next_key += 1;
-        state.messages.insert(key, stored);
+    pub(super) fn retention_ms(&self) -> i64 {
+        i64::from(self.config.message_retention_secs) * 1000
     }
 
     fn validate_send(&self, request: &SendMessage) -> Result<(), SqsError> {
@@ -283,142 +228,7 @@ impl Queue {
         }
     }
 
-    /// ReceiveMessage without waiting, with the queue's visibility timeout.
-    pub fn receive(&self, max: usize) -> Result<Vec<ReceivedMessage>, SqsError> {
-        self.receive_with_visibility(max, self.config.visibility_timeout_secs)
-    }
-
-    /// ReceiveMessage without waiting, with a visibility timeout for this call.
-    pub fn receive_with_visibility(
-        &self,
-        max: usize,
-        visibility_timeout_secs: u32,
-    ) -> Result<Vec<ReceivedMessage>, SqsError> {
-        if max == 0 {
-            return Err(SqsError::invalid(
-                self.name(),
-                "MaxNumberOfMessages",
-                "must be at least 1",
-            ));
-        }
-        if visibility_timeout_secs > MAX_VISIBILITY_SECS {
-            return Err(SqsError::invalid(
-                self.name(),
-                "VisibilityTimeout",
-                format!("{visibility_timeout_secs} is above {MAX_VISIBILITY_SECS}"),
-            ));
-        }
-        let now = self.clock.now_ms();
-        let visible_again = now.saturating_add(i64::from(visibility_timeout_secs) * 1000);
-        let retention_ms = i64::from(self.config.message_retention_secs) * 1000;
-        let mut out = Vec::new();
-        let mut redriven = Vec::new();
-        let mut state = self.lock();
-        let mut expired = Vec::new();
-        // FIFO: a group with a message in flight is not served, and a group whose head is not
-        // yet visible blocks the messages behind it (order within the group).
-        let mut blocked_groups: HashSet<String> = if self.config.fifo {
-            state
-                .messages
-                .values()
-                .filter(|m| m.in_flight(now))
-                .filter_map(|m| m.group_id.clone())
-                .collect()
-        } else {
-            HashSet::new()
-        };
-        let mut to_redrive = Vec::new();
-        for (key, message) in state.messages.iter_mut() {
-            if now - message.sent_ms >= retention_ms {
-                expired.push(*key);
-                continue;
-            }
-            if out.len() >= max {
-                continue;
-            }
-            let group_blocked = message
-                .group_id
-                .as_ref()
-                .is_some_and(|g| blocked_groups.contains(g));
-            if self.config.fifo && group_blocked {
-                continue;
-            }
-            if message.visible_at_ms > now {
-                if let Some(group) = message.group_id.as_ref().filter(|_| self.config.fifo) {
-                    blocked_groups.insert(group.clone());
-                }
-                continue;
-            }
-            if let Some((_, max_receive_count)) = &self.dead_letter
-                && message.receive_count >= *max_receive_count
-            {
-                // This receive would exceed maxReceiveCount: the message moves instead.
-                to_redrive.push(*key);
-                continue;
-            }
-            message.receive_count += 1;
-            message.first_receive_ms.get_or_insert(now);
-            message.visible_at_ms = visible_again;
-            let handle = format!("{key}.{}", Uuid::new_v4().simple());
-            message.receipt_handle = Some(handle.clone());
-            out.push(self.received(message, handle));
-        }
-        for key in expired {
-            state.messages.remove(&key);
-        }
-        for key in to_redrive {
-            if let Some(message) = state.messages.remove(&key) {
-                redriven.push(message);
-            }
-        }
-        drop(state);
-        if let Some((dlq, _)) = &self.dead_letter {
-            for message in redriven {
-                dlq.accept_moved(message, self.arn(), None);
-            }
-        }
-        Ok(out)
-    }
-
-    /// ReceiveMessage with long polling: waits up to `wait_ms` of clock time for at least one
-    /// message, waking as soon as a send (or a visibility change) makes one receivable.
-    pub async fn receive_wait(
-        &self,
-        max: usize,
-        wait_ms: i64,
-    ) -> Result<Vec<ReceivedMessage>, SqsError> {
-        let deadline = self.clock.now_ms().saturating_add(wait_ms.max(0));
-        loop {
-            // Register for wake-ups before looking, so a send between the look and the wait
-            // is not missed.
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            let batch = self.receive(max)?;
-            let now = self.clock.now_ms();
-            if !batch.is_empty() || now >= deadline {
-                return Ok(batch);
-            }
-            let wake_at = self
-                .next_visibility_change(now)
-                .map_or(deadline, |at| at.min(deadline));
-            tokio::select! {
-                () = &mut changed => {}
-                () = self.clock.sleep_until(wake_at) => {}
-            }
-        }
-    }
-
-    fn next_visibility_change(&self, now: i64) -> Option<i64> {
-        self.lock()
-            .messages
-            .values()
-            .map(|m| m.visible_at_ms)
-            .filter(|at| *at > now)
-            .min()
-    }
-
-    fn received(&self, message: &Stored, receipt_handle: String) -> ReceivedMessage {
+    pub(super) fn received(&self, message: &Stored, receipt_handle: String) -> ReceivedMessage {
         let mut attributes = BTreeMap::new();
         attributes.insert(
             "ApproximateReceiveCount".to_owned(),
@@ -457,7 +267,7 @@ impl Queue {
     }
 
     /// Takes a message moved here from `source_arn` (redrive or explicit dead-lettering).
-    fn accept_moved(&self, mut message: Stored, source_arn: &str, reason: Option<&str>) {
+    pub(super) fn accept_moved(&self, mut message: Stored, source_arn: &str, reason: Option<&str>) {
         let now = self.clock.now_ms();
         let mut state = self.lock();
         message.visible_at_ms = now;
@@ -471,16 +281,12 @@ impl Queue {
                 MessageAttributeValue::string(reason),
             );
         }
-        message.sequence_number = self.config.fifo.then(|| {
-            let n = state.next_sequence;
-            state.next_sequence += 1;
-            n.to_string()
-        });
+        message.sequence_number = self.config.fifo.then(|| state.next_sequence_number());
         if self.config.fifo && message.group_id.is_none() {
             // A standard queue's message has no group; keep FIFO order within one group.
             message.group_id = Some("dead-letter".to_owned());
         }
-        Self::push(&mut state, message);
+        state.push(message, self.retention_ms());
         drop(state);
         self.changed.notify_waiters();
     }
@@ -510,7 +316,7 @@ impl Queue {
         let Some(key) = self.key_of(&state, receipt_handle)? else {
             return Ok(false);
         };
-        let removed = state.messages.remove(&key).is_some();
+        let removed = state.remove(key).is_some();
         drop(state);
         // A FIFO group may be served again.
         self.changed.notify_waiters();
@@ -564,7 +370,7 @@ impl Queue {
                 handle: receipt_handle.to_owned(),
             }
         })?;
-        let message = state.messages.remove(&key);
+        let message = state.remove(key);
         drop(state);
         if let Some(message) = message {
             dlq.accept_moved(message, self.arn(), Some(reason));
@@ -578,13 +384,16 @@ impl Queue {
         let mut state = self.lock();
         let n = state.messages.len();
         state.messages.clear();
+        state.received.clear();
+        state.next_expiry_ms = i64::MAX;
         n
     }
 
     /// Counts and settings, as GetQueueAttributes reports them.
     pub fn attributes(&self) -> QueueAttributes {
         let now = self.clock.now_ms();
-        let state = self.lock();
+        let mut state = self.lock();
+        state.expire(now, self.retention_ms());
         let mut attributes = QueueAttributes {
             approximate_number_of_messages: 0,
             approximate_number_of_messages_not_visible: 0,
@@ -612,7 +421,9 @@ impl Queue {
     /// Every message now in the queue, in queue order, without receiving it (no receive count,
     /// no receipt handle): what the demo prints of a DLQ.
     pub fn peek_all(&self) -> Vec<ReceivedMessage> {
-        let state = self.lock();
+        let now = self.clock.now_ms();
+        let mut state = self.lock();
+        state.expire(now, self.retention_ms());
         state
             .messages
             .values()
@@ -620,9 +431,22 @@ impl Queue {
             .collect()
     }
 
+    /// The event Lambda receives from an event source mapping on this queue for `messages`.
+    pub fn to_lambda_event(&self, messages: &[ReceivedMessage]) -> SqsEvent {
+        let mut event = SqsEvent::default();
+        event.records = messages
+            .iter()
+            .map(|m| m.to_lambda_record(self.arn(), pseudo::REGION))
+            .collect();
+        event
+    }
+
     /// How many messages the queue holds (visible, in flight or delayed).
     pub fn len(&self) -> usize {
-        self.lock().messages.len()
+        let now = self.clock.now_ms();
+        let mut state = self.lock();
+        state.expire(now, self.retention_ms());
+        state.messages.len()
     }
 
     pub fn is_empty(&self) -> bool {

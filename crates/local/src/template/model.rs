@@ -359,6 +359,30 @@ impl Model {
             .map(|b| found(TargetKind::EventBus, &b.logical_id))
     }
 
+    /// The function a Lambda `FunctionName` names: its name, its ARN, or its ARN with a
+    /// version or alias qualifier (`…:function:name:$LATEST`), as Invoke accepts.
+    pub fn function_named(&self, name_or_arn: &str) -> Option<&Function> {
+        let name = match name_or_arn.split_once(":function:") {
+            Some((_, rest)) => rest.split(':').next().unwrap_or(rest),
+            None => name_or_arn,
+        };
+        self.functions.values().find(|f| f.name == name)
+    }
+
+    /// The state machine of an ARN.
+    pub fn state_machine_by_arn(&self, arn: &str) -> Option<&StateMachine> {
+        self.state_machines.values().find(|s| s.arn == arn)
+    }
+
+    /// The queue of a name, ARN or URL.
+    pub fn queue_named(&self, name_arn_or_url: &str) -> Option<&Queue> {
+        let name = name_arn_or_url
+            .rsplit(['/', ':'])
+            .next()
+            .unwrap_or(name_arn_or_url);
+        self.queues.values().find(|q| q.name == name)
+    }
+
     /// The rules on a bus (by bus name), in logical-id order.
     pub fn rules_on_bus<'a>(&'a self, bus_name: &'a str) -> impl Iterator<Item = &'a Rule> + 'a {
         self.rules

@@ -24,7 +24,7 @@ pub struct RawResource {
 }
 
 #[derive(Debug, Clone)]
-enum Memo<T> {
+pub(super) enum Memo<T> {
     InProgress,
     Done(T),
 }
@@ -32,15 +32,15 @@ enum Memo<T> {
 /// Evaluates intrinsics against one template's parameters, mappings, conditions and resources.
 pub struct Resolver {
     pub(crate) parameters: BTreeMap<String, Value>,
-    mappings: Map<String, Value>,
-    condition_definitions: Map<String, Value>,
+    pub(super) mappings: Map<String, Value>,
+    pub(super) condition_definitions: Map<String, Value>,
     pub(crate) resources: BTreeMap<String, RawResource>,
     pub(crate) endpoint: String,
-    conditions: RefCell<HashMap<String, Memo<bool>>>,
+    pub(super) conditions: RefCell<HashMap<String, Memo<bool>>>,
     names: RefCell<HashMap<String, Memo<String>>>,
 }
 
-type Resolved = Result<Option<Value>, TemplateError>;
+pub(super) type Resolved = Result<Option<Value>, TemplateError>;
 
 impl Resolver {
     pub fn new(
@@ -195,7 +195,7 @@ impl Resolver {
         }
     }
 
-    fn args<'v, const N: usize>(
+    pub(super) fn args<'v, const N: usize>(
         &self,
         arg: &'v Value,
         at: &str,
@@ -209,7 +209,11 @@ impl Resolver {
         })
     }
 
-    fn get_att_arg(&self, arg: &Value, at: &str) -> Result<(String, String), TemplateError> {
+    pub(super) fn get_att_arg(
+        &self,
+        arg: &Value,
+        at: &str,
+    ) -> Result<(String, String), TemplateError> {
         match arg {
             Value::String(s) => s
                 .split_once('.')
@@ -226,7 +230,7 @@ impl Resolver {
     }
 
     /// `Ref`: a parameter, a pseudo parameter or a resource.
-    fn reference(&self, name: &str, at: &str) -> Resolved {
+    pub(super) fn reference(&self, name: &str, at: &str) -> Resolved {
         if let Some(value) = self.pseudo(name) {
             return Ok(value);
         }
@@ -359,240 +363,6 @@ impl Resolver {
         }
         Ok(name)
     }
-
-    fn sub(&self, arg: &Value, at: &str) -> Result<String, TemplateError> {
-        let (text, variables) = match arg {
-            Value::Array(items) if items.len() == 2 => {
-                let text = self.resolve_string(&items[0], at)?;
-                let map = items[1].as_object().ok_or_else(|| {
-                    TemplateError::invalid(at, "the second item must be a mapping of variables")
-                })?;
-                let mut variables = BTreeMap::new();
-                for (k, v) in map {
-                    variables.insert(k.clone(), self.resolve_string(v, &format!("{at}[1].{k}"))?);
-                }
-                (text, variables)
-            }
-            Value::Array(_) => {
-                return Err(TemplateError::invalid(
-                    at,
-                    "expects a string or [string, variables]",
-                ));
-            }
-            other => (self.resolve_string(other, at)?, BTreeMap::new()),
-        };
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text.as_str();
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            if let Some(literal) = after.strip_prefix('!') {
-                // `${!Name}` is the literal text `${Name}`.
-                out.push_str("${");
-                rest = literal;
-                continue;
-            }
-            let end = after
-                .find('}')
-                .ok_or_else(|| TemplateError::invalid(at, format!("unclosed ${{ in {text:?}")))?;
-            let name = after[..end].trim();
-            out.push_str(&self.sub_variable(name, &variables, at)?);
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        Ok(out)
-    }
-
-    fn sub_variable(
-        &self,
-        name: &str,
-        variables: &BTreeMap<String, String>,
-        at: &str,
-    ) -> Result<String, TemplateError> {
-        if let Some(v) = variables.get(name) {
-            return Ok(v.clone());
-        }
-        let value = match name.split_once('.') {
-            Some((resource, attribute)) if !self.parameters.contains_key(name) => {
-                Some(self.get_att(resource, attribute, at)?)
-            }
-            _ => self.reference(name, at)?,
-        };
-        value
-            .as_ref()
-            .and_then(scalar)
-            .ok_or_else(|| TemplateError::invalid(at, format!("${{{name}}} is not a string value")))
-    }
-
-    fn join(&self, arg: &Value, at: &str) -> Result<String, TemplateError> {
-        let [delimiter, items] = self.args::<2>(arg, at)?;
-        let delimiter = self.resolve_string(delimiter, at)?;
-        let items = match self.resolve_value(items, at)? {
-            Value::Array(items) => items,
-            other => {
-                return Err(TemplateError::invalid(
-                    at,
-                    format!("expects a list to join, got {other}"),
-                ));
-            }
-        };
-        let parts = items
-            .iter()
-            .map(|v| {
-                scalar(v).ok_or_else(|| TemplateError::invalid(at, format!("cannot join {v}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(parts.join(&delimiter))
-    }
-
-    fn select(&self, arg: &Value, at: &str) -> Resolved {
-        let [index, items] = self.args::<2>(arg, at)?;
-        let index: usize = self
-            .resolve_string(index, at)?
-            .parse()
-            .map_err(|_| TemplateError::invalid(at, "the index must be a whole number"))?;
-        match self.resolve_value(items, at)? {
-            Value::Array(items) => items.get(index).cloned().map(Some).ok_or_else(|| {
-                TemplateError::invalid(
-                    at,
-                    format!("index {index} is past the {} items", items.len()),
-                )
-            }),
-            other => Err(TemplateError::invalid(
-                at,
-                format!("expects a list, got {other}"),
-            )),
-        }
-    }
-
-    fn find_in_map(&self, arg: &Value, at: &str) -> Result<Value, TemplateError> {
-        let items = arg
-            .as_array()
-            .filter(|items| items.len() == 3 || items.len() == 4)
-            .ok_or_else(|| TemplateError::invalid(at, "expects [MapName, TopKey, SecondKey]"))?;
-        let map_name = self.resolve_string(&items[0], at)?;
-        let top = self.resolve_string(&items[1], at)?;
-        let second = self.resolve_string(&items[2], at)?;
-        let found = self
-            .mappings
-            .get(&map_name)
-            .and_then(|m| m.get(&top))
-            .and_then(|m| m.get(&second));
-        match (found, items.get(3)) {
-            (Some(v), _) => self.resolve_value(v, at),
-            // Language-extensions form: [Map, Top, Second, {DefaultValue: v}].
-            (None, Some(Value::Object(default))) if default.contains_key("DefaultValue") => {
-                self.resolve_value(&default["DefaultValue"], at)
-            }
-            (None, _) => Err(TemplateError::UnknownReference {
-                location: at.to_owned(),
-                target: format!("mapping entry {map_name}.{top}.{second}"),
-            }),
-        }
-    }
-
-    /// The value of a named condition.
-    pub fn condition(&self, name: &str, at: &str) -> Result<bool, TemplateError> {
-        match self.conditions.borrow().get(name) {
-            Some(Memo::Done(b)) => return Ok(*b),
-            Some(Memo::InProgress) => {
-                return Err(TemplateError::Cycle {
-                    location: at.to_owned(),
-                    through: format!("condition {name}"),
-                });
-            }
-            None => {}
-        }
-        let definition = self
-            .condition_definitions
-            .get(name)
-            .cloned()
-            .ok_or_else(|| TemplateError::UnknownReference {
-                location: at.to_owned(),
-                target: format!("condition {name}"),
-            })?;
-        self.conditions
-            .borrow_mut()
-            .insert(name.to_owned(), Memo::InProgress);
-        let result = self.evaluate_condition(&definition, &format!("Conditions.{name}"));
-        match &result {
-            Ok(b) => {
-                self.conditions
-                    .borrow_mut()
-                    .insert(name.to_owned(), Memo::Done(*b));
-            }
-            Err(_) => {
-                self.conditions.borrow_mut().remove(name);
-            }
-        }
-        result
-    }
-
-    fn evaluate_condition(&self, value: &Value, at: &str) -> Result<bool, TemplateError> {
-        let Some((key, arg)) = value
-            .as_object()
-            .filter(|m| m.len() == 1)
-            .and_then(|m| m.iter().next())
-        else {
-            return match self.resolve_value(value, at)? {
-                Value::Bool(b) => Ok(b),
-                Value::String(s) if s == "true" || s == "false" => Ok(s == "true"),
-                other => Err(TemplateError::invalid(
-                    at,
-                    format!("expected a condition, got {other}"),
-                )),
-            };
-        };
-        let at = format!("{at}.{key}");
-        match key.as_str() {
-            "Condition" => {
-                let name = arg
-                    .as_str()
-                    .ok_or_else(|| TemplateError::invalid(&at, "expects a condition name"))?;
-                self.condition(name, &at)
-            }
-            "Fn::Equals" => {
-                let [a, b] = self.args::<2>(arg, &at)?;
-                let a = self.resolve(a, &at)?;
-                let b = self.resolve(b, &at)?;
-                Ok(comparable(a.as_ref()) == comparable(b.as_ref()))
-            }
-            "Fn::Not" => {
-                let [inner] = self.args::<1>(arg, &at)?;
-                Ok(!self.evaluate_condition(inner, &at)?)
-            }
-            "Fn::And" | "Fn::Or" => {
-                let items = arg
-                    .as_array()
-                    .filter(|items| (2..=10).contains(&items.len()))
-                    .ok_or_else(|| TemplateError::invalid(&at, "expects 2 to 10 conditions"))?;
-                let mut results = Vec::with_capacity(items.len());
-                for item in items {
-                    results.push(self.evaluate_condition(item, &at)?);
-                }
-                Ok(if key == "Fn::And" {
-                    results.iter().all(|b| *b)
-                } else {
-                    results.iter().any(|b| *b)
-                })
-            }
-            _ => match self.resolve_value(value, &at)? {
-                Value::Bool(b) => Ok(b),
-                other => Err(TemplateError::invalid(
-                    &at,
-                    format!("expected a condition, got {other}"),
-                )),
-            },
-        }
-    }
-
-    /// Whether a resource is part of the stack (its Condition, if any, holds).
-    pub fn enabled(&self, id: &str) -> Result<bool, TemplateError> {
-        match self.resources.get(id).and_then(|r| r.condition.clone()) {
-            Some(condition) => self.condition(&condition, &format!("{id}.Condition")),
-            None => Ok(true),
-        }
-    }
 }
 
 /// Text of a scalar value (CloudFormation passes numbers and booleans on as strings).
@@ -612,9 +382,4 @@ pub(crate) fn truthy(v: &Value) -> Option<bool> {
         Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
         _ => None,
     }
-}
-
-/// `Fn::Equals` compares values as CloudFormation does: scalars by their text.
-fn comparable(v: Option<&Value>) -> Option<Value> {
-    v.map(|v| scalar(v).map_or_else(|| v.clone(), Value::String))
 }
