@@ -32,10 +32,16 @@ pub enum TaskError {
 
 impl TaskError {
     pub fn rule(name: &'static str, message: impl Into<String>) -> Self {
-        Self::Rule { name, message: message.into() }
+        Self::Rule {
+            name,
+            message: message.into(),
+        }
     }
     pub fn transient(message: impl Into<String>) -> Self {
-        Self::Transient { name: TRANSIENT, message: message.into() }
+        Self::Transient {
+            name: TRANSIENT,
+            message: message.into(),
+        }
     }
     pub fn name(&self) -> &'static str {
         match self {
@@ -51,7 +57,10 @@ impl TaskError {
 
 impl From<TaskError> for Diagnostic {
     fn from(e: TaskError) -> Self {
-        Diagnostic { error_type: e.name().to_owned(), error_message: e.to_string() }
+        Diagnostic {
+            error_type: e.name().to_owned(),
+            error_message: e.to_string(),
+        }
     }
 }
 
@@ -77,7 +86,10 @@ impl From<StockError> for TaskError {
 impl From<PaymentError> for TaskError {
     fn from(e: PaymentError) -> Self {
         if e.is_retryable() {
-            Self::Transient { name: e.name(), message: e.to_string() }
+            Self::Transient {
+                name: e.name(),
+                message: e.to_string(),
+            }
         } else {
             Self::rule(e.name(), e.to_string())
         }
@@ -109,7 +121,10 @@ impl From<IdempotencyError<TaskError>> for TaskError {
     fn from(e: IdempotencyError<TaskError>) -> Self {
         let name = e.error_name();
         if e.is_retryable() {
-            return Self::Transient { name: TRANSIENT, message: format!("{name}: {e}") };
+            return Self::Transient {
+                name: TRANSIENT,
+                message: format!("{name}: {e}"),
+            };
         }
         match e {
             IdempotencyError::Handler(inner) => inner,
@@ -136,13 +151,19 @@ pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
 }
 
 /// Reads a handler's input, naming the field that is wrong.
-pub fn parse_input<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, TaskError> {
-    serde_json::from_value(value).map_err(|e| TaskError::InvalidInput(format!("invalid input: {e}")))
+pub fn parse_input<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, TaskError> {
+    serde_json::from_value(value)
+        .map_err(|e| TaskError::InvalidInput(format!("invalid input: {e}")))
 }
 
 /// Epoch seconds `after` from now: TTL attributes.
