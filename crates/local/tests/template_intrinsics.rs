@@ -162,6 +162,7 @@ fn intrinsics_resolve_to_the_values_cloudformation_gives() {
             &[],
             "arn:aws:events:us-east-1:000000000000:rule/bus-dev/orderly-OnBus",
         ),
+        ("!Ref OnBus", &[], "bus-dev|orderly-OnBus"),
         // Sub: pseudo parameters, parameters, resources, attributes, variables, literals.
         ("!Sub ${AWS::StackName}-${Stage}", &[], "orderly-dev"),
         (

@@ -70,6 +70,11 @@ pub fn ref_value(
         ),
         "AWS::EventSchemas::Registry" => registry_arn(name),
         "AWS::EventSchemas::Schema" => schema_arn(resolver, id, name, at)?,
+        // A rule on a custom bus is `bus|rule`; on the default bus, its name.
+        "AWS::Events::Rule" => match event_bus_name_of(resolver, id)? {
+            bus if bus == "default" => name.to_owned(),
+            bus => format!("{bus}|{name}"),
+        },
         "AWS::Serverless::HttpApi" => generated_id(id, 10),
         "AWS::Logs::QueryDefinition" => generated_id(id, 32),
         "AWS::Lambda::Permission"
