@@ -90,3 +90,10 @@ where
         .await
         .map_err(TaskError::from)
 }
+
+/// The idempotency settings of this function, shared by the Lambda binary and the local
+/// cloud: records are named after the function.
+pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
+    orderly_core::idempotency::IdempotencyConfig::new("notify-customer")
+        .key(orderly_core::idempotency::KeySelector::pointer(KEY_POINTER))
+}

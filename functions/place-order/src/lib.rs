@@ -118,3 +118,9 @@ fn uuid_like(key: &str) -> String {
         &hex[20..32]
     )
 }
+
+/// The idempotency settings of this function, shared by the Lambda binary and the local
+/// cloud: records are named after the function.
+pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
+    orderly_core::idempotency::IdempotencyConfig::new("place-order")
+}

@@ -89,3 +89,9 @@ where
         needs_approval: deps.policy.needs_approval(&order.total),
     })
 }
+
+/// The idempotency settings of this function, shared by the Lambda binary and the local
+/// cloud: records are named after the function.
+pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
+    orderly_core::idempotency::IdempotencyConfig::new("register-order")
+}

@@ -54,3 +54,9 @@ where
     tracing::info!(order_id = %request.order_id, sku = %request.sku, released = response.released, "stock released");
     Ok(response)
 }
+
+/// The idempotency settings of this function, shared by the Lambda binary and the local
+/// cloud: records are named after the function.
+pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
+    orderly_core::idempotency::IdempotencyConfig::new("release-stock")
+}

@@ -74,3 +74,9 @@ where
         .map_err(TaskError::from)
         .inspect(|_| tracing::info!(order_id = %task.order_id, "approval requested"))
 }
+
+/// The idempotency settings of this function, shared by the Lambda binary and the local
+/// cloud: records are named after the function.
+pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
+    orderly_core::idempotency::IdempotencyConfig::new("request-approval")
+}

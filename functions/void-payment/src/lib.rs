@@ -47,3 +47,9 @@ where
     tracing::info!(order_id = %request.order_id, voided = response.voided, "payment voided");
     Ok(response)
 }
+
+/// The idempotency settings of this function, shared by the Lambda binary and the local
+/// cloud: records are named after the function.
+pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
+    orderly_core::idempotency::IdempotencyConfig::new("void-payment")
+}

@@ -1,0 +1,394 @@
+//! The event bus: PutEvents answered per entry as AWS answers it, rules matched in one
+//! pass by `event-pattern`, targets fed through their input configuration, failed
+//! deliveries retried per RetryPolicy and then sent to the target's DLQ.
+
+use super::CloudInner;
+use super::trace::Hop;
+use crate::sqs::{MessageAttributeValue, SendMessage};
+use crate::template::{Rule, RuleTarget, TargetKind};
+use event_pattern::{CompiledInput, InputTransformer, Pattern, RuleContext, RuleSet, TargetInput};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The largest PutEvents entry AWS accepts.
+pub const MAX_ENTRY_BYTES: usize = 256 * 1024;
+
+/// One PutEvents request entry, as the API names its fields.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PutEventsEntry {
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub detail_type: Option<String>,
+    #[serde(default)]
+    pub detail: Option<String>,
+    #[serde(default)]
+    pub event_bus_name: Option<String>,
+    #[serde(default)]
+    pub resources: Option<Vec<String>>,
+    #[serde(default)]
+    pub time: Option<String>,
+    #[serde(default)]
+    pub trace_header: Option<String>,
+}
+
+/// One PutEvents result entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PutEventsResult {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+}
+
+impl PutEventsResult {
+    fn failed(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            event_id: None,
+            error_code: Some(code.to_owned()),
+            error_message: Some(message.into()),
+        }
+    }
+}
+
+/// A rule ready to route: its template definition and each target's compiled input.
+pub struct CompiledRule {
+    pub rule: Rule,
+    pub targets: Vec<(RuleTarget, CompiledInput)>,
+}
+
+/// The rules of every bus, compiled once at start.
+pub struct Buses {
+    /// bus name → matcher over its rules (rule logical ids).
+    matchers: HashMap<String, RuleSet>,
+    rules: HashMap<String, Arc<CompiledRule>>,
+}
+
+impl Buses {
+    pub fn compile<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> Result<Self, String> {
+        let mut matchers: HashMap<String, RuleSet> = HashMap::new();
+        let mut compiled = HashMap::new();
+        for rule in rules {
+            let pattern = Pattern::parse(&rule.event_pattern).map_err(|e| {
+                format!(
+                    "{}.Properties.EventPattern: {}",
+                    rule.logical_id,
+                    e.message()
+                )
+            })?;
+            let mut targets = Vec::new();
+            for target in &rule.targets {
+                let input = target_input(target).compile().map_err(|e| {
+                    format!("{}.Properties.Targets[{}]: {e}", rule.logical_id, target.id)
+                })?;
+                targets.push((target.clone(), input));
+            }
+            if rule.enabled {
+                matchers
+                    .entry(rule.event_bus_name.clone())
+                    .or_default()
+                    .add(&rule.logical_id, &pattern);
+            }
+            compiled.insert(
+                rule.logical_id.clone(),
+                Arc::new(CompiledRule {
+                    rule: rule.clone(),
+                    targets,
+                }),
+            );
+        }
+        Ok(Self {
+            matchers,
+            rules: compiled,
+        })
+    }
+
+    pub fn has_bus(&self, name: &str) -> bool {
+        self.matchers.contains_key(name)
+    }
+
+    /// Logical ids of the rules on `bus` that match the event.
+    pub fn matching(&self, bus: &str, event: &Value) -> Vec<Arc<CompiledRule>> {
+        let Some(matcher) = self.matchers.get(bus) else {
+            return Vec::new();
+        };
+        let mut names = matcher.matching(event);
+        names.sort_unstable();
+        names
+            .into_iter()
+            .filter_map(|n| self.rules.get(n).cloned())
+            .collect()
+    }
+}
+
+fn target_input(target: &RuleTarget) -> TargetInput {
+    if let Some(t) = &target.input_transformer {
+        return TargetInput::InputTransformer(InputTransformer {
+            input_paths_map: t.input_paths_map.iter().cloned().collect(),
+            input_template: t.input_template.clone(),
+        });
+    }
+    if let Some(input) = &target.input {
+        return TargetInput::Input(input.clone());
+    }
+    if let Some(path) = &target.input_path {
+        return TargetInput::InputPath(path.clone());
+    }
+    TargetInput::Event
+}
+
+impl CloudInner {
+    /// PutEvents: validates each entry alone, routes the accepted ones, and answers per
+    /// entry in request order.
+    pub fn put_events(self: &Arc<Self>, entries: &[PutEventsEntry]) -> Vec<PutEventsResult> {
+        entries.iter().map(|entry| self.put_event(entry)).collect()
+    }
+
+    fn put_event(self: &Arc<Self>, entry: &PutEventsEntry) -> PutEventsResult {
+        let event = match self.accept(entry) {
+            Ok(event) => event,
+            Err(result) => return result,
+        };
+        let id = event["id"].as_str().unwrap_or_default().to_owned();
+        let bus = bus_name(entry.event_bus_name.as_deref());
+        self.trace
+            .record(Hop::event_put(&event, &bus, self.clock.now_ms()));
+        self.archive
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(event.clone());
+        let matched = self.buses.matching(&bus, &event);
+        let event_text = event.to_string();
+        for rule in matched {
+            self.trace.record(Hop::rule_matched(
+                &event,
+                &rule.rule.logical_id,
+                self.clock.now_ms(),
+            ));
+            for (target, input) in &rule.targets {
+                let ctx = RuleContext {
+                    rule_name: &rule.rule.name,
+                    rule_arn: &rule.rule.arn,
+                    ingestion_time: None,
+                };
+                match input.apply(&event_text, &ctx) {
+                    Ok(body) => self.deliver(rule.clone(), target.clone(), body, event.clone()),
+                    Err(e) => self.dead_letter_target(
+                        &rule,
+                        target,
+                        &event_text,
+                        "INVALID_JSON",
+                        &e.to_string(),
+                    ),
+                }
+            }
+        }
+        PutEventsResult {
+            event_id: Some(id),
+            error_code: None,
+            error_message: None,
+        }
+    }
+
+    /// Checks one entry the way PutEvents does and builds the event the bus carries.
+    fn accept(&self, entry: &PutEventsEntry) -> Result<Value, PutEventsResult> {
+        let source = entry.source.as_deref().unwrap_or_default();
+        let detail_type = entry.detail_type.as_deref().unwrap_or_default();
+        let Some(detail_text) = entry.detail.as_deref().filter(|d| !d.is_empty()) else {
+            return Err(PutEventsResult::failed(
+                "InvalidArgument",
+                "Parameter Detail is not valid. Reason: Detail is required.",
+            ));
+        };
+        if source.is_empty() {
+            return Err(PutEventsResult::failed(
+                "InvalidArgument",
+                "Parameter Source is not valid. Reason: Source is a required argument.",
+            ));
+        }
+        if detail_type.is_empty() {
+            return Err(PutEventsResult::failed(
+                "InvalidArgument",
+                "Parameter DetailType is not valid. Reason: DetailType is a required argument.",
+            ));
+        }
+        let detail: Value = match serde_json::from_str(detail_text) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => {
+                return Err(PutEventsResult::failed(
+                    "MalformedDetail",
+                    "Detail is malformed.",
+                ));
+            }
+        };
+        let bus = bus_name(entry.event_bus_name.as_deref());
+        if !self.buses.has_bus(&bus)
+            && !self.model.buses.values().any(|b| b.name == bus)
+            && bus != "default"
+        {
+            return Err(PutEventsResult::failed(
+                "NotFoundException",
+                format!("Event bus {bus} does not exist."),
+            ));
+        }
+        let time = entry
+            .time
+            .clone()
+            .unwrap_or_else(|| super::logs::rfc3339_ms(self.clock.now_ms()).replace(".000Z", "Z"));
+        let event = json!({
+            "version": "0",
+            "id": uuid::Uuid::new_v4().to_string(),
+            "detail-type": detail_type,
+            "source": source,
+            "account": self.model.account_id,
+            "time": time,
+            "region": self.model.region,
+            "resources": entry.resources.clone().unwrap_or_default(),
+            "detail": detail,
+        });
+        if event.to_string().len() > MAX_ENTRY_BYTES {
+            return Err(PutEventsResult::failed(
+                "InvalidArgument",
+                "Total size of the entries in the request is over the limit.",
+            ));
+        }
+        Ok(event)
+    }
+
+    /// Delivers to one target, off the caller's path, with the rule's RetryPolicy.
+    fn deliver(
+        self: &Arc<Self>,
+        rule: Arc<CompiledRule>,
+        target: RuleTarget,
+        body: String,
+        event: Value,
+    ) {
+        let cloud = self.clone();
+        self.spawn(async move {
+            let attempts = target.retry_policy.maximum_retry_attempts.min(185) + 1;
+            let mut last_error = String::new();
+            for attempt in 0..attempts {
+                match cloud.deliver_once(&rule, &target, &body, &event).await {
+                    Ok(()) => {
+                        cloud.trace.record(Hop::target_delivered(
+                            &event,
+                            &rule.rule.logical_id,
+                            &target.target.logical_id,
+                            cloud.clock.now_ms(),
+                        ));
+                        return;
+                    }
+                    Err(e) => last_error = e,
+                }
+                // EventBridge backs off exponentially with jitter; a short fixed schedule
+                // on the runtime clock keeps local runs fast and deterministic.
+                cloud.clock.sleep_ms(1000 * (1 << attempt.min(6))).await;
+            }
+            cloud.dead_letter_target(&rule, &target, &body, "TARGET_UNAVAILABLE", &last_error);
+        });
+    }
+
+    async fn deliver_once(
+        self: &Arc<Self>,
+        rule: &CompiledRule,
+        target: &RuleTarget,
+        body: &str,
+        event: &Value,
+    ) -> Result<(), String> {
+        match target.target.kind {
+            TargetKind::Queue => {
+                let queue = self
+                    .sqs
+                    .queue_by_arn(&target.target.arn)
+                    .map_err(|e| e.to_string())?;
+                let mut message = SendMessage::new(body);
+                if queue.is_fifo() {
+                    let group = target
+                        .sqs_message_group_id
+                        .clone()
+                        .unwrap_or_else(|| rule.rule.name.clone());
+                    message = message.with_group(group);
+                    if !queue.config().content_based_deduplication {
+                        message =
+                            message.with_deduplication_id(event["id"].as_str().unwrap_or_default());
+                    }
+                }
+                queue.send(message).map(|_| ()).map_err(|e| e.to_string())
+            }
+            TargetKind::Function => {
+                let payload: Value =
+                    serde_json::from_str(body).unwrap_or(Value::String(body.to_owned()));
+                self.invoke_async(&target.target.logical_id, payload);
+                Ok(())
+            }
+            TargetKind::StateMachine => {
+                let input: Value =
+                    serde_json::from_str(body).map_err(|e| format!("input is not JSON: {e}"))?;
+                self.start_execution(&target.target.arn, input, None)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+            TargetKind::EventBus => {
+                let bus = self
+                    .model
+                    .buses
+                    .get(&target.target.logical_id)
+                    .map(|b| b.name.clone())
+                    .ok_or_else(|| format!("no bus {}", target.target.logical_id))?;
+                let entry = PutEventsEntry {
+                    source: event["source"].as_str().map(str::to_owned),
+                    detail_type: event["detail-type"].as_str().map(str::to_owned),
+                    detail: Some(event["detail"].to_string()),
+                    event_bus_name: Some(bus),
+                    ..Default::default()
+                };
+                match self.put_event(&entry).error_message {
+                    None => Ok(()),
+                    Some(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Sends an undeliverable event to the target's DLQ with the attributes AWS sets.
+    fn dead_letter_target(
+        &self,
+        rule: &CompiledRule,
+        target: &RuleTarget,
+        body: &str,
+        code: &str,
+        message: &str,
+    ) {
+        tracing::warn!(rule = %rule.rule.logical_id, target = %target.id, code, message, "event not delivered");
+        let Some(dlq) = &target.dead_letter_queue else {
+            return;
+        };
+        let Ok(queue) = self.sqs.queue_by_arn(&dlq.arn) else {
+            return;
+        };
+        let send = SendMessage::new(body)
+            .with_attribute("RULE_ARN", MessageAttributeValue::string(&rule.rule.arn))
+            .with_attribute(
+                "TARGET_ARN",
+                MessageAttributeValue::string(&target.target.arn),
+            )
+            .with_attribute("ERROR_CODE", MessageAttributeValue::string(code))
+            .with_attribute("ERROR_MESSAGE", MessageAttributeValue::string(message));
+        let _ = queue.send(send);
+    }
+}
+
+/// The bus an entry names: a name or an ARN; `default` when absent.
+pub fn bus_name(given: Option<&str>) -> String {
+    match given {
+        None | Some("") => "default".to_owned(),
+        Some(arn) if arn.starts_with("arn:") => arn.rsplit('/').next().unwrap_or(arn).to_owned(),
+        Some(name) => name.to_owned(),
+    }
+}

@@ -1,0 +1,189 @@
+//! Lambda semantics for in-process handlers: synchronous invoke with a request id, a
+//! deadline and a timeout; asynchronous invoke (rule targets) with the function's retry
+//! count and its on-failure destination; a panic in a handler is a function error, never
+//! a crash of the runtime.
+
+use super::CloudInner;
+use super::logs::{CLOUD_FIELD, LOG_GROUP_FIELD};
+use super::trace::{Hop, HopKind, correlation_of};
+use crate::sqs::{MessageAttributeValue, SendMessage};
+use crate::template::{Function, TargetKind};
+use async_trait::async_trait;
+use futures::FutureExt;
+use lambda_runtime::{Context, Diagnostic};
+use serde_json::{Value, json};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+/// A function's code, run in-process.
+#[async_trait]
+pub trait LocalHandler: Send + Sync {
+    async fn invoke(&self, payload: Value, context: Context) -> Result<Value, Diagnostic>;
+}
+
+/// A function of the template with its in-process handler.
+pub struct FunctionHost {
+    pub function: Function,
+    pub handler: Arc<dyn LocalHandler>,
+}
+
+/// Why an invocation failed, as the Lambda API reports a function error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvokeError {
+    #[error("Function not found: {0}")]
+    NotFound(String),
+    /// The handler returned an error (`errorType`, `errorMessage`).
+    #[error("{}: {}", .0.error_type, .0.error_message)]
+    Function(Diagnostic),
+}
+
+impl InvokeError {
+    pub fn error_type(&self) -> &str {
+        match self {
+            Self::NotFound(_) => "ResourceNotFoundException",
+            Self::Function(d) => &d.error_type,
+        }
+    }
+    pub fn message(&self) -> String {
+        match self {
+            Self::NotFound(name) => format!("Function not found: {name}"),
+            Self::Function(d) => d.error_message.clone(),
+        }
+    }
+}
+
+impl CloudInner {
+    /// Finds a function by logical id, name or ARN.
+    pub fn function(&self, id: &str) -> Option<Arc<FunctionHost>> {
+        if let Some(f) = self.functions.get(id) {
+            return Some(f.clone());
+        }
+        self.functions
+            .values()
+            .find(|f| f.function.name == id || f.function.arn == id)
+            .cloned()
+    }
+
+    /// Invoke (RequestResponse).
+    pub async fn invoke(&self, id: &str, payload: Value) -> Result<Value, InvokeError> {
+        let host = self
+            .function(id)
+            .ok_or_else(|| InvokeError::NotFound(id.to_owned()))?;
+        let function = &host.function;
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let timeout_ms = i64::from(function.timeout_secs.max(1)) * 1000;
+        let mut context = Context::default();
+        context.request_id.clone_from(&request_id);
+        context.deadline = u64::try_from(self.clock.now_ms() + timeout_ms).unwrap_or(0);
+        context.invoked_function_arn.clone_from(&function.arn);
+        let correlation_id = correlation_of(&payload);
+        let span = tracing::info_span!(
+            "invocation",
+            cloud = self.id,
+            log_group = %function.log_group,
+            function_name = %function.name,
+            request_id = %request_id,
+            correlation_id = %correlation_id,
+        );
+        let _ = (CLOUD_FIELD, LOG_GROUP_FIELD); // the span fields the log layer routes on
+        let started = Instant::now();
+        let clock = self.clock.clone();
+        let outcome = async {
+            tracing::info!(message = "START", version = "$LATEST");
+            let call = AssertUnwindSafe(host.handler.invoke(payload, context)).catch_unwind();
+            let result = tokio::select! {
+                result = call => match result {
+                    Ok(r) => r,
+                    Err(panic) => Err(Diagnostic {
+                        error_type: "Runtime.Panic".to_owned(),
+                        error_message: panic_message(&panic),
+                    }),
+                },
+                () = clock.sleep_ms(timeout_ms) => Err(Diagnostic {
+                    error_type: "Sandbox.Timedout".to_owned(),
+                    error_message: format!("Task timed out after {:.2} seconds", timeout_ms as f64 / 1000.0),
+                }),
+            };
+            let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+            match &result {
+                Ok(_) => tracing::info!(message = "END"),
+                Err(d) => tracing::error!(message = "function error", error_type = %d.error_type, error_message = %d.error_message),
+            }
+            tracing::info!(
+                message = "REPORT",
+                duration_ms = format!("{duration_ms:.2}"),
+                memory_size_mb = function.memory_mb,
+            );
+            result
+        }
+        .instrument(span)
+        .await;
+        let duration_ms = i64::try_from(started.elapsed().as_micros() / 1000).unwrap_or(i64::MAX);
+        self.trace.record(Hop {
+            wall_us: 0,
+            at_ms: self.clock.now_ms(),
+            correlation_id,
+            kind: HopKind::Invoked {
+                function: function.logical_id.clone(),
+                outcome: match &outcome {
+                    Ok(_) => "ok".to_owned(),
+                    Err(d) => d.error_type.clone(),
+                },
+                duration_ms,
+            },
+        });
+        outcome.map_err(InvokeError::Function)
+    }
+
+    /// Invoke (Event): runs in the background with the function's retry count, then its
+    /// on-failure destination or DLQ.
+    pub fn invoke_async(self: &Arc<Self>, id: &str, payload: Value) {
+        let cloud = self.clone();
+        let id = id.to_owned();
+        self.spawn(async move {
+            let Some(host) = cloud.function(&id) else { return };
+            let config = host.function.async_invoke.clone();
+            let mut last = None;
+            for attempt in 0..=config.maximum_retry_attempts {
+                if attempt > 0 {
+                    // Lambda waits about a minute, then two, between async retries.
+                    cloud.clock.sleep_ms(60_000 * i64::from(attempt)).await;
+                }
+                match cloud.invoke(&id, payload.clone()).await {
+                    Ok(_) => return,
+                    Err(e) => last = Some(e),
+                }
+            }
+            let Some(error) = last else { return };
+            let destination = config.on_failure.or(config.dead_letter_queue);
+            if let Some(target) = destination.filter(|t| t.kind == TargetKind::Queue)
+                && let Ok(queue) = cloud.sqs.queue_by_arn(&target.arn)
+            {
+                let record = json!({
+                    "requestContext": {"functionArn": host.function.arn, "condition": "RetriesExhausted",
+                                       "approximateInvokeCount": config.maximum_retry_attempts + 1},
+                    "responseContext": {"functionError": "Unhandled"},
+                    "requestPayload": payload,
+                    "responsePayload": {"errorType": error.error_type(), "errorMessage": error.message()},
+                });
+                let message = SendMessage::new(record.to_string())
+                    .with_attribute("ErrorCode", MessageAttributeValue::string(error.error_type()))
+                    .with_attribute("ErrorMessage", MessageAttributeValue::string(error.message()));
+                let _ = queue.send(message);
+            }
+        });
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "handler panicked".to_owned())
+}
+
+/// How long the demo waits, at most, for background work to settle.
+pub const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);

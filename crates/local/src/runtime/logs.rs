@@ -1,0 +1,297 @@
+//! What CloudWatch Logs would hold: JSON lines per log group (one per function, one per
+//! state machine), each stamped with the runtime clock. In-process handlers log through
+//! `tracing`; [`CloudLogLayer`] routes each event to the log group of the invocation span
+//! it happens in, with every span field (request id, correlation id, order id) on the
+//! line. EMF records arrive the same way and are written raw, as CloudWatch keeps them.
+
+use crate::clock::SharedClock;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+
+/// The target of EMF records written through tracing; their `emf` field is the line.
+pub const EMF_TARGET: &str = "orderly::emf";
+/// The span field naming the log group of an invocation.
+pub const LOG_GROUP_FIELD: &str = "log_group";
+/// The span field naming the cloud an invocation belongs to.
+pub const CLOUD_FIELD: &str = "cloud";
+
+/// One log line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    pub group: String,
+    pub timestamp_ms: i64,
+    pub line: Value,
+}
+
+/// Log groups of one local cloud.
+pub struct LogStore {
+    clock: SharedClock,
+    lines: Mutex<Vec<LogLine>>,
+    dir: Option<PathBuf>,
+    files: Mutex<HashMap<String, Option<File>>>,
+    echo: bool,
+}
+
+impl LogStore {
+    /// Keeps lines in memory; with `dir`, also appends them to `<dir>/<group>.log` (the
+    /// group name with `/` turned into `_`); with `echo`, also prints them on stdout.
+    pub fn new(clock: SharedClock, dir: Option<&Path>, echo: bool) -> std::io::Result<Arc<Self>> {
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(dir)?;
+        }
+        Ok(Arc::new(Self {
+            clock,
+            lines: Mutex::new(Vec::new()),
+            dir: dir.map(Path::to_path_buf),
+            files: Mutex::new(HashMap::new()),
+            echo,
+        }))
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Appends a line to a group.
+    pub fn write(&self, group: &str, line: Value) {
+        let timestamp_ms = self.clock.now_ms();
+        let text = line.to_string();
+        if self.echo {
+            println!("{group} {text}");
+        }
+        if let Some(dir) = &self.dir {
+            let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+            // A group whose file cannot be opened keeps its lines in memory only.
+            let file = files.entry(group.to_owned()).or_insert_with(|| {
+                let path = dir.join(format!("{}.log", file_name(group)));
+                OpenOptions::new().create(true).append(true).open(path).ok()
+            });
+            if let Some(file) = file {
+                let _ = writeln!(file, "{text}");
+            }
+        }
+        self.lines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(LogLine {
+                group: group.to_owned(),
+                timestamp_ms,
+                line,
+            });
+    }
+
+    /// Every line, in the order written.
+    pub fn lines(&self) -> Vec<LogLine> {
+        self.lines.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Lines of groups whose name contains `group` (all when empty).
+    pub fn group_lines(&self, group: &str) -> Vec<LogLine> {
+        self.lines()
+            .into_iter()
+            .filter(|l| l.group.contains(group))
+            .collect()
+    }
+
+    /// Lines mentioning a correlation id anywhere in their fields, in time order.
+    pub fn correlated(&self, correlation_id: &str) -> Vec<LogLine> {
+        let mut lines: Vec<LogLine> = self
+            .lines()
+            .into_iter()
+            .filter(|l| mentions(&l.line, correlation_id))
+            .collect();
+        lines.sort_by_key(|l| l.timestamp_ms);
+        lines
+    }
+
+    /// Count of lines per group.
+    pub fn groups(&self) -> BTreeMap<String, usize> {
+        let mut groups = BTreeMap::new();
+        for line in self.lines.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            *groups.entry(line.group.clone()).or_insert(0) += 1;
+        }
+        groups
+    }
+}
+
+fn mentions(value: &Value, needle: &str) -> bool {
+    match value {
+        Value::String(s) => s.contains(needle),
+        Value::Array(a) => a.iter().any(|v| mentions(v, needle)),
+        Value::Object(o) => o.values().any(|v| mentions(v, needle)),
+        _ => false,
+    }
+}
+
+/// A log group name as a file name.
+pub fn file_name(group: &str) -> String {
+    group.trim_start_matches('/').replace('/', "_")
+}
+
+/// The log stores of every local cloud in the process, by cloud id, so one global
+/// tracing subscriber serves several clouds (tests run many at once).
+fn stores() -> &'static RwLock<HashMap<u64, Arc<LogStore>>> {
+    static STORES: OnceLock<RwLock<HashMap<u64, Arc<LogStore>>>> = OnceLock::new();
+    STORES.get_or_init(|| RwLock::new(HashMap::new()))
+}
+
+pub fn register(cloud: u64, store: Arc<LogStore>) {
+    stores()
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(cloud, store);
+}
+
+pub fn unregister(cloud: u64) {
+    stores()
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&cloud);
+}
+
+fn store_of(cloud: u64) -> Option<Arc<LogStore>> {
+    stores()
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&cloud)
+        .cloned()
+}
+
+/// Installs the routing layer as the process's tracing subscriber (once), and sends EMF
+/// records through tracing so they land in the invocation's log group.
+pub fn install() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        use tracing_subscriber::prelude::*;
+        let _ = tracing_subscriber::registry()
+            .with(CloudLogLayer)
+            .try_init();
+        orderly_core::telemetry::emf::set_sink(|line| {
+            tracing::info!(target: EMF_TARGET, emf = line);
+        });
+    });
+}
+
+/// Span fields kept for the lines of events inside the span.
+struct SpanFields(Map<String, Value>);
+
+struct JsonVisitor<'a>(&'a mut Map<String, Value>);
+
+impl Visit for JsonVisitor<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0
+            .insert(field.name().to_owned(), Value::String(format!("{value:?}")));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0
+            .insert(field.name().to_owned(), Value::String(value.to_owned()));
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0
+            .insert(field.name().to_owned(), serde_json::json!(value));
+    }
+}
+
+/// Routes tracing events to the log group of their invocation span.
+pub struct CloudLogLayer;
+
+impl<S> Layer<S> for CloudLogLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let mut fields = Map::new();
+        attrs.record(&mut JsonVisitor(&mut fields));
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(SpanFields(fields));
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id)
+            && let Some(fields) = span.extensions_mut().get_mut::<SpanFields>()
+        {
+            values.record(&mut JsonVisitor(&mut fields.0));
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let mut context = Map::new();
+        if let Some(scope) = ctx.event_scope(event) {
+            for span in scope.from_root() {
+                if let Some(fields) = span.extensions().get::<SpanFields>() {
+                    context.extend(fields.0.clone());
+                }
+            }
+        }
+        let Some(cloud) = context.get(CLOUD_FIELD).and_then(Value::as_u64) else {
+            return;
+        };
+        let Some(store) = store_of(cloud) else { return };
+        let group = context
+            .get(LOG_GROUP_FIELD)
+            .and_then(Value::as_str)
+            .unwrap_or("/orderly/local")
+            .to_owned();
+        let mut fields = Map::new();
+        event.record(&mut JsonVisitor(&mut fields));
+        if event.metadata().target() == EMF_TARGET {
+            if let Some(Value::String(line)) = fields.get("emf")
+                && let Ok(record) = serde_json::from_str::<Value>(line)
+            {
+                store.write(&group, record);
+            }
+            return;
+        }
+        let mut line = Map::new();
+        line.insert(
+            "timestamp".into(),
+            Value::String(rfc3339_ms(store.now_ms())),
+        );
+        line.insert(
+            "level".into(),
+            Value::String(event.metadata().level().to_string()),
+        );
+        if let Some(message) = fields.remove("message") {
+            line.insert("message".into(), message);
+        }
+        context.remove(CLOUD_FIELD);
+        context.remove(LOG_GROUP_FIELD);
+        line.extend(context);
+        line.extend(fields);
+        store.write(&group, Value::Object(line));
+    }
+}
+
+/// Epoch milliseconds as RFC 3339 UTC with milliseconds.
+pub fn rfc3339_ms(ms: i64) -> String {
+    let nanos = i128::from(ms) * 1_000_000;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_owned())
+}

@@ -1,0 +1,277 @@
+//! The local cloud's runtime: one process holding the bus, the queues, the functions,
+//! the state machines and the stores that `template.yaml` declares.
+
+pub mod bus;
+pub mod esm;
+pub mod handlers;
+pub mod lambda;
+pub mod logs;
+pub mod sfn;
+pub mod trace;
+pub mod world;
+
+use crate::clock::SharedClock;
+use crate::sqs::Sqs;
+use crate::template::{self, LoadOptions, Model};
+use bus::Buses;
+use lambda::{FunctionHost, LocalHandler};
+use logs::LogStore;
+use orderly_states::ExecutionOptions;
+use serde_json::Value;
+use sfn::{LocalTasks, Machine, StatesClock, StepFunctions};
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use tokio::task::JoinHandle;
+use trace::Trace;
+use world::World;
+
+/// Why the cloud could not start; names the resource and property at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Template(#[from] template::TemplateError),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("log directory: {0}")]
+    Logs(#[from] std::io::Error),
+}
+
+/// How to start a cloud.
+pub struct CloudOptions {
+    pub template: PathBuf,
+    pub load: LoadOptions,
+    pub clock: SharedClock,
+    /// Where log groups are written as files (`<dir>/<group>.log`); memory only when `None`.
+    pub log_dir: Option<PathBuf>,
+    /// Print every log line on stdout as well.
+    pub echo_logs: bool,
+}
+
+/// Builds the in-process handler of a template function from its code (`CodeUri`).
+pub trait HandlerFactory: Send + Sync {
+    fn build(
+        &self,
+        function: &template::Function,
+        world: &World,
+    ) -> Result<Arc<dyn LocalHandler>, String>;
+}
+
+/// Everything a running cloud holds. Services reach each other through it.
+pub struct CloudInner {
+    pub id: u64,
+    pub model: Model,
+    pub clock: SharedClock,
+    pub logs: Arc<LogStore>,
+    pub sqs: Sqs,
+    pub buses: Buses,
+    pub archive: Mutex<Vec<Value>>,
+    pub functions: HashMap<String, Arc<FunctionHost>>,
+    pub sfn: StepFunctions,
+    pub world: World,
+    pub trace: Trace,
+    /// Background work in flight (deliveries, async invokes, executions, batches).
+    pub busy: AtomicUsize,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// A running local cloud. Dropping it stops its background work.
+pub struct LocalCloud {
+    pub inner: Arc<CloudInner>,
+}
+
+static NEXT_CLOUD: AtomicU64 = AtomicU64::new(1);
+
+impl LocalCloud {
+    /// Loads the template, builds every resource the runtime emulates, and starts the
+    /// event source mappings. Must be called inside a tokio runtime.
+    pub fn start(options: CloudOptions, handlers: &dyn HandlerFactory) -> Result<Self, StartError> {
+        logs::install();
+        let model = template::load(&options.template, &options.load)?;
+        let id = NEXT_CLOUD.fetch_add(1, Ordering::SeqCst);
+        let logs = LogStore::new(
+            options.clock.clone(),
+            options.log_dir.as_deref(),
+            options.echo_logs,
+        )?;
+        logs::register(id, logs.clone());
+        let sqs = Sqs::new(options.clock.clone());
+        sqs.create_queues(model.queue_configs())
+            .map_err(|e| StartError::Unsupported(format!("queues: {e}")))?;
+        let buses = Buses::compile(model.rules.values()).map_err(StartError::Unsupported)?;
+        let mut failure: Option<StartError> = None;
+        let inner = Arc::new_cyclic(|weak: &Weak<CloudInner>| {
+            let world = World::new(weak.clone(), &model);
+            let mut functions = HashMap::new();
+            for function in model.functions.values() {
+                match handlers.build(function, &world) {
+                    Ok(handler) => {
+                        functions.insert(
+                            function.logical_id.clone(),
+                            Arc::new(FunctionHost {
+                                function: function.clone(),
+                                handler,
+                            }),
+                        );
+                    }
+                    Err(e) => {
+                        failure.get_or_insert(StartError::Unsupported(format!(
+                            "{}.Properties.CodeUri: {e}",
+                            function.logical_id
+                        )));
+                    }
+                }
+            }
+            let tokens = orderly_states::TaskTokens::new();
+            let mut machines = HashMap::new();
+            for machine in model.state_machines.values() {
+                match orderly_states::StateMachine::parse(&machine.definition) {
+                    Ok(parsed) => {
+                        let options = ExecutionOptions {
+                            state_machine_arn: machine.arn.clone(),
+                            region: model.region.clone(),
+                            clock: Arc::new(StatesClock(options.clock.clone())),
+                            tasks: Arc::new(LocalTasks {
+                                cloud: weak.clone(),
+                            }),
+                            task_tokens: tokens.clone(),
+                            ..ExecutionOptions::default()
+                        };
+                        machines.insert(
+                            machine.arn.clone(),
+                            Machine {
+                                model: machine.clone(),
+                                machine: parsed,
+                                options,
+                            },
+                        );
+                    }
+                    Err(e) => {
+                        failure.get_or_insert(StartError::Unsupported(format!(
+                            "{}.Properties.DefinitionUri: {e}",
+                            machine.logical_id
+                        )));
+                    }
+                }
+            }
+            CloudInner {
+                id,
+                model: model.clone(),
+                clock: options.clock.clone(),
+                logs,
+                sqs,
+                buses,
+                archive: Mutex::new(Vec::new()),
+                functions,
+                sfn: StepFunctions {
+                    machines,
+                    executions: Mutex::new(Vec::new()),
+                    tokens,
+                },
+                world,
+                trace: Trace::default(),
+                busy: AtomicUsize::new(0),
+                tasks: Mutex::new(Vec::new()),
+            }
+        });
+        if let Some(e) = failure {
+            logs::unregister(id);
+            return Err(e);
+        }
+        inner.start_event_source_mappings();
+        Ok(Self { inner })
+    }
+
+    /// Waits until no work is in flight and every source queue is drained (DLQs aside),
+    /// or until `done` holds, polling on the wall clock.
+    pub async fn settle(
+        &self,
+        timeout: std::time::Duration,
+        done: impl Fn(&CloudInner) -> bool,
+    ) -> bool {
+        let started = std::time::Instant::now();
+        let mut quiet_rounds = 0;
+        while started.elapsed() < timeout {
+            if done(&self.inner) {
+                return true;
+            }
+            if self.inner.is_idle() {
+                quiet_rounds += 1;
+                if quiet_rounds >= 3 {
+                    return done(&self.inner);
+                }
+            } else {
+                quiet_rounds = 0;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        false
+    }
+}
+
+impl Drop for LocalCloud {
+    fn drop(&mut self) {
+        for task in self
+            .inner
+            .tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            task.abort();
+        }
+        logs::unregister(self.inner.id);
+    }
+}
+
+impl CloudInner {
+    /// Runs background work that counts as "in flight" until it ends.
+    pub fn spawn(self: &Arc<Self>, work: impl Future<Output = ()> + Send + 'static) {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        let cloud = Arc::downgrade(self);
+        let handle = tokio::spawn(async move {
+            work.await;
+            if let Some(cloud) = cloud.upgrade() {
+                cloud.busy.fetch_sub(1, Ordering::SeqCst);
+            }
+        });
+        self.keep(handle);
+    }
+
+    /// Runs a long-lived service (a poller) that does not count as in flight.
+    pub fn spawn_service(self: &Arc<Self>, work: impl Future<Output = ()> + Send + 'static) {
+        let handle = tokio::spawn(work);
+        self.keep(handle);
+    }
+
+    fn keep(&self, handle: JoinHandle<()>) {
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(handle);
+    }
+
+    /// No work in flight and nothing waiting in a source queue.
+    pub fn is_idle(&self) -> bool {
+        if self.busy.load(Ordering::SeqCst) > 0 {
+            return false;
+        }
+        let dlqs: Vec<String> = self
+            .model
+            .queues
+            .values()
+            .filter_map(|q| q.redrive.as_ref().map(|r| r.dead_letter_queue.clone()))
+            .collect();
+        self.model
+            .queues
+            .values()
+            .filter(|q| {
+                !dlqs.contains(&q.logical_id)
+                    && !q.name.ends_with("-dlq")
+                    && !q.logical_id.ends_with("Dlq")
+            })
+            .filter_map(|q| self.sqs.queue(&q.name).ok())
+            .all(|q| q.is_empty())
+    }
+}

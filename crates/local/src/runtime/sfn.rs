@@ -1,0 +1,364 @@
+//! Step Functions on `orderly-states`: state machines from the template, executions run
+//! on the runtime clock, Lambda tasks served by the in-process handlers, `events:putEvents`
+//! on the local bus, task tokens answered through the callback API.
+
+use super::CloudInner;
+use super::bus::PutEventsEntry;
+use super::logs::rfc3339_ms;
+use super::trace::{Hop, HopKind, correlation_of};
+use crate::clock::SharedClock;
+use crate::template;
+use async_trait::async_trait;
+use futures::future::BoxFuture;
+use orderly_states::{
+    Execution, ExecutionOptions, HistoryEvent, StateMachine, TaskFailure, TaskHandler, TaskRequest,
+    TaskTokens,
+};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// A state machine of the template, parsed once.
+pub struct Machine {
+    pub model: template::StateMachine,
+    pub machine: StateMachine,
+    /// Options every execution starts from (clock, tasks, tokens).
+    pub options: ExecutionOptions,
+}
+
+/// An execution, running or ended.
+#[derive(Clone)]
+pub struct ExecutionEntry {
+    pub arn: String,
+    pub machine_arn: String,
+    pub name: String,
+    pub input: Value,
+    pub start_ms: i64,
+    pub history: orderly_states::history::LiveHistory,
+    pub result: Option<Execution>,
+}
+
+impl ExecutionEntry {
+    pub fn status(&self) -> &'static str {
+        self.result
+            .as_ref()
+            .map_or("RUNNING", |e| e.status.as_str())
+    }
+
+    /// DescribeExecution's answer.
+    pub fn describe(&self) -> Value {
+        match &self.result {
+            Some(execution) => execution.describe(),
+            None => json!({
+                "executionArn": self.arn,
+                "stateMachineArn": self.machine_arn,
+                "name": self.name,
+                "status": "RUNNING",
+                "startDate": self.start_ms as f64 / 1000.0,
+                "input": self.input.to_string(),
+                "inputDetails": {"included": true},
+            }),
+        }
+    }
+
+    pub fn history(&self) -> Vec<HistoryEvent> {
+        match &self.result {
+            Some(execution) => execution.history.clone(),
+            None => self.history.snapshot(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SfnError {
+    #[error("State Machine Does Not Exist: '{0}'")]
+    StateMachineDoesNotExist(String),
+    #[error("Execution Already Exists: '{0}'")]
+    ExecutionAlreadyExists(String),
+    #[error("Execution Does Not Exist: '{0}'")]
+    ExecutionDoesNotExist(String),
+    #[error("{0}")]
+    InvalidExecutionInput(String),
+}
+
+impl SfnError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::StateMachineDoesNotExist(_) => "StateMachineDoesNotExist",
+            Self::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
+            Self::ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
+            Self::InvalidExecutionInput(_) => "InvalidExecutionInput",
+        }
+    }
+}
+
+/// State machines and executions of one cloud.
+pub struct StepFunctions {
+    pub machines: HashMap<String, Machine>,
+    pub executions: Mutex<Vec<ExecutionEntry>>,
+    pub tokens: TaskTokens,
+}
+
+/// The runtime clock as the interpreter reads it.
+pub struct StatesClock(pub SharedClock);
+
+impl orderly_states::Clock for StatesClock {
+    fn now(&self) -> OffsetDateTime {
+        let nanos = i128::from(self.0.now_ms()) * 1_000_000;
+        OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        let clock = self.0.clone();
+        let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        Box::pin(async move { clock.sleep_ms(ms).await })
+    }
+}
+
+/// Serves Task states from the cloud: Lambda invoke and EventBridge PutEvents.
+pub struct LocalTasks {
+    pub cloud: Weak<CloudInner>,
+}
+
+#[async_trait]
+impl TaskHandler for LocalTasks {
+    async fn invoke(&self, request: TaskRequest) -> Result<Value, TaskFailure> {
+        let Some(cloud) = self.cloud.upgrade() else {
+            return Err(TaskFailure::new(
+                "States.Runtime",
+                "the local cloud has stopped",
+            ));
+        };
+        let resource = request.resource.as_str();
+        let base = resource
+            .trim_end_matches(".waitForTaskToken")
+            .trim_end_matches(".sync");
+        match base {
+            "arn:aws:states:::lambda:invoke" => {
+                let function = request.parameters["FunctionName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let payload = request
+                    .parameters
+                    .get("Payload")
+                    .cloned()
+                    .unwrap_or(json!({}));
+                let output = invoke_for_task(&cloud, &function, payload).await?;
+                Ok(json!({
+                    "ExecutedVersion": "$LATEST",
+                    "Payload": output,
+                    "SdkHttpMetadata": {"HttpStatusCode": 200},
+                    "StatusCode": 200,
+                }))
+            }
+            "arn:aws:states:::events:putEvents" => {
+                let entries: Vec<PutEventsEntry> = request.parameters["Entries"]
+                    .as_array()
+                    .map(|entries| entries.iter().map(entry_from_parameters).collect())
+                    .unwrap_or_default();
+                let results = cloud.put_events(&entries);
+                let failed = results.iter().filter(|r| r.error_code.is_some()).count();
+                if failed > 0 {
+                    return Err(TaskFailure::new(
+                        "EventBridge.FailedEntry",
+                        json!({"Entries": results, "FailedEntryCount": failed}).to_string(),
+                    ));
+                }
+                Ok(json!({"Entries": results, "FailedEntryCount": 0}))
+            }
+            _ if orderly_states::task::lambda_function_of(resource).is_some() => {
+                invoke_for_task(&cloud, resource, request.parameters.clone()).await
+            }
+            _ => Err(TaskFailure::unknown_resource(resource)),
+        }
+    }
+}
+
+/// The integration takes `Detail` as a JSON object (or a string) and EventBridge's field
+/// names.
+fn entry_from_parameters(entry: &Value) -> PutEventsEntry {
+    let text = |k: &str| entry.get(k).and_then(Value::as_str).map(str::to_owned);
+    PutEventsEntry {
+        source: text("Source"),
+        detail_type: text("DetailType"),
+        detail: entry.get("Detail").map(|d| match d {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }),
+        event_bus_name: text("EventBusName"),
+        resources: entry
+            .get("Resources")
+            .and_then(|r| serde_json::from_value(r.clone()).ok()),
+        time: text("Time"),
+        trace_header: text("TraceHeader"),
+    }
+}
+
+async fn invoke_for_task(
+    cloud: &Arc<CloudInner>,
+    function: &str,
+    payload: Value,
+) -> Result<Value, TaskFailure> {
+    cloud.invoke(function, payload).await.map_err(|e| match e {
+        super::lambda::InvokeError::NotFound(_) => TaskFailure::unknown_resource(&format!(
+            "arn:aws:lambda:{}:{}:function:{function}",
+            cloud.model.region, cloud.model.account_id
+        )),
+        super::lambda::InvokeError::Function(d) => TaskFailure::new(
+            d.error_type.clone(),
+            json!({"errorMessage": d.error_message, "errorType": d.error_type, "trace": []})
+                .to_string(),
+        ),
+    })
+}
+
+impl CloudInner {
+    /// StartExecution: starts a run in the background and answers its ARN. A name used
+    /// before is refused unless the input is the same (then the same ARN comes back).
+    pub fn start_execution(
+        self: &Arc<Self>,
+        machine_arn: &str,
+        input: Value,
+        name: Option<String>,
+    ) -> Result<String, SfnError> {
+        let machine = self
+            .sfn
+            .machines
+            .get(machine_arn)
+            .ok_or_else(|| SfnError::StateMachineDoesNotExist(machine_arn.to_owned()))?;
+        if input.to_string().len() > orderly_states::MAX_PAYLOAD_BYTES {
+            return Err(SfnError::InvalidExecutionInput(
+                "Input exceeds the 262144-character limit".into(),
+            ));
+        }
+        let name = name.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let arn = format!(
+            "arn:aws:states:{}:{}:execution:{}:{}",
+            self.model.region, self.model.account_id, machine.model.name, name
+        );
+        let history = orderly_states::history::LiveHistory::new();
+        {
+            let mut executions = self
+                .sfn
+                .executions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(existing) = executions.iter().find(|e| e.arn == arn) {
+                return if existing.input == input && existing.result.is_none() {
+                    Ok(arn)
+                } else {
+                    Err(SfnError::ExecutionAlreadyExists(arn))
+                };
+            }
+            executions.push(ExecutionEntry {
+                arn: arn.clone(),
+                machine_arn: machine_arn.to_owned(),
+                name: name.clone(),
+                input: input.clone(),
+                start_ms: self.clock.now_ms(),
+                history: history.clone(),
+                result: None,
+            });
+        }
+        let mut options = machine.options.clone();
+        options.name = Some(name);
+        options.live_history = Some(history);
+        let definition = machine.machine.clone();
+        let cloud = self.clone();
+        let log_group = format!("/aws/vendedlogs/states/{}", machine.model.name);
+        let execution_arn = arn.clone();
+        self.spawn(async move {
+            let correlation_id = correlation_of(&input);
+            let execution = orderly_states::execute(&definition, input, options).await;
+            cloud.log_execution(&log_group, &execution, &correlation_id);
+            for event in &execution.history {
+                if event.event_type.ends_with("StateEntered") {
+                    let state = event_state_name(event);
+                    cloud.trace.record(Hop {
+                        wall_us: 0,
+                        at_ms: (event.timestamp.unix_timestamp_nanos() / 1_000_000) as i64,
+                        correlation_id: correlation_id.clone(),
+                        kind: HopKind::StateEntered {
+                            execution: execution.name.clone(),
+                            state,
+                        },
+                    });
+                }
+            }
+            cloud.trace.record(Hop {
+                wall_us: 0,
+                at_ms: cloud.clock.now_ms(),
+                correlation_id,
+                kind: HopKind::ExecutionEnded {
+                    execution: execution.name.clone(),
+                    status: execution.status.as_str().to_owned(),
+                },
+            });
+            let mut executions = cloud
+                .sfn
+                .executions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(entry) = executions.iter_mut().find(|e| e.arn == execution_arn) {
+                entry.result = Some(execution);
+            }
+        });
+        Ok(arn)
+    }
+
+    pub fn execution(&self, arn: &str) -> Result<ExecutionEntry, SfnError> {
+        self.sfn
+            .executions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|e| e.arn == arn)
+            .cloned()
+            .ok_or_else(|| SfnError::ExecutionDoesNotExist(arn.to_owned()))
+    }
+
+    pub fn executions(&self) -> Vec<ExecutionEntry> {
+        self.sfn
+            .executions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The state machine's log group at level ALL: one line per history event.
+    fn log_execution(&self, group: &str, execution: &Execution, correlation_id: &str) {
+        for event in &execution.history {
+            let mut line = serde_json::to_value(event).unwrap_or(Value::Null);
+            if let Some(map) = line.as_object_mut() {
+                map.insert(
+                    "execution_arn".into(),
+                    Value::String(execution.execution_arn.clone()),
+                );
+                map.insert(
+                    "correlation_id".into(),
+                    Value::String(correlation_id.to_owned()),
+                );
+                map.insert(
+                    "event_timestamp".into(),
+                    Value::String(rfc3339_ms(
+                        (event.timestamp.unix_timestamp_nanos() / 1_000_000) as i64,
+                    )),
+                );
+            }
+            self.logs.write(group, line);
+        }
+    }
+}
+
+fn event_state_name(event: &HistoryEvent) -> String {
+    serde_json::to_value(event)
+        .ok()
+        .and_then(|v| {
+            v.as_object()?
+                .values()
+                .find_map(|d| d.get("name").and_then(Value::as_str).map(str::to_owned))
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,161 @@
+//! The flow of each order, hop by hop, for the demo's timeline and latency figures:
+//! events put, rules matched, targets reached, invocations, state transitions.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// What happened at one hop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HopKind {
+    EventPut {
+        source: String,
+        detail_type: String,
+        bus: String,
+    },
+    RuleMatched {
+        rule: String,
+    },
+    TargetDelivered {
+        rule: String,
+        target: String,
+    },
+    Invoked {
+        function: String,
+        outcome: String,
+        duration_ms: i64,
+    },
+    StateEntered {
+        execution: String,
+        state: String,
+    },
+    ExecutionEnded {
+        execution: String,
+        status: String,
+    },
+    DeadLettered {
+        queue: String,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
+    /// Runtime clock (accelerated in the demo).
+    pub at_ms: i64,
+    /// Wall time since the trace began, in microseconds: latencies are measured on it.
+    pub wall_us: u64,
+    /// The correlation id of the event the hop serves; empty when unknown.
+    pub correlation_id: String,
+    pub kind: HopKind,
+}
+
+/// The correlation id an event or payload carries (`detail.metadata.correlation-id`,
+/// `metadata.correlation-id`, or a transformer's `correlationId`), searched shallowly.
+pub fn correlation_of(value: &Value) -> String {
+    let candidates = [
+        value.pointer("/detail/metadata/correlation-id"),
+        value.pointer("/metadata/correlation-id"),
+        value.pointer("/correlationId"),
+        value.pointer("/Payload/metadata/correlation-id"),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find_map(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl Hop {
+    pub fn event_put(event: &Value, bus: &str, at_ms: i64) -> Self {
+        let text = |k: &str| event[k].as_str().unwrap_or_default().to_owned();
+        Self {
+            at_ms,
+            wall_us: 0,
+            correlation_id: correlation_of(event),
+            kind: HopKind::EventPut {
+                source: text("source"),
+                detail_type: text("detail-type"),
+                bus: bus.to_owned(),
+            },
+        }
+    }
+    pub fn rule_matched(event: &Value, rule: &str, at_ms: i64) -> Self {
+        Self {
+            at_ms,
+            wall_us: 0,
+            correlation_id: correlation_of(event),
+            kind: HopKind::RuleMatched {
+                rule: rule.to_owned(),
+            },
+        }
+    }
+    pub fn target_delivered(event: &Value, rule: &str, target: &str, at_ms: i64) -> Self {
+        Self {
+            at_ms,
+            wall_us: 0,
+            correlation_id: correlation_of(event),
+            kind: HopKind::TargetDelivered {
+                rule: rule.to_owned(),
+                target: target.to_owned(),
+            },
+        }
+    }
+}
+
+/// Every hop of a run, in order.
+pub struct Trace {
+    began: std::time::Instant,
+    hops: Mutex<Vec<Hop>>,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Self {
+            began: std::time::Instant::now(),
+            hops: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl Trace {
+    pub fn record(&self, mut hop: Hop) {
+        hop.wall_us = u64::try_from(self.began.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.hops
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(hop);
+    }
+
+    pub fn hops(&self) -> Vec<Hop> {
+        self.hops.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Hops of one correlation id, in time order.
+    pub fn of(&self, correlation_id: &str) -> Vec<Hop> {
+        let mut hops: Vec<Hop> = self
+            .hops()
+            .into_iter()
+            .filter(|h| h.correlation_id == correlation_id)
+            .collect();
+        hops.sort_by_key(|h| h.at_ms);
+        hops
+    }
+
+    /// Invocation durations per function.
+    pub fn durations(&self) -> BTreeMap<String, Vec<i64>> {
+        let mut by_function: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for hop in self.hops() {
+            if let HopKind::Invoked {
+                function,
+                duration_ms,
+                ..
+            } = hop.kind
+            {
+                by_function.entry(function).or_default().push(duration_ms);
+            }
+        }
+        by_function
+    }
+}
