@@ -110,3 +110,22 @@ async fn a_batch_of_more_than_ten_is_sent_whole() {
     expected.sort();
     assert_eq!(bodies, expected);
 }
+
+#[tokio::test]
+#[ignore = "needs ORDERLY_TEST_AWS_ENDPOINT (scripts/test.sh starts moto)"]
+async fn a_fifo_batch_keeps_its_order_within_a_group() {
+    let client = common::sqs().await;
+    let queue = SqsQueue::new(client.clone(), common::fifo_queue(&client).await);
+    let messages: Vec<_> = (0..4)
+        .map(|i| OutgoingMessage::fifo(format!("step-{i}"), "order-1", format!("dedup-{i}")))
+        .collect();
+
+    queue.send_batch(&messages).await.expect("send batch");
+
+    let received = queue
+        .receive(10, Duration::from_secs(1))
+        .await
+        .expect("receive");
+    let bodies: Vec<&str> = received.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["step-0", "step-1", "step-2", "step-3"]);
+}

@@ -91,3 +91,15 @@ pub async fn queue(client: &aws_sdk_sqs::Client) -> (String, String) {
         .clone();
     (url, arn)
 }
+
+/// A fresh FIFO queue; returns its url.
+pub async fn fifo_queue(client: &aws_sdk_sqs::Client) -> String {
+    let created = client
+        .create_queue()
+        .queue_name(format!("{}.fifo", unique("fifo")))
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .expect("create fifo queue");
+    created.queue_url().expect("queue url").to_owned()
+}
