@@ -1,0 +1,82 @@
+//! The approvals table: the task token of each order waiting for a decision.
+
+use super::tables::{APPROVALS_KEY, APPROVALS_TTL_ATTRIBUTE};
+use crate::attributes::{int_attr, string_attr};
+use crate::error::port_error;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use orderly_core::ports::{ApprovalTokens, PortError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub const TOKEN_ATTRIBUTE: &str = "taskToken";
+
+#[derive(Debug, Clone)]
+pub struct DynamoApprovalTokens {
+    client: Client,
+    table: String,
+}
+
+impl DynamoApprovalTokens {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+fn now_epoch_s() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[async_trait]
+impl ApprovalTokens for DynamoApprovalTokens {
+    /// A later token for the same order replaces the earlier one: a retried approval
+    /// step waits on the newer token.
+    async fn save(
+        &self,
+        order_id: &str,
+        task_token: &str,
+        expires_at_epoch_s: i64,
+    ) -> Result<(), PortError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(APPROVALS_KEY, AttributeValue::S(order_id.to_owned()))
+            .item(TOKEN_ATTRIBUTE, AttributeValue::S(task_token.to_owned()))
+            .item(
+                APPROVALS_TTL_ATTRIBUTE,
+                AttributeValue::N(expires_at_epoch_s.to_string()),
+            )
+            .send()
+            .await
+            .map_err(|e| port_error(&format!("PutItem {}", self.table), &e))?;
+        Ok(())
+    }
+
+    /// Deletes and returns in one call, so two deciders cannot both get the token.
+    /// DynamoDB's TTL deletes expired items only eventually, so an expired token that is
+    /// still there counts as absent.
+    async fn take(&self, order_id: &str) -> Result<Option<String>, PortError> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(APPROVALS_KEY, AttributeValue::S(order_id.to_owned()))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| port_error(&format!("DeleteItem {}", self.table), &e))?;
+        let Some(old) = output.attributes() else {
+            return Ok(None);
+        };
+        let expired = int_attr(old, APPROVALS_TTL_ATTRIBUTE).is_some_and(|at| at <= now_epoch_s());
+        if expired {
+            return Ok(None);
+        }
+        Ok(string_attr(old, TOKEN_ATTRIBUTE).map(str::to_owned))
+    }
+}

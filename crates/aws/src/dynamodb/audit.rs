@@ -1,0 +1,60 @@
+//! The audit table: every event seen, once per event id.
+
+use super::put_if_absent;
+use super::tables::AUDIT_KEY;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use orderly_core::ports::{AuditEntry, AuditLog, InsertOutcome, PortError};
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+pub struct DynamoAuditLog {
+    client: Client,
+    table: String,
+}
+
+impl DynamoAuditLog {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl AuditLog for DynamoAuditLog {
+    /// The whole event is kept as JSON text rather than a map: any event the bus carries
+    /// must be storable, including ones with keys DynamoDB maps would refuse.
+    async fn append(&self, entry: &AuditEntry) -> Result<InsertOutcome, PortError> {
+        let event = serde_json::to_string(&entry.event).map_err(|e| {
+            PortError::Permanent(format!("event {}: cannot serialize: {e}", entry.event_id))
+        })?;
+        let s = |v: &str| AttributeValue::S(v.to_owned());
+        let item = [
+            (AUDIT_KEY.to_owned(), s(&entry.event_id)),
+            ("correlationId".to_owned(), s(&entry.correlation_id)),
+            ("source".to_owned(), s(&entry.source)),
+            ("detailType".to_owned(), s(&entry.detail_type)),
+            ("time".to_owned(), s(&entry.time)),
+            ("event".to_owned(), AttributeValue::S(event)),
+        ]
+        .into();
+        let outcome = put_if_absent(&self.client, &self.table, AUDIT_KEY, item).await?;
+        Ok(match outcome {
+            // Give the stored event back as JSON, not as the text it is kept in.
+            InsertOutcome::AlreadyExists(mut old) => {
+                if let Some(slot) = old.get_mut("event")
+                    && let Some(parsed) = slot
+                        .as_str()
+                        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                {
+                    *slot = parsed;
+                }
+                InsertOutcome::AlreadyExists(old)
+            }
+            inserted => inserted,
+        })
+    }
+}

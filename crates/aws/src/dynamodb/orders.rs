@@ -1,0 +1,105 @@
+//! The orders table: one item per order id holding the order's JSON fields and `status`.
+
+use super::put_if_absent;
+use super::tables::ORDERS_KEY;
+use crate::attributes::{string_attr, to_item};
+use crate::error::port_error;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use orderly_core::domain::Order;
+use orderly_core::ports::{
+    InsertOutcome, OrderStatusReader, OrderStatusWriter, OrderWriter, PortError,
+};
+
+pub const STATUS_ATTRIBUTE: &str = "status";
+
+#[derive(Debug, Clone)]
+pub struct DynamoOrders {
+    client: Client,
+    table: String,
+}
+
+impl DynamoOrders {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+#[async_trait]
+impl OrderWriter for DynamoOrders {
+    async fn insert_order(&self, order: &Order, status: &str) -> Result<InsertOutcome, PortError> {
+        let json = serde_json::to_value(order).map_err(|e| {
+            PortError::Permanent(format!("order {}: cannot serialize: {e}", order.order_id))
+        })?;
+        let mut item = to_item(&json)
+            .map_err(|e| PortError::Permanent(format!("order {}: {e}", order.order_id)))?;
+        item.insert(
+            STATUS_ATTRIBUTE.to_owned(),
+            AttributeValue::S(status.to_owned()),
+        );
+        put_if_absent(&self.client, &self.table, ORDERS_KEY, item).await
+    }
+}
+
+#[async_trait]
+impl OrderStatusWriter for DynamoOrders {
+    /// Fails permanently for an order that was never stored, rather than creating a
+    /// status-only item.
+    async fn set_status(&self, order_id: &str, status: &str) -> Result<(), PortError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(ORDERS_KEY, AttributeValue::S(order_id.to_owned()))
+            .update_expression("SET #status = :status")
+            .condition_expression("attribute_exists(#key)")
+            .expression_attribute_names("#status", STATUS_ATTRIBUTE)
+            .expression_attribute_names("#key", ORDERS_KEY)
+            .expression_attribute_values(":status", AttributeValue::S(status.to_owned()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
+                    Err(PortError::Permanent(format!(
+                        "UpdateItem {}: order {order_id} does not exist",
+                        self.table
+                    )))
+                }
+                _ => Err(port_error(&format!("UpdateItem {}", self.table), &err)),
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl OrderStatusReader for DynamoOrders {
+    async fn status(&self, order_id: &str) -> Result<Option<String>, PortError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(ORDERS_KEY, AttributeValue::S(order_id.to_owned()))
+            .projection_expression("#status")
+            .expression_attribute_names("#status", STATUS_ATTRIBUTE)
+            // A status just written by the previous step must be visible.
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| port_error(&format!("GetItem {}", self.table), &e))?;
+        Ok(output
+            .item()
+            .and_then(|item| string_attr(item, STATUS_ATTRIBUTE))
+            .map(str::to_owned))
+    }
+}

@@ -1,0 +1,264 @@
+//! The inventory table: stock per SKU and one reservation item per (order, sku).
+//!
+//! Stock item: `sku`, `available`. Reservation item: `sku` = `RES#<orderId>#<sku>`,
+//! `orderId`, `reservedSku`, `quantity`. A reserve decrements the stock and puts the
+//! reservation in one transaction, so a reservation exists exactly when its stock was
+//! taken; a release deletes the reservation and adds its quantity back, again in one
+//! transaction.
+
+use super::tables::INVENTORY_KEY;
+use crate::attributes::int_attr;
+use crate::error::{is_retryable_code, port_error};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, Delete, Put, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
+};
+use orderly_core::ports::{PortError, StockError, StockReservations};
+
+pub const AVAILABLE_ATTRIBUTE: &str = "available";
+pub const QUANTITY_ATTRIBUTE: &str = "quantity";
+/// Prefix of reservation keys; no SKU may start with it.
+pub const RESERVATION_PREFIX: &str = "RES#";
+
+/// The inventory key of the reservation of `sku` by `order_id`.
+pub fn reservation_key(order_id: &str, sku: &str) -> String {
+    format!("{RESERVATION_PREFIX}{order_id}#{sku}")
+}
+
+#[derive(Debug, Clone)]
+pub struct DynamoStock {
+    client: Client,
+    table: String,
+}
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_owned())
+}
+
+fn n(value: i64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn build_error(table: &str) -> impl Fn(aws_sdk_dynamodb::error::BuildError) -> StockError + '_ {
+    move |e| {
+        StockError::Port(PortError::Permanent(format!(
+            "TransactWriteItems {table}: {e}"
+        )))
+    }
+}
+
+/// What a cancelled transaction says about each of its items, in request order.
+fn cancellation_reasons(err: &TransactWriteItemsError) -> Option<&[CancellationReason]> {
+    match err {
+        TransactWriteItemsError::TransactionCanceledException(e) => Some(e.cancellation_reasons()),
+        _ => None,
+    }
+}
+
+fn failed_condition(reason: Option<&CancellationReason>) -> bool {
+    reason.and_then(CancellationReason::code) == Some("ConditionalCheckFailed")
+}
+
+/// A cancellation for any reason other than a failed condition: transient when every
+/// such reason is (a conflicting transaction, throttling), permanent otherwise.
+fn other_cancellation(table: &str, reasons: &[CancellationReason]) -> StockError {
+    let codes: Vec<&str> = reasons
+        .iter()
+        .filter_map(CancellationReason::code)
+        .filter(|c| *c != "None")
+        .collect();
+    let text = format!(
+        "TransactWriteItems {table}: cancelled: {}",
+        codes.join(", ")
+    );
+    if !codes.is_empty() && codes.iter().all(|c| is_retryable_code(c)) {
+        StockError::Port(PortError::Transient(text))
+    } else {
+        StockError::Port(PortError::Permanent(text))
+    }
+}
+
+impl DynamoStock {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Sets the stock of a SKU (seeding by tools and tests; replaces what was there).
+    pub async fn put_stock(&self, sku: &str, available: i64) -> Result<(), PortError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(INVENTORY_KEY, s(sku))
+            .item(AVAILABLE_ATTRIBUTE, n(available))
+            .send()
+            .await
+            .map_err(|e| port_error(&format!("PutItem {}", self.table), &e))?;
+        Ok(())
+    }
+
+    /// Units of `sku` available now, or `None` for an unknown SKU.
+    pub async fn available(&self, sku: &str) -> Result<Option<i64>, PortError> {
+        self.read_int(sku, AVAILABLE_ATTRIBUTE).await
+    }
+
+    /// Units of `sku` reserved by `order_id`, or `None` when it holds no reservation.
+    pub async fn reserved(&self, order_id: &str, sku: &str) -> Result<Option<i64>, PortError> {
+        self.read_int(&reservation_key(order_id, sku), QUANTITY_ATTRIBUTE)
+            .await
+    }
+
+    async fn read_int(&self, key: &str, attribute: &str) -> Result<Option<i64>, PortError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(INVENTORY_KEY, s(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| port_error(&format!("GetItem {}", self.table), &e))?;
+        Ok(output.item().and_then(|item| int_attr(item, attribute)))
+    }
+
+    fn decrement(&self, sku: &str, quantity: i64) -> Result<TransactWriteItem, StockError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key(INVENTORY_KEY, s(sku))
+            .update_expression("SET #available = #available - :qty")
+            .condition_expression("attribute_exists(#key) AND #available >= :qty")
+            .expression_attribute_names("#key", INVENTORY_KEY)
+            .expression_attribute_names("#available", AVAILABLE_ATTRIBUTE)
+            .expression_attribute_values(":qty", n(quantity))
+            // The stock item comes back on failure: its `available` is the figure the
+            // OutOfStock error reports, and its absence means an unknown SKU.
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_error(&self.table))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    fn put_reservation(
+        &self,
+        order_id: &str,
+        sku: &str,
+        quantity: i64,
+    ) -> Result<TransactWriteItem, StockError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .item(INVENTORY_KEY, s(&reservation_key(order_id, sku)))
+            .item("orderId", s(order_id))
+            .item("reservedSku", s(sku))
+            .item(QUANTITY_ATTRIBUTE, n(quantity))
+            .condition_expression("attribute_not_exists(#key)")
+            .expression_attribute_names("#key", INVENTORY_KEY)
+            .build()
+            .map_err(build_error(&self.table))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+#[async_trait]
+impl StockReservations for DynamoStock {
+    async fn reserve(&self, order_id: &str, sku: &str, quantity: i64) -> Result<(), StockError> {
+        if quantity <= 0 {
+            return Err(StockError::Port(PortError::Permanent(format!(
+                "reserve {sku} for order {order_id}: quantity must be positive, got {quantity}"
+            ))));
+        }
+        if sku.starts_with(RESERVATION_PREFIX) {
+            return Err(StockError::UnknownSku(sku.to_owned()));
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            // The reservation goes first, so its condition is the first one reported.
+            .transact_items(self.put_reservation(order_id, sku, quantity)?)
+            .transact_items(self.decrement(sku, quantity)?)
+            .send()
+            .await;
+        let Err(err) = result else {
+            return Ok(());
+        };
+        let Some(reasons) = err.as_service_error().and_then(cancellation_reasons) else {
+            return Err(StockError::Port(port_error(
+                &format!("TransactWriteItems {}", self.table),
+                &err,
+            )));
+        };
+        // The reservation already exists: this (order, sku) was reserved before, and its
+        // stock taken then. Whatever the stock says now, there is nothing more to do.
+        if failed_condition(reasons.first()) {
+            return Ok(());
+        }
+        if failed_condition(reasons.get(1)) {
+            let stock = reasons.get(1).and_then(CancellationReason::item);
+            return Err(match stock {
+                None => StockError::UnknownSku(sku.to_owned()),
+                Some(item) => StockError::OutOfStock {
+                    sku: sku.to_owned(),
+                    wanted: quantity,
+                    available: int_attr(item, AVAILABLE_ATTRIBUTE).unwrap_or(0),
+                },
+            });
+        }
+        Err(other_cancellation(&self.table, reasons))
+    }
+
+    async fn release(&self, order_id: &str, sku: &str) -> Result<i64, StockError> {
+        let key = reservation_key(order_id, sku);
+        // The quantity to give back is in the reservation; a transaction cannot read, so
+        // read it first and make the delete conditional on it being unchanged.
+        let Some(quantity) = self.read_int(&key, QUANTITY_ATTRIBUTE).await? else {
+            return Ok(0);
+        };
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key(INVENTORY_KEY, s(&key))
+            .condition_expression("attribute_exists(#key) AND #quantity = :qty")
+            .expression_attribute_names("#key", INVENTORY_KEY)
+            .expression_attribute_names("#quantity", QUANTITY_ATTRIBUTE)
+            .expression_attribute_values(":qty", n(quantity))
+            .build()
+            .map_err(build_error(&self.table))?;
+        let restore = Update::builder()
+            .table_name(&self.table)
+            .key(INVENTORY_KEY, s(sku))
+            .update_expression("ADD #available :qty")
+            .condition_expression("attribute_exists(#key)")
+            .expression_attribute_names("#key", INVENTORY_KEY)
+            .expression_attribute_names("#available", AVAILABLE_ATTRIBUTE)
+            .expression_attribute_values(":qty", n(quantity))
+            .build()
+            .map_err(build_error(&self.table))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .transact_items(TransactWriteItem::builder().update(restore).build())
+            .send()
+            .await;
+        let Err(err) = result else {
+            return Ok(quantity);
+        };
+        let Some(reasons) = err.as_service_error().and_then(cancellation_reasons) else {
+            return Err(StockError::Port(port_error(
+                &format!("TransactWriteItems {}", self.table),
+                &err,
+            )));
+        };
+        // Released concurrently since the read: the other release gave the stock back.
+        if failed_condition(reasons.first()) {
+            return Ok(0);
+        }
+        if failed_condition(reasons.get(1)) {
+            return Err(StockError::UnknownSku(sku.to_owned()));
+        }
+        Err(other_cancellation(&self.table, reasons))
+    }
+}
