@@ -81,6 +81,9 @@ fn paths_and_predicates() {
         ("$states.input.single", json!([{"v": 1}])),
         ("$states.input.order.items[0].tags", json!(["x"])),
         ("$states.input.none", json!([])),
+        ("$states.input.none[]", json!([])),
+        ("$states.input.nope{'k': sku}", json!({})),
+        ("$states.input.order.items[0].tags[]", json!(["x"])),
         ("$states.input.order.items.tags", json!(["x", "y", "z"])),
         (
             "$states.input.order.items.[sku]",
@@ -395,6 +398,12 @@ fn time_functions() {
         now.as_str()
             .is_some_and(|s| s.len() == 24 && s.ends_with('Z'))
     );
+    let today = run("$now('[Y0001]-[M01]-[D01]')").expect("today");
+    assert!(
+        today
+            .as_str()
+            .is_some_and(|s| s.len() == 10 && s.starts_with("20"))
+    );
     let millis = run("$millis()").expect("millis");
     assert!(millis.as_i64().is_some_and(|m| m > 1_700_000_000_000));
 }
@@ -457,7 +466,14 @@ fn errors_carry_jsonata_codes() {
             "unsupported: $eval is not available in Step Functions; use $parse",
         ),
         ("$formatNumber(1, '#')", "unsupported: $formatNumber"),
-        ("$now('[Y0001]')", "unsupported: $now with a picture string"),
+        (
+            "$now('[MNn]')",
+            "unsupported: date/time picture presentation [MNn]",
+        ),
+        (
+            "$fromMillis(0, '[Y]', '-0500')",
+            "unsupported: time zones other than UTC in date formatting",
+        ),
         (
             "$states.input.order.items#$i.sku",
             "unsupported: positional variable binding '#'",

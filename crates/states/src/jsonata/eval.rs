@@ -85,25 +85,33 @@ impl Evaluator {
                 let base = self.eval(base, ctx, env)?;
                 self.filter(base, predicate, env)
             }
-            Node::KeepArray(inner) => Ok(self.eval(inner, ctx, env)?.map(|v| {
-                let items = v.items();
-                V::Array(
-                    Rc::new(items),
+            Node::KeepArray(inner) => Ok(self.eval(inner, ctx, env)?.map(|v| match v {
+                V::Array(items, flags) => V::Array(
+                    items,
+                    Flags {
+                        keep: true,
+                        ..flags
+                    },
+                ),
+                other => V::Array(
+                    Rc::new(vec![other]),
                     Flags {
                         sequence: true,
                         keep: true,
                     },
-                )
+                ),
             })),
             Node::Sort(base, terms) => {
                 let base = self.eval(base, ctx, env)?;
                 self.sort(base, terms, env)
             }
             Node::GroupBy(base, pairs) => {
-                let Some(base) = self.eval(base, ctx, env)? else {
-                    return Ok(None);
+                // Grouping nothing still builds an (empty) object, as the reference does.
+                let items = match self.eval(base, ctx, env)? {
+                    None => vec![None],
+                    Some(V::Array(items, _)) if items.is_empty() => vec![None],
+                    Some(v) => v.items().into_iter().map(Some).collect(),
                 };
-                let items = base.items().into_iter().map(Some).collect();
                 self.group(items, pairs, env)
             }
             Node::Object(pairs) => {
@@ -276,7 +284,6 @@ impl Evaluator {
             results.extend(self.eval(right, &Some(item), env)?);
         }
         if last
-            && !keep
             && results.len() == 1
             && let Some(V::Array(_, flags)) = results.first()
             && !flags.sequence
