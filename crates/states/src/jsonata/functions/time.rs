@@ -54,13 +54,13 @@ fn format(ms: i128, picture: Option<&str>, timezone: Option<&str>) -> Out {
     {
         return Err(unsupported("time zones other than UTC in date formatting"));
     }
+    let time = ms
+        .checked_mul(1_000_000)
+        .and_then(|ns| OffsetDateTime::from_unix_timestamp_nanos(ns).ok())
+        .ok_or_else(|| err("D3137", "The timestamp is out of range"))?;
     match picture {
-        None => Ok(Some(V::str(&iso(ms)))),
-        Some(picture) => {
-            let time = OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000)
-                .map_err(|_| err("D3137", "The timestamp is out of range"))?;
-            Ok(Some(V::str(&render_picture(picture, time)?)))
-        }
+        None => Ok(Some(V::str(&iso(time)))),
+        Some(picture) => Ok(Some(V::str(&render_picture(picture, time)?))),
     }
 }
 
@@ -165,18 +165,15 @@ fn now_millis() -> i128 {
         .map_or(0, |d| d.as_millis() as i128)
 }
 
-fn iso(ms: i128) -> String {
-    match OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000) {
-        Ok(t) => format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-            t.millisecond()
-        ),
-        Err(_) => String::new(),
-    }
+fn iso(t: OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
 }
