@@ -175,6 +175,10 @@ fn operators_and_constructors() {
             json!(120),
         ),
         ("(function($a, $b) { $a + $b })(1, 2)", json!(3)),
+        (
+            "($shout := $trim ~> $uppercase; $shout('  hi  there '))",
+            json!("HI THERE"),
+        ),
         ("$states.input.missing ?: 'default'", json!("default")),
         ("$states.input.missing ?? 'fallback'", json!("fallback")),
         ("0.1 + 0.2", json!(0.30000000000000004)),

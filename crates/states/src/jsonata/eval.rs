@@ -209,7 +209,13 @@ impl Evaluator {
                     self.call(f, values, ctx)
                 } else {
                     let f = self.eval(function, ctx, env)?;
-                    self.call(f, vec![Arg::Value(value)], ctx)
+                    match (value, f) {
+                        // Chaining two functions composes them.
+                        (Some(first @ V::Func(_)), Some(second @ V::Func(_))) => {
+                            Ok(Some(V::Func(Rc::new(Func::Composed(first, second)))))
+                        }
+                        (value, f) => self.call(f, vec![Arg::Value(value)], ctx),
+                    }
                 }
             }
         }
@@ -229,6 +235,10 @@ impl Evaluator {
         };
         match function.as_ref() {
             Func::Builtin(name) => functions::call(self, name, args, ctx),
+            Func::Composed(first, second) => {
+                let inner = self.call(Some(first.clone()), args, ctx)?;
+                self.call(Some(second.clone()), vec![Arg::Value(inner)], ctx)
+            }
             Func::Lambda {
                 def,
                 scope,

@@ -39,6 +39,8 @@ pub enum Func {
         context: Option<V>,
     },
     Builtin(&'static str),
+    /// `$f ~> $g`: `$g($f(x))`.
+    Composed(V, V),
 }
 
 impl Func {
@@ -47,6 +49,10 @@ impl Func {
         match self {
             Func::Lambda { def, .. } => def.params.len(),
             Func::Builtin(_) => 1,
+            Func::Composed(first, _) => match first {
+                V::Func(f) => f.arity(),
+                _ => 1,
+            },
         }
     }
 }
