@@ -457,7 +457,7 @@ impl Evaluator {
                 }
             }
         }
-        let mut out = Map::new();
+        let mut out = Map::default();
         for (key, pair_index, members) in groups {
             let context = V::sequence(members, false);
             if let Some(value) = self.eval(&pairs[pair_index].1, &context, env)? {

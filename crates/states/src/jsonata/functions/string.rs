@@ -209,7 +209,7 @@ fn matches(args: &Args<'_>) -> Out {
         let Some(whole) = captures.get(0) else {
             continue;
         };
-        let mut object = crate::jsonata::value::Map::new();
+        let mut object = crate::jsonata::value::Map::default();
         object.insert("match".into(), V::str(whole.as_str()));
         object.insert(
             "index".into(),
