@@ -290,8 +290,12 @@ impl Evaluator {
         // `[]` anywhere in a path keeps the whole path's result an array.
         let mut keep = matches!(&left, V::Array(_, flags) if flags.keep);
         let mut results = Vec::new();
-        for item in left.items() {
-            results.extend(self.eval(right, &Some(item), env)?);
+        if let V::Array(items, _) = &left {
+            for item in items.iter() {
+                results.extend(self.eval(right, &Some(item.clone()), env)?);
+            }
+        } else {
+            results.extend(self.eval(right, &Some(left), env)?);
         }
         if last
             && results.len() == 1
