@@ -1058,3 +1058,20 @@ proptest! {
         let _ = run(&expression, &input);
     }
 }
+
+#[test]
+fn call_runs_one_function_on_evaluated_arguments() {
+    use intrinsics::{Function, call};
+    assert_eq!(
+        call(Function::ArrayLength, vec![json!([1, 2])]),
+        Ok(json!(2))
+    );
+    assert_eq!(
+        call(Function::MathAdd, vec![json!(1), json!(2)]),
+        Ok(json!(3))
+    );
+    let err = call(Function::ArrayRange, vec![json!(1)]).expect_err("arity");
+    assert_eq!(err.message, "Invalid arguments in States.ArrayRange");
+    assert_eq!(Function::from_name("States.UUID"), Some(Function::Uuid));
+    assert_eq!(Function::Uuid.name(), "States.UUID");
+}

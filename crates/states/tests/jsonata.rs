@@ -81,6 +81,9 @@ fn paths_and_predicates() {
         ("$states.input.single", json!([{"v": 1}])),
         ("$states.input.order.items[0].tags", json!(["x"])),
         ("$states.input.none", json!([])),
+        ("$states.input.none[]", json!([])),
+        ("$states.input.nope{'k': sku}", json!({})),
+        ("$states.input.order.items[0].tags[]", json!(["x"])),
         ("$states.input.order.items.tags", json!(["x", "y", "z"])),
         (
             "$states.input.order.items.[sku]",
@@ -172,6 +175,10 @@ fn operators_and_constructors() {
             json!(120),
         ),
         ("(function($a, $b) { $a + $b })(1, 2)", json!(3)),
+        (
+            "($shout := $trim ~> $uppercase; $shout('  hi  there '))",
+            json!("HI THERE"),
+        ),
         ("$states.input.missing ?: 'default'", json!("default")),
         ("$states.input.missing ?? 'fallback'", json!("fallback")),
         ("0.1 + 0.2", json!(0.30000000000000004)),
@@ -201,6 +208,7 @@ fn string_functions() {
         ("$trim('  a  b ')", json!("a b")),
         ("$pad('x', 3, '#')", json!("x##")),
         ("$pad('x', -3)", json!("  x")),
+        ("$substring('hello', 1, 1e300)", json!("ello")),
         ("$contains('hello', 'ell')", json!(true)),
         ("$contains('hello', /L+/i)", json!(true)),
         ("$split('a,b,c', ',')", json!(["a", "b", "c"])),
@@ -218,6 +226,11 @@ fn string_functions() {
         ("$base64decode('aGk=')", json!("hi")),
         ("$encodeUrlComponent('a b&c')", json!("a%20b%26c")),
         ("$decodeUrlComponent('a%20b')", json!("a b")),
+        (
+            "$decodeUrl('https://x.com/a%20b')",
+            json!("https://x.com/a b"),
+        ),
+        ("$encodeUrlComponent('✓')", json!("%E2%9C%93")),
         (
             "$encodeUrl('https://x.com/a b?q=1')",
             json!("https://x.com/a%20b?q=1"),
@@ -319,6 +332,15 @@ fn collection_and_higher_order_functions() {
         ("$boolean('x')", json!(true)),
         ("$not(true)", json!(false)),
         ("$shuffle([7])", json!([7])),
+        (
+            "$lookup($states.input.order.items, 'sku')",
+            json!(["a", "b", "c"]),
+        ),
+        (
+            "$keys($states.input.order.items)",
+            json!(["sku", "qty", "price", "tags"]),
+        ),
+        ("($assert(true, 'never'); 'passed')", json!("passed")),
         ("$count($shuffle([1, 2, 3]))", json!(3)),
     ]);
 }
@@ -395,6 +417,12 @@ fn time_functions() {
         now.as_str()
             .is_some_and(|s| s.len() == 24 && s.ends_with('Z'))
     );
+    let today = run("$now('[Y0001]-[M01]-[D01]')").expect("today");
+    assert!(
+        today
+            .as_str()
+            .is_some_and(|s| s.len() == 10 && s.starts_with("20"))
+    );
     let millis = run("$millis()").expect("millis");
     assert!(millis.as_i64().is_some_and(|m| m > 1_700_000_000_000));
 }
@@ -457,7 +485,88 @@ fn errors_carry_jsonata_codes() {
             "unsupported: $eval is not available in Step Functions; use $parse",
         ),
         ("$formatNumber(1, '#')", "unsupported: $formatNumber"),
-        ("$now('[Y0001]')", "unsupported: $now with a picture string"),
+        (
+            "$sort([1, 'a'])",
+            "D3070: The single argument form of the sort function can only be applied to an array of strings or an array of numbers.  Use the second argument to specify a comparison function",
+        ),
+        (
+            "$single([1, 2])",
+            "D3138: The $single() function expected exactly 1 matching result.  Instead it matched more.",
+        ),
+        (
+            "$single([1, 2], function($v) { $v > 5 })",
+            "D3139: The $single() function expected exactly 1 matching result.  Instead it matched 0.",
+        ),
+        (
+            "$reduce([1, 2], function($a) { $a })",
+            "D3050: The second argument of reduce function must be a function with at least two arguments",
+        ),
+        (
+            "$max(['a'])",
+            "T0412: Argument 1 of function max must be an array of number",
+        ),
+        (
+            "$sqrt(-1)",
+            "D3060: The sqrt function cannot be applied to a negative number: -1",
+        ),
+        (
+            "$power(10, 400)",
+            "D3061: The power function has resulted in a value that cannot be represented as a JSON number: base=10, exponent=400",
+        ),
+        (
+            "$split('a,b', ',', -1)",
+            "D3020: Third argument of split function must evaluate to a positive number",
+        ),
+        (
+            "$replace('abc', '', 'x')",
+            "D3010: Second argument of replace function cannot be an empty string",
+        ),
+        (
+            "{'a': 1, 'a': 2}",
+            "D1009: Multiple key definitions evaluate to same key: \"a\"",
+        ),
+        (
+            "$states.input.order.items^($)",
+            "T2008: The expressions within an order-by clause must evaluate to numeric or string values",
+        ),
+        (
+            "[1.5..3]",
+            "T2003: The left side of the range operator (..) must evaluate to an integer",
+        ),
+        (
+            "1..3",
+            "S0201: A range (..) can only be used inside an array constructor",
+        ),
+        (
+            "/a/",
+            "T1010: A regular expression can only be passed to a function",
+        ),
+        ("1 / 0", "D1001: Number out of range: inf"),
+        ("-'a'", "D1002: Cannot negate a non-numeric value"),
+        (
+            "$states.input.order.items[0]{'k': sku}{'j': sku}",
+            "S0210: Each step can only have one grouping expression",
+        ),
+        (
+            "function($x)<n:n>{ $x }",
+            "unsupported: function signatures",
+        ),
+        (
+            "$map([1], ?)",
+            "unsupported: partial function application with '?'",
+        ),
+        (
+            "$decodeUrlComponent('%E0%A4%A')",
+            "D3140: Malformed URL passed to $decodeUrlComponent(): \"%E0%A4%A\"",
+        ),
+        (
+            "$now('[MNn]')",
+            "unsupported: date/time picture presentation [MNn]",
+        ),
+        (
+            "$fromMillis(0, '[Y]', '-0500')",
+            "unsupported: time zones other than UTC in date formatting",
+        ),
         (
             "$states.input.order.items#$i.sku",
             "unsupported: positional variable binding '#'",

@@ -52,6 +52,19 @@ pub fn evaluate_with_variables(
     eval(&expr, &roots).map(|arg| arg.value)
 }
 
+/// Calls one intrinsic with already evaluated arguments (used by JSONata's `$partition`,
+/// `$range`, `$hash` and `$uuid`, which share the intrinsics' checks).
+pub fn call(function: Function, args: Vec<Value>) -> Result<Value, IntrinsicError> {
+    let args = args
+        .into_iter()
+        .map(|value| functions::Arg {
+            value,
+            literal: None,
+        })
+        .collect();
+    functions::call(function, args)
+}
+
 /// Checks an expression's syntax, function names and nesting without evaluating it, so a
 /// definition can be rejected before it runs. The error message explains what is wrong.
 pub fn validate(expression: &str) -> Result<(), IntrinsicError> {

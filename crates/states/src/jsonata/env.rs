@@ -2,19 +2,18 @@
 //! written, so closures see the variables around their definition.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::value::V;
+use super::value::{V, Vars};
 
 #[derive(Debug, Default)]
 pub struct Scope {
-    vars: RefCell<HashMap<String, V>>,
+    vars: RefCell<Vars>,
     parent: Option<Rc<Scope>>,
 }
 
 impl Scope {
-    pub fn root(vars: HashMap<String, V>) -> Rc<Scope> {
+    pub fn root(vars: Vars) -> Rc<Scope> {
         Rc::new(Scope {
             vars: RefCell::new(vars),
             parent: None,

@@ -1,13 +1,16 @@
 //! Evaluates a syntax tree: paths map over sequences and flatten, predicates filter or
 //! index, operators follow JSONata's typing rules and errors.
 
+mod operators;
+mod shape;
+
 use std::rc::Rc;
 
-use super::ast::{BinOp, Node};
+use super::ast::Node;
 use super::env::Scope;
 use super::error::{JsonataError, err};
 use super::functions;
-use super::value::{Flags, Func, Map, V, deep_equal, stringify, truthy};
+use super::value::{Flags, Func, V, truthy};
 
 /// Deepest evaluation recursion (nested calls, recursive functions) before failing with
 /// JSONata's stack-overflow error instead of overflowing the thread's stack.
@@ -85,25 +88,33 @@ impl Evaluator {
                 let base = self.eval(base, ctx, env)?;
                 self.filter(base, predicate, env)
             }
-            Node::KeepArray(inner) => Ok(self.eval(inner, ctx, env)?.map(|v| {
-                let items = v.items();
-                V::Array(
-                    Rc::new(items),
+            Node::KeepArray(inner) => Ok(self.eval(inner, ctx, env)?.map(|v| match v {
+                V::Array(items, flags) => V::Array(
+                    items,
+                    Flags {
+                        keep: true,
+                        ..flags
+                    },
+                ),
+                other => V::Array(
+                    Rc::new(vec![other]),
                     Flags {
                         sequence: true,
                         keep: true,
                     },
-                )
+                ),
             })),
             Node::Sort(base, terms) => {
                 let base = self.eval(base, ctx, env)?;
                 self.sort(base, terms, env)
             }
             Node::GroupBy(base, pairs) => {
-                let Some(base) = self.eval(base, ctx, env)? else {
-                    return Ok(None);
+                // Grouping nothing still builds an (empty) object, as the reference does.
+                let items = match self.eval(base, ctx, env)? {
+                    None => vec![None],
+                    Some(V::Array(items, _)) if items.is_empty() => vec![None],
+                    Some(v) => v.items().into_iter().map(Some).collect(),
                 };
-                let items = base.items().into_iter().map(Some).collect();
                 self.group(items, pairs, env)
             }
             Node::Object(pairs) => {
@@ -201,7 +212,13 @@ impl Evaluator {
                     self.call(f, values, ctx)
                 } else {
                     let f = self.eval(function, ctx, env)?;
-                    self.call(f, vec![Arg::Value(value)], ctx)
+                    match (value, f) {
+                        // Chaining two functions composes them.
+                        (Some(first @ V::Func(_)), Some(second @ V::Func(_))) => {
+                            Ok(Some(V::Func(Rc::new(Func::Composed(first, second)))))
+                        }
+                        (value, f) => self.call(f, vec![Arg::Value(value)], ctx),
+                    }
                 }
             }
         }
@@ -221,6 +238,10 @@ impl Evaluator {
         };
         match function.as_ref() {
             Func::Builtin(name) => functions::call(self, name, args, ctx),
+            Func::Composed(first, second) => {
+                let inner = self.call(Some(first.clone()), args, ctx)?;
+                self.call(Some(second.clone()), vec![Arg::Value(inner)], ctx)
+            }
             Func::Lambda {
                 def,
                 scope,
@@ -272,11 +293,14 @@ impl Evaluator {
         // `[]` anywhere in a path keeps the whole path's result an array.
         let mut keep = matches!(&left, V::Array(_, flags) if flags.keep);
         let mut results = Vec::new();
-        for item in left.items() {
-            results.extend(self.eval(right, &Some(item), env)?);
+        if let V::Array(items, _) = &left {
+            for item in items.iter() {
+                results.extend(self.eval(right, &Some(item.clone()), env)?);
+            }
+        } else {
+            results.extend(self.eval(right, &Some(left), env)?);
         }
         if last
-            && !keep
             && results.len() == 1
             && let Some(V::Array(_, flags)) = results.first()
             && !flags.sequence
@@ -308,301 +332,7 @@ impl Evaluator {
             )))
         }
     }
-
-    fn filter(&mut self, base: Option<V>, predicate: &Node, env: &Rc<Scope>) -> Out {
-        let Some(base) = base else {
-            return Ok(None);
-        };
-        let keep = matches!(base, V::Array(_, f) if f.keep);
-        let items = base.items();
-        let len = items.len() as i64;
-        let index_of = |n: f64| {
-            let i = n.floor() as i64;
-            if i < 0 { len + i } else { i }
-        };
-        let mut out = Vec::new();
-        if let Node::Num(n) = predicate {
-            let i = index_of(*n);
-            if let Some(item) = usize::try_from(i).ok().and_then(|i| items.get(i)) {
-                out.push(item.clone());
-            }
-            return Ok(V::sequence(out, keep));
-        }
-        for (position, item) in items.iter().enumerate() {
-            let result = self.eval(predicate, &Some(item.clone()), env)?;
-            let selected = match &result {
-                Some(V::Num(n)) => index_of(*n) == position as i64,
-                Some(V::Array(values, _))
-                    if !values.is_empty() && values.iter().all(|v| matches!(v, V::Num(_))) =>
-                {
-                    values
-                        .iter()
-                        .any(|v| matches!(v, V::Num(n) if index_of(*n) == position as i64))
-                }
-                other => truthy(other),
-            };
-            if selected {
-                out.push(item.clone());
-            }
-        }
-        Ok(V::sequence(out, keep))
-    }
-
-    fn sort(&mut self, base: Option<V>, terms: &[(Node, bool)], env: &Rc<Scope>) -> Out {
-        let Some(base) = base else {
-            return Ok(None);
-        };
-        let items = base.items();
-        let mut keyed = Vec::with_capacity(items.len());
-        for item in items {
-            let mut keys = Vec::with_capacity(terms.len());
-            for (term, _) in terms {
-                let key = self.eval(term, &Some(item.clone()), env)?;
-                match &key {
-                    None | Some(V::Num(_)) | Some(V::Str(_)) => keys.push(key),
-                    Some(_) => {
-                        return Err(err(
-                            "T2008",
-                            "The expressions within an order-by clause must evaluate to numeric or string values",
-                        ));
-                    }
-                }
-            }
-            keyed.push((keys, item));
-        }
-        let mut mixed = false;
-        keyed.sort_by(|(a, _), (b, _)| {
-            for ((x, y), (_, descending)) in a.iter().zip(b.iter()).zip(terms.iter()) {
-                let order = match (x, y) {
-                    (Some(V::Num(p)), Some(V::Num(q))) => {
-                        p.partial_cmp(q).unwrap_or(std::cmp::Ordering::Equal)
-                    }
-                    (Some(V::Str(p)), Some(V::Str(q))) => p.cmp(q),
-                    (None, None) => std::cmp::Ordering::Equal,
-                    (None, _) => std::cmp::Ordering::Greater,
-                    (_, None) => std::cmp::Ordering::Less,
-                    _ => {
-                        mixed = true;
-                        std::cmp::Ordering::Equal
-                    }
-                };
-                let order = if *descending { order.reverse() } else { order };
-                if order != std::cmp::Ordering::Equal {
-                    return order;
-                }
-            }
-            std::cmp::Ordering::Equal
-        });
-        if mixed {
-            return Err(err(
-                "T2007",
-                "Type mismatch when comparing values in order-by clause",
-            ));
-        }
-        Ok(V::sequence(
-            keyed.into_iter().map(|(_, v)| v).collect(),
-            false,
-        ))
-    }
-
-    /// Object construction and grouping: each key expression is evaluated per item, items
-    /// sharing a key are gathered, and the value expression runs over each group.
-    fn group(&mut self, items: Vec<Option<V>>, pairs: &[(Node, Node)], env: &Rc<Scope>) -> Out {
-        let mut groups: IndexGroups = Vec::new();
-        for item in &items {
-            for (pair_index, (key, _)) in pairs.iter().enumerate() {
-                let key = match self.eval(key, item, env)? {
-                    None => continue,
-                    Some(V::Str(s)) => s.to_string(),
-                    Some(other) => {
-                        return Err(err(
-                            "T1003",
-                            &format!(
-                                "Key in object structure must evaluate to a string; got: {}",
-                                stringify(&other)
-                            ),
-                        ));
-                    }
-                };
-                match groups.iter_mut().find(|(k, _, _)| *k == key) {
-                    Some((_, index, members)) => {
-                        if *index != pair_index {
-                            return Err(err(
-                                "D1009",
-                                &format!(
-                                    "Multiple key definitions evaluate to same key: \"{key}\""
-                                ),
-                            ));
-                        }
-                        members.extend(item.clone());
-                    }
-                    None => groups.push((key, pair_index, item.clone().into_iter().collect())),
-                }
-            }
-        }
-        let mut out = Map::new();
-        for (key, pair_index, members) in groups {
-            let context = V::sequence(members, false);
-            if let Some(value) = self.eval(&pairs[pair_index].1, &context, env)? {
-                out.insert(key, value);
-            }
-        }
-        Ok(Some(V::Object(Rc::new(out))))
-    }
-
-    fn range(
-        &mut self,
-        from: &Node,
-        to: &Node,
-        ctx: &Option<V>,
-        env: &Rc<Scope>,
-        out: &mut Vec<V>,
-    ) -> Result<(), JsonataError> {
-        let from = self.eval(from, ctx, env)?;
-        let to = self.eval(to, ctx, env)?;
-        let bound = |v: &Option<V>, code: &str, side: &str| match v {
-            None => Ok(None),
-            Some(V::Num(n)) if n.fract() == 0.0 => Ok(Some(*n)),
-            Some(_) => Err(err(
-                code,
-                &format!("The {side} side of the range operator (..) must evaluate to an integer"),
-            )),
-        };
-        let (Some(from), Some(to)) = (
-            bound(&from, "T2003", "left")?,
-            bound(&to, "T2004", "right")?,
-        ) else {
-            return Ok(());
-        };
-        if to - from >= MAX_RANGE {
-            return Err(err(
-                "D2014",
-                &format!(
-                    "The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate {}.",
-                    to - from + 1.0
-                ),
-            ));
-        }
-        if from > to {
-            return Ok(());
-        }
-        // Count rather than step a float, which stops advancing past 2^53.
-        let count = (to - from) as u64 + 1;
-        out.extend((0..count).map(|i| V::Num(from + i as f64)));
-        Ok(())
-    }
-
-    fn binary(
-        &mut self,
-        op: BinOp,
-        left: &Node,
-        right: &Node,
-        ctx: &Option<V>,
-        env: &Rc<Scope>,
-    ) -> Out {
-        match op {
-            BinOp::And => {
-                let l = truthy(&self.eval(left, ctx, env)?);
-                return Ok(Some(V::Bool(l && truthy(&self.eval(right, ctx, env)?))));
-            }
-            BinOp::Or => {
-                let l = truthy(&self.eval(left, ctx, env)?);
-                return Ok(Some(V::Bool(l || truthy(&self.eval(right, ctx, env)?))));
-            }
-            _ => {}
-        }
-        let l = self.eval(left, ctx, env)?;
-        let r = self.eval(right, ctx, env)?;
-        let symbol = op.symbol();
-        match op {
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
-                let number = |v: &Option<V>, code: &str, side: &str| match v {
-                    None => Ok(None),
-                    Some(V::Num(n)) => Ok(Some(*n)),
-                    Some(_) => Err(err(
-                        code,
-                        &format!(
-                            "The {side} side of the \"{symbol}\" operator must evaluate to a number"
-                        ),
-                    )),
-                };
-                let (a, b) = (number(&l, "T2001", "left")?, number(&r, "T2002", "right")?);
-                let (Some(a), Some(b)) = (a, b) else {
-                    return Ok(None);
-                };
-                let n = match op {
-                    BinOp::Add => a + b,
-                    BinOp::Sub => a - b,
-                    BinOp::Mul => a * b,
-                    BinOp::Div => a / b,
-                    _ => a % b,
-                };
-                if !n.is_finite() {
-                    return Err(err("D1001", &format!("Number out of range: {n}")));
-                }
-                Ok(Some(V::Num(n)))
-            }
-            BinOp::Concat => {
-                let text = |v: &Option<V>| v.as_ref().map(stringify).unwrap_or_default();
-                Ok(Some(V::str(&(text(&l) + &text(&r)))))
-            }
-            BinOp::Eq | BinOp::Ne => {
-                let (Some(a), Some(b)) = (&l, &r) else {
-                    return Ok(Some(V::Bool(false)));
-                };
-                let equal = deep_equal(a, b);
-                Ok(Some(V::Bool(if op == BinOp::Eq { equal } else { !equal })))
-            }
-            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                let comparable =
-                    |v: &Option<V>| matches!(v, None | Some(V::Num(_)) | Some(V::Str(_)));
-                if !comparable(&l) || !comparable(&r) {
-                    return Err(err(
-                        "T2010",
-                        &format!(
-                            "The expressions either side of operator \"{symbol}\" must evaluate to numeric or string values"
-                        ),
-                    ));
-                }
-                let ordering = match (&l, &r) {
-                    (Some(V::Num(a)), Some(V::Num(b))) => a.partial_cmp(b),
-                    (Some(V::Str(a)), Some(V::Str(b))) => Some(a.cmp(b)),
-                    (None, _) | (_, None) => return Ok(None),
-                    _ => {
-                        return Err(err(
-                            "T2009",
-                            &format!(
-                                "The values {} and {} either side of operator \"{symbol}\" must be of the same data type",
-                                l.as_ref().map(stringify).unwrap_or_default(),
-                                r.as_ref().map(stringify).unwrap_or_default()
-                            ),
-                        ));
-                    }
-                };
-                let Some(ordering) = ordering else {
-                    return Ok(Some(V::Bool(false)));
-                };
-                Ok(Some(V::Bool(match op {
-                    BinOp::Lt => ordering.is_lt(),
-                    BinOp::Le => ordering.is_le(),
-                    BinOp::Gt => ordering.is_gt(),
-                    _ => ordering.is_ge(),
-                })))
-            }
-            BinOp::In => {
-                let (Some(a), Some(b)) = (&l, &r) else {
-                    return Ok(Some(V::Bool(false)));
-                };
-                Ok(Some(V::Bool(
-                    b.items().iter().any(|item| deep_equal(a, item)),
-                )))
-            }
-            BinOp::And | BinOp::Or => Ok(None),
-        }
-    }
 }
-
-type IndexGroups = Vec<(String, usize, Vec<V>)>;
 
 /// A call argument: a value or a regular expression literal.
 pub enum Arg {

@@ -25,8 +25,6 @@ mod lexer;
 mod parser;
 mod value;
 
-use std::collections::HashMap;
-
 use serde_json::{Map, Value};
 
 pub use error::{JsonataError, UNDEFINED_RESULT, UNSUPPORTED_RESULT};
@@ -45,7 +43,7 @@ pub fn evaluate_optional(
     bindings: &Map<String, Value>,
 ) -> Result<Option<Value>, JsonataError> {
     let tree = parser::parse(expression)?;
-    let vars: HashMap<String, value::V> = bindings
+    let vars: value::Vars = bindings
         .iter()
         .map(|(k, v)| (k.clone(), value::V::from_json(v)))
         .collect();

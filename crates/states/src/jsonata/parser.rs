@@ -271,11 +271,25 @@ impl Parser {
                         self.pos += 1;
                         return Ok(Node::KeepArray(boxed));
                     }
+                    if matches!(*boxed, Node::GroupBy(..)) {
+                        return Err(err(
+                            "S0209",
+                            "A predicate cannot follow a grouping expression in a step",
+                        ));
+                    }
                     let predicate = self.expression(0)?;
                     self.expect("]")?;
                     Ok(Node::Filter(boxed, Box::new(predicate)))
                 }
-                "{" => Ok(Node::GroupBy(boxed, self.pairs()?)),
+                "{" => {
+                    if matches!(*boxed, Node::GroupBy(..)) {
+                        return Err(err(
+                            "S0210",
+                            "Each step can only have one grouping expression",
+                        ));
+                    }
+                    Ok(Node::GroupBy(boxed, self.pairs()?))
+                }
                 "(" => Ok(Node::Call(boxed, self.list(")")?)),
                 "^" => {
                     self.expect("(")?;

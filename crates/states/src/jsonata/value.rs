@@ -3,13 +3,43 @@
 
 use std::rc::Rc;
 
+use std::hash::{BuildHasherDefault, Hasher};
+
 use indexmap::IndexMap;
 use serde_json::{Number, Value};
 
 use super::ast::LambdaDef;
 use super::env::Scope;
 
-pub type Map = IndexMap<String, V>;
+/// Objects keep insertion order. Keys are hashed with FNV-1a: they are short, and the
+/// default SipHash dominated the cost of converting inputs.
+pub type Map = IndexMap<String, V, BuildHasherDefault<Fnv>>;
+
+/// Variables in scope, by name without the `$`.
+pub type Vars = std::collections::HashMap<String, V, BuildHasherDefault<Fnv>>;
+
+/// The FNV-1a hash (64-bit).
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
 
 /// How an array came to be: a *sequence* from path navigation collapses to its single
 /// item, and `keep` (from `[]`) stops that. Arrays from the data or a constructor are
@@ -39,6 +69,8 @@ pub enum Func {
         context: Option<V>,
     },
     Builtin(&'static str),
+    /// `$f ~> $g`: `$g($f(x))`.
+    Composed(V, V),
 }
 
 impl Func {
@@ -47,6 +79,10 @@ impl Func {
         match self {
             Func::Lambda { def, .. } => def.params.len(),
             Func::Builtin(_) => 1,
+            Func::Composed(first, _) => match first {
+                V::Func(f) => f.arity(),
+                _ => 1,
+            },
         }
     }
 }
@@ -82,11 +118,14 @@ impl V {
             Value::Number(n) => V::Num(n.as_f64().unwrap_or(0.0)),
             Value::String(s) => V::str(s),
             Value::Array(items) => V::array(items.iter().map(V::from_json).collect()),
-            Value::Object(map) => V::Object(Rc::new(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), V::from_json(v)))
-                    .collect(),
-            )),
+            Value::Object(map) => {
+                let mut out =
+                    Map::with_capacity_and_hasher(map.len(), BuildHasherDefault::default());
+                for (k, v) in map {
+                    out.insert(k.clone(), V::from_json(v));
+                }
+                V::Object(Rc::new(out))
+            }
         }
     }
 

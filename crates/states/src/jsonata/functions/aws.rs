@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::Args;
-use crate::intrinsics;
+use crate::intrinsics::{self, Function};
 use crate::jsonata::error::{JsonataError, err};
 use crate::jsonata::eval::Out;
 use crate::jsonata::value::V;
@@ -12,13 +12,13 @@ pub fn call(name: &str, args: &Args<'_>) -> Out {
     match name {
         // The array, hash and UUID additions are the intrinsics under another name, with
         // the same checks.
-        "partition" => intrinsic("States.ArrayPartition", &[args.get(0), args.get(1)]),
+        "partition" => intrinsic(Function::ArrayPartition, &[args.get(0), args.get(1)]),
         "range" => intrinsic(
-            "States.ArrayRange",
+            Function::ArrayRange,
             &[args.get(0), args.get(1), args.get(2)],
         ),
-        "hash" => intrinsic("States.Hash", &[args.get(0), args.get(1)]),
-        "uuid" => intrinsic("States.UUID", &[]),
+        "hash" => intrinsic(Function::Hash, &[args.get(0), args.get(1)]),
+        "uuid" => intrinsic(Function::Uuid, &[]),
         "random" => match args.get(0) {
             // Unseeded: a float in [0, 1), like JSONata's own `$random()`.
             None => Ok(Some(V::Num(rand::random::<f64>()))),
@@ -63,29 +63,17 @@ pub fn call(name: &str, args: &Args<'_>) -> Out {
 }
 
 /// Runs an intrinsic with JSON arguments; its "Invalid arguments" failure becomes a
-/// JSONata error with the same text.
-fn intrinsic(function: &str, args: &[Option<&V>]) -> Out {
-    let mut expression = format!("{function}(");
-    let mut input = serde_json::Map::new();
-    for (i, arg) in args.iter().enumerate() {
-        let Some(arg) = arg else { break };
-        let json = arg.to_json().ok_or_else(|| invalid(function))?;
-        if i > 0 {
-            expression.push_str(", ");
-        }
-        expression.push_str(&format!("$.a{i}"));
-        input.insert(format!("a{i}"), json);
+/// JSONata error with the same text. Arguments stop at the first undefined one.
+fn intrinsic(function: Function, args: &[Option<&V>]) -> Out {
+    let mut json = Vec::with_capacity(args.len());
+    for arg in args.iter().map_while(|a| *a) {
+        json.push(arg.to_json().ok_or_else(|| JsonataError {
+            message: format!("Invalid arguments in {}", function.name()),
+        })?);
     }
-    expression.push(')');
-    intrinsics::evaluate(&expression, &Value::Object(input), &Value::Null)
+    intrinsics::call(function, json)
         .map(|v| Some(V::from_json(&v)))
         .map_err(|e| JsonataError { message: e.message })
-}
-
-fn invalid(function: &str) -> JsonataError {
-    JsonataError {
-        message: format!("Invalid arguments in {function}"),
-    }
 }
 
 /// A deterministic value in [0, 1) for a seed (SplitMix64 finaliser over the seed).

@@ -92,7 +92,7 @@ pub fn call(ev: &mut Evaluator, name: &str, args: &Args<'_>) -> Out {
             let Some(value) = args.get(0) else {
                 return Ok(None);
             };
-            let mut out = Map::new();
+            let mut out = Map::default();
             for item in value.items() {
                 match item {
                     V::Object(map) => {
@@ -114,7 +114,7 @@ pub fn call(ev: &mut Evaluator, name: &str, args: &Args<'_>) -> Out {
                 match item {
                     V::Object(map) => {
                         for (k, v) in map.iter() {
-                            let mut one = Map::new();
+                            let mut one = Map::default();
                             one.insert(k.clone(), v.clone());
                             out.push(V::Object(Rc::new(one)));
                         }
@@ -206,7 +206,7 @@ fn object_callbacks(ev: &mut Evaluator, name: &str, args: &Args<'_>) -> Out {
     };
     let function = args.function(1)?;
     let take = arity(&function).clamp(1, 3);
-    let mut kept = Map::new();
+    let mut kept = Map::default();
     let mut results = Vec::new();
     for (k, v) in map.iter() {
         let all = [Some(v.clone()), Some(V::str(k)), Some(value.clone())];

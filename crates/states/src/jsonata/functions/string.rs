@@ -8,6 +8,9 @@ use crate::jsonata::error::err;
 use crate::jsonata::eval::Out;
 use crate::jsonata::value::{V, stringify};
 
+/// The widest padding `$pad` builds, so a huge width fails instead of exhausting memory.
+const MAX_PAD: u64 = 10_000_000;
+
 pub fn call(name: &str, args: &Args<'_>) -> Out {
     match name {
         "string" => Ok(match args.get(0) {
@@ -73,7 +76,7 @@ fn simple(name: &str, text: &str, args: &Args<'_>) -> Out {
             };
             let end = match args.number(2)? {
                 Some(n) if n <= 0.0 => start,
-                Some(n) => (start + n.trunc() as i64).min(len),
+                Some(n) => start.saturating_add(n.trunc() as i64).min(len),
                 None => len,
             };
             chars[start as usize..end.max(start) as usize]
@@ -100,7 +103,11 @@ fn simple(name: &str, text: &str, args: &Args<'_>) -> Out {
             } else {
                 fill.chars().collect()
             };
-            let missing = (width.abs() - len).max(0) as usize;
+            let missing = width.unsigned_abs().saturating_sub(len as u64);
+            if missing > MAX_PAD {
+                return Err(err("D3137", &format!("$pad width {width} is too large")));
+            }
+            let missing = missing as usize;
             let padding: String = fill.iter().cycle().take(missing).collect();
             if width < 0 {
                 padding + text
@@ -202,7 +209,7 @@ fn matches(args: &Args<'_>) -> Out {
         let Some(whole) = captures.get(0) else {
             continue;
         };
-        let mut object = crate::jsonata::value::Map::new();
+        let mut object = crate::jsonata::value::Map::default();
         object.insert("match".into(), V::str(whole.as_str()));
         object.insert(
             "index".into(),

@@ -1,0 +1,202 @@
+//! Predicates, sorting, grouping and ranges: the operations that reshape a sequence.
+
+use std::rc::Rc;
+
+use super::{Evaluator, MAX_RANGE, Out};
+use crate::jsonata::ast::Node;
+use crate::jsonata::env::Scope;
+use crate::jsonata::error::{JsonataError, err};
+use crate::jsonata::value::{Map, V, stringify, truthy};
+
+/// Keys in first-seen order, the pair that produced each, and the items grouped under it.
+type IndexGroups = Vec<(String, usize, Vec<V>)>;
+
+impl Evaluator {
+    pub(super) fn filter(&mut self, base: Option<V>, predicate: &Node, env: &Rc<Scope>) -> Out {
+        let Some(base) = base else {
+            return Ok(None);
+        };
+        let keep = matches!(base, V::Array(_, f) if f.keep);
+        let items = base.items();
+        let len = items.len() as i64;
+        let index_of = |n: f64| {
+            let i = n.floor() as i64;
+            if i < 0 { len + i } else { i }
+        };
+        let mut out = Vec::new();
+        if let Node::Num(n) = predicate {
+            let i = index_of(*n);
+            if let Some(item) = usize::try_from(i).ok().and_then(|i| items.get(i)) {
+                out.push(item.clone());
+            }
+            return Ok(V::sequence(out, keep));
+        }
+        for (position, item) in items.iter().enumerate() {
+            let result = self.eval(predicate, &Some(item.clone()), env)?;
+            let selected = match &result {
+                Some(V::Num(n)) => index_of(*n) == position as i64,
+                Some(V::Array(values, _))
+                    if !values.is_empty() && values.iter().all(|v| matches!(v, V::Num(_))) =>
+                {
+                    values
+                        .iter()
+                        .any(|v| matches!(v, V::Num(n) if index_of(*n) == position as i64))
+                }
+                other => truthy(other),
+            };
+            if selected {
+                out.push(item.clone());
+            }
+        }
+        Ok(V::sequence(out, keep))
+    }
+
+    pub(super) fn sort(&mut self, base: Option<V>, terms: &[(Node, bool)], env: &Rc<Scope>) -> Out {
+        let Some(base) = base else {
+            return Ok(None);
+        };
+        let items = base.items();
+        let mut keyed = Vec::with_capacity(items.len());
+        for item in items {
+            let mut keys = Vec::with_capacity(terms.len());
+            for (term, _) in terms {
+                let key = self.eval(term, &Some(item.clone()), env)?;
+                match &key {
+                    None | Some(V::Num(_)) | Some(V::Str(_)) => keys.push(key),
+                    Some(_) => {
+                        return Err(err(
+                            "T2008",
+                            "The expressions within an order-by clause must evaluate to numeric or string values",
+                        ));
+                    }
+                }
+            }
+            keyed.push((keys, item));
+        }
+        let mut mixed = false;
+        keyed.sort_by(|(a, _), (b, _)| {
+            for ((x, y), (_, descending)) in a.iter().zip(b.iter()).zip(terms.iter()) {
+                let order = match (x, y) {
+                    (Some(V::Num(p)), Some(V::Num(q))) => {
+                        p.partial_cmp(q).unwrap_or(std::cmp::Ordering::Equal)
+                    }
+                    (Some(V::Str(p)), Some(V::Str(q))) => p.cmp(q),
+                    (None, None) => std::cmp::Ordering::Equal,
+                    (None, _) => std::cmp::Ordering::Greater,
+                    (_, None) => std::cmp::Ordering::Less,
+                    _ => {
+                        mixed = true;
+                        std::cmp::Ordering::Equal
+                    }
+                };
+                let order = if *descending { order.reverse() } else { order };
+                if order != std::cmp::Ordering::Equal {
+                    return order;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+        if mixed {
+            return Err(err(
+                "T2007",
+                "Type mismatch when comparing values in order-by clause",
+            ));
+        }
+        Ok(V::sequence(
+            keyed.into_iter().map(|(_, v)| v).collect(),
+            false,
+        ))
+    }
+
+    /// Object construction and grouping: each key expression is evaluated per item, items
+    /// sharing a key are gathered, and the value expression runs over each group.
+    pub(super) fn group(
+        &mut self,
+        items: Vec<Option<V>>,
+        pairs: &[(Node, Node)],
+        env: &Rc<Scope>,
+    ) -> Out {
+        let mut groups: IndexGroups = Vec::new();
+        for item in &items {
+            for (pair_index, (key, _)) in pairs.iter().enumerate() {
+                let key = match self.eval(key, item, env)? {
+                    None => continue,
+                    Some(V::Str(s)) => s.to_string(),
+                    Some(other) => {
+                        return Err(err(
+                            "T1003",
+                            &format!(
+                                "Key in object structure must evaluate to a string; got: {}",
+                                stringify(&other)
+                            ),
+                        ));
+                    }
+                };
+                match groups.iter_mut().find(|(k, _, _)| *k == key) {
+                    Some((_, index, members)) => {
+                        if *index != pair_index {
+                            return Err(err(
+                                "D1009",
+                                &format!(
+                                    "Multiple key definitions evaluate to same key: \"{key}\""
+                                ),
+                            ));
+                        }
+                        members.extend(item.clone());
+                    }
+                    None => groups.push((key, pair_index, item.clone().into_iter().collect())),
+                }
+            }
+        }
+        let mut out = Map::default();
+        for (key, pair_index, members) in groups {
+            let context = V::sequence(members, false);
+            if let Some(value) = self.eval(&pairs[pair_index].1, &context, env)? {
+                out.insert(key, value);
+            }
+        }
+        Ok(Some(V::Object(Rc::new(out))))
+    }
+
+    pub(super) fn range(
+        &mut self,
+        from: &Node,
+        to: &Node,
+        ctx: &Option<V>,
+        env: &Rc<Scope>,
+        out: &mut Vec<V>,
+    ) -> Result<(), JsonataError> {
+        let from = self.eval(from, ctx, env)?;
+        let to = self.eval(to, ctx, env)?;
+        let bound = |v: &Option<V>, code: &str, side: &str| match v {
+            None => Ok(None),
+            Some(V::Num(n)) if n.fract() == 0.0 => Ok(Some(*n)),
+            Some(_) => Err(err(
+                code,
+                &format!("The {side} side of the range operator (..) must evaluate to an integer"),
+            )),
+        };
+        let (Some(from), Some(to)) = (
+            bound(&from, "T2003", "left")?,
+            bound(&to, "T2004", "right")?,
+        ) else {
+            return Ok(());
+        };
+        if to - from >= MAX_RANGE {
+            return Err(err(
+                "D2014",
+                &format!(
+                    "The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate {}.",
+                    to - from + 1.0
+                ),
+            ));
+        }
+        if from > to {
+            return Ok(());
+        }
+        // Count rather than step a float, which stops advancing past 2^53.
+        let count = (to - from) as u64 + 1;
+        out.extend((0..count).map(|i| V::Num(from + i as f64)));
+        Ok(())
+    }
+}
