@@ -7,6 +7,7 @@ pub mod config;
 pub mod dynamodb;
 pub mod error;
 pub mod eventbridge;
+pub mod idempotency;
 pub mod retry;
 pub mod sfn;
 pub mod sqs;

@@ -137,6 +137,13 @@ async fn a_panic_inside_one_record_fails_only_that_record() {
         .await;
     assert_eq!(seen.orders(), ["o1", "o3"]);
     assert_eq!(report.failures.len(), 1);
+    assert_eq!(
+        (
+            report.count(FailureKind::Panic),
+            report.count(FailureKind::Handler)
+        ),
+        (1, 0)
+    );
     let failure = &report.failures[0];
     assert_eq!(
         (failure.message_id.as_deref(), failure.kind),
@@ -412,4 +419,16 @@ proptest! {
             Err(e) => prop_assert!(false, "{}", e),
         }
     }
+}
+
+#[test]
+fn processing_is_send_so_lambda_runtimes_can_spawn_it() {
+    fn assert_send<T: Send>(_: &T) {}
+    let seen = Seen::default();
+    let processor = BatchProcessor::standard(4);
+    let run = processor.process(batch(vec![]), move |o: Order, _ctx: RecordContext| {
+        let seen = seen.clone();
+        async move { seen.handle(o).await }
+    });
+    assert_send(&run);
 }

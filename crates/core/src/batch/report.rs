@@ -88,6 +88,11 @@ impl BatchReport {
         self.total - self.failures.len()
     }
 
+    /// Failed records of one kind (for metrics: parse failures, panics, ...).
+    pub fn count(&self, kind: FailureKind) -> usize {
+        self.failures.iter().filter(|f| f.kind == kind).count()
+    }
+
     /// Whether a non-empty batch failed in full.
     pub fn all_failed(&self) -> bool {
         self.total > 0 && self.failures.len() == self.total

@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -105,71 +104,92 @@ impl fmt::Display for KeySelector {
 /// their object keys were written in, so hashes of it are deterministic.
 pub fn canonical_json(value: &Value) -> String {
     let mut out = String::new();
-    write_canonical(value, &mut out);
+    // Writing to a String cannot fail.
+    let _ = write_canonical(value, &mut out);
     out
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+/// Feeds text straight into the hash, so hashing needs no intermediate string.
+struct HashWriter(Sha256);
+
+impl fmt::Write for HashWriter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
+fn write_canonical<W: fmt::Write>(value: &Value, out: &mut W) -> fmt::Result {
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
+        Value::Null => out.write_str("null"),
+        Value::Bool(b) => out.write_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => write!(out, "{n}"),
         Value::String(s) => write_string(s, out),
         Value::Array(items) => {
-            out.push('[');
+            out.write_char('[')?;
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_char(',')?;
                 }
-                write_canonical(item, out);
+                write_canonical(item, out)?;
             }
-            out.push(']');
+            out.write_char(']')
         }
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
+            out.write_char('{')?;
             for (i, (k, v)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_char(',')?;
                 }
-                write_string(k, out);
-                out.push(':');
-                write_canonical(v, out);
+                write_string(k, out)?;
+                out.write_char(':')?;
+                write_canonical(v, out)?;
             }
-            out.push('}');
+            out.write_char('}')
         }
     }
 }
 
-fn write_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
+/// Writes a JSON string literal, passing runs of plain characters through in one piece.
+fn write_string<W: fmt::Write>(s: &str, out: &mut W) -> fmt::Result {
+    out.write_char('"')?;
+    let mut plain_from = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\u{08}' => "\\b",
+            '\u{0c}' => "\\f",
+            c if u32::from(c) < 0x20 => "",
+            _ => continue,
+        };
+        out.write_str(&s[plain_from..i])?;
+        if escape.is_empty() {
+            write!(out, "\\u{:04x}", u32::from(c))?;
+        } else {
+            out.write_str(escape)?;
         }
+        plain_from = i + c.len_utf8();
     }
-    out.push('"');
+    out.write_str(&s[plain_from..])?;
+    out.write_char('"')
 }
 
 /// Lowercase hex SHA-256 of the canonical JSON of `value`.
 pub fn hash_value(value: &Value) -> String {
-    let digest = Sha256::digest(canonical_json(value).as_bytes());
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hasher = HashWriter(Sha256::new());
+    let _ = write_canonical(value, &mut hasher);
+    let digest = hasher.0.finalize();
     let mut hex = String::with_capacity(64);
     for byte in digest.iter() {
-        let _ = write!(hex, "{byte:02x}");
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0xf)]));
     }
     hex
 }
@@ -188,6 +208,7 @@ mod tests {
     #[test]
     fn canonical_form_sorts_keys_and_drops_whitespace() {
         let v = json!({"b": [1, {"z": true, "a": null}], "a": "x\"y\n"});
+        assert_eq!(canonical_json(&json!("a\u{1}b\t\\c")), r#""a\u0001b\t\\c""#);
         assert_eq!(
             canonical_json(&v),
             r#"{"a":"x\"y\n","b":[1,{"a":null,"z":true}]}"#
@@ -240,7 +261,7 @@ mod tests {
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
             any::<i64>().prop_map(Value::from),
-            "[\\PC\\n\"\\\\]{0,8}".prop_map(Value::String),
+            "[\\PC\\n\\t\\x01\"\\\\]{0,8}".prop_map(Value::String),
         ];
         leaf.prop_recursive(3, 24, 4, |inner| {
             prop_oneof![
@@ -269,6 +290,13 @@ mod tests {
         fn canonical_text_parses_back_to_the_same_value(v in arb_json()) {
             let parsed: Value = serde_json::from_str(&canonical_json(&v)).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(parsed, v);
+        }
+
+        #[test]
+        fn hash_is_the_sha256_of_the_canonical_text(v in arb_json()) {
+            let digest = Sha256::digest(canonical_json(&v).as_bytes());
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            prop_assert_eq!(hash_value(&v), hex);
         }
 
         #[test]
