@@ -38,14 +38,13 @@ fn event(key: u64) -> Value {
     })
 }
 
-fn engine(cache: usize) -> IdempotencyEngine {
+fn engine(cache: usize, validate: bool) -> IdempotencyEngine {
     let store: Arc<dyn IdempotencyStore> = Arc::new(InMemoryIdempotencyStore::new());
-    IdempotencyEngine::new(
-        IdempotencyConfig::new("bench")
-            .validate_payload(KeySelector::pointer("/detail/data"))
-            .local_cache(cache),
-        store,
-    )
+    let mut config = IdempotencyConfig::new("bench").local_cache(cache);
+    if validate {
+        config = config.validate_payload(KeySelector::pointer("/detail/data"));
+    }
+    IdempotencyEngine::new(config, store)
 }
 
 async fn body() -> Result<Value, String> {
@@ -64,44 +63,46 @@ fn bench(c: &mut Criterion) {
     });
 
     let input = event(0);
-    group.bench_function("key_and_payload_hash", |b| {
-        b.iter(|| {
-            black_box(hash_value(&input["detail"]["metadata"]["idempotency-key"]));
-            black_box(hash_value(&input["detail"]["data"]));
+    group.bench_function("hash_key", |b| {
+        b.iter(|| black_box(hash_value(&input["detail"]["metadata"]["idempotency-key"])));
+    });
+    group.bench_function("hash_payload", |b| {
+        b.iter(|| black_box(hash_value(&input["detail"]["data"])));
+    });
+
+    for (variant, validate) in [("key_only", false), ("payload_validation", true)] {
+        // A new key every call: lock (put) + complete (update).
+        let first = engine(0, validate);
+        let next = AtomicU64::new(1);
+        group.bench_function(format!("first_call/{variant}"), |b| {
+            b.to_async(&runtime).iter(|| {
+                let input = event(next.fetch_add(1, Ordering::Relaxed));
+                let first = &first;
+                async move { black_box(first.run_json(&input, LEASE, body).await) }
+            });
         });
-    });
 
-    // A new key every call: lock (put) + complete (update).
-    let first = engine(0);
-    let next = AtomicU64::new(1);
-    group.bench_function("first_call", |b| {
-        b.to_async(&runtime).iter(|| {
-            let input = event(next.fetch_add(1, Ordering::Relaxed));
-            let first = &first;
-            async move { black_box(first.run_json(&input, LEASE, body).await) }
+        // The same key again, no cache: one refused put that returns the stored record.
+        let duplicate = engine(0, validate);
+        let seeded = event(0);
+        runtime.block_on(async {
+            let _ = duplicate.run_json(&seeded, LEASE, body).await;
         });
-    });
+        group.bench_function(format!("duplicate/{variant}"), |b| {
+            b.to_async(&runtime)
+                .iter(|| async { black_box(duplicate.run_json(&seeded, LEASE, body).await) });
+        });
 
-    // The same key again, no cache: one refused put that returns the stored record.
-    let duplicate = engine(0);
-    let seeded = event(0);
-    runtime.block_on(async {
-        let _ = duplicate.run_json(&seeded, LEASE, body).await;
-    });
-    group.bench_function("duplicate", |b| {
-        b.to_async(&runtime)
-            .iter(|| async { black_box(duplicate.run_json(&seeded, LEASE, body).await) });
-    });
-
-    // The same key again, cached: no store call.
-    let cached = engine(256);
-    runtime.block_on(async {
-        let _ = cached.run_json(&seeded, LEASE, body).await;
-    });
-    group.bench_function("cached_duplicate", |b| {
-        b.to_async(&runtime)
-            .iter(|| async { black_box(cached.run_json(&seeded, LEASE, body).await) });
-    });
+        // The same key again, cached: no store call.
+        let cached = engine(256, validate);
+        runtime.block_on(async {
+            let _ = cached.run_json(&seeded, LEASE, body).await;
+        });
+        group.bench_function(format!("cached_duplicate/{variant}"), |b| {
+            b.to_async(&runtime)
+                .iter(|| async { black_box(cached.run_json(&seeded, LEASE, body).await) });
+        });
+    }
     group.finish();
 }
 

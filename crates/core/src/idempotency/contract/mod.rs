@@ -3,7 +3,7 @@
 //! Enabled by the `contract-tests` feature. A store crate writes one factory and one macro
 //! call in a test file:
 //!
-//! ```ignore
+//! ```text
 //! async fn store() -> Arc<dyn IdempotencyStore> { Arc::new(MyStore::new()) }
 //! orderly_core::idempotency_store_contract!(store);
 //! // or, for a store that needs a server: (#[ignore = "needs a server"] store)
