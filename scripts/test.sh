@@ -7,18 +7,45 @@ usage() {
 Usage: scripts/test.sh [--help]
 
 Runs every check of the repository on a fresh machine:
-  - installs the Python tools the tests use (moto's server, cfn-lint, awscli) into .venv-test
-  - cargo fmt --check, cargo clippy -D warnings
-  - cargo test for the whole workspace
-  - cfn-lint template.yaml (when the template exists)
+  1. installs the Python tools the tests use into .venv-test (moto's server, cfn-lint,
+     the AWS CLI), once
+  2. cargo fmt --check and cargo clippy --workspace --all-targets -D warnings
+  3. cfn-lint template.yaml (scripts/lint.sh)
+  4. starts moto's server on a free loopback port for the adapter tests, stops it after
+  5. cargo test for the whole workspace, including the tests that need the server
+
+Environment:
+  ORDERLY_VENV   the virtualenv to use (default: .venv-test)
 USAGE
 }
 [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]] && { usage; exit 0; }
 
 cd "$(dirname "$0")/.."
 root=$(pwd)
+export ORDERLY_VENV="${ORDERLY_VENV:-$root/.venv-test}"
+started=$(date +%s)
 
 step() { printf '\n==> %s\n' "$*"; }
+
+step "python tools in $ORDERLY_VENV"
+if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+  # Debian splits venv support out of python3.
+  if command -v apt-get >/dev/null 2>&1; then
+    py=$(python3 -c 'import sys; print(f"python{sys.version_info.major}.{sys.version_info.minor}")')
+    (apt-get install -y -qq "$py-venv" || sudo apt-get install -y -qq "$py-venv") >/dev/null
+  fi
+fi
+[[ -x "$ORDERLY_VENV/bin/python" ]] || python3 -m venv "$ORDERLY_VENV"
+missing=()
+[[ -x "$ORDERLY_VENV/bin/moto_server" ]] || missing+=("moto[server]")
+[[ -x "$ORDERLY_VENV/bin/cfn-lint" ]] || missing+=("cfn-lint")
+[[ -x "$ORDERLY_VENV/bin/aws" ]] || missing+=("awscli")
+if [[ ${#missing[@]} -gt 0 ]]; then
+  "$ORDERLY_VENV/bin/pip" install --quiet --upgrade pip
+  "$ORDERLY_VENV/bin/pip" install --quiet "${missing[@]}"
+fi
+export PATH="$ORDERLY_VENV/bin:$PATH"
+echo "moto $("$ORDERLY_VENV/bin/python" -c 'import moto; print(moto.__version__)'), $(cfn-lint --version), $(aws --version 2>&1)"
 
 step "cargo fmt --check"
 cargo fmt --all --check
@@ -26,11 +53,27 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "cargo test"
-cargo test --workspace 2>&1 | tee "$root/target/test-output.txt" | grep -E '^(test result|running|error|failures|---- )' || true
-if grep -qE '^test result: FAILED|^error(\[|:)' "$root/target/test-output.txt"; then
-  echo "tests failed; full output in target/test-output.txt" >&2
+step "cfn-lint template.yaml"
+scripts/lint.sh
+
+step "moto server"
+eval "$(scripts/moto.sh start)"
+export ORDERLY_TEST_AWS_ENDPOINT
+trap 'scripts/moto.sh stop >/dev/null 2>&1 || true' EXIT
+echo "moto at $ORDERLY_TEST_AWS_ENDPOINT"
+
+step "cargo test (with the tests that need the server)"
+mkdir -p target
+set +e
+cargo test --workspace --no-fail-fast -- --include-ignored >"$root/target/test-output.txt" 2>&1
+status=$?
+set -e
+grep -E '^(test result|     Running|error|failures:|---- )' "$root/target/test-output.txt" || true
+if [[ $status -ne 0 ]]; then
+  grep -E 'panicked|FAILED|^error' "$root/target/test-output.txt" | head -40 >&2 || true
+  echo "tests failed (exit $status); full output in target/test-output.txt" >&2
   exit 1
 fi
-total_passed=$(grep -E '^test result:' "$root/target/test-output.txt" | awk '{s+=$4} END {print s+0}')
-echo "all tests passed: $total_passed"
+passed=$(grep -E '^test result:' "$root/target/test-output.txt" | awk '{s+=$4} END {print s+0}')
+echo
+echo "all checks passed: $passed tests in $(( $(date +%s) - started )) s"

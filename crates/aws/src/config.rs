@@ -99,7 +99,10 @@ impl AwsAdapters {
     /// Loads the SDK configuration (region, credentials) the standard way and reads the
     /// resource names from the environment.
     pub async fn from_env() -> Self {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(https_client())
+            .load()
+            .await;
         Self::new(&sdk, AwsSettings::from_env())
     }
 
@@ -150,12 +153,30 @@ impl AwsAdapters {
             self.settings.event_bus_name()?,
         ))
     }
+    /// The idempotency table: the store of `orderly_core::idempotency`.
+    pub fn idempotency_store(
+        &self,
+    ) -> Result<crate::idempotency::DynamoDbIdempotencyStore, ConfigError> {
+        Ok(crate::idempotency::DynamoDbIdempotencyStore::new(
+            self.dynamodb.clone(),
+            self.settings.idempotency_table()?,
+        ))
+    }
     pub fn task_callbacks(&self) -> SfnTaskCallbacks {
         SfnTaskCallbacks::new(self.sfn.clone())
     }
     pub fn queue(&self, url: impl Into<String>) -> SqsQueue {
         SqsQueue::new(self.sqs.clone(), url)
     }
+}
+
+/// The one HTTP client of every SDK client: hyper 1 with rustls on ring (the SDK's
+/// default client is turned off in the workspace manifest; see there why).
+pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 #[cfg(test)]

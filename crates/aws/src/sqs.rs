@@ -257,7 +257,10 @@ mod tests {
     #[test]
     fn batches_by_count_and_payload() {
         let small = |n| vec![OutgoingMessage::new("x"); n];
-        assert_eq!(batch_ranges(&small(0)), vec![]);
+        assert_eq!(
+            batch_ranges(&small(0)),
+            Vec::<std::ops::Range<usize>>::new()
+        );
         assert_eq!(batch_ranges(&small(21)), vec![0..10, 10..20, 20..21]);
         let big = vec![OutgoingMessage::new("y".repeat(100 * 1024)); 3];
         assert_eq!(batch_ranges(&big), vec![0..2, 2..3]);

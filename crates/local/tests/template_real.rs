@@ -170,7 +170,7 @@ fn every_function_of_the_topology_is_loaded_with_its_code_and_environment() {
         place.environment["ORDERS_TABLE"],
         model.tables["OrdersTable"].name
     );
-    assert_eq!(place.environment["EVENT_BUS_NAME"], "orders-bus-orderly");
+    assert_eq!(place.environment["EVENT_BUS_NAME"], "orders-bus");
     assert_eq!(place.environment["APPROVAL_THRESHOLD"], "100000");
     assert_eq!(place.http_routes.len(), 1);
     assert_eq!(place.http_routes[0].api.as_deref(), Some("OrdersApi"));
@@ -323,7 +323,7 @@ fn rules_route_to_their_targets_with_transformers_retries_and_dlqs() {
     for (id, kind, target) in expected {
         let rule = &model.rules[id];
         assert_eq!(rule.event_bus.as_deref(), Some("OrdersBus"), "{id}");
-        assert_eq!(rule.event_bus_name, "orders-bus-orderly");
+        assert_eq!(rule.event_bus_name, "orders-bus");
         assert!(rule.enabled);
         assert!(serde_json::from_str::<serde_json::Value>(&rule.event_pattern).is_ok());
         assert_eq!(rule.targets.len(), 1, "{id}");
@@ -376,7 +376,7 @@ fn rules_route_to_their_targets_with_transformers_retries_and_dlqs() {
     assert_eq!(variables, ["kind", "orderId", "customerId", "idem", "corr"]);
     assert_eq!(transformer.input_paths_map[1].1, "$.detail.data.orderId");
     assert!(transformer.input_template.starts_with(r#"{"kind": <kind>"#));
-    assert_eq!(model.rules_on_bus("orders-bus-orderly").count(), 6);
+    assert_eq!(model.rules_on_bus("orders-bus").count(), 6);
 }
 
 #[test]
@@ -434,7 +434,7 @@ fn the_state_machine_definition_has_every_substitution_resolved() {
     );
     assert_eq!(
         definition["States"]["Confirmed"]["Parameters"]["Entries"][0]["EventBusName"],
-        "orders-bus-orderly"
+        "orders-bus"
     );
     for key in [
         "RegisterOrderFunctionArn",
@@ -544,8 +544,8 @@ fn aws_only_resources_are_listed_not_run() {
     );
     // The e-mail subscription exists only when AlarmEmail is set.
     assert_eq!(model.excluded_by_condition, ["AlarmEmailSubscription"]);
-    assert_eq!(model.buses["OrdersBus"].name, "orders-bus-orderly");
-    assert_eq!(model.outputs["OrdersBusName"], "orders-bus-orderly");
+    assert_eq!(model.buses["OrdersBus"].name, "orders-bus");
+    assert_eq!(model.outputs["OrdersBusName"], "orders-bus");
     assert_eq!(
         model.outputs["ShippingQueueUrl"],
         model.queues["ShippingQueue"].url

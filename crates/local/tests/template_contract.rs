@@ -1,0 +1,154 @@
+//! The template against its neighbours: the event catalog it registers is the generated
+//! one, the state machine it deploys is valid with every ARN substituted, and every
+//! put-events scenario reaches exactly the rules it is meant to reach.
+
+use event_pattern::{Pattern, RuleSet};
+use orderly_local::template::{self, LoadOptions, Model};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn model() -> Model {
+    template::load(&root().join("template.yaml"), &LoadOptions::default()).expect("template loads")
+}
+
+/// The raw template, for the resources the local cloud does not emulate.
+fn raw_template() -> Value {
+    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    template::yaml::parse(&text).expect("template parses")
+}
+
+#[test]
+fn registered_schemas_are_the_generated_ones() {
+    let raw = raw_template();
+    let resources = raw["Resources"].as_object().unwrap();
+    let registered: Vec<(&String, &Value)> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::EventSchemas::Schema")
+        .collect();
+    let mut files = 0;
+    for (name, schema) in orderly_core::contracts::schema::all() {
+        files += 1;
+        let on_disk: Value = serde_json::from_str(
+            &std::fs::read_to_string(root().join(format!("schemas/{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(on_disk, schema, "schemas/{name}.json is stale");
+        let in_template = registered
+            .iter()
+            .find(|(id, _)| id.as_str() == format!("{name}Schema"))
+            .unwrap_or_else(|| panic!("template registers no {name}Schema"));
+        let content: Value =
+            serde_json::from_str(in_template.1["Properties"]["Content"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            content, schema,
+            "{name}Schema in template.yaml differs from schemas/{name}.json"
+        );
+    }
+    assert_eq!(
+        registered.len(),
+        files,
+        "every registered schema is a contract and every contract is registered"
+    );
+}
+
+#[test]
+fn state_machine_is_valid_and_every_substitution_is_used_and_resolved() {
+    let model = model();
+    assert!(!model.state_machines.is_empty());
+    for machine in model.state_machines.values() {
+        orderly_states::StateMachine::parse(&machine.definition)
+            .unwrap_or_else(|e| panic!("{} is not a valid definition: {e}", machine.logical_id));
+        assert!(
+            !machine.definition.contains("${"),
+            "{}: a placeholder is left",
+            machine.logical_id
+        );
+        let file = std::fs::read_to_string(machine.definition_uri.as_ref().unwrap()).unwrap();
+        for placeholder in placeholders(&file) {
+            assert!(
+                machine.substitutions.contains_key(&placeholder),
+                "{placeholder} has no DefinitionSubstitution"
+            );
+        }
+        // Every Resource and function name in the definition is an ARN or a name the
+        // template defines, never a hard-coded account.
+        assert!(
+            !file.contains("arn:aws:lambda"),
+            "a Lambda ARN is hard-coded"
+        );
+        assert!(
+            !file.contains("123456789012"),
+            "an account id is hard-coded"
+        );
+    }
+}
+
+fn placeholders(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        if let Some(end) = after.find('}') {
+            found.insert(after[..end].to_owned());
+        }
+        rest = after;
+    }
+    found
+}
+
+/// Each scenario and the rules it must reach, and no other.
+const ROUTES: &[(&str, &[&str])] = &[
+    ("happy-path", &["AuditRule", "OrderCreatedRule"]),
+    (
+        "approval-needed",
+        &["AuditRule", "HighValueOrdersRule", "OrderCreatedRule"],
+    ),
+    ("payment-declined", &["AuditRule", "OrderCreatedRule"]),
+    ("out-of-stock", &["AuditRule", "OrderCreatedRule"]),
+    ("payment-flaky", &["AuditRule", "OrderCreatedRule"]),
+    ("duplicate-delivery", &["AuditRule", "OrderCreatedRule"]),
+    ("approval-decision", &["ApprovalDecidedRule", "AuditRule"]),
+];
+
+#[test]
+fn every_scenario_reaches_exactly_its_rules() {
+    let model = model();
+    let mut rules = RuleSet::new();
+    for rule in model.rules.values() {
+        rules.add(
+            &rule.logical_id,
+            &Pattern::parse(&rule.event_pattern).unwrap(),
+        );
+    }
+    let dir = root().join("events/put-events");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let scenario = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let expected = ROUTES
+            .iter()
+            .find(|(name, _)| *name == scenario)
+            .unwrap_or_else(|| panic!("scenario {scenario} has no expected routing in this test"))
+            .1;
+        let entries: Vec<Value> =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for entry in entries {
+            let event = serde_json::json!({
+                "version": "0", "id": "1", "account": "000000000000", "region": "us-east-1",
+                "time": "2026-11-26T12:00:00Z", "resources": [],
+                "source": entry["Source"], "detail-type": entry["DetailType"],
+                "detail": serde_json::from_str::<Value>(entry["Detail"].as_str().unwrap()).unwrap(),
+            });
+            let mut matched = rules.matching(&event);
+            matched.sort_unstable();
+            assert_eq!(matched, expected.to_vec(), "{scenario}");
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, ROUTES.len(), "every routed scenario has a file");
+}
