@@ -68,7 +68,13 @@ fn state_machine_is_valid_and_every_substitution_is_used_and_resolved() {
             "{}: a placeholder is left",
             machine.logical_id
         );
-        let file = std::fs::read_to_string(machine.definition_uri.as_ref().unwrap()).unwrap();
+        let uri = machine
+            .definition_uri
+            .as_ref()
+            .expect("the state machine has a DefinitionUri");
+        let file = std::fs::read_to_string(root().join(uri))
+            .or_else(|_| std::fs::read_to_string(model.template_dir.join(uri)))
+            .unwrap_or_else(|e| panic!("{}: {e}", uri.display()));
         for placeholder in placeholders(&file) {
             assert!(
                 machine.substitutions.contains_key(&placeholder),

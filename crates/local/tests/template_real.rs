@@ -70,17 +70,15 @@ fn every_function_of_the_topology_is_loaded_with_its_code_and_environment() {
             "PlaceOrderFunction",
             (
                 "place-order",
-                &[
-                    "ORDERS_TABLE",
-                    "IDEMPOTENCY_TABLE",
-                    "EVENT_BUS_NAME",
-                    "APPROVAL_THRESHOLD",
-                ][..],
+                &["ORDERS_TABLE", "IDEMPOTENCY_TABLE", "EVENT_BUS_NAME"][..],
             ),
         ),
         (
             "RegisterOrderFunction",
-            ("register-order", &["ORDERS_TABLE", "IDEMPOTENCY_TABLE"][..]),
+            (
+                "register-order",
+                &["ORDERS_TABLE", "IDEMPOTENCY_TABLE", "APPROVAL_THRESHOLD"][..],
+            ),
         ),
         (
             "ReserveStockFunction",
@@ -171,7 +169,10 @@ fn every_function_of_the_topology_is_loaded_with_its_code_and_environment() {
         model.tables["OrdersTable"].name
     );
     assert_eq!(place.environment["EVENT_BUS_NAME"], "orders-bus");
-    assert_eq!(place.environment["APPROVAL_THRESHOLD"], "100000");
+    assert_eq!(
+        model.functions["RegisterOrderFunction"].environment["APPROVAL_THRESHOLD"],
+        "100000"
+    );
     assert_eq!(place.http_routes.len(), 1);
     assert_eq!(place.http_routes[0].api.as_deref(), Some("OrdersApi"));
     assert_eq!(place.http_routes[0].path.as_deref(), Some("/orders"));
@@ -467,7 +468,7 @@ fn parameter_overrides_reach_environment_and_definition() {
     };
     let model = load_with_fixture(&options).unwrap();
     assert_eq!(
-        model.functions["PlaceOrderFunction"].environment["APPROVAL_THRESHOLD"],
+        model.functions["RegisterOrderFunction"].environment["APPROVAL_THRESHOLD"],
         "5000"
     );
     assert_eq!(
