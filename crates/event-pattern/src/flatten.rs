@@ -6,7 +6,7 @@
 //! never combined (the array consistency EventBridge applies).
 
 use crate::hash::FxMap;
-use crate::value::Leaf;
+use crate::value::{Leaf, Probe};
 use std::borrow::Cow;
 
 /// Trie over the `.`-separated segments of the paths rules use.
@@ -88,7 +88,7 @@ impl PathTrie {
 /// One kept leaf: its value and where its array positions sit in `FlatEvent::members`.
 #[derive(Debug, Clone)]
 pub(crate) struct Field<'a> {
-    pub(crate) leaf: Leaf<'a>,
+    pub(crate) probe: Probe<'a>,
     members_start: u32,
     members_len: u32,
 }
@@ -124,7 +124,7 @@ impl<'a> FlatEvent<'a> {
         self.fields.push((
             path,
             Field {
-                leaf,
+                probe: Probe::new(leaf),
                 members_start: start,
                 members_len: stack.len() as u32,
             },

@@ -144,7 +144,7 @@ impl ValueIndex {
     #[inline]
     fn lookup(&self, p: &Probe, out: &mut Vec<StateId>) {
         out.extend_from_slice(&self.exists);
-        match p.leaf {
+        match &p.leaf {
             Leaf::Str(s) => {
                 if let Some(n) = self.exact.get(s.as_ref()) {
                     out.extend_from_slice(n);
@@ -414,9 +414,8 @@ impl RuleSet {
                 if !consistent(&s.members[m_start..m_start + m_len], fm) {
                     continue;
                 }
-                let probe = Probe::new(&f.leaf);
                 let start = s.next.len();
-                t.index.lookup(&probe, &mut s.next);
+                t.index.lookup(&f.probe, &mut s.next);
                 let end = s.next.len();
                 if start == end {
                     continue;
