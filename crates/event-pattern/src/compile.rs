@@ -7,11 +7,12 @@
 
 use crate::cidr::IpRange;
 use crate::error::PatternError;
+use crate::hash::FxSet;
 use crate::number;
 use crate::tokens::{Token, Tokens};
 use crate::value::{AnythingBut, Bound, Keyword, ValuePattern};
 use crate::wildcard::Wildcard;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 /// Field path (keys joined by `.`) to the alternatives for it.
 pub(crate) type SubRule = BTreeMap<String, Vec<ValuePattern>>;
@@ -368,7 +369,7 @@ impl Compiler<'_> {
         let affix = matches!(kind, Kind::Prefix | Kind::Suffix);
 
         let pattern = if kind == Kind::Plain {
-            let mut strings = HashSet::new();
+            let mut strings = FxSet::default();
             let mut numbers = Vec::new();
             match token {
                 Token::StartArray => loop {

@@ -10,10 +10,9 @@
 
 use crate::compile::SubRule;
 use crate::flatten::{EventSyntaxError, FlatEvent, PathTrie, flatten_text, flatten_value};
-use crate::hash::FxMap;
+use crate::hash::{FxMap, FxSet};
 use crate::pattern::Pattern;
-use crate::value::{Keyword, Leaf, Probe, ValuePattern};
-use std::collections::HashSet;
+use crate::value::{AnythingBut, Keyword, Leaf, Probe, ValuePattern};
 
 type StateId = u32;
 
@@ -55,6 +54,11 @@ struct ValueIndex {
     suffix_ic: AffixIndex,
     equals_ic: FxMap<Box<str>, Vec<StateId>>,
     exists: Vec<StateId>,
+    /// States behind `anything-but` string lists, reached by every leaf except the strings
+    /// listed for them in `anything_but_excluded` (at most one such list per state here;
+    /// further ones go to `scan`).
+    anything_but: Vec<StateId>,
+    anything_but_excluded: FxMap<Box<str>, Vec<StateId>>,
     /// Tested one by one: numeric ranges, CIDR, wildcards, anything-but.
     scan: Vec<(ValuePattern, StateId)>,
     empty: bool,
@@ -136,6 +140,19 @@ impl ValueIndex {
             }
             ValuePattern::Exists => push_unique(&mut self.exists, next),
             ValuePattern::Absent => {}
+            ValuePattern::AnythingBut(AnythingBut::Strings(values))
+                if !self.anything_but.contains(&next) =>
+            {
+                self.anything_but.push(next);
+                for v in values {
+                    push_unique(
+                        self.anything_but_excluded
+                            .entry(v.as_str().into())
+                            .or_default(),
+                        next,
+                    );
+                }
+            }
             other => self.scan.push((other.clone(), next)),
         }
     }
@@ -144,6 +161,14 @@ impl ValueIndex {
     #[inline]
     fn lookup(&self, p: &Probe, out: &mut Vec<StateId>) {
         out.extend_from_slice(&self.exists);
+        if !self.anything_but.is_empty() {
+            match p.str().and_then(|s| self.anything_but_excluded.get(s)) {
+                Some(excluded) => {
+                    out.extend(self.anything_but.iter().filter(|n| !excluded.contains(n)))
+                }
+                None => out.extend_from_slice(&self.anything_but),
+            }
+        }
         match &p.leaf {
             Leaf::Str(s) => {
                 if let Some(n) = self.exact.get(s.as_ref()) {
@@ -200,7 +225,7 @@ pub struct Scratch {
     generation: u32,
     matched: Vec<u32>,
     seen_rule: Vec<u32>,
-    seen_with_members: HashSet<(StateId, Vec<(u32, u32)>)>,
+    seen_with_members: FxSet<(StateId, Vec<(u32, u32)>)>,
 }
 
 impl Default for RuleSet {

@@ -1,11 +1,11 @@
 //! Event leaf values and the per-value tests of the pattern language.
 
 use crate::cidr::{IpRange, ip_bytes};
+use crate::hash::FxSet;
 use crate::number;
 use crate::wildcard::Wildcard;
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::collections::HashSet;
 
 /// A leaf of an event: the only values patterns look at (objects and arrays are structure).
 #[derive(Debug, Clone, PartialEq)]
@@ -119,10 +119,10 @@ pub(crate) enum ValuePattern {
 /// a leaf of another type than the values (a number for strings, `null`, …) always matches.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum AnythingBut {
-    Strings(HashSet<String>),
+    Strings(FxSet<String>),
     Numbers(Vec<f64>),
     /// Lower-cased values.
-    IgnoreCase(HashSet<String>),
+    IgnoreCase(FxSet<String>),
     Prefixes(Vec<String>),
     Suffixes(Vec<String>),
     Wildcards(Vec<Wildcard>),
