@@ -1,10 +1,14 @@
-//! Events per second through a compiled rule set, JSON parsing included.
+//! Events per second through a compiled rule set, JSON parsing included, measured in
+//! on-CPU time of the benchmark thread (see `cpu_time.rs`).
 //!
 //! - `family/<operator>/<n>`: n rules (1, 10, 100, 1000) of one operator family against
 //!   order events of about 1 KB;
 //! - `workload/mixed-100`: the shared workload (`benches/workload/make_workload.py`: 100
 //!   mixed rules, 20,000 order events), generated into `target/bench-workload` with python3.
 
+mod cpu_time;
+
+use cpu_time::ThreadCpuTime;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use event_pattern::{Pattern, RuleSet, Scratch};
 use std::hint::black_box;
@@ -179,7 +183,7 @@ fn run_all(rules: &RuleSet, events: &[String], scratch: &mut Scratch) -> usize {
     matched
 }
 
-fn families(c: &mut Criterion) {
+fn families(c: &mut Criterion<ThreadCpuTime>) {
     let events = events(2000);
     let bytes: usize = events.iter().map(String::len).sum();
     eprintln!(
@@ -191,6 +195,8 @@ fn families(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("family/{family}"));
         group.throughput(Throughput::Elements(events.len() as u64));
         group.sample_size(10);
+        group.warm_up_time(std::time::Duration::from_secs(1));
+        group.measurement_time(std::time::Duration::from_secs(3));
         for n in [1usize, 10, 100, 1000] {
             let rules = rule_set(family, n);
             let mut scratch = Scratch::default();
@@ -231,7 +237,7 @@ fn workload() -> Option<(RuleSet, Vec<String>)> {
     Some((rules, events))
 }
 
-fn shared_workload(c: &mut Criterion) {
+fn shared_workload(c: &mut Criterion<ThreadCpuTime>) {
     let Some((rules, events)) = workload() else {
         return;
     };
@@ -261,5 +267,9 @@ fn shared_workload(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, shared_workload, families);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = shared_workload, families
+}
 criterion_main!(benches);
