@@ -7,11 +7,12 @@
 
 use crate::cidr::IpRange;
 use crate::error::PatternError;
+use crate::hash::FxSet;
 use crate::number;
 use crate::tokens::{Token, Tokens};
 use crate::value::{AnythingBut, Bound, Keyword, ValuePattern};
 use crate::wildcard::Wildcard;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 /// Field path (keys joined by `.`) to the alternatives for it.
 pub(crate) type SubRule = BTreeMap<String, Vec<ValuePattern>>;
@@ -57,6 +58,7 @@ pub(crate) fn compile(text: &str) -> Result<Vec<SubRule>, PatternError> {
     let mut rules = Vec::new();
     c.object(&mut rules, false)?;
     // Text after the pattern's object is not read, as in the reference compiler.
+    check_wildcard_complexity(&rules)?;
     Ok(rules)
 }
 
@@ -293,7 +295,6 @@ impl Compiler<'_> {
             "wildcard" => {
                 let s = self.string_operand("wildcard match pattern must be a string")?;
                 let w = Wildcard::parse(&s).map_err(|e| self.barf(e))?;
-                check_wildcard_complexity(&w)?;
                 self.end_object()?;
                 ValuePattern::Wildcard(w)
             }
@@ -368,7 +369,7 @@ impl Compiler<'_> {
         let affix = matches!(kind, Kind::Prefix | Kind::Suffix);
 
         let pattern = if kind == Kind::Plain {
-            let mut strings = HashSet::new();
+            let mut strings = FxSet::default();
             let mut numbers = Vec::new();
             match token {
                 Token::StartArray => loop {
@@ -450,9 +451,7 @@ impl Compiler<'_> {
                 _ => {
                     let mut wildcards = Vec::with_capacity(texts.len());
                     for s in &texts {
-                        let w = Wildcard::parse(s).map_err(|e| self.barf(e))?;
-                        check_wildcard_complexity(&w)?;
-                        wildcards.push(w);
+                        wildcards.push(Wildcard::parse(s).map_err(|e| self.barf(e))?);
                     }
                     AnythingBut::Wildcards(wildcards)
                 }
@@ -574,8 +573,9 @@ fn unreachable_token() -> Result<(), PatternError> {
 /// More `$or` branches than this make a pattern too complex to evaluate in one pass.
 const MAX_SUB_RULES: usize = 1024;
 
-/// Most wildcards one wildcard pattern may hold; each one multiplies the matcher's states.
-const MAX_WILDCARD_COMPLEXITY: usize = 100;
+/// Highest complexity a pattern's wildcards may reach on one field: the most matcher
+/// positions one value can keep alive at once, summed over the field's wildcard patterns.
+const MAX_WILDCARD_COMPLEXITY: usize = 10;
 
 fn too_complex() -> PatternError {
     PatternError::invalid(
@@ -583,23 +583,35 @@ fn too_complex() -> PatternError {
     )
 }
 
-/// A wildcard pattern whose matcher would hold too many states at once is refused: every
-/// wildcard followed by a piece that can also start inside that piece (a repeating
-/// sequence) keeps one more partial match alive.
-fn check_wildcard_complexity(w: &Wildcard) -> Result<(), PatternError> {
-    let pieces = w.pieces();
-    let mut complexity = 1usize;
-    for piece in pieces.iter().skip(1) {
-        let repeats = piece
-            .iter()
-            .enumerate()
-            .skip(1)
-            .filter(|(i, _)| piece[*i..].starts_with(&piece[..1.min(piece.len())]))
-            .count();
-        complexity = complexity.saturating_add(1 + repeats);
+/// Patterns whose wildcards can keep too many matcher positions alive at once on one field
+/// are refused, once the whole pattern has compiled (as EventBridge checks them).
+fn check_wildcard_complexity(rules: &[SubRule]) -> Result<(), PatternError> {
+    let mut per_field: BTreeMap<&str, Vec<&Wildcard>> = BTreeMap::new();
+    for rule in rules {
+        for (path, alternatives) in rule {
+            for alt in alternatives {
+                let found: Vec<&Wildcard> = match alt {
+                    ValuePattern::Wildcard(w) => vec![w],
+                    ValuePattern::AnythingBut(AnythingBut::Wildcards(ws)) => ws.iter().collect(),
+                    _ => continue,
+                };
+                let list = per_field.entry(path.as_str()).or_default();
+                for w in found {
+                    if !list.contains(&w) {
+                        list.push(w);
+                    }
+                }
+            }
+        }
     }
-    if w.star_count() > 0 && complexity > MAX_WILDCARD_COMPLEXITY {
-        return Err(too_complex());
+    for wildcards in per_field.values() {
+        let mut total = 0usize;
+        for w in wildcards {
+            total += w.complexity(MAX_WILDCARD_COMPLEXITY + 1);
+            if total > MAX_WILDCARD_COMPLEXITY {
+                return Err(too_complex());
+            }
+        }
     }
     Ok(())
 }

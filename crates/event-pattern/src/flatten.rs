@@ -5,8 +5,7 @@
 //! element of which array it sits in, so that fields from different elements of one array are
 //! never combined (the array consistency EventBridge applies).
 
-use crate::hash::FxMap;
-use crate::value::Leaf;
+use crate::value::{Leaf, Probe};
 use std::borrow::Cow;
 
 /// Trie over the `.`-separated segments of the paths rules use.
@@ -18,8 +17,20 @@ pub(crate) struct PathTrie {
 
 #[derive(Debug, Default, Clone)]
 struct TrieNode {
-    children: FxMap<Box<str>, u32>,
+    /// Few per node in practice, so a scan beats hashing every event key.
+    children: Vec<(Box<str>, u32)>,
     path: Option<u32>,
+}
+
+impl TrieNode {
+    #[inline]
+    fn get(&self, key: &str) -> Option<u32> {
+        let k = key.as_bytes();
+        self.children
+            .iter()
+            .find(|(name, _)| name.len() == k.len() && name.as_bytes() == k)
+            .map(|&(_, n)| n)
+    }
 }
 
 impl PathTrie {
@@ -34,12 +45,12 @@ impl PathTrie {
     pub(crate) fn intern(&mut self, path: &str) -> u32 {
         let mut node = 0usize;
         for seg in path.split('.') {
-            let next = match self.nodes[node].children.get(seg) {
-                Some(&n) => n as usize,
+            let next = match self.nodes[node].get(seg) {
+                Some(n) => n as usize,
                 None => {
                     let n = self.nodes.len();
                     self.nodes.push(TrieNode::default());
-                    self.nodes[node].children.insert(seg.into(), n as u32);
+                    self.nodes[node].children.push((seg.into(), n as u32));
                     n
                 }
             };
@@ -64,12 +75,18 @@ impl PathTrie {
     /// segments, as paths are compared joined).
     #[inline]
     fn child(&self, node: u32, key: &str) -> Option<u32> {
-        let mut n = node;
-        if !key.contains('.') {
-            return self.nodes[n as usize].children.get(key).copied();
+        let here = &self.nodes[node as usize];
+        if let Some(n) = here.get(key) {
+            return Some(n);
         }
-        for seg in key.split('.') {
-            n = *self.nodes[n as usize].children.get(seg)?;
+        // Segments never hold dots, so a dotted key can only match segment by segment.
+        if here.children.is_empty() {
+            return None;
+        }
+        let dot = memchr::memchr(b'.', key.as_bytes())?;
+        let mut n = here.get(&key[..dot])?;
+        for seg in key[dot + 1..].split('.') {
+            n = self.nodes[n as usize].get(seg)?;
         }
         Some(n)
     }
@@ -88,7 +105,7 @@ impl PathTrie {
 /// One kept leaf: its value and where its array positions sit in `FlatEvent::members`.
 #[derive(Debug, Clone)]
 pub(crate) struct Field<'a> {
-    pub(crate) leaf: Leaf<'a>,
+    pub(crate) probe: Probe<'a>,
     members_start: u32,
     members_len: u32,
 }
@@ -124,7 +141,7 @@ impl<'a> FlatEvent<'a> {
         self.fields.push((
             path,
             Field {
-                leaf,
+                probe: Probe::new(leaf),
                 members_start: start,
                 members_len: stack.len() as u32,
             },
@@ -428,19 +445,29 @@ impl<'t> TextParser<'t, '_> {
     fn string(&mut self, keep: bool) -> Result<Cow<'t, str>, EventSyntaxError> {
         self.i += 1;
         let start = self.i;
-        // Fast scan to the closing quote or the first escape.
+        // Fast scan to the closing quote, eight bytes at a time; an escape or a control
+        // character takes the slow path below.
         let rest = &self.b[start..];
-        match memchr::memchr3(b'"', b'\\', 0x0a, rest) {
-            Some(n) if rest[n] == b'"' => {
-                let body = &rest[..n];
-                if body.iter().any(|&c| c < 0x20) {
-                    self.i = start + n;
-                    return Err(self.err("control character in a string"));
-                }
+        let mut n = 0;
+        while n + 8 <= rest.len() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&rest[n..n + 8]);
+            let x = u64::from_le_bytes(word);
+            let special = has_byte(x, b'"') | has_byte(x, b'\\') | has_below(x, 0x20);
+            if special != 0 {
+                break;
+            }
+            n += 8;
+        }
+        while let Some(&c) = rest.get(n) {
+            if c == b'"' {
                 self.i = start + n + 1;
                 return Ok(Cow::Borrowed(&self.src[start..start + n]));
             }
-            _ => {}
+            if c == b'\\' || c < 0x20 {
+                break;
+            }
+            n += 1;
         }
         let mut out = String::new();
         let mut run = start;
@@ -510,4 +537,17 @@ impl<'t> TextParser<'t, '_> {
         }
         Ok(char::from_u32(first).unwrap_or('\u{FFFD}'))
     }
+}
+
+/// Non-zero when some byte of `x` equals `b` (the classic SWAR zero-byte test).
+#[inline]
+fn has_byte(x: u64, b: u8) -> u64 {
+    let y = x ^ (0x0101_0101_0101_0101u64 * u64::from(b));
+    y.wrapping_sub(0x0101_0101_0101_0101) & !y & 0x8080_8080_8080_8080
+}
+
+/// Non-zero when some byte of `x` is below `n` (n <= 128).
+#[inline]
+fn has_below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(0x0101_0101_0101_0101u64 * u64::from(n)) & !x & 0x8080_8080_8080_8080
 }

@@ -10,10 +10,9 @@
 
 use crate::compile::SubRule;
 use crate::flatten::{EventSyntaxError, FlatEvent, PathTrie, flatten_text, flatten_value};
-use crate::hash::FxMap;
+use crate::hash::{FxMap, FxSet};
 use crate::pattern::Pattern;
-use crate::value::{Keyword, Leaf, Probe, ValuePattern};
-use std::collections::HashSet;
+use crate::value::{AnythingBut, Keyword, Leaf, Probe, ValuePattern};
 
 type StateId = u32;
 
@@ -21,6 +20,8 @@ type StateId = u32;
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     names: Vec<String>,
+    /// Each rule's sub-rules, kept so the machine can be rebuilt without a rule.
+    sub_rules: Vec<Vec<SubRule>>,
     states: Vec<State>,
     trie: PathTrie,
 }
@@ -55,6 +56,11 @@ struct ValueIndex {
     suffix_ic: AffixIndex,
     equals_ic: FxMap<Box<str>, Vec<StateId>>,
     exists: Vec<StateId>,
+    /// States behind `anything-but` string lists, reached by every leaf except the strings
+    /// listed for them in `anything_but_excluded` (at most one such list per state here;
+    /// further ones go to `scan`).
+    anything_but: Vec<StateId>,
+    anything_but_excluded: FxMap<Box<str>, Vec<StateId>>,
     /// Tested one by one: numeric ranges, CIDR, wildcards, anything-but.
     scan: Vec<(ValuePattern, StateId)>,
     empty: bool,
@@ -136,6 +142,19 @@ impl ValueIndex {
             }
             ValuePattern::Exists => push_unique(&mut self.exists, next),
             ValuePattern::Absent => {}
+            ValuePattern::AnythingBut(AnythingBut::Strings(values))
+                if !self.anything_but.contains(&next) =>
+            {
+                self.anything_but.push(next);
+                for v in values {
+                    push_unique(
+                        self.anything_but_excluded
+                            .entry(v.as_str().into())
+                            .or_default(),
+                        next,
+                    );
+                }
+            }
             other => self.scan.push((other.clone(), next)),
         }
     }
@@ -144,7 +163,15 @@ impl ValueIndex {
     #[inline]
     fn lookup(&self, p: &Probe, out: &mut Vec<StateId>) {
         out.extend_from_slice(&self.exists);
-        match p.leaf {
+        if !self.anything_but.is_empty() {
+            match p.str().and_then(|s| self.anything_but_excluded.get(s)) {
+                Some(excluded) => {
+                    out.extend(self.anything_but.iter().filter(|n| !excluded.contains(n)))
+                }
+                None => out.extend_from_slice(&self.anything_but),
+            }
+        }
+        match &p.leaf {
             Leaf::Str(s) => {
                 if let Some(n) = self.exact.get(s.as_ref()) {
                     out.extend_from_slice(n);
@@ -200,7 +227,7 @@ pub struct Scratch {
     generation: u32,
     matched: Vec<u32>,
     seen_rule: Vec<u32>,
-    seen_with_members: HashSet<(StateId, Vec<(u32, u32)>)>,
+    seen_with_members: FxSet<(StateId, Vec<(u32, u32)>)>,
 }
 
 impl Default for RuleSet {
@@ -213,6 +240,7 @@ impl RuleSet {
     pub fn new() -> Self {
         RuleSet {
             names: Vec::new(),
+            sub_rules: Vec::new(),
             states: vec![State::default()],
             trie: PathTrie::new(),
         }
@@ -230,21 +258,48 @@ impl RuleSet {
     /// Adds a rule. A name added twice is one rule that matches when either pattern does.
     pub fn add(&mut self, name: &str, pattern: &Pattern) {
         let id = match self.names.iter().position(|n| n == name) {
-            Some(i) => i as u32,
+            Some(i) => i,
             None => {
                 self.names.push(name.to_owned());
-                (self.names.len() - 1) as u32
+                self.sub_rules.push(Vec::new());
+                self.names.len() - 1
             }
         };
         for sub in pattern.sub_rules() {
-            self.add_sub_rule(id, sub);
+            self.add_sub_rule(id as u32, sub);
+            self.sub_rules[id].push(sub.clone());
         }
+    }
+
+    /// Removes a rule (every pattern added under its name); false if there was none.
+    /// The machine is rebuilt from the remaining rules.
+    pub fn remove(&mut self, name: &str) -> bool {
+        let Some(id) = self.names.iter().position(|n| n == name) else {
+            return false;
+        };
+        let mut names = std::mem::take(&mut self.names);
+        let mut sub_rules = std::mem::take(&mut self.sub_rules);
+        names.remove(id);
+        sub_rules.remove(id);
+        *self = RuleSet::new();
+        for (id, subs) in sub_rules.iter().enumerate() {
+            for sub in subs {
+                self.add_sub_rule(id as u32, sub);
+            }
+        }
+        self.names = names;
+        self.sub_rules = sub_rules;
+        true
+    }
+
+    /// Names of the rules, in the order they were added.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
     }
 
     fn add_sub_rule(&mut self, rule: u32, sub: &SubRule) {
         let mut state: StateId = 0;
-        // BTreeMap order: paths in sorted order, as the state machine expects.
-        for (path, alternatives) in sub {
+        for (path, alternatives) in step_order(sub) {
             let path_id = self.trie.intern(path);
             let key = format!("{alternatives:?}");
             let t_index = match self.states[state as usize]
@@ -414,9 +469,8 @@ impl RuleSet {
                 if !consistent(&s.members[m_start..m_start + m_len], fm) {
                     continue;
                 }
-                let probe = Probe::new(&f.leaf);
                 let start = s.next.len();
-                t.index.lookup(&probe, &mut s.next);
+                t.index.lookup(&f.probe, &mut s.next);
                 let end = s.next.len();
                 if start == end {
                     continue;
@@ -451,6 +505,42 @@ impl RuleSet {
                 }
             }
         }
+    }
+}
+
+/// The order a sub-rule's steps are taken in.
+///
+/// Which fields match, and whether they agree on array positions, does not depend on the
+/// order, so steps that a hash lookup decides go first: the machine then branches on the most
+/// selective fields and tests ranges, wildcards and the like only for events that got that
+/// far. An `exists: false` step is decided by the array positions bound before it, so a
+/// sub-rule holding one keeps EventBridge's order (sorted paths) throughout.
+fn step_order(sub: &SubRule) -> Vec<(&String, &Vec<ValuePattern>)> {
+    let mut steps: Vec<(&String, &Vec<ValuePattern>)> = sub.iter().collect();
+    let has_absent = steps
+        .iter()
+        .any(|(_, alts)| alts.contains(&ValuePattern::Absent));
+    if !has_absent {
+        // Stable: equal costs keep path order.
+        steps.sort_by_key(|(_, alts)| alts.iter().map(step_cost).max().unwrap_or(0));
+    }
+    steps
+}
+
+/// How much of an index lookup narrows a step: 0 for hash lookups, more for scans.
+fn step_cost(p: &ValuePattern) -> u8 {
+    match p {
+        ValuePattern::Exact(_)
+        | ValuePattern::Number { .. }
+        | ValuePattern::Keyword(_)
+        | ValuePattern::EqualsIgnoreCase(_) => 0,
+        ValuePattern::Prefix(_)
+        | ValuePattern::PrefixIgnoreCase(_)
+        | ValuePattern::Suffix(_)
+        | ValuePattern::SuffixIgnoreCase(_)
+        | ValuePattern::Ip(_) => 1,
+        ValuePattern::Cidr(_) | ValuePattern::Numeric { .. } | ValuePattern::Wildcard(_) => 2,
+        ValuePattern::AnythingBut(_) | ValuePattern::Exists | ValuePattern::Absent => 3,
     }
 }
 

@@ -6,6 +6,11 @@
 
 /// The double a decimal number text stands for, when the text is exactly that double.
 pub(crate) fn comparable(text: &str) -> Option<f64> {
+    // Fast path: up to 15 significant digits and a small exponent always survive the trip
+    // through a double and back, so the text is exactly that double.
+    if let Some(value) = short_decimal(text) {
+        return Some(if value == 0.0 { 0.0 } else { value });
+    }
     let value: f64 = text.trim().parse().ok()?;
     if !value.is_finite() {
         return None;
@@ -17,6 +22,30 @@ pub(crate) fn comparable(text: &str) -> Option<f64> {
     }
     // Negative zero and zero are one number.
     Some(if value == 0.0 { 0.0 } else { value })
+}
+
+fn short_decimal(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let mut digits = 0usize;
+    let mut leading = true;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'0' if leading => {}
+            b'0'..=b'9' => {
+                leading = false;
+                digits += 1;
+            }
+            b'.' => {}
+            b'-' if i == 0 => {}
+            // Exponents take the general path.
+            _ => return None,
+        }
+    }
+    // Long texts (many zeros) may fall outside the normal range of doubles.
+    if digits > 15 || b.is_empty() || b.len() > 24 {
+        return None;
+    }
+    text.parse().ok()
 }
 
 /// A decimal in canonical form: sign, significant digits without leading or trailing zeros,

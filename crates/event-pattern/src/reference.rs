@@ -95,7 +95,7 @@ fn try_from(
         return true;
     }
     candidates.iter().any(|f| {
-        let probe = Probe::new(&f.leaf);
+        let probe = Probe::new(f.leaf.clone());
         if !alternatives.iter().any(|a| a.matches(&probe)) {
             return false;
         }

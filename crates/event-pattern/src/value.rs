@@ -1,11 +1,11 @@
 //! Event leaf values and the per-value tests of the pattern language.
 
 use crate::cidr::{IpRange, ip_bytes};
+use crate::hash::FxSet;
 use crate::number;
 use crate::wildcard::Wildcard;
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::collections::HashSet;
 
 /// A leaf of an event: the only values patterns look at (objects and arrays are structure).
 #[derive(Debug, Clone, PartialEq)]
@@ -18,16 +18,18 @@ pub(crate) enum Leaf<'a> {
     Null,
 }
 
-/// A leaf with the derived forms some tests need, computed once and only when asked for.
-pub(crate) struct Probe<'l, 'a> {
-    pub(crate) leaf: &'l Leaf<'a>,
+/// A leaf with the derived forms some tests need, computed once per event and only when
+/// some rule asks for them.
+#[derive(Debug, Clone)]
+pub(crate) struct Probe<'a> {
+    pub(crate) leaf: Leaf<'a>,
     number: OnceCell<Option<f64>>,
     ip: OnceCell<Option<Vec<u8>>>,
     lower: OnceCell<Option<String>>,
 }
 
-impl<'l, 'a> Probe<'l, 'a> {
-    pub(crate) fn new(leaf: &'l Leaf<'a>) -> Self {
+impl<'a> Probe<'a> {
+    pub(crate) fn new(leaf: Leaf<'a>) -> Self {
         Probe {
             leaf,
             number: OnceCell::new(),
@@ -37,7 +39,7 @@ impl<'l, 'a> Probe<'l, 'a> {
     }
 
     pub(crate) fn str(&self) -> Option<&str> {
-        match self.leaf {
+        match &self.leaf {
             Leaf::Str(s) => Some(s),
             _ => None,
         }
@@ -45,7 +47,7 @@ impl<'l, 'a> Probe<'l, 'a> {
 
     /// The number, when the leaf is a number that a double holds exactly.
     pub(crate) fn number(&self) -> Option<f64> {
-        *self.number.get_or_init(|| match self.leaf {
+        *self.number.get_or_init(|| match &self.leaf {
             Leaf::Num(text) => number::comparable(text),
             _ => None,
         })
@@ -117,10 +119,10 @@ pub(crate) enum ValuePattern {
 /// a leaf of another type than the values (a number for strings, `null`, …) always matches.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum AnythingBut {
-    Strings(HashSet<String>),
+    Strings(FxSet<String>),
     Numbers(Vec<f64>),
     /// Lower-cased values.
-    IgnoreCase(HashSet<String>),
+    IgnoreCase(FxSet<String>),
     Prefixes(Vec<String>),
     Suffixes(Vec<String>),
     Wildcards(Vec<Wildcard>),
@@ -134,7 +136,7 @@ impl ValuePattern {
             ValuePattern::Ip(range) | ValuePattern::Cidr(range) => {
                 p.ip().is_some_and(|ip| range.contains(ip))
             }
-            ValuePattern::Number { value, text } => match p.leaf {
+            ValuePattern::Number { value, text } => match &p.leaf {
                 Leaf::Num(leaf_text) => match p.number() {
                     Some(n) => *value == Some(n),
                     None => leaf_text == text,
@@ -142,7 +144,7 @@ impl ValuePattern {
                 _ => false,
             },
             ValuePattern::Keyword(k) => matches!(
-                (k, p.leaf),
+                (k, &p.leaf),
                 (Keyword::True, Leaf::True)
                     | (Keyword::False, Leaf::False)
                     | (Keyword::Null, Leaf::Null)

@@ -55,13 +55,74 @@ impl Wildcard {
         })
     }
 
-    pub(crate) fn star_count(&self) -> usize {
-        self.stars
-    }
+    /// The most matcher positions a single input can keep alive at once, capped at `cap`.
+    ///
+    /// A wildcard followed by text that can start again inside that text (`*:*:*`, `*ab*ab`)
+    /// lets an input sit at many positions of the pattern at the same time; EventBridge
+    /// measures a pattern's complexity this way and refuses patterns above a limit. The
+    /// positions are explored as sets (subset construction) over the bytes of the pattern
+    /// plus one byte it does not contain.
+    pub(crate) fn complexity(&self, cap: usize) -> usize {
+        if self.stars == 0 {
+            return 1;
+        }
+        // Tokens: None is a wildcard, Some(b) a literal byte.
+        let mut tokens: Vec<Option<u8>> = Vec::new();
+        for (i, piece) in self.pieces.iter().enumerate() {
+            if i > 0 {
+                tokens.push(None);
+            }
+            tokens.extend(piece.iter().map(|&b| Some(b)));
+        }
+        let n = tokens.len();
+        let close = |set: &mut Vec<bool>| {
+            for i in 0..n {
+                if set[i] && tokens[i].is_none() {
+                    set[i + 1] = true;
+                }
+            }
+        };
+        let mut alphabet: Vec<u8> = tokens.iter().flatten().copied().collect();
+        alphabet.sort_unstable();
+        alphabet.dedup();
+        let other = (0u8..=255).find(|b| !alphabet.contains(b)).unwrap_or(0);
+        alphabet.push(other);
 
-    /// The literal pieces between wildcards.
-    pub(crate) fn pieces(&self) -> &[Vec<u8>] {
-        &self.pieces
+        let mut start = vec![false; n + 1];
+        start[0] = true;
+        close(&mut start);
+        let mut seen = std::collections::HashSet::new();
+        let mut queue = std::collections::VecDeque::new();
+        let mut max = 0;
+        seen.insert(start.clone());
+        queue.push_back(start);
+        // Bounded exploration: a pattern needing more sets than this is complex anyway.
+        const MAX_SETS: usize = 20_000;
+        while let Some(set) = queue.pop_front() {
+            let active = set[..n].iter().filter(|&&a| a).count();
+            max = max.max(active);
+            if max >= cap || seen.len() > MAX_SETS {
+                return cap;
+            }
+            for &byte in &alphabet {
+                let mut next = vec![false; n + 1];
+                for i in 0..n {
+                    if !set[i] {
+                        continue;
+                    }
+                    match tokens[i] {
+                        None => next[i] = true,
+                        Some(b) if b == byte => next[i + 1] = true,
+                        Some(_) => {}
+                    }
+                }
+                close(&mut next);
+                if next.iter().any(|&a| a) && seen.insert(next.clone()) {
+                    queue.push_back(next);
+                }
+            }
+        }
+        max.min(cap)
     }
 
     pub(crate) fn matches(&self, value: &str) -> bool {
@@ -120,6 +181,17 @@ mod tests {
             let w = Wildcard::parse(pattern).expect("valid pattern");
             assert_eq!(w.matches(value), *expected, "{pattern} vs {value}");
         }
+    }
+
+    #[test]
+    fn complexity_grows_with_repeating_sequences_after_wildcards() {
+        let c = |p: &str| Wildcard::parse(p).expect("valid").complexity(100);
+        assert_eq!(c("abc"), 1);
+        assert_eq!(c("*.png"), 3);
+        assert_eq!(c("*/bin/*.jar"), 5);
+        assert_eq!(c("*:*:event-bus/*"), 6);
+        assert_eq!(c("*:*:*:*:*:event-bus/*"), 12);
+        assert_eq!(c(&"*ab".repeat(200)), 100);
     }
 
     #[test]

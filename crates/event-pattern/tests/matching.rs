@@ -473,3 +473,27 @@ fn a_rule_set_reports_every_matching_rule_in_one_pass() {
     );
     assert!(rules.matching_text("{\"source\": ").is_err());
 }
+
+#[test]
+fn a_removed_rule_no_longer_matches_and_the_others_still_do() {
+    let mut rules = RuleSet::new();
+    let orders = Pattern::parse(r#"{"source": ["com.orders"]}"#).expect("valid");
+    let prefix = Pattern::parse(r#"{"source": [{"prefix": "com."}]}"#).expect("valid");
+    rules.add("orders", &orders);
+    rules.add("prefix", &prefix);
+    // A second pattern under one name widens that rule.
+    rules.add(
+        "orders",
+        &Pattern::parse(r#"{"source": ["org.orders"]}"#).expect("valid"),
+    );
+    let event = json!({"source": "com.orders"});
+    assert_eq!(rules.matching(&event), vec!["orders", "prefix"]);
+    assert_eq!(
+        rules.matching(&json!({"source": "org.orders"})),
+        vec!["orders"]
+    );
+    assert!(rules.remove("orders"));
+    assert!(!rules.remove("orders"));
+    assert_eq!(rules.matching(&event), vec!["prefix"]);
+    assert_eq!(rules.names().collect::<Vec<_>>(), vec!["prefix"]);
+}

@@ -400,12 +400,26 @@ fn a_pattern_over_the_length_limit_is_refused_by_the_api() {
 }
 
 #[test]
-fn an_overly_complex_wildcard_is_refused() {
-    let pattern = format!(r#"{{"a": [{{"wildcard": "{}"}}]}}"#, "*ab".repeat(120));
-    assert_eq!(
-        reason(&pattern),
-        "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character"
-    );
+fn overly_complex_wildcards_are_refused() {
+    let too_complex = "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character";
+    let refused = [
+        r#"{"EventBusArn": [{"wildcard": "*:*:*:*:*:event-bus/*"}]}"#.to_owned(),
+        format!(r#"{{"a": [{{"wildcard": "{}"}}]}}"#, "*ab".repeat(120)),
+        // Wildcards on one field add up.
+        r#"{"a": [{"wildcard": "*:*:x*"}, {"wildcard": "*/bin/*.jar"}]}"#.to_owned(),
+        r#"{"a": [{"anything-but": {"wildcard": ["*:*:x*", "*/bin/*.jar"]}}]}"#.to_owned(),
+    ];
+    for pattern in refused {
+        assert_eq!(reason(&pattern), too_complex, "{pattern}");
+    }
+    let accepted = [
+        r#"{"EventBusArn": [{"wildcard": "arn:aws:events:us-east-1:*:event-bus/*"}]}"#,
+        r#"{"detail": {"FilePath": [{"anything-but": {"wildcard": "*/bin/*.jar"}}]}}"#,
+        r#"{"a": [{"wildcard": "*:*:event-bus/*"}], "b": [{"wildcard": "*/bin/*.jar"}]}"#,
+    ];
+    for pattern in accepted {
+        assert!(Pattern::parse(pattern).is_ok(), "{pattern}");
+    }
 }
 
 #[test]
