@@ -668,16 +668,37 @@ pub(super) fn parse_state(
         return None;
     }
     let text = value.to_string();
+    let kind = kind?;
+    let passes_input_through = match ql {
+        QueryLanguage::JsonPath => {
+            io.input_path == Selection::Whole
+                && io.output_path == Selection::Whole
+                && match &kind {
+                    Kind::Pass { result } => result.is_none() && io.parameters.is_none(),
+                    Kind::Choice { .. } | Kind::Wait { .. } | Kind::Succeed => true,
+                    _ => false,
+                }
+        }
+        QueryLanguage::Jsonata => {
+            io.output.is_none()
+                && match &kind {
+                    Kind::Choice { choices, .. } => choices.iter().all(|c| c.output.is_none()),
+                    Kind::Pass { .. } | Kind::Wait { .. } | Kind::Succeed => true,
+                    _ => false,
+                }
+        }
+    };
     Some(State {
-        name: name.to_owned(),
+        name: Arc::from(name),
         query_language: ql,
-        kind: kind?,
+        kind,
         io,
         next,
         retry,
         catch,
         assign,
         uses_context: text.contains("$$") || text.contains("$states.context"),
+        passes_input_through,
     })
 }
 

@@ -40,7 +40,7 @@ impl Engine {
             "Execution": self.context_execution,
             "State": {
                 "EnteredTime": format_timestamp(run.entered_time),
-                "Name": run.state.name,
+                "Name": &*run.state.name,
                 "RetryCount": run.retry_count,
             },
             "StateMachine": self.context_machine,

@@ -38,15 +38,22 @@ impl From<StatesError> for Interrupt {
 }
 
 /// Where control goes after a state.
-pub(crate) enum Step {
-    Next(usize, Value),
-    End(Value),
+pub(crate) enum Step<V = Value> {
+    Next(usize, V),
+    End(V),
 }
 
-impl Step {
-    fn output(&self) -> &Value {
+impl<V> Step<V> {
+    fn output(&self) -> &V {
         match self {
             Step::Next(_, v) | Step::End(v) => v,
+        }
+    }
+
+    fn map<W>(self, f: impl FnOnce(V) -> W) -> Step<W> {
+        match self {
+            Step::Next(n, v) => Step::Next(n, f(v)),
+            Step::End(v) => Step::End(f(v)),
         }
     }
 }
@@ -110,7 +117,11 @@ impl Retrier {
 
 impl Engine {
     /// Records an event; details are built only when history is kept.
-    pub(crate) fn event(&self, event_type: &str, details: impl FnOnce() -> EventDetails) -> u64 {
+    pub(crate) fn event(
+        &self,
+        event_type: &'static str,
+        details: impl FnOnce() -> EventDetails,
+    ) -> u64 {
         if self.recorder.enabled() {
             self.recorder
                 .record(self.clock.now(), event_type, details())
@@ -137,7 +148,9 @@ impl Engine {
         Box::pin(async move {
             let mut vars = vars;
             let mut index = branch.start_at;
-            let mut input = input;
+            // Payloads move between states behind an Arc so the history can keep them
+            // without copying.
+            let mut input = Arc::new(input);
             loop {
                 let state = branch.states.get(index).ok_or_else(|| {
                     StatesError::runtime("transition to a state that does not exist")
@@ -147,7 +160,11 @@ impl Engine {
                         index = next;
                         input = output;
                     }
-                    Step::End(output) => return Ok(output),
+                    Step::End(output) => {
+                        return Ok(
+                            Arc::try_unwrap(output).unwrap_or_else(|shared| (*shared).clone())
+                        );
+                    }
                 }
             }
         })
@@ -183,15 +200,16 @@ impl Engine {
     async fn run_state(
         &self,
         state: &State,
-        raw: Value,
+        raw: Arc<Value>,
         vars: &mut Vars,
-    ) -> Result<Step, Interrupt> {
+    ) -> Result<Step<Arc<Value>>, Interrupt> {
         self.check_deadline()?;
         let entered_time = self.clock.now();
         let entered_id = self.event(entered_event(&state.kind), || EventDetails::StateEntered {
             name: state.name.clone(),
             input: raw.clone(),
         });
+        let raw_value: &Value = &raw;
         let mut run = StateRun {
             state,
             entered_id,
@@ -201,9 +219,15 @@ impl Engine {
         };
         let mut attempts = vec![0u32; state.retry.len()];
         loop {
-            let err = match self.attempt(&mut run, &raw, vars).await {
+            let err = match self.attempt(&mut run, raw_value, vars).await {
                 Ok(step) => {
-                    self.check_size(&run, step.output())?;
+                    if let Some(output) = step.output() {
+                        self.check_size(&run, output)?;
+                    }
+                    let step = step.map(|output| match output {
+                        Some(v) => Arc::new(v),
+                        None => raw.clone(),
+                    });
                     self.event(exited_event(&state.kind), || EventDetails::StateExited {
                         name: state.name.clone(),
                         output: step.output().clone(),
@@ -230,7 +254,7 @@ impl Engine {
                 .iter()
                 .find(|c| error_equals_matches(&c.error_equals, &err.error))
             {
-                let output = self.catch(&run, catcher, &raw, err, vars)?;
+                let output = Arc::new(self.catch(&run, catcher, raw_value, err, vars)?);
                 self.event(exited_event(&state.kind), || EventDetails::StateExited {
                     name: state.name.clone(),
                     output: output.clone(),
@@ -358,15 +382,28 @@ impl Engine {
         run: &mut StateRun<'_>,
         raw: &Value,
         vars: &mut Vars,
-    ) -> Result<Step, Interrupt> {
+    ) -> Result<Step<Option<Value>>, Interrupt> {
+        // `None` as output: the state hands its input on unchanged.
         let state = run.state;
-        let finish = |output: Value| match state.next {
+        let finish = |output: Option<Value>| match state.next {
             Some(next) => Step::Next(next, output),
             None => Step::End(output),
         };
         match &state.kind {
             Kind::Pass { result } => {
                 let context = self.context(run);
+                if state.passes_input_through {
+                    let assigned = match state.query_language {
+                        QueryLanguage::JsonPath => {
+                            self.assign(run, state.assign.as_ref(), raw, &context, None, vars)?
+                        }
+                        QueryLanguage::Jsonata => {
+                            self.jsonata_output(run, raw, &context, None, vars)?.1
+                        }
+                    };
+                    vars.assign(assigned);
+                    return Ok(finish(None));
+                }
                 let (output, assigned) = match state.query_language {
                     QueryLanguage::JsonPath => {
                         let effective =
@@ -390,9 +427,12 @@ impl Engine {
                     }
                 };
                 vars.assign(assigned);
-                Ok(finish(output))
+                Ok(finish(Some(output)))
             }
             Kind::Succeed => {
+                if state.passes_input_through {
+                    return Ok(Step::End(None));
+                }
                 let context = self.context(run);
                 let output = match state.query_language {
                     QueryLanguage::JsonPath => {
@@ -410,7 +450,7 @@ impl Engine {
                         self.jsonata_output(run, raw, &context, None, vars)?.0
                     }
                 };
-                Ok(Step::End(output))
+                Ok(Step::End(Some(output)))
             }
             Kind::Fail { error, cause } => {
                 let context = self.context(run);
@@ -423,6 +463,18 @@ impl Engine {
                 let context = self.context(run);
                 let duration = self.wait_duration(run, until, raw, &context, vars)?;
                 self.sleep(duration).await?;
+                if state.passes_input_through {
+                    let assigned = match state.query_language {
+                        QueryLanguage::JsonPath => {
+                            self.assign(run, state.assign.as_ref(), raw, &context, None, vars)?
+                        }
+                        QueryLanguage::Jsonata => {
+                            self.jsonata_output(run, raw, &context, None, vars)?.1
+                        }
+                    };
+                    vars.assign(assigned);
+                    return Ok(finish(None));
+                }
                 let (output, assigned) = match state.query_language {
                     QueryLanguage::JsonPath => {
                         let effective =
@@ -451,11 +503,11 @@ impl Engine {
                     }
                 };
                 vars.assign(assigned);
-                Ok(finish(output))
+                Ok(finish(Some(output)))
             }
             Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map(_) => {
                 let output = self.run_with_result(run, raw, vars).await?;
-                Ok(finish(output))
+                Ok(finish(Some(output)))
             }
         }
     }
@@ -543,7 +595,7 @@ impl Engine {
         default: Option<usize>,
         raw: &Value,
         vars: &mut Vars,
-    ) -> Result<Step, Interrupt> {
+    ) -> Result<Step<Option<Value>>, Interrupt> {
         let state = run.state;
         let context = self.context(run);
         match state.query_language {
@@ -577,13 +629,17 @@ impl Engine {
                         vars,
                     )?);
                 }
-                let output = self.select(
-                    run,
-                    &state.io.output_path,
-                    effective.into_owned(),
-                    &context,
-                    vars,
-                )?;
+                let output = if state.passes_input_through {
+                    None
+                } else {
+                    Some(self.select(
+                        run,
+                        &state.io.output_path,
+                        effective.into_owned(),
+                        &context,
+                        vars,
+                    )?)
+                };
                 vars.assign(assigned);
                 Ok(Step::Next(next, output))
             }
@@ -620,8 +676,8 @@ impl Engine {
                     .and_then(|b| b.output.as_ref())
                     .or(state.io.output.as_ref());
                 let output = match output_template {
-                    Some(t) => self.jsonata(run, "Output", t, &bindings)?,
-                    None => raw.clone(),
+                    Some(t) => Some(self.jsonata(run, "Output", t, &bindings)?),
+                    None => None,
                 };
                 let mut assigned = self.assign(
                     run,

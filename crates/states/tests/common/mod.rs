@@ -83,6 +83,6 @@ pub fn event_types(execution: &Execution) -> Vec<String> {
     execution
         .history
         .iter()
-        .map(|e| e.event_type.clone())
+        .map(|e| e.event_type.to_string())
         .collect()
 }
