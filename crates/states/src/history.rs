@@ -24,7 +24,7 @@ pub struct HistoryEvent {
 pub enum EventDetails {
     None,
     ExecutionStarted {
-        input: Value,
+        input: Arc<Value>,
         role_arn: String,
     },
     ExecutionSucceeded {

@@ -36,8 +36,12 @@ impl Engine {
         if !run.state.uses_context {
             return Value::Null;
         }
+        let mut execution = self.context_execution.clone();
+        if let Some(map) = execution.as_object_mut() {
+            map.insert("Input".into(), (*self.execution_input).clone());
+        }
         let mut ctx = json!({
-            "Execution": self.context_execution,
+            "Execution": execution,
             "State": {
                 "EnteredTime": format_timestamp(run.entered_time),
                 "Name": &*run.state.name,

@@ -64,7 +64,9 @@ pub(crate) struct Engine {
     pub tasks: Arc<dyn TaskHandler>,
     pub tokens: TaskTokens,
     pub recorder: Recorder,
+    /// The context object's `Execution`, without `Input` (added when a state reads it).
     pub context_execution: Value,
+    pub execution_input: Arc<Value>,
     pub context_machine: Value,
     pub region: String,
     pub deadline: Option<OffsetDateTime>,
@@ -134,9 +136,9 @@ impl Engine {
     pub(crate) async fn run_machine(
         &self,
         machine: &StateMachine,
-        input: Value,
+        input: Arc<Value>,
     ) -> Result<Value, Interrupt> {
-        self.run_branch(&machine.root, input, Vars::default()).await
+        self.run_shared(&machine.root, input, Vars::default()).await
     }
 
     pub(crate) fn run_branch<'a>(
@@ -145,12 +147,21 @@ impl Engine {
         input: Value,
         vars: Vars,
     ) -> BoxFuture<'a, Result<Value, Interrupt>> {
+        self.run_shared(branch, Arc::new(input), vars)
+    }
+
+    /// Runs a branch. Payloads move between states behind an Arc so the history can
+    /// keep them without copying.
+    fn run_shared<'a>(
+        &'a self,
+        branch: &'a Branch,
+        input: Arc<Value>,
+        vars: Vars,
+    ) -> BoxFuture<'a, Result<Value, Interrupt>> {
         Box::pin(async move {
             let mut vars = vars;
             let mut index = branch.start_at;
-            // Payloads move between states behind an Arc so the history can keep them
-            // without copying.
-            let mut input = Arc::new(input);
+            let mut input = input;
             loop {
                 let state = branch.states.get(index).ok_or_else(|| {
                     StatesError::runtime("transition to a state that does not exist")
