@@ -371,7 +371,7 @@ impl Engine {
         }
     }
 
-    /// InputPath without copying when it is `$`.
+    /// InputPath / ItemsPath without copying more than the selected part.
     pub(crate) fn select_ref<'v>(
         &self,
         run: &StateRun<'_>,
@@ -382,9 +382,17 @@ impl Engine {
     ) -> Result<Cow<'v, Value>, StatesError> {
         match selection {
             Selection::Whole => Ok(Cow::Borrowed(value)),
-            other => self
-                .select(run, other, value.clone(), context, vars)
-                .map(Cow::Owned),
+            Selection::Empty => Ok(Cow::Owned(Value::Object(Map::new()))),
+            Selection::Path(path) => match path.evaluate(scope(value, context, vars)) {
+                // What the path found is copied out: it may live in the context object
+                // or a variable rather than in `value`.
+                Some(found) => Ok(Cow::Owned(found.into_owned())),
+                None => Err(run.runtime(format_args!(
+                    "Invalid path '{}' : No results for path: {}",
+                    path.text(),
+                    path.normalized()
+                ))),
+            },
         }
     }
 
@@ -517,7 +525,9 @@ impl Engine {
                 Ok(finish(Some(output)))
             }
             Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map(_) => {
-                let output = self.run_with_result(run, raw, vars).await?;
+                // Boxed: this future is large (task calls, Map, Parallel) and would
+                // otherwise enlarge every state's future, Pass and Choice included.
+                let output = Box::pin(self.run_with_result(run, raw, vars)).await?;
                 Ok(finish(Some(output)))
             }
         }
