@@ -1,1 +1,11 @@
 //! Orderly core: contracts, domain rules, ports, idempotency, batch processing.
+//! No AWS SDK here: adapters live in `orderly-aws`, embedded ones in [`memory`].
+
+pub mod batch;
+pub mod contracts;
+pub mod domain;
+pub mod idempotency;
+pub mod lambda;
+pub mod memory;
+pub mod ports;
+pub mod telemetry;

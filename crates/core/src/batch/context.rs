@@ -1,0 +1,55 @@
+//! What a record handler knows about the record besides its body.
+
+use aws_lambda_events::event::sqs::SqsMessage;
+use serde_json::Value;
+
+/// The JSON Pointer of the correlation id in an event envelope body.
+const ENVELOPE_CORRELATION_POINTER: &str = "/detail/metadata/correlation-id";
+
+/// Message attribute that may carry the correlation id when the body is not an envelope.
+const CORRELATION_ATTRIBUTE: &str = "correlation-id";
+
+/// Facts about one record, handed to the record handler with its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordContext {
+    /// Position of the record in the batch.
+    pub index: usize,
+    /// The SQS message id (empty only if SQS sent none).
+    pub message_id: String,
+    /// `MessageGroupId`, for FIFO queues.
+    pub message_group_id: Option<String>,
+    /// `ApproximateReceiveCount`: 1 on first delivery.
+    pub receive_count: Option<u32>,
+    /// The correlation id of the event, from the `correlation-id` message attribute or the
+    /// envelope's `detail.metadata.correlation-id`.
+    pub correlation_id: Option<String>,
+}
+
+impl RecordContext {
+    pub(crate) fn of(index: usize, message: &SqsMessage) -> Self {
+        let correlation_id = message
+            .message_attributes
+            .get(CORRELATION_ATTRIBUTE)
+            .and_then(|a| a.string_value.clone());
+        Self {
+            index,
+            message_id: message.message_id.clone().unwrap_or_default(),
+            message_group_id: message.attributes.get("MessageGroupId").cloned(),
+            receive_count: message
+                .attributes
+                .get("ApproximateReceiveCount")
+                .and_then(|c| c.parse().ok()),
+            correlation_id,
+        }
+    }
+
+    /// Fills in the correlation id from an envelope body when no attribute gave one.
+    pub(crate) fn correlate_with(&mut self, body: &Value) {
+        if self.correlation_id.is_none() {
+            self.correlation_id = body
+                .pointer(ENVELOPE_CORRELATION_POINTER)
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+        }
+    }
+}

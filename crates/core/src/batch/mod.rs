@@ -1,0 +1,14 @@
+//! SQS batch processing with partial batch responses.
+//!
+//! [`BatchProcessor`] runs a typed async closure per record and returns a [`BatchReport`]:
+//! which records failed and why ([`RecordFailure`]), and the `SqsBatchResponse` to return
+//! to Lambda (`ReportBatchItemFailures`). Combine it with the idempotency engine per record
+//! so a redelivered record has no second effect.
+
+mod context;
+mod processor;
+mod report;
+
+pub use context::RecordContext;
+pub use processor::{BatchProcessor, DEFAULT_MAX_CONCURRENCY};
+pub use report::{BatchError, BatchReport, FailureKind, RecordFailure};

@@ -1,0 +1,8 @@
+//! Domain rules of the Orders context, free of any transport.
+
+pub mod money;
+pub mod order;
+pub mod payment;
+
+pub use money::{Currency, Money};
+pub use order::{Address, ApprovalPolicy, Customer, Order, OrderError, OrderLine, lines_total};

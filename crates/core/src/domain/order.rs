@@ -1,0 +1,244 @@
+//! The order and its rules: at least one line, positive quantities, totals that add up.
+
+use super::money::{Currency, Money};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderLine {
+    pub sku: String,
+    pub quantity: i64,
+    /// Price of one unit, in minor units of the order's currency.
+    pub unit_price: i64,
+}
+
+/// Customer contact details. Personal data: never logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Customer {
+    pub customer_id: String,
+    pub email: String,
+    pub name: String,
+}
+
+/// Where the parcel goes. Personal data: never logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Address {
+    pub line1: String,
+    pub city: String,
+    pub postcode: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+/// A whole order, as OrderCreated carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Order {
+    pub order_id: String,
+    pub customer: Customer,
+    pub lines: Vec<OrderLine>,
+    pub total: Money,
+    /// Opaque token of the payment method; the payment provider decides with it.
+    pub payment_token: String,
+    pub shipping_address: Address,
+    /// UTC, RFC 3339.
+    pub placed_at: String,
+}
+
+/// A rule an order breaks; the message names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrderError {
+    #[error("order has no lines")]
+    NoLines,
+    #[error("lines[{index}].quantity must be positive, got {quantity}")]
+    NonPositiveQuantity { index: usize, quantity: i64 },
+    #[error("lines[{index}].unitPrice must not be negative, got {unit_price}")]
+    NegativePrice { index: usize, unit_price: i64 },
+    #[error("lines[{index}].sku is empty")]
+    EmptySku { index: usize },
+    #[error("total is {stated} but the lines add up to {computed}")]
+    TotalMismatch { stated: i64, computed: i64 },
+    #[error("lines add up to more than the largest representable amount")]
+    Overflow,
+    #[error("{0} is empty")]
+    MissingField(&'static str),
+}
+
+/// Sum of quantity × unit price over the lines, in minor units; checked for overflow.
+pub fn lines_total(lines: &[OrderLine]) -> Result<i64, OrderError> {
+    lines.iter().try_fold(0i64, |acc, line| {
+        line.quantity
+            .checked_mul(line.unit_price)
+            .and_then(|sub| acc.checked_add(sub))
+            .ok_or(OrderError::Overflow)
+    })
+}
+
+impl Order {
+    /// Checks every rule of an order.
+    pub fn validate(&self) -> Result<(), OrderError> {
+        for (name, value) in [
+            ("orderId", &self.order_id),
+            ("customer.customerId", &self.customer.customer_id),
+            ("paymentToken", &self.payment_token),
+        ] {
+            if value.trim().is_empty() {
+                return Err(OrderError::MissingField(name));
+            }
+        }
+        if self.lines.is_empty() {
+            return Err(OrderError::NoLines);
+        }
+        for (index, line) in self.lines.iter().enumerate() {
+            if line.sku.trim().is_empty() {
+                return Err(OrderError::EmptySku { index });
+            }
+            if line.quantity <= 0 {
+                return Err(OrderError::NonPositiveQuantity {
+                    index,
+                    quantity: line.quantity,
+                });
+            }
+            if line.unit_price < 0 {
+                return Err(OrderError::NegativePrice {
+                    index,
+                    unit_price: line.unit_price,
+                });
+            }
+        }
+        let computed = lines_total(&self.lines)?;
+        if computed != self.total.amount {
+            return Err(OrderError::TotalMismatch {
+                stated: self.total.amount,
+                computed,
+            });
+        }
+        Ok(())
+    }
+
+    pub fn currency(&self) -> &Currency {
+        &self.total.currency
+    }
+}
+
+/// Orders at or above the threshold need a person's approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalPolicy {
+    /// In minor units; compared only within the same currency.
+    pub threshold: i64,
+}
+
+impl ApprovalPolicy {
+    pub fn needs_approval(&self, total: &Money) -> bool {
+        total.amount >= self.threshold
+    }
+}
+
+impl Default for ApprovalPolicy {
+    /// 1,000.00 in major units.
+    fn default() -> Self {
+        Self { threshold: 100_000 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(lines: Vec<(i64, i64)>, total: i64) -> Order {
+        Order {
+            order_id: "o-1".into(),
+            customer: Customer {
+                customer_id: "c-1".into(),
+                email: "a@example.com".into(),
+                name: "A".into(),
+            },
+            lines: lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, (quantity, unit_price))| OrderLine {
+                    sku: format!("SKU-{i}"),
+                    quantity,
+                    unit_price,
+                })
+                .collect(),
+            total: Money::new(total, Currency::try_from("EUR".to_owned()).unwrap()),
+            payment_token: "tok_ok".into(),
+            shipping_address: Address {
+                line1: "1 Main St".into(),
+                city: "Springfield".into(),
+                postcode: "12345".into(),
+                country: "DE".into(),
+            },
+            placed_at: "2026-11-26T12:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn order_rules_table() {
+        let cases: Vec<(Order, Result<(), OrderError>)> = vec![
+            (order(vec![(2, 500), (1, 250)], 1250), Ok(())),
+            (order(vec![], 0), Err(OrderError::NoLines)),
+            (
+                order(vec![(0, 500)], 0),
+                Err(OrderError::NonPositiveQuantity {
+                    index: 0,
+                    quantity: 0,
+                }),
+            ),
+            (
+                order(vec![(1, 1), (-1, 5)], -4),
+                Err(OrderError::NonPositiveQuantity {
+                    index: 1,
+                    quantity: -1,
+                }),
+            ),
+            (
+                order(vec![(1, -5)], -5),
+                Err(OrderError::NegativePrice {
+                    index: 0,
+                    unit_price: -5,
+                }),
+            ),
+            (
+                order(vec![(2, 500)], 999),
+                Err(OrderError::TotalMismatch {
+                    stated: 999,
+                    computed: 1000,
+                }),
+            ),
+            (order(vec![(i64::MAX, 2)], 0), Err(OrderError::Overflow)),
+        ];
+        for (order, expected) in cases {
+            assert_eq!(order.validate(), expected, "lines {:?}", order.lines);
+        }
+    }
+
+    #[test]
+    fn empty_order_id_is_named() {
+        let mut o = order(vec![(1, 1)], 1);
+        o.order_id = " ".into();
+        assert_eq!(o.validate(), Err(OrderError::MissingField("orderId")));
+    }
+
+    #[test]
+    fn approval_needed_at_or_above_threshold() {
+        let policy = ApprovalPolicy { threshold: 1000 };
+        let eur = |a| Money::new(a, Currency::try_from("EUR".to_owned()).unwrap());
+        assert!(!policy.needs_approval(&eur(999)));
+        assert!(policy.needs_approval(&eur(1000)));
+        assert!(policy.needs_approval(&eur(1001)));
+    }
+
+    #[test]
+    fn currency_must_be_three_capitals() {
+        for bad in ["eur", "EU", "EURO", "", "E1R"] {
+            assert!(Currency::try_from(bad.to_owned()).is_err(), "{bad}");
+        }
+        assert!(Currency::try_from("USD".to_owned()).is_ok());
+    }
+}

@@ -1,0 +1,279 @@
+//! Idempotency keys: which part of the input identifies a request, and how it is hashed.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The JSON Pointer of the envelope's idempotency key, the default key of every consumer.
+pub const ENVELOPE_KEY_POINTER: &str = "/detail/metadata/idempotency-key";
+
+type SelectFn = dyn Fn(&Value) -> Option<Value> + Send + Sync;
+
+/// Selects the part of an input that identifies it (for the key) or that must not change
+/// between duplicates (for payload validation).
+///
+/// A selection that is missing or `null` is "no key": a `null` is never hashed, since every
+/// input without a key would then share one record.
+#[derive(Clone)]
+pub enum KeySelector {
+    /// JSON Pointers (RFC 6901). One pointer selects that value; several select the array of
+    /// their values (a missing one counts as `null`), and the selection is missing only when
+    /// every one of them is.
+    Pointers(Vec<String>),
+    /// The whole input.
+    Whole,
+    /// A function of the input; returning `None` or `null` means no key.
+    Custom(Arc<SelectFn>),
+}
+
+impl KeySelector {
+    /// Selects the value at one JSON Pointer, e.g. `"/detail/data/orderId"`.
+    pub fn pointer(pointer: impl Into<String>) -> Self {
+        KeySelector::Pointers(vec![pointer.into()])
+    }
+
+    /// Selects the values at several JSON Pointers, hashed together as an array.
+    pub fn pointers<I, P>(pointers: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: Into<String>,
+    {
+        KeySelector::Pointers(pointers.into_iter().map(Into::into).collect())
+    }
+
+    /// Selects with a function of the input.
+    pub fn custom(f: impl Fn(&Value) -> Option<Value> + Send + Sync + 'static) -> Self {
+        KeySelector::Custom(Arc::new(f))
+    }
+
+    /// The selected value, or `None` when it is missing or `null`.
+    pub fn select<'a>(&self, input: &'a Value) -> Option<Cow<'a, Value>> {
+        let selected = match self {
+            KeySelector::Whole => Cow::Borrowed(input),
+            KeySelector::Pointers(pointers) => match pointers.as_slice() {
+                [one] => Cow::Borrowed(input.pointer(one)?),
+                many => {
+                    let values: Vec<Value> = many
+                        .iter()
+                        .map(|p| input.pointer(p).cloned().unwrap_or(Value::Null))
+                        .collect();
+                    if values.iter().all(Value::is_null) {
+                        return None;
+                    }
+                    Cow::Owned(Value::Array(values))
+                }
+            },
+            KeySelector::Custom(f) => Cow::Owned(f(input)?),
+        };
+        (!selected.is_null()).then_some(selected)
+    }
+}
+
+impl Default for KeySelector {
+    /// The envelope's `detail.metadata.idempotency-key`.
+    fn default() -> Self {
+        KeySelector::pointer(ENVELOPE_KEY_POINTER)
+    }
+}
+
+impl fmt::Debug for KeySelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySelector::Pointers(p) => f.debug_tuple("Pointers").field(p).finish(),
+            KeySelector::Whole => f.write_str("Whole"),
+            KeySelector::Custom(_) => f.write_str("Custom(..)"),
+        }
+    }
+}
+
+impl fmt::Display for KeySelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySelector::Pointers(p) => write!(f, "{}", p.join(", ")),
+            KeySelector::Whole => f.write_str("the whole input"),
+            KeySelector::Custom(_) => f.write_str("a custom key function"),
+        }
+    }
+}
+
+/// The canonical JSON text of a value: object keys sorted (by their UTF-8 bytes), no
+/// whitespace, `,` and `:` as separators. Equal values give equal text whatever the order
+/// their object keys were written in, so hashes of it are deterministic.
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(k, out);
+                out.push(':');
+                write_canonical(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Lowercase hex SHA-256 of the canonical JSON of `value`.
+pub fn hash_value(value: &Value) -> String {
+    let digest = Sha256::digest(canonical_json(value).as_bytes());
+    let mut hex = String::with_capacity(64);
+    for byte in digest.iter() {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}
+
+/// The stored key: the engine's name, `#`, then the hash of the selected value.
+pub fn record_key(name: &str, selected: &Value) -> String {
+    format!("{name}#{}", hash_value(selected))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_form_sorts_keys_and_drops_whitespace() {
+        let v = json!({"b": [1, {"z": true, "a": null}], "a": "x\"y\n"});
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":"x\"y\n","b":[1,{"a":null,"z":true}]}"#
+        );
+    }
+
+    #[test]
+    fn selection_table() {
+        let input = json!({"detail": {"metadata": {"idempotency-key": "k1"}, "data": {"orderId": "o1", "n": null}}});
+        let cases: Vec<(KeySelector, Option<Value>)> = vec![
+            (KeySelector::default(), Some(json!("k1"))),
+            (
+                KeySelector::pointer("/detail/data/orderId"),
+                Some(json!("o1")),
+            ),
+            (KeySelector::pointer("/detail/data/missing"), None),
+            (KeySelector::pointer("/detail/data/n"), None), // null is never a key
+            (
+                KeySelector::pointers(["/detail/data/orderId", "/detail/data/missing"]),
+                Some(json!(["o1", null])),
+            ),
+            (
+                KeySelector::pointers(["/detail/data/n", "/detail/data/missing"]),
+                None,
+            ),
+            (KeySelector::custom(|_| Some(Value::Null)), None),
+            (
+                KeySelector::custom(|v| v.pointer("/detail/data/orderId").cloned()),
+                Some(json!("o1")),
+            ),
+        ];
+        for (selector, expected) in cases {
+            let got = selector.select(&input).map(Cow::into_owned);
+            assert_eq!(got, expected, "{selector:?}");
+        }
+        assert_eq!(KeySelector::Whole.select(&Value::Null), None);
+    }
+
+    #[test]
+    fn record_key_is_prefixed_with_the_name() {
+        let key = record_key("reserve-item", &json!("o1"));
+        let (name, hash) = key.split_once('#').unwrap_or_default();
+        assert_eq!(name, "reserve-item");
+        assert_eq!(hash.len(), 64);
+        assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[\\PC\\n\"\\\\]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec(("[a-z]{0,4}", inner), 0..4)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn reversed_keys(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .rev()
+                    .map(|(k, v)| (k.clone(), reversed_keys(v)))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(reversed_keys).collect()),
+            other => other.clone(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn canonical_text_parses_back_to_the_same_value(v in arb_json()) {
+            let parsed: Value = serde_json::from_str(&canonical_json(&v)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(parsed, v);
+        }
+
+        #[test]
+        fn hash_ignores_key_order(v in arb_json()) {
+            prop_assert_eq!(hash_value(&v), hash_value(&reversed_keys(&v)));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The simulated payment provider as an adapter: decisions come from
+//! [`crate::domain::payment::decide`]; holds are kept per order, as a real provider keyed
+//! by order id would, so a repeated authorization never places a second hold.
+
+use crate::domain::Money;
+use crate::domain::payment::{Authorization, PaymentError, decide};
+use crate::ports::{PaymentGateway, PortError};
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+#[derive(Default)]
+struct Ledger {
+    /// order id → authorization, while the hold stands.
+    holds: HashMap<String, Authorization>,
+    /// Holds ever placed, per order: the "at most one authorization" check reads this.
+    authorizations: HashMap<String, u32>,
+    voids: HashMap<String, u32>,
+    /// Calls that reached the provider, per order, including failed ones.
+    attempts: HashMap<String, u32>,
+}
+
+#[derive(Default)]
+pub struct SimulatedPayments {
+    ledger: Mutex<Ledger>,
+}
+
+impl SimulatedPayments {
+    fn ledger(&self) -> std::sync::MutexGuard<'_, Ledger> {
+        self.ledger.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    /// Holds ever placed for the order.
+    pub fn authorizations(&self, order_id: &str) -> u32 {
+        self.ledger()
+            .authorizations
+            .get(order_id)
+            .copied()
+            .unwrap_or(0)
+    }
+    /// Holds released for the order.
+    pub fn voids(&self, order_id: &str) -> u32 {
+        self.ledger().voids.get(order_id).copied().unwrap_or(0)
+    }
+    /// Calls that reached the provider for the order, failed ones included.
+    pub fn attempts(&self, order_id: &str) -> u32 {
+        self.ledger().attempts.get(order_id).copied().unwrap_or(0)
+    }
+    /// Whether a hold stands for the order.
+    pub fn holds(&self, order_id: &str) -> bool {
+        self.ledger().holds.contains_key(order_id)
+    }
+}
+
+#[async_trait]
+impl PaymentGateway for SimulatedPayments {
+    async fn authorize(
+        &self,
+        order_id: &str,
+        payment_token: &str,
+        amount: &Money,
+        attempt: u32,
+    ) -> Result<Authorization, PaymentError> {
+        let mut ledger = self.ledger();
+        *ledger.attempts.entry(order_id.to_owned()).or_insert(0) += 1;
+        if let Some(existing) = ledger.holds.get(order_id) {
+            return Ok(existing.clone());
+        }
+        let authorization = decide(order_id, payment_token, amount, attempt)?;
+        ledger
+            .holds
+            .insert(order_id.to_owned(), authorization.clone());
+        *ledger
+            .authorizations
+            .entry(order_id.to_owned())
+            .or_insert(0) += 1;
+        Ok(authorization)
+    }
+
+    async fn void(&self, order_id: &str) -> Result<bool, PortError> {
+        let mut ledger = self.ledger();
+        let had_hold = ledger.holds.remove(order_id).is_some();
+        if had_hold {
+            *ledger.voids.entry(order_id.to_owned()).or_insert(0) += 1;
+        }
+        Ok(had_hold)
+    }
+}

@@ -1,0 +1,405 @@
+//! In-memory implementations of the ports in [`crate::ports`].
+
+use crate::contracts::OutboundEvent;
+use crate::domain::Order;
+use crate::ports::*;
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+/// Locks a store; a poisoned lock only means another thread panicked mid-test, and
+/// the data under it is still consistent because every write is a single insert.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Orders by id: `{order, status}`.
+#[derive(Default)]
+pub struct MemoryOrders {
+    items: Mutex<BTreeMap<String, Value>>,
+}
+
+impl MemoryOrders {
+    pub fn get(&self, order_id: &str) -> Option<Value> {
+        lock(&self.items).get(order_id).cloned()
+    }
+    pub fn len(&self) -> usize {
+        lock(&self.items).len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[async_trait]
+impl OrderWriter for MemoryOrders {
+    async fn insert_order(&self, order: &Order, status: &str) -> Result<InsertOutcome, PortError> {
+        let mut items = lock(&self.items);
+        if let Some(old) = items.get(&order.order_id) {
+            return Ok(InsertOutcome::AlreadyExists(old.clone()));
+        }
+        let item = json!({"orderId": order.order_id, "status": status, "order": order});
+        items.insert(order.order_id.clone(), item);
+        Ok(InsertOutcome::Inserted)
+    }
+}
+
+#[async_trait]
+impl OrderStatusWriter for MemoryOrders {
+    async fn set_status(&self, order_id: &str, status: &str) -> Result<(), PortError> {
+        let mut items = lock(&self.items);
+        let item = items
+            .entry(order_id.to_owned())
+            .or_insert_with(|| json!({"orderId": order_id}));
+        item["status"] = Value::String(status.to_owned());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl OrderStatusReader for MemoryOrders {
+    async fn status(&self, order_id: &str) -> Result<Option<String>, PortError> {
+        Ok(lock(&self.items)
+            .get(order_id)
+            .and_then(|i| i["status"].as_str().map(str::to_owned)))
+    }
+}
+
+#[derive(Default)]
+struct StockState {
+    available: HashMap<String, i64>,
+    /// (order id, sku) → quantity taken, or `None` once released. The released marker
+    /// stays, so a reserve that arrives after its compensation (a cancelled Parallel
+    /// branch whose call was already in flight) takes nothing.
+    reservations: HashMap<(String, String), Option<i64>>,
+}
+
+/// Stock per SKU with one reservation record per (order, sku).
+#[derive(Default)]
+pub struct MemoryStock {
+    state: Mutex<StockState>,
+}
+
+impl MemoryStock {
+    pub fn with_stock<'a>(levels: impl IntoIterator<Item = (&'a str, i64)>) -> Self {
+        let stock = Self::default();
+        for (sku, qty) in levels {
+            stock.set_available(sku, qty);
+        }
+        stock
+    }
+    pub fn set_available(&self, sku: &str, quantity: i64) {
+        lock(&self.state).available.insert(sku.to_owned(), quantity);
+    }
+    pub fn available(&self, sku: &str) -> Option<i64> {
+        lock(&self.state).available.get(sku).copied()
+    }
+    pub fn reserved(&self, order_id: &str, sku: &str) -> Option<i64> {
+        lock(&self.state)
+            .reservations
+            .get(&(order_id.to_owned(), sku.to_owned()))
+            .copied()
+            .flatten()
+    }
+}
+
+#[async_trait]
+impl StockReservations for MemoryStock {
+    async fn reserve(&self, order_id: &str, sku: &str, quantity: i64) -> Result<(), StockError> {
+        let mut state = lock(&self.state);
+        let key = (order_id.to_owned(), sku.to_owned());
+        if state.reservations.contains_key(&key) {
+            return Ok(());
+        }
+        let available = *state
+            .available
+            .get(sku)
+            .ok_or_else(|| StockError::UnknownSku(sku.to_owned()))?;
+        if available < quantity {
+            return Err(StockError::OutOfStock {
+                sku: sku.to_owned(),
+                wanted: quantity,
+                available,
+            });
+        }
+        state.available.insert(sku.to_owned(), available - quantity);
+        state.reservations.insert(key, Some(quantity));
+        Ok(())
+    }
+
+    async fn release(&self, order_id: &str, sku: &str) -> Result<i64, StockError> {
+        let mut state = lock(&self.state);
+        let released = state
+            .reservations
+            .insert((order_id.to_owned(), sku.to_owned()), None);
+        let Some(Some(quantity)) = released else {
+            return Ok(0);
+        };
+        *state.available.entry(sku.to_owned()).or_insert(0) += quantity;
+        Ok(quantity)
+    }
+}
+
+/// Task tokens by order id.
+#[derive(Default)]
+pub struct MemoryApprovalTokens {
+    tokens: Mutex<HashMap<String, (String, i64)>>,
+}
+
+#[async_trait]
+impl ApprovalTokens for MemoryApprovalTokens {
+    async fn save(
+        &self,
+        order_id: &str,
+        task_token: &str,
+        expires_at_epoch_s: i64,
+    ) -> Result<(), PortError> {
+        lock(&self.tokens).insert(
+            order_id.to_owned(),
+            (task_token.to_owned(), expires_at_epoch_s),
+        );
+        Ok(())
+    }
+    async fn take(&self, order_id: &str) -> Result<Option<String>, PortError> {
+        Ok(lock(&self.tokens).remove(order_id).map(|(token, _)| token))
+    }
+}
+
+/// Every event published, in order.
+#[derive(Default)]
+pub struct MemoryPublisher {
+    events: Mutex<Vec<OutboundEvent>>,
+}
+
+impl MemoryPublisher {
+    pub fn published(&self) -> Vec<OutboundEvent> {
+        lock(&self.events).clone()
+    }
+}
+
+#[async_trait]
+impl EventPublisher for MemoryPublisher {
+    async fn publish(&self, events: &[OutboundEvent]) -> Result<(), PortError> {
+        lock(&self.events).extend_from_slice(events);
+        Ok(())
+    }
+}
+
+/// One answer sent to a waiting task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordedCallback {
+    Success {
+        token: String,
+        output: Value,
+    },
+    Failure {
+        token: String,
+        error: String,
+        cause: String,
+    },
+    Heartbeat {
+        token: String,
+    },
+}
+
+/// Records callbacks; tokens listed as invalid are rejected like a timed-out task.
+#[derive(Default)]
+pub struct RecordingCallbacks {
+    sent: Mutex<Vec<RecordedCallback>>,
+    invalid: Mutex<Vec<String>>,
+}
+
+impl RecordingCallbacks {
+    pub fn sent(&self) -> Vec<RecordedCallback> {
+        lock(&self.sent).clone()
+    }
+    pub fn invalidate(&self, token: &str) {
+        lock(&self.invalid).push(token.to_owned());
+    }
+    fn check(&self, token: &str) -> Result<(), CallbackError> {
+        if lock(&self.invalid).iter().any(|t| t == token) {
+            return Err(CallbackError::InvalidToken(token.to_owned()));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TaskCallbacks for RecordingCallbacks {
+    async fn send_success(&self, task_token: &str, output: &Value) -> Result<(), CallbackError> {
+        self.check(task_token)?;
+        lock(&self.sent).push(RecordedCallback::Success {
+            token: task_token.to_owned(),
+            output: output.clone(),
+        });
+        Ok(())
+    }
+    async fn send_failure(
+        &self,
+        task_token: &str,
+        error: &str,
+        cause: &str,
+    ) -> Result<(), CallbackError> {
+        self.check(task_token)?;
+        lock(&self.sent).push(RecordedCallback::Failure {
+            token: task_token.to_owned(),
+            error: error.to_owned(),
+            cause: cause.to_owned(),
+        });
+        Ok(())
+    }
+    async fn send_heartbeat(&self, task_token: &str) -> Result<(), CallbackError> {
+        self.check(task_token)?;
+        lock(&self.sent).push(RecordedCallback::Heartbeat {
+            token: task_token.to_owned(),
+        });
+        Ok(())
+    }
+}
+
+/// Audit entries by event id, in arrival order.
+#[derive(Default)]
+pub struct MemoryAuditLog {
+    entries: Mutex<Vec<AuditEntry>>,
+}
+
+impl MemoryAuditLog {
+    pub fn entries(&self) -> Vec<AuditEntry> {
+        lock(&self.entries).clone()
+    }
+}
+
+#[async_trait]
+impl AuditLog for MemoryAuditLog {
+    async fn append(&self, entry: &AuditEntry) -> Result<InsertOutcome, PortError> {
+        let mut entries = lock(&self.entries);
+        if let Some(old) = entries.iter().find(|e| e.event_id == entry.event_id) {
+            return Ok(InsertOutcome::AlreadyExists(old.event.clone()));
+        }
+        entries.push(entry.clone());
+        Ok(InsertOutcome::Inserted)
+    }
+}
+
+/// Shipments by order id.
+#[derive(Default)]
+pub struct MemoryShipments {
+    shipments: Mutex<BTreeMap<String, String>>,
+}
+
+impl MemoryShipments {
+    pub fn shipment_for(&self, order_id: &str) -> Option<String> {
+        lock(&self.shipments).get(order_id).cloned()
+    }
+    pub fn len(&self) -> usize {
+        lock(&self.shipments).len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[async_trait]
+impl ShipmentWriter for MemoryShipments {
+    async fn create_shipment(
+        &self,
+        order_id: &str,
+        shipment_id: &str,
+    ) -> Result<InsertOutcome, PortError> {
+        let mut shipments = lock(&self.shipments);
+        if let Some(old) = shipments.get(order_id) {
+            return Ok(InsertOutcome::AlreadyExists(
+                json!({"orderId": order_id, "shipmentId": old}),
+            ));
+        }
+        shipments.insert(order_id.to_owned(), shipment_id.to_owned());
+        Ok(InsertOutcome::Inserted)
+    }
+}
+
+/// A message handed to the notifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentNotification {
+    pub customer_id: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Keeps every notification instead of sending it.
+#[derive(Default)]
+pub struct MemoryNotifier {
+    sent: Mutex<Vec<SentNotification>>,
+}
+
+impl MemoryNotifier {
+    pub fn sent(&self) -> Vec<SentNotification> {
+        lock(&self.sent).clone()
+    }
+}
+
+#[async_trait]
+impl CustomerNotifier for MemoryNotifier {
+    async fn notify(&self, customer_id: &str, subject: &str, body: &str) -> Result<(), PortError> {
+        lock(&self.sent).push(SentNotification {
+            customer_id: customer_id.to_owned(),
+            subject: subject.to_owned(),
+            body: body.to_owned(),
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn stock_never_goes_below_zero_and_release_restores_exactly() {
+        let stock = MemoryStock::with_stock([("A", 3)]);
+        stock.reserve("o1", "A", 2).await.unwrap();
+        stock.reserve("o1", "A", 2).await.unwrap(); // a retried step takes nothing more
+        assert_eq!(stock.available("A"), Some(1));
+        let err = stock.reserve("o2", "A", 2).await.unwrap_err();
+        assert_eq!(
+            err,
+            StockError::OutOfStock {
+                sku: "A".into(),
+                wanted: 2,
+                available: 1
+            }
+        );
+        assert_eq!(stock.release("o1", "A").await.unwrap(), 2);
+        assert_eq!(stock.release("o1", "A").await.unwrap(), 0);
+        assert_eq!(
+            stock.release("o2", "A").await.unwrap(),
+            0,
+            "o2 reserved nothing"
+        );
+        assert_eq!(stock.available("A"), Some(3));
+        assert!(matches!(
+            stock.reserve("o3", "B", 1).await,
+            Err(StockError::UnknownSku(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn second_insert_returns_the_old_item() {
+        let orders = MemoryOrders::default();
+        let order: Order = serde_json::from_value(json!({
+            "orderId": "o1", "customer": {"customerId": "c", "email": "e@x", "name": "n"},
+            "lines": [{"sku": "A", "quantity": 1, "unitPrice": 5}],
+            "total": {"amount": 5, "currency": "EUR"}, "paymentToken": "tok_visa",
+            "shippingAddress": {"line1": "l", "city": "c", "postcode": "p", "country": "DE"},
+            "placedAt": "2026-11-26T12:00:00Z"}))
+        .unwrap();
+        assert_eq!(
+            orders.insert_order(&order, "PLACED").await.unwrap(),
+            InsertOutcome::Inserted
+        );
+        match orders.insert_order(&order, "PLACED").await.unwrap() {
+            InsertOutcome::AlreadyExists(old) => assert_eq!(old["status"], "PLACED"),
+            other => panic!("expected AlreadyExists, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,465 @@
+//! Many rules compiled into one state machine, evaluated in a single pass per event.
+//!
+//! Every sub-rule is a sequence of (path, alternatives) steps in sorted path order. Sub-rules
+//! share a trie of states: from a state, each transition names a path and indexes the
+//! alternatives of every sub-rule that steps on that path there (hash maps for exact and
+//! case-folded values, maps by length for prefixes and suffixes, a list for the rest). An event
+//! is flattened once; matching follows, from the start state, only the transitions whose
+//! path the event has and whose index accepts one of its values, carrying the array positions
+//! used so far so that no match combines fields from different elements of one array.
+
+use crate::compile::SubRule;
+use crate::flatten::{EventSyntaxError, FlatEvent, PathTrie, flatten_text, flatten_value};
+use crate::hash::FxMap;
+use crate::pattern::Pattern;
+use crate::value::{Keyword, Leaf, Probe, ValuePattern};
+use std::collections::HashSet;
+
+type StateId = u32;
+
+/// A set of named rules compiled into one matcher.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    names: Vec<String>,
+    states: Vec<State>,
+    trie: PathTrie,
+}
+
+#[derive(Debug, Clone, Default)]
+struct State {
+    /// Rules whose sub-rule ends here.
+    rules: Vec<u32>,
+    transitions: Vec<Transition>,
+}
+
+#[derive(Debug, Clone)]
+struct Transition {
+    path: u32,
+    index: ValueIndex,
+    /// Next states when no value exists at `path` (`{"exists": false}`).
+    absent: Vec<StateId>,
+    /// Next state per distinct list of alternatives, so equal steps share states.
+    by_alternatives: FxMap<String, StateId>,
+}
+
+/// Alternatives of one transition, indexed by how they are looked up.
+#[derive(Debug, Clone, Default)]
+struct ValueIndex {
+    exact: FxMap<Box<str>, Vec<StateId>>,
+    numbers: FxMap<u64, Vec<StateId>>,
+    number_texts: FxMap<Box<str>, Vec<StateId>>,
+    keywords: [Vec<StateId>; 3],
+    prefix: AffixIndex,
+    prefix_ic: AffixIndex,
+    suffix: AffixIndex,
+    suffix_ic: AffixIndex,
+    equals_ic: FxMap<Box<str>, Vec<StateId>>,
+    exists: Vec<StateId>,
+    /// Tested one by one: numeric ranges, CIDR, wildcards, anything-but.
+    scan: Vec<(ValuePattern, StateId)>,
+    empty: bool,
+}
+
+/// Prefixes (or suffixes) by their byte length, so a lookup probes one slice per length.
+#[derive(Debug, Clone, Default)]
+struct AffixIndex {
+    by_value: FxMap<Box<[u8]>, Vec<StateId>>,
+    lengths: Vec<usize>,
+}
+
+impl AffixIndex {
+    fn insert(&mut self, key: &str, next: StateId) {
+        let key = key.as_bytes();
+        push_unique(self.by_value.entry(key.into()).or_default(), next);
+        if let Err(at) = self.lengths.binary_search(&key.len()) {
+            self.lengths.insert(at, key.len());
+        }
+    }
+
+    #[inline]
+    fn lookup(&self, value: &[u8], prefix: bool, out: &mut Vec<StateId>) {
+        for &len in &self.lengths {
+            if len > value.len() {
+                break;
+            }
+            let part = if prefix {
+                &value[..len]
+            } else {
+                &value[value.len() - len..]
+            };
+            if let Some(next) = self.by_value.get(part) {
+                out.extend_from_slice(next);
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
+    }
+}
+
+fn push_unique(v: &mut Vec<StateId>, s: StateId) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+fn keyword_slot(k: Keyword) -> usize {
+    match k {
+        Keyword::True => 0,
+        Keyword::False => 1,
+        Keyword::Null => 2,
+    }
+}
+
+impl ValueIndex {
+    fn insert(&mut self, p: &ValuePattern, next: StateId) {
+        self.empty = false;
+        match p {
+            ValuePattern::Exact(s) => {
+                push_unique(self.exact.entry(s.as_str().into()).or_default(), next)
+            }
+            ValuePattern::Number { value: Some(v), .. } => {
+                push_unique(self.numbers.entry(v.to_bits()).or_default(), next)
+            }
+            ValuePattern::Number { value: None, text } => push_unique(
+                self.number_texts.entry(text.as_str().into()).or_default(),
+                next,
+            ),
+            ValuePattern::Keyword(k) => push_unique(&mut self.keywords[keyword_slot(*k)], next),
+            ValuePattern::Prefix(s) => self.prefix.insert(s, next),
+            ValuePattern::PrefixIgnoreCase(s) => self.prefix_ic.insert(s, next),
+            ValuePattern::Suffix(s) => self.suffix.insert(s, next),
+            ValuePattern::SuffixIgnoreCase(s) => self.suffix_ic.insert(s, next),
+            ValuePattern::EqualsIgnoreCase(s) => {
+                push_unique(self.equals_ic.entry(s.as_str().into()).or_default(), next)
+            }
+            ValuePattern::Exists => push_unique(&mut self.exists, next),
+            ValuePattern::Absent => {}
+            other => self.scan.push((other.clone(), next)),
+        }
+    }
+
+    /// Appends the next states this leaf reaches (possibly with repeats).
+    #[inline]
+    fn lookup(&self, p: &Probe, out: &mut Vec<StateId>) {
+        out.extend_from_slice(&self.exists);
+        match p.leaf {
+            Leaf::Str(s) => {
+                if let Some(n) = self.exact.get(s.as_ref()) {
+                    out.extend_from_slice(n);
+                }
+                self.prefix.lookup(s.as_bytes(), true, out);
+                self.suffix.lookup(s.as_bytes(), false, out);
+                if !(self.equals_ic.is_empty()
+                    && self.prefix_ic.is_empty()
+                    && self.suffix_ic.is_empty())
+                    && let Some(lower) = p.lower()
+                {
+                    if let Some(n) = self.equals_ic.get(lower) {
+                        out.extend_from_slice(n);
+                    }
+                    self.prefix_ic.lookup(lower.as_bytes(), true, out);
+                    self.suffix_ic.lookup(lower.as_bytes(), false, out);
+                }
+            }
+            Leaf::Num(text) => {
+                if !(self.numbers.is_empty() && self.number_texts.is_empty()) {
+                    match p.number() {
+                        Some(n) => {
+                            if let Some(s) = self.numbers.get(&n.to_bits()) {
+                                out.extend_from_slice(s);
+                            }
+                        }
+                        None => {
+                            if let Some(s) = self.number_texts.get(text.as_ref()) {
+                                out.extend_from_slice(s);
+                            }
+                        }
+                    }
+                }
+            }
+            Leaf::True => out.extend_from_slice(&self.keywords[0]),
+            Leaf::False => out.extend_from_slice(&self.keywords[1]),
+            Leaf::Null => out.extend_from_slice(&self.keywords[2]),
+        }
+        for (pattern, next) in &self.scan {
+            if pattern.matches(p) {
+                out.push(*next);
+            }
+        }
+    }
+}
+
+/// Reusable buffers for matching, so a hot loop allocates nothing per event.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    next: Vec<StateId>,
+    members: Vec<(u32, u32)>,
+    visited: Vec<u32>,
+    generation: u32,
+    matched: Vec<u32>,
+    seen_rule: Vec<u32>,
+    seen_with_members: HashSet<(StateId, Vec<(u32, u32)>)>,
+}
+
+impl Default for RuleSet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RuleSet {
+    pub fn new() -> Self {
+        RuleSet {
+            names: Vec::new(),
+            states: vec![State::default()],
+            trie: PathTrie::new(),
+        }
+    }
+
+    /// Number of rules added.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Adds a rule. A name added twice is one rule that matches when either pattern does.
+    pub fn add(&mut self, name: &str, pattern: &Pattern) {
+        let id = match self.names.iter().position(|n| n == name) {
+            Some(i) => i as u32,
+            None => {
+                self.names.push(name.to_owned());
+                (self.names.len() - 1) as u32
+            }
+        };
+        for sub in pattern.sub_rules() {
+            self.add_sub_rule(id, sub);
+        }
+    }
+
+    fn add_sub_rule(&mut self, rule: u32, sub: &SubRule) {
+        let mut state: StateId = 0;
+        // BTreeMap order: paths in sorted order, as the state machine expects.
+        for (path, alternatives) in sub {
+            let path_id = self.trie.intern(path);
+            let key = format!("{alternatives:?}");
+            let t_index = match self.states[state as usize]
+                .transitions
+                .iter()
+                .position(|t| t.path == path_id)
+            {
+                Some(i) => i,
+                None => {
+                    let st = &mut self.states[state as usize];
+                    st.transitions.push(Transition {
+                        path: path_id,
+                        index: ValueIndex {
+                            empty: true,
+                            ..ValueIndex::default()
+                        },
+                        absent: Vec::new(),
+                        by_alternatives: FxMap::default(),
+                    });
+                    st.transitions.len() - 1
+                }
+            };
+            let existing = self.states[state as usize].transitions[t_index]
+                .by_alternatives
+                .get(&key)
+                .copied();
+            let next = match existing {
+                Some(n) => n,
+                None => {
+                    let n = self.states.len() as StateId;
+                    self.states.push(State::default());
+                    let t = &mut self.states[state as usize].transitions[t_index];
+                    t.by_alternatives.insert(key, n);
+                    for alt in alternatives {
+                        if *alt == ValuePattern::Absent {
+                            push_unique(&mut t.absent, n);
+                        } else {
+                            t.index.insert(alt, n);
+                        }
+                    }
+                    n
+                }
+            };
+            state = next;
+        }
+        let rules = &mut self.states[state as usize].rules;
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    }
+
+    /// Names of the rules that match a parsed event, in the order they were added.
+    pub fn matching(&self, event: &serde_json::Value) -> Vec<&str> {
+        let mut scratch = Scratch::default();
+        let flat = flatten_value(&self.trie, event);
+        self.run(&flat, &mut scratch);
+        self.names_of(&scratch)
+    }
+
+    /// Names of the rules that match event text, reading the text once.
+    pub fn matching_text(&self, event: &str) -> Result<Vec<&str>, EventSyntaxError> {
+        let mut scratch = Scratch::default();
+        self.matching_text_with(event, &mut scratch)
+    }
+
+    /// As `matching_text`, reusing buffers across calls.
+    pub fn matching_text_with(
+        &self,
+        event: &str,
+        scratch: &mut Scratch,
+    ) -> Result<Vec<&str>, EventSyntaxError> {
+        let flat = flatten_text(&self.trie, event)?;
+        self.run(&flat, scratch);
+        Ok(self.names_of(scratch))
+    }
+
+    /// Ids (positions in the order added) of the rules matching event text; allocation-free
+    /// apart from the event's own leaves. The ids stay in `scratch` until the next call.
+    pub fn matching_ids<'s>(
+        &self,
+        event: &str,
+        scratch: &'s mut Scratch,
+    ) -> Result<&'s [u32], EventSyntaxError> {
+        let flat = flatten_text(&self.trie, event)?;
+        self.run(&flat, scratch);
+        Ok(&scratch.matched)
+    }
+
+    /// The name of a rule id.
+    pub fn name(&self, id: u32) -> Option<&str> {
+        self.names.get(id as usize).map(String::as_str)
+    }
+
+    fn names_of(&self, scratch: &Scratch) -> Vec<&str> {
+        let mut ids = scratch.matched.clone();
+        ids.sort_unstable();
+        ids.iter()
+            .filter_map(|&i| self.names.get(i as usize).map(String::as_str))
+            .collect()
+    }
+
+    pub(crate) fn run(&self, flat: &FlatEvent, s: &mut Scratch) {
+        s.generation = s.generation.wrapping_add(1);
+        if s.generation == 0 {
+            s.visited.iter_mut().for_each(|v| *v = 0);
+            s.seen_rule.iter_mut().for_each(|v| *v = 0);
+            s.generation = 1;
+        }
+        if s.visited.len() < self.states.len() {
+            s.visited.resize(self.states.len(), 0);
+        }
+        if s.seen_rule.len() < self.names.len() {
+            s.seen_rule.resize(self.names.len(), 0);
+        }
+        s.matched.clear();
+        s.next.clear();
+        s.members.clear();
+        s.seen_with_members.clear();
+        self.walk(0, 0, 0, flat, s);
+    }
+
+    /// Follows the machine from `state`; the array positions bound so far are
+    /// `s.members[m_start..m_start + m_len]`.
+    fn walk(
+        &self,
+        state: StateId,
+        m_start: usize,
+        m_len: usize,
+        flat: &FlatEvent,
+        s: &mut Scratch,
+    ) {
+        if m_len == 0 {
+            if s.visited[state as usize] == s.generation {
+                return;
+            }
+            s.visited[state as usize] = s.generation;
+        } else {
+            let key = (state, s.members[m_start..m_start + m_len].to_vec());
+            if !s.seen_with_members.insert(key) {
+                return;
+            }
+        }
+        let st = &self.states[state as usize];
+        for &r in &st.rules {
+            if s.seen_rule[r as usize] != s.generation {
+                s.seen_rule[r as usize] = s.generation;
+                s.matched.push(r);
+            }
+        }
+        for t in &st.transitions {
+            let fields = flat.fields(t.path);
+            if !t.absent.is_empty() {
+                let present = fields.iter().any(|(_, f)| {
+                    consistent(&s.members[m_start..m_start + m_len], flat.members(f))
+                });
+                if !present {
+                    for &n in &t.absent {
+                        self.walk(n, m_start, m_len, flat, s);
+                    }
+                }
+            }
+            if t.index.empty {
+                continue;
+            }
+            for (_, f) in fields {
+                let fm = flat.members(f);
+                if !consistent(&s.members[m_start..m_start + m_len], fm) {
+                    continue;
+                }
+                let probe = Probe::new(&f.leaf);
+                let start = s.next.len();
+                t.index.lookup(&probe, &mut s.next);
+                let end = s.next.len();
+                if start == end {
+                    continue;
+                }
+                // Bind this field's array positions for the steps after it.
+                let (nm_start, nm_len) = if fm.is_empty() {
+                    (m_start, m_len)
+                } else {
+                    let nm_start = s.members.len();
+                    for k in m_start..m_start + m_len {
+                        let pair = s.members[k];
+                        s.members.push(pair);
+                    }
+                    for &pair in fm {
+                        if !s.members[nm_start..].contains(&pair) {
+                            s.members.push(pair);
+                        }
+                    }
+                    s.members[nm_start..].sort_unstable();
+                    (nm_start, s.members.len() - nm_start)
+                };
+                for k in start..end {
+                    let n = s.next[k];
+                    if s.next[start..k].contains(&n) {
+                        continue;
+                    }
+                    self.walk(n, nm_start, nm_len, flat, s);
+                }
+                s.next.truncate(start);
+                if nm_start != m_start {
+                    s.members.truncate(nm_start);
+                }
+            }
+        }
+    }
+}
+
+/// Two sets of array positions agree when no array appears in both at different elements.
+#[inline]
+pub(crate) fn consistent(a: &[(u32, u32)], b: &[(u32, u32)]) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return true;
+    }
+    a.iter()
+        .all(|&(arr, idx)| b.iter().all(|&(arr2, idx2)| arr != arr2 || idx == idx2))
+}

@@ -1,0 +1,62 @@
+//! One event pattern: parsed, validated, and ready to match.
+
+use crate::compile::{SubRule, compile};
+use crate::error::{MAX_PATTERN_LENGTH, PatternError};
+use crate::flatten::EventSyntaxError;
+use crate::machine::RuleSet;
+
+/// A valid EventBridge event pattern.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    text: String,
+    sub_rules: Vec<SubRule>,
+    machine: RuleSet,
+}
+
+impl Pattern {
+    /// Parses and validates pattern text. An invalid pattern fails with the reason EventBridge
+    /// gives for it.
+    pub fn parse(json: &str) -> Result<Pattern, PatternError> {
+        let length = json.chars().count();
+        if length > MAX_PATTERN_LENGTH {
+            return Err(PatternError::TooLong { length });
+        }
+        let sub_rules = compile(json)?;
+        let mut pattern = Pattern {
+            text: json.to_owned(),
+            sub_rules,
+            machine: RuleSet::new(),
+        };
+        let mut machine = RuleSet::new();
+        machine.add("", &pattern);
+        pattern.machine = machine;
+        Ok(pattern)
+    }
+
+    /// The pattern text as given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub(crate) fn sub_rules(&self) -> &[SubRule] {
+        &self.sub_rules
+    }
+
+    /// Whether the pattern matches a parsed event.
+    pub fn matches(&self, event: &serde_json::Value) -> bool {
+        !self.machine.matching(event).is_empty()
+    }
+
+    /// Whether the pattern matches event text.
+    pub fn matches_text(&self, event: &str) -> Result<bool, EventSyntaxError> {
+        Ok(!self.machine.matching_text(event)?.is_empty())
+    }
+}
+
+impl std::str::FromStr for Pattern {
+    type Err = PatternError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Pattern::parse(s)
+    }
+}

@@ -1,0 +1,5 @@
+//! The local cloud: Orderly's AWS topology from `template.yaml`, run in one process.
+
+pub mod clock;
+pub mod sqs;
+pub mod template;

@@ -1,0 +1,400 @@
+//! `AWS::Serverless::Function` (Globals already merged): code, settings, environment, event
+//! sources, and the rules SAM makes from `EventBridgeRule` events.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::context::Context;
+use super::error::TemplateError;
+use super::model::{
+    AsyncInvokeConfig, Function, HttpRoute, Rule, RuleTarget, SqsEventSource, TargetKind, TargetRef,
+};
+use super::props::Obj;
+use super::pseudo;
+use super::resolver::{RawResource, scalar};
+use super::rules;
+
+const SUPPORTED: &[&str] = &[
+    "CodeUri",
+    "Handler",
+    "Runtime",
+    "Timeout",
+    "MemorySize",
+    "Environment",
+    "Events",
+    "LoggingConfig",
+    "EventInvokeConfig",
+    "DeadLetterQueue",
+    "FunctionName",
+];
+const AWS_ONLY: &[&str] = &[
+    "Architectures",
+    "Policies",
+    "Role",
+    "RolePath",
+    "PermissionsBoundary",
+    "Tracing",
+    "Description",
+    "Tags",
+    "PropagateTags",
+    "ReservedConcurrentExecutions",
+    "ProvisionedConcurrencyConfig",
+    "KmsKeyArn",
+    "VpcConfig",
+    "EphemeralStorage",
+    "RuntimeManagementConfig",
+    "RecursiveLoop",
+    "AutoPublishAlias",
+    "AutoPublishCodeSha256",
+    "VersionDescription",
+    "DeploymentPreference",
+    "SnapStart",
+    "CodeSigningConfigArn",
+];
+
+/// A function and the rules its `EventBridgeRule` events make.
+pub fn build(
+    ctx: &Context,
+    id: &str,
+    raw: &RawResource,
+    props: &Obj,
+) -> Result<(Function, Vec<Rule>), TemplateError> {
+    let r = &ctx.resolver;
+    props.check(SUPPORTED, AWS_ONLY)?;
+    let name = r.physical_name(id, &props.at("FunctionName"))?;
+    let arn = pseudo::lambda_function_arn(&name);
+    let code_uri = match props.value(r, "CodeUri")? {
+        Some(Value::String(uri)) => PathBuf::from(uri),
+        Some(_) => {
+            return Err(TemplateError::unsupported(
+                props.at("CodeUri"),
+                "code in S3; give a local directory",
+            ));
+        }
+        None => {
+            return Err(TemplateError::unsupported(
+                props.at("CodeUri"),
+                "a function without CodeUri (inline or image code)",
+            ));
+        }
+    };
+    let binary = raw
+        .metadata
+        .pointer("/BuildProperties/Binary")
+        .and_then(scalar)
+        .or_else(|| {
+            code_uri
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| id.to_owned());
+
+    let mut environment = BTreeMap::new();
+    if let Some(env) = props.obj(r, "Environment")? {
+        env.check(&["Variables"], &[])?;
+        if let Some(vars) = env.obj(r, "Variables")? {
+            for (key, value) in &vars.map {
+                let value = scalar(value).ok_or_else(|| {
+                    TemplateError::invalid(vars.at(key), format!("expected a string, got {value}"))
+                })?;
+                environment.insert(key.clone(), value);
+            }
+        }
+    }
+
+    let (mut log_level, mut log_format, mut log_group) = (None, None, None);
+    if let Some(logging) = props.obj(r, "LoggingConfig")? {
+        logging.check(
+            &["LogFormat", "ApplicationLogLevel", "LogGroup"],
+            &["SystemLogLevel"],
+        )?;
+        log_level = logging.string(r, "ApplicationLogLevel")?;
+        log_format = logging.string(r, "LogFormat")?;
+        log_group = logging.string(r, "LogGroup")?;
+    }
+
+    let mut function = Function {
+        logical_id: id.to_owned(),
+        log_group: log_group.unwrap_or_else(|| format!("/aws/lambda/{name}")),
+        name,
+        arn: arn.clone(),
+        code_uri,
+        binary,
+        handler: props.string(r, "Handler")?,
+        runtime: props.string(r, "Runtime")?,
+        timeout_secs: props.u32(r, "Timeout")?.unwrap_or(3),
+        memory_mb: props.u32(r, "MemorySize")?.unwrap_or(128),
+        environment,
+        log_level,
+        log_format,
+        sqs_event_sources: Vec::new(),
+        http_routes: Vec::new(),
+        async_invoke: async_invoke(ctx, props)?,
+    };
+
+    let mut rules = Vec::new();
+    if let Some(events) = props.obj(r, "Events")? {
+        for (event_name, event) in &events.map {
+            let at = events.at(event_name);
+            let event = match event {
+                Value::Object(map) => Obj::new(at.clone(), map.clone()),
+                _ => return Err(TemplateError::invalid(at, "expected a mapping")),
+            };
+            event.check(&["Type", "Properties"], &[])?;
+            let kind = event.required_string(r, "Type")?;
+            let properties = event
+                .obj(r, "Properties")?
+                .unwrap_or_else(|| Obj::new(event.at("Properties"), Default::default()));
+            match kind.as_str() {
+                "SQS" => function
+                    .sqs_event_sources
+                    .push(sqs_event(ctx, event_name, &properties)?),
+                "HttpApi" => function
+                    .http_routes
+                    .push(http_event(ctx, event_name, &properties)?),
+                "EventBridgeRule" => rules.push(eventbridge_rule(
+                    ctx,
+                    id,
+                    event_name,
+                    &properties,
+                    TargetRef {
+                        kind: TargetKind::Function,
+                        logical_id: id.to_owned(),
+                        arn: arn.clone(),
+                    },
+                )?),
+                other => {
+                    return Err(TemplateError::unsupported(
+                        event.at("Type"),
+                        format!("event source {other}"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok((function, rules))
+}
+
+fn sqs_event(ctx: &Context, name: &str, p: &Obj) -> Result<SqsEventSource, TemplateError> {
+    let r = &ctx.resolver;
+    p.check(
+        &[
+            "Queue",
+            "BatchSize",
+            "MaximumBatchingWindowInSeconds",
+            "FunctionResponseTypes",
+            "ScalingConfig",
+            "Enabled",
+        ],
+        &["KmsKeyArn", "MetricsConfig"],
+    )?;
+    let queue_arn = p.required_string(r, "Queue")?;
+    let queue = ctx.target_of(&queue_arn, &[TargetKind::Queue], &p.at("Queue"))?;
+    let response_types = p.strings(r, "FunctionResponseTypes")?;
+    if let Some(other) = response_types
+        .iter()
+        .find(|t| t.as_str() != "ReportBatchItemFailures")
+    {
+        return Err(TemplateError::invalid(
+            p.at("FunctionResponseTypes"),
+            format!("unknown response type {other}"),
+        ));
+    }
+    let maximum_concurrency = match p.obj(r, "ScalingConfig")? {
+        None => None,
+        Some(scaling) => {
+            scaling.check(&["MaximumConcurrency"], &[])?;
+            scaling.u32(r, "MaximumConcurrency")?
+        }
+    };
+    Ok(SqsEventSource {
+        name: name.to_owned(),
+        queue: queue.logical_id,
+        queue_arn,
+        batch_size: p.u32(r, "BatchSize")?.unwrap_or(10),
+        maximum_batching_window_secs: p.u32(r, "MaximumBatchingWindowInSeconds")?.unwrap_or(0),
+        report_batch_item_failures: !response_types.is_empty(),
+        maximum_concurrency,
+        enabled: p.bool(r, "Enabled")?.unwrap_or(true),
+    })
+}
+
+fn http_event(ctx: &Context, name: &str, p: &Obj) -> Result<HttpRoute, TemplateError> {
+    let r = &ctx.resolver;
+    p.check(
+        &["ApiId", "Path", "Method", "PayloadFormatVersion"],
+        &["TimeoutInMillis", "RouteSettings"],
+    )?;
+    if let Some(version) = p.string(r, "PayloadFormatVersion")?
+        && version != "2.0"
+    {
+        return Err(TemplateError::unsupported(
+            p.at("PayloadFormatVersion"),
+            format!("payload format {version}; the local HTTP API speaks 2.0"),
+        ));
+    }
+    // ApiId resolves to the API's generated id; the model keeps the API's logical id.
+    let api = match p.string(r, "ApiId")? {
+        None => None,
+        Some(api_id) => Some(http_api_with_id(ctx, &api_id).ok_or_else(|| {
+            TemplateError::unsupported(
+                p.at("ApiId"),
+                format!("{api_id} is not an AWS::Serverless::HttpApi of this template"),
+            )
+        })?),
+    };
+    Ok(HttpRoute {
+        name: name.to_owned(),
+        api,
+        path: p.string(r, "Path")?,
+        method: p
+            .string(r, "Method")?
+            .map_or_else(|| "ANY".to_owned(), |m| m.to_uppercase()),
+    })
+}
+
+fn eventbridge_rule(
+    ctx: &Context,
+    function_id: &str,
+    event_name: &str,
+    p: &Obj,
+    target: TargetRef,
+) -> Result<Rule, TemplateError> {
+    let r = &ctx.resolver;
+    p.check(
+        &[
+            "Pattern",
+            "EventBusName",
+            "Input",
+            "InputPath",
+            "InputTransformer",
+            "RetryPolicy",
+            "DeadLetterConfig",
+            "Target",
+            "RuleName",
+            "State",
+        ],
+        &[],
+    )?;
+    let logical_id = format!("{function_id}{event_name}");
+    let event_bus_name = rules::bus_name(p.string(r, "EventBusName")?);
+    let name = p
+        .string(r, "RuleName")?
+        .unwrap_or_else(|| format!("{}-{logical_id}", pseudo::STACK_NAME));
+    let pattern = p
+        .value(r, "Pattern")?
+        .ok_or_else(|| TemplateError::invalid(p.at("Pattern"), "is required"))?;
+    let target_id = match p.obj(r, "Target")? {
+        None => None,
+        Some(t) => {
+            t.check(&["Id"], &[])?;
+            t.string(r, "Id")?
+        }
+    }
+    .unwrap_or_else(|| format!("{logical_id}LambdaTarget"));
+    Ok(Rule {
+        arn: pseudo::event_rule_arn(&event_bus_name, &name),
+        name,
+        event_bus: ctx.bus_id(&event_bus_name),
+        event_bus_name,
+        event_pattern: rules::pattern_text(pattern, &p.at("Pattern"))?,
+        enabled: rules::enabled(p.string(r, "State")?, &p.at("State"))?,
+        description: None,
+        targets: vec![RuleTarget {
+            id: target_id,
+            input: p.string(r, "Input")?,
+            input_path: p.string(r, "InputPath")?,
+            input_transformer: rules::input_transformer(ctx, p)?,
+            retry_policy: rules::retry_policy(ctx, p)?,
+            dead_letter_queue: rules::dead_letter(ctx, p)?,
+            sqs_message_group_id: None,
+            role_arn: None,
+            target,
+        }],
+        logical_id,
+    })
+}
+
+fn async_invoke(ctx: &Context, props: &Obj) -> Result<AsyncInvokeConfig, TemplateError> {
+    let r = &ctx.resolver;
+    let mut config = AsyncInvokeConfig::default();
+    if let Some(invoke) = props.obj(r, "EventInvokeConfig")? {
+        invoke.check(
+            &[
+                "MaximumRetryAttempts",
+                "MaximumEventAgeInSeconds",
+                "DestinationConfig",
+            ],
+            &[],
+        )?;
+        if let Some(n) = invoke.u32(r, "MaximumRetryAttempts")? {
+            config.maximum_retry_attempts = n;
+        }
+        if let Some(n) = invoke.u32(r, "MaximumEventAgeInSeconds")? {
+            config.maximum_event_age_secs = n;
+        }
+        if let Some(destinations) = invoke.obj(r, "DestinationConfig")? {
+            destinations.check(&["OnSuccess", "OnFailure"], &[])?;
+            config.on_success = destination(ctx, &destinations, "OnSuccess")?;
+            config.on_failure = destination(ctx, &destinations, "OnFailure")?;
+        }
+    }
+    if let Some(dlq) = props.obj(r, "DeadLetterQueue")? {
+        dlq.check(&["Type", "TargetArn"], &[])?;
+        let kind = dlq.required_string(r, "Type")?;
+        if kind != "SQS" {
+            return Err(TemplateError::unsupported(
+                dlq.at("Type"),
+                format!("dead-letter queue of type {kind}"),
+            ));
+        }
+        let arn = dlq.required_string(r, "TargetArn")?;
+        config.dead_letter_queue =
+            Some(ctx.target_of(&arn, &[TargetKind::Queue], &dlq.at("TargetArn"))?);
+    }
+    Ok(config)
+}
+
+fn destination(ctx: &Context, config: &Obj, key: &str) -> Result<Option<TargetRef>, TemplateError> {
+    let r = &ctx.resolver;
+    let Some(d) = config.obj(r, key)? else {
+        return Ok(None);
+    };
+    d.check(&["Type", "Destination"], &[])?;
+    let kind = d.required_string(r, "Type")?;
+    let expected = match kind.as_str() {
+        "SQS" => TargetKind::Queue,
+        "Lambda" => TargetKind::Function,
+        "EventBridge" => TargetKind::EventBus,
+        other => {
+            return Err(TemplateError::unsupported(
+                d.at("Type"),
+                format!("destination of type {other}"),
+            ));
+        }
+    };
+    let arn = d.string(r, "Destination")?.ok_or_else(|| {
+        TemplateError::unsupported(
+            d.at("Destination"),
+            "a destination SAM would create; name a resource of the template",
+        )
+    })?;
+    ctx.target_of(&arn, &[expected], &d.at("Destination"))
+        .map(Some)
+}
+
+fn http_api_with_id(ctx: &Context, api_id: &str) -> Option<String> {
+    let r = &ctx.resolver;
+    r.resources
+        .iter()
+        .filter(|(_, raw)| raw.resource_type == "AWS::Serverless::HttpApi")
+        .map(|(id, _)| id)
+        .find(|id| {
+            r.get_att(id, "ApiId", id)
+                .ok()
+                .is_some_and(|v| v.as_str() == Some(api_id))
+        })
+        .cloned()
+}

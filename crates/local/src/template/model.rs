@@ -1,0 +1,392 @@
+//! The typed model of the stack: every resource the local cloud runs, with intrinsics resolved
+//! and references turned into logical ids. It is built from `template.yaml` alone; the runtime
+//! keeps no second list of wiring.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::sqs::QueueConfig;
+
+/// The whole stack as the local cloud runs it. Maps are keyed by logical id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// The directory of the template; `CodeUri` and `DefinitionUri` are relative to it.
+    pub template_dir: PathBuf,
+    pub stack_name: String,
+    pub region: String,
+    pub account_id: String,
+    /// Parameter values (strings, or lists of strings for list parameters).
+    pub parameters: BTreeMap<String, serde_json::Value>,
+    pub functions: BTreeMap<String, Function>,
+    pub queues: BTreeMap<String, Queue>,
+    pub buses: BTreeMap<String, EventBus>,
+    pub rules: BTreeMap<String, Rule>,
+    pub state_machines: BTreeMap<String, StateMachine>,
+    pub tables: BTreeMap<String, Table>,
+    pub http_apis: BTreeMap<String, HttpApi>,
+    /// Resources that only matter on AWS (alarms, log groups, IAM, policies …), accepted and
+    /// not run.
+    pub not_emulated: Vec<NotEmulated>,
+    /// Resources whose Condition is false: not part of this stack.
+    pub excluded_by_condition: Vec<String>,
+    /// Outputs, resolved.
+    pub outputs: BTreeMap<String, String>,
+}
+
+/// A resource accepted but not run locally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotEmulated {
+    pub logical_id: String,
+    pub resource_type: String,
+}
+
+/// What kind of resource an ARN names (a rule target, a destination, a dead-letter queue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    Queue,
+    Function,
+    StateMachine,
+    EventBus,
+}
+
+/// A resource of the stack named by ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetRef {
+    pub kind: TargetKind,
+    pub logical_id: String,
+    pub arn: String,
+}
+
+/// `AWS::Serverless::Function`, Globals merged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    pub logical_id: String,
+    pub name: String,
+    pub arn: String,
+    /// `CodeUri` as written (relative to the template directory).
+    pub code_uri: PathBuf,
+    /// The binary cargo-lambda builds (`Metadata.BuildProperties.Binary`, else the last
+    /// component of `CodeUri`).
+    pub binary: String,
+    pub handler: Option<String>,
+    pub runtime: Option<String>,
+    /// Seconds (AWS default 3).
+    pub timeout_secs: u32,
+    /// MB (AWS default 128).
+    pub memory_mb: u32,
+    pub environment: BTreeMap<String, String>,
+    /// `LoggingConfig.ApplicationLogLevel`.
+    pub log_level: Option<String>,
+    /// `LoggingConfig.LogFormat` (`Text` or `JSON`).
+    pub log_format: Option<String>,
+    /// `LoggingConfig.LogGroup`, else `/aws/lambda/<name>`.
+    pub log_group: String,
+    pub sqs_event_sources: Vec<SqsEventSource>,
+    pub http_routes: Vec<HttpRoute>,
+    /// How asynchronous invocations (rule targets) are retried and where failures go.
+    pub async_invoke: AsyncInvokeConfig,
+}
+
+/// An SQS event source mapping (SAM `Events: Type: SQS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqsEventSource {
+    /// The event's name under `Events`.
+    pub name: String,
+    /// Logical id of the queue.
+    pub queue: String,
+    pub queue_arn: String,
+    /// Default 10.
+    pub batch_size: u32,
+    /// Default 0.
+    pub maximum_batching_window_secs: u32,
+    /// `FunctionResponseTypes: [ReportBatchItemFailures]`.
+    pub report_batch_item_failures: bool,
+    /// `ScalingConfig.MaximumConcurrency` (2 to 1000); `None` is unbounded.
+    pub maximum_concurrency: Option<u32>,
+    pub enabled: bool,
+}
+
+/// An HTTP API route (SAM `Events: Type: HttpApi`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRoute {
+    pub name: String,
+    /// Logical id of the `AWS::Serverless::HttpApi`, `None` for SAM's implicit API.
+    pub api: Option<String>,
+    /// `None` for the catch-all route.
+    pub path: Option<String>,
+    /// Upper case; `ANY` for any method.
+    pub method: String,
+}
+
+/// `EventInvokeConfig` and `DeadLetterQueue`, with AWS's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsyncInvokeConfig {
+    /// Default 2.
+    pub maximum_retry_attempts: u32,
+    /// Default 21600 (6 hours).
+    pub maximum_event_age_secs: u32,
+    pub on_success: Option<TargetRef>,
+    pub on_failure: Option<TargetRef>,
+    /// The function's `DeadLetterQueue` (older than destinations; both may be set).
+    pub dead_letter_queue: Option<TargetRef>,
+}
+
+impl Default for AsyncInvokeConfig {
+    fn default() -> Self {
+        Self {
+            maximum_retry_attempts: 2,
+            maximum_event_age_secs: 21_600,
+            on_success: None,
+            on_failure: None,
+            dead_letter_queue: None,
+        }
+    }
+}
+
+/// `AWS::SQS::Queue`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queue {
+    pub logical_id: String,
+    pub name: String,
+    pub arn: String,
+    pub url: String,
+    pub fifo: bool,
+    pub content_based_deduplication: bool,
+    /// Default 30.
+    pub visibility_timeout_secs: u32,
+    pub delay_secs: u32,
+    /// Default 345600 (4 days).
+    pub message_retention_secs: u32,
+    pub receive_wait_secs: u32,
+    pub redrive: Option<Redrive>,
+}
+
+/// A queue's `RedrivePolicy`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redrive {
+    /// Logical id of the dead-letter queue.
+    pub dead_letter_queue: String,
+    pub max_receive_count: u32,
+}
+
+/// `AWS::Events::EventBus`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventBus {
+    pub logical_id: String,
+    pub name: String,
+    pub arn: String,
+}
+
+/// `AWS::Events::Rule`, or a rule SAM makes from a function's `EventBridgeRule` event
+/// (logical id `<Function><Event>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub logical_id: String,
+    pub name: String,
+    pub arn: String,
+    /// The bus's name (`default` for the default bus).
+    pub event_bus_name: String,
+    /// Logical id of the bus when it is in the stack.
+    pub event_bus: Option<String>,
+    /// The pattern as JSON text, for `crates/event-pattern`.
+    pub event_pattern: String,
+    pub enabled: bool,
+    pub description: Option<String>,
+    pub targets: Vec<RuleTarget>,
+}
+
+/// One target of a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleTarget {
+    pub id: String,
+    pub target: TargetRef,
+    /// Constant JSON text sent instead of the event.
+    pub input: Option<String>,
+    /// JSONPath of the part of the event to send.
+    pub input_path: Option<String>,
+    pub input_transformer: Option<InputTransformer>,
+    pub retry_policy: RetryPolicy,
+    /// Where events go that could not be delivered after the retries.
+    pub dead_letter_queue: Option<TargetRef>,
+    /// `SqsParameters.MessageGroupId` (FIFO queue targets).
+    pub sqs_message_group_id: Option<String>,
+    pub role_arn: Option<String>,
+}
+
+/// `InputTransformer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputTransformer {
+    /// Variable name → JSONPath, in template order.
+    pub input_paths_map: Vec<(String, String)>,
+    pub input_template: String,
+}
+
+/// A target's `RetryPolicy`, with EventBridge's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Default 185.
+    pub maximum_retry_attempts: u32,
+    /// Default 86400 (24 hours).
+    pub maximum_event_age_secs: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            maximum_retry_attempts: 185,
+            maximum_event_age_secs: 86_400,
+        }
+    }
+}
+
+/// Standard or Express workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateMachineType {
+    Standard,
+    Express,
+}
+
+/// `AWS::Serverless::StateMachine` or `AWS::StepFunctions::StateMachine`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateMachine {
+    pub logical_id: String,
+    pub name: String,
+    pub arn: String,
+    pub kind: StateMachineType,
+    /// `DefinitionUri` as written (relative to the template directory); `None` when inline.
+    pub definition_uri: Option<PathBuf>,
+    /// The definition JSON text with every `${Key}` of `substitutions` replaced.
+    pub definition: String,
+    pub substitutions: BTreeMap<String, String>,
+    /// `Logging.Level` (`ALL`, `ERROR`, `FATAL`, `OFF`).
+    pub logging_level: Option<String>,
+    pub include_execution_data: bool,
+    pub tracing: bool,
+}
+
+/// A key attribute's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributeType {
+    S,
+    N,
+    B,
+}
+
+/// A key attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyAttribute {
+    pub name: String,
+    pub attribute_type: AttributeType,
+}
+
+/// A global or local secondary index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondaryIndex {
+    pub name: String,
+    pub partition_key: KeyAttribute,
+    pub sort_key: Option<KeyAttribute>,
+}
+
+/// `AWS::DynamoDB::Table` or `AWS::Serverless::SimpleTable`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub logical_id: String,
+    pub name: String,
+    pub arn: String,
+    pub partition_key: KeyAttribute,
+    pub sort_key: Option<KeyAttribute>,
+    /// `TimeToLiveSpecification.AttributeName` when enabled.
+    pub ttl_attribute: Option<String>,
+    pub global_secondary_indexes: Vec<SecondaryIndex>,
+    pub local_secondary_indexes: Vec<SecondaryIndex>,
+}
+
+/// `AWS::Serverless::HttpApi`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpApi {
+    pub logical_id: String,
+    /// The generated API id (`Ref`).
+    pub id: String,
+}
+
+impl Model {
+    /// The settings of a queue for the SQS engine (its dead-letter queue by name).
+    pub fn queue_config(&self, logical_id: &str) -> Option<QueueConfig> {
+        let queue = self.queues.get(logical_id)?;
+        let mut config = QueueConfig::new(queue.name.clone());
+        config.arn = queue.arn.clone();
+        config.url = queue.url.clone();
+        config.fifo = queue.fifo;
+        config.content_based_deduplication = queue.content_based_deduplication;
+        config.visibility_timeout_secs = queue.visibility_timeout_secs;
+        config.delay_secs = queue.delay_secs;
+        config.message_retention_secs = queue.message_retention_secs;
+        config.receive_wait_secs = queue.receive_wait_secs;
+        if let Some(redrive) = &queue.redrive {
+            let dlq = self.queues.get(&redrive.dead_letter_queue)?;
+            config = config.with_redrive(dlq.name.clone(), redrive.max_receive_count);
+        }
+        Some(config)
+    }
+
+    /// Every queue's settings, for `Sqs::create_queues`.
+    pub fn queue_configs(&self) -> Vec<QueueConfig> {
+        self.queues
+            .keys()
+            .filter_map(|id| self.queue_config(id))
+            .collect()
+    }
+
+    /// The stack resource an ARN names, if any.
+    pub fn resource_by_arn(&self, arn: &str) -> Option<TargetRef> {
+        let found = |kind, logical_id: &String| TargetRef {
+            kind,
+            logical_id: logical_id.clone(),
+            arn: arn.to_owned(),
+        };
+        if let Some(q) = self.queues.values().find(|q| q.arn == arn) {
+            return Some(found(TargetKind::Queue, &q.logical_id));
+        }
+        if let Some(f) = self.functions.values().find(|f| f.arn == arn) {
+            return Some(found(TargetKind::Function, &f.logical_id));
+        }
+        if let Some(s) = self.state_machines.values().find(|s| s.arn == arn) {
+            return Some(found(TargetKind::StateMachine, &s.logical_id));
+        }
+        self.buses
+            .values()
+            .find(|b| b.arn == arn)
+            .map(|b| found(TargetKind::EventBus, &b.logical_id))
+    }
+
+    /// The function a Lambda `FunctionName` names: its name, its ARN, or its ARN with a
+    /// version or alias qualifier (`…:function:name:$LATEST`), as Invoke accepts.
+    pub fn function_named(&self, name_or_arn: &str) -> Option<&Function> {
+        let name = match name_or_arn.split_once(":function:") {
+            Some((_, rest)) => rest.split(':').next().unwrap_or(rest),
+            None => name_or_arn,
+        };
+        self.functions.values().find(|f| f.name == name)
+    }
+
+    /// The state machine of an ARN.
+    pub fn state_machine_by_arn(&self, arn: &str) -> Option<&StateMachine> {
+        self.state_machines.values().find(|s| s.arn == arn)
+    }
+
+    /// The queue of a name, ARN or URL.
+    pub fn queue_named(&self, name_arn_or_url: &str) -> Option<&Queue> {
+        let name = name_arn_or_url
+            .rsplit(['/', ':'])
+            .next()
+            .unwrap_or(name_arn_or_url);
+        self.queues.values().find(|q| q.name == name)
+    }
+
+    /// The rules on a bus (by bus name), in logical-id order.
+    pub fn rules_on_bus<'a>(&'a self, bus_name: &'a str) -> impl Iterator<Item = &'a Rule> + 'a {
+        self.rules
+            .values()
+            .filter(move |r| r.event_bus_name == bus_name)
+    }
+}

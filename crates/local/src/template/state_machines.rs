@@ -1,0 +1,238 @@
+//! State machines: the definition (file or inline) with its substitutions applied.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::context::Context;
+use super::error::TemplateError;
+use super::model::{StateMachine, StateMachineType};
+use super::props::Obj;
+use super::pseudo;
+use super::resolver::{scalar, truthy};
+
+/// `AWS::Serverless::StateMachine`.
+pub fn serverless(ctx: &Context, id: &str, props: &Obj) -> Result<StateMachine, TemplateError> {
+    let r = &ctx.resolver;
+    props.check(
+        &[
+            "Type",
+            "Name",
+            "DefinitionUri",
+            "Definition",
+            "DefinitionSubstitutions",
+            "Logging",
+            "Tracing",
+        ],
+        &[
+            "Policies",
+            "Role",
+            "RolePath",
+            "PermissionsBoundary",
+            "Tags",
+            "PropagateTags",
+            "AutoPublishAlias",
+            "DeploymentPreference",
+            "UseAliasAsEventTarget",
+        ],
+    )?;
+    let (logging_level, include_execution_data) = logging(ctx, props, "Logging")?;
+    let tracing = match props.obj(r, "Tracing")? {
+        None => false,
+        Some(t) => {
+            t.check(&["Enabled"], &[])?;
+            t.bool(r, "Enabled")?.unwrap_or(false)
+        }
+    };
+    let (definition_uri, text) = match (
+        props.value(r, "DefinitionUri")?,
+        props.value(r, "Definition")?,
+    ) {
+        (Some(Value::String(uri)), None) => {
+            let text = read_definition(ctx, &uri, &props.at("DefinitionUri"))?;
+            (Some(PathBuf::from(uri)), text)
+        }
+        (Some(_), None) => {
+            return Err(TemplateError::unsupported(
+                props.at("DefinitionUri"),
+                "a definition in S3; give a local file",
+            ));
+        }
+        (None, Some(definition)) => (None, definition.to_string()),
+        (Some(_), Some(_)) => {
+            return Err(TemplateError::invalid(
+                props.at("Definition"),
+                "give DefinitionUri or Definition, not both",
+            ));
+        }
+        (None, None) => {
+            return Err(TemplateError::invalid(
+                props.at("DefinitionUri"),
+                "is required",
+            ));
+        }
+    };
+    finish(
+        ctx,
+        id,
+        props,
+        "Type",
+        definition_uri,
+        text,
+        logging_level,
+        include_execution_data,
+        tracing,
+    )
+}
+
+/// `AWS::StepFunctions::StateMachine`.
+pub fn cloudformation(ctx: &Context, id: &str, props: &Obj) -> Result<StateMachine, TemplateError> {
+    let r = &ctx.resolver;
+    props.check(
+        &[
+            "StateMachineType",
+            "StateMachineName",
+            "DefinitionString",
+            "Definition",
+            "DefinitionSubstitutions",
+            "LoggingConfiguration",
+            "TracingConfiguration",
+        ],
+        &["RoleArn", "Tags", "EncryptionConfiguration"],
+    )?;
+    let (logging_level, include_execution_data) = logging(ctx, props, "LoggingConfiguration")?;
+    let tracing = match props.obj(r, "TracingConfiguration")? {
+        None => false,
+        Some(t) => {
+            t.check(&["Enabled"], &[])?;
+            t.bool(r, "Enabled")?.unwrap_or(false)
+        }
+    };
+    let text = match (
+        props.string(r, "DefinitionString")?,
+        props.value(r, "Definition")?,
+    ) {
+        (Some(text), None) => text,
+        (None, Some(definition)) => definition.to_string(),
+        _ => {
+            return Err(TemplateError::unsupported(
+                props.at("DefinitionS3Location"),
+                "give exactly one of DefinitionString or Definition",
+            ));
+        }
+    };
+    finish(
+        ctx,
+        id,
+        props,
+        "StateMachineType",
+        None,
+        text,
+        logging_level,
+        include_execution_data,
+        tracing,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    ctx: &Context,
+    id: &str,
+    props: &Obj,
+    type_key: &str,
+    definition_uri: Option<PathBuf>,
+    text: String,
+    logging_level: Option<String>,
+    include_execution_data: bool,
+    tracing: bool,
+) -> Result<StateMachine, TemplateError> {
+    let r = &ctx.resolver;
+    let kind = match props.string(r, type_key)?.as_deref() {
+        None | Some("STANDARD") => StateMachineType::Standard,
+        Some("EXPRESS") => StateMachineType::Express,
+        Some(other) => {
+            return Err(TemplateError::invalid(
+                props.at(type_key),
+                format!("unknown type {other}"),
+            ));
+        }
+    };
+    let mut substitutions = BTreeMap::new();
+    if let Some(map) = props.obj(r, "DefinitionSubstitutions")? {
+        for (key, value) in &map.map {
+            let value = scalar(value).ok_or_else(|| {
+                TemplateError::invalid(map.at(key), format!("expected a string, got {value}"))
+            })?;
+            substitutions.insert(key.clone(), value);
+        }
+    }
+    let definition = substitute(&text, &substitutions);
+    serde_json::from_str::<Value>(&definition).map_err(|e| {
+        TemplateError::invalid(
+            props.at("DefinitionSubstitutions"),
+            format!("the definition is not JSON after substitution: {e}"),
+        )
+    })?;
+    let name = r.physical_name(id, &props.at("Name"))?;
+    Ok(StateMachine {
+        logical_id: id.to_owned(),
+        arn: pseudo::state_machine_arn(&name),
+        name,
+        kind,
+        definition_uri,
+        definition,
+        substitutions,
+        logging_level,
+        include_execution_data,
+        tracing,
+    })
+}
+
+/// Replaces every `${Key}` whose key is a substitution; other text is left as written, as
+/// CloudFormation does.
+pub fn substitute(text: &str, substitutions: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after
+            .find('}')
+            .and_then(|end| substitutions.get(&after[..end]).map(|v| (end, v)))
+        {
+            Some((end, value)) => {
+                out.push_str(value);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str("${");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn read_definition(ctx: &Context, uri: &str, at: &str) -> Result<String, TemplateError> {
+    let path = ctx.template_dir.join(uri);
+    std::fs::read_to_string(&path)
+        .map_err(|e| TemplateError::invalid(at, format!("cannot read {}: {e}", path.display())))
+}
+
+fn logging(ctx: &Context, props: &Obj, key: &str) -> Result<(Option<String>, bool), TemplateError> {
+    let r = &ctx.resolver;
+    match props.obj(r, key)? {
+        None => Ok((None, false)),
+        Some(logging) => {
+            logging.check(&["Level", "IncludeExecutionData"], &["Destinations"])?;
+            let include = logging
+                .value(r, "IncludeExecutionData")?
+                .as_ref()
+                .and_then(truthy)
+                .unwrap_or(false);
+            Ok((logging.string(r, "Level")?, include))
+        }
+    }
+}

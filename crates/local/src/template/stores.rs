@@ -1,0 +1,314 @@
+//! Queues, tables, buses and HTTP APIs: the resources that hold or route data.
+
+use serde_json::Value;
+
+use super::context::Context;
+use super::error::TemplateError;
+use super::model::{
+    AttributeType, EventBus, HttpApi, KeyAttribute, Queue, Redrive, SecondaryIndex, Table,
+    TargetKind,
+};
+use super::props::Obj;
+use super::pseudo;
+
+/// `AWS::SQS::Queue`.
+pub fn queue(ctx: &Context, id: &str, props: &Obj) -> Result<Queue, TemplateError> {
+    let r = &ctx.resolver;
+    props.check(
+        &[
+            "QueueName",
+            "FifoQueue",
+            "ContentBasedDeduplication",
+            "VisibilityTimeout",
+            "DelaySeconds",
+            "MessageRetentionPeriod",
+            "ReceiveMessageWaitTimeSeconds",
+            "RedrivePolicy",
+        ],
+        &[
+            "SqsManagedSseEnabled",
+            "KmsMasterKeyId",
+            "KmsDataKeyReusePeriodSeconds",
+            "Tags",
+            "DeduplicationScope",
+            "FifoThroughputLimit",
+            "RedriveAllowPolicy",
+            "MaximumMessageSize",
+        ],
+    )?;
+    let name = r.physical_name(id, &props.at("QueueName"))?;
+    let fifo = props.bool(r, "FifoQueue")?.unwrap_or(false);
+    let redrive = match props.value(r, "RedrivePolicy")? {
+        None => None,
+        Some(policy) => Some(redrive(ctx, props, policy)?),
+    };
+    Ok(Queue {
+        logical_id: id.to_owned(),
+        arn: pseudo::sqs_queue_arn(&name),
+        url: pseudo::sqs_queue_url(&r.endpoint, &name),
+        name,
+        fifo,
+        content_based_deduplication: props.bool(r, "ContentBasedDeduplication")?.unwrap_or(false),
+        visibility_timeout_secs: props.u32(r, "VisibilityTimeout")?.unwrap_or(30),
+        delay_secs: props.u32(r, "DelaySeconds")?.unwrap_or(0),
+        message_retention_secs: props.u32(r, "MessageRetentionPeriod")?.unwrap_or(345_600),
+        receive_wait_secs: props.u32(r, "ReceiveMessageWaitTimeSeconds")?.unwrap_or(0),
+        redrive,
+    })
+}
+
+fn redrive(ctx: &Context, props: &Obj, policy: Value) -> Result<Redrive, TemplateError> {
+    let r = &ctx.resolver;
+    let at = props.at("RedrivePolicy");
+    // The policy may be given as a mapping or as its JSON text.
+    let policy = match policy {
+        Value::String(text) => serde_json::from_str(&text)
+            .map_err(|e| TemplateError::invalid(&at, format!("not JSON: {e}")))?,
+        other => other,
+    };
+    let Value::Object(map) = policy else {
+        return Err(TemplateError::invalid(at, "expected a mapping"));
+    };
+    let policy = Obj::new(at, map);
+    policy.check(&["deadLetterTargetArn", "maxReceiveCount"], &[])?;
+    let arn = policy.required_string(r, "deadLetterTargetArn")?;
+    let dlq = ctx.target_of(
+        &arn,
+        &[TargetKind::Queue],
+        &policy.at("deadLetterTargetArn"),
+    )?;
+    Ok(Redrive {
+        dead_letter_queue: dlq.logical_id,
+        max_receive_count: policy
+            .u32(r, "maxReceiveCount")?
+            .ok_or_else(|| TemplateError::invalid(policy.at("maxReceiveCount"), "is required"))?,
+    })
+}
+
+/// `AWS::Events::EventBus`.
+pub fn event_bus(ctx: &Context, id: &str, props: &Obj) -> Result<EventBus, TemplateError> {
+    props.check(
+        &["Name"],
+        &[
+            "Tags",
+            "Description",
+            "KmsKeyIdentifier",
+            "DeadLetterConfig",
+            "Policy",
+        ],
+    )?;
+    let name = ctx.resolver.physical_name(id, &props.at("Name"))?;
+    Ok(EventBus {
+        logical_id: id.to_owned(),
+        arn: pseudo::event_bus_arn(&name),
+        name,
+    })
+}
+
+/// `AWS::Serverless::HttpApi`.
+pub fn http_api(ctx: &Context, id: &str, props: &Obj) -> Result<HttpApi, TemplateError> {
+    props.check(
+        &["Name"],
+        &[
+            "Description",
+            "AccessLogSettings",
+            "DefaultRouteSettings",
+            "RouteSettings",
+            "Tags",
+            "PropagateTags",
+            "StageName",
+            "StageVariables",
+            "FailOnWarnings",
+            "DisableExecuteApiEndpoint",
+            "CorsConfiguration",
+        ],
+    )?;
+    let api_id = ctx
+        .resolver
+        .get_att(id, "ApiId", &props.at("ApiId"))?
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_default();
+    Ok(HttpApi {
+        logical_id: id.to_owned(),
+        id: api_id,
+    })
+}
+
+/// `AWS::DynamoDB::Table`.
+pub fn table(ctx: &Context, id: &str, props: &Obj) -> Result<Table, TemplateError> {
+    let r = &ctx.resolver;
+    props.check(
+        &[
+            "TableName",
+            "AttributeDefinitions",
+            "KeySchema",
+            "GlobalSecondaryIndexes",
+            "LocalSecondaryIndexes",
+            "TimeToLiveSpecification",
+        ],
+        &[
+            "BillingMode",
+            "ProvisionedThroughput",
+            "PointInTimeRecoverySpecification",
+            "SSESpecification",
+            "Tags",
+            "DeletionProtectionEnabled",
+            "TableClass",
+            "ContributorInsightsSpecification",
+            "OnDemandThroughput",
+            "WarmThroughput",
+            "ResourcePolicy",
+        ],
+    )?;
+    let name = r.physical_name(id, &props.at("TableName"))?;
+    let mut types = Vec::new();
+    for definition in props.objs(r, "AttributeDefinitions")? {
+        definition.check(&["AttributeName", "AttributeType"], &[])?;
+        let attribute_type = attribute_type(
+            &definition.required_string(r, "AttributeType")?,
+            &definition.at("AttributeType"),
+        )?;
+        types.push((
+            definition.required_string(r, "AttributeName")?,
+            attribute_type,
+        ));
+    }
+    let (partition_key, sort_key) = key_schema(ctx, props, &types)?;
+    let indexes = |key: &str| -> Result<Vec<SecondaryIndex>, TemplateError> {
+        props
+            .objs(r, key)?
+            .iter()
+            .map(|index| {
+                index.check(
+                    &["IndexName", "KeySchema", "Projection"],
+                    &[
+                        "ProvisionedThroughput",
+                        "ContributorInsightsSpecification",
+                        "OnDemandThroughput",
+                        "WarmThroughput",
+                    ],
+                )?;
+                let (partition_key, sort_key) = key_schema(ctx, index, &types)?;
+                Ok(SecondaryIndex {
+                    name: index.required_string(r, "IndexName")?,
+                    partition_key,
+                    sort_key,
+                })
+            })
+            .collect()
+    };
+    let global_secondary_indexes = indexes("GlobalSecondaryIndexes")?;
+    let local_secondary_indexes = indexes("LocalSecondaryIndexes")?;
+    let ttl_attribute = match props.obj(r, "TimeToLiveSpecification")? {
+        None => None,
+        Some(ttl) => {
+            ttl.check(&["AttributeName", "Enabled"], &[])?;
+            if ttl.bool(r, "Enabled")?.unwrap_or(false) {
+                ttl.string(r, "AttributeName")?
+            } else {
+                None
+            }
+        }
+    };
+    Ok(Table {
+        logical_id: id.to_owned(),
+        arn: pseudo::dynamodb_table_arn(&name),
+        name,
+        partition_key,
+        sort_key,
+        ttl_attribute,
+        global_secondary_indexes,
+        local_secondary_indexes,
+    })
+}
+
+fn attribute_type(text: &str, at: &str) -> Result<AttributeType, TemplateError> {
+    match text {
+        "S" | "String" => Ok(AttributeType::S),
+        "N" | "Number" => Ok(AttributeType::N),
+        "B" | "Binary" => Ok(AttributeType::B),
+        other => Err(TemplateError::invalid(
+            at,
+            format!("unknown attribute type {other}"),
+        )),
+    }
+}
+
+fn key_schema(
+    ctx: &Context,
+    obj: &Obj,
+    types: &[(String, AttributeType)],
+) -> Result<(KeyAttribute, Option<KeyAttribute>), TemplateError> {
+    let r = &ctx.resolver;
+    let (mut hash, mut range) = (None, None);
+    for key in obj.objs(r, "KeySchema")? {
+        key.check(&["AttributeName", "KeyType"], &[])?;
+        let name = key.required_string(r, "AttributeName")?;
+        let attribute_type = types
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| *t)
+            .ok_or_else(|| {
+                TemplateError::invalid(
+                    key.at("AttributeName"),
+                    format!("{name} is not in AttributeDefinitions"),
+                )
+            })?;
+        let attribute = KeyAttribute {
+            name,
+            attribute_type,
+        };
+        match key.required_string(r, "KeyType")?.as_str() {
+            "HASH" => hash = Some(attribute),
+            "RANGE" => range = Some(attribute),
+            other => {
+                return Err(TemplateError::invalid(
+                    key.at("KeyType"),
+                    format!("unknown key type {other}"),
+                ));
+            }
+        }
+    }
+    let hash =
+        hash.ok_or_else(|| TemplateError::invalid(obj.at("KeySchema"), "has no HASH key"))?;
+    Ok((hash, range))
+}
+
+/// `AWS::Serverless::SimpleTable`: a table with one partition key.
+pub fn simple_table(ctx: &Context, id: &str, props: &Obj) -> Result<Table, TemplateError> {
+    let r = &ctx.resolver;
+    props.check(
+        &["TableName", "PrimaryKey"],
+        &[
+            "ProvisionedThroughput",
+            "SSESpecification",
+            "Tags",
+            "PointInTimeRecoverySpecification",
+        ],
+    )?;
+    let name = r.physical_name(id, &props.at("TableName"))?;
+    let partition_key = match props.obj(r, "PrimaryKey")? {
+        None => KeyAttribute {
+            name: "id".to_owned(),
+            attribute_type: AttributeType::S,
+        },
+        Some(key) => {
+            key.check(&["Name", "Type"], &[])?;
+            KeyAttribute {
+                name: key.required_string(r, "Name")?,
+                attribute_type: attribute_type(&key.required_string(r, "Type")?, &key.at("Type"))?,
+            }
+        }
+    };
+    Ok(Table {
+        logical_id: id.to_owned(),
+        arn: pseudo::dynamodb_table_arn(&name),
+        name,
+        partition_key,
+        sort_key: None,
+        ttl_attribute: None,
+        global_secondary_indexes: Vec::new(),
+        local_secondary_indexes: Vec::new(),
+    })
+}

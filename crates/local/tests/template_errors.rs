@@ -1,0 +1,214 @@
+//! What the local cloud cannot run fails at load, naming the resource and the property.
+
+use std::path::Path;
+
+use orderly_local::template::{LoadOptions, TemplateError, load_str};
+
+const HEAD: &str = "Transform: AWS::Serverless-2016-10-31\n";
+
+fn error_of(body: &str) -> String {
+    match load_str(
+        &format!("{HEAD}{body}"),
+        Path::new("."),
+        &LoadOptions::default(),
+    ) {
+        Ok(_) => "loaded".to_owned(),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn unsupported_and_invalid_templates_fail_with_the_place_named() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "HTTP API authorizer",
+            "Resources:\n  OrdersApi:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      Auth: {DefaultAuthorizer: X}\n",
+            "OrdersApi.Properties.Auth: unsupported",
+        ),
+        (
+            "function layers",
+            "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: f\n      Layers: [arn:aws:lambda:us-east-1:1:layer:x:1]\n",
+            "Fn.Properties.Layers: unsupported",
+        ),
+        (
+            "function without local code",
+            "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      InlineCode: x\n",
+            "Fn.Properties.InlineCode: unsupported",
+        ),
+        (
+            "unknown event source",
+            "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: f\n      Events:\n        Stream:\n          Type: Kinesis\n          Properties: {Stream: x}\n",
+            "Fn.Properties.Events.Stream.Type: unsupported (event source Kinesis)",
+        ),
+        (
+            "SQS filter criteria",
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: f\n      Events:\n        E:\n          Type: SQS\n          Properties: {Queue: !GetAtt Q.Arn, FilterCriteria: {}}\n",
+            "Fn.Properties.Events.E.Properties.FilterCriteria: unsupported",
+        ),
+        (
+            "event source on a queue outside the template",
+            "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: f\n      Events:\n        E:\n          Type: SQS\n          Properties: {Queue: arn:aws:sqs:us-east-1:1:elsewhere}\n",
+            "Fn.Properties.Events.E.Properties.Queue: unsupported",
+        ),
+        (
+            "resource type",
+            "Resources:\n  Box:\n    Type: AWS::EC2::Instance\n",
+            "Box.Type: unsupported (resource type AWS::EC2::Instance)",
+        ),
+        (
+            "scheduled rule",
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n  Tick:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: rate(1 minute)\n      Targets: [{Id: q, Arn: !GetAtt Q.Arn}]\n",
+            "Tick.Properties.ScheduleExpression: unsupported",
+        ),
+        (
+            "rule target the local cloud does not run",
+            "Resources:\n  T:\n    Type: AWS::SNS::Topic\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: {source: [x]}\n      Targets: [{Id: t, Arn: !Ref T}]\n",
+            "R.Properties.Targets[0].Arn: unsupported",
+        ),
+        (
+            "rule target parameters",
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: {source: [x]}\n      Targets: [{Id: t, Arn: !GetAtt Q.Arn, HttpParameters: {}}]\n",
+            "R.Properties.Targets[0].HttpParameters: unsupported",
+        ),
+        (
+            "dead-letter config naming a function",
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: f}\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: {source: [x]}\n      Targets: [{Id: t, Arn: !GetAtt Q.Arn, DeadLetterConfig: {Arn: !GetAtt Fn.Arn}}]\n",
+            "R.Properties.Targets[0].DeadLetterConfig.Arn: unsupported",
+        ),
+        (
+            "SNS destination",
+            "Resources:\n  T:\n    Type: AWS::SNS::Topic\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: f\n      EventInvokeConfig:\n        DestinationConfig:\n          OnFailure: {Type: SNS, Destination: !Ref T}\n",
+            "Fn.Properties.EventInvokeConfig.DestinationConfig.OnFailure.Type: unsupported",
+        ),
+        (
+            "table stream",
+            "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      AttributeDefinitions: [{AttributeName: k, AttributeType: S}]\n      KeySchema: [{AttributeName: k, KeyType: HASH}]\n      StreamSpecification: {StreamViewType: NEW_IMAGE}\n",
+            "T.Properties.StreamSpecification: unsupported",
+        ),
+        (
+            "import from another stack",
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !ImportValue other-queue\n",
+            "Q.Properties.QueueName.Fn::ImportValue: unsupported",
+        ),
+        (
+            "unknown attribute",
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\nOutputs:\n  X:\n    Value: !GetAtt Q.Colour\n",
+            "unsupported (attribute Colour of Q (AWS::SQS::Queue))",
+        ),
+        (
+            "reference to nothing",
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Ref Nowhere\n",
+            "Q.Properties.QueueName.Ref: reference to unknown parameter or resource Nowhere",
+        ),
+        (
+            "a name that depends on itself",
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub \"${Q.QueueName}-x\"\n",
+            "circular dependency through the name of Q",
+        ),
+        (
+            "reference to a resource its condition leaves out",
+            "Conditions:\n  Never: !Equals [a, b]\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Condition: Never\n  R:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !GetAtt Q.QueueName\n",
+            "refers to Q, which its Condition Never leaves out",
+        ),
+        (
+            "unknown Globals section",
+            "Globals:\n  Queue: {VisibilityTimeout: 1}\nResources: {}\n",
+            "Globals.Queue: unsupported",
+        ),
+        (
+            "unknown tag",
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Frobnicate x\n",
+            "unknown tag !Frobnicate",
+        ),
+        (
+            "parameter without a value",
+            "Parameters:\n  Needed: {Type: String}\nResources: {}\n",
+            "parameter Needed: has no value",
+        ),
+        (
+            "parameter outside its pattern",
+            "Parameters:\n  Mail: {Type: String, Default: nope, AllowedPattern: \"^[^@]+@[^@]+$\", ConstraintDescription: an e-mail address}\nResources: {}\n",
+            "parameter Mail: \"nope\" does not match AllowedPattern: an e-mail address",
+        ),
+        (
+            "parameter below its minimum",
+            "Parameters:\n  N: {Type: Number, Default: 0, MinValue: 1}\nResources: {}\n",
+            "parameter N: 0 is below MinValue 1",
+        ),
+        (
+            "another transform",
+            "Transform: [AWS::Serverless-2016-10-31, Custom::Macro]\nResources: {}\n",
+            "Transform: unsupported (transform Custom::Macro)",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (what, body, expected) in cases {
+        let body = if body.starts_with("Transform:") {
+            // Replace the default transform line rather than adding a second key.
+            let got = match load_str(body, Path::new("."), &LoadOptions::default()) {
+                Ok(_) => "loaded".to_owned(),
+                Err(e) => e.to_string(),
+            };
+            if !got.contains(expected) {
+                failures.push(format!("{what}: got {got:?}, expected {expected:?}"));
+            }
+            continue;
+        } else {
+            body
+        };
+        let got = error_of(body);
+        if !got.contains(expected) {
+            failures.push(format!("{what}: got {got:?}, expected {expected:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn aws_only_properties_and_resources_are_accepted() {
+    let body = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      SqsManagedSseEnabled: true\n      Tags: [{Key: a, Value: b}]\n  Alarm:\n    Type: AWS::CloudWatch::Alarm\n    Properties:\n      Anything: goes\n      Even: !ImportValue elsewhere\n";
+    let model = load_str(
+        &format!("{HEAD}{body}"),
+        Path::new("."),
+        &LoadOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(model.not_emulated.len(), 1);
+    assert_eq!(model.not_emulated[0].logical_id, "Alarm");
+}
+
+#[test]
+fn a_missing_state_machine_file_is_named() {
+    let body = "Resources:\n  Flow:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: statemachines/missing.asl.json\n";
+    let dir = tempfile::tempdir().unwrap();
+    let err = load_str(
+        &format!("{HEAD}{body}"),
+        dir.path(),
+        &LoadOptions::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, TemplateError::Invalid { .. }));
+    let text = err.to_string();
+    assert!(
+        text.starts_with("Flow.Properties.DefinitionUri: cannot read"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_definition_that_is_not_json_after_substitution_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("flow.json"), r#"{"StartAt": ${Missing}}"#).unwrap();
+    let body = "Resources:\n  Flow:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: flow.json\n      DefinitionSubstitutions: {Other: x}\n";
+    let err = load_str(
+        &format!("{HEAD}{body}"),
+        dir.path(),
+        &LoadOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("Flow.Properties.DefinitionSubstitutions") && err.contains("not JSON"),
+        "{err}"
+    );
+}

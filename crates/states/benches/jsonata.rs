@@ -1,0 +1,75 @@
+//! JSONata expression evaluation: the kinds of expression Step Functions definitions hold,
+//! from a field lookup to a lambda over a 100-item array, plus one intrinsic for scale.
+//!
+//! Run: `cargo bench -p orderly-states --bench jsonata`
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::{Map, Value, json};
+
+fn bindings(items: usize) -> Map<String, Value> {
+    let items: Vec<Value> = (0..items)
+        .map(|i| json!({"sku": format!("sku-{i}"), "qty": i % 5 + 1, "price": (i as f64) * 1.25}))
+        .collect();
+    let mut b = Map::new();
+    b.insert(
+        "states".into(),
+        json!({
+            "input": {"order": {"id": "o-1", "customer": {"name": "Ann", "tier": "gold"}, "items": items}},
+            "context": {"Execution": {"Id": "arn:aws:states:eu-west-1:1:execution:sm:run-1"}}
+        }),
+    );
+    b.insert("threshold".into(), json!(3));
+    b
+}
+
+fn jsonata(c: &mut Criterion) {
+    let small = bindings(10);
+    let large = bindings(100);
+    let cases = [
+        ("field lookup", "$states.input.order.id"),
+        (
+            "string concat + conditional",
+            "$states.input.order.customer.tier = 'gold' ? 'VIP ' & $states.input.order.customer.name : $states.input.order.customer.name",
+        ),
+        (
+            "predicate + sum",
+            "$sum($states.input.order.items[qty > $threshold].(qty * price))",
+        ),
+        (
+            "object constructor",
+            "{'orderId': $states.input.order.id, 'skus': $states.input.order.items.sku, 'count': $count($states.input.order.items)}",
+        ),
+        (
+            "map lambda",
+            "$map($states.input.order.items, function($i) { {'sku': $i.sku, 'total': $i.qty * $i.price} })",
+        ),
+        ("partition", "$partition($states.input.order.items.sku, 4)"),
+    ];
+    let mut group = c.benchmark_group("jsonata");
+    for (name, expression) in cases {
+        group.bench_function(format!("{name} / 10 items"), |b| {
+            b.iter(|| orderly_states::jsonata::evaluate(black_box(expression), black_box(&small)))
+        });
+        group.bench_function(format!("{name} / 100 items"), |b| {
+            b.iter(|| orderly_states::jsonata::evaluate(black_box(expression), black_box(&large)))
+        });
+    }
+    group.finish();
+
+    let input = json!({"name": "Ann", "items": [1, 2, 3]});
+    let context = json!({"Execution": {"Id": "run-1"}});
+    c.bench_function("intrinsic States.Format(ArrayLength)", |b| {
+        b.iter(|| {
+            orderly_states::intrinsics::evaluate(
+                black_box("States.Format('{} has {} items', $.name, States.ArrayLength($.items))"),
+                black_box(&input),
+                black_box(&context),
+            )
+        })
+    });
+}
+
+criterion_group!(benches, jsonata);
+criterion_main!(benches);

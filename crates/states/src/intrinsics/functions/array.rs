@@ -1,0 +1,96 @@
+//! The array intrinsics: `States.ArrayPartition`, `ArrayContains`, `ArrayRange`,
+//! `ArrayGetItem`, `ArrayLength` and `ArrayUnique`. (`States.Array` needs no checks.)
+
+use serde_json::Value;
+
+use super::text::render;
+use super::truncated;
+
+/// The largest array `States.ArrayRange` may build.
+pub const MAX_RANGE_ITEMS: i64 = 1000;
+
+/// `States.ArrayPartition(array, size)`: chunks of `size` items, the last one shorter.
+pub fn partition(args: Vec<Value>) -> Option<Value> {
+    let [Value::Array(items), size] = <[Value; 2]>::try_from(args).ok()? else {
+        return None;
+    };
+    let size = usize::try_from(truncated(&size)?).ok().filter(|s| *s > 0)?;
+    let chunks = items
+        .chunks(size)
+        .map(|c| Value::Array(c.to_vec()))
+        .collect();
+    Some(Value::Array(chunks))
+}
+
+/// `States.ArrayContains(array, value)`. Items are compared in the service's text form,
+/// which is what it observably does: key order matters for objects, and a string equals
+/// the scalar it spells (`"true"` matches `true`), but `false` never matches `0`.
+pub fn contains(args: &[Value]) -> Option<Value> {
+    let [Value::Array(items), needle] = args else {
+        return None;
+    };
+    let container = |v: &Value| matches!(v, Value::Object(_) | Value::Array(_));
+    let needle_text = render(needle);
+    let same = |item: &Value| container(item) == container(needle) && render(item) == needle_text;
+    Some(Value::Bool(items.iter().any(same)))
+}
+
+/// `States.ArrayRange(first, last, step)`: `first`, `first + step`, ... up to and
+/// including `last`; at most 1000 items, step not zero (after truncation).
+pub fn range(args: &[Value]) -> Option<Value> {
+    let [first, last, step] = args else {
+        return None;
+    };
+    let (first, last, step) = (truncated(first)?, truncated(last)?, truncated(step)?);
+    if step == 0 {
+        return None;
+    }
+    let count = if (step > 0 && first > last) || (step < 0 && first < last) {
+        0
+    } else {
+        (i128::from(last) - i128::from(first)) / i128::from(step) + 1
+    };
+    if count > i128::from(MAX_RANGE_ITEMS) {
+        return None;
+    }
+    let items = (0..count as i64)
+        .map(|i| Value::from(first + i * step))
+        .collect();
+    Some(Value::Array(items))
+}
+
+/// `States.ArrayGetItem(array, index)`: the index is truncated; a negative or too large
+/// index is rejected, except that the service answers `null` for any index into an empty
+/// array.
+pub fn get_item(args: Vec<Value>) -> Option<Value> {
+    let [Value::Array(mut items), index] = <[Value; 2]>::try_from(args).ok()? else {
+        return None;
+    };
+    let index = usize::try_from(truncated(&index)?).ok()?;
+    if items.is_empty() {
+        return Some(Value::Null);
+    }
+    (index < items.len()).then(|| items.swap_remove(index))
+}
+
+/// `States.ArrayLength(array)`.
+pub fn length(args: &[Value]) -> Option<Value> {
+    let [Value::Array(items)] = args else {
+        return None;
+    };
+    Some(Value::from(items.len()))
+}
+
+/// `States.ArrayUnique(array)`: first occurrences kept, in order.
+pub fn unique(args: Vec<Value>) -> Option<Value> {
+    let [Value::Array(items)] = <[Value; 1]>::try_from(args).ok()? else {
+        return None;
+    };
+    let mut kept: Vec<Value> = Vec::with_capacity(items.len());
+    for item in items {
+        if !kept.contains(&item) {
+            kept.push(item);
+        }
+    }
+    Some(Value::Array(kept))
+}

@@ -1,0 +1,37 @@
+//! `States.StringToJson`, `States.JsonToString` and `States.JsonMerge`.
+
+use serde_json::Value;
+
+/// `States.StringToJson(text)`: parses an escaped JSON string.
+pub fn string_to_json(args: &[Value]) -> Option<Value> {
+    let [Value::String(text)] = args else {
+        return None;
+    };
+    serde_json::from_str(text).ok()
+}
+
+/// `States.JsonToString(value)`: compact JSON text, integers without a fraction.
+pub fn json_to_string(args: &[Value]) -> Option<Value> {
+    let [value] = args else {
+        return None;
+    };
+    serde_json::to_string(value).ok().map(Value::String)
+}
+
+/// `States.JsonMerge(left, right, deep)`: a shallow merge where `right` wins on shared
+/// keys. Deep merge (`true`) is not supported by the service and is rejected; any other
+/// third argument merges shallowly, as the service does.
+pub fn merge(args: Vec<Value>) -> Option<Value> {
+    let [Value::Object(mut left), Value::Object(right), deep] =
+        <[Value; 3]>::try_from(args).ok()?
+    else {
+        return None;
+    };
+    if deep == Value::Bool(true) {
+        return None;
+    }
+    for (key, value) in right {
+        left.insert(key, value);
+    }
+    Some(Value::Object(left))
+}

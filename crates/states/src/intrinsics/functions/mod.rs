@@ -1,0 +1,144 @@
+//! The intrinsic functions and the argument checks they share.
+//!
+//! Step Functions reports every bad argument (wrong count, wrong type, value out of range)
+//! as `States.Runtime` with the cause `Invalid arguments in States.<Name>`; the checks
+//! here follow what the service accepts and rejects, including its habit of truncating
+//! fractional numbers where it wants an integer.
+
+mod array;
+mod encoding;
+mod json;
+mod math;
+mod string;
+pub(crate) mod text;
+
+use serde_json::Value;
+
+use super::IntrinsicError;
+
+/// Every intrinsic function the language defines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Format,
+    StringToJson,
+    JsonToString,
+    Array,
+    ArrayPartition,
+    ArrayContains,
+    ArrayRange,
+    ArrayGetItem,
+    ArrayLength,
+    ArrayUnique,
+    Base64Encode,
+    Base64Decode,
+    Hash,
+    JsonMerge,
+    MathRandom,
+    MathAdd,
+    StringSplit,
+    Uuid,
+}
+
+const ALL: [(Function, &str); 18] = [
+    (Function::Format, "States.Format"),
+    (Function::StringToJson, "States.StringToJson"),
+    (Function::JsonToString, "States.JsonToString"),
+    (Function::Array, "States.Array"),
+    (Function::ArrayPartition, "States.ArrayPartition"),
+    (Function::ArrayContains, "States.ArrayContains"),
+    (Function::ArrayRange, "States.ArrayRange"),
+    (Function::ArrayGetItem, "States.ArrayGetItem"),
+    (Function::ArrayLength, "States.ArrayLength"),
+    (Function::ArrayUnique, "States.ArrayUnique"),
+    (Function::Base64Encode, "States.Base64Encode"),
+    (Function::Base64Decode, "States.Base64Decode"),
+    (Function::Hash, "States.Hash"),
+    (Function::JsonMerge, "States.JsonMerge"),
+    (Function::MathRandom, "States.MathRandom"),
+    (Function::MathAdd, "States.MathAdd"),
+    (Function::StringSplit, "States.StringSplit"),
+    (Function::Uuid, "States.UUID"),
+];
+
+impl Function {
+    /// Looks a function up by its full name (`States.Format`); names are case-sensitive.
+    pub fn from_name(name: &str) -> Option<Function> {
+        ALL.iter().find(|(_, n)| *n == name).map(|(f, _)| *f)
+    }
+
+    /// The full name, as written in a definition.
+    pub fn name(self) -> &'static str {
+        ALL.iter()
+            .find(|(f, _)| *f == self)
+            .map_or("States.Unknown", |(_, n)| n)
+    }
+}
+
+/// One evaluated argument. `literal` keeps the characters of a string literal with their
+/// escape flags, which `States.Format` needs to tell `\{` from a placeholder.
+#[derive(Debug, Clone)]
+pub struct Arg {
+    pub value: Value,
+    pub literal: Option<Vec<(char, bool)>>,
+}
+
+/// Calls `function` with evaluated arguments.
+pub fn call(function: Function, args: Vec<Arg>) -> Result<Value, IntrinsicError> {
+    let invalid = || invalid_arguments(function);
+    match function {
+        Function::Format => string::format(args).ok_or_else(invalid),
+        Function::StringSplit => string::split(&values(args)).ok_or_else(invalid),
+        Function::Uuid => match args.len() {
+            0 => Ok(Value::String(uuid::Uuid::new_v4().to_string())),
+            _ => Err(invalid()),
+        },
+        Function::StringToJson => json::string_to_json(&values(args)).ok_or_else(invalid),
+        Function::JsonToString => json::json_to_string(&values(args)).ok_or_else(invalid),
+        Function::JsonMerge => json::merge(values(args)).ok_or_else(invalid),
+        Function::Array => Ok(Value::Array(values(args))),
+        Function::ArrayPartition => array::partition(values(args)).ok_or_else(invalid),
+        Function::ArrayContains => array::contains(&values(args)).ok_or_else(invalid),
+        Function::ArrayRange => array::range(&values(args)).ok_or_else(invalid),
+        Function::ArrayGetItem => array::get_item(values(args)).ok_or_else(invalid),
+        Function::ArrayLength => array::length(&values(args)).ok_or_else(invalid),
+        Function::ArrayUnique => array::unique(values(args)).ok_or_else(invalid),
+        Function::Base64Encode => encoding::base64_encode(&values(args)).ok_or_else(invalid),
+        Function::Base64Decode => encoding::base64_decode(&values(args)).ok_or_else(invalid),
+        Function::Hash => encoding::hash(&values(args)).ok_or_else(invalid),
+        Function::MathRandom => math::random(&values(args)).ok_or_else(invalid),
+        Function::MathAdd => math::add(&values(args)).ok_or_else(invalid),
+    }
+}
+
+fn values(args: Vec<Arg>) -> Vec<Value> {
+    args.into_iter().map(|a| a.value).collect()
+}
+
+/// The error Step Functions raises for any argument it rejects.
+pub fn invalid_arguments(function: Function) -> IntrinsicError {
+    IntrinsicError {
+        error: super::RUNTIME,
+        message: format!("Invalid arguments in {}", function.name()),
+    }
+}
+
+/// The most input text some functions accept ("up to 10,000 characters"), counted as the
+/// service counts string length (UTF-16 code units).
+pub(crate) const MAX_INPUT_CHARS: usize = 10_000;
+
+pub(crate) fn char_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// A number truncated toward zero, as the service does for integer arguments such as
+/// `States.ArrayRange(1.4, 5.6, 2.2)`; `None` for anything that is not a finite number.
+pub(crate) fn truncated(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            let f = n.as_f64()?;
+            let t = f.trunc();
+            (t.is_finite() && t.abs() < 9.2e18).then_some(t as i64)
+        }),
+        _ => None,
+    }
+}

@@ -1,0 +1,98 @@
+//! The syntax tree of a JSONata expression.
+
+use std::rc::Rc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Concat,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    And,
+    Or,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Mod => "%",
+            BinOp::Concat => "&",
+            BinOp::Eq => "=",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::In => "in",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+        }
+    }
+}
+
+/// A user-defined function: `function($a, $b) { body }`.
+#[derive(Debug)]
+pub struct LambdaDef {
+    pub params: Vec<String>,
+    pub body: Node,
+}
+
+#[derive(Debug, Clone)]
+pub enum Node {
+    Num(f64),
+    Str(String),
+    Bool(bool),
+    Null,
+    Regex(Rc<regex_lite::Regex>),
+    /// A field name step.
+    Name(String),
+    /// `*`: every value of an object.
+    Wildcard,
+    /// `**`: every value at any depth.
+    Descendants,
+    /// `$name`; `""` is the context `$`, `"$"` is the root `$$`.
+    Var(String),
+    /// `left.right`: `right` evaluated once per item of `left`.
+    Path(Box<Node>, Box<Node>),
+    /// `left[predicate]`.
+    Filter(Box<Node>, Box<Node>),
+    /// `left[]`: keep a singleton result as an array.
+    KeepArray(Box<Node>),
+    /// `left^(<a, >b)`: sort terms, `true` for descending.
+    Sort(Box<Node>, Vec<(Node, bool)>),
+    /// `left{key: value}` grouping.
+    GroupBy(Box<Node>, Vec<(Node, Node)>),
+    /// `{key: value}` standalone object constructor.
+    Object(Vec<(Node, Node)>),
+    /// `[a, b, 1..3]`.
+    Array(Vec<Node>),
+    Range(Box<Node>, Box<Node>),
+    Binary(BinOp, Box<Node>, Box<Node>),
+    Neg(Box<Node>),
+    Cond(Box<Node>, Box<Node>, Option<Box<Node>>),
+    /// `a ?: b`: `a` when truthy, else `b`.
+    Elvis(Box<Node>, Box<Node>),
+    /// `a ?? b`: `a` when defined, else `b`.
+    Coalesce(Box<Node>, Box<Node>),
+    /// `(a; b; c)`: a new scope, the value of the last expression.
+    Block(Vec<Node>),
+    /// `$name := value`.
+    Bind(String, Box<Node>),
+    Call(Box<Node>, Vec<Node>),
+    Lambda(Rc<LambdaDef>),
+    /// `value ~> $f(args)`.
+    Chain(Box<Node>, Box<Node>),
+}

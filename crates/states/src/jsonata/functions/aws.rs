@@ -1,0 +1,98 @@
+//! The functions Step Functions adds to JSONata, and `$error` / `$assert`.
+
+use serde_json::Value;
+
+use super::Args;
+use crate::intrinsics;
+use crate::jsonata::error::{JsonataError, err};
+use crate::jsonata::eval::Out;
+use crate::jsonata::value::V;
+
+pub fn call(name: &str, args: &Args<'_>) -> Out {
+    match name {
+        // The array, hash and UUID additions are the intrinsics under another name, with
+        // the same checks.
+        "partition" => intrinsic("States.ArrayPartition", &[args.get(0), args.get(1)]),
+        "range" => intrinsic(
+            "States.ArrayRange",
+            &[args.get(0), args.get(1), args.get(2)],
+        ),
+        "hash" => intrinsic("States.Hash", &[args.get(0), args.get(1)]),
+        "uuid" => intrinsic("States.UUID", &[]),
+        "random" => match args.get(0) {
+            // Unseeded: a float in [0, 1), like JSONata's own `$random()`.
+            None => Ok(Some(V::Num(rand::random::<f64>()))),
+            Some(V::Num(seed)) => {
+                let seed = *seed as i64;
+                Ok(Some(V::Num(seeded_unit(seed))))
+            }
+            Some(_) => Err(args.mismatch(0)),
+        },
+        "parse" => {
+            let Some(text) = args.string(0)? else {
+                return Ok(None);
+            };
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|e| err("D3140", &format!("Unable to parse JSON: {e}")))?;
+            Ok(Some(V::from_json(&value)))
+        }
+        "error" => {
+            let message = args.string(0)?.map_or_else(
+                || "$error() function evaluated".to_string(),
+                |s| s.to_string(),
+            );
+            Err(err("D3137", &message))
+        }
+        "assert" => {
+            let condition = match args.get(0) {
+                Some(V::Bool(b)) => *b,
+                _ => return Err(args.mismatch(0)),
+            };
+            if condition {
+                Ok(None)
+            } else {
+                let message = args.string(1)?.map_or_else(
+                    || "$assert() statement failed".to_string(),
+                    |s| s.to_string(),
+                );
+                Err(err("D3141", &message))
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Runs an intrinsic with JSON arguments; its "Invalid arguments" failure becomes a
+/// JSONata error with the same text.
+fn intrinsic(function: &str, args: &[Option<&V>]) -> Out {
+    let mut expression = format!("{function}(");
+    let mut input = serde_json::Map::new();
+    for (i, arg) in args.iter().enumerate() {
+        let Some(arg) = arg else { break };
+        let json = arg.to_json().ok_or_else(|| invalid(function))?;
+        if i > 0 {
+            expression.push_str(", ");
+        }
+        expression.push_str(&format!("$.a{i}"));
+        input.insert(format!("a{i}"), json);
+    }
+    expression.push(')');
+    intrinsics::evaluate(&expression, &Value::Object(input), &Value::Null)
+        .map(|v| Some(V::from_json(&v)))
+        .map_err(|e| JsonataError { message: e.message })
+}
+
+fn invalid(function: &str) -> JsonataError {
+    JsonataError {
+        message: format!("Invalid arguments in {function}"),
+    }
+}
+
+/// A deterministic value in [0, 1) for a seed (SplitMix64 finaliser over the seed).
+fn seeded_unit(seed: i64) -> f64 {
+    let mut z = (seed as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}

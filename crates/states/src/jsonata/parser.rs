@@ -1,0 +1,345 @@
+//! A Pratt parser for JSONata, with the operator binding powers of the reference
+//! implementation.
+
+use std::rc::Rc;
+
+use super::ast::{BinOp, LambdaDef, Node};
+use super::error::{JsonataError, err, unsupported};
+use super::lexer::{Tok, Token, tokenize};
+
+/// The deepest nesting of sub-expressions accepted; deeper input is rejected before it
+/// can exhaust the stack.
+const MAX_NESTING: usize = 100;
+
+pub fn parse(src: &str) -> Result<Node, JsonataError> {
+    let tokens = tokenize(src)?;
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
+    if parser.tokens.is_empty() {
+        return Err(err("S0207", "Unexpected end of expression"));
+    }
+    let node = parser.expression(0)?;
+    if let Some(t) = parser.tokens.get(parser.pos) {
+        return Err(err(
+            "S0201",
+            &format!("Syntax error: {} at position {}", describe(&t.tok), t.pos),
+        ));
+    }
+    Ok(node)
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+    depth: usize,
+}
+
+fn describe(tok: &Tok) -> String {
+    match tok {
+        Tok::Num(n) => n.to_string(),
+        Tok::Str(s) => format!("\"{s}\""),
+        Tok::Name(n) => n.clone(),
+        Tok::Var(v) => format!("${v}"),
+        Tok::Regex(p, _) => format!("/{p}/"),
+        Tok::Op(op) => (*op).to_string(),
+    }
+}
+
+/// How tightly an operator binds its left operand (0: it ends an expression).
+fn left_power(tok: &Tok) -> u8 {
+    match tok {
+        Tok::Op(op) => match *op {
+            "[" | "(" | "#" | "@" => 80,
+            "." => 75,
+            "{" => 70,
+            "*" | "/" | "%" => 60,
+            "+" | "-" | "&" => 50,
+            "=" | "!=" | "<" | "<=" | ">" | ">=" | "~>" | "^" => 40,
+            "?" | "?:" | "??" | ".." => 20,
+            ":=" => 10,
+            _ => 0,
+        },
+        Tok::Name(n) => match n.as_str() {
+            "and" => 30,
+            "or" => 25,
+            "in" => 40,
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.tokens.get(self.pos).map(|t| &t.tok)
+    }
+
+    fn next(&mut self) -> Result<Tok, JsonataError> {
+        let tok = self
+            .tokens
+            .get(self.pos)
+            .map(|t| t.tok.clone())
+            .ok_or_else(|| err("S0207", "Unexpected end of expression"))?;
+        self.pos += 1;
+        Ok(tok)
+    }
+
+    fn is_op(&self, op: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Op(o)) if *o == op)
+    }
+
+    fn expect(&mut self, op: &str) -> Result<(), JsonataError> {
+        if self.peek().is_none() {
+            return Err(err(
+                "S0203",
+                &format!("Expected \"{op}\" before end of expression"),
+            ));
+        }
+        match self.next()? {
+            Tok::Op(o) if o == op => Ok(()),
+            other => Err(err(
+                "S0202",
+                &format!("Expected \"{op}\", got \"{}\"", describe(&other)),
+            )),
+        }
+    }
+
+    fn expression(&mut self, rbp: u8) -> Result<Node, JsonataError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(err("U1001", "Expression is nested too deeply"));
+        }
+        let tok = self.next()?;
+        let mut left = self.nud(tok)?;
+        while let Some(tok) = self.peek() {
+            if rbp >= left_power(tok) {
+                break;
+            }
+            let tok = self.next()?;
+            left = self.led(tok, left)?;
+        }
+        self.depth -= 1;
+        Ok(left)
+    }
+
+    /// Separated list up to `close`, e.g. call arguments or array items.
+    fn list(&mut self, close: &str) -> Result<Vec<Node>, JsonataError> {
+        let mut items = Vec::new();
+        if self.is_op(close) {
+            self.pos += 1;
+            return Ok(items);
+        }
+        loop {
+            if self.is_op("?") {
+                return Err(unsupported("partial function application with '?'"));
+            }
+            items.push(self.expression(0)?);
+            if self.is_op(",") {
+                self.pos += 1;
+                continue;
+            }
+            self.expect(close)?;
+            return Ok(items);
+        }
+    }
+
+    fn pairs(&mut self) -> Result<Vec<(Node, Node)>, JsonataError> {
+        let mut pairs = Vec::new();
+        if self.is_op("}") {
+            self.pos += 1;
+            return Ok(pairs);
+        }
+        loop {
+            let key = self.expression(0)?;
+            self.expect(":")?;
+            let value = self.expression(0)?;
+            pairs.push((key, value));
+            if self.is_op(",") {
+                self.pos += 1;
+                continue;
+            }
+            self.expect("}")?;
+            return Ok(pairs);
+        }
+    }
+
+    fn nud(&mut self, tok: Tok) -> Result<Node, JsonataError> {
+        Ok(match tok {
+            Tok::Num(n) => Node::Num(n),
+            Tok::Str(s) => Node::Str(s),
+            Tok::Var(v) => Node::Var(v),
+            Tok::Regex(pattern, flags) => {
+                let mut builder = regex_lite::RegexBuilder::new(&pattern);
+                builder.case_insensitive(flags.contains('i'));
+                builder.multi_line(flags.contains('m'));
+                let regex = builder
+                    .build()
+                    .map_err(|e| err("S0303", &format!("Invalid regular expression: {e}")))?;
+                Node::Regex(Rc::new(regex))
+            }
+            Tok::Name(name) => match name.as_str() {
+                "true" => Node::Bool(true),
+                "false" => Node::Bool(false),
+                "null" => Node::Null,
+                "function" | "λ" if self.is_op("(") => self.lambda()?,
+                _ => Node::Name(name),
+            },
+            Tok::Op(op) => match op {
+                "(" => {
+                    let mut items = Vec::new();
+                    while !self.is_op(")") {
+                        items.push(self.expression(0)?);
+                        if !self.is_op(";") {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                    self.expect(")")?;
+                    Node::Block(items)
+                }
+                "[" => Node::Array(self.list("]")?),
+                "{" => Node::Object(self.pairs()?),
+                "-" => Node::Neg(Box::new(self.expression(70)?)),
+                "*" => Node::Wildcard,
+                "**" => Node::Descendants,
+                "%" => return Err(unsupported("the parent operator '%'")),
+                "|" => return Err(unsupported("the transform operator |...|")),
+                other => {
+                    return Err(err(
+                        "S0211",
+                        &format!("The symbol {other} cannot be used as a unary operator"),
+                    ));
+                }
+            },
+        })
+    }
+
+    fn lambda(&mut self) -> Result<Node, JsonataError> {
+        self.expect("(")?;
+        let mut params = Vec::new();
+        if !self.is_op(")") {
+            loop {
+                match self.next()? {
+                    Tok::Var(v) if !v.is_empty() && v != "$" => params.push(v),
+                    other => {
+                        return Err(err(
+                            "S0208",
+                            &format!(
+                                "Parameter {} of function definition must be a variable name (start with $)",
+                                describe(&other)
+                            ),
+                        ));
+                    }
+                }
+                if self.is_op(",") {
+                    self.pos += 1;
+                    continue;
+                }
+                break;
+            }
+        }
+        self.expect(")")?;
+        if self.is_op("<") {
+            return Err(unsupported("function signatures"));
+        }
+        self.expect("{")?;
+        let body = self.expression(0)?;
+        self.expect("}")?;
+        Ok(Node::Lambda(Rc::new(LambdaDef { params, body })))
+    }
+
+    fn led(&mut self, tok: Tok, left: Node) -> Result<Node, JsonataError> {
+        let boxed = Box::new(left);
+        let binary =
+            |p: &mut Parser, op: BinOp, bp: u8, left: Box<Node>| -> Result<Node, JsonataError> {
+                Ok(Node::Binary(op, left, Box::new(p.expression(bp)?)))
+            };
+        match tok {
+            Tok::Name(name) => match name.as_str() {
+                "and" => binary(self, BinOp::And, 30, boxed),
+                "or" => binary(self, BinOp::Or, 25, boxed),
+                "in" => binary(self, BinOp::In, 40, boxed),
+                _ => Err(err("S0201", &format!("Syntax error: {name}"))),
+            },
+            Tok::Op(op) => match op {
+                "." => Ok(Node::Path(boxed, Box::new(self.expression(75)?))),
+                "[" => {
+                    if self.is_op("]") {
+                        self.pos += 1;
+                        return Ok(Node::KeepArray(boxed));
+                    }
+                    let predicate = self.expression(0)?;
+                    self.expect("]")?;
+                    Ok(Node::Filter(boxed, Box::new(predicate)))
+                }
+                "{" => Ok(Node::GroupBy(boxed, self.pairs()?)),
+                "(" => Ok(Node::Call(boxed, self.list(")")?)),
+                "^" => {
+                    self.expect("(")?;
+                    let mut terms = Vec::new();
+                    loop {
+                        let descending = if self.is_op(">") {
+                            self.pos += 1;
+                            true
+                        } else {
+                            if self.is_op("<") {
+                                self.pos += 1;
+                            }
+                            false
+                        };
+                        terms.push((self.expression(0)?, descending));
+                        if self.is_op(",") {
+                            self.pos += 1;
+                            continue;
+                        }
+                        break;
+                    }
+                    self.expect(")")?;
+                    Ok(Node::Sort(boxed, terms))
+                }
+                "+" => binary(self, BinOp::Add, 50, boxed),
+                "-" => binary(self, BinOp::Sub, 50, boxed),
+                "&" => binary(self, BinOp::Concat, 50, boxed),
+                "*" => binary(self, BinOp::Mul, 60, boxed),
+                "/" => binary(self, BinOp::Div, 60, boxed),
+                "%" => binary(self, BinOp::Mod, 60, boxed),
+                "=" => binary(self, BinOp::Eq, 40, boxed),
+                "!=" => binary(self, BinOp::Ne, 40, boxed),
+                "<" => binary(self, BinOp::Lt, 40, boxed),
+                "<=" => binary(self, BinOp::Le, 40, boxed),
+                ">" => binary(self, BinOp::Gt, 40, boxed),
+                ">=" => binary(self, BinOp::Ge, 40, boxed),
+                "~>" => Ok(Node::Chain(boxed, Box::new(self.expression(40)?))),
+                ".." => Ok(Node::Range(boxed, Box::new(self.expression(20)?))),
+                "?" => {
+                    let then = self.expression(0)?;
+                    let otherwise = if self.is_op(":") {
+                        self.pos += 1;
+                        Some(Box::new(self.expression(0)?))
+                    } else {
+                        None
+                    };
+                    Ok(Node::Cond(boxed, Box::new(then), otherwise))
+                }
+                "?:" => Ok(Node::Elvis(boxed, Box::new(self.expression(20)?))),
+                "??" => Ok(Node::Coalesce(boxed, Box::new(self.expression(20)?))),
+                ":=" => match *boxed {
+                    Node::Var(name) if !name.is_empty() && name != "$" => {
+                        Ok(Node::Bind(name, Box::new(self.expression(9)?)))
+                    }
+                    _ => Err(err(
+                        "D2005",
+                        "The left side of := must be a variable name (start with $)",
+                    )),
+                },
+                "#" => Err(unsupported("positional variable binding '#'")),
+                "@" => Err(unsupported("context variable binding '@'")),
+                other => Err(err("S0201", &format!("Syntax error: \"{other}\""))),
+            },
+            other => Err(err("S0201", &format!("Syntax error: {}", describe(&other)))),
+        }
+    }
+}

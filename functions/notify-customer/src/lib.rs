@@ -1,0 +1,92 @@
+//! SQS consumer of customer-facing events, fed through the rule's input transformer:
+//! each message is a CustomerNotification (ids only). Tells the customer once per event.
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::LambdaEvent;
+use orderly_core::batch::BatchProcessor;
+use orderly_core::contracts::CustomerNotification;
+use orderly_core::idempotency::IdempotencyEngine;
+use orderly_core::lambda::{TaskError, parse_input, remaining_time};
+use orderly_core::ports::CustomerNotifier;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+mod logging_notifier;
+pub use logging_notifier::LoggingNotifier;
+
+/// Where the idempotency key sits in a CustomerNotification.
+pub const KEY_POINTER: &str = "/idempotencyKey";
+/// How many records of a batch are notified at once.
+pub const CONCURRENCY: usize = 8;
+
+pub struct Deps<N: ?Sized> {
+    pub notifier: Arc<N>,
+    pub idempotency: IdempotencyEngine,
+}
+
+pub async fn handler<N>(
+    deps: &Deps<N>,
+    event: LambdaEvent<Value>,
+) -> Result<SqsBatchResponse, TaskError>
+where
+    N: CustomerNotifier + ?Sized,
+{
+    let (payload, context) = event.into_parts();
+    let batch: SqsEvent = parse_input(payload)?;
+    let remaining = remaining_time(&context);
+    let report = BatchProcessor::for_event(&batch, CONCURRENCY)
+        .process(batch, |note: CustomerNotification, _ctx| async move {
+            notify(deps, note, remaining).await
+        })
+        .await;
+    report
+        .response()
+        .map_err(|e| TaskError::transient(e.to_string()))
+}
+
+/// The message a customer gets for an event kind.
+pub fn message_for(kind: &str, order_id: &str) -> Result<(String, String), TaskError> {
+    let (subject, body) = match kind {
+        "OrderConfirmed" => (
+            "Your order is confirmed",
+            format!("Order {order_id} is confirmed and will ship soon."),
+        ),
+        "OrderFailed" => (
+            "We could not complete your order",
+            format!("Order {order_id} could not be completed; no charge was made."),
+        ),
+        "ShipmentCreated" => (
+            "Your order is on its way",
+            format!("Order {order_id} has shipped."),
+        ),
+        other => {
+            return Err(TaskError::InvalidInput(format!(
+                "no customer message for event kind {other}"
+            )));
+        }
+    };
+    Ok((subject.to_owned(), body))
+}
+
+async fn notify<N>(
+    deps: &Deps<N>,
+    note: CustomerNotification,
+    remaining: Duration,
+) -> Result<(), TaskError>
+where
+    N: CustomerNotifier + ?Sized,
+{
+    let (subject, body) = message_for(&note.kind, &note.order_id)?;
+    let input = serde_json::to_value(&note).map_err(|e| TaskError::Permanent(e.to_string()))?;
+    deps.idempotency
+        .run_json(&input, remaining, || async {
+            deps.notifier
+                .notify(&note.customer_id, &subject, &body)
+                .await?;
+            tracing::info!(order_id = %note.order_id, kind = %note.kind, "customer notified");
+            Ok::<_, TaskError>(())
+        })
+        .await
+        .map_err(TaskError::from)
+}

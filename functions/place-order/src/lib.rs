@@ -1,0 +1,120 @@
+//! The producer: validates a new-order request, stores the order once per idempotency
+//! key (conditional write) and publishes OrderCreated. Reached through the HTTP API
+//! (`POST /orders`, `Idempotency-Key` header) or by direct invoke.
+
+mod http;
+mod request;
+
+pub use http::{handle_http, is_http_event};
+pub use request::{PlaceOrderRequest, order_id_for};
+
+use lambda_runtime::LambdaEvent;
+use orderly_core::contracts::{EVENT_VERSION, Metadata, OrderCreated, OutboundEvent};
+use orderly_core::idempotency::IdempotencyEngine;
+use orderly_core::lambda::{TaskError, now_rfc3339, parse_input, remaining_time};
+use orderly_core::ports::{EventPublisher, InsertOutcome, OrderWriter};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Status of an order that is stored and announced.
+pub const PLACED: &str = "PLACED";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Placed {
+    pub order_id: String,
+    pub status: String,
+    pub correlation_id: String,
+}
+
+pub struct Deps<O: ?Sized, P: ?Sized> {
+    pub orders: Arc<O>,
+    pub publisher: Arc<P>,
+    pub idempotency: IdempotencyEngine,
+}
+
+/// Lambda entry: an HTTP API event or a direct [`PlaceOrderRequest`].
+pub async fn handler<O, P>(deps: &Deps<O, P>, event: LambdaEvent<Value>) -> Result<Value, TaskError>
+where
+    O: OrderWriter + ?Sized,
+    P: EventPublisher + ?Sized,
+{
+    let (payload, context) = event.into_parts();
+    let remaining = remaining_time(&context);
+    if is_http_event(&payload) {
+        return Ok(handle_http(deps, payload, remaining).await);
+    }
+    let request: PlaceOrderRequest = parse_input(payload)?;
+    let placed = place(deps, request, remaining).await?;
+    serde_json::to_value(placed).map_err(|e| TaskError::Permanent(e.to_string()))
+}
+
+/// Places one order: at most one order and one OrderCreated per idempotency key.
+pub async fn place<O, P>(
+    deps: &Deps<O, P>,
+    request: PlaceOrderRequest,
+    remaining: Duration,
+) -> Result<Placed, TaskError>
+where
+    O: OrderWriter + ?Sized,
+    P: EventPublisher + ?Sized,
+{
+    let key = request.idempotency_key()?;
+    let correlation_id = request
+        .correlation_id
+        .clone()
+        .unwrap_or_else(|| uuid_like(&key));
+    let order = request.into_order(now_rfc3339())?;
+    order.validate()?;
+    deps.idempotency
+        .run_keyed(&key, remaining, || async {
+            match deps.orders.insert_order(&order, PLACED).await? {
+                InsertOutcome::Inserted => {}
+                // A crashed first attempt stored the order and may not have announced it:
+                // announce it now. A different order under the same key is a conflict.
+                InsertOutcome::AlreadyExists(old) if old.get("order").is_some_and(|o| same_order(o, &order)) => {}
+                InsertOutcome::AlreadyExists(_) => {
+                    return Err(TaskError::rule(
+                        "IdempotencyKeyConflict",
+                        format!("order {} already exists with different content", order.order_id),
+                    ));
+                }
+            }
+            let metadata = Metadata {
+                idempotency_key: key.clone(),
+                correlation_id: correlation_id.clone(),
+                event_version: EVENT_VERSION.to_owned(),
+                occurred_at: order.placed_at.clone(),
+            };
+            deps.publisher.publish(&[OutboundEvent::new(metadata, &OrderCreated(order.clone()))?]).await?;
+            tracing::info!(order_id = %order.order_id, correlation_id = %correlation_id, "order placed");
+            Ok(Placed { order_id: order.order_id.clone(), status: PLACED.to_owned(), correlation_id: correlation_id.clone() })
+        })
+        .await
+        .map_err(TaskError::from)
+}
+
+/// Same order apart from when it was placed (a retry stamps a new time).
+fn same_order(stored: &Value, order: &orderly_core::domain::Order) -> bool {
+    let Ok(mut stored) = serde_json::from_value::<orderly_core::domain::Order>(stored.clone())
+    else {
+        return false;
+    };
+    stored.placed_at.clone_from(&order.placed_at);
+    &stored == order
+}
+
+/// A correlation id derived from the key, so a retried request keeps its correlation.
+fn uuid_like(key: &str) -> String {
+    let hex = orderly_core::idempotency::hash_value(&Value::String(key.to_owned()));
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}

@@ -1,0 +1,136 @@
+use lambda_runtime::{Context, LambdaEvent};
+use orderly_core::contracts::{OrderCreated, parse_detail};
+use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};
+use orderly_core::memory::{MemoryOrders, MemoryPublisher};
+use place_order::{Deps, handler, order_id_for};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+fn direct() -> Value {
+    serde_json::from_str(include_str!("../../../events/lambda/place-order.json")).unwrap()
+}
+
+fn http() -> Value {
+    serde_json::from_str(include_str!("../../../events/lambda/place-order-http.json")).unwrap()
+}
+
+fn deps() -> Deps<MemoryOrders, MemoryPublisher> {
+    let store = Arc::new(InMemoryIdempotencyStore::new());
+    Deps {
+        orders: Arc::new(MemoryOrders::default()),
+        publisher: Arc::new(MemoryPublisher::default()),
+        idempotency: IdempotencyEngine::new(IdempotencyConfig::new("place-order"), store),
+    }
+}
+
+async fn call(
+    deps: &Deps<MemoryOrders, MemoryPublisher>,
+    payload: Value,
+) -> Result<Value, orderly_core::lambda::TaskError> {
+    handler(deps, LambdaEvent::new(payload, Context::default())).await
+}
+
+#[tokio::test]
+async fn direct_invoke_stores_the_order_and_publishes_order_created() {
+    let deps = deps();
+    let placed = call(&deps, direct()).await.unwrap();
+    let order_id = order_id_for("k-happy-1");
+    assert_eq!(placed["orderId"], order_id.as_str());
+    assert_eq!(deps.orders.get(&order_id).unwrap()["status"], "PLACED");
+    let published = deps.publisher.published();
+    assert_eq!(published.len(), 1);
+    let detail = parse_detail::<OrderCreated>(&published[0].detail).unwrap();
+    assert_eq!(detail.metadata.idempotency_key, "k-happy-1");
+    assert_eq!(detail.data.0.total.amount, 5500);
+}
+
+#[tokio::test]
+async fn duplicate_request_has_no_second_order_or_event() {
+    let deps = deps();
+    let first = call(&deps, direct()).await.unwrap();
+    let second = call(&deps, direct()).await.unwrap();
+    assert_eq!(first, second);
+    assert_eq!(deps.orders.len(), 1);
+    assert_eq!(deps.publisher.published().len(), 1);
+}
+
+#[tokio::test]
+async fn http_request_answers_201_with_the_order_id() {
+    let deps = deps();
+    let response = call(&deps, http()).await.unwrap();
+    assert_eq!(response["statusCode"], 201);
+    let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["orderId"], order_id_for("k-http-1").as_str());
+    assert_eq!(
+        body["correlationId"],
+        "c0ffee00-0000-4000-8000-000000000002"
+    );
+}
+
+/// A change to a sample HTTP event.
+type Mutation = Box<dyn Fn(&mut Value)>;
+
+#[tokio::test]
+async fn http_errors_name_what_is_wrong() {
+    let cases: Vec<(Mutation, i64, &str)> = vec![
+        (
+            Box::new(|e| e["body"] = json!("{not json")),
+            400,
+            "invalid order request",
+        ),
+        (
+            Box::new(|e| {
+                e["headers"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("idempotency-key");
+            }),
+            400,
+            "idempotency key is missing",
+        ),
+        (
+            Box::new(|e| {
+                let mut body: Value = serde_json::from_str(e["body"].as_str().unwrap()).unwrap();
+                body["lines"] = json!([]);
+                body["total"]["amount"] = json!(0);
+                e["body"] = body.to_string().into();
+            }),
+            400,
+            "order has no lines",
+        ),
+        (
+            Box::new(|e| {
+                let mut body: Value = serde_json::from_str(e["body"].as_str().unwrap()).unwrap();
+                body["lines"][0]["quantity"] = json!(0);
+                e["body"] = body.to_string().into();
+            }),
+            400,
+            "quantity must be positive",
+        ),
+    ];
+    for (mutate, status, needle) in cases {
+        let deps = deps();
+        let mut event = http();
+        mutate(&mut event);
+        let response = call(&deps, event).await.unwrap();
+        assert_eq!(response["statusCode"], status, "{response}");
+        let body = response["body"].as_str().unwrap();
+        assert!(body.contains(needle), "{body} should contain {needle}");
+        assert!(deps.publisher.published().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn same_key_with_a_different_order_is_a_conflict() {
+    let deps = deps();
+    call(&deps, direct()).await.unwrap();
+    let mut changed = direct();
+    changed["lines"][0]["quantity"] = json!(3);
+    changed["total"]["amount"] = json!(7000);
+    // A new key-scoped attempt would replay; force the conflict through a second key with the same order id.
+    changed["idempotencyKey"] = json!("k-other");
+    changed["orderId"] = json!(order_id_for("k-happy-1"));
+    let err = call(&deps, changed).await.unwrap_err();
+    assert_eq!(err.name(), "IdempotencyKeyConflict");
+    assert_eq!(deps.publisher.published().len(), 1);
+}

@@ -1,0 +1,69 @@
+use lambda_runtime::{Context, LambdaEvent};
+use orderly_core::domain::ApprovalPolicy;
+use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};
+use orderly_core::memory::MemoryOrders;
+use register_order::{Deps, Registration, handler};
+use serde_json::Value;
+use std::sync::Arc;
+
+fn sample(execution: &str) -> Value {
+    let mut v: Value =
+        serde_json::from_str(include_str!("../../../events/lambda/register-order.json")).unwrap();
+    v["executionId"] = execution.into();
+    v
+}
+
+fn deps(threshold: i64) -> Deps<MemoryOrders> {
+    let store = Arc::new(InMemoryIdempotencyStore::new());
+    Deps {
+        orders: Arc::new(MemoryOrders::default()),
+        policy: ApprovalPolicy { threshold },
+        idempotency: IdempotencyEngine::new(IdempotencyConfig::new("register-order"), store),
+    }
+}
+
+async fn call(
+    deps: &Deps<MemoryOrders>,
+    payload: Value,
+) -> Result<register_order::RegisterResponse, orderly_core::lambda::TaskError> {
+    handler(deps, LambdaEvent::new(payload, Context::default())).await
+}
+
+#[tokio::test]
+async fn first_execution_registers_and_a_second_is_a_duplicate() {
+    let deps = deps(100_000);
+    assert_eq!(
+        call(&deps, sample("exec-1")).await.unwrap().status,
+        Registration::Registered
+    );
+    assert_eq!(
+        call(&deps, sample("exec-1")).await.unwrap().status,
+        Registration::Registered,
+        "a retry of the owner"
+    );
+    assert_eq!(
+        call(&deps, sample("exec-2")).await.unwrap().status,
+        Registration::Duplicate
+    );
+    assert_eq!(
+        deps.orders.get("o-happy-1").unwrap()["status"],
+        "PROCESSING"
+    );
+    assert_eq!(deps.orders.len(), 1);
+}
+
+#[tokio::test]
+async fn approval_needed_at_or_above_threshold() {
+    // The sample order totals 5500.
+    assert!(!call(&deps(5501), sample("e")).await.unwrap().needs_approval);
+    assert!(call(&deps(5500), sample("e")).await.unwrap().needs_approval);
+}
+
+#[tokio::test]
+async fn an_order_whose_total_does_not_add_up_is_invalid() {
+    let mut payload = sample("exec-1");
+    payload["order"]["total"]["amount"] = 1.into();
+    let err = call(&deps(100_000), payload).await.unwrap_err();
+    assert_eq!(err.name(), "InvalidOrder");
+    assert!(err.to_string().contains("add up"), "{err}");
+}

@@ -1,0 +1,76 @@
+//! Called with a task token (`lambda:invoke.waitForTaskToken`): keeps the token where
+//! record-approval will find it and tells the approvers with ApprovalRequested. The
+//! workflow waits until a decision arrives or the task times out.
+
+use lambda_runtime::LambdaEvent;
+use orderly_core::contracts::{ApprovalRequested, Metadata, OutboundEvent};
+use orderly_core::domain::Money;
+use orderly_core::idempotency::IdempotencyEngine;
+use orderly_core::lambda::{
+    TaskError, epoch_seconds_after, now_rfc3339, parse_input, remaining_time,
+};
+use orderly_core::ports::{ApprovalTokens, EventPublisher};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A token outlives the task's TimeoutSeconds by a margin, then the table's TTL drops it.
+pub const TOKEN_TTL: Duration = Duration::from_secs(2 * 24 * 3600);
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalTask {
+    pub task_token: String,
+    pub order_id: String,
+    pub total: Money,
+    pub metadata: Metadata,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Requested {
+    pub requested: bool,
+}
+
+pub struct Deps<T: ?Sized, P: ?Sized> {
+    pub tokens: Arc<T>,
+    pub publisher: Arc<P>,
+    pub idempotency: IdempotencyEngine,
+}
+
+pub async fn handler<T, P>(
+    deps: &Deps<T, P>,
+    event: LambdaEvent<Value>,
+) -> Result<Requested, TaskError>
+where
+    T: ApprovalTokens + ?Sized,
+    P: EventPublisher + ?Sized,
+{
+    let (payload, context) = event.into_parts();
+    let task: ApprovalTask = parse_input(payload)?;
+    let expires_at = epoch_seconds_after(TOKEN_TTL);
+    // Always keep the newest token: a retried task attempt comes with a new one.
+    deps.tokens
+        .save(&task.order_id, &task.task_token, expires_at)
+        .await?;
+    deps.idempotency
+        .run_keyed(&task.order_id, remaining_time(&context), || async {
+            let metadata = Metadata::caused_by(
+                &task.metadata,
+                format!("{}:ApprovalRequested", task.metadata.idempotency_key),
+                now_rfc3339(),
+            );
+            let data = ApprovalRequested {
+                order_id: task.order_id.clone(),
+                total: task.total.clone(),
+                reason: "order total at or above the approval threshold".to_owned(),
+            };
+            deps.publisher
+                .publish(&[OutboundEvent::new(metadata, &data)?])
+                .await?;
+            Ok::<_, TaskError>(Requested { requested: true })
+        })
+        .await
+        .map_err(TaskError::from)
+        .inspect(|_| tracing::info!(order_id = %task.order_id, "approval requested"))
+}

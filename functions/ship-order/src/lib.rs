@@ -1,0 +1,78 @@
+//! FIFO SQS consumer of OrderConfirmed: creates the order's shipment once and emits
+//! ShipmentCreated. Records are processed in order; after a failure the rest of the batch
+//! fails too, so ordering per order holds. Each record is idempotent on the event's key.
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::LambdaEvent;
+use orderly_core::batch::BatchProcessor;
+use orderly_core::contracts::{
+    Metadata, OrderConfirmed, OutboundEvent, ShipmentCreated, parse_event,
+};
+use orderly_core::idempotency::IdempotencyEngine;
+use orderly_core::lambda::{TaskError, now_rfc3339, parse_input, remaining_time};
+use orderly_core::ports::{EventPublisher, ShipmentWriter};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct Deps<S: ?Sized, P: ?Sized> {
+    pub shipments: Arc<S>,
+    pub publisher: Arc<P>,
+    pub idempotency: IdempotencyEngine,
+}
+
+pub async fn handler<S, P>(
+    deps: &Deps<S, P>,
+    event: LambdaEvent<Value>,
+) -> Result<SqsBatchResponse, TaskError>
+where
+    S: ShipmentWriter + ?Sized,
+    P: EventPublisher + ?Sized,
+{
+    let (payload, context) = event.into_parts();
+    let batch: SqsEvent = parse_input(payload)?;
+    let remaining = remaining_time(&context);
+    let report = BatchProcessor::for_event(&batch, 1)
+        .process(batch, |body: Value, _ctx| async move {
+            ship(deps, body, remaining).await
+        })
+        .await;
+    report
+        .response()
+        .map_err(|e| TaskError::transient(e.to_string()))
+}
+
+/// The shipment id of an order: one shipment per order.
+pub fn shipment_id(order_id: &str) -> String {
+    format!("s-{order_id}")
+}
+
+async fn ship<S, P>(deps: &Deps<S, P>, body: Value, remaining: Duration) -> Result<(), TaskError>
+where
+    S: ShipmentWriter + ?Sized,
+    P: EventPublisher + ?Sized,
+{
+    let confirmed = parse_event::<OrderConfirmed>(&body)?;
+    let order_id = confirmed.data.order_id.clone();
+    deps.idempotency
+        .run_json(&body, remaining, || async {
+            let shipment = shipment_id(&order_id);
+            deps.shipments.create_shipment(&order_id, &shipment).await?;
+            let metadata = Metadata::caused_by(
+                &confirmed.metadata,
+                format!("{}:ShipmentCreated", confirmed.metadata.idempotency_key),
+                now_rfc3339(),
+            );
+            let data = ShipmentCreated {
+                order_id: order_id.clone(),
+                shipment_id: shipment,
+            };
+            deps.publisher
+                .publish(&[OutboundEvent::new(metadata, &data)?])
+                .await?;
+            tracing::info!(order_id = %order_id, "shipment created");
+            Ok::<_, TaskError>(())
+        })
+        .await
+        .map_err(TaskError::from)
+}
