@@ -664,6 +664,9 @@ pub(super) fn parse_state(
         "Parallel" => parse_parallel(&mut cx),
         _ => parse_map(&mut cx),
     };
+    if ql == QueryLanguage::Jsonata {
+        check_jsonata(value, loc, true, cx.problems);
+    }
     if cx.problems.list.len() > before {
         return None;
     }
@@ -1064,4 +1067,38 @@ fn parse_map(cx: &mut Cx<'_>) -> Option<Kind> {
         tolerated_failure_percentage,
         unsupported,
     })))
+}
+
+/// Rejects `{% %}` expressions that do not parse, as CreateStateMachine does. Nested
+/// states (branches, item processors) are checked when they are parsed themselves.
+fn check_jsonata(value: &Value, location: &str, top: bool, problems: &mut Problems) {
+    match value {
+        Value::String(text) => {
+            if let Some(expression) = expression_of(text)
+                && let Err(e) = crate::jsonata::validate(expression)
+            {
+                problems.schema(
+                    location,
+                    format!(
+                        "The JSONata expression '{expression}' is invalid: {}",
+                        e.message
+                    ),
+                );
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_jsonata(item, &format!("{location}[{i}]"), false, problems);
+            }
+        }
+        Value::Object(map) => {
+            for (key, v) in map {
+                if top && matches!(key.as_str(), "Branches" | "ItemProcessor" | "Iterator") {
+                    continue;
+                }
+                check_jsonata(v, &format!("{location}/{key}"), false, problems);
+            }
+        }
+        _ => {}
+    }
 }
