@@ -892,7 +892,11 @@ fn parse_fail(cx: &mut Cx<'_>) -> Option<Kind> {
         }
         if let Some(p) = path {
             let p = p.as_str()?.to_owned();
-            if p.starts_with("States.") {
+            if crate::intrinsics::is_intrinsic(&p) {
+                if let Err(e) = crate::intrinsics::validate(&p) {
+                    cx.bad(path_field, format!("The value for the field '{path_field}' must be a valid intrinsic function call: {}", e.message));
+                    return None;
+                }
                 return Some(DynamicText::Intrinsic(p));
             }
             return cx.reference_path(path_field, &p).map(DynamicText::Path);
