@@ -28,7 +28,7 @@ pub enum EventDetails {
         role_arn: String,
     },
     ExecutionSucceeded {
-        output: Value,
+        output: Arc<Value>,
     },
     Failed {
         error: String,
@@ -154,8 +154,11 @@ impl Serialize for Details<'_> {
                 m.serialize_entry("inputDetails", &NotTruncated)?;
                 m.serialize_entry("roleArn", role_arn)?;
             }
-            EventDetails::ExecutionSucceeded { output }
-            | EventDetails::LambdaSucceeded { output } => {
+            EventDetails::ExecutionSucceeded { output } => {
+                m.serialize_entry("output", &json_text(output))?;
+                m.serialize_entry("outputDetails", &NotTruncated)?;
+            }
+            EventDetails::LambdaSucceeded { output } => {
                 m.serialize_entry("output", &json_text(output))?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }

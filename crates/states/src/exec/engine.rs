@@ -137,7 +137,7 @@ impl Engine {
         &self,
         machine: &StateMachine,
         input: Arc<Value>,
-    ) -> Result<Value, Interrupt> {
+    ) -> Result<Arc<Value>, Interrupt> {
         self.run_shared(&machine.root, input, Vars::default()).await
     }
 
@@ -147,7 +147,10 @@ impl Engine {
         input: Value,
         vars: Vars,
     ) -> BoxFuture<'a, Result<Value, Interrupt>> {
-        self.run_shared(branch, Arc::new(input), vars)
+        Box::pin(async move {
+            let output = self.run_shared(branch, Arc::new(input), vars).await?;
+            Ok(Arc::try_unwrap(output).unwrap_or_else(|shared| (*shared).clone()))
+        })
     }
 
     /// Runs a branch. Payloads move between states behind an Arc so the history can
@@ -157,7 +160,7 @@ impl Engine {
         branch: &'a Branch,
         input: Arc<Value>,
         vars: Vars,
-    ) -> BoxFuture<'a, Result<Value, Interrupt>> {
+    ) -> BoxFuture<'a, Result<Arc<Value>, Interrupt>> {
         Box::pin(async move {
             let mut vars = vars;
             let mut index = branch.start_at;
@@ -171,11 +174,7 @@ impl Engine {
                         index = next;
                         input = output;
                     }
-                    Step::End(output) => {
-                        return Ok(
-                            Arc::try_unwrap(output).unwrap_or_else(|shared| (*shared).clone())
-                        );
-                    }
+                    Step::End(output) => return Ok(output),
                 }
             }
         })

@@ -286,7 +286,7 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
         deadline,
     };
     let size = data::json_size(&input);
-    let outcome: Result<Value, Interrupt> = if size > MAX_PAYLOAD_BYTES {
+    let outcome: Result<Arc<Value>, Interrupt> = if size > MAX_PAYLOAD_BYTES {
         Err(Interrupt::Failed(StatesError::new(
             names::DATA_LIMIT_EXCEEDED,
             format!(
@@ -322,7 +322,7 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
                 "ExecutionSucceeded",
                 if engine.recorder.enabled() {
                     EventDetails::ExecutionSucceeded {
-                        output: output.clone(),
+                        output: Arc::clone(&output),
                     }
                 } else {
                     EventDetails::None
@@ -385,7 +385,7 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
             drop(engine);
             Arc::try_unwrap(input).unwrap_or_else(|shared| (*shared).clone())
         },
-        output,
+        output: output.map(|o| Arc::try_unwrap(o).unwrap_or_else(|shared| (*shared).clone())),
         error,
         cause,
     }
