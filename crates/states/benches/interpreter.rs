@@ -19,7 +19,7 @@ use std::time::Duration;
 fn options(record_history: bool) -> ExecutionOptions {
     ExecutionOptions {
         name: Some("bench".into()),
-        clock: Arc::new(Arc::new(VirtualClock::starting_now())),
+        clock: Arc::new(VirtualClock::starting_now()),
         record_history,
         ..ExecutionOptions::default()
     }
