@@ -6,7 +6,11 @@
 //! A workload whose execution does not succeed (because a language feature it uses is
 //! not available in this build) is reported and skipped rather than timed.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+mod cpu_time;
+
+use cpu_time::CpuTime;
+use criterion::measurement::Measurement;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use orderly_states::{ExecutionOptions, ExecutionStatus, StateMachine, VirtualClock, execute};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -15,7 +19,7 @@ use std::time::Duration;
 fn options(record_history: bool) -> ExecutionOptions {
     ExecutionOptions {
         name: Some("bench".into()),
-        clock: Arc::new(Arc::new(VirtualClock::starting_now())),
+        clock: Arc::new(VirtualClock::starting_now()),
         record_history,
         ..ExecutionOptions::default()
     }
@@ -95,7 +99,15 @@ fn jsonata_definition() -> Value {
     })
 }
 
-fn bench(c: &mut Criterion) {
+fn bench_wall(c: &mut Criterion) {
+    bench(c, "wall");
+}
+
+fn bench_cpu(c: &mut Criterion<CpuTime>) {
+    bench(c, "cpu");
+}
+
+fn bench<M: Measurement>(c: &mut Criterion<M>, label: &str) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -140,13 +152,15 @@ fn bench(c: &mut Criterion) {
             true,
         ),
     ];
-    let mut group = c.benchmark_group("execution");
+    let mut group = c.benchmark_group(format!("execution-{label}"));
     group
         .sample_size(20)
         .measurement_time(Duration::from_secs(5));
     for (name, definition, input, history) in cases {
         let machine = StateMachine::parse(&definition).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let probe = runtime.block_on(execute(&machine, input.clone(), options(history)));
+        // A first run, with history, checks the workload runs and counts its state
+        // transitions (one per state entered) for the throughput figure.
+        let probe = runtime.block_on(execute(&machine, input.clone(), options(true)));
         if probe.status != ExecutionStatus::Succeeded {
             eprintln!(
                 "skipping '{name}': the execution ended {} ({}: {})",
@@ -156,7 +170,13 @@ fn bench(c: &mut Criterion) {
             );
             continue;
         }
-        eprintln!("'{name}': {} history events", probe.history.len());
+        let transitions = probe
+            .history
+            .iter()
+            .filter(|e| e.event_type.ends_with("StateEntered"))
+            .count();
+        eprintln!("'{name}' ({label}): {transitions} state transitions");
+        group.throughput(Throughput::Elements(transitions as u64));
         group.bench_function(name, |b| {
             b.to_async(&runtime)
                 .iter(|| execute(&machine, input.clone(), options(history)));
@@ -165,5 +185,10 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+criterion_group!(wall, bench_wall);
+criterion_group! {
+    name = cpu;
+    config = Criterion::default().with_measurement(CpuTime);
+    targets = bench_cpu
+}
+criterion_main!(wall, cpu);

@@ -2,7 +2,7 @@
 //! Wait states, Retry intervals and timeouts pass at once.
 
 use futures::future::BoxFuture;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -62,9 +62,10 @@ impl Clock for SystemClock {
 /// to the runtime a few times before it ends, so work that is already ready (a task handler
 /// that answers at once) wins a race against a timeout. A `.waitForTaskToken` task whose
 /// callback has not arrived by then times out: use `SystemClock` where a person answers.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct VirtualClock {
-    now: Mutex<OffsetDateTime>,
+    // Shared so that a sleep future (which must be 'static) can advance the clock.
+    now: Arc<Mutex<OffsetDateTime>>,
 }
 
 /// How often a virtual sleep lets other ready tasks run before it ends.
@@ -73,7 +74,7 @@ const VIRTUAL_SLEEP_YIELDS: usize = 8;
 impl VirtualClock {
     pub fn new(start: OffsetDateTime) -> Self {
         Self {
-            now: Mutex::new(start),
+            now: Arc::new(Mutex::new(start)),
         }
     }
 
@@ -90,7 +91,7 @@ impl VirtualClock {
     }
 }
 
-impl Clock for std::sync::Arc<VirtualClock> {
+impl Clock for VirtualClock {
     fn now(&self) -> OffsetDateTime {
         *self.now.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -130,12 +131,11 @@ pub fn format_timestamp(t: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use time::macros::datetime;
 
     #[tokio::test]
     async fn virtual_sleep_advances_to_the_latest_deadline() {
-        let clock = Arc::new(VirtualClock::new(datetime!(2024-01-01 0:00 UTC)));
+        let clock = VirtualClock::new(datetime!(2024-01-01 0:00 UTC));
         let a = clock.sleep(Duration::from_secs(10));
         let b = clock.sleep(Duration::from_secs(30));
         futures::join!(a, b);

@@ -4,6 +4,7 @@
 use crate::clock::format_timestamp;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
@@ -14,7 +15,7 @@ pub struct HistoryEvent {
     pub previous_event_id: u64,
     pub timestamp: OffsetDateTime,
     /// AWS's event type, e.g. `PassStateEntered`, `TaskScheduled`, `MapIterationStarted`.
-    pub event_type: String,
+    pub event_type: Cow<'static, str>,
     pub details: EventDetails,
 }
 
@@ -23,23 +24,23 @@ pub struct HistoryEvent {
 pub enum EventDetails {
     None,
     ExecutionStarted {
-        input: Value,
+        input: Arc<Value>,
         role_arn: String,
     },
     ExecutionSucceeded {
-        output: Value,
+        output: Arc<Value>,
     },
     Failed {
         error: String,
         cause: String,
     },
     StateEntered {
-        name: String,
-        input: Value,
+        name: Arc<str>,
+        input: Arc<Value>,
     },
     StateExited {
-        name: String,
-        output: Value,
+        name: Arc<str>,
+        output: Arc<Value>,
     },
     TaskScheduled {
         resource_type: String,
@@ -81,7 +82,7 @@ pub enum EventDetails {
         length: usize,
     },
     MapIteration {
-        name: String,
+        name: Arc<str>,
         index: usize,
     },
 }
@@ -89,7 +90,7 @@ pub enum EventDetails {
 impl HistoryEvent {
     /// The key AWS puts the details under for this event type.
     fn details_key(&self) -> Option<&'static str> {
-        let t = self.event_type.as_str();
+        let t = self.event_type.as_ref();
         Some(match &self.details {
             EventDetails::None => return None,
             EventDetails::ExecutionStarted { .. } => "executionStartedEventDetails",
@@ -153,8 +154,11 @@ impl Serialize for Details<'_> {
                 m.serialize_entry("inputDetails", &NotTruncated)?;
                 m.serialize_entry("roleArn", role_arn)?;
             }
-            EventDetails::ExecutionSucceeded { output }
-            | EventDetails::LambdaSucceeded { output } => {
+            EventDetails::ExecutionSucceeded { output } => {
+                m.serialize_entry("output", &json_text(output))?;
+                m.serialize_entry("outputDetails", &NotTruncated)?;
+            }
+            EventDetails::LambdaSucceeded { output } => {
                 m.serialize_entry("output", &json_text(output))?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
@@ -163,12 +167,12 @@ impl Serialize for Details<'_> {
                 m.serialize_entry("cause", cause)?;
             }
             EventDetails::StateEntered { name, input } => {
-                m.serialize_entry("name", name)?;
+                m.serialize_entry("name", &**name)?;
                 m.serialize_entry("input", &json_text(input))?;
                 m.serialize_entry("inputDetails", &NotTruncated)?;
             }
             EventDetails::StateExited { name, output } => {
-                m.serialize_entry("name", name)?;
+                m.serialize_entry("name", &**name)?;
                 m.serialize_entry("output", &json_text(output))?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
@@ -240,7 +244,7 @@ impl Serialize for Details<'_> {
                 m.serialize_entry("length", length)?;
             }
             EventDetails::MapIteration { name, index } => {
-                m.serialize_entry("name", name)?;
+                m.serialize_entry("name", &**name)?;
                 m.serialize_entry("index", index)?;
             }
         }
@@ -332,7 +336,7 @@ impl Recorder {
     pub(crate) fn record(
         &self,
         timestamp: OffsetDateTime,
-        event_type: impl Into<String>,
+        event_type: impl Into<Cow<'static, str>>,
         details: EventDetails,
     ) -> u64 {
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());

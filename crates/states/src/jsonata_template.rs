@@ -67,8 +67,8 @@ impl JsonataTemplate {
         }
     }
 
-    /// Evaluates the template. An expression that yields nothing (JSONata's `undefined`,
-    /// which the evaluator reports as `Null`) inside an object drops the field, as AWS does.
+    /// Evaluates the template. An expression whose value is undefined is an error (the
+    /// evaluator reports it), as Step Functions accepts no undefined field value.
     pub fn evaluate(&self, bindings: &Map<String, Value>) -> Result<Value, JsonataError> {
         match self {
             JsonataTemplate::Static(v) => Ok(v.clone()),

@@ -194,7 +194,11 @@ async fn a_running_execution_shows_its_history_and_can_be_stopped() {
     };
     let handle = tokio::spawn(async move { execute(&machine, json!({"order": 1}), options).await });
     wait_for_token(&tokens).await;
-    let so_far: Vec<String> = live.snapshot().into_iter().map(|e| e.event_type).collect();
+    let so_far: Vec<String> = live
+        .snapshot()
+        .into_iter()
+        .map(|e| e.event_type.to_string())
+        .collect();
     assert_eq!(
         so_far.last().map(String::as_str),
         Some("TaskSubmitted"),

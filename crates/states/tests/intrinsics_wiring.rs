@@ -78,3 +78,39 @@ async fn the_shared_map_workload_classifies_every_item() {
         );
     }
 }
+
+#[tokio::test]
+async fn intrinsics_read_variables_and_the_context() {
+    if !intrinsics_available() {
+        return;
+    }
+    let definition = json!({
+        "StartAt": "Set",
+        "States": {
+            "Set": {"Type": "Pass", "Assign": {"prefix": "order"}, "Next": "Use"},
+            "Use": {"Type": "Pass", "Parameters": {
+                "label.$": "States.Format('{}-{}', $prefix, $.id)",
+                "run.$": "States.Format('run {}', $$.Execution.Name)"
+            }, "End": true}
+        }
+    });
+    let execution = run(&definition, json!({"id": 7})).await;
+    assert_eq!(
+        execution.output,
+        Some(json!({"label": "order-7", "run": "run test-execution"})),
+        "{:?}",
+        execution.cause
+    );
+}
+
+#[test]
+fn malformed_intrinsics_are_rejected_before_running() {
+    let definition = single(
+        json!({"Type": "Pass", "Parameters": {"x.$": "States.Formatt('{}', $.a)"}, "End": true}),
+    );
+    let err = orderly_states::StateMachine::parse(&definition.to_string())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("/States/S/Parameters/x.$"), "{err}");
+}

@@ -61,7 +61,7 @@ async fn a_failing_expression_raises_a_catchable_query_evaluation_error() {
         "StartAt": "T",
         "States": {
             "T": {"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::lambda:invoke",
-                  "Arguments": {"x": "{% ((( %}"},
+                  "Arguments": {"x": "{% $number('not a number') %}"},
                   "Catch": [{"ErrorEquals": ["States.QueryEvaluationError"], "Next": "Handled"}], "End": true},
             "Handled": {"Type": "Pass", "End": true}
         }

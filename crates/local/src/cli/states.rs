@@ -73,7 +73,7 @@ fn execute(args: ExecuteArgs) -> Result<(), String> {
         ..ExecutionOptions::default()
     };
     options.clock = if args.skip_waits {
-        Arc::new(Arc::new(VirtualClock::starting_now()))
+        Arc::new(VirtualClock::starting_now())
     } else {
         Arc::new(SystemClock::new())
     };

@@ -43,6 +43,6 @@ impl StateMachine {
 
     /// The names of the top-level states, in definition order.
     pub fn state_names(&self) -> impl Iterator<Item = &str> {
-        self.root.states.iter().map(|s| s.name.as_str())
+        self.root.states.iter().map(|s| &*s.name)
     }
 }

@@ -27,7 +27,7 @@ pub struct Branch {
 
 #[derive(Debug)]
 pub struct State {
-    pub name: String,
+    pub name: Arc<str>,
     pub query_language: QueryLanguage,
     pub kind: Kind,
     pub io: Io,
@@ -39,6 +39,9 @@ pub struct State {
     /// Whether any field of the state reads the context object, so it is built only
     /// when needed.
     pub uses_context: bool,
+    /// Whether the state's output is always its input unchanged (no paths, templates
+    /// or Output), so the interpreter can hand the same payload on without copying.
+    pub passes_input_through: bool,
 }
 
 /// InputPath / OutputPath.

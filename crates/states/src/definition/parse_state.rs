@@ -664,20 +664,44 @@ pub(super) fn parse_state(
         "Parallel" => parse_parallel(&mut cx),
         _ => parse_map(&mut cx),
     };
+    if ql == QueryLanguage::Jsonata {
+        check_jsonata(value, loc, true, cx.problems);
+    }
     if cx.problems.list.len() > before {
         return None;
     }
     let text = value.to_string();
+    let kind = kind?;
+    let passes_input_through = match ql {
+        QueryLanguage::JsonPath => {
+            io.input_path == Selection::Whole
+                && io.output_path == Selection::Whole
+                && match &kind {
+                    Kind::Pass { result } => result.is_none() && io.parameters.is_none(),
+                    Kind::Choice { .. } | Kind::Wait { .. } | Kind::Succeed => true,
+                    _ => false,
+                }
+        }
+        QueryLanguage::Jsonata => {
+            io.output.is_none()
+                && match &kind {
+                    Kind::Choice { choices, .. } => choices.iter().all(|c| c.output.is_none()),
+                    Kind::Pass { .. } | Kind::Wait { .. } | Kind::Succeed => true,
+                    _ => false,
+                }
+        }
+    };
     Some(State {
-        name: name.to_owned(),
+        name: Arc::from(name),
         query_language: ql,
-        kind: kind?,
+        kind,
         io,
         next,
         retry,
         catch,
         assign,
         uses_context: text.contains("$$") || text.contains("$states.context"),
+        passes_input_through,
     })
 }
 
@@ -868,7 +892,11 @@ fn parse_fail(cx: &mut Cx<'_>) -> Option<Kind> {
         }
         if let Some(p) = path {
             let p = p.as_str()?.to_owned();
-            if p.starts_with("States.") {
+            if crate::intrinsics::is_intrinsic(&p) {
+                if let Err(e) = crate::intrinsics::validate(&p) {
+                    cx.bad(path_field, format!("The value for the field '{path_field}' must be a valid intrinsic function call: {}", e.message));
+                    return None;
+                }
                 return Some(DynamicText::Intrinsic(p));
             }
             return cx.reference_path(path_field, &p).map(DynamicText::Path);
@@ -1043,4 +1071,38 @@ fn parse_map(cx: &mut Cx<'_>) -> Option<Kind> {
         tolerated_failure_percentage,
         unsupported,
     })))
+}
+
+/// Rejects `{% %}` expressions that do not parse, as CreateStateMachine does. Nested
+/// states (branches, item processors) are checked when they are parsed themselves.
+fn check_jsonata(value: &Value, location: &str, top: bool, problems: &mut Problems) {
+    match value {
+        Value::String(text) => {
+            if let Some(expression) = expression_of(text)
+                && let Err(e) = crate::jsonata::validate(expression)
+            {
+                problems.schema(
+                    location,
+                    format!(
+                        "The JSONata expression '{expression}' is invalid: {}",
+                        e.message
+                    ),
+                );
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_jsonata(item, &format!("{location}[{i}]"), false, problems);
+            }
+        }
+        Value::Object(map) => {
+            for (key, v) in map {
+                if top && matches!(key.as_str(), "Branches" | "ItemProcessor" | "Iterator") {
+                    continue;
+                }
+                check_jsonata(v, &format!("{location}/{key}"), false, problems);
+            }
+        }
+        _ => {}
+    }
 }

@@ -36,11 +36,15 @@ impl Engine {
         if !run.state.uses_context {
             return Value::Null;
         }
+        let mut execution = self.context_execution.clone();
+        if let Some(map) = execution.as_object_mut() {
+            map.insert("Input".into(), (*self.execution_input).clone());
+        }
         let mut ctx = json!({
-            "Execution": self.context_execution,
+            "Execution": execution,
             "State": {
                 "EnteredTime": format_timestamp(run.entered_time),
-                "Name": run.state.name,
+                "Name": &*run.state.name,
                 "RetryCount": run.retry_count,
             },
             "StateMachine": self.context_machine,
@@ -134,6 +138,11 @@ impl Engine {
 
     /// Fails with States.DataLimitExceeded when a state's output is too large.
     pub(crate) fn check_size(&self, run: &StateRun<'_>, value: &Value) -> Result<(), Interrupt> {
+        // Most payloads are far below the limit: a cheap bound settles them, and only
+        // payloads that might be near it are measured exactly.
+        if size_bound(value, super::MAX_PAYLOAD_BYTES) <= super::MAX_PAYLOAD_BYTES {
+            return Ok(());
+        }
         if json_size(value) > super::MAX_PAYLOAD_BYTES {
             return Err(Interrupt::Failed(StatesError::new(
                 names::DATA_LIMIT_EXCEEDED,
@@ -173,6 +182,39 @@ fn template_error(run: &StateRun<'_>, e: TemplateError) -> StatesError {
     }
 }
 
+/// An upper bound of the length of a value's JSON text (every string byte counted as a
+/// six-byte escape), computed without writing anything; it stops early once it passes
+/// `stop`.
+pub(crate) fn size_bound(value: &Value, stop: usize) -> usize {
+    fn walk(value: &Value, total: &mut usize, stop: usize) {
+        if *total > stop {
+            return;
+        }
+        match value {
+            Value::Null | Value::Bool(_) => *total += 5,
+            // The longest number serde_json writes (an f64 in exponent form) is 24 bytes.
+            Value::Number(_) => *total += 24,
+            Value::String(s) => *total += s.len() * 6 + 2,
+            Value::Array(items) => {
+                *total += 2 + items.len();
+                for item in items {
+                    walk(item, total, stop);
+                }
+            }
+            Value::Object(map) => {
+                *total += 2 + map.len() * 2;
+                for (k, v) in map {
+                    *total += k.len() * 6 + 2;
+                    walk(v, total, stop);
+                }
+            }
+        }
+    }
+    let mut total = 0;
+    walk(value, &mut total, stop);
+    total
+}
+
 /// The length of a value's JSON text, without building the text.
 pub(crate) fn json_size(value: &Value) -> usize {
     struct Counter(usize);
@@ -188,4 +230,23 @@ pub(crate) fn json_size(value: &Value) -> usize {
     let mut counter = Counter(0);
     let _ = serde_json::to_writer(&mut counter, value);
     counter.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_bound_is_never_below_the_exact_size() {
+        let values = [
+            json!(null),
+            json!({"a": [1, 2.5e300, -7, "x\"y\n\u{1}"], "b": {"c": true, "é": "ü"}}),
+            json!("\u{1F600}\t"),
+            json!([[], {}, [null, false]]),
+        ];
+        for v in values {
+            assert!(size_bound(&v, usize::MAX) >= json_size(&v), "{v}");
+        }
+    }
 }

@@ -38,15 +38,22 @@ impl From<StatesError> for Interrupt {
 }
 
 /// Where control goes after a state.
-pub(crate) enum Step {
-    Next(usize, Value),
-    End(Value),
+pub(crate) enum Step<V = Value> {
+    Next(usize, V),
+    End(V),
 }
 
-impl Step {
-    fn output(&self) -> &Value {
+impl<V> Step<V> {
+    fn output(&self) -> &V {
         match self {
             Step::Next(_, v) | Step::End(v) => v,
+        }
+    }
+
+    fn map<W>(self, f: impl FnOnce(V) -> W) -> Step<W> {
+        match self {
+            Step::Next(n, v) => Step::Next(n, f(v)),
+            Step::End(v) => Step::End(f(v)),
         }
     }
 }
@@ -57,7 +64,9 @@ pub(crate) struct Engine {
     pub tasks: Arc<dyn TaskHandler>,
     pub tokens: TaskTokens,
     pub recorder: Recorder,
+    /// The context object's `Execution`, without `Input` (added when a state reads it).
     pub context_execution: Value,
+    pub execution_input: Arc<Value>,
     pub context_machine: Value,
     pub region: String,
     pub deadline: Option<OffsetDateTime>,
@@ -110,7 +119,11 @@ impl Retrier {
 
 impl Engine {
     /// Records an event; details are built only when history is kept.
-    pub(crate) fn event(&self, event_type: &str, details: impl FnOnce() -> EventDetails) -> u64 {
+    pub(crate) fn event(
+        &self,
+        event_type: &'static str,
+        details: impl FnOnce() -> EventDetails,
+    ) -> u64 {
         if self.recorder.enabled() {
             self.recorder
                 .record(self.clock.now(), event_type, details())
@@ -123,9 +136,9 @@ impl Engine {
     pub(crate) async fn run_machine(
         &self,
         machine: &StateMachine,
-        input: Value,
-    ) -> Result<Value, Interrupt> {
-        self.run_branch(&machine.root, input, Vars::default()).await
+        input: Arc<Value>,
+    ) -> Result<Arc<Value>, Interrupt> {
+        self.run_shared(&machine.root, input, Vars::default()).await
     }
 
     pub(crate) fn run_branch<'a>(
@@ -134,6 +147,20 @@ impl Engine {
         input: Value,
         vars: Vars,
     ) -> BoxFuture<'a, Result<Value, Interrupt>> {
+        Box::pin(async move {
+            let output = self.run_shared(branch, Arc::new(input), vars).await?;
+            Ok(Arc::try_unwrap(output).unwrap_or_else(|shared| (*shared).clone()))
+        })
+    }
+
+    /// Runs a branch. Payloads move between states behind an Arc so the history can
+    /// keep them without copying.
+    fn run_shared<'a>(
+        &'a self,
+        branch: &'a Branch,
+        input: Arc<Value>,
+        vars: Vars,
+    ) -> BoxFuture<'a, Result<Arc<Value>, Interrupt>> {
         Box::pin(async move {
             let mut vars = vars;
             let mut index = branch.start_at;
@@ -183,15 +210,16 @@ impl Engine {
     async fn run_state(
         &self,
         state: &State,
-        raw: Value,
+        raw: Arc<Value>,
         vars: &mut Vars,
-    ) -> Result<Step, Interrupt> {
+    ) -> Result<Step<Arc<Value>>, Interrupt> {
         self.check_deadline()?;
         let entered_time = self.clock.now();
         let entered_id = self.event(entered_event(&state.kind), || EventDetails::StateEntered {
             name: state.name.clone(),
             input: raw.clone(),
         });
+        let raw_value: &Value = &raw;
         let mut run = StateRun {
             state,
             entered_id,
@@ -201,9 +229,15 @@ impl Engine {
         };
         let mut attempts = vec![0u32; state.retry.len()];
         loop {
-            let err = match self.attempt(&mut run, &raw, vars).await {
+            let err = match self.attempt(&mut run, raw_value, vars).await {
                 Ok(step) => {
-                    self.check_size(&run, step.output())?;
+                    if let Some(output) = step.output() {
+                        self.check_size(&run, output)?;
+                    }
+                    let step = step.map(|output| match output {
+                        Some(v) => Arc::new(v),
+                        None => raw.clone(),
+                    });
                     self.event(exited_event(&state.kind), || EventDetails::StateExited {
                         name: state.name.clone(),
                         output: step.output().clone(),
@@ -230,7 +264,7 @@ impl Engine {
                 .iter()
                 .find(|c| error_equals_matches(&c.error_equals, &err.error))
             {
-                let output = self.catch(&run, catcher, &raw, err, vars)?;
+                let output = Arc::new(self.catch(&run, catcher, raw_value, err, vars)?);
                 self.event(exited_event(&state.kind), || EventDetails::StateExited {
                     name: state.name.clone(),
                     output: output.clone(),
@@ -336,7 +370,7 @@ impl Engine {
         }
     }
 
-    /// InputPath without copying when it is `$`.
+    /// InputPath / ItemsPath without copying more than the selected part.
     pub(crate) fn select_ref<'v>(
         &self,
         run: &StateRun<'_>,
@@ -347,9 +381,17 @@ impl Engine {
     ) -> Result<Cow<'v, Value>, StatesError> {
         match selection {
             Selection::Whole => Ok(Cow::Borrowed(value)),
-            other => self
-                .select(run, other, value.clone(), context, vars)
-                .map(Cow::Owned),
+            Selection::Empty => Ok(Cow::Owned(Value::Object(Map::new()))),
+            Selection::Path(path) => match path.evaluate(scope(value, context, vars)) {
+                // What the path found is copied out: it may live in the context object
+                // or a variable rather than in `value`.
+                Some(found) => Ok(Cow::Owned(found.into_owned())),
+                None => Err(run.runtime(format_args!(
+                    "Invalid path '{}' : No results for path: {}",
+                    path.text(),
+                    path.normalized()
+                ))),
+            },
         }
     }
 
@@ -358,15 +400,28 @@ impl Engine {
         run: &mut StateRun<'_>,
         raw: &Value,
         vars: &mut Vars,
-    ) -> Result<Step, Interrupt> {
+    ) -> Result<Step<Option<Value>>, Interrupt> {
+        // `None` as output: the state hands its input on unchanged.
         let state = run.state;
-        let finish = |output: Value| match state.next {
+        let finish = |output: Option<Value>| match state.next {
             Some(next) => Step::Next(next, output),
             None => Step::End(output),
         };
         match &state.kind {
             Kind::Pass { result } => {
                 let context = self.context(run);
+                if state.passes_input_through {
+                    let assigned = match state.query_language {
+                        QueryLanguage::JsonPath => {
+                            self.assign(run, state.assign.as_ref(), raw, &context, None, vars)?
+                        }
+                        QueryLanguage::Jsonata => {
+                            self.jsonata_output(run, raw, &context, None, vars)?.1
+                        }
+                    };
+                    vars.assign(assigned);
+                    return Ok(finish(None));
+                }
                 let (output, assigned) = match state.query_language {
                     QueryLanguage::JsonPath => {
                         let effective =
@@ -390,9 +445,12 @@ impl Engine {
                     }
                 };
                 vars.assign(assigned);
-                Ok(finish(output))
+                Ok(finish(Some(output)))
             }
             Kind::Succeed => {
+                if state.passes_input_through {
+                    return Ok(Step::End(None));
+                }
                 let context = self.context(run);
                 let output = match state.query_language {
                     QueryLanguage::JsonPath => {
@@ -410,7 +468,7 @@ impl Engine {
                         self.jsonata_output(run, raw, &context, None, vars)?.0
                     }
                 };
-                Ok(Step::End(output))
+                Ok(Step::End(Some(output)))
             }
             Kind::Fail { error, cause } => {
                 let context = self.context(run);
@@ -423,6 +481,18 @@ impl Engine {
                 let context = self.context(run);
                 let duration = self.wait_duration(run, until, raw, &context, vars)?;
                 self.sleep(duration).await?;
+                if state.passes_input_through {
+                    let assigned = match state.query_language {
+                        QueryLanguage::JsonPath => {
+                            self.assign(run, state.assign.as_ref(), raw, &context, None, vars)?
+                        }
+                        QueryLanguage::Jsonata => {
+                            self.jsonata_output(run, raw, &context, None, vars)?.1
+                        }
+                    };
+                    vars.assign(assigned);
+                    return Ok(finish(None));
+                }
                 let (output, assigned) = match state.query_language {
                     QueryLanguage::JsonPath => {
                         let effective =
@@ -451,11 +521,13 @@ impl Engine {
                     }
                 };
                 vars.assign(assigned);
-                Ok(finish(output))
+                Ok(finish(Some(output)))
             }
             Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map(_) => {
-                let output = self.run_with_result(run, raw, vars).await?;
-                Ok(finish(output))
+                // Boxed: this future is large (task calls, Map, Parallel) and would
+                // otherwise enlarge every state's future, Pass and Choice included.
+                let output = Box::pin(self.run_with_result(run, raw, vars)).await?;
+                Ok(finish(Some(output)))
             }
         }
     }
@@ -543,7 +615,7 @@ impl Engine {
         default: Option<usize>,
         raw: &Value,
         vars: &mut Vars,
-    ) -> Result<Step, Interrupt> {
+    ) -> Result<Step<Option<Value>>, Interrupt> {
         let state = run.state;
         let context = self.context(run);
         match state.query_language {
@@ -577,13 +649,17 @@ impl Engine {
                         vars,
                     )?);
                 }
-                let output = self.select(
-                    run,
-                    &state.io.output_path,
-                    effective.into_owned(),
-                    &context,
-                    vars,
-                )?;
+                let output = if state.passes_input_through {
+                    None
+                } else {
+                    Some(self.select(
+                        run,
+                        &state.io.output_path,
+                        effective.into_owned(),
+                        &context,
+                        vars,
+                    )?)
+                };
                 vars.assign(assigned);
                 Ok(Step::Next(next, output))
             }
@@ -620,8 +696,8 @@ impl Engine {
                     .and_then(|b| b.output.as_ref())
                     .or(state.io.output.as_ref());
                 let output = match output_template {
-                    Some(t) => self.jsonata(run, "Output", t, &bindings)?,
-                    None => raw.clone(),
+                    Some(t) => Some(self.jsonata(run, "Output", t, &bindings)?),
+                    None => None,
                 };
                 let mut assigned = self.assign(
                     run,

@@ -25,13 +25,9 @@ impl Engine {
             return Err(Interrupt::Failed(StatesError::runtime(unsupported.clone())));
         }
         let items = match prepared {
-            Prepared::JsonPath { effective } => self.select(
-                run,
-                &spec.items_path,
-                effective.as_ref().clone(),
-                context,
-                vars,
-            )?,
+            Prepared::JsonPath { effective } => self
+                .select_ref(run, &spec.items_path, effective, context, vars)?
+                .into_owned(),
             Prepared::Jsonata { bindings } => match &spec.items {
                 Some(t) => self.jsonata(run, "Items", t, bindings)?,
                 None => raw.clone(),

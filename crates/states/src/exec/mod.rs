@@ -249,9 +249,10 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
         .next()
         .unwrap_or_default()
         .to_owned();
+    // The input is shared by the history, the context object and the first state.
+    let input = Arc::new(input);
     let context_execution = json!({
         "Id": arn,
-        "Input": input,
         "Name": name,
         "RoleArn": options.role_arn,
         "StartTime": format_timestamp(start),
@@ -263,7 +264,7 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
         "ExecutionStarted",
         if recorder.enabled() {
             EventDetails::ExecutionStarted {
-                input: input.clone(),
+                input: Arc::clone(&input),
                 role_arn: options.role_arn.clone(),
             }
         } else {
@@ -279,12 +280,13 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
         tokens: options.task_tokens.clone(),
         recorder,
         context_execution,
+        execution_input: Arc::clone(&input),
         context_machine,
         region: options.region.clone(),
         deadline,
     };
     let size = data::json_size(&input);
-    let outcome: Result<Value, Interrupt> = if size > MAX_PAYLOAD_BYTES {
+    let outcome: Result<Arc<Value>, Interrupt> = if size > MAX_PAYLOAD_BYTES {
         Err(Interrupt::Failed(StatesError::new(
             names::DATA_LIMIT_EXCEEDED,
             format!(
@@ -292,7 +294,7 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
             ),
         )))
     } else {
-        let body = engine.run_machine(machine, input.clone());
+        let body = engine.run_machine(machine, Arc::clone(&input));
         let timeout = async {
             match (machine.timeout_seconds, clock.races_timeouts()) {
                 (Some(t), true) => clock.sleep(std::time::Duration::from_secs(t)).await,
@@ -320,7 +322,7 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
                 "ExecutionSucceeded",
                 if engine.recorder.enabled() {
                     EventDetails::ExecutionSucceeded {
-                        output: output.clone(),
+                        output: Arc::clone(&output),
                     }
                 } else {
                     EventDetails::None
@@ -378,10 +380,13 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
         status,
         start_date: start,
         stop_date: stop,
-        input,
-        output,
+        history: engine.recorder.take(),
+        input: {
+            drop(engine);
+            Arc::try_unwrap(input).unwrap_or_else(|shared| (*shared).clone())
+        },
+        output: output.map(|o| Arc::try_unwrap(o).unwrap_or_else(|shared| (*shared).clone())),
         error,
         cause,
-        history: engine.recorder.take(),
     }
 }

@@ -201,7 +201,7 @@ impl Engine {
                     resource: resource.clone(),
                     parameters: work_input,
                     task_token: run.task_token.clone(),
-                    state_name: state.name.clone(),
+                    state_name: state.name.to_string(),
                     execution_arn: self.context_execution["Id"]
                         .as_str()
                         .unwrap_or_default()

@@ -81,8 +81,14 @@ impl Template {
                 }),
             },
             Template::Intrinsic { expression, .. } => {
-                intrinsics::evaluate(expression, scope.input, scope.context)
-                    .map_err(TemplateError::Intrinsic)
+                let no_variables = serde_json::Map::new();
+                intrinsics::evaluate_with_variables(
+                    expression,
+                    scope.input,
+                    scope.context,
+                    scope.variables.unwrap_or(&no_variables),
+                )
+                .map_err(TemplateError::Intrinsic)
             }
         }
     }
@@ -105,7 +111,14 @@ fn compile_at(value: &Value, location: &str) -> Result<Template, TemplateSyntaxE
                         });
                     };
                     dynamic = true;
-                    let template = if text.starts_with("States.") {
+                    let template = if intrinsics::is_intrinsic(text) {
+                        intrinsics::validate(text).map_err(|e| TemplateSyntaxError {
+                            location: here.clone(),
+                            message: format!(
+                                "The value for the field '{key}' must be a valid intrinsic function call: {}",
+                                e.message
+                            ),
+                        })?;
                         Template::Intrinsic {
                             field: key.clone(),
                             expression: text.clone(),
@@ -201,5 +214,7 @@ mod tests {
     fn rejects_non_string_dollar_fields() {
         assert!(Template::compile(&json!({"a.$": 1})).is_err());
         assert!(Template::compile(&json!({"a": {"b.$": "nope"}})).is_err());
+        assert!(Template::compile(&json!({"a.$": "States.NoSuchFunction(1)"})).is_err());
+        assert!(Template::compile(&json!({"a.$": "States.Format('{}', $.x"})).is_err());
     }
 }

@@ -60,7 +60,7 @@ pub fn machine(definition: &Value) -> StateMachine {
 pub fn options(tasks: Arc<dyn TaskHandler>) -> ExecutionOptions {
     ExecutionOptions {
         name: Some("test-execution".into()),
-        clock: Arc::new(Arc::new(VirtualClock::new(datetime!(2024-01-01 0:00 UTC)))),
+        clock: Arc::new(VirtualClock::new(datetime!(2024-01-01 0:00 UTC))),
         tasks,
         ..ExecutionOptions::default()
     }
@@ -83,6 +83,6 @@ pub fn event_types(execution: &Execution) -> Vec<String> {
     execution
         .history
         .iter()
-        .map(|e| e.event_type.clone())
+        .map(|e| e.event_type.to_string())
         .collect()
 }
