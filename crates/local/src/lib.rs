@@ -2,5 +2,6 @@
 
 pub mod clock;
 pub mod runtime;
+pub mod scenarios;
 pub mod sqs;
 pub mod template;

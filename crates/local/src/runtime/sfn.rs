@@ -352,7 +352,8 @@ impl CloudInner {
     }
 }
 
-fn event_state_name(event: &HistoryEvent) -> String {
+/// The state an event of the history is about (empty when none).
+pub fn event_state_name(event: &HistoryEvent) -> String {
     serde_json::to_value(event)
         .ok()
         .and_then(|v| {
