@@ -15,6 +15,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Runs every scenario of `events/` on the local cloud, with timelines and a summary.
+    Demo(cli::demo::DemoArgs),
     /// EventBridge tools (`test-event-pattern`).
     Events(cli::events::EventsArgs),
     /// Step Functions tools (`execute`).
@@ -23,6 +25,7 @@ enum Command {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::Demo(args) => cli::demo::run(args),
         Command::Events(args) => cli::events::run(args),
         Command::States(args) => cli::states::run(args),
     }

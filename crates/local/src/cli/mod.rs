@@ -1,5 +1,6 @@
 //! One module per subcommand group of the `orderly` CLI.
 
+pub mod demo;
 pub mod events;
 pub mod input;
 pub mod states;
