@@ -3,4 +3,6 @@
 pub mod demo;
 pub mod events;
 pub mod input;
+pub mod invoke;
+pub mod logs;
 pub mod states;
