@@ -239,7 +239,16 @@ where
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope.from_root() {
                 if let Some(fields) = span.extensions().get::<SpanFields>() {
-                    context.extend(fields.0.clone());
+                    for (name, value) in &fields.0 {
+                        // An inner span that does not know a field (an SQS record whose
+                        // body names no correlation id) leaves the invocation's value.
+                        if value.as_str() == Some("")
+                            && context.get(name).is_some_and(|v| v.as_str() != Some(""))
+                        {
+                            continue;
+                        }
+                        context.insert(name.clone(), value.clone());
+                    }
                 }
             }
         }
