@@ -65,11 +65,12 @@ impl LogStore {
     /// Appends a line to a group.
     pub fn write(&self, group: &str, line: Value) {
         let timestamp_ms = self.clock.now_ms();
-        let text = line.to_string();
-        if self.echo {
+        // Text only when it goes somewhere: memory keeps the value.
+        let text = (self.echo || self.dir.is_some()).then(|| line.to_string());
+        if let (true, Some(text)) = (self.echo, &text) {
             println!("{group} {text}");
         }
-        if let Some(dir) = &self.dir {
+        if let (Some(dir), Some(text)) = (&self.dir, &text) {
             let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
             // A group whose file cannot be opened keeps its lines in memory only.
             let file = files.entry(group.to_owned()).or_insert_with(|| {
