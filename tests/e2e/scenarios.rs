@@ -1,46 +1,77 @@
-use orderly_local::clock::TokioClock;
-use orderly_local::runtime::bus::PutEventsEntry;
-use orderly_local::runtime::handlers::OrderlyHandlers;
-use orderly_local::runtime::{CloudOptions, LocalCloud};
-use orderly_local::template::LoadOptions;
+//! Every scenario of `events/put-events` end to end on the local cloud, on paused
+//! virtual time: the final order state and the side effects each one expects.
+
+use orderly_local::scenarios::{self, Outcome, ScenarioEnv, ScenarioRun};
 use std::path::PathBuf;
-use std::time::Duration;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn entries(scenario: &str) -> Vec<PutEventsEntry> {
-    let text =
-        std::fs::read_to_string(root().join(format!("events/put-events/{scenario}.json"))).unwrap();
-    serde_json::from_str(&text).unwrap()
+async fn run(name: &str) -> ScenarioRun {
+    let scenario = scenarios::by_name(name).unwrap_or_else(|| panic!("no scenario {name}"));
+    scenarios::run(scenario, &ScenarioEnv::at(root()))
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn assert_passed(outcome: &Outcome) {
+    assert!(
+        outcome.passed,
+        "{} ended as {}:\n{}",
+        outcome.scenario,
+        outcome.final_state,
+        outcome.details.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn happy_path_confirms_and_ships() {
-    let cloud = LocalCloud::start(
-        CloudOptions {
-            template: root().join("template.yaml"),
-            load: LoadOptions::default(),
-            clock: TokioClock::shared(),
-            log_dir: None,
-            echo_logs: false,
-        },
-        &OrderlyHandlers,
-    )
-    .unwrap();
-    let results = cloud.inner.put_events(&entries("happy-path"));
-    assert!(results[0].error_code.is_none(), "{results:?}");
-    let done = cloud
-        .settle(Duration::from_secs(20), |c| {
-            c.world.shipments.shipment_for("o-happy-1").is_some()
-        })
-        .await;
-    for e in cloud.inner.executions() {
-        eprintln!("{} {}", e.name, e.describe());
-    }
-    for l in cloud.inner.logs.lines() {
-        eprintln!("{} {}", l.group, l.line);
-    }
-    assert!(done);
+    let run = run("happy-path").await;
+    assert_passed(&run.outcome);
+    assert_eq!(run.outcome.final_state, "OrderConfirmed");
 }
+
+/// One test per scenario: it passes its own checks and ends in the expected state.
+macro_rules! scenario_test {
+    ($test:ident, $name:literal, $state:literal) => {
+        #[tokio::test(flavor = "current_thread", start_paused = true)]
+        async fn $test() {
+            let run = run($name).await;
+            assert_passed(&run.outcome);
+            assert_eq!(run.outcome.final_state, $state);
+        }
+    };
+}
+
+scenario_test!(
+    approval_needed_waits_then_confirms,
+    "approval-needed",
+    "OrderConfirmed"
+);
+scenario_test!(
+    approval_timeout_fails_the_order,
+    "approval-timeout",
+    "OrderFailed (ApprovalTimedOut)"
+);
+scenario_test!(
+    payment_declined_compensates,
+    "payment-declined",
+    "OrderFailed (PaymentDeclined)"
+);
+scenario_test!(
+    out_of_stock_compensates,
+    "out-of-stock",
+    "OrderFailed (OutOfStock)"
+);
+scenario_test!(flaky_payment_is_retried, "payment-flaky", "OrderConfirmed");
+scenario_test!(
+    duplicate_delivery_has_one_effect,
+    "duplicate-delivery",
+    "OrderConfirmed"
+);
+scenario_test!(
+    poison_message_ends_in_its_dlq,
+    "poison-message",
+    "in AuditDlq"
+);

@@ -1,6 +1,8 @@
 //! The local cloud: Orderly's AWS topology from `template.yaml`, run in one process.
 
 pub mod clock;
+pub mod demo;
 pub mod runtime;
+pub mod scenarios;
 pub mod sqs;
 pub mod template;

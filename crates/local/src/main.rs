@@ -15,6 +15,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Runs every scenario of `events/` on the local cloud, with timelines and a summary.
+    Demo(cli::demo::DemoArgs),
+    /// Invokes one function of the template with an event file, as `sam local invoke`.
+    Invoke(cli::invoke::InvokeArgs),
+    /// Prints the log groups of a local run, in time order; `--follow` tails them.
+    Logs(cli::logs::LogsArgs),
     /// EventBridge tools (`test-event-pattern`).
     Events(cli::events::EventsArgs),
     /// Step Functions tools (`execute`).
@@ -23,6 +29,9 @@ enum Command {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::Demo(args) => cli::demo::run(args),
+        Command::Invoke(args) => cli::invoke::run(args),
+        Command::Logs(args) => cli::logs::run(args),
         Command::Events(args) => cli::events::run(args),
         Command::States(args) => cli::states::run(args),
     }

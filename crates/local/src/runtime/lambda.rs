@@ -120,7 +120,8 @@ impl CloudInner {
         }
         .instrument(span)
         .await;
-        let duration_ms = i64::try_from(started.elapsed().as_micros() / 1000).unwrap_or(i64::MAX);
+        let duration_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let duration_ms = i64::try_from(duration_us / 1000).unwrap_or(i64::MAX);
         self.trace.record(Hop {
             wall_us: 0,
             at_ms: self.clock.now_ms(),
@@ -132,6 +133,7 @@ impl CloudInner {
                     Err(d) => d.error_type.clone(),
                 },
                 duration_ms,
+                duration_us,
             },
         });
         outcome.map_err(InvokeError::Function)

@@ -65,11 +65,12 @@ impl LogStore {
     /// Appends a line to a group.
     pub fn write(&self, group: &str, line: Value) {
         let timestamp_ms = self.clock.now_ms();
-        let text = line.to_string();
-        if self.echo {
+        // Text only when it goes somewhere: memory keeps the value.
+        let text = (self.echo || self.dir.is_some()).then(|| line.to_string());
+        if let (true, Some(text)) = (self.echo, &text) {
             println!("{group} {text}");
         }
-        if let Some(dir) = &self.dir {
+        if let (Some(dir), Some(text)) = (&self.dir, &text) {
             let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
             // A group whose file cannot be opened keeps its lines in memory only.
             let file = files.entry(group.to_owned()).or_insert_with(|| {
@@ -239,7 +240,16 @@ where
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope.from_root() {
                 if let Some(fields) = span.extensions().get::<SpanFields>() {
-                    context.extend(fields.0.clone());
+                    for (name, value) in &fields.0 {
+                        // An inner span that does not know a field (an SQS record whose
+                        // body names no correlation id) leaves the invocation's value.
+                        if value.as_str() == Some("")
+                            && context.get(name).is_some_and(|v| v.as_str() != Some(""))
+                        {
+                            continue;
+                        }
+                        context.insert(name.clone(), value.clone());
+                    }
                 }
             }
         }

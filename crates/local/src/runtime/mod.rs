@@ -169,6 +169,7 @@ impl LocalCloud {
                     machines,
                     executions: Mutex::new(Vec::new()),
                     tokens,
+                    traced: Mutex::new(HashMap::new()),
                 },
                 world,
                 trace: Trace::default(),

@@ -99,6 +99,9 @@ pub struct StepFunctions {
     pub machines: HashMap<String, Machine>,
     pub executions: Mutex<Vec<ExecutionEntry>>,
     pub tokens: TaskTokens,
+    /// Per running execution, how many history events the trace has seen: states are
+    /// traced as the execution reaches each task, so the timeline keeps their order.
+    pub traced: Mutex<HashMap<String, usize>>,
 }
 
 /// The runtime clock as the interpreter reads it.
@@ -130,6 +133,7 @@ impl TaskHandler for LocalTasks {
                 "the local cloud has stopped",
             ));
         };
+        cloud.trace_running_states(&request.execution_arn);
         let resource = request.resource.as_str();
         let base = resource
             .trim_end_matches(".waitForTaskToken")
@@ -273,20 +277,13 @@ impl CloudInner {
             let correlation_id = correlation_of(&input);
             let execution = orderly_states::execute(&definition, input, options).await;
             cloud.log_execution(&log_group, &execution, &correlation_id);
-            for event in &execution.history {
-                if event.event_type.ends_with("StateEntered") {
-                    let state = event_state_name(event);
-                    cloud.trace.record(Hop {
-                        wall_us: 0,
-                        at_ms: (event.timestamp.unix_timestamp_nanos() / 1_000_000) as i64,
-                        correlation_id: correlation_id.clone(),
-                        kind: HopKind::StateEntered {
-                            execution: execution.name.clone(),
-                            state,
-                        },
-                    });
-                }
-            }
+            cloud.record_states(&execution_arn, &execution.history, &correlation_id);
+            cloud
+                .sfn
+                .traced
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&execution_arn);
             cloud.trace.record(Hop {
                 wall_us: 0,
                 at_ms: cloud.clock.now_ms(),
@@ -306,6 +303,47 @@ impl CloudInner {
             }
         });
         Ok(arn)
+    }
+
+    /// Traces the states a running execution has entered since the last look.
+    fn trace_running_states(&self, arn: &str) {
+        let found = self
+            .sfn
+            .executions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .rev()
+            .find(|e| e.arn == arn)
+            .map(|e| (e.history.snapshot(), correlation_of(&e.input)));
+        if let Some((history, correlation_id)) = found {
+            self.record_states(arn, &history, &correlation_id);
+        }
+    }
+
+    /// Records a hop for each StateEntered event of `history` not traced before.
+    fn record_states(&self, arn: &str, history: &[HistoryEvent], correlation_id: &str) {
+        let from = {
+            let mut traced = self.sfn.traced.lock().unwrap_or_else(|p| p.into_inner());
+            let seen = traced.entry(arn.to_owned()).or_insert(0);
+            let from = (*seen).min(history.len());
+            *seen = history.len();
+            from
+        };
+        let execution = arn.rsplit(':').next().unwrap_or(arn);
+        for event in &history[from..] {
+            if event.event_type.ends_with("StateEntered") {
+                self.trace.record(Hop {
+                    wall_us: 0,
+                    at_ms: (event.timestamp.unix_timestamp_nanos() / 1_000_000) as i64,
+                    correlation_id: correlation_id.to_owned(),
+                    kind: HopKind::StateEntered {
+                        execution: execution.to_owned(),
+                        state: event_state_name(event),
+                    },
+                });
+            }
+        }
     }
 
     pub fn execution(&self, arn: &str) -> Result<ExecutionEntry, SfnError> {
@@ -352,7 +390,8 @@ impl CloudInner {
     }
 }
 
-fn event_state_name(event: &HistoryEvent) -> String {
+/// The state an event of the history is about (empty when none).
+pub fn event_state_name(event: &HistoryEvent) -> String {
     serde_json::to_value(event)
         .ok()
         .and_then(|v| {

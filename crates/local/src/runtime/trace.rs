@@ -24,6 +24,8 @@ pub enum HopKind {
         function: String,
         outcome: String,
         duration_ms: i64,
+        /// The same, in microseconds: in-process handlers often take less than one.
+        duration_us: u64,
     },
     StateEntered {
         execution: String,
@@ -51,8 +53,14 @@ pub struct Hop {
 }
 
 /// The correlation id an event or payload carries (`detail.metadata.correlation-id`,
-/// `metadata.correlation-id`, or a transformer's `correlationId`), searched shallowly.
+/// `metadata.correlation-id`, or a transformer's `correlationId`), searched shallowly;
+/// for an SQS batch, the one the first record's body carries.
 pub fn correlation_of(value: &Value) -> String {
+    if let Some(body) = value.pointer("/Records/0/body").and_then(Value::as_str) {
+        return serde_json::from_str::<Value>(body)
+            .map(|b| correlation_of(&b))
+            .unwrap_or_default();
+    }
     let candidates = [
         value.pointer("/detail/metadata/correlation-id"),
         value.pointer("/metadata/correlation-id"),
@@ -126,6 +134,15 @@ impl Trace {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(hop);
+    }
+
+    /// How many hops were recorded.
+    pub fn len(&self) -> usize {
+        self.hops.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     pub fn hops(&self) -> Vec<Hop> {

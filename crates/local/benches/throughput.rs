@@ -1,0 +1,105 @@
+//! N orders through the whole happy path in-process: OrderCreated put on the bus →
+//! workflow (register, reserve, authorize, confirm) → shipping queue → shipment created,
+//! with audit and notifications alongside. Reports orders/s and p50/p99 end-to-end
+//! latency (OrderCreated put → ShipmentCreated put, wall time).
+//!
+//! `cargo bench -p orderly-local --bench throughput` (ORDERLY_BENCH_ORDERS sets N).
+
+use orderly_local::demo::latency::{self, END_TO_END};
+use orderly_local::runtime::bus::PutEventsEntry;
+use orderly_local::scenarios::{ScenarioEnv, entries, start_cloud};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// PutEvents takes at most 10 entries per request.
+const BATCH: usize = 10;
+
+fn orders(template: &PutEventsEntry, n: usize) -> Vec<PutEventsEntry> {
+    let detail = template.detail.clone().unwrap_or_default();
+    (0..n)
+        .map(|i| {
+            let mut entry = template.clone();
+            // Unique order id, idempotency key and correlation id per order.
+            entry.detail = Some(
+                detail
+                    .replace("o-happy-1", &format!("o-bench-{i}"))
+                    .replace("idem-happy-1", &format!("idem-bench-{i}"))
+                    .replace("corr-happy-1", &format!("corr-bench-{i}")),
+            );
+            entry
+        })
+        .collect()
+}
+
+async fn run(n: usize) -> Result<(Duration, Vec<u64>), String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let env = ScenarioEnv::at(&root);
+    let cloud = start_cloud(&env).map_err(|e| e.to_string())?;
+    let world = &cloud.inner.world;
+    // Enough stock for every order (each takes 2 books and 1 toy).
+    world.stock.set_available("BOOK-0001", 2 * n as i64 + 10);
+    world.stock.set_available("TOY-0001", n as i64 + 10);
+    let template = entries(&root, "happy-path").map_err(|e| e.to_string())?;
+    let first = template.first().ok_or("happy-path.json has no entry")?;
+    let all = orders(first, n);
+    let started = Instant::now();
+    for chunk in all.chunks(BATCH) {
+        let refused = cloud
+            .inner
+            .put_events(chunk)
+            .iter()
+            .filter(|r| r.error_code.is_some())
+            .count();
+        if refused > 0 {
+            return Err(format!("{refused} entries refused"));
+        }
+        // Let the pipeline run between requests, as a producer would.
+        tokio::task::yield_now().await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while world.shipments.len() < n {
+        if Instant::now() > deadline {
+            return Err(format!("only {} of {n} shipped", world.shipments.len()));
+        }
+        // Virtual time: the sleep ends as soon as every task waits on a timer.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let elapsed = started.elapsed();
+    let mut samples = latency::Samples::new();
+    latency::collect(&cloud.inner, &mut samples);
+    Ok((elapsed, samples.remove(END_TO_END).unwrap_or_default()))
+}
+
+fn main() {
+    let n: usize = std::env::var("ORDERLY_BENCH_ORDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            std::process::exit(2);
+        }
+    };
+    for round in 1..=3 {
+        match runtime.block_on(run(n)) {
+            Ok((elapsed, latencies)) => println!(
+                "round {round}: {n} orders in {:.3} s = {:.0} orders/s; end-to-end p50 {:.2} ms, p99 {:.2} ms ({} samples)",
+                elapsed.as_secs_f64(),
+                n as f64 / elapsed.as_secs_f64(),
+                latency::percentile(&latencies, 50.0) as f64 / 1000.0,
+                latency::percentile(&latencies, 99.0) as f64 / 1000.0,
+                latencies.len()
+            ),
+            Err(e) => {
+                eprintln!("round {round}: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+}

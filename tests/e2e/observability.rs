@@ -1,0 +1,213 @@
+//! What the logs of a whole run show: every function line carries its correlation id,
+//! none carries the customer's personal data, and EMF records are valid.
+
+use orderly_core::telemetry::{MetricRecord, Unit};
+use orderly_local::runtime::logs::LogLine;
+use orderly_local::scenarios::{self, ScenarioEnv};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The personal data of the sample orders in `events/put-events`.
+const PERSONAL: &[&str] = &[
+    "@example.com",
+    "Sam Example",
+    "Example Street",
+    "Springfield",
+];
+
+fn strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+        Value::Object(o) => o.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
+
+/// Lines of every order scenario (the poison message carries no order).
+async fn order_scenario_lines() -> Vec<(String, Vec<LogLine>)> {
+    let mut all = Vec::new();
+    for scenario in scenarios::all()
+        .into_iter()
+        .filter(|s| !s.order_id.is_empty())
+    {
+        let run = scenarios::run(scenario, &ScenarioEnv::at(root()))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
+        assert!(run.outcome.passed, "{:?}", run.outcome.details);
+        all.push((
+            scenario.correlation_id.to_owned(),
+            run.cloud.inner.logs.lines(),
+        ));
+    }
+    all
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn function_logs_carry_the_correlation_id_and_no_personal_data() {
+    for (correlation_id, lines) in order_scenario_lines().await {
+        let functions: Vec<&LogLine> = lines
+            .iter()
+            .filter(|l| l.group.starts_with("/aws/lambda/"))
+            .filter(|l| l.line.get("_aws").is_none())
+            .collect();
+        assert!(!functions.is_empty(), "{correlation_id}: no function logs");
+        for line in functions {
+            assert_eq!(
+                line.line.get("correlation_id").and_then(Value::as_str),
+                Some(correlation_id.as_str()),
+                "{}: {}",
+                line.group,
+                line.line
+            );
+            assert!(
+                line.line
+                    .get("request_id")
+                    .and_then(Value::as_str)
+                    .is_some(),
+                "{}: {}",
+                line.group,
+                line.line
+            );
+            let mut texts = Vec::new();
+            strings(&line.line, &mut texts);
+            for personal in PERSONAL {
+                assert!(
+                    texts.iter().all(|t| !t.contains(personal)),
+                    "{} logs personal data ({personal}): {}",
+                    line.group,
+                    line.line
+                );
+            }
+        }
+        let executions: Vec<&LogLine> = lines
+            .iter()
+            .filter(|l| l.group.starts_with("/aws/vendedlogs/states/"))
+            .collect();
+        assert!(
+            !executions.is_empty(),
+            "{correlation_id}: no execution logs"
+        );
+        for line in executions {
+            assert_eq!(
+                line.line.get("correlation_id").and_then(Value::as_str),
+                Some(correlation_id.as_str()),
+                "{}",
+                line.line
+            );
+        }
+    }
+}
+
+/// An EMF record as CloudWatch accepts it: the `_aws` block with a millisecond
+/// timestamp, and every declared dimension and metric present with a value of its kind.
+fn check_emf(record: &Value) -> Result<(), String> {
+    let aws = record.get("_aws").ok_or("no _aws block")?;
+    aws.get("Timestamp")
+        .and_then(Value::as_u64)
+        .ok_or("_aws.Timestamp is not epoch milliseconds")?;
+    let directives = aws
+        .get("CloudWatchMetrics")
+        .and_then(Value::as_array)
+        .filter(|d| !d.is_empty())
+        .ok_or("_aws.CloudWatchMetrics is not a non-empty array")?;
+    for directive in directives {
+        directive
+            .get("Namespace")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .ok_or("a directive has no Namespace")?;
+        for set in directive["Dimensions"].as_array().ok_or("Dimensions")? {
+            for name in set.as_array().ok_or("a dimension set is not an array")? {
+                let name = name.as_str().ok_or("a dimension name is not text")?;
+                record
+                    .get(name)
+                    .and_then(Value::as_str)
+                    .ok_or(format!("dimension {name} has no text value"))?;
+            }
+        }
+        let metrics = directive["Metrics"].as_array().ok_or("Metrics")?;
+        if metrics.is_empty() {
+            return Err("a directive declares no metric".into());
+        }
+        for metric in metrics {
+            let name = metric["Name"].as_str().ok_or("a metric has no Name")?;
+            let value = record
+                .get(name)
+                .ok_or(format!("metric {name} has no value"))?;
+            let numeric = value.is_number()
+                || value
+                    .as_array()
+                    .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_number));
+            if !numeric {
+                return Err(format!("metric {name} is not a number: {value}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn emf_records_are_valid() {
+    let mut records: Vec<Value> = order_scenario_lines()
+        .await
+        .into_iter()
+        .flat_map(|(_, lines)| lines)
+        .map(|l| l.line)
+        .filter(|l| l.get("_aws").is_some())
+        .collect();
+    // A record emitted inside an invocation of a running cloud lands raw in its group.
+    let cloud = scenarios::start_cloud(&ScenarioEnv::at(root())).expect("cloud starts");
+    {
+        let span = tracing::info_span!(
+            "invocation",
+            cloud = cloud.inner.id,
+            log_group = "/aws/lambda/emf-check"
+        );
+        let _entered = span.enter();
+        MetricRecord::new("emf-check")
+            .dimension("Service", "orders")
+            .count("OrdersPlaced", 2)
+            .metric("Latency", 12.5, Unit::Milliseconds)
+            .emit();
+    }
+    let emitted: Vec<Value> = cloud
+        .inner
+        .logs
+        .group_lines("/aws/lambda/emf-check")
+        .into_iter()
+        .map(|l| l.line)
+        .collect();
+    assert_eq!(emitted.len(), 1, "{emitted:?}");
+    assert_eq!(emitted[0]["OrdersPlaced"], 2);
+    records.extend(emitted);
+    for record in &records {
+        if let Err(e) = check_emf(record) {
+            panic!("invalid EMF record ({e}): {record}");
+        }
+    }
+}
+
+#[test]
+fn the_emf_check_refuses_broken_records() {
+    let good = serde_json::json!({
+        "_aws": {"Timestamp": 1, "CloudWatchMetrics": [{"Namespace": "N", "Dimensions": [["S"]], "Metrics": [{"Name": "M"}]}]},
+        "S": "x", "M": 1
+    });
+    assert_eq!(check_emf(&good), Ok(()));
+    let cases = [
+        ("/M", Value::String("1".into())),
+        ("/S", Value::from(3)),
+        ("/_aws/Timestamp", Value::String("now".into())),
+        ("/_aws/CloudWatchMetrics", Value::Array(vec![])),
+    ];
+    for (pointer, broken) in cases {
+        let mut record = good.clone();
+        *record.pointer_mut(pointer).expect("field exists") = broken;
+        assert!(check_emf(&record).is_err(), "{pointer} accepted: {record}");
+    }
+}
