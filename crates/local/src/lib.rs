@@ -2,5 +2,6 @@
 
 pub mod clock;
 pub mod runtime;
+pub mod server;
 pub mod sqs;
 pub mod template;

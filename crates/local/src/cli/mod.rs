@@ -2,4 +2,5 @@
 
 pub mod events;
 pub mod input;
+pub mod serve;
 pub mod states;
