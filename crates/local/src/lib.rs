@@ -4,5 +4,6 @@ pub mod clock;
 pub mod demo;
 pub mod runtime;
 pub mod scenarios;
+pub mod server;
 pub mod sqs;
 pub mod template;

@@ -25,6 +25,8 @@ enum Command {
     Events(cli::events::EventsArgs),
     /// Step Functions tools (`execute`).
     States(cli::states::StatesArgs),
+    /// Run the local cloud as a server for the AWS CLI and SDKs (`--endpoint-url`).
+    Serve(cli::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,5 +36,6 @@ fn main() -> ExitCode {
         Command::Logs(args) => cli::logs::run(args),
         Command::Events(args) => cli::events::run(args),
         Command::States(args) => cli::states::run(args),
+        Command::Serve(args) => cli::serve::run(args),
     }
 }

@@ -5,4 +5,5 @@ pub mod events;
 pub mod input;
 pub mod invoke;
 pub mod logs;
+pub mod serve;
 pub mod states;

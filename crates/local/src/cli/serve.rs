@@ -1,0 +1,118 @@
+//! `orderly serve`: the local cloud on loopback, on wall-clock time, for the AWS CLI and
+//! SDKs.
+
+use clap::Args;
+use orderly_local::clock::RealClock;
+use orderly_local::runtime::handlers::OrderlyHandlers;
+use orderly_local::runtime::logs::CloudLogLayer;
+use orderly_local::runtime::{CloudOptions, LocalCloud};
+use orderly_local::server;
+use orderly_local::template::LoadOptions;
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The port on 127.0.0.1; 0 picks a free one (printed when ready).
+    #[arg(long, default_value_t = 4566)]
+    port: u16,
+    /// The SAM template to run.
+    #[arg(long, default_value = "template.yaml")]
+    template: PathBuf,
+    /// Write each log group to `<DIR>/<group>.log` (they are kept in memory otherwise).
+    #[arg(long)]
+    log_dir: Option<PathBuf>,
+    /// Print every log line (functions, executions) on stdout too.
+    #[arg(long)]
+    echo_logs: bool,
+}
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+enum ServeError {
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", template.display())]
+    Start {
+        template: PathBuf,
+        source: orderly_local::runtime::StartError,
+    },
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+pub fn run(args: ServeArgs) -> ExitCode {
+    install_tracing();
+    match serve(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("orderly serve: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Request logs go to stderr through `RUST_LOG` (`orderly_local::server=debug` shows each
+/// request); the cloud's own log routing stays in place beside them.
+fn install_tracing() {
+    use tracing_subscriber::prelude::*;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("orderly_local::server=info"));
+    let _ = tracing_subscriber::registry()
+        .with(CloudLogLayer)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(filter),
+        )
+        .try_init();
+}
+
+fn serve(args: ServeArgs) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    runtime.block_on(async move {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        let endpoint = format!("http://{addr}");
+        // Queue URLs name this endpoint, so the URLs ListQueues returns work as given.
+        let load = LoadOptions {
+            endpoint: endpoint.clone(),
+            ..LoadOptions::default()
+        };
+        let cloud = LocalCloud::start(
+            CloudOptions {
+                template: args.template.clone(),
+                load,
+                clock: RealClock::shared(),
+                log_dir: args.log_dir,
+                echo_logs: args.echo_logs,
+            },
+            &OrderlyHandlers,
+        )
+        .map_err(|source| ServeError::Start {
+            template: args.template,
+            source,
+        })?;
+        println!("orderly serve listening on {endpoint}");
+        let _ = std::io::stdout().flush();
+        tokio::select! {
+            served = server::serve(listener, cloud.inner.clone()) => served.map_err(ServeError::Serve),
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })
+}

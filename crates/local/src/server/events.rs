@@ -1,0 +1,187 @@
+//! EventBridge (`AWSEvents.*`, JSON 1.1): PutEvents, TestEventPattern, ListRules,
+//! DescribeRule.
+
+use super::wire::{ApiError, Input, page};
+use crate::runtime::CloudInner;
+use crate::runtime::bus::{PutEventsEntry, bus_name};
+use crate::template::Rule;
+use event_pattern::test_event_pattern;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The most entries one PutEvents call takes.
+const MAX_ENTRIES: usize = 10;
+
+pub async fn dispatch(
+    cloud: &Arc<CloudInner>,
+    operation: &str,
+    input: &Input,
+) -> Result<Value, ApiError> {
+    match operation {
+        "PutEvents" => put_events(cloud, input),
+        "TestEventPattern" => test_pattern(input),
+        "ListRules" => list_rules(cloud, input),
+        "DescribeRule" => describe_rule(cloud, input),
+        _ => Err(ApiError::unknown_operation(&format!(
+            "AWSEvents.{operation}"
+        ))),
+    }
+}
+
+fn put_events(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, ApiError> {
+    let entries = input.list("Entries")?.map(Vec::as_slice).unwrap_or(&[]);
+    if entries.is_empty() || entries.len() > MAX_ENTRIES {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value at 'entries' failed to satisfy constraint: \
+             Member must have length between 1 and {MAX_ENTRIES}"
+        )));
+    }
+    let entries = entries
+        .iter()
+        .map(entry_of)
+        .collect::<Result<Vec<_>, _>>()?;
+    let results = cloud.put_events(&entries);
+    let failed = results.iter().filter(|r| r.error_code.is_some()).count();
+    Ok(json!({"FailedEntryCount": failed, "Entries": results}))
+}
+
+/// One request entry; `Time` arrives as epoch seconds on the JSON protocol and the bus
+/// carries it as RFC 3339 text.
+fn entry_of(value: &Value) -> Result<PutEventsEntry, ApiError> {
+    let Value::Object(map) = value else {
+        return Err(ApiError::serialization("Each entry must be a structure."));
+    };
+    let entry = Input::from_map(map.clone());
+    let text = |key: &str| entry.str(key).map(|s| s.map(str::to_owned));
+    let time = match entry.get("Time") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(rfc3339_seconds(n.as_f64().unwrap_or(0.0))?),
+        Some(_) => {
+            return Err(ApiError::serialization(
+                "Member 'Time' must be a timestamp.",
+            ));
+        }
+    };
+    Ok(PutEventsEntry {
+        source: text("Source")?,
+        detail_type: text("DetailType")?,
+        detail: text("Detail")?,
+        event_bus_name: text("EventBusName")?,
+        resources: Some(entry.strings("Resources")?),
+        time,
+        trace_header: text("TraceHeader")?,
+    })
+}
+
+fn rfc3339_seconds(seconds: f64) -> Result<String, ApiError> {
+    let invalid = || ApiError::validation(format!("Time {seconds} is not a valid timestamp."));
+    if !seconds.is_finite() {
+        return Err(invalid());
+    }
+    let t = OffsetDateTime::from_unix_timestamp(seconds.trunc() as i64).map_err(|_| invalid())?;
+    t.format(&Rfc3339).map_err(|_| invalid())
+}
+
+fn test_pattern(input: &Input) -> Result<Value, ApiError> {
+    let pattern = input.required_str("EventPattern")?;
+    let event = input.required_str("Event")?;
+    match test_event_pattern(pattern, event) {
+        Ok(result) => Ok(json!({"Result": result})),
+        Err(e) => Err(ApiError::new(e.code(), e.to_string())),
+    }
+}
+
+/// The bus a request names, which must exist.
+fn existing_bus(cloud: &CloudInner, given: Option<&str>) -> Result<String, ApiError> {
+    let bus = bus_name(given);
+    let known = bus == "default"
+        || cloud.model.buses.values().any(|b| b.name == bus)
+        || cloud.model.rules.values().any(|r| r.event_bus_name == bus);
+    if known {
+        Ok(bus)
+    } else {
+        Err(ApiError::new(
+            "ResourceNotFoundException",
+            format!("Event bus {bus} does not exist."),
+        ))
+    }
+}
+
+fn rule_json(rule: &Rule) -> Value {
+    let mut out = Map::new();
+    out.insert("Name".into(), json!(rule.name));
+    out.insert("Arn".into(), json!(rule.arn));
+    out.insert("EventPattern".into(), json!(rule.event_pattern));
+    out.insert(
+        "State".into(),
+        json!(if rule.enabled { "ENABLED" } else { "DISABLED" }),
+    );
+    if let Some(d) = &rule.description {
+        out.insert("Description".into(), json!(d));
+    }
+    out.insert("EventBusName".into(), json!(rule.event_bus_name));
+    Value::Object(out)
+}
+
+fn list_rules(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
+    let bus = existing_bus(cloud, input.str("EventBusName")?)?;
+    let prefix = input.str("NamePrefix")?.unwrap_or_default();
+    let limit = input.int("Limit", 1, 100)?.unwrap_or(100) as usize;
+    let mut rules: Vec<&Rule> = cloud
+        .model
+        .rules
+        .values()
+        .filter(|r| r.event_bus_name == bus && r.name.starts_with(prefix))
+        .collect();
+    rules.sort_by(|a, b| a.name.cmp(&b.name));
+    let (rules, next) = page(&rules, input.str("NextToken")?, limit)?;
+    let mut out = json!({"Rules": rules.into_iter().map(rule_json).collect::<Vec<_>>()});
+    if let (Some(next), Some(map)) = (next, out.as_object_mut()) {
+        map.insert("NextToken".into(), json!(next));
+    }
+    Ok(out)
+}
+
+fn describe_rule(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
+    let bus = existing_bus(cloud, input.str("EventBusName")?)?;
+    let name = input.required_str("Name")?;
+    cloud
+        .model
+        .rules
+        .values()
+        .find(|r| r.event_bus_name == bus && r.name == name)
+        .map(rule_json)
+        .ok_or_else(|| {
+            ApiError::new(
+                "ResourceNotFoundException",
+                format!("Rule {name} does not exist on EventBus {bus}."),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_time_becomes_rfc3339() {
+        assert_eq!(
+            rfc3339_seconds(1_764_158_400.0).unwrap(),
+            "2025-11-26T12:00:00Z"
+        );
+        assert!(rfc3339_seconds(f64::NAN).is_err());
+        assert!(rfc3339_seconds(1e30).is_err());
+    }
+
+    #[test]
+    fn entries_must_be_structures_with_string_members() {
+        assert!(entry_of(&json!(3)).is_err());
+        assert!(entry_of(&json!({"Detail": {"a": 1}})).is_err());
+        let entry = entry_of(&json!({"Source": "s", "Time": 0, "Resources": ["r"]})).unwrap();
+        assert_eq!(entry.time.as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(entry.resources, Some(vec!["r".to_owned()]));
+    }
+}

@@ -1,0 +1,304 @@
+//! Step Functions (`AWSStepFunctions.*`, JSON 1.0): executions, their history, the state
+//! machines of the template, and the task-token callbacks.
+
+use super::wire::{ApiError, Input, epoch_ms, epoch_seconds, page};
+use crate::runtime::CloudInner;
+use crate::runtime::sfn::{ExecutionEntry, SfnError};
+use crate::template::StateMachineType;
+use orderly_states::CallbackError;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The `__type` namespace Step Functions answers errors with.
+const NAMESPACE: &str = "com.amazonaws.swf.service.v2.model";
+
+/// How often StartSyncExecution looks whether its execution has ended.
+const SYNC_POLL: Duration = Duration::from_millis(2);
+
+pub async fn dispatch(
+    cloud: &Arc<CloudInner>,
+    operation: &str,
+    input: &Input,
+    started_ms: i64,
+) -> Result<Value, ApiError> {
+    match operation {
+        "StartExecution" => start_execution(cloud, input),
+        "StartSyncExecution" => start_sync_execution(cloud, input).await,
+        "DescribeExecution" => {
+            let arn = input.required_str("executionArn")?;
+            Ok(describe(&execution(cloud, arn)?))
+        }
+        "ListExecutions" => list_executions(cloud, input),
+        "GetExecutionHistory" => history(cloud, input),
+        "ListStateMachines" => list_state_machines(cloud, input, started_ms),
+        "DescribeStateMachine" => describe_state_machine(cloud, input, started_ms),
+        "SendTaskSuccess" => {
+            let token = input.required_str("taskToken")?;
+            let output = json_member(input, "output", "InvalidOutput")?;
+            callback(cloud.sfn.tokens.send_task_success(token, output))
+        }
+        "SendTaskFailure" => {
+            let token = input.required_str("taskToken")?;
+            let error = input.str("error")?.unwrap_or_default();
+            let cause = input.str("cause")?.unwrap_or_default();
+            callback(cloud.sfn.tokens.send_task_failure(token, error, cause))
+        }
+        "SendTaskHeartbeat" => {
+            let token = input.required_str("taskToken")?;
+            callback(cloud.sfn.tokens.send_task_heartbeat(token))
+        }
+        _ => Err(ApiError::unknown_operation(&format!(
+            "AWSStepFunctions.{operation}"
+        ))),
+    }
+}
+
+fn sfn_error(e: SfnError) -> ApiError {
+    ApiError::new(e.code(), e.to_string()).with_namespace(NAMESPACE)
+}
+
+fn callback(result: Result<(), CallbackError>) -> Result<Value, ApiError> {
+    result.map(|()| json!({})).map_err(|e| {
+        let code = match e {
+            CallbackError::InvalidToken => "InvalidToken",
+            CallbackError::TaskDoesNotExist => "TaskDoesNotExist",
+        };
+        ApiError::new(code, e.to_string()).with_namespace(NAMESPACE)
+    })
+}
+
+/// A member carrying JSON text (`input`, `output`); `{}` when absent.
+fn json_member(input: &Input, key: &str, code: &str) -> Result<Value, ApiError> {
+    let Some(text) = input.str(key)? else {
+        return Ok(json!({}));
+    };
+    serde_json::from_str(text).map_err(|e| {
+        ApiError::new(code, format!("Invalid {key} JSON: {e}")).with_namespace(NAMESPACE)
+    })
+}
+
+fn check_arn(arn: &str) -> Result<(), ApiError> {
+    if arn.starts_with("arn:") {
+        Ok(())
+    } else {
+        Err(ApiError::new("InvalidArn", format!("Invalid Arn: '{arn}'")).with_namespace(NAMESPACE))
+    }
+}
+
+fn execution(cloud: &CloudInner, arn: &str) -> Result<ExecutionEntry, ApiError> {
+    check_arn(arn)?;
+    cloud.execution(arn).map_err(sfn_error)
+}
+
+fn start_execution(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, ApiError> {
+    let machine = input.required_str("stateMachineArn")?;
+    check_arn(machine)?;
+    let payload = json_member(input, "input", "InvalidExecutionInput")?;
+    let name = input.str("name")?.map(str::to_owned);
+    let arn = cloud
+        .start_execution(machine, payload, name)
+        .map_err(sfn_error)?;
+    let entry = execution(cloud, &arn)?;
+    Ok(json!({"executionArn": arn, "startDate": epoch_ms(entry.start_ms)}))
+}
+
+/// StartSyncExecution: Express machines only, as on AWS; answers once the run has ended.
+async fn start_sync_execution(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, ApiError> {
+    let machine = input.required_str("stateMachineArn")?;
+    check_arn(machine)?;
+    let model = cloud
+        .sfn
+        .machines
+        .get(machine)
+        .ok_or_else(|| sfn_error(SfnError::StateMachineDoesNotExist(machine.to_owned())))?;
+    if model.model.kind != StateMachineType::Express {
+        return Err(ApiError::new(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        )
+        .with_namespace(NAMESPACE));
+    }
+    let payload = json_member(input, "input", "InvalidExecutionInput")?;
+    let name = input.str("name")?.map(str::to_owned);
+    let arn = cloud
+        .start_execution(machine, payload, name)
+        .map_err(sfn_error)?;
+    loop {
+        let entry = execution(cloud, &arn)?;
+        if entry.result.is_some() {
+            let mut out = describe(&entry);
+            if let Some(map) = out.as_object_mut() {
+                map.insert(
+                    "billingDetails".into(),
+                    json!({"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 100}),
+                );
+            }
+            return Ok(out);
+        }
+        tokio::time::sleep(SYNC_POLL).await;
+    }
+}
+
+/// DescribeExecution's answer, dates as epoch seconds.
+fn describe(entry: &ExecutionEntry) -> Value {
+    let mut out = entry.describe();
+    if let Some(map) = out.as_object_mut() {
+        match &entry.result {
+            Some(execution) => {
+                map.insert("startDate".into(), epoch_seconds(execution.start_date));
+                map.insert("stopDate".into(), epoch_seconds(execution.stop_date));
+            }
+            None => {
+                map.insert("startDate".into(), epoch_ms(entry.start_ms));
+            }
+        }
+    }
+    out
+}
+
+fn summary(entry: &ExecutionEntry) -> Value {
+    let mut out = Map::new();
+    out.insert("executionArn".into(), json!(entry.arn));
+    out.insert("stateMachineArn".into(), json!(entry.machine_arn));
+    out.insert("name".into(), json!(entry.name));
+    out.insert("status".into(), json!(entry.status()));
+    out.insert("startDate".into(), epoch_ms(entry.start_ms));
+    if let Some(execution) = &entry.result {
+        out.insert("stopDate".into(), epoch_seconds(execution.stop_date));
+    }
+    Value::Object(out)
+}
+
+fn list_executions(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
+    let machine = input.required_str("stateMachineArn")?;
+    check_arn(machine)?;
+    if !cloud.sfn.machines.contains_key(machine) {
+        return Err(sfn_error(SfnError::StateMachineDoesNotExist(
+            machine.to_owned(),
+        )));
+    }
+    let status = input.str("statusFilter")?;
+    let limit = input.int("maxResults", 0, 1000)?.filter(|&n| n > 0);
+    // Newest first, as AWS lists them.
+    let executions: Vec<ExecutionEntry> = cloud
+        .executions()
+        .into_iter()
+        .rev()
+        .filter(|e| e.machine_arn == machine && status.is_none_or(|s| e.status() == s))
+        .collect();
+    let (executions, next) = page(
+        &executions,
+        input.str("nextToken")?,
+        limit.unwrap_or(100) as usize,
+    )?;
+    let mut out = json!({"executions": executions.iter().map(summary).collect::<Vec<_>>()});
+    if let (Some(next), Some(map)) = (next, out.as_object_mut()) {
+        map.insert("nextToken".into(), json!(next));
+    }
+    Ok(out)
+}
+
+fn history(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
+    let entry = execution(cloud, input.required_str("executionArn")?)?;
+    let limit = input.int("maxResults", 0, 1000)?.filter(|&n| n > 0);
+    let include_data = input.bool("includeExecutionData")?.unwrap_or(true);
+    let mut events: Vec<Value> = entry
+        .history()
+        .iter()
+        .map(|event| {
+            let mut value = serde_json::to_value(event).unwrap_or(Value::Null);
+            if let Some(map) = value.as_object_mut() {
+                map.insert("timestamp".into(), epoch_seconds(event.timestamp));
+                if !include_data {
+                    strip_data(map);
+                }
+            }
+            value
+        })
+        .collect();
+    if input.bool("reverseOrder")?.unwrap_or(false) {
+        events.reverse();
+    }
+    let (events, next) = page(
+        &events,
+        input.str("nextToken")?,
+        limit.unwrap_or(100) as usize,
+    )?;
+    let mut out = json!({"events": events});
+    if let (Some(next), Some(map)) = (next, out.as_object_mut()) {
+        map.insert("nextToken".into(), json!(next));
+    }
+    Ok(out)
+}
+
+/// `includeExecutionData: false`: the events keep their shape without inputs and outputs.
+fn strip_data(event: &mut Map<String, Value>) {
+    for details in event.values_mut().filter_map(Value::as_object_mut) {
+        for key in ["input", "output", "parameters"] {
+            details.remove(key);
+        }
+    }
+}
+
+fn machine_type(kind: StateMachineType) -> &'static str {
+    match kind {
+        StateMachineType::Standard => "STANDARD",
+        StateMachineType::Express => "EXPRESS",
+    }
+}
+
+fn list_state_machines(
+    cloud: &CloudInner,
+    input: &Input,
+    started_ms: i64,
+) -> Result<Value, ApiError> {
+    let limit = input.int("maxResults", 0, 1000)?.filter(|&n| n > 0);
+    let mut machines: Vec<Value> = cloud
+        .sfn
+        .machines
+        .values()
+        .map(|m| {
+            json!({
+                "stateMachineArn": m.model.arn,
+                "name": m.model.name,
+                "type": machine_type(m.model.kind),
+                "creationDate": epoch_ms(started_ms),
+            })
+        })
+        .collect();
+    machines.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let (machines, next) = page(
+        &machines,
+        input.str("nextToken")?,
+        limit.unwrap_or(100) as usize,
+    )?;
+    let mut out = json!({"stateMachines": machines});
+    if let (Some(next), Some(map)) = (next, out.as_object_mut()) {
+        map.insert("nextToken".into(), json!(next));
+    }
+    Ok(out)
+}
+
+fn describe_state_machine(
+    cloud: &CloudInner,
+    input: &Input,
+    started_ms: i64,
+) -> Result<Value, ApiError> {
+    let arn = input.required_str("stateMachineArn")?;
+    check_arn(arn)?;
+    let machine = cloud
+        .sfn
+        .machines
+        .get(arn)
+        .ok_or_else(|| sfn_error(SfnError::StateMachineDoesNotExist(arn.to_owned())))?;
+    Ok(json!({
+        "stateMachineArn": machine.model.arn,
+        "name": machine.model.name,
+        "status": "ACTIVE",
+        "definition": machine.model.definition,
+        "roleArn": machine.options.role_arn,
+        "type": machine_type(machine.model.kind),
+        "creationDate": epoch_ms(started_ms),
+    }))
+}
