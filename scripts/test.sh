@@ -35,7 +35,8 @@ if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >
     (apt-get install -y -qq "$py-venv" || sudo apt-get install -y -qq "$py-venv") >/dev/null
   fi
 fi
-[[ -x "$ORDERLY_VENV/bin/python" ]] || python3 -m venv "$ORDERLY_VENV"
+# A venv left half-made (no pip) by an interrupted run is made again.
+[[ -x "$ORDERLY_VENV/bin/pip" ]] || python3 -m venv --clear "$ORDERLY_VENV"
 missing=()
 [[ -x "$ORDERLY_VENV/bin/moto_server" ]] || missing+=("moto[server]")
 [[ -x "$ORDERLY_VENV/bin/cfn-lint" ]] || missing+=("cfn-lint")
