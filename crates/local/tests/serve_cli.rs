@@ -1,0 +1,495 @@
+//! `orderly serve` driven by the real AWS CLI, as a person would drive it.
+//!
+//! The CLI is `$ORDERLY_VENV/bin/aws`, else `<repo>/.venv-test/bin/aws` (what
+//! `scripts/test.sh` installs), else `aws` on PATH. It only ever talks to the loopback
+//! server: credentials are dummies and the shared config files are ignored.
+
+mod serve_support;
+
+use serde_json::Value;
+use serve_support::{EXPRESS_TEMPLATE, Server, eventually, root, scenario};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+fn aws_cli() -> PathBuf {
+    let venv = std::env::var_os("ORDERLY_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv-test"));
+    let in_venv = venv.join("bin/aws");
+    if in_venv.exists() {
+        return in_venv;
+    }
+    PathBuf::from("aws")
+}
+
+/// What one `aws …` call printed and how it exited.
+struct Cli {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Cli {
+    fn json(&self) -> Value {
+        assert_eq!(self.code, 0, "aws failed: {}", self.stderr);
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("aws printed no JSON ({e}): {:?}", self.stdout);
+        })
+    }
+}
+
+fn aws(server: &Server, args: &[&str]) -> Cli {
+    let empty = std::env::temp_dir().join("orderly-serve-no-aws-config");
+    let output: Output = Command::new(aws_cli())
+        .args(args)
+        .args(["--endpoint-url", &server.endpoint, "--output", "json"])
+        .current_dir(root())
+        .env("AWS_ACCESS_KEY_ID", "x")
+        .env("AWS_SECRET_ACCESS_KEY", "x")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_PAGER", "")
+        // StartSyncExecution's endpoint carries a `sync-` host prefix; the loopback address
+        // must stay as given.
+        .env("AWS_DISABLE_HOST_PREFIX_INJECTION", "true")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {} ({e}); scripts/test.sh installs the AWS CLI",
+                aws_cli().display()
+            )
+        });
+    Cli {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The exit status of a call the service refused: 254 for CLI v2, 255 for v1.
+fn is_service_error(code: i32) -> bool {
+    code == 254 || code == 255
+}
+
+fn machine_arn(server: &Server) -> String {
+    let machines = aws(server, &["stepfunctions", "list-state-machines"]).json();
+    machines["stateMachines"][0]["stateMachineArn"]
+        .as_str()
+        .expect("the template has a state machine")
+        .to_owned()
+}
+
+fn put_scenario(server: &Server, name: &str) {
+    let file = format!("file://{}", scenario(name).display());
+    let put = aws(server, &["events", "put-events", "--entries", &file]).json();
+    assert_eq!(put["FailedEntryCount"], 0, "{put}");
+    assert!(put["Entries"][0]["EventId"].is_string(), "{put}");
+}
+
+/// The ARN of the execution whose input names `order_id`.
+fn execution_for(server: &Server, machine: &str, order_id: &str) -> String {
+    eventually(
+        &format!("an execution for {order_id}"),
+        Duration::from_secs(30),
+        || {
+            let list = aws(
+                server,
+                &[
+                    "stepfunctions",
+                    "list-executions",
+                    "--state-machine-arn",
+                    machine,
+                ],
+            )
+            .json();
+            list["executions"].as_array()?.iter().find_map(|e| {
+                let arn = e["executionArn"].as_str()?;
+                let described = aws(
+                    server,
+                    &[
+                        "stepfunctions",
+                        "describe-execution",
+                        "--execution-arn",
+                        arn,
+                    ],
+                )
+                .json();
+                described["input"]
+                    .as_str()?
+                    .contains(order_id)
+                    .then(|| arn.to_owned())
+            })
+        },
+    )
+}
+
+fn wait_for_end(server: &Server, execution: &str) -> Value {
+    eventually("the execution to end", Duration::from_secs(60), || {
+        let described = aws(
+            server,
+            &[
+                "stepfunctions",
+                "describe-execution",
+                "--execution-arn",
+                execution,
+            ],
+        )
+        .json();
+        (described["status"] != "RUNNING").then_some(described)
+    })
+}
+
+#[test]
+fn happy_path_order_runs_to_succeeded() {
+    let server = Server::start();
+    put_scenario(&server, "happy-path");
+    let machine = machine_arn(&server);
+    let execution = execution_for(&server, &machine, "o-happy-1");
+    let described = wait_for_end(&server, &execution);
+    assert_eq!(described["status"], "SUCCEEDED", "{described}");
+    // CLI v1 prints the epoch seconds as sent, v2 renders them as text.
+    for date in ["startDate", "stopDate"] {
+        assert!(
+            described[date].is_f64() || described[date].is_string(),
+            "{date}: {described}"
+        );
+    }
+    let history = aws(
+        &server,
+        &[
+            "stepfunctions",
+            "get-execution-history",
+            "--execution-arn",
+            &execution,
+        ],
+    )
+    .json();
+    let types: Vec<&str> = history["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(types.first(), Some(&"ExecutionStarted"), "{types:?}");
+    assert_eq!(types.last(), Some(&"ExecutionSucceeded"), "{types:?}");
+}
+
+/// The token the RequestApproval task waits with, from its TaskScheduled parameters.
+fn waiting_token(server: &Server, execution: &str) -> Option<String> {
+    let history = aws(
+        server,
+        &[
+            "stepfunctions",
+            "get-execution-history",
+            "--execution-arn",
+            execution,
+        ],
+    )
+    .json();
+    history["events"].as_array()?.iter().find_map(|e| {
+        let details = &e["taskScheduledEventDetails"];
+        if !details["resource"].as_str()?.ends_with(".waitForTaskToken") {
+            return None;
+        }
+        let parameters: Value = serde_json::from_str(details["parameters"].as_str()?).ok()?;
+        parameters["Payload"]["taskToken"]
+            .as_str()
+            .map(str::to_owned)
+    })
+}
+
+#[test]
+fn approval_is_answered_with_send_task_success() {
+    let server = Server::start();
+    put_scenario(&server, "approval-needed");
+    let machine = machine_arn(&server);
+    let execution = execution_for(&server, &machine, "o-approval-1");
+    let token = eventually("a waiting task token", Duration::from_secs(30), || {
+        waiting_token(&server, &execution)
+    });
+    let running = aws(
+        &server,
+        &[
+            "stepfunctions",
+            "describe-execution",
+            "--execution-arn",
+            &execution,
+        ],
+    )
+    .json();
+    assert_eq!(running["status"], "RUNNING", "{running}");
+    let output = r#"{"approved": true, "approver": "ops@example.com"}"#;
+    let sent = aws(
+        &server,
+        &[
+            "stepfunctions",
+            "send-task-success",
+            "--task-token",
+            &token,
+            "--task-output",
+            output,
+        ],
+    );
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    let described = wait_for_end(&server, &execution);
+    assert_eq!(described["status"], "SUCCEEDED", "{described}");
+    // The token is spent: a second answer names the task as gone.
+    let again = aws(
+        &server,
+        &[
+            "stepfunctions",
+            "send-task-success",
+            "--task-token",
+            &token,
+            "--task-output",
+            "{}",
+        ],
+    );
+    assert!(is_service_error(again.code), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("TaskDoesNotExist"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[test]
+fn a_dead_letter_queue_can_be_read_and_emptied() {
+    let server = Server::start();
+    let queues = aws(&server, &["sqs", "list-queues"]).json();
+    let urls: Vec<&str> = queues["QueueUrls"]
+        .as_array()
+        .expect("queues")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let dlq = *urls
+        .iter()
+        .find(|u| u.to_lowercase().contains("dlq") && !u.ends_with(".fifo"))
+        .unwrap_or_else(|| panic!("a standard DLQ among {urls:?}"));
+    assert!(dlq.starts_with(&server.endpoint), "{dlq}");
+    let sent = aws(
+        &server,
+        &[
+            "sqs",
+            "send-message",
+            "--queue-url",
+            dlq,
+            "--message-body",
+            r#"{"orderId":"o-poison"}"#,
+            "--message-attributes",
+            r#"{"ERROR_CODE":{"DataType":"String","StringValue":"SQS_QUEUE_DOES_NOT_EXIST"}}"#,
+        ],
+    )
+    .json();
+    assert!(sent["MessageId"].is_string(), "{sent}");
+    let received = aws(
+        &server,
+        &[
+            "sqs",
+            "receive-message",
+            "--queue-url",
+            dlq,
+            "--attribute-names",
+            "All",
+            "--message-attribute-names",
+            "All",
+            "--max-number-of-messages",
+            "10",
+        ],
+    )
+    .json();
+    let message = &received["Messages"][0];
+    assert_eq!(message["Body"], r#"{"orderId":"o-poison"}"#);
+    assert_eq!(
+        message["MessageAttributes"]["ERROR_CODE"]["StringValue"],
+        "SQS_QUEUE_DOES_NOT_EXIST"
+    );
+    assert_eq!(message["Attributes"]["ApproximateReceiveCount"], "1");
+    let handle = message["ReceiptHandle"].as_str().expect("receipt handle");
+    let deleted = aws(
+        &server,
+        &[
+            "sqs",
+            "delete-message",
+            "--queue-url",
+            dlq,
+            "--receipt-handle",
+            handle,
+        ],
+    );
+    assert_eq!(deleted.code, 0, "{}", deleted.stderr);
+    let attributes = aws(
+        &server,
+        &[
+            "sqs",
+            "get-queue-attributes",
+            "--queue-url",
+            dlq,
+            "--attribute-names",
+            "All",
+        ],
+    )
+    .json();
+    assert_eq!(attributes["Attributes"]["ApproximateNumberOfMessages"], "0");
+    assert_eq!(
+        attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"],
+        "0"
+    );
+}
+
+#[test]
+fn errors_carry_the_aws_codes() {
+    let server = Server::start();
+    let machine = machine_arn(&server);
+    let unknown_execution = machine.replace(":stateMachine:", ":execution:") + ":nope";
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "stepfunctions",
+                "describe-execution",
+                "--execution-arn",
+                &unknown_execution,
+            ],
+            "ExecutionDoesNotExist",
+        ),
+        (
+            vec![
+                "stepfunctions",
+                "list-executions",
+                "--state-machine-arn",
+                "arn:aws:states:us-east-1:123456789012:stateMachine:nope",
+            ],
+            "StateMachineDoesNotExist",
+        ),
+        (
+            vec![
+                "stepfunctions",
+                "send-task-success",
+                "--task-token",
+                "nope",
+                "--task-output",
+                "{}",
+            ],
+            "TaskDoesNotExist",
+        ),
+        (
+            vec!["events", "list-rules", "--event-bus-name", "no-such-bus"],
+            "ResourceNotFoundException",
+        ),
+        (
+            vec!["events", "describe-rule", "--name", "no-such-rule"],
+            "ResourceNotFoundException",
+        ),
+        (
+            vec![
+                "events",
+                "test-event-pattern",
+                "--event-pattern",
+                r#"{"source": "not-a-list"}"#,
+                "--event",
+                "{}",
+            ],
+            "InvalidEventPatternException",
+        ),
+        (
+            vec!["sqs", "get-queue-url", "--queue-name", "no-such-queue"],
+            "AWS.SimpleQueueService.NonExistentQueue",
+        ),
+    ];
+    for (args, code) in cases {
+        let out = aws(&server, &args);
+        assert!(is_service_error(out.code), "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("({code})")),
+            "{args:?} should fail with {code}: {}",
+            out.stderr
+        );
+    }
+    let out = aws(
+        &server,
+        &[
+            "stepfunctions",
+            "describe-execution",
+            "--execution-arn",
+            &unknown_execution,
+        ],
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("Execution Does Not Exist: '{unknown_execution}'")),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn rules_and_patterns_are_listed_and_tested() {
+    let server = Server::start();
+    let rules = aws(
+        &server,
+        &["events", "list-rules", "--event-bus-name", "orders-bus"],
+    )
+    .json();
+    let rules = rules["Rules"].as_array().expect("rules");
+    assert!(!rules.is_empty());
+    for rule in rules {
+        assert_eq!(rule["EventBusName"], "orders-bus", "{rule}");
+        assert!(rule["EventPattern"].is_string(), "{rule}");
+    }
+    let event = r#"{"id":"1","account":"123456789012","source":"com.orders","time":"2026-11-26T12:00:00Z","region":"us-east-1","resources":[],"detail-type":"OrderCreated","detail":{}}"#;
+    for (pattern, expected) in [
+        (r#"{"source": ["com.orders"]}"#, true),
+        (r#"{"source": ["com.other"]}"#, false),
+    ] {
+        let out = aws(
+            &server,
+            &[
+                "events",
+                "test-event-pattern",
+                "--event-pattern",
+                pattern,
+                "--event",
+                event,
+            ],
+        )
+        .json();
+        assert_eq!(out["Result"], expected, "{pattern}");
+    }
+}
+
+#[test]
+fn express_machines_run_synchronously() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let template = dir.path().join("template.yaml");
+    std::fs::write(&template, EXPRESS_TEMPLATE).expect("write template");
+    let server = Server::start_with(&template);
+    let machine = machine_arn(&server);
+    for (name, status) in [("you", "SUCCEEDED"), ("fail", "FAILED")] {
+        let input = format!(r#"{{"name": "{name}"}}"#);
+        let out = aws(
+            &server,
+            &[
+                "stepfunctions",
+                "start-sync-execution",
+                "--state-machine-arn",
+                &machine,
+                "--input",
+                &input,
+            ],
+        )
+        .json();
+        assert_eq!(out["status"], status, "{out}");
+        if status == "SUCCEEDED" {
+            let output: Value = serde_json::from_str(out["output"].as_str().expect("output"))
+                .expect("output is JSON");
+            assert_eq!(output["greeting"], "hello you");
+        } else {
+            assert_eq!(out["error"], "Greeter.Refused", "{out}");
+        }
+    }
+}
