@@ -24,6 +24,7 @@ fn clients(server: &Server) -> Clients {
     let events = aws_sdk_eventbridge::Config::builder()
         .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
+        .http_client(orderly_aws::config::https_client())
         .region(aws_sdk_eventbridge::config::Region::new(REGION))
         .credentials_provider(aws_sdk_eventbridge::config::Credentials::new(
             "x", "x", None, None, "test",
@@ -32,6 +33,7 @@ fn clients(server: &Server) -> Clients {
     let sfn = aws_sdk_sfn::Config::builder()
         .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
+        .http_client(orderly_aws::config::https_client())
         .region(aws_sdk_sfn::config::Region::new(REGION))
         .credentials_provider(aws_sdk_sfn::config::Credentials::new(
             "x", "x", None, None, "test",
@@ -40,6 +42,7 @@ fn clients(server: &Server) -> Clients {
     let sqs = aws_sdk_sqs::Config::builder()
         .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
+        .http_client(orderly_aws::config::https_client())
         .region(aws_sdk_sqs::config::Region::new(REGION))
         .credentials_provider(aws_sdk_sqs::config::Credentials::new(
             "x", "x", None, None, "test",

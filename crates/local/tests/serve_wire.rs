@@ -68,11 +68,14 @@ fn post(port: u16, target: Option<&str>, body: &[u8]) -> Answer {
     }
 }
 
+/// Target header, body, expected status, expected error type, expected extra header.
+type ErrorCase<'a> = (Option<&'a str>, &'a [u8], u16, &'a str, Option<&'a str>);
+
 #[test]
 fn errors_are_shaped_like_aws() {
     let server = Server::start();
     let port = server.port();
-    let cases: Vec<(Option<&str>, &[u8], u16, &str, Option<&str>)> = vec![
+    let cases: Vec<ErrorCase> = vec![
         (
             Some("AWSStepFunctions.DescribeExecution"),
             b"{not json",
