@@ -4,7 +4,6 @@
 //! a crash of the runtime.
 
 use super::CloudInner;
-use super::logs::{CLOUD_FIELD, LOG_GROUP_FIELD};
 use super::trace::{Hop, HopKind, correlation_of};
 use crate::sqs::{MessageAttributeValue, SendMessage};
 use crate::template::{Function, TargetKind};
@@ -14,7 +13,7 @@ use lambda_runtime::{Context, Diagnostic};
 use serde_json::{Value, json};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tracing::Instrument;
 
 /// A function's code, run in-process.
@@ -79,6 +78,8 @@ impl CloudInner {
         context.deadline = u64::try_from(self.clock.now_ms() + timeout_ms).unwrap_or(0);
         context.invoked_function_arn.clone_from(&function.arn);
         let correlation_id = correlation_of(&payload);
+        // `cloud` and `log_group` are the fields `logs::CloudLogLayer` routes lines on
+        // (`CLOUD_FIELD`, `LOG_GROUP_FIELD`).
         let span = tracing::info_span!(
             "invocation",
             cloud = self.id,
@@ -87,7 +88,6 @@ impl CloudInner {
             request_id = %request_id,
             correlation_id = %correlation_id,
         );
-        let _ = (CLOUD_FIELD, LOG_GROUP_FIELD); // the span fields the log layer routes on
         let started = Instant::now();
         let clock = self.clock.clone();
         let outcome = async {
@@ -186,6 +186,3 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "handler panicked".to_owned())
 }
-
-/// How long the demo waits, at most, for background work to settle.
-pub const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);
