@@ -24,6 +24,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 export ORDERLY_VENV="${ORDERLY_VENV:-$root/.venv-test}"
 started=$(date +%s)
+# A clean clone gains nothing from incremental state, and it doubles the disk a build needs.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -75,6 +77,7 @@ if [[ $status -ne 0 ]]; then
   echo "tests failed (exit $status); full output in target/test-output.txt" >&2
   exit 1
 fi
+echo "target directory: $(du -sh target 2>/dev/null | cut -f1)"
 passed=$(grep -E '^test result:' "$root/target/test-output.txt" | awk '{s+=$4} END {print s+0}')
 echo
 echo "all checks passed: $passed tests in $(( $(date +%s) - started )) s"
