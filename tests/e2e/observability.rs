@@ -5,6 +5,7 @@ use orderly_core::telemetry::{MetricRecord, Unit};
 use orderly_local::runtime::logs::LogLine;
 use orderly_local::scenarios::{self, ScenarioEnv};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 fn root() -> PathBuf {
@@ -209,5 +210,151 @@ fn the_emf_check_refuses_broken_records() {
         let mut record = good.clone();
         *record.pointer_mut(pointer).expect("field exists") = broken;
         assert!(check_emf(&record).is_err(), "{pointer} accepted: {record}");
+    }
+}
+
+/// The metrics of one run, summed by name (and by `reason` where a record has one, as
+/// `Name/reason`).
+fn metric_totals(lines: &[LogLine]) -> BTreeMap<String, f64> {
+    let mut totals = BTreeMap::new();
+    for record in lines.iter().map(|l| &l.line) {
+        let Some(metrics) = record
+            .pointer("/_aws/CloudWatchMetrics/0/Metrics")
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        for name in metrics.iter().filter_map(|m| m["Name"].as_str()) {
+            let value = record[name].as_f64().unwrap_or(f64::NAN);
+            let key = match record.get("reason").and_then(Value::as_str) {
+                Some(reason) => format!("{name}/{reason}"),
+                None => name.to_owned(),
+            };
+            *totals.entry(key).or_insert(0.0) += value;
+        }
+    }
+    totals
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn each_scenario_emits_its_business_metrics() {
+    // (scenario, metrics it must emit with their totals, metrics it must not emit)
+    let expected: &[(&str, &[(&str, f64)], &[&str])] = &[
+        (
+            "happy-path",
+            &[("OrdersConfirmed", 1.0)],
+            &["OrdersFailed", "ApprovalsRequested", "PaymentRetries"],
+        ),
+        (
+            "approval-needed",
+            &[("ApprovalsRequested", 1.0), ("OrdersConfirmed", 1.0)],
+            &["OrdersFailed"],
+        ),
+        (
+            "approval-timeout",
+            &[
+                ("ApprovalsRequested", 1.0),
+                ("OrdersFailed/ApprovalTimedOut", 1.0),
+            ],
+            &["OrdersConfirmed"],
+        ),
+        (
+            "payment-declined",
+            &[("OrdersFailed/PaymentDeclined", 1.0)],
+            &["OrdersConfirmed", "PaymentRetries"],
+        ),
+        (
+            "out-of-stock",
+            &[("OrdersFailed/OutOfStock", 1.0)],
+            &["OrdersConfirmed"],
+        ),
+        (
+            "payment-flaky",
+            &[("PaymentRetries", 2.0), ("OrdersConfirmed", 1.0)],
+            &["OrdersFailed"],
+        ),
+        ("duplicate-delivery", &[("OrdersConfirmed", 1.0)], &[]),
+        ("poison-message", &[], &["OrdersConfirmed"]),
+    ];
+    for (name, present, absent) in expected {
+        let scenario = scenarios::by_name(name).expect("scenario exists");
+        let run = scenarios::run(scenario, &ScenarioEnv::at(root()))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(run.outcome.passed, "{name}: {:?}", run.outcome.details);
+        let lines = run.cloud.inner.logs.lines();
+        let totals = metric_totals(&lines);
+        for (metric, total) in *present {
+            assert_eq!(totals.get(*metric), Some(total), "{name}: {totals:?}");
+        }
+        for metric in *absent {
+            assert!(
+                !totals.keys().any(|k| k.split('/').next() == Some(*metric)),
+                "{name} emits {metric}: {totals:?}"
+            );
+        }
+        // Every SQS batch reports its size and the age of its oldest record.
+        assert!(
+            totals.get("BatchSize").is_some_and(|n| *n >= 1.0),
+            "{name}: {totals:?}"
+        );
+        assert!(
+            totals.get("RecordAge").is_some_and(|a| *a >= 0.0),
+            "{name}: {totals:?}"
+        );
+        match *name {
+            "duplicate-delivery" => assert!(
+                totals
+                    .get("DuplicatesSuppressed")
+                    .is_some_and(|n| *n >= 1.0),
+                "{name}: {totals:?}"
+            ),
+            "poison-message" => assert!(
+                totals.get("PoisonMessages").is_some_and(|n| *n >= 1.0),
+                "{name}: {totals:?}"
+            ),
+            _ => assert_eq!(
+                totals.get("PoisonMessages").copied().unwrap_or(0.0),
+                0.0,
+                "{name}: {totals:?}"
+            ),
+        }
+    }
+}
+
+/// One order is one trace: every function line of a scenario carries the same X-Ray trace
+/// id, carried through the bus, the queues and the execution. The approval decision is
+/// put by a person, outside the order's trace: only the correlation id links it.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn one_order_is_one_connected_trace() {
+    for (correlation_id, lines) in order_scenario_lines().await {
+        if correlation_id == "corr-dup-1" {
+            // Two puts of the same event: two traces, by design of the scenario.
+            continue;
+        }
+        let mut traces = BTreeMap::new();
+        for line in lines
+            .iter()
+            .filter(|l| l.group.starts_with("/aws/lambda/"))
+            .filter(|l| l.line.get("_aws").is_none())
+            .filter(|l| {
+                !l.group
+                    .replace('-', "")
+                    .to_lowercase()
+                    .contains("recordapproval")
+            })
+            .filter(|l| {
+                l.line.get("detail_type").and_then(Value::as_str) != Some("ApprovalDecided")
+            })
+        {
+            let trace = line
+                .line
+                .get("trace_id")
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| panic!("{correlation_id}: no trace_id in {}", line.line));
+            assert!(trace.starts_with("1-"), "{correlation_id}: {trace}");
+            *traces.entry(trace.to_owned()).or_insert(0) += 1;
+        }
+        assert_eq!(traces.len(), 1, "{correlation_id}: {traces:?}");
     }
 }

@@ -31,7 +31,7 @@ fn event(key: u64) -> Value {
             "data": {
                 "orderId": format!("o-{key}"),
                 "customerId": "c-42",
-                "total": 129.5,
+                "total": {"amount": 12950, "currency": "EUR"},
                 "items": [{"sku": "A-1", "qty": 2}, {"sku": "B-7", "qty": 1}]
             }
         }
@@ -39,6 +39,9 @@ fn event(key: u64) -> Value {
 }
 
 fn engine(cache: usize, validate: bool) -> IdempotencyEngine {
+    // Duplicates emit a DuplicatesSuppressed record: built and serialized here as on
+    // Lambda, then dropped instead of written to the terminal.
+    orderly_core::telemetry::emf::set_sink(|_| {});
     let store: Arc<dyn IdempotencyStore> = Arc::new(InMemoryIdempotencyStore::new());
     let mut config = IdempotencyConfig::new("bench").local_cache(cache);
     if validate {

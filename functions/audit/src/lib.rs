@@ -4,6 +4,7 @@
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
 use orderly_core::batch::BatchProcessor;
+use orderly_core::contracts::FailureReason;
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::{TaskError, parse_input, remaining_time};
 use orderly_core::ports::{AuditEntry, AuditLog, InsertOutcome};
@@ -11,6 +12,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The function's name in metrics, logs and idempotency keys.
+pub const FUNCTION: &str = "audit";
 
 /// Where the key sits: the bus event id, unique per event put.
 pub const KEY_POINTER: &str = "/id";
@@ -40,6 +44,7 @@ where
     A: AuditLog + ?Sized,
 {
     let (payload, context) = event.into_parts();
+    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let batch: SqsEvent = parse_input(payload)?;
     let remaining = remaining_time(&context);
     let report = BatchProcessor::for_event(&batch, CONCURRENCY)
@@ -47,6 +52,9 @@ where
             store(deps, event, remaining).await
         })
         .await;
+    report
+        .metric_record(FUNCTION, deps.idempotency.now_ms())
+        .emit();
     report
         .response()
         .map_err(|e| TaskError::transient(e.to_string()))
@@ -75,16 +83,39 @@ where
     deps.idempotency
         .run_json(&event, remaining, || async {
             let outcome = deps.audit.append(&entry).await?;
-            tracing::info!(event_id = %entry.event_id, detail_type = %entry.detail_type, stored = outcome == InsertOutcome::Inserted, "event audited");
+            let stored = outcome == InsertOutcome::Inserted;
+            tracing::info!(event_id = %entry.event_id, detail_type = %entry.detail_type, stored, "event audited");
+            if stored {
+                count_outcome(&entry);
+            }
             Ok::<_, TaskError>(())
         })
         .await
         .map_err(TaskError::from)
 }
 
+/// The end of the order funnel, counted where every event is seen exactly once:
+/// OrdersConfirmed, and OrdersFailed by reason (a value of the contract's fixed set).
+fn count_outcome(entry: &AuditEntry) {
+    use orderly_core::telemetry::metrics;
+    match entry.detail_type.as_str() {
+        "OrderConfirmed" => metrics::count(FUNCTION, metrics::ORDERS_CONFIRMED, 1),
+        "OrderFailed" => {
+            let reason = entry
+                .event
+                .pointer("/detail/data/reason")
+                .and_then(Value::as_str)
+                .and_then(|r| serde_json::from_value::<FailureReason>(Value::from(r)).ok())
+                .map_or("Unknown", FailureReason::as_str);
+            metrics::count_by_reason(FUNCTION, metrics::ORDERS_FAILED, reason, 1);
+        }
+        _ => {}
+    }
+}
+
 /// The idempotency settings of this function, shared by the Lambda binary and the local
 /// cloud: records are named after the function.
 pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new("audit")
+    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
         .key(orderly_core::idempotency::KeySelector::pointer(KEY_POINTER))
 }

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 
+/// The function's name in metrics, logs and idempotency keys.
+pub const FUNCTION: &str = "authorize-payment";
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizeRequest {
@@ -45,7 +48,15 @@ where
     P: PaymentGateway + ?Sized,
 {
     let (payload, context) = event.into_parts();
+    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let request: AuthorizeRequest = parse_input(payload)?;
+    if request.attempt > 0 {
+        orderly_core::telemetry::metrics::count(
+            FUNCTION,
+            orderly_core::telemetry::metrics::PAYMENT_RETRIES,
+            1,
+        );
+    }
     let response = deps
         .idempotency
         .run_keyed(&request.order_id, remaining_time(&context), || async {
@@ -80,5 +91,5 @@ where
 /// The idempotency settings of this function, shared by the Lambda binary and the local
 /// cloud: records are named after the function.
 pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new("authorize-payment")
+    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
 }

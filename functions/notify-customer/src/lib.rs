@@ -15,6 +15,9 @@ use std::time::Duration;
 mod logging_notifier;
 pub use logging_notifier::LoggingNotifier;
 
+/// The function's name in metrics, logs and idempotency keys.
+pub const FUNCTION: &str = "notify-customer";
+
 /// Where the idempotency key sits in a CustomerNotification.
 pub const KEY_POINTER: &str = "/idempotencyKey";
 /// How many records of a batch are notified at once.
@@ -33,6 +36,7 @@ where
     N: CustomerNotifier + ?Sized,
 {
     let (payload, context) = event.into_parts();
+    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let batch: SqsEvent = parse_input(payload)?;
     let remaining = remaining_time(&context);
     let report = BatchProcessor::for_event(&batch, CONCURRENCY)
@@ -40,6 +44,9 @@ where
             notify(deps, note, remaining).await
         })
         .await;
+    report
+        .metric_record(FUNCTION, deps.idempotency.now_ms())
+        .emit();
     report
         .response()
         .map_err(|e| TaskError::transient(e.to_string()))
@@ -94,6 +101,6 @@ where
 /// The idempotency settings of this function, shared by the Lambda binary and the local
 /// cloud: records are named after the function.
 pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new("notify-customer")
+    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
         .key(orderly_core::idempotency::KeySelector::pointer(KEY_POINTER))
 }

@@ -18,6 +18,9 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The function's name in metrics, logs and idempotency keys.
+pub const FUNCTION: &str = "place-order";
+
 /// Status of an order that is stored and announced.
 pub const PLACED: &str = "PLACED";
 
@@ -42,6 +45,7 @@ where
     P: EventPublisher + ?Sized,
 {
     let (payload, context) = event.into_parts();
+    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let remaining = remaining_time(&context);
     if is_http_event(&payload) {
         return Ok(handle_http(deps, payload, remaining).await);
@@ -90,6 +94,7 @@ where
             };
             deps.publisher.publish(&[OutboundEvent::new(metadata, &OrderCreated(order.clone()))?]).await?;
             tracing::info!(order_id = %order.order_id, correlation_id = %correlation_id, "order placed");
+            orderly_core::telemetry::metrics::count(FUNCTION, orderly_core::telemetry::metrics::ORDERS_PLACED, 1);
             Ok(Placed { order_id: order.order_id.clone(), status: PLACED.to_owned(), correlation_id: correlation_id.clone() })
         })
         .await
@@ -122,5 +127,5 @@ fn uuid_like(key: &str) -> String {
 /// The idempotency settings of this function, shared by the Lambda binary and the local
 /// cloud: records are named after the function.
 pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new("place-order")
+    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
 }

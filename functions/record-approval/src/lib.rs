@@ -12,6 +12,9 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The function's name in metrics, logs and idempotency keys.
+pub const FUNCTION: &str = "record-approval";
+
 /// How long a token put back after a failed delivery is kept.
 const TOKEN_TTL: Duration = Duration::from_secs(2 * 24 * 3600);
 
@@ -43,6 +46,7 @@ where
     C: TaskCallbacks + ?Sized,
 {
     let (payload, context) = event.into_parts();
+    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let decision = parse_event::<ApprovalDecided>(&payload)?.data;
     deps.idempotency
         .run_json(&payload, remaining_time(&context), || {
@@ -101,5 +105,5 @@ where
 /// The idempotency settings of this function, shared by the Lambda binary and the local
 /// cloud: records are named after the function.
 pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new("record-approval")
+    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
 }

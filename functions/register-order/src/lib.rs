@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 
+/// The function's name in metrics, logs and idempotency keys.
+pub const FUNCTION: &str = "register-order";
+
 /// Status an order has while its workflow runs.
 pub const PROCESSING: &str = "PROCESSING";
 
@@ -61,6 +64,7 @@ where
     O: OrderWriter + OrderStatusWriter + ?Sized,
 {
     let (payload, context) = event.into_parts();
+    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let request: RegisterRequest = parse_input(payload)?;
     let order: Order = serde_json::from_value(request.order)
         .map_err(|e| TaskError::rule("InvalidOrder", format!("order is malformed: {e}")))?;
@@ -93,5 +97,5 @@ where
 /// The idempotency settings of this function, shared by the Lambda binary and the local
 /// cloud: records are named after the function.
 pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new("register-order")
+    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
 }

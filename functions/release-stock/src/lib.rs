@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 
+/// The function's name in metrics, logs and idempotency keys.
+pub const FUNCTION: &str = "release-stock";
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseRequest {
@@ -39,6 +42,7 @@ where
     S: StockReservations + ?Sized,
 {
     let (payload, context) = event.into_parts();
+    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let request: ReleaseRequest = parse_input(payload)?;
     let key = [request.order_id.as_str(), request.sku.as_str()];
     let response = deps
@@ -58,5 +62,5 @@ where
 /// The idempotency settings of this function, shared by the Lambda binary and the local
 /// cloud: records are named after the function.
 pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new("release-stock")
+    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
 }

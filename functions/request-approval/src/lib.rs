@@ -15,6 +15,9 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The function's name in metrics, logs and idempotency keys.
+pub const FUNCTION: &str = "request-approval";
+
 /// A token outlives the task's TimeoutSeconds by a margin, then the table's TTL drops it.
 pub const TOKEN_TTL: Duration = Duration::from_secs(2 * 24 * 3600);
 
@@ -47,6 +50,7 @@ where
     P: EventPublisher + ?Sized,
 {
     let (payload, context) = event.into_parts();
+    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let task: ApprovalTask = parse_input(payload)?;
     let expires_at = epoch_seconds_after(TOKEN_TTL);
     // Always keep the newest token: a retried task attempt comes with a new one.
@@ -68,6 +72,11 @@ where
             deps.publisher
                 .publish(&[OutboundEvent::new(metadata, &data)?])
                 .await?;
+            orderly_core::telemetry::metrics::count(
+                FUNCTION,
+                orderly_core::telemetry::metrics::APPROVALS_REQUESTED,
+                1,
+            );
             Ok::<_, TaskError>(Requested { requested: true })
         })
         .await
@@ -78,5 +87,5 @@ where
 /// The idempotency settings of this function, shared by the Lambda binary and the local
 /// cloud: records are named after the function.
 pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new("request-approval")
+    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
 }

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 
+/// The function's name in metrics, logs and idempotency keys.
+pub const FUNCTION: &str = "reserve-stock";
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReserveRequest {
@@ -39,6 +42,7 @@ where
     S: StockReservations + ?Sized,
 {
     let (payload, context) = event.into_parts();
+    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let request: ReserveRequest = parse_input(payload)?;
     if request.quantity <= 0 {
         return Err(TaskError::InvalidInput(format!(
@@ -66,5 +70,5 @@ where
 /// The idempotency settings of this function, shared by the Lambda binary and the local
 /// cloud: records are named after the function.
 pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new("reserve-stock")
+    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
 }

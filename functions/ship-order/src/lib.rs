@@ -15,6 +15,9 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The function's name in metrics, logs and idempotency keys.
+pub const FUNCTION: &str = "ship-order";
+
 pub struct Deps<S: ?Sized, P: ?Sized> {
     pub shipments: Arc<S>,
     pub publisher: Arc<P>,
@@ -30,6 +33,7 @@ where
     P: EventPublisher + ?Sized,
 {
     let (payload, context) = event.into_parts();
+    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let batch: SqsEvent = parse_input(payload)?;
     let remaining = remaining_time(&context);
     let report = BatchProcessor::for_event(&batch, 1)
@@ -37,6 +41,9 @@ where
             ship(deps, body, remaining).await
         })
         .await;
+    report
+        .metric_record(FUNCTION, deps.idempotency.now_ms())
+        .emit();
     report
         .response()
         .map_err(|e| TaskError::transient(e.to_string()))
@@ -80,5 +87,5 @@ where
 /// The idempotency settings of this function, shared by the Lambda binary and the local
 /// cloud: records are named after the function.
 pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new("ship-order")
+    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
 }

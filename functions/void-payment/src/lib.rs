@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 
+/// The function's name in metrics, logs and idempotency keys.
+pub const FUNCTION: &str = "void-payment";
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VoidRequest {
@@ -36,6 +39,7 @@ where
     P: PaymentGateway + ?Sized,
 {
     let (payload, context) = event.into_parts();
+    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let request: VoidRequest = parse_input(payload)?;
     let response = deps
         .idempotency
@@ -51,5 +55,5 @@ where
 /// The idempotency settings of this function, shared by the Lambda binary and the local
 /// cloud: records are named after the function.
 pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new("void-payment")
+    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
 }

@@ -6,6 +6,9 @@ use serde_json::Value;
 /// The JSON Pointer of the correlation id in an event envelope body.
 const ENVELOPE_CORRELATION_POINTER: &str = "/detail/metadata/correlation-id";
 
+/// Where a message shaped by an input transformer (a CustomerNotification) keeps it.
+const TRANSFORMED_CORRELATION_POINTER: &str = "/correlationId";
+
 /// Message attribute that may carry the correlation id when the body is not an envelope.
 const CORRELATION_ATTRIBUTE: &str = "correlation-id";
 
@@ -23,6 +26,9 @@ pub struct RecordContext {
     /// The correlation id of the event, from the `correlation-id` message attribute or the
     /// envelope's `detail.metadata.correlation-id`.
     pub correlation_id: Option<String>,
+    /// The X-Ray trace the message belongs to (its `AWSTraceHeader` system attribute):
+    /// the trace of the event that put it on the queue.
+    pub trace_header: Option<String>,
 }
 
 impl RecordContext {
@@ -40,16 +46,29 @@ impl RecordContext {
                 .get("ApproximateReceiveCount")
                 .and_then(|c| c.parse().ok()),
             correlation_id,
+            trace_header: message.attributes.get("AWSTraceHeader").cloned(),
         }
     }
 
-    /// Fills in the correlation id from an envelope body when no attribute gave one.
+    /// The trace id (`Root`) of the record's trace header, if it has one.
+    pub fn trace_id(&self) -> Option<&str> {
+        let header = self.trace_header.as_deref()?;
+        header
+            .split(';')
+            .find_map(|part| part.trim().strip_prefix("Root="))
+    }
+
+    /// Fills in the correlation id from the body (an envelope, or a transformed message)
+    /// when no attribute gave one.
     pub(crate) fn correlate_with(&mut self, body: &Value) {
         if self.correlation_id.is_none() {
-            self.correlation_id = body
-                .pointer(ENVELOPE_CORRELATION_POINTER)
-                .and_then(Value::as_str)
-                .map(str::to_owned);
+            self.correlation_id = [
+                ENVELOPE_CORRELATION_POINTER,
+                TRANSFORMED_CORRELATION_POINTER,
+            ]
+            .iter()
+            .find_map(|pointer| body.pointer(pointer).and_then(Value::as_str))
+            .map(str::to_owned);
         }
     }
 }

@@ -11,4 +11,4 @@ mod report;
 
 pub use context::RecordContext;
 pub use processor::{BatchProcessor, DEFAULT_MAX_CONCURRENCY};
-pub use report::{BatchError, BatchReport, FailureKind, RecordFailure};
+pub use report::{BatchError, BatchReport, FailureKind, RecordError, RecordFailure};

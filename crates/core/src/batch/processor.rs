@@ -2,7 +2,6 @@
 
 use std::any::Any;
 use std::collections::HashSet;
-use std::fmt::Display;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
@@ -13,7 +12,7 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use super::context::RecordContext;
-use super::report::{BatchReport, FailureKind, RecordFailure};
+use super::report::{BatchReport, FailureKind, RecordError, RecordFailure};
 
 /// Default bound on records processed at once from a standard queue.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 10;
@@ -108,11 +107,12 @@ impl BatchProcessor {
     }
 
     /// Parses each record's body as JSON into `T` and runs `handler` on it. A handler error
-    /// fails the record with the error's `Display` as the reason.
+    /// fails the record with the error's `Display` as the reason; an error that
+    /// [`RecordError::is_poison`] fails it as [`FailureKind::Rejected`].
     pub async fn process<T, E, F, Fut>(&self, event: SqsEvent, handler: F) -> BatchReport
     where
         T: DeserializeOwned,
-        E: Display,
+        E: RecordError,
         F: Fn(T, RecordContext) -> Fut,
         Fut: Future<Output = Result<(), E>>,
     {
@@ -141,7 +141,7 @@ impl BatchProcessor {
     /// Runs `handler` on each raw message, for bodies that are not JSON.
     pub async fn process_messages<E, F, Fut>(&self, event: SqsEvent, handler: F) -> BatchReport
     where
-        E: Display,
+        E: RecordError,
         F: Fn(SqsMessage, RecordContext) -> Fut,
         Fut: Future<Output = Result<(), E>>,
     {
@@ -159,6 +159,11 @@ impl BatchProcessor {
         Fut: Future<Output = Result<(), (FailureKind, String)>>,
     {
         let total = event.records.len();
+        let oldest_sent_ms = event
+            .records
+            .iter()
+            .filter_map(|r| r.attributes.get("SentTimestamp")?.parse::<i64>().ok())
+            .min();
         let mut failures = match self.mode {
             Mode::Standard { max_concurrency } => {
                 let outcomes = stream::iter(event.records.into_iter().enumerate())
@@ -175,7 +180,11 @@ impl BatchProcessor {
             Mode::Fifo { skip_group } => self.run_fifo(event, skip_group, &record).await,
         };
         failures.sort_by_key(|f| f.index);
-        BatchReport { total, failures }
+        BatchReport {
+            total,
+            failures,
+            oldest_sent_ms,
+        }
     }
 
     async fn run_fifo<F, Fut>(
@@ -247,6 +256,7 @@ fn record_span(ctx: &RecordContext) -> tracing::Span {
         "sqs_record",
         message_id = %ctx.message_id,
         correlation_id = ctx.correlation_id.as_deref().unwrap_or(""),
+        trace_id = ctx.trace_id().unwrap_or(""),
     )
 }
 
@@ -272,7 +282,7 @@ fn parse_body<T: DeserializeOwned>(message: &SqsMessage) -> Result<(Value, T), S
 /// Runs the handler, turning its error or its panic into this record's failure.
 async fn call_guarded<E, F, Fut>(call: F) -> Result<(), (FailureKind, String)>
 where
-    E: Display,
+    E: RecordError,
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(), E>>,
 {
@@ -283,8 +293,13 @@ where
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => {
             let reason = e.to_string();
-            tracing::warn!(%reason, "record failed");
-            Err((FailureKind::Handler, reason))
+            let kind = if e.is_poison() {
+                FailureKind::Rejected
+            } else {
+                FailureKind::Handler
+            };
+            tracing::warn!(%reason, kind = kind.as_str(), "record failed");
+            Err((kind, reason))
         }
         Err(panic) => {
             let reason = format!("handler panicked: {}", panic_message(panic.as_ref()));

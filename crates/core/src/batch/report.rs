@@ -9,8 +9,10 @@ use aws_lambda_events::event::sqs::SqsBatchResponse;
 pub enum FailureKind {
     /// The body is missing or is not valid for the record type (a poison message).
     Parse,
-    /// The record handler returned an error.
+    /// The record handler returned an error that a retry may cure.
     Handler,
+    /// The record handler refused the record: it can never succeed (a poison message).
+    Rejected,
     /// The record handler panicked.
     Panic,
     /// Not processed: an earlier record of a FIFO batch (or of its message group) failed, and
@@ -24,6 +26,7 @@ impl FailureKind {
         match self {
             FailureKind::Parse => "parse",
             FailureKind::Handler => "handler",
+            FailureKind::Rejected => "rejected",
             FailureKind::Panic => "panic",
             FailureKind::SkippedAfterFailure => "skipped-after-failure",
         }
@@ -33,6 +36,39 @@ impl FailureKind {
 impl fmt::Display for FailureKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl FailureKind {
+    /// Whether a record that failed this way can never succeed, however often SQS
+    /// delivers it.
+    pub fn is_poison(self) -> bool {
+        matches!(
+            self,
+            FailureKind::Parse | FailureKind::Rejected | FailureKind::Panic
+        )
+    }
+}
+
+/// The error a record handler returns: its `Display` is the failure's reason, and
+/// [`RecordError::is_poison`] tells a record that can never succeed from one worth
+/// retrying.
+pub trait RecordError: fmt::Display {
+    /// Whether the record can never succeed. Defaults to `false`: retry.
+    fn is_poison(&self) -> bool {
+        false
+    }
+}
+
+impl RecordError for String {}
+impl RecordError for &str {}
+
+impl RecordError for crate::lambda::TaskError {
+    fn is_poison(&self) -> bool {
+        matches!(
+            self,
+            crate::lambda::TaskError::InvalidInput(_) | crate::lambda::TaskError::Permanent(_)
+        )
     }
 }
 
@@ -80,6 +116,9 @@ pub struct BatchReport {
     pub total: usize,
     /// Failed records, in batch order.
     pub failures: Vec<RecordFailure>,
+    /// The earliest `SentTimestamp` of the batch's records (epoch milliseconds), when SQS
+    /// gave one.
+    pub oldest_sent_ms: Option<i64>,
 }
 
 impl BatchReport {
@@ -91,6 +130,20 @@ impl BatchReport {
     /// Failed records of one kind (for metrics: parse failures, panics, ...).
     pub fn count(&self, kind: FailureKind) -> usize {
         self.failures.iter().filter(|f| f.kind == kind).count()
+    }
+
+    /// Records that can never succeed (see [`FailureKind::is_poison`]).
+    pub fn poison(&self) -> usize {
+        self.failures.iter().filter(|f| f.kind.is_poison()).count()
+    }
+
+    /// The batch's metrics for `function` at `now_ms`: its size, the age of its oldest
+    /// record, its poison records.
+    pub fn metric_record(&self, function: &str, now_ms: i64) -> crate::telemetry::MetricRecord {
+        let age = self
+            .oldest_sent_ms
+            .map(|sent| now_ms.saturating_sub(sent).max(0) as u64);
+        crate::telemetry::metrics::batch_record(function, self.total, age, self.poison())
     }
 
     /// Whether a non-empty batch failed in full.

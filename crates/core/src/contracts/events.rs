@@ -67,6 +67,20 @@ pub enum FailureReason {
     Error,
 }
 
+impl FailureReason {
+    /// The name as it appears in events, and as the `reason` dimension of OrdersFailed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PaymentDeclined => "PaymentDeclined",
+            Self::OutOfStock => "OutOfStock",
+            Self::ApprovalRejected => "ApprovalRejected",
+            Self::ApprovalTimedOut => "ApprovalTimedOut",
+            Self::InvalidOrder => "InvalidOrder",
+            Self::Error => "Error",
+        }
+    }
+}
+
 /// The order could not be fulfilled; what was reserved is released and what was
 /// authorized is voided before this is emitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -85,6 +85,21 @@ impl IdempotencyEngine {
         &self.config
     }
 
+    /// Counts a duplicate answered from its record, under the consumer's name.
+    fn suppressed(&self) {
+        crate::telemetry::metrics::count(
+            &self.config.name,
+            crate::telemetry::metrics::DUPLICATES_SUPPRESSED,
+            1,
+        );
+    }
+
+    /// Now, in epoch milliseconds, by this engine's clock (the clock the handler's other
+    /// timings should agree with).
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     /// Time left until `deadline_epoch_ms` (a Lambda context's `deadline`), by this engine's
     /// clock; zero once it has passed.
     pub fn remaining_until(&self, deadline_epoch_ms: u64) -> Duration {
@@ -196,6 +211,7 @@ impl IdempotencyEngine {
         {
             check_payload(&cached, payload_hash.as_deref())?;
             tracing::debug!(%key, "replaying cached idempotent response");
+            self.suppressed();
             return replay(&cached);
         }
 
@@ -250,6 +266,7 @@ impl IdempotencyEngine {
                         cache.put(&holder);
                     }
                     tracing::debug!(%key, "replaying stored idempotent response");
+                    self.suppressed();
                     replay(&holder)
                 }
             };

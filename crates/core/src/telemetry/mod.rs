@@ -3,6 +3,7 @@
 
 pub mod emf;
 pub mod mask;
+pub mod metrics;
 
 pub use emf::{MetricRecord, Unit};
 

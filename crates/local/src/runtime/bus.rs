@@ -153,6 +153,13 @@ impl CloudInner {
         };
         let id = event["id"].as_str().unwrap_or_default().to_owned();
         let bus = bus_name(entry.event_bus_name.as_deref());
+        // The entry's TraceHeader, else the trace of the function or execution that put
+        // it, else a new trace: every target continues it.
+        let trace = entry
+            .trace_header
+            .clone()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| super::xray::current_or_new(self.clock.now_ms()));
         self.trace
             .record(Hop::event_put(&event, &bus, self.clock.now_ms()));
         self.archive
@@ -174,7 +181,13 @@ impl CloudInner {
                     ingestion_time: None,
                 };
                 match input.apply(&event_text, &ctx) {
-                    Ok(body) => self.deliver(rule.clone(), target.clone(), body, event.clone()),
+                    Ok(body) => self.deliver(
+                        rule.clone(),
+                        target.clone(),
+                        body,
+                        event.clone(),
+                        trace.clone(),
+                    ),
                     Err(e) => self.dead_letter_target(
                         &rule,
                         target,
@@ -262,9 +275,10 @@ impl CloudInner {
         target: RuleTarget,
         body: String,
         event: Value,
+        trace: String,
     ) {
         let cloud = self.clone();
-        self.spawn(async move {
+        self.spawn(super::xray::scope(trace.clone(), async move {
             let attempts = target.retry_policy.maximum_retry_attempts.min(185) + 1;
             let mut last_error = String::new();
             for attempt in 0..attempts {
@@ -285,7 +299,7 @@ impl CloudInner {
                 cloud.clock.sleep_ms(1000 * (1 << attempt.min(6))).await;
             }
             cloud.dead_letter_target(&rule, &target, &body, "TARGET_UNAVAILABLE", &last_error);
-        });
+        }));
     }
 
     async fn deliver_once(
@@ -302,6 +316,9 @@ impl CloudInner {
                     .queue_by_arn(&target.target.arn)
                     .map_err(|e| e.to_string())?;
                 let mut message = SendMessage::new(body);
+                if let Some(trace) = super::xray::current() {
+                    message = message.with_trace_header(trace);
+                }
                 if queue.is_fifo() {
                     let group = target
                         .sqs_message_group_id
@@ -340,6 +357,7 @@ impl CloudInner {
                     detail_type: event["detail-type"].as_str().map(str::to_owned),
                     detail: Some(event["detail"].to_string()),
                     event_bus_name: Some(bus),
+                    trace_header: super::xray::current(),
                     ..Default::default()
                 };
                 match self.put_event(&entry).error_message {

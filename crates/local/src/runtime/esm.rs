@@ -82,7 +82,14 @@ impl CloudInner {
             })
             .collect();
         let event = json!({ "Records": records });
-        let failed: HashSet<String> = match self.invoke(function, event).await {
+        // The invocation joins the trace of the batch's first traced record; the records'
+        // own headers stay on them for the consumer to log.
+        let trace = batch
+            .iter()
+            .find_map(|m| m.attributes.get(super::xray::SQS_ATTRIBUTE).cloned())
+            .unwrap_or_else(|| super::xray::new_header(self.clock.now_ms()));
+        let invoked = super::xray::scope(trace, self.invoke(function, event)).await;
+        let failed: HashSet<String> = match invoked {
             Ok(response) if source.report_batch_item_failures => {
                 match failed_ids(&response, &batch) {
                     Some(ids) => ids,

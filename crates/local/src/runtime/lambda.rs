@@ -77,6 +77,9 @@ impl CloudInner {
         context.request_id.clone_from(&request_id);
         context.deadline = u64::try_from(self.clock.now_ms() + timeout_ms).unwrap_or(0);
         context.invoked_function_arn.clone_from(&function.arn);
+        // The invocation continues the trace of whatever invoked it, as Lambda does.
+        let trace = super::xray::current_or_new(self.clock.now_ms());
+        context.xray_trace_id = Some(trace.clone());
         let correlation_id = correlation_of(&payload);
         // `cloud` and `log_group` are the fields `logs::CloudLogLayer` routes lines on
         // (`CLOUD_FIELD`, `LOG_GROUP_FIELD`).
@@ -87,6 +90,7 @@ impl CloudInner {
             function_name = %function.name,
             request_id = %request_id,
             correlation_id = %correlation_id,
+            trace_id = %super::xray::root(&trace),
         );
         let started = Instant::now();
         let clock = self.clock.clone();
@@ -118,8 +122,8 @@ impl CloudInner {
             );
             result
         }
-        .instrument(span)
-        .await;
+        .instrument(span);
+        let outcome = super::xray::scope(trace, outcome).await;
         let duration_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let duration_ms = i64::try_from(duration_us / 1000).unwrap_or(i64::MAX);
         self.trace.record(Hop {
@@ -144,7 +148,8 @@ impl CloudInner {
     pub fn invoke_async(self: &Arc<Self>, id: &str, payload: Value) {
         let cloud = self.clone();
         let id = id.to_owned();
-        self.spawn(async move {
+        let trace = super::xray::current_or_new(self.clock.now_ms());
+        self.spawn(super::xray::scope(trace, async move {
             let Some(host) = cloud.function(&id) else { return };
             let config = host.function.async_invoke.clone();
             let mut last = None;
@@ -175,7 +180,7 @@ impl CloudInner {
                     .with_attribute("ErrorMessage", MessageAttributeValue::string(error.message()));
                 let _ = queue.send(message);
             }
-        });
+        }));
     }
 }
 

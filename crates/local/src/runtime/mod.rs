@@ -9,6 +9,7 @@ pub mod logs;
 pub mod sfn;
 pub mod trace;
 pub mod world;
+pub mod xray;
 
 use crate::clock::SharedClock;
 use crate::sqs::Sqs;

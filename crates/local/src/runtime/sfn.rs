@@ -273,7 +273,9 @@ impl CloudInner {
         let cloud = self.clone();
         let log_group = format!("/aws/vendedlogs/states/{}", machine.model.name);
         let execution_arn = arn.clone();
-        self.spawn(async move {
+        // The execution continues the trace of what started it (a rule target, a function).
+        let trace = super::xray::current_or_new(self.clock.now_ms());
+        self.spawn(super::xray::scope(trace, async move {
             let correlation_id = correlation_of(&input);
             let execution = orderly_states::execute(&definition, input, options).await;
             cloud.log_execution(&log_group, &execution, &correlation_id);
@@ -301,7 +303,7 @@ impl CloudInner {
             if let Some(entry) = executions.iter_mut().find(|e| e.arn == execution_arn) {
                 entry.result = Some(execution);
             }
-        });
+        }));
         Ok(arn)
     }
 

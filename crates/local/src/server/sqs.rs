@@ -196,6 +196,25 @@ fn message_attributes(input: &Input) -> Result<BTreeMap<String, MessageAttribute
     Ok(out)
 }
 
+/// `MessageSystemAttributes.AWSTraceHeader.StringValue`, the one system attribute a sender
+/// may set.
+fn trace_header(input: &Input) -> Result<Option<String>, ApiError> {
+    let Some(system) = input.map("MessageSystemAttributes")? else {
+        return Ok(None);
+    };
+    if let Some(name) = system.keys().find(|k| *k != "AWSTraceHeader") {
+        return Err(invalid_parameter(format!(
+            "Message system attribute name '{name}' is invalid."
+        )));
+    }
+    let Some(Value::Object(header)) = system.get("AWSTraceHeader") else {
+        return Ok(None);
+    };
+    Ok(Input::from_map(header.clone())
+        .str("StringValue")?
+        .map(str::to_owned))
+}
+
 fn send_message(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
     let queue = queue(cloud, input)?;
     let body = input
@@ -207,6 +226,7 @@ fn send_message(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
         message_group_id: input.str("MessageGroupId")?.map(str::to_owned),
         message_deduplication_id: input.str("MessageDeduplicationId")?.map(str::to_owned),
         message_attributes: message_attributes(input)?,
+        trace_header: trace_header(input)?,
     };
     let attributes_md5 = md5_of_message_attributes(&request.message_attributes);
     let outcome = queue.send(request).map_err(sqs_error)?;

@@ -49,6 +49,8 @@ pub struct SendMessage {
     pub message_group_id: Option<String>,
     pub message_deduplication_id: Option<String>,
     pub message_attributes: BTreeMap<String, MessageAttributeValue>,
+    /// The `AWSTraceHeader` system attribute: the X-Ray trace the message belongs to.
+    pub trace_header: Option<String>,
 }
 
 impl SendMessage {
@@ -71,6 +73,11 @@ impl SendMessage {
 
     pub fn with_delay(mut self, secs: u32) -> Self {
         self.delay_secs = Some(secs);
+        self
+    }
+
+    pub fn with_trace_header(mut self, header: impl Into<String>) -> Self {
+        self.trace_header = Some(header.into());
         self
     }
 

@@ -135,7 +135,11 @@ impl Queue {
             receive_count: 0,
             first_receive_ms: None,
             receipt_handle: None,
-            extra_attributes: BTreeMap::new(),
+            extra_attributes: request
+                .trace_header
+                .into_iter()
+                .map(|h| ("AWSTraceHeader".to_owned(), h))
+                .collect(),
         };
         state.push(stored, self.retention_ms());
         drop(state);
