@@ -277,6 +277,11 @@ fn every_scenario_file_and_mock_test_case_has_a_row() {
     let used: std::collections::BTreeSet<String> =
         rows.iter().map(|r| r.test_case.to_owned()).collect();
     assert_eq!(mock_test_cases(), used, "mock test cases vs rows");
+    let unused = orderly::fixtures::unused_mocked_responses();
+    assert!(
+        unused.is_empty(),
+        "mocked responses no test case uses: {unused:?}"
+    );
     for scenario in &covered {
         let deliveries: std::collections::BTreeSet<usize> = rows
             .iter()

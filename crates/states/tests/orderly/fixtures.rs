@@ -196,3 +196,28 @@ pub fn mock_test_cases() -> BTreeSet<String> {
         .map(|cases| cases.keys().cloned().collect())
         .unwrap_or_default()
 }
+
+/// The mocked responses no test case refers to.
+pub fn unused_mocked_responses() -> BTreeSet<String> {
+    let config = parse_json(MOCK_CONFIG, &read(MOCK_CONFIG));
+    let used: BTreeSet<&str> = config["StateMachines"]
+        .as_object()
+        .into_iter()
+        .flat_map(|machines| machines.values())
+        .filter_map(|m| m["TestCases"].as_object())
+        .flat_map(|cases| cases.values())
+        .filter_map(Value::as_object)
+        .flat_map(|states| states.values())
+        .filter_map(Value::as_str)
+        .collect();
+    config["MockedResponses"]
+        .as_object()
+        .map(|responses| {
+            responses
+                .keys()
+                .filter(|name| !used.contains(name.as_str()))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
