@@ -1,0 +1,440 @@
+//! Orderly's own state machine, `statemachines/order-fulfillment.asl.json`, run through
+//! every scenario of `events/put-events` with the tasks of
+//! `statemachines/order-fulfillment.mock.json` (Step Functions Local's format). Each row
+//! checks the outcome that matters: status, output or error and cause, the route through
+//! the top-level states, which functions ran with what, and the event published.
+
+mod orderly;
+
+use orderly::fixtures::{
+    DEFINITION, definition_json, definition_text, machine_of, mock_test_cases, placeholders, read,
+    scenario_names, template_substitution_keys, top_level_states,
+};
+use orderly::{Approval, Cause, Decide, Outcome, Row, checks::check, run};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const CONFIRMED: &[&str] = &[
+    "RegisterOrder",
+    "IsDuplicate",
+    "NeedsApproval",
+    "Fulfil",
+    "PublishOrderConfirmed",
+    "OrderConfirmed",
+];
+const APPROVED: &[&str] = &[
+    "RegisterOrder",
+    "IsDuplicate",
+    "NeedsApproval",
+    "RequestApproval",
+    "Fulfil",
+    "PublishOrderConfirmed",
+    "OrderConfirmed",
+];
+const REJECTED: &[&str] = &[
+    "RegisterOrder",
+    "IsDuplicate",
+    "NeedsApproval",
+    "RequestApproval",
+    "ApprovalRejected",
+    "PublishOrderFailed",
+    "OrderFailed",
+];
+const TIMED_OUT: &[&str] = &[
+    "RegisterOrder",
+    "IsDuplicate",
+    "NeedsApproval",
+    "RequestApproval",
+    "ApprovalTimedOut",
+    "PublishOrderFailed",
+    "OrderFailed",
+];
+const DECLINED: &[&str] = &[
+    "RegisterOrder",
+    "IsDuplicate",
+    "NeedsApproval",
+    "Fulfil",
+    "PaymentDeclined",
+    "Compensate",
+    "PublishOrderFailed",
+    "OrderFailed",
+];
+const OUT_OF_STOCK: &[&str] = &[
+    "RegisterOrder",
+    "IsDuplicate",
+    "NeedsApproval",
+    "Fulfil",
+    "OutOfStock",
+    "Compensate",
+    "PublishOrderFailed",
+    "OrderFailed",
+];
+const DUPLICATE: &[&str] = &["RegisterOrder", "IsDuplicate", "Duplicate"];
+
+/// The definition's fixed cause when no decision arrives.
+const NO_DECISION: Cause = Cause::Text("no approval decision before the deadline");
+/// HeartbeatSeconds of RequestApproval: the first deadline a silent approver misses.
+const HEARTBEAT: Duration = Duration::from_secs(43_200);
+
+fn rows() -> Vec<Row> {
+    let row = |name, scenario, test_case, route, outcome| Row {
+        name,
+        scenario,
+        delivery: 0,
+        test_case,
+        approval: Approval::Mocked,
+        route,
+        outcome,
+        task_failures: &[],
+        payment_attempts: Some(&[0]),
+        approval_wait: None,
+    };
+    let approval = |name, test_case, approval, route, outcome| Row {
+        approval,
+        payment_attempts: Some(if route == APPROVED { &[0] } else { &[] }),
+        ..row(name, "approval-needed", test_case, route, outcome)
+    };
+    let rejected = |cause| Outcome::Failed {
+        reason: "ApprovalRejected",
+        cause: Cause::Text(cause),
+    };
+    let timed_out = Outcome::Failed {
+        reason: "ApprovalTimedOut",
+        cause: NO_DECISION,
+    };
+    vec![
+        row(
+            "happy-path",
+            "happy-path",
+            "HappyPath",
+            CONFIRMED,
+            Outcome::Confirmed,
+        ),
+        approval(
+            "approval-needed: approved (mocked)",
+            "ApprovalGranted",
+            Approval::Mocked,
+            APPROVED,
+            Outcome::Confirmed,
+        ),
+        Row {
+            approval_wait: Some(orderly::DECISION_AFTER),
+            ..approval(
+                "approval-needed: approval-decision through SendTaskSuccess",
+                "ApprovalGranted",
+                Approval::Callback(Decide::AsPut),
+                APPROVED,
+                Outcome::Confirmed,
+            )
+        },
+        Row {
+            task_failures: &["ApprovalRejected"],
+            ..approval(
+                "approval-needed: rejected (mocked)",
+                "ApprovalRejected",
+                Approval::Mocked,
+                REJECTED,
+                rejected("Customer could not be verified."),
+            )
+        },
+        Row {
+            task_failures: &["ApprovalRejected"],
+            approval_wait: Some(orderly::DECISION_AFTER),
+            ..approval(
+                "approval-needed: rejected through SendTaskFailure",
+                "ApprovalRejected",
+                Approval::Callback(Decide::Rejected),
+                REJECTED,
+                rejected("rejected by approver-17"),
+            )
+        },
+        Row {
+            task_failures: &["States.HeartbeatTimeout"],
+            ..approval(
+                "approval-needed: timed out (mocked)",
+                "ApprovalTimedOut",
+                Approval::Mocked,
+                TIMED_OUT,
+                timed_out,
+            )
+        },
+        Row {
+            task_failures: &["States.HeartbeatTimeout"],
+            approval_wait: Some(HEARTBEAT),
+            ..approval(
+                "approval-needed: no decision, the heartbeat times out",
+                "ApprovalTimedOut",
+                Approval::Callback(Decide::Never),
+                TIMED_OUT,
+                timed_out,
+            )
+        },
+        Row {
+            task_failures: &["PaymentDeclined"],
+            ..row(
+                "payment-declined",
+                "payment-declined",
+                "PaymentDeclined",
+                DECLINED,
+                Outcome::Failed {
+                    reason: "PaymentDeclined",
+                    cause: Cause::Lambda {
+                        error_type: "PaymentDeclined",
+                        message: "payment declined for order o-declined-1",
+                    },
+                },
+            )
+        },
+        Row {
+            task_failures: &["OutOfStock"],
+            // The payment branch runs beside the failing reservations: whether it was
+            // called before the Parallel stopped it is not part of the outcome.
+            payment_attempts: None,
+            ..row(
+                "out-of-stock",
+                "out-of-stock",
+                "OutOfStock",
+                OUT_OF_STOCK,
+                Outcome::Failed {
+                    reason: "OutOfStock",
+                    cause: Cause::Lambda {
+                        error_type: "OutOfStock",
+                        message: "out of stock: OUT-OF-STOCK-1 (wanted 1, 0 available)",
+                    },
+                },
+            )
+        },
+        Row {
+            task_failures: &["PaymentProviderUnavailable", "PaymentProviderUnavailable"],
+            payment_attempts: Some(&[0, 1, 2]),
+            ..row(
+                "payment-flaky",
+                "payment-flaky",
+                "PaymentFlaky",
+                CONFIRMED,
+                Outcome::Confirmed,
+            )
+        },
+        row(
+            "duplicate-delivery: the first delivery owns the order",
+            "duplicate-delivery",
+            "FirstDelivery",
+            CONFIRMED,
+            Outcome::Confirmed,
+        ),
+        Row {
+            delivery: 1,
+            payment_attempts: Some(&[]),
+            ..row(
+                "duplicate-delivery: the second delivery ends as Duplicate",
+                "duplicate-delivery",
+                "RepeatedDelivery",
+                DUPLICATE,
+                Outcome::Duplicate,
+            )
+        },
+    ]
+}
+
+/// Runs `rows` on `definition` and returns each failing row with its problems.
+async fn failing_rows(definition: &Value, rows: &[Row]) -> Vec<(String, Vec<String>)> {
+    let machine = machine_of(definition);
+    let top_level = top_level_states(definition);
+    let mut failing = Vec::new();
+    for row in rows {
+        let execution = run(&machine, row).await;
+        let problems = check(row, &execution, &top_level);
+        if !problems.is_empty() {
+            failing.push((row.name.to_owned(), problems));
+        }
+    }
+    failing
+}
+
+fn report(failing: &[(String, Vec<String>)]) -> String {
+    failing
+        .iter()
+        .map(|(name, problems)| format!("{name}:\n  - {}", problems.join("\n  - ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_scenario_ends_as_the_business_expects() {
+    let failing = failing_rows(&definition_json(), &rows()).await;
+    assert!(failing.is_empty(), "{}", report(&failing));
+}
+
+#[test]
+fn every_scenario_file_and_mock_test_case_has_a_row() {
+    let rows = rows();
+    let covered: std::collections::BTreeSet<String> = rows
+        .iter()
+        .map(|r| r.scenario.to_owned())
+        .chain([orderly::DECISION_SCENARIO.to_owned()])
+        .collect();
+    assert_eq!(scenario_names(), covered, "scenario files vs rows");
+    let used: std::collections::BTreeSet<String> =
+        rows.iter().map(|r| r.test_case.to_owned()).collect();
+    assert_eq!(mock_test_cases(), used, "mock test cases vs rows");
+    let unused = orderly::fixtures::unused_mocked_responses();
+    assert!(
+        unused.is_empty(),
+        "mocked responses no test case uses: {unused:?}"
+    );
+    for scenario in &covered {
+        let deliveries: std::collections::BTreeSet<usize> = rows
+            .iter()
+            .filter(|r| r.scenario == scenario.as_str())
+            .map(|r| r.delivery)
+            .collect();
+        let inputs = orderly::fixtures::execution_inputs(scenario).len();
+        assert_eq!(
+            deliveries,
+            (0..inputs).collect(),
+            "{scenario}: a row for every OrderCreated delivery"
+        );
+    }
+}
+
+#[test]
+fn the_definition_uses_exactly_the_template_substitutions() {
+    let raw = read(DEFINITION);
+    let used = placeholders(&raw);
+    let given = template_substitution_keys();
+    let missing: Vec<_> = used.difference(&given).collect();
+    assert!(
+        missing.is_empty(),
+        "placeholders the template does not fill: {missing:?}"
+    );
+    let filled = definition_text();
+    assert!(
+        placeholders(&filled).is_empty(),
+        "placeholders left after substitution: {:?}",
+        placeholders(&filled)
+    );
+    machine_of(&definition_json());
+}
+
+/// Breaking one part of the definition must fail the row that depends on it: the table
+/// checks routing, not just that executions end.
+#[tokio::test(start_paused = true)]
+async fn a_broken_definition_fails_its_row() {
+    let swapped_catches = |state: &str, a: usize, b: usize| -> Vec<(String, Value)> {
+        let next = |i: usize| format!("/States/{state}/Catch/{i}/Next");
+        let original = definition_json();
+        vec![
+            (
+                next(a),
+                original.pointer(&next(b)).cloned().unwrap_or_default(),
+            ),
+            (
+                next(b),
+                original.pointer(&next(a)).cloned().unwrap_or_default(),
+            ),
+        ]
+    };
+    let one = |pointer: &str, value: Value| vec![(pointer.to_owned(), value)];
+    // Each breakage keeps every state reachable, so the definition stays valid.
+    let breakages: Vec<(Vec<(String, Value)>, &str)> = vec![
+        (swapped_catches("Fulfil", 0, 1), "payment-declined"),
+        (swapped_catches("Fulfil", 0, 1), "out-of-stock"),
+        (
+            swapped_catches("RequestApproval", 0, 1),
+            "approval-needed: rejected through SendTaskFailure",
+        ),
+        (
+            swapped_catches("RequestApproval", 0, 1),
+            "approval-needed: timed out (mocked)",
+        ),
+        (
+            one("/States/PaymentDeclined/Next", json!("PublishOrderFailed")),
+            "payment-declined",
+        ),
+        (
+            one("/States/Compensate/Next", json!("OrderFailed")),
+            "out-of-stock",
+        ),
+        (
+            one(
+                "/States/OutOfStock/Parameters/reason",
+                json!("PaymentDeclined"),
+            ),
+            "out-of-stock",
+        ),
+        (
+            one(
+                "/States/Fulfil/Branches/1/States/AuthorizePayment/Retry/0/MaxAttempts",
+                json!(1),
+            ),
+            "payment-flaky",
+        ),
+        (
+            one(
+                "/States/RequestApproval/Catch/1/ErrorEquals",
+                json!(["States.Timeout"]),
+            ),
+            "approval-needed: no decision, the heartbeat times out",
+        ),
+        (
+            one("/States/RequestApproval/HeartbeatSeconds", json!(80_000)),
+            "approval-needed: no decision, the heartbeat times out",
+        ),
+        (
+            one(
+                "/States/NeedsApproval/Choices/0/BooleanEquals",
+                json!(false),
+            ),
+            "happy-path",
+        ),
+        (
+            one(
+                "/States/NeedsApproval/Choices/0/BooleanEquals",
+                json!(false),
+            ),
+            "approval-needed: approval-decision through SendTaskSuccess",
+        ),
+        (
+            one(
+                "/States/IsDuplicate/Choices/0/StringEquals",
+                json!("Registered"),
+            ),
+            "duplicate-delivery: the first delivery owns the order",
+        ),
+        (
+            one(
+                "/States/PublishOrderConfirmed/Parameters/Entries/0/DetailType",
+                json!("OrderFailed"),
+            ),
+            "happy-path",
+        ),
+        (
+            one(
+                "/States/Compensate/Branches/0/States/ReleaseItems/ItemSelector/sku.$",
+                json!("$.data.orderId"),
+            ),
+            "out-of-stock",
+        ),
+    ];
+    let all = rows();
+    for (edits, row_name) in &breakages {
+        let mut definition = definition_json();
+        for (pointer, value) in edits {
+            match definition.pointer_mut(pointer) {
+                Some(slot) => *slot = value.clone(),
+                None => panic!("{pointer} is not in {DEFINITION}"),
+            }
+        }
+        let Some(row) = all.iter().find(|r| r.name == *row_name) else {
+            panic!("no row named {row_name}");
+        };
+        if let Err(problem) = orderly_states::StateMachine::parse(&definition.to_string()) {
+            panic!("{edits:?} makes the definition invalid: {problem}");
+        }
+        let failing = failing_rows(&definition, std::slice::from_ref(row)).await;
+        assert!(
+            !failing.is_empty(),
+            "{edits:?} went unnoticed by row {row_name}"
+        );
+    }
+}
