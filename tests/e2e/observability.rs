@@ -1,5 +1,7 @@
 //! What the logs of a whole run show: every function line carries its correlation id,
-//! none carries the customer's personal data, and EMF records are valid.
+//! no line of a function or of the state machine carries the customer's personal data,
+//! EMF records are valid, each scenario emits its business metrics, and one order is one
+//! trace.
 
 use orderly_core::telemetry::{MetricRecord, Unit};
 use orderly_local::runtime::logs::LogLine;
@@ -100,6 +102,17 @@ async fn function_logs_carry_the_correlation_id_and_no_personal_data() {
                 "{}",
                 line.line
             );
+            // Execution data is logged in full (Level ALL): the workflow never holds
+            // personal data.
+            let mut texts = Vec::new();
+            strings(&line.line, &mut texts);
+            for personal in PERSONAL {
+                assert!(
+                    texts.iter().all(|t| !t.contains(personal)),
+                    "the execution log holds personal data ({personal}): {}",
+                    line.line
+                );
+            }
         }
     }
 }
@@ -236,10 +249,12 @@ fn metric_totals(lines: &[LogLine]) -> BTreeMap<String, f64> {
     totals
 }
 
+/// A scenario, the metrics it must emit with their totals, the metrics it must not emit.
+type Expected = (&'static str, &'static [(&'static str, f64)], &'static [&'static str]);
+
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn each_scenario_emits_its_business_metrics() {
-    // (scenario, metrics it must emit with their totals, metrics it must not emit)
-    let expected: &[(&str, &[(&str, f64)], &[&str])] = &[
+    let expected: &[Expected] = &[
         (
             "happy-path",
             &[("OrdersConfirmed", 1.0)],

@@ -192,7 +192,7 @@ async fn an_order_insert_is_conditional_and_asks_for_the_old_item() {
     .expect("order");
 
     orders
-        .insert_order(&order, "PENDING")
+        .insert_order((&order).into(), "PENDING")
         .await
         .expect("insert");
 

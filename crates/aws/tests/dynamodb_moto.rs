@@ -45,13 +45,13 @@ async fn second_insert_of_an_order_fails_and_returns_the_stored_order() {
     let first = order("o-1");
 
     assert_eq!(
-        orders.insert_order(&first, "PENDING").await,
+        orders.insert_order((&first).into(), "PENDING").await,
         Ok(InsertOutcome::Inserted)
     );
     let mut second = first.clone();
     second.payment_token = "tok-other".into();
     let outcome = orders
-        .insert_order(&second, "APPROVED")
+        .insert_order((&second).into(), "APPROVED")
         .await
         .expect("insert");
 
@@ -80,7 +80,7 @@ async fn status_moves_only_for_stored_orders() {
         common::table(&client, "orders", ORDERS_KEY).await,
     );
     orders
-        .insert_order(&order("o-1"), "PENDING")
+        .insert_order((&order("o-1")).into(), "PENDING")
         .await
         .expect("insert");
 

@@ -2,7 +2,7 @@
 //! live in `orderly-aws`, the embedded ones in [`crate::memory`].
 
 use crate::contracts::OutboundEvent;
-use crate::domain::Order;
+use crate::domain::{FulfillmentOrder, Order};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -37,10 +37,51 @@ pub enum InsertOutcome {
     AlreadyExists(Value),
 }
 
+/// The order an [`OrderWriter`] stores: the whole order as place-order received it, or
+/// the workflow's view of one that reached the bus some other way (no personal data).
+#[derive(Debug, Clone, Copy)]
+pub enum OrderRecord<'a> {
+    Full(&'a Order),
+    Fulfillment(&'a FulfillmentOrder),
+}
+
+impl OrderRecord<'_> {
+    pub fn order_id(&self) -> &str {
+        match self {
+            Self::Full(o) => &o.order_id,
+            Self::Fulfillment(o) => &o.order_id,
+        }
+    }
+
+    /// The order as JSON, as the orders table keeps it.
+    pub fn to_json(&self) -> Result<Value, serde_json::Error> {
+        match self {
+            Self::Full(o) => serde_json::to_value(o),
+            Self::Fulfillment(o) => serde_json::to_value(o),
+        }
+    }
+}
+
+impl<'a> From<&'a Order> for OrderRecord<'a> {
+    fn from(order: &'a Order) -> Self {
+        Self::Full(order)
+    }
+}
+
+impl<'a> From<&'a FulfillmentOrder> for OrderRecord<'a> {
+    fn from(order: &'a FulfillmentOrder) -> Self {
+        Self::Fulfillment(order)
+    }
+}
+
 /// Stores a new order once per order id.
 #[async_trait]
 pub trait OrderWriter: Send + Sync {
-    async fn insert_order(&self, order: &Order, status: &str) -> Result<InsertOutcome, PortError>;
+    async fn insert_order(
+        &self,
+        order: OrderRecord<'_>,
+        status: &str,
+    ) -> Result<InsertOutcome, PortError>;
 }
 
 /// Moves an order to a new status.

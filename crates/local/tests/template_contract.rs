@@ -158,3 +158,70 @@ fn every_scenario_reaches_exactly_its_rules() {
     }
     assert_eq!(seen, ROUTES.len(), "every routed scenario has a file");
 }
+
+/// The state machine logs its whole input, so what the OrderCreated rule gives it is the
+/// order without personal data, in the shape the workflow's tasks parse.
+#[test]
+fn the_workflow_input_holds_the_order_without_personal_data() {
+    let model = model();
+    let rule = model
+        .rules
+        .values()
+        .find(|r| r.logical_id == "OrderCreatedRule")
+        .expect("OrderCreatedRule");
+    let target = rule
+        .targets
+        .iter()
+        .find(|t| t.target.kind == orderly_local::template::TargetKind::StateMachine)
+        .expect("a state machine target");
+    let input = orderly_local::runtime::bus::target_input(target)
+        .compile()
+        .expect("the target's input compiles");
+    let ctx = event_pattern::RuleContext {
+        rule_name: &rule.name,
+        rule_arn: &rule.arn,
+        ingestion_time: None,
+    };
+    let mut orders = 0;
+    for entry in std::fs::read_dir(root().join("events/put-events")).unwrap() {
+        let entries: Vec<Value> =
+            serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        for entry in entries.iter().filter(|e| e["DetailType"] == "OrderCreated") {
+            let detail: Value = serde_json::from_str(entry["Detail"].as_str().unwrap()).unwrap();
+            let event = serde_json::json!({
+                "version": "0", "id": "1", "account": "000000000000", "region": "us-east-1",
+                "time": "2026-11-26T12:00:00Z", "resources": [],
+                "source": entry["Source"], "detail-type": entry["DetailType"], "detail": detail,
+            });
+            let delivered = input
+                .apply(&event.to_string(), &ctx)
+                .expect("the input applies");
+            let delivered: Value = serde_json::from_str(&delivered).expect("input is JSON");
+            let order: orderly_core::domain::FulfillmentOrder =
+                serde_json::from_value(delivered["data"].clone()).expect("the workflow's order");
+            order.validate().expect("a valid order");
+            serde_json::from_value::<orderly_core::contracts::Metadata>(
+                delivered["metadata"].clone(),
+            )
+            .expect("the envelope's metadata");
+            let full = &detail["data"];
+            let personal = [
+                &full["customer"]["email"],
+                &full["customer"]["name"],
+                &full["shippingAddress"]["line1"],
+                &full["shippingAddress"]["city"],
+                &full["shippingAddress"]["postcode"],
+            ];
+            let text = delivered.to_string();
+            for value in personal {
+                let value = value.as_str().expect("the sample order has it");
+                assert!(
+                    !text.contains(value),
+                    "{value} reaches the workflow: {text}"
+                );
+            }
+            orders += 1;
+        }
+    }
+    assert!(orders >= 6, "every order scenario is checked ({orders})");
+}

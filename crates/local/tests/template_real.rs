@@ -343,7 +343,17 @@ fn rules_route_to_their_targets_with_transformers_retries_and_dlqs() {
         );
     }
     let created = &model.rules["OrderCreatedRule"];
-    assert_eq!(created.targets[0].input_path.as_deref(), Some("$.detail"));
+    let to_workflow = created.targets[0]
+        .input_transformer
+        .as_ref()
+        .expect("the workflow's input is transformed");
+    assert!(
+        to_workflow
+            .input_paths_map
+            .iter()
+            .all(|(_, path)| !path.contains("shippingAddress") && !path.contains("email")),
+        "{to_workflow:?}"
+    );
     assert!(
         created.targets[0]
             .role_arn

@@ -74,7 +74,7 @@ where
     order.validate()?;
     deps.idempotency
         .run_keyed(&key, remaining, || async {
-            match deps.orders.insert_order(&order, PLACED).await? {
+            match deps.orders.insert_order((&order).into(), PLACED).await? {
                 InsertOutcome::Inserted => {}
                 // A crashed first attempt stored the order and may not have announced it:
                 // announce it now. A different order under the same key is a conflict.

@@ -5,7 +5,7 @@
 
 use lambda_runtime::LambdaEvent;
 use orderly_core::contracts::Metadata;
-use orderly_core::domain::{ApprovalPolicy, Order};
+use orderly_core::domain::{ApprovalPolicy, FulfillmentOrder};
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::{TaskError, parse_input, remaining_time};
 use orderly_core::ports::{InsertOutcome, OrderStatusWriter, OrderWriter};
@@ -22,8 +22,8 @@ pub const PROCESSING: &str = "PROCESSING";
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterRequest {
-    /// The order as OrderCreated carries it; checked here, since events can be put on the
-    /// bus without passing through place-order.
+    /// The order as the workflow carries it (no personal data); checked here, since
+    /// events can be put on the bus without passing through place-order.
     pub order: Value,
     pub metadata: Metadata,
     /// `$$.Execution.Id`.
@@ -66,14 +66,16 @@ where
     let (payload, context) = event.into_parts();
     orderly_core::telemetry::metrics::invocation(FUNCTION);
     let request: RegisterRequest = parse_input(payload)?;
-    let order: Order = serde_json::from_value(request.order)
+    let order: FulfillmentOrder = serde_json::from_value(request.order)
         .map_err(|e| TaskError::rule("InvalidOrder", format!("order is malformed: {e}")))?;
     order.validate()?;
     let owner = deps
         .idempotency
         .run_keyed(&order.order_id, remaining_time(&context), || async {
-            if let InsertOutcome::AlreadyExists(_) =
-                deps.orders.insert_order(&order, PROCESSING).await?
+            if let InsertOutcome::AlreadyExists(_) = deps
+                .orders
+                .insert_order((&order).into(), PROCESSING)
+                .await?
             {
                 deps.orders.set_status(&order.order_id, PROCESSING).await?;
             }

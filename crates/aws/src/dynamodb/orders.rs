@@ -8,9 +8,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use orderly_core::domain::Order;
 use orderly_core::ports::{
-    InsertOutcome, OrderStatusReader, OrderStatusWriter, OrderWriter, PortError,
+    InsertOutcome, OrderRecord, OrderStatusReader, OrderStatusWriter, OrderWriter, PortError,
 };
 
 pub const STATUS_ATTRIBUTE: &str = "status";
@@ -36,12 +35,16 @@ impl DynamoOrders {
 
 #[async_trait]
 impl OrderWriter for DynamoOrders {
-    async fn insert_order(&self, order: &Order, status: &str) -> Result<InsertOutcome, PortError> {
-        let json = serde_json::to_value(order).map_err(|e| {
-            PortError::Permanent(format!("order {}: cannot serialize: {e}", order.order_id))
+    async fn insert_order(
+        &self,
+        order: OrderRecord<'_>,
+        status: &str,
+    ) -> Result<InsertOutcome, PortError> {
+        let json = order.to_json().map_err(|e| {
+            PortError::Permanent(format!("order {}: cannot serialize: {e}", order.order_id()))
         })?;
         let mut item = to_item(&json)
-            .map_err(|e| PortError::Permanent(format!("order {}: {e}", order.order_id)))?;
+            .map_err(|e| PortError::Permanent(format!("order {}: {e}", order.order_id())))?;
         item.insert(
             STATUS_ATTRIBUTE.to_owned(),
             AttributeValue::S(status.to_owned()),

@@ -2,7 +2,7 @@
 //! notification events carry ids.
 
 use super::envelope::Contract;
-use crate::domain::{Address, Money, Order, OrderLine};
+use crate::domain::{Money, Order, OrderLine};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -43,7 +43,9 @@ pub struct ApprovalDecided {
 }
 contract!(ApprovalDecided, "com.approvals");
 
-/// Stock is reserved and payment authorized (ECST for shipping: lines and address).
+/// Stock is reserved and payment authorized. It carries the lines for shipping and no
+/// personal data: the workflow that emits it logs its whole state, so the shipping
+/// address never enters that state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderConfirmed {
@@ -52,7 +54,6 @@ pub struct OrderConfirmed {
     pub total: Money,
     pub authorization_id: String,
     pub lines: Vec<OrderLine>,
-    pub shipping_address: Address,
 }
 contract!(OrderConfirmed, "com.orders");
 

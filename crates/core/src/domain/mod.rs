@@ -5,4 +5,7 @@ pub mod order;
 pub mod payment;
 
 pub use money::{Currency, Money};
-pub use order::{Address, ApprovalPolicy, Customer, Order, OrderError, OrderLine, lines_total};
+pub use order::{
+    Address, ApprovalPolicy, Customer, CustomerRef, FulfillmentOrder, Order, OrderError, OrderLine,
+    lines_total,
+};

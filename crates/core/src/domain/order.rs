@@ -49,6 +49,55 @@ pub struct Order {
     pub placed_at: String,
 }
 
+/// Who placed an order, by id only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CustomerRef {
+    pub customer_id: String,
+}
+
+/// What the fulfillment workflow carries of an order: all of it but the personal data.
+/// The state machine logs every state's input and output, so its input must hold no
+/// name, e-mail or address; the OrderCreated rule's input transformer builds this shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FulfillmentOrder {
+    pub order_id: String,
+    pub customer: CustomerRef,
+    pub lines: Vec<OrderLine>,
+    pub total: Money,
+    pub payment_token: String,
+    pub placed_at: String,
+}
+
+impl FulfillmentOrder {
+    /// Checks every rule an order without its personal data can break.
+    pub fn validate(&self) -> Result<(), OrderError> {
+        validate_parts(
+            &self.order_id,
+            &self.customer.customer_id,
+            &self.payment_token,
+            &self.lines,
+            &self.total,
+        )
+    }
+}
+
+impl From<&Order> for FulfillmentOrder {
+    fn from(order: &Order) -> Self {
+        Self {
+            order_id: order.order_id.clone(),
+            customer: CustomerRef {
+                customer_id: order.customer.customer_id.clone(),
+            },
+            lines: order.lines.clone(),
+            total: order.total.clone(),
+            payment_token: order.payment_token.clone(),
+            placed_at: order.placed_at.clone(),
+        }
+    }
+}
+
 /// A rule an order breaks; the message names the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OrderError {
@@ -68,6 +117,53 @@ pub enum OrderError {
     MissingField(&'static str),
 }
 
+/// The rules every view of an order obeys.
+fn validate_parts(
+    order_id: &str,
+    customer_id: &str,
+    payment_token: &str,
+    lines: &[OrderLine],
+    total: &Money,
+) -> Result<(), OrderError> {
+    for (name, value) in [
+        ("orderId", order_id),
+        ("customer.customerId", customer_id),
+        ("paymentToken", payment_token),
+    ] {
+        if value.trim().is_empty() {
+            return Err(OrderError::MissingField(name));
+        }
+    }
+    if lines.is_empty() {
+        return Err(OrderError::NoLines);
+    }
+    for (index, line) in lines.iter().enumerate() {
+        if line.sku.trim().is_empty() {
+            return Err(OrderError::EmptySku { index });
+        }
+        if line.quantity <= 0 {
+            return Err(OrderError::NonPositiveQuantity {
+                index,
+                quantity: line.quantity,
+            });
+        }
+        if line.unit_price < 0 {
+            return Err(OrderError::NegativePrice {
+                index,
+                unit_price: line.unit_price,
+            });
+        }
+    }
+    let computed = lines_total(lines)?;
+    if computed != total.amount {
+        return Err(OrderError::TotalMismatch {
+            stated: total.amount,
+            computed,
+        });
+    }
+    Ok(())
+}
+
 /// Sum of quantity × unit price over the lines, in minor units; checked for overflow.
 pub fn lines_total(lines: &[OrderLine]) -> Result<i64, OrderError> {
     lines.iter().try_fold(0i64, |acc, line| {
@@ -81,43 +177,13 @@ pub fn lines_total(lines: &[OrderLine]) -> Result<i64, OrderError> {
 impl Order {
     /// Checks every rule of an order.
     pub fn validate(&self) -> Result<(), OrderError> {
-        for (name, value) in [
-            ("orderId", &self.order_id),
-            ("customer.customerId", &self.customer.customer_id),
-            ("paymentToken", &self.payment_token),
-        ] {
-            if value.trim().is_empty() {
-                return Err(OrderError::MissingField(name));
-            }
-        }
-        if self.lines.is_empty() {
-            return Err(OrderError::NoLines);
-        }
-        for (index, line) in self.lines.iter().enumerate() {
-            if line.sku.trim().is_empty() {
-                return Err(OrderError::EmptySku { index });
-            }
-            if line.quantity <= 0 {
-                return Err(OrderError::NonPositiveQuantity {
-                    index,
-                    quantity: line.quantity,
-                });
-            }
-            if line.unit_price < 0 {
-                return Err(OrderError::NegativePrice {
-                    index,
-                    unit_price: line.unit_price,
-                });
-            }
-        }
-        let computed = lines_total(&self.lines)?;
-        if computed != self.total.amount {
-            return Err(OrderError::TotalMismatch {
-                stated: self.total.amount,
-                computed,
-            });
-        }
-        Ok(())
+        validate_parts(
+            &self.order_id,
+            &self.customer.customer_id,
+            &self.payment_token,
+            &self.lines,
+            &self.total,
+        )
     }
 
     pub fn currency(&self) -> &Currency {

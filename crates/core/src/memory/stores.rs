@@ -1,7 +1,6 @@
 //! In-memory implementations of the ports in [`crate::ports`].
 
 use crate::contracts::OutboundEvent;
-use crate::domain::Order;
 use crate::ports::*;
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -34,13 +33,20 @@ impl MemoryOrders {
 
 #[async_trait]
 impl OrderWriter for MemoryOrders {
-    async fn insert_order(&self, order: &Order, status: &str) -> Result<InsertOutcome, PortError> {
+    async fn insert_order(
+        &self,
+        order: OrderRecord<'_>,
+        status: &str,
+    ) -> Result<InsertOutcome, PortError> {
+        let json = order
+            .to_json()
+            .map_err(|e| PortError::Permanent(format!("order {}: {e}", order.order_id())))?;
         let mut items = lock(&self.items);
-        if let Some(old) = items.get(&order.order_id) {
+        if let Some(old) = items.get(order.order_id()) {
             return Ok(InsertOutcome::AlreadyExists(old.clone()));
         }
-        let item = json!({"orderId": order.order_id, "status": status, "order": order});
-        items.insert(order.order_id.clone(), item);
+        let item = json!({"orderId": order.order_id(), "status": status, "order": json});
+        items.insert(order.order_id().to_owned(), item);
         Ok(InsertOutcome::Inserted)
     }
 }
@@ -386,7 +392,7 @@ mod tests {
     #[tokio::test]
     async fn second_insert_returns_the_old_item() {
         let orders = MemoryOrders::default();
-        let order: Order = serde_json::from_value(json!({
+        let order: crate::domain::Order = serde_json::from_value(json!({
             "orderId": "o1", "customer": {"customerId": "c", "email": "e@x", "name": "n"},
             "lines": [{"sku": "A", "quantity": 1, "unitPrice": 5}],
             "total": {"amount": 5, "currency": "EUR"}, "paymentToken": "tok_visa",
@@ -394,10 +400,17 @@ mod tests {
             "placedAt": "2026-11-26T12:00:00Z"}))
         .unwrap();
         assert_eq!(
-            orders.insert_order(&order, "PLACED").await.unwrap(),
+            orders
+                .insert_order((&order).into(), "PLACED")
+                .await
+                .unwrap(),
             InsertOutcome::Inserted
         );
-        match orders.insert_order(&order, "PLACED").await.unwrap() {
+        match orders
+            .insert_order((&order).into(), "PLACED")
+            .await
+            .unwrap()
+        {
             InsertOutcome::AlreadyExists(old) => assert_eq!(old["status"], "PLACED"),
             other => panic!("expected AlreadyExists, got {other:?}"),
         }

@@ -123,7 +123,9 @@ impl Buses {
     }
 }
 
-fn target_input(target: &RuleTarget) -> TargetInput {
+/// What a target receives of an event: its input transformer, constant input, InputPath, or
+/// the whole event.
+pub fn target_input(target: &RuleTarget) -> TargetInput {
     if let Some(t) = &target.input_transformer {
         return TargetInput::InputTransformer(InputTransformer {
             input_paths_map: t.input_paths_map.iter().cloned().collect(),

@@ -307,7 +307,6 @@ fn publish_problems(row: &Row, entries: &[Value], input: &Value) -> Vec<String> 
                 "total": data["total"],
                 "authorizationId": format!("auth-{}", data["orderId"].as_str().unwrap_or("")),
                 "lines": data["lines"],
-                "shippingAddress": data["shippingAddress"],
             }),
         ),
         Outcome::Failed { reason, cause } => (

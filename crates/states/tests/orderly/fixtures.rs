@@ -165,14 +165,30 @@ pub fn scenario_entries(scenario: &str) -> Vec<Entry> {
 }
 
 /// The inputs of the executions a scenario starts: OrderCreatedRule matches `source:
-/// [com.orders]`, `detail-type: [OrderCreated]` and its target's InputPath `$.detail`
-/// passes the event's detail, which is the entry's Detail.
+/// [com.orders]`, `detail-type: [OrderCreated]`, and its target's input transformer
+/// passes the detail's metadata and the order without its personal data (crates/local's
+/// template tests check that the template's transformer gives exactly this shape).
 pub fn execution_inputs(scenario: &str) -> Vec<Value> {
     scenario_entries(scenario)
         .into_iter()
         .filter(|e| e.source == "com.orders" && e.detail_type == "OrderCreated")
-        .map(|e| e.detail)
+        .map(|e| without_personal_data(&e.detail))
         .collect()
+}
+
+fn without_personal_data(detail: &Value) -> Value {
+    let order = &detail["data"];
+    serde_json::json!({
+        "metadata": detail["metadata"],
+        "data": {
+            "orderId": order["orderId"],
+            "customer": {"customerId": order["customer"]["customerId"]},
+            "lines": order["lines"],
+            "total": order["total"],
+            "paymentToken": order["paymentToken"],
+            "placedAt": order["placedAt"],
+        }
+    })
 }
 
 /// The scenario files present, by stem.
