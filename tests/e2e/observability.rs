@@ -31,6 +31,19 @@ fn strings(value: &Value, out: &mut Vec<String>) {
     }
 }
 
+fn assert_no_personal_data(line: &LogLine) {
+    let mut texts = Vec::new();
+    strings(&line.line, &mut texts);
+    for personal in PERSONAL {
+        assert!(
+            texts.iter().all(|t| !t.contains(personal)),
+            "{} logs personal data ({personal}): {}",
+            line.group,
+            line.line
+        );
+    }
+}
+
 /// Lines of every order scenario (the poison message carries no order).
 async fn order_scenario_lines() -> Vec<(String, Vec<LogLine>)> {
     let mut all = Vec::new();
@@ -76,16 +89,7 @@ async fn function_logs_carry_the_correlation_id_and_no_personal_data() {
                 line.group,
                 line.line
             );
-            let mut texts = Vec::new();
-            strings(&line.line, &mut texts);
-            for personal in PERSONAL {
-                assert!(
-                    texts.iter().all(|t| !t.contains(personal)),
-                    "{} logs personal data ({personal}): {}",
-                    line.group,
-                    line.line
-                );
-            }
+            assert_no_personal_data(line);
         }
         let executions: Vec<&LogLine> = lines
             .iter()
@@ -104,15 +108,7 @@ async fn function_logs_carry_the_correlation_id_and_no_personal_data() {
             );
             // Execution data is logged in full (Level ALL): the workflow never holds
             // personal data.
-            let mut texts = Vec::new();
-            strings(&line.line, &mut texts);
-            for personal in PERSONAL {
-                assert!(
-                    texts.iter().all(|t| !t.contains(personal)),
-                    "the execution log holds personal data ({personal}): {}",
-                    line.line
-                );
-            }
+            assert_no_personal_data(line);
         }
     }
 }
@@ -250,7 +246,11 @@ fn metric_totals(lines: &[LogLine]) -> BTreeMap<String, f64> {
 }
 
 /// A scenario, the metrics it must emit with their totals, the metrics it must not emit.
-type Expected = (&'static str, &'static [(&'static str, f64)], &'static [&'static str]);
+type Expected = (
+    &'static str,
+    &'static [(&'static str, f64)],
+    &'static [&'static str],
+);
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn each_scenario_emits_its_business_metrics() {
