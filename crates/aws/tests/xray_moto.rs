@@ -162,3 +162,52 @@ async fn an_unsampled_invocation_sends_nothing() {
 
     assert_eq!(subsegments(&daemon), Vec::<Value>::new());
 }
+
+/// Needs no server: the endpoint is a closed loopback port, so the call gets no response.
+#[tokio::test]
+async fn a_call_that_gets_no_response_is_a_fault() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}", closed.local_addr().expect("address"));
+    drop(closed);
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .http_client(orderly_aws::config::https_client())
+        .endpoint_url(endpoint)
+        .region(aws_sdk_dynamodb::config::Region::new("eu-west-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "orderly-tests",
+        ))
+        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+        .build();
+    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    let daemon = daemon();
+    let (root, parent) = trace();
+
+    let result = invoke(
+        &daemon,
+        &format!("Root={root};Parent={parent};Sampled=1"),
+        client.list_tables().send(),
+    )
+    .await;
+    assert!(result.is_err(), "nothing listens there");
+
+    let documents = subsegments(&daemon);
+    assert_eq!(documents.len(), 1, "{documents:#?}");
+    let doc = &documents[0];
+    assert_eq!(doc["aws"]["region"], "eu-west-1");
+    assert_eq!(doc["fault"], true);
+    assert!(
+        doc.get("http").is_none() && doc.get("error").is_none(),
+        "{doc}"
+    );
+    let exception = &doc["cause"]["exceptions"][0];
+    assert_eq!(exception["remote"], false);
+    assert!(
+        exception["type"].as_str().is_some_and(|t| !t.is_empty()),
+        "{doc}"
+    );
+}
