@@ -426,22 +426,25 @@ where
             return;
         };
         // The nearest enclosing call (a credentials call made for another call) or
-        // invocation decides the trace; the environment is the last resort.
-        let mut context = None;
+        // invocation decides the trace, unsampled included; the environment is the last
+        // resort, for calls made outside any invocation span.
+        let mut decided = None;
         for ancestor in span.scope().skip(1) {
             let extensions = ancestor.extensions();
             if let Some(call) = extensions.get::<OpenCall>() {
-                context = Some((call.trace_id.clone(), call.id.clone()));
+                decided = Some(Some((call.trace_id.clone(), call.id.clone())));
                 break;
             }
             if let Some(InvocationTrace(header)) = extensions.get::<InvocationTrace>() {
-                context = header
-                    .recorded_parent()
-                    .map(|parent| (header.root.clone(), parent.to_owned()));
+                decided = Some(
+                    header
+                        .recorded_parent()
+                        .map(|parent| (header.root.clone(), parent.to_owned())),
+                );
                 break;
             }
         }
-        let context = context.or_else(|| {
+        let context = decided.unwrap_or_else(|| {
             let header = TraceHeader::parse(&(self.header_fallback)()?)?;
             let parent = header.recorded_parent()?.to_owned();
             Some((header.root, parent))
@@ -1084,6 +1087,23 @@ mod tests {
                 sdk_call(&[RESPONSE_OK])
             });
             sdk_call(&[RESPONSE_OK]);
+        });
+        assert_eq!(received(&socket), Vec::<Value>::new());
+    }
+
+    #[test]
+    fn an_unsampled_invocation_span_outranks_a_sampled_environment() {
+        let (socket, addr) = daemon();
+        let subscriber = tracing_subscriber::registry().with(
+            XrayLayer::new(addr)
+                .expect("layer")
+                .with_header_fallback(|| Some(format!("Root={ROOT};Parent={PARENT};Sampled=1")))
+                .with_filter(SdkCalls),
+        );
+        tracing::subscriber::with_default(subscriber, || {
+            in_invocation(&format!("Root={ROOT};Parent={PARENT};Sampled=0"), || {
+                sdk_call(&[RESPONSE_OK])
+            })
         });
         assert_eq!(received(&socket), Vec::<Value>::new());
     }
