@@ -4,6 +4,7 @@
 pub mod emf;
 pub mod mask;
 pub mod metrics;
+pub mod xray;
 
 pub use emf::{MetricRecord, Unit};
 
@@ -11,19 +12,54 @@ pub use emf::{MetricRecord, Unit};
 /// the current span (request id, correlation id, idempotency key, order id) on every line.
 /// The level comes from `AWS_LAMBDA_LOG_LEVEL` (set by the template's LoggingConfig),
 /// then `RUST_LOG`, then `info`.
+///
+/// With active tracing (`AWS_XRAY_DAEMON_ADDRESS` set), every AWS SDK call also becomes an
+/// X-Ray subsegment ([`xray`]), whatever the log level. A daemon address that cannot be used
+/// turns tracing off with a warning; it never stops the function.
 pub fn init_lambda_logs() {
-    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::util::SubscriberInitExt;
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".to_owned());
-    let _ = tracing_subscriber::fmt()
+    let (daemon, mut trouble) = match xray::daemon_address_from_env() {
+        Some(Ok(daemon)) => (Some(daemon), None),
+        Some(Err(error)) => (None, Some(error)),
+        None => (None, None),
+    };
+    let subscriber = match lambda_subscriber(&level, daemon) {
+        Ok(subscriber) => subscriber,
+        Err(error) => {
+            trouble = Some(error);
+            match lambda_subscriber(&level, None) {
+                Ok(subscriber) => subscriber,
+                // Without a daemon there is no socket to fail; nothing else can.
+                Err(_) => return,
+            }
+        }
+    };
+    let _ = subscriber.try_init();
+    if let Some(error) = trouble {
+        tracing::warn!(%error, "X-Ray subsegments are off");
+    }
+}
+
+/// The subscriber [`init_lambda_logs`] installs: JSON log lines filtered at `level` (an
+/// `EnvFilter` directive; `info` when it does not parse), and when `xray_daemon` is given,
+/// the X-Ray layer with its own filter, so SDK spans reach it while logs stay at `level`.
+pub fn lambda_subscriber(
+    level: &str,
+    xray_daemon: Option<std::net::SocketAddr>,
+) -> Result<impl tracing::Subscriber + Send + Sync + 'static, xray::XrayError> {
+    use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt};
+    let filter =
+        EnvFilter::try_new(level.to_lowercase()).unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt::layer()
         .json()
-        .with_env_filter(
-            EnvFilter::try_new(level.to_lowercase()).unwrap_or_else(|_| EnvFilter::new("info")),
-        )
         .with_current_span(true)
         .with_span_list(false)
         .flatten_event(true)
         .with_target(false)
-        .try_init();
+        .with_filter(filter);
+    let xray = xray_daemon.map(xray::layer).transpose()?;
+    Ok(tracing_subscriber::registry().with(logs).with(xray))
 }
