@@ -9,7 +9,9 @@
 //! used so far so that no match combines fields from different elements of one array.
 
 use crate::compile::SubRule;
-use crate::flatten::{EventSyntaxError, FlatEvent, PathTrie, flatten_text, flatten_value};
+use crate::flatten::{
+    EventSyntaxError, FlatBuffers, FlatEvent, PathTrie, flatten_text, flatten_value,
+};
 use crate::hash::{FxMap, FxSet};
 use crate::pattern::Pattern;
 use crate::value::{AnythingBut, Keyword, Leaf, Probe, ValuePattern};
@@ -227,7 +229,11 @@ pub struct Scratch {
     generation: u32,
     matched: Vec<u32>,
     seen_rule: Vec<u32>,
+    /// States reached with one array position bound (the common case: one array).
+    seen_with_member: FxSet<(StateId, (u32, u32))>,
     seen_with_members: FxSet<(StateId, Vec<(u32, u32)>)>,
+    /// The event's leaves, kept between events for their allocations.
+    flat: FlatBuffers,
 }
 
 impl Default for RuleSet {
@@ -354,7 +360,7 @@ impl RuleSet {
     /// Names of the rules that match a parsed event, in the order they were added.
     pub fn matching(&self, event: &serde_json::Value) -> Vec<&str> {
         let mut scratch = Scratch::default();
-        let flat = flatten_value(&self.trie, event);
+        let flat = flatten_value(&self.trie, event, &mut scratch.flat);
         self.run(&flat, &mut scratch);
         self.names_of(&scratch)
     }
@@ -371,8 +377,7 @@ impl RuleSet {
         event: &str,
         scratch: &mut Scratch,
     ) -> Result<Vec<&str>, EventSyntaxError> {
-        let flat = flatten_text(&self.trie, event)?;
-        self.run(&flat, scratch);
+        self.run_text(event, scratch)?;
         Ok(self.names_of(scratch))
     }
 
@@ -383,8 +388,7 @@ impl RuleSet {
         event: &str,
         scratch: &'s mut Scratch,
     ) -> Result<&'s [u32], EventSyntaxError> {
-        let flat = flatten_text(&self.trie, event)?;
-        self.run(&flat, scratch);
+        self.run_text(event, scratch)?;
         Ok(&scratch.matched)
     }
 
@@ -399,6 +403,14 @@ impl RuleSet {
         ids.iter()
             .filter_map(|&i| self.names.get(i as usize).map(String::as_str))
             .collect()
+    }
+
+    /// Reads event text into the scratch buffers and runs the machine over it.
+    fn run_text(&self, event: &str, s: &mut Scratch) -> Result<(), EventSyntaxError> {
+        let flat = flatten_text(&self.trie, event, &mut s.flat)?;
+        self.run(&flat, s);
+        s.flat.put(flat);
+        Ok(())
     }
 
     pub(crate) fn run(&self, flat: &FlatEvent, s: &mut Scratch) {
@@ -417,6 +429,7 @@ impl RuleSet {
         s.matched.clear();
         s.next.clear();
         s.members.clear();
+        s.seen_with_member.clear();
         s.seen_with_members.clear();
         self.walk(0, 0, 0, flat, s);
     }
@@ -431,18 +444,14 @@ impl RuleSet {
         flat: &FlatEvent,
         s: &mut Scratch,
     ) {
-        if m_len == 0 {
-            if s.visited[state as usize] == s.generation {
-                return;
-            }
-            s.visited[state as usize] = s.generation;
-        } else {
-            let key = (state, s.members[m_start..m_start + m_len].to_vec());
-            if !s.seen_with_members.insert(key) {
-                return;
-            }
+        let Some(st) = self.states.get(state as usize) else {
+            return;
+        };
+        // A state without transitions only ends rules, which `seen_rule` keeps unique; others
+        // are walked once per set of bound array positions.
+        if !st.transitions.is_empty() && !first_visit(state, m_start, m_len, s) {
+            return;
         }
-        let st = &self.states[state as usize];
         for &r in &st.rules {
             if s.seen_rule[r as usize] != s.generation {
                 s.seen_rule[r as usize] = s.generation;
@@ -452,9 +461,9 @@ impl RuleSet {
         for t in &st.transitions {
             let fields = flat.fields(t.path);
             if !t.absent.is_empty() {
-                let present = fields.iter().any(|(_, f)| {
-                    consistent(&s.members[m_start..m_start + m_len], flat.members(f))
-                });
+                let present = fields
+                    .clone()
+                    .any(|f| consistent(&s.members[m_start..m_start + m_len], flat.members(f)));
                 if !present {
                     for &n in &t.absent {
                         self.walk(n, m_start, m_len, flat, s);
@@ -464,7 +473,7 @@ impl RuleSet {
             if t.index.empty {
                 continue;
             }
-            for (_, f) in fields {
+            for f in fields {
                 let fm = flat.members(f);
                 if !consistent(&s.members[m_start..m_start + m_len], fm) {
                     continue;
@@ -504,6 +513,27 @@ impl RuleSet {
                     s.members.truncate(nm_start);
                 }
             }
+        }
+    }
+}
+
+/// Records a visit of `state` with the array positions `s.members[m_start..m_start + m_len]`
+/// bound; false when it was visited so before during this event.
+#[inline]
+fn first_visit(state: StateId, m_start: usize, m_len: usize, s: &mut Scratch) -> bool {
+    match s.members.get(m_start..m_start + m_len) {
+        Some([]) | None => match s.visited.get_mut(state as usize) {
+            Some(v) if *v == s.generation => false,
+            Some(v) => {
+                *v = s.generation;
+                true
+            }
+            None => true,
+        },
+        Some(&[one]) => s.seen_with_member.insert((state, one)),
+        Some(many) => {
+            let key = (state, many.to_vec());
+            s.seen_with_members.insert(key)
         }
     }
 }
