@@ -121,7 +121,7 @@ fn unicode(b: &[u8], at: usize) -> (char, usize) {
 }
 
 /// The eight bytes at `at`, little-endian, when there are eight.
-#[inline]
+#[inline(always)]
 pub(super) fn load8(b: &[u8], at: usize) -> Option<u64> {
     let chunk = b.get(at..at.checked_add(8)?)?;
     let mut w = [0u8; 8];
@@ -131,20 +131,20 @@ pub(super) fn load8(b: &[u8], at: usize) -> Option<u64> {
 
 /// High bit set in each byte of `x` that is a quote, a backslash or a control character
 /// (exact for the lowest such byte).
-#[inline]
-fn special(x: u64) -> u64 {
+#[inline(always)]
+pub(super) fn special(x: u64) -> u64 {
     has_byte(x, b'"') | has_byte(x, b'\\') | has_below(x, 0x20)
 }
 
 /// Non-zero when some byte of `x` equals `b` (the classic SWAR zero-byte test).
-#[inline]
+#[inline(always)]
 fn has_byte(x: u64, b: u8) -> u64 {
     let y = x ^ (0x0101_0101_0101_0101u64 * u64::from(b));
     y.wrapping_sub(0x0101_0101_0101_0101) & !y & 0x8080_8080_8080_8080
 }
 
 /// Non-zero when some byte of `x` is below `n` (n <= 128).
-#[inline]
+#[inline(always)]
 fn has_below(x: u64, n: u8) -> u64 {
     x.wrapping_sub(0x0101_0101_0101_0101u64 * u64::from(n)) & !x & 0x8080_8080_8080_8080
 }

@@ -146,3 +146,21 @@ proptest! {
         prop_assert_eq!(ours.is_ok(), json_ok, "{} -> {:?}", mangled, ours.err());
     }
 }
+
+/// No value may sit deeper than 512 containers, whether rules look there or not.
+#[test]
+fn nesting_limit_is_the_same_for_kept_and_skipped_values() {
+    for paths in [&[][..], &["a"][..], &["a.a.a"][..]] {
+        let t = trie(paths);
+        for (depth, ok) in [(511, true), (512, true), (513, false)] {
+            for (open, close) in [("[", "]"), ("{\"a\": ", "}")] {
+                for inner in ["1", "[]", "{}"] {
+                    let text = format!("{}{inner}{}", open.repeat(depth), close.repeat(depth));
+                    // An empty container adds no value below it.
+                    let got = flatten_text(&t, &text, &mut FlatBuffers::default()).is_ok();
+                    assert_eq!(got, ok, "{paths:?} {depth} {open} {inner}");
+                }
+            }
+        }
+    }
+}

@@ -4,6 +4,9 @@
 //! name (strings without escapes borrow the text); the other only checks a subtree no rule
 //! reaches, allocating nothing. Both accept exactly JSON: an event that is not is refused
 //! whether or not the bad part is one rules look at.
+//!
+//! Every step returns `Result<_, Stop>`, a one-bit result that stays in a register; the
+//! reason and position of the first error wait in the reader until the read is over.
 
 use super::strings::{self, Failure};
 use super::{EventSyntaxError, FlatBuffers, FlatEvent, PathTrie};
@@ -25,15 +28,24 @@ pub(crate) fn flatten_text<'t>(
         trie,
         out: buffers.take(trie.path_count()),
         arrays: 0,
+        error: ("", 0),
     };
     match r.event() {
         Ok(()) => Ok(r.out),
-        Err(e) => {
+        Err(Stop) => {
             buffers.put(r.out);
-            Err(e)
+            Err(EventSyntaxError {
+                offset: r.error.1,
+                message: r.error.0,
+            })
         }
     }
 }
+
+/// The read stopped at an error (kept in `Reader::error`).
+struct Stop;
+
+type Step<T = ()> = Result<T, Stop>;
 
 struct Reader<'t, 'r> {
     src: &'t str,
@@ -42,10 +54,11 @@ struct Reader<'t, 'r> {
     trie: &'r PathTrie,
     out: FlatEvent<'t>,
     arrays: u32,
+    error: (&'static str, usize),
 }
 
 impl<'t> Reader<'t, '_> {
-    fn event(&mut self) -> Result<(), EventSyntaxError> {
+    fn event(&mut self) -> Step {
         self.ws();
         match self.trie.root() {
             Some(root) => self.value(root, 0)?,
@@ -53,59 +66,65 @@ impl<'t> Reader<'t, '_> {
         }
         self.ws();
         if self.i != self.b.len() {
-            return Err(self.err("trailing characters after the event"));
+            return self.stop("trailing characters after the event");
         }
         Ok(())
     }
 
-    fn err(&self, message: &'static str) -> EventSyntaxError {
-        EventSyntaxError {
-            offset: self.i,
-            message,
-        }
+    #[cold]
+    #[inline(never)]
+    fn stop<T>(&mut self, message: &'static str) -> Step<T> {
+        self.error = (message, self.i);
+        Err(Stop)
     }
 
-    fn fail(&mut self, (offset, message): Failure) -> EventSyntaxError {
+    #[cold]
+    #[inline(never)]
+    fn fail<T>(&mut self, (offset, message): Failure) -> Step<T> {
         self.i = offset;
-        self.err(message)
+        self.stop(message)
     }
 
-    #[inline]
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.i).copied()
+    #[inline(always)]
+    fn peek(&self) -> u8 {
+        // NUL never starts or follows a token, so it stands for the end of the text.
+        self.b.get(self.i).copied().unwrap_or(0)
     }
 
-    #[inline]
+    #[inline(always)]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+        // Most tokens are preceded by no blank or by one space.
+        if self.peek() > b' ' {
+            return;
+        }
+        while let b' ' | b'\n' | b'\r' | b'\t' = self.peek() {
             self.i += 1;
         }
     }
 
     /// After a member or an element: `,` (then more) or the closing bracket (then done).
-    #[inline]
-    fn more(&mut self, close: u8, message: &'static str) -> Result<bool, EventSyntaxError> {
+    #[inline(always)]
+    fn more(&mut self, close: u8, message: &'static str) -> Step<bool> {
         self.ws();
-        match self.peek() {
-            Some(b',') => {
-                self.i += 1;
-                self.ws();
-                Ok(true)
-            }
-            Some(c) if c == close => {
-                self.i += 1;
-                Ok(false)
-            }
-            _ => Err(self.err(message)),
+        let c = self.peek();
+        if c == b',' {
+            self.i += 1;
+            self.ws();
+            Ok(true)
+        } else if c == close {
+            self.i += 1;
+            Ok(false)
+        } else {
+            self.stop(message)
         }
     }
 
     /// The `:` after a field name.
-    #[inline]
-    fn colon(&mut self) -> Result<(), EventSyntaxError> {
+    #[inline(always)]
+    fn colon(&mut self) -> Step {
         self.ws();
-        if self.peek() != Some(b':') {
-            return Err(self.err("expected ':' after a field name"));
+        if self.peek() != b':' {
+            return self.stop("expected ':' after a field name");
         }
         self.i += 1;
         self.ws();
@@ -113,36 +132,84 @@ impl<'t> Reader<'t, '_> {
     }
 
     /// Opens a container: true when it is empty (and already closed).
-    #[inline]
+    #[inline(always)]
     fn open(&mut self, close: u8) -> bool {
         self.i += 1;
         self.ws();
-        if self.peek() == Some(close) {
+        if self.peek() == close {
             self.i += 1;
             return true;
         }
         false
     }
 
-    /// Reads a value at trie node `node` (which leads to some path), keeping its leaves.
-    fn value(&mut self, node: u32, depth: usize) -> Result<(), EventSyntaxError> {
-        if depth > MAX_DEPTH {
-            return Err(self.err("event nests too deeply"));
+    /// The string at the read position (an opening quote): its content's range and whether
+    /// it holds escapes. The common case, a string without escapes, is found here eight
+    /// bytes at a time; the rest goes to `strings::scan`.
+    #[inline(always)]
+    fn string(&mut self) -> Step<(usize, usize, bool)> {
+        let start = self.i + 1;
+        let mut at = start;
+        while let Some(x) = strings::load8(self.b, at) {
+            let m = strings::special(x);
+            if m != 0 {
+                let stop = at + (m.trailing_zeros() / 8) as usize;
+                if self.b.get(stop) == Some(&b'"') {
+                    self.i = stop + 1;
+                    return Ok((start, stop, false));
+                }
+                break;
+            }
+            at += 8;
         }
-        let leaf = match self.peek() {
-            Some(b'{') => return self.object(node, depth),
-            Some(b'[') => return self.array(node, depth),
-            Some(b'"') => {
-                let start = self.i + 1;
-                let s = strings::scan(self.b, start).map_err(|f| self.fail(f))?;
+        self.string_slow(start, at)
+    }
+
+    /// A string holding escapes or control characters, or one near the end of the text;
+    /// `start..checked` is known to hold neither.
+    #[inline(never)]
+    fn string_slow(&mut self, start: usize, checked: usize) -> Step<(usize, usize, bool)> {
+        match strings::scan(self.b, checked) {
+            Ok(s) => {
                 self.i = s.end + 1;
-                Leaf::Str(if s.escaped {
-                    Cow::Owned(strings::unescape(self.src, start, s.end))
+                Ok((start, s.end, s.escaped))
+            }
+            Err(f) => self.fail(f),
+        }
+    }
+
+    /// Whether a container at `depth` may hold values: none may sit deeper than
+    /// `MAX_DEPTH` (the root is at depth 0).
+    #[inline(always)]
+    fn room(&mut self, depth: usize) -> Step {
+        if depth >= MAX_DEPTH {
+            return self.stop("event nests too deeply");
+        }
+        Ok(())
+    }
+
+    /// Reads a value at trie node `node` (which leads to some path), keeping its leaves.
+    fn value(&mut self, node: u32, depth: usize) -> Step {
+        let leaf = match self.peek() {
+            b'{' => return self.object(node, depth),
+            b'[' => return self.array(node, depth),
+            b'"' => {
+                let (start, end, escaped) = self.string()?;
+                Leaf::Str(if escaped {
+                    Cow::Owned(strings::unescape(self.src, start, end))
                 } else {
-                    Cow::Borrowed(self.src.get(start..s.end).unwrap_or(""))
+                    Cow::Borrowed(self.src.get(start..end).unwrap_or(""))
                 })
             }
-            _ => self.scalar()?,
+            b'-' | b'0'..=b'9' => {
+                let start = self.i;
+                self.number()?;
+                Leaf::Num(Cow::Borrowed(self.src.get(start..self.i).unwrap_or("")))
+            }
+            b't' => self.literal(b"true", Leaf::True)?,
+            b'f' => self.literal(b"false", Leaf::False)?,
+            b'n' => self.literal(b"null", Leaf::Null)?,
+            _ => return self.no_value(),
         };
         if let Some(p) = self.trie.path_of(node) {
             self.out.push(p, leaf);
@@ -150,22 +217,21 @@ impl<'t> Reader<'t, '_> {
         Ok(())
     }
 
-    fn object(&mut self, node: u32, depth: usize) -> Result<(), EventSyntaxError> {
+    fn object(&mut self, node: u32, depth: usize) -> Step {
         if self.open(b'}') {
             return Ok(());
         }
+        self.room(depth)?;
         loop {
-            if self.peek() != Some(b'"') {
-                return Err(self.err("expected a field name"));
+            if self.peek() != b'"' {
+                return self.stop("expected a field name");
             }
-            let start = self.i + 1;
-            let s = strings::scan(self.b, start).map_err(|f| self.fail(f))?;
-            self.i = s.end + 1;
-            let child = if s.escaped {
-                let key = strings::unescape(self.src, start, s.end);
+            let (start, end, escaped) = self.string()?;
+            let child = if escaped {
+                let key = strings::unescape(self.src, start, end);
                 self.trie.child(node, key.as_bytes())
             } else {
-                self.trie.child_in(node, self.b, start, s.end)
+                self.trie.child_in(node, self.b, start, end)
             };
             self.colon()?;
             match child {
@@ -178,10 +244,11 @@ impl<'t> Reader<'t, '_> {
         }
     }
 
-    fn array(&mut self, node: u32, depth: usize) -> Result<(), EventSyntaxError> {
+    fn array(&mut self, node: u32, depth: usize) -> Step {
         if self.open(b']') {
             return Ok(());
         }
+        self.room(depth)?;
         let id = self.arrays;
         self.arrays += 1;
         let mut index = 0u32;
@@ -198,63 +265,75 @@ impl<'t> Reader<'t, '_> {
     }
 
     /// Checks a value no rule looks at.
-    fn skip(&mut self, depth: usize) -> Result<(), EventSyntaxError> {
-        if depth > MAX_DEPTH {
-            return Err(self.err("event nests too deeply"));
-        }
+    fn skip(&mut self, depth: usize) -> Step {
         match self.peek() {
-            Some(b'"') => self.skip_string(),
-            Some(b'{') => {
-                if self.open(b'}') {
-                    return Ok(());
-                }
-                loop {
-                    if self.peek() != Some(b'"') {
-                        return Err(self.err("expected a field name"));
-                    }
-                    self.skip_string()?;
-                    self.colon()?;
-                    self.skip(depth + 1)?;
-                    if !self.more(b'}', "expected ',' or '}' in an object")? {
-                        return Ok(());
-                    }
-                }
-            }
-            Some(b'[') => {
-                if self.open(b']') {
-                    return Ok(());
-                }
-                loop {
-                    self.skip(depth + 1)?;
-                    if !self.more(b']', "expected ',' or ']' in an array")? {
-                        return Ok(());
-                    }
-                }
-            }
-            _ => self.scalar().map(drop),
+            b'"' => self.string().map(drop),
+            b'{' => self.skip_object(depth),
+            b'[' => self.skip_array(depth),
+            _ => self.skip_scalar(),
         }
     }
 
-    #[inline]
-    fn skip_string(&mut self) -> Result<(), EventSyntaxError> {
-        let s = strings::scan(self.b, self.i + 1).map_err(|f| self.fail(f))?;
-        self.i = s.end + 1;
-        Ok(())
+    fn skip_object(&mut self, depth: usize) -> Step {
+        if self.open(b'}') {
+            return Ok(());
+        }
+        self.room(depth)?;
+        loop {
+            if self.peek() != b'"' {
+                return self.stop("expected a field name");
+            }
+            self.string()?;
+            self.colon()?;
+            // Scalars, by far the most common members, are checked without a call.
+            match self.peek() {
+                b'"' => self.string().map(drop)?,
+                b'{' | b'[' => self.skip(depth + 1)?,
+                _ => self.skip_scalar()?,
+            }
+            if !self.more(b'}', "expected ',' or '}' in an object")? {
+                return Ok(());
+            }
+        }
     }
 
-    /// A number or a literal.
-    fn scalar(&mut self) -> Result<Leaf<'t>, EventSyntaxError> {
+    fn skip_array(&mut self, depth: usize) -> Step {
+        if self.open(b']') {
+            return Ok(());
+        }
+        self.room(depth)?;
+        loop {
+            self.skip(depth + 1)?;
+            if !self.more(b']', "expected ',' or ']' in an array")? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// A number or a literal, only checked.
+    #[inline(always)]
+    fn skip_scalar(&mut self) -> Step {
         match self.peek() {
-            Some(b'-' | b'0'..=b'9') => Ok(Leaf::Num(Cow::Borrowed(self.number()?))),
-            Some(b't') => self.literal(b"true", Leaf::True),
-            Some(b'f') => self.literal(b"false", Leaf::False),
-            Some(b'n') => self.literal(b"null", Leaf::Null),
-            Some(_) => Err(self.err("expected a value")),
-            None => Err(self.err("unexpected end of the event")),
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.literal(b"true", ()),
+            b'f' => self.literal(b"false", ()),
+            b'n' => self.literal(b"null", ()),
+            _ => self.no_value(),
         }
     }
 
-    fn literal(&mut self, word: &[u8], leaf: Leaf<'t>) -> Result<Leaf<'t>, EventSyntaxError> {
+    #[cold]
+    #[inline(never)]
+    fn no_value(&mut self) -> Step {
+        if self.i >= self.b.len() {
+            self.stop("unexpected end of the event")
+        } else {
+            self.stop("expected a value")
+        }
+    }
+
+    #[inline(always)]
+    fn literal<T>(&mut self, word: &[u8], leaf: T) -> Step<T> {
         if self
             .b
             .get(self.i..)
@@ -263,12 +342,13 @@ impl<'t> Reader<'t, '_> {
             self.i += word.len();
             Ok(leaf)
         } else {
-            Err(self.err("unrecognized literal"))
+            self.stop("unrecognized literal")
         }
     }
 
-    fn number(&mut self) -> Result<&'t str, EventSyntaxError> {
-        let start = self.i;
+    /// Checks the number at the read position and moves past it.
+    #[inline(always)]
+    fn number(&mut self) -> Step {
         let b = self.b;
         let digits = |mut i: usize| {
             while b.get(i).is_some_and(u8::is_ascii_digit) {
@@ -276,22 +356,20 @@ impl<'t> Reader<'t, '_> {
             }
             i
         };
-        let mut i = start;
+        let mut i = self.i;
         if b.get(i) == Some(&b'-') {
             i += 1;
         }
         let int = i;
         i = digits(i);
         if i == int || (b.get(int) == Some(&b'0') && i - int > 1) {
-            self.i = i;
-            return Err(self.err("malformed number"));
+            return self.malformed(i);
         }
         if b.get(i) == Some(&b'.') {
             let f = i + 1;
             i = digits(f);
             if i == f {
-                self.i = i;
-                return Err(self.err("malformed number"));
+                return self.malformed(i);
             }
         }
         if let Some(b'e' | b'E') = b.get(i) {
@@ -302,11 +380,17 @@ impl<'t> Reader<'t, '_> {
             let e = i;
             i = digits(e);
             if i == e {
-                self.i = i;
-                return Err(self.err("malformed number"));
+                return self.malformed(i);
             }
         }
         self.i = i;
-        Ok(self.src.get(start..i).unwrap_or(""))
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn malformed(&mut self, at: usize) -> Step {
+        self.i = at;
+        self.stop("malformed number")
     }
 }

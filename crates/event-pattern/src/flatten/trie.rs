@@ -19,42 +19,62 @@ struct TrieNode {
     path: Option<u32>,
 }
 
-/// A child segment, with its length and first eight bytes ready for a word compare.
+/// A child segment, with its length and first sixteen bytes ready for word compares.
 #[derive(Debug, Clone)]
 struct Child {
     len: usize,
-    head: u64,
-    name: Box<[u8]>,
+    words: [u64; 2],
+    /// The bytes after the first sixteen.
+    rest: Box<[u8]>,
     node: u32,
 }
 
 impl TrieNode {
-    /// The child named `key`, whose first eight bytes (zero-padded) are `head`.
+    /// The child named `key`, whose first sixteen bytes (zero-padded) are `words`.
     #[inline]
-    fn get(&self, key: &[u8], head: u64) -> Option<u32> {
+    fn get(&self, key: &[u8], words: [u64; 2]) -> Option<u32> {
         self.children
             .iter()
             .find(|c| {
                 c.len == key.len()
-                    && c.head == head
-                    && (c.len <= 8 || c.name.get(8..) == key.get(8..))
+                    && c.words == words
+                    && (c.len <= 16 || *c.rest == *key.get(16..).unwrap_or(&[]))
             })
             .map(|c| c.node)
     }
 }
 
-/// The first eight bytes of `key`, zero-padded.
+/// The first sixteen bytes of `text[start..end]`, zero-padded, as two words. The text
+/// usually goes on past `end` (a key is followed by at least its quote), so the words are
+/// read whole and masked.
 #[inline]
-fn head(key: &[u8]) -> u64 {
-    match load8(key, 0) {
+fn words(text: &[u8], start: usize, end: usize) -> [u64; 2] {
+    let len = end.saturating_sub(start);
+    [
+        word(text, start, len),
+        word(text, start + 8, len.saturating_sub(8)),
+    ]
+}
+
+#[inline]
+fn word(text: &[u8], at: usize, len: usize) -> u64 {
+    if len == 0 {
+        return 0;
+    }
+    let x = match load8(text, at) {
         Some(x) => x,
         None => {
             let mut w = [0u8; 8];
-            for (d, s) in w.iter_mut().zip(key) {
+            for (d, s) in w.iter_mut().zip(text.get(at..).unwrap_or(&[])) {
                 *d = *s;
             }
             u64::from_le_bytes(w)
         }
+    };
+    if len >= 8 {
+        x
+    } else {
+        x & ((1u64 << (8 * len)) - 1)
     }
 }
 
@@ -77,15 +97,15 @@ impl PathTrie {
         let mut node = 0usize;
         for seg in path.split('.') {
             let seg = seg.as_bytes();
-            let next = match self.nodes[node].get(seg, head(seg)) {
+            let next = match self.nodes[node].get(seg, words(seg, 0, seg.len())) {
                 Some(n) => n as usize,
                 None => {
                     let n = self.nodes.len();
                     self.nodes.push(TrieNode::default());
                     self.nodes[node].children.push(Child {
                         len: seg.len(),
-                        head: head(seg),
-                        name: seg.into(),
+                        words: words(seg, 0, seg.len()),
+                        rest: seg.get(16..).unwrap_or(&[]).into(),
                         node: n as u32,
                     });
                     n
@@ -112,40 +132,42 @@ impl PathTrie {
     /// path, so a `Some` here always means the value under the key matters.
     #[inline]
     pub(crate) fn child(&self, node: u32, key: &[u8]) -> Option<u32> {
-        self.child_with_head(node, key, head(key))
+        self.child_with_words(node, key, words(key, 0, key.len()))
     }
 
-    /// As `child`, for the key `text[start..end]` of event text: its first eight bytes are
-    /// read straight from the text (which goes on past the key, at least to the quote).
+    /// As `child`, for the key `text[start..end]` of event text.
     #[inline]
     pub(crate) fn child_in(&self, node: u32, text: &[u8], start: usize, end: usize) -> Option<u32> {
         let key = text.get(start..end)?;
-        let head = match (load8(text, start), key.len()) {
-            (Some(x), len) if len >= 8 => x,
-            (Some(x), len) => x & ((1u64 << (8 * len)) - 1),
-            (None, _) => head(key),
-        };
-        self.child_with_head(node, key, head)
+        self.child_with_words(node, key, words(text, start, end))
     }
 
     #[inline]
-    fn child_with_head(&self, node: u32, key: &[u8], key_head: u64) -> Option<u32> {
+    fn child_with_words(&self, node: u32, key: &[u8], key_words: [u64; 2]) -> Option<u32> {
         let here = self.nodes.get(node as usize)?;
-        if let Some(n) = here.get(key, key_head) {
+        if let Some(n) = here.get(key, key_words) {
             return Some(n);
         }
         // A key holding dots spans several segments (paths are compared joined). Segments
-        // never hold dots, so only a child named like the part before the key's first dot
-        // can lead anywhere; that test is about as cheap as the one above and almost always
-        // fails.
-        let mut n = here
-            .children
-            .iter()
-            .find(|c| c.len < key.len() && key[c.len] == b'.' && key.starts_with(&c.name))
-            .map(|c| c.node)?;
+        // never hold dots, so only a child named like the part of the key before its first
+        // dot can lead anywhere; the test below rules out almost every key at once.
+        if here.children.iter().any(|c| key.get(c.len) == Some(&b'.')) {
+            self.dotted(here, key)
+        } else {
+            None
+        }
+    }
+
+    #[inline(never)]
+    fn dotted(&self, here: &TrieNode, key: &[u8]) -> Option<u32> {
         let dot = key.iter().position(|&c| c == b'.')?;
+        let first = &key[..dot];
+        let mut n = here.get(first, words(first, 0, first.len()))?;
         for seg in key[dot + 1..].split(|&c| c == b'.') {
-            n = self.nodes.get(n as usize)?.get(seg, head(seg))?;
+            n = self
+                .nodes
+                .get(n as usize)?
+                .get(seg, words(seg, 0, seg.len()))?;
         }
         Some(n)
     }
