@@ -175,7 +175,10 @@ impl ValueIndex {
         }
         match &p.leaf {
             Leaf::Str(s) => {
-                if let Some(n) = self.exact.get(s.as_ref()) {
+                // An empty map still hashes the key before finding nothing.
+                if !self.exact.is_empty()
+                    && let Some(n) = self.exact.get(s.as_ref())
+                {
                     out.extend_from_slice(n);
                 }
                 self.prefix.lookup(s.as_bytes(), true, out);

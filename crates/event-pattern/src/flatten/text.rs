@@ -234,9 +234,12 @@ impl<'t> Reader<'t, '_> {
                 self.trie.child_in(node, self.b, start, end)
             };
             self.colon()?;
-            match child {
-                Some(c) => self.value(c, depth + 1)?,
-                None => self.skip(depth + 1)?,
+            match (child, self.peek()) {
+                (Some(c), _) => self.value(c, depth + 1)?,
+                // As in `skip_object`: scalars are checked without a call.
+                (None, b'"') => self.string().map(drop)?,
+                (None, b'{' | b'[') => self.skip(depth + 1)?,
+                (None, _) => self.skip_scalar()?,
             }
             if !self.more(b'}', "expected ',' or '}' in an object")? {
                 return Ok(());
