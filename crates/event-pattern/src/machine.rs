@@ -455,12 +455,7 @@ impl RuleSet {
         if !st.transitions.is_empty() && !first_visit(state, m_start, m_len, s) {
             return;
         }
-        for &r in &st.rules {
-            if s.seen_rule[r as usize] != s.generation {
-                s.seen_rule[r as usize] = s.generation;
-                s.matched.push(r);
-            }
-        }
+        record(st, s);
         for t in &st.transitions {
             let fields = flat.fields(t.path);
             if !t.absent.is_empty() {
@@ -487,37 +482,73 @@ impl RuleSet {
                 if start == end {
                     continue;
                 }
-                // Bind this field's array positions for the steps after it.
-                let (nm_start, nm_len) = if fm.is_empty() {
-                    (m_start, m_len)
-                } else {
-                    let nm_start = s.members.len();
-                    for k in m_start..m_start + m_len {
-                        let pair = s.members[k];
-                        s.members.push(pair);
-                    }
-                    for &pair in fm {
-                        if !s.members[nm_start..].contains(&pair) {
-                            s.members.push(pair);
-                        }
-                    }
-                    s.members[nm_start..].sort_unstable();
-                    (nm_start, s.members.len() - nm_start)
-                };
+                // States that only end rules are recorded here; the others are walked with
+                // this field's array positions bound for the steps after it (bound once, on
+                // the first such state). Repeats are caught by `first_visit` and `seen_rule`.
+                let mut bound: Option<(usize, usize)> = None;
                 for k in start..end {
                     let n = s.next[k];
-                    if s.next[start..k].contains(&n) {
+                    let Some(next) = self.states.get(n as usize) else {
+                        continue;
+                    };
+                    if next.transitions.is_empty() {
+                        record(next, s);
                         continue;
                     }
+                    let (nm_start, nm_len) = match bound {
+                        Some(b) => b,
+                        None => {
+                            let b = bind(m_start, m_len, fm, s);
+                            bound = Some(b);
+                            b
+                        }
+                    };
                     self.walk(n, nm_start, nm_len, flat, s);
                 }
                 s.next.truncate(start);
-                if nm_start != m_start {
+                if let Some((nm_start, _)) = bound
+                    && nm_start != m_start
+                {
                     s.members.truncate(nm_start);
                 }
             }
         }
     }
+}
+
+/// Marks the rules a state ends as matched.
+#[inline]
+fn record(st: &State, s: &mut Scratch) {
+    for &r in &st.rules {
+        if let Some(seen) = s.seen_rule.get_mut(r as usize)
+            && *seen != s.generation
+        {
+            *seen = s.generation;
+            s.matched.push(r);
+        }
+    }
+}
+
+/// The array positions bound after a field at positions `fm` is taken, with
+/// `s.members[m_start..m_start + m_len]` bound before it: the same range when the field sits
+/// in no array, else a new sorted union at the end of `s.members`.
+#[inline]
+fn bind(m_start: usize, m_len: usize, fm: &[(u32, u32)], s: &mut Scratch) -> (usize, usize) {
+    if fm.is_empty() {
+        return (m_start, m_len);
+    }
+    let nm_start = s.members.len();
+    for k in m_start..m_start + m_len {
+        let pair = s.members[k];
+        s.members.push(pair);
+    }
+    for &pair in fm {
+        if !s.members[nm_start..].contains(&pair) {
+            s.members.push(pair);
+        }
+    }
+    s.members[nm_start..].sort_unstable();
+    (nm_start, s.members.len() - nm_start)
 }
 
 /// Records a visit of `state` with the array positions `s.members[m_start..m_start + m_len]`
