@@ -8,6 +8,7 @@
 //! path the event has and whose index accepts one of its values, carrying the array positions
 //! used so far so that no match combines fields from different elements of one array.
 
+use crate::affix::{AffixIndex, End};
 use crate::compile::SubRule;
 use crate::flatten::{
     EventSyntaxError, FlatBuffers, FlatEvent, PathTrie, flatten_text, flatten_value,
@@ -66,44 +67,6 @@ struct ValueIndex {
     /// Tested one by one: numeric ranges, CIDR, wildcards, anything-but.
     scan: Vec<(ValuePattern, StateId)>,
     empty: bool,
-}
-
-/// Prefixes (or suffixes) by their byte length, so a lookup probes one slice per length.
-#[derive(Debug, Clone, Default)]
-struct AffixIndex {
-    by_value: FxMap<Box<[u8]>, Vec<StateId>>,
-    lengths: Vec<usize>,
-}
-
-impl AffixIndex {
-    fn insert(&mut self, key: &str, next: StateId) {
-        let key = key.as_bytes();
-        push_unique(self.by_value.entry(key.into()).or_default(), next);
-        if let Err(at) = self.lengths.binary_search(&key.len()) {
-            self.lengths.insert(at, key.len());
-        }
-    }
-
-    #[inline]
-    fn lookup(&self, value: &[u8], prefix: bool, out: &mut Vec<StateId>) {
-        for &len in &self.lengths {
-            if len > value.len() {
-                break;
-            }
-            let part = if prefix {
-                &value[..len]
-            } else {
-                &value[value.len() - len..]
-            };
-            if let Some(next) = self.by_value.get(part) {
-                out.extend_from_slice(next);
-            }
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.lengths.is_empty()
-    }
 }
 
 fn push_unique(v: &mut Vec<StateId>, s: StateId) {
@@ -181,8 +144,8 @@ impl ValueIndex {
                 {
                     out.extend_from_slice(n);
                 }
-                self.prefix.lookup(s.as_bytes(), true, out);
-                self.suffix.lookup(s.as_bytes(), false, out);
+                self.prefix.lookup(s.as_bytes(), End::Prefix, out);
+                self.suffix.lookup(s.as_bytes(), End::Suffix, out);
                 if !(self.equals_ic.is_empty()
                     && self.prefix_ic.is_empty()
                     && self.suffix_ic.is_empty())
@@ -191,8 +154,8 @@ impl ValueIndex {
                     if let Some(n) = self.equals_ic.get(lower) {
                         out.extend_from_slice(n);
                     }
-                    self.prefix_ic.lookup(lower.as_bytes(), true, out);
-                    self.suffix_ic.lookup(lower.as_bytes(), false, out);
+                    self.prefix_ic.lookup(lower.as_bytes(), End::Prefix, out);
+                    self.suffix_ic.lookup(lower.as_bytes(), End::Suffix, out);
                 }
             }
             Leaf::Num(text) => {
