@@ -150,8 +150,10 @@ impl<'t> Reader<'t, '_> {
     fn string(&mut self) -> Step<(usize, usize, bool)> {
         let start = self.i + 1;
         let mut at = start;
-        while let Some(x) = strings::load8(self.b, at) {
-            let m = strings::special(x);
+        for chunk in self.b.get(start..).unwrap_or(&[]).chunks_exact(8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            let m = strings::special(u64::from_le_bytes(w));
             if m != 0 {
                 let stop = at + (m.trailing_zeros() / 8) as usize;
                 if self.b.get(stop) == Some(&b'"') {

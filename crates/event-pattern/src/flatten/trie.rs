@@ -16,6 +16,9 @@ pub(crate) struct PathTrie {
 struct TrieNode {
     /// Few per node in practice, so a scan beats hashing every event key.
     children: Vec<Child>,
+    /// Bit `n` set when some child name is `n` bytes long (63 for any longer), so most keys
+    /// are ruled out before any compare.
+    lengths: u64,
     path: Option<u32>,
 }
 
@@ -33,6 +36,9 @@ impl TrieNode {
     /// The child named `key`, whose first sixteen bytes (zero-padded) are `words`.
     #[inline]
     fn get(&self, key: &[u8], words: [u64; 2]) -> Option<u32> {
+        if self.lengths & length_bit(key.len()) == 0 {
+            return None;
+        }
         self.children
             .iter()
             .find(|c| {
@@ -42,6 +48,11 @@ impl TrieNode {
             })
             .map(|c| c.node)
     }
+}
+
+#[inline]
+fn length_bit(len: usize) -> u64 {
+    1u64 << len.min(63)
 }
 
 /// The first sixteen bytes of `text[start..end]`, zero-padded, as two words. The text
@@ -102,6 +113,7 @@ impl PathTrie {
                 None => {
                     let n = self.nodes.len();
                     self.nodes.push(TrieNode::default());
+                    self.nodes[node].lengths |= length_bit(seg.len());
                     self.nodes[node].children.push(Child {
                         len: seg.len(),
                         words: words(seg, 0, seg.len()),
