@@ -47,8 +47,16 @@ impl AffixIndex {
     }
 
     /// Appends the states of every affix of `value` at `end`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn lookup(&self, value: &[u8], end: End, out: &mut Vec<StateId>) {
+        // Most transitions have no affixes of a kind: decided here, without a call.
+        if !self.is_empty() {
+            self.probe(value, end, out);
+        }
+    }
+
+    #[inline(never)]
+    fn probe(&self, value: &[u8], end: End, out: &mut Vec<StateId>) {
         if !self.short.is_empty() {
             // The (up to) eight bytes at this end of the value, as a word.
             let n = value.len();
