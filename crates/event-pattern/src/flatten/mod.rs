@@ -5,6 +5,7 @@
 //! element of which array it sits in, so that fields from different elements of one array are
 //! never combined (the array consistency EventBridge applies).
 
+mod skip;
 mod strings;
 #[cfg(test)]
 mod tests;

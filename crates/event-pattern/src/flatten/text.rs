@@ -8,12 +8,11 @@
 //! Every step returns `Result<_, Stop>`, a one-bit result that stays in a register; the
 //! reason and position of the first error wait in the reader until the read is over.
 
+use super::skip::{self, MAX_DEPTH};
 use super::strings::{self, Failure};
 use super::{EventSyntaxError, FlatBuffers, FlatEvent, PathTrie};
 use crate::value::Leaf;
 use std::borrow::Cow;
-
-const MAX_DEPTH: usize = 512;
 
 /// Flattens event text, in `buffers`' allocations.
 pub(crate) fn flatten_text<'t>(
@@ -238,10 +237,9 @@ impl<'t> Reader<'t, '_> {
             self.colon()?;
             match (child, self.peek()) {
                 (Some(c), _) => self.value(c, depth + 1)?,
-                // As in `skip_object`: scalars are checked without a call.
+                // Strings, the most common values, are checked without a call.
                 (None, b'"') => self.string().map(drop)?,
-                (None, b'{' | b'[') => self.skip(depth + 1)?,
-                (None, _) => self.skip_scalar()?,
+                (None, _) => self.skip(depth + 1)?,
             }
             if !self.more(b'}', "expected ',' or '}' in an object")? {
                 return Ok(());
@@ -270,60 +268,14 @@ impl<'t> Reader<'t, '_> {
     }
 
     /// Checks a value no rule looks at.
+    #[inline]
     fn skip(&mut self, depth: usize) -> Step {
-        match self.peek() {
-            b'"' => self.string().map(drop),
-            b'{' => self.skip_object(depth),
-            b'[' => self.skip_array(depth),
-            _ => self.skip_scalar(),
-        }
-    }
-
-    fn skip_object(&mut self, depth: usize) -> Step {
-        if self.open(b'}') {
-            return Ok(());
-        }
-        self.room(depth)?;
-        loop {
-            if self.peek() != b'"' {
-                return self.stop("expected a field name");
+        match skip::value(self.b, self.i, depth) {
+            Ok(i) => {
+                self.i = i;
+                Ok(())
             }
-            self.string()?;
-            self.colon()?;
-            // Scalars, by far the most common members, are checked without a call.
-            match self.peek() {
-                b'"' => self.string().map(drop)?,
-                b'{' | b'[' => self.skip(depth + 1)?,
-                _ => self.skip_scalar()?,
-            }
-            if !self.more(b'}', "expected ',' or '}' in an object")? {
-                return Ok(());
-            }
-        }
-    }
-
-    fn skip_array(&mut self, depth: usize) -> Step {
-        if self.open(b']') {
-            return Ok(());
-        }
-        self.room(depth)?;
-        loop {
-            self.skip(depth + 1)?;
-            if !self.more(b']', "expected ',' or ']' in an array")? {
-                return Ok(());
-            }
-        }
-    }
-
-    /// A number or a literal, only checked.
-    #[inline(always)]
-    fn skip_scalar(&mut self) -> Step {
-        match self.peek() {
-            b'-' | b'0'..=b'9' => self.number(),
-            b't' => self.literal(b"true", ()),
-            b'f' => self.literal(b"false", ()),
-            b'n' => self.literal(b"null", ()),
-            _ => self.no_value(),
+            Err(f) => self.fail(f),
         }
     }
 
@@ -354,48 +306,12 @@ impl<'t> Reader<'t, '_> {
     /// Checks the number at the read position and moves past it.
     #[inline(always)]
     fn number(&mut self) -> Step {
-        let b = self.b;
-        let digits = |mut i: usize| {
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
+        match skip::number_end(self.b, self.i) {
+            Ok(i) => {
+                self.i = i;
+                Ok(())
             }
-            i
-        };
-        let mut i = self.i;
-        if b.get(i) == Some(&b'-') {
-            i += 1;
+            Err(f) => self.fail(f),
         }
-        let int = i;
-        i = digits(i);
-        if i == int || (b.get(int) == Some(&b'0') && i - int > 1) {
-            return self.malformed(i);
-        }
-        if b.get(i) == Some(&b'.') {
-            let f = i + 1;
-            i = digits(f);
-            if i == f {
-                return self.malformed(i);
-            }
-        }
-        if let Some(b'e' | b'E') = b.get(i) {
-            i += 1;
-            if let Some(b'+' | b'-') = b.get(i) {
-                i += 1;
-            }
-            let e = i;
-            i = digits(e);
-            if i == e {
-                return self.malformed(i);
-            }
-        }
-        self.i = i;
-        Ok(())
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn malformed(&mut self, at: usize) -> Step {
-        self.i = at;
-        self.stop("malformed number")
     }
 }
