@@ -38,7 +38,18 @@ impl Containers {
 
 /// Checks the value at `i` (no blank before it), which sits at `depth`; returns the index
 /// just past it.
-pub(super) fn value(b: &[u8], mut i: usize, depth: usize) -> Result<usize, Failure> {
+#[inline(always)]
+pub(super) fn value(b: &[u8], i: usize, depth: usize) -> Result<usize, Failure> {
+    match b.get(i).copied() {
+        Some(b'"') => string_end(b, i),
+        Some(b'-' | b'0'..=b'9') => number_end(b, i),
+        _ => nested(b, i, depth),
+    }
+}
+
+/// As `value`, for containers (and literals and errors).
+#[inline(never)]
+fn nested(b: &[u8], mut i: usize, depth: usize) -> Result<usize, Failure> {
     let mut open = Containers {
         bits: [0; MAX_DEPTH / 64],
         len: 0,
