@@ -5,6 +5,7 @@
 //! - [`test_event_pattern`] is `TestEventPattern`.
 //! - [`transform_input`] builds a target's input (`Input`, `InputPath`, `InputTransformer`).
 
+mod affix;
 mod cidr;
 mod compile;
 mod error;

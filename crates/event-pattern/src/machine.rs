@@ -8,8 +8,11 @@
 //! path the event has and whose index accepts one of its values, carrying the array positions
 //! used so far so that no match combines fields from different elements of one array.
 
+use crate::affix::{AffixIndex, End};
 use crate::compile::SubRule;
-use crate::flatten::{EventSyntaxError, FlatEvent, PathTrie, flatten_text, flatten_value};
+use crate::flatten::{
+    EventSyntaxError, FlatBuffers, FlatEvent, PathTrie, flatten_text, flatten_value,
+};
 use crate::hash::{FxMap, FxSet};
 use crate::pattern::Pattern;
 use crate::value::{AnythingBut, Keyword, Leaf, Probe, ValuePattern};
@@ -64,44 +67,6 @@ struct ValueIndex {
     /// Tested one by one: numeric ranges, CIDR, wildcards, anything-but.
     scan: Vec<(ValuePattern, StateId)>,
     empty: bool,
-}
-
-/// Prefixes (or suffixes) by their byte length, so a lookup probes one slice per length.
-#[derive(Debug, Clone, Default)]
-struct AffixIndex {
-    by_value: FxMap<Box<[u8]>, Vec<StateId>>,
-    lengths: Vec<usize>,
-}
-
-impl AffixIndex {
-    fn insert(&mut self, key: &str, next: StateId) {
-        let key = key.as_bytes();
-        push_unique(self.by_value.entry(key.into()).or_default(), next);
-        if let Err(at) = self.lengths.binary_search(&key.len()) {
-            self.lengths.insert(at, key.len());
-        }
-    }
-
-    #[inline]
-    fn lookup(&self, value: &[u8], prefix: bool, out: &mut Vec<StateId>) {
-        for &len in &self.lengths {
-            if len > value.len() {
-                break;
-            }
-            let part = if prefix {
-                &value[..len]
-            } else {
-                &value[value.len() - len..]
-            };
-            if let Some(next) = self.by_value.get(part) {
-                out.extend_from_slice(next);
-            }
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.lengths.is_empty()
-    }
 }
 
 fn push_unique(v: &mut Vec<StateId>, s: StateId) {
@@ -173,11 +138,14 @@ impl ValueIndex {
         }
         match &p.leaf {
             Leaf::Str(s) => {
-                if let Some(n) = self.exact.get(s.as_ref()) {
+                // An empty map still hashes the key before finding nothing.
+                if !self.exact.is_empty()
+                    && let Some(n) = self.exact.get(s.as_ref())
+                {
                     out.extend_from_slice(n);
                 }
-                self.prefix.lookup(s.as_bytes(), true, out);
-                self.suffix.lookup(s.as_bytes(), false, out);
+                self.prefix.lookup(s.as_bytes(), End::Prefix, out);
+                self.suffix.lookup(s.as_bytes(), End::Suffix, out);
                 if !(self.equals_ic.is_empty()
                     && self.prefix_ic.is_empty()
                     && self.suffix_ic.is_empty())
@@ -186,8 +154,8 @@ impl ValueIndex {
                     if let Some(n) = self.equals_ic.get(lower) {
                         out.extend_from_slice(n);
                     }
-                    self.prefix_ic.lookup(lower.as_bytes(), true, out);
-                    self.suffix_ic.lookup(lower.as_bytes(), false, out);
+                    self.prefix_ic.lookup(lower.as_bytes(), End::Prefix, out);
+                    self.suffix_ic.lookup(lower.as_bytes(), End::Suffix, out);
                 }
             }
             Leaf::Num(text) => {
@@ -227,7 +195,11 @@ pub struct Scratch {
     generation: u32,
     matched: Vec<u32>,
     seen_rule: Vec<u32>,
+    /// States reached with one array position bound (the common case: one array).
+    seen_with_member: FxSet<(StateId, (u32, u32))>,
     seen_with_members: FxSet<(StateId, Vec<(u32, u32)>)>,
+    /// The event's leaves, kept between events for their allocations.
+    flat: FlatBuffers,
 }
 
 impl Default for RuleSet {
@@ -354,7 +326,7 @@ impl RuleSet {
     /// Names of the rules that match a parsed event, in the order they were added.
     pub fn matching(&self, event: &serde_json::Value) -> Vec<&str> {
         let mut scratch = Scratch::default();
-        let flat = flatten_value(&self.trie, event);
+        let flat = flatten_value(&self.trie, event, &mut scratch.flat);
         self.run(&flat, &mut scratch);
         self.names_of(&scratch)
     }
@@ -371,8 +343,7 @@ impl RuleSet {
         event: &str,
         scratch: &mut Scratch,
     ) -> Result<Vec<&str>, EventSyntaxError> {
-        let flat = flatten_text(&self.trie, event)?;
-        self.run(&flat, scratch);
+        self.run_text(event, scratch)?;
         Ok(self.names_of(scratch))
     }
 
@@ -383,8 +354,7 @@ impl RuleSet {
         event: &str,
         scratch: &'s mut Scratch,
     ) -> Result<&'s [u32], EventSyntaxError> {
-        let flat = flatten_text(&self.trie, event)?;
-        self.run(&flat, scratch);
+        self.run_text(event, scratch)?;
         Ok(&scratch.matched)
     }
 
@@ -399,6 +369,14 @@ impl RuleSet {
         ids.iter()
             .filter_map(|&i| self.names.get(i as usize).map(String::as_str))
             .collect()
+    }
+
+    /// Reads event text into the scratch buffers and runs the machine over it.
+    fn run_text(&self, event: &str, s: &mut Scratch) -> Result<(), EventSyntaxError> {
+        let flat = flatten_text(&self.trie, event, &mut s.flat)?;
+        self.run(&flat, s);
+        s.flat.put(flat);
+        Ok(())
     }
 
     pub(crate) fn run(&self, flat: &FlatEvent, s: &mut Scratch) {
@@ -417,6 +395,7 @@ impl RuleSet {
         s.matched.clear();
         s.next.clear();
         s.members.clear();
+        s.seen_with_member.clear();
         s.seen_with_members.clear();
         self.walk(0, 0, 0, flat, s);
     }
@@ -431,30 +410,21 @@ impl RuleSet {
         flat: &FlatEvent,
         s: &mut Scratch,
     ) {
-        if m_len == 0 {
-            if s.visited[state as usize] == s.generation {
-                return;
-            }
-            s.visited[state as usize] = s.generation;
-        } else {
-            let key = (state, s.members[m_start..m_start + m_len].to_vec());
-            if !s.seen_with_members.insert(key) {
-                return;
-            }
+        let Some(st) = self.states.get(state as usize) else {
+            return;
+        };
+        // A state without transitions only ends rules, which `seen_rule` keeps unique; others
+        // are walked once per set of bound array positions.
+        if !st.transitions.is_empty() && !first_visit(state, m_start, m_len, s) {
+            return;
         }
-        let st = &self.states[state as usize];
-        for &r in &st.rules {
-            if s.seen_rule[r as usize] != s.generation {
-                s.seen_rule[r as usize] = s.generation;
-                s.matched.push(r);
-            }
-        }
+        record(st, s);
         for t in &st.transitions {
             let fields = flat.fields(t.path);
             if !t.absent.is_empty() {
-                let present = fields.iter().any(|(_, f)| {
-                    consistent(&s.members[m_start..m_start + m_len], flat.members(f))
-                });
+                let present = fields
+                    .clone()
+                    .any(|f| consistent(&s.members[m_start..m_start + m_len], flat.members(f)));
                 if !present {
                     for &n in &t.absent {
                         self.walk(n, m_start, m_len, flat, s);
@@ -464,7 +434,7 @@ impl RuleSet {
             if t.index.empty {
                 continue;
             }
-            for (_, f) in fields {
+            for f in fields {
                 let fm = flat.members(f);
                 if !consistent(&s.members[m_start..m_start + m_len], fm) {
                     continue;
@@ -475,35 +445,92 @@ impl RuleSet {
                 if start == end {
                     continue;
                 }
-                // Bind this field's array positions for the steps after it.
-                let (nm_start, nm_len) = if fm.is_empty() {
-                    (m_start, m_len)
-                } else {
-                    let nm_start = s.members.len();
-                    for k in m_start..m_start + m_len {
-                        let pair = s.members[k];
-                        s.members.push(pair);
-                    }
-                    for &pair in fm {
-                        if !s.members[nm_start..].contains(&pair) {
-                            s.members.push(pair);
-                        }
-                    }
-                    s.members[nm_start..].sort_unstable();
-                    (nm_start, s.members.len() - nm_start)
-                };
+                // States that only end rules are recorded here; the others are walked with
+                // this field's array positions bound for the steps after it (bound once, on
+                // the first such state). Repeats are caught by `first_visit` and `seen_rule`.
+                let mut bound: Option<(usize, usize)> = None;
                 for k in start..end {
                     let n = s.next[k];
-                    if s.next[start..k].contains(&n) {
+                    let Some(next) = self.states.get(n as usize) else {
+                        continue;
+                    };
+                    if next.transitions.is_empty() {
+                        record(next, s);
                         continue;
                     }
+                    let (nm_start, nm_len) = match bound {
+                        Some(b) => b,
+                        None => {
+                            let b = bind(m_start, m_len, fm, s);
+                            bound = Some(b);
+                            b
+                        }
+                    };
                     self.walk(n, nm_start, nm_len, flat, s);
                 }
                 s.next.truncate(start);
-                if nm_start != m_start {
+                if let Some((nm_start, _)) = bound
+                    && nm_start != m_start
+                {
                     s.members.truncate(nm_start);
                 }
             }
+        }
+    }
+}
+
+/// Marks the rules a state ends as matched.
+#[inline]
+fn record(st: &State, s: &mut Scratch) {
+    for &r in &st.rules {
+        if let Some(seen) = s.seen_rule.get_mut(r as usize)
+            && *seen != s.generation
+        {
+            *seen = s.generation;
+            s.matched.push(r);
+        }
+    }
+}
+
+/// The array positions bound after a field at positions `fm` is taken, with
+/// `s.members[m_start..m_start + m_len]` bound before it: the same range when the field sits
+/// in no array, else a new sorted union at the end of `s.members`.
+#[inline]
+fn bind(m_start: usize, m_len: usize, fm: &[(u32, u32)], s: &mut Scratch) -> (usize, usize) {
+    if fm.is_empty() {
+        return (m_start, m_len);
+    }
+    let nm_start = s.members.len();
+    for k in m_start..m_start + m_len {
+        let pair = s.members[k];
+        s.members.push(pair);
+    }
+    for &pair in fm {
+        if !s.members[nm_start..].contains(&pair) {
+            s.members.push(pair);
+        }
+    }
+    s.members[nm_start..].sort_unstable();
+    (nm_start, s.members.len() - nm_start)
+}
+
+/// Records a visit of `state` with the array positions `s.members[m_start..m_start + m_len]`
+/// bound; false when it was visited so before during this event.
+#[inline]
+fn first_visit(state: StateId, m_start: usize, m_len: usize, s: &mut Scratch) -> bool {
+    match s.members.get(m_start..m_start + m_len) {
+        Some([]) | None => match s.visited.get_mut(state as usize) {
+            Some(v) if *v == s.generation => false,
+            Some(v) => {
+                *v = s.generation;
+                true
+            }
+            None => true,
+        },
+        Some(&[one]) => s.seen_with_member.insert((state, one)),
+        Some(many) => {
+            let key = (state, many.to_vec());
+            s.seen_with_members.insert(key)
         }
     }
 }

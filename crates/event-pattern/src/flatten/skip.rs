@@ -1,0 +1,209 @@
+//! Checking a subtree no rule reaches: one loop over the bytes, with the read position in a
+//! local and the open containers in a bit stack, so no call or allocation happens per
+//! value. It accepts exactly what the keeping reader accepts.
+
+use super::strings::{self, Failure};
+
+/// No value may sit deeper than this many containers (the root is at depth 0).
+pub(super) const MAX_DEPTH: usize = 512;
+
+/// Open containers of one skip: bit set for an object, clear for an array.
+struct Containers {
+    bits: [u64; MAX_DEPTH / 64],
+    len: usize,
+}
+
+impl Containers {
+    #[inline(always)]
+    fn push(&mut self, object: bool) {
+        if let Some(word) = self.bits.get_mut(self.len / 64) {
+            let bit = 1u64 << (self.len % 64);
+            if object {
+                *word |= bit;
+            } else {
+                *word &= !bit;
+            }
+        }
+        self.len += 1;
+    }
+
+    #[inline(always)]
+    fn top_is_object(&self) -> bool {
+        let at = self.len.wrapping_sub(1);
+        self.bits
+            .get(at / 64)
+            .is_some_and(|w| w & (1u64 << (at % 64)) != 0)
+    }
+}
+
+/// Checks the value at `i` (no blank before it), which sits at `depth`; returns the index
+/// just past it.
+#[inline(always)]
+pub(super) fn value(b: &[u8], i: usize, depth: usize) -> Result<usize, Failure> {
+    match b.get(i).copied() {
+        Some(b'"') => string_end(b, i),
+        Some(b'-' | b'0'..=b'9') => number_end(b, i),
+        _ => nested(b, i, depth),
+    }
+}
+
+/// As `value`, for containers (and literals and errors).
+#[inline(never)]
+fn nested(b: &[u8], mut i: usize, depth: usize) -> Result<usize, Failure> {
+    let mut open = Containers {
+        bits: [0; MAX_DEPTH / 64],
+        len: 0,
+    };
+    'value: loop {
+        // A value starts at `i`.
+        match b.get(i).copied() {
+            Some(b'"') => i = string_end(b, i)?,
+            Some(c @ (b'{' | b'[')) => {
+                let object = c == b'{';
+                let close = if object { b'}' } else { b']' };
+                i = ws(b, i + 1);
+                if b.get(i) == Some(&close) {
+                    i += 1;
+                } else {
+                    if depth + open.len >= MAX_DEPTH {
+                        return Err((i, "event nests too deeply"));
+                    }
+                    open.push(object);
+                    if object {
+                        i = member_name(b, i)?;
+                    }
+                    continue 'value;
+                }
+            }
+            Some(b'-' | b'0'..=b'9') => i = number_end(b, i)?,
+            Some(b't') => i = literal(b, i, b"true")?,
+            Some(b'f') => i = literal(b, i, b"false")?,
+            Some(b'n') => i = literal(b, i, b"null")?,
+            Some(_) => return Err((i, "expected a value")),
+            None => return Err((i, "unexpected end of the event")),
+        }
+        // After a value: more of the innermost container, or its end.
+        loop {
+            if open.len == 0 {
+                return Ok(i);
+            }
+            i = ws(b, i);
+            let object = open.top_is_object();
+            match b.get(i).copied() {
+                Some(b',') => {
+                    i = ws(b, i + 1);
+                    if object {
+                        i = member_name(b, i)?;
+                    }
+                    continue 'value;
+                }
+                Some(b'}') if object => {
+                    i += 1;
+                    open.len -= 1;
+                }
+                Some(b']') if !object => {
+                    i += 1;
+                    open.len -= 1;
+                }
+                _ if object => return Err((i, "expected ',' or '}' in an object")),
+                _ => return Err((i, "expected ',' or ']' in an array")),
+            }
+        }
+    }
+}
+
+/// A member's name and its `:` at `i`; returns the index of its value.
+#[inline(always)]
+fn member_name(b: &[u8], i: usize) -> Result<usize, Failure> {
+    if b.get(i) != Some(&b'"') {
+        return Err((i, "expected a field name"));
+    }
+    let i = ws(b, string_end(b, i)?);
+    if b.get(i) != Some(&b':') {
+        return Err((i, "expected ':' after a field name"));
+    }
+    Ok(ws(b, i + 1))
+}
+
+/// The index of the first non-blank byte at or after `i`.
+#[inline(always)]
+pub(super) fn ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The index just past the string whose opening quote is at `i`. A string without escapes
+/// is found here eight bytes at a time; the rest goes to `strings::scan`.
+#[inline(always)]
+pub(super) fn string_end(b: &[u8], i: usize) -> Result<usize, Failure> {
+    let start = i + 1;
+    let mut at = start;
+    for chunk in b.get(start..).unwrap_or(&[]).chunks_exact(8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let m = strings::special(u64::from_le_bytes(w));
+        if m != 0 {
+            let stop = at + (m.trailing_zeros() / 8) as usize;
+            if b.get(stop) == Some(&b'"') {
+                return Ok(stop + 1);
+            }
+            break;
+        }
+        at += 8;
+    }
+    slow_string_end(b, at)
+}
+
+#[inline(never)]
+fn slow_string_end(b: &[u8], checked: usize) -> Result<usize, Failure> {
+    strings::scan(b, checked).map(|s| s.end + 1)
+}
+
+/// The index just past the number at `i`, checked against JSON's grammar.
+#[inline(always)]
+pub(super) fn number_end(b: &[u8], mut i: usize) -> Result<usize, Failure> {
+    let digits = |mut i: usize| {
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    let int = i;
+    i = digits(i);
+    if i == int || (b.get(int) == Some(&b'0') && i - int > 1) {
+        return Err((i, "malformed number"));
+    }
+    if b.get(i) == Some(&b'.') {
+        let f = i + 1;
+        i = digits(f);
+        if i == f {
+            return Err((i, "malformed number"));
+        }
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = b.get(i) {
+            i += 1;
+        }
+        let e = i;
+        i = digits(e);
+        if i == e {
+            return Err((i, "malformed number"));
+        }
+    }
+    Ok(i)
+}
+
+#[inline(always)]
+pub(super) fn literal(b: &[u8], i: usize, word: &[u8]) -> Result<usize, Failure> {
+    if b.get(i..).is_some_and(|rest| rest.starts_with(word)) {
+        Ok(i + word.len())
+    } else {
+        Err((i, "unrecognized literal"))
+    }
+}
