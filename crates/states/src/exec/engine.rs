@@ -584,17 +584,18 @@ impl Engine {
                         p.normalized()
                     ))
                 })?,
-            Some(DynamicText::Intrinsic(expr)) => crate::intrinsics::evaluate(expr, raw, context)
-                .map_err(|e| {
-                StatesError::new(
-                    e.error,
-                    format!(
-                        "{} {}",
-                        state_error_prefix(&run.state.name, run.entered_id),
-                        e.message
-                    ),
-                )
-            })?,
+            Some(DynamicText::Intrinsic(expr)) => {
+                expr.evaluate(raw, context, &Map::new()).map_err(|e| {
+                    StatesError::new(
+                        e.error,
+                        format!(
+                            "{} {}",
+                            state_error_prefix(&run.state.name, run.entered_id),
+                            e.message
+                        ),
+                    )
+                })?
+            }
             Some(DynamicText::Jsonata(t)) => {
                 let b = self.bindings(raw, context, None, None, vars);
                 self.jsonata(run, name, t, &b)?

@@ -2,7 +2,7 @@
 //! where a key ending in `.$` takes its value from a path or an intrinsic function.
 
 use super::jsonpath::{JsonPath, Scope};
-use crate::intrinsics::{self, IntrinsicError};
+use crate::intrinsics::{self, Intrinsic, IntrinsicError};
 use serde_json::{Map, Value};
 
 /// A compiled payload template.
@@ -17,10 +17,10 @@ pub enum Template {
         field: String,
         path: JsonPath,
     },
-    /// `"key.$": "States.Format(…)"`.
+    /// `"key.$": "States.Format(…)"`, parsed.
     Intrinsic {
         field: String,
-        expression: String,
+        expression: Intrinsic,
     },
 }
 
@@ -82,13 +82,13 @@ impl Template {
             },
             Template::Intrinsic { expression, .. } => {
                 let no_variables = serde_json::Map::new();
-                intrinsics::evaluate_with_variables(
-                    expression,
-                    scope.input,
-                    scope.context,
-                    scope.variables.unwrap_or(&no_variables),
-                )
-                .map_err(TemplateError::Intrinsic)
+                expression
+                    .evaluate(
+                        scope.input,
+                        scope.context,
+                        scope.variables.unwrap_or(&no_variables),
+                    )
+                    .map_err(TemplateError::Intrinsic)
             }
         }
     }
@@ -112,16 +112,17 @@ fn compile_at(value: &Value, location: &str) -> Result<Template, TemplateSyntaxE
                     };
                     dynamic = true;
                     let template = if intrinsics::is_intrinsic(text) {
-                        intrinsics::validate(text).map_err(|e| TemplateSyntaxError {
-                            location: here.clone(),
-                            message: format!(
-                                "The value for the field '{key}' must be a valid intrinsic function call: {}",
-                                e.message
-                            ),
-                        })?;
+                        let expression =
+                            Intrinsic::parse(text).map_err(|e| TemplateSyntaxError {
+                                location: here.clone(),
+                                message: format!(
+                                    "The value for the field '{key}' must be a valid intrinsic function call: {}",
+                                    e.message
+                                ),
+                            })?;
                         Template::Intrinsic {
                             field: key.clone(),
-                            expression: text.clone(),
+                            expression,
                         }
                     } else {
                         let path = JsonPath::parse(text).map_err(|e| TemplateSyntaxError {

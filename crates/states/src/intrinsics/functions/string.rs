@@ -8,17 +8,18 @@ use super::text::render;
 /// `States.Format(template, values...)`: each `{}` takes the next value in text form.
 /// The template must hold exactly as many `{}` as there are values; a `{` not followed by
 /// `}` or a lone `}` is rejected unless escaped (`\{`, `\}`) in a string literal.
-pub fn format(mut args: Vec<Arg>) -> Option<Value> {
-    if args.is_empty() {
-        return None;
-    }
-    let template = args.remove(0);
-    let chars: Vec<(char, bool)> = match (template.literal, template.value) {
+pub fn format(args: Vec<Arg<'_>>) -> Option<Value> {
+    let (template, args) = args.split_first()?;
+    let owned: Vec<(char, bool)>;
+    let chars: &[(char, bool)] = match (template.literal, template.value.as_ref()) {
         (Some(chars), _) => chars,
-        (None, Value::String(s)) => s.chars().map(|c| (c, false)).collect(),
+        (None, Value::String(s)) => {
+            owned = s.chars().map(|c| (c, false)).collect();
+            &owned
+        }
         _ => return None,
     };
-    let mut out = String::new();
+    let mut out = String::with_capacity(chars.len() + 8 * args.len());
     let mut values = args.iter();
     let mut i = 0;
     while i < chars.len() {

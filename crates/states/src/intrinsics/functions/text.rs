@@ -3,6 +3,7 @@
 //! `States.Format('{}', $.object)` produces on AWS).
 
 use serde_json::Value;
+use std::fmt::Write;
 
 /// Renders `value` in the service's text form.
 pub fn render(value: &Value) -> String {
@@ -36,6 +37,9 @@ fn write(value: &Value, out: &mut String) {
             }
             out.push('}');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => {
+            // Scalars print as JSON (numbers, `true`, `null`), written in place.
+            let _ = write!(out, "{scalar}");
+        }
     }
 }
