@@ -1,5 +1,10 @@
 //! Execution history, with AWS's event names and detail shapes, so it can be served as
 //! GetExecutionHistory's `events`.
+//!
+//! State and execution payloads are kept as their JSON text (the form
+//! GetExecutionHistory returns them in), not as the values themselves: the text is a
+//! fraction of a value's size in memory, and the values can be freed as soon as the next
+//! state has consumed them.
 
 use crate::clock::format_timestamp;
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -24,11 +29,13 @@ pub struct HistoryEvent {
 pub enum EventDetails {
     None,
     ExecutionStarted {
-        input: Arc<Value>,
+        /// JSON text.
+        input: Arc<str>,
         role_arn: String,
     },
     ExecutionSucceeded {
-        output: Arc<Value>,
+        /// JSON text.
+        output: Arc<str>,
     },
     Failed {
         error: String,
@@ -36,11 +43,13 @@ pub enum EventDetails {
     },
     StateEntered {
         name: Arc<str>,
-        input: Arc<Value>,
+        /// JSON text.
+        input: Arc<str>,
     },
     StateExited {
         name: Arc<str>,
-        output: Arc<Value>,
+        /// JSON text.
+        output: Arc<str>,
     },
     TaskScheduled {
         resource_type: String,
@@ -132,6 +141,25 @@ fn json_text(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
+/// A payload's JSON text, as the history keeps it. Written into a buffer kept per
+/// thread, so each text costs one allocation of its exact size.
+pub(crate) fn payload_text(v: &Value) -> Arc<str> {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with(|buffer| {
+        let Ok(mut buffer) = buffer.try_borrow_mut() else {
+            return Arc::from(json_text(v));
+        };
+        buffer.clear();
+        if serde_json::to_writer(&mut *buffer, v).is_err() {
+            return Arc::from("");
+        }
+        // serde_json writes valid UTF-8; the check keeps this free of `unsafe`.
+        Arc::from(std::str::from_utf8(&buffer).unwrap_or_default())
+    })
+}
+
 /// Serializes `{"truncated": false}` for the `inputDetails` / `outputDetails` fields.
 struct NotTruncated;
 impl Serialize for NotTruncated {
@@ -150,12 +178,12 @@ impl Serialize for Details<'_> {
         match self.0 {
             EventDetails::None => {}
             EventDetails::ExecutionStarted { input, role_arn } => {
-                m.serialize_entry("input", &json_text(input))?;
+                m.serialize_entry("input", &**input)?;
                 m.serialize_entry("inputDetails", &NotTruncated)?;
                 m.serialize_entry("roleArn", role_arn)?;
             }
             EventDetails::ExecutionSucceeded { output } => {
-                m.serialize_entry("output", &json_text(output))?;
+                m.serialize_entry("output", &**output)?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
             EventDetails::LambdaSucceeded { output } => {
@@ -168,12 +196,12 @@ impl Serialize for Details<'_> {
             }
             EventDetails::StateEntered { name, input } => {
                 m.serialize_entry("name", &**name)?;
-                m.serialize_entry("input", &json_text(input))?;
+                m.serialize_entry("input", &**input)?;
                 m.serialize_entry("inputDetails", &NotTruncated)?;
             }
             EventDetails::StateExited { name, output } => {
                 m.serialize_entry("name", &**name)?;
-                m.serialize_entry("output", &json_text(output))?;
+                m.serialize_entry("output", &**output)?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
             EventDetails::TaskScheduled {

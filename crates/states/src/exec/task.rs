@@ -163,7 +163,9 @@ impl Engine {
         // The state's input to its work: Parameters / Arguments, or the effective input.
         let work_input = match &prepared {
             Prepared::JsonPath { effective } => match (&state.kind, &state.io.parameters) {
-                (Kind::Map(_), _) | (_, None) => effective.as_ref().clone(),
+                // Map reads its items from the effective input itself.
+                (Kind::Map(_), _) => Value::Null,
+                (_, None) => effective.as_ref().clone(),
                 (_, Some(p)) => self.template(run, p, effective, &context, vars)?,
             },
             Prepared::Jsonata { bindings } => match &state.io.arguments {

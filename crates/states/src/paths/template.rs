@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 pub enum Template {
     /// A value with no `.$` keys below it, copied as is.
     Static(Value),
-    Object(Vec<(String, Template)>),
+    Object(ObjectTemplate),
     Array(Vec<Template>),
     /// `"key.$": "$.path"`; `field` is the key as written (with `.$`).
     Path {
@@ -22,6 +22,56 @@ pub enum Template {
         field: String,
         expression: Intrinsic,
     },
+}
+
+/// An object with `.$` keys somewhere below it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectTemplate {
+    /// The output keys (`.$` removed) in order, each with its template.
+    fields: Vec<(String, Template)>,
+    /// The output object with every key in place and the static values filled in, when
+    /// the keys are distinct: evaluating clones it (no key is hashed again) and fills in
+    /// the dynamic values in order.
+    skeleton: Option<Map<String, Value>>,
+}
+
+impl ObjectTemplate {
+    fn new(fields: Vec<(String, Template)>) -> Self {
+        let mut skeleton = Map::with_capacity(fields.len());
+        for (key, template) in &fields {
+            let value = match template {
+                Template::Static(v) => v.clone(),
+                _ => Value::Null,
+            };
+            skeleton.insert(key.clone(), value);
+        }
+        // Two fields may name one key (`"a"` and `"a.$"`); then the fields are applied
+        // one by one, the later winning, as inserting them does.
+        let skeleton = (skeleton.len() == fields.len()).then_some(skeleton);
+        Self { fields, skeleton }
+    }
+
+    /// The output keys and their templates, in order.
+    pub fn fields(&self) -> &[(String, Template)] {
+        &self.fields
+    }
+
+    fn evaluate(&self, scope: Scope<'_>) -> Result<Value, TemplateError> {
+        let Some(skeleton) = &self.skeleton else {
+            let mut out = Map::with_capacity(self.fields.len());
+            for (key, template) in &self.fields {
+                out.insert(key.clone(), template.evaluate(scope)?);
+            }
+            return Ok(Value::Object(out));
+        };
+        let mut out = skeleton.clone();
+        for (slot, (_, template)) in out.values_mut().zip(&self.fields) {
+            if !matches!(template, Template::Static(_)) {
+                *slot = template.evaluate(scope)?;
+            }
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 /// Why a template could not be evaluated.
@@ -56,13 +106,7 @@ impl Template {
     pub fn evaluate(&self, scope: Scope<'_>) -> Result<Value, TemplateError> {
         match self {
             Template::Static(v) => Ok(v.clone()),
-            Template::Object(fields) => {
-                let mut out = Map::with_capacity(fields.len());
-                for (key, template) in fields {
-                    out.insert(key.clone(), template.evaluate(scope)?);
-                }
-                Ok(Value::Object(out))
-            }
+            Template::Object(object) => object.evaluate(scope),
             Template::Array(items) => items
                 .iter()
                 .map(|t| t.evaluate(scope))
@@ -145,7 +189,7 @@ fn compile_at(value: &Value, location: &str) -> Result<Template, TemplateSyntaxE
                 }
             }
             if dynamic {
-                Ok(Template::Object(fields))
+                Ok(Template::Object(ObjectTemplate::new(fields)))
             } else {
                 Ok(Template::Static(value.clone()))
             }
@@ -196,9 +240,25 @@ mod tests {
                 json!({}),
                 json!({"k": "$.not-a-path"}),
             ),
+            // Static and dynamic keys keep the definition's order.
+            (
+                json!({"z.$": "$.a", "m": [1], "a.$": "$.b", "n": {"deep.$": "$.a"}}),
+                json!({"a": "A", "b": 2}),
+                json!({"z": "A", "m": [1], "a": 2, "n": {"deep": "A"}}),
+            ),
+            // One key given twice: the later field wins, in the earlier one's place.
+            (
+                json!({"a": 1, "b": true, "a.$": "$.x"}),
+                json!({"x": "from input"}),
+                json!({"a": "from input", "b": true}),
+            ),
         ];
         for (template, input, expected) in cases {
-            assert_eq!(run(template, input), Ok(expected));
+            let expected_text = expected.to_string();
+            let got = run(template, input);
+            assert_eq!(got, Ok(expected));
+            // Equal maps may differ in order; the text shows the order too.
+            assert_eq!(got.map(|v| v.to_string()), Ok(expected_text));
         }
     }
 

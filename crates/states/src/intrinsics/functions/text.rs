@@ -37,9 +37,15 @@ fn write(value: &Value, out: &mut String) {
             }
             out.push('}');
         }
-        scalar => {
-            // Scalars print as JSON (numbers, `true`, `null`), written in place.
-            let _ = write!(out, "{scalar}");
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            // Numbers print as JSON does, integers without going through a serializer.
+            let _ = match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => write!(out, "{i}"),
+                (None, Some(u)) => write!(out, "{u}"),
+                _ => write!(out, "{n}"),
+            };
         }
     }
 }
