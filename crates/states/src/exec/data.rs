@@ -217,19 +217,7 @@ pub(crate) fn size_bound(value: &Value, stop: usize) -> usize {
 
 /// The length of a value's JSON text, without building the text.
 pub(crate) fn json_size(value: &Value) -> usize {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    let _ = serde_json::to_writer(&mut counter, value);
-    counter.0
+    crate::json_text::json_len(value)
 }
 
 #[cfg(test)]

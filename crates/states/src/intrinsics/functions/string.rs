@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::Arg;
-use super::text::render;
+use super::text::write;
 
 /// `States.Format(template, values...)`: each `{}` takes the next value in text form.
 /// The template must hold exactly as many `{}` as there are values; a `{` not followed by
@@ -28,7 +28,7 @@ pub fn format(args: Vec<Arg<'_>>) -> Option<Value> {
                 if chars.get(i + 1) != Some(&('}', false)) {
                     return None;
                 }
-                out.push_str(&render(&values.next()?.value));
+                write(&values.next()?.value, &mut out);
                 i += 2;
             }
             ('}', false) => return None,

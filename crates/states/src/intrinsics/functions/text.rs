@@ -3,7 +3,6 @@
 //! `States.Format('{}', $.object)` produces on AWS).
 
 use serde_json::Value;
-use std::fmt::Write;
 
 /// Renders `value` in the service's text form.
 pub fn render(value: &Value) -> String {
@@ -12,7 +11,8 @@ pub fn render(value: &Value) -> String {
     out
 }
 
-fn write(value: &Value, out: &mut String) {
+/// Appends `value` in the service's text form.
+pub fn write(value: &Value, out: &mut String) {
     match value {
         Value::String(s) => out.push_str(s),
         Value::Array(items) => {
@@ -39,13 +39,6 @@ fn write(value: &Value, out: &mut String) {
         }
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            // Numbers print as JSON does, integers without going through a serializer.
-            let _ = match (n.as_i64(), n.as_u64()) {
-                (Some(i), _) => write!(out, "{i}"),
-                (None, Some(u)) => write!(out, "{u}"),
-                _ => write!(out, "{n}"),
-            };
-        }
+        Value::Number(n) => crate::json_text::write_number(out, n),
     }
 }

@@ -1,31 +1,9 @@
-//! The compact JSON text of a payload, exactly as `serde_json::to_string` writes it,
-//! by a writer specialised to `Value`: the history writes one text per state payload,
-//! and this is its hot path.
+//! The compact JSON text of a value, exactly as `serde_json::to_string` writes it, and
+//! its length, by a writer specialised to `Value`: the history writes the text of every
+//! state payload and the payload limit measures them, so this is a hot path.
 
-use serde_json::Value;
+use serde_json::{Number, Value};
 use std::fmt::Write;
-use std::sync::Arc;
-
-/// A payload's JSON text, as the history keeps it. Written into a buffer kept per
-/// thread, so each text costs one allocation of its exact size.
-pub(crate) fn payload_text(v: &Value) -> Arc<str> {
-    thread_local! {
-        static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-    }
-    BUFFER.with(|buffer| match buffer.try_borrow_mut() {
-        Ok(mut buffer) => {
-            buffer.clear();
-            write_value(&mut buffer, v);
-            Arc::from(buffer.as_str())
-        }
-        // Only reachable if writing re-entered itself; a fresh buffer does.
-        Err(_) => {
-            let mut text = String::new();
-            write_value(&mut text, v);
-            Arc::from(text)
-        }
-    })
-}
 
 /// Appends the compact JSON text of `v`.
 pub(crate) fn write_value(out: &mut String, v: &Value) {
@@ -33,15 +11,7 @@ pub(crate) fn write_value(out: &mut String, v: &Value) {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => {
-            // Integers print the same either way; floats keep serde_json's shortest
-            // round-trip form, which its Display shares with its serializer.
-            let _ = match (n.as_i64(), n.as_u64()) {
-                (Some(i), _) => write!(out, "{i}"),
-                (None, Some(u)) => write!(out, "{u}"),
-                _ => write!(out, "{n}"),
-            };
-        }
+        Value::Number(n) => write_number(out, n),
         Value::String(s) => write_str(out, s),
         Value::Array(items) => {
             out.push('[');
@@ -66,6 +36,91 @@ pub(crate) fn write_value(out: &mut String, v: &Value) {
             out.push('}');
         }
     }
+}
+
+/// A number as serde_json writes it: integers in decimal, floats in their shortest
+/// round-trip form (which serde_json's Display shares with its serializer).
+pub(crate) fn write_number(out: &mut String, n: &Number) {
+    if let Some(i) = n.as_i64() {
+        if i < 0 {
+            out.push('-');
+        }
+        write_decimal(out, i.unsigned_abs());
+    } else if let Some(u) = n.as_u64() {
+        write_decimal(out, u);
+    } else {
+        let _ = write!(out, "{n}");
+    }
+}
+
+fn write_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // `n % 10` is below 10, so the cast keeps it whole.
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written, so this is always valid UTF-8.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+}
+
+/// The length of `v`'s compact JSON text, without writing it.
+pub(crate) fn json_len(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        Value::Number(n) => number_len(n),
+        Value::String(s) => str_len(s),
+        Value::Array(items) => {
+            2 + items.len().saturating_sub(1) + items.iter().map(json_len).sum::<usize>()
+        }
+        Value::Object(map) => {
+            2 + map.len().saturating_sub(1)
+                + map
+                    .iter()
+                    .map(|(k, v)| str_len(k) + 1 + json_len(v))
+                    .sum::<usize>()
+        }
+    }
+}
+
+fn number_len(n: &Number) -> usize {
+    let digits = |mut u: u64| {
+        let mut len = 1;
+        while u >= 10 {
+            u /= 10;
+            len += 1;
+        }
+        len
+    };
+    if let Some(i) = n.as_i64() {
+        usize::from(i < 0) + digits(i.unsigned_abs())
+    } else if let Some(u) = n.as_u64() {
+        digits(u)
+    } else {
+        let mut text = String::new();
+        write_number(&mut text, n);
+        text.len()
+    }
+}
+
+/// The length of a string literal: the quotes, two bytes for each short escape and six
+/// for each `\u00xx`.
+fn str_len(s: &str) -> usize {
+    let extra: usize = s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            0x00..=0x1f => 5,
+            _ => 0,
+        })
+        .sum();
+    s.len() + 2 + extra
 }
 
 /// A JSON string literal with serde_json's escapes: `\"`, `\\`, `\b`, `\f`, `\n`, `\r`,
@@ -134,7 +189,9 @@ mod tests {
             json!({"nested": {"a": [true, false, null, {"b": []}]}}),
         ];
         for v in values {
-            assert_eq!(text(&v), serde_json::to_string(&v).unwrap_or_default());
+            let expected = serde_json::to_string(&v).unwrap_or_default();
+            assert_eq!(json_len(&v), expected.len(), "{v}");
+            assert_eq!(text(&v), expected);
         }
     }
 
@@ -160,7 +217,7 @@ mod tests {
         #[test]
         fn any_value_is_written_as_serde_json_writes_it(v in value()) {
             prop_assert_eq!(text(&v), serde_json::to_string(&v).unwrap_or_default());
-            prop_assert_eq!(&*payload_text(&v), serde_json::to_string(&v).unwrap_or_default());
+            prop_assert_eq!(json_len(&v), serde_json::to_string(&v).unwrap_or_default().len());
         }
     }
 }

@@ -6,10 +6,6 @@
 //! fraction of a value's size in memory, and the values can be freed as soon as the next
 //! state has consumed them.
 
-mod json_text;
-
-pub(crate) use json_text::payload_text;
-
 use crate::clock::format_timestamp;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
@@ -158,6 +154,27 @@ impl HistoryEvent {
 
 fn json_text(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
+}
+
+/// A payload's JSON text, as the history keeps it. Written into a buffer kept per
+/// thread, so each text costs one allocation of its exact size.
+pub(crate) fn payload_text(v: &Value) -> Arc<str> {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            crate::json_text::write_value(&mut buffer, v);
+            Arc::from(buffer.as_str())
+        }
+        // Only reachable if writing re-entered itself; a fresh buffer does.
+        Err(_) => {
+            let mut text = String::new();
+            crate::json_text::write_value(&mut text, v);
+            Arc::from(text)
+        }
+    })
 }
 
 /// Serializes `{"truncated": false}` for the `inputDetails` / `outputDetails` fields.
