@@ -109,52 +109,77 @@ fn number_len(n: &Number) -> usize {
     }
 }
 
+/// How serde_json escapes each byte: 0 for not at all, the letter after the backslash
+/// for the short escapes, `u` for `\u00xx`.
+const ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b'u';
+        b += 1;
+    }
+    table[0x08] = b'b';
+    table[0x0c] = b'f';
+    table[b'\n' as usize] = b'n';
+    table[b'\r' as usize] = b'r';
+    table[b'\t' as usize] = b't';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+/// Where the first byte that needs escaping is, if any.
+fn first_escape(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| ESCAPE[usize::from(b)] != 0)
+}
+
 /// The length of a string literal: the quotes, two bytes for each short escape and six
 /// for each `\u00xx`.
 fn str_len(s: &str) -> usize {
-    let extra: usize = s
-        .bytes()
-        .map(|b| match b {
-            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
-            0x00..=0x1f => 5,
-            _ => 0,
+    let bytes = s.as_bytes();
+    let Some(first) = first_escape(bytes) else {
+        return bytes.len() + 2;
+    };
+    let extra: usize = bytes[first..]
+        .iter()
+        .map(|&b| match ESCAPE[usize::from(b)] {
+            0 => 0,
+            b'u' => 5,
+            _ => 1,
         })
         .sum();
-    s.len() + 2 + extra
+    bytes.len() + 2 + extra
 }
 
 /// A JSON string literal with serde_json's escapes: `\"`, `\\`, `\b`, `\f`, `\n`, `\r`,
 /// `\t`, and `\u00xx` for the other control characters; everything else as is.
 fn write_str(out: &mut String, s: &str) {
-    out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        // Escaped bytes are ASCII, so `start..i` always falls on character boundaries.
-        out.push_str(&s[start..i]);
-        if escape.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0x0f)]));
-        } else {
-            out.push_str(escape);
+    match first_escape(bytes) {
+        None => out.push_str(s),
+        Some(first) => {
+            let mut start = 0;
+            for (i, &b) in bytes.iter().enumerate().skip(first) {
+                let escape = ESCAPE[usize::from(b)];
+                if escape == 0 {
+                    continue;
+                }
+                // Escaped bytes are ASCII, so `start..i` falls on character boundaries.
+                out.push_str(&s[start..i]);
+                out.push('\\');
+                out.push(char::from(escape));
+                if escape == b'u' {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.push_str("00");
+                    out.push(char::from(HEX[usize::from(b >> 4)]));
+                    out.push(char::from(HEX[usize::from(b & 0x0f)]));
+                }
+                start = i + 1;
+            }
+            out.push_str(&s[start..]);
         }
-        start = i + 1;
     }
-    out.push_str(&s[start..]);
     out.push('"');
 }
 

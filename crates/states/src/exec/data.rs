@@ -2,6 +2,7 @@
 //! and the payload size limit.
 
 use super::engine::{Engine, Interrupt};
+use super::payload::Payload;
 use super::vars::Vars;
 use crate::clock::format_timestamp;
 use crate::definition::model::{Selection, State};
@@ -143,17 +144,39 @@ impl Engine {
         if size_bound(value, super::MAX_PAYLOAD_BYTES) <= super::MAX_PAYLOAD_BYTES {
             return Ok(());
         }
-        if json_size(value) > super::MAX_PAYLOAD_BYTES {
-            return Err(Interrupt::Failed(StatesError::new(
-                names::DATA_LIMIT_EXCEEDED,
-                format!(
-                    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
-                    run.state.name
-                ),
-            )));
-        }
-        Ok(())
+        check_measured(run, json_size(value))
     }
+
+    /// [`Engine::check_size`] for a state's output: when the history is kept, the text
+    /// it needs anyway gives the exact size.
+    pub(crate) fn check_output_size(
+        &self,
+        run: &StateRun<'_>,
+        output: &mut Payload,
+    ) -> Result<(), Interrupt> {
+        if size_bound(&output.value, super::MAX_PAYLOAD_BYTES) <= super::MAX_PAYLOAD_BYTES {
+            return Ok(());
+        }
+        let size = if self.recorder.enabled() {
+            output.text().len()
+        } else {
+            json_size(&output.value)
+        };
+        check_measured(run, size)
+    }
+}
+
+fn check_measured(run: &StateRun<'_>, size: usize) -> Result<(), Interrupt> {
+    if size > super::MAX_PAYLOAD_BYTES {
+        return Err(Interrupt::Failed(StatesError::new(
+            names::DATA_LIMIT_EXCEEDED,
+            format!(
+                "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                run.state.name
+            ),
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn scope<'a>(input: &'a Value, context: &'a Value, vars: &'a Vars) -> Scope<'a> {

@@ -239,13 +239,14 @@ impl Engine {
         loop {
             let err = match self.attempt(&mut run, &mut raw, vars).await {
                 Ok(step) => {
-                    if let Some(output) = step.output() {
-                        self.check_size(&run, output)?;
-                    }
+                    let fresh = step.output().is_some();
                     let mut step = step.map(|output| match output {
                         Some(v) => Payload::new(Arc::new(v)),
                         None => raw.clone(),
                     });
+                    if fresh {
+                        self.check_output_size(&run, step.output_mut())?;
+                    }
                     self.event(exited_event(&state.kind), || EventDetails::StateExited {
                         name: state.name.clone(),
                         output: step.output_mut().text(),
