@@ -65,8 +65,9 @@ fn write_decimal(out: &mut String, mut n: u64) {
             break;
         }
     }
-    // Only ASCII digits were written, so this is always valid UTF-8.
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
 }
 
 /// The length of `v`'s compact JSON text, without writing it.

@@ -154,15 +154,10 @@ impl Engine {
         run: &StateRun<'_>,
         output: &mut Payload,
     ) -> Result<(), Interrupt> {
-        if size_bound(&output.value, super::MAX_PAYLOAD_BYTES) <= super::MAX_PAYLOAD_BYTES {
-            return Ok(());
+        if self.recorder.enabled() {
+            return check_measured(run, output.text().len());
         }
-        let size = if self.recorder.enabled() {
-            output.text().len()
-        } else {
-            json_size(&output.value)
-        };
-        check_measured(run, size)
+        self.check_size(run, &output.value)
     }
 }
 

@@ -37,7 +37,9 @@ pub struct ObjectTemplate {
 
 impl ObjectTemplate {
     fn new(fields: Vec<(String, Template)>) -> Self {
-        let mut skeleton = Map::with_capacity(fields.len());
+        // Room for one more key: a ResultPath such as `$.status` often adds one to the
+        // object, and the clones keep this capacity, so that insert does not regrow it.
+        let mut skeleton = Map::with_capacity(fields.len() + 1);
         for (key, template) in &fields {
             let value = match template {
                 Template::Static(v) => v.clone(),
