@@ -38,6 +38,27 @@ pub(crate) fn write_value(out: &mut String, v: &Value) {
     }
 }
 
+/// The text of an object after `key` (not one of its keys) is inserted with `value`,
+/// from the object's text: the new key goes last, as inserting it into the map puts it.
+pub(crate) fn with_key_appended(
+    object_text: &str,
+    was_empty: bool,
+    key: &str,
+    value: &Value,
+) -> Option<String> {
+    let open = object_text.strip_suffix('}')?;
+    let mut out = String::with_capacity(object_text.len() + key.len() + 16);
+    out.push_str(open);
+    if !was_empty {
+        out.push(',');
+    }
+    write_str(&mut out, key);
+    out.push(':');
+    write_value(&mut out, value);
+    out.push('}');
+    Some(out)
+}
+
 /// A number as serde_json writes it: integers in decimal, floats in their shortest
 /// round-trip form (which serde_json's Display shares with its serializer).
 pub(crate) fn write_number(out: &mut String, n: &Number) {
@@ -218,6 +239,20 @@ mod tests {
             let expected = serde_json::to_string(&v).unwrap_or_default();
             assert_eq!(json_len(&v), expected.len(), "{v}");
             assert_eq!(text(&v), expected);
+        }
+    }
+
+    #[test]
+    fn appending_a_key_matches_inserting_it() {
+        for object in [json!({}), json!({"a": 1, "b": ["x"]})] {
+            let Value::Object(map) = &object else {
+                unreachable!("objects only");
+            };
+            let appended =
+                with_key_appended(&text(&object), map.is_empty(), "k\"ey", &json!({"v": [1]}));
+            let mut inserted = map.clone();
+            inserted.insert("k\"ey".into(), json!({"v": [1]}));
+            assert_eq!(appended, Some(text(&Value::Object(inserted))));
         }
     }
 

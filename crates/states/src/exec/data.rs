@@ -10,6 +10,7 @@ use crate::errors::{StatesError, names, state_error_prefix};
 use crate::jsonata_template::JsonataTemplate;
 use crate::paths::{Scope, Template, TemplateError};
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// One run of one state: what error texts and the context object need.
@@ -19,6 +20,8 @@ pub(crate) struct StateRun<'a> {
     pub entered_time: OffsetDateTime,
     pub retry_count: u32,
     pub task_token: Option<String>,
+    /// The output's JSON text, when the state could derive it from its input's.
+    pub output_text: Option<Arc<str>>,
 }
 
 impl StateRun<'_> {

@@ -234,15 +234,18 @@ impl Engine {
             entered_time,
             retry_count: 0,
             task_token: None,
+            output_text: None,
         };
         let mut attempts = vec![0u32; state.retry.len()];
         loop {
             let err = match self.attempt(&mut run, &mut raw, vars).await {
                 Ok(step) => {
                     let fresh = step.output().is_some();
-                    let mut step = step.map(|output| match output {
-                        Some(v) => Payload::new(Arc::new(v)),
-                        None => raw.clone(),
+                    let known_text = run.output_text.take();
+                    let mut step = step.map(|output| match (output, known_text) {
+                        (Some(v), Some(text)) => Payload::with_text(Arc::new(v), text),
+                        (Some(v), None) => Payload::new(Arc::new(v)),
+                        (None, _) => raw.clone(),
                     });
                     if fresh {
                         self.check_output_size(&run, step.output_mut())?;
@@ -470,6 +473,10 @@ impl Engine {
                         let reusable = state.retry.is_empty() && state.catch.is_empty();
                         let combined = match &state.io.result_path {
                             ResultPath::Path(_) if reusable => {
+                                if matches!(state.io.output_path, Selection::Whole) {
+                                    run.output_text =
+                                        appended_text(input, &state.io.result_path, &result);
+                                }
                                 let base = input.take_value();
                                 self.apply_result_path_owned(
                                     run,
@@ -768,6 +775,20 @@ impl Engine {
             }
         }
     }
+}
+
+/// The output text of a state that adds one new key to its input object, built from the
+/// input's text (when the history has written it) rather than written again.
+fn appended_text(input: &Payload, result_path: &ResultPath, result: &Value) -> Option<Arc<str>> {
+    let text = input.known_text()?;
+    let key = result_path.top_level_key()?;
+    let Value::Object(map) = &*input.value else {
+        return None;
+    };
+    if map.contains_key(key) {
+        return None;
+    }
+    crate::json_text::with_key_appended(text, map.is_empty(), key, result).map(Arc::from)
 }
 
 fn no_choice(run: &StateRun<'_>) -> Interrupt {

@@ -17,6 +17,19 @@ impl Payload {
         Self { value, text: None }
     }
 
+    /// A payload whose text is already known.
+    pub(crate) fn with_text(value: Arc<Value>, text: Arc<str>) -> Self {
+        Self {
+            value,
+            text: Some(text),
+        }
+    }
+
+    /// The JSON text if it has been written.
+    pub(crate) fn known_text(&self) -> Option<&Arc<str>> {
+        self.text.as_ref()
+    }
+
     /// The JSON text, written on first use.
     pub(crate) fn text(&mut self) -> Arc<str> {
         self.text
