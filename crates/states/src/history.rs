@@ -1,5 +1,10 @@
 //! Execution history, with AWS's event names and detail shapes, so it can be served as
 //! GetExecutionHistory's `events`.
+//!
+//! State and execution payloads are kept as their JSON text (the form
+//! GetExecutionHistory returns them in), not as the values themselves: the text is a
+//! fraction of a value's size in memory, and the values can be freed as soon as the next
+//! state has consumed them.
 
 use crate::clock::format_timestamp;
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -24,11 +29,13 @@ pub struct HistoryEvent {
 pub enum EventDetails {
     None,
     ExecutionStarted {
-        input: Arc<Value>,
+        /// JSON text.
+        input: Arc<str>,
         role_arn: String,
     },
     ExecutionSucceeded {
-        output: Arc<Value>,
+        /// JSON text.
+        output: Arc<str>,
     },
     Failed {
         error: String,
@@ -36,45 +43,23 @@ pub enum EventDetails {
     },
     StateEntered {
         name: Arc<str>,
-        input: Arc<Value>,
+        /// JSON text.
+        input: Arc<str>,
     },
     StateExited {
         name: Arc<str>,
-        output: Arc<Value>,
+        /// JSON text.
+        output: Arc<str>,
     },
-    TaskScheduled {
-        resource_type: String,
-        resource: String,
-        region: String,
-        parameters: Value,
-        timeout_in_seconds: Option<u64>,
-        heartbeat_in_seconds: Option<u64>,
-    },
+    TaskScheduled(Box<TaskScheduled>),
     TaskStarted {
         resource_type: String,
         resource: String,
     },
-    TaskSubmitted {
-        resource_type: String,
-        resource: String,
-        output: Value,
-    },
-    TaskSucceeded {
-        resource_type: String,
-        resource: String,
-        output: Value,
-    },
-    TaskFailed {
-        resource_type: String,
-        resource: String,
-        error: String,
-        cause: String,
-    },
-    LambdaScheduled {
-        resource: String,
-        input: Value,
-        timeout_in_seconds: Option<u64>,
-    },
+    TaskSubmitted(Box<TaskOutput>),
+    TaskSucceeded(Box<TaskOutput>),
+    TaskFailed(Box<TaskFailed>),
+    LambdaScheduled(Box<LambdaScheduled>),
     LambdaSucceeded {
         output: Value,
     },
@@ -85,6 +70,45 @@ pub enum EventDetails {
         name: Arc<str>,
         index: usize,
     },
+}
+
+// The details of task events are boxed: they are rare next to state events, and an
+// event's size is that of its largest details.
+
+/// `TaskScheduled`'s details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskScheduled {
+    pub resource_type: String,
+    pub resource: String,
+    pub region: String,
+    pub parameters: Value,
+    pub timeout_in_seconds: Option<u64>,
+    pub heartbeat_in_seconds: Option<u64>,
+}
+
+/// `TaskSubmitted` / `TaskSucceeded`'s details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskOutput {
+    pub resource_type: String,
+    pub resource: String,
+    pub output: Value,
+}
+
+/// `TaskFailed` / `TaskTimedOut`'s details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskFailed {
+    pub resource_type: String,
+    pub resource: String,
+    pub error: String,
+    pub cause: String,
+}
+
+/// `LambdaFunctionScheduled`'s details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LambdaScheduled {
+    pub resource: String,
+    pub input: Value,
+    pub timeout_in_seconds: Option<u64>,
 }
 
 impl HistoryEvent {
@@ -107,15 +131,15 @@ impl HistoryEvent {
             },
             EventDetails::StateEntered { .. } => "stateEnteredEventDetails",
             EventDetails::StateExited { .. } => "stateExitedEventDetails",
-            EventDetails::TaskScheduled { .. } => "taskScheduledEventDetails",
+            EventDetails::TaskScheduled(_) => "taskScheduledEventDetails",
             EventDetails::TaskStarted { .. } => "taskStartedEventDetails",
-            EventDetails::TaskSubmitted { .. } => "taskSubmittedEventDetails",
-            EventDetails::TaskSucceeded { .. } => "taskSucceededEventDetails",
-            EventDetails::TaskFailed { .. } => match t {
+            EventDetails::TaskSubmitted(_) => "taskSubmittedEventDetails",
+            EventDetails::TaskSucceeded(_) => "taskSucceededEventDetails",
+            EventDetails::TaskFailed(_) => match t {
                 "TaskTimedOut" => "taskTimedOutEventDetails",
                 _ => "taskFailedEventDetails",
             },
-            EventDetails::LambdaScheduled { .. } => "lambdaFunctionScheduledEventDetails",
+            EventDetails::LambdaScheduled(_) => "lambdaFunctionScheduledEventDetails",
             EventDetails::LambdaSucceeded { .. } => "lambdaFunctionSucceededEventDetails",
             EventDetails::MapStateStarted { .. } => "mapStateStartedEventDetails",
             EventDetails::MapIteration { .. } => match t {
@@ -130,6 +154,27 @@ impl HistoryEvent {
 
 fn json_text(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
+}
+
+/// A payload's JSON text, as the history keeps it. Written into a buffer kept per
+/// thread, so each text costs one allocation of its exact size.
+pub(crate) fn payload_text(v: &Value) -> Arc<str> {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            crate::json_text::write_value(&mut buffer, v);
+            Arc::from(buffer.as_str())
+        }
+        // Only reachable if writing re-entered itself; a fresh buffer does.
+        Err(_) => {
+            let mut text = String::new();
+            crate::json_text::write_value(&mut text, v);
+            Arc::from(text)
+        }
+    })
 }
 
 /// Serializes `{"truncated": false}` for the `inputDetails` / `outputDetails` fields.
@@ -150,12 +195,12 @@ impl Serialize for Details<'_> {
         match self.0 {
             EventDetails::None => {}
             EventDetails::ExecutionStarted { input, role_arn } => {
-                m.serialize_entry("input", &json_text(input))?;
+                m.serialize_entry("input", &**input)?;
                 m.serialize_entry("inputDetails", &NotTruncated)?;
                 m.serialize_entry("roleArn", role_arn)?;
             }
             EventDetails::ExecutionSucceeded { output } => {
-                m.serialize_entry("output", &json_text(output))?;
+                m.serialize_entry("output", &**output)?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
             EventDetails::LambdaSucceeded { output } => {
@@ -168,31 +213,24 @@ impl Serialize for Details<'_> {
             }
             EventDetails::StateEntered { name, input } => {
                 m.serialize_entry("name", &**name)?;
-                m.serialize_entry("input", &json_text(input))?;
+                m.serialize_entry("input", &**input)?;
                 m.serialize_entry("inputDetails", &NotTruncated)?;
             }
             EventDetails::StateExited { name, output } => {
                 m.serialize_entry("name", &**name)?;
-                m.serialize_entry("output", &json_text(output))?;
+                m.serialize_entry("output", &**output)?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
-            EventDetails::TaskScheduled {
-                resource_type,
-                resource,
-                region,
-                parameters,
-                timeout_in_seconds,
-                heartbeat_in_seconds,
-            } => {
-                m.serialize_entry("resourceType", resource_type)?;
-                m.serialize_entry("resource", resource)?;
-                m.serialize_entry("region", region)?;
-                m.serialize_entry("parameters", &json_text(parameters))?;
-                if let Some(t) = timeout_in_seconds {
-                    m.serialize_entry("timeoutInSeconds", t)?;
+            EventDetails::TaskScheduled(d) => {
+                m.serialize_entry("resourceType", &d.resource_type)?;
+                m.serialize_entry("resource", &d.resource)?;
+                m.serialize_entry("region", &d.region)?;
+                m.serialize_entry("parameters", &json_text(&d.parameters))?;
+                if let Some(t) = d.timeout_in_seconds {
+                    m.serialize_entry("timeoutInSeconds", &t)?;
                 }
-                if let Some(h) = heartbeat_in_seconds {
-                    m.serialize_entry("heartbeatInSeconds", h)?;
+                if let Some(h) = d.heartbeat_in_seconds {
+                    m.serialize_entry("heartbeatInSeconds", &h)?;
                 }
             }
             EventDetails::TaskStarted {
@@ -202,42 +240,24 @@ impl Serialize for Details<'_> {
                 m.serialize_entry("resourceType", resource_type)?;
                 m.serialize_entry("resource", resource)?;
             }
-            EventDetails::TaskSubmitted {
-                resource_type,
-                resource,
-                output,
-            }
-            | EventDetails::TaskSucceeded {
-                resource_type,
-                resource,
-                output,
-            } => {
-                m.serialize_entry("resourceType", resource_type)?;
-                m.serialize_entry("resource", resource)?;
-                m.serialize_entry("output", &json_text(output))?;
+            EventDetails::TaskSubmitted(d) | EventDetails::TaskSucceeded(d) => {
+                m.serialize_entry("resourceType", &d.resource_type)?;
+                m.serialize_entry("resource", &d.resource)?;
+                m.serialize_entry("output", &json_text(&d.output))?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
-            EventDetails::TaskFailed {
-                resource_type,
-                resource,
-                error,
-                cause,
-            } => {
-                m.serialize_entry("resourceType", resource_type)?;
-                m.serialize_entry("resource", resource)?;
-                m.serialize_entry("error", error)?;
-                m.serialize_entry("cause", cause)?;
+            EventDetails::TaskFailed(d) => {
+                m.serialize_entry("resourceType", &d.resource_type)?;
+                m.serialize_entry("resource", &d.resource)?;
+                m.serialize_entry("error", &d.error)?;
+                m.serialize_entry("cause", &d.cause)?;
             }
-            EventDetails::LambdaScheduled {
-                resource,
-                input,
-                timeout_in_seconds,
-            } => {
-                m.serialize_entry("resource", resource)?;
-                m.serialize_entry("input", &json_text(input))?;
+            EventDetails::LambdaScheduled(d) => {
+                m.serialize_entry("resource", &d.resource)?;
+                m.serialize_entry("input", &json_text(&d.input))?;
                 m.serialize_entry("inputDetails", &NotTruncated)?;
-                if let Some(t) = timeout_in_seconds {
-                    m.serialize_entry("timeoutInSeconds", t)?;
+                if let Some(t) = d.timeout_in_seconds {
+                    m.serialize_entry("timeoutInSeconds", &t)?;
                 }
             }
             EventDetails::MapStateStarted { length } => {

@@ -13,6 +13,7 @@ pub mod errors;
 mod exec;
 pub mod history;
 pub mod intrinsics;
+mod json_text;
 pub mod jsonata;
 pub mod jsonata_template;
 pub mod mock;

@@ -143,3 +143,46 @@ async fn history_can_be_turned_off() {
     assert!(execution.history.is_empty());
     assert_eq!(execution.output, Some(json!({})));
 }
+
+#[tokio::test]
+async fn every_payload_text_is_the_json_of_the_value() {
+    // States that add a key with ResultPath, replace their input, or pass it on: the text
+    // in each event must read back as the value that state produced.
+    let definition = json!({
+        "StartAt": "Add",
+        "States": {
+            "Add": {"Type": "Pass", "Result": {"k": "v\n\"q\""}, "ResultPath": "$.added", "Next": "Again"},
+            "Again": {"Type": "Pass", "Result": 2, "ResultPath": "$.added", "Next": "Into"},
+            "Into": {"Type": "Pass", "Result": [1], "ResultPath": "$.new", "Next": "Check"},
+            "Check": {"Type": "Choice", "Choices": [{"Variable": "$.new[0]", "NumericEquals": 1, "Next": "Done"}], "Default": "Done"},
+            "Done": {"Type": "Pass", "Parameters": {"all.$": "$"}, "End": true}
+        }
+    });
+    let execution = run(&definition, json!({"z": 0})).await;
+    let events = execution.history_json();
+    let outputs: Vec<serde_json::Value> = events
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["stateExitedEventDetails"]["output"].as_str())
+        .map(|text| serde_json::from_str(text).unwrap_or_default())
+        .collect();
+    let after_add = json!({"z": 0, "added": {"k": "v\n\"q\""}});
+    let after_again = json!({"z": 0, "added": 2});
+    let after_into = json!({"z": 0, "added": 2, "new": [1]});
+    assert_eq!(
+        outputs,
+        [
+            after_add,
+            after_again,
+            after_into.clone(),
+            after_into.clone(),
+            json!({"all": after_into}),
+        ]
+    );
+    // Key order is part of the text, too.
+    assert_eq!(
+        events[6]["stateExitedEventDetails"]["output"],
+        r#"{"z":0,"added":2,"new":[1]}"#
+    );
+}

@@ -2,6 +2,7 @@
 //! transition resolved to an index.
 
 use crate::choice::Rule;
+use crate::intrinsics::Intrinsic;
 use crate::jsonata_template::JsonataTemplate;
 use crate::paths::result_path::ResultPath;
 use crate::paths::{JsonPath, Template};
@@ -101,7 +102,7 @@ pub enum Dynamic {
 pub enum DynamicText {
     Fixed(String),
     Path(JsonPath),
-    Intrinsic(String),
+    Intrinsic(Intrinsic),
     Jsonata(JsonataTemplate),
 }
 

@@ -893,11 +893,13 @@ fn parse_fail(cx: &mut Cx<'_>) -> Option<Kind> {
         if let Some(p) = path {
             let p = p.as_str()?.to_owned();
             if crate::intrinsics::is_intrinsic(&p) {
-                if let Err(e) = crate::intrinsics::validate(&p) {
-                    cx.bad(path_field, format!("The value for the field '{path_field}' must be a valid intrinsic function call: {}", e.message));
-                    return None;
-                }
-                return Some(DynamicText::Intrinsic(p));
+                return match crate::intrinsics::Intrinsic::parse(&p) {
+                    Ok(expr) => Some(DynamicText::Intrinsic(expr)),
+                    Err(e) => {
+                        cx.bad(path_field, format!("The value for the field '{path_field}' must be a valid intrinsic function call: {}", e.message));
+                        None
+                    }
+                };
             }
             return cx.reference_path(path_field, &p).map(DynamicText::Path);
         }

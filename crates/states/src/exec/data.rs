@@ -2,6 +2,7 @@
 //! and the payload size limit.
 
 use super::engine::{Engine, Interrupt};
+use super::payload::Payload;
 use super::vars::Vars;
 use crate::clock::format_timestamp;
 use crate::definition::model::{Selection, State};
@@ -9,6 +10,7 @@ use crate::errors::{StatesError, names, state_error_prefix};
 use crate::jsonata_template::JsonataTemplate;
 use crate::paths::{Scope, Template, TemplateError};
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// One run of one state: what error texts and the context object need.
@@ -18,6 +20,8 @@ pub(crate) struct StateRun<'a> {
     pub entered_time: OffsetDateTime,
     pub retry_count: u32,
     pub task_token: Option<String>,
+    /// The output's JSON text, when the state could derive it from its input's.
+    pub output_text: Option<Arc<str>>,
 }
 
 impl StateRun<'_> {
@@ -143,17 +147,34 @@ impl Engine {
         if size_bound(value, super::MAX_PAYLOAD_BYTES) <= super::MAX_PAYLOAD_BYTES {
             return Ok(());
         }
-        if json_size(value) > super::MAX_PAYLOAD_BYTES {
-            return Err(Interrupt::Failed(StatesError::new(
-                names::DATA_LIMIT_EXCEEDED,
-                format!(
-                    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
-                    run.state.name
-                ),
-            )));
-        }
-        Ok(())
+        check_measured(run, json_size(value))
     }
+
+    /// [`Engine::check_size`] for a state's output: when the history is kept, the text
+    /// it needs anyway gives the exact size.
+    pub(crate) fn check_output_size(
+        &self,
+        run: &StateRun<'_>,
+        output: &mut Payload,
+    ) -> Result<(), Interrupt> {
+        if self.recorder.enabled() {
+            return check_measured(run, output.text().len());
+        }
+        self.check_size(run, &output.value)
+    }
+}
+
+fn check_measured(run: &StateRun<'_>, size: usize) -> Result<(), Interrupt> {
+    if size > super::MAX_PAYLOAD_BYTES {
+        return Err(Interrupt::Failed(StatesError::new(
+            names::DATA_LIMIT_EXCEEDED,
+            format!(
+                "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                run.state.name
+            ),
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn scope<'a>(input: &'a Value, context: &'a Value, vars: &'a Vars) -> Scope<'a> {
@@ -217,19 +238,7 @@ pub(crate) fn size_bound(value: &Value, stop: usize) -> usize {
 
 /// The length of a value's JSON text, without building the text.
 pub(crate) fn json_size(value: &Value) -> usize {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    let _ = serde_json::to_writer(&mut counter, value);
-    counter.0
+    crate::json_text::json_len(value)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The state loop: enter a state, run it (with Retry and Catch), record it, move on.
 
 use super::data::{StateRun, scope};
+use super::payload::Payload;
 use super::vars::Vars;
 use crate::callbacks::TaskTokens;
 use crate::choice::Rule;
@@ -45,6 +46,12 @@ pub(crate) enum Step<V = Value> {
 
 impl<V> Step<V> {
     fn output(&self) -> &V {
+        match self {
+            Step::Next(_, v) | Step::End(v) => v,
+        }
+    }
+
+    fn output_mut(&mut self) -> &mut V {
         match self {
             Step::Next(_, v) | Step::End(v) => v,
         }
@@ -136,8 +143,8 @@ impl Engine {
     pub(crate) async fn run_machine(
         &self,
         machine: &StateMachine,
-        input: Arc<Value>,
-    ) -> Result<Arc<Value>, Interrupt> {
+        input: Payload,
+    ) -> Result<Payload, Interrupt> {
         self.run_shared(&machine.root, input, Vars::default()).await
     }
 
@@ -148,19 +155,21 @@ impl Engine {
         vars: Vars,
     ) -> BoxFuture<'a, Result<Value, Interrupt>> {
         Box::pin(async move {
-            let output = self.run_shared(branch, Arc::new(input), vars).await?;
-            Ok(Arc::try_unwrap(output).unwrap_or_else(|shared| (*shared).clone()))
+            let output = self
+                .run_shared(branch, Payload::new(Arc::new(input)), vars)
+                .await?;
+            Ok(output.into_value())
         })
     }
 
-    /// Runs a branch. Payloads move between states behind an Arc so the history can
-    /// keep them without copying.
+    /// Runs a branch. Payloads move between states behind an Arc, so a state that
+    /// hands its input on unchanged copies nothing.
     fn run_shared<'a>(
         &'a self,
         branch: &'a Branch,
-        input: Arc<Value>,
+        input: Payload,
         vars: Vars,
-    ) -> BoxFuture<'a, Result<Arc<Value>, Interrupt>> {
+    ) -> BoxFuture<'a, Result<Payload, Interrupt>> {
         Box::pin(async move {
             let mut vars = vars;
             let mut index = branch.start_at;
@@ -210,37 +219,40 @@ impl Engine {
     async fn run_state(
         &self,
         state: &State,
-        raw: Arc<Value>,
+        mut raw: Payload,
         vars: &mut Vars,
-    ) -> Result<Step<Arc<Value>>, Interrupt> {
+    ) -> Result<Step<Payload>, Interrupt> {
         self.check_deadline()?;
         let entered_time = self.clock.now();
         let entered_id = self.event(entered_event(&state.kind), || EventDetails::StateEntered {
             name: state.name.clone(),
-            input: raw.clone(),
+            input: raw.text(),
         });
-        let raw_value: &Value = &raw;
         let mut run = StateRun {
             state,
             entered_id,
             entered_time,
             retry_count: 0,
             task_token: None,
+            output_text: None,
         };
         let mut attempts = vec![0u32; state.retry.len()];
         loop {
-            let err = match self.attempt(&mut run, raw_value, vars).await {
+            let err = match self.attempt(&mut run, &mut raw, vars).await {
                 Ok(step) => {
-                    if let Some(output) = step.output() {
-                        self.check_size(&run, output)?;
-                    }
-                    let step = step.map(|output| match output {
-                        Some(v) => Arc::new(v),
-                        None => raw.clone(),
+                    let fresh = step.output().is_some();
+                    let known_text = run.output_text.take();
+                    let mut step = step.map(|output| match (output, known_text) {
+                        (Some(v), Some(text)) => Payload::with_text(Arc::new(v), text),
+                        (Some(v), None) => Payload::new(Arc::new(v)),
+                        (None, _) => raw.clone(),
                     });
+                    if fresh {
+                        self.check_output_size(&run, step.output_mut())?;
+                    }
                     self.event(exited_event(&state.kind), || EventDetails::StateExited {
                         name: state.name.clone(),
-                        output: step.output().clone(),
+                        output: step.output_mut().text(),
                     });
                     return Ok(step);
                 }
@@ -264,10 +276,11 @@ impl Engine {
                 .iter()
                 .find(|c| error_equals_matches(&c.error_equals, &err.error))
             {
-                let output = Arc::new(self.catch(&run, catcher, raw_value, err, vars)?);
+                let mut output =
+                    Payload::new(Arc::new(self.catch(&run, catcher, &raw.value, err, vars)?));
                 self.event(exited_event(&state.kind), || EventDetails::StateExited {
                     name: state.name.clone(),
-                    output: output.clone(),
+                    output: output.text(),
                 });
                 return Ok(Step::Next(catcher.next, output));
             }
@@ -358,7 +371,24 @@ impl Engine {
         match result_path {
             ResultPath::Replace => Ok(result),
             ResultPath::Discard => Ok(raw.clone()),
-            ResultPath::Path(_) => result_path.apply(raw.clone(), result).map_err(|e| {
+            ResultPath::Path(_) => {
+                self.apply_result_path_owned(run, result_path, raw.clone(), result)
+            }
+        }
+    }
+
+    /// ResultPath on an input the state owns.
+    pub(crate) fn apply_result_path_owned(
+        &self,
+        run: &StateRun<'_>,
+        result_path: &ResultPath,
+        raw: Value,
+        result: Value,
+    ) -> Result<Value, StatesError> {
+        match result_path {
+            ResultPath::Replace => Ok(result),
+            ResultPath::Discard => Ok(raw),
+            ResultPath::Path(_) => result_path.apply(raw, result).map_err(|e| {
                 StatesError::new(
                     names::RESULT_PATH_MATCH_FAILURE,
                     format!(
@@ -398,11 +428,12 @@ impl Engine {
     async fn attempt(
         &self,
         run: &mut StateRun<'_>,
-        raw: &Value,
+        input: &mut Payload,
         vars: &mut Vars,
     ) -> Result<Step<Option<Value>>, Interrupt> {
         // `None` as output: the state hands its input on unchanged.
         let state = run.state;
+        let raw: &Value = &input.value;
         let finish = |output: Option<Value>| match state.next {
             Some(next) => Step::Next(next, output),
             None => Step::End(output),
@@ -424,17 +455,38 @@ impl Engine {
                 }
                 let (output, assigned) = match state.query_language {
                     QueryLanguage::JsonPath => {
-                        let effective =
-                            self.select_ref(run, &state.io.input_path, raw, &context, vars)?;
-                        let result = match (result, &state.io.parameters) {
-                            (Some(r), _) => r.clone(),
-                            (None, Some(p)) => self.template(run, p, &effective, &context, vars)?,
-                            (None, None) => effective.into_owned(),
+                        let result = {
+                            let effective =
+                                self.select_ref(run, &state.io.input_path, raw, &context, vars)?;
+                            match (result, &state.io.parameters) {
+                                (Some(r), _) => r.clone(),
+                                (None, Some(p)) => {
+                                    self.template(run, p, &effective, &context, vars)?
+                                }
+                                (None, None) => effective.into_owned(),
+                            }
                         };
                         let assigned =
                             self.assign(run, state.assign.as_ref(), &result, &context, None, vars)?;
-                        let combined =
-                            self.apply_result_path(run, &state.io.result_path, raw, result)?;
+                        // Nothing reads the input after this state unless a retrier or
+                        // catcher might: then ResultPath may write into it in place.
+                        let reusable = state.retry.is_empty() && state.catch.is_empty();
+                        let combined = match &state.io.result_path {
+                            ResultPath::Path(_) if reusable => {
+                                if matches!(state.io.output_path, Selection::Whole) {
+                                    run.output_text =
+                                        appended_text(input, &state.io.result_path, &result);
+                                }
+                                let base = input.take_value();
+                                self.apply_result_path_owned(
+                                    run,
+                                    &state.io.result_path,
+                                    base,
+                                    result,
+                                )?
+                            }
+                            _ => self.apply_result_path(run, &state.io.result_path, raw, result)?,
+                        };
                         (
                             self.select(run, &state.io.output_path, combined, &context, vars)?,
                             assigned,
@@ -584,17 +636,18 @@ impl Engine {
                         p.normalized()
                     ))
                 })?,
-            Some(DynamicText::Intrinsic(expr)) => crate::intrinsics::evaluate(expr, raw, context)
-                .map_err(|e| {
-                StatesError::new(
-                    e.error,
-                    format!(
-                        "{} {}",
-                        state_error_prefix(&run.state.name, run.entered_id),
-                        e.message
-                    ),
-                )
-            })?,
+            Some(DynamicText::Intrinsic(expr)) => {
+                expr.evaluate(raw, context, &Map::new()).map_err(|e| {
+                    StatesError::new(
+                        e.error,
+                        format!(
+                            "{} {}",
+                            state_error_prefix(&run.state.name, run.entered_id),
+                            e.message
+                        ),
+                    )
+                })?
+            }
             Some(DynamicText::Jsonata(t)) => {
                 let b = self.bindings(raw, context, None, None, vars);
                 self.jsonata(run, name, t, &b)?
@@ -722,6 +775,20 @@ impl Engine {
             }
         }
     }
+}
+
+/// The output text of a state that adds one new key to its input object, built from the
+/// input's text (when the history has written it) rather than written again.
+fn appended_text(input: &Payload, result_path: &ResultPath, result: &Value) -> Option<Arc<str>> {
+    let text = input.known_text()?;
+    let key = result_path.top_level_key()?;
+    let Value::Object(map) = &*input.value else {
+        return None;
+    };
+    if map.contains_key(key) {
+        return None;
+    }
+    crate::json_text::with_key_appended(text, map.is_empty(), key, result).map(Arc::from)
 }
 
 fn no_choice(run: &StateRun<'_>) -> Interrupt {

@@ -9,7 +9,10 @@ use crate::definition::model::{ItemSelector, MapSpec};
 use crate::errors::{StatesError, names};
 use crate::history::EventDetails;
 use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::stream::FuturesOrdered;
 use serde_json::{Map, Value, json};
+use std::task::Poll;
 
 impl Engine {
     pub(crate) async fn run_map(
@@ -94,8 +97,8 @@ impl Engine {
         };
         let name = &run.state.name;
         let processor = &spec.processor;
-        let mut iterations = futures::stream::iter(inputs.into_iter().enumerate())
-            .map(|(index, input)| async move {
+        let run_one = |index: usize, input: Value| -> BoxFuture<'_, Result<Value, Interrupt>> {
+            Box::pin(async move {
                 self.event("MapIterationStarted", || EventDetails::MapIteration {
                     name: name.clone(),
                     index,
@@ -112,11 +115,12 @@ impl Engine {
                 });
                 outcome
             })
-            .buffered(width);
+        };
         let tolerating = tolerated_count.is_some() || tolerated_percentage.is_some();
         let mut results = Vec::with_capacity(total);
         let mut failures = 0usize;
-        while let Some(outcome) = iterations.next().await {
+        // Outcomes are taken in item order.
+        let mut collect = |outcome: Result<Value, Interrupt>| -> Result<(), Interrupt> {
             match outcome {
                 Ok(v) => results.push(v),
                 Err(Interrupt::Failed(err)) if tolerating => {
@@ -134,6 +138,32 @@ impl Engine {
                 }
                 Err(Interrupt::Failed(err)) => return Err(self.map_failed(err)),
                 Err(other) => return Err(other),
+            }
+            Ok(())
+        };
+        // At most `width` iterations run at a time. Each is polled once as it starts:
+        // most never wait (no task, no Wait state) and finish there and then, so only
+        // the ones that do wait are handed to the ordered queue.
+        let mut inputs = inputs.into_iter().enumerate();
+        let mut in_flight: FuturesOrdered<BoxFuture<'_, Result<Value, Interrupt>>> =
+            FuturesOrdered::new();
+        loop {
+            while in_flight.len() < width {
+                let Some((index, input)) = inputs.next() else {
+                    break;
+                };
+                let mut iteration = run_one(index, input);
+                match futures::poll!(&mut iteration) {
+                    Poll::Ready(outcome) if in_flight.is_empty() => collect(outcome)?,
+                    Poll::Ready(outcome) => {
+                        in_flight.push_back(Box::pin(futures::future::ready(outcome)));
+                    }
+                    Poll::Pending => in_flight.push_back(iteration),
+                }
+            }
+            match in_flight.next().await {
+                Some(outcome) => collect(outcome)?,
+                None => break,
             }
         }
         self.event("MapStateSucceeded", || EventDetails::None);

@@ -4,6 +4,7 @@ mod data;
 mod engine;
 mod map;
 mod parallel;
+mod payload;
 mod task;
 mod vars;
 
@@ -259,12 +260,13 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
         "RedriveCount": 0,
     });
     let context_machine = json!({"Id": options.state_machine_arn, "Name": machine_name});
+    let mut first_input = payload::Payload::new(Arc::clone(&input));
     recorder.record(
         start,
         "ExecutionStarted",
         if recorder.enabled() {
             EventDetails::ExecutionStarted {
-                input: Arc::clone(&input),
+                input: first_input.text(),
                 role_arn: options.role_arn.clone(),
             }
         } else {
@@ -285,8 +287,13 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
         region: options.region.clone(),
         deadline,
     };
-    let size = data::json_size(&input);
-    let outcome: Result<Arc<Value>, Interrupt> = if size > MAX_PAYLOAD_BYTES {
+    // Most inputs are far below the limit: a cheap bound settles them.
+    let size = if data::size_bound(&input, MAX_PAYLOAD_BYTES) <= MAX_PAYLOAD_BYTES {
+        0
+    } else {
+        data::json_size(&input)
+    };
+    let outcome: Result<payload::Payload, Interrupt> = if size > MAX_PAYLOAD_BYTES {
         Err(Interrupt::Failed(StatesError::new(
             names::DATA_LIMIT_EXCEEDED,
             format!(
@@ -294,7 +301,7 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
             ),
         )))
     } else {
-        let body = engine.run_machine(machine, Arc::clone(&input));
+        let body = engine.run_machine(machine, first_input);
         let timeout = async {
             match (machine.timeout_seconds, clock.races_timeouts()) {
                 (Some(t), true) => clock.sleep(std::time::Duration::from_secs(t)).await,
@@ -316,13 +323,13 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
     };
     let stop = clock.now().max(start);
     let (status, output, error, cause) = match outcome {
-        Ok(output) => {
+        Ok(mut output) => {
             engine.recorder.record(
                 stop,
                 "ExecutionSucceeded",
                 if engine.recorder.enabled() {
                     EventDetails::ExecutionSucceeded {
-                        output: Arc::clone(&output),
+                        output: output.text(),
                     }
                 } else {
                     EventDetails::None
@@ -385,7 +392,7 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
             drop(engine);
             Arc::try_unwrap(input).unwrap_or_else(|shared| (*shared).clone())
         },
-        output: output.map(|o| Arc::try_unwrap(o).unwrap_or_else(|shared| (*shared).clone())),
+        output: output.map(payload::Payload::into_value),
         error,
         cause,
     }

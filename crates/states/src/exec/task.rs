@@ -7,7 +7,7 @@ use super::vars::Vars;
 use crate::callbacks::Callback;
 use crate::definition::model::{Dynamic, Kind, QueryLanguage, WaitFor};
 use crate::errors::{StatesError, names};
-use crate::history::EventDetails;
+use crate::history::{EventDetails, LambdaScheduled, TaskFailed, TaskOutput, TaskScheduled};
 use crate::task::{IntegrationPattern, TaskRequest, integration_pattern, lambda_function_of};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -163,7 +163,9 @@ impl Engine {
         // The state's input to its work: Parameters / Arguments, or the effective input.
         let work_input = match &prepared {
             Prepared::JsonPath { effective } => match (&state.kind, &state.io.parameters) {
-                (Kind::Map(_), _) | (_, None) => effective.as_ref().clone(),
+                // Map reads its items from the effective input itself.
+                (Kind::Map(_), _) => Value::Null,
+                (_, None) => effective.as_ref().clone(),
                 (_, Some(p)) => self.template(run, p, effective, &context, vars)?,
             },
             Prepared::Jsonata { bindings } => match &state.io.arguments {
@@ -254,21 +256,23 @@ impl Engine {
         let heartbeat = request.heartbeat_seconds;
         if lambda {
             self.event("LambdaFunctionScheduled", || {
-                EventDetails::LambdaScheduled {
+                EventDetails::LambdaScheduled(Box::new(LambdaScheduled {
                     resource: resource.clone(),
                     input: request.parameters.clone(),
                     timeout_in_seconds: timeout,
-                }
+                }))
             });
             self.event("LambdaFunctionStarted", || EventDetails::None);
         } else {
-            self.event("TaskScheduled", || EventDetails::TaskScheduled {
-                resource_type: resource_type.clone(),
-                resource: resource_name.clone(),
-                region: self.region.clone(),
-                parameters: request.parameters.clone(),
-                timeout_in_seconds: timeout,
-                heartbeat_in_seconds: heartbeat,
+            self.event("TaskScheduled", || {
+                EventDetails::TaskScheduled(Box::new(TaskScheduled {
+                    resource_type: resource_type.clone(),
+                    resource: resource_name.clone(),
+                    region: self.region.clone(),
+                    parameters: request.parameters.clone(),
+                    timeout_in_seconds: timeout,
+                    heartbeat_in_seconds: heartbeat,
+                }))
             });
             self.event("TaskStarted", || EventDetails::TaskStarted {
                 resource_type: resource_type.clone(),
@@ -298,10 +302,12 @@ impl Engine {
                         }
                     });
                 } else {
-                    self.event("TaskSucceeded", || EventDetails::TaskSucceeded {
-                        resource_type: resource_type.clone(),
-                        resource: resource_name.clone(),
-                        output: output.clone(),
+                    self.event("TaskSucceeded", || {
+                        EventDetails::TaskSucceeded(Box::new(TaskOutput {
+                            resource_type: resource_type.clone(),
+                            resource: resource_name.clone(),
+                            output: output.clone(),
+                        }))
                     });
                 }
                 Ok(output)
@@ -322,12 +328,12 @@ impl Engine {
                             cause: err.cause.clone(),
                         }
                     } else {
-                        EventDetails::TaskFailed {
+                        EventDetails::TaskFailed(Box::new(TaskFailed {
                             resource_type: resource_type.clone(),
                             resource: resource_name.clone(),
                             error: err.error.clone(),
                             cause: err.cause.clone(),
-                        }
+                        }))
                     }
                 });
                 Err(Interrupt::Failed(err))
@@ -370,10 +376,12 @@ impl Engine {
                 _ = &mut overall => return Err(StatesError::new(names::TIMEOUT, String::new())),
             }
         };
-        self.event("TaskSubmitted", || EventDetails::TaskSubmitted {
-            resource_type: resource_type.to_owned(),
-            resource: resource_name.to_owned(),
-            output: submitted.clone(),
+        self.event("TaskSubmitted", || {
+            EventDetails::TaskSubmitted(Box::new(TaskOutput {
+                resource_type: resource_type.to_owned(),
+                resource: resource_name.to_owned(),
+                output: submitted.clone(),
+            }))
         });
         loop {
             let beat = self.timer(heartbeat);

@@ -11,6 +11,7 @@ mod parser;
 mod path;
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 pub use functions::Function;
 
@@ -28,8 +29,51 @@ pub struct IntrinsicError {
     pub message: String,
 }
 
+/// An intrinsic expression parsed once (when the definition is loaded) and evaluated
+/// for every state run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intrinsic {
+    text: String,
+    expr: parser::Expr,
+}
+
+impl Intrinsic {
+    /// Parses and checks an expression such as `States.Format('{}', $.name)`: syntax,
+    /// function names and nesting.
+    pub fn parse(expression: &str) -> Result<Intrinsic, IntrinsicError> {
+        let expr =
+            parser::parse(expression).map_err(|detail| invalid_expression(expression, &detail))?;
+        Ok(Intrinsic {
+            text: expression.to_string(),
+            expr,
+        })
+    }
+
+    /// The expression as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Evaluates the expression: `input` is the state's effective input (`$`), `context`
+    /// the context object (`$$`), and `$name` arguments resolve against `variables`.
+    pub fn evaluate(
+        &self,
+        input: &Value,
+        context: &Value,
+        variables: &Map<String, Value>,
+    ) -> Result<Value, IntrinsicError> {
+        let roots = path::Roots {
+            input,
+            context,
+            variables,
+        };
+        eval(&self.expr, &roots).map(|arg| arg.value.into_owned())
+    }
+}
+
 /// Evaluates one intrinsic expression such as `States.Format('{}', $.name)`.
 /// `input` is the state's effective input (`$`) and `context` the context object (`$$`).
+/// (Parses the text on every call; [`Intrinsic`] parses once.)
 pub fn evaluate(expression: &str, input: &Value, context: &Value) -> Result<Value, IntrinsicError> {
     evaluate_with_variables(expression, input, context, &Map::new())
 }
@@ -42,14 +86,7 @@ pub fn evaluate_with_variables(
     context: &Value,
     variables: &Map<String, Value>,
 ) -> Result<Value, IntrinsicError> {
-    let expr =
-        parser::parse(expression).map_err(|detail| invalid_expression(expression, &detail))?;
-    let roots = path::Roots {
-        input,
-        context,
-        variables,
-    };
-    eval(&expr, &roots).map(|arg| arg.value)
+    Intrinsic::parse(expression)?.evaluate(input, context, variables)
 }
 
 /// Calls one intrinsic with already evaluated arguments (used by JSONata's `$partition`,
@@ -58,7 +95,7 @@ pub fn call(function: Function, args: Vec<Value>) -> Result<Value, IntrinsicErro
     let args = args
         .into_iter()
         .map(|value| functions::Arg {
-            value,
+            value: Cow::Owned(value),
             literal: None,
         })
         .collect();
@@ -68,9 +105,7 @@ pub fn call(function: Function, args: Vec<Value>) -> Result<Value, IntrinsicErro
 /// Checks an expression's syntax, function names and nesting without evaluating it, so a
 /// definition can be rejected before it runs. The error message explains what is wrong.
 pub fn validate(expression: &str) -> Result<(), IntrinsicError> {
-    parser::parse(expression)
-        .map(|_| ())
-        .map_err(|detail| invalid_expression(expression, &detail))
+    Intrinsic::parse(expression).map(|_| ())
 }
 
 /// Whether a `.$` field value is an intrinsic call rather than a path: it starts with
@@ -85,7 +120,10 @@ pub fn is_intrinsic(s: &str) -> bool {
     })
 }
 
-fn eval(expr: &parser::Expr, roots: &path::Roots<'_>) -> Result<functions::Arg, IntrinsicError> {
+fn eval<'a>(
+    expr: &'a parser::Expr,
+    roots: &path::Roots<'a>,
+) -> Result<functions::Arg<'a>, IntrinsicError> {
     use parser::Expr;
     match expr {
         Expr::Call { function, args } => {
@@ -94,24 +132,25 @@ fn eval(expr: &parser::Expr, roots: &path::Roots<'_>) -> Result<functions::Arg, 
                 .map(|a| eval(a, roots))
                 .collect::<Result<Vec<_>, _>>()?;
             functions::call(*function, args).map(|value| functions::Arg {
-                value,
+                value: Cow::Owned(value),
                 literal: None,
             })
         }
-        Expr::Str { chars } => Ok(functions::Arg {
-            value: Value::String(Expr::string_value(chars)),
-            literal: Some(chars.clone()),
+        Expr::Str { chars, value } => Ok(functions::Arg {
+            value: Cow::Borrowed(value),
+            literal: Some(chars),
         }),
         Expr::Literal(value) => Ok(functions::Arg {
-            value: value.clone(),
+            value: Cow::Borrowed(value),
             literal: None,
         }),
-        Expr::Path(text) => path::resolve(text, roots)
+        Expr::Path(path) => path
+            .resolve(roots)
             .map(|value| functions::Arg {
                 value,
                 literal: None,
             })
-            .map_err(|e| path_error(text, e, roots.input)),
+            .map_err(|e| path_error(path.text(), e, roots.input)),
     }
 }
 

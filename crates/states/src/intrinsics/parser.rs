@@ -8,6 +8,7 @@
 use serde_json::{Number, Value};
 
 use super::functions::Function;
+use super::path::ArgPath;
 
 /// The deepest nesting of calls a field may hold ("You can nest up to 10 intrinsic
 /// functions within a field").
@@ -24,18 +25,13 @@ pub enum Expr {
     /// escaped `\{` or `\}` in a `States.Format` template is a literal brace.
     Str {
         chars: Vec<(char, bool)>,
+        /// The literal's value, escapes removed.
+        value: Value,
     },
     /// A number, boolean or null literal.
     Literal(Value),
     /// `$...` (input), `$$...` (context) or `$name...` (variable); resolved at evaluation.
-    Path(String),
-}
-
-impl Expr {
-    /// The value of a string literal, escapes removed.
-    pub fn string_value(chars: &[(char, bool)]) -> String {
-        chars.iter().map(|(c, _)| *c).collect()
-    }
+    Path(ArgPath),
 }
 
 /// Parses a whole expression; anything left over after the top-level call is an error.
@@ -76,7 +72,7 @@ impl Parser {
         match self.peek() {
             None => Err("missing argument at end of expression".to_string()),
             Some('\'') => self.string(),
-            Some('$') => Ok(Expr::Path(self.path())),
+            Some('$') => Ok(Expr::Path(ArgPath::parse(&self.path()))),
             Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
             Some(c) if c.is_ascii_alphabetic() => self.word(depth),
             Some(c) => Err(format!(
@@ -149,7 +145,8 @@ impl Parser {
                 None => return Err(format!("unterminated string starting at position {start}")),
                 Some('\'') => {
                     self.pos += 1;
-                    return Ok(Expr::Str { chars });
+                    let value = Value::String(chars.iter().map(|(c, _)| *c).collect());
+                    return Ok(Expr::Str { chars, value });
                 }
                 Some('\\') => {
                     let escaped = self.chars.get(self.pos + 1).copied();

@@ -7,6 +7,7 @@
 //! path yields its single value or fails when it matches nothing, as AWS does.
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Why a path did not yield a value.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,48 +36,110 @@ enum Step {
     Union(Vec<i64>),
 }
 
-/// Resolves `path` against the roots.
-pub fn resolve(path: &str, roots: &Roots<'_>) -> Result<Value, PathError> {
-    let (root, rest) = if let Some(rest) = path.strip_prefix("$$") {
-        (roots.context, rest)
-    } else if let Some(rest) = path.strip_prefix('$') {
-        let name_len = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        if name_len == 0 {
-            (roots.input, rest)
+/// A path argument parsed when its expression is: which root it starts from and its
+/// steps. A malformed step list is kept as its error, raised when the path is evaluated
+/// (the service accepts the definition and fails the state).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArgPath {
+    text: String,
+    root: Root,
+    steps: Result<Vec<Step>, String>,
+    /// Whether every step names one key or index, so the path yields one value.
+    definite: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Root {
+    Input,
+    Context,
+    Variable(String),
+    /// Not a path at all (does not start with `$`).
+    Invalid,
+}
+
+impl ArgPath {
+    pub fn parse(path: &str) -> ArgPath {
+        let (root, rest) = if let Some(rest) = path.strip_prefix("$$") {
+            (Root::Context, rest)
+        } else if let Some(rest) = path.strip_prefix('$') {
+            let name_len = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            if name_len == 0 {
+                (Root::Input, rest)
+            } else {
+                (
+                    Root::Variable(rest[..name_len].to_string()),
+                    &rest[name_len..],
+                )
+            }
         } else {
-            let name = &rest[..name_len];
-            let value = roots
+            (Root::Invalid, "")
+        };
+        let steps = parse_steps(rest);
+        let definite = steps.as_ref().is_ok_and(|steps| {
+            steps
+                .iter()
+                .all(|s| matches!(s, Step::Name(_) | Step::Index(_)))
+        });
+        ArgPath {
+            text: path.to_string(),
+            root,
+            steps,
+            definite,
+        }
+    }
+
+    /// The path as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Resolves the path against the roots: the value itself for a path that names one
+    /// value, an array of the matches for a wildcard, slice or union.
+    pub fn resolve<'v>(&self, roots: &Roots<'v>) -> Result<Cow<'v, Value>, PathError> {
+        let root = match &self.root {
+            Root::Input => roots.input,
+            Root::Context => roots.context,
+            Root::Variable(name) => roots
                 .variables
                 .get(name)
-                .ok_or_else(|| PathError::UnknownVariable(name.to_string()))?;
-            (value, &rest[name_len..])
+                .ok_or_else(|| PathError::UnknownVariable(name.clone()))?,
+            Root::Invalid => {
+                return Err(PathError::Invalid(format!(
+                    "'{}' does not start with '$'",
+                    self.text
+                )));
+            }
+        };
+        let steps = self
+            .steps
+            .as_ref()
+            .map_err(|e| PathError::Invalid(e.clone()))?;
+        if self.definite {
+            // One value or none: walk down without collecting.
+            let mut current = root;
+            for step in steps {
+                current = match (step, current) {
+                    (Step::Name(name), Value::Object(map)) => crate::paths::field(map, name),
+                    (Step::Index(i), Value::Array(items)) => index(items, *i),
+                    _ => None,
+                }
+                .ok_or(PathError::NotFound)?;
+            }
+            return Ok(Cow::Borrowed(current));
         }
-    } else {
-        return Err(PathError::Invalid(format!(
-            "'{path}' does not start with '$'"
-        )));
-    };
-    let steps = parse_steps(rest).map_err(PathError::Invalid)?;
-    let definite = steps
-        .iter()
-        .all(|s| matches!(s, Step::Name(_) | Step::Index(_)));
-    let mut current: Vec<&Value> = vec![root];
-    for step in &steps {
-        let mut next = Vec::new();
-        for value in current {
-            apply(step, value, &mut next);
+        let mut current: Vec<&Value> = vec![root];
+        for step in steps {
+            let mut next = Vec::new();
+            for value in current {
+                apply(step, value, &mut next);
+            }
+            current = next;
         }
-        current = next;
-    }
-    if definite {
-        current
-            .first()
-            .map(|v| (*v).clone())
-            .ok_or(PathError::NotFound)
-    } else {
-        Ok(Value::Array(current.into_iter().cloned().collect()))
+        Ok(Cow::Owned(Value::Array(
+            current.into_iter().cloned().collect(),
+        )))
     }
 }
 

@@ -194,7 +194,7 @@ impl JsonPath {
             let mut current = start;
             for (i, segment) in self.segments.iter().enumerate() {
                 match segment {
-                    Segment::Child(name) => current = current.as_object()?.get(name)?,
+                    Segment::Child(name) => current = super::field(current.as_object()?, name)?,
                     Segment::Index(index) => {
                         let array = current.as_array()?;
                         current = array.get(resolve_index(*index, array.len())?)?;
@@ -259,7 +259,7 @@ fn apply_segment<'a>(
 ) {
     match segment {
         Segment::Child(name) => {
-            if let Some(v) = node.as_object().and_then(|o| o.get(name)) {
+            if let Some(v) = node.as_object().and_then(|o| super::field(o, name)) {
                 out.push(v);
             }
         }

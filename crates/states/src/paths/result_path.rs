@@ -23,6 +23,17 @@ pub struct ResultPathError {
 }
 
 impl ResultPath {
+    /// The key when the path names one key of the input object (`$.status`).
+    pub fn top_level_key(&self) -> Option<&str> {
+        let ResultPath::Path(path) = self else {
+            return None;
+        };
+        match path.reference_steps()?.as_slice() {
+            [Step::Key(key)] => Some(key),
+            _ => None,
+        }
+    }
+
     /// Writes `result` into `input` at this path. Missing objects on the way are created;
     /// a step into a non-object (or an index outside an array) fails.
     pub fn apply(&self, input: Value, result: Value) -> Result<Value, ResultPathError> {

@@ -2,7 +2,7 @@
 //! where a key ending in `.$` takes its value from a path or an intrinsic function.
 
 use super::jsonpath::{JsonPath, Scope};
-use crate::intrinsics::{self, IntrinsicError};
+use crate::intrinsics::{self, Intrinsic, IntrinsicError};
 use serde_json::{Map, Value};
 
 /// A compiled payload template.
@@ -10,18 +10,70 @@ use serde_json::{Map, Value};
 pub enum Template {
     /// A value with no `.$` keys below it, copied as is.
     Static(Value),
-    Object(Vec<(String, Template)>),
+    Object(ObjectTemplate),
     Array(Vec<Template>),
     /// `"key.$": "$.path"`; `field` is the key as written (with `.$`).
     Path {
         field: String,
         path: JsonPath,
     },
-    /// `"key.$": "States.Format(…)"`.
+    /// `"key.$": "States.Format(…)"`, parsed.
     Intrinsic {
         field: String,
-        expression: String,
+        expression: Intrinsic,
     },
+}
+
+/// An object with `.$` keys somewhere below it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectTemplate {
+    /// The output keys (`.$` removed) in order, each with its template.
+    fields: Vec<(String, Template)>,
+    /// The output object with every key in place and the static values filled in, when
+    /// the keys are distinct: evaluating clones it (no key is hashed again) and fills in
+    /// the dynamic values in order.
+    skeleton: Option<Map<String, Value>>,
+}
+
+impl ObjectTemplate {
+    fn new(fields: Vec<(String, Template)>) -> Self {
+        // Room for one more key: a ResultPath such as `$.status` often adds one to the
+        // object, and the clones keep this capacity, so that insert does not regrow it.
+        let mut skeleton = Map::with_capacity(fields.len() + 1);
+        for (key, template) in &fields {
+            let value = match template {
+                Template::Static(v) => v.clone(),
+                _ => Value::Null,
+            };
+            skeleton.insert(key.clone(), value);
+        }
+        // Two fields may name one key (`"a"` and `"a.$"`); then the fields are applied
+        // one by one, the later winning, as inserting them does.
+        let skeleton = (skeleton.len() == fields.len()).then_some(skeleton);
+        Self { fields, skeleton }
+    }
+
+    /// The output keys and their templates, in order.
+    pub fn fields(&self) -> &[(String, Template)] {
+        &self.fields
+    }
+
+    fn evaluate(&self, scope: Scope<'_>) -> Result<Value, TemplateError> {
+        let Some(skeleton) = &self.skeleton else {
+            let mut out = Map::with_capacity(self.fields.len());
+            for (key, template) in &self.fields {
+                out.insert(key.clone(), template.evaluate(scope)?);
+            }
+            return Ok(Value::Object(out));
+        };
+        let mut out = skeleton.clone();
+        for (slot, (_, template)) in out.values_mut().zip(&self.fields) {
+            if !matches!(template, Template::Static(_)) {
+                *slot = template.evaluate(scope)?;
+            }
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 /// Why a template could not be evaluated.
@@ -56,13 +108,7 @@ impl Template {
     pub fn evaluate(&self, scope: Scope<'_>) -> Result<Value, TemplateError> {
         match self {
             Template::Static(v) => Ok(v.clone()),
-            Template::Object(fields) => {
-                let mut out = Map::with_capacity(fields.len());
-                for (key, template) in fields {
-                    out.insert(key.clone(), template.evaluate(scope)?);
-                }
-                Ok(Value::Object(out))
-            }
+            Template::Object(object) => object.evaluate(scope),
             Template::Array(items) => items
                 .iter()
                 .map(|t| t.evaluate(scope))
@@ -82,13 +128,13 @@ impl Template {
             },
             Template::Intrinsic { expression, .. } => {
                 let no_variables = serde_json::Map::new();
-                intrinsics::evaluate_with_variables(
-                    expression,
-                    scope.input,
-                    scope.context,
-                    scope.variables.unwrap_or(&no_variables),
-                )
-                .map_err(TemplateError::Intrinsic)
+                expression
+                    .evaluate(
+                        scope.input,
+                        scope.context,
+                        scope.variables.unwrap_or(&no_variables),
+                    )
+                    .map_err(TemplateError::Intrinsic)
             }
         }
     }
@@ -112,16 +158,17 @@ fn compile_at(value: &Value, location: &str) -> Result<Template, TemplateSyntaxE
                     };
                     dynamic = true;
                     let template = if intrinsics::is_intrinsic(text) {
-                        intrinsics::validate(text).map_err(|e| TemplateSyntaxError {
-                            location: here.clone(),
-                            message: format!(
-                                "The value for the field '{key}' must be a valid intrinsic function call: {}",
-                                e.message
-                            ),
-                        })?;
+                        let expression =
+                            Intrinsic::parse(text).map_err(|e| TemplateSyntaxError {
+                                location: here.clone(),
+                                message: format!(
+                                    "The value for the field '{key}' must be a valid intrinsic function call: {}",
+                                    e.message
+                                ),
+                            })?;
                         Template::Intrinsic {
                             field: key.clone(),
-                            expression: text.clone(),
+                            expression,
                         }
                     } else {
                         let path = JsonPath::parse(text).map_err(|e| TemplateSyntaxError {
@@ -144,7 +191,7 @@ fn compile_at(value: &Value, location: &str) -> Result<Template, TemplateSyntaxE
                 }
             }
             if dynamic {
-                Ok(Template::Object(fields))
+                Ok(Template::Object(ObjectTemplate::new(fields)))
             } else {
                 Ok(Template::Static(value.clone()))
             }
@@ -195,9 +242,25 @@ mod tests {
                 json!({}),
                 json!({"k": "$.not-a-path"}),
             ),
+            // Static and dynamic keys keep the definition's order.
+            (
+                json!({"z.$": "$.a", "m": [1], "a.$": "$.b", "n": {"deep.$": "$.a"}}),
+                json!({"a": "A", "b": 2}),
+                json!({"z": "A", "m": [1], "a": 2, "n": {"deep": "A"}}),
+            ),
+            // One key given twice: the later field wins, in the earlier one's place.
+            (
+                json!({"a": 1, "b": true, "a.$": "$.x"}),
+                json!({"x": "from input"}),
+                json!({"a": "from input", "b": true}),
+            ),
         ];
         for (template, input, expected) in cases {
-            assert_eq!(run(template, input), Ok(expected));
+            let expected_text = expected.to_string();
+            let got = run(template, input);
+            assert_eq!(got, Ok(expected));
+            // Equal maps may differ in order; the text shows the order too.
+            assert_eq!(got.map(|v| v.to_string()), Ok(expected_text));
         }
     }
 

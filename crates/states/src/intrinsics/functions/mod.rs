@@ -13,6 +13,7 @@ mod string;
 pub(crate) mod text;
 
 use serde_json::Value;
+use std::borrow::Cow;
 
 use super::IntrinsicError;
 
@@ -76,14 +77,15 @@ impl Function {
 
 /// One evaluated argument. `literal` keeps the characters of a string literal with their
 /// escape flags, which `States.Format` needs to tell `\{` from a placeholder.
+/// Arguments borrow what they can from the parsed expression and the input.
 #[derive(Debug, Clone)]
-pub struct Arg {
-    pub value: Value,
-    pub literal: Option<Vec<(char, bool)>>,
+pub struct Arg<'a> {
+    pub value: Cow<'a, Value>,
+    pub literal: Option<&'a [(char, bool)]>,
 }
 
 /// Calls `function` with evaluated arguments.
-pub fn call(function: Function, args: Vec<Arg>) -> Result<Value, IntrinsicError> {
+pub fn call(function: Function, args: Vec<Arg<'_>>) -> Result<Value, IntrinsicError> {
     let invalid = || invalid_arguments(function);
     match function {
         Function::Format => string::format(args).ok_or_else(invalid),
@@ -110,8 +112,8 @@ pub fn call(function: Function, args: Vec<Arg>) -> Result<Value, IntrinsicError>
     }
 }
 
-fn values(args: Vec<Arg>) -> Vec<Value> {
-    args.into_iter().map(|a| a.value).collect()
+fn values(args: Vec<Arg<'_>>) -> Vec<Value> {
+    args.into_iter().map(|a| a.value.into_owned()).collect()
 }
 
 /// The error Step Functions raises for any argument it rejects.

@@ -3,22 +3,23 @@
 use serde_json::Value;
 
 use super::Arg;
-use super::text::render;
+use super::text::write;
 
 /// `States.Format(template, values...)`: each `{}` takes the next value in text form.
 /// The template must hold exactly as many `{}` as there are values; a `{` not followed by
 /// `}` or a lone `}` is rejected unless escaped (`\{`, `\}`) in a string literal.
-pub fn format(mut args: Vec<Arg>) -> Option<Value> {
-    if args.is_empty() {
-        return None;
-    }
-    let template = args.remove(0);
-    let chars: Vec<(char, bool)> = match (template.literal, template.value) {
+pub fn format(args: Vec<Arg<'_>>) -> Option<Value> {
+    let (template, args) = args.split_first()?;
+    let owned: Vec<(char, bool)>;
+    let chars: &[(char, bool)] = match (template.literal, template.value.as_ref()) {
         (Some(chars), _) => chars,
-        (None, Value::String(s)) => s.chars().map(|c| (c, false)).collect(),
+        (None, Value::String(s)) => {
+            owned = s.chars().map(|c| (c, false)).collect();
+            &owned
+        }
         _ => return None,
     };
-    let mut out = String::new();
+    let mut out = String::with_capacity(chars.len() + 8 * args.len());
     let mut values = args.iter();
     let mut i = 0;
     while i < chars.len() {
@@ -27,7 +28,7 @@ pub fn format(mut args: Vec<Arg>) -> Option<Value> {
                 if chars.get(i + 1) != Some(&('}', false)) {
                     return None;
                 }
-                out.push_str(&render(&values.next()?.value));
+                write(&values.next()?.value, &mut out);
                 i += 2;
             }
             ('}', false) => return None,

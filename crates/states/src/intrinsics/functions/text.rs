@@ -11,7 +11,8 @@ pub fn render(value: &Value) -> String {
     out
 }
 
-fn write(value: &Value, out: &mut String) {
+/// Appends `value` in the service's text form.
+pub fn write(value: &Value, out: &mut String) {
     match value {
         Value::String(s) => out.push_str(s),
         Value::Array(items) => {
@@ -36,6 +37,8 @@ fn write(value: &Value, out: &mut String) {
             }
             out.push('}');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => crate::json_text::write_number(out, n),
     }
 }
