@@ -55,6 +55,29 @@ impl TaskFailure {
             format!("unsupported: no task handler serves the resource '{resource}'"),
         )
     }
+
+    /// The failure AWS reports for a task nobody serves. For the optimized Lambda
+    /// integration (`arn:aws:states:::lambda:invoke`, with or without a pattern suffix)
+    /// the function is the `FunctionName` parameter: a missing function is a catchable
+    /// `Lambda.ResourceNotFoundException`, as for the plain function ARN form.
+    pub fn unknown_task(request: &TaskRequest) -> Self {
+        if request
+            .resource
+            .starts_with("arn:aws:states:::lambda:invoke")
+            && let Some(function) = request
+                .parameters
+                .get("FunctionName")
+                .and_then(Value::as_str)
+        {
+            return Self::new(
+                "Lambda.ResourceNotFoundException",
+                format!(
+                    "Function not found: {function} (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException)"
+                ),
+            );
+        }
+        Self::unknown_resource(&request.resource)
+    }
 }
 
 /// The Lambda function a resource names: the plain function ARN form.
@@ -107,7 +130,7 @@ pub struct NoTasks;
 #[async_trait]
 impl TaskHandler for NoTasks {
     async fn invoke(&self, request: TaskRequest) -> Result<Value, TaskFailure> {
-        Err(TaskFailure::unknown_resource(&request.resource))
+        Err(TaskFailure::unknown_task(&request))
     }
 }
 

@@ -209,6 +209,31 @@ async fn unknown_resources_fail_as_aws_does() {
         execution.error.as_deref(),
         Some("Lambda.ResourceNotFoundException")
     );
+    // The optimized integration names its function in the parameters; a missing one is
+    // as catchable as with the plain ARN.
+    for resource in [
+        "arn:aws:states:::lambda:invoke",
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+    ] {
+        let definition = single(json!({
+            "Type": "Task", "Resource": resource,
+            "Parameters": {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:nope", "Payload": {}},
+            "End": true
+        }));
+        let execution = execute_without_tasks(&definition).await;
+        assert_eq!(
+            execution.error.as_deref(),
+            Some("Lambda.ResourceNotFoundException"),
+            "{resource}"
+        );
+        assert!(
+            execution
+                .cause
+                .unwrap_or_default()
+                .contains("function:nope"),
+            "{resource}"
+        );
+    }
     let definition = single(
         json!({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true}),
     );

@@ -175,7 +175,7 @@ impl TaskHandler for LocalTasks {
             _ if orderly_states::task::lambda_function_of(resource).is_some() => {
                 invoke_for_task(&cloud, resource, request.parameters.clone()).await
             }
-            _ => Err(TaskFailure::unknown_resource(resource)),
+            _ => Err(TaskFailure::unknown_task(&request)),
         }
     }
 }

@@ -36,11 +36,9 @@ fn scheduled(execution: &Execution, service: &str) -> Vec<Value> {
         .history
         .iter()
         .filter_map(|e| match &e.details {
-            EventDetails::TaskScheduled {
-                resource_type,
-                parameters,
-                ..
-            } if resource_type == service => Some(parameters.clone()),
+            EventDetails::TaskScheduled(task) if task.resource_type == service => {
+                Some(task.parameters.clone())
+            }
             _ => None,
         })
         .collect()
@@ -82,7 +80,7 @@ pub fn task_failures(execution: &Execution) -> Vec<String> {
         .history
         .iter()
         .filter_map(|e| match &e.details {
-            EventDetails::TaskFailed { error, .. } => Some(error.clone()),
+            EventDetails::TaskFailed(task) => Some(task.error.clone()),
             EventDetails::Failed { error, .. } if e.event_type.starts_with("LambdaFunction") => {
                 Some(error.clone())
             }
