@@ -1,7 +1,10 @@
 //! The correlation id, idempotency key and order id of an invocation, read from whatever
 //! payload shape the function receives, so every log line of the invocation can carry them.
 
+use lambda_runtime::LambdaEvent;
 use serde_json::Value;
+use tracing::Instrument;
+use tracing::instrument::Instrumented;
 
 /// The envelope fields of one invocation; empty strings where the payload has none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -104,6 +107,17 @@ pub fn invocation_span(payload: &Value) -> tracing::Span {
         idempotency_key = fields.idempotency_key.as_str(),
         order_id = fields.order_id.as_str(),
     )
+}
+
+/// Runs `handler` on `event` inside the event's [`invocation_span`]; the whole of a
+/// function's `service_fn` closure, so `main` stays wiring only.
+pub fn in_invocation_span<F, Fut>(event: LambdaEvent<Value>, handler: F) -> Instrumented<Fut>
+where
+    F: FnOnce(LambdaEvent<Value>) -> Fut,
+    Fut: Future,
+{
+    let span = invocation_span(&event.payload);
+    handler(event).instrument(span)
 }
 
 #[cfg(test)]

@@ -297,4 +297,34 @@ mod tests {
         assert!(lines[0].get("function_name").is_none());
         assert_eq!(lines[1]["level"], "ERROR");
     }
+
+    #[test]
+    fn a_handler_run_in_its_invocation_span_logs_the_envelope_fields() {
+        let buffer = Buffer::default();
+        let subscriber = tracing_subscriber::registry().with(JsonLines::new(None, buffer.clone()));
+        let payload = serde_json::json!({
+            "detail": {
+                "metadata": {"correlation-id": "corr-9", "idempotency-key": "k-9"},
+                "data": {"orderId": "o-9"},
+            },
+        });
+        let event = lambda_runtime::LambdaEvent::new(payload, lambda_runtime::Context::default());
+        tracing::subscriber::with_default(subscriber, || {
+            futures::executor::block_on(crate::telemetry::in_invocation_span(
+                event,
+                |event| async move {
+                    tracing::info!(
+                        kind = event.payload["detail"]["data"]["orderId"].as_str(),
+                        "handled"
+                    );
+                },
+            ))
+        });
+        let lines = lines(&buffer);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0]["correlation_id"], "corr-9");
+        assert_eq!(lines[0]["idempotency_key"], "k-9");
+        assert_eq!(lines[0]["order_id"], "o-9");
+        assert_eq!(lines[0]["message"], "handled");
+    }
 }

@@ -9,7 +9,9 @@ pub mod metrics;
 pub mod xray;
 
 pub use emf::{MetricRecord, Unit};
-pub use envelope_fields::{InvocationFields, invocation_fields, invocation_span};
+pub use envelope_fields::{
+    InvocationFields, in_invocation_span, invocation_fields, invocation_span,
+};
 pub use json_lines::JsonLines;
 
 /// Sets up JSON logs for a Lambda function: one JSON object per line ([`JsonLines`]), with
