@@ -17,8 +17,8 @@ async fn main() -> Result<(), Error> {
         ),
     };
     let deps = &deps;
-    run(service_fn(move |event| async move {
-        audit::handler(deps, event).await
+    run(service_fn(move |event| {
+        orderly_core::telemetry::in_invocation_span(event, |event| audit::handler(deps, event))
     }))
     .await
 }

@@ -18,8 +18,10 @@ async fn main() -> Result<(), Error> {
         ),
     };
     let deps = &deps;
-    run(service_fn(move |event| async move {
-        authorize_payment::handler(deps, event).await
+    run(service_fn(move |event| {
+        orderly_core::telemetry::in_invocation_span(event, |event| {
+            authorize_payment::handler(deps, event)
+        })
     }))
     .await
 }

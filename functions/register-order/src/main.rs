@@ -19,8 +19,10 @@ async fn main() -> Result<(), Error> {
         ),
     };
     let deps = &deps;
-    run(service_fn(move |event| async move {
-        register_order::handler(deps, event).await
+    run(service_fn(move |event| {
+        orderly_core::telemetry::in_invocation_span(event, |event| {
+            register_order::handler(deps, event)
+        })
     }))
     .await
 }

@@ -17,8 +17,10 @@ async fn main() -> Result<(), Error> {
         ),
     };
     let deps = &deps;
-    run(service_fn(move |event| async move {
-        reserve_stock::handler(deps, event).await
+    run(service_fn(move |event| {
+        orderly_core::telemetry::in_invocation_span(event, |event| {
+            reserve_stock::handler(deps, event)
+        })
     }))
     .await
 }

@@ -2,14 +2,21 @@
 //! metrics, and masking of personal data.
 
 pub mod emf;
+pub mod envelope_fields;
+pub mod json_lines;
 pub mod mask;
 pub mod metrics;
 pub mod xray;
 
 pub use emf::{MetricRecord, Unit};
+pub use envelope_fields::{
+    InvocationFields, in_invocation_span, invocation_fields, invocation_span,
+};
+pub use json_lines::JsonLines;
 
-/// Sets up JSON logs for a Lambda function: one JSON object per line, with the fields of
-/// the current span (request id, correlation id, idempotency key, order id) on every line.
+/// Sets up JSON logs for a Lambda function: one JSON object per line ([`JsonLines`]), with
+/// the function name and the fields of every enclosing span (request id, trace id, and the
+/// correlation id, idempotency key and order id of [`invocation_span`]) on every line.
 /// The level comes from `AWS_LAMBDA_LOG_LEVEL` (set by the template's LoggingConfig),
 /// then `RUST_LOG`, then `info`.
 ///
@@ -53,13 +60,7 @@ pub fn lambda_subscriber(
     use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt};
     let filter =
         EnvFilter::try_new(level.to_lowercase()).unwrap_or_else(|_| EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt::layer()
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .flatten_event(true)
-        .with_target(false)
-        .with_filter(filter);
+    let logs = JsonLines::from_env().with_filter(filter);
     let xray = xray_daemon.map(xray::layer).transpose()?;
     Ok(tracing_subscriber::registry().with(logs).with(xray))
 }
