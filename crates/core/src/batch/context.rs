@@ -29,6 +29,10 @@ pub struct RecordContext {
     /// The X-Ray trace the message belongs to (its `AWSTraceHeader` system attribute):
     /// the trace of the event that put it on the queue.
     pub trace_header: Option<String>,
+    /// The envelope's idempotency key and the order id of the body, when it has them:
+    /// every log line of the record carries them.
+    pub idempotency_key: Option<String>,
+    pub order_id: Option<String>,
 }
 
 impl RecordContext {
@@ -47,6 +51,8 @@ impl RecordContext {
                 .and_then(|c| c.parse().ok()),
             correlation_id,
             trace_header: message.attributes.get("AWSTraceHeader").cloned(),
+            idempotency_key: None,
+            order_id: None,
         }
     }
 
@@ -61,6 +67,10 @@ impl RecordContext {
     /// Fills in the correlation id from the body (an envelope, or a transformed message)
     /// when no attribute gave one.
     pub(crate) fn correlate_with(&mut self, body: &Value) {
+        let fields = crate::telemetry::invocation_fields(body);
+        let present = |v: String| (!v.is_empty()).then_some(v);
+        self.idempotency_key = present(fields.idempotency_key);
+        self.order_id = present(fields.order_id);
         if self.correlation_id.is_none() {
             self.correlation_id = [
                 ENVELOPE_CORRELATION_POINTER,
@@ -70,5 +80,33 @@ impl RecordContext {
             .find_map(|pointer| body.pointer(pointer).and_then(Value::as_str))
             .map(str::to_owned);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_record_carries_its_own_envelope_fields() {
+        let mut message = SqsMessage::default();
+        message.message_id = Some("m-2".into());
+        let mut ctx = RecordContext::of(1, &message);
+        ctx.correlate_with(&serde_json::json!({
+            "detail-type": "OrderConfirmed",
+            "detail": {
+                "metadata": {"idempotency-key": "k-2", "correlation-id": "c-2"},
+                "data": {"orderId": "o-2"}
+            }
+        }));
+        assert_eq!(ctx.correlation_id.as_deref(), Some("c-2"));
+        assert_eq!(ctx.idempotency_key.as_deref(), Some("k-2"));
+        assert_eq!(ctx.order_id.as_deref(), Some("o-2"));
+        let mut bare = RecordContext::of(0, &message);
+        bare.correlate_with(&serde_json::json!({"note": "no envelope"}));
+        assert_eq!(
+            (bare.correlation_id, bare.idempotency_key, bare.order_id),
+            (None, None, None)
+        );
     }
 }

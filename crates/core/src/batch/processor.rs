@@ -256,6 +256,8 @@ fn record_span(ctx: &RecordContext) -> tracing::Span {
         "sqs_record",
         message_id = %ctx.message_id,
         correlation_id = ctx.correlation_id.as_deref().unwrap_or(""),
+        idempotency_key = ctx.idempotency_key.as_deref().unwrap_or(""),
+        order_id = ctx.order_id.as_deref().unwrap_or(""),
         trace_id = ctx.trace_id().unwrap_or(""),
     )
 }
