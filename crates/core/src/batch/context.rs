@@ -58,10 +58,7 @@ impl RecordContext {
 
     /// The trace id (`Root`) of the record's trace header, if it has one.
     pub fn trace_id(&self) -> Option<&str> {
-        let header = self.trace_header.as_deref()?;
-        header
-            .split(';')
-            .find_map(|part| part.trim().strip_prefix("Root="))
+        crate::telemetry::xray::root_of(self.trace_header.as_deref()?)
     }
 
     /// Fills in the correlation id from the body (an envelope, or a transformed message)

@@ -40,10 +40,7 @@ pub fn new_header(now_ms: i64) -> String {
 
 /// The trace id of a header (its `Root`), which every segment of the trace shares.
 pub fn root(header: &str) -> &str {
-    header
-        .split(';')
-        .find_map(|part| part.trim().strip_prefix("Root="))
-        .unwrap_or(header)
+    orderly_core::telemetry::xray::root_of(header).unwrap_or(header)
 }
 
 #[cfg(test)]

@@ -35,6 +35,14 @@ pub fn daemon_address_from_env() -> Option<Result<SocketAddr, XrayError>> {
         .map(|value| daemon_udp_address(&value))
 }
 
+/// The `Root` of a trace header as written, unchecked: what log lines carry as the trace
+/// id. [`TraceHeader::parse`] is the checked reading the daemon needs.
+pub fn root_of(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .find_map(|part| part.trim().strip_prefix("Root="))
+}
+
 /// An X-Ray trace header: `Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceHeader {

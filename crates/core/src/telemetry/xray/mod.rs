@@ -22,7 +22,7 @@ mod sdk_text;
 mod test_fixtures;
 
 pub use document::{Failure, Outcome, Subsegment};
-pub use header::{TraceHeader, daemon_address_from_env, daemon_udp_address};
+pub use header::{TraceHeader, daemon_address_from_env, daemon_udp_address, root_of};
 pub use layer::{SdkCalls, XrayLayer, layer};
 
 use std::net::SocketAddr;
