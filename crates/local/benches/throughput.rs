@@ -3,13 +3,18 @@
 //! with audit and notifications alongside. Reports orders/s and p50/p99 end-to-end
 //! latency (OrderCreated put → ShipmentCreated put, wall time).
 //!
-//! `cargo bench -p orderly-local --bench throughput` (ORDERLY_BENCH_ORDERS sets N).
+//! `cargo bench -p orderly-local --bench throughput` (ORDERLY_BENCH_ORDERS sets N;
+//! ORDERLY_BENCH_MODE=virtual|workers runs one of the two runtimes).
 
 use orderly_local::demo::latency::{self, END_TO_END};
 use orderly_local::runtime::bus::PutEventsEntry;
 use orderly_local::scenarios::{ScenarioEnv, entries, start_cloud};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+// The allocator the `orderly` binary uses (see crates/local/Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// PutEvents takes at most 10 entries per request.
 const BATCH: usize = 10;
@@ -61,8 +66,9 @@ async fn run(n: usize) -> Result<(Duration, Vec<u64>), String> {
         if Instant::now() > deadline {
             return Err(format!("only {} of {n} shipped", world.shipments.len()));
         }
-        // Virtual time: the sleep ends as soon as every task waits on a timer.
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        // On virtual time the sleep ends as soon as every task waits on a timer; on real
+        // time it bounds how late the end is seen.
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let elapsed = started.elapsed();
     let mut samples = latency::Samples::new();
@@ -70,35 +76,80 @@ async fn run(n: usize) -> Result<(Duration, Vec<u64>), String> {
     Ok((elapsed, samples.remove(END_TO_END).unwrap_or_default()))
 }
 
+/// How the runtime runs the cloud.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// One thread, tokio's paused (virtual) time: the demo's and the tests' set-up.
+    OneThreadVirtualTime,
+    /// Tokio's multi-thread scheduler with this many workers, on real time: what
+    /// `orderly serve` runs on, using every core of the machine.
+    Workers(usize),
+}
+
+impl Mode {
+    fn runtime(self) -> std::io::Result<tokio::runtime::Runtime> {
+        match self {
+            Self::OneThreadVirtualTime => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .start_paused(true)
+                .build(),
+            Self::Workers(n) => tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(n)
+                .enable_all()
+                .build(),
+        }
+    }
+
+    fn label(self) -> String {
+        match self {
+            Self::OneThreadVirtualTime => "1 thread, virtual time".to_owned(),
+            Self::Workers(n) => format!("{n} worker threads, real time"),
+        }
+    }
+}
+
 fn main() {
     let n: usize = std::env::var("ORDERLY_BENCH_ORDERS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            std::process::exit(2);
-        }
-    };
-    for round in 1..=3 {
-        match runtime.block_on(run(n)) {
-            Ok((elapsed, latencies)) => println!(
-                "round {round}: {n} orders in {:.3} s = {:.0} orders/s; end-to-end p50 {:.2} ms, p99 {:.2} ms ({} samples)",
-                elapsed.as_secs_f64(),
-                n as f64 / elapsed.as_secs_f64(),
-                latency::percentile(&latencies, 50.0) as f64 / 1000.0,
-                latency::percentile(&latencies, 99.0) as f64 / 1000.0,
-                latencies.len()
-            ),
-            Err(e) => {
-                eprintln!("round {round}: {e}");
-                std::process::exit(1);
+    let cores = std::thread::available_parallelism().map_or(2, |c| c.get());
+    // ORDERLY_BENCH_MODE: `virtual` or `workers` runs only that mode.
+    let only = std::env::var("ORDERLY_BENCH_MODE").unwrap_or_default();
+    let modes = [Mode::OneThreadVirtualTime, Mode::Workers(cores)]
+        .into_iter()
+        .filter(|m| match only.as_str() {
+            "virtual" => matches!(m, Mode::OneThreadVirtualTime),
+            "workers" => matches!(m, Mode::Workers(_)),
+            _ => true,
+        });
+    for mode in modes {
+        for round in 1..=3 {
+            // A runtime per round: the previous round's cloud and its tasks are gone (and
+            // their memory freed) before this round's clock starts.
+            let runtime = match mode.runtime() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("cannot start the runtime: {e}");
+                    std::process::exit(2);
+                }
+            };
+            let outcome = runtime.block_on(run(n));
+            drop(runtime);
+            match outcome {
+                Ok((elapsed, latencies)) => println!(
+                    "{}, round {round}: {n} orders in {:.3} s = {:.0} orders/s; end-to-end p50 {:.2} ms, p99 {:.2} ms ({} samples)",
+                    mode.label(),
+                    elapsed.as_secs_f64(),
+                    n as f64 / elapsed.as_secs_f64(),
+                    latency::percentile(&latencies, 50.0) as f64 / 1000.0,
+                    latency::percentile(&latencies, 99.0) as f64 / 1000.0,
+                    latencies.len()
+                ),
+                Err(e) => {
+                    eprintln!("{}, round {round}: {e}", mode.label());
+                    std::process::exit(1);
+                }
             }
         }
     }

@@ -5,6 +5,10 @@ mod cli;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+// The allocator the `orderly` binary uses (see crates/local/Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Orderly's local cloud: run the event-driven order system offline.
 #[derive(Parser)]
 #[command(name = "orderly", version, about)]

@@ -112,6 +112,16 @@ pub struct LambdaScheduled {
 }
 
 impl HistoryEvent {
+    /// The state (or Map iteration) the event is about: the `name` of its details.
+    pub fn state_name(&self) -> Option<&str> {
+        match &self.details {
+            EventDetails::StateEntered { name, .. }
+            | EventDetails::StateExited { name, .. }
+            | EventDetails::MapIteration { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
     /// The key AWS puts the details under for this event type.
     fn details_key(&self) -> Option<&'static str> {
         let t = self.event_type.as_ref();
@@ -314,6 +324,16 @@ impl LiveHistory {
             .unwrap_or_else(|p| p.into_inner())
             .events
             .clone()
+    }
+
+    /// The events recorded after the first `from`, in order: a reader that follows a
+    /// running execution copies only what is new.
+    pub fn since(&self, from: usize) -> Vec<HistoryEvent> {
+        let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        log.events
+            .get(from..)
+            .map(<[_]>::to_vec)
+            .unwrap_or_default()
     }
 
     pub fn len(&self) -> usize {

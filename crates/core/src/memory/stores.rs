@@ -264,15 +264,23 @@ impl TaskCallbacks for RecordingCallbacks {
     }
 }
 
-/// Audit entries by event id, in arrival order.
+/// Audit entries in arrival order, unique by event id.
 #[derive(Default)]
 pub struct MemoryAuditLog {
-    entries: Mutex<Vec<AuditEntry>>,
+    entries: Mutex<AuditEntries>,
+}
+
+/// The entries and their positions by event id: the duplicate check is a lookup, not a
+/// scan of a log that grows with every event.
+#[derive(Default)]
+struct AuditEntries {
+    ordered: Vec<AuditEntry>,
+    by_event_id: HashMap<String, usize>,
 }
 
 impl MemoryAuditLog {
     pub fn entries(&self) -> Vec<AuditEntry> {
-        lock(&self.entries).clone()
+        lock(&self.entries).ordered.clone()
     }
 }
 
@@ -280,10 +288,15 @@ impl MemoryAuditLog {
 impl AuditLog for MemoryAuditLog {
     async fn append(&self, entry: &AuditEntry) -> Result<InsertOutcome, PortError> {
         let mut entries = lock(&self.entries);
-        if let Some(old) = entries.iter().find(|e| e.event_id == entry.event_id) {
+        let AuditEntries {
+            ordered,
+            by_event_id,
+        } = &mut *entries;
+        if let Some(old) = by_event_id.get(&entry.event_id).map(|&i| &ordered[i]) {
             return Ok(InsertOutcome::AlreadyExists(old.event.clone()));
         }
-        entries.push(entry.clone());
+        by_event_id.insert(entry.event_id.clone(), ordered.len());
+        ordered.push(entry.clone());
         Ok(InsertOutcome::Inserted)
     }
 }

@@ -135,7 +135,7 @@ impl CloudInner {
     /// `message_id` and `reason`), or a generic one.
     fn failure_reason(&self, message_id: &str) -> String {
         self.logs
-            .lines()
+            .lines_mentioning(message_id)
             .iter()
             .rev()
             .filter(|l| l.line.get("message_id").and_then(Value::as_str) == Some(message_id))

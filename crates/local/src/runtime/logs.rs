@@ -33,10 +33,31 @@ pub struct LogLine {
     pub line: Value,
 }
 
+/// A line as the store keeps it: its JSON text, written once. Keeping text rather than a
+/// `Value` tree costs one allocation per line instead of one per field, which is what a
+/// busy cloud writing thousands of lines a second pays for; readers parse on demand.
+struct StoredLine {
+    group: Arc<str>,
+    timestamp_ms: i64,
+    text: String,
+}
+
+impl StoredLine {
+    fn parsed(&self) -> LogLine {
+        LogLine {
+            group: self.group.to_string(),
+            timestamp_ms: self.timestamp_ms,
+            line: serde_json::from_str(&self.text).unwrap_or(Value::String(self.text.clone())),
+        }
+    }
+}
+
 /// Log groups of one local cloud.
 pub struct LogStore {
     clock: SharedClock,
-    lines: Mutex<Vec<LogLine>>,
+    lines: Mutex<Vec<StoredLine>>,
+    /// Group names, shared by their lines.
+    groups: Mutex<HashMap<String, Arc<str>>>,
     dir: Option<PathBuf>,
     files: Mutex<HashMap<String, Option<File>>>,
     echo: bool,
@@ -52,6 +73,7 @@ impl LogStore {
         Ok(Arc::new(Self {
             clock,
             lines: Mutex::new(Vec::new()),
+            groups: Mutex::new(HashMap::new()),
             dir: dir.map(Path::to_path_buf),
             files: Mutex::new(HashMap::new()),
             echo,
@@ -64,13 +86,16 @@ impl LogStore {
 
     /// Appends a line to a group.
     pub fn write(&self, group: &str, line: Value) {
+        self.write_text(group, line.to_string());
+    }
+
+    /// Appends a line already rendered as one JSON object's text.
+    pub fn write_text(&self, group: &str, text: String) {
         let timestamp_ms = self.clock.now_ms();
-        // Text only when it goes somewhere: memory keeps the value.
-        let text = (self.echo || self.dir.is_some()).then(|| line.to_string());
-        if let (true, Some(text)) = (self.echo, &text) {
+        if self.echo {
             println!("{group} {text}");
         }
-        if let (Some(dir), Some(text)) = (&self.dir, &text) {
+        if let Some(dir) = &self.dir {
             let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
             // A group whose file cannot be opened keeps its lines in memory only.
             let file = files.entry(group.to_owned()).or_insert_with(|| {
@@ -81,33 +106,60 @@ impl LogStore {
                 let _ = writeln!(file, "{text}");
             }
         }
+        let group = {
+            let mut groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
+            match groups.get(group) {
+                Some(shared) => shared.clone(),
+                None => {
+                    let shared: Arc<str> = Arc::from(group);
+                    groups.insert(group.to_owned(), shared.clone());
+                    shared
+                }
+            }
+        };
         self.lines
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(LogLine {
-                group: group.to_owned(),
+            .push(StoredLine {
+                group,
                 timestamp_ms,
-                line,
+                text,
             });
     }
 
     /// Every line, in the order written.
     pub fn lines(&self) -> Vec<LogLine> {
-        self.lines.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.lines_where(|_| true)
+    }
+
+    /// The lines whose text passes `keep`, parsed, in the order written.
+    fn lines_where(&self, keep: impl Fn(&StoredLine) -> bool) -> Vec<LogLine> {
+        self.lines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|l| keep(l))
+            .map(StoredLine::parsed)
+            .collect()
     }
 
     /// Lines of groups whose name contains `group` (all when empty).
     pub fn group_lines(&self, group: &str) -> Vec<LogLine> {
-        self.lines()
-            .into_iter()
-            .filter(|l| l.group.contains(group))
-            .collect()
+        self.lines_where(|l| l.group.contains(group))
+    }
+
+    /// Lines whose text contains `needle` as (part of) a JSON string: a cheap first cut
+    /// before looking at fields. The needle is escaped as the line's text escapes it.
+    pub fn lines_mentioning(&self, needle: &str) -> Vec<LogLine> {
+        let quoted = Value::String(needle.to_owned()).to_string();
+        let escaped = &quoted[1..quoted.len() - 1];
+        self.lines_where(|l| l.text.contains(escaped))
     }
 
     /// Lines mentioning a correlation id anywhere in their fields, in time order.
     pub fn correlated(&self, correlation_id: &str) -> Vec<LogLine> {
         let mut lines: Vec<LogLine> = self
-            .lines()
+            .lines_mentioning(correlation_id)
             .into_iter()
             .filter(|l| mentions(&l.line, correlation_id))
             .collect();
@@ -119,7 +171,7 @@ impl LogStore {
     pub fn groups(&self) -> BTreeMap<String, usize> {
         let mut groups = BTreeMap::new();
         for line in self.lines.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-            *groups.entry(line.group.clone()).or_insert(0) += 1;
+            *groups.entry(line.group.to_string()).or_insert(0) += 1;
         }
         groups
     }

@@ -25,7 +25,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 use trace::Trace;
 use world::World;
 
@@ -75,7 +75,12 @@ pub struct CloudInner {
     pub trace: Trace,
     /// Background work in flight (deliveries, async invokes, executions, batches).
     pub busy: AtomicUsize,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Background work still running, by key: each task removes itself when it ends, so
+    /// keeping track costs the same with ten tasks or ten thousand.
+    tasks: Mutex<HashMap<u64, AbortHandle>>,
+    next_task: AtomicU64,
+    /// Long-lived services (pollers).
+    services: Mutex<Vec<JoinHandle<()>>>,
 }
 
 /// A running local cloud. Dropping it stops its background work.
@@ -168,14 +173,16 @@ impl LocalCloud {
                 functions,
                 sfn: StepFunctions {
                     machines,
-                    executions: Mutex::new(Vec::new()),
+                    executions: Mutex::new(indexmap::IndexMap::new()),
                     tokens,
                     traced: Mutex::new(HashMap::new()),
                 },
                 world,
                 trace: Trace::default(),
                 busy: AtomicUsize::new(0),
-                tasks: Mutex::new(Vec::new()),
+                tasks: Mutex::new(HashMap::new()),
+                next_task: AtomicU64::new(0),
+                services: Mutex::new(Vec::new()),
             }
         });
         if let Some(e) = failure {
@@ -215,14 +222,23 @@ impl LocalCloud {
 
 impl Drop for LocalCloud {
     fn drop(&mut self) {
-        for task in self
+        for (_, task) in self
             .inner
             .tasks
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .drain(..)
+            .drain()
         {
             task.abort();
+        }
+        for service in self
+            .inner
+            .services
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            service.abort();
         }
         logs::unregister(self.inner.id);
     }
@@ -232,26 +248,31 @@ impl CloudInner {
     /// Runs background work that counts as "in flight" until it ends.
     pub fn spawn(self: &Arc<Self>, work: impl Future<Output = ()> + Send + 'static) {
         self.busy.fetch_add(1, Ordering::SeqCst);
+        let key = self.next_task.fetch_add(1, Ordering::Relaxed);
         let cloud = Arc::downgrade(self);
+        // Registered before the task can run: the task's own removal always finds it.
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
         let handle = tokio::spawn(async move {
             work.await;
             if let Some(cloud) = cloud.upgrade() {
+                cloud
+                    .tasks
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&key);
                 cloud.busy.fetch_sub(1, Ordering::SeqCst);
             }
         });
-        self.keep(handle);
+        tasks.insert(key, handle.abort_handle());
     }
 
     /// Runs a long-lived service (a poller) that does not count as in flight.
     pub fn spawn_service(self: &Arc<Self>, work: impl Future<Output = ()> + Send + 'static) {
         let handle = tokio::spawn(work);
-        self.keep(handle);
-    }
-
-    fn keep(&self, handle: JoinHandle<()>) {
-        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-        tasks.retain(|t| !t.is_finished());
-        tasks.push(handle);
+        self.services
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(handle);
     }
 
     /// No work in flight and nothing waiting in a source queue.

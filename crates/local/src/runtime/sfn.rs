@@ -10,6 +10,7 @@ use crate::clock::SharedClock;
 use crate::template;
 use async_trait::async_trait;
 use futures::future::BoxFuture;
+use indexmap::IndexMap;
 use orderly_states::{
     Execution, ExecutionOptions, HistoryEvent, StateMachine, TaskFailure, TaskHandler, TaskRequest,
     TaskTokens,
@@ -35,6 +36,8 @@ pub struct ExecutionEntry {
     pub machine_arn: String,
     pub name: String,
     pub input: Value,
+    /// The correlation id the input carries (empty when none), read once at the start.
+    pub correlation_id: String,
     pub start_ms: i64,
     pub history: orderly_states::history::LiveHistory,
     pub result: Option<Execution>,
@@ -97,7 +100,8 @@ impl SfnError {
 /// State machines and executions of one cloud.
 pub struct StepFunctions {
     pub machines: HashMap<String, Machine>,
-    pub executions: Mutex<Vec<ExecutionEntry>>,
+    /// By execution ARN, in start order (ListExecutions' order).
+    pub executions: Mutex<IndexMap<String, ExecutionEntry>>,
     pub tokens: TaskTokens,
     /// Per running execution, how many history events the trace has seen: states are
     /// traced as the execution reaches each task, so the timeline keeps their order.
@@ -243,28 +247,33 @@ impl CloudInner {
             self.model.region, self.model.account_id, machine.model.name, name
         );
         let history = orderly_states::history::LiveHistory::new();
+        let correlation_id = correlation_of(&input);
         {
             let mut executions = self
                 .sfn
                 .executions
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
-            if let Some(existing) = executions.iter().find(|e| e.arn == arn) {
+            if let Some(existing) = executions.get(&arn) {
                 return if existing.input == input && existing.result.is_none() {
                     Ok(arn)
                 } else {
                     Err(SfnError::ExecutionAlreadyExists(arn))
                 };
             }
-            executions.push(ExecutionEntry {
-                arn: arn.clone(),
-                machine_arn: machine_arn.to_owned(),
-                name: name.clone(),
-                input: input.clone(),
-                start_ms: self.clock.now_ms(),
-                history: history.clone(),
-                result: None,
-            });
+            executions.insert(
+                arn.clone(),
+                ExecutionEntry {
+                    arn: arn.clone(),
+                    machine_arn: machine_arn.to_owned(),
+                    name: name.clone(),
+                    correlation_id: correlation_id.clone(),
+                    input: input.clone(),
+                    start_ms: self.clock.now_ms(),
+                    history: history.clone(),
+                    result: None,
+                },
+            );
         }
         let mut options = machine.options.clone();
         options.name = Some(name);
@@ -276,10 +285,9 @@ impl CloudInner {
         // The execution continues the trace of what started it (a rule target, a function).
         let trace = super::xray::current_or_new(self.clock.now_ms());
         self.spawn(super::xray::scope(trace, async move {
-            let correlation_id = correlation_of(&input);
             let execution = orderly_states::execute(&definition, input, options).await;
             cloud.log_execution(&log_group, &execution, &correlation_id);
-            cloud.record_states(&execution_arn, &execution.history, &correlation_id);
+            cloud.record_states(&execution_arn, 0, &execution.history, &correlation_id);
             cloud
                 .sfn
                 .traced
@@ -300,7 +308,7 @@ impl CloudInner {
                 .executions
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
-            if let Some(entry) = executions.iter_mut().find(|e| e.arn == execution_arn) {
+            if let Some(entry) = executions.get_mut(&execution_arn) {
                 entry.result = Some(execution);
             }
         }));
@@ -314,26 +322,32 @@ impl CloudInner {
             .executions
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .rev()
-            .find(|e| e.arn == arn)
-            .map(|e| (e.history.snapshot(), correlation_of(&e.input)));
+            .get(arn)
+            .map(|e| (e.history.clone(), e.correlation_id.clone()));
         if let Some((history, correlation_id)) = found {
-            self.record_states(arn, &history, &correlation_id);
+            let from = self.traced_count(arn);
+            self.record_states(arn, from, &history.since(from), &correlation_id);
         }
     }
 
-    /// Records a hop for each StateEntered event of `history` not traced before.
-    fn record_states(&self, arn: &str, history: &[HistoryEvent], correlation_id: &str) {
-        let from = {
+    /// How many events of an execution's history the trace has seen.
+    fn traced_count(&self, arn: &str) -> usize {
+        let traced = self.sfn.traced.lock().unwrap_or_else(|p| p.into_inner());
+        traced.get(arn).copied().unwrap_or(0)
+    }
+
+    /// Records a hop for each StateEntered event not traced before; `events` are the
+    /// history's events from index `from` on.
+    fn record_states(&self, arn: &str, from: usize, events: &[HistoryEvent], correlation_id: &str) {
+        let skip = {
             let mut traced = self.sfn.traced.lock().unwrap_or_else(|p| p.into_inner());
             let seen = traced.entry(arn.to_owned()).or_insert(0);
-            let from = (*seen).min(history.len());
-            *seen = history.len();
-            from
+            let skip = seen.saturating_sub(from).min(events.len());
+            *seen = (*seen).max(from + events.len());
+            skip
         };
         let execution = arn.rsplit(':').next().unwrap_or(arn);
-        for event in &history[from..] {
+        for event in &events[skip..] {
             if event.event_type.ends_with("StateEntered") {
                 self.trace.record(Hop {
                     wall_us: 0,
@@ -353,8 +367,7 @@ impl CloudInner {
             .executions
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .find(|e| e.arn == arn)
+            .get(arn)
             .cloned()
             .ok_or_else(|| SfnError::ExecutionDoesNotExist(arn.to_owned()))
     }
@@ -364,42 +377,40 @@ impl CloudInner {
             .executions
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .values()
+            .cloned()
+            .collect()
     }
 
-    /// The state machine's log group at level ALL: one line per history event.
+    /// The state machine's log group at level ALL: one line per history event, the
+    /// event's JSON with the execution ARN, correlation id and event time added. Written
+    /// as text straight from the event: no `Value` tree per line.
     fn log_execution(&self, group: &str, execution: &Execution, correlation_id: &str) {
+        // The fields every line of this execution ends with (after the event's own).
+        let arn = Value::String(execution.execution_arn.clone()).to_string();
+        let correlation = Value::String(correlation_id.to_owned()).to_string();
         for event in &execution.history {
-            let mut line = serde_json::to_value(event).unwrap_or(Value::Null);
-            if let Some(map) = line.as_object_mut() {
-                map.insert(
-                    "execution_arn".into(),
-                    Value::String(execution.execution_arn.clone()),
-                );
-                map.insert(
-                    "correlation_id".into(),
-                    Value::String(correlation_id.to_owned()),
-                );
-                map.insert(
-                    "event_timestamp".into(),
-                    Value::String(rfc3339_ms(
-                        (event.timestamp.unix_timestamp_nanos() / 1_000_000) as i64,
-                    )),
-                );
+            let Ok(mut text) = serde_json::to_string(event) else {
+                continue;
+            };
+            // The event serializes as one JSON object: reopen it to append the fields.
+            if text.ends_with('}') {
+                text.pop();
+                let at = rfc3339_ms((event.timestamp.unix_timestamp_nanos() / 1_000_000) as i64);
+                text.push_str(r#","execution_arn":"#);
+                text.push_str(&arn);
+                text.push_str(r#","correlation_id":"#);
+                text.push_str(&correlation);
+                text.push_str(r#","event_timestamp":""#);
+                text.push_str(&at);
+                text.push_str("\"}");
             }
-            self.logs.write(group, line);
+            self.logs.write_text(group, text);
         }
     }
 }
 
 /// The state an event of the history is about (empty when none).
 pub fn event_state_name(event: &HistoryEvent) -> String {
-    serde_json::to_value(event)
-        .ok()
-        .and_then(|v| {
-            v.as_object()?
-                .values()
-                .find_map(|d| d.get("name").and_then(Value::as_str).map(str::to_owned))
-        })
-        .unwrap_or_default()
+    event.state_name().unwrap_or_default().to_owned()
 }
