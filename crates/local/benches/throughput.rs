@@ -36,7 +36,7 @@ fn orders(template: &PutEventsEntry, n: usize) -> Vec<PutEventsEntry> {
         .collect()
 }
 
-async fn run(n: usize) -> Result<(Duration, Vec<u64>), String> {
+async fn run(n: usize) -> Result<(Duration, Option<Duration>, Vec<u64>), String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let env = ScenarioEnv::at(&root);
     let cloud = start_cloud(&env).map_err(|e| e.to_string())?;
@@ -48,6 +48,7 @@ async fn run(n: usize) -> Result<(Duration, Vec<u64>), String> {
     let first = template.first().ok_or("happy-path.json has no entry")?;
     let all = orders(first, n);
     let started = Instant::now();
+    let cpu_before = process_cpu();
     for chunk in all.chunks(BATCH) {
         let refused = cloud
             .inner
@@ -71,9 +72,25 @@ async fn run(n: usize) -> Result<(Duration, Vec<u64>), String> {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let elapsed = started.elapsed();
+    let cpu = process_cpu()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
     let mut samples = latency::Samples::new();
     latency::collect(&cloud.inner, &mut samples);
-    Ok((elapsed, samples.remove(END_TO_END).unwrap_or_default()))
+    Ok((elapsed, cpu, samples.remove(END_TO_END).unwrap_or_default()))
+}
+
+/// CPU time of the whole process so far (user + system), from `/proc/self/stat`; `None`
+/// where that file does not exist. On a shared machine the wall time measures the
+/// neighbours too: orders per CPU-second is the figure that compares across runs.
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on every Linux this runs on.
+    Some(Duration::from_millis(ticks * 10))
 }
 
 /// How the runtime runs the cloud.
@@ -137,11 +154,16 @@ fn main() {
             let outcome = runtime.block_on(run(n));
             drop(runtime);
             match outcome {
-                Ok((elapsed, latencies)) => println!(
-                    "{}, round {round}: {n} orders in {:.3} s = {:.0} orders/s; end-to-end p50 {:.2} ms, p99 {:.2} ms ({} samples)",
+                Ok((elapsed, cpu, latencies)) => println!(
+                    "{}, round {round}: {n} orders in {:.3} s = {:.0} orders/s ({}); end-to-end p50 {:.2} ms, p99 {:.2} ms ({} samples)",
                     mode.label(),
                     elapsed.as_secs_f64(),
                     n as f64 / elapsed.as_secs_f64(),
+                    cpu.map_or("CPU time unknown".to_owned(), |cpu| format!(
+                        "{:.2} s of CPU = {:.0} orders per CPU-second",
+                        cpu.as_secs_f64(),
+                        n as f64 / cpu.as_secs_f64().max(1e-9)
+                    )),
                     latency::percentile(&latencies, 50.0) as f64 / 1000.0,
                     latency::percentile(&latencies, 99.0) as f64 / 1000.0,
                     latencies.len()

@@ -3,7 +3,7 @@
 //! deliveries retried per RetryPolicy and then sent to the target's DLQ.
 
 use super::CloudInner;
-use super::trace::Hop;
+use super::trace::{Hop, correlation_of};
 use crate::sqs::{MessageAttributeValue, SendMessage};
 use crate::template::{Rule, RuleTarget, TargetKind};
 use event_pattern::{CompiledInput, InputTransformer, Pattern, RuleContext, RuleSet, TargetInput};
@@ -149,10 +149,13 @@ impl CloudInner {
     }
 
     fn put_event(self: &Arc<Self>, entry: &PutEventsEntry) -> PutEventsResult {
-        let event = match self.accept(entry) {
-            Ok(event) => event,
+        let (event, event_text) = match self.accept(entry) {
+            Ok(accepted) => accepted,
             Err(result) => return result,
         };
+        // Shared by every target's delivery, which may outlive this call.
+        let event = Arc::new(event);
+        let correlation_id = correlation_of(&event);
         let id = event["id"].as_str().unwrap_or_default().to_owned();
         let bus = bus_name(entry.event_bus_name.as_deref());
         // The entry's TraceHeader, else the trace of the function or execution that put
@@ -162,17 +165,16 @@ impl CloudInner {
             .clone()
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| super::xray::current_or_new(self.clock.now_ms()));
-        self.trace
-            .record(Hop::event_put(&event, &bus, self.clock.now_ms()));
-        self.archive
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(event.clone());
+        self.trace.record(Hop::event_put(
+            &event,
+            &correlation_id,
+            &bus,
+            self.clock.now_ms(),
+        ));
         let matched = self.buses.matching(&bus, &event);
-        let event_text = event.to_string();
         for rule in matched {
             self.trace.record(Hop::rule_matched(
-                &event,
+                &correlation_id,
                 &rule.rule.logical_id,
                 self.clock.now_ms(),
             ));
@@ -187,7 +189,10 @@ impl CloudInner {
                         rule.clone(),
                         target.clone(),
                         body,
-                        event.clone(),
+                        Delivered {
+                            event: event.clone(),
+                            correlation_id: correlation_id.clone(),
+                        },
                         trace.clone(),
                     ),
                     Err(e) => self.dead_letter_target(
@@ -208,7 +213,8 @@ impl CloudInner {
     }
 
     /// Checks one entry the way PutEvents does and builds the event the bus carries.
-    fn accept(&self, entry: &PutEventsEntry) -> Result<Value, PutEventsResult> {
+    /// Answers the event and its JSON text.
+    fn accept(&self, entry: &PutEventsEntry) -> Result<(Value, String), PutEventsResult> {
         let source = entry.source.as_deref().unwrap_or_default();
         let detail_type = entry.detail_type.as_deref().unwrap_or_default();
         let Some(detail_text) = entry.detail.as_deref().filter(|d| !d.is_empty()) else {
@@ -261,13 +267,14 @@ impl CloudInner {
             "resources": entry.resources.clone().unwrap_or_default(),
             "detail": detail,
         });
-        if event.to_string().len() > MAX_ENTRY_BYTES {
+        let text = event.to_string();
+        if text.len() > MAX_ENTRY_BYTES {
             return Err(PutEventsResult::failed(
                 "InvalidArgument",
                 "Total size of the entries in the request is over the limit.",
             ));
         }
-        Ok(event)
+        Ok((event, text))
     }
 
     /// Delivers to one target, off the caller's path, with the rule's RetryPolicy.
@@ -276,7 +283,7 @@ impl CloudInner {
         rule: Arc<CompiledRule>,
         target: RuleTarget,
         body: String,
-        event: Value,
+        delivered: Delivered,
         trace: String,
     ) {
         let cloud = self.clone();
@@ -284,10 +291,13 @@ impl CloudInner {
             let attempts = target.retry_policy.maximum_retry_attempts.min(185) + 1;
             let mut last_error = String::new();
             for attempt in 0..attempts {
-                match cloud.deliver_once(&rule, &target, &body, &event).await {
+                match cloud
+                    .deliver_once(&rule, &target, &body, &delivered.event)
+                    .await
+                {
                     Ok(()) => {
                         cloud.trace.record(Hop::target_delivered(
-                            &event,
+                            &delivered.correlation_id,
                             &rule.rule.logical_id,
                             &target.target.logical_id,
                             cloud.clock.now_ms(),
@@ -396,6 +406,12 @@ impl CloudInner {
             .with_attribute("ERROR_MESSAGE", MessageAttributeValue::string(message));
         let _ = queue.send(send);
     }
+}
+
+/// The event a delivery carries, with its correlation id.
+struct Delivered {
+    event: Arc<Value>,
+    correlation_id: String,
 }
 
 /// The bus an entry names: a name or an ARN; `default` when absent.

@@ -33,21 +33,42 @@ pub struct LogLine {
     pub line: Value,
 }
 
+/// Lines whose text is rendered when someone reads them: a state machine's log at level
+/// ALL is one line per history event with every payload, and the history is kept anyway.
+pub trait DeferredLines: Send + Sync {
+    /// The JSON text of line `index`.
+    fn render(&self, index: usize) -> String;
+}
+
+/// A line's text: written, or rendered on read.
+enum LineText {
+    Ready(String),
+    Deferred(Arc<dyn DeferredLines>, usize),
+}
+
 /// A line as the store keeps it: its JSON text, written once. Keeping text rather than a
 /// `Value` tree costs one allocation per line instead of one per field, which is what a
 /// busy cloud writing thousands of lines a second pays for; readers parse on demand.
 struct StoredLine {
     group: Arc<str>,
     timestamp_ms: i64,
-    text: String,
+    text: LineText,
 }
 
 impl StoredLine {
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        match &self.text {
+            LineText::Ready(text) => text.into(),
+            LineText::Deferred(lines, index) => lines.render(*index).into(),
+        }
+    }
+
     fn parsed(&self) -> LogLine {
+        let text = self.text();
         LogLine {
             group: self.group.to_string(),
             timestamp_ms: self.timestamp_ms,
-            line: serde_json::from_str(&self.text).unwrap_or(Value::String(self.text.clone())),
+            line: serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into())),
         }
     }
 }
@@ -89,6 +110,38 @@ impl LogStore {
         self.write_text(group, line.to_string());
     }
 
+    /// Appends `count` lines rendered by `lines` when they are read; rendered now when
+    /// they go to a file or stdout.
+    pub fn write_deferred(&self, group: &str, lines: Arc<dyn DeferredLines>, count: usize) {
+        if self.echo || self.dir.is_some() {
+            for index in 0..count {
+                self.write_text(group, lines.render(index));
+            }
+            return;
+        }
+        let timestamp_ms = self.clock.now_ms();
+        let group = self.shared_group(group);
+        let mut stored = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        stored.extend((0..count).map(|index| StoredLine {
+            group: group.clone(),
+            timestamp_ms,
+            text: LineText::Deferred(lines.clone(), index),
+        }));
+    }
+
+    /// The shared name of a group.
+    fn shared_group(&self, group: &str) -> Arc<str> {
+        let mut groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
+        match groups.get(group) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: Arc<str> = Arc::from(group);
+                groups.insert(group.to_owned(), shared.clone());
+                shared
+            }
+        }
+    }
+
     /// Appends a line already rendered as one JSON object's text.
     pub fn write_text(&self, group: &str, text: String) {
         let timestamp_ms = self.clock.now_ms();
@@ -106,24 +159,14 @@ impl LogStore {
                 let _ = writeln!(file, "{text}");
             }
         }
-        let group = {
-            let mut groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
-            match groups.get(group) {
-                Some(shared) => shared.clone(),
-                None => {
-                    let shared: Arc<str> = Arc::from(group);
-                    groups.insert(group.to_owned(), shared.clone());
-                    shared
-                }
-            }
-        };
+        let group = self.shared_group(group);
         self.lines
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(StoredLine {
                 group,
                 timestamp_ms,
-                text,
+                text: LineText::Ready(text),
             });
     }
 
@@ -153,7 +196,7 @@ impl LogStore {
     pub fn lines_mentioning(&self, needle: &str) -> Vec<LogLine> {
         let quoted = Value::String(needle.to_owned()).to_string();
         let escaped = &quoted[1..quoted.len() - 1];
-        self.lines_where(|l| l.text.contains(escaped))
+        self.lines_where(|l| l.text().contains(escaped))
     }
 
     /// Lines mentioning a correlation id anywhere in their fields, in time order.
@@ -288,60 +331,86 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let mut context = Map::new();
-        if let Some(scope) = ctx.event_scope(event) {
-            for span in scope.from_root() {
-                if let Some(fields) = span.extensions().get::<SpanFields>() {
-                    for (name, value) in &fields.0 {
-                        // An inner span that does not know a field (an SQS record whose
-                        // body names no correlation id) leaves the invocation's value.
-                        if value.as_str() == Some("")
-                            && context.get(name).is_some_and(|v| v.as_str() != Some(""))
-                        {
-                            continue;
-                        }
-                        context.insert(name.clone(), value.clone());
-                    }
+        // The spans' fields are read in place (one read guard per span), not copied: a
+        // busy cloud writes thousands of lines a second.
+        let spans: Vec<_> = ctx
+            .event_scope(event)
+            .map(|scope| scope.from_root().collect())
+            .unwrap_or_default();
+        let extensions: Vec<_> = spans.iter().map(|span| span.extensions()).collect();
+        let mut context: Vec<(&str, &Value)> = Vec::new();
+        for fields in extensions.iter().filter_map(|e| e.get::<SpanFields>()) {
+            for (name, value) in &fields.0 {
+                match context.iter_mut().find(|(n, _)| n == name) {
+                    // An inner span that does not know a field (an SQS record whose body
+                    // names no correlation id) leaves the invocation's value.
+                    Some(slot) if value.as_str() == Some("") && slot.1.as_str() != Some("") => {}
+                    Some(slot) => slot.1 = value,
+                    None => context.push((name, value)),
                 }
             }
         }
-        let Some(cloud) = context.get(CLOUD_FIELD).and_then(Value::as_u64) else {
+        let field = |name: &str| context.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let Some(cloud) = field(CLOUD_FIELD).and_then(Value::as_u64) else {
             return;
         };
         let Some(store) = store_of(cloud) else { return };
-        let group = context
-            .get(LOG_GROUP_FIELD)
+        let group = field(LOG_GROUP_FIELD)
             .and_then(Value::as_str)
-            .unwrap_or("/orderly/local")
-            .to_owned();
+            .unwrap_or("/orderly/local");
         let mut fields = Map::new();
         event.record(&mut JsonVisitor(&mut fields));
         if event.metadata().target() == EMF_TARGET {
+            // The record is kept as written, when it is JSON.
             if let Some(Value::String(line)) = fields.get("emf")
-                && let Ok(record) = serde_json::from_str::<Value>(line)
+                && serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok()
             {
-                store.write(&group, record);
+                store.write_text(group, line.clone());
             }
             return;
         }
-        let mut line = Map::new();
-        line.insert(
-            "timestamp".into(),
-            Value::String(rfc3339_ms(store.now_ms())),
-        );
-        line.insert(
-            "level".into(),
-            Value::String(event.metadata().level().to_string()),
-        );
-        if let Some(message) = fields.remove("message") {
-            line.insert("message".into(), message);
+        let timestamp = Value::String(rfc3339_ms(store.now_ms()));
+        let level = Value::String(event.metadata().level().to_string());
+        // Key order: timestamp, level, message, the spans' fields, the event's fields; a
+        // key written twice keeps its first place and its last value.
+        let mut line: Vec<(&str, &Value)> = vec![("timestamp", &timestamp), ("level", &level)];
+        let mut entries: Vec<(&str, &Value)> = Vec::new();
+        if let Some(message) = fields.get("message") {
+            entries.push(("message", message));
         }
-        context.remove(CLOUD_FIELD);
-        context.remove(LOG_GROUP_FIELD);
-        line.extend(context);
-        line.extend(fields);
-        store.write(&group, Value::Object(line));
+        entries.extend(
+            context
+                .iter()
+                .filter(|(n, _)| *n != CLOUD_FIELD && *n != LOG_GROUP_FIELD)
+                .copied(),
+        );
+        entries.extend(fields.iter().map(|(n, v)| (n.as_str(), v)));
+        for (name, value) in entries {
+            match line.iter_mut().find(|(n, _)| *n == name) {
+                Some(slot) => slot.1 = value,
+                None => line.push((name, value)),
+            }
+        }
+        store.write_text(group, object_text(&line));
     }
+}
+
+/// A JSON object's text from its members, in order.
+fn object_text(members: &[(&str, &Value)]) -> String {
+    let mut out = Vec::with_capacity(64 * members.len());
+    out.push(b'{');
+    for (i, (name, value)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        // Writing into a Vec cannot fail, and a Value always serializes.
+        let _ = serde_json::to_writer(&mut out, name);
+        out.push(b':');
+        let _ = serde_json::to_writer(&mut out, value);
+    }
+    out.push(b'}');
+    // serde_json writes UTF-8.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Epoch milliseconds as RFC 3339 UTC with milliseconds.

@@ -18,7 +18,6 @@ use bus::Buses;
 use lambda::{FunctionHost, LocalHandler};
 use logs::LogStore;
 use orderly_states::ExecutionOptions;
-use serde_json::Value;
 use sfn::{LocalTasks, Machine, StatesClock, StepFunctions};
 use std::collections::HashMap;
 use std::future::Future;
@@ -68,7 +67,6 @@ pub struct CloudInner {
     pub logs: Arc<LogStore>,
     pub sqs: Sqs,
     pub buses: Buses,
-    pub archive: Mutex<Vec<Value>>,
     pub functions: HashMap<String, Arc<FunctionHost>>,
     pub sfn: StepFunctions,
     pub world: World,
@@ -169,7 +167,6 @@ impl LocalCloud {
                 logs,
                 sqs,
                 buses,
-                archive: Mutex::new(Vec::new()),
                 functions,
                 sfn: StepFunctions {
                     machines,

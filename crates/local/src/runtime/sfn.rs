@@ -40,7 +40,7 @@ pub struct ExecutionEntry {
     pub correlation_id: String,
     pub start_ms: i64,
     pub history: orderly_states::history::LiveHistory,
-    pub result: Option<Execution>,
+    pub result: Option<Arc<Execution>>,
 }
 
 impl ExecutionEntry {
@@ -285,7 +285,7 @@ impl CloudInner {
         // The execution continues the trace of what started it (a rule target, a function).
         let trace = super::xray::current_or_new(self.clock.now_ms());
         self.spawn(super::xray::scope(trace, async move {
-            let execution = orderly_states::execute(&definition, input, options).await;
+            let execution = Arc::new(orderly_states::execute(&definition, input, options).await);
             cloud.log_execution(&log_group, &execution, &correlation_id);
             cloud.record_states(&execution_arn, 0, &execution.history, &correlation_id);
             cloud
@@ -310,6 +310,8 @@ impl CloudInner {
                 .unwrap_or_else(|p| p.into_inner());
             if let Some(entry) = executions.get_mut(&execution_arn) {
                 entry.result = Some(execution);
+                // The ended execution's history is its result's; the live copy can go.
+                entry.history = orderly_states::history::LiveHistory::new();
             }
         }));
         Ok(arn)
@@ -382,31 +384,49 @@ impl CloudInner {
             .collect()
     }
 
-    /// The state machine's log group at level ALL: one line per history event, the
-    /// event's JSON with the execution ARN, correlation id and event time added. Written
-    /// as text straight from the event: no `Value` tree per line.
-    fn log_execution(&self, group: &str, execution: &Execution, correlation_id: &str) {
-        // The fields every line of this execution ends with (after the event's own).
-        let arn = Value::String(execution.execution_arn.clone()).to_string();
-        let correlation = Value::String(correlation_id.to_owned()).to_string();
-        for event in &execution.history {
-            let Ok(mut text) = serde_json::to_string(event) else {
-                continue;
-            };
-            // The event serializes as one JSON object: reopen it to append the fields.
-            if text.ends_with('}') {
-                text.pop();
-                let at = rfc3339_ms((event.timestamp.unix_timestamp_nanos() / 1_000_000) as i64);
-                text.push_str(r#","execution_arn":"#);
-                text.push_str(&arn);
-                text.push_str(r#","correlation_id":"#);
-                text.push_str(&correlation);
-                text.push_str(r#","event_timestamp":""#);
-                text.push_str(&at);
-                text.push_str("\"}");
-            }
-            self.logs.write_text(group, text);
+    /// The state machine's log group at level ALL: one line per history event.
+    fn log_execution(&self, group: &str, execution: &Arc<Execution>, correlation_id: &str) {
+        let lines = ExecutionLogLines {
+            execution: execution.clone(),
+            arn: Value::String(execution.execution_arn.clone()).to_string(),
+            correlation_id: Value::String(correlation_id.to_owned()).to_string(),
+        };
+        self.logs
+            .write_deferred(group, Arc::new(lines), execution.history.len());
+    }
+}
+
+/// The log lines of an ended execution, rendered from its history when read.
+struct ExecutionLogLines {
+    execution: Arc<Execution>,
+    /// The execution ARN and correlation id as JSON strings.
+    arn: String,
+    correlation_id: String,
+}
+
+impl super::logs::DeferredLines for ExecutionLogLines {
+    /// The event's JSON with the execution ARN, correlation id and event time added,
+    /// written as text straight from the event (no `Value` tree).
+    fn render(&self, index: usize) -> String {
+        let Some(event) = self.execution.history.get(index) else {
+            return "{}".to_owned();
+        };
+        let Ok(mut text) = serde_json::to_string(event) else {
+            return "{}".to_owned();
+        };
+        // The event serializes as one JSON object: reopen it to append the fields.
+        if text.ends_with('}') {
+            text.pop();
+            let at = rfc3339_ms((event.timestamp.unix_timestamp_nanos() / 1_000_000) as i64);
+            text.push_str(r#","execution_arn":"#);
+            text.push_str(&self.arn);
+            text.push_str(r#","correlation_id":"#);
+            text.push_str(&self.correlation_id);
+            text.push_str(r#","event_timestamp":""#);
+            text.push_str(&at);
+            text.push_str("\"}");
         }
+        text
     }
 }
 

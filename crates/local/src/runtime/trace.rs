@@ -57,9 +57,7 @@ pub struct Hop {
 /// for an SQS batch, the one the first record's body carries.
 pub fn correlation_of(value: &Value) -> String {
     if let Some(body) = value.pointer("/Records/0/body").and_then(Value::as_str) {
-        return serde_json::from_str::<Value>(body)
-            .map(|b| correlation_of(&b))
-            .unwrap_or_default();
+        return correlation_of_text(body);
     }
     let candidates = [
         value.pointer("/detail/metadata/correlation-id"),
@@ -75,13 +73,50 @@ pub fn correlation_of(value: &Value) -> String {
         .to_owned()
 }
 
+/// The correlation id of a JSON text (an SQS body): the same places as [`correlation_of`],
+/// read by a typed pass that skips everything else instead of building the whole value.
+fn correlation_of_text(text: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct Metadata {
+        #[serde(rename = "correlation-id")]
+        correlation_id: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct WithMetadata {
+        metadata: Option<Metadata>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        detail: Option<WithMetadata>,
+        metadata: Option<Metadata>,
+        #[serde(rename = "correlationId")]
+        correlation_id: Option<String>,
+        #[serde(rename = "Payload")]
+        payload: Option<WithMetadata>,
+    }
+    let from = |m: Option<Metadata>| m.and_then(|m| m.correlation_id);
+    match serde_json::from_str::<Probe>(text) {
+        Ok(probe) => from(probe.detail.and_then(|d| d.metadata))
+            .or_else(|| from(probe.metadata))
+            .or(probe.correlation_id)
+            .or_else(|| from(probe.payload.and_then(|p| p.metadata)))
+            .unwrap_or_default(),
+        // A body of another shape (a field of an unexpected type): the general reading.
+        Err(_) => serde_json::from_str::<Value>(text)
+            .map(|b| correlation_of(&b))
+            .unwrap_or_default(),
+    }
+}
+
 impl Hop {
-    pub fn event_put(event: &Value, bus: &str, at_ms: i64) -> Self {
+    /// An event put on a bus; `correlation_id` is the event's ([`correlation_of`]), read
+    /// once per event by the caller for all of its hops.
+    pub fn event_put(event: &Value, correlation_id: &str, bus: &str, at_ms: i64) -> Self {
         let text = |k: &str| event[k].as_str().unwrap_or_default().to_owned();
         Self {
             at_ms,
             wall_us: 0,
-            correlation_id: correlation_of(event),
+            correlation_id: correlation_id.to_owned(),
             kind: HopKind::EventPut {
                 source: text("source"),
                 detail_type: text("detail-type"),
@@ -89,21 +124,21 @@ impl Hop {
             },
         }
     }
-    pub fn rule_matched(event: &Value, rule: &str, at_ms: i64) -> Self {
+    pub fn rule_matched(correlation_id: &str, rule: &str, at_ms: i64) -> Self {
         Self {
             at_ms,
             wall_us: 0,
-            correlation_id: correlation_of(event),
+            correlation_id: correlation_id.to_owned(),
             kind: HopKind::RuleMatched {
                 rule: rule.to_owned(),
             },
         }
     }
-    pub fn target_delivered(event: &Value, rule: &str, target: &str, at_ms: i64) -> Self {
+    pub fn target_delivered(correlation_id: &str, rule: &str, target: &str, at_ms: i64) -> Self {
         Self {
             at_ms,
             wall_us: 0,
-            correlation_id: correlation_of(event),
+            correlation_id: correlation_id.to_owned(),
             kind: HopKind::TargetDelivered {
                 rule: rule.to_owned(),
                 target: target.to_owned(),
@@ -174,5 +209,52 @@ impl Trace {
             }
         }
         by_function
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::correlation_of;
+    use serde_json::json;
+
+    fn batch(body: &str) -> serde_json::Value {
+        json!({"Records": [{"body": body}]})
+    }
+
+    #[test]
+    fn reads_the_correlation_id_where_each_payload_carries_it() {
+        let cases = [
+            (
+                json!({"detail": {"metadata": {"correlation-id": "c-1"}}}),
+                "c-1",
+            ),
+            (json!({"metadata": {"correlation-id": "c-2"}}), "c-2"),
+            (json!({"correlationId": "c-3"}), "c-3"),
+            (
+                json!({"Payload": {"metadata": {"correlation-id": "c-4"}}}),
+                "c-4",
+            ),
+            (json!({"detail": {"data": {}}}), ""),
+        ];
+        for (payload, want) in cases {
+            assert_eq!(correlation_of(&payload), want, "{payload}");
+            // The same payload as the body of an SQS record reads the same.
+            assert_eq!(
+                correlation_of(&batch(&payload.to_string())),
+                want,
+                "{payload}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_body_of_another_shape_falls_back_to_the_general_reading() {
+        // `metadata` of an unexpected type does not hide the detail's correlation id.
+        let body = json!({"metadata": 5, "detail": {"metadata": {"correlation-id": "c-5"}}});
+        assert_eq!(correlation_of(&batch(&body.to_string())), "c-5");
+        let odd = json!({"detail": "text", "correlationId": "c-6"});
+        assert_eq!(correlation_of(&batch(&odd.to_string())), "c-6");
+        assert_eq!(correlation_of(&batch("not json")), "");
+        assert_eq!(correlation_of(&batch("[1, 2]")), "");
     }
 }
