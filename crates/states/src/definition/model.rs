@@ -40,6 +40,9 @@ pub struct State {
     /// Whether any field of the state reads the context object, so it is built only
     /// when needed.
     pub uses_context: bool,
+    /// Whether that reading may reach the execution input (see `reads_execution_input`):
+    /// otherwise the context object is built without a copy of it.
+    pub uses_execution_input: bool,
     /// Whether the state's output is always its input unchanged (no paths, templates
     /// or Output), so the interpreter can hand the same payload on without copying.
     pub passes_input_through: bool,

@@ -41,7 +41,7 @@ impl Engine {
             return Value::Null;
         }
         let mut execution = self.context_execution.clone();
-        if let Some(map) = execution.as_object_mut() {
+        if let (true, Some(map)) = (run.state.uses_execution_input, execution.as_object_mut()) {
             map.insert("Input".into(), (*self.execution_input).clone());
         }
         let mut ctx = json!({
