@@ -326,14 +326,12 @@ impl LiveHistory {
             .clone()
     }
 
-    /// The events recorded after the first `from`, in order: a reader that follows a
-    /// running execution copies only what is new.
-    pub fn since(&self, from: usize) -> Vec<HistoryEvent> {
+    /// Reads the events recorded after the first `from`, in order, without copying them:
+    /// a reader that follows a running execution looks only at what is new. The history
+    /// waits for `read` to finish.
+    pub fn read_since<R>(&self, from: usize, read: impl FnOnce(&[HistoryEvent]) -> R) -> R {
         let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
-        log.events
-            .get(from..)
-            .map(<[_]>::to_vec)
-            .unwrap_or_default()
+        read(log.events.get(from..).unwrap_or_default())
     }
 
     pub fn len(&self) -> usize {

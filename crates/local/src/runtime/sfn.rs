@@ -328,7 +328,9 @@ impl CloudInner {
             .map(|e| (e.history.clone(), e.correlation_id.clone()));
         if let Some((history, correlation_id)) = found {
             let from = self.traced_count(arn);
-            self.record_states(arn, from, &history.since(from), &correlation_id);
+            history.read_since(from, |events| {
+                self.record_states(arn, from, events, &correlation_id);
+            });
         }
     }
 
