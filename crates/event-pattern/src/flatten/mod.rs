@@ -11,6 +11,7 @@ mod strings;
 mod tests;
 mod text;
 mod trie;
+mod wide;
 
 pub(crate) use text::flatten_text;
 pub(crate) use trie::PathTrie;

@@ -3,6 +3,7 @@
 //! value. It accepts exactly what the keeping reader accepts.
 
 use super::strings::{self, Failure};
+use super::wide;
 
 /// No value may sit deeper than this many containers (the root is at depth 0).
 pub(super) const MAX_DEPTH: usize = 512;
@@ -135,23 +136,19 @@ pub(super) fn ws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// The index just past the string whose opening quote is at `i`. A string without escapes
-/// is found here eight bytes at a time; the rest goes to `strings::scan`.
+/// is found here sixteen bytes at a time; the rest goes to `strings::scan`.
 #[inline(always)]
 pub(super) fn string_end(b: &[u8], i: usize) -> Result<usize, Failure> {
-    let start = i + 1;
-    let mut at = start;
-    for chunk in b.get(start..).unwrap_or(&[]).chunks_exact(8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let m = strings::special(u64::from_le_bytes(w));
+    let mut at = i + 1;
+    while let Some(m) = wide::special16(b, at) {
         if m != 0 {
-            let stop = at + (m.trailing_zeros() / 8) as usize;
+            let stop = at + m.trailing_zeros() as usize;
             if b.get(stop) == Some(&b'"') {
                 return Ok(stop + 1);
             }
-            break;
+            return slow_string_end(b, stop);
         }
-        at += 8;
+        at += 16;
     }
     slow_string_end(b, at)
 }

@@ -10,6 +10,7 @@
 
 use super::skip::{self, MAX_DEPTH};
 use super::strings::{self, Failure};
+use super::wide;
 use super::{EventSyntaxError, FlatBuffers, FlatEvent, PathTrie};
 use crate::value::Leaf;
 use std::borrow::Cow;
@@ -20,6 +21,7 @@ pub(crate) fn flatten_text<'t>(
     text: &'t str,
     buffers: &mut FlatBuffers,
 ) -> Result<FlatEvent<'t>, EventSyntaxError> {
+    wide::prefetch(text.as_bytes());
     let mut r = Reader {
         src: text,
         b: text.as_bytes(),
@@ -143,25 +145,22 @@ impl<'t> Reader<'t, '_> {
     }
 
     /// The string at the read position (an opening quote): its content's range and whether
-    /// it holds escapes. The common case, a string without escapes, is found here eight
+    /// it holds escapes. The common case, a string without escapes, is found here sixteen
     /// bytes at a time; the rest goes to `strings::scan`.
     #[inline(always)]
     fn string(&mut self) -> Step<(usize, usize, bool)> {
         let start = self.i + 1;
         let mut at = start;
-        for chunk in self.b.get(start..).unwrap_or(&[]).chunks_exact(8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(chunk);
-            let m = strings::special(u64::from_le_bytes(w));
+        while let Some(m) = wide::special16(self.b, at) {
             if m != 0 {
-                let stop = at + (m.trailing_zeros() / 8) as usize;
+                let stop = at + m.trailing_zeros() as usize;
                 if self.b.get(stop) == Some(&b'"') {
                     self.i = stop + 1;
                     return Ok((start, stop, false));
                 }
-                break;
+                return self.string_slow(start, stop);
             }
-            at += 8;
+            at += 16;
         }
         self.string_slow(start, at)
     }
