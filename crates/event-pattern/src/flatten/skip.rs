@@ -126,9 +126,19 @@ fn member_name(b: &[u8], i: usize) -> Result<usize, Failure> {
     Ok(ws(b, i + 1))
 }
 
-/// The index of the first non-blank byte at or after `i`.
+/// The index of the first non-blank byte at or after `i`. Most tokens are preceded by no
+/// blank or by one space, which are decided without a loop.
 #[inline(always)]
-pub(super) fn ws(b: &[u8], mut i: usize) -> usize {
+pub(super) fn ws(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(&c) if c > b' ' => i,
+        Some(b' ') if b.get(i + 1).is_some_and(|&c| c > b' ') => i + 1,
+        _ => ws_loop(b, i),
+    }
+}
+
+#[inline(never)]
+fn ws_loop(b: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
         i += 1;
     }
@@ -161,12 +171,7 @@ fn slow_string_end(b: &[u8], checked: usize) -> Result<usize, Failure> {
 /// The index just past the number at `i`, checked against JSON's grammar.
 #[inline(always)]
 pub(super) fn number_end(b: &[u8], mut i: usize) -> Result<usize, Failure> {
-    let digits = |mut i: usize| {
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        i
-    };
+    let digits = |i: usize| digits_end(b, i);
     if b.get(i) == Some(&b'-') {
         i += 1;
     }
@@ -196,11 +201,63 @@ pub(super) fn number_end(b: &[u8], mut i: usize) -> Result<usize, Failure> {
     Ok(i)
 }
 
+/// The index of the first byte at or after `i` that is not an ASCII digit. Eight bytes are
+/// tested at once, so a number's length costs no mispredicted loop exit.
+#[inline(always)]
+fn digits_end(b: &[u8], mut i: usize) -> usize {
+    while let Some(x) = strings::load8(b, i) {
+        let m = non_digits(x);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    i
+}
+
+/// High bit set in each byte of `x` that is not an ASCII digit, exact for the lowest one:
+/// a byte below `0` borrows and one above `9` carries, but such a byte is flagged itself,
+/// so wrong flags only ever sit above a true one.
+#[inline(always)]
+fn non_digits(x: u64) -> u64 {
+    let below = x.wrapping_sub(0x3030_3030_3030_3030);
+    let above = x.wrapping_add(0x4646_4646_4646_4646);
+    (below | above) & 0x8080_8080_8080_8080
+}
+
 #[inline(always)]
 pub(super) fn literal(b: &[u8], i: usize, word: &[u8]) -> Result<usize, Failure> {
     if b.get(i..).is_some_and(|rest| rest.starts_with(word)) {
         Ok(i + word.len())
     } else {
         Err((i, "unrecognized literal"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The eight-byte digit scan stops where a byte-by-byte scan stops.
+        #[test]
+        fn digits_end_agrees_with_a_byte_loop(
+            bytes in prop::collection::vec(prop_oneof![
+                4 => 0x30u8..0x3a,
+                1 => any::<u8>(),
+                1 => prop::sample::select(&[0x2fu8, 0x3a, 0xb0, 0xb9, 0xba, 0xff, 0x00][..]),
+            ], 0..30),
+            at in 0usize..30,
+        ) {
+            let mut expected = at;
+            while bytes.get(expected).is_some_and(u8::is_ascii_digit) {
+                expected += 1;
+            }
+            prop_assert_eq!(digits_end(&bytes, at), expected);
+        }
     }
 }

@@ -9,7 +9,7 @@
 //! it or a one-bit error, so both stay in registers; the reason and position of the first
 //! error wait in the reader until the read is over.
 
-use super::skip::{self, MAX_DEPTH};
+use super::skip::{self, MAX_DEPTH, ws};
 use super::strings::{self, Failure};
 use super::wide;
 use super::{EventSyntaxError, FlatBuffers, FlatEvent, PathTrie};
@@ -64,19 +64,6 @@ struct Reader<'t, 'r> {
 #[inline(always)]
 fn at(b: &[u8], i: usize) -> u8 {
     b.get(i).copied().unwrap_or(0)
-}
-
-/// The first non-blank byte at or after `i`. Most tokens are preceded by no blank or by
-/// one space.
-#[inline(always)]
-fn ws(b: &[u8], i: usize) -> usize {
-    if at(b, i) > b' ' {
-        return i;
-    }
-    if at(b, i) == b' ' && at(b, i + 1) > b' ' {
-        return i + 1;
-    }
-    skip::ws(b, i)
 }
 
 /// A string as read: its content's range and whether it holds escapes.
@@ -231,11 +218,17 @@ impl<'t> Reader<'t, '_> {
             } else {
                 self.trie.child_in(node, b, key.start, key.end)
             };
-            i = ws(b, after);
-            if at(b, i) != b':' {
-                return self.stop(i, "expected ':' after a field name");
-            }
-            i = ws(b, i + 1);
+            // Nearly always the colon follows the name at once.
+            i = if at(b, after) == b':' {
+                after + 1
+            } else {
+                let i = ws(b, after);
+                if at(b, i) != b':' {
+                    return self.stop(i, "expected ':' after a field name");
+                }
+                i + 1
+            };
+            i = ws(b, i);
             i = match child {
                 Some(c) => self.value(i, c, depth + 1)?,
                 None => self.skip(i, depth + 1)?,
