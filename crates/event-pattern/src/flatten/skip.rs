@@ -55,13 +55,16 @@ fn nested(b: &[u8], mut i: usize, depth: usize) -> Result<usize, Failure> {
         bits: [0; MAX_DEPTH / 64],
         len: 0,
     };
+    // Whether the innermost open container is an object (read from `open` only when one
+    // closes).
+    let mut object = false;
     'value: loop {
         // A value starts at `i`.
         match b.get(i).copied() {
             Some(b'"') => i = string_end(b, i)?,
             Some(c @ (b'{' | b'[')) => {
-                let object = c == b'{';
-                let close = if object { b'}' } else { b']' };
+                let is_object = c == b'{';
+                let close = if is_object { b'}' } else { b']' };
                 i = ws(b, i + 1);
                 if b.get(i) == Some(&close) {
                     i += 1;
@@ -69,7 +72,8 @@ fn nested(b: &[u8], mut i: usize, depth: usize) -> Result<usize, Failure> {
                     if depth + open.len >= MAX_DEPTH {
                         return Err((i, "event nests too deeply"));
                     }
-                    open.push(object);
+                    open.push(is_object);
+                    object = is_object;
                     if object {
                         i = member_name(b, i)?;
                     }
@@ -89,7 +93,6 @@ fn nested(b: &[u8], mut i: usize, depth: usize) -> Result<usize, Failure> {
                 return Ok(i);
             }
             i = ws(b, i);
-            let object = open.top_is_object();
             match b.get(i).copied() {
                 Some(b',') => {
                     i = ws(b, i + 1);
@@ -101,10 +104,12 @@ fn nested(b: &[u8], mut i: usize, depth: usize) -> Result<usize, Failure> {
                 Some(b'}') if object => {
                     i += 1;
                     open.len -= 1;
+                    object = open.top_is_object();
                 }
                 Some(b']') if !object => {
                     i += 1;
                     open.len -= 1;
+                    object = open.top_is_object();
                 }
                 _ if object => return Err((i, "expected ',' or '}' in an object")),
                 _ => return Err((i, "expected ',' or ']' in an array")),
@@ -119,7 +124,12 @@ fn member_name(b: &[u8], i: usize) -> Result<usize, Failure> {
     if b.get(i) != Some(&b'"') {
         return Err((i, "expected a field name"));
     }
-    let i = ws(b, string_end(b, i)?);
+    let after = string_end(b, i)?;
+    // Nearly always the colon follows the name at once.
+    if b.get(after) == Some(&b':') {
+        return Ok(ws(b, after + 1));
+    }
+    let i = ws(b, after);
     if b.get(i) != Some(&b':') {
         return Err((i, "expected ':' after a field name"));
     }
