@@ -59,33 +59,36 @@ fn nested(b: &[u8], mut i: usize, depth: usize) -> Result<usize, Failure> {
     // closes).
     let mut object = false;
     'value: loop {
-        // A value starts at `i`.
-        match b.get(i).copied() {
-            Some(b'"') => i = string_end(b, i)?,
-            Some(c @ (b'{' | b'[')) => {
-                let is_object = c == b'{';
-                let close = if is_object { b'}' } else { b']' };
-                i = ws(b, i + 1);
-                if b.get(i) == Some(&close) {
-                    i += 1;
-                } else {
-                    if depth + open.len >= MAX_DEPTH {
-                        return Err((i, "event nests too deeply"));
+        // A value starts at `i`; strings, the most common, are tested first.
+        if b.get(i) == Some(&b'"') {
+            i = string_end(b, i)?;
+        } else {
+            match b.get(i).copied() {
+                Some(c @ (b'{' | b'[')) => {
+                    let is_object = c == b'{';
+                    let close = if is_object { b'}' } else { b']' };
+                    i = ws(b, i + 1);
+                    if b.get(i) == Some(&close) {
+                        i += 1;
+                    } else {
+                        if depth + open.len >= MAX_DEPTH {
+                            return Err((i, "event nests too deeply"));
+                        }
+                        open.push(is_object);
+                        object = is_object;
+                        if object {
+                            i = member_name(b, i)?;
+                        }
+                        continue 'value;
                     }
-                    open.push(is_object);
-                    object = is_object;
-                    if object {
-                        i = member_name(b, i)?;
-                    }
-                    continue 'value;
                 }
+                Some(b'-' | b'0'..=b'9') => i = number_end(b, i)?,
+                Some(b't') => i = literal(b, i, b"true")?,
+                Some(b'f') => i = literal(b, i, b"false")?,
+                Some(b'n') => i = literal(b, i, b"null")?,
+                Some(_) => return Err((i, "expected a value")),
+                None => return Err((i, "unexpected end of the event")),
             }
-            Some(b'-' | b'0'..=b'9') => i = number_end(b, i)?,
-            Some(b't') => i = literal(b, i, b"true")?,
-            Some(b'f') => i = literal(b, i, b"false")?,
-            Some(b'n') => i = literal(b, i, b"null")?,
-            Some(_) => return Err((i, "expected a value")),
-            None => return Err((i, "unexpected end of the event")),
         }
         // After a value: more of the innermost container, or its end.
         loop {
@@ -93,27 +96,25 @@ fn nested(b: &[u8], mut i: usize, depth: usize) -> Result<usize, Failure> {
                 return Ok(i);
             }
             i = ws(b, i);
-            match b.get(i).copied() {
-                Some(b',') => {
-                    i = ws(b, i + 1);
-                    if object {
-                        i = member_name(b, i)?;
-                    }
-                    continue 'value;
+            let c = b.get(i).copied();
+            // A comma is tested first: most values are followed by one.
+            if c == Some(b',') {
+                i = ws(b, i + 1);
+                if object {
+                    i = member_name(b, i)?;
                 }
-                Some(b'}') if object => {
-                    i += 1;
-                    open.len -= 1;
-                    object = open.top_is_object();
-                }
-                Some(b']') if !object => {
-                    i += 1;
-                    open.len -= 1;
-                    object = open.top_is_object();
-                }
-                _ if object => return Err((i, "expected ',' or '}' in an object")),
-                _ => return Err((i, "expected ',' or ']' in an array")),
+                continue 'value;
             }
+            if c != Some(if object { b'}' } else { b']' }) {
+                return Err(if object {
+                    (i, "expected ',' or '}' in an object")
+                } else {
+                    (i, "expected ',' or ']' in an array")
+                });
+            }
+            i += 1;
+            open.len -= 1;
+            object = open.top_is_object();
         }
     }
 }
