@@ -2,9 +2,10 @@
 //! system for an event's bytes before the reader gets to them.
 //!
 //! On x86_64 this uses SSE2 (part of the architecture's baseline, so always present); the
-//! only `unsafe` of the crate lives here, in two unaligned loads and a prefetch. Elsewhere
-//! the same answers come from two eight-byte words (`strings::special`), which the tests
-//! below hold the SSE2 path to.
+//! only `unsafe` of the crate lives here, in one unaligned load and a prefetch. Other
+//! targets compute the same mask byte by byte; the tests below hold the SSE2 mask to that
+//! definition and to the eight-byte word test (`strings::special`) the readers use near
+//! the end of a text.
 
 #[cfg(test)]
 use super::strings;
@@ -44,7 +45,8 @@ fn special16_of(chunk: &[u8; 16]) -> u32 {
     scalar_special16(chunk)
 }
 
-/// The same mask from two eight-byte words: exact for every byte, as the SSE2 path is.
+/// The same mask, byte by byte: the definition the SSE2 path is tested against, and the
+/// path of targets without SSE2.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 #[inline(always)]
 fn scalar_special16(chunk: &[u8; 16]) -> u32 {
@@ -81,8 +83,8 @@ pub(super) fn prefetch(text: &[u8]) {
     let _ = text;
 }
 
-/// The sixteen-byte mask from `strings::special`, for tests: bit `k` for byte `k`, as the
-/// lowest flagged byte of each word is exact.
+/// The first special byte of sixteen as the eight-byte word test finds it (its lowest flag
+/// is exact), for tests.
 #[cfg(test)]
 fn swar_first(chunk: &[u8; 16]) -> Option<u32> {
     let lo = u64::from_le_bytes(chunk[..8].try_into().ok()?);
