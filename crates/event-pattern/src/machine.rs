@@ -8,7 +8,7 @@
 //! path the event has and whose index accepts one of its values, carrying the array positions
 //! used so far so that no match combines fields from different elements of one array.
 
-use crate::affix::{AffixIndex, End};
+use crate::affix::{AffixIndex, End, append};
 use crate::compile::SubRule;
 use crate::flatten::{
     EventSyntaxError, FlatBuffers, FlatEvent, PathTrie, flatten_text, flatten_value,
@@ -127,13 +127,13 @@ impl ValueIndex {
     /// Appends the next states this leaf reaches (possibly with repeats).
     #[inline]
     fn lookup(&self, p: &Probe, out: &mut Vec<StateId>) {
-        out.extend_from_slice(&self.exists);
+        append(out, &self.exists);
         if !self.anything_but.is_empty() {
             match p.str().and_then(|s| self.anything_but_excluded.get(s)) {
                 Some(excluded) => {
                     out.extend(self.anything_but.iter().filter(|n| !excluded.contains(n)))
                 }
-                None => out.extend_from_slice(&self.anything_but),
+                None => append(out, &self.anything_but),
             }
         }
         match &p.leaf {
@@ -142,7 +142,7 @@ impl ValueIndex {
                 if !self.exact.is_empty()
                     && let Some(n) = self.exact.get(s.as_ref())
                 {
-                    out.extend_from_slice(n);
+                    append(out, n);
                 }
                 self.prefix.lookup(s.as_bytes(), End::Prefix, out);
                 self.suffix.lookup(s.as_bytes(), End::Suffix, out);
@@ -152,7 +152,7 @@ impl ValueIndex {
                     && let Some(lower) = p.lower()
                 {
                     if let Some(n) = self.equals_ic.get(lower) {
-                        out.extend_from_slice(n);
+                        append(out, n);
                     }
                     self.prefix_ic.lookup(lower.as_bytes(), End::Prefix, out);
                     self.suffix_ic.lookup(lower.as_bytes(), End::Suffix, out);
@@ -163,20 +163,20 @@ impl ValueIndex {
                     match p.number() {
                         Some(n) => {
                             if let Some(s) = self.numbers.get(&n.to_bits()) {
-                                out.extend_from_slice(s);
+                                append(out, s);
                             }
                         }
                         None => {
                             if let Some(s) = self.number_texts.get(text.as_ref()) {
-                                out.extend_from_slice(s);
+                                append(out, s);
                             }
                         }
                     }
                 }
             }
-            Leaf::True => out.extend_from_slice(&self.keywords[0]),
-            Leaf::False => out.extend_from_slice(&self.keywords[1]),
-            Leaf::Null => out.extend_from_slice(&self.keywords[2]),
+            Leaf::True => append(out, &self.keywords[0]),
+            Leaf::False => append(out, &self.keywords[1]),
+            Leaf::Null => append(out, &self.keywords[2]),
         }
         for (pattern, next) in &self.scan {
             if pattern.matches(p) {

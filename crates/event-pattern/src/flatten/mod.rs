@@ -11,6 +11,7 @@ mod strings;
 mod tests;
 mod text;
 mod trie;
+mod wide;
 
 pub(crate) use text::flatten_text;
 pub(crate) use trie::PathTrie;
@@ -123,10 +124,14 @@ impl<'a> FlatEvent<'a> {
     }
 
     /// Keeps a leaf of path `path`, sitting in the array elements `self.stack`.
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, path: u32, leaf: Leaf<'a>) {
         let start = self.members.len() as u32;
-        self.members.extend_from_slice(&self.stack);
+        // Element by element: the stack is nearly always empty or one deep, where a copy
+        // call would cost more than the copy.
+        for &pair in &self.stack {
+            self.members.push(pair);
+        }
         let id = self.fields.len() as u32;
         self.fields.push(Field {
             probe: Probe::new(leaf),

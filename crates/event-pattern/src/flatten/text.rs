@@ -5,11 +5,13 @@
 //! reaches, allocating nothing. Both accept exactly JSON: an event that is not is refused
 //! whether or not the bad part is one rules look at.
 //!
-//! Every step returns `Result<_, Stop>`, a one-bit result that stays in a register; the
-//! reason and position of the first error wait in the reader until the read is over.
+//! Every step takes the read position and returns `Result<usize, Stop>`, the position after
+//! it or a one-bit error, so both stay in registers; the reason and position of the first
+//! error wait in the reader until the read is over.
 
-use super::skip::{self, MAX_DEPTH};
+use super::skip::{self, MAX_DEPTH, ws};
 use super::strings::{self, Failure};
+use super::wide;
 use super::{EventSyntaxError, FlatBuffers, FlatEvent, PathTrie};
 use crate::value::Leaf;
 use std::borrow::Cow;
@@ -20,10 +22,10 @@ pub(crate) fn flatten_text<'t>(
     text: &'t str,
     buffers: &mut FlatBuffers,
 ) -> Result<FlatEvent<'t>, EventSyntaxError> {
+    wide::prefetch(text.as_bytes());
     let mut r = Reader {
         src: text,
         b: text.as_bytes(),
-        i: 0,
         trie,
         out: buffers.take(trie.path_count()),
         arrays: 0,
@@ -44,124 +46,81 @@ pub(crate) fn flatten_text<'t>(
 /// The read stopped at an error (kept in `Reader::error`).
 struct Stop;
 
-type Step<T = ()> = Result<T, Stop>;
+/// A step's result: usually the read position after it.
+type Step<T = usize> = Result<T, Stop>;
 
+/// The reader's state apart from the read position, which every step takes and returns so
+/// that it stays in a register.
 struct Reader<'t, 'r> {
     src: &'t str,
     b: &'t [u8],
-    i: usize,
     trie: &'r PathTrie,
     out: FlatEvent<'t>,
     arrays: u32,
     error: (&'static str, usize),
 }
 
+/// The byte at `i`; NUL (which never starts or follows a token) past the end.
+#[inline(always)]
+fn at(b: &[u8], i: usize) -> u8 {
+    b.get(i).copied().unwrap_or(0)
+}
+
+/// A string as read: its content's range and whether it holds escapes.
+struct Str {
+    start: usize,
+    end: usize,
+    escaped: bool,
+}
+
 impl<'t> Reader<'t, '_> {
-    fn event(&mut self) -> Step {
-        self.ws();
-        match self.trie.root() {
-            Some(root) => self.value(root, 0)?,
-            None => self.skip(0)?,
-        }
-        self.ws();
-        if self.i != self.b.len() {
-            return self.stop("trailing characters after the event");
+    fn event(&mut self) -> Step<()> {
+        let i = ws(self.b, 0);
+        let i = match self.trie.root() {
+            Some(root) => self.value(i, root, 0)?,
+            None => self.skip(i, 0)?,
+        };
+        let i = ws(self.b, i);
+        if i != self.b.len() {
+            return self.stop(i, "trailing characters after the event");
         }
         Ok(())
     }
 
     #[cold]
     #[inline(never)]
-    fn stop<T>(&mut self, message: &'static str) -> Step<T> {
-        self.error = (message, self.i);
+    fn stop<T>(&mut self, i: usize, message: &'static str) -> Step<T> {
+        self.error = (message, i);
         Err(Stop)
     }
 
     #[cold]
     #[inline(never)]
     fn fail<T>(&mut self, (offset, message): Failure) -> Step<T> {
-        self.i = offset;
-        self.stop(message)
+        self.stop(offset, message)
     }
 
+    /// The string whose opening quote is at `i`, and the position after it. The common
+    /// case, a string without escapes, is found here sixteen bytes at a time; the rest goes
+    /// to `strings::scan`.
     #[inline(always)]
-    fn peek(&self) -> u8 {
-        // NUL never starts or follows a token, so it stands for the end of the text.
-        self.b.get(self.i).copied().unwrap_or(0)
-    }
-
-    #[inline(always)]
-    fn ws(&mut self) {
-        // Most tokens are preceded by no blank or by one space.
-        if self.peek() > b' ' {
-            return;
-        }
-        while let b' ' | b'\n' | b'\r' | b'\t' = self.peek() {
-            self.i += 1;
-        }
-    }
-
-    /// After a member or an element: `,` (then more) or the closing bracket (then done).
-    #[inline(always)]
-    fn more(&mut self, close: u8, message: &'static str) -> Step<bool> {
-        self.ws();
-        let c = self.peek();
-        if c == b',' {
-            self.i += 1;
-            self.ws();
-            Ok(true)
-        } else if c == close {
-            self.i += 1;
-            Ok(false)
-        } else {
-            self.stop(message)
-        }
-    }
-
-    /// The `:` after a field name.
-    #[inline(always)]
-    fn colon(&mut self) -> Step {
-        self.ws();
-        if self.peek() != b':' {
-            return self.stop("expected ':' after a field name");
-        }
-        self.i += 1;
-        self.ws();
-        Ok(())
-    }
-
-    /// Opens a container: true when it is empty (and already closed).
-    #[inline(always)]
-    fn open(&mut self, close: u8) -> bool {
-        self.i += 1;
-        self.ws();
-        if self.peek() == close {
-            self.i += 1;
-            return true;
-        }
-        false
-    }
-
-    /// The string at the read position (an opening quote): its content's range and whether
-    /// it holds escapes. The common case, a string without escapes, is found here eight
-    /// bytes at a time; the rest goes to `strings::scan`.
-    #[inline(always)]
-    fn string(&mut self) -> Step<(usize, usize, bool)> {
-        let start = self.i + 1;
+    fn string(&mut self, i: usize) -> Step<(Str, usize)> {
+        let start = i + 1;
         let mut at = start;
-        for chunk in self.b.get(start..).unwrap_or(&[]).chunks_exact(8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(chunk);
-            let m = strings::special(u64::from_le_bytes(w));
+        while let Some(m) = wide::special16(self.b, at) {
             if m != 0 {
-                let stop = at + (m.trailing_zeros() / 8) as usize;
+                let stop = at + m.trailing_zeros() as usize;
                 if self.b.get(stop) == Some(&b'"') {
-                    self.i = stop + 1;
-                    return Ok((start, stop, false));
+                    let s = Str {
+                        start,
+                        end: stop,
+                        escaped: false,
+                    };
+                    return Ok((s, stop + 1));
                 }
-                break;
+                return self.string_slow(start, stop);
             }
-            at += 8;
+            at += 16;
         }
         self.string_slow(start, at)
     }
@@ -169,146 +128,177 @@ impl<'t> Reader<'t, '_> {
     /// A string holding escapes or control characters, or one near the end of the text;
     /// `start..checked` is known to hold neither.
     #[inline(never)]
-    fn string_slow(&mut self, start: usize, checked: usize) -> Step<(usize, usize, bool)> {
+    fn string_slow(&mut self, start: usize, checked: usize) -> Step<(Str, usize)> {
         match strings::scan(self.b, checked) {
-            Ok(s) => {
-                self.i = s.end + 1;
-                Ok((start, s.end, s.escaped))
-            }
+            Ok(s) => Ok((
+                Str {
+                    start,
+                    end: s.end,
+                    escaped: s.escaped,
+                },
+                s.end + 1,
+            )),
             Err(f) => self.fail(f),
+        }
+    }
+
+    /// The content of a read string, unescaped when it has to be.
+    #[inline(always)]
+    fn text_of(&self, s: &Str) -> Cow<'t, str> {
+        if s.escaped {
+            Cow::Owned(strings::unescape(self.src, s.start, s.end))
+        } else {
+            Cow::Borrowed(self.src.get(s.start..s.end).unwrap_or(""))
         }
     }
 
     /// Whether a container at `depth` may hold values: none may sit deeper than
     /// `MAX_DEPTH` (the root is at depth 0).
     #[inline(always)]
-    fn room(&mut self, depth: usize) -> Step {
+    fn room(&mut self, i: usize, depth: usize) -> Step<()> {
         if depth >= MAX_DEPTH {
-            return self.stop("event nests too deeply");
+            return self.stop(i, "event nests too deeply");
         }
         Ok(())
     }
 
-    /// Reads a value at trie node `node` (which leads to some path), keeping its leaves.
-    fn value(&mut self, node: u32, depth: usize) -> Step {
-        let leaf = match self.peek() {
-            b'{' => return self.object(node, depth),
-            b'[' => return self.array(node, depth),
+    /// Reads the value at `i` at trie node `node` (which leads to some path), keeping its
+    /// leaves; returns the position after it.
+    #[inline(always)]
+    fn value(&mut self, i: usize, node: u32, depth: usize) -> Step {
+        match at(self.b, i) {
+            b'{' => self.object(i, node, depth),
+            b'[' => self.array(i, node, depth),
+            _ => self.scalar(i, node),
+        }
+    }
+
+    /// A string, number or literal at `i`, kept under `node`'s path.
+    #[inline(always)]
+    fn scalar(&mut self, i: usize, node: u32) -> Step {
+        let (leaf, next) = match at(self.b, i) {
             b'"' => {
-                let (start, end, escaped) = self.string()?;
-                Leaf::Str(if escaped {
-                    Cow::Owned(strings::unescape(self.src, start, end))
-                } else {
-                    Cow::Borrowed(self.src.get(start..end).unwrap_or(""))
-                })
+                let (s, next) = self.string(i)?;
+                (Leaf::Str(self.text_of(&s)), next)
             }
             b'-' | b'0'..=b'9' => {
-                let start = self.i;
-                self.number()?;
-                Leaf::Num(Cow::Borrowed(self.src.get(start..self.i).unwrap_or("")))
+                let next = self.number(i)?;
+                (
+                    Leaf::Num(Cow::Borrowed(self.src.get(i..next).unwrap_or(""))),
+                    next,
+                )
             }
-            b't' => self.literal(b"true", Leaf::True)?,
-            b'f' => self.literal(b"false", Leaf::False)?,
-            b'n' => self.literal(b"null", Leaf::Null)?,
-            _ => return self.no_value(),
+            b't' => (Leaf::True, self.literal(i, b"true")?),
+            b'f' => (Leaf::False, self.literal(i, b"false")?),
+            b'n' => (Leaf::Null, self.literal(i, b"null")?),
+            _ => return self.no_value(i),
         };
         if let Some(p) = self.trie.path_of(node) {
             self.out.push(p, leaf);
         }
-        Ok(())
+        Ok(next)
     }
 
-    fn object(&mut self, node: u32, depth: usize) -> Step {
-        if self.open(b'}') {
-            return Ok(());
+    /// An object at `i` whose members are looked up under `node`.
+    fn object(&mut self, i: usize, node: u32, depth: usize) -> Step {
+        let b = self.b;
+        let mut i = ws(b, i + 1);
+        if at(b, i) == b'}' {
+            return Ok(i + 1);
         }
-        self.room(depth)?;
+        self.room(i, depth)?;
         loop {
-            if self.peek() != b'"' {
-                return self.stop("expected a field name");
+            if at(b, i) != b'"' {
+                return self.stop(i, "expected a field name");
             }
-            let (start, end, escaped) = self.string()?;
-            let child = if escaped {
-                let key = strings::unescape(self.src, start, end);
+            let (key, after) = self.string(i)?;
+            let child = if key.escaped {
+                let key = strings::unescape(self.src, key.start, key.end);
                 self.trie.child(node, key.as_bytes())
             } else {
-                self.trie.child_in(node, self.b, start, end)
+                self.trie.child_in(node, b, key.start, key.end)
             };
-            self.colon()?;
-            match (child, self.peek()) {
-                (Some(c), _) => self.value(c, depth + 1)?,
-                (None, _) => self.skip(depth + 1)?,
-            }
-            if !self.more(b'}', "expected ',' or '}' in an object")? {
-                return Ok(());
+            // Nearly always the colon follows the name at once.
+            i = if at(b, after) == b':' {
+                after + 1
+            } else {
+                let i = ws(b, after);
+                if at(b, i) != b':' {
+                    return self.stop(i, "expected ':' after a field name");
+                }
+                i + 1
+            };
+            i = ws(b, i);
+            i = match child {
+                Some(c) => self.value(i, c, depth + 1)?,
+                None => self.skip(i, depth + 1)?,
+            };
+            i = ws(b, i);
+            match at(b, i) {
+                b',' => i = ws(b, i + 1),
+                b'}' => return Ok(i + 1),
+                _ => return self.stop(i, "expected ',' or '}' in an object"),
             }
         }
     }
 
-    fn array(&mut self, node: u32, depth: usize) -> Step {
-        if self.open(b']') {
-            return Ok(());
+    /// An array at `i` whose elements are read at `node`, each with its position.
+    fn array(&mut self, i: usize, node: u32, depth: usize) -> Step {
+        let b = self.b;
+        let mut i = ws(b, i + 1);
+        if at(b, i) == b']' {
+            return Ok(i + 1);
         }
-        self.room(depth)?;
+        self.room(i, depth)?;
         let id = self.arrays;
         self.arrays += 1;
         let mut index = 0u32;
         loop {
             self.out.stack.push((id, index));
-            let read = self.value(node, depth + 1);
+            let read = self.value(i, node, depth + 1);
             self.out.stack.pop();
-            read?;
+            i = ws(b, read?);
             index += 1;
-            if !self.more(b']', "expected ',' or ']' in an array")? {
-                return Ok(());
+            match at(b, i) {
+                b',' => i = ws(b, i + 1),
+                b']' => return Ok(i + 1),
+                _ => return self.stop(i, "expected ',' or ']' in an array"),
             }
         }
     }
 
     /// Checks a value no rule looks at.
     #[inline(always)]
-    fn skip(&mut self, depth: usize) -> Step {
-        match skip::value(self.b, self.i, depth) {
-            Ok(i) => {
-                self.i = i;
-                Ok(())
-            }
+    fn skip(&mut self, i: usize, depth: usize) -> Step {
+        match skip::value(self.b, i, depth) {
+            Ok(i) => Ok(i),
             Err(f) => self.fail(f),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn no_value(&mut self) -> Step {
-        if self.i >= self.b.len() {
-            self.stop("unexpected end of the event")
+    fn no_value<T>(&mut self, i: usize) -> Step<T> {
+        if i >= self.b.len() {
+            self.stop(i, "unexpected end of the event")
         } else {
-            self.stop("expected a value")
+            self.stop(i, "expected a value")
         }
     }
 
     #[inline(always)]
-    fn literal<T>(&mut self, word: &[u8], leaf: T) -> Step<T> {
-        if self
-            .b
-            .get(self.i..)
-            .is_some_and(|rest| rest.starts_with(word))
-        {
-            self.i += word.len();
-            Ok(leaf)
-        } else {
-            self.stop("unrecognized literal")
+    fn literal(&mut self, i: usize, word: &[u8]) -> Step {
+        match skip::literal(self.b, i, word) {
+            Ok(i) => Ok(i),
+            Err(f) => self.fail(f),
         }
     }
 
-    /// Checks the number at the read position and moves past it.
+    /// Checks the number at `i`; returns the position after it.
     #[inline(always)]
-    fn number(&mut self) -> Step {
-        match skip::number_end(self.b, self.i) {
-            Ok(i) => {
-                self.i = i;
-                Ok(())
-            }
+    fn number(&mut self, i: usize) -> Step {
+        match skip::number_end(self.b, i) {
+            Ok(i) => Ok(i),
             Err(f) => self.fail(f),
         }
     }

@@ -150,8 +150,16 @@ impl PathTrie {
     /// As `child`, for the key `text[start..end]` of event text.
     #[inline]
     pub(crate) fn child_in(&self, node: u32, text: &[u8], start: usize, end: usize) -> Option<u32> {
+        let here = self.nodes.get(node as usize)?;
         let key = text.get(start..end)?;
-        self.child_with_words(node, key, words(text, start, end))
+        // The length test comes first: most keys of an event lead nowhere, and it rules
+        // them out before their words are read.
+        if here.lengths & length_bit(key.len()) != 0
+            && let Some(n) = here.get(key, words(text, start, end))
+        {
+            return Some(n);
+        }
+        self.dotted_child(here, key)
     }
 
     #[inline]
@@ -160,14 +168,35 @@ impl PathTrie {
         if let Some(n) = here.get(key, key_words) {
             return Some(n);
         }
-        // A key holding dots spans several segments (paths are compared joined). Segments
-        // never hold dots, so only a child named like the part of the key before its first
-        // dot can lead anywhere; the test below rules out almost every key at once.
-        if here.children.iter().any(|c| key.get(c.len) == Some(&b'.')) {
-            self.dotted(here, key)
+        self.dotted_child(here, key)
+    }
+
+    /// The node a key holding dots reaches. A key holding dots spans several segments
+    /// (paths are compared joined). Segments never hold dots, so only a child named like
+    /// the part of the key before its first dot can lead anywhere: the test below looks for
+    /// a dot just after each child name length, and rules out almost every key at once.
+    #[inline(always)]
+    fn dotted_child(&self, here: &TrieNode, key: &[u8]) -> Option<u32> {
+        let shorter = if key.len() >= 64 {
+            u64::MAX
         } else {
-            None
+            (1u64 << key.len()) - 1
+        };
+        let mut lengths = here.lengths & shorter;
+        while lengths != 0 {
+            let len = lengths.trailing_zeros() as usize;
+            // Bit 63 stands for every length from 63 on: those are checked one by one.
+            let dot = if len == 63 {
+                here.children.iter().any(|c| key.get(c.len) == Some(&b'.'))
+            } else {
+                key.get(len) == Some(&b'.')
+            };
+            if dot {
+                return self.dotted(here, key);
+            }
+            lengths &= lengths - 1;
         }
+        None
     }
 
     #[inline(never)]
