@@ -61,7 +61,8 @@ pub enum EventDetails {
     TaskFailed(Box<TaskFailed>),
     LambdaScheduled(Box<LambdaScheduled>),
     LambdaSucceeded {
-        output: Value,
+        /// JSON text.
+        output: Arc<str>,
     },
     MapStateStarted {
         length: usize,
@@ -81,7 +82,8 @@ pub struct TaskScheduled {
     pub resource_type: String,
     pub resource: String,
     pub region: String,
-    pub parameters: Value,
+    /// JSON text.
+    pub parameters: Arc<str>,
     pub timeout_in_seconds: Option<u64>,
     pub heartbeat_in_seconds: Option<u64>,
 }
@@ -91,7 +93,8 @@ pub struct TaskScheduled {
 pub struct TaskOutput {
     pub resource_type: String,
     pub resource: String,
-    pub output: Value,
+    /// JSON text.
+    pub output: Arc<str>,
 }
 
 /// `TaskFailed` / `TaskTimedOut`'s details.
@@ -107,7 +110,8 @@ pub struct TaskFailed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LambdaScheduled {
     pub resource: String,
-    pub input: Value,
+    /// JSON text.
+    pub input: Arc<str>,
     pub timeout_in_seconds: Option<u64>,
 }
 
@@ -162,10 +166,6 @@ impl HistoryEvent {
     }
 }
 
-fn json_text(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
-
 /// A payload's JSON text, as the history keeps it. Written into a buffer kept per
 /// thread, so each text costs one allocation of its exact size.
 pub(crate) fn payload_text(v: &Value) -> Arc<str> {
@@ -214,7 +214,7 @@ impl Serialize for Details<'_> {
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
             EventDetails::LambdaSucceeded { output } => {
-                m.serialize_entry("output", &json_text(output))?;
+                m.serialize_entry("output", &**output)?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
             EventDetails::Failed { error, cause } => {
@@ -235,7 +235,7 @@ impl Serialize for Details<'_> {
                 m.serialize_entry("resourceType", &d.resource_type)?;
                 m.serialize_entry("resource", &d.resource)?;
                 m.serialize_entry("region", &d.region)?;
-                m.serialize_entry("parameters", &json_text(&d.parameters))?;
+                m.serialize_entry("parameters", &*d.parameters)?;
                 if let Some(t) = d.timeout_in_seconds {
                     m.serialize_entry("timeoutInSeconds", &t)?;
                 }
@@ -253,7 +253,7 @@ impl Serialize for Details<'_> {
             EventDetails::TaskSubmitted(d) | EventDetails::TaskSucceeded(d) => {
                 m.serialize_entry("resourceType", &d.resource_type)?;
                 m.serialize_entry("resource", &d.resource)?;
-                m.serialize_entry("output", &json_text(&d.output))?;
+                m.serialize_entry("output", &*d.output)?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
             EventDetails::TaskFailed(d) => {
@@ -264,7 +264,7 @@ impl Serialize for Details<'_> {
             }
             EventDetails::LambdaScheduled(d) => {
                 m.serialize_entry("resource", &d.resource)?;
-                m.serialize_entry("input", &json_text(&d.input))?;
+                m.serialize_entry("input", &*d.input)?;
                 m.serialize_entry("inputDetails", &NotTruncated)?;
                 if let Some(t) = d.timeout_in_seconds {
                     m.serialize_entry("timeoutInSeconds", &t)?;

@@ -7,7 +7,9 @@ use super::vars::Vars;
 use crate::callbacks::Callback;
 use crate::definition::model::{Dynamic, Kind, QueryLanguage, WaitFor};
 use crate::errors::{StatesError, names};
-use crate::history::{EventDetails, LambdaScheduled, TaskFailed, TaskOutput, TaskScheduled};
+use crate::history::{
+    EventDetails, LambdaScheduled, TaskFailed, TaskOutput, TaskScheduled, payload_text,
+};
 use crate::task::{IntegrationPattern, TaskRequest, integration_pattern, lambda_function_of};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -258,7 +260,7 @@ impl Engine {
             self.event("LambdaFunctionScheduled", || {
                 EventDetails::LambdaScheduled(Box::new(LambdaScheduled {
                     resource: resource.clone(),
-                    input: request.parameters.clone(),
+                    input: payload_text(&request.parameters),
                     timeout_in_seconds: timeout,
                 }))
             });
@@ -269,7 +271,7 @@ impl Engine {
                     resource_type: resource_type.clone(),
                     resource: resource_name.clone(),
                     region: self.region.clone(),
-                    parameters: request.parameters.clone(),
+                    parameters: payload_text(&request.parameters),
                     timeout_in_seconds: timeout,
                     heartbeat_in_seconds: heartbeat,
                 }))
@@ -298,7 +300,7 @@ impl Engine {
                 if lambda {
                     self.event("LambdaFunctionSucceeded", || {
                         EventDetails::LambdaSucceeded {
-                            output: output.clone(),
+                            output: payload_text(&output),
                         }
                     });
                 } else {
@@ -306,7 +308,7 @@ impl Engine {
                         EventDetails::TaskSucceeded(Box::new(TaskOutput {
                             resource_type: resource_type.clone(),
                             resource: resource_name.clone(),
-                            output: output.clone(),
+                            output: payload_text(&output),
                         }))
                     });
                 }
@@ -380,7 +382,7 @@ impl Engine {
             EventDetails::TaskSubmitted(Box::new(TaskOutput {
                 resource_type: resource_type.to_owned(),
                 resource: resource_name.to_owned(),
-                output: submitted.clone(),
+                output: payload_text(&submitted),
             }))
         });
         loop {

@@ -37,7 +37,7 @@ fn scheduled(execution: &Execution, service: &str) -> Vec<Value> {
         .iter()
         .filter_map(|e| match &e.details {
             EventDetails::TaskScheduled(task) if task.resource_type == service => {
-                Some(task.parameters.clone())
+                Some(serde_json::from_str(&task.parameters).unwrap_or(Value::Null))
             }
             _ => None,
         })
