@@ -369,6 +369,20 @@ mod tests {
         (socket, addr)
     }
 
+    /// A subscriber whose layer reads the trace header from `fallback` when no invocation
+    /// span names one.
+    fn with_fallback(
+        addr: SocketAddr,
+        fallback: fn() -> Option<String>,
+    ) -> impl tracing::Subscriber + Send + Sync {
+        tracing_subscriber::registry().with(
+            XrayLayer::new(addr)
+                .expect("layer")
+                .with_header_fallback(fallback)
+                .with_filter(SdkCalls),
+        )
+    }
+
     fn received(socket: &UdpSocket) -> Vec<Value> {
         let mut documents = Vec::new();
         let mut buf = vec![0u8; 65_536];
@@ -470,12 +484,7 @@ mod tests {
     #[test]
     fn unsampled_or_headerless_calls_send_nothing() {
         let (socket, addr) = daemon();
-        let subscriber = tracing_subscriber::registry().with(
-            XrayLayer::new(addr)
-                .expect("layer")
-                .with_header_fallback(|| None)
-                .with_filter(SdkCalls),
-        );
+        let subscriber = with_fallback(addr, || None);
         tracing::subscriber::with_default(subscriber, || {
             in_invocation(&format!("Root={ROOT};Parent={PARENT};Sampled=0"), || {
                 sdk_call(&[RESPONSE_OK])
@@ -491,12 +500,9 @@ mod tests {
     #[test]
     fn an_unsampled_invocation_span_outranks_a_sampled_environment() {
         let (socket, addr) = daemon();
-        let subscriber = tracing_subscriber::registry().with(
-            XrayLayer::new(addr)
-                .expect("layer")
-                .with_header_fallback(|| Some(format!("Root={ROOT};Parent={PARENT};Sampled=1")))
-                .with_filter(SdkCalls),
-        );
+        let subscriber = with_fallback(addr, || {
+            Some(format!("Root={ROOT};Parent={PARENT};Sampled=1"))
+        });
         tracing::subscriber::with_default(subscriber, || {
             in_invocation(&format!("Root={ROOT};Parent={PARENT};Sampled=0"), || {
                 sdk_call(&[RESPONSE_OK])
@@ -508,12 +514,9 @@ mod tests {
     #[test]
     fn without_an_invocation_span_the_fallback_header_is_used() {
         let (socket, addr) = daemon();
-        let subscriber = tracing_subscriber::registry().with(
-            XrayLayer::new(addr)
-                .expect("layer")
-                .with_header_fallback(|| Some(format!("Root={ROOT};Parent={PARENT};Sampled=1")))
-                .with_filter(SdkCalls),
-        );
+        let subscriber = with_fallback(addr, || {
+            Some(format!("Root={ROOT};Parent={PARENT};Sampled=1"))
+        });
         tracing::subscriber::with_default(subscriber, || sdk_call(&[RESPONSE_OK]));
         let documents = received(&socket);
         assert_eq!(documents.len(), 1);
