@@ -63,12 +63,12 @@ impl StoredLine {
         }
     }
 
-    fn parsed(&self) -> LogLine {
-        let text = self.text();
+    /// The line as readers get it, from its text (already rendered by the caller).
+    fn parsed(&self, text: &str) -> LogLine {
         LogLine {
             group: self.group.to_string(),
             timestamp_ms: self.timestamp_ms,
-            line: serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into())),
+            line: serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned())),
         }
     }
 }
@@ -172,23 +172,32 @@ impl LogStore {
 
     /// Every line, in the order written.
     pub fn lines(&self) -> Vec<LogLine> {
-        self.lines_where(|_| true)
+        self.lines_where(|_| true, |_| true)
     }
 
-    /// The lines whose text passes `keep`, parsed, in the order written.
-    fn lines_where(&self, keep: impl Fn(&StoredLine) -> bool) -> Vec<LogLine> {
+    /// The lines of the groups `group` passes whose text `text` passes, parsed, in the
+    /// order written. A deferred line's text is rendered at most once, and only for a
+    /// line of a group that passed.
+    fn lines_where(
+        &self,
+        group: impl Fn(&str) -> bool,
+        text: impl Fn(&str) -> bool,
+    ) -> Vec<LogLine> {
         self.lines
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
-            .filter(|l| keep(l))
-            .map(StoredLine::parsed)
+            .filter(|l| group(&l.group))
+            .filter_map(|l| {
+                let rendered = l.text();
+                text(&rendered).then(|| l.parsed(&rendered))
+            })
             .collect()
     }
 
     /// Lines of groups whose name contains `group` (all when empty).
     pub fn group_lines(&self, group: &str) -> Vec<LogLine> {
-        self.lines_where(|l| l.group.contains(group))
+        self.lines_where(|name| name.contains(group), |_| true)
     }
 
     /// Lines whose text contains `needle` as (part of) a JSON string: a cheap first cut
@@ -196,7 +205,7 @@ impl LogStore {
     pub fn lines_mentioning(&self, needle: &str) -> Vec<LogLine> {
         let quoted = Value::String(needle.to_owned()).to_string();
         let escaped = &quoted[1..quoted.len() - 1];
-        self.lines_where(|l| l.text().contains(escaped))
+        self.lines_where(|_| true, |text| text.contains(escaped))
     }
 
     /// Lines mentioning a correlation id anywhere in their fields, in time order.
