@@ -5,7 +5,6 @@
 use super::xray::{INVOCATION_TRACE_FIELD, TraceHeader};
 use serde_json::{Map, Value};
 use std::io::Write;
-use time::format_description::well_known::Rfc3339;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
@@ -178,18 +177,38 @@ where
     }
 }
 
-/// The current time as RFC 3339 UTC with milliseconds: `2026-11-26T12:00:00.123Z`.
+/// The current time as RFC 3339 UTC with milliseconds: `2026-11-26T12:00:00.120Z`.
 fn now_rfc3339_ms() -> String {
     let now = time::OffsetDateTime::now_utc();
-    let ms = now.replace_nanosecond(now.millisecond() as u32 * 1_000_000);
-    ms.unwrap_or(now)
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| now.unix_timestamp().to_string())
+    rfc3339_ms(i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0))
+}
+
+/// Epoch milliseconds as RFC 3339 UTC with exactly three digits of milliseconds, as
+/// CloudWatch shows them (the well-known `Rfc3339` format drops trailing zeros: `.06Z`).
+pub fn rfc3339_ms(ms: i64) -> String {
+    let nanos = i128::from(ms) * 1_000_000;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::format_description::well_known::Rfc3339;
+
+    #[test]
+    fn milliseconds_always_have_three_digits() {
+        assert_eq!(rfc3339_ms(1_795_735_866_060), "2026-11-26T23:31:06.060Z");
+        assert_eq!(rfc3339_ms(1_795_735_866_000), "2026-11-26T23:31:06.000Z");
+        assert_eq!(rfc3339_ms(1_795_735_866_123), "2026-11-26T23:31:06.123Z");
+    }
     use std::sync::{Arc, Mutex};
     use tracing_subscriber::layer::SubscriberExt;
 

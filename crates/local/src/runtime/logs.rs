@@ -422,16 +422,6 @@ fn object_text(members: &[(&str, &Value)]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Epoch milliseconds as RFC 3339 UTC with milliseconds.
-pub fn rfc3339_ms(ms: i64) -> String {
-    let nanos = i128::from(ms) * 1_000_000;
-    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::macros::format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-            ))
-            .ok()
-        })
-        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_owned())
-}
+/// Epoch milliseconds as RFC 3339 UTC with milliseconds (the functions' log lines use
+/// the same).
+pub use orderly_core::telemetry::json_lines::rfc3339_ms;
