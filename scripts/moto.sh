@@ -84,7 +84,8 @@ start() {
   for _ in 1 2 3; do
     port=$(free_port "$python")
     endpoint="http://127.0.0.1:$port"
-    "$python" -m moto.server -H 127.0.0.1 -p "$port" >"$log_file" 2>&1 &
+    # moto's server, with DynamoDB requests serialized (see the launcher's docstring).
+    "$python" scripts/moto-server.py -H 127.0.0.1 -p "$port" >"$log_file" 2>&1 &
     pid=$!
     echo "$pid" >"$pid_file"
     for _ in $(seq 1 150); do
