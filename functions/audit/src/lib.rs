@@ -1,12 +1,12 @@
 //! SQS consumer that stores every event it sees: the streaming view of the system.
 //! Each bus event is stored once, however often SQS delivers it.
 
-use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::SqsBatchResponse;
 use lambda_runtime::LambdaEvent;
-use orderly_core::batch::BatchProcessor;
+use orderly_core::batch::consume_sqs_batch;
 use orderly_core::contracts::FailureReason;
 use orderly_core::idempotency::IdempotencyEngine;
-use orderly_core::lambda::{TaskError, parse_input, remaining_time};
+use orderly_core::lambda::TaskError;
 use orderly_core::ports::{AuditEntry, AuditLog, InsertOutcome};
 use serde::Deserialize;
 use serde_json::Value;
@@ -43,21 +43,14 @@ pub async fn handler<A>(
 where
     A: AuditLog + ?Sized,
 {
-    let (payload, context) = event.into_parts();
-    orderly_core::telemetry::metrics::invocation(FUNCTION);
-    let batch: SqsEvent = parse_input(payload)?;
-    let remaining = remaining_time(&context);
-    let report = BatchProcessor::for_event(&batch, CONCURRENCY)
-        .process(batch, |event: Value, _ctx| async move {
-            store(deps, event, remaining).await
-        })
-        .await;
-    report
-        .metric_record(FUNCTION, deps.idempotency.now_ms())
-        .emit();
-    report
-        .response()
-        .map_err(|e| TaskError::transient(e.to_string()))
+    consume_sqs_batch(
+        FUNCTION,
+        event,
+        CONCURRENCY,
+        || deps.idempotency.now_ms(),
+        |event: Value, remaining| async move { store(deps, event, remaining).await },
+    )
+    .await
 }
 
 async fn store<A>(deps: &Deps<A>, event: Value, remaining: Duration) -> Result<(), TaskError>

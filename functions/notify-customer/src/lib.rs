@@ -1,12 +1,12 @@
 //! SQS consumer of customer-facing events, fed through the rule's input transformer:
 //! each message is a CustomerNotification (ids only). Tells the customer once per event.
 
-use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::SqsBatchResponse;
 use lambda_runtime::LambdaEvent;
-use orderly_core::batch::BatchProcessor;
+use orderly_core::batch::consume_sqs_batch;
 use orderly_core::contracts::CustomerNotification;
 use orderly_core::idempotency::IdempotencyEngine;
-use orderly_core::lambda::{TaskError, parse_input, remaining_time};
+use orderly_core::lambda::TaskError;
 use orderly_core::ports::CustomerNotifier;
 use serde_json::Value;
 use std::sync::Arc;
@@ -35,21 +35,14 @@ pub async fn handler<N>(
 where
     N: CustomerNotifier + ?Sized,
 {
-    let (payload, context) = event.into_parts();
-    orderly_core::telemetry::metrics::invocation(FUNCTION);
-    let batch: SqsEvent = parse_input(payload)?;
-    let remaining = remaining_time(&context);
-    let report = BatchProcessor::for_event(&batch, CONCURRENCY)
-        .process(batch, |note: CustomerNotification, _ctx| async move {
-            notify(deps, note, remaining).await
-        })
-        .await;
-    report
-        .metric_record(FUNCTION, deps.idempotency.now_ms())
-        .emit();
-    report
-        .response()
-        .map_err(|e| TaskError::transient(e.to_string()))
+    consume_sqs_batch(
+        FUNCTION,
+        event,
+        CONCURRENCY,
+        || deps.idempotency.now_ms(),
+        |note: CustomerNotification, remaining| async move { notify(deps, note, remaining).await },
+    )
+    .await
 }
 
 /// The message a customer gets for an event kind.

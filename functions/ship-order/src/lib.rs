@@ -2,14 +2,14 @@
 //! ShipmentCreated. Records are processed in order; after a failure the rest of the batch
 //! fails too, so ordering per order holds. Each record is idempotent on the event's key.
 
-use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::SqsBatchResponse;
 use lambda_runtime::LambdaEvent;
-use orderly_core::batch::BatchProcessor;
+use orderly_core::batch::consume_sqs_batch;
 use orderly_core::contracts::{
     Metadata, OrderConfirmed, OutboundEvent, ShipmentCreated, parse_event,
 };
 use orderly_core::idempotency::IdempotencyEngine;
-use orderly_core::lambda::{TaskError, now_rfc3339, parse_input, remaining_time};
+use orderly_core::lambda::{TaskError, now_rfc3339};
 use orderly_core::ports::{EventPublisher, ShipmentWriter};
 use serde_json::Value;
 use std::sync::Arc;
@@ -32,21 +32,14 @@ where
     S: ShipmentWriter + ?Sized,
     P: EventPublisher + ?Sized,
 {
-    let (payload, context) = event.into_parts();
-    orderly_core::telemetry::metrics::invocation(FUNCTION);
-    let batch: SqsEvent = parse_input(payload)?;
-    let remaining = remaining_time(&context);
-    let report = BatchProcessor::for_event(&batch, 1)
-        .process(batch, |body: Value, _ctx| async move {
-            ship(deps, body, remaining).await
-        })
-        .await;
-    report
-        .metric_record(FUNCTION, deps.idempotency.now_ms())
-        .emit();
-    report
-        .response()
-        .map_err(|e| TaskError::transient(e.to_string()))
+    consume_sqs_batch(
+        FUNCTION,
+        event,
+        1,
+        || deps.idempotency.now_ms(),
+        |body: Value, remaining| async move { ship(deps, body, remaining).await },
+    )
+    .await
 }
 
 /// The shipment id of an order: one shipment per order.
