@@ -1,14 +1,12 @@
 //! Events per second through a compiled rule set, JSON parsing included, measured in
-//! on-CPU time of the benchmark thread (see `cpu_time.rs`).
+//! on-CPU time of the benchmark thread (the `bench-cpu-time` crate).
 //!
 //! - `family/<operator>/<n>`: n rules (1, 10, 100, 1000) of one operator family against
 //!   order events of about 1 KB;
 //! - `workload/mixed-100`: the shared workload (`benches/workload/make_workload.py`: 100
 //!   mixed rules, 20,000 order events), generated into `target/bench-workload` with python3.
 
-mod cpu_time;
-
-use cpu_time::ThreadCpuTime;
+use bench_cpu_time::ThreadCpuTime;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use event_pattern::{Pattern, RuleSet, Scratch};
 use std::hint::black_box;

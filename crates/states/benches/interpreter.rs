@@ -6,9 +6,7 @@
 //! A workload whose execution does not succeed (because a language feature it uses is
 //! not available in this build) is reported and skipped rather than timed.
 
-mod cpu_time;
-
-use cpu_time::CpuTime;
+use bench_cpu_time::ThreadCpuTime;
 use criterion::measurement::Measurement;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use orderly_states::{ExecutionOptions, ExecutionStatus, StateMachine, VirtualClock, execute};
@@ -103,7 +101,7 @@ fn bench_wall(c: &mut Criterion) {
     bench(c, "wall");
 }
 
-fn bench_cpu(c: &mut Criterion<CpuTime>) {
+fn bench_cpu(c: &mut Criterion<ThreadCpuTime>) {
     bench(c, "cpu");
 }
 
@@ -188,7 +186,7 @@ fn bench<M: Measurement>(c: &mut Criterion<M>, label: &str) {
 criterion_group!(wall, bench_wall);
 criterion_group! {
     name = cpu;
-    config = Criterion::default().with_measurement(CpuTime);
+    config = Criterion::default().with_measurement(ThreadCpuTime);
     targets = bench_cpu
 }
 criterion_main!(wall, cpu);
