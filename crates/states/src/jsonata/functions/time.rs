@@ -59,7 +59,8 @@ fn format(ms: i128, picture: Option<&str>, timezone: Option<&str>) -> Out {
         .and_then(|ns| OffsetDateTime::from_unix_timestamp_nanos(ns).ok())
         .ok_or_else(|| err("D3137", "The timestamp is out of range"))?;
     match picture {
-        None => Ok(Some(V::str(&iso(time)))),
+        // JSONata's default is the same form as Step Functions' timestamps.
+        None => Ok(Some(V::str(&crate::clock::format_timestamp(time)))),
         Some(picture) => Ok(Some(V::str(&render_picture(picture, time)?))),
     }
 }
@@ -163,17 +164,4 @@ fn now_millis() -> i128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i128)
-}
-
-fn iso(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
 }
