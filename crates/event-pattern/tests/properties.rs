@@ -2,8 +2,8 @@
 //! and no input makes anything panic.
 
 use event_pattern::{
-    InputTransformer, Pattern, RuleSet, TargetInput, reference_matches, test_event_pattern,
-    transform_input,
+    InputTransformer, Pattern, RuleSet, Scratch, TargetInput, reference_matches,
+    test_event_pattern, transform_input,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -117,6 +117,8 @@ proptest! {
                 parsed.push((format!("r{i}"), pattern));
             }
         }
+        // One scratch for all the events: what reading one remembers meets the next.
+        let mut scratch = Scratch::default();
         for e in &events {
             let expected: Vec<&str> = parsed
                 .iter()
@@ -126,6 +128,7 @@ proptest! {
             prop_assert_eq!(&rules.matching(e), &expected, "event {}", e);
             let text = e.to_string();
             prop_assert_eq!(&rules.matching_text(&text).expect("valid JSON"), &expected, "event text {}", text);
+            prop_assert_eq!(&rules.matching_text_with(&text, &mut scratch).expect("valid JSON"), &expected, "event text, scratch reused {}", text);
             for (_, p) in &parsed {
                 prop_assert_eq!(p.matches(e), reference_matches(p, e));
             }

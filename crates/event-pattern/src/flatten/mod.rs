@@ -5,6 +5,7 @@
 //! element of which array it sits in, so that fields from different elements of one array are
 //! never combined (the array consistency EventBridge applies).
 
+mod guess;
 mod skip;
 mod strings;
 #[cfg(test)]
@@ -51,6 +52,8 @@ pub(crate) struct FlatBuffers {
     heads: Vec<(u32, u32)>,
     members: Vec<(u32, u32)>,
     stack: Vec<(u32, u32)>,
+    /// Member names of kept objects, remembered from the previous event.
+    names: guess::NameGuesses,
 }
 
 impl FlatBuffers {

@@ -164,3 +164,123 @@ fn nesting_limit_is_the_same_for_kept_and_skipped_values() {
         }
     }
 }
+
+/// Texts of events that share most of their member names, in changing orders: what the
+/// reader remembers of one event's names meets the next event's.
+fn similar_events() -> impl Strategy<Value = Vec<Value>> {
+    let object = || {
+        let name =
+            prop::sample::select(&["a", "ab", "b", "c.d", "c", "e\"q", "é", "a.b", "bb"][..]);
+        prop::collection::vec((name, scalar()), 0..5)
+    };
+    let event = (
+        object(),
+        object(),
+        prop::sample::select(&["a", "b", "c"][..]),
+    )
+        .prop_map(|(outer, inner, nest)| {
+            let mut map = serde_json::Map::new();
+            for (k, v) in outer {
+                map.insert(k.to_owned(), v);
+            }
+            let inner: serde_json::Map<String, Value> =
+                inner.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            map.insert(nest.to_owned(), Value::Object(inner.clone()));
+            map.insert(
+                "arr".to_owned(),
+                Value::Array(vec![Value::Object(inner); 2]),
+            );
+            Value::Object(map)
+        });
+    prop::collection::vec(event, 1..6)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Reading events one after another with the same buffers (so member names are
+    /// guessed from the previous event) keeps exactly what reading each alone keeps.
+    #[test]
+    fn remembered_names_never_change_what_is_kept(
+        events in similar_events(),
+        paths in prop::collection::vec(
+            prop::sample::select(&["a", "ab", "b", "c.d", "a.b", "b.a", "arr.a", "arr.ab", "c.c.d", "e\"q"][..]),
+            1..5,
+        ),
+    ) {
+        let t = trie(&paths);
+        let mut shared = FlatBuffers::default();
+        for value in &events {
+            let text = value.to_string();
+            let expected = kept(&t, &flatten_value(&t, value, &mut FlatBuffers::default()));
+            let flat = flatten_text(&t, &text, &mut shared).expect("JSON");
+            prop_assert_eq!(kept(&t, &flat), expected, "{}", text);
+            shared.put(flat);
+        }
+    }
+
+    /// After a valid event has been read, a damaged one with the same names is still
+    /// refused exactly when serde_json refuses it.
+    #[test]
+    fn remembered_names_never_accept_what_is_not_json(
+        events in similar_events(),
+        paths in prop::collection::vec(prop::sample::select(&["a", "ab", "b", "arr.a"][..]), 1..3),
+        cut in 0usize..200,
+        insert in prop::sample::select(&["\"", "\\", "\u{1}", "x", ":", ",", "\"\"", "\\u00e9"][..]),
+    ) {
+        let t = trie(&paths);
+        let mut shared = FlatBuffers::default();
+        for value in &events {
+            let text = value.to_string();
+            if let Ok(flat) = flatten_text(&t, &text, &mut shared) {
+                shared.put(flat);
+            }
+            let mut at = cut.min(text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mangled = format!("{}{}{}", &text[..at], insert, &text[at..]);
+            let json = serde_json::from_str::<Value>(&mangled);
+            // As in `text_reader_accepts_exactly_json`: numbers beyond a double's range are
+            // JSON to the reader.
+            if json.as_ref().is_err_and(|e| e.to_string().contains("number out of range")) {
+                continue;
+            }
+            let json_ok = json.is_ok();
+            let ours = flatten_text(&t, &mangled, &mut shared);
+            prop_assert_eq!(ours.is_ok(), json_ok, "{}", mangled);
+            if let Ok(flat) = ours {
+                shared.put(flat);
+            }
+        }
+    }
+}
+
+/// Names remembered while reading with one trie are forgotten when the buffers are used
+/// with another.
+#[test]
+fn remembered_names_belong_to_their_trie() {
+    let text = r#"{"a": 1, "b": 2}"#;
+    let mut shared = FlatBuffers::default();
+    let first = trie(&["a"]);
+    let flat = flatten_text(&first, text, &mut shared).expect("JSON");
+    assert_eq!(
+        kept(&first, &flat),
+        vec![(0, "Num(\"1\")".to_owned(), vec![])]
+    );
+    shared.put(flat);
+    let second = trie(&["b"]);
+    let flat = flatten_text(&second, text, &mut shared).expect("JSON");
+    assert_eq!(
+        kept(&second, &flat),
+        vec![(0, "Num(\"2\")".to_owned(), vec![])]
+    );
+    shared.put(flat);
+    // A trie that grows is another trie too.
+    let mut growing = trie(&["a"]);
+    let flat = flatten_text(&growing, text, &mut shared).expect("JSON");
+    shared.put(flat);
+    growing.intern("b");
+    let flat = flatten_text(&growing, text, &mut shared).expect("JSON");
+    assert_eq!(kept(&growing, &flat).len(), 2);
+}

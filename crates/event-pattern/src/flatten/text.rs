@@ -9,6 +9,7 @@
 //! it or a one-bit error, so both stay in registers; the reason and position of the first
 //! error wait in the reader until the read is over.
 
+use super::guess::NameGuesses;
 use super::skip::{self, MAX_DEPTH, ws};
 use super::strings::{self, Failure};
 use super::wide;
@@ -23,6 +24,8 @@ pub(crate) fn flatten_text<'t>(
     buffers: &mut FlatBuffers,
 ) -> Result<FlatEvent<'t>, EventSyntaxError> {
     wide::prefetch(text.as_bytes());
+    let mut names = std::mem::take(&mut buffers.names);
+    names.use_with(trie.id());
     let mut r = Reader {
         src: text,
         b: text.as_bytes(),
@@ -30,8 +33,11 @@ pub(crate) fn flatten_text<'t>(
         out: buffers.take(trie.path_count()),
         arrays: 0,
         error: ("", 0),
+        names,
     };
-    match r.event() {
+    let read = r.event();
+    buffers.names = std::mem::take(&mut r.names);
+    match read {
         Ok(()) => Ok(r.out),
         Err(Stop) => {
             buffers.put(r.out);
@@ -58,6 +64,7 @@ struct Reader<'t, 'r> {
     out: FlatEvent<'t>,
     arrays: u32,
     error: (&'static str, usize),
+    names: NameGuesses,
 }
 
 /// The byte at `i`; NUL (which never starts or follows a token) past the end.
@@ -207,17 +214,16 @@ impl<'t> Reader<'t, '_> {
             return Ok(i + 1);
         }
         self.room(i, depth)?;
+        let mut position = 0;
         loop {
             if at(b, i) != b'"' {
                 return self.stop(i, "expected a field name");
             }
-            let (key, after) = self.string(i)?;
-            let child = if key.escaped {
-                let key = strings::unescape(self.src, key.start, key.end);
-                self.trie.child(node, key.as_bytes())
-            } else {
-                self.trie.child_in(node, b, key.start, key.end)
+            let (child, after) = match self.names.check(node, position, b, i) {
+                Some(known) => known,
+                None => self.name(i, node, position)?,
             };
+            position += 1;
             // Nearly always the colon follows the name at once.
             i = if at(b, after) == b':' {
                 after + 1
@@ -240,6 +246,23 @@ impl<'t> Reader<'t, '_> {
                 _ => return self.stop(i, "expected ',' or '}' in an object"),
             }
         }
+    }
+
+    /// The member name at `i` of an object at `node`, read and looked up, and remembered
+    /// for the next event: the child it leads to and the index after it.
+    #[inline(never)]
+    fn name(&mut self, i: usize, node: u32, position: usize) -> Step<(Option<u32>, usize)> {
+        let (key, after) = self.string(i)?;
+        let child = if key.escaped {
+            let key = strings::unescape(self.src, key.start, key.end);
+            self.trie.child(node, key.as_bytes())
+        } else {
+            let child = self.trie.child_in(node, self.b, key.start, key.end);
+            self.names
+                .learn(node, position, self.b, (key.start, key.end), child);
+            child
+        };
+        Ok((child, after))
     }
 
     /// An array at `i` whose elements are read at `node`, each with its position.

@@ -10,6 +10,16 @@ use super::strings::load8;
 pub(crate) struct PathTrie {
     nodes: Vec<TrieNode>,
     paths: Vec<String>,
+    /// Changes whenever the trie does, so that what a reader learned with one trie is
+    /// never used with another (`guess.rs`).
+    id: u64,
+}
+
+/// A new trie identity.
+fn fresh_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 #[derive(Debug, Default, Clone)]
@@ -94,6 +104,7 @@ impl PathTrie {
         PathTrie {
             nodes: vec![TrieNode::default()],
             paths: Vec::new(),
+            id: fresh_id(),
         }
     }
 
@@ -101,6 +112,12 @@ impl PathTrie {
     #[inline]
     pub(crate) fn root(&self) -> Option<u32> {
         if self.paths.is_empty() { None } else { Some(0) }
+    }
+
+    /// The identity of the trie as it is now.
+    #[inline]
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// The id of a path, adding it if new.
@@ -112,6 +129,7 @@ impl PathTrie {
                 Some(n) => n as usize,
                 None => {
                     let n = self.nodes.len();
+                    self.id = fresh_id();
                     self.nodes.push(TrieNode::default());
                     self.nodes[node].lengths |= length_bit(seg.len());
                     self.nodes[node].children.push(Child {
