@@ -11,6 +11,7 @@
 //! they are used with another trie (another rule set, or the same one after a change).
 
 use super::NONE;
+use super::trie::words;
 
 /// The longest name guessed: with its closing quote it fits in sixteen bytes.
 const MAX_LEN: usize = 15;
@@ -90,21 +91,11 @@ impl NameGuesses {
         if len > MAX_LEN || position >= MAX_POSITIONS {
             return;
         }
-        let mut bytes = [0u8; 16];
-        let Some(name) = b.get(start..=end) else {
-            return;
-        };
-        bytes[..=len].copy_from_slice(name);
-        let mut mask = [0u8; 16];
-        mask[..=len].fill(0xff);
-        let word = |v: &[u8; 16], k: usize| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&v[8 * k..8 * k + 8]);
-            u64::from_le_bytes(w)
-        };
+        // The name and its closing quote, and a mask of as many bytes.
+        let with_quote = len + 1;
         let guess = Guess {
-            words: [word(&bytes, 0), word(&bytes, 1)],
-            mask: [word(&mask, 0), word(&mask, 1)],
+            words: words(b, start, start + with_quote),
+            mask: words(&[0xff; 16], 0, with_quote),
             len: len as u32,
             child: child.unwrap_or(NONE),
         };

@@ -10,8 +10,9 @@ use super::strings::load8;
 pub(crate) struct PathTrie {
     nodes: Vec<TrieNode>,
     paths: Vec<String>,
-    /// Changes whenever the trie does, so that what a reader learned with one trie is
-    /// never used with another (`guess.rs`).
+    /// Changes whenever a node is added, the only change that moves where a member name
+    /// leads, so that what a reader learned with one trie is never used with another
+    /// (`guess.rs`).
     id: u64,
 }
 
@@ -69,7 +70,7 @@ fn length_bit(len: usize) -> u64 {
 /// usually goes on past `end` (a key is followed by at least its quote), so the words are
 /// read whole and masked.
 #[inline]
-fn words(text: &[u8], start: usize, end: usize) -> [u64; 2] {
+pub(super) fn words(text: &[u8], start: usize, end: usize) -> [u64; 2] {
     let len = end.saturating_sub(start);
     [
         word(text, start, len),
