@@ -5,7 +5,7 @@
 use crate::clock::TokioClock;
 use crate::runtime::bus::PutEventsEntry;
 use crate::runtime::handlers::OrderlyHandlers;
-use crate::runtime::sfn::{ExecutionEntry, event_state_name};
+use crate::runtime::sfn::ExecutionEntry;
 use crate::runtime::trace::HopKind;
 use crate::runtime::world::SEED_STOCK;
 use crate::runtime::{CloudInner, CloudOptions, LocalCloud, StartError};
@@ -419,8 +419,9 @@ pub fn final_state(execution: &ExecutionEntry) -> String {
         .iter()
         .rev()
         .find(|e| e.event_type.ends_with("StateEntered"))
-        .map(event_state_name)
-        .unwrap_or_default();
+        .and_then(|e| e.state_name())
+        .unwrap_or_default()
+        .to_owned();
     match &execution.result {
         None => "RUNNING".to_owned(),
         Some(result) => match &result.error {
@@ -435,7 +436,7 @@ fn entered(executions: &[ExecutionEntry], state: &str) -> bool {
     executions.iter().any(|e| {
         e.history()
             .iter()
-            .any(|h| h.event_type.ends_with("StateEntered") && event_state_name(h) == state)
+            .any(|h| h.event_type.ends_with("StateEntered") && h.state_name() == Some(state))
     })
 }
 

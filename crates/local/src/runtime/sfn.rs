@@ -359,7 +359,7 @@ impl CloudInner {
                     correlation_id: correlation_id.to_owned(),
                     kind: HopKind::StateEntered {
                         execution: execution.to_owned(),
-                        state: event_state_name(event),
+                        state: event.state_name().unwrap_or_default().to_owned(),
                     },
                 });
             }
@@ -430,9 +430,4 @@ impl super::logs::DeferredLines for ExecutionLogLines {
         }
         text
     }
-}
-
-/// The state an event of the history is about (empty when none).
-pub fn event_state_name(event: &HistoryEvent) -> String {
-    event.state_name().unwrap_or_default().to_owned()
 }
