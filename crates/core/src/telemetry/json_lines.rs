@@ -201,7 +201,9 @@ pub fn rfc3339_ms(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
     use time::format_description::well_known::Rfc3339;
+    use tracing_subscriber::layer::SubscriberExt;
 
     #[test]
     fn milliseconds_always_have_three_digits() {
@@ -209,8 +211,6 @@ mod tests {
         assert_eq!(rfc3339_ms(1_795_735_866_000), "2026-11-26T23:31:06.000Z");
         assert_eq!(rfc3339_ms(1_795_735_866_123), "2026-11-26T23:31:06.123Z");
     }
-    use std::sync::{Arc, Mutex};
-    use tracing_subscriber::layer::SubscriberExt;
 
     /// An in-memory writer the layer writes to in tests.
     #[derive(Clone, Default)]

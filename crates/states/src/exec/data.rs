@@ -41,7 +41,9 @@ impl Engine {
             return Value::Null;
         }
         let mut execution = self.context_execution.clone();
-        if let (true, Some(map)) = (run.state.uses_execution_input, execution.as_object_mut()) {
+        if run.state.uses_execution_input
+            && let Some(map) = execution.as_object_mut()
+        {
             map.insert("Input".into(), (*self.execution_input).clone());
         }
         let mut ctx = json!({
