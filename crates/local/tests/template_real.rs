@@ -127,7 +127,10 @@ fn every_function_of_the_topology_is_loaded_with_its_code_and_environment() {
             "NotifyCustomerFunction",
             ("notify-customer", &["IDEMPOTENCY_TABLE"][..]),
         ),
-        ("AuditFunction", ("audit", &["AUDIT_TABLE"][..])),
+        (
+            "AuditFunction",
+            ("audit", &["AUDIT_TABLE", "IDEMPOTENCY_TABLE"][..]),
+        ),
     ]);
     let ids: Vec<&str> = model.functions.keys().map(String::as_str).collect();
     let expected_ids: Vec<&str> = expected.keys().copied().collect();
