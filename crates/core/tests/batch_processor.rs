@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
-use orderly_core::batch::{BatchError, BatchProcessor, FailureKind, RecordContext};
+use orderly_core::batch::{
+    BatchError, BatchProcessor, FailureKind, RecordContext, failed_message_ids,
+};
 use proptest::prelude::*;
 use serde::Deserialize;
 
@@ -71,14 +73,6 @@ impl Seen {
     }
 }
 
-fn failed_ids(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<String> {
-    response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.clone())
-        .collect()
-}
-
 #[tokio::test]
 async fn poison_record_fails_alone_among_good_ones() {
     let seen = Seen::default();
@@ -118,7 +112,7 @@ async fn poison_record_fails_alone_among_good_ones() {
         report.failures[1].reason
     );
     let response = report.response().expect("a partial failure is a response");
-    assert_eq!(failed_ids(&response), ["m2", "m3"]);
+    assert_eq!(failed_message_ids(&response), ["m2", "m3"]);
 }
 
 #[tokio::test]
@@ -154,7 +148,10 @@ async fn a_panic_inside_one_record_fails_only_that_record() {
         "{}",
         failure.reason
     );
-    assert_eq!(failed_ids(&report.response().expect("partial")), ["m2"]);
+    assert_eq!(
+        failed_message_ids(&report.response().expect("partial")),
+        ["m2"]
+    );
 }
 
 #[tokio::test]
@@ -188,7 +185,7 @@ async fn fifo_fails_every_record_after_the_first_failure() {
     );
     assert_eq!(report.failures[0].reason, "order o2 rejected");
     assert_eq!(
-        failed_ids(&report.response().expect("partial")),
+        failed_message_ids(&report.response().expect("partial")),
         ["m2", "m3", "m4"]
     );
 }
@@ -274,21 +271,70 @@ async fn an_empty_batch_succeeds_with_no_failures() {
 
 #[tokio::test]
 async fn a_failure_without_message_id_retries_the_whole_batch_never_an_empty_id() {
-    let mut nameless = message("", &failing("o2"), None);
-    nameless.message_id = Some(String::new());
-    let event = batch(vec![message("m1", &order("o1"), None), nameless]);
-    let seen = Seen::default();
+    for id in [Some(String::new()), None] {
+        let mut nameless = message("", &failing("o2"), None);
+        nameless.message_id = id.clone();
+        let event = batch(vec![message("m1", &order("o1"), None), nameless]);
+        let seen = Seen::default();
+        let report = BatchProcessor::standard(2)
+            .process(event, |o: Order, _| {
+                let seen = seen.clone();
+                async move { seen.handle(o).await }
+            })
+            .await;
+        assert_eq!(report.failures[0].message_id, None, "message id {id:?}");
+        assert!(
+            matches!(
+                report.response(),
+                Err(BatchError::UnidentifiedFailure { index: 1, .. })
+            ),
+            "message id {id:?}"
+        );
+    }
+}
+
+/// An order id whose reading panics: a bug in a hand-written `Deserialize`.
+#[derive(Debug)]
+struct Touchy;
+
+impl<'de> Deserialize<'de> for Touchy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text == "boom" {
+            panic!("cannot read order id {text}");
+        }
+        Ok(Touchy)
+    }
+}
+
+#[tokio::test]
+async fn a_panic_while_reading_a_record_fails_only_that_record() {
+    let event = batch(vec![
+        message("m1", r#""fine""#, None),
+        message("m2", r#""boom""#, None),
+        message("m3", r#""fine""#, None),
+    ]);
+    let handled = Arc::new(AtomicUsize::new(0));
     let report = BatchProcessor::standard(2)
-        .process(event, |o: Order, _| {
-            let seen = seen.clone();
-            async move { seen.handle(o).await }
+        .process(event, |_: Touchy, _| {
+            let handled = handled.clone();
+            async move {
+                handled.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, String>(())
+            }
         })
         .await;
-    assert_eq!(report.failures[0].message_id, None);
-    assert!(matches!(
-        report.response(),
-        Err(BatchError::UnidentifiedFailure { index: 1, .. })
-    ));
+    assert_eq!(handled.load(Ordering::SeqCst), 2);
+    assert_eq!(report.failures.len(), 1);
+    assert_eq!(report.failures[0].message_id.as_deref(), Some("m2"));
+    assert_eq!(report.failures[0].kind, FailureKind::Panic);
+    assert!(
+        report.failures[0]
+            .reason
+            .contains("cannot read order id boom"),
+        "{}",
+        report.failures[0].reason
+    );
 }
 
 async fn max_in_flight(processor: BatchProcessor, records: usize) -> usize {
@@ -328,6 +374,66 @@ async fn standard_queues_run_records_concurrently_within_the_bound() {
 #[tokio::test]
 async fn fifo_queues_run_one_record_at_a_time() {
     assert_eq!(max_in_flight(BatchProcessor::fifo(), 5).await, 1);
+}
+
+#[tokio::test]
+async fn skip_group_leaves_a_standard_queue_concurrent() {
+    let processor = BatchProcessor::standard(3).skip_group_on_failure();
+    assert!(!processor.is_fifo());
+    assert_eq!(max_in_flight(processor, 10).await, 3);
+}
+
+#[tokio::test]
+async fn one_consumer_setting_serves_both_kinds_of_queue() {
+    let from = |queue: &str, records: Vec<SqsMessage>| {
+        batch(
+            records
+                .into_iter()
+                .map(|mut m| {
+                    m.event_source_arn =
+                        Some(format!("arn:aws:sqs:us-east-1:123456789012:{queue}"));
+                    m
+                })
+                .collect(),
+        )
+    };
+    let setting = BatchProcessor::standard(4).skip_group_on_failure();
+    let records = || {
+        vec![
+            message("m1", &failing("a1"), Some("g1")),
+            message("m2", &order("b1"), Some("g2")),
+            message("m3", &order("a2"), Some("g1")),
+        ]
+    };
+    let fifo = from("ship.fifo", records());
+    let seen = Seen::default();
+    let report = setting
+        .matching(&fifo)
+        .process(fifo, |o: Order, _| {
+            let seen = seen.clone();
+            async move { seen.handle(o).await }
+        })
+        .await;
+    assert_eq!(seen.orders(), ["a1", "b1"], "in order, group g1 stopped");
+    assert_eq!(
+        failed_message_ids(&report.response().expect("partial")),
+        ["m1", "m3"]
+    );
+
+    let standard = from("notify", records());
+    let seen = Seen::default();
+    let report = setting
+        .matching(&standard)
+        .process(standard, |o: Order, _| {
+            let seen = seen.clone();
+            async move { seen.handle(o).await }
+        })
+        .await;
+    assert_eq!(seen.orders(), ["a1", "a2", "b1"], "no groups to stop");
+    assert_eq!(
+        failed_message_ids(&report.response().expect("partial")),
+        ["m1"]
+    );
 }
 
 #[tokio::test]
@@ -383,7 +489,10 @@ async fn raw_messages_are_processed_without_parsing() {
             }
         })
         .await;
-    assert_eq!(failed_ids(&report.response().expect("partial")), ["m2"]);
+    assert_eq!(
+        failed_message_ids(&report.response().expect("partial")),
+        ["m2"]
+    );
 }
 
 #[test]
@@ -411,7 +520,7 @@ proptest! {
         }));
         let expected: Vec<String> = fails.iter().enumerate().filter(|(_, f)| **f).map(|(i, _)| format!("m{i}")).collect();
         match report.response() {
-            Ok(response) => prop_assert_eq!(failed_ids(&response), expected),
+            Ok(response) => prop_assert_eq!(failed_message_ids(&response), expected),
             Err(BatchError::AllRecordsFailed { count, .. }) => {
                 prop_assert!(fails.iter().all(|f| *f));
                 prop_assert_eq!(count, fails.len());

@@ -3,7 +3,7 @@
 
 use aws_lambda_events::sqs::SqsBatchResponse;
 use lambda_runtime::LambdaEvent;
-use orderly_core::batch::consume_sqs_batch;
+use orderly_core::batch::{BatchProcessor, consume_sqs_batch};
 use orderly_core::contracts::FailureReason;
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::TaskError;
@@ -46,7 +46,7 @@ where
     consume_sqs_batch(
         FUNCTION,
         event,
-        CONCURRENCY,
+        BatchProcessor::standard(CONCURRENCY),
         || deps.idempotency.now_ms(),
         |event: Value, remaining| async move { store(deps, event, remaining).await },
     )

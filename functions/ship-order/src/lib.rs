@@ -4,7 +4,7 @@
 
 use aws_lambda_events::sqs::SqsBatchResponse;
 use lambda_runtime::LambdaEvent;
-use orderly_core::batch::consume_sqs_batch;
+use orderly_core::batch::{BatchProcessor, consume_sqs_batch};
 use orderly_core::contracts::{
     Metadata, OrderConfirmed, OutboundEvent, ShipmentCreated, parse_event,
 };
@@ -35,7 +35,7 @@ where
     consume_sqs_batch(
         FUNCTION,
         event,
-        1,
+        BatchProcessor::fifo(),
         || deps.idempotency.now_ms(),
         |body: Value, remaining| async move { ship(deps, body, remaining).await },
     )

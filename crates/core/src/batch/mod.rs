@@ -14,4 +14,6 @@ mod report;
 pub use consumer::consume_sqs_batch;
 pub use context::RecordContext;
 pub use processor::{BatchProcessor, DEFAULT_MAX_CONCURRENCY};
-pub use report::{BatchError, BatchReport, FailureKind, RecordError, RecordFailure};
+pub use report::{
+    BatchError, BatchReport, FailureKind, RecordError, RecordFailure, failed_message_ids,
+};

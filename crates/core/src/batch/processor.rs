@@ -17,15 +17,8 @@ use super::report::{BatchReport, FailureKind, RecordError, RecordFailure};
 /// Default bound on records processed at once from a standard queue.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 10;
 
-/// How records are ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// Standard queue: no order; up to `max_concurrency` records at once.
-    Standard { max_concurrency: usize },
-    /// FIFO queue: one record at a time, in order; after a failure the rest of the batch
-    /// (or, with `skip_group`, the rest of that message group) fails unprocessed.
-    Fifo { skip_group: bool },
-}
+/// One record's result: nothing, or how and why it failed.
+type Outcome = Result<(), (FailureKind, String)>;
 
 /// Processes the records of an SQS batch and reports each failure on its own, so Lambda
 /// deletes the records that succeeded and redelivers only the failed ones.
@@ -56,7 +49,12 @@ enum Mode {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchProcessor {
-    mode: Mode,
+    /// Standard queues: up to this many records at once, in no order.
+    max_concurrency: usize,
+    /// FIFO queues: one record at a time, in order; after a failure the rest of the batch
+    /// (or, with `skip_group`, the rest of that message group) fails unprocessed.
+    fifo: bool,
+    skip_group: bool,
 }
 
 impl BatchProcessor {
@@ -64,9 +62,9 @@ impl BatchProcessor {
     /// (0 counts as 1).
     pub fn standard(max_concurrency: usize) -> Self {
         Self {
-            mode: Mode::Standard {
-                max_concurrency: max_concurrency.max(1),
-            },
+            max_concurrency: max_concurrency.max(1),
+            fifo: false,
+            skip_group: false,
         }
     }
 
@@ -74,36 +72,44 @@ impl BatchProcessor {
     /// every record after it.
     pub fn fifo() -> Self {
         Self {
-            mode: Mode::Fifo { skip_group: false },
+            fifo: true,
+            ..Self::standard(1)
         }
     }
 
-    /// For a FIFO queue, failing after a failure only the records of the failed
-    /// `MessageGroupId`; other groups go on. Turns a standard processor into a FIFO one.
+    /// On a FIFO queue, a failure fails only the later records of the failed
+    /// `MessageGroupId`; other groups go on. A standard queue has no groups, so there it
+    /// changes nothing.
     pub fn skip_group_on_failure(self) -> Self {
         Self {
-            mode: Mode::Fifo { skip_group: true },
+            skip_group: true,
+            ..self
+        }
+    }
+
+    /// This processor, made FIFO when the batch comes from a `.fifo` queue (its other
+    /// settings kept), so one consumer configuration serves either kind of queue.
+    pub fn matching(self, event: &SqsEvent) -> Self {
+        let from_fifo_queue = event
+            .records
+            .first()
+            .and_then(|r| r.event_source_arn.as_deref())
+            .is_some_and(|arn| arn.ends_with(".fifo"));
+        Self {
+            fifo: self.fifo || from_fifo_queue,
+            ..self
         }
     }
 
     /// A FIFO processor when the batch comes from a `.fifo` queue, else a standard one
     /// bounded by `max_concurrency`.
     pub fn for_event(event: &SqsEvent, max_concurrency: usize) -> Self {
-        let fifo = event
-            .records
-            .first()
-            .and_then(|r| r.event_source_arn.as_deref())
-            .is_some_and(|arn| arn.ends_with(".fifo"));
-        if fifo {
-            Self::fifo()
-        } else {
-            Self::standard(max_concurrency)
-        }
+        Self::standard(max_concurrency).matching(event)
     }
 
     /// Whether records are processed in FIFO order.
     pub fn is_fifo(&self) -> bool {
-        matches!(self.mode, Mode::Fifo { .. })
+        self.fifo
     }
 
     /// Parses each record's body as JSON into `T` and runs `handler` on it. A handler error
@@ -131,7 +137,8 @@ impl BatchProcessor {
                         return Err((FailureKind::Parse, reason));
                     }
                 };
-                call_guarded(|| handler(body, ctx)).await
+                let id = ctx.message_id.clone();
+                caught(&id, async move { handler_outcome(handler(body, ctx).await) }).await
             }
             .instrument(span)
         })
@@ -148,7 +155,15 @@ impl BatchProcessor {
         self.run(event, |message: SqsMessage, ctx: RecordContext| {
             let span = record_span(&ctx);
             let handler = &handler;
-            async move { call_guarded(|| handler(message, ctx)).await }.instrument(span)
+            async move {
+                let id = ctx.message_id.clone();
+                caught(
+                    &id,
+                    async move { handler_outcome(handler(message, ctx).await) },
+                )
+                .await
+            }
+            .instrument(span)
         })
         .await
     }
@@ -156,7 +171,7 @@ impl BatchProcessor {
     async fn run<F, Fut>(&self, event: SqsEvent, record: F) -> BatchReport
     where
         F: Fn(SqsMessage, RecordContext) -> Fut,
-        Fut: Future<Output = Result<(), (FailureKind, String)>>,
+        Fut: Future<Output = Outcome>,
     {
         let total = event.records.len();
         let oldest_sent_ms = event
@@ -164,20 +179,19 @@ impl BatchProcessor {
             .iter()
             .filter_map(|r| r.attributes.get("SentTimestamp")?.parse::<i64>().ok())
             .min();
-        let mut failures = match self.mode {
-            Mode::Standard { max_concurrency } => {
-                let outcomes = stream::iter(event.records.into_iter().enumerate())
-                    .map(|(index, message)| {
-                        let ctx = RecordContext::of(index, &message);
-                        let id = message_id_of(&message);
-                        record(message, ctx).map(move |outcome| failure_of(index, id, outcome))
-                    })
-                    .buffer_unordered(max_concurrency)
-                    .collect::<Vec<_>>()
-                    .await;
-                outcomes.into_iter().flatten().collect::<Vec<_>>()
-            }
-            Mode::Fifo { skip_group } => self.run_fifo(event, skip_group, &record).await,
+        let mut failures = if self.fifo {
+            self.run_fifo(event, &record).await
+        } else {
+            let outcomes = stream::iter(event.records.into_iter().enumerate())
+                .map(|(index, message)| {
+                    let id = message_id_of(&message);
+                    guarded(index, message, &record)
+                        .map(move |outcome| failure_of(index, id, outcome))
+                })
+                .buffer_unordered(self.max_concurrency)
+                .collect::<Vec<_>>()
+                .await;
+            outcomes.into_iter().flatten().collect::<Vec<_>>()
         };
         failures.sort_by_key(|f| f.index);
         BatchReport {
@@ -187,35 +201,34 @@ impl BatchProcessor {
         }
     }
 
-    async fn run_fifo<F, Fut>(
-        &self,
-        event: SqsEvent,
-        skip_group: bool,
-        record: &F,
-    ) -> Vec<RecordFailure>
+    async fn run_fifo<F, Fut>(&self, event: SqsEvent, record: &F) -> Vec<RecordFailure>
     where
         F: Fn(SqsMessage, RecordContext) -> Fut,
-        Fut: Future<Output = Result<(), (FailureKind, String)>>,
+        Fut: Future<Output = Outcome>,
     {
         let mut failures = Vec::new();
         let mut batch_failed = false;
         let mut failed_groups: HashSet<Option<String>> = HashSet::new();
         for (index, message) in event.records.into_iter().enumerate() {
-            let ctx = RecordContext::of(index, &message);
             let id = message_id_of(&message);
-            let group = ctx.message_group_id.clone();
-            let blocked = if skip_group {
+            let group = message.attributes.get("MessageGroupId").cloned();
+            let blocked = if self.skip_group {
                 failed_groups.contains(&group)
             } else {
                 batch_failed
             };
             if blocked {
                 let reason = match &group {
-                    Some(g) if skip_group => {
+                    Some(g) if self.skip_group => {
                         format!("not processed: an earlier message of group {g} failed")
                     }
                     _ => "not processed: an earlier message of the batch failed".to_owned(),
                 };
+                tracing::warn!(
+                    message_id = id.as_deref().unwrap_or(""),
+                    %reason,
+                    "FIFO record left for redelivery, to keep its order"
+                );
                 failures.push(RecordFailure {
                     index,
                     message_id: id,
@@ -224,7 +237,7 @@ impl BatchProcessor {
                 });
                 continue;
             }
-            if let Some(failure) = failure_of(index, id, record(message, ctx).await) {
+            if let Some(failure) = failure_of(index, id, guarded(index, message, record).await) {
                 batch_failed = true;
                 failed_groups.insert(group);
                 failures.push(failure);
@@ -238,11 +251,7 @@ fn message_id_of(message: &SqsMessage) -> Option<String> {
     message.message_id.clone().filter(|id| !id.is_empty())
 }
 
-fn failure_of(
-    index: usize,
-    message_id: Option<String>,
-    outcome: Result<(), (FailureKind, String)>,
-) -> Option<RecordFailure> {
+fn failure_of(index: usize, message_id: Option<String>, outcome: Outcome) -> Option<RecordFailure> {
     outcome.err().map(|(kind, reason)| RecordFailure {
         index,
         message_id,
@@ -281,34 +290,47 @@ fn parse_body<T: DeserializeOwned>(message: &SqsMessage) -> Result<(Value, T), S
     Ok((value, body))
 }
 
-/// Runs the handler, turning its error or its panic into this record's failure.
-async fn call_guarded<E, F, Fut>(call: F) -> Result<(), (FailureKind, String)>
+/// Runs one record. A panic in the handler is caught inside the record's span (see
+/// [`BatchProcessor::process`]); this catches one anywhere else, such as in a hand-written
+/// `Deserialize` of the body, so no panic takes the batch down.
+async fn guarded<F, Fut>(index: usize, message: SqsMessage, record: &F) -> Outcome
 where
-    E: RecordError,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<(), E>>,
+    F: Fn(SqsMessage, RecordContext) -> Fut,
+    Fut: Future<Output = Outcome>,
 {
-    match AssertUnwindSafe(async move { call().await })
+    let id = message.message_id.clone().unwrap_or_default();
+    caught(&id, async move {
+        let ctx = RecordContext::of(index, &message);
+        record(message, ctx).await
+    })
+    .await
+}
+
+/// `run`'s outcome, or a panic in it as the failure of record `message_id`.
+async fn caught(message_id: &str, run: impl Future<Output = Outcome>) -> Outcome {
+    AssertUnwindSafe(run)
         .catch_unwind()
         .await
-    {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => {
-            let reason = e.to_string();
-            let kind = if e.is_poison() {
-                FailureKind::Rejected
-            } else {
-                FailureKind::Handler
-            };
-            tracing::warn!(%reason, kind = kind.as_str(), "record failed");
-            Err((kind, reason))
-        }
-        Err(panic) => {
+        .unwrap_or_else(|panic| {
             let reason = format!("handler panicked: {}", panic_message(panic.as_ref()));
-            tracing::error!(%reason, "record handler panicked");
+            tracing::error!(message_id, %reason, "record handler panicked");
             Err((FailureKind::Panic, reason))
-        }
-    }
+        })
+}
+
+/// A handler's result as this record's outcome: its error fails the record, as
+/// [`FailureKind::Rejected`] when [`RecordError::is_poison`].
+fn handler_outcome<E: RecordError>(result: Result<(), E>) -> Outcome {
+    result.map_err(|e| {
+        let reason = e.to_string();
+        let kind = if e.is_poison() {
+            FailureKind::Rejected
+        } else {
+            FailureKind::Handler
+        };
+        tracing::warn!(%reason, kind = kind.as_str(), "record failed");
+        (kind, reason)
+    })
 }
 
 fn panic_message(panic: &(dyn Any + Send)) -> &str {

@@ -182,3 +182,13 @@ impl BatchReport {
         Ok(response)
     }
 }
+
+/// The message ids a partial batch response asks SQS to redeliver, in order: what a test of
+/// a consumer, or a log line about its answer, reads back.
+pub fn failed_message_ids(response: &SqsBatchResponse) -> Vec<&str> {
+    response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect()
+}

@@ -109,6 +109,13 @@ pub enum OrderError {
     NegativePrice { index: usize, unit_price: i64 },
     #[error("lines[{index}].sku is empty")]
     EmptySku { index: usize },
+    /// Each SKU has one line: stock is reserved, released and keyed per (order, SKU).
+    #[error("lines[{index}].sku {sku} is already on lines[{first}]; put its quantity on one line")]
+    DuplicateSku {
+        index: usize,
+        first: usize,
+        sku: String,
+    },
     #[error("total is {stated} but the lines add up to {computed}")]
     TotalMismatch { stated: i64, computed: i64 },
     #[error("lines add up to more than the largest representable amount")]
@@ -137,10 +144,19 @@ fn validate_parts(
     if lines.is_empty() {
         return Err(OrderError::NoLines);
     }
+    let mut first_line_of = std::collections::HashMap::with_capacity(lines.len());
     for (index, line) in lines.iter().enumerate() {
         if line.sku.trim().is_empty() {
             return Err(OrderError::EmptySku { index });
         }
+        if let Some(&first) = first_line_of.get(line.sku.as_str()) {
+            return Err(OrderError::DuplicateSku {
+                index,
+                first,
+                sku: line.sku.clone(),
+            });
+        }
+        first_line_of.insert(line.sku.as_str(), index);
         if line.quantity <= 0 {
             return Err(OrderError::NonPositiveQuantity {
                 index,
@@ -282,6 +298,21 @@ mod tests {
         for (order, expected) in cases {
             assert_eq!(order.validate(), expected, "lines {:?}", order.lines);
         }
+    }
+
+    #[test]
+    fn a_sku_on_two_lines_is_refused_by_its_second_line() {
+        let mut o = order(vec![(1, 100), (2, 100), (1, 100)], 400);
+        assert_eq!(o.validate(), Ok(()));
+        o.lines[2].sku = o.lines[0].sku.clone();
+        assert_eq!(
+            o.validate(),
+            Err(OrderError::DuplicateSku {
+                index: 2,
+                first: 0,
+                sku: "SKU-0".into(),
+            })
+        );
     }
 
     #[test]

@@ -201,7 +201,7 @@ pub fn rfc3339_ms(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
+    use crate::telemetry::CapturedLines as Buffer;
     use time::format_description::well_known::Rfc3339;
     use tracing_subscriber::layer::SubscriberExt;
 
@@ -212,37 +212,8 @@ mod tests {
         assert_eq!(rfc3339_ms(1_795_735_866_123), "2026-11-26T23:31:06.123Z");
     }
 
-    /// An in-memory writer the layer writes to in tests.
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl<'a> MakeWriter<'a> for Buffer {
-        type Writer = Buffer;
-        fn make_writer(&'a self) -> Self::Writer {
-            self.clone()
-        }
-    }
-
     fn lines(buffer: &Buffer) -> Vec<Value> {
-        let bytes = buffer.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        String::from_utf8(bytes)
-            .expect("utf-8")
-            .lines()
-            .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
-            .collect()
+        buffer.json()
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Logs and metrics as CloudWatch reads them: JSON log lines through `tracing`, EMF
 //! metrics, and masking of personal data.
 
+pub mod captured;
 pub mod emf;
 pub mod envelope_fields;
 pub mod json_lines;
@@ -8,6 +9,7 @@ pub mod mask;
 pub mod metrics;
 pub mod xray;
 
+pub use captured::CapturedLines;
 pub use emf::{MetricRecord, Unit};
 pub use envelope_fields::{
     InvocationFields, in_invocation_span, invocation_fields, invocation_span,

@@ -1,0 +1,128 @@
+//! What the batch processor logs: every failed record says why, in a span that names it.
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use orderly_core::batch::{BatchProcessor, RecordContext};
+use orderly_core::telemetry::{CapturedLines, JsonLines};
+use serde::Deserialize;
+use serde_json::Value;
+use tracing_subscriber::prelude::*;
+
+#[derive(Debug, Deserialize)]
+struct Order {
+    #[serde(rename = "orderId")]
+    order_id: String,
+}
+
+/// The log lines written while the processor ran.
+struct Lines(CapturedLines);
+
+impl Lines {
+    fn parsed(&self) -> Vec<Value> {
+        self.0.json()
+    }
+
+    /// The lines at `level` logged inside the span of message `id`.
+    fn of(&self, id: &str, level: &str) -> Vec<Value> {
+        self.parsed()
+            .into_iter()
+            .filter(|l| l["message_id"] == id && l["level"] == level)
+            .collect()
+    }
+}
+
+fn message(id: &str, body: &str, group: Option<&str>) -> SqsMessage {
+    let mut m = SqsMessage::default();
+    m.message_id = Some(id.to_owned());
+    m.body = Some(body.to_owned());
+    if let Some(g) = group {
+        m.attributes.insert("MessageGroupId".into(), g.into());
+    }
+    m
+}
+
+fn batch(messages: Vec<SqsMessage>) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = messages;
+    event
+}
+
+/// Runs `processor` over `event` with a handler that fails order `bad` and panics on
+/// order `bug`, and returns what was logged.
+fn logged(processor: BatchProcessor, event: SqsEvent) -> Lines {
+    let lines = CapturedLines::default();
+    let subscriber = tracing_subscriber::registry().with(JsonLines::new(None, lines.clone()));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(
+            processor.process(event, |o: Order, _: RecordContext| async move {
+                match o.order_id.as_str() {
+                    "bad" => Err(format!("order {} has no stock", o.order_id)),
+                    "bug" => panic!("bug while handling {}", o.order_id),
+                    _ => Ok(()),
+                }
+            }),
+        )
+    });
+    Lines(lines)
+}
+
+#[test]
+fn each_failed_record_logs_its_reason_in_its_own_span() {
+    let lines = logged(
+        BatchProcessor::standard(4),
+        batch(vec![
+            message("m1", r#"{"orderId":"good"}"#, None),
+            message("m2", "{not json", None),
+            message("m3", r#"{"orderId":"bad"}"#, None),
+            message("m4", r#"{"orderId":"bug"}"#, None),
+        ]),
+    );
+    let poison = lines.of("m2", "WARN");
+    assert_eq!(poison.len(), 1, "{:?}", lines.parsed());
+    assert!(
+        poison[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("not JSON")),
+        "{poison:?}"
+    );
+    let failed = lines.of("m3", "WARN");
+    assert_eq!(failed.len(), 1, "{:?}", lines.parsed());
+    assert_eq!(failed[0]["reason"], "order bad has no stock");
+    assert_eq!(failed[0]["kind"], "handler");
+    let panicked = lines.of("m4", "ERROR");
+    assert_eq!(panicked.len(), 1, "{:?}", lines.parsed());
+    assert!(
+        panicked[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("bug while handling bug")),
+        "{panicked:?}"
+    );
+    assert!(
+        lines.of("m1", "WARN").is_empty() && lines.of("m1", "ERROR").is_empty(),
+        "a good record logs no failure"
+    );
+}
+
+#[test]
+fn fifo_records_left_after_a_failure_say_why() {
+    let lines = logged(
+        BatchProcessor::fifo().skip_group_on_failure(),
+        batch(vec![
+            message("m1", r#"{"orderId":"bad"}"#, Some("g1")),
+            message("m2", r#"{"orderId":"good"}"#, Some("g2")),
+            message("m3", r#"{"orderId":"good"}"#, Some("g1")),
+        ]),
+    );
+    let skipped = lines.of("m3", "WARN");
+    assert_eq!(skipped.len(), 1, "{:?}", lines.parsed());
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("group g1")),
+        "{skipped:?}"
+    );
+    assert!(lines.of("m2", "WARN").is_empty(), "group g2 went on");
+}
