@@ -148,7 +148,11 @@ where
             let err = service.err();
             let code = err.code().unwrap_or_default();
             let message = err.message().unwrap_or_default();
-            if code == "ValidationException" && message.contains("size has exceeded") {
+            // PutItem says "Item size has exceeded the maximum allowed size", UpdateItem
+            // "Item size to update has exceeded the maximum allowed size".
+            if code == "ValidationException"
+                && message.contains("exceeded the maximum allowed size")
+            {
                 StoreError::ItemTooLarge {
                     key: key.to_owned(),
                     size: MAX_ITEM_BYTES + 1,
@@ -240,11 +244,19 @@ impl IdempotencyStore for DynamoDbIdempotencyStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_of(key)))
-            .update_expression("SET #status = :completed, #data = :data, #expiry = :expiry")
+            // The lease has no meaning once completed; dropping it keeps the item the size
+            // the engine checked (IdempotencyRecord::item_size of the completed record).
+            // The response comes first: moto applies the actions one by one, and a response
+            // it refuses for its size must leave the lock as it was, as DynamoDB does.
+            .update_expression(
+                "SET #data = :data, #status = :completed, #expiry = :expiry \
+                 REMOVE #in_progress_expiry",
+            )
             .condition_expression(OWNER_CONDITION)
             .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_names("#data", attr::DATA)
             .expression_attribute_names("#expiry", attr::EXPIRATION)
+            .expression_attribute_names("#in_progress_expiry", attr::IN_PROGRESS_EXPIRATION)
             .expression_attribute_names("#owner", attr::OWNER)
             .expression_attribute_values(":completed", s(RecordStatus::Completed.as_str()))
             .expression_attribute_values(":inprogress", s(RecordStatus::InProgress.as_str()))
@@ -392,6 +404,15 @@ mod tests {
                     req.expression_attribute_values(),
                 ) && value(req.expression_attribute_values(), ":data") == Some(&s("0"))
                     && value(req.expression_attribute_values(), ":expiry") == Some(&n(99))
+                    // A completed record keeps no lease.
+                    && req
+                        .update_expression()
+                        .is_some_and(|e| e.ends_with("REMOVE #in_progress_expiry"))
+                    && req
+                        .expression_attribute_names()
+                        .and_then(|names| names.get("#in_progress_expiry"))
+                        .map(String::as_str)
+                        == Some(attr::IN_PROGRESS_EXPIRATION)
             })
             .then_output(|| UpdateItemOutput::builder().build());
         let stale_update = mock!(Client::update_item).then_error(|| {
@@ -479,6 +500,60 @@ mod tests {
             matches!(outcome, Err(StoreError::Malformed { .. })),
             "{outcome:?}"
         );
+    }
+
+    #[test]
+    fn the_conditions_are_the_documented_expressions() {
+        // Spelled out here, not taken from the constants, so an edit to either shows.
+        assert_eq!(
+            LOCK_CONDITION,
+            "attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND \
+             attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_ms)"
+        );
+        assert_eq!(OWNER_CONDITION, "#status = :inprogress AND #owner = :me");
+    }
+
+    #[tokio::test]
+    async fn the_service_refusing_an_item_for_its_size_is_item_too_large() {
+        fn too_big(message: &'static str) -> aws_sdk_dynamodb::error::ErrorMetadata {
+            aws_sdk_dynamodb::error::ErrorMetadata::builder()
+                .code("ValidationException")
+                .message(message)
+                .build()
+        }
+        let put = mock!(Client::put_item).then_error(|| {
+            PutItemError::generic(too_big("Item size has exceeded the maximum allowed size"))
+        });
+        let update = mock!(Client::update_item).then_error(|| {
+            UpdateItemError::generic(too_big(
+                "Item size to update has exceeded the maximum allowed size",
+            ))
+        });
+        let other = mock!(Client::update_item).then_error(|| {
+            UpdateItemError::generic(too_big("One or more parameter values were invalid"))
+        });
+        let client = mock_client!(
+            aws_sdk_dynamodb,
+            aws_smithy_mocks::RuleMode::Sequential,
+            [&put, &update, &other]
+        );
+        let store = DynamoDbIdempotencyStore::new(client, "t");
+        let put = store.put_if_absent_or_expired(&lock("me"), NOW_MS).await;
+        assert!(
+            matches!(put, Err(StoreError::ItemTooLarge { .. })),
+            "{put:?}"
+        );
+        let update = store
+            .complete_if_owner("ship-order#abc", "me", "1", 99)
+            .await;
+        assert!(
+            matches!(update, Err(StoreError::ItemTooLarge { .. })),
+            "{update:?}"
+        );
+        let other = store
+            .complete_if_owner("ship-order#abc", "me", "1", 99)
+            .await;
+        assert!(matches!(other, Err(StoreError::Backend(_))), "{other:?}");
     }
 
     #[test]

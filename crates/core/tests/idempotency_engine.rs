@@ -64,6 +64,30 @@ async fn missing_or_null_key_is_an_error_and_the_body_does_not_run() {
 }
 
 #[tokio::test]
+async fn a_key_with_a_missing_part_is_missing_and_the_body_does_not_run() {
+    let runs = Runs::default();
+    let engine = engine_on(memory(), IdempotencyConfig::new("reserve-stock"));
+    let sku: Option<&str> = None;
+    let keyed = engine.run_keyed(&("o-1", sku), LEASE, runs.body(1)).await;
+    assert!(
+        matches!(keyed, Err(IdempotencyError::MissingKey { .. })),
+        "{keyed:?}"
+    );
+    let by_fields = engine_on(
+        memory(),
+        IdempotencyConfig::new("reserve-stock").key(KeySelector::pointers(["/orderId", "/sku"])),
+    );
+    let selected = by_fields
+        .run(&json!({"orderId": "o-1"}), LEASE, runs.body(2))
+        .await;
+    assert!(
+        matches!(selected, Err(IdempotencyError::MissingKey { .. })),
+        "{selected:?}"
+    );
+    assert_eq!(runs.count(), 0);
+}
+
+#[tokio::test]
 async fn skipping_missing_keys_is_an_explicit_opt_in_that_runs_unprotected() {
     let store = Arc::new(InMemoryIdempotencyStore::new());
     let engine = engine_on(
@@ -236,6 +260,59 @@ async fn inconsistent_state_is_retried_at_most_twice() {
         assert_eq!(store.counts().put, puts, "{refusals} refusals");
         assert!(runs.count() <= 1);
     }
+}
+
+/// The largest response that fits in one item is stored and replayed; one byte more fails
+/// as `ResponseTooLarge` and leaves no lock behind. The size counted is the completed
+/// item's, which keeps no lease.
+#[tokio::test]
+async fn the_item_limit_is_exact_for_the_completed_record() {
+    use orderly_core::idempotency::{MAX_ITEM_BYTES, RecordStatus, record_key};
+    let now_ms = 1_700_000_000_000;
+    let store = Arc::new(InMemoryIdempotencyStore::new());
+    let engine = engine_on(store.clone(), IdempotencyConfig::new("edge"));
+    // What the completed item holds besides the response: key, status, expiry, owner (a
+    // 36-character token) and the response's attribute name.
+    let frame = |key: &str| {
+        IdempotencyRecord {
+            key: record_key("edge", &json!(key)),
+            status: RecordStatus::Completed,
+            expiration_s: now_ms / 1000 + 3600,
+            in_progress_expiration_ms: None,
+            owner: "0".repeat(36),
+            response: Some(String::new()),
+            payload_hash: None,
+        }
+        .item_size()
+    };
+    // A JSON string response of n characters is stored as n + 2 bytes of text.
+    let fits = MAX_ITEM_BYTES - frame("k-fits") - 2;
+    let stored: Result<String, IdempotencyError<String>> = engine
+        .run(&envelope(json!("k-fits")), LEASE, || async {
+            Ok("x".repeat(fits))
+        })
+        .await;
+    assert_eq!(stored.map(|s| s.len()).ok(), Some(fits));
+    let replayed: Result<String, IdempotencyError<String>> = engine
+        .run(&envelope(json!("k-fits")), LEASE, || async {
+            Ok("a second run".to_owned())
+        })
+        .await;
+    assert_eq!(replayed.map(|s| s.len()).ok(), Some(fits), "replayed");
+
+    let over = MAX_ITEM_BYTES - frame("k-over") - 1;
+    let refused: Result<String, IdempotencyError<String>> = engine
+        .run(&envelope(json!("k-over")), LEASE, || async {
+            Ok("x".repeat(over))
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(IdempotencyError::ResponseTooLarge { size, limit, .. }) if size == limit + 1),
+        "{:?}",
+        refused.map(|s| s.len())
+    );
+    let key = record_key("edge", &json!("k-over"));
+    assert_eq!(store.get(&key).await.ok().flatten(), None, "no lock left");
 }
 
 #[tokio::test]

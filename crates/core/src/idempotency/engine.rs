@@ -16,7 +16,7 @@ use super::cache::LocalCache;
 use super::clock::{Clock, SystemClock, seconds_of};
 use super::config::{IdempotencyConfig, MissingKey};
 use super::error::IdempotencyError;
-use super::key::{hash_value, record_key};
+use super::key::{hash_value, is_complete_key, record_key};
 use super::record::{DerivedStatus, IdempotencyRecord, MAX_ITEM_BYTES, RecordStatus};
 use super::store::{FencedOutcome, IdempotencyStore, LockOutcome, StoreError};
 
@@ -146,7 +146,7 @@ impl IdempotencyEngine {
             hash_value(selector.select(input).as_deref().unwrap_or(&Value::Null))
         });
         let request = Request {
-            key: self.config.key.select(input),
+            key: self.config.key.select_key(input),
             payload_hash,
         };
         self.execute(request, remaining, body).await
@@ -154,7 +154,8 @@ impl IdempotencyEngine {
 
     /// Runs `body` at most once per `key`, given directly (for example
     /// `(order_id, "reserve-item")` for one step of a workflow). The configured key selector
-    /// and payload validation are not used. A `null` key counts as missing.
+    /// and payload validation are not used. A `null` key, or a tuple or array key with a
+    /// `null` part (a `None`), counts as missing.
     pub async fn run_keyed<K, R, E, F, Fut>(
         &self,
         key: &K,
@@ -170,7 +171,7 @@ impl IdempotencyEngine {
         let key = serde_json::to_value(key)
             .map_err(|e| IdempotencyError::Serialization(format!("key: {e}")))?;
         let request = Request {
-            key: (!key.is_null()).then_some(Cow::Owned(key)),
+            key: is_complete_key(&key).then_some(Cow::Owned(key)),
             payload_hash: None,
         };
         self.execute(request, remaining, body).await

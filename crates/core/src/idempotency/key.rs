@@ -20,8 +20,9 @@ type SelectFn = dyn Fn(&Value) -> Option<Value> + Send + Sync;
 #[derive(Clone)]
 pub enum KeySelector {
     /// JSON Pointers (RFC 6901). One pointer selects that value; several select the array of
-    /// their values (a missing one counts as `null`), and the selection is missing only when
-    /// every one of them is.
+    /// their values (a missing one counts as `null`). As a key, the array is no key as soon
+    /// as one part is missing ([`select_key`](Self::select_key)); for payload validation, a
+    /// missing part is part of what is compared.
     Pointers(Vec<String>),
     /// The whole input.
     Whole,
@@ -69,6 +70,24 @@ impl KeySelector {
             KeySelector::Custom(f) => Cow::Owned(f(input)?),
         };
         (!selected.is_null()).then_some(selected)
+    }
+}
+
+impl KeySelector {
+    /// The selection as an idempotency key: `None` when it, or any part of a composite key
+    /// (an array), is missing or `null`. Hashing a partial key would give every input that
+    /// lacks the same part one shared record.
+    pub fn select_key<'a>(&self, input: &'a Value) -> Option<Cow<'a, Value>> {
+        self.select(input).filter(|key| is_complete_key(key))
+    }
+}
+
+/// Whether `key` can key a record: not `null`, and no `null` among the parts of an array.
+pub fn is_complete_key(key: &Value) -> bool {
+    match key {
+        Value::Null => false,
+        Value::Array(parts) => !parts.iter().any(Value::is_null),
+        _ => true,
     }
 }
 
@@ -245,6 +264,29 @@ mod tests {
             assert_eq!(got, expected, "{selector:?}");
         }
         assert_eq!(KeySelector::Whole.select(&Value::Null), None);
+    }
+
+    #[test]
+    fn a_composite_key_with_a_missing_part_is_no_key() {
+        let input = json!({"orderId": "o1", "sku": "BOOK-1", "n": null});
+        let both = KeySelector::pointers(["/orderId", "/sku"]);
+        assert_eq!(
+            both.select_key(&input).map(Cow::into_owned),
+            Some(json!(["o1", "BOOK-1"]))
+        );
+        for partial in [
+            KeySelector::pointers(["/orderId", "/missing"]),
+            KeySelector::pointers(["/orderId", "/n"]),
+            KeySelector::custom(|_| Some(json!(["o1", null]))),
+        ] {
+            assert_eq!(partial.select_key(&input), None, "{partial:?}");
+            assert!(
+                partial.select(&input).is_some(),
+                "payload validation still sees it"
+            );
+        }
+        assert!(is_complete_key(&json!(["o1", 0, false, ""])));
+        assert!(!is_complete_key(&Value::Null));
     }
 
     #[test]

@@ -105,6 +105,8 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
         completed.status = RecordStatus::Completed;
         completed.response = Some(response.to_owned());
         completed.expiration_s = expiration_s;
+        // As the DynamoDB store's update does: a completed record has no lease.
+        completed.in_progress_expiration_ms = None;
         check_size(&completed)?;
         *existing = completed;
         Ok(FencedOutcome::Done)
