@@ -72,6 +72,18 @@ fn bench(c: &mut Criterion) {
     group.bench_function("hash_payload", |b| {
         b.iter(|| black_box(hash_value(&input["detail"]["data"])));
     });
+    // What every duplicate also pays: its DuplicatesSuppressed EMF record, built and
+    // serialized (the sink set by `engine` drops it).
+    let _ = engine(0, false);
+    group.bench_function("duplicate_metric", |b| {
+        b.iter(|| {
+            orderly_core::telemetry::metrics::count(
+                "bench",
+                orderly_core::telemetry::metrics::DUPLICATES_SUPPRESSED,
+                1,
+            )
+        });
+    });
 
     for (variant, validate) in [("key_only", false), ("payload_validation", true)] {
         // A new key every call: lock (put) + complete (update).
