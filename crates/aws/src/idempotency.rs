@@ -155,7 +155,7 @@ where
             {
                 StoreError::ItemTooLarge {
                     key: key.to_owned(),
-                    size: MAX_ITEM_BYTES + 1,
+                    size: None,
                     limit: MAX_ITEM_BYTES,
                 }
             } else if TRANSIENT_CODES.contains(&code) {
@@ -175,7 +175,7 @@ fn too_large(key: &str, size: usize) -> Result<(), StoreError> {
     if size > MAX_ITEM_BYTES {
         return Err(StoreError::ItemTooLarge {
             key: key.to_owned(),
-            size,
+            size: Some(size),
             limit: MAX_ITEM_BYTES,
         });
     }
@@ -547,7 +547,7 @@ mod tests {
             .complete_if_owner("ship-order#abc", "me", "1", 99)
             .await;
         assert!(
-            matches!(update, Err(StoreError::ItemTooLarge { .. })),
+            matches!(update, Err(StoreError::ItemTooLarge { size: None, .. })),
             "{update:?}"
         );
         let other = store

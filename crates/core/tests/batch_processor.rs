@@ -307,6 +307,58 @@ impl<'de> Deserialize<'de> for Touchy {
     }
 }
 
+/// On a FIFO queue a panic is a failure like any other: the records after it wait.
+#[tokio::test]
+async fn a_panic_on_a_fifo_queue_holds_back_the_records_after_it() {
+    let records = || {
+        vec![
+            message("m1", &order("o1"), Some("g1")),
+            message("m2", r#"{"orderId":"o2","panic":true}"#, Some("g1")),
+            message("m3", &order("o3"), Some("g1")),
+            message("m4", &order("o4"), Some("g2")),
+        ]
+    };
+    let kinds = |report: &orderly_core::batch::BatchReport| -> Vec<(String, FailureKind)> {
+        report
+            .failures
+            .iter()
+            .map(|f| (f.message_id.clone().unwrap_or_default(), f.kind))
+            .collect()
+    };
+    let seen = Seen::default();
+    let report = BatchProcessor::fifo()
+        .process(batch(records()), |o: Order, _| {
+            let seen = seen.clone();
+            async move { seen.handle(o).await }
+        })
+        .await;
+    assert_eq!(seen.orders(), ["o1"]);
+    assert_eq!(
+        kinds(&report),
+        [
+            ("m2".into(), FailureKind::Panic),
+            ("m3".into(), FailureKind::SkippedAfterFailure),
+            ("m4".into(), FailureKind::SkippedAfterFailure),
+        ]
+    );
+    let seen = Seen::default();
+    let report = BatchProcessor::fifo()
+        .skip_group_on_failure()
+        .process(batch(records()), |o: Order, _| {
+            let seen = seen.clone();
+            async move { seen.handle(o).await }
+        })
+        .await;
+    assert_eq!(seen.orders(), ["o1", "o4"], "group g2 goes on");
+    assert_eq!(
+        kinds(&report),
+        [
+            ("m2".into(), FailureKind::Panic),
+            ("m3".into(), FailureKind::SkippedAfterFailure),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn a_panic_while_reading_a_record_fails_only_that_record() {
     let event = batch(vec![

@@ -9,8 +9,20 @@ use tracing_subscriber::prelude::*;
 
 #[derive(Debug, Deserialize)]
 struct Order {
-    #[serde(rename = "orderId")]
+    #[serde(rename = "orderId", deserialize_with = "touchy_id")]
     order_id: String,
+}
+
+/// Reads an order id, panicking on `unreadable`: a bug in a hand-written `Deserialize`.
+fn touchy_id<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let id = String::deserialize(deserializer)?;
+    assert_ne!(id, "unreadable", "cannot read order id {id}");
+    Ok(id)
+}
+
+/// An order body for message `id`, whose envelope names correlation id `corr-<id>`.
+fn body(id: &str, order: &str) -> String {
+    format!(r#"{{"orderId":"{order}","detail":{{"metadata":{{"correlation-id":"corr-{id}"}}}}}}"#)
 }
 
 /// The log lines written while the processor ran.
@@ -21,12 +33,19 @@ impl Lines {
         self.0.json()
     }
 
-    /// The lines at `level` logged inside the span of message `id`.
+    /// The lines at `level` logged inside the span of message `id`: they carry its
+    /// correlation id, which only the record's span supplies.
     fn of(&self, id: &str, level: &str) -> Vec<Value> {
-        self.parsed()
+        let correlation = format!("corr-{id}");
+        let lines: Vec<Value> = self
+            .parsed()
             .into_iter()
             .filter(|l| l["message_id"] == id && l["level"] == level)
-            .collect()
+            .collect();
+        for line in &lines {
+            assert_eq!(line["correlation_id"], correlation.as_str(), "{line}");
+        }
+        lines
     }
 }
 
@@ -74,10 +93,15 @@ fn each_failed_record_logs_its_reason_in_its_own_span() {
     let lines = logged(
         BatchProcessor::standard(4),
         batch(vec![
-            message("m1", r#"{"orderId":"good"}"#, None),
-            message("m2", "{not json", None),
-            message("m3", r#"{"orderId":"bad"}"#, None),
-            message("m4", r#"{"orderId":"bug"}"#, None),
+            message("m1", &body("m1", "good"), None),
+            message(
+                "m2",
+                r#"{"orderId": 7, "detail": {"metadata": {"correlation-id": "corr-m2"}}}"#,
+                None,
+            ),
+            message("m3", &body("m3", "bad"), None),
+            message("m4", &body("m4", "bug"), None),
+            message("m5", &body("m5", "unreadable"), None),
         ]),
     );
     let poison = lines.of("m2", "WARN");
@@ -85,7 +109,7 @@ fn each_failed_record_logs_its_reason_in_its_own_span() {
     assert!(
         poison[0]["reason"]
             .as_str()
-            .is_some_and(|r| r.contains("not JSON")),
+            .is_some_and(|r| r.contains("does not match Order")),
         "{poison:?}"
     );
     let failed = lines.of("m3", "WARN");
@@ -100,6 +124,14 @@ fn each_failed_record_logs_its_reason_in_its_own_span() {
             .is_some_and(|r| r.contains("bug while handling bug")),
         "{panicked:?}"
     );
+    let unreadable = lines.of("m5", "ERROR");
+    assert_eq!(unreadable.len(), 1, "{:?}", lines.parsed());
+    assert!(
+        unreadable[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("cannot read order id")),
+        "{unreadable:?}"
+    );
     assert!(
         lines.of("m1", "WARN").is_empty() && lines.of("m1", "ERROR").is_empty(),
         "a good record logs no failure"
@@ -111,9 +143,9 @@ fn fifo_records_left_after_a_failure_say_why() {
     let lines = logged(
         BatchProcessor::fifo().skip_group_on_failure(),
         batch(vec![
-            message("m1", r#"{"orderId":"bad"}"#, Some("g1")),
-            message("m2", r#"{"orderId":"good"}"#, Some("g2")),
-            message("m3", r#"{"orderId":"good"}"#, Some("g1")),
+            message("m1", &body("m1", "bad"), Some("g1")),
+            message("m2", &body("m2", "good"), Some("g2")),
+            message("m3", &body("m3", "good"), Some("g1")),
         ]),
     );
     let skipped = lines.of("m3", "WARN");

@@ -307,7 +307,7 @@ async fn the_item_limit_is_exact_for_the_completed_record() {
         })
         .await;
     assert!(
-        matches!(refused, Err(IdempotencyError::ResponseTooLarge { size, limit, .. }) if size == limit + 1),
+        matches!(refused, Err(IdempotencyError::ResponseTooLarge { size, limit, .. }) if size == Some(limit + 1)),
         "{:?}",
         refused.map(|s| s.len())
     );

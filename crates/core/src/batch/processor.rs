@@ -123,22 +123,30 @@ impl BatchProcessor {
         Fut: Future<Output = Result<(), E>>,
     {
         self.run(event, |message: SqsMessage, mut ctx: RecordContext| {
-            let parsed = parse_body::<T>(&message);
-            if let Ok((value, _)) = &parsed {
-                ctx.correlate_with(value);
-            }
+            // The span opens before the body is read, so whatever reading it logs or panics
+            // with is in it; the ids found in the body are added once it is read.
             let span = record_span(&ctx);
             let handler = &handler;
             async move {
-                let body = match parsed {
-                    Ok((_, body)) => body,
-                    Err(reason) => {
-                        tracing::warn!(%reason, "record body could not be parsed; failing it alone");
-                        return Err((FailureKind::Parse, reason));
-                    }
-                };
                 let id = ctx.message_id.clone();
-                caught(&id, async move { handler_outcome(handler(body, ctx).await) }).await
+                caught(&id, async move {
+                    // A JSON body names its ids even when it is not a `T`, so the
+                    // failure of a poison record is logged with them.
+                    let read = json_body(&message).and_then(|value| {
+                        ctx.correlate_with(&value);
+                        record_body_ids(&tracing::Span::current(), &ctx);
+                        typed_body::<T>(&value)
+                    });
+                    let body = match read {
+                        Ok(body) => body,
+                        Err(reason) => {
+                            tracing::warn!(%reason, "record body could not be parsed; failing it alone");
+                            return Err((FailureKind::Parse, reason));
+                        }
+                    };
+                    handler_outcome(handler(body, ctx).await)
+                })
+                .await
             }
             .instrument(span)
         })
@@ -224,11 +232,13 @@ impl BatchProcessor {
                     }
                     _ => "not processed: an earlier message of the batch failed".to_owned(),
                 };
-                tracing::warn!(
-                    message_id = id.as_deref().unwrap_or(""),
-                    %reason,
-                    "FIFO record left for redelivery, to keep its order"
-                );
+                let mut ctx = RecordContext::of(index, &message);
+                if let Ok(value) = json_body(&message) {
+                    ctx.correlate_with(&value);
+                }
+                record_span(&ctx).in_scope(|| {
+                    tracing::warn!(%reason, "FIFO record left for redelivery, to keep its order");
+                });
                 failures.push(RecordFailure {
                     index,
                     message_id: id,
@@ -271,14 +281,31 @@ fn record_span(ctx: &RecordContext) -> tracing::Span {
     )
 }
 
-/// Parses the body as JSON, then as `T`; keeps the JSON for the correlation id.
-fn parse_body<T: DeserializeOwned>(message: &SqsMessage) -> Result<(Value, T), String> {
+/// Puts the ids read from a record's body on its span (opened before the body was read).
+fn record_body_ids(span: &tracing::Span, ctx: &RecordContext) {
+    span.record(
+        "correlation_id",
+        ctx.correlation_id.as_deref().unwrap_or(""),
+    );
+    span.record(
+        "idempotency_key",
+        ctx.idempotency_key.as_deref().unwrap_or(""),
+    );
+    span.record("order_id", ctx.order_id.as_deref().unwrap_or(""));
+}
+
+/// The body as JSON.
+fn json_body(message: &SqsMessage) -> Result<Value, String> {
     let text = message
         .body
         .as_deref()
         .ok_or_else(|| "record has no body".to_owned())?;
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("body is not JSON: {e}"))?;
-    let body = T::deserialize(&value).map_err(|e| {
+    serde_json::from_str(text).map_err(|e| format!("body is not JSON: {e}"))
+}
+
+/// The JSON body as `T`.
+fn typed_body<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
+    T::deserialize(value).map_err(|e| {
         format!(
             "body does not match {}: {e}",
             std::any::type_name::<T>()
@@ -286,8 +313,7 @@ fn parse_body<T: DeserializeOwned>(message: &SqsMessage) -> Result<(Value, T), S
                 .next()
                 .unwrap_or("the record type")
         )
-    })?;
-    Ok((value, body))
+    })
 }
 
 /// Runs one record. A panic in the handler is caught inside the record's span (see

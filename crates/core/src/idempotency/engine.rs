@@ -154,8 +154,8 @@ impl IdempotencyEngine {
 
     /// Runs `body` at most once per `key`, given directly (for example
     /// `(order_id, "reserve-item")` for one step of a workflow). The configured key selector
-    /// and payload validation are not used. A `null` key, or a tuple or array key with a
-    /// `null` part (a `None`), counts as missing.
+    /// and payload validation are not used. A `null` key, or one with a `null` part (a
+    /// `None` in a tuple or a struct's field), counts as missing ([`is_complete_key`]).
     pub async fn run_keyed<K, R, E, F, Fut>(
         &self,
         key: &K,
@@ -324,7 +324,7 @@ impl IdempotencyEngine {
             self.release(&completed.key, owner).await;
             return Err(IdempotencyError::ResponseTooLarge {
                 key: completed.key,
-                size,
+                size: Some(size),
                 limit: MAX_ITEM_BYTES,
             });
         }

@@ -31,13 +31,14 @@ pub enum IdempotencyError<E> {
     },
     /// The body's response is too large to store.
     #[error(
-        "response of idempotency key {key} makes a {size}-byte record, over the {limit}-byte item limit"
+        "response of idempotency key {key} makes a record over the {limit}-byte item limit{}",
+        super::store::size_note(*.size)
     )]
     ResponseTooLarge {
         /// The record key.
         key: String,
-        /// The record size.
-        size: usize,
+        /// The record size, when it was measured (`None`: the table refused it for its size).
+        size: Option<usize>,
         /// The limit.
         limit: usize,
     },

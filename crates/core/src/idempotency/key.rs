@@ -20,7 +20,7 @@ type SelectFn = dyn Fn(&Value) -> Option<Value> + Send + Sync;
 #[derive(Clone)]
 pub enum KeySelector {
     /// JSON Pointers (RFC 6901). One pointer selects that value; several select the array of
-    /// their values (a missing one counts as `null`). As a key, the array is no key as soon
+    /// their values (a missing one counts as `null`). As a key, that array is no key as soon
     /// as one part is missing ([`select_key`](Self::select_key)); for payload validation, a
     /// missing part is part of what is compared.
     Pointers(Vec<String>),
@@ -74,19 +74,32 @@ impl KeySelector {
 }
 
 impl KeySelector {
-    /// The selection as an idempotency key: `None` when it, or any part of a composite key
-    /// (an array), is missing or `null`. Hashing a partial key would give every input that
-    /// lacks the same part one shared record.
+    /// The selection as an idempotency key: `None` when it is missing or `null`, or, for
+    /// several pointers, when any one of them is. Hashing a partial key would give every
+    /// input that lacks the same part one shared record. A single pointer, the whole input
+    /// or a custom selection is taken as the value it is, `null`s inside it included.
     pub fn select_key<'a>(&self, input: &'a Value) -> Option<Cow<'a, Value>> {
-        self.select(input).filter(|key| is_complete_key(key))
+        let key = self.select(input)?;
+        match (self, key.as_ref()) {
+            (KeySelector::Pointers(pointers), Value::Array(parts))
+                if pointers.len() > 1 && parts.iter().any(Value::is_null) =>
+            {
+                None
+            }
+            _ => Some(key),
+        }
     }
 }
 
-/// Whether `key` can key a record: not `null`, and no `null` among the parts of an array.
+/// Whether `key`, given to [`run_keyed`](super::IdempotencyEngine::run_keyed), can key a
+/// record: not `null`, and none of its parts `null` (the elements of a tuple or array, the
+/// fields of a struct or map; a `None` serializes as `null`). Parts are checked one level
+/// down, where a composite key keeps them.
 pub fn is_complete_key(key: &Value) -> bool {
     match key {
         Value::Null => false,
         Value::Array(parts) => !parts.iter().any(Value::is_null),
+        Value::Object(fields) => !fields.values().any(Value::is_null),
         _ => true,
     }
 }
@@ -277,7 +290,6 @@ mod tests {
         for partial in [
             KeySelector::pointers(["/orderId", "/missing"]),
             KeySelector::pointers(["/orderId", "/n"]),
-            KeySelector::custom(|_| Some(json!(["o1", null]))),
         ] {
             assert_eq!(partial.select_key(&input), None, "{partial:?}");
             assert!(
@@ -285,8 +297,23 @@ mod tests {
                 "payload validation still sees it"
             );
         }
+        // One selected value is the key as it is, nulls inside it included.
+        let listed = json!({"ids": ["a", null]});
+        for whole_value in [
+            KeySelector::pointer("/ids"),
+            KeySelector::custom(|v| v.get("ids").cloned()),
+        ] {
+            assert_eq!(
+                whole_value.select_key(&listed).map(Cow::into_owned),
+                Some(json!(["a", null])),
+                "{whole_value:?}"
+            );
+        }
         assert!(is_complete_key(&json!(["o1", 0, false, ""])));
+        assert!(is_complete_key(&json!({"order": "o1", "line": [null]})));
         assert!(!is_complete_key(&Value::Null));
+        assert!(!is_complete_key(&json!(["o1", null])));
+        assert!(!is_complete_key(&json!({"order": "o1", "sku": null})));
     }
 
     #[test]

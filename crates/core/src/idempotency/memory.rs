@@ -56,7 +56,7 @@ fn check_size(record: &IdempotencyRecord) -> Result<(), StoreError> {
     if size > MAX_ITEM_BYTES {
         return Err(StoreError::ItemTooLarge {
             key: record.key.clone(),
-            size,
+            size: Some(size),
             limit: MAX_ITEM_BYTES,
         });
     }

@@ -25,18 +25,30 @@ pub enum FencedOutcome {
 }
 
 /// Why a store operation failed.
+/// How an item-size error tells its size: measured, or refused by the table.
+pub(crate) fn size_note(size: Option<usize>) -> String {
+    match size {
+        Some(size) => format!(" ({size} bytes)"),
+        None => " (refused by the table)".to_owned(),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The backend could not be reached or refused the call; trying again may succeed.
     #[error("idempotency store unavailable: {0}")]
     Unavailable(String),
     /// The item would exceed the store's item size limit.
-    #[error("idempotency record {key} is {size} bytes, over the {limit}-byte item limit")]
+    #[error(
+        "idempotency record {key} is over the {limit}-byte item limit{}",
+        size_note(*.size)
+    )]
     ItemTooLarge {
         /// The record key.
         key: String,
-        /// Its size.
-        size: usize,
+        /// Its size, as measured before writing; `None` when the backend refused the item
+        /// for its size (it does not say by how much).
+        size: Option<usize>,
         /// The limit.
         limit: usize,
     },

@@ -1,5 +1,6 @@
 //! Log lines kept in memory: what a [`JsonLines`](super::JsonLines) layer wrote, read back
-//! as JSON, so a test can assert on what was logged and in which span.
+//! as JSON, so a test can assert on what was logged and in which span. Test code only:
+//! behind the `test-util` feature.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -4,7 +4,8 @@
 //! which suit neither a Lambda that must flush before it returns nor an in-process local
 //! cloud that runs many functions at once.
 
-use serde_json::{Map, Value, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Value};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -73,39 +74,15 @@ impl MetricRecord {
 
     /// The EMF JSON object.
     pub fn to_json(&self, timestamp_ms: u64) -> Value {
-        let dimension_names: Vec<&str> = self.dimensions.iter().map(|(n, _)| n.as_str()).collect();
-        let metric_defs: Vec<Value> = self
-            .metrics
-            .iter()
-            .map(|(name, _, unit)| json!({"Name": name, "Unit": unit.as_str()}))
-            .collect();
-        let mut record = Map::new();
-        record.insert(
-            "_aws".into(),
-            json!({
-                "Timestamp": timestamp_ms,
-                "CloudWatchMetrics": [{
-                    "Namespace": NAMESPACE,
-                    "Dimensions": [dimension_names],
-                    "Metrics": metric_defs,
-                }]
-            }),
-        );
-        for (name, value) in &self.dimensions {
-            record.insert(name.clone(), Value::String(value.clone()));
-        }
-        for (name, value) in &self.properties {
-            record.insert(name.clone(), value.clone());
-        }
-        for (name, value, _) in &self.metrics {
-            let number = if value.fract() == 0.0 && value.abs() < 9.0e15 {
-                json!(*value as i64)
-            } else {
-                json!(value)
-            };
-            record.insert(name.clone(), number);
-        }
-        Value::Object(record)
+        serde_json::to_value(Line(self, timestamp_ms)).unwrap_or(Value::Null)
+    }
+
+    /// The EMF line: the JSON object as text, written straight from the record (every
+    /// duplicate an idempotent consumer answers emits one, so it is kept cheap: no
+    /// intermediate `Value` tree).
+    pub fn to_line(&self, timestamp_ms: u64) -> String {
+        // Serializing strings, numbers and sequences to a String cannot fail.
+        serde_json::to_string(&Line(self, timestamp_ms)).unwrap_or_default()
     }
 
     /// Writes the record to the process's metric sink (stdout on Lambda).
@@ -114,12 +91,83 @@ impl MetricRecord {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
-        let line = self.to_json(now).to_string();
+        let line = self.to_line(now);
         let sink = sink()
             .read()
             .map(|s| s.clone())
             .unwrap_or_else(|p| p.into_inner().clone());
         sink(&line);
+    }
+}
+
+/// A record at a timestamp, serialized as its EMF object: `_aws` (the metadata), then the
+/// dimension values, the properties, and the metric values, in that order.
+struct Line<'a>(&'a MetricRecord, u64);
+
+/// The `_aws` block.
+struct Metadata<'a>(&'a MetricRecord, u64);
+
+/// The one `CloudWatchMetrics` directive.
+struct Directive<'a>(&'a MetricRecord);
+
+/// `{"Name": …, "Unit": …}` of one metric.
+struct Definition<'a>(&'a str, Unit);
+
+impl Serialize for Line<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Line(record, timestamp_ms) = *self;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("_aws", &Metadata(record, timestamp_ms))?;
+        for (name, value) in &record.dimensions {
+            map.serialize_entry(name, value)?;
+        }
+        for (name, value) in &record.properties {
+            map.serialize_entry(name, value)?;
+        }
+        for (name, value, _) in &record.metrics {
+            // Whole numbers are written as integers, as CloudWatch shows them.
+            if value.fract() == 0.0 && value.abs() < 9.0e15 {
+                map.serialize_entry(name, &(*value as i64))?;
+            } else {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Metadata<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("Timestamp", &self.1)?;
+        map.serialize_entry("CloudWatchMetrics", &[Directive(self.0)])?;
+        map.end()
+    }
+}
+
+impl Serialize for Directive<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let record = self.0;
+        let names: Vec<&str> = record.dimensions.iter().map(|(n, _)| n.as_str()).collect();
+        let definitions: Vec<Definition<'_>> = record
+            .metrics
+            .iter()
+            .map(|(name, _, unit)| Definition(name, *unit))
+            .collect();
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("Namespace", NAMESPACE)?;
+        map.serialize_entry("Dimensions", &[names])?;
+        map.serialize_entry("Metrics", &definitions)?;
+        map.end()
+    }
+}
+
+impl Serialize for Definition<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("Name", self.0)?;
+        map.serialize_entry("Unit", self.1.as_str())?;
+        map.end()
     }
 }
 
@@ -178,5 +226,26 @@ mod tests {
         }
         assert_eq!(record["OrdersPlaced"], 1);
         assert_eq!(record["RecordAge"], 12.5);
+    }
+
+    #[test]
+    fn the_line_is_the_object_in_its_field_order() {
+        let record = MetricRecord::new("audit")
+            .dimension("reason", "Out \"of\" stock")
+            .property("orderId", "o-1")
+            .count("OrdersFailed", 2)
+            .metric("RecordAge", 0.5, Unit::Milliseconds);
+        let line = record.to_line(1_700_000_000_000);
+        assert_eq!(
+            line,
+            concat!(
+                r#"{"_aws":{"Timestamp":1700000000000,"CloudWatchMetrics":[{"Namespace":"Orderly","#,
+                r#""Dimensions":[["service","function","reason"]],"Metrics":[{"Name":"OrdersFailed","Unit":"Count"},"#,
+                r#"{"Name":"RecordAge","Unit":"Milliseconds"}]}]},"service":"orderly","function":"audit","#,
+                r#""reason":"Out \"of\" stock","orderId":"o-1","OrdersFailed":2,"RecordAge":0.5}"#
+            )
+        );
+        let parsed: Value = serde_json::from_str(&line).expect("one JSON object");
+        assert_eq!(parsed, record.to_json(1_700_000_000_000));
     }
 }

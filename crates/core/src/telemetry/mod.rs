@@ -1,6 +1,7 @@
 //! Logs and metrics as CloudWatch reads them: JSON log lines through `tracing`, EMF
 //! metrics, and masking of personal data.
 
+#[cfg(any(test, feature = "test-util"))]
 pub mod captured;
 pub mod emf;
 pub mod envelope_fields;
@@ -9,6 +10,7 @@ pub mod mask;
 pub mod metrics;
 pub mod xray;
 
+#[cfg(any(test, feature = "test-util"))]
 pub use captured::CapturedLines;
 pub use emf::{MetricRecord, Unit};
 pub use envelope_fields::{
