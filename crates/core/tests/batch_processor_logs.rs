@@ -1,6 +1,6 @@
 //! What the batch processor logs: every failed record says why, in a span that names it.
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use orderly_core::batch::{BatchProcessor, RecordContext};
 use orderly_core::telemetry::{CapturedLines, JsonLines};
 use serde::Deserialize;
@@ -59,6 +59,17 @@ fn message(id: &str, body: &str, group: Option<&str>) -> SqsMessage {
     m
 }
 
+/// A message whose body is not JSON; its correlation id travels as a message attribute.
+fn unparsable(id: &str) -> SqsMessage {
+    let mut m = message(id, "{not json", None);
+    let mut attribute = SqsMessageAttribute::default();
+    attribute.string_value = Some(format!("corr-{id}"));
+    attribute.data_type = Some("String".into());
+    m.message_attributes
+        .insert("correlation-id".into(), attribute);
+    m
+}
+
 fn batch(messages: Vec<SqsMessage>) -> SqsEvent {
     let mut event = SqsEvent::default();
     event.records = messages;
@@ -102,7 +113,16 @@ fn each_failed_record_logs_its_reason_in_its_own_span() {
             message("m3", &body("m3", "bad"), None),
             message("m4", &body("m4", "bug"), None),
             message("m5", &body("m5", "unreadable"), None),
+            unparsable("m6"),
         ]),
+    );
+    let not_json = lines.of("m6", "WARN");
+    assert_eq!(not_json.len(), 1, "{:?}", lines.parsed());
+    assert!(
+        not_json[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("not JSON")),
+        "{not_json:?}"
     );
     let poison = lines.of("m2", "WARN");
     assert_eq!(poison.len(), 1, "{:?}", lines.parsed());

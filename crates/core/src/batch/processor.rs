@@ -126,6 +126,7 @@ impl BatchProcessor {
             // The span opens before the body is read, so whatever reading it logs or panics
             // with is in it; the ids found in the body are added once it is read.
             let span = record_span(&ctx);
+            let ids_to = span.clone();
             let handler = &handler;
             async move {
                 let id = ctx.message_id.clone();
@@ -134,7 +135,7 @@ impl BatchProcessor {
                     // failure of a poison record is logged with them.
                     let read = json_body(&message).and_then(|value| {
                         ctx.correlate_with(&value);
-                        record_body_ids(&tracing::Span::current(), &ctx);
+                        record_body_ids(&ids_to, &ctx);
                         typed_body::<T>(&value)
                     });
                     let body = match read {
@@ -316,9 +317,9 @@ fn typed_body<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
     })
 }
 
-/// Runs one record. A panic in the handler is caught inside the record's span (see
-/// [`BatchProcessor::process`]); this catches one anywhere else, such as in a hand-written
-/// `Deserialize` of the body, so no panic takes the batch down.
+/// Runs one record. A panic while reading its body or in its handler is caught inside the
+/// record's span (see [`BatchProcessor::process`]); this catches one anywhere else (building
+/// its context or its span, calling the record closure), so no panic takes the batch down.
 async fn guarded<F, Fut>(index: usize, message: SqsMessage, record: &F) -> Outcome
 where
     F: Fn(SqsMessage, RecordContext) -> Fut,

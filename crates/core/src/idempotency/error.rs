@@ -37,7 +37,7 @@ pub enum IdempotencyError<E> {
     ResponseTooLarge {
         /// The record key.
         key: String,
-        /// The record size, when it was measured (`None`: the table refused it for its size).
+        /// The record size, when it was measured (`None`: the store refused it for its size).
         size: Option<usize>,
         /// The limit.
         limit: usize,

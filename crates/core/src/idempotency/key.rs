@@ -94,7 +94,9 @@ impl KeySelector {
 /// Whether `key`, given to [`run_keyed`](super::IdempotencyEngine::run_keyed), can key a
 /// record: not `null`, and none of its parts `null` (the elements of a tuple or array, the
 /// fields of a struct or map; a `None` serializes as `null`). Parts are checked one level
-/// down, where a composite key keeps them.
+/// down, where a composite key keeps them. A field that serde leaves out when it is `None`
+/// (`skip_serializing_if`) is absent, not `null`, and cannot be seen here: a key type
+/// should not skip its fields.
 pub fn is_complete_key(key: &Value) -> bool {
     match key {
         Value::Null => false,

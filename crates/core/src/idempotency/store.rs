@@ -24,15 +24,15 @@ pub enum FencedOutcome {
     NotOwner,
 }
 
-/// Why a store operation failed.
-/// How an item-size error tells its size: measured, or refused by the table.
+/// How an item-size error tells its size: measured, or refused by the store itself.
 pub(crate) fn size_note(size: Option<usize>) -> String {
     match size {
         Some(size) => format!(" ({size} bytes)"),
-        None => " (refused by the table)".to_owned(),
+        None => " (refused by the store)".to_owned(),
     }
 }
 
+/// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The backend could not be reached or refused the call; trying again may succeed.

@@ -51,14 +51,30 @@ impl MetricRecord {
         }
     }
 
-    /// Adds a dimension; keep its values to a small fixed set.
+    /// Adds a dimension, or sets the value of the one of that name; keep its values to a
+    /// small fixed set. A dimension and a metric never share a name.
     pub fn dimension(mut self, name: &str, value: &str) -> Self {
-        self.dimensions.push((name.into(), value.into()));
+        debug_assert!(
+            !self.metrics.iter().any(|(n, _, _)| n == name),
+            "dimension {name} is named like a metric"
+        );
+        match self.dimensions.iter_mut().find(|(n, _)| n == name) {
+            Some((_, old)) => *old = value.into(),
+            None => self.dimensions.push((name.into(), value.into())),
+        }
         self
     }
 
+    /// Adds a metric, or replaces the one of that name.
     pub fn metric(mut self, name: &str, value: f64, unit: Unit) -> Self {
-        self.metrics.push((name.into(), value, unit));
+        debug_assert!(
+            !self.dimensions.iter().any(|(n, _)| n == name),
+            "metric {name} is named like a dimension"
+        );
+        match self.metrics.iter_mut().find(|(n, _, _)| n == name) {
+            Some(old) => *old = (name.into(), value, unit),
+            None => self.metrics.push((name.into(), value, unit)),
+        }
         self
     }
 
@@ -66,10 +82,19 @@ impl MetricRecord {
         self.metric(name, value as f64, Unit::Count)
     }
 
-    /// A searchable property that is not a dimension (for example a correlation id).
+    /// A searchable property that is not a dimension (for example a correlation id). A
+    /// property named like a dimension, a metric or `_aws` is not written: the line keeps
+    /// one value per name, and those names' values are the metric's.
     pub fn property(mut self, name: &str, value: impl Into<Value>) -> Self {
         self.properties.insert(name.into(), value.into());
         self
+    }
+
+    /// Whether `name` is `_aws`, a dimension or a metric: a name the line already holds.
+    fn names_a_value(&self, name: &str) -> bool {
+        name == "_aws"
+            || self.dimensions.iter().any(|(n, _)| n == name)
+            || self.metrics.iter().any(|(n, _, _)| n == name)
     }
 
     /// The EMF JSON object.
@@ -122,7 +147,9 @@ impl Serialize for Line<'_> {
             map.serialize_entry(name, value)?;
         }
         for (name, value) in &record.properties {
-            map.serialize_entry(name, value)?;
+            if !record.names_a_value(name) {
+                map.serialize_entry(name, value)?;
+            }
         }
         for (name, value, _) in &record.metrics {
             // Whole numbers are written as integers, as CloudWatch shows them.
@@ -245,7 +272,38 @@ mod tests {
                 r#""reason":"Out \"of\" stock","orderId":"o-1","OrdersFailed":2,"RecordAge":0.5}"#
             )
         );
+    }
+
+    #[test]
+    fn a_repeated_name_keeps_one_value_on_the_line() {
+        let record = MetricRecord::new("audit")
+            .dimension("function", "notify")
+            .count("OrdersFailed", 1)
+            .count("OrdersFailed", 2)
+            .property("OrdersFailed", "shadowed")
+            .property("_aws", "shadowed")
+            .property("orderId", "o-1")
+            .property("orderId", "o-2");
+        let line = record.to_line(0);
+        for name in [
+            "\"function\"",
+            "\"OrdersFailed\"",
+            "\"_aws\"",
+            "\"orderId\"",
+        ] {
+            // Each name once as a key (the directive names them again as values).
+            let as_key = format!("{name}:");
+            assert_eq!(line.matches(&as_key).count(), 1, "{name} in {line}");
+        }
         let parsed: Value = serde_json::from_str(&line).expect("one JSON object");
-        assert_eq!(parsed, record.to_json(1_700_000_000_000));
+        assert_eq!(parsed["function"], "notify");
+        assert_eq!(parsed["OrdersFailed"], 2);
+        assert_eq!(parsed["orderId"], "o-2");
+        assert_eq!(
+            parsed["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
     }
 }
