@@ -141,9 +141,16 @@ impl From<IdempotencyError<TaskError>> for TaskError {
 pub fn remaining_time(context: &Context) -> Duration {
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0);
-    Duration::from_millis(context.deadline.saturating_sub(now_ms))
+    time_left(context.deadline, now_ms)
+}
+
+/// Time left until `deadline_epoch_ms` (a Lambda context's `deadline`) at `now_ms`; zero
+/// once it has passed.
+pub fn time_left(deadline_epoch_ms: u64, now_ms: i64) -> Duration {
+    let now = u64::try_from(now_ms).unwrap_or(0);
+    Duration::from_millis(deadline_epoch_ms.saturating_sub(now))
 }
 
 /// Now, UTC, RFC 3339 with seconds precision.

@@ -1,16 +1,19 @@
 //! The SQS partial-batch processor: poison records, panics, FIFO ordering, all-failed.
 
+mod sqs_support;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
+use aws_lambda_events::event::sqs::{SqsMessage, SqsMessageAttribute};
 use orderly_core::batch::{
     BatchError, BatchProcessor, FailureKind, RecordContext, failed_message_ids,
 };
 use proptest::prelude::*;
 use serde::Deserialize;
+use sqs_support::{batch, message};
 
 #[derive(Debug, Deserialize)]
 struct Order {
@@ -22,30 +25,12 @@ struct Order {
     panic: bool,
 }
 
-fn message(id: &str, body: &str, group: Option<&str>) -> SqsMessage {
-    let mut m = SqsMessage::default();
-    m.message_id = Some(id.to_owned());
-    m.body = Some(body.to_owned());
-    if let Some(g) = group {
-        m.attributes.insert("MessageGroupId".into(), g.into());
-    }
-    m.attributes
-        .insert("ApproximateReceiveCount".into(), "1".into());
-    m
-}
-
 fn order(id: &str) -> String {
     format!(r#"{{"orderId":"{id}"}}"#)
 }
 
 fn failing(id: &str) -> String {
     format!(r#"{{"orderId":"{id}","fail":true}}"#)
-}
-
-fn batch(messages: Vec<SqsMessage>) -> SqsEvent {
-    let mut event = SqsEvent::default();
-    event.records = messages;
-    event
 }
 
 /// Handles orders, remembering which it saw, failing or panicking on request.
@@ -553,8 +538,9 @@ fn the_queue_kind_is_read_from_the_event_source() {
     fifo.event_source_arn = Some("arn:aws:sqs:us-east-1:123456789012:ship-order.fifo".into());
     let mut standard = message("m1", "{}", None);
     standard.event_source_arn = Some("arn:aws:sqs:us-east-1:123456789012:notify".into());
-    assert!(BatchProcessor::for_event(&batch(vec![fifo]), 4).is_fifo());
-    assert!(!BatchProcessor::for_event(&batch(vec![standard]), 4).is_fifo());
+    let setting = BatchProcessor::standard(4);
+    assert!(setting.matching(&batch(vec![fifo])).is_fifo());
+    assert!(!setting.matching(&batch(vec![standard])).is_fifo());
 }
 
 proptest! {

@@ -1,10 +1,13 @@
 //! What the batch processor logs: every failed record says why, in a span that names it.
 
+mod sqs_support;
+
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use orderly_core::batch::{BatchProcessor, RecordContext};
 use orderly_core::telemetry::{CapturedLines, JsonLines};
 use serde::Deserialize;
 use serde_json::Value;
+use sqs_support::{batch, message};
 use tracing_subscriber::prelude::*;
 
 #[derive(Debug, Deserialize)]
@@ -49,16 +52,6 @@ impl Lines {
     }
 }
 
-fn message(id: &str, body: &str, group: Option<&str>) -> SqsMessage {
-    let mut m = SqsMessage::default();
-    m.message_id = Some(id.to_owned());
-    m.body = Some(body.to_owned());
-    if let Some(g) = group {
-        m.attributes.insert("MessageGroupId".into(), g.into());
-    }
-    m
-}
-
 /// A message whose body is not JSON; its correlation id travels as a message attribute.
 fn unparsable(id: &str) -> SqsMessage {
     let mut m = message(id, "{not json", None);
@@ -68,12 +61,6 @@ fn unparsable(id: &str) -> SqsMessage {
     m.message_attributes
         .insert("correlation-id".into(), attribute);
     m
-}
-
-fn batch(messages: Vec<SqsMessage>) -> SqsEvent {
-    let mut event = SqsEvent::default();
-    event.records = messages;
-    event
 }
 
 /// Runs `processor` over `event` with a handler that fails order `bad` and panics on

@@ -2,7 +2,7 @@
 //! what it does with one record.
 
 use super::{BatchProcessor, RecordError};
-use crate::lambda::{TaskError, parse_input};
+use crate::lambda::{TaskError, parse_input, time_left};
 use crate::telemetry::metrics;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
@@ -34,9 +34,7 @@ where
     let (payload, context) = event.into_parts();
     metrics::invocation(function);
     let batch: SqsEvent = parse_input(payload)?;
-    let deadline_ms = i64::try_from(context.deadline).unwrap_or(i64::MAX);
-    let remaining =
-        || Duration::from_millis(u64::try_from(deadline_ms.saturating_sub(now_ms())).unwrap_or(0));
+    let remaining = || time_left(context.deadline, now_ms());
     let report = processor
         .matching(&batch)
         .process(batch, |body: T, _ctx| record(body, remaining()))

@@ -101,12 +101,6 @@ impl BatchProcessor {
         }
     }
 
-    /// A FIFO processor when the batch comes from a `.fifo` queue, else a standard one
-    /// bounded by `max_concurrency`.
-    pub fn for_event(event: &SqsEvent, max_concurrency: usize) -> Self {
-        Self::standard(max_concurrency).matching(event)
-    }
-
     /// Whether records are processed in FIFO order.
     pub fn is_fifo(&self) -> bool {
         self.fifo
@@ -122,34 +116,24 @@ impl BatchProcessor {
         F: Fn(T, RecordContext) -> Fut,
         Fut: Future<Output = Result<(), E>>,
     {
-        self.run(event, |message: SqsMessage, mut ctx: RecordContext| {
-            // The span opens before the body is read, so whatever reading it logs or panics
-            // with is in it; the ids found in the body are added once it is read.
-            let span = record_span(&ctx);
-            let ids_to = span.clone();
-            let handler = &handler;
-            async move {
-                let id = ctx.message_id.clone();
-                caught(&id, async move {
-                    // A JSON body names its ids even when it is not a `T`, so the
-                    // failure of a poison record is logged with them.
-                    let read = json_body(&message).and_then(|value| {
-                        ctx.correlate_with(&value);
-                        record_body_ids(&ids_to, &ctx);
-                        typed_body::<T>(&value)
-                    });
-                    let body = match read {
-                        Ok(body) => body,
-                        Err(reason) => {
-                            tracing::warn!(%reason, "record body could not be parsed; failing it alone");
-                            return Err((FailureKind::Parse, reason));
-                        }
-                    };
-                    handler_outcome(handler(body, ctx).await)
-                })
-                .await
-            }
-            .instrument(span)
+        let handler = &handler;
+        self.run(event, |message: SqsMessage, mut ctx: RecordContext, span| async move {
+            // The span is open while the body is read, so whatever reading it logs or
+            // panics with is in it. A JSON body names its ids even when it is not a `T`:
+            // they go on the span, so a poison record's failure is logged with them.
+            let read = json_body(&message).and_then(|value| {
+                ctx.correlate_with(&value);
+                record_body_ids(&span, &ctx);
+                typed_body::<T>(&value)
+            });
+            let body = match read {
+                Ok(body) => body,
+                Err(reason) => {
+                    tracing::warn!(%reason, "record body could not be parsed; failing it alone");
+                    return Err((FailureKind::Parse, reason));
+                }
+            };
+            handler_outcome(handler(body, ctx).await)
         })
         .await
     }
@@ -161,25 +145,19 @@ impl BatchProcessor {
         F: Fn(SqsMessage, RecordContext) -> Fut,
         Fut: Future<Output = Result<(), E>>,
     {
-        self.run(event, |message: SqsMessage, ctx: RecordContext| {
-            let span = record_span(&ctx);
-            let handler = &handler;
-            async move {
-                let id = ctx.message_id.clone();
-                caught(
-                    &id,
-                    async move { handler_outcome(handler(message, ctx).await) },
-                )
-                .await
-            }
-            .instrument(span)
-        })
+        let handler = &handler;
+        self.run(
+            event,
+            |message: SqsMessage, ctx: RecordContext, _| async move {
+                handler_outcome(handler(message, ctx).await)
+            },
+        )
         .await
     }
 
     async fn run<F, Fut>(&self, event: SqsEvent, record: F) -> BatchReport
     where
-        F: Fn(SqsMessage, RecordContext) -> Fut,
+        F: Fn(SqsMessage, RecordContext, tracing::Span) -> Fut,
         Fut: Future<Output = Outcome>,
     {
         let total = event.records.len();
@@ -212,7 +190,7 @@ impl BatchProcessor {
 
     async fn run_fifo<F, Fut>(&self, event: SqsEvent, record: &F) -> Vec<RecordFailure>
     where
-        F: Fn(SqsMessage, RecordContext) -> Fut,
+        F: Fn(SqsMessage, RecordContext, tracing::Span) -> Fut,
         Fut: Future<Output = Outcome>,
     {
         let mut failures = Vec::new();
@@ -317,32 +295,30 @@ fn typed_body<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
     })
 }
 
-/// Runs one record. A panic while reading its body or in its handler is caught inside the
-/// record's span (see [`BatchProcessor::process`]); this catches one anywhere else (building
-/// its context or its span, calling the record closure), so no panic takes the batch down.
+/// Runs one record in its span (which the record closure gets, to add the ids it finds),
+/// turning a panic anywhere in it, while reading its body or in its handler, into that
+/// record's failure, logged in the span: no panic takes the batch down.
 async fn guarded<F, Fut>(index: usize, message: SqsMessage, record: &F) -> Outcome
 where
-    F: Fn(SqsMessage, RecordContext) -> Fut,
+    F: Fn(SqsMessage, RecordContext, tracing::Span) -> Fut,
     Fut: Future<Output = Outcome>,
 {
-    let id = message.message_id.clone().unwrap_or_default();
-    caught(&id, async move {
-        let ctx = RecordContext::of(index, &message);
-        record(message, ctx).await
-    })
+    let ctx = RecordContext::of(index, &message);
+    let span = record_span(&ctx);
+    let run = record(message, ctx, span.clone());
+    async move {
+        // The panic is turned into the failure inside the span, so its line is in it too.
+        AssertUnwindSafe(run)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| {
+                let reason = format!("handler panicked: {}", panic_message(panic.as_ref()));
+                tracing::error!(%reason, "record handler panicked");
+                Err((FailureKind::Panic, reason))
+            })
+    }
+    .instrument(span)
     .await
-}
-
-/// `run`'s outcome, or a panic in it as the failure of record `message_id`.
-async fn caught(message_id: &str, run: impl Future<Output = Outcome>) -> Outcome {
-    AssertUnwindSafe(run)
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|panic| {
-            let reason = format!("handler panicked: {}", panic_message(panic.as_ref()));
-            tracing::error!(message_id, %reason, "record handler panicked");
-            Err((FailureKind::Panic, reason))
-        })
 }
 
 /// A handler's result as this record's outcome: its error fails the record, as

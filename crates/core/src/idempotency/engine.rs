@@ -103,8 +103,7 @@ impl IdempotencyEngine {
     /// Time left until `deadline_epoch_ms` (a Lambda context's `deadline`), by this engine's
     /// clock; zero once it has passed.
     pub fn remaining_until(&self, deadline_epoch_ms: u64) -> Duration {
-        let now = u64::try_from(self.clock.now_ms()).unwrap_or(0);
-        Duration::from_millis(deadline_epoch_ms.saturating_sub(now))
+        crate::lambda::time_left(deadline_epoch_ms, self.clock.now_ms())
     }
 
     /// Runs `body` at most once per key found in `input` (by the configured key selector)

@@ -80,12 +80,9 @@ impl KeySelector {
     /// or a custom selection is taken as the value it is, `null`s inside it included.
     pub fn select_key<'a>(&self, input: &'a Value) -> Option<Cow<'a, Value>> {
         let key = self.select(input)?;
-        match (self, key.as_ref()) {
-            (KeySelector::Pointers(pointers), Value::Array(parts))
-                if pointers.len() > 1 && parts.iter().any(Value::is_null) =>
-            {
-                None
-            }
+        match self {
+            // Several pointers select the array of their parts: a composite key.
+            KeySelector::Pointers(pointers) if pointers.len() > 1 && !is_complete_key(&key) => None,
             _ => Some(key),
         }
     }

@@ -201,7 +201,7 @@ pub fn rfc3339_ms(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::telemetry::CapturedLines as Buffer;
+    use crate::telemetry::CapturedLines;
     use time::format_description::well_known::Rfc3339;
     use tracing_subscriber::layer::SubscriberExt;
 
@@ -212,13 +212,9 @@ mod tests {
         assert_eq!(rfc3339_ms(1_795_735_866_123), "2026-11-26T23:31:06.123Z");
     }
 
-    fn lines(buffer: &Buffer) -> Vec<Value> {
-        buffer.json()
-    }
-
     #[test]
     fn a_line_carries_the_fields_of_every_enclosing_span() {
-        let buffer = Buffer::default();
+        let buffer = CapturedLines::default();
         let subscriber = tracing_subscriber::registry().with(JsonLines::new(
             Some("orderly-ShipOrder".to_owned()),
             buffer.clone(),
@@ -240,7 +236,7 @@ mod tests {
             let _record = record.enter();
             tracing::warn!(attempt = 2, "shipping later");
         });
-        let lines = lines(&buffer);
+        let lines = buffer.json();
         assert_eq!(lines.len(), 1, "{lines:?}");
         let line = &lines[0];
         assert_eq!(line["level"], "WARN");
@@ -275,13 +271,13 @@ mod tests {
 
     #[test]
     fn lines_outside_any_span_and_without_a_name_still_parse() {
-        let buffer = Buffer::default();
+        let buffer = CapturedLines::default();
         let subscriber = tracing_subscriber::registry().with(JsonLines::new(None, buffer.clone()));
         tracing::subscriber::with_default(subscriber, || {
             tracing::info!(text = "quote \" and newline \n", "started");
             tracing::error!("second");
         });
-        let lines = lines(&buffer);
+        let lines = buffer.json();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["text"], "quote \" and newline \n");
         assert!(lines[0].get("function_name").is_none());
@@ -290,7 +286,7 @@ mod tests {
 
     #[test]
     fn a_handler_run_in_its_invocation_span_logs_the_envelope_fields() {
-        let buffer = Buffer::default();
+        let buffer = CapturedLines::default();
         let subscriber = tracing_subscriber::registry().with(JsonLines::new(None, buffer.clone()));
         let payload = serde_json::json!({
             "detail": {
@@ -310,7 +306,7 @@ mod tests {
                 },
             ))
         });
-        let lines = lines(&buffer);
+        let lines = buffer.json();
         assert_eq!(lines.len(), 1, "{lines:?}");
         assert_eq!(lines[0]["correlation_id"], "corr-9");
         assert_eq!(lines[0]["idempotency_key"], "k-9");
