@@ -59,7 +59,7 @@ async fn items_are_stored_with_ttl_seconds_and_lease_milliseconds() {
     let store = Arc::new(DynamoDbIdempotencyStore::new(client.clone(), table.clone()));
     let now_ms = 1_800_000_000_250;
     let engine = IdempotencyEngine::new(IdempotencyConfig::new("layout"), store)
-        .with_clock(Arc::new(ManualClock::at(now_ms)));
+        .with_clock(Arc::new(ManualClock::new(now_ms)));
     let event = json!({"detail": {"metadata": {"idempotency-key": "k-1"}}});
     let key = record_key("layout", &json!("k-1"));
     let reply: Result<Vec<u8>, _> = engine

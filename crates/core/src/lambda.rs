@@ -1,13 +1,16 @@
 //! What every Lambda handler of Orderly shares: named errors that Step Functions Retry
 //! and Catch match on, and the remaining time that leases idempotency locks.
 
+use crate::clock::Clock;
 use crate::contracts::ContractError;
 use crate::domain::OrderError;
 use crate::domain::payment::PaymentError;
 use crate::idempotency::IdempotencyError;
 use crate::ports::{CallbackError, PortError, StockError};
-use lambda_runtime::{Context, Diagnostic};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use lambda_runtime::Diagnostic;
+use std::time::Duration;
+
+pub use crate::clock::time_left;
 
 /// The error name of every retryable failure. The state machine retries it with backoff.
 pub const TRANSIENT: &str = "TransientError";
@@ -136,33 +139,9 @@ impl From<IdempotencyError<TaskError>> for TaskError {
     }
 }
 
-/// Time left before the invocation's deadline (zero when it has passed or is unknown):
-/// the idempotency lease lasts exactly this long.
-pub fn remaining_time(context: &Context) -> Duration {
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0);
-    time_left(context.deadline, now_ms)
-}
-
-/// Time left until `deadline_epoch_ms` (a Lambda context's `deadline`) at `now_ms`; zero
-/// once it has passed.
-pub fn time_left(deadline_epoch_ms: u64, now_ms: i64) -> Duration {
-    let now = u64::try_from(now_ms).unwrap_or(0);
-    Duration::from_millis(deadline_epoch_ms.saturating_sub(now))
-}
-
-/// Now, UTC, RFC 3339 with seconds precision.
-pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
+/// Now on `clock`, UTC, RFC 3339 with seconds precision.
+pub fn now_rfc3339(clock: &dyn Clock) -> String {
+    crate::clock::rfc3339_seconds(clock.now_ms())
 }
 
 /// Reads a handler's input, naming the field that is wrong.
@@ -173,10 +152,8 @@ pub fn parse_input<T: serde::de::DeserializeOwned>(
         .map_err(|e| TaskError::InvalidInput(format!("invalid input: {e}")))
 }
 
-/// Epoch seconds `after` from now: TTL attributes.
-pub fn epoch_seconds_after(after: Duration) -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| (d + after).as_secs() as i64)
-        .unwrap_or(0)
+/// Epoch seconds `after` from now on `clock`: TTL attributes.
+pub fn epoch_seconds_after(clock: &dyn Clock, after: Duration) -> i64 {
+    let after_ms = i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
+    clock.now_ms().saturating_add(after_ms).div_euclid(1000)
 }

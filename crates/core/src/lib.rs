@@ -2,10 +2,12 @@
 //! No AWS SDK here: adapters live in `orderly-aws`, embedded ones in [`memory`].
 
 pub mod batch;
+pub use orderly_clock as clock;
 pub mod contracts;
 pub mod domain;
 pub mod idempotency;
 pub mod lambda;
 pub mod memory;
 pub mod ports;
+pub mod shell;
 pub mod telemetry;

@@ -96,6 +96,11 @@ pub trait OrderStatusReader: Send + Sync {
     async fn status(&self, order_id: &str) -> Result<Option<String>, PortError>;
 }
 
+/// The orders table as one adapter: writes, status writes and status reads.
+pub trait OrderTable: OrderWriter + OrderStatusWriter + OrderStatusReader {}
+
+impl<T: OrderWriter + OrderStatusWriter + OrderStatusReader + ?Sized> OrderTable for T {}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StockError {
     #[error("out of stock: {sku} (wanted {wanted}, {available} available)")]

@@ -20,7 +20,7 @@ fn envelope(key: Value) -> Value {
 }
 
 fn engine_on(store: Arc<dyn IdempotencyStore>, config: IdempotencyConfig) -> IdempotencyEngine {
-    IdempotencyEngine::new(config, store).with_clock(Arc::new(ManualClock::at(1_700_000_000_000)))
+    IdempotencyEngine::new(config, store).with_clock(Arc::new(ManualClock::new(1_700_000_000_000)))
 }
 
 fn memory() -> Arc<dyn IdempotencyStore> {

@@ -7,7 +7,7 @@ use crate::runtime::bus::PutEventsEntry;
 use crate::runtime::handlers::OrderlyHandlers;
 use crate::runtime::sfn::ExecutionEntry;
 use crate::runtime::trace::HopKind;
-use crate::runtime::world::SEED_STOCK;
+use crate::runtime::world::World;
 use crate::runtime::{CloudInner, CloudOptions, LocalCloud, StartError};
 use crate::sqs::SendMessage;
 use crate::template::LoadOptions;
@@ -440,10 +440,11 @@ fn entered(executions: &[ExecutionEntry], state: &str) -> bool {
     })
 }
 
-fn seed(sku: &str) -> i64 {
-    SEED_STOCK
+fn seeded(world: &World, sku: &str) -> i64 {
+    world
+        .seed
         .iter()
-        .find(|(s, _)| *s == sku)
+        .find(|(s, _)| s == sku)
         .map_or(0, |(_, n)| *n)
 }
 
@@ -517,7 +518,7 @@ fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks) -> String
         authorizations <= 1,
         format!("at most one payment authorization ({authorizations})"),
     );
-    for (sku, seeded) in SEED_STOCK {
+    for (sku, seeded) in &world.seed {
         if let Some(left) = world.stock.available(sku) {
             checks.check(
                 left >= 0,
@@ -526,6 +527,7 @@ fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks) -> String
         }
     }
     let stock = |sku: &str| world.stock.available(sku).unwrap_or(i64::MIN);
+    let seed = |sku: &str| seeded(world, sku);
     let shipped = world.shipments.shipment_for(order).is_some();
     let notes = |body_has: &str| {
         world

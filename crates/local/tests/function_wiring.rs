@@ -1,94 +1,71 @@
-//! Every adapter a function's `main.rs` asks for is wired in `template.yaml`: the variable
-//! that names its resource, pointing at that resource, and a policy that grants access to it.
+//! Every port a function declares is wired in `template.yaml`: the variable that names its
+//! resource, pointing at that resource, and a policy that grants access to it; every
+//! required setting is given; and the template gives a function no variable it does not
+//! read.
 //!
-//! A function that asks for an adapter the template does not wire fails at cold start on
-//! AWS (`IDEMPOTENCY_TABLE is not set`), while the local cloud, which injects its own
-//! stores, would still pass every scenario; this check is what catches it.
+//! A function that declares a port the template does not wire fails at cold start on AWS
+//! (`IDEMPOTENCY_TABLE is not set`). The local cloud builds functions from the same
+//! declarations and the same variables, so it fails too, but this test names the policy
+//! as well, which the local cloud does not enforce.
 
 use std::path::{Path, PathBuf};
 
-use orderly_local::template::yaml;
+use orderly_core::shell::{Declared, Port};
+use orderly_local::runtime::handlers::{DECLARED, declaration};
+use orderly_local::template::{self, LoadOptions, yaml};
 use serde_json::{Value, json};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// What one `AwsAdapters` method needs from the template.
+/// What a port needs from the template: the resource its variable must point at, and a SAM
+/// policy template whose parameter must name that resource.
 struct Wiring {
-    /// The method, as called in `main.rs` (`aws.orders()`).
-    method: &'static str,
-    /// The variable naming the resource, and the resource's logical id.
-    variable: Option<(&'static str, &'static str)>,
-    /// A SAM policy template and its parameter that must name the resource. The domain
-    /// tables ask for write access at least (each adapter writes); which reads a function
-    /// needs on top depends on its handler, so that stays the template's call.
-    policy: (&'static str, &'static str, Value),
+    /// The logical id the port's variable must `!Ref`.
+    resource: Option<&'static str>,
+    /// Policy, parameter, value. The domain tables ask for write access at least (each
+    /// adapter writes); which reads a function needs on top depends on its handler, so
+    /// that stays the template's call.
+    policy: Option<(&'static str, &'static str, Value)>,
 }
 
-fn wirings() -> Vec<Wiring> {
-    let table = |method, variable, logical_id: &'static str, policy| Wiring {
-        method,
-        variable: Some((variable, logical_id)),
-        policy: (policy, "TableName", json!({"Ref": logical_id})),
+/// The template's side of each port. A port with no resource of its own (the simulated
+/// payment provider, the logging notifier) needs nothing.
+fn wiring(port: Port) -> Wiring {
+    let table = |id: &'static str, policy| Wiring {
+        resource: Some(id),
+        policy: Some((policy, "TableName", json!({"Ref": id}))),
     };
-    vec![
-        table(
-            "orders",
-            "ORDERS_TABLE",
-            "OrdersTable",
-            "DynamoDBWritePolicy",
-        ),
-        table(
-            "stock",
-            "INVENTORY_TABLE",
-            "InventoryTable",
-            "DynamoDBWritePolicy",
-        ),
-        table(
-            "approval_tokens",
-            "APPROVALS_TABLE",
-            "ApprovalsTable",
-            "DynamoDBWritePolicy",
-        ),
-        table(
-            "audit_log",
-            "AUDIT_TABLE",
-            "AuditTable",
-            "DynamoDBWritePolicy",
-        ),
-        table(
-            "shipments",
-            "SHIPMENTS_TABLE",
-            "ShipmentsTable",
-            "DynamoDBWritePolicy",
-        ),
+    match port {
+        Port::Orders => table("OrdersTable", "DynamoDBWritePolicy"),
+        Port::Stock => table("InventoryTable", "DynamoDBWritePolicy"),
+        Port::ApprovalTokens => table("ApprovalsTable", "DynamoDBWritePolicy"),
+        Port::AuditLog => table("AuditTable", "DynamoDBWritePolicy"),
+        Port::Shipments => table("ShipmentsTable", "DynamoDBWritePolicy"),
         // The engine puts, updates, deletes and reads its records: nothing less than CRUD.
-        table(
-            "idempotency_store",
-            "IDEMPOTENCY_TABLE",
-            "IdempotencyTable",
-            "DynamoDBCrudPolicy",
-        ),
-        Wiring {
-            method: "publisher",
-            variable: Some(("EVENT_BUS_NAME", "OrdersBus")),
-            policy: (
+        Port::Idempotency => table("IdempotencyTable", "DynamoDBCrudPolicy"),
+        Port::Publisher => Wiring {
+            resource: Some("OrdersBus"),
+            policy: Some((
                 "EventBridgePutEventsPolicy",
                 "EventBusName",
                 json!({"Ref": "OrdersBus"}),
-            ),
+            )),
         },
-        Wiring {
-            method: "task_callbacks",
-            variable: None,
-            policy: (
+        Port::TaskCallbacks => Wiring {
+            resource: None,
+            policy: Some((
                 "StepFunctionsCallbackPolicy",
                 "StateMachineName",
                 json!({"Fn::GetAtt": ["OrderFulfillmentStateMachine", "Name"]}),
-            ),
+            )),
         },
-    ]
+        Port::Payments | Port::Notifier => Wiring {
+            resource: None,
+            policy: None,
+        },
+    }
 }
 
 /// Whether `policies` holds `name` with `parameter` = `value`, or a policy granting more on
@@ -105,80 +82,151 @@ fn grants(policies: &[Value], (name, parameter, value): &(&str, &str, Value)) ->
     })
 }
 
+/// The wiring problems of one function: `variables` and `policies` as the template writes
+/// them (`Environment.Variables`, `Policies`).
+fn problems_of(
+    id: &str,
+    declared: &dyn Declared,
+    variables: &Value,
+    policies: &[Value],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for &port in declared.ports() {
+        let wiring = wiring(port);
+        if let (Some(variable), Some(resource)) = (port.variable(), wiring.resource)
+            && variables[variable] != json!({"Ref": resource})
+        {
+            problems.push(format!(
+                "{id} declares {port:?} but its {variable} is {} (want !Ref {resource})",
+                variables[variable]
+            ));
+        }
+        if let Some(policy) = &wiring.policy
+            && !grants(policies, policy)
+        {
+            problems.push(format!(
+                "{id} declares {port:?} but has no {} on {}",
+                policy.0, policy.2
+            ));
+        }
+    }
+    for setting in declared.settings() {
+        if setting.required && variables[setting.name].is_null() {
+            problems.push(format!(
+                "{id} requires {} but the template does not set it",
+                setting.name
+            ));
+        }
+    }
+    let read: Vec<&str> = declared
+        .ports()
+        .iter()
+        .filter_map(|port| port.variable())
+        .chain(declared.settings().iter().map(|s| s.name))
+        .collect();
+    for variable in variables.as_object().into_iter().flat_map(|v| v.keys()) {
+        if !read.contains(&variable.as_str()) {
+            problems.push(format!(
+                "{id} is given {variable}, which {} does not declare",
+                declared.name()
+            ));
+        }
+    }
+    problems
+}
+
 #[test]
-fn every_adapter_a_function_builds_is_wired_in_the_template() {
+fn every_port_a_function_declares_is_wired_in_the_template() {
     let root = repo_root();
     let text = std::fs::read_to_string(root.join("template.yaml")).expect("template.yaml");
-    let template = yaml::parse(&text).expect("template parses");
-    let resources = template["Resources"].as_object().expect("Resources");
-    let wirings = wirings();
-    let mut checked = 0;
+    let raw = yaml::parse(&text).expect("template parses");
+    let model = template::load(&root.join("template.yaml"), &LoadOptions::default())
+        .expect("template loads");
     let mut problems = Vec::new();
-    for (id, resource) in resources {
-        if resource["Type"] != "AWS::Serverless::Function" {
+    let mut built = Vec::new();
+    for function in model.functions.values() {
+        let id = &function.logical_id;
+        let Some(declared) = declaration(&function.binary) else {
+            problems.push(format!(
+                "{id}: no function crate declares binary {}",
+                function.binary
+            ));
             continue;
-        }
-        let properties = &resource["Properties"];
-        let code_uri = properties["CodeUri"].as_str().expect("CodeUri");
-        let main = std::fs::read_to_string(root.join(code_uri).join("src/main.rs"))
-            .unwrap_or_else(|e| panic!("{id}: {code_uri}/src/main.rs: {e}"));
-        let variables = &properties["Environment"]["Variables"];
+        };
+        built.push(declared.name());
+        let properties = &raw["Resources"][id.as_str()]["Properties"];
         let policies = properties["Policies"]
             .as_array()
             .cloned()
             .unwrap_or_default();
-        let mut used = 0;
-        for wiring in &wirings {
-            if !main.contains(&format!("aws.{}()", wiring.method)) {
-                continue;
-            }
-            used += 1;
-            if let Some((variable, logical_id)) = wiring.variable
-                && variables[variable] != json!({"Ref": logical_id})
-            {
-                problems.push(format!(
-                    "{id} builds aws.{}() but its {variable} is {} (want !Ref {logical_id})",
-                    wiring.method, variables[variable]
-                ));
-            }
-            if !grants(&policies, &wiring.policy) {
-                problems.push(format!(
-                    "{id} builds aws.{}() but has no {} on {}",
-                    wiring.method, wiring.policy.0, wiring.policy.2
-                ));
-            }
-        }
-        assert!(
-            used > 0,
-            "{id}: main.rs builds no adapter this test knows; add it to wirings()"
-        );
-        checked += 1;
+        problems.extend(problems_of(
+            id,
+            declared,
+            &properties["Environment"]["Variables"],
+            &policies,
+        ));
     }
-    assert_eq!(checked, 11, "every function of the template is checked");
+    built.sort_unstable();
+    let mut crates: Vec<&str> = DECLARED.iter().map(|d| d.name()).collect();
+    crates.sort_unstable();
+    assert_eq!(
+        built, crates,
+        "every function crate is a function of the template, once"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The check finds each kind of fault, on the template's real declarations.
 #[test]
-fn a_missing_variable_or_policy_is_found() {
-    let policies = vec![json!({"DynamoDBWritePolicy": {"TableName": {"Ref": "AuditTable"}}})];
-    let crud = (
-        "DynamoDBCrudPolicy",
-        "TableName",
-        json!({"Ref": "AuditTable"}),
+fn a_missing_variable_policy_or_setting_and_an_unread_variable_are_found() {
+    let register = declaration("register-order").expect("register-order is declared");
+    let wired = json!({"ORDERS_TABLE": {"Ref": "OrdersTable"}, "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"}});
+    let policies = vec![
+        json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "OrdersTable"}}}),
+        json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "IdempotencyTable"}}}),
+    ];
+    assert_eq!(
+        problems_of("R", register, &wired, &policies),
+        Vec::<String>::new()
     );
-    let write = (
-        "DynamoDBWritePolicy",
-        "TableName",
-        json!({"Ref": "AuditTable"}),
+
+    let mut other_table = wired.clone();
+    other_table["ORDERS_TABLE"] = json!({"Ref": "AuditTable"});
+    let found = problems_of("R", register, &other_table, &policies);
+    assert!(
+        found[0].contains("ORDERS_TABLE") && found[0].contains("OrdersTable"),
+        "{found:?}"
     );
-    let other_table = (
-        "DynamoDBWritePolicy",
-        "TableName",
-        json!({"Ref": "IdempotencyTable"}),
+
+    let write_only = vec![
+        json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "OrdersTable"}}}),
+        json!({"DynamoDBWritePolicy": {"TableName": {"Ref": "IdempotencyTable"}}}),
+    ];
+    let found = problems_of("R", register, &wired, &write_only);
+    assert!(
+        found[0].contains("DynamoDBCrudPolicy"),
+        "write does not grant CRUD: {found:?}"
     );
-    assert!(grants(&policies, &write));
-    assert!(!grants(&policies, &crud), "write does not grant CRUD");
-    assert!(!grants(&policies, &other_table));
-    let crud_policies = vec![json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "AuditTable"}}})];
-    assert!(grants(&crud_policies, &write), "CRUD grants write");
+
+    let mut extra = wired.clone();
+    extra["AUDIT_TABLE"] = json!({"Ref": "AuditTable"});
+    let found = problems_of("R", register, &extra, &policies);
+    assert!(found[0].contains("AUDIT_TABLE"), "{found:?}");
+
+    let callbacks = declaration("record-approval").expect("record-approval is declared");
+    let found = problems_of(
+        "A",
+        callbacks,
+        &json!({"APPROVALS_TABLE": {"Ref": "ApprovalsTable"}, "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"}}),
+        &[
+            json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "ApprovalsTable"}}}),
+            json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "IdempotencyTable"}}}),
+        ],
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("StepFunctionsCallbackPolicy")),
+        "{found:?}"
+    );
 }

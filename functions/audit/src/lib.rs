@@ -8,8 +8,10 @@ use orderly_core::contracts::FailureReason;
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::TaskError;
 use orderly_core::ports::{AuditEntry, AuditLog, InsertOutcome};
+use orderly_core::shell::{self, Port, Ports, ShellError};
 use serde::Deserialize;
 use serde_json::Value;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -106,9 +108,34 @@ fn count_outcome(entry: &AuditEntry) {
     }
 }
 
-/// The idempotency settings of this function, shared by the Lambda binary and the local
-/// cloud: records are named after the function.
-pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
-        .key(orderly_core::idempotency::KeySelector::pointer(KEY_POINTER))
+/// audit as the Lambda binary and the local cloud run it: its ports from any source of
+/// adapters.
+pub type Audit = Deps<dyn AuditLog>;
+
+/// The declaration hosts (the local cloud) build this function from.
+pub static DECLARATION: shell::Declaration<Audit> = shell::Declaration::new();
+
+impl shell::Function for Audit {
+    const NAME: &'static str = FUNCTION;
+    const PORTS: &'static [Port] = &[Port::AuditLog, Port::Idempotency];
+    type Output = SqsBatchResponse;
+
+    fn idempotency() -> orderly_core::idempotency::IdempotencyConfig {
+        orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
+            .key(orderly_core::idempotency::KeySelector::pointer(KEY_POINTER))
+    }
+
+    fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {
+        Ok(Deps {
+            audit: ports.audit_log()?,
+            idempotency: ports.idempotency(Self::idempotency())?,
+        })
+    }
+
+    fn handle(
+        &self,
+        event: LambdaEvent<Value>,
+    ) -> impl Future<Output = Result<Self::Output, TaskError>> + Send {
+        handler(self, event)
+    }
 }

@@ -2,7 +2,7 @@
 //! however often SQS delivers it.
 
 use async_trait::async_trait;
-use audit::{Deps, handler, idempotency_config};
+use audit::{Deps, handler};
 use aws_lambda_events::sqs::SqsBatchResponse;
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::batch::failed_message_ids;
@@ -38,7 +38,7 @@ fn deps() -> Deps<CountingLog> {
     Deps {
         audit: Arc::new(CountingLog::default()),
         idempotency: IdempotencyEngine::new(
-            idempotency_config(),
+            <audit::Audit as orderly_core::shell::Function>::idempotency(),
             Arc::new(InMemoryIdempotencyStore::new()),
         ),
     }

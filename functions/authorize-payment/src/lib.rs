@@ -5,10 +5,12 @@ use lambda_runtime::LambdaEvent;
 use orderly_core::contracts::Metadata;
 use orderly_core::domain::Money;
 use orderly_core::idempotency::IdempotencyEngine;
-use orderly_core::lambda::{TaskError, parse_input, remaining_time};
+use orderly_core::lambda::{TaskError, parse_input};
 use orderly_core::ports::PaymentGateway;
+use orderly_core::shell::{self, Port, Ports, ShellError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::future::Future;
 use std::sync::Arc;
 
 /// The function's name in metrics, logs and idempotency keys.
@@ -48,7 +50,6 @@ where
     P: PaymentGateway + ?Sized,
 {
     let (payload, context) = event.into_parts();
-    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let request: AuthorizeRequest = parse_input(payload)?;
     if request.attempt > 0 {
         orderly_core::telemetry::metrics::count(
@@ -59,22 +60,26 @@ where
     }
     let response = deps
         .idempotency
-        .run_keyed(&request.order_id, remaining_time(&context), || async {
-            let authorization = deps
-                .payments
-                .authorize(
-                    &request.order_id,
-                    &request.payment_token,
-                    &request.total,
-                    request.attempt,
-                )
-                .await?;
-            Ok::<_, TaskError>(AuthorizeResponse {
-                authorization_id: authorization.authorization_id,
-                amount: authorization.amount.amount,
-                currency: authorization.amount.currency.as_str().to_owned(),
-            })
-        })
+        .run_keyed(
+            &request.order_id,
+            deps.idempotency.remaining_until(context.deadline),
+            || async {
+                let authorization = deps
+                    .payments
+                    .authorize(
+                        &request.order_id,
+                        &request.payment_token,
+                        &request.total,
+                        request.attempt,
+                    )
+                    .await?;
+                Ok::<_, TaskError>(AuthorizeResponse {
+                    authorization_id: authorization.authorization_id,
+                    amount: authorization.amount.amount,
+                    currency: authorization.amount.currency.as_str().to_owned(),
+                })
+            },
+        )
         .await
         .map_err(TaskError::from);
     match &response {
@@ -88,8 +93,29 @@ where
     response
 }
 
-/// The idempotency settings of this function, shared by the Lambda binary and the local
-/// cloud: records are named after the function.
-pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
+/// authorize-payment as the Lambda binary and the local cloud run it: its ports from any source of
+/// adapters.
+pub type AuthorizePayment = Deps<dyn PaymentGateway>;
+
+/// The declaration hosts (the local cloud) build this function from.
+pub static DECLARATION: shell::Declaration<AuthorizePayment> = shell::Declaration::new();
+
+impl shell::Function for AuthorizePayment {
+    const NAME: &'static str = FUNCTION;
+    const PORTS: &'static [Port] = &[Port::Payments, Port::Idempotency];
+    type Output = AuthorizeResponse;
+
+    fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {
+        Ok(Deps {
+            payments: ports.payments()?,
+            idempotency: ports.idempotency(Self::idempotency())?,
+        })
+    }
+
+    fn handle(
+        &self,
+        event: LambdaEvent<Value>,
+    ) -> impl Future<Output = Result<Self::Output, TaskError>> + Send {
+        handler(self, event)
+    }
 }

@@ -8,12 +8,11 @@ use orderly_core::contracts::CustomerNotification;
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::TaskError;
 use orderly_core::ports::CustomerNotifier;
+use orderly_core::shell::{self, Port, Ports, ShellError};
 use serde_json::Value;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-
-mod logging_notifier;
-pub use logging_notifier::LoggingNotifier;
 
 /// The function's name in metrics, logs and idempotency keys.
 pub const FUNCTION: &str = "notify-customer";
@@ -91,9 +90,34 @@ where
         .map_err(TaskError::from)
 }
 
-/// The idempotency settings of this function, shared by the Lambda binary and the local
-/// cloud: records are named after the function.
-pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
-        .key(orderly_core::idempotency::KeySelector::pointer(KEY_POINTER))
+/// notify-customer as the Lambda binary and the local cloud run it: its ports from any source of
+/// adapters.
+pub type NotifyCustomer = Deps<dyn CustomerNotifier>;
+
+/// The declaration hosts (the local cloud) build this function from.
+pub static DECLARATION: shell::Declaration<NotifyCustomer> = shell::Declaration::new();
+
+impl shell::Function for NotifyCustomer {
+    const NAME: &'static str = FUNCTION;
+    const PORTS: &'static [Port] = &[Port::Notifier, Port::Idempotency];
+    type Output = SqsBatchResponse;
+
+    fn idempotency() -> orderly_core::idempotency::IdempotencyConfig {
+        orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
+            .key(orderly_core::idempotency::KeySelector::pointer(KEY_POINTER))
+    }
+
+    fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {
+        Ok(Deps {
+            notifier: ports.notifier()?,
+            idempotency: ports.idempotency(Self::idempotency())?,
+        })
+    }
+
+    fn handle(
+        &self,
+        event: LambdaEvent<Value>,
+    ) -> impl Future<Output = Result<Self::Output, TaskError>> + Send {
+        handler(self, event)
+    }
 }

@@ -3,7 +3,7 @@
 
 use aws_lambda_events::sqs::SqsBatchResponse;
 use lambda_runtime::{Context, LambdaEvent};
-use notify_customer::{Deps, handler, idempotency_config};
+use notify_customer::{Deps, handler};
 use orderly_core::batch::failed_message_ids;
 use orderly_core::idempotency::{IdempotencyEngine, InMemoryIdempotencyStore};
 use orderly_core::lambda::TaskError;
@@ -21,7 +21,7 @@ fn deps() -> Deps<MemoryNotifier> {
     Deps {
         notifier: Arc::new(MemoryNotifier::default()),
         idempotency: IdempotencyEngine::new(
-            idempotency_config(),
+            <notify_customer::NotifyCustomer as orderly_core::shell::Function>::idempotency(),
             Arc::new(InMemoryIdempotencyStore::new()),
         ),
     }

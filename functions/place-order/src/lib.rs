@@ -11,10 +11,12 @@ pub use request::{PlaceOrderRequest, order_id_for};
 use lambda_runtime::LambdaEvent;
 use orderly_core::contracts::{EVENT_VERSION, Metadata, OrderCreated, OutboundEvent};
 use orderly_core::idempotency::IdempotencyEngine;
-use orderly_core::lambda::{TaskError, now_rfc3339, parse_input, remaining_time};
-use orderly_core::ports::{EventPublisher, InsertOutcome, OrderWriter};
+use orderly_core::lambda::{TaskError, now_rfc3339, parse_input};
+use orderly_core::ports::{EventPublisher, InsertOutcome, OrderTable, OrderWriter};
+use orderly_core::shell::{self, Port, Ports, ShellError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,8 +47,7 @@ where
     P: EventPublisher + ?Sized,
 {
     let (payload, context) = event.into_parts();
-    orderly_core::telemetry::metrics::invocation(FUNCTION);
-    let remaining = remaining_time(&context);
+    let remaining = deps.idempotency.remaining_until(context.deadline);
     if is_http_event(&payload) {
         return Ok(handle_http(deps, payload, remaining).await);
     }
@@ -70,7 +71,7 @@ where
         .correlation_id
         .clone()
         .unwrap_or_else(|| uuid_like(&key));
-    let order = request.into_order(now_rfc3339())?;
+    let order = request.into_order(now_rfc3339(deps.idempotency.clock()))?;
     order.validate()?;
     deps.idempotency
         .run_keyed(&key, remaining, || async {
@@ -124,8 +125,30 @@ fn uuid_like(key: &str) -> String {
     )
 }
 
-/// The idempotency settings of this function, shared by the Lambda binary and the local
-/// cloud: records are named after the function.
-pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
+/// place-order as the Lambda binary and the local cloud run it: its ports from any source of
+/// adapters.
+pub type PlaceOrder = Deps<dyn OrderTable, dyn EventPublisher>;
+
+/// The declaration hosts (the local cloud) build this function from.
+pub static DECLARATION: shell::Declaration<PlaceOrder> = shell::Declaration::new();
+
+impl shell::Function for PlaceOrder {
+    const NAME: &'static str = FUNCTION;
+    const PORTS: &'static [Port] = &[Port::Orders, Port::Publisher, Port::Idempotency];
+    type Output = Value;
+
+    fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {
+        Ok(Deps {
+            orders: ports.orders()?,
+            publisher: ports.publisher()?,
+            idempotency: ports.idempotency(Self::idempotency())?,
+        })
+    }
+
+    fn handle(
+        &self,
+        event: LambdaEvent<Value>,
+    ) -> impl Future<Output = Result<Self::Output, TaskError>> + Send {
+        handler(self, event)
+    }
 }

@@ -5,10 +5,12 @@
 use lambda_runtime::LambdaEvent;
 use orderly_core::contracts::{ApprovalDecided, parse_event};
 use orderly_core::idempotency::IdempotencyEngine;
-use orderly_core::lambda::{TaskError, epoch_seconds_after, remaining_time};
+use orderly_core::lambda::{TaskError, epoch_seconds_after};
 use orderly_core::ports::{ApprovalTokens, CallbackError, TaskCallbacks};
+use orderly_core::shell::{self, Port, Ports, ShellError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,12 +48,13 @@ where
     C: TaskCallbacks + ?Sized,
 {
     let (payload, context) = event.into_parts();
-    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let decision = parse_event::<ApprovalDecided>(&payload)?.data;
     deps.idempotency
-        .run_json(&payload, remaining_time(&context), || {
-            deliver(deps, &decision)
-        })
+        .run_json(
+            &payload,
+            deps.idempotency.remaining_until(context.deadline),
+            || deliver(deps, &decision),
+        )
         .await
         .map_err(TaskError::from)
 }
@@ -95,15 +98,41 @@ where
         Err(CallbackError::Port(e)) => {
             // Put the token back so the retry of this event can still deliver it.
             deps.tokens
-                .save(&decision.order_id, &token, epoch_seconds_after(TOKEN_TTL))
+                .save(
+                    &decision.order_id,
+                    &token,
+                    epoch_seconds_after(deps.idempotency.clock(), TOKEN_TTL),
+                )
                 .await?;
             Err(e.into())
         }
     }
 }
 
-/// The idempotency settings of this function, shared by the Lambda binary and the local
-/// cloud: records are named after the function.
-pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
+/// record-approval as the Lambda binary and the local cloud run it: its ports from any source of
+/// adapters.
+pub type RecordApproval = Deps<dyn ApprovalTokens, dyn TaskCallbacks>;
+
+/// The declaration hosts (the local cloud) build this function from.
+pub static DECLARATION: shell::Declaration<RecordApproval> = shell::Declaration::new();
+
+impl shell::Function for RecordApproval {
+    const NAME: &'static str = FUNCTION;
+    const PORTS: &'static [Port] = &[Port::ApprovalTokens, Port::TaskCallbacks, Port::Idempotency];
+    type Output = Recorded;
+
+    fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {
+        Ok(Deps {
+            tokens: ports.approval_tokens()?,
+            callbacks: ports.task_callbacks()?,
+            idempotency: ports.idempotency(Self::idempotency())?,
+        })
+    }
+
+    fn handle(
+        &self,
+        event: LambdaEvent<Value>,
+    ) -> impl Future<Output = Result<Self::Output, TaskError>> + Send {
+        handler(self, event)
+    }
 }

@@ -7,14 +7,32 @@ use lambda_runtime::LambdaEvent;
 use orderly_core::contracts::Metadata;
 use orderly_core::domain::{ApprovalPolicy, FulfillmentOrder};
 use orderly_core::idempotency::IdempotencyEngine;
-use orderly_core::lambda::{TaskError, parse_input, remaining_time};
-use orderly_core::ports::{InsertOutcome, OrderStatusWriter, OrderWriter};
+use orderly_core::lambda::{TaskError, parse_input};
+use orderly_core::ports::{InsertOutcome, OrderStatusWriter, OrderTable, OrderWriter};
+use orderly_core::shell::{self, Port, Ports, Setting, ShellError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::future::Future;
 use std::sync::Arc;
 
 /// The function's name in metrics, logs and idempotency keys.
 pub const FUNCTION: &str = "register-order";
+
+/// The approval threshold in minor units; the default policy when unset.
+pub const APPROVAL_THRESHOLD: Setting = Setting::optional("APPROVAL_THRESHOLD");
+
+/// The approval policy of `APPROVAL_THRESHOLD` (its one parse); a value that is not a
+/// whole number stops the function at start.
+fn approval_policy(ports: &Ports<'_>) -> Result<ApprovalPolicy, ShellError> {
+    Ok(ports
+        .parsed(APPROVAL_THRESHOLD.name, |text| {
+            text.trim()
+                .parse::<i64>()
+                .map(|threshold| ApprovalPolicy { threshold })
+                .map_err(|_| format!("is not a whole number: {text}"))
+        })?
+        .unwrap_or_default())
+}
 
 /// Status an order has while its workflow runs.
 pub const PROCESSING: &str = "PROCESSING";
@@ -64,25 +82,28 @@ where
     O: OrderWriter + OrderStatusWriter + ?Sized,
 {
     let (payload, context) = event.into_parts();
-    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let request: RegisterRequest = parse_input(payload)?;
     let order: FulfillmentOrder = serde_json::from_value(request.order)
         .map_err(|e| TaskError::rule("InvalidOrder", format!("order is malformed: {e}")))?;
     order.validate()?;
     let owner = deps
         .idempotency
-        .run_keyed(&order.order_id, remaining_time(&context), || async {
-            if let InsertOutcome::AlreadyExists(_) = deps
-                .orders
-                .insert_order((&order).into(), PROCESSING)
-                .await?
-            {
-                deps.orders.set_status(&order.order_id, PROCESSING).await?;
-            }
-            Ok::<_, TaskError>(Owner {
-                execution_id: request.execution_id.clone(),
-            })
-        })
+        .run_keyed(
+            &order.order_id,
+            deps.idempotency.remaining_until(context.deadline),
+            || async {
+                if let InsertOutcome::AlreadyExists(_) = deps
+                    .orders
+                    .insert_order((&order).into(), PROCESSING)
+                    .await?
+                {
+                    deps.orders.set_status(&order.order_id, PROCESSING).await?;
+                }
+                Ok::<_, TaskError>(Owner {
+                    execution_id: request.execution_id.clone(),
+                })
+            },
+        )
         .await?;
     let status = if owner.execution_id == request.execution_id {
         Registration::Registered
@@ -96,8 +117,31 @@ where
     })
 }
 
-/// The idempotency settings of this function, shared by the Lambda binary and the local
-/// cloud: records are named after the function.
-pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
+/// register-order as the Lambda binary and the local cloud run it: its ports from any source of
+/// adapters.
+pub type RegisterOrder = Deps<dyn OrderTable>;
+
+/// The declaration hosts (the local cloud) build this function from.
+pub static DECLARATION: shell::Declaration<RegisterOrder> = shell::Declaration::new();
+
+impl shell::Function for RegisterOrder {
+    const NAME: &'static str = FUNCTION;
+    const PORTS: &'static [Port] = &[Port::Orders, Port::Idempotency];
+    const SETTINGS: &'static [Setting] = &[APPROVAL_THRESHOLD];
+    type Output = RegisterResponse;
+
+    fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {
+        Ok(Deps {
+            orders: ports.orders()?,
+            policy: approval_policy(ports)?,
+            idempotency: ports.idempotency(Self::idempotency())?,
+        })
+    }
+
+    fn handle(
+        &self,
+        event: LambdaEvent<Value>,
+    ) -> impl Future<Output = Result<Self::Output, TaskError>> + Send {
+        handler(self, event)
+    }
 }

@@ -5,10 +5,12 @@
 use lambda_runtime::LambdaEvent;
 use orderly_core::contracts::Metadata;
 use orderly_core::idempotency::IdempotencyEngine;
-use orderly_core::lambda::{TaskError, parse_input, remaining_time};
+use orderly_core::lambda::{TaskError, parse_input};
 use orderly_core::ports::StockReservations;
+use orderly_core::shell::{self, Port, Ports, ShellError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::future::Future;
 use std::sync::Arc;
 
 /// The function's name in metrics, logs and idempotency keys.
@@ -42,25 +44,49 @@ where
     S: StockReservations + ?Sized,
 {
     let (payload, context) = event.into_parts();
-    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let request: ReleaseRequest = parse_input(payload)?;
     let key = [request.order_id.as_str(), request.sku.as_str()];
     let response = deps
         .idempotency
-        .run_keyed(&key, remaining_time(&context), || async {
-            let released = deps.stock.release(&request.order_id, &request.sku).await?;
-            Ok::<_, TaskError>(ReleaseResponse {
-                sku: request.sku.clone(),
-                released,
-            })
-        })
+        .run_keyed(
+            &key,
+            deps.idempotency.remaining_until(context.deadline),
+            || async {
+                let released = deps.stock.release(&request.order_id, &request.sku).await?;
+                Ok::<_, TaskError>(ReleaseResponse {
+                    sku: request.sku.clone(),
+                    released,
+                })
+            },
+        )
         .await?;
     tracing::info!(order_id = %request.order_id, sku = %request.sku, released = response.released, "stock released");
     Ok(response)
 }
 
-/// The idempotency settings of this function, shared by the Lambda binary and the local
-/// cloud: records are named after the function.
-pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
+/// release-stock as the Lambda binary and the local cloud run it: its ports from any source of
+/// adapters.
+pub type ReleaseStock = Deps<dyn StockReservations>;
+
+/// The declaration hosts (the local cloud) build this function from.
+pub static DECLARATION: shell::Declaration<ReleaseStock> = shell::Declaration::new();
+
+impl shell::Function for ReleaseStock {
+    const NAME: &'static str = FUNCTION;
+    const PORTS: &'static [Port] = &[Port::Stock, Port::Idempotency];
+    type Output = ReleaseResponse;
+
+    fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {
+        Ok(Deps {
+            stock: ports.stock()?,
+            idempotency: ports.idempotency(Self::idempotency())?,
+        })
+    }
+
+    fn handle(
+        &self,
+        event: LambdaEvent<Value>,
+    ) -> impl Future<Output = Result<Self::Output, TaskError>> + Send {
+        handler(self, event)
+    }
 }

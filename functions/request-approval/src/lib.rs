@@ -6,12 +6,12 @@ use lambda_runtime::LambdaEvent;
 use orderly_core::contracts::{ApprovalRequested, Metadata, OutboundEvent};
 use orderly_core::domain::Money;
 use orderly_core::idempotency::IdempotencyEngine;
-use orderly_core::lambda::{
-    TaskError, epoch_seconds_after, now_rfc3339, parse_input, remaining_time,
-};
+use orderly_core::lambda::{TaskError, epoch_seconds_after, now_rfc3339, parse_input};
 use orderly_core::ports::{ApprovalTokens, EventPublisher};
+use orderly_core::shell::{self, Port, Ports, ShellError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,42 +50,67 @@ where
     P: EventPublisher + ?Sized,
 {
     let (payload, context) = event.into_parts();
-    orderly_core::telemetry::metrics::invocation(FUNCTION);
     let task: ApprovalTask = parse_input(payload)?;
-    let expires_at = epoch_seconds_after(TOKEN_TTL);
+    let expires_at = epoch_seconds_after(deps.idempotency.clock(), TOKEN_TTL);
     // Always keep the newest token: a retried task attempt comes with a new one.
     deps.tokens
         .save(&task.order_id, &task.task_token, expires_at)
         .await?;
     deps.idempotency
-        .run_keyed(&task.order_id, remaining_time(&context), || async {
-            let metadata = Metadata::caused_by(
-                &task.metadata,
-                format!("{}:ApprovalRequested", task.metadata.idempotency_key),
-                now_rfc3339(),
-            );
-            let data = ApprovalRequested {
-                order_id: task.order_id.clone(),
-                total: task.total.clone(),
-                reason: "order total at or above the approval threshold".to_owned(),
-            };
-            deps.publisher
-                .publish(&[OutboundEvent::new(metadata, &data)?])
-                .await?;
-            orderly_core::telemetry::metrics::count(
-                FUNCTION,
-                orderly_core::telemetry::metrics::APPROVALS_REQUESTED,
-                1,
-            );
-            Ok::<_, TaskError>(Requested { requested: true })
-        })
+        .run_keyed(
+            &task.order_id,
+            deps.idempotency.remaining_until(context.deadline),
+            || async {
+                let metadata = Metadata::caused_by(
+                    &task.metadata,
+                    format!("{}:ApprovalRequested", task.metadata.idempotency_key),
+                    now_rfc3339(deps.idempotency.clock()),
+                );
+                let data = ApprovalRequested {
+                    order_id: task.order_id.clone(),
+                    total: task.total.clone(),
+                    reason: "order total at or above the approval threshold".to_owned(),
+                };
+                deps.publisher
+                    .publish(&[OutboundEvent::new(metadata, &data)?])
+                    .await?;
+                orderly_core::telemetry::metrics::count(
+                    FUNCTION,
+                    orderly_core::telemetry::metrics::APPROVALS_REQUESTED,
+                    1,
+                );
+                Ok::<_, TaskError>(Requested { requested: true })
+            },
+        )
         .await
         .map_err(TaskError::from)
         .inspect(|_| tracing::info!(order_id = %task.order_id, "approval requested"))
 }
 
-/// The idempotency settings of this function, shared by the Lambda binary and the local
-/// cloud: records are named after the function.
-pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
+/// request-approval as the Lambda binary and the local cloud run it: its ports from any source of
+/// adapters.
+pub type RequestApproval = Deps<dyn ApprovalTokens, dyn EventPublisher>;
+
+/// The declaration hosts (the local cloud) build this function from.
+pub static DECLARATION: shell::Declaration<RequestApproval> = shell::Declaration::new();
+
+impl shell::Function for RequestApproval {
+    const NAME: &'static str = FUNCTION;
+    const PORTS: &'static [Port] = &[Port::ApprovalTokens, Port::Publisher, Port::Idempotency];
+    type Output = Requested;
+
+    fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {
+        Ok(Deps {
+            tokens: ports.approval_tokens()?,
+            publisher: ports.publisher()?,
+            idempotency: ports.idempotency(Self::idempotency())?,
+        })
+    }
+
+    fn handle(
+        &self,
+        event: LambdaEvent<Value>,
+    ) -> impl Future<Output = Result<Self::Output, TaskError>> + Send {
+        handler(self, event)
+    }
 }

@@ -11,7 +11,9 @@ use orderly_core::contracts::{
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::{TaskError, now_rfc3339};
 use orderly_core::ports::{EventPublisher, ShipmentWriter};
+use orderly_core::shell::{self, Port, Ports, ShellError};
 use serde_json::Value;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -61,7 +63,7 @@ where
             let metadata = Metadata::caused_by(
                 &confirmed.metadata,
                 format!("{}:ShipmentCreated", confirmed.metadata.idempotency_key),
-                now_rfc3339(),
+                now_rfc3339(deps.idempotency.clock()),
             );
             let data = ShipmentCreated {
                 order_id: order_id.clone(),
@@ -77,8 +79,30 @@ where
         .map_err(TaskError::from)
 }
 
-/// The idempotency settings of this function, shared by the Lambda binary and the local
-/// cloud: records are named after the function.
-pub fn idempotency_config() -> orderly_core::idempotency::IdempotencyConfig {
-    orderly_core::idempotency::IdempotencyConfig::new(FUNCTION)
+/// ship-order as the Lambda binary and the local cloud run it: its ports from any source of
+/// adapters.
+pub type ShipOrder = Deps<dyn ShipmentWriter, dyn EventPublisher>;
+
+/// The declaration hosts (the local cloud) build this function from.
+pub static DECLARATION: shell::Declaration<ShipOrder> = shell::Declaration::new();
+
+impl shell::Function for ShipOrder {
+    const NAME: &'static str = FUNCTION;
+    const PORTS: &'static [Port] = &[Port::Shipments, Port::Publisher, Port::Idempotency];
+    type Output = SqsBatchResponse;
+
+    fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {
+        Ok(Deps {
+            shipments: ports.shipments()?,
+            publisher: ports.publisher()?,
+            idempotency: ports.idempotency(Self::idempotency())?,
+        })
+    }
+
+    fn handle(
+        &self,
+        event: LambdaEvent<Value>,
+    ) -> impl Future<Output = Result<Self::Output, TaskError>> + Send {
+        handler(self, event)
+    }
 }

@@ -7,7 +7,7 @@ use orderly_core::idempotency::{IdempotencyEngine, InMemoryIdempotencyStore};
 use orderly_core::lambda::TaskError;
 use orderly_core::memory::{MemoryPublisher, MemoryShipments};
 use serde_json::Value;
-use ship_order::{Deps, handler, idempotency_config, shipment_id};
+use ship_order::{Deps, handler, shipment_id};
 use std::sync::Arc;
 
 /// The sample batch: two OrderConfirmed records of two orders, from the FIFO queue.
@@ -20,7 +20,7 @@ fn deps() -> Deps<MemoryShipments, MemoryPublisher> {
         shipments: Arc::new(MemoryShipments::default()),
         publisher: Arc::new(MemoryPublisher::default()),
         idempotency: IdempotencyEngine::new(
-            idempotency_config(),
+            <ship_order::ShipOrder as orderly_core::shell::Function>::idempotency(),
             Arc::new(InMemoryIdempotencyStore::new()),
         ),
     }

@@ -1,27 +1,5 @@
-//! Lambda entry point: telemetry, configuration and AWS clients built once, outside the
-//! handler, then the runtime loop. Everything else lives in the library.
+//! The void-payment Lambda binary: the shared shell builds the function from its declaration.
 
-use lambda_runtime::{Error, run, service_fn};
-use orderly_core::idempotency::IdempotencyEngine;
-use orderly_core::memory::SimulatedPayments;
-use std::sync::Arc;
-
-#[tokio::main]
-async fn main() -> Result<(), Error> {
-    orderly_core::telemetry::init_lambda_logs();
-    let aws = orderly_aws::config::AwsAdapters::from_env().await;
-    let deps = void_payment::Deps {
-        payments: Arc::new(SimulatedPayments::default()),
-        idempotency: IdempotencyEngine::new(
-            void_payment::idempotency_config(),
-            Arc::new(aws.idempotency_store()?),
-        ),
-    };
-    let deps = &deps;
-    run(service_fn(move |event| {
-        orderly_core::telemetry::in_invocation_span(event, |event| {
-            void_payment::handler(deps, event)
-        })
-    }))
-    .await
+fn main() -> Result<(), lambda_runtime::Error> {
+    orderly_aws::run::<void_payment::VoidPayment>()
 }

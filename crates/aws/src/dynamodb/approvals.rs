@@ -6,8 +6,8 @@ use crate::error::port_error;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use orderly_core::clock::{SharedClock, SystemClock};
 use orderly_core::ports::{ApprovalTokens, PortError};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const TOKEN_ATTRIBUTE: &str = "taskToken";
 
@@ -15,21 +15,25 @@ pub const TOKEN_ATTRIBUTE: &str = "taskToken";
 pub struct DynamoApprovalTokens {
     client: Client,
     table: String,
+    /// Decides whether a stored token has expired (its TTL may not have been swept yet).
+    clock: SharedClock,
 }
 
 impl DynamoApprovalTokens {
+    /// The tokens of `table`, expired by the system clock.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,
             table: table.into(),
+            clock: SystemClock::shared(),
         }
     }
-}
 
-fn now_epoch_s() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    /// Expires tokens by `clock` instead of the system clock.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
 }
 
 #[async_trait]
@@ -73,7 +77,8 @@ impl ApprovalTokens for DynamoApprovalTokens {
         let Some(old) = output.attributes() else {
             return Ok(None);
         };
-        let expired = int_attr(old, APPROVALS_TTL_ATTRIBUTE).is_some_and(|at| at <= now_epoch_s());
+        let expired = int_attr(old, APPROVALS_TTL_ATTRIBUTE)
+            .is_some_and(|at| at <= self.clock.now_ms().div_euclid(1000));
         if expired {
             return Ok(None);
         }

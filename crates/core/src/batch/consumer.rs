@@ -3,7 +3,6 @@
 
 use super::{BatchProcessor, RecordError};
 use crate::lambda::{TaskError, parse_input, time_left};
-use crate::telemetry::metrics;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::LambdaEvent;
 use serde::de::DeserializeOwned;
@@ -32,7 +31,6 @@ where
     Fut: Future<Output = Result<(), E>>,
 {
     let (payload, context) = event.into_parts();
-    metrics::invocation(function);
     let batch: SqsEvent = parse_input(payload)?;
     let remaining = || time_left(context.deadline, now_ms());
     let report = processor

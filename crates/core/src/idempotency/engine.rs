@@ -13,12 +13,13 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::cache::LocalCache;
-use super::clock::{Clock, SystemClock, seconds_of};
+use super::clock::seconds_of;
 use super::config::{IdempotencyConfig, MissingKey};
 use super::error::IdempotencyError;
 use super::key::{hash_value, is_complete_key, record_key};
 use super::record::{DerivedStatus, IdempotencyRecord, MAX_ITEM_BYTES, RecordStatus};
 use super::store::{FencedOutcome, IdempotencyStore, LockOutcome, StoreError};
+use crate::clock::{Clock, SystemClock};
 
 /// Retries after an inconsistent lock result; the first attempt is not counted.
 const MAX_INCONSISTENT_RETRIES: u32 = 2;
@@ -100,10 +101,16 @@ impl IdempotencyEngine {
         self.clock.now_ms()
     }
 
+    /// The engine's clock: the one clock of the function, which its handler reads for
+    /// every other time too (event timestamps, TTLs).
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.clock
+    }
+
     /// Time left until `deadline_epoch_ms` (a Lambda context's `deadline`), by this engine's
     /// clock; zero once it has passed.
     pub fn remaining_until(&self, deadline_epoch_ms: u64) -> Duration {
-        crate::lambda::time_left(deadline_epoch_ms, self.clock.now_ms())
+        crate::clock::time_left(deadline_epoch_ms, self.clock.now_ms())
     }
 
     /// Runs `body` at most once per key found in `input` (by the configured key selector)

@@ -32,7 +32,7 @@ mod store;
 #[cfg(feature = "contract-tests")]
 pub mod contract;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use crate::clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use config::{IdempotencyConfig, MissingKey};
 pub use counting::{CallCounts, CountingStore};
 pub use engine::IdempotencyEngine;

@@ -4,10 +4,10 @@
 //! which suit neither a Lambda that must flush before it returns nor an in-process local
 //! cloud that runs many functions at once.
 
+use crate::clock::{Clock, SystemClock};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use std::sync::{Arc, OnceLock, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The one namespace of every Orderly metric.
 pub const NAMESPACE: &str = "Orderly";
@@ -110,19 +110,28 @@ impl MetricRecord {
         serde_json::to_string(&Line(self, timestamp_ms)).unwrap_or_default()
     }
 
-    /// Writes the record to the process's metric sink (stdout on Lambda).
+    /// Writes the record to the process's metric sink (stdout on Lambda, stamped by the
+    /// system clock); the sink decides the timestamp, so a local cloud stamps it with its
+    /// own virtual clock.
     pub fn emit(&self) {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
-        let line = self.to_line(now);
         let sink = sink()
             .read()
             .map(|s| s.clone())
             .unwrap_or_else(|p| p.into_inner().clone());
-        sink(&line);
+        sink(self);
     }
+}
+
+/// The line of [`MetricRecord::to_line`]`(0)` with the timestamp `timestamp_ms` instead: a
+/// sink that learns the time only where the line lands (the local cloud's log store, on
+/// its clock) stamps it there. `_aws` is the first member and `Timestamp` the first of
+/// `_aws`, so the first `"Timestamp":0` is the one to replace.
+pub fn stamp(unstamped: &str, timestamp_ms: u64) -> String {
+    unstamped.replacen(
+        "{\"_aws\":{\"Timestamp\":0,",
+        &format!("{{\"_aws\":{{\"Timestamp\":{timestamp_ms},"),
+        1,
+    )
 }
 
 /// A record at a timestamp, serialized as its EMF object: `_aws` (the metadata), then the
@@ -198,24 +207,25 @@ impl Serialize for Definition<'_> {
     }
 }
 
-type Sink = Arc<dyn Fn(&str) + Send + Sync>;
+type Sink = Arc<dyn Fn(&MetricRecord) + Send + Sync>;
 
 fn sink() -> &'static RwLock<Sink> {
     static SINK: OnceLock<RwLock<Sink>> = OnceLock::new();
     SINK.get_or_init(|| {
-        RwLock::new(Arc::new(|line: &str| {
+        RwLock::new(Arc::new(|record: &MetricRecord| {
             use std::io::Write;
+            let now = u64::try_from(SystemClock.now_ms()).unwrap_or(0);
+            let mut line = record.to_line(now);
+            line.push('\n');
             // One write per line, so concurrent records never interleave.
-            let _ = std::io::stdout()
-                .lock()
-                .write_all(format!("{line}\n").as_bytes());
+            let _ = std::io::stdout().lock().write_all(line.as_bytes());
         }))
     })
 }
 
-/// Sends every EMF line to `sink` instead of stdout (the local cloud writes them where
-/// CloudWatch would show them).
-pub fn set_sink(new_sink: impl Fn(&str) + Send + Sync + 'static) {
+/// Sends every record to `sink` instead of stdout (the local cloud writes them where
+/// CloudWatch would show them, stamped with its clock).
+pub fn set_sink(new_sink: impl Fn(&MetricRecord) + Send + Sync + 'static) {
     let mut guard = sink().write().unwrap_or_else(|p| p.into_inner());
     *guard = Arc::new(new_sink);
 }
@@ -223,6 +233,15 @@ pub fn set_sink(new_sink: impl Fn(&str) + Send + Sync + 'static) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_written_at_zero_is_stamped_in_place() {
+        let record = MetricRecord::new("audit")
+            .count("Timestamp", 0)
+            .dimension("reason", "x");
+        let stamped = stamp(&record.to_line(0), 1_700_000_000_123);
+        assert_eq!(stamped, record.to_line(1_700_000_000_123));
+    }
 
     #[test]
     fn record_has_the_aws_block_and_values_named_like_its_metrics() {

@@ -3,6 +3,7 @@
 //! request id. The fmt layer of `tracing_subscriber` shows the innermost span only.
 
 use super::xray::{INVOCATION_TRACE_FIELD, TraceHeader};
+use crate::clock::{SharedClock, SystemClock};
 use serde_json::{Map, Value};
 use std::io::Write;
 use tracing::field::{Field, Visit};
@@ -23,6 +24,7 @@ const RUNTIME_REQUEST_ID_FIELD: &str = "requestId";
 pub struct JsonLines<W> {
     function_name: Option<String>,
     make_writer: W,
+    clock: SharedClock,
 }
 
 impl JsonLines<fn() -> std::io::Stdout> {
@@ -36,12 +38,20 @@ impl<W> JsonLines<W>
 where
     W: for<'a> MakeWriter<'a> + 'static,
 {
-    /// Lines to `make_writer`; `function_name` is put on every line when given.
+    /// Lines to `make_writer`, stamped by the system clock; `function_name` is put on every
+    /// line when given.
     pub fn new(function_name: Option<String>, make_writer: W) -> Self {
         Self {
             function_name,
             make_writer,
+            clock: SystemClock::shared(),
         }
+    }
+
+    /// Stamps lines with `clock` instead of the system clock.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 }
 
@@ -156,7 +166,10 @@ where
             span: false,
         });
         let mut line = Map::new();
-        line.insert("timestamp".into(), Value::String(now_rfc3339_ms()));
+        line.insert(
+            "timestamp".into(),
+            Value::String(rfc3339_ms(self.clock.now_ms())),
+        );
         line.insert(
             "level".into(),
             Value::String(event.metadata().level().to_string()),
@@ -175,12 +188,6 @@ where
         // line that cannot be written is lost rather than failing the function.
         let _ = self.make_writer.make_writer().write_all(text.as_bytes());
     }
-}
-
-/// The current time as RFC 3339 UTC with milliseconds: `2026-11-26T12:00:00.120Z`.
-fn now_rfc3339_ms() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    rfc3339_ms(i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0))
 }
 
 /// Epoch milliseconds as RFC 3339 UTC with exactly three digits of milliseconds, as

@@ -2,7 +2,7 @@
 //! SDKs.
 
 use clap::Args;
-use orderly_local::clock::RealClock;
+use orderly_local::clock::SystemClock;
 use orderly_local::runtime::handlers::OrderlyHandlers;
 use orderly_local::runtime::logs::CloudLogLayer;
 use orderly_local::runtime::{CloudOptions, LocalCloud};
@@ -98,7 +98,7 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
             CloudOptions {
                 template: args.template.clone(),
                 load,
-                clock: RealClock::shared(),
+                clock: SystemClock::shared(),
                 log_dir: args.log_dir,
                 echo_logs: args.echo_logs,
             },

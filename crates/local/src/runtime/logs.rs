@@ -281,8 +281,10 @@ pub fn install() {
         let _ = tracing_subscriber::registry()
             .with(CloudLogLayer)
             .try_init();
-        orderly_core::telemetry::emf::set_sink(|line| {
-            tracing::info!(target: EMF_TARGET, emf = line);
+        // Written unstamped: the log store the line lands in stamps it with its cloud's
+        // clock.
+        orderly_core::telemetry::emf::set_sink(|record| {
+            tracing::info!(target: EMF_TARGET, emf = record.to_line(0));
         });
     });
 }
@@ -374,7 +376,8 @@ where
             if let Some(Value::String(line)) = fields.get("emf")
                 && serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok()
             {
-                store.write_text(group, line.clone());
+                let now = u64::try_from(store.now_ms()).unwrap_or(0);
+                store.write_text(group, orderly_core::telemetry::emf::stamp(line, now));
             }
             return;
         }

@@ -21,7 +21,7 @@ use orderly_states::ExecutionOptions;
 use sfn::{LocalTasks, Machine, StatesClock, StepFunctions};
 use std::collections::HashMap;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use tokio::task::{AbortHandle, JoinHandle};
@@ -37,6 +37,8 @@ pub enum StartError {
     Unsupported(String),
     #[error("log directory: {0}")]
     Logs(#[from] std::io::Error),
+    #[error("inventory seed: {0}")]
+    Seed(#[from] world::SeedError),
 }
 
 /// How to start a cloud.
@@ -94,6 +96,7 @@ impl LocalCloud {
     pub fn start(options: CloudOptions, handlers: &dyn HandlerFactory) -> Result<Self, StartError> {
         logs::install();
         let model = template::load(&options.template, &options.load)?;
+        let seed = world::read_seed(options.template.parent().unwrap_or(Path::new(".")))?;
         let id = NEXT_CLOUD.fetch_add(1, Ordering::SeqCst);
         let logs = LogStore::new(
             options.clock.clone(),
@@ -107,7 +110,7 @@ impl LocalCloud {
         let buses = Buses::compile(model.rules.values()).map_err(StartError::Unsupported)?;
         let mut failure: Option<StartError> = None;
         let inner = Arc::new_cyclic(|weak: &Weak<CloudInner>| {
-            let world = World::new(weak.clone(), &model);
+            let world = World::new(weak.clone(), seed, options.clock.clone());
             let mut functions = HashMap::new();
             for function in model.functions.values() {
                 match handlers.build(function, &world) {

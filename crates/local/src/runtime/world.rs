@@ -4,28 +4,91 @@
 
 use super::CloudInner;
 use super::bus::PutEventsEntry;
-use crate::template::Model;
 use async_trait::async_trait;
+use orderly_core::clock::SharedClock;
 use orderly_core::contracts::OutboundEvent;
-use orderly_core::idempotency::InMemoryIdempotencyStore;
+use orderly_core::idempotency::{IdempotencyStore, InMemoryIdempotencyStore};
 use orderly_core::memory::{
     MemoryApprovalTokens, MemoryAuditLog, MemoryNotifier, MemoryOrders, MemoryShipments,
     MemoryStock, SimulatedPayments,
 };
-use orderly_core::ports::{CallbackError, EventPublisher, PortError, TaskCallbacks};
+use orderly_core::ports::{
+    ApprovalTokens, AuditLog, CallbackError, CustomerNotifier, EventPublisher, OrderTable,
+    PaymentGateway, PortError, ShipmentWriter, StockReservations, TaskCallbacks,
+};
+use orderly_core::shell::Adapters;
 use serde_json::Value;
+use std::path::Path;
 use std::sync::{Arc, Weak};
 
-/// Stock the local inventory starts with (the deploy script seeds the same on AWS).
-pub const SEED_STOCK: &[(&str, i64)] = &[
-    ("BOOK-0001", 1000),
-    ("TOY-0001", 1000),
-    ("TECH-0001", 50),
-    ("OUT-OF-STOCK-1", 0),
-];
+/// Where the inventory seed lives, beside the template: the file the deploy script writes
+/// to the inventory table on AWS (`aws dynamodb batch-write-item --request-items`).
+pub const SEED_FILE: &str = "events/seed/inventory.json";
+
+/// Why the seed file cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct SeedError {
+    path: String,
+    reason: String,
+}
+
+/// The stock levels of a seed file: every `PutRequest` item's `sku` (S) and `available`
+/// (N), in file order, whatever table key holds them.
+pub fn parse_seed(text: &str) -> Result<Vec<(String, i64)>, String> {
+    let file: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let tables = file
+        .as_object()
+        .ok_or("not an object of request items by table")?;
+    let mut levels = Vec::new();
+    for (table, requests) in tables {
+        let requests = requests
+            .as_array()
+            .ok_or_else(|| format!("{table}: not a list of write requests"))?;
+        for (i, request) in requests.iter().enumerate() {
+            let item = request
+                .pointer("/PutRequest/Item")
+                .ok_or_else(|| format!("{table}[{i}]: no PutRequest.Item"))?;
+            let sku = item
+                .pointer("/sku/S")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{table}[{i}]: no sku (S)"))?;
+            let available = item
+                .pointer("/available/N")
+                .and_then(Value::as_str)
+                .and_then(|n| n.parse::<i64>().ok())
+                .ok_or_else(|| format!("{table}[{i}]: available (N) is not a whole number"))?;
+            levels.push((sku.to_owned(), available));
+        }
+    }
+    Ok(levels)
+}
+
+/// The seed of the template in `template_dir`; none when the file is absent.
+pub fn read_seed(template_dir: &Path) -> Result<Vec<(String, i64)>, SeedError> {
+    let path = template_dir.join(SEED_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(SeedError {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            });
+        }
+    };
+    parse_seed(&text).map_err(|reason| SeedError {
+        path: path.display().to_string(),
+        reason,
+    })
+}
 
 /// Every store and adapter of one cloud.
 pub struct World {
+    /// The stock the inventory started with (the seed file).
+    pub seed: Vec<(String, i64)>,
+    /// The cloud's one clock.
+    pub clock: SharedClock,
     pub orders: Arc<MemoryOrders>,
     pub stock: Arc<MemoryStock>,
     pub approvals: Arc<MemoryApprovalTokens>,
@@ -41,10 +104,15 @@ pub struct World {
 }
 
 impl World {
-    pub fn new(cloud: Weak<CloudInner>, _model: &Model) -> Self {
+    /// The stores of a new cloud: empty, but for the inventory's `seed`.
+    pub fn new(cloud: Weak<CloudInner>, seed: Vec<(String, i64)>, clock: SharedClock) -> Self {
         Self {
+            stock: Arc::new(MemoryStock::with_stock(
+                seed.iter().map(|(sku, n)| (sku.as_str(), *n)),
+            )),
+            seed,
+            clock,
             orders: Arc::new(MemoryOrders::default()),
-            stock: Arc::new(MemoryStock::with_stock(SEED_STOCK.iter().copied())),
             approvals: Arc::new(MemoryApprovalTokens::default()),
             audit: Arc::new(MemoryAuditLog::default()),
             shipments: Arc::new(MemoryShipments::default()),
@@ -56,6 +124,44 @@ impl World {
             }),
             callbacks: Arc::new(LocalCallbacks { cloud }),
         }
+    }
+}
+
+/// The embedded stores as the source every function of this cloud is built from. A cloud
+/// has one store of each kind, so the resource names the template gives are not needed.
+impl Adapters for World {
+    fn orders(&self, _table: &str) -> Arc<dyn OrderTable> {
+        self.orders.clone()
+    }
+    fn stock(&self, _table: &str) -> Arc<dyn StockReservations> {
+        self.stock.clone()
+    }
+    fn approval_tokens(&self, _table: &str) -> Arc<dyn ApprovalTokens> {
+        self.approvals.clone()
+    }
+    fn audit_log(&self, _table: &str) -> Arc<dyn AuditLog> {
+        self.audit.clone()
+    }
+    fn shipments(&self, _table: &str) -> Arc<dyn ShipmentWriter> {
+        self.shipments.clone()
+    }
+    fn payments(&self) -> Arc<dyn PaymentGateway> {
+        self.payments.clone()
+    }
+    fn publisher(&self, _bus: &str) -> Arc<dyn EventPublisher> {
+        self.publisher.clone()
+    }
+    fn task_callbacks(&self) -> Arc<dyn TaskCallbacks> {
+        self.callbacks.clone()
+    }
+    fn notifier(&self) -> Arc<dyn CustomerNotifier> {
+        self.notifier.clone()
+    }
+    fn idempotency_store(&self, _table: &str) -> Arc<dyn IdempotencyStore> {
+        self.idempotency.clone()
+    }
+    fn clock(&self) -> SharedClock {
+        self.clock.clone()
     }
 }
 
@@ -142,5 +248,37 @@ impl TaskCallbacks for LocalCallbacks {
         self.tokens()?
             .send_task_heartbeat(task_token)
             .map_err(invalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_file_is_the_inventory_the_cloud_starts_with() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let seed = read_seed(&dir).expect("the repository's seed file reads");
+        assert!(seed.iter().any(|(sku, n)| sku == "BOOK-0001" && *n > 0));
+        assert!(
+            seed.iter()
+                .any(|(sku, n)| sku == "OUT-OF-STOCK-1" && *n == 0)
+        );
+    }
+
+    #[test]
+    fn a_malformed_seed_names_the_item_at_fault() {
+        let text = r#"{"InventoryTable": [
+            {"PutRequest": {"Item": {"sku": {"S": "A"}, "available": {"N": "3"}}}},
+            {"PutRequest": {"Item": {"sku": {"S": "B"}, "available": {"N": "many"}}}}]}"#;
+        let error = parse_seed(text).unwrap_err();
+        assert!(error.contains("InventoryTable[1]"), "{error}");
+        assert!(error.contains("available"), "{error}");
+        assert_eq!(
+            parse_seed(
+                r#"{"T": [{"PutRequest": {"Item": {"sku": {"S": "A"}, "available": {"N": "3"}}}}]}"#
+            ),
+            Ok(vec![("A".to_owned(), 3)])
+        );
     }
 }

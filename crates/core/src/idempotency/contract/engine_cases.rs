@@ -110,7 +110,7 @@ pub async fn crash_after_lock_is_retried_once_the_lease_expires(store: Arc<dyn I
             Ok::<_, String>(7)
         }
     };
-    clock.advance(Duration::from_millis(4_999));
+    clock.advance(4_999);
     let early: Outcome<i32> = retry.run(&event("k-crash", json!({})), LONG, body).await;
     assert!(
         matches!(early, Err(IdempotencyError::AlreadyInProgress { .. })),
@@ -122,7 +122,7 @@ pub async fn crash_after_lock_is_retried_once_the_lease_expires(store: Arc<dyn I
             .err()
             .is_some_and(IdempotencyError::is_retryable)
     );
-    clock.advance(Duration::from_millis(2));
+    clock.advance(2);
     let late: Outcome<i32> = retry.run(&event("k-crash", json!({})), LONG, body).await;
     assert_eq!(late.ok(), Some(7));
     assert_eq!(runs.count(), 1, "the retry ran exactly once");
@@ -148,7 +148,7 @@ pub async fn zero_remaining_time_still_leases_until_now(store: Arc<dyn Idempoten
         matches!(same_ms, Err(IdempotencyError::AlreadyInProgress { .. })),
         "{same_ms:?}"
     );
-    clock.advance(Duration::from_millis(1));
+    clock.advance(1);
     let next_ms: Outcome<u8> = retry
         .run(&event("k-zero", json!({})), LONG, || async { Ok(1) })
         .await;
@@ -196,7 +196,7 @@ pub async fn stale_owner_cannot_complete_a_taken_over_record(store: Arc<dyn Idem
     let clock = clock_at_ms_in_second(0);
     let (finish, stale, started) = slow_call(&store, &clock, "k-stale");
     started.await.expect("the stale body started");
-    clock.advance(Duration::from_millis(1_001));
+    clock.advance(1_001);
     let new_owner: Outcome<String> = engine(&store, &clock, |c| c)
         .run(&event("k-stale", json!({})), LONG, || async {
             Ok("from the new owner".into())
@@ -232,7 +232,7 @@ pub async fn stale_owner_cannot_delete_a_taken_over_record(store: Arc<dyn Idempo
     let clock = clock_at_ms_in_second(0);
     let (finish, stale, started) = slow_call(&store, &clock, "k-stale-del");
     started.await.expect("the stale body started");
-    clock.advance(Duration::from_millis(1_001));
+    clock.advance(1_001);
 
     // The new owner is still working when the stale one fails.
     let (new_finish, new_owner, new_started) = {
@@ -388,13 +388,13 @@ pub async fn expired_record_is_re_executed(store: Arc<dyn IdempotencyStore>) {
         })
     };
     assert_eq!(call().await.ok(), Some(1));
-    clock.advance(Duration::from_secs(10));
+    clock.advance(10_000);
     assert_eq!(
         call().await.ok(),
         Some(1),
         "still live through its last second"
     );
-    clock.advance(Duration::from_secs(1));
+    clock.advance(1_000);
     assert_eq!(call().await.ok(), Some(2), "expired: ran again");
     assert_eq!(call().await.ok(), Some(2), "and the new result replays");
 }
@@ -417,7 +417,7 @@ pub async fn lease_is_in_milliseconds_and_expiry_in_seconds(store: Arc<dyn Idemp
     let retry = engine(&store, &clock, |c| {
         c.expires_after(Duration::from_secs(3)).local_cache(0)
     });
-    clock.advance(Duration::from_millis(200));
+    clock.advance(200);
     let held: Outcome<u8> = retry
         .run(&event("k-units", json!({})), LONG, || async { Ok(1) })
         .await;
@@ -426,7 +426,7 @@ pub async fn lease_is_in_milliseconds_and_expiry_in_seconds(store: Arc<dyn Idemp
         "{held:?}"
     );
     // 251 ms after the lock (already the next second) the millisecond lease has ended.
-    clock.advance(Duration::from_millis(51));
+    clock.advance(51);
     let taken: Outcome<u8> = retry
         .run(&event("k-units", json!({})), LONG, || async { Ok(2) })
         .await;

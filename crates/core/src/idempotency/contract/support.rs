@@ -27,7 +27,7 @@ pub(crate) fn event(key: &str, data: Value) -> Value {
 pub(crate) fn clock_at_ms_in_second(ms_in_second: i64) -> ManualClock {
     let now = ManualClock::starting_now();
     let whole = crate::idempotency::Clock::now_ms(&now).div_euclid(1000) * 1000;
-    ManualClock::at(whole + ms_in_second)
+    ManualClock::new(whole + ms_in_second)
 }
 
 /// An engine named `name` on `store` with `clock`, configured by `tweak`.

@@ -1,7 +1,6 @@
 //! The subsegment document of one SDK call and the datagram that carries it.
 
 use serde_json::{Map, Value, json};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The first line of every datagram the daemon accepts.
 pub(super) const DATAGRAM_HEADER: &str = "{\"format\": \"json\", \"version\": 1}\n";
@@ -13,10 +12,9 @@ pub(super) fn new_segment_id() -> String {
     format!("{:016x}", (bits >> 64) as u64 ^ bits as u64)
 }
 
-pub(super) fn epoch_seconds(time: SystemTime) -> f64 {
-    time.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+/// Epoch milliseconds as the epoch seconds X-Ray documents carry.
+pub(super) fn epoch_seconds(ms: i64) -> f64 {
+    ms as f64 / 1000.0
 }
 
 /// How a call ended, as X-Ray classifies it: `error` for a 4xx, `throttle` too for a 429,

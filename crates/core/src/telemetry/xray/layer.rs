@@ -7,9 +7,9 @@ use super::sdk_text::{
     parse_status, quoted_after,
 };
 use super::{INVOCATION_TRACE_FIELD, TRACE_HEADER_VAR, XrayError};
+use crate::clock::{SharedClock, SystemClock};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
-use std::time::SystemTime;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
 use tracing::subscriber::Interest;
@@ -85,6 +85,8 @@ pub struct XrayLayer {
     socket: UdpSocket,
     /// Where the trace header comes from when no invocation span carries one.
     header_fallback: fn() -> Option<String>,
+    /// Times each call's start and end.
+    clock: SharedClock,
 }
 
 impl XrayLayer {
@@ -100,7 +102,14 @@ impl XrayLayer {
         Ok(Self {
             socket,
             header_fallback: || std::env::var(TRACE_HEADER_VAR).ok(),
+            clock: SystemClock::shared(),
         })
+    }
+
+    /// Times calls with `clock` instead of the system clock.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Takes the trace header from `fallback` instead of `_X_AMZN_TRACE_ID` when no
@@ -127,7 +136,8 @@ struct OpenCall {
     service: String,
     operation: String,
     region: Option<String>,
-    start: SystemTime,
+    /// Epoch milliseconds.
+    start: i64,
     attempts: u32,
     /// What the latest attempt saw; an earlier attempt's failure is forgotten on retry.
     request_id: Option<String>,
@@ -200,7 +210,7 @@ where
             service,
             operation,
             region: None,
-            start: SystemTime::now(),
+            start: self.clock.now_ms(),
             attempts: 0,
             request_id: None,
             outcome: Outcome::default(),
@@ -245,7 +255,7 @@ where
             region,
             request_id: call.request_id,
             start_time: epoch_seconds(call.start),
-            end_time: epoch_seconds(SystemTime::now()).max(epoch_seconds(call.start)),
+            end_time: epoch_seconds(self.clock.now_ms().max(call.start)),
             retries: call.attempts.saturating_sub(1),
             outcome: call.outcome,
         });

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use orderly_core::ports::{CustomerNotifier, PortError};
 
 #[derive(Debug, Default, Clone, Copy)]
+/// Logs that a notification went out.
 pub struct LoggingNotifier;
 
 #[async_trait]

@@ -1,0 +1,28 @@
+//! The Lambda binary of every function: `main.rs` calls [`run`] with the function's
+//! declaration, and this builds it exactly as the local cloud does — from a source of
+//! adapters (here the AWS SDK's) and an environment (here the process's) — then serves it
+//! behind its invocation frame.
+
+use crate::config::AwsAdapters;
+use orderly_core::shell::{Declaration, Declared, Environment, Function};
+
+/// Runs function `F` as a Lambda function: logs and telemetry, the environment read and
+/// its dependencies built once per process, then the runtime loop. A missing or invalid
+/// variable stops the function at start with an error that names it.
+pub fn run<F: Function>() -> Result<(), lambda_runtime::Error> {
+    // One thread: a Lambda execution environment handles one event at a time, and a
+    // current-thread runtime starts without spawning a worker pool.
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve::<F>())
+}
+
+async fn serve<F: Function>() -> Result<(), lambda_runtime::Error> {
+    orderly_core::telemetry::init_lambda_logs();
+    let adapters = AwsAdapters::from_env().await;
+    let function = Declaration::<F>::new()
+        .build(&adapters, &Environment::process())
+        .inspect_err(|error| tracing::error!(%error, "the function cannot start"))?;
+    lambda_runtime::run(function).await
+}
