@@ -31,6 +31,8 @@ enum Command {
     States(cli::states::StatesArgs),
     /// Run the local cloud as a server for the AWS CLI and SDKs (`--endpoint-url`).
     Serve(cli::serve::ServeArgs),
+    /// What template.yaml declares, as the local cloud loads it (`functions`, `state-machines`).
+    Template(cli::template::TemplateArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,5 +43,6 @@ fn main() -> ExitCode {
         Command::Events(args) => cli::events::run(args),
         Command::States(args) => cli::states::run(args),
         Command::Serve(args) => cli::serve::run(args),
+        Command::Template(args) => cli::template::run(args),
     }
 }

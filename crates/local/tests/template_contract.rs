@@ -5,7 +5,6 @@
 use event_pattern::{Pattern, RuleSet};
 use orderly_local::template::{self, LoadOptions, Model};
 use serde_json::Value;
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn root() -> PathBuf {
@@ -75,12 +74,19 @@ fn state_machine_is_valid_and_every_substitution_is_used_and_resolved() {
         let file = std::fs::read_to_string(root().join(uri))
             .or_else(|_| std::fs::read_to_string(model.template_dir.join(uri)))
             .unwrap_or_else(|e| panic!("{}: {e}", uri.display()));
-        for placeholder in placeholders(&file) {
-            assert!(
-                machine.substitutions.contains_key(&placeholder),
-                "{placeholder} has no DefinitionSubstitution"
-            );
-        }
+        let mismatch = template::substitution_mismatch(&file, &machine.substitutions);
+        assert!(
+            mismatch.undefined.is_empty(),
+            "{}: placeholders with no DefinitionSubstitution: {:?}",
+            machine.logical_id,
+            mismatch.undefined
+        );
+        assert!(
+            mismatch.unused.is_empty(),
+            "{}: DefinitionSubstitutions the definition does not use: {:?}",
+            machine.logical_id,
+            mismatch.unused
+        );
         // Every Resource and function name in the definition is an ARN or a name the
         // template defines, never a hard-coded account.
         assert!(
@@ -92,19 +98,6 @@ fn state_machine_is_valid_and_every_substitution_is_used_and_resolved() {
             "an account id is hard-coded"
         );
     }
-}
-
-fn placeholders(text: &str) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        if let Some(end) = after.find('}') {
-            found.insert(after[..end].to_owned());
-        }
-        rest = after;
-    }
-    found
 }
 
 /// Each scenario and the rules it must reach, and no other.

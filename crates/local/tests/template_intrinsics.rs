@@ -319,3 +319,42 @@ Resources:
         Some("Dlq")
     );
 }
+
+/// A parameter passed through DefinitionSubstitutions reaches the definition, overrides
+/// included.
+#[test]
+fn a_parameter_override_reaches_the_definition_through_a_substitution() {
+    let text = r#"
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Limit:
+    Type: Number
+    Default: 100
+Resources:
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition:
+        StartAt: Check
+        States:
+          Check: {Type: Pass, Result: {limit: "${Limit}"}, End: true}
+      DefinitionSubstitutions:
+        Limit: !Ref Limit
+"#;
+    let limit = |overrides: &[(&str, &str)]| {
+        let options = LoadOptions {
+            parameter_overrides: overrides
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..LoadOptions::default()
+        };
+        let model = load_str(text, Path::new("."), &options).unwrap_or_else(|e| panic!("{e}"));
+        let definition: serde_json::Value =
+            serde_json::from_str(&model.state_machines["Flow"].definition)
+                .unwrap_or_else(|e| panic!("{e}"));
+        definition["States"]["Check"]["Result"]["limit"].clone()
+    };
+    assert_eq!(limit(&[]), "100");
+    assert_eq!(limit(&[("Limit", "5000")]), "5000");
+}

@@ -7,3 +7,4 @@ pub mod invoke;
 pub mod logs;
 pub mod serve;
 pub mod states;
+pub mod template;

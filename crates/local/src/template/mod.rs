@@ -34,7 +34,7 @@ pub use model::{
     KeyAttribute, Model, NotEmulated, Queue, Redrive, RetryPolicy, Rule, RuleTarget,
     SecondaryIndex, SqsEventSource, StateMachine, StateMachineType, Table, TargetKind, TargetRef,
 };
-pub use state_machines::substitute;
+pub use state_machines::{SubstitutionMismatch, placeholders, substitute, substitution_mismatch};
 
 /// How to load: parameter overrides (as `sam deploy --parameter-overrides`) and the endpoint
 /// queue URLs point at.

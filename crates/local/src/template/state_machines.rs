@@ -1,6 +1,6 @@
 //! State machines: the definition (file or inline) with its substitutions applied.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -213,6 +213,57 @@ pub fn substitute(text: &str, substitutions: &BTreeMap<String, String>) -> Strin
     }
     out.push_str(rest);
     out
+}
+
+/// Every `${Key}` a definition holds, by key, read as [`substitute`] reads them.
+pub fn placeholders(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        found.insert(after[..end].to_owned());
+        rest = &after[end + 1..];
+    }
+    found
+}
+
+/// Where a definition and its DefinitionSubstitutions disagree. CloudFormation accepts
+/// both kinds (an undefined placeholder stays as written), so the loader does too; a test
+/// or a review asks for none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubstitutionMismatch {
+    /// Keys given that no `${Key}` of the definition uses.
+    pub unused: BTreeSet<String>,
+    /// `${Key}` placeholders of the definition that no key fills.
+    pub undefined: BTreeSet<String>,
+}
+
+impl SubstitutionMismatch {
+    /// Every key is used and every placeholder is filled.
+    pub fn is_empty(&self) -> bool {
+        self.unused.is_empty() && self.undefined.is_empty()
+    }
+}
+
+/// Compares a definition as written (before substitution) with the substitutions given
+/// for it, both ways.
+pub fn substitution_mismatch(
+    text: &str,
+    substitutions: &BTreeMap<String, String>,
+) -> SubstitutionMismatch {
+    let used = placeholders(text);
+    SubstitutionMismatch {
+        unused: substitutions
+            .keys()
+            .filter(|key| !used.contains(*key))
+            .cloned()
+            .collect(),
+        undefined: used
+            .into_iter()
+            .filter(|key| !substitutions.contains_key(key))
+            .collect(),
+    }
 }
 
 fn read_definition(ctx: &Context, uri: &str, at: &str) -> Result<String, TemplateError> {

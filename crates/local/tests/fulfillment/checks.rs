@@ -3,7 +3,7 @@
 //! the line's quantity), not from the mocks, so a mock that disagrees with its scenario
 //! fails as surely as a broken route.
 
-use super::fixtures::BUS;
+use super::fixtures::bus;
 use super::trace::{self, LambdaCall};
 use super::{Approval, Outcome, Row, decision_detail, input_of};
 use orderly_states::Execution;
@@ -331,9 +331,10 @@ fn publish_problems(row: &Row, entries: &[Value], input: &Value) -> Vec<String> 
         entry["Source"].as_str(),
         entry["DetailType"].as_str(),
     );
-    if header != (Some(BUS), Some("com.orders"), Some(detail_type)) {
+    let bus = bus();
+    if header != (Some(bus), Some("com.orders"), Some(detail_type)) {
         problems.push(format!(
-            "published {header:?}, want ({BUS}, com.orders, {detail_type})"
+            "published {header:?}, want ({bus}, com.orders, {detail_type})"
         ));
     }
     let detail = &entry["Detail"];

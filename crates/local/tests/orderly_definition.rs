@@ -4,14 +4,16 @@
 //! checks the outcome that matters: status, output or error and cause, the route through
 //! the top-level states, which functions ran with what, and the event published.
 
-mod orderly;
+mod fulfillment;
 
-use orderly::fixtures::{
-    DEFINITION, definition_json, definition_text, machine_of, mock_test_cases, placeholders, read,
-    scenario_names, template_substitution_keys, top_level_states,
+use fulfillment::fixtures::{
+    DEFINITION, TEMPLATE, definition_json, definition_text, machine_of, mock_test_cases, read,
+    repo_root, scenario_names, state_machine, top_level_states,
 };
-use orderly::{Approval, Cause, Decide, Outcome, Row, checks::check, run};
+use fulfillment::{Approval, Cause, Decide, Outcome, Row, checks::check, run};
+use orderly_local::template::{self, LoadOptions, placeholders, substitution_mismatch};
 use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 const CONFIRMED: &[&str] = &[
@@ -118,7 +120,7 @@ fn rows() -> Vec<Row> {
             Outcome::Confirmed,
         ),
         Row {
-            approval_wait: Some(orderly::DECISION_AFTER),
+            approval_wait: Some(fulfillment::DECISION_AFTER),
             ..approval(
                 "approval-needed: approval-decision through SendTaskSuccess",
                 "ApprovalGranted",
@@ -139,7 +141,7 @@ fn rows() -> Vec<Row> {
         },
         Row {
             task_failures: &["ApprovalRejected"],
-            approval_wait: Some(orderly::DECISION_AFTER),
+            approval_wait: Some(fulfillment::DECISION_AFTER),
             ..approval(
                 "approval-needed: rejected through SendTaskFailure",
                 "ApprovalRejected",
@@ -271,13 +273,13 @@ fn every_scenario_file_and_mock_test_case_has_a_row() {
     let covered: std::collections::BTreeSet<String> = rows
         .iter()
         .map(|r| r.scenario.to_owned())
-        .chain([orderly::DECISION_SCENARIO.to_owned()])
+        .chain([fulfillment::DECISION_SCENARIO.to_owned()])
         .collect();
     assert_eq!(scenario_names(), covered, "scenario files vs rows");
     let used: std::collections::BTreeSet<String> =
         rows.iter().map(|r| r.test_case.to_owned()).collect();
     assert_eq!(mock_test_cases(), used, "mock test cases vs rows");
-    let unused = orderly::fixtures::unused_mocked_responses();
+    let unused = fulfillment::fixtures::unused_mocked_responses();
     assert!(
         unused.is_empty(),
         "mocked responses no test case uses: {unused:?}"
@@ -288,7 +290,7 @@ fn every_scenario_file_and_mock_test_case_has_a_row() {
             .filter(|r| r.scenario == scenario.as_str())
             .map(|r| r.delivery)
             .collect();
-        let inputs = orderly::fixtures::execution_inputs(scenario).len();
+        let inputs = fulfillment::fixtures::execution_inputs(scenario).len();
         assert_eq!(
             deliveries,
             (0..inputs).collect(),
@@ -299,13 +301,16 @@ fn every_scenario_file_and_mock_test_case_has_a_row() {
 
 #[test]
 fn the_definition_uses_exactly_the_template_substitutions() {
-    let raw = read(DEFINITION);
-    let used = placeholders(&raw);
-    let given = template_substitution_keys();
-    let missing: Vec<_> = used.difference(&given).collect();
+    let mismatch = substitution_mismatch(&read(DEFINITION), &state_machine().substitutions);
     assert!(
-        missing.is_empty(),
-        "placeholders the template does not fill: {missing:?}"
+        mismatch.undefined.is_empty(),
+        "placeholders the template does not fill: {:?}",
+        mismatch.undefined
+    );
+    assert!(
+        mismatch.unused.is_empty(),
+        "DefinitionSubstitutions the definition does not use: {:?}",
+        mismatch.unused
     );
     let filled = definition_text();
     assert!(
@@ -314,6 +319,71 @@ fn the_definition_uses_exactly_the_template_substitutions() {
         placeholders(&filled)
     );
     machine_of(&definition_json());
+}
+
+/// The check above fails both ways: on a key the definition never uses, and on a
+/// placeholder no key fills.
+#[test]
+fn a_substitution_mismatch_is_found_both_ways() {
+    let definition = r#"{"Resource": "${RegisterOrderFunctionArn}", "Bus": "${EventBusName}"}"#;
+    let given = |keys: &[&str]| -> BTreeMap<String, String> {
+        keys.iter()
+            .map(|k| ((*k).to_owned(), "value".to_owned()))
+            .collect()
+    };
+    let names =
+        |keys: &[&str]| -> BTreeSet<String> { keys.iter().map(|k| (*k).to_owned()).collect() };
+    let unused = substitution_mismatch(
+        definition,
+        &given(&[
+            "RegisterOrderFunctionArn",
+            "EventBusName",
+            "ApprovalThreshold",
+        ]),
+    );
+    assert_eq!(unused.unused, names(&["ApprovalThreshold"]));
+    assert!(unused.undefined.is_empty());
+    assert!(!unused.is_empty());
+
+    let undefined = substitution_mismatch(definition, &given(&["RegisterOrderFunctionArn"]));
+    assert!(undefined.unused.is_empty());
+    assert_eq!(undefined.undefined, names(&["EventBusName"]));
+    assert!(!undefined.is_empty());
+
+    let exact = substitution_mismatch(
+        definition,
+        &given(&["RegisterOrderFunctionArn", "EventBusName"]),
+    );
+    assert!(exact.is_empty(), "{exact:?}");
+}
+
+/// The template as it was, with `ApprovalThreshold` passed to a definition that routes on
+/// register-order's output instead: the check names the unused substitution.
+#[test]
+fn the_old_approval_threshold_substitution_is_reported_unused() {
+    let text = read(TEMPLATE);
+    let block = "      DefinitionSubstitutions:\n";
+    assert_eq!(
+        text.matches(block).count(),
+        1,
+        "{TEMPLATE}: one DefinitionSubstitutions block at this indentation"
+    );
+    let old = text.replace(
+        block,
+        &format!("{block}        ApprovalThreshold: !Ref ApprovalThreshold\n"),
+    );
+    let model = template::load_str(&old, &repo_root(), &LoadOptions::default())
+        .unwrap_or_else(|e| panic!("the old template: {e}"));
+    let machine = model
+        .state_machines
+        .get(&state_machine().logical_id)
+        .unwrap_or_else(|| panic!("the old template lacks {}", state_machine().logical_id));
+    let mismatch = substitution_mismatch(&read(DEFINITION), &machine.substitutions);
+    assert_eq!(
+        mismatch.unused,
+        BTreeSet::from(["ApprovalThreshold".to_owned()])
+    );
+    assert!(mismatch.undefined.is_empty(), "{mismatch:?}");
 }
 
 /// Breaking one part of the definition must fail the row that depends on it: the table

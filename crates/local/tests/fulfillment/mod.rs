@@ -8,7 +8,7 @@ pub mod fixtures;
 pub mod trace;
 
 use approver::{Approver, Decision};
-use fixtures::{MACHINE, MOCK_CONFIG, STATE_MACHINE_ARN, execution_inputs, read, scenario_entries};
+use fixtures::{MACHINE, MOCK_CONFIG, execution_inputs, read, scenario_entries, state_machine};
 use orderly_states::{
     Execution, ExecutionOptions, ExecutionStatus, MockConfig, StateMachine, SystemClock,
     TaskHandler, TaskTokens, execute,
@@ -166,7 +166,7 @@ pub async fn run(machine: &StateMachine, row: &Row) -> Execution {
     };
     let options = ExecutionOptions {
         name: Some(row.name.to_owned()),
-        state_machine_arn: STATE_MACHINE_ARN.to_owned(),
+        state_machine_arn: state_machine().arn.clone(),
         clock: Arc::new(SystemClock::new()),
         tasks,
         task_tokens: tokens,

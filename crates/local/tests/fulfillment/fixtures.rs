@@ -1,11 +1,14 @@
 //! Orderly's own files, read as the deployed system reads them: the definition with the
-//! template's DefinitionSubstitutions filled in, the put-events scenarios turned into
-//! execution inputs as the OrderCreated rule delivers them, and the mock configuration.
+//! template's DefinitionSubstitutions filled in by the local cloud's template loader, the
+//! put-events scenarios turned into execution inputs as the OrderCreated rule delivers
+//! them, and the mock configuration.
 
+use orderly_local::template::{self, LoadOptions, Model};
 use orderly_states::StateMachine;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 pub const DEFINITION: &str = "statemachines/order-fulfillment.asl.json";
 pub const MOCK_CONFIG: &str = "statemachines/order-fulfillment.mock.json";
@@ -13,11 +16,6 @@ pub const TEMPLATE: &str = "template.yaml";
 pub const SCENARIOS: &str = "events/put-events";
 /// The machine's key under `StateMachines` in the mock configuration.
 pub const MACHINE: &str = "OrderFulfillment";
-pub const STATE_MACHINE_ARN: &str =
-    "arn:aws:states:us-east-1:123456789012:stateMachine:OrderFulfillment";
-/// The bus of the scenarios' entries, which `${EventBusName}` names in the deployed stack.
-pub const BUS: &str = "orders-bus";
-const FUNCTION_ARN_PREFIX: &str = "arn:aws:lambda:us-east-1:123456789012:function:orderly-";
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -32,91 +30,50 @@ pub fn parse_json(relative: &str, text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{relative}: {e}"))
 }
 
-/// The ARN the deployed stack gives function `name` (as `!GetAtt …Function.Arn` does).
-pub fn function_arn(name: &str) -> String {
-    format!("{FUNCTION_ARN_PREFIX}{name}")
-}
-
-/// The function a `FunctionName` parameter names, if it is one of Orderly's ARNs.
-pub fn function_of(arn: &str) -> Option<&str> {
-    arn.strip_prefix(FUNCTION_ARN_PREFIX)
-}
-
-/// Values for the template's DefinitionSubstitutions of the state machine.
-pub fn substitutions() -> BTreeMap<String, String> {
-    let functions = [
-        ("RegisterOrderFunctionArn", "register-order"),
-        ("ReserveStockFunctionArn", "reserve-stock"),
-        ("ReleaseStockFunctionArn", "release-stock"),
-        ("AuthorizePaymentFunctionArn", "authorize-payment"),
-        ("VoidPaymentFunctionArn", "void-payment"),
-        ("RequestApprovalFunctionArn", "request-approval"),
-    ];
-    let mut map: BTreeMap<String, String> = functions
-        .iter()
-        .map(|(key, name)| ((*key).to_owned(), function_arn(name)))
-        .collect();
-    map.insert("EventBusName".into(), BUS.into());
-    map.insert("ApprovalThreshold".into(), "100000".into());
-    map
-}
-
-/// Every `${Key}` the text holds.
-pub fn placeholders(text: &str) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        match after.find('}') {
-            Some(end) => {
-                found.insert(after[..end].to_owned());
-                rest = &after[end + 1..];
-            }
-            None => break,
-        }
-    }
-    found
-}
-
-/// Replaces `${Key}` for every key of `values`, as CloudFormation applies
-/// DefinitionSubstitutions.
-pub fn substitute(text: &str, values: &BTreeMap<String, String>) -> String {
-    values.iter().fold(text.to_owned(), |text, (key, value)| {
-        text.replace(&format!("${{{key}}}"), value)
+/// `template.yaml` as the local cloud loads it, once per test binary.
+pub fn model() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        template::load(&repo_root().join(TEMPLATE), &LoadOptions::default())
+            .unwrap_or_else(|e| panic!("{TEMPLATE}: {e}"))
     })
 }
 
-/// The keys of the DefinitionSubstitutions the template gives the definition file, read
-/// from the YAML by indentation (the block under the state machine's `DefinitionUri`).
-pub fn template_substitution_keys() -> BTreeSet<String> {
-    let template = read(TEMPLATE);
-    let lines: Vec<&str> = template.lines().collect();
-    let indent = |line: &str| line.len() - line.trim_start().len();
-    let Some(uri) = lines
-        .iter()
-        .position(|l| l.trim() == format!("DefinitionUri: {DEFINITION}"))
-    else {
-        panic!("{TEMPLATE} has no state machine with DefinitionUri {DEFINITION}");
-    };
-    let Some(block) = lines[uri..]
-        .iter()
-        .position(|l| l.trim() == "DefinitionSubstitutions:")
-        .map(|i| uri + i)
-    else {
-        panic!("{TEMPLATE}: the state machine of {DEFINITION} has no DefinitionSubstitutions");
-    };
-    let block_indent = indent(lines[block]);
-    lines[block + 1..]
-        .iter()
-        .take_while(|l| l.trim().is_empty() || indent(l) > block_indent)
-        .filter_map(|l| l.trim().split_once(':').map(|(k, _)| k.trim().to_owned()))
-        .filter(|k| !k.is_empty() && !k.starts_with('#'))
-        .collect()
+/// The template's state machine whose DefinitionUri is [`DEFINITION`].
+pub fn state_machine() -> &'static template::StateMachine {
+    model()
+        .state_machines
+        .values()
+        .find(|m| m.definition_uri.as_deref() == Some(Path::new(DEFINITION)))
+        .unwrap_or_else(|| {
+            panic!("{TEMPLATE} has no state machine with DefinitionUri {DEFINITION}")
+        })
 }
 
-/// The definition text with its substitutions applied.
+/// The bus the state machine's orders come from: the bus of the rule that targets it.
+pub fn bus() -> &'static str {
+    let machine = &state_machine().logical_id;
+    model()
+        .rules
+        .values()
+        .find(|rule| rule.targets.iter().any(|t| &t.target.logical_id == machine))
+        .map(|rule| rule.event_bus_name.as_str())
+        .unwrap_or_else(|| panic!("{TEMPLATE}: no rule targets {machine}"))
+}
+
+/// The function a `FunctionName` parameter names, by its binary (`register-order`), if
+/// it is the ARN of one of the template's functions.
+pub fn function_of(arn: &str) -> Option<&'static str> {
+    model()
+        .functions
+        .values()
+        .find(|f| f.arn == arn)
+        .map(|f| f.binary.as_str())
+}
+
+/// The definition text with the template's substitutions applied.
 pub fn definition_text() -> String {
-    substitute(&read(DEFINITION), &substitutions())
+    state_machine().definition.clone()
 }
 
 pub fn definition_json() -> Value {

@@ -1,0 +1,309 @@
+//! The checks: what each scenario must leave behind — final states, stock, payments,
+//! shipments, notifications and dead letters — kept as readable lines.
+
+use super::table::{Kind, POISON_BODY, Scenario};
+use crate::runtime::CloudInner;
+use crate::runtime::sfn::ExecutionEntry;
+use crate::runtime::world::World;
+use serde_json::Value;
+
+/// A message found in a dead-letter queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub queue: String,
+    pub body: String,
+    pub reason: String,
+    pub receive_count: u32,
+}
+
+/// The checks of one scenario, kept as readable lines.
+#[derive(Default)]
+pub(super) struct Checks {
+    lines: Vec<String>,
+    /// How many checks failed.
+    pub(super) failed: usize,
+}
+
+impl Checks {
+    pub(super) fn check(&mut self, ok: bool, what: impl Into<String>) {
+        if ok {
+            self.lines.push(format!("ok: {}", what.into()));
+        } else {
+            self.failed += 1;
+            self.lines.push(format!("FAILED: {}", what.into()));
+        }
+    }
+    pub(super) fn equal<T: PartialEq + std::fmt::Debug>(
+        &mut self,
+        actual: T,
+        expected: T,
+        what: &str,
+    ) {
+        let ok = actual == expected;
+        let line = if ok {
+            format!("{what} = {actual:?}")
+        } else {
+            format!("{what} = {actual:?}, expected {expected:?}")
+        };
+        self.check(ok, line);
+    }
+    pub(super) fn into_details(mut self) -> Vec<String> {
+        self.lines.sort_by_key(|l| !l.starts_with("FAILED"));
+        self.lines
+    }
+}
+
+/// Executions whose input is for the order.
+pub fn executions_of(cloud: &CloudInner, order_id: &str) -> Vec<ExecutionEntry> {
+    cloud
+        .executions()
+        .into_iter()
+        .filter(|e| e.input.pointer("/data/orderId").and_then(Value::as_str) == Some(order_id))
+        .collect()
+}
+
+/// `OrderConfirmed`, `OrderFailed (reason)`, `Duplicate`, or `RUNNING` of one execution.
+pub fn final_state(execution: &ExecutionEntry) -> String {
+    let last = execution
+        .history()
+        .iter()
+        .rev()
+        .find(|e| e.event_type.ends_with("StateEntered"))
+        .and_then(|e| e.state_name())
+        .unwrap_or_default()
+        .to_owned();
+    match &execution.result {
+        None => "RUNNING".to_owned(),
+        Some(result) => match &result.error {
+            Some(error) => format!("{last} ({error})"),
+            None => last,
+        },
+    }
+}
+
+/// Whether any of the executions entered `state`.
+fn entered(executions: &[ExecutionEntry], state: &str) -> bool {
+    executions.iter().any(|e| {
+        e.history()
+            .iter()
+            .any(|h| h.event_type.ends_with("StateEntered") && h.state_name() == Some(state))
+    })
+}
+
+fn seeded(world: &World, sku: &str) -> i64 {
+    world
+        .seed
+        .iter()
+        .find(|(s, _)| s == sku)
+        .map_or(0, |(_, n)| *n)
+}
+
+/// Messages of every dead-letter queue.
+pub fn dead_letters(cloud: &CloudInner) -> Vec<DeadLetter> {
+    let mut found = Vec::new();
+    for queue in cloud.model.queues.values() {
+        let is_dlq = queue.name.ends_with("-dlq")
+            || queue.logical_id.ends_with("Dlq")
+            || cloud.model.queues.values().any(|q| {
+                q.redrive
+                    .as_ref()
+                    .is_some_and(|r| r.dead_letter_queue == queue.logical_id)
+            });
+        if !is_dlq {
+            continue;
+        }
+        let Ok(q) = cloud.sqs.queue(&queue.name) else {
+            continue;
+        };
+        for message in q.peek_all() {
+            let reason = message
+                .dead_letter_reason()
+                .map(str::to_owned)
+                .or_else(|| attribute(&message, "ERROR_MESSAGE"))
+                .or_else(|| attribute(&message, "ErrorMessage"))
+                .unwrap_or_default();
+            found.push(DeadLetter {
+                queue: queue.logical_id.clone(),
+                body: message.body.clone(),
+                reason,
+                receive_count: message.receive_count(),
+            });
+        }
+    }
+    found
+}
+
+fn attribute(message: &crate::sqs::ReceivedMessage, name: &str) -> Option<String> {
+    message
+        .message_attributes
+        .get(name)
+        .and_then(|a| a.string_value.clone())
+}
+
+/// Checks the scenario's expected outcome; answers the order's final state.
+pub(super) fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks) -> String {
+    let world = &cloud.world;
+    let order = scenario.order_id;
+    if scenario.kind == Kind::PoisonMessage {
+        let dlq = dead_letters(cloud);
+        let poison: Vec<&DeadLetter> = dlq.iter().filter(|d| d.body == POISON_BODY).collect();
+        checks.equal(poison.len(), 1, "malformed messages in a DLQ");
+        if let Some(d) = poison.first() {
+            checks.equal(d.queue.as_str(), "AuditDlq", "its DLQ");
+            checks.check(
+                !d.reason.is_empty(),
+                format!("its reason is recorded: {}", d.reason),
+            );
+            checks.equal(d.receive_count, 5, "receives before the redrive");
+        }
+        checks.equal(world.audit.entries().len(), 0, "audit entries stored");
+        return poison.first().map_or("not dead-lettered".to_owned(), |d| {
+            format!("in {}", d.queue)
+        });
+    }
+    let executions = executions_of(cloud, order);
+    let states: Vec<String> = executions.iter().map(final_state).collect();
+    let authorizations = world.payments.authorizations(order);
+    checks.check(
+        authorizations <= 1,
+        format!("at most one payment authorization ({authorizations})"),
+    );
+    for (sku, seeded) in &world.seed {
+        if let Some(left) = world.stock.available(sku) {
+            checks.check(
+                left >= 0,
+                format!("{sku} never below zero ({left} of {seeded})"),
+            );
+        }
+    }
+    let stock = |sku: &str| world.stock.available(sku).unwrap_or(i64::MIN);
+    let seed = |sku: &str| seeded(world, sku);
+    let shipped = world.shipments.shipment_for(order).is_some();
+    let notes = |body_has: &str| {
+        world
+            .notifier
+            .sent()
+            .iter()
+            .filter(|n| n.body.contains(body_has))
+            .count()
+    };
+    let confirmed = || states.iter().any(|s| s == "OrderConfirmed");
+    match scenario.kind {
+        Kind::HappyPath => {
+            checks.equal(
+                states.clone(),
+                vec!["OrderConfirmed".to_owned()],
+                "final states",
+            );
+            checks.check(shipped, "a shipment is created");
+            checks.equal(authorizations, 1, "authorizations");
+            checks.equal(world.payments.voids(order), 0, "voids");
+            checks.equal(stock("BOOK-0001"), seed("BOOK-0001") - 2, "BOOK-0001 stock");
+            checks.equal(stock("TOY-0001"), seed("TOY-0001") - 1, "TOY-0001 stock");
+            checks.equal(world.notifier.sent().len(), 1, "notifications sent");
+        }
+        Kind::ApprovalNeeded => {
+            checks.equal(
+                states.clone(),
+                vec!["OrderConfirmed".to_owned()],
+                "final states",
+            );
+            checks.check(
+                entered(&executions, "RequestApproval"),
+                "approval was requested",
+            );
+            checks.check(shipped, "a shipment is created");
+            checks.equal(authorizations, 1, "authorizations");
+            checks.equal(stock("TECH-0001"), seed("TECH-0001") - 1, "TECH-0001 stock");
+        }
+        Kind::ApprovalTimeout => {
+            checks.equal(
+                states.clone(),
+                vec!["OrderFailed (ApprovalTimedOut)".to_owned()],
+                "final states",
+            );
+            checks.check(
+                entered(&executions, "ApprovalTimedOut"),
+                "the approval timed out",
+            );
+            checks.check(!shipped, "nothing is shipped");
+            checks.equal(authorizations, 0, "authorizations");
+            checks.equal(stock("TECH-0001"), seed("TECH-0001"), "TECH-0001 stock");
+            checks.equal(world.notifier.sent().len(), 1, "notifications sent");
+        }
+        Kind::PaymentDeclined => {
+            checks.equal(
+                states.clone(),
+                vec!["OrderFailed (PaymentDeclined)".to_owned()],
+                "final states",
+            );
+            checks.check(entered(&executions, "Compensate"), "compensation ran");
+            checks.check(!shipped, "nothing is shipped");
+            checks.check(!world.payments.holds(order), "no payment hold stands");
+            checks.equal(
+                stock("BOOK-0001"),
+                seed("BOOK-0001"),
+                "BOOK-0001 stock restored",
+            );
+        }
+        Kind::OutOfStock => {
+            checks.equal(
+                states.clone(),
+                vec!["OrderFailed (OutOfStock)".to_owned()],
+                "final states",
+            );
+            checks.check(entered(&executions, "Compensate"), "compensation ran");
+            checks.check(!shipped, "nothing is shipped");
+            checks.check(!world.payments.holds(order), "no payment hold stands");
+            checks.equal(
+                stock("BOOK-0001"),
+                seed("BOOK-0001"),
+                "BOOK-0001 stock restored",
+            );
+            checks.equal(stock("OUT-OF-STOCK-1"), 0, "OUT-OF-STOCK-1 stock");
+        }
+        Kind::PaymentFlaky => {
+            checks.equal(
+                states.clone(),
+                vec!["OrderConfirmed".to_owned()],
+                "final states",
+            );
+            let attempts = world.payments.attempts(order);
+            checks.check(
+                attempts >= 3,
+                format!("the provider was called {attempts} times (2 failures, then success)"),
+            );
+            checks.equal(authorizations, 1, "authorizations");
+            checks.check(shipped, "a shipment is created");
+            checks.equal(stock("TOY-0001"), seed("TOY-0001") - 3, "TOY-0001 stock");
+        }
+        Kind::DuplicateDelivery => {
+            checks.equal(executions.len(), 2, "executions started");
+            checks.check(
+                confirmed(),
+                format!("one execution confirms the order ({states:?})"),
+            );
+            checks.equal(world.shipments.len(), 1, "shipments");
+            checks.equal(authorizations, 1, "authorizations");
+            checks.equal(stock("BOOK-0001"), seed("BOOK-0001") - 1, "BOOK-0001 stock");
+            checks.equal(stock("TOY-0001"), seed("TOY-0001") - 2, "TOY-0001 stock");
+            checks.equal(
+                notes(&format!("{order} is confirmed")),
+                1,
+                "confirmations sent",
+            );
+        }
+        Kind::PoisonMessage => {}
+    }
+    let stray = dead_letters(cloud);
+    checks.check(
+        stray.is_empty(),
+        format!("no dead letters ({} found)", stray.len()),
+    );
+    match states.as_slice() {
+        [] => "no execution".to_owned(),
+        [one] => one.clone(),
+        many if many.iter().any(|s| s == "OrderConfirmed") => "OrderConfirmed".to_owned(),
+        many => many.join(", "),
+    }
+}

@@ -1,0 +1,253 @@
+//! The runner: one scenario on a fresh local cloud — put its events, let virtual time
+//! pass until the cloud settles, then hand the cloud to the checks.
+
+use super::checks::{Checks, DeadLetter, dead_letters, expect};
+use super::table::{Kind, POISON_BODY, Scenario, all};
+use crate::clock::TokioClock;
+use crate::runtime::bus::PutEventsEntry;
+use crate::runtime::handlers::OrderlyHandlers;
+use crate::runtime::trace::HopKind;
+use crate::runtime::{CloudInner, CloudOptions, LocalCloud, StartError};
+use crate::sqs::SendMessage;
+use crate::template::LoadOptions;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long (wall time) one scenario may take before it counts as stuck.
+pub const SCENARIO_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The longest step of virtual time between two looks at the cloud: the approval timeout
+/// passes 12 hours in a few hundred steps.
+const MAX_STEP: Duration = Duration::from_secs(600);
+
+/// Why a scenario could not run at all (as opposed to running with a wrong outcome).
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a PutEvents entry list: {source}")]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("the local cloud did not start: {0}")]
+    Start(#[from] StartError),
+}
+
+/// Where scenarios read the template and events from, and write logs to.
+#[derive(Debug, Clone)]
+pub struct ScenarioEnv {
+    /// The project root: `template.yaml` and `events/` live there.
+    pub root: PathBuf,
+    pub template: PathBuf,
+    pub log_dir: Option<PathBuf>,
+}
+
+impl ScenarioEnv {
+    pub fn at(root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
+        Self {
+            template: root.join("template.yaml"),
+            root,
+            log_dir: None,
+        }
+    }
+}
+
+/// How one scenario ended.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub scenario: &'static str,
+    pub passed: bool,
+    /// Every check, failed ones first, as `ok: …` / `FAILED: …`.
+    pub details: Vec<String>,
+    /// The order's final state as the workflow left it (`OrderConfirmed`, `OrderFailed
+    /// (PaymentDeclined)`, …), or what happened to the message.
+    pub final_state: String,
+    pub dead_letters: Vec<DeadLetter>,
+}
+
+/// A finished scenario with the cloud it ran on, for timelines and figures.
+pub struct ScenarioRun {
+    pub scenario: Scenario,
+    pub outcome: Outcome,
+    pub cloud: LocalCloud,
+    pub wall: Duration,
+}
+
+/// Reads a PutEvents entry list from `events/put-events/<name>.json`.
+pub fn entries(root: &Path, name: &str) -> Result<Vec<PutEventsEntry>, ScenarioError> {
+    let path = root.join("events/put-events").join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| ScenarioError::Parse { path, source })
+}
+
+/// Starts a cloud on the tokio clock (paused in the demo and tests, so hours pass at once).
+pub fn start_cloud(env: &ScenarioEnv) -> Result<LocalCloud, StartError> {
+    LocalCloud::start(
+        CloudOptions {
+            template: env.template.clone(),
+            load: LoadOptions::default(),
+            clock: TokioClock::shared(),
+            log_dir: env.log_dir.clone(),
+            echo_logs: false,
+        },
+        &OrderlyHandlers,
+    )
+}
+
+/// Runs one scenario on a fresh cloud and checks its outcome.
+pub async fn run(scenario: Scenario, env: &ScenarioEnv) -> Result<ScenarioRun, ScenarioError> {
+    let started = Instant::now();
+    let cloud = start_cloud(env)?;
+    let inner = cloud.inner.clone();
+    let mut checks = Checks::default();
+    match scenario.kind {
+        Kind::ApprovalNeeded => {
+            put(&inner, &entries(&env.root, "approval-needed")?, &mut checks);
+            let asked =
+                wait_until(&inner, |c| approval_requested(c, scenario.correlation_id)).await;
+            checks.check(asked, "the approval task waits for a decision");
+            put(
+                &inner,
+                &entries(&env.root, "approval-decision")?,
+                &mut checks,
+            );
+        }
+        Kind::ApprovalTimeout => {
+            let entries = renamed(
+                entries(&env.root, "approval-needed")?,
+                "approval-1",
+                "approval-timeout-1",
+            );
+            put(&inner, &entries, &mut checks);
+        }
+        Kind::PoisonMessage => {
+            let sent = inner
+                .sqs
+                .queue(&queue_name(&inner, "AuditQueue"))
+                .and_then(|q| q.send(SendMessage::new(POISON_BODY)));
+            checks.check(sent.is_ok(), "the malformed message is on AuditQueue");
+        }
+        kind => {
+            let name = match kind {
+                Kind::HappyPath => "happy-path",
+                Kind::PaymentDeclined => "payment-declined",
+                Kind::OutOfStock => "out-of-stock",
+                Kind::PaymentFlaky => "payment-flaky",
+                _ => "duplicate-delivery",
+            };
+            put(&inner, &entries(&env.root, name)?, &mut checks);
+        }
+    }
+    let settled = wait_until(&inner, settled).await;
+    checks.check(
+        settled,
+        "the cloud settled: every execution ended, queues drained",
+    );
+    let final_state = expect(scenario, &inner, &mut checks);
+    let dead_letters = dead_letters(&inner);
+    let outcome = Outcome {
+        scenario: scenario.name,
+        passed: checks.failed == 0,
+        details: checks.into_details(),
+        final_state,
+        dead_letters,
+    };
+    Ok(ScenarioRun {
+        scenario,
+        outcome,
+        cloud,
+        wall: started.elapsed(),
+    })
+}
+
+/// Runs every scenario in turn; the (scenario, passed, details) list the demo prints.
+pub async fn run_all(env: &ScenarioEnv) -> Vec<Result<ScenarioRun, ScenarioError>> {
+    let mut runs = Vec::new();
+    for scenario in all() {
+        runs.push(run(scenario, env).await);
+    }
+    runs
+}
+
+fn put(cloud: &std::sync::Arc<CloudInner>, entries: &[PutEventsEntry], checks: &mut Checks) {
+    let results = cloud.put_events(entries);
+    let refused: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.error_message.clone())
+        .collect();
+    checks.check(
+        refused.is_empty(),
+        format!(
+            "PutEvents accepted {} of {} entries{}",
+            results.len() - refused.len(),
+            results.len(),
+            if refused.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", refused.join("; "))
+            }
+        ),
+    );
+}
+
+/// The same entries for another order: ids, keys and correlation ids renamed.
+fn renamed(entries: Vec<PutEventsEntry>, from: &str, to: &str) -> Vec<PutEventsEntry> {
+    entries
+        .into_iter()
+        .map(|mut e| {
+            e.detail = e.detail.map(|d| d.replace(from, to));
+            e
+        })
+        .collect()
+}
+
+/// The physical name of a template queue.
+fn queue_name(cloud: &CloudInner, logical_id: &str) -> String {
+    cloud
+        .model
+        .queues
+        .get(logical_id)
+        .map_or_else(|| logical_id.to_owned(), |q| q.name.clone())
+}
+
+/// Advances virtual time in growing steps until `done` holds or the wall-clock budget
+/// ends. Steps only pass when every task waits on a timer, so nothing is skipped.
+pub async fn wait_until(cloud: &CloudInner, done: impl Fn(&CloudInner) -> bool) -> bool {
+    let started = Instant::now();
+    let mut step = Duration::from_millis(10);
+    let mut hops = usize::MAX;
+    while started.elapsed() < SCENARIO_TIMEOUT {
+        if done(cloud) {
+            return true;
+        }
+        let now = cloud.trace.len();
+        if now == hops {
+            step = (step * 2).min(MAX_STEP);
+        } else {
+            step = Duration::from_millis(10);
+            hops = now;
+        }
+        tokio::time::sleep(step).await;
+    }
+    false
+}
+
+/// Every execution ended and nothing in flight.
+pub fn settled(cloud: &CloudInner) -> bool {
+    cloud.is_idle() && cloud.executions().iter().all(|e| e.result.is_some())
+}
+
+fn approval_requested(cloud: &CloudInner, correlation_id: &str) -> bool {
+    cloud.trace.of(correlation_id).iter().any(|h| {
+        matches!(&h.kind, HopKind::Invoked { function, outcome, .. }
+            if function == "RequestApprovalFunction" && outcome == "ok")
+    })
+}

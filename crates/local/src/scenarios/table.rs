@@ -1,0 +1,111 @@
+//! The scenario table: every scenario of the demo and the end-to-end tests, what it puts
+//! on the bus and the outcome it is named for.
+
+/// What a scenario does and expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Confirmed and shipped.
+    HappyPath,
+    /// Waits for approval; a person's decision (`approval-decision.json`) is put on the bus.
+    ApprovalNeeded,
+    /// Waits for approval that never comes: the heartbeat passes, the order fails.
+    ApprovalTimeout,
+    /// The card is declined: reserved stock is released.
+    PaymentDeclined,
+    /// One line cannot be reserved: the rest is released, any hold voided.
+    OutOfStock,
+    /// The provider fails twice, the workflow retries, payment goes through.
+    PaymentFlaky,
+    /// The same OrderCreated twice: one effect of each kind.
+    DuplicateDelivery,
+    /// A malformed message on the audit queue ends in its DLQ with its reason.
+    PoisonMessage,
+}
+
+/// One scenario of the demo.
+#[derive(Debug, Clone, Copy)]
+pub struct Scenario {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub kind: Kind,
+    /// The order it places (empty for the poison message).
+    pub order_id: &'static str,
+    pub correlation_id: &'static str,
+}
+
+/// Every scenario, in the order the demo runs them.
+pub fn all() -> Vec<Scenario> {
+    let s = |name, summary, kind, order_id, correlation_id| Scenario {
+        name,
+        summary,
+        kind,
+        order_id,
+        correlation_id,
+    };
+    vec![
+        s(
+            "happy-path",
+            "order confirmed, paid and shipped",
+            Kind::HappyPath,
+            "o-happy-1",
+            "corr-happy-1",
+        ),
+        s(
+            "approval-needed",
+            "high value: waits for a person, who approves",
+            Kind::ApprovalNeeded,
+            "o-approval-1",
+            "corr-approval-1",
+        ),
+        s(
+            "approval-timeout",
+            "high value: nobody answers within the heartbeat, the order fails",
+            Kind::ApprovalTimeout,
+            "o-approval-timeout-1",
+            "corr-approval-timeout-1",
+        ),
+        s(
+            "payment-declined",
+            "card declined: stock released, order failed",
+            Kind::PaymentDeclined,
+            "o-declined-1",
+            "corr-declined-1",
+        ),
+        s(
+            "out-of-stock",
+            "one line out of stock: the rest released, order failed",
+            Kind::OutOfStock,
+            "o-oos-1",
+            "corr-oos-1",
+        ),
+        s(
+            "payment-flaky",
+            "provider unavailable twice, retried, then paid",
+            Kind::PaymentFlaky,
+            "o-flaky-1",
+            "corr-flaky-1",
+        ),
+        s(
+            "duplicate-delivery",
+            "OrderCreated delivered twice: one effect of each kind",
+            Kind::DuplicateDelivery,
+            "o-dup-1",
+            "corr-dup-1",
+        ),
+        s(
+            "poison-message",
+            "a malformed audit message ends in AuditDlq with its reason",
+            Kind::PoisonMessage,
+            "",
+            "",
+        ),
+    ]
+}
+
+/// Finds a scenario by name.
+pub fn by_name(name: &str) -> Option<Scenario> {
+    all().into_iter().find(|s| s.name == name)
+}
+
+/// A body no consumer can parse.
+pub const POISON_BODY: &str = "{\"detail-type\": \"OrderCreated\", \"detail\": ";
