@@ -1,6 +1,7 @@
 //! Every scenario of `events/put-events` end to end on the local cloud, on paused
 //! virtual time: the final order state and the side effects each one expects.
 
+use orderly_core::clock::{Clock, SystemClock};
 use orderly_local::scenarios::{self, Outcome, ScenarioEnv, ScenarioRun};
 use std::path::PathBuf;
 
@@ -75,3 +76,40 @@ scenario_test!(
     "poison-message",
     "in AuditDlq"
 );
+
+/// Every lease the idempotency engine asks for is the time left of its invocation — at
+/// most the function's timeout — even after virtual time has jumped a day: the engine
+/// reads the cloud's clock, the clock the invocation's deadline was set on. (With the
+/// engine on the wall clock, a lease after the approval timeout's jump was about a day.)
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn leases_stay_within_the_function_timeout_after_a_day_of_virtual_time() {
+    let run = run("approval-timeout").await;
+    assert_passed(&run.outcome);
+    let cloud = run.cloud.inner.clone();
+    let ahead_ms = cloud.clock.now_ms() - SystemClock.now_ms();
+    assert!(
+        ahead_ms > 12 * 3_600_000,
+        "the approval timeout moved virtual time ahead of the wall clock ({ahead_ms} ms)"
+    );
+    let env = ScenarioEnv::at(root());
+    let happy = scenarios::entries(&env.root, "happy-path").expect("happy-path entries");
+    let results = cloud.put_events(&happy);
+    assert!(
+        results.iter().all(|r| r.error_code.is_none()),
+        "{results:?}"
+    );
+    assert!(scenarios::wait_until(&cloud, scenarios::settled).await);
+    let longest_timeout_ms = cloud
+        .model
+        .functions
+        .values()
+        .map(|f| i64::from(f.timeout_secs) * 1000)
+        .max()
+        .expect("the template has functions");
+    let lease = cloud.world.idempotency.longest_lease_ms();
+    assert!(lease > 0, "the engine took leases");
+    assert!(
+        lease <= longest_timeout_ms,
+        "a lease of {lease} ms outlasts every function's timeout ({longest_timeout_ms} ms)"
+    );
+}

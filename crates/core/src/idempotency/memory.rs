@@ -1,6 +1,7 @@
 //! The embedded store: same conditions as the DynamoDB store, held in process memory.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -17,6 +18,10 @@ use super::store::{FencedOutcome, IdempotencyStore, LockOutcome, StoreError};
 #[derive(Debug, Default)]
 pub struct InMemoryIdempotencyStore {
     records: Mutex<HashMap<String, IdempotencyRecord>>,
+    /// The longest lease (lock expiry minus the time it was asked at) any lock asked for,
+    /// in milliseconds: a lease is the invocation's time left, so one of hours means the
+    /// engine and the invocation read different clocks.
+    longest_lease_ms: AtomicI64,
 }
 
 impl InMemoryIdempotencyStore {
@@ -33,6 +38,11 @@ impl InMemoryIdempotencyStore {
     /// Whether the store holds no record.
     pub fn is_empty(&self) -> bool {
         self.records().is_empty()
+    }
+
+    /// The longest lease any lock asked for so far, in milliseconds (0 before the first).
+    pub fn longest_lease_ms(&self) -> i64 {
+        self.longest_lease_ms.load(Ordering::Relaxed)
     }
 
     /// Drops records whose TTL (`expiration`, epoch seconds) has passed at `now_ms`, as
@@ -75,6 +85,10 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
         now_ms: i64,
     ) -> Result<LockOutcome, StoreError> {
         check_size(record)?;
+        if let Some(expiry) = record.in_progress_expiration_ms {
+            self.longest_lease_ms
+                .fetch_max(expiry.saturating_sub(now_ms), Ordering::Relaxed);
+        }
         let mut records = self.records();
         match records.get(&record.key) {
             Some(existing) if !existing.can_be_taken_over_at(now_ms) => {
