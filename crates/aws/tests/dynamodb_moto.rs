@@ -8,6 +8,7 @@ use orderly_aws::dynamodb::tables::{
 use orderly_aws::dynamodb::{
     DynamoApprovalTokens, DynamoAuditLog, DynamoOrders, DynamoShipments, DynamoStock,
 };
+use orderly_core::clock::{Clock, SystemClock};
 use orderly_core::domain::Order;
 use orderly_core::ports::{
     ApprovalTokens, AuditEntry, AuditLog, InsertOutcome, OrderStatusReader, OrderStatusWriter,
@@ -203,11 +204,7 @@ async fn a_task_token_is_taken_once_and_not_after_it_expired() {
         client.clone(),
         common::table(&client, "approvals", APPROVALS_KEY).await,
     );
-    let in_an_hour = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64
-        + 3600;
+    let in_an_hour = SystemClock.now_ms().div_euclid(1000) + 3600;
 
     tokens
         .save("o-1", "token-1", in_an_hour)

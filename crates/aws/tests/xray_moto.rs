@@ -3,17 +3,15 @@
 
 mod common;
 
+use orderly_core::clock::{Clock, SystemClock};
 use serde_json::Value;
 use std::net::UdpSocket;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tracing::Instrument;
 
 /// A fresh trace: its id and the id of the function segment the calls hang under.
 fn trace() -> (String, String) {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs();
+    let seconds = SystemClock.now_ms().div_euclid(1000);
     let random = uuid::Uuid::new_v4().simple().to_string();
     (
         format!("1-{seconds:08x}-{}", &random[..24]),
@@ -69,10 +67,8 @@ async fn a_dynamodb_call_becomes_a_subsegment_of_the_invocation() {
     let client = common::dynamodb().await;
     let daemon = daemon();
     let (root, parent) = trace();
-    let before = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_secs_f64();
+    // Milliseconds, as the layer times calls.
+    let before = SystemClock.now_ms() as f64 / 1000.0;
 
     invoke(
         &daemon,

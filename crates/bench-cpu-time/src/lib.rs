@@ -35,6 +35,7 @@ fn now_ns() -> u64 {
 
 /// Wall nanoseconds since the first call.
 fn wall_ns() -> u64 {
+    // A bench measures elapsed real time; Orderly's clocks are not in its path.
     static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     START
         .get_or_init(std::time::Instant::now)
@@ -122,6 +123,7 @@ mod tests {
         let slept = ThreadCpuTime.end(start);
         let start = ThreadCpuTime.start();
         let mut x = 0u64;
+        // Busy for 50 ms of real time: what the CPU-time reading is checked against.
         let until = std::time::Instant::now() + std::time::Duration::from_millis(50);
         while std::time::Instant::now() < until {
             x = std::hint::black_box(x.wrapping_add(1));

@@ -71,6 +71,24 @@ pub trait Clock: Send + Sync {
     }
 }
 
+/// Real elapsed time, for measuring how long work took (a REPORT line's duration, a
+/// wall-clock budget for a wait), never for deciding what time it is: that is a [`Clock`]'s.
+#[derive(Debug, Clone, Copy)]
+pub struct Stopwatch(Instant);
+
+impl Stopwatch {
+    /// Starts measuring now.
+    pub fn start() -> Self {
+        // Elapsed real time is what a measurement wants, whatever clock the system runs on.
+        Self(Instant::now())
+    }
+
+    /// Real time since [`Stopwatch::start`].
+    pub fn elapsed(&self) -> Duration {
+        self.0.elapsed()
+    }
+}
+
 impl std::fmt::Debug for dyn Clock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Clock")
@@ -466,7 +484,7 @@ mod tests {
     #[tokio::test]
     async fn accelerated_clock_sleeps_virtual_time_never_less() {
         let clock = AcceleratedClock::starting_at(0, 1_000);
-        let started = Instant::now();
+        let started = Stopwatch::start();
         clock.sleep_until(2_000).await;
         assert!(clock.now_ms() >= 2_000);
         // 2 s of virtual time at 1000x is 2 ms of real time; allow a noisy machine plenty.
@@ -476,7 +494,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn tokio_clock_on_paused_time_jumps_to_the_next_timer() {
         let clock = TokioClock::starting_at(1_000);
-        let started = Instant::now();
+        let started = Stopwatch::start();
         // An hour-long wait and a shorter one racing it: time jumps timer to timer.
         let long = {
             let c = clock.clone();

@@ -26,6 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut scratch = Scratch::default();
     for _ in 0..rounds {
+        // A benchmark workload: elapsed real time is the measurement.
         let start = Instant::now();
         let cpu_start = thread_cpu_ns();
         let mut matches = 0;

@@ -5,9 +5,10 @@ mod serve_support;
 
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
+use orderly_core::clock::{Clock, Stopwatch, SystemClock};
 use serde_json::Value;
 use serve_support::{Server, scenario};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 const REGION: &str = "us-east-1";
 
@@ -94,7 +95,7 @@ async fn machine_arn(c: &Clients) -> String {
 }
 
 async fn execution_for(c: &Clients, machine: &str, order_id: &str) -> String {
-    let started = Instant::now();
+    let started = Stopwatch::start();
     loop {
         let list = c
             .sfn
@@ -127,7 +128,7 @@ async fn wait_for_end(
     c: &Clients,
     execution: &str,
 ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
-    let started = Instant::now();
+    let started = Stopwatch::start();
     loop {
         let described = c
             .sfn
@@ -148,9 +149,7 @@ async fn wait_for_end(
 }
 
 fn epoch_secs_now() -> i64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    SystemClock.now_ms().div_euclid(1000)
 }
 
 #[tokio::test]
@@ -183,7 +182,7 @@ async fn send_task_success_answers_the_approval() {
     put(&c, "approval-needed").await;
     let machine = machine_arn(&c).await;
     let execution = execution_for(&c, &machine, "o-approval-1").await;
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let token = loop {
         let history = c
             .sfn

@@ -574,7 +574,7 @@ async fn redrive_cycle_runs_instantly_on_a_paused_tokio_clock() {
                 .with_redrive("work-dlq", 5),
         )
         .unwrap();
-    let started = std::time::Instant::now();
+    let started = orderly_core::clock::Stopwatch::start();
     q.send(SendMessage::new("poison")).unwrap();
     for count in 1..=5 {
         let m = one(q.receive_wait(10, 100_000).await.unwrap());

@@ -112,7 +112,7 @@ fn skip_waits_and_mocks_run_a_retrying_task() {
         }}
     });
     let config_path = scratch("mock.json", &config.to_string());
-    let started = std::time::Instant::now();
+    let started = orderly_core::clock::Stopwatch::start();
     let out = orderly(&[
         "states",
         "execute",

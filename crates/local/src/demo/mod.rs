@@ -6,8 +6,9 @@ pub mod summary;
 pub mod timeline;
 
 use crate::scenarios::{self, ScenarioEnv, ScenarioRun};
+use orderly_core::clock::Stopwatch;
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use summary::Summary;
 
 /// What the demo prints.
@@ -35,7 +36,7 @@ impl DemoReport {
 /// Runs every scenario and prints as it goes. Must run on a tokio runtime with paused
 /// time for the approval timeout to pass at once.
 pub async fn run(env: &ScenarioEnv, verbosity: Verbosity, out: &mut dyn Write) -> DemoReport {
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let all = scenarios::all();
     let mut runs = Vec::new();
     let mut errors = Vec::new();

@@ -10,10 +10,10 @@ use crate::template::{Function, TargetKind};
 use async_trait::async_trait;
 use futures::FutureExt;
 use lambda_runtime::{Context, Diagnostic};
+use orderly_core::clock::Stopwatch;
 use serde_json::{Value, json};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Instant;
 use tracing::Instrument;
 
 /// A function's code, run in-process.
@@ -92,7 +92,7 @@ impl CloudInner {
             correlation_id = %correlation_id,
             trace_id = %super::xray::root(&trace),
         );
-        let started = Instant::now();
+        let started = Stopwatch::start();
         let clock = self.clock.clone();
         let outcome = async {
             tracing::info!(message = "START", version = "$LATEST");

@@ -200,7 +200,7 @@ impl LocalCloud {
         timeout: std::time::Duration,
         done: impl Fn(&CloudInner) -> bool,
     ) -> bool {
-        let started = std::time::Instant::now();
+        let started = orderly_core::clock::Stopwatch::start();
         let mut quiet_rounds = 0;
         while started.elapsed() < timeout {
             if done(&self.inner) {

@@ -149,14 +149,14 @@ impl Hop {
 
 /// Every hop of a run, in order.
 pub struct Trace {
-    began: std::time::Instant,
+    began: orderly_core::clock::Stopwatch,
     hops: Mutex<Vec<Hop>>,
 }
 
 impl Default for Trace {
     fn default() -> Self {
         Self {
-            began: std::time::Instant::now(),
+            began: orderly_core::clock::Stopwatch::start(),
             hops: Mutex::new(Vec::new()),
         }
     }

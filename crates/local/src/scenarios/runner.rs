@@ -10,8 +10,9 @@ use crate::runtime::trace::HopKind;
 use crate::runtime::{CloudInner, CloudOptions, LocalCloud, StartError};
 use crate::sqs::SendMessage;
 use crate::template::LoadOptions;
+use orderly_core::clock::Stopwatch;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long (wall time) one scenario may take before it counts as stuck.
 pub const SCENARIO_TIMEOUT: Duration = Duration::from_secs(30);
@@ -104,7 +105,7 @@ pub fn start_cloud(env: &ScenarioEnv) -> Result<LocalCloud, StartError> {
 
 /// Runs one scenario on a fresh cloud and checks its outcome.
 pub async fn run(scenario: Scenario, env: &ScenarioEnv) -> Result<ScenarioRun, ScenarioError> {
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let cloud = start_cloud(env)?;
     let inner = cloud.inner.clone();
     let mut checks = Checks::default();
@@ -221,7 +222,7 @@ fn queue_name(cloud: &CloudInner, logical_id: &str) -> String {
 /// Advances virtual time in growing steps until `done` holds or the wall-clock budget
 /// ends. Steps only pass when every task waits on a timer, so nothing is skipped.
 pub async fn wait_until(cloud: &CloudInner, done: impl Fn(&CloudInner) -> bool) -> bool {
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let mut step = Duration::from_millis(10);
     let mut hops = usize::MAX;
     while started.elapsed() < SCENARIO_TIMEOUT {

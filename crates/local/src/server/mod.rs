@@ -19,9 +19,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use futures::FutureExt;
+use orderly_core::clock::Stopwatch;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Instant;
 use wire::{ApiError, Input, Protocol};
 
 /// The target prefixes of the emulated services.
@@ -68,7 +68,7 @@ async fn handle(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())

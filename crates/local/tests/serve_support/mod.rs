@@ -2,10 +2,11 @@
 // Each test binary that includes this module uses a different part of it.
 #![allow(dead_code)]
 
+use orderly_core::clock::Stopwatch;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -67,7 +68,7 @@ impl Drop for Server {
 
 /// Polls `f` every 100 ms until it answers `Some`, or panics after `timeout` naming `what`.
 pub fn eventually<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let started = Instant::now();
+    let started = Stopwatch::start();
     loop {
         if let Some(v) = f() {
             return v;
