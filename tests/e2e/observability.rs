@@ -63,6 +63,40 @@ async fn order_scenario_lines() -> Vec<(String, Vec<LogLine>)> {
     all
 }
 
+/// The lines a handler writes (not the host's START, END and REPORT) run inside the
+/// invocation frame the Lambda binary also runs, so they carry its span fields: the
+/// idempotency key and the order id, as on AWS.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn handler_lines_carry_the_invocation_frame_fields() {
+    const HOST: &[&str] = &["START", "END", "REPORT", "function error"];
+    for (correlation_id, lines) in order_scenario_lines().await {
+        let handler_lines: Vec<&LogLine> = lines
+            .iter()
+            .filter(|l| l.group.starts_with("/aws/lambda/"))
+            .filter(|l| l.line.get("_aws").is_none())
+            .filter(|l| {
+                let message = l.line.get("message").and_then(Value::as_str);
+                !message.is_some_and(|m| HOST.contains(&m))
+            })
+            .collect();
+        assert!(
+            !handler_lines.is_empty(),
+            "{correlation_id}: no handler lines"
+        );
+        for line in handler_lines {
+            for field in ["idempotency_key", "order_id"] {
+                let value = line.line.get(field).and_then(Value::as_str);
+                assert!(
+                    value.is_some_and(|v| !v.is_empty()),
+                    "{correlation_id}: {} has no {field}: {}",
+                    line.group,
+                    line.line
+                );
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn function_logs_carry_the_correlation_id_and_no_personal_data() {
     for (correlation_id, lines) in order_scenario_lines().await {
