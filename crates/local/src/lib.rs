@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod demo;
+pub mod pseudo;
 pub mod runtime;
 pub mod scenarios;
 pub mod server;

@@ -67,7 +67,7 @@ impl QueueAttributes {
             );
         }
         if let Some(redrive) = &c.redrive {
-            let dlq_arn = crate::template::pseudo::sqs_queue_arn(&redrive.dead_letter_queue);
+            let dlq_arn = crate::pseudo::sqs_queue_arn(&redrive.dead_letter_queue);
             put(
                 "RedrivePolicy",
                 serde_json::json!({

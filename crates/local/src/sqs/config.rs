@@ -1,6 +1,6 @@
 //! A queue's settings: the properties of `AWS::SQS::Queue` the engine honours.
 
-use crate::template::pseudo;
+use crate::pseudo;
 
 /// Where a queue's failed messages go.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,7 +20,7 @@ use super::state::{
     QueueState, Stored,
 };
 use crate::clock::SharedClock;
-use crate::template::pseudo;
+use crate::pseudo;
 
 /// One SQS queue. Thread-safe: pollers on several tasks share it through `Arc<Queue>`.
 pub struct Queue {

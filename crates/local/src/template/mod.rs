@@ -16,7 +16,7 @@ mod globals;
 mod model;
 mod parameters;
 mod props;
-pub mod pseudo;
+pub use crate::pseudo;
 mod references;
 mod resolver;
 mod rules;
