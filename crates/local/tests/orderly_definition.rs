@@ -75,8 +75,9 @@ const DUPLICATE: &[&str] = &["RegisterOrder", "IsDuplicate", "Duplicate"];
 
 /// The definition's fixed cause when no decision arrives.
 const NO_DECISION: Cause = Cause::Text("no approval decision before the deadline");
-/// HeartbeatSeconds of RequestApproval: the first deadline a silent approver misses.
-const HEARTBEAT: Duration = Duration::from_secs(43_200);
+/// TimeoutSeconds of RequestApproval, the 24 hours the docs promise: nothing sends
+/// heartbeats, so no HeartbeatSeconds may fire first.
+const APPROVAL_TIMEOUT: Duration = Duration::from_secs(86_400);
 
 fn rows() -> Vec<Row> {
     let row = |name, scenario, test_case, route, outcome| Row {
@@ -151,7 +152,7 @@ fn rows() -> Vec<Row> {
             )
         },
         Row {
-            task_failures: &["States.HeartbeatTimeout"],
+            task_failures: &["States.Timeout"],
             ..approval(
                 "approval-needed: timed out (mocked)",
                 "ApprovalTimedOut",
@@ -161,10 +162,10 @@ fn rows() -> Vec<Row> {
             )
         },
         Row {
-            task_failures: &["States.HeartbeatTimeout"],
-            approval_wait: Some(HEARTBEAT),
+            task_failures: &["States.Timeout"],
+            approval_wait: Some(APPROVAL_TIMEOUT),
             ..approval(
-                "approval-needed: no decision, the heartbeat times out",
+                "approval-needed: no decision, the approval times out after 24 hours",
                 "ApprovalTimedOut",
                 Approval::Callback(Decide::Never),
                 TIMED_OUT,
@@ -442,13 +443,27 @@ async fn a_broken_definition_fails_its_row() {
         (
             one(
                 "/States/RequestApproval/Catch/1/ErrorEquals",
-                json!(["States.Timeout"]),
+                json!(["States.HeartbeatTimeout"]),
             ),
-            "approval-needed: no decision, the heartbeat times out",
+            "approval-needed: no decision, the approval times out after 24 hours",
         ),
         (
-            one("/States/RequestApproval/HeartbeatSeconds", json!(80_000)),
-            "approval-needed: no decision, the heartbeat times out",
+            one("/States/RequestApproval/TimeoutSeconds", json!(43_200)),
+            "approval-needed: no decision, the approval times out after 24 hours",
+        ),
+        // A heartbeat deadline nothing meets fires before the promised 24 hours.
+        (
+            vec![
+                (
+                    "/States/RequestApproval/HeartbeatSeconds".to_owned(),
+                    json!(43_200),
+                ),
+                (
+                    "/States/RequestApproval/Catch/1/ErrorEquals".to_owned(),
+                    json!(["States.Timeout", "States.HeartbeatTimeout"]),
+                ),
+            ],
+            "approval-needed: no decision, the approval times out after 24 hours",
         ),
         (
             one(
@@ -490,9 +505,16 @@ async fn a_broken_definition_fails_its_row() {
     for (edits, row_name) in &breakages {
         let mut definition = definition_json();
         for (pointer, value) in edits {
+            // A field the definition does not have yet is added to its object.
+            let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", pointer));
             match definition.pointer_mut(pointer) {
                 Some(slot) => *slot = value.clone(),
-                None => panic!("{pointer} is not in {DEFINITION}"),
+                None => match definition.pointer_mut(parent).and_then(Value::as_object_mut) {
+                    Some(object) => {
+                        object.insert(key.to_owned(), value.clone());
+                    }
+                    None => panic!("{parent} is not an object of {DEFINITION}"),
+                },
             }
         }
         let Some(row) = all.iter().find(|r| r.name == *row_name) else {
