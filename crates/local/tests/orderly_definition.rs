@@ -509,7 +509,10 @@ async fn a_broken_definition_fails_its_row() {
             let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", pointer));
             match definition.pointer_mut(pointer) {
                 Some(slot) => *slot = value.clone(),
-                None => match definition.pointer_mut(parent).and_then(Value::as_object_mut) {
+                None => match definition
+                    .pointer_mut(parent)
+                    .and_then(Value::as_object_mut)
+                {
                     Some(object) => {
                         object.insert(key.to_owned(), value.clone());
                     }
