@@ -8,14 +8,30 @@ use std::collections::HashMap;
 /// A DynamoDB item: attribute name to value.
 pub type Item = HashMap<String, AttributeValue>;
 
+/// Why a value could not cross between JSON and DynamoDB attribute values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AttributeError {
+    /// An item was asked of a JSON value that is not an object; holds its kind
+    /// (`a string`, `null`…).
     #[error("an item must be a JSON object, got {0}")]
     NotAnObject(&'static str),
+    /// The attribute is of a type JSON has no form for: binary, binary set, or one this
+    /// SDK does not know.
     #[error("attribute {path}: {kind} values have no JSON form")]
-    Unsupported { path: String, kind: &'static str },
+    Unsupported {
+        /// Where the attribute sits in the item, e.g. `order.lines[0]`.
+        path: String,
+        /// The attribute's type, e.g. `binary`.
+        kind: &'static str,
+    },
+    /// An `N` (or `NS` member) whose text is not a finite number.
     #[error("attribute {path}: {text:?} is not a number")]
-    BadNumber { path: String, text: String },
+    BadNumber {
+        /// Where the attribute sits in the item.
+        path: String,
+        /// The attribute's text.
+        text: String,
+    },
 }
 
 /// One JSON value as an attribute value.

@@ -3,11 +3,14 @@
 
 use std::time::Duration;
 
+/// How often, and how far apart, the failed entries of a batch call are sent again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in total, the first included; at least 1.
     pub max_attempts: u32,
+    /// Delay after the first failed attempt; it doubles after each further one.
     pub base_delay: Duration,
+    /// Ceiling on any one delay.
     pub max_delay: Duration,
 }
 

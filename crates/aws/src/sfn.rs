@@ -13,14 +13,18 @@ use serde_json::Value;
 
 /// SendTaskFailure's limits on `error` and `cause`, in characters.
 pub const MAX_ERROR_CHARS: usize = 256;
+/// SendTaskFailure's limit on `cause`, in characters.
 pub const MAX_CAUSE_CHARS: usize = 32_768;
 
+/// [`TaskCallbacks`] on Step Functions: answers a waiting task by its token. Error and cause
+/// are cut to [`MAX_ERROR_CHARS`] and [`MAX_CAUSE_CHARS`].
 #[derive(Debug, Clone)]
 pub struct SfnTaskCallbacks {
     client: Client,
 }
 
 impl SfnTaskCallbacks {
+    /// Callbacks through `client`.
     pub fn new(client: Client) -> Self {
         Self { client }
     }

@@ -18,12 +18,16 @@ pub const MAX_BATCH_BYTES: usize = 256 * 1024;
 /// queue derives one from the body.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OutgoingMessage {
+    /// The message body, as sent.
     pub body: String,
+    /// `MessageGroupId`; FIFO queues only.
     pub group_id: Option<String>,
+    /// `MessageDeduplicationId`; FIFO queues without content-based deduplication.
     pub deduplication_id: Option<String>,
 }
 
 impl OutgoingMessage {
+    /// A message for a standard queue.
     pub fn new(body: impl Into<String>) -> Self {
         Self {
             body: body.into(),
@@ -31,6 +35,7 @@ impl OutgoingMessage {
         }
     }
 
+    /// A message for a FIFO queue, in group `group_id`, deduplicated by `deduplication_id`.
     pub fn fifo(
         body: impl Into<String>,
         group_id: impl Into<String>,
@@ -47,13 +52,18 @@ impl OutgoingMessage {
 /// A received message; delete it with its receipt handle once processed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedMessage {
+    /// The id SQS gave the message.
     pub message_id: String,
+    /// What [`SqsQueue::delete`] takes; valid for this receipt only.
     pub receipt_handle: String,
+    /// The message body.
     pub body: String,
     /// How many times this message has been received, this time included.
     pub receive_count: Option<u32>,
 }
 
+/// One SQS queue, by URL. Batch sends retry the entries SQS reports as failed, following
+/// its [`RetryPolicy`].
 #[derive(Debug, Clone)]
 pub struct SqsQueue {
     client: Client,
@@ -62,6 +72,7 @@ pub struct SqsQueue {
 }
 
 impl SqsQueue {
+    /// The queue at `url`, using `client`, with the default retry policy.
     pub fn new(client: Client, url: impl Into<String>) -> Self {
         Self {
             client,
@@ -84,11 +95,13 @@ impl SqsQueue {
         Ok(Self::new(client, url))
     }
 
+    /// Retries failed batch entries by `retry` instead of the default.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
 
+    /// The queue URL.
     pub fn url(&self) -> &str {
         &self.url
     }

@@ -12,6 +12,9 @@ use criterion::measurement::{Measurement, ValueFormatter};
 pub struct ThreadCpuTime;
 
 /// Nanoseconds this thread has spent on a CPU.
+// The thread's CPU clock has no safe wrapper in std: it is read through libc's
+// `clock_gettime`, an FFI call, so this one function may use `unsafe`.
+#[allow(unsafe_code)]
 #[cfg(unix)]
 fn now_ns() -> u64 {
     let mut ts = libc::timespec {

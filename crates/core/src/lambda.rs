@@ -21,10 +21,20 @@ pub const TRANSIENT: &str = "TransientError";
 pub enum TaskError {
     /// A business outcome the workflow routes on (`OutOfStock`, `PaymentDeclined`, …).
     #[error("{message}")]
-    Rule { name: &'static str, message: String },
+    Rule {
+        /// The error name, e.g. `OutOfStock`.
+        name: &'static str,
+        /// What happened, for the Catch's `Cause`; no personal data.
+        message: String,
+    },
     /// Worth retrying: the same call may succeed later.
     #[error("{message}")]
-    Transient { name: &'static str, message: String },
+    Transient {
+        /// The error name: [`TRANSIENT`] unless built otherwise.
+        name: &'static str,
+        /// What failed, for the logs and the `Cause`.
+        message: String,
+    },
     /// The input cannot be processed, now or later.
     #[error("{0}")]
     InvalidInput(String),
@@ -34,18 +44,21 @@ pub enum TaskError {
 }
 
 impl TaskError {
+    /// A business outcome named `name` (the `errorType` a Catch matches on).
     pub fn rule(name: &'static str, message: impl Into<String>) -> Self {
         Self::Rule {
             name,
             message: message.into(),
         }
     }
+    /// A retryable failure, named [`TRANSIENT`] so one Retry rule covers every kind.
     pub fn transient(message: impl Into<String>) -> Self {
         Self::Transient {
             name: TRANSIENT,
             message: message.into(),
         }
     }
+    /// The Lambda `errorType`: what Step Functions Retry and Catch match on.
     pub fn name(&self) -> &'static str {
         match self {
             Self::Rule { name, .. } | Self::Transient { name, .. } => name,
@@ -53,6 +66,7 @@ impl TaskError {
             Self::Permanent(_) => "PermanentError",
         }
     }
+    /// Whether the same call may succeed later: only [`TaskError::Transient`].
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Transient { .. })
     }

@@ -18,6 +18,7 @@ pub enum PortError {
 }
 
 impl PortError {
+    /// Whether the same call may succeed later: only [`PortError::Transient`].
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Transient(_))
     }
@@ -26,12 +27,14 @@ impl PortError {
 /// Publishes events on the bus; succeeds only when every entry was accepted.
 #[async_trait]
 pub trait EventPublisher: Send + Sync {
+    /// Puts `events` on the bus; fails unless every entry was accepted.
     async fn publish(&self, events: &[OutboundEvent]) -> Result<(), PortError>;
 }
 
 /// What happened to a conditional insert.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InsertOutcome {
+    /// The item was written.
     Inserted,
     /// An item with that key exists; the old item comes back (ALL_OLD), no second read.
     AlreadyExists(Value),
@@ -41,11 +44,14 @@ pub enum InsertOutcome {
 /// the workflow's view of one that reached the bus some other way (no personal data).
 #[derive(Debug, Clone, Copy)]
 pub enum OrderRecord<'a> {
+    /// The order as place-order received it, personal data included.
     Full(&'a Order),
+    /// The workflow's view of an order: no personal data.
     Fulfillment(&'a FulfillmentOrder),
 }
 
 impl OrderRecord<'_> {
+    /// The id of the order, whichever view it is.
     pub fn order_id(&self) -> &str {
         match self {
             Self::Full(o) => &o.order_id,
@@ -77,6 +83,8 @@ impl<'a> From<&'a FulfillmentOrder> for OrderRecord<'a> {
 /// Stores a new order once per order id.
 #[async_trait]
 pub trait OrderWriter: Send + Sync {
+    /// Writes the order with `status` unless an order with its id exists, in which case the
+    /// stored item comes back unchanged.
     async fn insert_order(
         &self,
         order: OrderRecord<'_>,
@@ -87,12 +95,15 @@ pub trait OrderWriter: Send + Sync {
 /// Moves an order to a new status.
 #[async_trait]
 pub trait OrderStatusWriter: Send + Sync {
+    /// Sets the status of a stored order. For an order never stored the adapters differ:
+    /// DynamoDB fails permanently, the in-memory table creates a status-only item.
     async fn set_status(&self, order_id: &str, status: &str) -> Result<(), PortError>;
 }
 
 /// Reads an order's status.
 #[async_trait]
 pub trait OrderStatusReader: Send + Sync {
+    /// The order's status, `None` if the order is unknown.
     async fn status(&self, order_id: &str) -> Result<Option<String>, PortError>;
 }
 
@@ -101,16 +112,23 @@ pub trait OrderTable: OrderWriter + OrderStatusWriter + OrderStatusReader {}
 
 impl<T: OrderWriter + OrderStatusWriter + OrderStatusReader + ?Sized> OrderTable for T {}
 
+/// Why stock could not be reserved or released.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StockError {
+    /// The SKU has fewer units available than the line wants; nothing was taken.
     #[error("out of stock: {sku} (wanted {wanted}, {available} available)")]
     OutOfStock {
+        /// The SKU short of stock.
         sku: String,
+        /// Units the line wanted.
         wanted: i64,
+        /// Units available at the time.
         available: i64,
     },
+    /// No stock record exists for the SKU.
     #[error("unknown sku: {0}")]
     UnknownSku(String),
+    /// The store call itself failed.
     #[error(transparent)]
     Port(#[from] PortError),
 }
@@ -130,6 +148,8 @@ pub trait StockReservations: Send + Sync {
 /// Task tokens of orders waiting for approval.
 #[async_trait]
 pub trait ApprovalTokens: Send + Sync {
+    /// Stores the task token of an order's approval step, replacing an earlier one; the token
+    /// expires (store TTL) at `expires_at_epoch_s`, epoch seconds.
     async fn save(
         &self,
         order_id: &str,
@@ -140,11 +160,13 @@ pub trait ApprovalTokens: Send + Sync {
     async fn take(&self, order_id: &str) -> Result<Option<String>, PortError>;
 }
 
+/// Why an answer to a waiting task was not delivered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallbackError {
     /// The token is unknown or its task has ended (timed out, already answered).
     #[error("invalid task token: {0}")]
     InvalidToken(String),
+    /// The call to Step Functions failed.
     #[error(transparent)]
     Port(#[from] PortError),
 }
@@ -152,13 +174,16 @@ pub enum CallbackError {
 /// Answers a waiting Step Functions task.
 #[async_trait]
 pub trait TaskCallbacks: Send + Sync {
+    /// Completes the task with `output` as its result.
     async fn send_success(&self, task_token: &str, output: &Value) -> Result<(), CallbackError>;
+    /// Fails the task with the error name `error` (what a Catch matches) and `cause`.
     async fn send_failure(
         &self,
         task_token: &str,
         error: &str,
         cause: &str,
     ) -> Result<(), CallbackError>;
+    /// Tells the task its worker is still alive, restarting its heartbeat timeout.
     async fn send_heartbeat(&self, task_token: &str) -> Result<(), CallbackError>;
 }
 
@@ -167,10 +192,15 @@ pub trait TaskCallbacks: Send + Sync {
 pub struct AuditEntry {
     /// The bus event id; an entry is stored once per id.
     pub event_id: String,
+    /// The correlation id from the event's metadata (empty if it had none).
     pub correlation_id: String,
+    /// The event's `source`.
     pub source: String,
+    /// The event's `detail-type`.
     pub detail_type: String,
+    /// The event's `time`, as the bus stamped it (RFC 3339).
     pub time: String,
+    /// The whole event, as it arrived.
     pub event: Value,
 }
 
@@ -184,6 +214,8 @@ pub trait AuditLog: Send + Sync {
 /// A shipment record, one per order.
 #[async_trait]
 pub trait ShipmentWriter: Send + Sync {
+    /// Creates the order's shipment with `shipment_id` unless it has one; then the existing
+    /// `{orderId, shipmentId}` comes back instead.
     async fn create_shipment(
         &self,
         order_id: &str,
@@ -194,6 +226,7 @@ pub trait ShipmentWriter: Send + Sync {
 /// Delivers a message to a customer (e-mail, SMS). Personal data stays inside it.
 #[async_trait]
 pub trait CustomerNotifier: Send + Sync {
+    /// Sends `subject` and `body` to the customer `customer_id`.
     async fn notify(&self, customer_id: &str, subject: &str, body: &str) -> Result<(), PortError>;
 }
 

@@ -20,6 +20,7 @@ pub const FUNCTION: &str = "audit";
 
 /// Where the key sits: the bus event id, unique per event put.
 pub const KEY_POINTER: &str = "/id";
+/// How many records of a batch are stored at once.
 pub const CONCURRENCY: usize = 8;
 
 /// The envelope fields the audit log indexes; the rest is kept as it came.
@@ -33,11 +34,16 @@ struct BusEvent {
     detail: Value,
 }
 
+/// What the handler needs: the audit log and the idempotency engine.
 pub struct Deps<A: ?Sized> {
+    /// Where events are stored, once per event id.
     pub audit: Arc<A>,
+    /// Keyed on the bus event id ([`KEY_POINTER`]), so a redelivered event is stored once.
     pub idempotency: IdempotencyEngine,
 }
 
+/// Handles one SQS batch: stores each record's bus event and reports the records that
+/// failed, so SQS redelivers only those.
 pub async fn handler<A>(
     deps: &Deps<A>,
     event: LambdaEvent<Value>,

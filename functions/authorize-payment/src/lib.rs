@@ -16,32 +16,52 @@ use std::sync::Arc;
 /// The function's name in metrics, logs and idempotency keys.
 pub const FUNCTION: &str = "authorize-payment";
 
+/// The task's input, as the state machine's AuthorizePayment state passes it.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizeRequest {
+    /// The order to authorize.
     pub order_id: String,
+    /// The customer's payment method, as the order carries it.
     pub payment_token: String,
+    /// The amount to hold.
     pub total: Money,
     /// `$$.State.RetryCount`: which attempt of this step this is.
     #[serde(default)]
     pub attempt: u32,
+    /// The workflow's event metadata, when the state machine passes it; the invocation's log
+    /// lines carry its correlation id.
     #[serde(default)]
     pub metadata: Option<Metadata>,
 }
 
+/// The task's result: the hold that was placed.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizeResponse {
+    /// The provider's id of the hold; the same for every attempt of the order.
     pub authorization_id: String,
+    /// The amount held, in minor units of `currency`.
     pub amount: i64,
+    /// ISO 4217 code of the amount.
     pub currency: String,
 }
 
+/// What the handler needs: the payment provider and the idempotency engine.
 pub struct Deps<P: ?Sized> {
+    /// The payment provider.
     pub payments: Arc<P>,
+    /// Keyed on the order id: a retry after a success replays the first authorization.
     pub idempotency: IdempotencyEngine,
 }
 
+/// Authorizes the order's payment, once per order.
+///
+/// # Errors
+///
+/// The payment provider's [`PaymentError`](orderly_core::domain::payment::PaymentError)
+/// under its own name (`PaymentDeclined`, `PaymentProviderUnavailable`, …), a malformed
+/// input as `InvalidInput`, or a store failure.
 pub async fn handler<P>(
     deps: &Deps<P>,
     event: LambdaEvent<Value>,

@@ -1,3 +1,6 @@
+//! The authorize-payment handler on the sample event in `events/lambda/`, with the
+//! simulated provider: one hold per order, declines and outages under their error names.
+
 use authorize_payment::{Deps, handler};
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};

@@ -22,11 +22,16 @@ pub const KEY_POINTER: &str = "/idempotencyKey";
 /// How many records of a batch are notified at once.
 pub const CONCURRENCY: usize = 8;
 
+/// What the handler needs: the notifier and the idempotency engine.
 pub struct Deps<N: ?Sized> {
+    /// Delivers the message to the customer.
     pub notifier: Arc<N>,
+    /// Keyed on the notification's idempotency key ([`KEY_POINTER`]): one message per event.
     pub idempotency: IdempotencyEngine,
 }
 
+/// Handles one SQS batch of CustomerNotifications: tells each customer once and reports the
+/// records that failed, so SQS redelivers only those.
 pub async fn handler<N>(
     deps: &Deps<N>,
     event: LambdaEvent<Value>,

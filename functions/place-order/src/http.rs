@@ -16,6 +16,10 @@ pub fn is_http_event(payload: &Value) -> bool {
     payload.get("requestContext").is_some() && payload.get("routeKey").is_some()
 }
 
+/// Answers an HTTP API event with a proxy response: 201 with the [`Placed`](crate::Placed)
+/// body, 400 for a bad request or an invalid order, 409 for a key reused for another order, 503
+/// when a retry may succeed, 500 otherwise. The body of an error names it and never carries
+/// internal details.
 pub async fn handle_http<O, P>(deps: &Deps<O, P>, payload: Value, remaining: Duration) -> Value
 where
     O: OrderWriter + ?Sized,

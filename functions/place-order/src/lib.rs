@@ -26,17 +26,25 @@ pub const FUNCTION: &str = "place-order";
 /// Status of an order that is stored and announced.
 pub const PLACED: &str = "PLACED";
 
+/// What a placed order answers, over HTTP (201) and to a direct invoke alike.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Placed {
+    /// The order's id, given or derived from the idempotency key.
     pub order_id: String,
+    /// Always [`PLACED`].
     pub status: String,
+    /// The correlation id the order's events carry, given or derived from the idempotency key.
     pub correlation_id: String,
 }
 
+/// What the handler needs: the orders table, the bus and the idempotency engine.
 pub struct Deps<O: ?Sized, P: ?Sized> {
+    /// Where the order is stored, once per order id.
     pub orders: Arc<O>,
+    /// Where OrderCreated goes.
     pub publisher: Arc<P>,
+    /// Keyed on the request's idempotency key: a retried request answers as the first did.
     pub idempotency: IdempotencyEngine,
 }
 

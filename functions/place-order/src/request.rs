@@ -6,6 +6,8 @@ use orderly_core::lambda::TaskError;
 use serde::Deserialize;
 use serde_json::Value;
 
+/// A new order as a client sends it: the order's fields, plus the request's idempotency
+/// key and, optionally, the order and correlation ids.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PlaceOrderRequest {
@@ -18,14 +20,24 @@ pub struct PlaceOrderRequest {
     /// Optional: from the `X-Correlation-Id` header over HTTP; derived when absent.
     #[serde(default)]
     pub correlation_id: Option<String>,
+    /// Who orders; personal data, stored with the order and never logged.
     pub customer: Customer,
+    /// What is ordered; at least one line, one per SKU.
     pub lines: Vec<OrderLine>,
+    /// What the client expects to pay: must equal the sum of the lines.
     pub total: Money,
+    /// The payment method's opaque token.
     pub payment_token: String,
+    /// Where the parcel goes; personal data.
     pub shipping_address: Address,
 }
 
 impl PlaceOrderRequest {
+    /// The request's idempotency key, trimmed.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if it is missing, blank or longer than 256 characters.
     pub fn idempotency_key(&self) -> Result<String, TaskError> {
         match self.idempotency_key.as_deref().map(str::trim) {
             Some(key) if !key.is_empty() && key.len() <= 256 => Ok(key.to_owned()),
@@ -39,6 +51,12 @@ impl PlaceOrderRequest {
         }
     }
 
+    /// The order this request places, stamped `placed_at` (UTC, RFC 3339). Not validated:
+    /// [`Order::validate`] is the caller's next step.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if the idempotency key is missing or invalid.
     pub fn into_order(self, placed_at: String) -> Result<Order, TaskError> {
         let key = self.idempotency_key()?;
         Ok(Order {

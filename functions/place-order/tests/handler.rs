@@ -1,3 +1,6 @@
+//! The place-order handler on the sample events in `events/lambda/`, direct and over HTTP:
+//! one order and one OrderCreated per idempotency key, errors as status codes.
+
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::contracts::{OrderCreated, parse_detail};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};

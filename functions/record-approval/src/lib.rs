@@ -20,6 +20,7 @@ pub const FUNCTION: &str = "record-approval";
 /// How long a token put back after a failed delivery is kept.
 const TOKEN_TTL: Duration = Duration::from_secs(2 * 24 * 3600);
 
+/// What became of a decision.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub enum Delivery {
     /// The waiting task got the decision.
@@ -28,17 +29,32 @@ pub enum Delivery {
     NoWaitingTask,
 }
 
+/// The function's result.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Recorded {
+    /// Whether the decision reached a waiting task.
     pub delivery: Delivery,
 }
 
+/// What the handler needs: the token store, Step Functions callbacks and the idempotency
+/// engine.
 pub struct Deps<T: ?Sized, C: ?Sized> {
+    /// Where request-approval left each waiting task's token; a token is taken once.
     pub tokens: Arc<T>,
+    /// Answers the waiting task.
     pub callbacks: Arc<C>,
+    /// Keyed on the event's idempotency key: a redelivered decision is delivered once.
     pub idempotency: IdempotencyEngine,
 }
 
+/// Delivers an ApprovalDecided event to the task waiting for it: SendTaskSuccess when
+/// approved, SendTaskFailure `ApprovalRejected` when not. A decision no task waits for
+/// answers [`Delivery::NoWaitingTask`].
+///
+/// # Errors
+///
+/// `InvalidInput` for an event that is not a valid ApprovalDecided; a store failure, or a
+/// failed callback once the token is put back so that the retry can deliver it.
 pub async fn handler<T, C>(
     deps: &Deps<T, C>,
     event: LambdaEvent<Value>,

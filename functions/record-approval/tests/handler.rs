@@ -1,3 +1,6 @@
+//! The record-approval handler on the sample event in `events/lambda/`: a decision reaches
+//! the waiting task once, and a decision no task waits for is dropped, not retried.
+
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};
 use orderly_core::memory::{MemoryApprovalTokens, RecordedCallback, RecordingCallbacks};

@@ -37,27 +37,35 @@ fn approval_policy(ports: &Ports<'_>) -> Result<ApprovalPolicy, ShellError> {
 /// Status an order has while its workflow runs.
 pub const PROCESSING: &str = "PROCESSING";
 
+/// The task's input, as the state machine's RegisterOrder state passes it.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterRequest {
     /// The order as the workflow carries it (no personal data); checked here, since
     /// events can be put on the bus without passing through place-order.
     pub order: Value,
+    /// The metadata of the OrderCreated event that started the execution.
     pub metadata: Metadata,
     /// `$$.Execution.Id`.
     pub execution_id: String,
 }
 
+/// Whether this execution owns the order.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub enum Registration {
+    /// This execution owns the order (first to register, or a retry of the owner).
     Registered,
+    /// Another execution owns the order: this one is a duplicate and ends.
     Duplicate,
 }
 
+/// The task's result, which the workflow branches on.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterResponse {
+    /// [`Registration::Duplicate`] ends the execution.
     pub status: Registration,
+    /// Whether the order's total calls for a person's approval.
     pub needs_approval: bool,
 }
 
@@ -68,12 +76,23 @@ struct Owner {
     execution_id: String,
 }
 
+/// What the handler needs: the orders table, the approval policy and the idempotency
+/// engine.
 pub struct Deps<O: ?Sized> {
+    /// Where the order is stored with status [`PROCESSING`].
     pub orders: Arc<O>,
+    /// Which totals need approval; from `APPROVAL_THRESHOLD`.
     pub policy: ApprovalPolicy,
+    /// Keyed on the order id; the record keeps the owning execution's id.
     pub idempotency: IdempotencyEngine,
 }
 
+/// Registers the order for the calling execution, or tells it the order has another.
+///
+/// # Errors
+///
+/// `InvalidOrder` for an order that is malformed or breaks a rule, `InvalidInput` for a
+/// malformed request, or a store failure.
 pub async fn handler<O>(
     deps: &Deps<O>,
     event: LambdaEvent<Value>,

@@ -1,3 +1,6 @@
+//! The register-order handler on the sample event in `events/lambda/`: one owning
+//! execution per order, the approval threshold, invalid orders.
+
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::domain::ApprovalPolicy;
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};

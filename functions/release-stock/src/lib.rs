@@ -16,26 +16,42 @@ use std::sync::Arc;
 /// The function's name in metrics, logs and idempotency keys.
 pub const FUNCTION: &str = "release-stock";
 
+/// The task's input: one line of the order to release.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseRequest {
+    /// The order whose reservation is released.
     pub order_id: String,
+    /// The SKU released.
     pub sku: String,
+    /// The workflow's event metadata, when the state machine passes it; the invocation's log
+    /// lines carry its correlation id.
     #[serde(default)]
     pub metadata: Option<Metadata>,
 }
 
+/// The task's result.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ReleaseResponse {
+    /// The SKU released.
     pub sku: String,
+    /// Units given back to stock: 0 when the order held none.
     pub released: i64,
 }
 
+/// What the handler needs: the stock and the idempotency engine.
 pub struct Deps<S: ?Sized> {
+    /// The stock and its reservations.
     pub stock: Arc<S>,
+    /// Keyed on (order id, SKU): a retried step replays the first answer.
     pub idempotency: IdempotencyEngine,
 }
 
+/// Releases what the order reserved of the SKU.
+///
+/// # Errors
+///
+/// `InvalidInput` for a malformed request, or a store failure.
 pub async fn handler<S>(
     deps: &Deps<S>,
     event: LambdaEvent<Value>,

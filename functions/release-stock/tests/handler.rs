@@ -1,3 +1,6 @@
+//! The release-stock handler on the sample event in `events/lambda/`: a release gives back
+//! what was reserved, once, and nothing when nothing was.
+
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};
 use orderly_core::memory::MemoryStock;

@@ -21,26 +21,43 @@ pub const FUNCTION: &str = "request-approval";
 /// A token outlives the task's TimeoutSeconds by a margin, then the table's TTL drops it.
 pub const TOKEN_TTL: Duration = Duration::from_secs(2 * 24 * 3600);
 
+/// The task's input, as the state machine's RequestApproval state (waitForTaskToken)
+/// passes it.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApprovalTask {
+    /// The token that completes the waiting task.
     pub task_token: String,
+    /// The order that waits.
     pub order_id: String,
+    /// Its total, for the person who decides.
     pub total: Money,
+    /// The metadata of the workflow's event; ApprovalRequested is caused by it.
     pub metadata: Metadata,
 }
 
+/// The task's immediate result; the workflow itself waits for the token's callback.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Requested {
+    /// Always `true` once ApprovalRequested is published.
     pub requested: bool,
 }
 
+/// What the handler needs: the token store, the bus and the idempotency engine.
 pub struct Deps<T: ?Sized, P: ?Sized> {
+    /// Where the task token is kept until the decision comes.
     pub tokens: Arc<T>,
+    /// Where ApprovalRequested goes.
     pub publisher: Arc<P>,
+    /// Keyed on the order id: ApprovalRequested is published once per order.
     pub idempotency: IdempotencyEngine,
 }
 
+/// Stores the task token (always the newest) and publishes ApprovalRequested once.
+///
+/// # Errors
+///
+/// `InvalidInput` for a malformed request, or a store or bus failure.
 pub async fn handler<T, P>(
     deps: &Deps<T, P>,
     event: LambdaEvent<Value>,

@@ -1,3 +1,6 @@
+//! The request-approval handler on the sample event in `events/lambda/`: the newest task
+//! token is kept and ApprovalRequested is published once.
+
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::contracts::{ApprovalRequested, parse_detail};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};

@@ -15,27 +15,45 @@ use std::sync::Arc;
 /// The function's name in metrics, logs and idempotency keys.
 pub const FUNCTION: &str = "reserve-stock";
 
+/// The task's input: one line of the order.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReserveRequest {
+    /// The order reserving.
     pub order_id: String,
+    /// The SKU to reserve.
     pub sku: String,
+    /// Units to reserve; positive.
     pub quantity: i64,
+    /// The workflow's event metadata, when the state machine passes it; the invocation's log
+    /// lines carry its correlation id.
     #[serde(default)]
     pub metadata: Option<Metadata>,
 }
 
+/// The task's result.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ReserveResponse {
+    /// The SKU reserved.
     pub sku: String,
+    /// Units reserved.
     pub reserved: i64,
 }
 
+/// What the handler needs: the stock and the idempotency engine.
 pub struct Deps<S: ?Sized> {
+    /// The stock and its reservations.
     pub stock: Arc<S>,
+    /// Keyed on (order id, SKU): a retried step reserves once.
     pub idempotency: IdempotencyEngine,
 }
 
+/// Reserves one line of the order.
+///
+/// # Errors
+///
+/// `OutOfStock` or `UnknownSku` as rule errors the workflow catches, `InvalidInput` for a
+/// malformed request or a quantity that is not positive, or a store failure.
 pub async fn handler<S>(
     deps: &Deps<S>,
     event: LambdaEvent<Value>,

@@ -1,3 +1,6 @@
+//! The reserve-stock handler on the sample event in `events/lambda/`: a retried step takes
+//! stock once; a shortage is `OutOfStock` and takes nothing.
+
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};
 use orderly_core::memory::MemoryStock;

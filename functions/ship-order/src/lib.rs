@@ -20,12 +20,18 @@ use std::time::Duration;
 /// The function's name in metrics, logs and idempotency keys.
 pub const FUNCTION: &str = "ship-order";
 
+/// What the handler needs: the shipments table, the bus and the idempotency engine.
 pub struct Deps<S: ?Sized, P: ?Sized> {
+    /// Where the shipment is created, once per order.
     pub shipments: Arc<S>,
+    /// Where ShipmentCreated goes.
     pub publisher: Arc<P>,
+    /// Keyed on the event's idempotency key: a redelivered OrderConfirmed ships once.
     pub idempotency: IdempotencyEngine,
 }
 
+/// Handles one FIFO SQS batch of OrderConfirmed events in order; after a failed record the
+/// rest of the batch is reported failed too, so SQS redelivers them in order.
 pub async fn handler<S, P>(
     deps: &Deps<S, P>,
     event: LambdaEvent<Value>,

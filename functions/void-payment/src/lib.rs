@@ -15,24 +15,38 @@ use std::sync::Arc;
 /// The function's name in metrics, logs and idempotency keys.
 pub const FUNCTION: &str = "void-payment";
 
+/// The task's input.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VoidRequest {
+    /// The order whose hold is voided.
     pub order_id: String,
+    /// The workflow's event metadata, when the state machine passes it; the invocation's log
+    /// lines carry its correlation id.
     #[serde(default)]
     pub metadata: Option<Metadata>,
 }
 
+/// The task's result.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct VoidResponse {
+    /// Whether a hold stood and was released; `false` when there was none.
     pub voided: bool,
 }
 
+/// What the handler needs: the payment provider and the idempotency engine.
 pub struct Deps<P: ?Sized> {
+    /// The payment provider.
     pub payments: Arc<P>,
+    /// Keyed on the order id: a retried step replays the first answer.
     pub idempotency: IdempotencyEngine,
 }
 
+/// Voids the order's hold, if it has one.
+///
+/// # Errors
+///
+/// `InvalidInput` for a malformed request, or a provider failure.
 pub async fn handler<P>(
     deps: &Deps<P>,
     event: LambdaEvent<Value>,

@@ -1,3 +1,6 @@
+//! The void-payment handler on the sample event in `events/lambda/`: a hold is voided once,
+//! and voiding without one is a no-op.
+
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::domain::{Currency, Money};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};

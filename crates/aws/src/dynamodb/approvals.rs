@@ -9,8 +9,11 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use orderly_core::clock::{SharedClock, SystemClock};
 use orderly_core::ports::{ApprovalTokens, PortError};
 
+/// The task token (S) of the order's approval step.
 pub const TOKEN_ATTRIBUTE: &str = "taskToken";
 
+/// [`ApprovalTokens`] on the approvals table: one item per order waiting for a decision,
+/// kept until it is taken or its TTL passes.
 #[derive(Debug, Clone)]
 pub struct DynamoApprovalTokens {
     client: Client,

@@ -8,6 +8,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use orderly_core::ports::{AuditEntry, AuditLog, InsertOutcome, PortError};
 use serde_json::Value;
 
+/// [`AuditLog`] on the audit table: a conditional put per event id, so a redelivered event
+/// is stored once.
 #[derive(Debug, Clone)]
 pub struct DynamoAuditLog {
     client: Client,
@@ -15,6 +17,7 @@ pub struct DynamoAuditLog {
 }
 
 impl DynamoAuditLog {
+    /// The audit log in `table`, using `client`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,

@@ -12,8 +12,11 @@ use orderly_core::ports::{
     InsertOutcome, OrderRecord, OrderStatusReader, OrderStatusWriter, OrderWriter, PortError,
 };
 
+/// The order's status (S), e.g. `PLACED`.
 pub const STATUS_ATTRIBUTE: &str = "status";
 
+/// The orders port on the orders table: a conditional put per order id, status updates
+/// only on orders that exist.
 #[derive(Debug, Clone)]
 pub struct DynamoOrders {
     client: Client,
@@ -21,6 +24,7 @@ pub struct DynamoOrders {
 }
 
 impl DynamoOrders {
+    /// The orders in `table`, using `client`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,
@@ -28,6 +32,7 @@ impl DynamoOrders {
         }
     }
 
+    /// The table name.
     pub fn table(&self) -> &str {
         &self.table
     }

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use orderly_core::ports::{InsertOutcome, PortError, ShipmentWriter};
 
+/// [`ShipmentWriter`] on the shipments table: a conditional put per order id.
 #[derive(Debug, Clone)]
 pub struct DynamoShipments {
     client: Client,
@@ -14,6 +15,7 @@ pub struct DynamoShipments {
 }
 
 impl DynamoShipments {
+    /// The shipments in `table`, using `client`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,

@@ -18,7 +18,9 @@ use aws_sdk_dynamodb::types::{
 };
 use orderly_core::ports::{PortError, StockError, StockReservations};
 
+/// Units of a SKU not reserved (N), on its stock item.
 pub const AVAILABLE_ATTRIBUTE: &str = "available";
+/// Units a reservation holds (N), on its reservation item.
 pub const QUANTITY_ATTRIBUTE: &str = "quantity";
 /// Prefix of reservation keys; no SKU may start with it.
 pub const RESERVATION_PREFIX: &str = "RES#";
@@ -28,6 +30,8 @@ pub fn reservation_key(order_id: &str, sku: &str) -> String {
     format!("{RESERVATION_PREFIX}{order_id}#{sku}")
 }
 
+/// [`StockReservations`] on the inventory table: each reserve and release is one
+/// transaction over the stock item and the reservation item.
 #[derive(Debug, Clone)]
 pub struct DynamoStock {
     client: Client,
@@ -82,6 +86,7 @@ fn other_cancellation(table: &str, reasons: &[CancellationReason]) -> StockError
 }
 
 impl DynamoStock {
+    /// The stock in `table`, using `client`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,

@@ -16,10 +16,15 @@ use aws_sdk_dynamodb::types::{
 };
 use orderly_core::ports::PortError;
 
+/// Partition key of the orders table.
 pub const ORDERS_KEY: &str = "orderId";
+/// Partition key of the inventory table: a SKU, or a reservation key.
 pub const INVENTORY_KEY: &str = "sku";
+/// Partition key of the approvals table.
 pub const APPROVALS_KEY: &str = "orderId";
+/// Partition key of the audit table: the bus event id.
 pub const AUDIT_KEY: &str = "eventId";
+/// Partition key of the shipments table.
 pub const SHIPMENTS_KEY: &str = "orderId";
 /// The TTL attribute of the approvals table.
 pub const APPROVALS_TTL_ATTRIBUTE: &str = "expiresAt";

@@ -53,6 +53,8 @@ struct FailedEntry {
 }
 
 impl EventBridgePublisher {
+    /// A publisher on `bus_name`, using `client`, with the default retry policy and the trace
+    /// header from the environment.
     pub fn new(client: Client, bus_name: impl Into<String>) -> Self {
         Self {
             client,
@@ -62,16 +64,19 @@ impl EventBridgePublisher {
         }
     }
 
+    /// Retries failed entries by `retry` instead of the default.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
 
+    /// Takes the trace header from `trace` instead of the environment.
     pub fn with_trace_header(mut self, trace: TraceHeader) -> Self {
         self.trace = trace;
         self
     }
 
+    /// The bus name.
     pub fn bus_name(&self) -> &str {
         &self.bus_name
     }

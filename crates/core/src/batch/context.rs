@@ -32,6 +32,7 @@ pub struct RecordContext {
     /// The envelope's idempotency key and the order id of the body, when it has them:
     /// every log line of the record carries them.
     pub idempotency_key: Option<String>,
+    /// The `orderId` of the body's data, when the handler found one.
     pub order_id: Option<String>,
 }
 

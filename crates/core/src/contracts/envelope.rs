@@ -18,6 +18,8 @@ pub struct Metadata {
     /// Follows one order through every hop.
     #[serde(rename = "correlation-id")]
     pub correlation_id: String,
+    /// The contract version the data follows; consumers reject a version they do not
+    /// read (today only "1").
     #[serde(rename = "event-version")]
     pub event_version: String,
     /// UTC, RFC 3339.
@@ -41,7 +43,9 @@ impl Metadata {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Detail<D> {
+    /// Who sent the event and how to trace and deduplicate it.
     pub metadata: Metadata,
+    /// The contract's own fields.
     pub data: D,
 }
 
@@ -56,7 +60,9 @@ pub trait Contract: Serialize + DeserializeOwned + JsonSchema {
 /// An event ready to publish on the bus.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboundEvent {
+    /// The contract's `SOURCE`, e.g. `com.orders`.
     pub source: String,
+    /// The contract's `DETAIL_TYPE`, its type name.
     #[serde(rename = "detail-type")]
     pub detail_type: String,
     /// The serialized `Detail`.
@@ -64,6 +70,12 @@ pub struct OutboundEvent {
 }
 
 impl OutboundEvent {
+    /// Wraps `data` and `metadata` into the event of contract `C`, with its source and
+    /// detail-type.
+    ///
+    /// # Errors
+    ///
+    /// [`ContractError::Serialize`] if `data` cannot be turned into JSON.
     pub fn new<C: Contract>(metadata: Metadata, data: &C) -> Result<Self, ContractError> {
         let detail = serde_json::to_value(Detail { metadata, data })
             .map_err(|e| ContractError::Serialize(C::DETAIL_TYPE, e.to_string()))?;
@@ -79,25 +91,36 @@ impl OutboundEvent {
 /// it can travel to a DLQ as the reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContractError {
+    /// The event's `detail-type` is not the contract's.
     #[error("expected detail-type {expected}, got {actual}")]
     WrongDetailType {
+        /// The contract's detail-type.
         expected: &'static str,
+        /// The detail-type the event carried (empty if it had none).
         actual: String,
     },
+    /// The event's `source` is not the contract's.
     #[error("expected source {expected}, got {actual}")]
     WrongSource {
+        /// The contract's source.
         expected: &'static str,
+        /// The source the event carried (empty if it had none).
         actual: String,
     },
+    /// The event carries an `event-version` this consumer does not read.
     #[error(
         "{detail_type}: unsupported event-version {version} (this consumer reads {EVENT_VERSION})"
     )]
     UnsupportedVersion {
+        /// The contract whose event it was.
         detail_type: &'static str,
+        /// The version the event carried.
         version: String,
     },
+    /// The detail does not deserialize as the contract: the detail-type and serde's message.
     #[error("{0}: malformed event: {1}")]
     Malformed(&'static str, String),
+    /// The data could not be serialized: the detail-type and serde's message.
     #[error("{0}: cannot serialize: {1}")]
     Serialize(&'static str, String),
 }

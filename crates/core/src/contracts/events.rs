@@ -25,8 +25,11 @@ contract!(OrderCreated, "com.orders");
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ApprovalRequested {
+    /// The order that waits.
     pub order_id: String,
+    /// The order's total, for the person who decides.
     pub total: Money,
+    /// Why the order needs a decision, in words for that person.
     pub reason: String,
 }
 contract!(ApprovalRequested, "com.approvals");
@@ -35,9 +38,13 @@ contract!(ApprovalRequested, "com.approvals");
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ApprovalDecided {
+    /// The order decided on.
     pub order_id: String,
+    /// `true` lets the workflow continue; `false` fails the order as `ApprovalRejected`.
     pub approved: bool,
+    /// Who decided.
     pub decided_by: String,
+    /// The decider's note; a rejection without one is explained as "rejected by …".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
@@ -49,15 +56,30 @@ contract!(ApprovalDecided, "com.approvals");
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderConfirmed {
+    /// The order confirmed.
     pub order_id: String,
+    /// The customer, by id only.
     pub customer_id: String,
+    /// The amount authorized.
     pub total: Money,
+    /// The payment provider's hold on the total.
     pub authorization_id: String,
+    /// What to ship: SKUs and quantities.
     pub lines: Vec<OrderLine>,
 }
 contract!(OrderConfirmed, "com.orders");
 
-/// Why an order failed.
+/// Why an order failed:
+/// - `PaymentDeclined`: the payment provider declined the payment;
+/// - `OutOfStock`: a SKU had too little stock to reserve, or is not stocked at all;
+/// - `ApprovalRejected`: a person rejected the order;
+/// - `ApprovalTimedOut`: no decision came before the approval deadline;
+/// - `InvalidOrder`: the order broke an order rule (no lines, a bad quantity, a wrong total…);
+/// - `Error`: anything else, an unexpected error the workflow caught.
+// The variants are described above and not one by one: schemars would turn a documented
+// variant into a `oneOf` of `const` schemas, and `const` means nothing to the catalog's
+// Draft 4 schemas, where every such branch would match any string.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum FailureReason {
     PaymentDeclined,
@@ -87,9 +109,13 @@ impl FailureReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderFailed {
+    /// The failed order.
     pub order_id: String,
+    /// The customer, by id only, so the notification can reach them.
     pub customer_id: String,
+    /// The kind of failure; consumers branch on it.
     pub reason: FailureReason,
+    /// The error's cause in words: what the failing step reported.
     pub cause: String,
 }
 contract!(OrderFailed, "com.orders");
@@ -98,7 +124,9 @@ contract!(OrderFailed, "com.orders");
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ShipmentCreated {
+    /// The order shipped.
     pub order_id: String,
+    /// The shipment, for the consumer to look up.
     pub shipment_id: String,
 }
 contract!(ShipmentCreated, "com.shipping");

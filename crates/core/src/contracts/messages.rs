@@ -10,8 +10,12 @@ use serde::{Deserialize, Serialize};
 pub struct CustomerNotification {
     /// The detail-type of the event the customer hears about.
     pub kind: String,
+    /// The order the event is about.
     pub order_id: String,
+    /// The customer to notify, by id only.
     pub customer_id: String,
+    /// The idempotency key of the event, so a redelivered notification is sent once.
     pub idempotency_key: String,
+    /// The correlation id of the event, carried into the consumer's log lines.
     pub correlation_id: String,
 }

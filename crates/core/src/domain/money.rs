@@ -36,6 +36,7 @@ impl From<Currency> for String {
 }
 
 impl Currency {
+    /// The three-letter code, e.g. `EUR`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -47,10 +48,13 @@ impl Currency {
 pub struct Money {
     /// Minor units (for EUR, cents). Never negative in an order.
     pub amount: i64,
+    /// The currency the amount is in.
     pub currency: Currency,
 }
 
 impl Money {
+    /// An amount of `currency`, in its minor units. Not checked: an order's validation
+    /// rejects what it must.
     pub fn new(amount: i64, currency: Currency) -> Self {
         Self { amount, currency }
     }

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderLine {
+    /// Stock keeping unit: stock is reserved and released per SKU.
     pub sku: String,
+    /// Number of units; positive.
     pub quantity: i64,
     /// Price of one unit, in minor units of the order's currency.
     pub unit_price: i64,
@@ -18,8 +20,11 @@ pub struct OrderLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Customer {
+    /// The customer's id: the only part of the customer the workflow carries.
     pub customer_id: String,
+    /// The customer's e-mail address.
     pub email: String,
+    /// The customer's full name.
     pub name: String,
 }
 
@@ -27,8 +32,11 @@ pub struct Customer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Address {
+    /// First line of the street address.
     pub line1: String,
+    /// City or town.
     pub city: String,
+    /// Postal code, in the country's own format.
     pub postcode: String,
     /// ISO 3166-1 alpha-2.
     pub country: String,
@@ -38,12 +46,17 @@ pub struct Address {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Order {
+    /// Unique per order; keys stock reservations, the authorization and the shipment.
     pub order_id: String,
+    /// Who placed the order, with their contact details.
     pub customer: Customer,
+    /// At least one, and one per SKU.
     pub lines: Vec<OrderLine>,
+    /// Must equal the sum of quantity × unit price over the lines.
     pub total: Money,
     /// Opaque token of the payment method; the payment provider decides with it.
     pub payment_token: String,
+    /// Where the parcel goes.
     pub shipping_address: Address,
     /// UTC, RFC 3339.
     pub placed_at: String,
@@ -53,6 +66,7 @@ pub struct Order {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CustomerRef {
+    /// The customer's id.
     pub customer_id: String,
 }
 
@@ -62,11 +76,17 @@ pub struct CustomerRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FulfillmentOrder {
+    /// As in [`Order::order_id`].
     pub order_id: String,
+    /// The customer, by id only.
     pub customer: CustomerRef,
+    /// As in [`Order::lines`].
     pub lines: Vec<OrderLine>,
+    /// As in [`Order::total`].
     pub total: Money,
+    /// As in [`Order::payment_token`].
     pub payment_token: String,
+    /// As in [`Order::placed_at`]: UTC, RFC 3339.
     pub placed_at: String,
 }
 
@@ -101,25 +121,54 @@ impl From<&Order> for FulfillmentOrder {
 /// A rule an order breaks; the message names the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OrderError {
+    /// The order has no lines.
     #[error("order has no lines")]
     NoLines,
     #[error("lines[{index}].quantity must be positive, got {quantity}")]
-    NonPositiveQuantity { index: usize, quantity: i64 },
+    /// A line's quantity is zero or negative.
+    NonPositiveQuantity {
+        /// Position of the line in `lines`.
+        index: usize,
+        /// The quantity it carried.
+        quantity: i64,
+    },
     #[error("lines[{index}].unitPrice must not be negative, got {unit_price}")]
-    NegativePrice { index: usize, unit_price: i64 },
+    /// A line's unit price is negative.
+    NegativePrice {
+        /// Position of the line in `lines`.
+        index: usize,
+        /// The unit price it carried, in minor units.
+        unit_price: i64,
+    },
     #[error("lines[{index}].sku is empty")]
-    EmptySku { index: usize },
+    /// A line's SKU is empty or blank.
+    EmptySku {
+        /// Position of the line in `lines`.
+        index: usize,
+    },
     /// Each SKU has one line: stock is reserved, released and keyed per (order, SKU).
     #[error("lines[{index}].sku {sku} is already on lines[{first}]; put its quantity on one line")]
     DuplicateSku {
+        /// Position of the second line with the SKU.
         index: usize,
+        /// Position of the first line with it.
         first: usize,
+        /// The repeated SKU.
         sku: String,
     },
     #[error("total is {stated} but the lines add up to {computed}")]
-    TotalMismatch { stated: i64, computed: i64 },
+    /// The stated total is not the sum of the lines.
+    TotalMismatch {
+        /// The order's total, in minor units.
+        stated: i64,
+        /// Quantity × unit price summed over the lines, in minor units.
+        computed: i64,
+    },
+    /// The sum of the lines does not fit in an `i64` of minor units.
     #[error("lines add up to more than the largest representable amount")]
     Overflow,
+    /// A required text field is empty or blank; it holds the field's JSON name
+    /// (`orderId`, `customer.customerId`, `paymentToken`).
     #[error("{0} is empty")]
     MissingField(&'static str),
 }
@@ -202,6 +251,7 @@ impl Order {
         )
     }
 
+    /// The order's currency: its total's.
     pub fn currency(&self) -> &Currency {
         &self.total.currency
     }
@@ -215,6 +265,7 @@ pub struct ApprovalPolicy {
 }
 
 impl ApprovalPolicy {
+    /// Whether an order with this total must wait for a person's decision.
     pub fn needs_approval(&self, total: &Money) -> bool {
         total.amount >= self.threshold
     }

@@ -13,12 +13,23 @@
 
 use super::money::Money;
 
+/// Why the provider did not authorize a payment; [`name`](Self::name) is the error name
+/// the workflow sees.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PaymentError {
+    /// The card was declined (`tok_declined…`); final.
     #[error("payment declined for order {order_id}")]
-    Declined { order_id: String },
+    Declined {
+        /// The order whose payment was declined.
+        order_id: String,
+    },
+    /// The provider is down for now (`tok_flaky_N…`); a retry may succeed.
     #[error("payment provider unavailable (attempt {attempt})")]
-    Unavailable { attempt: u32 },
+    Unavailable {
+        /// The attempt that failed, counted from 0 (`$$.State.RetryCount`).
+        attempt: u32,
+    },
+    /// The token is not a `tok_…` token; final.
     #[error("payment token is not valid")]
     InvalidToken,
 }
@@ -33,6 +44,7 @@ impl PaymentError {
         }
     }
 
+    /// Whether trying again later can succeed: only for an unavailable provider.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Unavailable { .. })
     }
@@ -41,7 +53,9 @@ impl PaymentError {
 /// What the provider answers on success.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authorization {
+    /// The hold's id, derived from the order by [`authorization_id`].
     pub authorization_id: String,
+    /// The amount held.
     pub amount: Money,
 }
 

@@ -20,6 +20,7 @@ struct Ledger {
     attempts: HashMap<String, u32>,
 }
 
+/// The simulated provider with a ledger, so tests can count holds, voids and attempts.
 #[derive(Default)]
 pub struct SimulatedPayments {
     ledger: Mutex<Ledger>,

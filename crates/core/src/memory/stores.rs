@@ -20,12 +20,15 @@ pub struct MemoryOrders {
 }
 
 impl MemoryOrders {
+    /// The stored item of the order, `{orderId, status, order}`, if there is one.
     pub fn get(&self, order_id: &str) -> Option<Value> {
         lock(&self.items).get(order_id).cloned()
     }
+    /// How many orders are stored.
     pub fn len(&self) -> usize {
         lock(&self.items).len()
     }
+    /// Whether no order is stored.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -88,6 +91,7 @@ pub struct MemoryStock {
 }
 
 impl MemoryStock {
+    /// A stock with these `(sku, quantity)` levels; SKUs not listed are unknown.
     pub fn with_stock<'a>(levels: impl IntoIterator<Item = (&'a str, i64)>) -> Self {
         let stock = Self::default();
         for (sku, qty) in levels {
@@ -95,12 +99,15 @@ impl MemoryStock {
         }
         stock
     }
+    /// Sets the units available of `sku`, making it known if it was not.
     pub fn set_available(&self, sku: &str, quantity: i64) {
         lock(&self.state).available.insert(sku.to_owned(), quantity);
     }
+    /// Units of `sku` not reserved; `None` for an unknown SKU.
     pub fn available(&self, sku: &str) -> Option<i64> {
         lock(&self.state).available.get(sku).copied()
     }
+    /// What `order_id` holds of `sku`; `None` if it reserved none or has released it.
     pub fn reserved(&self, order_id: &str, sku: &str) -> Option<i64> {
         lock(&self.state)
             .reservations
@@ -179,6 +186,7 @@ pub struct MemoryPublisher {
 }
 
 impl MemoryPublisher {
+    /// Every event published so far, in publish order.
     pub fn published(&self) -> Vec<OutboundEvent> {
         lock(&self.events).clone()
     }
@@ -195,16 +203,25 @@ impl EventPublisher for MemoryPublisher {
 /// One answer sent to a waiting task.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RecordedCallback {
+    /// `SendTaskSuccess`.
     Success {
+        /// The task token answered.
         token: String,
+        /// The task's output.
         output: Value,
     },
+    /// `SendTaskFailure`.
     Failure {
+        /// The task token answered.
         token: String,
+        /// The error name the state machine's Catch sees.
         error: String,
+        /// The error's cause, in words.
         cause: String,
     },
+    /// `SendTaskHeartbeat`.
     Heartbeat {
+        /// The task token kept alive.
         token: String,
     },
 }
@@ -217,9 +234,12 @@ pub struct RecordingCallbacks {
 }
 
 impl RecordingCallbacks {
+    /// Every callback accepted so far, in order.
     pub fn sent(&self) -> Vec<RecordedCallback> {
         lock(&self.sent).clone()
     }
+    /// Makes later callbacks with `token` fail with [`CallbackError::InvalidToken`], as a task
+    /// that timed out or was already answered does.
     pub fn invalidate(&self, token: &str) {
         lock(&self.invalid).push(token.to_owned());
     }
@@ -279,6 +299,7 @@ struct AuditEntries {
 }
 
 impl MemoryAuditLog {
+    /// Every entry stored, in arrival order; duplicates appear once.
     pub fn entries(&self) -> Vec<AuditEntry> {
         lock(&self.entries).ordered.clone()
     }
@@ -308,12 +329,15 @@ pub struct MemoryShipments {
 }
 
 impl MemoryShipments {
+    /// The shipment id of the order, if one was created.
     pub fn shipment_for(&self, order_id: &str) -> Option<String> {
         lock(&self.shipments).get(order_id).cloned()
     }
+    /// How many shipments exist.
     pub fn len(&self) -> usize {
         lock(&self.shipments).len()
     }
+    /// Whether no shipment exists.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -340,8 +364,11 @@ impl ShipmentWriter for MemoryShipments {
 /// A message handed to the notifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentNotification {
+    /// To whom, by id.
     pub customer_id: String,
+    /// The message's subject line.
     pub subject: String,
+    /// The message's text.
     pub body: String,
 }
 
@@ -352,6 +379,7 @@ pub struct MemoryNotifier {
 }
 
 impl MemoryNotifier {
+    /// Every notification so far, in order.
     pub fn sent(&self) -> Vec<SentNotification> {
         lock(&self.sent).clone()
     }

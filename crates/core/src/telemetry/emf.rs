@@ -15,8 +15,11 @@ pub const NAMESPACE: &str = "Orderly";
 /// Units CloudWatch accepts that Orderly uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
+    /// A number of things (orders, records, retries).
     Count,
+    /// A duration in milliseconds.
     Milliseconds,
+    /// A duration in seconds.
     Seconds,
 }
 
@@ -40,6 +43,7 @@ pub struct MetricRecord {
 }
 
 impl MetricRecord {
+    /// A record with the `service` (`orderly`) and `function` dimensions and no metric yet.
     pub fn new(function: &str) -> Self {
         Self {
             dimensions: vec![
@@ -78,6 +82,7 @@ impl MetricRecord {
         self
     }
 
+    /// Adds a `Count` metric, or replaces the one of that name.
     pub fn count(self, name: &str, value: u64) -> Self {
         self.metric(name, value as f64, Unit::Count)
     }

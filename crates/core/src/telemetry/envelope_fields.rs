@@ -9,8 +9,11 @@ use tracing::instrument::Instrumented;
 /// The envelope fields of one invocation; empty strings where the payload has none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InvocationFields {
+    /// `metadata.correlation-id`, or the `x-correlation-id` header.
     pub correlation_id: String,
+    /// `metadata.idempotency-key`, or the `idempotency-key` header.
     pub idempotency_key: String,
+    /// The order the invocation is about.
     pub order_id: String,
 }
 

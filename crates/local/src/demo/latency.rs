@@ -9,9 +9,13 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 /// Samples in microseconds per hop label.
 pub type Samples = BTreeMap<String, Vec<u64>>;
 
+/// Label of the wall time from an event's put to a rule matching it.
 pub const PUT_TO_RULE: &str = "put → rule matched";
+/// Label of the wall time from a rule's match to its delivery to a target.
 pub const RULE_TO_TARGET: &str = "rule → target delivered";
+/// Label of the wall time an execution runs, start to end.
 pub const EXECUTION: &str = "execution (start → end)";
+/// Label of the wall time from an order's OrderCreated put to its ShipmentCreated put.
 pub const END_TO_END: &str = "order end to end (OrderCreated → ShipmentCreated)";
 
 /// Adds the latencies of one cloud's trace to `samples`.

@@ -20,9 +20,11 @@ pub struct Verbosity {
 
 /// The demo's result.
 pub struct DemoReport {
+    /// Every scenario that ran, with its cloud.
     pub runs: Vec<ScenarioRun>,
     /// Scenarios that could not run, with the reason.
     pub errors: Vec<(String, String)>,
+    /// Wall time of the whole demo.
     pub wall: Duration,
 }
 

@@ -16,11 +16,14 @@ pub struct Summary {
     pub task_retries: usize,
     /// Receives beyond the first of messages that ended in a DLQ.
     pub redeliveries: usize,
+    /// Every message that ended in a dead-letter queue.
     pub dead_letters: Vec<DeadLetter>,
+    /// Latency samples, microseconds per hop label.
     pub latency: Samples,
 }
 
 impl Summary {
+    /// The totals over `runs`.
     pub fn of(runs: &[ScenarioRun]) -> Self {
         let mut summary = Self::default();
         for run in runs {

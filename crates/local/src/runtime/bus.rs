@@ -19,18 +19,25 @@ pub const MAX_ENTRY_BYTES: usize = 256 * 1024;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PutEventsEntry {
+    /// `Source`; required.
     #[serde(default)]
     pub source: Option<String>,
+    /// `DetailType`; required.
     #[serde(default)]
     pub detail_type: Option<String>,
+    /// `Detail`: a JSON object as text; required.
     #[serde(default)]
     pub detail: Option<String>,
+    /// `EventBusName`: a name or ARN; the default bus when absent.
     #[serde(default)]
     pub event_bus_name: Option<String>,
+    /// `Resources`: ARNs the event is about.
     #[serde(default)]
     pub resources: Option<Vec<String>>,
+    /// `Time`, RFC 3339; the time of the put when absent.
     #[serde(default)]
     pub time: Option<String>,
+    /// `TraceHeader`: the X-Ray trace the event continues.
     #[serde(default)]
     pub trace_header: Option<String>,
 }
@@ -39,10 +46,13 @@ pub struct PutEventsEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PutEventsResult {
+    /// The id of the event put; absent for a failed entry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
+    /// Why the entry failed, e.g. `InvalidArgument`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// The failure in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
@@ -59,7 +69,9 @@ impl PutEventsResult {
 
 /// A rule ready to route: its template definition and each target's compiled input.
 pub struct CompiledRule {
+    /// The rule as the template declares it.
     pub rule: Rule,
+    /// Each target with its input (event, constant, path or transformer) compiled.
     pub targets: Vec<(RuleTarget, CompiledInput)>,
 }
 
@@ -71,6 +83,11 @@ pub struct Buses {
 }
 
 impl Buses {
+    /// Compiles every rule's pattern and target inputs, once.
+    ///
+    /// # Errors
+    ///
+    /// The rule and property whose pattern or input cannot be compiled.
     pub fn compile<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> Result<Self, String> {
         let mut matchers: HashMap<String, RuleSet> = HashMap::new();
         let mut compiled = HashMap::new();

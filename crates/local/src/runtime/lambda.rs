@@ -19,18 +19,22 @@ use tracing::Instrument;
 /// A function's code, run in-process.
 #[async_trait]
 pub trait LocalHandler: Send + Sync {
+    /// Runs the function on `payload`; an `Err` is the function's error, as Lambda reports it.
     async fn invoke(&self, payload: Value, context: Context) -> Result<Value, Diagnostic>;
 }
 
 /// A function of the template with its in-process handler.
 pub struct FunctionHost {
+    /// The function as the template declares it.
     pub function: Function,
+    /// Its code.
     pub handler: Arc<dyn LocalHandler>,
 }
 
 /// Why an invocation failed, as the Lambda API reports a function error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvokeError {
+    /// No function has this name, ARN or logical id.
     #[error("Function not found: {0}")]
     NotFound(String),
     /// The handler returned an error (`errorType`, `errorMessage`).
@@ -39,12 +43,14 @@ pub enum InvokeError {
 }
 
 impl InvokeError {
+    /// The `errorType` Lambda reports: `ResourceNotFoundException`, or the function's own.
     pub fn error_type(&self) -> &str {
         match self {
             Self::NotFound(_) => "ResourceNotFoundException",
             Self::Function(d) => &d.error_type,
         }
     }
+    /// The `errorMessage` Lambda reports.
     pub fn message(&self) -> String {
         match self {
             Self::NotFound(name) => format!("Function not found: {name}"),

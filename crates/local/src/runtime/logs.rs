@@ -28,8 +28,11 @@ pub const CLOUD_FIELD: &str = "cloud";
 /// One log line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLine {
+    /// The log group, e.g. `/aws/lambda/orderly-PlaceOrderFunction`.
     pub group: String,
+    /// When the line was written, epoch milliseconds on the cloud's clock.
     pub timestamp_ms: i64,
+    /// The line as JSON, as CloudWatch Logs would hold a JSON log line.
     pub line: Value,
 }
 
@@ -101,6 +104,7 @@ impl LogStore {
         }))
     }
 
+    /// The time on the cloud's clock, epoch milliseconds.
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
     }
@@ -250,6 +254,7 @@ fn stores() -> &'static RwLock<HashMap<u64, Arc<LogStore>>> {
     STORES.get_or_init(|| RwLock::new(HashMap::new()))
 }
 
+/// Routes the log lines of cloud `cloud` to `store`, until [`unregister`].
 pub fn register(cloud: u64, store: Arc<LogStore>) {
     stores()
         .write()
@@ -257,6 +262,7 @@ pub fn register(cloud: u64, store: Arc<LogStore>) {
         .insert(cloud, store);
 }
 
+/// Stops routing the log lines of cloud `cloud`; called when the cloud is dropped.
 pub fn unregister(cloud: u64) {
     stores()
         .write()

@@ -31,20 +31,27 @@ use world::World;
 /// Why the cloud could not start; names the resource and property at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The template does not load.
     #[error(transparent)]
     Template(#[from] template::TemplateError),
+    /// A resource the runtime cannot build (a queue, a rule's pattern, a function's code).
     #[error("{0}")]
     Unsupported(String),
+    /// The log directory cannot be created or written.
     #[error("log directory: {0}")]
     Logs(#[from] std::io::Error),
+    /// The inventory seed file cannot be read.
     #[error("inventory seed: {0}")]
     Seed(#[from] world::SeedError),
 }
 
 /// How to start a cloud.
 pub struct CloudOptions {
+    /// The `template.yaml` to run.
     pub template: PathBuf,
+    /// Parameter overrides and the endpoint, as for [`template::load`].
     pub load: LoadOptions,
+    /// The one clock of the cloud: virtual in tests and the demo, the system's in `serve`.
     pub clock: SharedClock,
     /// Where log groups are written as files (`<dir>/<group>.log`); memory only when `None`.
     pub log_dir: Option<PathBuf>,
@@ -54,6 +61,7 @@ pub struct CloudOptions {
 
 /// Builds the in-process handler of a template function from its code (`CodeUri`).
 pub trait HandlerFactory: Send + Sync {
+    /// The handler of `function`, or why its code cannot be run here.
     fn build(
         &self,
         function: &template::Function,
@@ -63,15 +71,25 @@ pub trait HandlerFactory: Send + Sync {
 
 /// Everything a running cloud holds. Services reach each other through it.
 pub struct CloudInner {
+    /// Tells clouds of one process apart (in log and trace ids).
     pub id: u64,
+    /// The loaded template.
     pub model: Model,
+    /// The clock every service reads.
     pub clock: SharedClock,
+    /// Every log group's lines.
     pub logs: Arc<LogStore>,
+    /// The queues.
     pub sqs: Sqs,
+    /// The buses and their compiled rules.
     pub buses: Buses,
+    /// The functions by logical id.
     pub functions: HashMap<String, Arc<FunctionHost>>,
+    /// The state machines and their executions.
     pub sfn: StepFunctions,
+    /// The stores the functions' ports write to.
     pub world: World,
+    /// The X-Ray-like trace of every hop.
     pub trace: Trace,
     /// Background work in flight (deliveries, async invokes, executions, batches).
     pub busy: AtomicUsize,
@@ -85,6 +103,7 @@ pub struct CloudInner {
 
 /// A running local cloud. Dropping it stops its background work.
 pub struct LocalCloud {
+    /// The cloud's state, shared with its services and background tasks.
     pub inner: Arc<CloudInner>,
 }
 

@@ -23,7 +23,9 @@ use time::OffsetDateTime;
 
 /// A state machine of the template, parsed once.
 pub struct Machine {
+    /// The state machine as the template declares it.
     pub model: template::StateMachine,
+    /// Its definition, parsed and checked.
     pub machine: StateMachine,
     /// Options every execution starts from (clock, tasks, tokens).
     pub options: ExecutionOptions,
@@ -32,18 +34,26 @@ pub struct Machine {
 /// An execution, running or ended.
 #[derive(Clone)]
 pub struct ExecutionEntry {
+    /// The execution's ARN.
     pub arn: String,
+    /// The ARN of its state machine.
     pub machine_arn: String,
+    /// The execution's name: given at start, else a random UUID.
     pub name: String,
+    /// The input it started with.
     pub input: Value,
     /// The correlation id the input carries (empty when none), read once at the start.
     pub correlation_id: String,
+    /// When it started, epoch milliseconds on the cloud's clock.
     pub start_ms: i64,
+    /// The history so far, readable while the execution runs.
     pub history: orderly_states::history::LiveHistory,
+    /// The finished execution; `None` while it runs.
     pub result: Option<Arc<Execution>>,
 }
 
 impl ExecutionEntry {
+    /// `RUNNING`, or the final status (`SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`).
     pub fn status(&self) -> &'static str {
         self.result
             .as_ref()
@@ -66,6 +76,7 @@ impl ExecutionEntry {
         }
     }
 
+    /// The execution's history events: final once it ended, a snapshot while it runs.
     pub fn history(&self) -> Vec<HistoryEvent> {
         match &self.result {
             Some(execution) => execution.history.clone(),
@@ -74,19 +85,25 @@ impl ExecutionEntry {
     }
 }
 
+/// What the Step Functions API would refuse, named after its error codes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SfnError {
+    /// No state machine has this ARN.
     #[error("State Machine Does Not Exist: '{0}'")]
     StateMachineDoesNotExist(String),
+    /// An execution of this name exists already, with other input.
     #[error("Execution Already Exists: '{0}'")]
     ExecutionAlreadyExists(String),
+    /// No execution has this ARN.
     #[error("Execution Does Not Exist: '{0}'")]
     ExecutionDoesNotExist(String),
+    /// The input is over the 262,144-character limit.
     #[error("{0}")]
     InvalidExecutionInput(String),
 }
 
 impl SfnError {
+    /// The error code the Step Functions API returns.
     pub fn code(&self) -> &'static str {
         match self {
             Self::StateMachineDoesNotExist(_) => "StateMachineDoesNotExist",
@@ -99,9 +116,11 @@ impl SfnError {
 
 /// State machines and executions of one cloud.
 pub struct StepFunctions {
+    /// By state machine ARN.
     pub machines: HashMap<String, Machine>,
     /// By execution ARN, in start order (ListExecutions' order).
     pub executions: Mutex<IndexMap<String, ExecutionEntry>>,
+    /// The task tokens of every waiting task (`.waitForTaskToken`), for the callback API.
     pub tokens: TaskTokens,
     /// Per running execution, how many history events the trace has seen: states are
     /// traced as the execution reaches each task, so the timeline keeps their order.
@@ -125,6 +144,7 @@ impl orderly_states::Clock for StatesClock {
 
 /// Serves Task states from the cloud: Lambda invoke and EventBridge PutEvents.
 pub struct LocalTasks {
+    /// The cloud whose functions and bus the tasks reach; weak, so the cloud can be dropped.
     pub cloud: Weak<CloudInner>,
 }
 
@@ -366,6 +386,7 @@ impl CloudInner {
         }
     }
 
+    /// The execution of an ARN, as it is now.
     pub fn execution(&self, arn: &str) -> Result<ExecutionEntry, SfnError> {
         self.sfn
             .executions
@@ -376,6 +397,7 @@ impl CloudInner {
             .ok_or_else(|| SfnError::ExecutionDoesNotExist(arn.to_owned()))
     }
 
+    /// Every execution, in start order.
     pub fn executions(&self) -> Vec<ExecutionEntry> {
         self.sfn
             .executions

@@ -8,39 +8,62 @@ use std::sync::Mutex;
 /// What happened at one hop.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HopKind {
+    /// An event was accepted by a bus.
     EventPut {
+        /// The event's `source`.
         source: String,
+        /// The event's `detail-type`.
         detail_type: String,
+        /// The bus's name.
         bus: String,
     },
+    /// A rule's pattern matched an event.
     RuleMatched {
+        /// The rule's logical id.
         rule: String,
     },
+    /// A rule delivered an event to one of its targets.
     TargetDelivered {
+        /// The rule's logical id.
         rule: String,
+        /// The target's logical id.
         target: String,
     },
+    /// A function ran.
     Invoked {
+        /// The function's logical id.
         function: String,
+        /// `ok`, or the error type the function returned.
         outcome: String,
+        /// How long the handler took, whole milliseconds of wall time.
         duration_ms: i64,
         /// The same, in microseconds: in-process handlers often take less than one.
         duration_us: u64,
     },
+    /// An execution entered a state.
     StateEntered {
+        /// The execution's ARN.
         execution: String,
+        /// The state's name.
         state: String,
     },
+    /// An execution ended.
     ExecutionEnded {
+        /// The execution's ARN.
         execution: String,
+        /// Its final status, e.g. `SUCCEEDED`.
         status: String,
     },
+    /// A message moved to a dead-letter queue.
     DeadLettered {
+        /// The dead-letter queue's name.
         queue: String,
+        /// Why: the failure its consumer logged for it.
         reason: String,
     },
 }
 
+/// One step of an order's flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hop {
     /// Runtime clock (accelerated in the demo).
@@ -49,6 +72,7 @@ pub struct Hop {
     pub wall_us: u64,
     /// The correlation id of the event the hop serves; empty when unknown.
     pub correlation_id: String,
+    /// What happened.
     pub kind: HopKind,
 }
 
@@ -124,6 +148,7 @@ impl Hop {
             },
         }
     }
+    /// A rule's match of an event of `correlation_id`.
     pub fn rule_matched(correlation_id: &str, rule: &str, at_ms: i64) -> Self {
         Self {
             at_ms,
@@ -134,6 +159,7 @@ impl Hop {
             },
         }
     }
+    /// A rule's delivery of an event of `correlation_id` to `target`.
     pub fn target_delivered(correlation_id: &str, rule: &str, target: &str, at_ms: i64) -> Self {
         Self {
             at_ms,
@@ -163,6 +189,7 @@ impl Default for Trace {
 }
 
 impl Trace {
+    /// Appends `hop`, stamping its wall time.
     pub fn record(&self, mut hop: Hop) {
         hop.wall_us = u64::try_from(self.began.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.hops
@@ -176,10 +203,12 @@ impl Trace {
         self.hops.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
+    /// Whether no hop was recorded.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// Every hop, in recording order.
     pub fn hops(&self) -> Vec<Hop> {
         self.hops.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }

@@ -89,17 +89,26 @@ pub struct World {
     pub seed: Vec<(String, i64)>,
     /// The cloud's one clock.
     pub clock: SharedClock,
+    /// The orders table.
     pub orders: Arc<MemoryOrders>,
+    /// The inventory: stock per SKU and reservations.
     pub stock: Arc<MemoryStock>,
+    /// The approvals table: task tokens of orders waiting for a decision.
     pub approvals: Arc<MemoryApprovalTokens>,
+    /// The audit table.
     pub audit: Arc<MemoryAuditLog>,
+    /// The shipments table.
     pub shipments: Arc<MemoryShipments>,
+    /// The simulated payment provider.
     pub payments: Arc<SimulatedPayments>,
+    /// The customer notifier; keeps what it would have sent.
     pub notifier: Arc<MemoryNotifier>,
     /// The idempotency table, shared by every function as on AWS (keys carry the
     /// function's name).
     pub idempotency: Arc<InMemoryIdempotencyStore>,
+    /// The functions' EventBridge: PutEvents on this cloud's buses.
     pub publisher: Arc<LocalPublisher>,
+    /// The functions' Step Functions callbacks, on this cloud's executions.
     pub callbacks: Arc<LocalCallbacks>,
 }
 

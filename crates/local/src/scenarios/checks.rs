@@ -10,9 +10,14 @@ use serde_json::Value;
 /// A message found in a dead-letter queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadLetter {
+    /// The dead-letter queue's logical id.
     pub queue: String,
+    /// The message body, as it was sent.
     pub body: String,
+    /// Why it was dead-lettered: the reason the runtime or the failing target recorded; empty
+    /// if none.
     pub reason: String,
+    /// How often the message was received before it moved.
     pub receive_count: u32,
 }
 

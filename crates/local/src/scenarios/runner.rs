@@ -24,16 +24,23 @@ const MAX_STEP: Duration = Duration::from_secs(600);
 /// Why a scenario could not run at all (as opposed to running with a wrong outcome).
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
+    /// An events file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// The read's error.
         source: std::io::Error,
     },
+    /// An events file is not a JSON list of PutEvents entries.
     #[error("{path} is not a PutEvents entry list: {source}")]
     Parse {
+        /// The file.
         path: PathBuf,
+        /// The parser's error.
         source: serde_json::Error,
     },
+    /// The cloud did not start from the template.
     #[error("the local cloud did not start: {0}")]
     Start(#[from] StartError),
 }
@@ -43,11 +50,14 @@ pub enum ScenarioError {
 pub struct ScenarioEnv {
     /// The project root: `template.yaml` and `events/` live there.
     pub root: PathBuf,
+    /// The template to run; `<root>/template.yaml` by default.
     pub template: PathBuf,
+    /// Where log groups are written as files; in memory only when `None`.
     pub log_dir: Option<PathBuf>,
 }
 
 impl ScenarioEnv {
+    /// Scenarios of the project at `root`, its own template, logs in memory.
     pub fn at(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
         Self {
@@ -61,21 +71,28 @@ impl ScenarioEnv {
 /// How one scenario ended.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// The scenario's name.
     pub scenario: &'static str,
+    /// Whether every check held.
     pub passed: bool,
     /// Every check, failed ones first, as `ok: …` / `FAILED: …`.
     pub details: Vec<String>,
     /// The order's final state as the workflow left it (`OrderConfirmed`, `OrderFailed
     /// (PaymentDeclined)`, …), or what happened to the message.
     pub final_state: String,
+    /// The messages that ended in a dead-letter queue during the run.
     pub dead_letters: Vec<DeadLetter>,
 }
 
 /// A finished scenario with the cloud it ran on, for timelines and figures.
 pub struct ScenarioRun {
+    /// The scenario that ran.
     pub scenario: Scenario,
+    /// How it ended.
     pub outcome: Outcome,
+    /// The cloud it ran on, stopped by dropping it.
     pub cloud: LocalCloud,
+    /// Wall time the run took.
     pub wall: Duration,
 }
 

@@ -25,11 +25,15 @@ pub enum Kind {
 /// One scenario of the demo.
 #[derive(Debug, Clone, Copy)]
 pub struct Scenario {
+    /// The scenario's name, e.g. `happy-path`; also the name of its events file.
     pub name: &'static str,
+    /// One line on what it shows.
     pub summary: &'static str,
+    /// What it does and expects.
     pub kind: Kind,
     /// The order it places (empty for the poison message).
     pub order_id: &'static str,
+    /// The correlation id of its events (empty for the poison message).
     pub correlation_id: &'static str,
 }
 

@@ -14,6 +14,8 @@ use time::format_description::well_known::Rfc3339;
 /// The most entries one PutEvents call takes.
 const MAX_ENTRIES: usize = 10;
 
+/// Serves one EventBridge operation (PutEvents, TestEventPattern, ListRules, DescribeRule);
+/// any other is an unknown operation.
 pub async fn dispatch(
     cloud: &Arc<CloudInner>,
     operation: &str,

@@ -16,6 +16,8 @@ const NAMESPACE: &str = "com.amazonaws.swf.service.v2.model";
 /// How often StartSyncExecution looks whether its execution has ended.
 const SYNC_POLL: Duration = Duration::from_millis(2);
 
+/// Serves one Step Functions operation (StartExecution, DescribeExecution, SendTaskSuccess
+/// …); any other is an unknown operation.
 pub async fn dispatch(
     cloud: &Arc<CloudInner>,
     operation: &str,

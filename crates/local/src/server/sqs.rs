@@ -18,6 +18,8 @@ const NAMESPACE: &str = "com.amazonaws.sqs";
 /// The longest long poll ReceiveMessage allows.
 const MAX_WAIT_SECS: i64 = 20;
 
+/// Serves one SQS operation (SendMessage, ReceiveMessage, DeleteMessage …); any other is an
+/// unknown operation.
 pub async fn dispatch(
     cloud: &Arc<CloudInner>,
     operation: &str,

@@ -9,11 +9,14 @@ use time::OffsetDateTime;
 /// The JSON protocol version a service speaks; it only changes the content type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
+    /// AWS JSON 1.0: Step Functions and SQS.
     Json10,
+    /// AWS JSON 1.1: EventBridge.
     Json11,
 }
 
 impl Protocol {
+    /// The `Content-Type` of requests and answers in this protocol.
     pub fn content_type(self) -> &'static str {
         match self {
             Protocol::Json10 => "application/x-amz-json-1.0",
@@ -30,11 +33,13 @@ impl Protocol {
 pub struct ApiError {
     /// The error code the SDKs surface (`ExecutionDoesNotExist`, `ResourceNotFoundException`).
     pub code: String,
+    /// What went wrong, for people.
     pub message: String,
     /// The namespace AWS prefixes `__type` with (`com.amazonaws.sqs`), if it does.
     pub namespace: Option<&'static str>,
     /// `Code;Sender` for query-compatible services.
     pub query_error: Option<String>,
+    /// The HTTP status: 400 unless built otherwise.
     pub status: StatusCode,
 }
 
@@ -60,6 +65,7 @@ impl ApiError {
         Self::new("ValidationException", message)
     }
 
+    /// The error for an `X-Amz-Target` the endpoint does not serve.
     pub fn unknown_operation(target: &str) -> Self {
         Self::new(
             "UnknownOperationException",
@@ -67,16 +73,20 @@ impl ApiError {
         )
     }
 
+    /// Prefixes `__type` with `namespace`, as the service does.
     pub fn with_namespace(mut self, namespace: &'static str) -> Self {
         self.namespace = Some(namespace);
         self
     }
 
+    /// Adds the `x-amzn-query-error` header (`code;Sender`) that query-compatible SDKs read.
     pub fn with_query_error(mut self, code: &str) -> Self {
         self.query_error = Some(format!("{code};Sender"));
         self
     }
 
+    /// The error as the service puts it on the wire: status, `__type` and `message`, in the
+    /// protocol's content type.
     pub fn into_response(self, protocol: Protocol) -> Response {
         let type_name = match self.namespace {
             Some(ns) => format!("{ns}#{}", self.code),
@@ -131,10 +141,12 @@ impl Input {
         }
     }
 
+    /// The members of an already parsed body.
     pub fn from_map(map: Map<String, Value>) -> Self {
         Self(map)
     }
 
+    /// A member, if present and not `null`.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0.get(key).filter(|v| !v.is_null())
     }
@@ -170,6 +182,7 @@ impl Input {
         Ok(Some(n))
     }
 
+    /// A boolean member, if present.
     pub fn bool(&self, key: &str) -> Result<Option<bool>, ApiError> {
         match self.get(key) {
             None => Ok(None),

@@ -15,7 +15,9 @@ pub struct QueueAttributes {
     pub approximate_number_of_messages_delayed: usize,
     /// Age of the oldest message (the CloudWatch metric the age alarms watch).
     pub approximate_age_of_oldest_message_secs: i64,
+    /// When the queue was created, epoch milliseconds on the engine's clock.
     pub created_timestamp_ms: i64,
+    /// The queue's settings.
     pub config: QueueConfig,
 }
 

@@ -14,15 +14,27 @@ pub struct RedrivePolicy {
 /// One queue's settings. Defaults are AWS's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueConfig {
+    /// `QueueName`; one ending in `.fifo` is a FIFO queue.
     pub name: String,
+    /// The queue's ARN.
     pub arn: String,
+    /// The queue's URL, as clients address it.
     pub url: String,
+    /// `FifoQueue`: ordered per message group, deduplicated for five minutes.
     pub fifo: bool,
+    /// `ContentBasedDeduplication`: a FIFO message without a deduplication id is deduplicated
+    /// by the SHA-256 of its body.
     pub content_based_deduplication: bool,
+    /// `VisibilityTimeout`, seconds a received message stays hidden (default 30).
     pub visibility_timeout_secs: u32,
+    /// `DelaySeconds`, seconds a new message stays hidden (default 0).
     pub delay_secs: u32,
+    /// `MessageRetentionPeriod`, seconds before an unreceived message is dropped (default
+    /// 345600, 4 days).
     pub message_retention_secs: u32,
+    /// `ReceiveMessageWaitTimeSeconds`, the default long-poll wait (default 0).
     pub receive_wait_secs: u32,
+    /// `RedrivePolicy`, if failed messages go to a dead-letter queue.
     pub redrive: Option<RedrivePolicy>,
 }
 

@@ -3,22 +3,47 @@
 /// What SQS would refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SqsError {
+    /// No queue has this name (or URL).
     #[error("queue {0} does not exist")]
     QueueDoesNotExist(String),
+    /// A queue of this name exists already.
     #[error("queue {0} already exists")]
     QueueAlreadyExists(String),
+    /// The receipt handle is malformed, or of an earlier receive.
     #[error("receipt handle {handle:?} is not valid for queue {queue} (stale or malformed)")]
-    ReceiptHandleIsInvalid { queue: String, handle: String },
+    ReceiptHandleIsInvalid {
+        /// The queue's name.
+        queue: String,
+        /// The handle given.
+        handle: String,
+    },
+    /// The message of the handle is no longer in flight (deleted, or visible again).
     #[error("message of receipt handle {handle:?} in queue {queue} is not in flight")]
-    MessageNotInflight { queue: String, handle: String },
+    MessageNotInflight {
+        /// The queue's name.
+        queue: String,
+        /// The handle given.
+        handle: String,
+    },
+    /// A required parameter is absent, e.g. `MessageGroupId` on a FIFO queue.
     #[error("queue {queue}: missing parameter {parameter}")]
-    MissingParameter { queue: String, parameter: String },
+    MissingParameter {
+        /// The queue's name.
+        queue: String,
+        /// The parameter's AWS name.
+        parameter: String,
+    },
+    /// A parameter's value is out of range or not allowed on this queue.
     #[error("queue {queue}: invalid value for {parameter}: {reason}")]
     InvalidParameterValue {
+        /// The queue's name.
         queue: String,
+        /// The parameter's AWS name.
         parameter: String,
+        /// What is wrong with the value.
         reason: String,
     },
+    /// A message was to be dead-lettered on a queue without a redrive policy.
     #[error("queue {0} has no dead-letter queue (no RedrivePolicy)")]
     NoDeadLetterQueue(String),
 }

@@ -15,7 +15,9 @@ pub const DEAD_LETTER_REASON: &str = "DeadLetterReason";
 pub struct MessageAttributeValue {
     /// `String`, `Number` or `Binary`, optionally with a custom suffix (`String.json`).
     pub data_type: String,
+    /// The text value, for `String` and `Number` types.
     pub string_value: Option<String>,
+    /// The bytes, for `Binary` types.
     pub binary_value: Option<Vec<u8>>,
 }
 
@@ -43,17 +45,22 @@ impl MessageAttributeValue {
 /// A SendMessage request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SendMessage {
+    /// The message body.
     pub body: String,
     /// Per-message delay (standard queues only); `None` takes the queue's DelaySeconds.
     pub delay_secs: Option<u32>,
+    /// `MessageGroupId`; required on FIFO queues.
     pub message_group_id: Option<String>,
+    /// `MessageDeduplicationId`; required on FIFO queues without content-based deduplication.
     pub message_deduplication_id: Option<String>,
+    /// User-defined attributes by name.
     pub message_attributes: BTreeMap<String, MessageAttributeValue>,
     /// The `AWSTraceHeader` system attribute: the X-Ray trace the message belongs to.
     pub trace_header: Option<String>,
 }
 
 impl SendMessage {
+    /// A message with `body` and nothing else set.
     pub fn new(body: impl Into<String>) -> Self {
         Self {
             body: body.into(),
@@ -61,26 +68,31 @@ impl SendMessage {
         }
     }
 
+    /// Sets `MessageGroupId`.
     pub fn with_group(mut self, group: impl Into<String>) -> Self {
         self.message_group_id = Some(group.into());
         self
     }
 
+    /// Sets `MessageDeduplicationId`.
     pub fn with_deduplication_id(mut self, id: impl Into<String>) -> Self {
         self.message_deduplication_id = Some(id.into());
         self
     }
 
+    /// Delays this message by `secs` (standard queues only).
     pub fn with_delay(mut self, secs: u32) -> Self {
         self.delay_secs = Some(secs);
         self
     }
 
+    /// Sets the `AWSTraceHeader` system attribute.
     pub fn with_trace_header(mut self, header: impl Into<String>) -> Self {
         self.trace_header = Some(header.into());
         self
     }
 
+    /// Adds the user-defined attribute `name`.
     pub fn with_attribute(mut self, name: impl Into<String>, value: MessageAttributeValue) -> Self {
         self.message_attributes.insert(name.into(), value);
         self
@@ -99,8 +111,11 @@ impl SendMessage {
 /// What SendMessage answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendOutcome {
+    /// The id the queue gave the message.
     pub message_id: String,
+    /// Hex MD5 of the body, as SendMessage answers it.
     pub md5_of_body: String,
+    /// The message's place in its group; FIFO queues only.
     pub sequence_number: Option<String>,
     /// True when a FIFO queue dropped the message as a duplicate within the 5-minute window;
     /// `message_id` is then the id of the message accepted first, as AWS answers.
@@ -110,14 +125,20 @@ pub struct SendOutcome {
 /// A message as ReceiveMessage returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedMessage {
+    /// The message's id.
     pub message_id: String,
+    /// Deletes or changes the visibility of this receipt of the message; the next receive
+    /// gets a new one.
     pub receipt_handle: String,
+    /// The message body.
     pub body: String,
+    /// Hex MD5 of the body.
     pub md5_of_body: String,
     /// System attributes: `ApproximateReceiveCount`, `SentTimestamp`, `SenderId`,
     /// `ApproximateFirstReceiveTimestamp`, and on FIFO queues `MessageGroupId`,
     /// `MessageDeduplicationId`, `SequenceNumber`; `DeadLetterQueueSourceArn` after a move.
     pub attributes: BTreeMap<String, String>,
+    /// User-defined attributes by name.
     pub message_attributes: BTreeMap<String, MessageAttributeValue>,
 }
 

@@ -39,6 +39,7 @@ impl std::fmt::Debug for Sqs {
 }
 
 impl Sqs {
+    /// An engine with no queues, timing visibility, delays and retention by `clock`.
     pub fn new(clock: SharedClock) -> Self {
         Self {
             clock,

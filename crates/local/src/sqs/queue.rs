@@ -64,22 +64,27 @@ impl Queue {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// `QueueName`.
     pub fn name(&self) -> &str {
         &self.config.name
     }
 
+    /// The queue's ARN.
     pub fn arn(&self) -> &str {
         &self.config.arn
     }
 
+    /// The queue's URL.
     pub fn url(&self) -> &str {
         &self.config.url
     }
 
+    /// The queue's settings.
     pub fn config(&self) -> &QueueConfig {
         &self.config
     }
 
+    /// Whether the queue is FIFO (its name ends in `.fifo`).
     pub fn is_fifo(&self) -> bool {
         self.config.fifo
     }
@@ -453,6 +458,7 @@ impl Queue {
         state.messages.len()
     }
 
+    /// Whether the queue holds no message (visible, in flight or delayed).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -40,7 +40,9 @@ pub use state_machines::{SubstitutionMismatch, placeholders, substitute, substit
 /// queue URLs point at.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
+    /// Parameter values by name; they win over the template's `Default`s.
     pub parameter_overrides: BTreeMap<String, String>,
+    /// Base URL of the local cloud, e.g. `http://localhost:4566`; queue URLs start with it.
     pub endpoint: String,
 }
 

@@ -12,17 +12,27 @@ use crate::sqs::QueueConfig;
 pub struct Model {
     /// The directory of the template; `CodeUri` and `DefinitionUri` are relative to it.
     pub template_dir: PathBuf,
+    /// `AWS::StackName`.
     pub stack_name: String,
+    /// `AWS::Region`: the local cloud's one region.
     pub region: String,
+    /// `AWS::AccountId`: the local cloud's one account.
     pub account_id: String,
     /// Parameter values (strings, or lists of strings for list parameters).
     pub parameters: BTreeMap<String, serde_json::Value>,
+    /// Lambda functions.
     pub functions: BTreeMap<String, Function>,
+    /// SQS queues.
     pub queues: BTreeMap<String, Queue>,
+    /// EventBridge buses declared in the stack (the default bus is not among them).
     pub buses: BTreeMap<String, EventBus>,
+    /// EventBridge rules, SAM's generated ones included.
     pub rules: BTreeMap<String, Rule>,
+    /// Step Functions state machines.
     pub state_machines: BTreeMap<String, StateMachine>,
+    /// DynamoDB tables.
     pub tables: BTreeMap<String, Table>,
+    /// HTTP APIs.
     pub http_apis: BTreeMap<String, HttpApi>,
     /// Resources that only matter on AWS (alarms, log groups, IAM, policies …), accepted and
     /// not run.
@@ -36,44 +46,60 @@ pub struct Model {
 /// A resource accepted but not run locally.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotEmulated {
+    /// The resource's logical id.
     pub logical_id: String,
+    /// Its CloudFormation type, e.g. `AWS::CloudWatch::Alarm`.
     pub resource_type: String,
 }
 
 /// What kind of resource an ARN names (a rule target, a destination, a dead-letter queue).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetKind {
+    /// An SQS queue.
     Queue,
+    /// A Lambda function.
     Function,
+    /// A Step Functions state machine.
     StateMachine,
+    /// An EventBridge bus.
     EventBus,
 }
 
 /// A resource of the stack named by ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetRef {
+    /// What kind of resource it is.
     pub kind: TargetKind,
+    /// Its logical id in the template.
     pub logical_id: String,
+    /// The ARN that named it.
     pub arn: String,
 }
 
 /// `AWS::Serverless::Function`, Globals merged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Function {
+    /// The function's logical id.
     pub logical_id: String,
+    /// `FunctionName`, else the name the local stack gives it
+    /// (`orderly-<LogicalId>`).
     pub name: String,
+    /// The function's ARN.
     pub arn: String,
     /// `CodeUri` as written (relative to the template directory).
     pub code_uri: PathBuf,
     /// The binary cargo-lambda builds (`Metadata.BuildProperties.Binary`, else the last
     /// component of `CodeUri`).
     pub binary: String,
+    /// `Handler`, as written (`bootstrap` for a custom runtime).
     pub handler: Option<String>,
+    /// `Runtime`, e.g. `provided.al2023`.
     pub runtime: Option<String>,
     /// Seconds (AWS default 3).
     pub timeout_secs: u32,
     /// MB (AWS default 128).
     pub memory_mb: u32,
+    /// `Environment.Variables`, resolved.
     pub environment: BTreeMap<String, String>,
     /// `LoggingConfig.ApplicationLogLevel`.
     pub log_level: Option<String>,
@@ -81,7 +107,9 @@ pub struct Function {
     pub log_format: Option<String>,
     /// `LoggingConfig.LogGroup`, else `/aws/lambda/<name>`.
     pub log_group: String,
+    /// The SQS queues that invoke the function.
     pub sqs_event_sources: Vec<SqsEventSource>,
+    /// The HTTP API routes that invoke the function.
     pub http_routes: Vec<HttpRoute>,
     /// How asynchronous invocations (rule targets) are retried and where failures go.
     pub async_invoke: AsyncInvokeConfig,
@@ -94,6 +122,7 @@ pub struct SqsEventSource {
     pub name: String,
     /// Logical id of the queue.
     pub queue: String,
+    /// ARN of the queue.
     pub queue_arn: String,
     /// Default 10.
     pub batch_size: u32,
@@ -103,12 +132,14 @@ pub struct SqsEventSource {
     pub report_batch_item_failures: bool,
     /// `ScalingConfig.MaximumConcurrency` (2 to 1000); `None` is unbounded.
     pub maximum_concurrency: Option<u32>,
+    /// `Enabled` (default `true`).
     pub enabled: bool,
 }
 
 /// An HTTP API route (SAM `Events: Type: HttpApi`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRoute {
+    /// The event's name under `Events`.
     pub name: String,
     /// Logical id of the `AWS::Serverless::HttpApi`, `None` for SAM's implicit API.
     pub api: Option<String>,
@@ -125,7 +156,9 @@ pub struct AsyncInvokeConfig {
     pub maximum_retry_attempts: u32,
     /// Default 21600 (6 hours).
     pub maximum_event_age_secs: u32,
+    /// `DestinationConfig.OnSuccess`: where a successful invocation's result goes.
     pub on_success: Option<TargetRef>,
+    /// `DestinationConfig.OnFailure`: where an invocation goes once its retries are spent.
     pub on_failure: Option<TargetRef>,
     /// The function's `DeadLetterQueue` (older than destinations; both may be set).
     pub dead_letter_queue: Option<TargetRef>,
@@ -146,18 +179,28 @@ impl Default for AsyncInvokeConfig {
 /// `AWS::SQS::Queue`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queue {
+    /// The queue's logical id.
     pub logical_id: String,
+    /// `QueueName`, else the name the local stack gives it
+    /// (`orderly-<LogicalId>`, ending `.fifo` for a FIFO queue).
     pub name: String,
+    /// The queue's ARN.
     pub arn: String,
+    /// The queue's URL on the local endpoint (its `Ref`).
     pub url: String,
+    /// `FifoQueue`.
     pub fifo: bool,
+    /// `ContentBasedDeduplication` (FIFO queues only).
     pub content_based_deduplication: bool,
     /// Default 30.
     pub visibility_timeout_secs: u32,
+    /// `DelaySeconds`: how long a new message stays invisible (default 0).
     pub delay_secs: u32,
     /// Default 345600 (4 days).
     pub message_retention_secs: u32,
+    /// `ReceiveMessageWaitTimeSeconds`: the default long-poll wait (default 0).
     pub receive_wait_secs: u32,
+    /// `RedrivePolicy`: where messages go after too many receives.
     pub redrive: Option<Redrive>,
 }
 
@@ -166,14 +209,18 @@ pub struct Queue {
 pub struct Redrive {
     /// Logical id of the dead-letter queue.
     pub dead_letter_queue: String,
+    /// Receives after which a message moves to the dead-letter queue.
     pub max_receive_count: u32,
 }
 
 /// `AWS::Events::EventBus`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventBus {
+    /// The bus's logical id.
     pub logical_id: String,
+    /// `Name`.
     pub name: String,
+    /// The bus's ARN.
     pub arn: String,
 }
 
@@ -181,8 +228,12 @@ pub struct EventBus {
 /// (logical id `<Function><Event>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
+    /// The rule's logical id.
     pub logical_id: String,
+    /// `Name`, else the name the local stack gives it
+    /// (`orderly-<LogicalId>`).
     pub name: String,
+    /// The rule's ARN.
     pub arn: String,
     /// The bus's name (`default` for the default bus).
     pub event_bus_name: String,
@@ -190,26 +241,34 @@ pub struct Rule {
     pub event_bus: Option<String>,
     /// The pattern as JSON text, for `crates/event-pattern`.
     pub event_pattern: String,
+    /// `State` is `ENABLED` (the default); a disabled rule delivers nothing.
     pub enabled: bool,
+    /// `Description`.
     pub description: Option<String>,
+    /// Where matching events go.
     pub targets: Vec<RuleTarget>,
 }
 
 /// One target of a rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleTarget {
+    /// `Id`, unique within the rule.
     pub id: String,
+    /// The resource the events go to.
     pub target: TargetRef,
     /// Constant JSON text sent instead of the event.
     pub input: Option<String>,
     /// JSONPath of the part of the event to send.
     pub input_path: Option<String>,
+    /// `InputTransformer`: reshapes the event before it is sent.
     pub input_transformer: Option<InputTransformer>,
+    /// `RetryPolicy`, with EventBridge's defaults.
     pub retry_policy: RetryPolicy,
     /// Where events go that could not be delivered after the retries.
     pub dead_letter_queue: Option<TargetRef>,
     /// `SqsParameters.MessageGroupId` (FIFO queue targets).
     pub sqs_message_group_id: Option<String>,
+    /// `RoleArn`: the role EventBridge assumes to reach the target.
     pub role_arn: Option<String>,
 }
 
@@ -218,6 +277,7 @@ pub struct RuleTarget {
 pub struct InputTransformer {
     /// Variable name → JSONPath, in template order.
     pub input_paths_map: Vec<(String, String)>,
+    /// Text with `<variable>` placeholders, filled from `input_paths_map`.
     pub input_template: String,
 }
 
@@ -242,68 +302,95 @@ impl Default for RetryPolicy {
 /// Standard or Express workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StateMachineType {
+    /// Long-running, exactly-once executions.
     Standard,
+    /// Short, at-least-once executions.
     Express,
 }
 
 /// `AWS::Serverless::StateMachine` or `AWS::StepFunctions::StateMachine`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateMachine {
+    /// The state machine's logical id.
     pub logical_id: String,
+    /// `Name`, else the name the local stack gives it
+    /// (`orderly-<LogicalId>`).
     pub name: String,
+    /// The state machine's ARN.
     pub arn: String,
+    /// `Type` (default `STANDARD`).
     pub kind: StateMachineType,
     /// `DefinitionUri` as written (relative to the template directory); `None` when inline.
     pub definition_uri: Option<PathBuf>,
     /// The definition JSON text with every `${Key}` of `substitutions` replaced.
     pub definition: String,
+    /// `DefinitionSubstitutions`, resolved.
     pub substitutions: BTreeMap<String, String>,
     /// `Logging.Level` (`ALL`, `ERROR`, `FATAL`, `OFF`).
     pub logging_level: Option<String>,
+    /// `Logging.IncludeExecutionData`: whether logs carry states' input and output.
     pub include_execution_data: bool,
+    /// `Tracing.Enabled`.
     pub tracing: bool,
 }
 
 /// A key attribute's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttributeType {
+    /// String.
     S,
+    /// Number.
     N,
+    /// Binary.
     B,
 }
 
 /// A key attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyAttribute {
+    /// The attribute name.
     pub name: String,
+    /// Its type.
     pub attribute_type: AttributeType,
 }
 
 /// A global or local secondary index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecondaryIndex {
+    /// `IndexName`.
     pub name: String,
+    /// The index's partition key.
     pub partition_key: KeyAttribute,
+    /// The index's sort key, if any.
     pub sort_key: Option<KeyAttribute>,
 }
 
 /// `AWS::DynamoDB::Table` or `AWS::Serverless::SimpleTable`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
+    /// The table's logical id.
     pub logical_id: String,
+    /// `TableName`, else the name the local stack gives it
+    /// (`orderly-<LogicalId>`).
     pub name: String,
+    /// The table's ARN.
     pub arn: String,
+    /// The table's partition key.
     pub partition_key: KeyAttribute,
+    /// The table's sort key, if any.
     pub sort_key: Option<KeyAttribute>,
     /// `TimeToLiveSpecification.AttributeName` when enabled.
     pub ttl_attribute: Option<String>,
+    /// `GlobalSecondaryIndexes`.
     pub global_secondary_indexes: Vec<SecondaryIndex>,
+    /// `LocalSecondaryIndexes`.
     pub local_secondary_indexes: Vec<SecondaryIndex>,
 }
 
 /// `AWS::Serverless::HttpApi`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpApi {
+    /// The API's logical id.
     pub logical_id: String,
     /// The generated API id (`Ref`).
     pub id: String,

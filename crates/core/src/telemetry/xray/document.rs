@@ -21,31 +21,46 @@ pub(super) fn epoch_seconds(ms: i64) -> f64 {
 /// `fault` for a 5xx or a call that got no usable response.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Outcome {
+    /// The HTTP status of the response, if one came back.
     pub status: Option<u16>,
     /// The service's error code (`ResourceNotFoundException`) or the kind of failure.
     pub failure: Option<Failure>,
 }
 
+/// Why a call failed, as the `cause.exceptions` entry of its subsegment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// The exception's type: the service's error code, or `OrchestratorError` when the call got
+    /// no usable response.
     pub kind: String,
+    /// The error's message, if the service or SDK gave one.
     pub message: Option<String>,
 }
 
 /// One AWS SDK call, ready to become a subsegment document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subsegment {
+    /// The subsegment's own id: 16 hex digits.
     pub id: String,
+    /// The trace it belongs to (`Root` of the trace header).
     pub trace_id: String,
+    /// The id of the segment or subsegment that made the call (`Parent`).
     pub parent_id: String,
     /// The service as the SDK names it: `DynamoDB`, `SQS`, `EventBridge`, `SFN`.
     pub service: String,
+    /// The API operation, e.g. `PutItem`.
     pub operation: String,
+    /// The region the call went to, when the SDK reported it.
     pub region: Option<String>,
+    /// The AWS request id, when a response carried one.
     pub request_id: Option<String>,
+    /// When the call started, epoch seconds with millisecond precision.
     pub start_time: f64,
+    /// When the call ended, epoch seconds with millisecond precision.
     pub end_time: f64,
+    /// How many times the SDK retried the call.
     pub retries: u32,
+    /// How the call ended: status and failure.
     pub outcome: Outcome,
 }
 

@@ -46,7 +46,9 @@ pub fn root_of(header: &str) -> Option<&str> {
 /// An X-Ray trace header: `Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceHeader {
+    /// The trace id: `1-<8 hex epoch seconds>-<24 hex>`.
     pub root: String,
+    /// The id of the segment that made the traced call: 16 hex digits, else dropped.
     pub parent: Option<String>,
     /// `Some(true)` for `Sampled=1`, `Some(false)` for `Sampled=0`, `None` when undecided.
     pub sampled: Option<bool>,

@@ -90,6 +90,12 @@ pub struct XrayLayer {
 }
 
 impl XrayLayer {
+    /// A layer sending to the daemon at `daemon`, timing calls with the system clock and
+    /// reading the trace header from `_X_AMZN_TRACE_ID` when no invocation span has one.
+    ///
+    /// # Errors
+    ///
+    /// [`XrayError::Socket`] if no UDP socket towards `daemon` can be opened.
     pub fn new(daemon: SocketAddr) -> Result<Self, XrayError> {
         let local = match daemon.ip() {
             IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),

@@ -36,18 +36,25 @@ pub const INVOCATION_TRACE_FIELD: &str = "xrayTraceId";
 /// Why X-Ray subsegments cannot be sent.
 #[derive(Debug, thiserror::Error)]
 pub enum XrayError {
+    /// The variable's value is not `host:port` nor `tcp:… udp:…`.
     #[error(
         "{DAEMON_ADDRESS_VAR}={0:?} names no UDP address (expected `host:port` or `tcp:host:port udp:host:port`)"
     )]
     BadDaemonAddress(String),
+    /// The host in the variable could not be resolved.
     #[error("{DAEMON_ADDRESS_VAR}={address:?} does not resolve: {source}")]
     Unresolved {
+        /// The variable's value.
         address: String,
+        /// The resolver's error.
         source: std::io::Error,
     },
+    /// The socket could not be bound, connected or made non-blocking.
     #[error("cannot open a UDP socket towards the X-Ray daemon at {daemon}: {source}")]
     Socket {
+        /// The daemon's resolved address.
         daemon: SocketAddr,
+        /// The socket's error.
         source: std::io::Error,
     },
 }
