@@ -1,9 +1,14 @@
 //! Parsing and validating a definition into a runnable [`StateMachine`].
 
+mod allowed;
+mod context_reads;
+mod fields;
+mod kinds;
 pub mod model;
 mod parse;
 mod parse_state;
 pub mod problems;
+mod retry_catch;
 
 pub use model::QueryLanguage;
 pub use problems::{Problem, ValidationError};
