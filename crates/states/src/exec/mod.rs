@@ -1,10 +1,14 @@
 //! Running a state machine: options, the execution result, and the entry points.
 
+mod choice;
 mod data;
 mod engine;
 mod map;
 mod parallel;
 mod payload;
+mod retry_catch;
+mod run;
+mod shape;
 mod task;
 mod vars;
 
@@ -14,7 +18,8 @@ use crate::definition::StateMachine;
 use crate::errors::{StatesError, names};
 use crate::history::{EventDetails, HistoryEvent, LiveHistory, Recorder};
 use crate::task::{NoTasks, TaskHandler};
-use engine::{Engine, Interrupt};
+use engine::Engine;
+use run::Interrupt;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
