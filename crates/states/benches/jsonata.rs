@@ -1,6 +1,10 @@
 //! JSONata expression evaluation: the kinds of expression Step Functions definitions hold,
 //! from a field lookup to a lambda over a 100-item array, plus one intrinsic for scale.
 //!
+//! `jsonata/…` parses and evaluates the text each time (`jsonata::evaluate`);
+//! `jsonata parsed/…` evaluates an expression parsed once beforehand, as a loaded
+//! definition does.
+//!
 //! Run: `cargo bench -p orderly-states --bench jsonata`
 
 use std::hint::black_box;
@@ -57,6 +61,20 @@ fn jsonata(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    let mut parsed = c.benchmark_group("jsonata parsed");
+    for (name, expression) in cases {
+        let Ok(expression) = orderly_states::jsonata::Expression::parse(expression) else {
+            panic!("the bench expression {expression} does not parse");
+        };
+        parsed.bench_function(format!("{name} / 10 items"), |b| {
+            b.iter(|| black_box(&expression).evaluate(black_box(&small)))
+        });
+        parsed.bench_function(format!("{name} / 100 items"), |b| {
+            b.iter(|| black_box(&expression).evaluate(black_box(&large)))
+        });
+    }
+    parsed.finish();
 
     let input = json!({"name": "Ann", "items": [1, 2, 3]});
     let context = json!({"Execution": {"Id": "run-1"}});

@@ -3,6 +3,7 @@
 
 use super::model::*;
 use super::problems::{self, Problems};
+use crate::jsonata::{Expression, JsonataError};
 use crate::jsonata_template::{JsonataTemplate, expression_of};
 use crate::paths::result_path::ResultPath;
 use crate::paths::{JsonPath, Root, Template};
@@ -23,6 +24,8 @@ pub(super) struct Cx<'a> {
     pub machine_ql: QueryLanguage,
     /// Where problems are collected.
     pub problems: &'a mut Problems,
+    /// The JSONata expressions parsed so far in this state, by text.
+    pub parsed: HashMap<String, Result<Expression, JsonataError>>,
 }
 
 /// Field readers; each records its problems and returns what it could compile.
@@ -170,7 +173,27 @@ impl Cx<'_> {
 
     /// A JSONata-mode field value (`Arguments`, `Output`, `Items`, ...).
     pub(super) fn jsonata(&mut self, field: &str) -> Option<JsonataTemplate> {
-        self.obj.get(field).map(JsonataTemplate::compile)
+        let value = self.obj.get(field)?;
+        self.compile_jsonata(value)
+    }
+
+    /// Compiles a JSONata-mode value, parsing each of its expressions once (see
+    /// [`Cx::expression`]). `None` when one does not parse: `check_jsonata` reports that
+    /// as a problem of the state, which then is not built. (Only JSONata states need
+    /// their expressions; in a JSONPath state every field that holds one is refused.)
+    pub(super) fn compile_jsonata(&mut self, value: &Value) -> Option<JsonataTemplate> {
+        JsonataTemplate::compile_with(value, &mut |text| self.expression(text)).ok()
+    }
+
+    /// Parses a JSONata expression, or returns the tree (or error) of its earlier parse
+    /// in this state: the syntax check and the fields' compilation share one parse.
+    pub(super) fn expression(&mut self, text: &str) -> Result<Expression, JsonataError> {
+        if let Some(parsed) = self.parsed.get(text) {
+            return parsed.clone();
+        }
+        let parsed = Expression::parse(text);
+        self.parsed.insert(text.to_owned(), parsed.clone());
+        parsed
     }
 
     /// `Assign`: variable names checked, values compiled for the state's query language.
@@ -199,7 +222,7 @@ impl Cx<'_> {
             }
         }
         match self.ql {
-            QueryLanguage::Jsonata => Some(Assign::Jsonata(JsonataTemplate::compile(value))),
+            QueryLanguage::Jsonata => self.compile_jsonata(value).map(Assign::Jsonata),
             QueryLanguage::JsonPath => match Template::compile(value) {
                 Ok(t) => Some(Assign::JsonPath(t)),
                 Err(e) => {
@@ -242,7 +265,7 @@ impl Cx<'_> {
             && expression_of(s).is_some()
             && self.ql == QueryLanguage::Jsonata
         {
-            return Some(Dynamic::Jsonata(JsonataTemplate::compile(value)));
+            return self.compile_jsonata(value).map(Dynamic::Jsonata);
         }
         match value.as_f64() {
             Some(n) if n >= minimum => Some(Dynamic::Fixed(value.clone())),

@@ -9,6 +9,8 @@ mod parse;
 mod parse_state;
 pub mod problems;
 mod retry_catch;
+#[cfg(test)]
+mod tests;
 
 pub use model::QueryLanguage;
 pub use problems::{Problem, ValidationError};

@@ -64,6 +64,7 @@ pub(super) fn parse_state(
         ql,
         machine_ql,
         problems,
+        parsed: HashMap::new(),
     };
     let next = cx.transition(kind_name);
     let io = Io {
@@ -95,7 +96,7 @@ pub(super) fn parse_state(
         _ => kinds::parse_map(&mut cx),
     };
     if ql == QueryLanguage::Jsonata {
-        check_jsonata(value, loc, true, cx.problems);
+        check_jsonata(&mut cx, value, loc, true);
     }
     if cx.problems.list.len() > before {
         return None;
@@ -138,24 +139,23 @@ pub(super) fn parse_state(
 
 /// Rejects `{% %}` expressions that do not parse, as CreateStateMachine does. Nested
 /// states (branches, item processors) are checked when they are parsed themselves.
-fn check_jsonata(value: &Value, location: &str, top: bool, problems: &mut Problems) {
+/// Expressions the fields compiled were parsed then; this finds their errors in
+/// `cx.parsed` rather than parsing them again.
+fn check_jsonata(cx: &mut Cx<'_>, value: &Value, location: &str, top: bool) {
     match value {
         Value::String(text) => {
             if let Some(expression) = expression_of(text)
-                && let Err(e) = crate::jsonata::validate(expression)
+                && let Err(e) = cx.expression(expression)
             {
-                problems.schema(
+                cx.problems.schema(
                     location,
-                    format!(
-                        "The JSONata expression '{expression}' is invalid: {}",
-                        e.message
-                    ),
+                    format!("The JSONata expression '{expression}' is invalid: {e}"),
                 );
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                check_jsonata(item, &format!("{location}[{i}]"), false, problems);
+                check_jsonata(cx, item, &format!("{location}[{i}]"), false);
             }
         }
         Value::Object(map) => {
@@ -163,7 +163,7 @@ fn check_jsonata(value: &Value, location: &str, top: bool, problems: &mut Proble
                 if top && matches!(key.as_str(), "Branches" | "ItemProcessor" | "Iterator") {
                     continue;
                 }
-                check_jsonata(v, &format!("{location}/{key}"), false, problems);
+                check_jsonata(cx, v, &format!("{location}/{key}"), false);
             }
         }
         _ => {}

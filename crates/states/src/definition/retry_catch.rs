@@ -4,7 +4,6 @@
 use super::fields::Cx;
 use super::model::*;
 use crate::errors::names;
-use crate::jsonata_template::JsonataTemplate;
 use serde_json::{Map, Value};
 
 impl Cx<'_> {
@@ -174,7 +173,7 @@ impl Cx<'_> {
             };
             let result_path =
                 self.result_path(&format!("Catch[{i}]/ResultPath"), obj.get("ResultPath"));
-            let output = obj.get("Output").map(JsonataTemplate::compile);
+            let output = obj.get("Output").and_then(|o| self.compile_jsonata(o));
             let assign = self.assign(obj, &format!("{loc}/Assign"));
             if let (Some(error_equals), Some(next)) = (error_equals, next) {
                 out.push(Catcher {

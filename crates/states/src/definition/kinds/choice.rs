@@ -52,7 +52,7 @@ pub(in crate::definition) fn parse_choice(cx: &mut Cx<'_>) -> Option<Kind> {
                 }
                 match rule_obj.get("Condition") {
                     Some(c @ Value::String(s)) if expression_of(s).is_some() => {
-                        Some(Rule::Condition(JsonataTemplate::compile(c)))
+                        cx.compile_jsonata(c).map(Rule::Condition)
                     }
                     Some(c @ Value::Bool(_)) => {
                         Some(Rule::Condition(JsonataTemplate::Static(c.clone())))
@@ -71,7 +71,7 @@ pub(in crate::definition) fn parse_choice(cx: &mut Cx<'_>) -> Option<Kind> {
         let output = if cx.ql == QueryLanguage::JsonPath && rule_obj.contains_key("Output") {
             None
         } else {
-            rule_obj.get("Output").map(JsonataTemplate::compile)
+            rule_obj.get("Output").and_then(|o| cx.compile_jsonata(o))
         };
         if let (Some(rule), Some(next)) = (rule, next) {
             choices.push(ChoiceBranch {

@@ -3,7 +3,7 @@
 
 use crate::definition::fields::Cx;
 use crate::definition::model::{DynamicText, Kind, QueryLanguage};
-use crate::jsonata_template::{JsonataTemplate, expression_of};
+use crate::jsonata_template::expression_of;
 
 /// Reads a Fail state's `Error` / `ErrorPath` and `Cause` / `CausePath`.
 pub(in crate::definition) fn parse_fail(cx: &mut Cx<'_>) -> Option<Kind> {
@@ -33,7 +33,7 @@ pub(in crate::definition) fn parse_fail(cx: &mut Cx<'_>) -> Option<Kind> {
         let v = fixed?;
         match v.as_str() {
             Some(s) if cx.ql == QueryLanguage::Jsonata && expression_of(s).is_some() => {
-                Some(DynamicText::Jsonata(JsonataTemplate::compile(v)))
+                cx.compile_jsonata(v).map(DynamicText::Jsonata)
             }
             Some(s) => Some(DynamicText::Fixed(s.to_owned())),
             None => {

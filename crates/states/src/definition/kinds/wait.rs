@@ -3,7 +3,7 @@
 use crate::choice;
 use crate::definition::fields::Cx;
 use crate::definition::model::{Kind, QueryLanguage, WaitFor};
-use crate::jsonata_template::{JsonataTemplate, expression_of};
+use crate::jsonata_template::expression_of;
 
 /// Reads a Wait state's one duration or timestamp field.
 pub(in crate::definition) fn parse_wait(cx: &mut Cx<'_>) -> Option<Kind> {
@@ -25,7 +25,7 @@ pub(in crate::definition) fn parse_wait(cx: &mut Cx<'_>) -> Option<Kind> {
             let value = cx.obj.get("Timestamp")?;
             match value.as_str() {
                 Some(s) if cx.ql == QueryLanguage::Jsonata && expression_of(s).is_some() => {
-                    WaitFor::TimestampJsonata(JsonataTemplate::compile(value))
+                    WaitFor::TimestampJsonata(cx.compile_jsonata(value)?)
                 }
                 Some(s) => match choice::parse_timestamp(s) {
                     Some(t) => WaitFor::Timestamp(t),
