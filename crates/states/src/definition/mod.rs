@@ -34,6 +34,7 @@ impl StateMachine {
         parse::parse(definition)
     }
 
+    /// The top-level `Comment`, if any.
     pub fn comment(&self) -> Option<&str> {
         self.comment.as_deref()
     }

@@ -9,10 +9,15 @@ use time::OffsetDateTime;
 
 /// One run of one state: what error texts and the context object need.
 pub(crate) struct StateRun<'a> {
+    /// The state being run.
     pub state: &'a State,
+    /// The id of its `…StateEntered` event, which error causes name.
     pub entered_id: u64,
+    /// When it was entered (`$$.State.EnteredTime`).
     pub entered_time: OffsetDateTime,
+    /// Retries so far (`$$.State.RetryCount`).
     pub retry_count: u32,
+    /// The `.waitForTaskToken` token (`$$.Task.Token`), once issued.
     pub task_token: Option<String>,
     /// The output's JSON text, when the state could derive it from its input's.
     pub output_text: Option<Arc<str>>,
