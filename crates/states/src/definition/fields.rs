@@ -2,11 +2,11 @@
 //! a problem naming the state and field when it is wrong, and returns the compiled value.
 
 use super::model::*;
-use super::problems::{self, Problems};
 use crate::jsonata::{Expression, JsonataError};
 use crate::jsonata_template::{JsonataTemplate, expression_of};
 use crate::paths::result_path::ResultPath;
 use crate::paths::{JsonPath, Root, Template};
+use crate::problems::{self, Problems};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 

@@ -7,13 +7,14 @@ mod kinds;
 pub mod model;
 mod parse;
 mod parse_state;
-pub mod problems;
 mod retry_catch;
 #[cfg(test)]
 mod tests;
 
 pub use model::QueryLanguage;
-pub use problems::{Problem, ValidationError};
+// Problems live at the crate root, shared with Choice rule parsing; this keeps their
+// old path.
+pub use crate::problems::{self, Problem, ValidationError};
 
 use model::Branch;
 use std::sync::Arc;

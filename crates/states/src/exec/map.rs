@@ -3,8 +3,7 @@
 
 use super::engine::Engine;
 use super::run::{Interrupt, StateRun};
-use super::shape::{self, scope};
-use super::task::Prepared;
+use super::shape::{self, Prepared, scope};
 use super::vars::Vars;
 use crate::definition::model::{ItemSelector, MapSpec};
 use crate::errors::{StatesError, names};

@@ -17,6 +17,20 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::sync::Arc;
 
+/// The effective input of a result-producing state, in either query language.
+pub(crate) enum Prepared<'v> {
+    /// JSONPath: the input after InputPath.
+    JsonPath {
+        /// The effective input.
+        effective: Cow<'v, Value>,
+    },
+    /// JSONata: what expressions see (`$states`, variables).
+    Jsonata {
+        /// The bindings for the state's expressions.
+        bindings: Map<String, Value>,
+    },
+}
+
 /// What paths see: `$` is `input`, `$$` the context object, plus the visible variables.
 pub(crate) fn scope<'a>(input: &'a Value, context: &'a Value, vars: &'a Vars) -> Scope<'a> {
     Scope {

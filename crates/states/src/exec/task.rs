@@ -3,7 +3,7 @@
 
 use super::engine::Engine;
 use super::run::{Interrupt, StateRun};
-use super::shape::{self, scope};
+use super::shape::{self, Prepared, scope};
 use super::vars::Vars;
 use crate::callbacks::Callback;
 use crate::definition::model::{Dynamic, Kind, QueryLanguage, WaitFor};
@@ -12,15 +12,9 @@ use crate::history::{
     EventDetails, LambdaScheduled, TaskFailed, TaskOutput, TaskScheduled, payload_text,
 };
 use crate::task::{IntegrationPattern, TaskRequest, integration_pattern, lambda_function_of};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::time::Duration;
-
-/// The effective input of a result-producing state, in either query language.
-pub(crate) enum Prepared<'v> {
-    JsonPath { effective: Cow<'v, Value> },
-    Jsonata { bindings: Map<String, Value> },
-}
 
 impl Engine {
     /// A number field's value: literal, by path (against the effective input) or JSONata.
