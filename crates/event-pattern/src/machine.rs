@@ -14,7 +14,6 @@ use crate::flatten::{
     EventSyntaxError, FlatBuffers, FlatEvent, PathTrie, flatten_text, flatten_value,
 };
 use crate::hash::{FxMap, FxSet};
-use crate::pattern::Pattern;
 use crate::value::{AnythingBut, Keyword, Leaf, Probe, ValuePattern};
 
 type StateId = u32;
@@ -209,6 +208,7 @@ impl Default for RuleSet {
 }
 
 impl RuleSet {
+    /// An empty set: it matches no event.
     pub fn new() -> Self {
         RuleSet {
             names: Vec::new(),
@@ -223,12 +223,14 @@ impl RuleSet {
         self.names.len()
     }
 
+    /// Whether no rule has been added.
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
 
-    /// Adds a rule. A name added twice is one rule that matches when either pattern does.
-    pub fn add(&mut self, name: &str, pattern: &Pattern) {
+    /// Adds a rule from its compiled sub-rules (see `RuleSet::add` in `pattern.rs`). A name
+    /// added twice is one rule that matches when either pattern does.
+    pub(crate) fn add_sub_rules(&mut self, name: &str, sub_rules: &[SubRule]) {
         let id = match self.names.iter().position(|n| n == name) {
             Some(i) => i,
             None => {
@@ -237,7 +239,7 @@ impl RuleSet {
                 self.names.len() - 1
             }
         };
-        for sub in pattern.sub_rules() {
+        for sub in sub_rules {
             self.add_sub_rule(id as u32, sub);
             self.sub_rules[id].push(sub.clone());
         }

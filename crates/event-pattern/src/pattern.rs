@@ -22,15 +22,13 @@ impl Pattern {
             return Err(PatternError::TooLong { length });
         }
         let sub_rules = compile(json)?;
-        let mut pattern = Pattern {
+        let mut machine = RuleSet::new();
+        machine.add_sub_rules("", &sub_rules);
+        Ok(Pattern {
             text: json.to_owned(),
             sub_rules,
-            machine: RuleSet::new(),
-        };
-        let mut machine = RuleSet::new();
-        machine.add("", &pattern);
-        pattern.machine = machine;
-        Ok(pattern)
+            machine,
+        })
     }
 
     /// The pattern text as given.
@@ -50,6 +48,15 @@ impl Pattern {
     /// Whether the pattern matches event text.
     pub fn matches_text(&self, event: &str) -> Result<bool, EventSyntaxError> {
         Ok(!self.machine.matching_text(event)?.is_empty())
+    }
+}
+
+// `add` lives here rather than in `machine.rs` so that dependencies point one way: a
+// pattern holds a machine of its own, and the machine knows only compiled sub-rules.
+impl RuleSet {
+    /// Adds a rule. A name added twice is one rule that matches when either pattern does.
+    pub fn add(&mut self, name: &str, pattern: &Pattern) {
+        self.add_sub_rules(name, &pattern.sub_rules);
     }
 }
 

@@ -1,10 +1,15 @@
 //! JSONata expression evaluation: the kinds of expression Step Functions definitions hold,
 //! from a field lookup to a lambda over a 100-item array, plus one intrinsic for scale.
 //!
+//! `jsonata/…` parses and evaluates the text each time (`jsonata::evaluate`);
+//! `jsonata parsed/…` evaluates an expression parsed once beforehand, as a loaded
+//! definition does.
+//!
 //! Run: `cargo bench -p orderly-states --bench jsonata`
 
 use std::hint::black_box;
 
+use bench_cpu_time::ThreadCpuTime;
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Map, Value, json};
 
@@ -24,7 +29,7 @@ fn bindings(items: usize) -> Map<String, Value> {
     b
 }
 
-fn jsonata(c: &mut Criterion) {
+fn jsonata(c: &mut Criterion<ThreadCpuTime>) {
     let small = bindings(10);
     let large = bindings(100);
     let cases = [
@@ -58,6 +63,20 @@ fn jsonata(c: &mut Criterion) {
     }
     group.finish();
 
+    let mut parsed = c.benchmark_group("jsonata parsed");
+    for (name, expression) in cases {
+        let Ok(expression) = orderly_states::jsonata::Expression::parse(expression) else {
+            panic!("the bench expression {expression} does not parse");
+        };
+        parsed.bench_function(format!("{name} / 10 items"), |b| {
+            b.iter(|| black_box(&expression).evaluate(black_box(&small)))
+        });
+        parsed.bench_function(format!("{name} / 100 items"), |b| {
+            b.iter(|| black_box(&expression).evaluate(black_box(&large)))
+        });
+    }
+    parsed.finish();
+
     let input = json!({"name": "Ann", "items": [1, 2, 3]});
     let context = json!({"Execution": {"Id": "run-1"}});
     c.bench_function("intrinsic States.Format(ArrayLength)", |b| {
@@ -71,5 +90,11 @@ fn jsonata(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, jsonata);
+criterion_group! {
+    name = benches;
+    // CPU time of the bench thread: the machines are shared, and wall time there
+    // measures the neighbours as much as the code.
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = jsonata
+}
 criterion_main!(benches);

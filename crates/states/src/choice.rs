@@ -1,9 +1,9 @@
 //! Choice rules: every comparison operator (and its `…Path` form), the `Is*` tests,
 //! `And` / `Or` / `Not`, and JSONata `Condition`.
 
-use crate::definition::problems::Problems;
 use crate::jsonata_template::JsonataTemplate;
 use crate::paths::{JsonPath, Scope};
+use crate::problems::Problems;
 use serde_json::Value;
 use std::cmp::Ordering;
 use time::OffsetDateTime;

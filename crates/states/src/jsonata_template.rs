@@ -1,15 +1,20 @@
 //! JSONata-mode field values: any JSON value in which a string `{% expression %}` is
-//! replaced by the expression's value (Arguments, Output, Assign, Items, …).
+//! replaced by the expression's value (Arguments, Output, Assign, Items, …). Each
+//! expression is parsed when the template is compiled, so evaluation only walks trees.
 
-use crate::jsonata::{self, JsonataError};
+use crate::jsonata::{Expression, JsonataError};
 use serde_json::{Map, Value};
 
 /// A compiled JSONata-mode value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JsonataTemplate {
+    /// A value without expressions, used as it is.
     Static(Value),
-    Expression(String),
+    /// A whole `{% … %}` string: the expression's value.
+    Expression(Expression),
+    /// An object with expressions in some of its values, in key order.
     Object(Vec<(String, JsonataTemplate)>),
+    /// An array with expressions in some of its items.
     Array(Vec<JsonataTemplate>),
 }
 
@@ -21,17 +26,28 @@ pub fn expression_of(text: &str) -> Option<&str> {
 }
 
 impl JsonataTemplate {
-    pub fn compile(value: &Value) -> Self {
-        match value {
+    /// Compiles a field value, parsing each expression in it; fails with the first
+    /// expression that does not parse.
+    pub fn compile(value: &Value) -> Result<Self, JsonataError> {
+        Self::compile_with(value, &mut Expression::parse)
+    }
+
+    /// [`JsonataTemplate::compile`] with the parsing done by `parse` (the definition
+    /// parser passes one that remembers each expression it has parsed).
+    pub fn compile_with(
+        value: &Value,
+        parse: &mut dyn FnMut(&str) -> Result<Expression, JsonataError>,
+    ) -> Result<Self, JsonataError> {
+        Ok(match value {
             Value::String(s) => match expression_of(s) {
-                Some(expr) => JsonataTemplate::Expression(expr.to_owned()),
+                Some(expr) => JsonataTemplate::Expression(parse(expr)?),
                 None => JsonataTemplate::Static(value.clone()),
             },
             Value::Object(map) => {
-                let fields: Vec<(String, JsonataTemplate)> = map
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Self::compile(v)))
-                    .collect();
+                let mut fields = Vec::with_capacity(map.len());
+                for (k, v) in map {
+                    fields.push((k.clone(), Self::compile_with(v, parse)?));
+                }
                 if fields
                     .iter()
                     .all(|(_, t)| matches!(t, JsonataTemplate::Static(_)))
@@ -42,7 +58,10 @@ impl JsonataTemplate {
                 }
             }
             Value::Array(items) => {
-                let compiled: Vec<JsonataTemplate> = items.iter().map(Self::compile).collect();
+                let compiled = items
+                    .iter()
+                    .map(|item| Self::compile_with(item, parse))
+                    .collect::<Result<Vec<_>, _>>()?;
                 if compiled
                     .iter()
                     .all(|t| matches!(t, JsonataTemplate::Static(_)))
@@ -53,7 +72,7 @@ impl JsonataTemplate {
                 }
             }
             other => JsonataTemplate::Static(other.clone()),
-        }
+        })
     }
 
     /// Whether any expression in the template mentions `needle` (used to skip building
@@ -61,7 +80,7 @@ impl JsonataTemplate {
     pub fn mentions(&self, needle: &str) -> bool {
         match self {
             JsonataTemplate::Static(_) => false,
-            JsonataTemplate::Expression(e) => e.contains(needle),
+            JsonataTemplate::Expression(e) => e.text().contains(needle),
             JsonataTemplate::Object(fields) => fields.iter().any(|(_, t)| t.mentions(needle)),
             JsonataTemplate::Array(items) => items.iter().any(|t| t.mentions(needle)),
         }
@@ -72,7 +91,7 @@ impl JsonataTemplate {
     pub fn evaluate(&self, bindings: &Map<String, Value>) -> Result<Value, JsonataError> {
         match self {
             JsonataTemplate::Static(v) => Ok(v.clone()),
-            JsonataTemplate::Expression(e) => jsonata::evaluate(e, bindings),
+            JsonataTemplate::Expression(e) => e.evaluate(bindings),
             JsonataTemplate::Object(fields) => {
                 let mut out = Map::with_capacity(fields.len());
                 for (k, t) in fields {
@@ -98,11 +117,11 @@ mod tests {
     fn finds_expressions_only_in_whole_templates() {
         assert_eq!(expression_of("{% $states.input %}"), Some("$states.input"));
         assert_eq!(expression_of("x {% 1 %}"), None);
-        let t = JsonataTemplate::compile(&json!({"a": 1, "b": ["{% $x %}"]}));
+        let t = JsonataTemplate::compile(&json!({"a": 1, "b": ["{% $x %}"]})).expect("parses");
         assert!(t.mentions("$x"));
         assert_eq!(
             JsonataTemplate::compile(&json!({"a": "{ not % }"})),
-            JsonataTemplate::Static(json!({"a": "{ not % }"}))
+            Ok(JsonataTemplate::Static(json!({"a": "{ not % }"})))
         );
     }
 }

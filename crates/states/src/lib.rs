@@ -17,7 +17,9 @@ mod json_text;
 pub mod jsonata;
 pub mod jsonata_template;
 pub mod mock;
+mod object;
 pub mod paths;
+pub mod problems;
 pub mod task;
 
 pub use callbacks::{CallbackError, TaskTokens};

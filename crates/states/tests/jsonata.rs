@@ -1,7 +1,9 @@
 //! JSONata evaluation as Step Functions uses it: `$states` and assigned variables bound,
 //! the JSONata library, Step Functions' added functions, errors with JSONata's codes.
 
-use orderly_states::jsonata::{self, JsonataError, evaluate, evaluate_optional};
+use orderly_states::jsonata::{
+    self, ErrorKind, Expression, JsonataError, evaluate, evaluate_optional,
+};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -49,11 +51,16 @@ fn check(cases: &[(&str, Value)]) {
     }
 }
 
-fn check_errors(cases: &[(&str, &str)]) {
-    for (expression, message) in cases {
+/// Each case: the expression, the error's kind and JSONata code (matched on), and the
+/// text users see in the error's cause (checked so that it stays as AWS prints it).
+fn check_errors(cases: &[(&str, ErrorKind, Option<&str>, &str)]) {
+    for (expression, kind, code, text) in cases {
         match run(expression) {
             Ok(value) => panic!("{expression}: expected an error, got {value}"),
-            Err(e) => assert_eq!(e.message, *message, "{expression}"),
+            Err(e) => {
+                assert_eq!((e.kind, e.code), (*kind, *code), "{expression}: {e}");
+                assert_eq!(e.to_string(), *text, "{expression}");
+            }
         }
     }
 }
@@ -377,15 +384,26 @@ fn step_functions_additions() {
     check_errors(&[
         (
             "$partition([1, 2], 0)",
+            ErrorKind::Function,
+            None,
             "Invalid arguments in States.ArrayPartition",
         ),
         (
             "$range(1, 2000, 1)",
+            ErrorKind::Function,
+            None,
             "Invalid arguments in States.ArrayRange",
         ),
-        ("$hash('x', 'SHA256')", "Invalid arguments in States.Hash"),
+        (
+            "$hash('x', 'SHA256')",
+            ErrorKind::Function,
+            None,
+            "Invalid arguments in States.Hash",
+        ),
         (
             "$parse('{oops')",
+            ErrorKind::Evaluation,
+            Some("D3140"),
             "D3140: Unable to parse JSON: key must be a string at line 1 column 2",
         ),
     ]);
@@ -430,145 +448,256 @@ fn time_functions() {
 #[test]
 fn errors_carry_jsonata_codes() {
     check_errors(&[
-        ("$nope()", "T1006: Attempted to invoke a non-function"),
+        (
+            "$nope()",
+            ErrorKind::Type,
+            Some("T1006"),
+            "T1006: Attempted to invoke a non-function",
+        ),
         (
             "1 + 'a'",
+            ErrorKind::Type,
+            Some("T2002"),
             "T2002: The right side of the \"+\" operator must evaluate to a number",
         ),
         (
             "'a' * 2",
+            ErrorKind::Type,
+            Some("T2001"),
             "T2001: The left side of the \"*\" operator must evaluate to a number",
         ),
         (
             "$sum('a')",
+            ErrorKind::Type,
+            Some("T0412"),
             "T0412: Argument 1 of function sum must be an array of number",
         ),
         (
             "1 < 'a'",
+            ErrorKind::Type,
+            Some("T2009"),
             "T2009: The values 1 and a either side of operator \"<\" must be of the same data type",
         ),
         (
             "{} < 1",
+            ErrorKind::Type,
+            Some("T2010"),
             "T2010: The expressions either side of operator \"<\" must evaluate to numeric or string values",
         ),
         (
             "{1: 'x'}",
+            ErrorKind::Type,
+            Some("T1003"),
             "T1003: Key in object structure must evaluate to a string; got: 1",
         ),
-        ("$error('boom')", "D3137: boom"),
-        ("$assert(false, 'bad')", "D3141: bad"),
+        (
+            "$error('boom')",
+            ErrorKind::Evaluation,
+            Some("D3137"),
+            "D3137: boom",
+        ),
+        (
+            "$assert(false, 'bad')",
+            ErrorKind::Evaluation,
+            Some("D3141"),
+            "D3141: bad",
+        ),
         (
             "$number('abc')",
+            ErrorKind::Evaluation,
+            Some("D3030"),
             "D3030: Unable to cast value to a number: \"abc\"",
         ),
         (
             "$uppercase(1)",
+            ErrorKind::Type,
+            Some("T0410"),
             "T0410: Argument 1 of function \"uppercase\" does not match function signature",
         ),
         (
             "[1..20000000]",
+            ErrorKind::Evaluation,
+            Some("D2014"),
             "D2014: The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate 20000000.",
         ),
         (
             "($f := function($n) { $f($n) }; $f(1))",
+            ErrorKind::Limit,
+            Some("U1001"),
             "U1001: Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.",
         ),
-        ("1 +", "S0207: Unexpected end of expression"),
-        ("(1", "S0203: Expected \")\" before end of expression"),
+        (
+            "1 +",
+            ErrorKind::Syntax,
+            Some("S0207"),
+            "S0207: Unexpected end of expression",
+        ),
+        (
+            "(1",
+            ErrorKind::Syntax,
+            Some("S0203"),
+            "S0203: Expected \")\" before end of expression",
+        ),
         (
             "'open",
+            ErrorKind::Syntax,
+            Some("S0101"),
             "S0101: String literal must be terminated by a matching quote",
         ),
-        ("1 2", "S0201: Syntax error: 2 at position 2"),
+        (
+            "1 2",
+            ErrorKind::Syntax,
+            Some("S0201"),
+            "S0201: Syntax error: 2 at position 2",
+        ),
         (
             "$eval('1')",
+            ErrorKind::Unsupported,
+            None,
             "unsupported: $eval is not available in Step Functions; use $parse",
         ),
-        ("$formatNumber(1, '#')", "unsupported: $formatNumber"),
+        (
+            "$formatNumber(1, '#')",
+            ErrorKind::Unsupported,
+            None,
+            "unsupported: $formatNumber",
+        ),
         (
             "$sort([1, 'a'])",
+            ErrorKind::Evaluation,
+            Some("D3070"),
             "D3070: The single argument form of the sort function can only be applied to an array of strings or an array of numbers.  Use the second argument to specify a comparison function",
         ),
         (
             "$single([1, 2])",
+            ErrorKind::Evaluation,
+            Some("D3138"),
             "D3138: The $single() function expected exactly 1 matching result.  Instead it matched more.",
         ),
         (
             "$single([1, 2], function($v) { $v > 5 })",
+            ErrorKind::Evaluation,
+            Some("D3139"),
             "D3139: The $single() function expected exactly 1 matching result.  Instead it matched 0.",
         ),
         (
             "$reduce([1, 2], function($a) { $a })",
+            ErrorKind::Evaluation,
+            Some("D3050"),
             "D3050: The second argument of reduce function must be a function with at least two arguments",
         ),
         (
             "$max(['a'])",
+            ErrorKind::Type,
+            Some("T0412"),
             "T0412: Argument 1 of function max must be an array of number",
         ),
         (
             "$sqrt(-1)",
+            ErrorKind::Evaluation,
+            Some("D3060"),
             "D3060: The sqrt function cannot be applied to a negative number: -1",
         ),
         (
             "$power(10, 400)",
+            ErrorKind::Evaluation,
+            Some("D3061"),
             "D3061: The power function has resulted in a value that cannot be represented as a JSON number: base=10, exponent=400",
         ),
         (
             "$split('a,b', ',', -1)",
+            ErrorKind::Evaluation,
+            Some("D3020"),
             "D3020: Third argument of split function must evaluate to a positive number",
         ),
         (
             "$replace('abc', '', 'x')",
+            ErrorKind::Evaluation,
+            Some("D3010"),
             "D3010: Second argument of replace function cannot be an empty string",
         ),
         (
             "{'a': 1, 'a': 2}",
+            ErrorKind::Evaluation,
+            Some("D1009"),
             "D1009: Multiple key definitions evaluate to same key: \"a\"",
         ),
         (
             "$states.input.order.items^($)",
+            ErrorKind::Type,
+            Some("T2008"),
             "T2008: The expressions within an order-by clause must evaluate to numeric or string values",
         ),
         (
             "[1.5..3]",
+            ErrorKind::Type,
+            Some("T2003"),
             "T2003: The left side of the range operator (..) must evaluate to an integer",
         ),
         (
             "1..3",
+            ErrorKind::Syntax,
+            Some("S0201"),
             "S0201: A range (..) can only be used inside an array constructor",
         ),
         (
             "/a/",
+            ErrorKind::Type,
+            Some("T1010"),
             "T1010: A regular expression can only be passed to a function",
         ),
-        ("1 / 0", "D1001: Number out of range: inf"),
-        ("-'a'", "D1002: Cannot negate a non-numeric value"),
+        (
+            "1 / 0",
+            ErrorKind::Evaluation,
+            Some("D1001"),
+            "D1001: Number out of range: inf",
+        ),
+        (
+            "-'a'",
+            ErrorKind::Evaluation,
+            Some("D1002"),
+            "D1002: Cannot negate a non-numeric value",
+        ),
         (
             "$states.input.order.items[0]{'k': sku}{'j': sku}",
+            ErrorKind::Syntax,
+            Some("S0210"),
             "S0210: Each step can only have one grouping expression",
         ),
         (
             "function($x)<n:n>{ $x }",
+            ErrorKind::Unsupported,
+            None,
             "unsupported: function signatures",
         ),
         (
             "$map([1], ?)",
+            ErrorKind::Unsupported,
+            None,
             "unsupported: partial function application with '?'",
         ),
         (
             "$decodeUrlComponent('%E0%A4%A')",
+            ErrorKind::Evaluation,
+            Some("D3140"),
             "D3140: Malformed URL passed to $decodeUrlComponent(): \"%E0%A4%A\"",
         ),
         (
             "$now('[MNn]')",
+            ErrorKind::Unsupported,
+            None,
             "unsupported: date/time picture presentation [MNn]",
         ),
         (
             "$fromMillis(0, '[Y]', '-0500')",
+            ErrorKind::Unsupported,
+            None,
             "unsupported: time zones other than UTC in date formatting",
         ),
         (
             "$states.input.order.items#$i.sku",
+            ErrorKind::Unsupported,
+            None,
             "unsupported: positional variable binding '#'",
         ),
     ]);
@@ -601,7 +730,8 @@ fn undefined_is_distinguishable_from_errors_and_null() {
         "The JSONata expression '$nope()' specified for the field 'Output' threw an error during evaluation. T1006: Attempted to invoke a non-function"
     );
     let function = evaluate("function($x) { $x }", &b).expect_err("a function is not JSON");
-    assert_eq!(function.message, jsonata::UNSUPPORTED_RESULT);
+    assert_eq!(function.kind, ErrorKind::UnsupportedResult);
+    assert_eq!(function.to_string(), jsonata::UNSUPPORTED_RESULT);
 }
 
 #[test]
@@ -620,6 +750,40 @@ fn validate_reports_syntax_errors_only() {
     assert!(jsonata::validate("1 +").is_err());
     let deep = format!("{}1{}", "(".repeat(500), ")".repeat(500));
     assert!(jsonata::validate(&deep).is_err());
+}
+
+#[test]
+fn syntax_errors_carry_their_kind_code_and_position() {
+    let cases = [
+        ("1 2", "S0201", 2),
+        ("1 +", "S0207", 3),
+        ("(1", "S0203", 2),
+        ("$x.'open", "S0101", 3),
+        ("1 ~ 2", "S0204", 2),
+        ("{1: }", "S0211", 4),
+    ];
+    for (expression, code, position) in cases {
+        let e = Expression::parse(expression).expect_err(expression);
+        assert_eq!(e.kind, ErrorKind::Syntax, "{expression}: {e}");
+        assert_eq!(e.code, Some(code), "{expression}: {e}");
+        assert_eq!(e.position, Some(position), "{expression}: {e}");
+    }
+    let evaluation = run("1 + 'a'").expect_err("a type error");
+    assert_eq!(evaluation.position, None);
+}
+
+#[test]
+fn a_parsed_expression_evaluates_again_and_again() {
+    let expression =
+        Expression::parse("$sum($states.input.order.items.(qty * price))").expect("parses");
+    let b = bindings();
+    for _ in 0..3 {
+        assert_eq!(expression.evaluate(&b), Ok(json!(25)));
+    }
+    assert_eq!(
+        expression.text(),
+        "$sum($states.input.order.items.(qty * price))"
+    );
 }
 
 proptest! {

@@ -1,12 +1,20 @@
 //! Parsing and validating a definition into a runnable [`StateMachine`].
 
+mod allowed;
+mod context_reads;
+mod fields;
+mod kinds;
 pub mod model;
 mod parse;
 mod parse_state;
-pub mod problems;
+mod retry_catch;
+#[cfg(test)]
+mod tests;
 
 pub use model::QueryLanguage;
-pub use problems::{Problem, ValidationError};
+// Problems live at the crate root, shared with Choice rule parsing; this keeps their
+// old path.
+pub use crate::problems::{self, Problem, ValidationError};
 
 use model::Branch;
 use std::sync::Arc;
@@ -27,6 +35,7 @@ impl StateMachine {
         parse::parse(definition)
     }
 
+    /// The top-level `Comment`, if any.
     pub fn comment(&self) -> Option<&str> {
         self.comment.as_deref()
     }

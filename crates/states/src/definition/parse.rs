@@ -4,7 +4,7 @@
 use super::StateMachine;
 use super::model::{Branch, Kind, QueryLanguage, State};
 use super::parse_state::parse_state;
-use super::problems::{self, Problems, ValidationError};
+use crate::problems::{self, Problems, ValidationError};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;

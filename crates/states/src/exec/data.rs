@@ -1,37 +1,11 @@
-//! Moving data through a state: paths, templates, JSONata bindings, the context object
-//! and the payload size limit.
+//! The context object a state sees (`$$`, `$states.context`) and the payload size limit.
 
-use super::engine::{Engine, Interrupt};
+use super::engine::Engine;
 use super::payload::Payload;
-use super::vars::Vars;
+use super::run::{Interrupt, StateRun};
 use crate::clock::format_timestamp;
-use crate::definition::model::{Selection, State};
-use crate::errors::{StatesError, names, state_error_prefix};
-use crate::jsonata_template::JsonataTemplate;
-use crate::paths::{Scope, Template, TemplateError};
-use serde_json::{Map, Value, json};
-use std::sync::Arc;
-use time::OffsetDateTime;
-
-/// One run of one state: what error texts and the context object need.
-pub(crate) struct StateRun<'a> {
-    pub state: &'a State,
-    pub entered_id: u64,
-    pub entered_time: OffsetDateTime,
-    pub retry_count: u32,
-    pub task_token: Option<String>,
-    /// The output's JSON text, when the state could derive it from its input's.
-    pub output_text: Option<Arc<str>>,
-}
-
-impl StateRun<'_> {
-    pub(crate) fn runtime(&self, cause: impl std::fmt::Display) -> StatesError {
-        StatesError::runtime(format!(
-            "{} {cause}",
-            state_error_prefix(&self.state.name, self.entered_id)
-        ))
-    }
-}
+use crate::errors::{StatesError, names};
+use serde_json::{Value, json};
 
 impl Engine {
     /// The context object (`$$`, `$states.context`) for a state, or `Null` when the
@@ -59,87 +33,6 @@ impl Engine {
             map.insert("Task".into(), json!({"Token": token}));
         }
         ctx
-    }
-
-    /// InputPath / OutputPath / ItemsPath.
-    pub(crate) fn select(
-        &self,
-        run: &StateRun<'_>,
-        selection: &Selection,
-        value: Value,
-        context: &Value,
-        vars: &Vars,
-    ) -> Result<Value, StatesError> {
-        match selection {
-            Selection::Whole => Ok(value),
-            Selection::Empty => Ok(Value::Object(Map::new())),
-            Selection::Path(path) => {
-                let scope = scope(&value, context, vars);
-                match path.evaluate(scope) {
-                    Some(v) => Ok(v.into_owned()),
-                    None => Err(run.runtime(format_args!(
-                        "Invalid path '{}' : No results for path: {}",
-                        path.text(),
-                        path.normalized()
-                    ))),
-                }
-            }
-        }
-    }
-
-    pub(crate) fn template(
-        &self,
-        run: &StateRun<'_>,
-        template: &Template,
-        input: &Value,
-        context: &Value,
-        vars: &Vars,
-    ) -> Result<Value, StatesError> {
-        template
-            .evaluate(scope(input, context, vars))
-            .map_err(|e| template_error(run, e))
-    }
-
-    pub(crate) fn jsonata(
-        &self,
-        run: &StateRun<'_>,
-        field: &str,
-        template: &JsonataTemplate,
-        bindings: &Map<String, Value>,
-    ) -> Result<Value, StatesError> {
-        template.evaluate(bindings).map_err(|e| {
-            StatesError::new(
-                names::QUERY_EVALUATION_ERROR,
-                format!(
-                    "{} The JSONata expression specified for the field '{field}' returned an error: {}",
-                    state_error_prefix(&run.state.name, run.entered_id),
-                    e.message
-                ),
-            )
-        })
-    }
-
-    /// The bindings JSONata expressions see: `$states` and every visible variable.
-    pub(crate) fn bindings(
-        &self,
-        input: &Value,
-        context: &Value,
-        result: Option<&Value>,
-        error_output: Option<&Value>,
-        vars: &Vars,
-    ) -> Map<String, Value> {
-        let mut states = Map::new();
-        states.insert("input".into(), input.clone());
-        states.insert("context".into(), context.clone());
-        if let Some(r) = result {
-            states.insert("result".into(), r.clone());
-        }
-        if let Some(e) = error_output {
-            states.insert("errorOutput".into(), e.clone());
-        }
-        let mut bindings = vars.map().clone();
-        bindings.insert("states".into(), Value::Object(states));
-        bindings
     }
 
     /// Fails with States.DataLimitExceeded when a state's output is too large.
@@ -177,32 +70,6 @@ fn check_measured(run: &StateRun<'_>, size: usize) -> Result<(), Interrupt> {
         )));
     }
     Ok(())
-}
-
-pub(crate) fn scope<'a>(input: &'a Value, context: &'a Value, vars: &'a Vars) -> Scope<'a> {
-    Scope {
-        input,
-        context,
-        variables: if vars.is_empty() {
-            None
-        } else {
-            Some(vars.map())
-        },
-    }
-}
-
-fn template_error(run: &StateRun<'_>, e: TemplateError) -> StatesError {
-    match e {
-        TemplateError::PathNotFound { .. } => run.runtime(e),
-        TemplateError::Intrinsic(i) => StatesError::new(
-            i.error,
-            format!(
-                "{} {}",
-                state_error_prefix(&run.state.name, run.entered_id),
-                i.message
-            ),
-        ),
-    }
 }
 
 /// An upper bound of the length of a value's JSON text (every string byte counted as a

@@ -1,9 +1,9 @@
 //! Map (inline): one run of the ItemProcessor per item, at most MaxConcurrency at a
 //! time, results in item order.
 
-use super::data::{StateRun, scope};
-use super::engine::{Engine, Interrupt};
-use super::task::Prepared;
+use super::engine::Engine;
+use super::run::{Interrupt, StateRun};
+use super::shape::{self, Prepared, scope};
 use super::vars::Vars;
 use crate::definition::model::{ItemSelector, MapSpec};
 use crate::errors::{StatesError, names};
@@ -28,11 +28,11 @@ impl Engine {
             return Err(Interrupt::Failed(StatesError::runtime(unsupported.clone())));
         }
         let items = match prepared {
-            Prepared::JsonPath { effective } => self
-                .select_ref(run, &spec.items_path, effective, context, vars)?
-                .into_owned(),
+            Prepared::JsonPath { effective } => {
+                shape::select_ref(run, &spec.items_path, effective, context, vars)?.into_owned()
+            }
             Prepared::Jsonata { bindings } => match &spec.items {
-                Some(t) => self.jsonata(run, "Items", t, bindings)?,
+                Some(t) => shape::jsonata(run, "Items", t, bindings)?,
                 None => raw.clone(),
             },
         };
@@ -215,7 +215,7 @@ impl Engine {
                 if let Some(Value::Object(states)) = b.get_mut("states") {
                     states.insert("context".into(), item_context);
                 }
-                self.jsonata(run, "ItemSelector", t, &b)
+                shape::jsonata(run, "ItemSelector", t, &b)
             }
             _ => Err(run.runtime("ItemSelector does not match the state's query language")),
         }

@@ -1,10 +1,14 @@
 //! Running a state machine: options, the execution result, and the entry points.
 
+mod choice;
 mod data;
 mod engine;
 mod map;
 mod parallel;
 mod payload;
+mod retry_catch;
+mod run;
+mod shape;
 mod task;
 mod vars;
 
@@ -14,7 +18,8 @@ use crate::definition::StateMachine;
 use crate::errors::{StatesError, names};
 use crate::history::{EventDetails, HistoryEvent, LiveHistory, Recorder};
 use crate::task::{NoTasks, TaskHandler};
-use engine::{Engine, Interrupt};
+use engine::Engine;
+use run::Interrupt;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -26,13 +31,18 @@ use tokio::sync::Notify;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ExecutionStatus {
+    /// The machine reached a Succeed state or the end of its last state.
     Succeeded,
+    /// A state failed and nothing caught the error.
     Failed,
+    /// The machine's `TimeoutSeconds` passed.
     TimedOut,
+    /// The execution was stopped through its [`AbortSignal`].
     Aborted,
 }
 
 impl ExecutionStatus {
+    /// The status as the API spells it (`SUCCEEDED`, `TIMED_OUT`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             ExecutionStatus::Succeeded => "SUCCEEDED",
@@ -50,15 +60,18 @@ pub struct AbortSignal {
 }
 
 impl AbortSignal {
+    /// A signal not yet raised.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Stops the executions holding this signal (and their clones).
     pub fn abort(&self) {
         self.inner.0.store(true, Ordering::SeqCst);
         self.inner.1.notify_waiters();
     }
 
+    /// Whether [`AbortSignal::abort`] was called.
     pub fn is_aborted(&self) -> bool {
         self.inner.0.load(Ordering::SeqCst)
     }
@@ -79,15 +92,21 @@ impl AbortSignal {
 pub struct ExecutionOptions {
     /// The execution's name (`$$.Execution.Name`); a UUID when not given.
     pub name: Option<String>,
+    /// The machine's ARN (`$$.StateMachine.Id`), also the base of the execution ARN.
     pub state_machine_arn: String,
+    /// The execution role (`$$.Execution.RoleArn`).
     pub role_arn: String,
+    /// The region the execution runs in, as task integrations see it.
     pub region: String,
+    /// Where the execution's time comes from (timestamps, Wait, timeouts).
     pub clock: Arc<dyn Clock>,
+    /// Runs Task states.
     pub tasks: Arc<dyn TaskHandler>,
     /// Where `.waitForTaskToken` tasks wait for their callbacks.
     pub task_tokens: TaskTokens,
     /// Whether to keep the history (turn off for throughput when nobody reads it).
     pub record_history: bool,
+    /// Stops the execution when raised (StopExecution).
     pub abort: Option<AbortSignal>,
     /// Receives the history as it is recorded, for readers of a running execution.
     pub live_history: Option<LiveHistory>,
@@ -124,16 +143,27 @@ impl std::fmt::Debug for ExecutionOptions {
 /// A finished execution, as DescribeExecution and GetExecutionHistory describe it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Execution {
+    /// The execution's ARN.
     pub execution_arn: String,
+    /// The ARN of the machine that ran.
     pub state_machine_arn: String,
+    /// The execution's name.
     pub name: String,
+    /// How it ended.
     pub status: ExecutionStatus,
+    /// When it started.
     pub start_date: OffsetDateTime,
+    /// When it ended.
     pub stop_date: OffsetDateTime,
+    /// The execution's input.
     pub input: Value,
+    /// The output, when it succeeded.
     pub output: Option<Value>,
+    /// The error name, when it failed.
     pub error: Option<String>,
+    /// The error cause, when it failed.
     pub cause: Option<String>,
+    /// The events recorded (empty when history was turned off).
     pub history: Vec<HistoryEvent>,
 }
 
@@ -205,10 +235,12 @@ pub struct Executor {
 }
 
 impl Executor {
+    /// Binds a machine to the options its executions run with.
     pub fn new(machine: StateMachine, options: ExecutionOptions) -> Self {
         Self { machine, options }
     }
 
+    /// The options every execution starts from.
     pub fn options(&self) -> &ExecutionOptions {
         &self.options
     }
@@ -222,6 +254,7 @@ impl Executor {
         run(&self.machine, input, options).await
     }
 
+    /// Runs one execution with the options' name.
     pub async fn run(&self, input: Value) -> Execution {
         self.run_named(input, None).await
     }

@@ -2,8 +2,8 @@
 //! is the array of branch outputs, in branch order. The first branch failure fails the
 //! state and stops the other branches.
 
-use super::data::StateRun;
-use super::engine::{Engine, Interrupt};
+use super::engine::Engine;
+use super::run::{Interrupt, StateRun};
 use super::vars::Vars;
 use crate::definition::model::Branch;
 use crate::history::EventDetails;

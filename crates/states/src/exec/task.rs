@@ -1,8 +1,9 @@
 //! States that produce a result (Task, Parallel, Map), Wait durations, and the task
 //! invocation with its timeouts and callbacks.
 
-use super::data::{StateRun, scope};
-use super::engine::{Engine, Interrupt};
+use super::engine::Engine;
+use super::run::{Interrupt, StateRun};
+use super::shape::{self, Prepared, scope};
 use super::vars::Vars;
 use crate::callbacks::Callback;
 use crate::definition::model::{Dynamic, Kind, QueryLanguage, WaitFor};
@@ -11,15 +12,9 @@ use crate::history::{
     EventDetails, LambdaScheduled, TaskFailed, TaskOutput, TaskScheduled, payload_text,
 };
 use crate::task::{IntegrationPattern, TaskRequest, integration_pattern, lambda_function_of};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::time::Duration;
-
-/// The effective input of a result-producing state, in either query language.
-pub(crate) enum Prepared<'v> {
-    JsonPath { effective: Cow<'v, Value> },
-    Jsonata { bindings: Map<String, Value> },
-}
 
 impl Engine {
     /// A number field's value: literal, by path (against the effective input) or JSONata.
@@ -45,7 +40,7 @@ impl Engine {
                     ))
                 }),
             (Dynamic::Jsonata(t), Prepared::Jsonata { bindings }) => {
-                self.jsonata(run, field, t, bindings)
+                shape::jsonata(run, field, t, bindings)
             }
             _ => Err(run.runtime(format_args!(
                 "The field '{field}' does not match the state's query language"
@@ -110,7 +105,7 @@ impl Engine {
                 let Prepared::Jsonata { bindings } = &prepared else {
                     return Err(run.runtime("JSONata Timestamp in a JSONPath state"));
                 };
-                let v = self.jsonata(run, "Timestamp", t, bindings)?;
+                let v = shape::jsonata(run, "Timestamp", t, bindings)?;
                 v.as_str()
                     .and_then(crate::choice::parse_timestamp)
                     .ok_or_else(|| {
@@ -139,10 +134,10 @@ impl Engine {
     ) -> Result<Prepared<'v>, StatesError> {
         Ok(match run.state.query_language {
             QueryLanguage::JsonPath => Prepared::JsonPath {
-                effective: self.select_ref(run, &run.state.io.input_path, raw, context, vars)?,
+                effective: shape::select_ref(run, &run.state.io.input_path, raw, context, vars)?,
             },
             QueryLanguage::Jsonata => Prepared::Jsonata {
-                bindings: self.bindings(raw, context, None, None, vars),
+                bindings: shape::bindings(raw, context, None, None, vars),
             },
         })
     }
@@ -168,10 +163,10 @@ impl Engine {
                 // Map reads its items from the effective input itself.
                 (Kind::Map(_), _) => Value::Null,
                 (_, None) => effective.as_ref().clone(),
-                (_, Some(p)) => self.template(run, p, effective, &context, vars)?,
+                (_, Some(p)) => shape::template(run, p, effective, &context, vars)?,
             },
             Prepared::Jsonata { bindings } => match &state.io.arguments {
-                Some(t) => self.jsonata(run, "Arguments", t, bindings)?,
+                Some(t) => shape::jsonata(run, "Arguments", t, bindings)?,
                 None => raw.clone(),
             },
         };
@@ -231,17 +226,17 @@ impl Engine {
         let (output, assigned) = match &prepared {
             Prepared::JsonPath { .. } => {
                 let selected = match &state.io.result_selector {
-                    Some(t) => self.template(run, t, &result, &context, vars)?,
+                    Some(t) => shape::template(run, t, &result, &context, vars)?,
                     None => result,
                 };
                 let assigned =
-                    self.assign(run, state.assign.as_ref(), &selected, &context, None, vars)?;
-                let combined = self.apply_result_path(run, &state.io.result_path, raw, selected)?;
-                let output = self.select(run, &state.io.output_path, combined, &context, vars)?;
+                    shape::assign(run, state.assign.as_ref(), &selected, &context, None, vars)?;
+                let combined = shape::apply_result_path(run, &state.io.result_path, raw, selected)?;
+                let output = shape::select(run, &state.io.output_path, combined, &context, vars)?;
                 (output, assigned)
             }
             Prepared::Jsonata { .. } => {
-                self.jsonata_output(run, raw, &context, Some(&result), vars)?
+                shape::jsonata_output(run, raw, &context, Some(&result), vars)?
             }
         };
         vars.assign(assigned);

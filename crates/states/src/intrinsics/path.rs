@@ -121,7 +121,7 @@ impl ArgPath {
             let mut current = root;
             for step in steps {
                 current = match (step, current) {
-                    (Step::Name(name), Value::Object(map)) => crate::paths::field(map, name),
+                    (Step::Name(name), Value::Object(map)) => crate::object::field(map, name),
                     (Step::Index(i), Value::Array(items)) => index(items, *i),
                     _ => None,
                 }

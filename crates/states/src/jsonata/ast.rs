@@ -1,6 +1,6 @@
 //! The syntax tree of a JSONata expression.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinOp {
@@ -56,7 +56,7 @@ pub enum Node {
     Str(String),
     Bool(bool),
     Null,
-    Regex(Rc<regex_lite::Regex>),
+    Regex(Arc<regex_lite::Regex>),
     /// A field name step.
     Name(String),
     /// `*`: every value of an object.
@@ -92,7 +92,7 @@ pub enum Node {
     /// `$name := value`.
     Bind(String, Box<Node>),
     Call(Box<Node>, Vec<Node>),
-    Lambda(Rc<LambdaDef>),
+    Lambda(Arc<LambdaDef>),
     /// `value ~> $f(args)`.
     Chain(Box<Node>, Box<Node>),
 }

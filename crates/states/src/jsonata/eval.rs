@@ -5,6 +5,7 @@ mod operators;
 mod shape;
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::ast::Node;
 use super::env::Scope;
@@ -189,7 +190,7 @@ impl Evaluator {
                 Ok(value)
             }
             Node::Lambda(def) => Ok(Some(V::Func(Rc::new(Func::Lambda {
-                def: Rc::clone(def),
+                def: Arc::clone(def),
                 scope: Rc::clone(env),
                 context: ctx.clone(),
             })))),
@@ -227,7 +228,7 @@ impl Evaluator {
     /// A call argument; regular expressions are passed as values only here.
     fn arg(&mut self, node: &Node, ctx: &Option<V>, env: &Rc<Scope>) -> Result<Arg, JsonataError> {
         match node {
-            Node::Regex(r) => Ok(Arg::Regex(Rc::clone(r))),
+            Node::Regex(r) => Ok(Arg::Regex(Arc::clone(r))),
             other => Ok(Arg::Value(self.eval(other, ctx, env)?)),
         }
     }
@@ -337,7 +338,7 @@ impl Evaluator {
 /// A call argument: a value or a regular expression literal.
 pub enum Arg {
     Value(Option<V>),
-    Regex(Rc<regex_lite::Regex>),
+    Regex(Arc<regex_lite::Regex>),
 }
 
 fn lookup_field(value: &V, name: &str) -> Option<V> {

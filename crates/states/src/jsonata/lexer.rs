@@ -41,14 +41,14 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
         }
         if c == '/' && chars.get(i + 1) == Some(&'*') {
             let end = find(&chars, i + 2, &['*', '/'])
-                .ok_or_else(|| err("S0106", "Comment has no closing tag"))?;
+                .ok_or_else(|| err("S0106", "Comment has no closing tag").at(i))?;
             i = end + 2;
             continue;
         }
         let pos = i;
         // A `/` where an operand is expected starts a regular expression.
         if c == '/' && expects_operand(out.last()) {
-            let (pattern, flags, next) = regex(&chars, i + 1)?;
+            let (pattern, flags, next) = regex(&chars, i + 1).map_err(|e| e.at(pos))?;
             out.push(Token {
                 tok: Tok::Regex(pattern, flags),
                 pos,
@@ -57,7 +57,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
             continue;
         }
         if c == '"' || c == '\'' {
-            let (s, next) = string(&chars, i)?;
+            let (s, next) = string(&chars, i).map_err(|e| e.at(pos))?;
             out.push(Token {
                 tok: Tok::Str(s),
                 pos,
@@ -74,6 +74,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
                         "S0105",
                         "Quoted property name must be terminated with a backquote (`)",
                     )
+                    .at(pos)
                 })?;
             let name: String = chars[i + 1..i + 1 + end].iter().collect();
             out.push(Token {
@@ -84,7 +85,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
             continue;
         }
         if c.is_ascii_digit() {
-            let (n, next) = number(&chars, i)?;
+            let (n, next) = number(&chars, i).map_err(|e| e.at(pos))?;
             out.push(Token {
                 tok: Tok::Num(n),
                 pos,
@@ -135,7 +136,8 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, JsonataError> {
         return Err(err(
             "S0204",
             &format!("Unknown operator: \"{c}\" at position {pos}"),
-        ));
+        )
+        .at(pos));
     }
     Ok(out)
 }

@@ -12,9 +12,12 @@
 //! `docs/performance-jsonata.md`. Working on `serde_json` values directly also avoids
 //! copying every input into an arena and back.
 //!
-//! Undefined results: [`evaluate_optional`] returns `Ok(None)`; [`evaluate`] turns them
-//! into an error whose [`JsonataError::is_undefined`] is true, since Step Functions
-//! rejects an undefined value in every field.
+//! An [`Expression`] is parsed once and evaluated many times; [`evaluate`] parses and
+//! evaluates in one call. Undefined results: [`Expression::evaluate_optional`] returns
+//! `Ok(None)`; [`Expression::evaluate`] turns them into an error whose
+//! [`JsonataError::is_undefined`] is true, since Step Functions rejects an undefined value
+//! in every field. Errors carry an [`ErrorKind`], JSONata's code and, for syntax errors,
+//! the position.
 
 mod ast;
 mod env;
@@ -26,15 +29,84 @@ mod parser;
 mod value;
 
 use serde_json::{Map, Value};
+use std::fmt;
+use std::sync::Arc;
 
-pub use error::{JsonataError, UNDEFINED_RESULT, UNSUPPORTED_RESULT};
+pub use error::{ErrorKind, JsonataError, UNDEFINED_RESULT, UNSUPPORTED_RESULT};
+#[cfg(test)]
+pub(crate) use parser::counter as parser_counter;
 
-/// Evaluates one JSONata expression (the text between `{%` and `%}`) with the given
-/// variable bindings (`states` -> `$states`, plus every assigned variable).
+/// A parsed JSONata expression: parsed once, when the definition holding it loads, and
+/// evaluated from its tree every time the field is evaluated. Cheap to clone.
+#[derive(Clone)]
+pub struct Expression {
+    text: Arc<str>,
+    tree: Arc<ast::Node>,
+}
+
+impl Expression {
+    /// Parses an expression (the text between `{%` and `%}`); a syntax error is an
+    /// [`ErrorKind::Syntax`] error with its position.
+    pub fn parse(text: &str) -> Result<Expression, JsonataError> {
+        Ok(Expression {
+            text: Arc::from(text),
+            tree: Arc::new(parser::parse(text)?),
+        })
+    }
+
+    /// The expression's text, as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Evaluates the expression with the given variable bindings (`states` -> `$states`,
+    /// plus every assigned variable); an undefined result is an error.
+    pub fn evaluate(&self, bindings: &Map<String, Value>) -> Result<Value, JsonataError> {
+        self.evaluate_optional(bindings)?
+            .ok_or_else(JsonataError::undefined)
+    }
+
+    /// [`Expression::evaluate`], with an undefined result as `Ok(None)`.
+    pub fn evaluate_optional(
+        &self,
+        bindings: &Map<String, Value>,
+    ) -> Result<Option<Value>, JsonataError> {
+        let vars: value::Vars = bindings
+            .iter()
+            .map(|(k, v)| (k.clone(), value::V::from_json(v)))
+            .collect();
+        let root = env::Scope::root(vars);
+        let mut evaluator = eval::Evaluator::new();
+        let result = evaluator.eval(&self.tree, &None, &root);
+        evaluator.finish();
+        root.clear();
+        match result? {
+            None => Ok(None),
+            Some(v) => v
+                .to_json()
+                .map(Some)
+                .ok_or_else(JsonataError::unsupported_result),
+        }
+    }
+}
+
+impl fmt::Debug for Expression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Expression").field(&self.text).finish()
+    }
+}
+
+/// Two expressions are equal when their texts are: the tree follows from the text.
+impl PartialEq for Expression {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+/// Parses and evaluates one expression: for a one-off evaluation. A definition parses
+/// its expressions once with [`Expression::parse`] instead.
 pub fn evaluate(expression: &str, bindings: &Map<String, Value>) -> Result<Value, JsonataError> {
-    evaluate_optional(expression, bindings)?.ok_or_else(|| JsonataError {
-        message: UNDEFINED_RESULT.to_string(),
-    })
+    Expression::parse(expression)?.evaluate(bindings)
 }
 
 /// [`evaluate`], with an undefined result as `Ok(None)`.
@@ -42,22 +114,7 @@ pub fn evaluate_optional(
     expression: &str,
     bindings: &Map<String, Value>,
 ) -> Result<Option<Value>, JsonataError> {
-    let tree = parser::parse(expression)?;
-    let vars: value::Vars = bindings
-        .iter()
-        .map(|(k, v)| (k.clone(), value::V::from_json(v)))
-        .collect();
-    let root = env::Scope::root(vars);
-    let mut evaluator = eval::Evaluator::new();
-    let result = evaluator.eval(&tree, &None, &root);
-    evaluator.finish();
-    root.clear();
-    match result? {
-        None => Ok(None),
-        Some(v) => v.to_json().map(Some).ok_or_else(|| JsonataError {
-            message: UNSUPPORTED_RESULT.to_string(),
-        }),
-    }
+    Expression::parse(expression)?.evaluate_optional(bindings)
 }
 
 /// Checks that an expression parses, so a definition can be rejected before it runs.

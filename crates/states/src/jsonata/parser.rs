@@ -1,7 +1,7 @@
 //! A Pratt parser for JSONata, with the operator binding powers of the reference
 //! implementation.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::ast::{BinOp, LambdaDef, Node};
 use super::error::{JsonataError, err, unsupported};
@@ -11,22 +11,28 @@ use super::lexer::{Tok, Token, tokenize};
 /// can exhaust the stack.
 const MAX_NESTING: usize = 100;
 
+/// Parses an expression. Errors carry the character position of the token where they
+/// were found (the end of the text when it ended too early).
 pub fn parse(src: &str) -> Result<Node, JsonataError> {
+    #[cfg(test)]
+    counter::count();
     let tokens = tokenize(src)?;
     let mut parser = Parser {
         tokens,
         pos: 0,
         depth: 0,
+        end: src.chars().count(),
     };
     if parser.tokens.is_empty() {
-        return Err(err("S0207", "Unexpected end of expression"));
+        return Err(err("S0207", "Unexpected end of expression").at(parser.end));
     }
-    let node = parser.expression(0)?;
+    let node = parser.expression(0).map_err(|e| e.at(parser.last_read()))?;
     if let Some(t) = parser.tokens.get(parser.pos) {
         return Err(err(
             "S0201",
             &format!("Syntax error: {} at position {}", describe(&t.tok), t.pos),
-        ));
+        )
+        .at(t.pos));
     }
     Ok(node)
 }
@@ -35,6 +41,8 @@ struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     depth: usize,
+    /// The length of the text in characters: the position of "unexpected end" errors.
+    end: usize,
 }
 
 fn describe(tok: &Tok) -> String {
@@ -73,6 +81,14 @@ fn left_power(tok: &Tok) -> u8 {
 }
 
 impl Parser {
+    /// The position of the token read last, where an error found now is placed.
+    fn last_read(&self) -> usize {
+        self.pos
+            .checked_sub(1)
+            .and_then(|i| self.tokens.get(i))
+            .map_or(0, |t| t.pos)
+    }
+
     fn peek(&self) -> Option<&Tok> {
         self.tokens.get(self.pos).map(|t| &t.tok)
     }
@@ -82,7 +98,7 @@ impl Parser {
             .tokens
             .get(self.pos)
             .map(|t| t.tok.clone())
-            .ok_or_else(|| err("S0207", "Unexpected end of expression"))?;
+            .ok_or_else(|| err("S0207", "Unexpected end of expression").at(self.end))?;
         self.pos += 1;
         Ok(tok)
     }
@@ -96,7 +112,8 @@ impl Parser {
             return Err(err(
                 "S0203",
                 &format!("Expected \"{op}\" before end of expression"),
-            ));
+            )
+            .at(self.end));
         }
         match self.next()? {
             Tok::Op(o) if o == op => Ok(()),
@@ -178,7 +195,7 @@ impl Parser {
                 let regex = builder
                     .build()
                     .map_err(|e| err("S0303", &format!("Invalid regular expression: {e}")))?;
-                Node::Regex(Rc::new(regex))
+                Node::Regex(Arc::new(regex))
             }
             Tok::Name(name) => match name.as_str() {
                 "true" => Node::Bool(true),
@@ -248,7 +265,7 @@ impl Parser {
         self.expect("{")?;
         let body = self.expression(0)?;
         self.expect("}")?;
-        Ok(Node::Lambda(Rc::new(LambdaDef { params, body })))
+        Ok(Node::Lambda(Arc::new(LambdaDef { params, body })))
     }
 
     fn led(&mut self, tok: Tok, left: Node) -> Result<Node, JsonataError> {
@@ -355,5 +372,24 @@ impl Parser {
             },
             other => Err(err("S0201", &format!("Syntax error: {}", describe(&other)))),
         }
+    }
+}
+
+/// Counts parses on this thread, so tests can show an expression is parsed once.
+#[cfg(test)]
+pub(crate) mod counter {
+    use std::cell::Cell;
+
+    thread_local! {
+        static PARSES: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(super) fn count() {
+        PARSES.with(|p| p.set(p.get() + 1));
+    }
+
+    /// Parses so far on this thread.
+    pub(crate) fn parses() -> usize {
+        PARSES.with(Cell::get)
     }
 }

@@ -2,6 +2,7 @@
 //! `Option<V>` is JSONata's *undefined*.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -64,7 +65,7 @@ pub enum V {
 #[derive(Debug)]
 pub enum Func {
     Lambda {
-        def: Rc<LambdaDef>,
+        def: Arc<LambdaDef>,
         scope: Rc<Scope>,
         context: Option<V>,
     },

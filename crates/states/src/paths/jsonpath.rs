@@ -194,7 +194,9 @@ impl JsonPath {
             let mut current = start;
             for (i, segment) in self.segments.iter().enumerate() {
                 match segment {
-                    Segment::Child(name) => current = super::field(current.as_object()?, name)?,
+                    Segment::Child(name) => {
+                        current = crate::object::field(current.as_object()?, name)?
+                    }
                     Segment::Index(index) => {
                         let array = current.as_array()?;
                         current = array.get(resolve_index(*index, array.len())?)?;
@@ -259,7 +261,7 @@ fn apply_segment<'a>(
 ) {
     match segment {
         Segment::Child(name) => {
-            if let Some(v) = node.as_object().and_then(|o| super::field(o, name)) {
+            if let Some(v) = node.as_object().and_then(|o| crate::object::field(o, name)) {
                 out.push(v);
             }
         }

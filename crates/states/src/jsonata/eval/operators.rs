@@ -33,7 +33,7 @@ impl Evaluator {
         let symbol = op.symbol();
         match op {
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
-                let number = |v: &Option<V>, code: &str, side: &str| match v {
+                let number = |v: &Option<V>, code: &'static str, side: &str| match v {
                     None => Ok(None),
                     Some(V::Num(n)) => Ok(Some(*n)),
                     Some(_) => Err(err(

@@ -168,7 +168,7 @@ impl Evaluator {
     ) -> Result<(), JsonataError> {
         let from = self.eval(from, ctx, env)?;
         let to = self.eval(to, ctx, env)?;
-        let bound = |v: &Option<V>, code: &str, side: &str| match v {
+        let bound = |v: &Option<V>, code: &'static str, side: &str| match v {
             None => Ok(None),
             Some(V::Num(n)) if n.fract() == 0.0 => Ok(Some(*n)),
             Some(_) => Err(err(

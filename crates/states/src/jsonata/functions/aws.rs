@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::Args;
 use crate::intrinsics::{self, Function};
-use crate::jsonata::error::{JsonataError, err};
+use crate::jsonata::error::{ErrorKind, JsonataError, err};
 use crate::jsonata::eval::Out;
 use crate::jsonata::value::V;
 
@@ -67,13 +67,16 @@ pub fn call(name: &str, args: &Args<'_>) -> Out {
 fn intrinsic(function: Function, args: &[Option<&V>]) -> Out {
     let mut json = Vec::with_capacity(args.len());
     for arg in args.iter().map_while(|a| *a) {
-        json.push(arg.to_json().ok_or_else(|| JsonataError {
-            message: format!("Invalid arguments in {}", function.name()),
+        json.push(arg.to_json().ok_or_else(|| {
+            JsonataError::new(
+                ErrorKind::Function,
+                format!("Invalid arguments in {}", function.name()),
+            )
         })?);
     }
     intrinsics::call(function, json)
         .map(|v| Some(V::from_json(&v)))
-        .map_err(|e| JsonataError { message: e.message })
+        .map_err(|e| JsonataError::new(ErrorKind::Function, e.message))
 }
 
 /// A deterministic value in [0, 1) for a seed (SplitMix64 finaliser over the seed).

@@ -127,7 +127,7 @@ pub fn builtin(name: &str) -> Option<V> {
 pub struct Args<'a> {
     pub name: &'a str,
     pub values: Vec<Option<V>>,
-    pub regexes: Vec<Option<Rc<regex_lite::Regex>>>,
+    pub regexes: Vec<Option<std::sync::Arc<regex_lite::Regex>>>,
 }
 
 impl Args<'_> {
@@ -169,7 +169,7 @@ impl Args<'_> {
         }
     }
 
-    pub fn regex(&self, i: usize) -> Option<Rc<regex_lite::Regex>> {
+    pub fn regex(&self, i: usize) -> Option<std::sync::Arc<regex_lite::Regex>> {
         self.regexes.get(i).cloned().flatten()
     }
 }

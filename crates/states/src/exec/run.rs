@@ -1,0 +1,85 @@
+//! One run of one state, and the ways it can end: the types the state loop and the
+//! per-state modules (Choice, Retry/Catch, output shaping, tasks) share.
+
+use crate::definition::model::State;
+use crate::errors::{StatesError, state_error_prefix};
+use serde_json::Value;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// One run of one state: what error texts and the context object need.
+pub(crate) struct StateRun<'a> {
+    /// The state being run.
+    pub state: &'a State,
+    /// The id of its `…StateEntered` event, which error causes name.
+    pub entered_id: u64,
+    /// When it was entered (`$$.State.EnteredTime`).
+    pub entered_time: OffsetDateTime,
+    /// Retries so far (`$$.State.RetryCount`).
+    pub retry_count: u32,
+    /// The `.waitForTaskToken` token (`$$.Task.Token`), once issued.
+    pub task_token: Option<String>,
+    /// The output's JSON text, when the state could derive it from its input's.
+    pub output_text: Option<Arc<str>>,
+}
+
+impl StateRun<'_> {
+    /// A `States.Runtime` error whose cause names this state.
+    pub(crate) fn runtime(&self, cause: impl std::fmt::Display) -> StatesError {
+        StatesError::runtime(format!("{} {cause}", self.error_prefix()))
+    }
+
+    /// The prefix of an error cause that names this state and its entered event.
+    pub(crate) fn error_prefix(&self) -> String {
+        state_error_prefix(&self.state.name, self.entered_id)
+    }
+}
+
+/// Why a branch stopped other than by finishing.
+#[derive(Debug)]
+pub(crate) enum Interrupt {
+    /// A state failed; Retry and Catch may handle it.
+    Failed(StatesError),
+    /// The execution's TimeoutSeconds passed.
+    TimedOut,
+    /// The execution was stopped.
+    Aborted,
+}
+
+impl From<StatesError> for Interrupt {
+    fn from(e: StatesError) -> Self {
+        Interrupt::Failed(e)
+    }
+}
+
+/// Where control goes after a state.
+pub(crate) enum Step<V = Value> {
+    /// To the state at this index, with this output.
+    Next(usize, V),
+    /// The branch ends with this output.
+    End(V),
+}
+
+impl<V> Step<V> {
+    /// The output the state hands on.
+    pub(crate) fn output(&self) -> &V {
+        match self {
+            Step::Next(_, v) | Step::End(v) => v,
+        }
+    }
+
+    /// The output, to finish (measure, write) in place.
+    pub(crate) fn output_mut(&mut self) -> &mut V {
+        match self {
+            Step::Next(_, v) | Step::End(v) => v,
+        }
+    }
+
+    /// The same transition with the output converted.
+    pub(crate) fn map<W>(self, f: impl FnOnce(V) -> W) -> Step<W> {
+        match self {
+            Step::Next(n, v) => Step::Next(n, f(v)),
+            Step::End(v) => Step::End(f(v)),
+        }
+    }
+}
