@@ -59,7 +59,7 @@ pub trait Clock: Send + Sync {
     }
 
     /// Now, as a UTC date-time (millisecond precision).
-    fn now_utc(&self) -> OffsetDateTime {
+    fn now(&self) -> OffsetDateTime {
         utc_of_ms(self.now_ms())
     }
 

@@ -1,58 +1,14 @@
-//! Where an execution's time comes from: the system clock, or a virtual clock that lets
-//! Wait states, Retry intervals and timeouts pass at once.
+//! Where an execution's time comes from: the one [`Clock`] of Orderly (tokio's time with
+//! [`TokioClock`], which a paused test runtime makes virtual; the local cloud's own
+//! clock), or [`VirtualClock`], which lets Wait states, Retry intervals and timeouts pass
+//! at once.
 
 use futures::future::BoxFuture;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use time::OffsetDateTime;
 
-/// A source of time for an execution. `sleep` must be cancel-safe: the interpreter races
-/// it against task completion for TimeoutSeconds and HeartbeatSeconds.
-pub trait Clock: Send + Sync {
-    /// The current time (UTC).
-    fn now(&self) -> OffsetDateTime;
-    /// Completes once `duration` has passed on this clock.
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
-    /// Whether a whole-execution timeout can be raced against this clock's `sleep`
-    /// (false for clocks whose sleeps end at once).
-    fn races_timeouts(&self) -> bool {
-        true
-    }
-}
-
-/// Wall-clock time, with sleeps on tokio's timer. Under a paused tokio runtime
-/// (`tokio::time::pause`) it follows tokio's auto-advancing time, so tests can use it
-/// with exact timeout ordering.
-#[derive(Debug, Clone)]
-pub struct SystemClock {
-    base: OffsetDateTime,
-    origin: tokio::time::Instant,
-}
-
-impl SystemClock {
-    pub fn new() -> Self {
-        Self {
-            base: OffsetDateTime::now_utc(),
-            origin: tokio::time::Instant::now(),
-        }
-    }
-}
-
-impl Default for SystemClock {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Clock for SystemClock {
-    fn now(&self) -> OffsetDateTime {
-        self.base + self.origin.elapsed()
-    }
-
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-}
+pub use orderly_clock::{Clock, SharedClock, TokioClock};
 
 /// A clock whose sleeps end at once while advancing its time, so Wait states and Retry
 /// intervals cost nothing and the history still shows the time they would have taken.
@@ -61,49 +17,43 @@ impl Clock for SystemClock {
 /// own deadline, so the clock ends at the latest deadline rather than the sum. A sleep yields
 /// to the runtime a few times before it ends, so work that is already ready (a task handler
 /// that answers at once) wins a race against a timeout. A `.waitForTaskToken` task whose
-/// callback has not arrived by then times out: use `SystemClock` where a person answers.
+/// callback has not arrived by then times out: use [`TokioClock`] where a person answers.
 #[derive(Debug, Clone)]
 pub struct VirtualClock {
     // Shared so that a sleep future (which must be 'static) can advance the clock.
-    now: Arc<Mutex<OffsetDateTime>>,
+    now_ms: Arc<AtomicI64>,
 }
 
 /// How often a virtual sleep lets other ready tasks run before it ends.
 const VIRTUAL_SLEEP_YIELDS: usize = 8;
 
 impl VirtualClock {
+    /// A clock standing at `start`.
     pub fn new(start: OffsetDateTime) -> Self {
+        let ms = start.unix_timestamp_nanos().div_euclid(1_000_000);
         Self {
-            now: Arc::new(Mutex::new(start)),
+            now_ms: Arc::new(AtomicI64::new(i64::try_from(ms).unwrap_or(0))),
         }
     }
 
     /// A virtual clock starting at the current wall-clock time.
     pub fn starting_now() -> Self {
-        Self::new(OffsetDateTime::now_utc())
-    }
-
-    fn advance_to(&self, deadline: OffsetDateTime) {
-        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
-        if deadline > *now {
-            *now = deadline;
-        }
+        Self::new(orderly_clock::SystemClock.now())
     }
 }
 
 impl Clock for VirtualClock {
-    fn now(&self) -> OffsetDateTime {
-        *self.now.lock().unwrap_or_else(|p| p.into_inner())
+    fn now_ms(&self) -> i64 {
+        self.now_ms.load(Ordering::SeqCst)
     }
 
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        let clock = self.clone();
-        let deadline = self.now() + duration;
+    fn sleep_until(&self, at_ms: i64) -> BoxFuture<'static, ()> {
+        let now_ms = Arc::clone(&self.now_ms);
         Box::pin(async move {
             for _ in 0..VIRTUAL_SLEEP_YIELDS {
                 tokio::task::yield_now().await;
             }
-            clock.advance_to(deadline);
+            now_ms.fetch_max(at_ms, Ordering::SeqCst);
         })
     }
 
@@ -131,6 +81,7 @@ pub fn format_timestamp(t: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
     use time::macros::datetime;
 
     #[tokio::test]

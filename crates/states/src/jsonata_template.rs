@@ -86,22 +86,27 @@ impl JsonataTemplate {
         }
     }
 
-    /// Evaluates the template. An expression whose value is undefined is an error (the
-    /// evaluator reports it), as Step Functions accepts no undefined field value.
-    pub fn evaluate(&self, bindings: &Map<String, Value>) -> Result<Value, JsonataError> {
+    /// Evaluates the template at the instant `now_ms` (what `$now()` answers). An
+    /// expression whose value is undefined is an error (the evaluator reports it), as Step
+    /// Functions accepts no undefined field value.
+    pub fn evaluate(
+        &self,
+        bindings: &Map<String, Value>,
+        now_ms: i64,
+    ) -> Result<Value, JsonataError> {
         match self {
             JsonataTemplate::Static(v) => Ok(v.clone()),
-            JsonataTemplate::Expression(e) => e.evaluate(bindings),
+            JsonataTemplate::Expression(e) => e.evaluate_at(bindings, now_ms),
             JsonataTemplate::Object(fields) => {
                 let mut out = Map::with_capacity(fields.len());
                 for (k, t) in fields {
-                    out.insert(k.clone(), t.evaluate(bindings)?);
+                    out.insert(k.clone(), t.evaluate(bindings, now_ms)?);
                 }
                 Ok(Value::Object(out))
             }
             JsonataTemplate::Array(items) => items
                 .iter()
-                .map(|t| t.evaluate(bindings))
+                .map(|t| t.evaluate(bindings, now_ms))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
         }

@@ -23,7 +23,7 @@ pub mod problems;
 pub mod task;
 
 pub use callbacks::{CallbackError, TaskTokens};
-pub use clock::{Clock, SystemClock, VirtualClock};
+pub use clock::{Clock, SharedClock, TokioClock, VirtualClock};
 pub use definition::{Problem, QueryLanguage, StateMachine, ValidationError};
 pub use errors::StatesError;
 pub use exec::{

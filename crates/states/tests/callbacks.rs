@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use orderly_states::{
-    CallbackError, Execution, ExecutionOptions, ExecutionStatus, SystemClock, TaskFailure,
-    TaskTokens, execute,
+    CallbackError, Clock, Execution, ExecutionOptions, ExecutionStatus, TaskFailure, TaskTokens,
+    TokioClock, execute,
 };
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -32,7 +32,7 @@ async fn start(
 ) -> tokio::task::JoinHandle<Execution> {
     let machine = machine(&definition);
     let options = ExecutionOptions {
-        clock: Arc::new(SystemClock::new()),
+        clock: Arc::new(TokioClock::new()),
         tasks,
         task_tokens: tokens,
         ..ExecutionOptions::default()
@@ -127,7 +127,8 @@ async fn heartbeats_keep_a_task_alive_until_they_stop() {
     )
     .await;
     let token = wait_for_token(&tokens).await;
-    let started = tokio::time::Instant::now();
+    let clock = TokioClock::new();
+    let started = clock.now_ms();
     for _ in 0..3 {
         tokio::time::sleep(Duration::from_secs(8)).await;
         assert_eq!(tokens.send_task_heartbeat(&token), Ok(()));
@@ -135,7 +136,7 @@ async fn heartbeats_keep_a_task_alive_until_they_stop() {
     let execution = handle.await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(execution.error.as_deref(), Some("States.HeartbeatTimeout"));
     // Three heartbeats 8 s apart, then 10 s of silence.
-    assert_eq!(started.elapsed().as_secs(), 34);
+    assert_eq!((clock.now_ms() - started) / 1000, 34);
 }
 
 #[tokio::test(start_paused = true)]
@@ -155,7 +156,7 @@ async fn timeout_seconds_path_applies_to_plain_tasks() {
     let mut definition = definition;
     definition["States"]["Late"] = json!({"Type": "Pass", "Result": "timed out", "End": true});
     let options = ExecutionOptions {
-        clock: Arc::new(SystemClock::new()),
+        clock: Arc::new(TokioClock::new()),
         tasks: Arc::new(Slow),
         ..ExecutionOptions::default()
     };
@@ -185,7 +186,7 @@ async fn a_running_execution_shows_its_history_and_can_be_stopped() {
     let abort = AbortSignal::new();
     let machine = machine(&callback_machine(json!({})));
     let options = ExecutionOptions {
-        clock: Arc::new(SystemClock::new()),
+        clock: Arc::new(TokioClock::new()),
         tasks: Scripted::echo(),
         task_tokens: tokens.clone(),
         live_history: Some(live.clone()),

@@ -182,3 +182,31 @@ async fn jsonpath_and_jsonata_states_mix_in_a_jsonpath_machine() {
     let execution = run(&definition, json!({"x": 5})).await;
     assert_eq!(execution.output, Some(json!({"static": 1})));
 }
+
+/// `$now()` and `$millis()` read the execution's clock, so on virtual time they answer the
+/// virtual instant: the start of the execution, then an hour later after a one-hour Wait.
+#[tokio::test]
+async fn now_and_millis_read_the_execution_clock() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Before",
+        "States": {
+            "Before": {"Type": "Pass", "Output": {"start": "{% $now() %}"}, "Next": "Wait"},
+            "Wait": {"Type": "Wait", "Seconds": 3600, "Next": "After"},
+            "After": {"Type": "Pass",
+                      "Output": {"start": "{% $states.input.start %}", "millis": "{% $millis() %}"},
+                      "End": true}
+        }
+    });
+    let execution = run(&definition, json!({})).await;
+    assert_eq!(
+        execution.status,
+        ExecutionStatus::Succeeded,
+        "{execution:?}"
+    );
+    // common::options starts the virtual clock at 2024-01-01T00:00:00Z.
+    assert_eq!(
+        execution.output,
+        Some(json!({"start": "2024-01-01T00:00:00.000Z", "millis": 1_704_070_800_000_i64}))
+    );
+}

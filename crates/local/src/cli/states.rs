@@ -3,7 +3,7 @@
 use super::input::read_arg;
 use clap::{Args, Subcommand};
 use orderly_states::{
-    ExecutionOptions, MockConfig, StateMachine, SystemClock, VirtualClock, execute_blocking,
+    ExecutionOptions, MockConfig, StateMachine, TokioClock, VirtualClock, execute_blocking,
 };
 use serde_json::Value;
 use std::process::ExitCode;
@@ -75,7 +75,7 @@ fn execute(args: ExecuteArgs) -> Result<(), String> {
     options.clock = if args.skip_waits {
         Arc::new(VirtualClock::starting_now())
     } else {
-        Arc::new(SystemClock::new())
+        Arc::new(TokioClock::new())
     };
     if let (Some(path), Some(test_case)) = (&args.mock_config, &args.test_case) {
         let text = read_arg(

@@ -18,7 +18,7 @@ use bus::Buses;
 use lambda::{FunctionHost, LocalHandler};
 use logs::LogStore;
 use orderly_states::ExecutionOptions;
-use sfn::{LocalTasks, Machine, StatesClock, StepFunctions};
+use sfn::{LocalTasks, Machine, StepFunctions};
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -158,7 +158,7 @@ impl LocalCloud {
                         let options = ExecutionOptions {
                             state_machine_arn: machine.arn.clone(),
                             region: model.region.clone(),
-                            clock: Arc::new(StatesClock(options.clock.clone())),
+                            clock: options.clock.clone(),
                             tasks: Arc::new(LocalTasks {
                                 cloud: weak.clone(),
                             }),

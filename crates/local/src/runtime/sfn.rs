@@ -6,10 +6,8 @@ use super::CloudInner;
 use super::bus::PutEventsEntry;
 use super::logs::rfc3339_ms;
 use super::trace::{Hop, HopKind, correlation_of};
-use crate::clock::SharedClock;
 use crate::template;
 use async_trait::async_trait;
-use futures::future::BoxFuture;
 use indexmap::IndexMap;
 use orderly_states::{
     Execution, ExecutionOptions, HistoryEvent, StateMachine, TaskFailure, TaskHandler, TaskRequest,
@@ -18,8 +16,6 @@ use orderly_states::{
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
-use time::OffsetDateTime;
 
 /// A state machine of the template, parsed once.
 pub struct Machine {
@@ -125,21 +121,6 @@ pub struct StepFunctions {
     /// Per running execution, how many history events the trace has seen: states are
     /// traced as the execution reaches each task, so the timeline keeps their order.
     pub traced: Mutex<HashMap<String, usize>>,
-}
-
-/// The runtime clock as the interpreter reads it.
-pub struct StatesClock(pub SharedClock);
-
-impl orderly_states::Clock for StatesClock {
-    fn now(&self) -> OffsetDateTime {
-        let nanos = i128::from(self.0.now_ms()) * 1_000_000;
-        OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-    }
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        let clock = self.0.clone();
-        let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
-        Box::pin(async move { clock.sleep_ms(ms).await })
-    }
 }
 
 /// Serves Task states from the cloud: Lambda invoke and EventBridge PutEvents.

@@ -10,8 +10,8 @@ pub mod trace;
 use approver::{Approver, Decision};
 use fixtures::{MACHINE, MOCK_CONFIG, execution_inputs, read, scenario_entries, state_machine};
 use orderly_states::{
-    Execution, ExecutionOptions, ExecutionStatus, MockConfig, StateMachine, SystemClock,
-    TaskHandler, TaskTokens, execute,
+    Execution, ExecutionOptions, ExecutionStatus, MockConfig, StateMachine, TaskHandler,
+    TaskTokens, TokioClock, execute,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -167,7 +167,7 @@ pub async fn run(machine: &StateMachine, row: &Row) -> Execution {
     let options = ExecutionOptions {
         name: Some(row.name.to_owned()),
         state_machine_arn: state_machine().arn.clone(),
-        clock: Arc::new(SystemClock::new()),
+        clock: Arc::new(TokioClock::new()),
         tasks,
         task_tokens: tokens,
         ..ExecutionOptions::default()

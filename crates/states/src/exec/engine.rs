@@ -176,6 +176,7 @@ impl Engine {
             retry_count: 0,
             task_token: None,
             output_text: None,
+            clock: &*self.clock,
         };
         let mut attempts = vec![0u32; state.retry.len()];
         loop {

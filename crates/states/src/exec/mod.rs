@@ -13,7 +13,7 @@ mod task;
 mod vars;
 
 use crate::callbacks::TaskTokens;
-use crate::clock::{Clock, SystemClock, format_timestamp};
+use crate::clock::{Clock, TokioClock, format_timestamp};
 use crate::definition::StateMachine;
 use crate::errors::{StatesError, names};
 use crate::history::{EventDetails, HistoryEvent, LiveHistory, Recorder};
@@ -120,7 +120,7 @@ impl Default for ExecutionOptions {
                 .to_owned(),
             role_arn: "arn:aws:iam::123456789012:role/StatesExecutionRole".to_owned(),
             region: "us-east-1".to_owned(),
-            clock: Arc::new(SystemClock::new()),
+            clock: Arc::new(TokioClock::new()),
             tasks: Arc::new(NoTasks),
             task_tokens: TaskTokens::new(),
             record_history: true,

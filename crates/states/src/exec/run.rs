@@ -1,6 +1,7 @@
 //! One run of one state, and the ways it can end: the types the state loop and the
 //! per-state modules (Choice, Retry/Catch, output shaping, tasks) share.
 
+use crate::clock::Clock;
 use crate::definition::model::State;
 use crate::errors::{StatesError, state_error_prefix};
 use serde_json::Value;
@@ -21,6 +22,8 @@ pub(crate) struct StateRun<'a> {
     pub task_token: Option<String>,
     /// The output's JSON text, when the state could derive it from its input's.
     pub output_text: Option<Arc<str>>,
+    /// The execution's clock: what JSONata's `$now()` reads.
+    pub clock: &'a dyn Clock,
 }
 
 impl StateRun<'_> {

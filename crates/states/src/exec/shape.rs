@@ -114,7 +114,7 @@ pub(crate) fn jsonata(
     template: &JsonataTemplate,
     bindings: &Map<String, Value>,
 ) -> Result<Value, StatesError> {
-    template.evaluate(bindings).map_err(|e| {
+    template.evaluate(bindings, run.clock.now_ms()).map_err(|e| {
         StatesError::new(
             names::QUERY_EVALUATION_ERROR,
             format!(

@@ -26,14 +26,23 @@ pub struct Evaluator {
     depth: usize,
     /// Scopes created while evaluating, cleared at the end to break closure cycles.
     scopes: Vec<Rc<Scope>>,
+    /// What `$now()` and `$millis()` answer: one instant for the whole evaluation, as
+    /// JSONata specifies, read from the execution's clock.
+    now_ms: i64,
 }
 
 impl Evaluator {
-    pub fn new() -> Self {
+    pub fn new(now_ms: i64) -> Self {
         Evaluator {
             depth: 0,
             scopes: Vec::new(),
+            now_ms,
         }
+    }
+
+    /// The instant `$now()` and `$millis()` answer, in epoch milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
     }
 
     pub fn finish(self) {

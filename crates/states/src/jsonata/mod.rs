@@ -28,6 +28,7 @@ mod lexer;
 mod parser;
 mod value;
 
+use orderly_clock::{Clock, SystemClock};
 use serde_json::{Map, Value};
 use std::fmt;
 use std::sync::Arc;
@@ -60,9 +61,20 @@ impl Expression {
     }
 
     /// Evaluates the expression with the given variable bindings (`states` -> `$states`,
-    /// plus every assigned variable); an undefined result is an error.
+    /// plus every assigned variable), `$now()` answering the system clock's time; an
+    /// undefined result is an error. An execution uses [`Expression::evaluate_at`].
     pub fn evaluate(&self, bindings: &Map<String, Value>) -> Result<Value, JsonataError> {
-        self.evaluate_optional(bindings)?
+        self.evaluate_at(bindings, SystemClock.now_ms())
+    }
+
+    /// [`Expression::evaluate`] at the instant `now_ms` (epoch milliseconds): what
+    /// `$now()` and `$millis()` answer.
+    pub fn evaluate_at(
+        &self,
+        bindings: &Map<String, Value>,
+        now_ms: i64,
+    ) -> Result<Value, JsonataError> {
+        self.evaluate_optional_at(bindings, now_ms)?
             .ok_or_else(JsonataError::undefined)
     }
 
@@ -71,12 +83,21 @@ impl Expression {
         &self,
         bindings: &Map<String, Value>,
     ) -> Result<Option<Value>, JsonataError> {
+        self.evaluate_optional_at(bindings, SystemClock.now_ms())
+    }
+
+    /// [`Expression::evaluate_at`], with an undefined result as `Ok(None)`.
+    pub fn evaluate_optional_at(
+        &self,
+        bindings: &Map<String, Value>,
+        now_ms: i64,
+    ) -> Result<Option<Value>, JsonataError> {
         let vars: value::Vars = bindings
             .iter()
             .map(|(k, v)| (k.clone(), value::V::from_json(v)))
             .collect();
         let root = env::Scope::root(vars);
-        let mut evaluator = eval::Evaluator::new();
+        let mut evaluator = eval::Evaluator::new(now_ms);
         let result = evaluator.eval(&self.tree, &None, &root);
         evaluator.finish();
         root.clear();

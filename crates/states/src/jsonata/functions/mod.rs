@@ -209,7 +209,7 @@ pub fn call(ev: &mut Evaluator, name: &str, args: Vec<Arg>, ctx: &Option<V>) -> 
         | "decodeUrlComponent" => string::call(name, &args),
         "formatBase" | "number" | "abs" | "floor" | "ceil" | "round" | "power" | "sqrt" | "sum"
         | "max" | "min" | "average" | "count" => numeric::call(name, &args),
-        "now" | "millis" | "toMillis" | "fromMillis" => time::call(name, &args),
+        "now" | "millis" | "toMillis" | "fromMillis" => time::call(name, &args, ev.now_ms()),
         "partition" | "range" | "hash" | "random" | "uuid" | "parse" | "error" | "assert" => {
             aws::call(name, &args)
         }

@@ -2,8 +2,6 @@
 //! JSONata prints them. Picture strings (`[Y0001]-[M01]-[D01]`) support the numeric
 //! components in UTC; names, words and other time zones fail as unsupported.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -12,11 +10,13 @@ use crate::jsonata::error::{JsonataError, err, unsupported};
 use crate::jsonata::eval::Out;
 use crate::jsonata::value::V;
 
-pub fn call(name: &str, args: &Args<'_>) -> Out {
+/// Calls the time function `name`; `now_ms` is the evaluation's instant (`$now`,
+/// `$millis`).
+pub fn call(name: &str, args: &Args<'_>, now_ms: i64) -> Out {
     match name {
-        "millis" => Ok(Some(V::Num(now_millis() as f64))),
+        "millis" => Ok(Some(V::Num(now_ms as f64))),
         "now" => format(
-            now_millis(),
+            i128::from(now_ms),
             args.string(0)?.as_deref(),
             args.string(1)?.as_deref(),
         ),
@@ -158,10 +158,4 @@ fn component(spec: &str, t: OffsetDateTime) -> Result<String, JsonataError> {
         return Ok(format!("{:02}", value % 100));
     }
     Ok(format!("{value:0width$}"))
-}
-
-fn now_millis() -> i128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i128)
 }
