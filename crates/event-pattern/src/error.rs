@@ -12,12 +12,18 @@ pub enum PatternError {
     /// The pattern is not valid; the text is EventBridge's reason, with the parser location
     /// when EventBridge reports one.
     #[error("{reason}")]
-    Invalid { reason: String },
+    Invalid {
+        /// The reason, as it follows `Reason: ` in EventBridge's message.
+        reason: String,
+    },
     /// The pattern text is longer than the API accepts.
     #[error(
         "1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_PATTERN_LENGTH}"
     )]
-    TooLong { length: usize },
+    TooLong {
+        /// The pattern's length, in characters (Unicode scalar values).
+        length: usize,
+    },
 }
 
 impl PatternError {
@@ -50,11 +56,15 @@ impl PatternError {
 /// Why `TestEventPattern` refused its input.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TestPatternError {
+    /// The pattern was rejected, as PutRule would reject it.
     #[error("{}", .0.message())]
     InvalidEventPattern(#[from] PatternError),
     /// The event is not JSON, not an object, or lacks a field the API requires.
     #[error("Parameter Event is not valid. Reason: {reason}")]
-    InvalidEvent { reason: String },
+    InvalidEvent {
+        /// What is wrong with the event, in EventBridge's words.
+        reason: String,
+    },
 }
 
 impl TestPatternError {

@@ -45,14 +45,20 @@ pub enum TargetInput {
 /// `InputPathsMap` and `InputTemplate` of a target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputTransformer {
+    /// `InputPathsMap`: variable name to the JSONPath of the event value it holds (at most
+    /// 100; names starting with `aws.` are EventBridge's own).
     pub input_paths_map: BTreeMap<String, String>,
+    /// `InputTemplate`: the target's input, with `<name>` placeholders for the variables
+    /// (1 to 8192 characters).
     pub input_template: String,
 }
 
 /// What a transformer knows besides the event.
 #[derive(Debug, Clone, Copy)]
 pub struct RuleContext<'a> {
+    /// The rule's name: the value of `<aws.events.rule-name>`.
     pub rule_name: &'a str,
+    /// The rule's ARN: the value of `<aws.events.rule-arn>`.
     pub rule_arn: &'a str,
     /// When the bus received the event (ISO 8601); the event's `time` when not given.
     pub ingestion_time: Option<&'a str>,

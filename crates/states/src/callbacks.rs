@@ -9,16 +9,27 @@ use tokio::sync::mpsc;
 /// What a callback told a waiting task.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Callback {
+    /// SendTaskSuccess: the task's result.
     Success(Value),
-    Failure { error: String, cause: String },
+    /// SendTaskFailure: the task fails with this error, which Retry and Catch then see.
+    Failure {
+        /// The error name.
+        error: String,
+        /// The error's cause text.
+        cause: String,
+    },
+    /// SendTaskHeartbeat: the task is still working; its HeartbeatSeconds timer restarts.
     Heartbeat,
 }
 
 /// Why a callback was refused (the errors of the SendTask* APIs).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallbackError {
+    /// No task is waiting for the token: it never existed, or its task already ended
+    /// (completed, failed, timed out, or its execution stopped).
     #[error("TaskDoesNotExist: no task is waiting for this token")]
     TaskDoesNotExist,
+    /// The token is empty or longer than the 1024 characters AWS allows.
     #[error("InvalidToken: the task token is empty or malformed")]
     InvalidToken,
 }
@@ -31,6 +42,7 @@ pub struct TaskTokens {
 }
 
 impl TaskTokens {
+    /// An empty registry.
     pub fn new() -> Self {
         Self::default()
     }

@@ -9,55 +9,96 @@ use std::cmp::Ordering;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+/// One choice rule of a JSONPath Choice state (or a JSONata `Condition`), compiled.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
+    /// `And`: true when every rule is; stops at the first false one.
     And(Vec<Rule>),
+    /// `Or`: true when any rule is; stops at the first true one.
     Or(Vec<Rule>),
+    /// `Not`: the inverse of its one rule.
     Not(Box<Rule>),
+    /// A comparison or type test on the value at `Variable`.
     Test {
+        /// `Variable`: the path to the value tested, evaluated against the state's
+        /// effective input.
         variable: JsonPath,
+        /// The operator and its operand.
         test: Test,
     },
     /// JSONata `Condition`, evaluated by the executor.
     Condition(JsonataTemplate),
 }
 
+/// The type a comparison operator names (`String…`, `Numeric…`, `Boolean…`, `Timestamp…`);
+/// a value of another type never matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
+    /// `String…`: strings, ordered by Unicode code point.
     String,
+    /// `Numeric…`: numbers, compared exactly when both are integers.
     Numeric,
+    /// `Boolean…`: booleans; only `BooleanEquals` exists.
     Boolean,
+    /// `Timestamp…`: RFC 3339 strings, compared as instants (so offsets are taken into
+    /// account).
     Timestamp,
 }
 
+/// The comparison a comparison operator names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cmp {
+    /// `…Equals`: the value equals the operand.
     Equals,
+    /// `…LessThan`: the value orders before the operand.
     LessThan,
+    /// `…GreaterThan`: the value orders after the operand.
     GreaterThan,
+    /// `…LessThanEquals`: the value orders before or equals the operand.
     LessThanEquals,
+    /// `…GreaterThanEquals`: the value orders after or equals the operand.
     GreaterThanEquals,
 }
 
+/// The right-hand side of a comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
+    /// The plain form (`NumericEquals: 3`): a literal of the operator's type, checked at
+    /// parse time.
     Literal(Value),
+    /// The `…Path` form (`NumericEqualsPath: "$.limit"`): a path into the effective input,
+    /// evaluated with the rule; a path that matches nothing is an error.
     Path(JsonPath),
 }
 
+/// What a rule checks about the value at its `Variable`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Test {
+    /// A comparison operator (`StringEquals`, `NumericLessThanPath`,
+    /// `TimestampGreaterThanEquals`, ...).
     Compare {
+        /// The comparison's type.
         kind: ValueKind,
+        /// The comparison itself.
         cmp: Cmp,
+        /// The right-hand side.
         operand: Operand,
     },
+    /// `StringMatches`: the value is a string matching the pattern (see
+    /// [`wildcard_match`]).
     StringMatches(String),
+    /// `IsNull`: whether the value is `null` equals the flag.
     IsNull(bool),
+    /// `IsPresent`: whether `Variable` matches anything equals the flag; the one test that
+    /// does not fail on a missing value.
     IsPresent(bool),
+    /// `IsNumeric`: whether the value is a number equals the flag.
     IsNumeric(bool),
+    /// `IsString`: whether the value is a string equals the flag.
     IsString(bool),
+    /// `IsBoolean`: whether the value is a boolean equals the flag.
     IsBoolean(bool),
+    /// `IsTimestamp`: whether the value is an RFC 3339 timestamp string equals the flag.
     IsTimestamp(bool),
 }
 
@@ -278,6 +319,7 @@ pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("Invalid path '{path}': The choice state's condition path references an invalid value.")]
 pub struct RuleError {
+    /// The path (`Variable` or a `…Path` operand) that matched nothing.
     pub path: String,
 }
 

@@ -4,21 +4,45 @@ use serde::{Deserialize, Serialize};
 
 /// The predefined error names of the Amazon States Language.
 pub mod names {
+    /// In `ErrorEquals`, matches every error except `States.Runtime` and
+    /// `States.DataLimitExceeded`; never raised itself.
     pub const ALL: &str = "States.ALL";
+    /// A task's time between heartbeats exceeded its `HeartbeatSeconds`.
     pub const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
+    /// A task ran longer than its `TimeoutSeconds`, or the execution ran past the machine's
+    /// `TimeoutSeconds`.
     pub const TIMEOUT: &str = "States.Timeout";
+    /// A task failed; in `ErrorEquals`, matches every error except `States.Timeout` and the
+    /// terminal ones.
     pub const TASK_FAILED: &str = "States.TaskFailed";
+    /// A task lacked the privileges to run its resource.
     pub const PERMISSIONS: &str = "States.Permissions";
+    /// `ResultPath` could not place the result in the state's input.
     pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
+    /// Named by the language for a `.$` path in Parameters that matches nothing; the
+    /// service, and this interpreter, raise `States.Runtime` for that instead.
     pub const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
+    /// A Parallel branch failed, failing the whole Parallel state.
     pub const BRANCH_FAILED: &str = "States.BranchFailed";
+    /// A Choice state had no matching rule and no `Default`.
     pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
+    /// Reserved for a failed intrinsic function call; the service, and this interpreter,
+    /// raise `States.Runtime` for one instead (see [`crate::intrinsics`]).
     pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
+    /// More Map items failed than `ToleratedFailureCount` or `ToleratedFailurePercentage`
+    /// allow.
     pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str = "States.ExceedToleratedFailureThreshold";
+    /// A distributed Map's `ItemReader` could not read its items.
     pub const ITEM_READER_FAILED: &str = "States.ItemReaderFailed";
+    /// A distributed Map's `ResultWriter` could not write its results.
     pub const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";
+    /// A JSONata expression failed to evaluate or produced the wrong kind of value.
     pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
+    /// A terminal error in processing a state's data (an invalid path, a value of the wrong
+    /// type); no Retry or Catch handles it.
     pub const RUNTIME: &str = "States.Runtime";
+    /// A state's input, output or result exceeded the 256 KiB payload limit; only an
+    /// `ErrorEquals` that names it catches it.
     pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
 }
 
@@ -27,13 +51,17 @@ pub mod names {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{error}: {cause}")]
 pub struct StatesError {
+    /// The error name (`States.Timeout`, a task's own error such as `PaymentDeclined`),
+    /// which `ErrorEquals` is matched against.
     #[serde(rename = "Error")]
     pub error: String,
+    /// The human-readable explanation; for a task, often a JSON text.
     #[serde(rename = "Cause")]
     pub cause: String,
 }
 
 impl StatesError {
+    /// An error with the given name and cause.
     pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
         Self {
             error: error.into(),

@@ -16,59 +16,98 @@ use time::OffsetDateTime;
 /// One history event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryEvent {
+    /// The event's number in its execution, counting from 1.
     pub id: u64,
+    /// The id of the event before it (0 for the first). The history is one sequence, even
+    /// across Parallel branches and Map iterations, so this is always `id - 1`.
     pub previous_event_id: u64,
+    /// When the event happened, by the execution's clock.
     pub timestamp: OffsetDateTime,
     /// AWS's event type, e.g. `PassStateEntered`, `TaskScheduled`, `MapIterationStarted`.
     pub event_type: Cow<'static, str>,
+    /// The event's details; which variant goes with which `event_type` follows AWS.
     pub details: EventDetails,
 }
 
 /// The details object of an event; serialized under the key AWS uses for the type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventDetails {
+    /// No details (`LambdaFunctionStarted`, `ParallelStateStarted`, `MapStateSucceeded`,
+    /// ...).
     None,
+    /// `ExecutionStarted`: the execution's input and role.
     ExecutionStarted {
         /// JSON text.
         input: Arc<str>,
+        /// The execution role ARN, as given in the execution options.
         role_arn: String,
     },
+    /// `ExecutionSucceeded`: the execution's output.
     ExecutionSucceeded {
         /// JSON text.
         output: Arc<str>,
     },
+    /// An error and cause, for every event type whose details are just those:
+    /// `ExecutionFailed`, `ExecutionTimedOut`, `ExecutionAborted`, `LambdaFunctionFailed`,
+    /// `ParallelStateFailed`, `MapStateFailed`, ...
     Failed {
+        /// The error name.
         error: String,
+        /// The error's cause text (empty when there is none).
         cause: String,
     },
+    /// `<Type>StateEntered`: the state's raw input.
     StateEntered {
+        /// The state's name.
         name: Arc<str>,
         /// JSON text.
         input: Arc<str>,
     },
+    /// `<Type>StateExited`: the state's output.
     StateExited {
+        /// The state's name.
         name: Arc<str>,
         /// JSON text.
         output: Arc<str>,
     },
+    /// `TaskScheduled`: a task about to be invoked. Service integrations (the
+    /// `arn:aws:states:::lambda:invoke` one among them) and activities get the `Task*`
+    /// events; a plain Lambda function ARN gets the `LambdaFunction*` ones.
     TaskScheduled(Box<TaskScheduled>),
+    /// `TaskStarted`: the task was invoked.
     TaskStarted {
+        /// The service of the resource (`sqs` for `arn:aws:states:::sqs:sendMessage`).
         resource_type: String,
+        /// The service action (`sendMessage`), or the whole ARN for a resource that is not
+        /// a service integration.
         resource: String,
     },
+    /// `TaskSubmitted`: a `.waitForTaskToken` task's invocation returned; the state now
+    /// waits for the token.
     TaskSubmitted(Box<TaskOutput>),
+    /// `TaskSucceeded`: the task's result.
     TaskSucceeded(Box<TaskOutput>),
+    /// `TaskFailed` / `TaskTimedOut`: the task failed, or ran past its timeout or
+    /// heartbeat.
     TaskFailed(Box<TaskFailed>),
+    /// `LambdaFunctionScheduled`: a task whose `Resource` is a plain Lambda function ARN,
+    /// about to be invoked.
     LambdaScheduled(Box<LambdaScheduled>),
+    /// `LambdaFunctionSucceeded`: the function's result.
     LambdaSucceeded {
         /// JSON text.
         output: Arc<str>,
     },
+    /// `MapStateStarted`: how many items the Map state will run.
     MapStateStarted {
+        /// The number of items.
         length: usize,
     },
+    /// `MapIterationStarted` / `Succeeded` / `Failed` / `Aborted`: one item's run.
     MapIteration {
+        /// The Map state's name.
         name: Arc<str>,
+        /// The item's index in the items array, from 0.
         index: usize,
     },
 }
@@ -79,19 +118,27 @@ pub enum EventDetails {
 /// `TaskScheduled`'s details.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskScheduled {
+    /// The service of the resource (`sqs`, `dynamodb`, `states`).
     pub resource_type: String,
+    /// The service action (`sendMessage.waitForTaskToken`), or the whole ARN for a resource
+    /// that is not a service integration.
     pub resource: String,
+    /// The region of the execution.
     pub region: String,
     /// JSON text.
     pub parameters: Arc<str>,
+    /// The task's resolved `TimeoutSeconds`, if it has one.
     pub timeout_in_seconds: Option<u64>,
+    /// The task's resolved `HeartbeatSeconds`, if it has one.
     pub heartbeat_in_seconds: Option<u64>,
 }
 
 /// `TaskSubmitted` / `TaskSucceeded`'s details.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskOutput {
+    /// The service of the resource, as in [`TaskScheduled`].
     pub resource_type: String,
+    /// The service action, as in [`TaskScheduled`].
     pub resource: String,
     /// JSON text.
     pub output: Arc<str>,
@@ -100,18 +147,24 @@ pub struct TaskOutput {
 /// `TaskFailed` / `TaskTimedOut`'s details.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskFailed {
+    /// The service of the resource, as in [`TaskScheduled`].
     pub resource_type: String,
+    /// The service action, as in [`TaskScheduled`].
     pub resource: String,
+    /// The error name (`States.Timeout` or `States.HeartbeatTimeout` for `TaskTimedOut`).
     pub error: String,
+    /// The error's cause text.
     pub cause: String,
 }
 
 /// `LambdaFunctionScheduled`'s details.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LambdaScheduled {
+    /// The function's ARN, the `Resource` as written.
     pub resource: String,
     /// JSON text.
     pub input: Arc<str>,
+    /// The task's resolved `TimeoutSeconds`, if it has one.
     pub timeout_in_seconds: Option<u64>,
 }
 
@@ -313,6 +366,7 @@ pub struct LiveHistory {
 }
 
 impl LiveHistory {
+    /// An empty history; hand a clone to the execution and keep one to read.
     pub fn new() -> Self {
         Self::default()
     }
@@ -334,6 +388,7 @@ impl LiveHistory {
         read(log.events.get(from..).unwrap_or_default())
     }
 
+    /// How many events have been recorded so far.
     pub fn len(&self) -> usize {
         self.log
             .lock()
@@ -342,6 +397,7 @@ impl LiveHistory {
             .len()
     }
 
+    /// Whether no event has been recorded yet.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

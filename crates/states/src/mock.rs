@@ -12,26 +12,51 @@ use std::sync::{Arc, Mutex};
 /// Why a mock configuration cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MockConfigError {
+    /// The text is not JSON of the mock configuration's shape; the parser's message.
     #[error("mock config is not valid: {0}")]
     Invalid(String),
+    /// No state machine defines the named test case.
     #[error("mock config has no test case '{0}'")]
     NoTestCase(String),
+    /// The test case was asked for without a state machine, and several define it.
     #[error("test case '{test_case}' is defined for several state machines ({machines}); name one")]
-    Ambiguous { test_case: String, machines: String },
+    Ambiguous {
+        /// The test case asked for.
+        test_case: String,
+        /// The machines that define it, comma-separated.
+        machines: String,
+    },
+    /// `StateMachines` has no entry of that name.
     #[error("mock config has no state machine '{0}'")]
     NoStateMachine(String),
+    /// A test case names a mocked response that `MockedResponses` lacks.
     #[error(
         "test case '{test_case}' maps state '{state}' to '{response}', which MockedResponses does not define"
     )]
     MissingResponse {
+        /// The test case.
         test_case: String,
+        /// The Task state it mocks.
         state: String,
+        /// The missing response's name.
         response: String,
     },
+    /// An invocation key of a mocked response is neither `"N"` nor `"N-M"` with N ≤ M.
     #[error("mocked response '{response}' has a bad invocation key '{key}': use \"N\" or \"N-M\"")]
-    BadKey { response: String, key: String },
+    BadKey {
+        /// The mocked response's name.
+        response: String,
+        /// The key as written.
+        key: String,
+    },
+    /// An entry of a mocked response has both or neither of `Return` and `Throw`.
     #[error("mocked response '{response}' at '{key}' must have exactly one of Return or Throw")]
-    BadResponse { response: String, key: String },
+    BadResponse {
+        /// The mocked response's name.
+        response: String,
+        /// The invocation key of the entry.
+        key: String,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,7 +94,9 @@ struct RawThrow {
 /// One mocked answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MockedAnswer {
+    /// `Return`: the task succeeds with this value as its result.
     Return(Value),
+    /// `Throw`: the task fails with this `Error` and `Cause` (`Cause` empty when absent).
     Throw(TaskFailure),
 }
 
@@ -121,6 +148,8 @@ fn parse_key(response: &str, key: &str) -> Result<(u64, u64), MockConfigError> {
 }
 
 impl MockConfig {
+    /// Parses a mock configuration file's JSON text, checking every invocation key and
+    /// that each entry has exactly one of `Return` and `Throw`.
     pub fn parse(text: &str) -> Result<Self, MockConfigError> {
         let raw: RawConfig =
             serde_json::from_str(text).map_err(|e| MockConfigError::Invalid(e.to_string()))?;

@@ -13,9 +13,15 @@ pub struct TaskRequest {
     pub parameters: Value,
     /// The task token, for a resource ending in `.waitForTaskToken`.
     pub task_token: Option<String>,
+    /// The Task state's name.
     pub state_name: String,
+    /// The ARN of the running execution (`$$.Execution.Id`).
     pub execution_arn: String,
+    /// The state's resolved `TimeoutSeconds`, if it has one. The interpreter enforces it; a
+    /// handler may pass it on (to an activity worker, say).
     pub timeout_seconds: Option<u64>,
+    /// The state's resolved `HeartbeatSeconds`, if it has one: the longest gap between
+    /// heartbeats of a `.waitForTaskToken` task, enforced by the interpreter.
     pub heartbeat_seconds: Option<u64>,
     /// The state's `Credentials` field, if any.
     pub credentials: Option<Value>,
@@ -27,11 +33,15 @@ pub struct TaskRequest {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{error}: {cause}")]
 pub struct TaskFailure {
+    /// The error name Retry and Catch match (`Lambda.ServiceException`, `PaymentDeclined`).
     pub error: String,
+    /// The human-readable cause; for a Lambda function error, the JSON text of its error
+    /// object.
     pub cause: String,
 }
 
 impl TaskFailure {
+    /// A failure with the given error name and cause.
     pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
         Self {
             error: error.into(),
@@ -95,11 +105,18 @@ pub fn lambda_function_of(resource: &str) -> Option<&str> {
 /// The integration pattern a resource asks for, from its suffix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntegrationPattern {
+    /// The plain form: the call's response is the result.
     RequestResponse,
+    /// `.sync`: the task runs to completion (a nested execution, an ECS task) and its final
+    /// output is the result.
     Sync,
+    /// `.waitForTaskToken`: the call hands on a task token and the state waits for
+    /// `SendTaskSuccess` / `SendTaskFailure` with that token.
     WaitForTaskToken,
 }
 
+/// The integration pattern of a `Resource` ARN, read from its suffix (`.sync`, `.sync:2`,
+/// `.waitForTaskToken`).
 pub fn integration_pattern(resource: &str) -> IntegrationPattern {
     if resource.ends_with(".waitForTaskToken") {
         IntegrationPattern::WaitForTaskToken
@@ -114,6 +131,9 @@ pub fn integration_pattern(resource: &str) -> IntegrationPattern {
 /// concurrent executions.
 #[async_trait]
 pub trait TaskHandler: Send + Sync {
+    /// Runs one task and returns its result, or the failure Retry and Catch see. The
+    /// interpreter applies the state's timeout around this call; a handler need not enforce
+    /// it.
     async fn invoke(&self, request: TaskRequest) -> Result<Value, TaskFailure>;
 
     /// Whether this handler's answer to a `.waitForTaskToken` task is the task's result

@@ -209,7 +209,9 @@ fn walk_value<'v>(
 /// Why event text could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventSyntaxError {
+    /// Byte offset in the event text where reading stopped.
     pub offset: usize,
+    /// What was wrong there (`unexpected end of the event`, ...).
     pub message: &'static str,
 }
 

@@ -14,7 +14,9 @@ use std::fmt::Write as _;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("invalid JSONPath '{path}': {reason}")]
 pub struct PathSyntaxError {
+    /// The text as written.
     pub path: String,
+    /// What is wrong with it, and where.
     pub reason: String,
 }
 
@@ -81,12 +83,18 @@ pub struct JsonPath {
 /// The values a path may be evaluated against.
 #[derive(Debug, Clone, Copy)]
 pub struct Scope<'a> {
+    /// The value `$` reads: the state's payload at that point (raw input, effective input
+    /// or result, depending on the field).
     pub input: &'a Value,
+    /// The value `$$` reads: the context object.
     pub context: &'a Value,
+    /// The workflow variables `$name` reads; `None` where variables are not in scope, so
+    /// every variable path finds nothing.
     pub variables: Option<&'a serde_json::Map<String, Value>>,
 }
 
 impl<'a> Scope<'a> {
+    /// A scope of input and context object, with no variables.
     pub fn new(input: &'a Value, context: &'a Value) -> Self {
         Self {
             input,
@@ -97,6 +105,7 @@ impl<'a> Scope<'a> {
 }
 
 impl JsonPath {
+    /// Parses a path as Step Functions does, once, when the definition is parsed.
     pub fn parse(text: &str) -> Result<Self, PathSyntaxError> {
         Parser::new(text).parse_path()
     }
@@ -106,6 +115,7 @@ impl JsonPath {
         &self.text
     }
 
+    /// Where the path starts: `$`, `$$` or a variable.
     pub fn root(&self) -> &Root {
         &self.root
     }
@@ -231,7 +241,10 @@ impl JsonPath {
 /// One component of a reference path.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Step<'a> {
+    /// `.key` or `['key']`: an object member.
     Key(&'a str),
+    /// `[n]`: an array index as written. Reading counts a negative one from the end;
+    /// ResultPath refuses it.
     Index(i64),
 }
 

@@ -18,7 +18,9 @@ pub enum ResultPath {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("Unable to apply step \"{step}\" to input {input}")]
 pub struct ResultPathError {
+    /// The key or index the path could not step through.
     pub step: String,
+    /// The JSON text of the value at that point of the input.
     pub input: String,
 }
 

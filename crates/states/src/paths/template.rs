@@ -10,16 +10,23 @@ use serde_json::{Map, Value};
 pub enum Template {
     /// A value with no `.$` keys below it, copied as is.
     Static(Value),
+    /// An object with a `.$` key at some depth: its fields are evaluated one by one.
     Object(ObjectTemplate),
+    /// An array with a `.$` key inside some item: each item is evaluated in order.
     Array(Vec<Template>),
     /// `"key.$": "$.path"`; `field` is the key as written (with `.$`).
     Path {
+        /// The key as written, with its `.$`, for error messages.
         field: String,
+        /// The path, against the input (`$`), the context object (`$$`) or a variable
+        /// (`$name`).
         path: JsonPath,
     },
     /// `"key.$": "States.Format(…)"`, parsed.
     Intrinsic {
+        /// The key as written, with its `.$`.
         field: String,
+        /// The parsed call.
         expression: Intrinsic,
     },
 }
@@ -82,11 +89,17 @@ pub enum TemplateError {
     #[error(
         "The JSONPath '{path}' specified for the field '{field}' could not be found in the input '{input}'"
     )]
+    /// A `.$` path matched nothing (AWS raises this as `States.Runtime`).
     PathNotFound {
+        /// The key as written, with its `.$`.
         field: String,
+        /// The path as written.
         path: String,
+        /// The JSON text of what the path was evaluated against: the input, or the context
+        /// object for a `$$` path.
         input: String,
     },
+    /// An intrinsic function failed; the error carries its States error name and cause.
     #[error("{0}")]
     Intrinsic(IntrinsicError),
 }
@@ -97,14 +110,19 @@ pub enum TemplateError {
 pub struct TemplateSyntaxError {
     /// JSON pointer-like location below the template's field, e.g. `/a/b.$`.
     pub location: String,
+    /// What is wrong, in the words AWS's validation uses.
     pub message: String,
 }
 
 impl Template {
+    /// Compiles a template from its JSON in the definition, checking every `.$` value is a
+    /// valid path or intrinsic function call.
     pub fn compile(value: &Value) -> Result<Self, TemplateSyntaxError> {
         compile_at(value, "")
     }
 
+    /// Builds the payload: static parts copied, each `.$` key (written without its `.$`)
+    /// given its path's value or the function's result.
     pub fn evaluate(&self, scope: Scope<'_>) -> Result<Value, TemplateError> {
         match self {
             Template::Static(v) => Ok(v.clone()),

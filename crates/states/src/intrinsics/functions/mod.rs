@@ -20,23 +20,51 @@ use super::IntrinsicError;
 /// Every intrinsic function the language defines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
+    /// `States.Format(template, values...)`: fills each `{}` of the template with the next
+    /// value, in text form.
     Format,
+    /// `States.StringToJson(text)`: parses a JSON text into its value.
     StringToJson,
+    /// `States.JsonToString(value)`: the value as compact JSON text.
     JsonToString,
+    /// `States.Array(values...)`: its arguments as one array.
     Array,
+    /// `States.ArrayPartition(array, size)`: the array in chunks of `size` items, the last
+    /// one shorter.
     ArrayPartition,
+    /// `States.ArrayContains(array, value)`: whether the array holds the value.
     ArrayContains,
+    /// `States.ArrayRange(first, last, step)`: the numbers from `first` up to and including
+    /// `last`, `step` apart; at most 1000.
     ArrayRange,
+    /// `States.ArrayGetItem(array, index)`: the item at a 0-based index.
     ArrayGetItem,
+    /// `States.ArrayLength(array)`: how many items the array has.
     ArrayLength,
+    /// `States.ArrayUnique(array)`: the array with duplicates removed, first occurrences
+    /// kept in order.
     ArrayUnique,
+    /// `States.Base64Encode(text)`: the Base64 of the text's UTF-8 bytes; at most 10,000
+    /// characters in.
     Base64Encode,
+    /// `States.Base64Decode(text)`: the text whose UTF-8 bytes the Base64 encodes; at most
+    /// 10,000 characters in.
     Base64Decode,
+    /// `States.Hash(data, algorithm)`: the lowercase hex digest by `MD5`, `SHA-1`,
+    /// `SHA-256`, `SHA-384` or `SHA-512`.
     Hash,
+    /// `States.JsonMerge(left, right, false)`: a shallow merge of two objects, `right`
+    /// winning on shared keys.
     JsonMerge,
+    /// `States.MathRandom(start, end[, seed])`: a random integer from `start` (inclusive)
+    /// to `end` (exclusive).
     MathRandom,
+    /// `States.MathAdd(a, b)`: the sum of two numbers, each rounded to an integer first.
     MathAdd,
+    /// `States.StringSplit(text, delimiters)`: the text cut at every character of
+    /// `delimiters`, empty pieces dropped.
     StringSplit,
+    /// `States.UUID()`: a random (version 4) UUID.
     Uuid,
 }
 
