@@ -70,3 +70,29 @@ async fn an_order_whose_total_does_not_add_up_is_invalid() {
     assert_eq!(err.name(), "InvalidOrder");
     assert!(err.to_string().contains("add up"), "{err}");
 }
+
+/// APPROVAL_THRESHOLD is parsed once, when the function is built: a value that is not a
+/// whole number stops it with an error naming the variable, on AWS and locally alike.
+#[test]
+fn the_approval_threshold_is_parsed_when_the_function_is_built() {
+    use orderly_core::memory::MemoryAdapters;
+    use orderly_core::shell::{Declared, Environment};
+    let adapters = MemoryAdapters::default();
+    let build = |threshold: Option<&str>| {
+        let environment = Environment::from_fn(move |name| match name {
+            "ORDERS_TABLE" | "IDEMPOTENCY_TABLE" => Some("t".to_owned()),
+            "APPROVAL_THRESHOLD" => threshold.map(str::to_owned),
+            _ => None,
+        });
+        register_order::DECLARATION
+            .build(&adapters, &environment)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(build(Some("250000")), Ok(()));
+    assert_eq!(build(None), Ok(()));
+    assert_eq!(
+        build(Some("12.50")),
+        Err("register-order: APPROVAL_THRESHOLD is not a whole number: 12.50".to_owned())
+    );
+}

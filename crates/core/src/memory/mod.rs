@@ -2,9 +2,11 @@
 //! them. Each keeps the conditional-write semantics of its DynamoDB twin in `orderly-aws`
 //! (one lock per store, so every check-and-write is atomic).
 
+mod adapters;
 mod payments;
 mod stores;
 
+pub use adapters::MemoryAdapters;
 pub use payments::SimulatedPayments;
 
 pub use stores::{

@@ -1,0 +1,79 @@
+//! The embedded adapters as one [`Adapters`] source, for building a declared function in a
+//! test exactly as its hosts do.
+
+use super::{
+    MemoryApprovalTokens, MemoryAuditLog, MemoryNotifier, MemoryOrders, MemoryPublisher,
+    MemoryShipments, MemoryStock, RecordingCallbacks, SimulatedPayments,
+};
+use crate::clock::{ManualClock, SharedClock};
+use crate::idempotency::{IdempotencyStore, InMemoryIdempotencyStore};
+use crate::ports::{
+    ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderTable, PaymentGateway,
+    ShipmentWriter, StockReservations, TaskCallbacks,
+};
+use crate::shell::Adapters;
+use std::sync::Arc;
+
+/// One embedded store of each kind, on a [`ManualClock`]; every resource name maps to the
+/// same store, and the fields stay reachable so a test can look inside.
+#[derive(Default)]
+pub struct MemoryAdapters {
+    /// The orders table.
+    pub orders: Arc<MemoryOrders>,
+    /// The inventory table.
+    pub stock: Arc<MemoryStock>,
+    /// The approvals table.
+    pub approvals: Arc<MemoryApprovalTokens>,
+    /// The audit table.
+    pub audit: Arc<MemoryAuditLog>,
+    /// The shipments table.
+    pub shipments: Arc<MemoryShipments>,
+    /// The payment provider.
+    pub payments: Arc<SimulatedPayments>,
+    /// The bus.
+    pub publisher: Arc<MemoryPublisher>,
+    /// Step Functions' callbacks, recorded.
+    pub callbacks: Arc<RecordingCallbacks>,
+    /// Notifications, recorded.
+    pub notifier: Arc<MemoryNotifier>,
+    /// The idempotency table.
+    pub idempotency: Arc<InMemoryIdempotencyStore>,
+    /// The clock every function built from this source reads.
+    pub clock: ManualClock,
+}
+
+impl Adapters for MemoryAdapters {
+    fn orders(&self, _table: &str) -> Arc<dyn OrderTable> {
+        self.orders.clone()
+    }
+    fn stock(&self, _table: &str) -> Arc<dyn StockReservations> {
+        self.stock.clone()
+    }
+    fn approval_tokens(&self, _table: &str) -> Arc<dyn ApprovalTokens> {
+        self.approvals.clone()
+    }
+    fn audit_log(&self, _table: &str) -> Arc<dyn AuditLog> {
+        self.audit.clone()
+    }
+    fn shipments(&self, _table: &str) -> Arc<dyn ShipmentWriter> {
+        self.shipments.clone()
+    }
+    fn payments(&self) -> Arc<dyn PaymentGateway> {
+        self.payments.clone()
+    }
+    fn publisher(&self, _bus: &str) -> Arc<dyn EventPublisher> {
+        self.publisher.clone()
+    }
+    fn task_callbacks(&self) -> Arc<dyn TaskCallbacks> {
+        self.callbacks.clone()
+    }
+    fn notifier(&self) -> Arc<dyn CustomerNotifier> {
+        self.notifier.clone()
+    }
+    fn idempotency_store(&self, _table: &str) -> Arc<dyn IdempotencyStore> {
+        self.idempotency.clone()
+    }
+    fn clock(&self) -> SharedClock {
+        Arc::new(self.clock.clone())
+    }
+}
