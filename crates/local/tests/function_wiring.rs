@@ -43,8 +43,12 @@ fn wiring(port: Port) -> Wiring {
         Port::ApprovalTokens => table("ApprovalsTable", "DynamoDBWritePolicy"),
         Port::AuditLog => table("AuditTable", "DynamoDBWritePolicy"),
         Port::Shipments => table("ShipmentsTable", "DynamoDBWritePolicy"),
-        // The engine puts, updates, deletes and reads its records: nothing less than CRUD.
-        Port::Idempotency => table("IdempotencyTable", "DynamoDBCrudPolicy"),
+        // Checked on its own (idempotency_grant_problems): item operations on the
+        // function's own keys, nothing more.
+        Port::Idempotency => Wiring {
+            resource: Some("IdempotencyTable"),
+            policy: None,
+        },
         Port::Publisher => Wiring {
             resource: Some("OrdersBus"),
             policy: Some((
@@ -110,6 +114,9 @@ fn problems_of(
             ));
         }
     }
+    if declared.ports().contains(&Port::Idempotency) {
+        problems.extend(idempotency_grant_problems(id, declared, policies));
+    }
     for setting in declared.settings() {
         if setting.required && variables[setting.name].is_null() {
             problems.push(format!(
@@ -131,6 +138,74 @@ fn problems_of(
                 declared.name()
             ));
         }
+    }
+    problems
+}
+
+/// The item operations the idempotency engine uses: lock (PutItem), complete (UpdateItem),
+/// release (DeleteItem), and read the holder of a lock it lost (GetItem).
+const IDEMPOTENCY_ACTIONS: [&str; 4] = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+];
+
+/// A function's grant on the idempotency table: exactly the engine's item operations, on
+/// the records whose key starts with its own name (`dynamodb:LeadingKeys`), and no SAM
+/// policy template that grants more (Scan, Query, BatchGet, other functions' records).
+fn idempotency_grant_problems(
+    id: &str,
+    declared: &dyn Declared,
+    policies: &[Value],
+) -> Vec<String> {
+    let table = json!({"Ref": "IdempotencyTable"});
+    let arn = json!({"Fn::GetAtt": ["IdempotencyTable", "Arn"]});
+    let mut problems = Vec::new();
+    for policy in policies {
+        for template in [
+            "DynamoDBCrudPolicy",
+            "DynamoDBReadPolicy",
+            "DynamoDBWritePolicy",
+        ] {
+            if policy.pointer(&format!("/{template}/TableName")) == Some(&table) {
+                problems.push(format!(
+                    "{id} has {template} on the idempotency table: more than its own records"
+                ));
+            }
+        }
+    }
+    let prefix = json!([format!("{}#*", declared.idempotency().name)]);
+    let statements: Vec<&Value> = policies
+        .iter()
+        .filter_map(|p| p.get("Statement").and_then(Value::as_array))
+        .flatten()
+        .filter(|s| s["Resource"] == arn)
+        .collect();
+    let own = statements.iter().any(|s| {
+        let mut actions: Vec<&str> = s["Action"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        actions.sort_unstable();
+        let mut wanted = IDEMPOTENCY_ACTIONS.to_vec();
+        wanted.sort_unstable();
+        s["Effect"] == "Allow"
+            && actions == wanted
+            && s.pointer("/Condition/ForAllValues:StringLike/dynamodb:LeadingKeys") == Some(&prefix)
+    });
+    if !own {
+        problems.push(format!(
+            "{id} has no statement granting {IDEMPOTENCY_ACTIONS:?} on the idempotency table for keys {prefix}"
+        ));
+    }
+    if statements.len() > 1 {
+        problems.push(format!(
+            "{id} has {} statements on the idempotency table; one is enough",
+            statements.len()
+        ));
     }
     problems
 }
@@ -181,9 +256,17 @@ fn every_port_a_function_declares_is_wired_in_the_template() {
 fn a_missing_variable_policy_or_setting_and_an_unread_variable_are_found() {
     let register = declaration("register-order").expect("register-order is declared");
     let wired = json!({"ORDERS_TABLE": {"Ref": "OrdersTable"}, "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"}});
+    let own_records = |prefix: &str, actions: &[&str]| {
+        json!({"Statement": [{
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": {"Fn::GetAtt": ["IdempotencyTable", "Arn"]},
+            "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [prefix]}}
+        }]})
+    };
     let policies = vec![
         json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "OrdersTable"}}}),
-        json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "IdempotencyTable"}}}),
+        own_records("register-order#*", &IDEMPOTENCY_ACTIONS),
     ];
     assert_eq!(
         problems_of("R", register, &wired, &policies),
@@ -199,13 +282,49 @@ fn a_missing_variable_policy_or_setting_and_an_unread_variable_are_found() {
     );
 
     let write_only = vec![
-        json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "OrdersTable"}}}),
-        json!({"DynamoDBWritePolicy": {"TableName": {"Ref": "IdempotencyTable"}}}),
+        json!({"DynamoDBWritePolicy": {"TableName": {"Ref": "OrdersTable"}}}),
+        own_records("register-order#*", &IDEMPOTENCY_ACTIONS),
     ];
-    let found = problems_of("R", register, &wired, &write_only);
+    assert_eq!(
+        problems_of("R", register, &wired, &write_only),
+        Vec::<String>::new(),
+        "write is enough on the orders table"
+    );
+    let read_only = vec![
+        json!({"DynamoDBReadPolicy": {"TableName": {"Ref": "OrdersTable"}}}),
+        own_records("register-order#*", &IDEMPOTENCY_ACTIONS),
+    ];
+    let found = problems_of("R", register, &wired, &read_only);
     assert!(
-        found[0].contains("DynamoDBCrudPolicy"),
-        "write does not grant CRUD: {found:?}"
+        found[0].contains("DynamoDBWritePolicy"),
+        "read does not grant write: {found:?}"
+    );
+
+    // The idempotency table: CRUD (Scan, Query, BatchGet, any key), another function's
+    // keys, or a missing item operation are each refused.
+    let crud = vec![
+        json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "OrdersTable"}}}),
+        json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "IdempotencyTable"}}}),
+    ];
+    let found = problems_of("R", register, &wired, &crud);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("more than its own records")),
+        "{found:?}"
+    );
+    let every_key = vec![
+        json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "OrdersTable"}}}),
+        own_records("*", &IDEMPOTENCY_ACTIONS),
+    ];
+    assert!(!problems_of("R", register, &wired, &every_key).is_empty());
+    let no_delete = vec![
+        json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "OrdersTable"}}}),
+        own_records("register-order#*", &IDEMPOTENCY_ACTIONS[..3]),
+    ];
+    assert!(
+        !problems_of("R", register, &wired, &no_delete).is_empty(),
+        "release needs DeleteItem"
     );
 
     let mut extra = wired.clone();
@@ -220,7 +339,7 @@ fn a_missing_variable_policy_or_setting_and_an_unread_variable_are_found() {
         &json!({"APPROVALS_TABLE": {"Ref": "ApprovalsTable"}, "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"}}),
         &[
             json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "ApprovalsTable"}}}),
-            json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "IdempotencyTable"}}}),
+            own_records("record-approval#*", &IDEMPOTENCY_ACTIONS),
         ],
     );
     assert!(

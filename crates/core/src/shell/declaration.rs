@@ -3,6 +3,7 @@
 //! handler inside its invocation frame.
 
 use super::{Adapters, Environment, Function, InvocationLayer, Port, Ports, Setting, ShellError};
+use crate::idempotency::IdempotencyConfig;
 use futures::future::BoxFuture;
 use lambda_runtime::tower::util::BoxCloneSyncService;
 use lambda_runtime::tower::{Layer, Service};
@@ -66,6 +67,8 @@ pub trait Declared: Send + Sync {
     fn ports(&self) -> &'static [Port];
     /// The variables it reads beyond its ports.
     fn settings(&self) -> &'static [Setting];
+    /// Its idempotency settings (the name its record keys start with).
+    fn idempotency(&self) -> IdempotencyConfig;
     /// Builds it from `adapters` and `environment`, inside its invocation frame.
     fn build(
         &self,
@@ -101,6 +104,10 @@ impl<F: Function> Declared for Declaration<F> {
 
     fn settings(&self) -> &'static [Setting] {
         F::SETTINGS
+    }
+
+    fn idempotency(&self) -> IdempotencyConfig {
+        F::idempotency()
     }
 
     fn build(
