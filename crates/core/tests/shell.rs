@@ -5,12 +5,13 @@
 use lambda_runtime::tower::ServiceExt;
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::clock::ManualClock;
+use orderly_core::contracts::{OrderCreated, OutboundEvent};
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::TaskError;
 use orderly_core::memory::MemoryAdapters;
 use orderly_core::ports::StockReservations;
 use orderly_core::shell::{
-    Declaration, Declared, Environment, Function, Port, Ports, Setting, ShellError,
+    Declaration, Declared, Environment, EventType, Function, Port, Ports, Setting, ShellError,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -200,4 +201,67 @@ fn the_declaration_is_what_hosts_read() {
     assert_eq!(declared.settings(), &[Setting::optional("PROBE_LIMIT")]);
     assert_eq!(Port::Stock.variable(), Some("INVENTORY_TABLE"));
     assert_eq!(Port::Payments.variable(), None);
+}
+
+/// A function that publishes OrderCreated and nothing else.
+struct Announcer {
+    publisher: Arc<dyn orderly_core::ports::EventPublisher>,
+}
+
+impl Function for Announcer {
+    const NAME: &'static str = "announcer";
+    const PORTS: &'static [Port] = &[Port::Publisher];
+    const PUBLISHES: &'static [EventType] = &[EventType::of::<OrderCreated>()];
+    type Output = Value;
+
+    fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {
+        Ok(Self {
+            publisher: ports.publisher()?,
+        })
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, TaskError> {
+        let detail_type = event.payload["detailType"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let outbound = OutboundEvent {
+            source: "com.orders".to_owned(),
+            detail_type,
+            detail: json!({}),
+        };
+        self.publisher.publish(&[outbound]).await?;
+        Ok(Value::Null)
+    }
+}
+
+/// The publisher a function is given puts only the event types it declares, as its IAM
+/// policy allows on AWS: an OrderConfirmed from a function that declares OrderCreated is
+/// refused whole (nothing reaches the bus), naming the type.
+#[tokio::test]
+async fn a_function_publishes_only_the_event_types_it_declares() {
+    let adapters = MemoryAdapters::default();
+    let vars = environment(&[("EVENT_BUS_NAME", "orders-bus")]);
+    let function = build::<Announcer>(&adapters, &vars).expect("builds");
+    let put = |detail_type: &str| {
+        function.clone().oneshot(LambdaEvent::new(
+            json!({"detailType": detail_type}),
+            Context::default(),
+        ))
+    };
+    assert!(put("OrderCreated").await.is_ok());
+    let refused = put("OrderConfirmed").await.expect_err("refused");
+    assert!(
+        refused
+            .error_message
+            .contains("not allowed to put OrderConfirmed"),
+        "{refused:?}"
+    );
+    let published: Vec<String> = adapters
+        .publisher
+        .published()
+        .iter()
+        .map(|e| e.detail_type.clone())
+        .collect();
+    assert_eq!(published, ["OrderCreated"]);
 }

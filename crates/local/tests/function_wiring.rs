@@ -49,13 +49,10 @@ fn wiring(port: Port) -> Wiring {
             resource: Some("IdempotencyTable"),
             policy: None,
         },
+        // Checked on its own (publisher_grant_problems): its own event types only.
         Port::Publisher => Wiring {
             resource: Some("OrdersBus"),
-            policy: Some((
-                "EventBridgePutEventsPolicy",
-                "EventBusName",
-                json!({"Ref": "OrdersBus"}),
-            )),
+            policy: None,
         },
         Port::TaskCallbacks => Wiring {
             resource: None,
@@ -114,6 +111,9 @@ fn problems_of(
             ));
         }
     }
+    if declared.ports().contains(&Port::Publisher) {
+        problems.extend(publisher_grant_problems(id, declared, policies));
+    }
     if declared.ports().contains(&Port::Idempotency) {
         problems.extend(idempotency_grant_problems(id, declared, policies));
     }
@@ -140,6 +140,129 @@ fn problems_of(
         }
     }
     problems
+}
+
+/// The one or many values of a condition (`x` or `[x, y]`), sorted.
+fn values(value: &Value) -> Vec<String> {
+    let mut out: Vec<String> = match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// A publisher's grant on the bus: PutEvents of exactly the event types it declares
+/// (`events:source` and `events:detail-type` conditions), and no SAM policy template that
+/// lets it put any event.
+fn publisher_grant_problems(id: &str, declared: &dyn Declared, policies: &[Value]) -> Vec<String> {
+    let mut problems = Vec::new();
+    if policies
+        .iter()
+        .any(|p| p.get("EventBridgePutEventsPolicy").is_some())
+    {
+        problems.push(format!(
+            "{id} has EventBridgePutEventsPolicy: it may put any source"
+        ));
+    }
+    let mut sources: Vec<String> = declared
+        .publishes()
+        .iter()
+        .map(|t| t.source.to_owned())
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let mut types: Vec<String> = declared
+        .publishes()
+        .iter()
+        .map(|t| t.detail_type.to_owned())
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    let arn = json!({"Fn::GetAtt": ["OrdersBus", "Arn"]});
+    let own = policies
+        .iter()
+        .filter_map(|p| p.get("Statement").and_then(Value::as_array))
+        .flatten()
+        .any(|s| {
+            s["Effect"] == "Allow"
+                && s["Action"] == "events:PutEvents"
+                && s["Resource"] == arn
+                && values(&s["Condition"]["StringEquals"]["events:source"]) == sources
+                && values(&s["Condition"]["StringEquals"]["events:detail-type"]) == types
+        });
+    if !own {
+        problems.push(format!(
+            "{id} has no statement granting PutEvents on OrdersBus for sources {sources:?} and detail types {types:?}"
+        ));
+    }
+    problems
+}
+
+/// Every statement of `value` (a template, a resource) that grants `events:PutEvents`.
+fn put_events_statements<'a>(value: &'a Value, out: &mut Vec<&'a Value>) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("Effect")
+                && values(&map.get("Action").cloned().unwrap_or_default())
+                    .iter()
+                    .any(|a| a == "events:PutEvents" || a == "events:*" || a == "*")
+            {
+                out.push(value);
+            }
+            map.values().for_each(|v| put_events_statements(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| put_events_statements(v, out)),
+        _ => {}
+    }
+}
+
+/// Whoever may put events on the bus — each publishing function, the state machine, the
+/// approvers' policy — may put its own source only: no principal can forge another
+/// context's event (an OrderConfirmed that ships an unpaid order).
+#[test]
+fn every_put_events_grant_names_its_source() {
+    let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml");
+    let raw = yaml::parse(&text).expect("template parses");
+    assert!(
+        !text.contains("EventBridgePutEventsPolicy"),
+        "a SAM EventBridgePutEventsPolicy grants every source"
+    );
+    let mut statements = Vec::new();
+    put_events_statements(&raw["Resources"], &mut statements);
+    assert!(
+        statements.len() >= 5,
+        "publishers, the state machine and the approvers: {statements:?}"
+    );
+    for statement in statements {
+        let sources = values(&statement["Condition"]["StringEquals"]["events:source"]);
+        assert!(
+            statement["Effect"] == "Allow"
+                && !sources.is_empty()
+                && sources.iter().all(|s| s.starts_with("com.")),
+            "PutEvents without an events:source condition: {statement}"
+        );
+        assert!(
+            !values(&statement["Condition"]["StringEquals"]["events:detail-type"]).is_empty(),
+            "PutEvents without an events:detail-type condition: {statement}"
+        );
+    }
+    let approvers = &raw["Resources"]["ApproverPutEventsPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        [0];
+    assert_eq!(
+        values(&approvers["Condition"]["StringEquals"]["events:source"]),
+        ["com.approvals"]
+    );
+    assert_eq!(
+        values(&approvers["Condition"]["StringEquals"]["events:detail-type"]),
+        ["ApprovalDecided"]
+    );
 }
 
 /// The item operations the idempotency engine uses: lock (PutItem), complete (UpdateItem),
@@ -331,6 +454,45 @@ fn a_missing_variable_policy_or_setting_and_an_unread_variable_are_found() {
     extra["AUDIT_TABLE"] = json!({"Ref": "AuditTable"});
     let found = problems_of("R", register, &extra, &policies);
     assert!(found[0].contains("AUDIT_TABLE"), "{found:?}");
+
+    // A publisher: any source (the SAM template), or a type it does not publish, is refused.
+    let ship = declaration("ship-order").expect("ship-order is declared");
+    let ship_wired = json!({
+        "SHIPMENTS_TABLE": {"Ref": "ShipmentsTable"},
+        "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
+        "EVENT_BUS_NAME": {"Ref": "OrdersBus"}
+    });
+    let put = |source: &str, detail_type: &str| {
+        json!({"Statement": [{
+            "Effect": "Allow", "Action": "events:PutEvents",
+            "Resource": {"Fn::GetAtt": ["OrdersBus", "Arn"]},
+            "Condition": {"StringEquals": {"events:source": source, "events:detail-type": detail_type}}
+        }]})
+    };
+    let ship_policies = |bus: Value| {
+        vec![
+            json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "ShipmentsTable"}}}),
+            own_records("ship-order#*", &IDEMPOTENCY_ACTIONS),
+            bus,
+        ]
+    };
+    assert_eq!(
+        problems_of(
+            "S",
+            ship,
+            &ship_wired,
+            &ship_policies(put("com.shipping", "ShipmentCreated"))
+        ),
+        Vec::<String>::new()
+    );
+    for bus in [
+        json!({"EventBridgePutEventsPolicy": {"EventBusName": {"Ref": "OrdersBus"}}}),
+        put("com.orders", "ShipmentCreated"),
+        put("com.shipping", "OrderConfirmed"),
+    ] {
+        let found = problems_of("S", ship, &ship_wired, &ship_policies(bus.clone()));
+        assert!(!found.is_empty(), "{bus} went unnoticed");
+    }
 
     let callbacks = declaration("record-approval").expect("record-approval is declared");
     let found = problems_of(

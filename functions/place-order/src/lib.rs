@@ -13,7 +13,7 @@ use orderly_core::contracts::{EVENT_VERSION, Metadata, OrderCreated, OutboundEve
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::{TaskError, now_rfc3339, parse_input};
 use orderly_core::ports::{EventPublisher, InsertOutcome, OrderTable, OrderWriter};
-use orderly_core::shell::{self, Port, Ports, ShellError};
+use orderly_core::shell::{self, EventType, Port, Ports, ShellError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::future::Future;
@@ -143,6 +143,7 @@ pub static DECLARATION: shell::Declaration<PlaceOrder> = shell::Declaration::new
 impl shell::Function for PlaceOrder {
     const NAME: &'static str = FUNCTION;
     const PORTS: &'static [Port] = &[Port::Orders, Port::Publisher, Port::Idempotency];
+    const PUBLISHES: &'static [EventType] = &[EventType::of::<OrderCreated>()];
     type Output = Value;
 
     fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {

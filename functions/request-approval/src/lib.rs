@@ -8,7 +8,7 @@ use orderly_core::domain::Money;
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::{TaskError, epoch_seconds_after, now_rfc3339, parse_input};
 use orderly_core::ports::{ApprovalTokens, EventPublisher};
-use orderly_core::shell::{self, Port, Ports, ShellError};
+use orderly_core::shell::{self, EventType, Port, Ports, ShellError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::future::Future;
@@ -114,6 +114,7 @@ pub static DECLARATION: shell::Declaration<RequestApproval> = shell::Declaration
 impl shell::Function for RequestApproval {
     const NAME: &'static str = FUNCTION;
     const PORTS: &'static [Port] = &[Port::ApprovalTokens, Port::Publisher, Port::Idempotency];
+    const PUBLISHES: &'static [EventType] = &[EventType::of::<ApprovalRequested>()];
     type Output = Requested;
 
     fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {

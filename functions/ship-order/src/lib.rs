@@ -11,7 +11,7 @@ use orderly_core::contracts::{
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::{TaskError, now_rfc3339};
 use orderly_core::ports::{EventPublisher, ShipmentWriter};
-use orderly_core::shell::{self, Port, Ports, ShellError};
+use orderly_core::shell::{self, EventType, Port, Ports, ShellError};
 use serde_json::Value;
 use std::future::Future;
 use std::sync::Arc;
@@ -95,6 +95,7 @@ pub static DECLARATION: shell::Declaration<ShipOrder> = shell::Declaration::new(
 impl shell::Function for ShipOrder {
     const NAME: &'static str = FUNCTION;
     const PORTS: &'static [Port] = &[Port::Shipments, Port::Publisher, Port::Idempotency];
+    const PUBLISHES: &'static [EventType] = &[EventType::of::<ShipmentCreated>()];
     type Output = SqsBatchResponse;
 
     fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {

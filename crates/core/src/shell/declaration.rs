@@ -2,7 +2,9 @@
 //! from a source of adapters and an environment into one boxed service, the function's
 //! handler inside its invocation frame.
 
-use super::{Adapters, Environment, Function, InvocationLayer, Port, Ports, Setting, ShellError};
+use super::{
+    Adapters, Environment, EventType, Function, InvocationLayer, Port, Ports, Setting, ShellError,
+};
 use crate::idempotency::IdempotencyConfig;
 use futures::future::BoxFuture;
 use lambda_runtime::tower::util::BoxCloneSyncService;
@@ -69,6 +71,8 @@ pub trait Declared: Send + Sync {
     fn settings(&self) -> &'static [Setting];
     /// Its idempotency settings (the name its record keys start with).
     fn idempotency(&self) -> IdempotencyConfig;
+    /// The events it publishes.
+    fn publishes(&self) -> &'static [EventType];
     /// Builds it from `adapters` and `environment`, inside its invocation frame.
     fn build(
         &self,
@@ -110,12 +114,17 @@ impl<F: Function> Declared for Declaration<F> {
         F::idempotency()
     }
 
+    fn publishes(&self) -> &'static [EventType] {
+        F::PUBLISHES
+    }
+
     fn build(
         &self,
         adapters: &dyn Adapters,
         environment: &Environment<'_>,
     ) -> Result<BoxedFunction, ShellError> {
-        let ports = Ports::new(F::NAME, F::PORTS, F::SETTINGS, adapters, environment);
+        let ports = Ports::new(F::NAME, F::PORTS, F::SETTINGS, adapters, environment)
+            .publishing(F::PUBLISHES);
         let deps = F::build(&ports)?;
         let service = InvocationLayer::new(F::NAME).layer(FunctionService::new(deps));
         Ok(BoxCloneSyncService::new(service))

@@ -17,12 +17,14 @@ mod declaration;
 mod layer;
 mod port;
 mod ports;
+mod scoped;
 
 pub use adapters::Adapters;
 pub use declaration::{BoxedFunction, Declaration, Declared, FunctionService};
 pub use layer::{Invocation, InvocationLayer};
 pub use port::{Port, Setting};
 pub use ports::{Environment, Ports, ShellError};
+pub use scoped::{EventType, ScopedPublisher};
 
 use crate::idempotency::IdempotencyConfig;
 use crate::lambda::TaskError;
@@ -40,6 +42,9 @@ pub trait Function: Send + Sync + Sized + 'static {
     const PORTS: &'static [Port];
     /// The environment variables it reads beyond those of its ports.
     const SETTINGS: &'static [Setting] = &[];
+    /// The events it publishes (with [`Port::Publisher`]): its publisher refuses any other,
+    /// and its IAM policy allows these only (`events:source`, `events:detail-type`).
+    const PUBLISHES: &'static [EventType] = &[];
     /// What a successful invocation answers.
     type Output: Serialize + Send;
 

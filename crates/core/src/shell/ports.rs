@@ -1,7 +1,7 @@
 //! What a function's dependencies are built from: a source of adapters and an environment,
 //! checked against the function's declaration.
 
-use super::{Adapters, Port, Setting};
+use super::{Adapters, EventType, Port, ScopedPublisher, Setting};
 use crate::clock::SharedClock;
 use crate::idempotency::{IdempotencyConfig, IdempotencyEngine};
 use crate::ports::{
@@ -78,6 +78,7 @@ pub struct Ports<'a> {
     function: &'static str,
     declared: &'static [Port],
     settings: &'static [Setting],
+    publishes: &'static [EventType],
     adapters: &'a dyn Adapters,
     environment: &'a Environment<'a>,
 }
@@ -95,9 +96,16 @@ impl<'a> Ports<'a> {
             function,
             declared,
             settings,
+            publishes: &[],
             adapters,
             environment,
         }
+    }
+
+    /// The same ports, whose publisher puts events of the types `publishes` only.
+    pub fn publishing(mut self, publishes: &'static [EventType]) -> Self {
+        self.publishes = publishes;
+        self
     }
 
     /// The resource name of `port`, once the port is known to be declared.
@@ -147,9 +155,14 @@ impl<'a> Ports<'a> {
         self.resource(Port::Payments)?;
         Ok(self.adapters.payments())
     }
-    /// PutEvents on the bus.
+    /// PutEvents on the bus, for the event types the function declares only.
     pub fn publisher(&self) -> Result<Arc<dyn EventPublisher>, ShellError> {
-        Ok(self.adapters.publisher(&self.resource(Port::Publisher)?))
+        let bus = self.adapters.publisher(&self.resource(Port::Publisher)?);
+        Ok(Arc::new(ScopedPublisher::new(
+            self.function,
+            self.publishes,
+            bus,
+        )))
     }
     /// Step Functions' task-token callbacks.
     pub fn task_callbacks(&self) -> Result<Arc<dyn TaskCallbacks>, ShellError> {
