@@ -4,7 +4,7 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: scripts/moto.sh start|stop|status [--help]
+Usage: scripts/moto.sh start|stop|status [--tls] [--help]
 
   start   Starts moto's server on a free loopback port and waits until it answers, then
           prints ORDERLY_TEST_AWS_ENDPOINT=http://127.0.0.1:PORT (eval-able). The pid goes
@@ -12,6 +12,12 @@ Usage: scripts/moto.sh start|stop|status [--help]
           this script is still running, prints its endpoint again.
   stop    Stops the server started by `start`.
   status  Prints the endpoint and exits 0 when the server runs, exits 1 otherwise.
+
+  --tls   The same for a second server that speaks HTTPS with a self-signed certificate
+          (made in target/moto-tls/): start prints
+          ORDERLY_TEST_AWS_TLS_ENDPOINT=https://127.0.0.1:PORT and
+          ORDERLY_TEST_AWS_TLS_CERT=<the certificate's path>, which only the tests that
+          need TLS trust (connection warm-up, crates/aws/tests/warm_moto.rs).
 
 Environment:
   ORDERLY_VENV   virtualenv holding moto[server] (default: .venv-test). When it does not
@@ -29,12 +35,28 @@ case "${1:-}" in
   start|stop|status) command=$1 ;;
   *) usage >&2; exit 2 ;;
 esac
+tls=false
+case "${2:-}" in
+  "") ;;
+  --tls) tls=true ;;
+  *) usage >&2; exit 2 ;;
+esac
 
 cd "$(dirname "$0")/.."
 mkdir -p target
-pid_file=target/moto.pid
-endpoint_file=target/moto.endpoint
-log_file=target/moto.log
+name=moto
+scheme=http
+tls_args=()
+variable=ORDERLY_TEST_AWS_ENDPOINT
+if [[ $tls == true ]]; then
+  name=moto-tls
+  scheme=https
+  tls_args=(--tls-dir "$PWD/target/moto-tls")
+  variable=ORDERLY_TEST_AWS_TLS_ENDPOINT
+fi
+pid_file=target/$name.pid
+endpoint_file=target/$name.endpoint
+log_file=target/$name.log
 venv=${ORDERLY_VENV:-.venv-test}
 
 running_pid() {
@@ -63,9 +85,12 @@ free_port() {
 answers() {
   # Any HTTP answer will do; moto's own API path always exists.
   "$1" - "$2" <<'PY'
-import sys, urllib.request, urllib.error
+import ssl, sys, urllib.request, urllib.error
 try:
-    urllib.request.urlopen(sys.argv[1] + "/moto-api/", timeout=1)
+    context = None
+    if sys.argv[1].startswith("https"):
+        context = ssl.create_default_context(cafile="target/moto-tls/cert.pem")
+    urllib.request.urlopen(sys.argv[1] + "/moto-api/", timeout=1, context=context)
 except urllib.error.HTTPError:
     pass
 except Exception:
@@ -83,9 +108,9 @@ start() {
   # The port can be taken between picking and binding; try a few times.
   for _ in 1 2 3; do
     port=$(free_port "$python")
-    endpoint="http://127.0.0.1:$port"
+    endpoint="$scheme://127.0.0.1:$port"
     # moto's server, with DynamoDB requests serialized (see the launcher's docstring).
-    "$python" scripts/moto-server.py -H 127.0.0.1 -p "$port" >"$log_file" 2>&1 &
+    "$python" scripts/moto-server.py -H 127.0.0.1 -p "$port" "${tls_args[@]}" >"$log_file" 2>&1 &
     pid=$!
     echo "$pid" >"$pid_file"
     for _ in $(seq 1 150); do
@@ -93,7 +118,10 @@ start() {
         break
       fi
       if answers "$python" "$endpoint"; then
-        echo "ORDERLY_TEST_AWS_ENDPOINT=$endpoint" | tee "$endpoint_file"
+        {
+          echo "$variable=$endpoint"
+          if [[ $tls == true ]]; then echo "ORDERLY_TEST_AWS_TLS_CERT=$PWD/target/moto-tls/cert.pem"; fi
+        } | tee "$endpoint_file"
         return 0
       fi
       sleep 0.2

@@ -103,10 +103,13 @@ impl Adapters for AwsAdapters {
 }
 
 /// The one HTTP client of every SDK client: hyper 1 with rustls on ring (the SDK's
-/// default client is turned off in the workspace manifest; see there why).
+/// default client is turned off in the workspace manifest; see there why), whose TLS
+/// connector is built on first use ([`crate::warm::connector_on_first_use`]).
 pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
+    crate::warm::connector_on_first_use(
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .build_https(),
+    )
 }

@@ -13,5 +13,6 @@ pub mod notifier;
 pub mod retry;
 pub mod sfn;
 pub mod sqs;
+pub mod warm;
 
 pub use function::run;

@@ -54,16 +54,25 @@ pub fn init_lambda_logs() {
     }
 }
 
-/// The subscriber [`init_lambda_logs`] installs: JSON log lines filtered at `level` (an
-/// `EnvFilter` directive; `info` when it does not parse), and when `xray_daemon` is given,
-/// the X-Ray layer with its own filter, so SDK spans reach it while logs stay at `level`.
+/// The subscriber [`init_lambda_logs`] installs: JSON log lines filtered at `level`, and
+/// when `xray_daemon` is given, the X-Ray layer with its own filter, so SDK spans reach it
+/// while logs stay at `level`.
+///
+/// `level` is a level (`debug`) or comma-separated `target=level` directives with an
+/// optional default (`orderly_core=debug,aws_smithy_runtime=warn,info`), any case; `info`
+/// when it does not parse. These are `tracing_subscriber`'s `Targets`, not `EnvFilter`:
+/// the span and field directives that `EnvFilter` adds need a regex engine in every
+/// function binary (about 0.4 MB) and no function uses them.
 pub fn lambda_subscriber(
     level: &str,
     xray_daemon: Option<std::net::SocketAddr>,
 ) -> Result<impl tracing::Subscriber + Send + Sync + 'static, xray::XrayError> {
-    use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt};
-    let filter =
-        EnvFilter::try_new(level.to_lowercase()).unwrap_or_else(|_| EnvFilter::new("info"));
+    use tracing_subscriber::{Layer, filter::Targets, layer::SubscriberExt};
+    let info = || Targets::new().with_default(tracing::Level::INFO);
+    let filter = match level.trim() {
+        "" => info(),
+        directives => directives.to_lowercase().parse().unwrap_or_else(|_| info()),
+    };
     let logs = JsonLines::from_env().with_filter(filter);
     let xray = xray_daemon.map(xray::layer).transpose()?;
     Ok(tracing_subscriber::registry().with(logs).with(xray))
