@@ -4,10 +4,12 @@
 //! behind its invocation frame.
 
 use crate::config::AwsAdapters;
+use crate::warm::{Service, warm_up};
 use orderly_core::shell::{Declaration, Declared, Environment, Function};
 
 /// Runs function `F` as a Lambda function: logs and telemetry, the environment read and
-/// its dependencies built once per process, then the runtime loop. A missing or invalid
+/// its dependencies built once per process, the connection to each service it calls
+/// opened, then the runtime loop. A missing or invalid
 /// variable stops the function at start with an error that names it.
 pub fn run<F: Function>() -> Result<(), lambda_runtime::Error> {
     // One thread: a Lambda execution environment handles one event at a time, and a
@@ -24,5 +26,10 @@ async fn serve<F: Function>() -> Result<(), lambda_runtime::Error> {
     let function = Declaration::<F>::new()
         .build(&adapters, &Environment::process())
         .inspect_err(|error| tracing::error!(%error, "the function cannot start"))?;
+    // Init runs at full CPU before the first event: the DNS lookup, TLS handshake and
+    // credential resolution of each service the function calls happen here, not in its
+    // first invocation. Bounded in time; a failure only costs the first call its warmth.
+    let warmed = warm_up(&adapters, &Service::of_ports(F::PORTS)).await;
+    tracing::debug!(?warmed, "connections warmed");
     lambda_runtime::run(function).await
 }

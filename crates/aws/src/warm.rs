@@ -11,7 +11,9 @@
 use crate::config::AwsAdapters;
 use aws_sdk_dynamodb::config::{HttpClient, RuntimeComponents, SharedHttpClient};
 use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpConnector};
-use std::time::{Duration, Instant};
+use orderly_core::clock::Stopwatch;
+use orderly_core::shell::Port;
+use std::time::Duration;
 
 /// The whole warm-up's time budget: a cold start never waits longer than this for it.
 pub const WARM_UP_BUDGET: Duration = Duration::from_secs(1);
@@ -27,6 +29,32 @@ pub enum Service {
     StepFunctions,
     /// SQS: queues.
     Sqs,
+}
+
+impl Service {
+    /// The services a function declaring `ports` calls: the table ports and the
+    /// idempotency store use DynamoDB, the publisher EventBridge, the task callbacks Step
+    /// Functions; the simulated payment provider and the logging notifier call nothing.
+    pub fn of_ports(ports: &[Port]) -> Vec<Service> {
+        let mut services = Vec::new();
+        for port in ports {
+            let service = match port {
+                Port::Orders
+                | Port::Stock
+                | Port::ApprovalTokens
+                | Port::AuditLog
+                | Port::Shipments
+                | Port::Idempotency => Service::DynamoDb,
+                Port::Publisher => Service::EventBridge,
+                Port::TaskCallbacks => Service::StepFunctions,
+                Port::Payments | Port::Notifier => continue,
+            };
+            if !services.contains(&service) {
+                services.push(service);
+            }
+        }
+        services
+    }
 }
 
 /// What [`warm_up`] did, for a log line and for tests.
@@ -67,7 +95,7 @@ pub async fn warm_up_within(
     services: &[Service],
     budget: Duration,
 ) -> WarmUp {
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let mut unique: Vec<Service> = Vec::with_capacity(services.len());
     for service in services {
         if !unique.contains(service) {
@@ -163,5 +191,28 @@ impl HttpClient for OnFirstUse {
         &self,
     ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
         self.0.connector_metadata()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_function_warms_the_services_of_its_ports_once_each() {
+        let callbacks = [Port::ApprovalTokens, Port::TaskCallbacks, Port::Idempotency];
+        assert_eq!(
+            Service::of_ports(&callbacks),
+            [Service::DynamoDb, Service::StepFunctions]
+        );
+        let publisher = [Port::Shipments, Port::Publisher, Port::Idempotency];
+        assert_eq!(
+            Service::of_ports(&publisher),
+            [Service::DynamoDb, Service::EventBridge]
+        );
+        assert_eq!(
+            Service::of_ports(&[Port::Payments, Port::Notifier]),
+            Vec::<Service>::new()
+        );
     }
 }

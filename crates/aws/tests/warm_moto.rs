@@ -4,9 +4,10 @@
 
 use orderly_aws::config::AwsAdapters;
 use orderly_aws::warm::{Service, connector_on_first_use, warm_up, warm_up_within};
+use orderly_core::clock::Stopwatch;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 
 const ENDPOINT_VAR: &str = "ORDERLY_TEST_AWS_TLS_ENDPOINT";
@@ -96,7 +97,7 @@ async fn after_warm_up_the_first_dynamodb_call_opens_no_connection() {
         "warm-up opens one connection"
     );
 
-    let started = Instant::now();
+    let started = Stopwatch::start();
     aws.dynamodb
         .list_tables()
         .limit(1)
@@ -104,7 +105,7 @@ async fn after_warm_up_the_first_dynamodb_call_opens_no_connection() {
         .await
         .expect("list tables");
     let first = started.elapsed();
-    let started = Instant::now();
+    let started = Stopwatch::start();
     aws.dynamodb
         .list_tables()
         .limit(1)
@@ -131,7 +132,7 @@ async fn without_warm_up_the_first_call_opens_the_connection() {
         "building clients connects nowhere"
     );
 
-    let started = Instant::now();
+    let started = Stopwatch::start();
     aws.dynamodb
         .list_tables()
         .limit(1)
@@ -139,7 +140,7 @@ async fn without_warm_up_the_first_call_opens_the_connection() {
         .await
         .expect("list tables");
     let first = started.elapsed();
-    let started = Instant::now();
+    let started = Stopwatch::start();
     aws.dynamodb
         .list_tables()
         .limit(1)
@@ -191,7 +192,7 @@ async fn warm_up_gives_up_within_its_budget_and_never_fails() {
     });
     let aws = adapters(&format!("https://127.0.0.1:{port}"), Vec::new()).await;
 
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let report = warm_up_within(
         &aws,
         &[Service::DynamoDb, Service::EventBridge],
