@@ -12,8 +12,9 @@
 //! them costs what it costs in a function). `--eager-connector` builds the SDK clients on
 //! the bare HTTPS client, without [`connector_on_first_use`]. Prints one JSON line of
 //! milliseconds: `logs` (`init_lambda_logs`), `config` (the SDK configuration loaded the
-//! standard way), `clients` (the four SDK clients of `AwsAdapters`), `warm_up` (0 without
-//! `--warm-up`), `first` and `warm` (the first and second `DescribeEndpoints` call).
+//! standard way), `clients` (building `AwsAdapters`, whose SDK clients are built on first
+//! use), `warm_up` (0 without `--warm-up`), `first` and `warm` (the first and second
+//! `DescribeEndpoints` call).
 
 use orderly_aws::config::AwsAdapters;
 use orderly_aws::warm::{Service, connector_on_first_use, warm_up};
@@ -71,10 +72,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let warmed = if with_warm_up { millis(started) } else { 0.0 };
 
     let started = Instant::now();
-    aws.dynamodb.describe_endpoints().send().await?;
+    aws.dynamodb().describe_endpoints().send().await?;
     let first = millis(started);
     let started = Instant::now();
-    aws.dynamodb.describe_endpoints().send().await?;
+    aws.dynamodb().describe_endpoints().send().await?;
     let warm = millis(started);
 
     println!(

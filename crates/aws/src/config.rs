@@ -18,20 +18,18 @@ use orderly_core::ports::{
     ShipmentWriter, StockReservations, TaskCallbacks,
 };
 use orderly_core::shell::Adapters;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-/// SDK clients; hands out the adapters. Build it once, outside the handler, so warm
-/// invocations reuse the connections.
+/// SDK clients, each built the first time an adapter needs it (a function that calls
+/// DynamoDB only never builds the other three); hands out the adapters. Build it once,
+/// outside the handler, so warm invocations reuse the clients and their connections.
 #[derive(Debug, Clone)]
 pub struct AwsAdapters {
-    /// DynamoDB.
-    pub dynamodb: aws_sdk_dynamodb::Client,
-    /// EventBridge.
-    pub eventbridge: aws_sdk_eventbridge::Client,
-    /// Step Functions.
-    pub sfn: aws_sdk_sfn::Client,
-    /// SQS.
-    pub sqs: aws_sdk_sqs::Client,
+    sdk: SdkConfig,
+    dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
+    eventbridge: OnceLock<aws_sdk_eventbridge::Client>,
+    sfn: OnceLock<aws_sdk_sfn::Client>,
+    sqs: OnceLock<aws_sdk_sqs::Client>,
     /// The system clock: the one clock of a Lambda function.
     pub clock: SharedClock,
 }
@@ -46,56 +44,83 @@ impl AwsAdapters {
         Self::new(&sdk)
     }
 
-    /// The clients of `sdk`.
+    /// The clients of `sdk`, built when first asked for.
     pub fn new(sdk: &SdkConfig) -> Self {
         Self {
-            dynamodb: aws_sdk_dynamodb::Client::new(sdk),
-            eventbridge: aws_sdk_eventbridge::Client::new(sdk),
-            sfn: aws_sdk_sfn::Client::new(sdk),
-            sqs: aws_sdk_sqs::Client::new(sdk),
+            sdk: sdk.clone(),
+            dynamodb: OnceLock::new(),
+            eventbridge: OnceLock::new(),
+            sfn: OnceLock::new(),
+            sqs: OnceLock::new(),
             clock: SystemClock::shared(),
         }
     }
 
+    /// The DynamoDB client.
+    pub fn dynamodb(&self) -> &aws_sdk_dynamodb::Client {
+        self.dynamodb
+            .get_or_init(|| aws_sdk_dynamodb::Client::new(&self.sdk))
+    }
+
+    /// The EventBridge client.
+    pub fn eventbridge(&self) -> &aws_sdk_eventbridge::Client {
+        self.eventbridge
+            .get_or_init(|| aws_sdk_eventbridge::Client::new(&self.sdk))
+    }
+
+    /// The Step Functions client.
+    pub fn sfn(&self) -> &aws_sdk_sfn::Client {
+        self.sfn.get_or_init(|| aws_sdk_sfn::Client::new(&self.sdk))
+    }
+
+    /// The SQS client.
+    pub fn sqs(&self) -> &aws_sdk_sqs::Client {
+        self.sqs.get_or_init(|| aws_sdk_sqs::Client::new(&self.sdk))
+    }
+
     /// The queue at `url`.
     pub fn queue(&self, url: impl Into<String>) -> SqsQueue {
-        SqsQueue::new(self.sqs.clone(), url)
+        SqsQueue::new(self.sqs().clone(), url)
     }
 }
 
 impl Adapters for AwsAdapters {
     fn orders(&self, table: &str) -> Arc<dyn OrderTable> {
-        Arc::new(DynamoOrders::new(self.dynamodb.clone(), table))
+        Arc::new(DynamoOrders::new(self.dynamodb().clone(), table))
     }
     fn stock(&self, table: &str) -> Arc<dyn StockReservations> {
-        Arc::new(DynamoStock::new(self.dynamodb.clone(), table))
+        Arc::new(DynamoStock::new(self.dynamodb().clone(), table))
     }
     fn approval_tokens(&self, table: &str) -> Arc<dyn ApprovalTokens> {
         Arc::new(
-            DynamoApprovalTokens::new(self.dynamodb.clone(), table).with_clock(self.clock.clone()),
+            DynamoApprovalTokens::new(self.dynamodb().clone(), table)
+                .with_clock(self.clock.clone()),
         )
     }
     fn audit_log(&self, table: &str) -> Arc<dyn AuditLog> {
-        Arc::new(DynamoAuditLog::new(self.dynamodb.clone(), table))
+        Arc::new(DynamoAuditLog::new(self.dynamodb().clone(), table))
     }
     fn shipments(&self, table: &str) -> Arc<dyn ShipmentWriter> {
-        Arc::new(DynamoShipments::new(self.dynamodb.clone(), table))
+        Arc::new(DynamoShipments::new(self.dynamodb().clone(), table))
     }
     /// The simulated provider: each process keeps its own ledger.
     fn payments(&self) -> Arc<dyn PaymentGateway> {
         Arc::new(SimulatedPayments::default())
     }
     fn publisher(&self, bus: &str) -> Arc<dyn EventPublisher> {
-        Arc::new(EventBridgePublisher::new(self.eventbridge.clone(), bus))
+        Arc::new(EventBridgePublisher::new(self.eventbridge().clone(), bus))
     }
     fn task_callbacks(&self) -> Arc<dyn TaskCallbacks> {
-        Arc::new(SfnTaskCallbacks::new(self.sfn.clone()))
+        Arc::new(SfnTaskCallbacks::new(self.sfn().clone()))
     }
     fn notifier(&self) -> Arc<dyn CustomerNotifier> {
         Arc::new(LoggingNotifier)
     }
     fn idempotency_store(&self, table: &str) -> Arc<dyn IdempotencyStore> {
-        Arc::new(DynamoDbIdempotencyStore::new(self.dynamodb.clone(), table))
+        Arc::new(DynamoDbIdempotencyStore::new(
+            self.dynamodb().clone(),
+            table,
+        ))
     }
     fn clock(&self) -> SharedClock {
         self.clock.clone()

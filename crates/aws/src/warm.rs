@@ -144,10 +144,10 @@ async fn touch(adapters: &AwsAdapters, service: Service) -> Result<(), String> {
         }
     }
     match service {
-        Service::DynamoDb => answered(adapters.dynamodb.describe_endpoints().send().await),
+        Service::DynamoDb => answered(adapters.dynamodb().describe_endpoints().send().await),
         Service::EventBridge => answered(
             adapters
-                .eventbridge
+                .eventbridge()
                 .put_events()
                 .set_entries(Some(Vec::new()))
                 .send()
@@ -155,13 +155,13 @@ async fn touch(adapters: &AwsAdapters, service: Service) -> Result<(), String> {
         ),
         Service::StepFunctions => answered(
             adapters
-                .sfn
+                .sfn()
                 .send_task_heartbeat()
                 .task_token("orderly-warm-up")
                 .send()
                 .await,
         ),
-        Service::Sqs => answered(adapters.sqs.list_queues().max_results(1).send().await),
+        Service::Sqs => answered(adapters.sqs().list_queues().max_results(1).send().await),
     }
 }
 

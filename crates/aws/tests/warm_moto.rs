@@ -98,7 +98,7 @@ async fn after_warm_up_the_first_dynamodb_call_opens_no_connection() {
     );
 
     let started = Stopwatch::start();
-    aws.dynamodb
+    aws.dynamodb()
         .list_tables()
         .limit(1)
         .send()
@@ -106,7 +106,7 @@ async fn after_warm_up_the_first_dynamodb_call_opens_no_connection() {
         .expect("list tables");
     let first = started.elapsed();
     let started = Stopwatch::start();
-    aws.dynamodb
+    aws.dynamodb()
         .list_tables()
         .limit(1)
         .send()
@@ -133,7 +133,7 @@ async fn without_warm_up_the_first_call_opens_the_connection() {
     );
 
     let started = Stopwatch::start();
-    aws.dynamodb
+    aws.dynamodb()
         .list_tables()
         .limit(1)
         .send()
@@ -141,7 +141,7 @@ async fn without_warm_up_the_first_call_opens_the_connection() {
         .expect("list tables");
     let first = started.elapsed();
     let started = Stopwatch::start();
-    aws.dynamodb
+    aws.dynamodb()
         .list_tables()
         .limit(1)
         .send()
@@ -170,8 +170,8 @@ async fn warm_up_opens_one_connection_per_service_endpoint() {
     // concurrent requests may share one connection or open two.
     let opened = accepted.load(Ordering::SeqCst);
     assert!((1..=2).contains(&opened), "{opened} connections");
-    aws.sqs.list_queues().send().await.expect("list queues");
-    aws.dynamodb
+    aws.sqs().list_queues().send().await.expect("list queues");
+    aws.dynamodb()
         .list_tables()
         .send()
         .await
