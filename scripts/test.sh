@@ -11,7 +11,8 @@ Runs every check of the repository on a fresh machine:
      the AWS CLI), once
   2. cargo fmt --check and cargo clippy --workspace --all-targets -D warnings
   3. cfn-lint template.yaml (scripts/lint.sh)
-  4. starts moto's server on a free loopback port for the adapter tests, stops it after
+  4. starts moto's server on a free loopback port for the adapter tests, and a second one
+     speaking HTTPS for the connection warm-up tests; stops both after
   5. cargo test for the whole workspace, including the tests that need the server
 
 Environment:
@@ -59,11 +60,15 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cfn-lint template.yaml"
 scripts/lint.sh
 
-step "moto server"
+step "moto servers (plain and TLS)"
 eval "$(scripts/moto.sh start)"
 export ORDERLY_TEST_AWS_ENDPOINT
-trap 'scripts/moto.sh stop >/dev/null 2>&1 || true' EXIT
-echo "moto at $ORDERLY_TEST_AWS_ENDPOINT"
+trap 'scripts/moto.sh stop >/dev/null 2>&1 || true; scripts/moto.sh stop --tls >/dev/null 2>&1 || true' EXIT
+# The TLS server serves the connection warm-up tests (crates/aws/tests/warm_moto.rs), whose
+# SDK client alone trusts its self-signed certificate.
+eval "$(scripts/moto.sh start --tls)"
+export ORDERLY_TEST_AWS_TLS_ENDPOINT ORDERLY_TEST_AWS_TLS_CERT
+echo "moto at $ORDERLY_TEST_AWS_ENDPOINT and $ORDERLY_TEST_AWS_TLS_ENDPOINT"
 
 step "cargo test (with the tests that need the server)"
 mkdir -p target
