@@ -98,7 +98,7 @@ const WIRED: &[(&str, &str)] = &[
 #[tokio::test]
 async fn a_declared_function_is_built_and_reads_the_source_clock() {
     let adapters = MemoryAdapters {
-        clock: ManualClock::new(1_000),
+        clock: Arc::new(ManualClock::new(1_000)),
         ..MemoryAdapters::default()
     };
     let mut vars = environment(WIRED);

@@ -14,10 +14,11 @@ use crate::ports::{
 use crate::shell::Adapters;
 use std::sync::Arc;
 
-/// One embedded store of each kind, on a [`ManualClock`]; every resource name maps to the
-/// same store, and the fields stay reachable so a test can look inside.
-#[derive(Default)]
-pub struct MemoryAdapters {
+/// One embedded store of each kind and one clock; every resource name maps to the same
+/// store, and the fields stay reachable so a test can look inside. The bus and the task
+/// callbacks are type parameters: tests record them ([`MemoryPublisher`],
+/// [`RecordingCallbacks`]), the local cloud routes them to its bus and its executions.
+pub struct MemoryAdapters<P = MemoryPublisher, C = RecordingCallbacks> {
     /// The orders table.
     pub orders: Arc<MemoryOrders>,
     /// The inventory table.
@@ -31,18 +32,53 @@ pub struct MemoryAdapters {
     /// The payment provider.
     pub payments: Arc<SimulatedPayments>,
     /// The bus.
-    pub publisher: Arc<MemoryPublisher>,
-    /// Step Functions' callbacks, recorded.
-    pub callbacks: Arc<RecordingCallbacks>,
+    pub publisher: Arc<P>,
+    /// Step Functions' callbacks.
+    pub callbacks: Arc<C>,
     /// Notifications, recorded.
     pub notifier: Arc<MemoryNotifier>,
     /// The idempotency table.
     pub idempotency: Arc<InMemoryIdempotencyStore>,
     /// The clock every function built from this source reads.
-    pub clock: ManualClock,
+    pub clock: SharedClock,
 }
 
-impl Adapters for MemoryAdapters {
+impl<P, C> MemoryAdapters<P, C> {
+    /// Empty stores, but for `stock`, with `publisher`, `callbacks` and `clock`.
+    pub fn new(stock: MemoryStock, publisher: P, callbacks: C, clock: SharedClock) -> Self {
+        Self {
+            orders: Arc::default(),
+            stock: Arc::new(stock),
+            approvals: Arc::default(),
+            audit: Arc::default(),
+            shipments: Arc::default(),
+            payments: Arc::default(),
+            publisher: Arc::new(publisher),
+            callbacks: Arc::new(callbacks),
+            notifier: Arc::default(),
+            idempotency: Arc::default(),
+            clock,
+        }
+    }
+}
+
+/// Empty stores with a recording bus and recording callbacks, on a [`ManualClock`] at 0.
+impl Default for MemoryAdapters {
+    fn default() -> Self {
+        Self::new(
+            MemoryStock::default(),
+            MemoryPublisher::default(),
+            RecordingCallbacks::default(),
+            Arc::new(ManualClock::new(0)),
+        )
+    }
+}
+
+impl<P, C> Adapters for MemoryAdapters<P, C>
+where
+    P: EventPublisher + 'static,
+    C: TaskCallbacks + 'static,
+{
     fn orders(&self, _table: &str) -> Arc<dyn OrderTable> {
         self.orders.clone()
     }
@@ -74,6 +110,6 @@ impl Adapters for MemoryAdapters {
         self.idempotency.clone()
     }
     fn clock(&self) -> SharedClock {
-        Arc::new(self.clock.clone())
+        self.clock.clone()
     }
 }

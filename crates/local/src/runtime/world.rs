@@ -7,19 +7,11 @@ use super::bus::PutEventsEntry;
 use async_trait::async_trait;
 use orderly_core::clock::SharedClock;
 use orderly_core::contracts::OutboundEvent;
-use orderly_core::idempotency::{IdempotencyStore, InMemoryIdempotencyStore};
-use orderly_core::memory::{
-    MemoryApprovalTokens, MemoryAuditLog, MemoryNotifier, MemoryOrders, MemoryShipments,
-    MemoryStock, SimulatedPayments,
-};
-use orderly_core::ports::{
-    ApprovalTokens, AuditLog, CallbackError, CustomerNotifier, EventPublisher, OrderTable,
-    PaymentGateway, PortError, ShipmentWriter, StockReservations, TaskCallbacks,
-};
-use orderly_core::shell::Adapters;
+use orderly_core::memory::{MemoryAdapters, MemoryStock};
+use orderly_core::ports::{CallbackError, EventPublisher, PortError, TaskCallbacks};
 use serde_json::Value;
 use std::path::Path;
-use std::sync::{Arc, Weak};
+use std::sync::Weak;
 
 /// Where the inventory seed lives, beside the template: the file the deploy script writes
 /// to the inventory table on AWS (`aws dynamodb batch-write-item --request-items`).
@@ -83,94 +75,39 @@ pub fn read_seed(template_dir: &Path) -> Result<Vec<(String, i64)>, SeedError> {
     })
 }
 
-/// Every store and adapter of one cloud.
+/// The stores and adapters of one cloud, as the source every function of the cloud is built
+/// from: one store of each kind (so the resource names the template gives are not needed),
+/// the bus and callbacks of this cloud, and its clock.
+pub type Stores = MemoryAdapters<LocalPublisher, LocalCallbacks>;
+
+/// Every store and adapter of one cloud, and the stock it started with. Reads through to
+/// its [`Stores`] (`world.stock`, `world.payments`, …).
 pub struct World {
     /// The stock the inventory started with (the seed file).
     pub seed: Vec<(String, i64)>,
-    /// The cloud's one clock.
-    pub clock: SharedClock,
-    /// The orders table.
-    pub orders: Arc<MemoryOrders>,
-    /// The inventory: stock per SKU and reservations.
-    pub stock: Arc<MemoryStock>,
-    /// The approvals table: task tokens of orders waiting for a decision.
-    pub approvals: Arc<MemoryApprovalTokens>,
-    /// The audit table.
-    pub audit: Arc<MemoryAuditLog>,
-    /// The shipments table.
-    pub shipments: Arc<MemoryShipments>,
-    /// The simulated payment provider.
-    pub payments: Arc<SimulatedPayments>,
-    /// The customer notifier; keeps what it would have sent.
-    pub notifier: Arc<MemoryNotifier>,
-    /// The idempotency table, shared by every function as on AWS (keys carry the
-    /// function's name).
-    pub idempotency: Arc<InMemoryIdempotencyStore>,
-    /// The functions' EventBridge: PutEvents on this cloud's buses.
-    pub publisher: Arc<LocalPublisher>,
-    /// The functions' Step Functions callbacks, on this cloud's executions.
-    pub callbacks: Arc<LocalCallbacks>,
+    /// The stores, the bus, the callbacks and the clock.
+    pub stores: Stores,
 }
 
 impl World {
     /// The stores of a new cloud: empty, but for the inventory's `seed`.
     pub fn new(cloud: Weak<CloudInner>, seed: Vec<(String, i64)>, clock: SharedClock) -> Self {
+        let stock = MemoryStock::with_stock(seed.iter().map(|(sku, n)| (sku.as_str(), *n)));
+        let publisher = LocalPublisher {
+            cloud: cloud.clone(),
+        };
         Self {
-            stock: Arc::new(MemoryStock::with_stock(
-                seed.iter().map(|(sku, n)| (sku.as_str(), *n)),
-            )),
             seed,
-            clock,
-            orders: Arc::new(MemoryOrders::default()),
-            approvals: Arc::new(MemoryApprovalTokens::default()),
-            audit: Arc::new(MemoryAuditLog::default()),
-            shipments: Arc::new(MemoryShipments::default()),
-            payments: Arc::new(SimulatedPayments::default()),
-            notifier: Arc::new(MemoryNotifier::default()),
-            idempotency: Arc::new(InMemoryIdempotencyStore::new()),
-            publisher: Arc::new(LocalPublisher {
-                cloud: cloud.clone(),
-            }),
-            callbacks: Arc::new(LocalCallbacks { cloud }),
+            stores: MemoryAdapters::new(stock, publisher, LocalCallbacks { cloud }, clock),
         }
     }
 }
 
-/// The embedded stores as the source every function of this cloud is built from. A cloud
-/// has one store of each kind, so the resource names the template gives are not needed.
-impl Adapters for World {
-    fn orders(&self, _table: &str) -> Arc<dyn OrderTable> {
-        self.orders.clone()
-    }
-    fn stock(&self, _table: &str) -> Arc<dyn StockReservations> {
-        self.stock.clone()
-    }
-    fn approval_tokens(&self, _table: &str) -> Arc<dyn ApprovalTokens> {
-        self.approvals.clone()
-    }
-    fn audit_log(&self, _table: &str) -> Arc<dyn AuditLog> {
-        self.audit.clone()
-    }
-    fn shipments(&self, _table: &str) -> Arc<dyn ShipmentWriter> {
-        self.shipments.clone()
-    }
-    fn payments(&self) -> Arc<dyn PaymentGateway> {
-        self.payments.clone()
-    }
-    fn publisher(&self, _bus: &str) -> Arc<dyn EventPublisher> {
-        self.publisher.clone()
-    }
-    fn task_callbacks(&self) -> Arc<dyn TaskCallbacks> {
-        self.callbacks.clone()
-    }
-    fn notifier(&self) -> Arc<dyn CustomerNotifier> {
-        self.notifier.clone()
-    }
-    fn idempotency_store(&self, _table: &str) -> Arc<dyn IdempotencyStore> {
-        self.idempotency.clone()
-    }
-    fn clock(&self) -> SharedClock {
-        self.clock.clone()
+impl std::ops::Deref for World {
+    type Target = Stores;
+
+    fn deref(&self) -> &Stores {
+        &self.stores
     }
 }
 
