@@ -72,6 +72,19 @@ const OUT_OF_STOCK: &[&str] = &[
     "OrderFailed",
 ];
 const DUPLICATE: &[&str] = &["RegisterOrder", "IsDuplicate", "Duplicate"];
+/// OrderConfirmed cannot be put: the order is compensated and fails, so no execution ends
+/// with stock reserved and a payment authorized and nothing published.
+const CONFIRMATION_LOST: &[&str] = &[
+    "RegisterOrder",
+    "IsDuplicate",
+    "NeedsApproval",
+    "Fulfil",
+    "PublishOrderConfirmed",
+    "ConfirmationNotPublished",
+    "Compensate",
+    "PublishOrderFailed",
+    "OrderFailed",
+];
 
 /// The definition's fixed cause when no decision arrives.
 const NO_DECISION: Cause = Cause::Text("no approval decision before the deadline");
@@ -216,6 +229,19 @@ fn rows() -> Vec<Row> {
                 "PaymentFlaky",
                 CONFIRMED,
                 Outcome::Confirmed,
+            )
+        },
+        Row {
+            task_failures: &["EventBridge.EventBridgeException"; 4],
+            ..row(
+                "happy-path: OrderConfirmed cannot be put after its retries",
+                "happy-path",
+                "ConfirmationNotPublished",
+                CONFIRMATION_LOST,
+                Outcome::Failed {
+                    reason: "ConfirmationNotPublished",
+                    cause: Cause::Text("EventBridge is unavailable"),
+                },
             )
         },
         row(
@@ -464,6 +490,14 @@ async fn a_broken_definition_fails_its_row() {
                 ),
             ],
             "approval-needed: no decision, the approval times out after 24 hours",
+        ),
+        // OrderConfirmed that cannot be put must not leave the order's resources held.
+        (
+            one(
+                "/States/PublishOrderConfirmed/Catch/0/ErrorEquals",
+                json!(["States.Timeout"]),
+            ),
+            "happy-path: OrderConfirmed cannot be put after its retries",
         ),
         (
             one(

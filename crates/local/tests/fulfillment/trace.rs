@@ -66,12 +66,33 @@ pub fn calls_to<'a>(calls: &'a [LambdaCall], function: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-/// The entries put through the `events:putEvents` integration.
+/// The entries put through the `events:putEvents` integration by attempts that succeeded
+/// (a failed attempt put nothing).
 pub fn published(execution: &Execution) -> Vec<Value> {
-    scheduled(execution, "events")
-        .into_iter()
-        .flat_map(|p| p["Entries"].as_array().cloned().unwrap_or_default())
-        .collect()
+    // The publishing states run one at a time at the top level, so an attempt's
+    // TaskSucceeded or TaskFailed follows its own TaskScheduled.
+    let mut attempt: Option<Value> = None;
+    let mut entries = Vec::new();
+    for event in &execution.history {
+        match &event.details {
+            EventDetails::TaskScheduled(task) if task.resource_type == "events" => {
+                attempt = Some(serde_json::from_str(&task.parameters).unwrap_or(Value::Null));
+            }
+            EventDetails::TaskSucceeded(task) if task.resource_type == "events" => {
+                if let Some(parameters) = attempt.take() {
+                    entries.extend(
+                        parameters["Entries"]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default(),
+                    );
+                }
+            }
+            EventDetails::TaskFailed(_) => attempt = None,
+            _ => {}
+        }
+    }
+    entries
 }
 
 /// The error of every failed or timed-out task attempt, in order.
