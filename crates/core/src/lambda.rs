@@ -15,6 +15,10 @@ pub use crate::clock::time_left;
 /// The error name of every retryable failure. The state machine retries it with backoff.
 pub const TRANSIENT: &str = "TransientError";
 
+/// The error name of a call whose idempotency record another attempt still holds: worth
+/// retrying only after that attempt's lease (at most the function's timeout) has ended.
+pub const ALREADY_IN_PROGRESS: &str = "IdempotencyAlreadyInProgress";
+
 /// A handler's failure. The name is the Lambda `errorType`; the message never carries
 /// personal data or a `Debug` dump.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -137,6 +141,15 @@ impl From<CallbackError> for TaskError {
 impl From<IdempotencyError<TaskError>> for TaskError {
     fn from(e: IdempotencyError<TaskError>) -> Self {
         let name = e.error_name();
+        if let IdempotencyError::AlreadyInProgress { .. } = e {
+            // Its own name: an earlier attempt (perhaps one that crashed) holds the lease, and
+            // a retry can succeed only once the lease has ended, so the state machine retries
+            // it after the function's timeout, not on the short TransientError schedule.
+            return Self::Transient {
+                name: ALREADY_IN_PROGRESS,
+                message: format!("{name}: {e}"),
+            };
+        }
         if e.is_retryable() {
             return Self::Transient {
                 name: TRANSIENT,
@@ -170,4 +183,28 @@ pub fn parse_input<T: serde::de::DeserializeOwned>(
 pub fn epoch_seconds_after(clock: &dyn Clock, after: Duration) -> i64 {
     let after_ms = i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
     clock.now_ms().saturating_add(after_ms).div_euclid(1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A call another attempt holds keeps its own retryable name, so the state machine can
+    /// retry it after the lease instead of on the short TransientError schedule; other
+    /// retryable idempotency errors stay TransientError.
+    #[test]
+    fn already_in_progress_has_its_own_retryable_name() {
+        let held: TaskError = IdempotencyError::<TaskError>::AlreadyInProgress {
+            key: "reserve-stock#k".into(),
+            lease_ends_at_ms: Some(10_000),
+        }
+        .into();
+        assert_eq!(held.name(), ALREADY_IN_PROGRESS);
+        assert!(held.is_retryable());
+        let lost: TaskError = IdempotencyError::<TaskError>::LeaseLost {
+            key: "reserve-stock#k".into(),
+        }
+        .into();
+        assert_eq!(lost.name(), TRANSIENT);
+    }
 }

@@ -461,7 +461,7 @@ async fn a_broken_definition_fails_its_row() {
         ),
         (
             one(
-                "/States/Fulfil/Branches/1/States/AuthorizePayment/Retry/0/MaxAttempts",
+                "/States/Fulfil/Branches/1/States/AuthorizePayment/Retry/1/MaxAttempts",
                 json!(1),
             ),
             "payment-flaky",
@@ -565,5 +565,86 @@ async fn a_broken_definition_fails_its_row() {
             !failing.is_empty(),
             "{edits:?} went unnoticed by row {row_name}"
         );
+    }
+}
+
+/// A Lambda task whose idempotency record another attempt holds (one that died after its
+/// side effect, or is still running) fails with `IdempotencyAlreadyInProgress` until that
+/// attempt's lease ends — at most the function's timeout after it was taken. So every
+/// Lambda task retries that error first, with a first interval longer than its function's
+/// timeout and no jitter (full jitter gives no minimum wait): the retries cannot all be
+/// spent inside one lease. The timeouts come from the template, so lengthening a function's
+/// timeout without its retry fails here.
+#[test]
+fn in_progress_retries_outlast_the_lease() {
+    use orderly_core::lambda::ALREADY_IN_PROGRESS;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let model = orderly_local::template::load(
+        &root.join("template.yaml"),
+        &orderly_local::template::LoadOptions::default(),
+    )
+    .expect("template loads");
+    let machine = model
+        .state_machines
+        .values()
+        .next()
+        .expect("a state machine");
+    let definition: Value = serde_json::from_str(&machine.definition).expect("definition");
+    let mut tasks = Vec::new();
+    lambda_tasks(&definition["States"], &mut tasks);
+    assert!(tasks.len() >= 6, "every Lambda task: {tasks:?}");
+    let mut problems = Vec::new();
+    for (state, task) in &tasks {
+        let arn = task["Parameters"]["FunctionName"]
+            .as_str()
+            .unwrap_or_default();
+        let Some(function) = model.functions.values().find(|f| f.arn == arn) else {
+            problems.push(format!("{state}: {arn} is no function of the template"));
+            continue;
+        };
+        let lease_ms = i64::from(function.timeout_secs) * 1000;
+        let retriers = task["Retry"].as_array().cloned().unwrap_or_default();
+        let first = retriers.iter().position(|r| {
+            r["ErrorEquals"].as_array().is_some_and(|e| {
+                e.iter()
+                    .any(|n| n == ALREADY_IN_PROGRESS || n == "States.ALL")
+            })
+        });
+        let Some(retrier) = first.map(|i| &retriers[i]) else {
+            problems.push(format!("{state}: no retrier for {ALREADY_IN_PROGRESS}"));
+            continue;
+        };
+        let interval_ms = retrier["IntervalSeconds"].as_i64().unwrap_or(1) * 1000;
+        let jitter = retrier["JitterStrategy"].as_str().unwrap_or("NONE");
+        if retrier["ErrorEquals"][0] != ALREADY_IN_PROGRESS
+            || interval_ms <= lease_ms
+            || jitter != "NONE"
+            || retrier["MaxAttempts"].as_i64().unwrap_or(3) < 1
+        {
+            problems.push(format!(
+                "{state}: the first retrier of {ALREADY_IN_PROGRESS} ({retrier}) must wait longer than \
+                 {} s, the timeout of {}, without jitter",
+                function.timeout_secs, function.logical_id
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every `lambda:invoke` Task state of `states`, nested ones included, by name.
+fn lambda_tasks(states: &Value, out: &mut Vec<(String, Value)>) {
+    for (name, state) in states.as_object().into_iter().flatten() {
+        if state["Type"] == "Task"
+            && state["Resource"]
+                .as_str()
+                .is_some_and(|r| r.contains(":lambda:"))
+        {
+            out.push((name.clone(), state.clone()));
+        }
+        for branch in state["Branches"].as_array().into_iter().flatten() {
+            lambda_tasks(&branch["States"], out);
+        }
+        lambda_tasks(&state["ItemProcessor"]["States"], out);
+        lambda_tasks(&state["Iterator"]["States"], out);
     }
 }
