@@ -84,6 +84,18 @@ async fn proxied_adapters() -> (AwsAdapters, Arc<AtomicUsize>) {
     (adapters, accepted)
 }
 
+/// How long one small ListTables call takes.
+async fn timed_list_tables(aws: &AwsAdapters) -> Duration {
+    let started = Stopwatch::start();
+    aws.dynamodb()
+        .list_tables()
+        .limit(1)
+        .send()
+        .await
+        .expect("list tables");
+    started.elapsed()
+}
+
 #[tokio::test]
 #[ignore = "needs ORDERLY_TEST_AWS_TLS_ENDPOINT (scripts/moto.sh start --tls)"]
 async fn after_warm_up_the_first_dynamodb_call_opens_no_connection() {
@@ -97,22 +109,8 @@ async fn after_warm_up_the_first_dynamodb_call_opens_no_connection() {
         "warm-up opens one connection"
     );
 
-    let started = Stopwatch::start();
-    aws.dynamodb()
-        .list_tables()
-        .limit(1)
-        .send()
-        .await
-        .expect("list tables");
-    let first = started.elapsed();
-    let started = Stopwatch::start();
-    aws.dynamodb()
-        .list_tables()
-        .limit(1)
-        .send()
-        .await
-        .expect("list tables");
-    let warm = started.elapsed();
+    let first = timed_list_tables(&aws).await;
+    let warm = timed_list_tables(&aws).await;
 
     assert_eq!(
         accepted.load(Ordering::SeqCst),
@@ -132,22 +130,8 @@ async fn without_warm_up_the_first_call_opens_the_connection() {
         "building clients connects nowhere"
     );
 
-    let started = Stopwatch::start();
-    aws.dynamodb()
-        .list_tables()
-        .limit(1)
-        .send()
-        .await
-        .expect("list tables");
-    let first = started.elapsed();
-    let started = Stopwatch::start();
-    aws.dynamodb()
-        .list_tables()
-        .limit(1)
-        .send()
-        .await
-        .expect("list tables");
-    let warm = started.elapsed();
+    let first = timed_list_tables(&aws).await;
+    let warm = timed_list_tables(&aws).await;
 
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
     eprintln!("without warm-up: first call {first:?}, warm call {warm:?}");

@@ -103,6 +103,29 @@ pub fn utc_of_ms(ms: i64) -> OffsetDateTime {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// A time as RFC 3339 in UTC with exactly three digits of milliseconds
+/// (`2024-01-02T03:04:05.060Z`): how Step Functions writes times in the context object and
+/// history, and CloudWatch in log lines (the well-known `Rfc3339` format would drop
+/// trailing zeros: `.06Z`).
+pub fn rfc3339_millis(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// [`rfc3339_millis`] of an epoch-millisecond instant.
+pub fn rfc3339_ms(ms: i64) -> String {
+    rfc3339_millis(utc_of_ms(ms))
+}
+
 /// An epoch-millisecond instant as RFC 3339 in UTC with seconds precision
 /// (`2024-01-02T03:04:05Z`): the event envelope's `occurred-at`.
 pub fn rfc3339_seconds(ms: i64) -> String {
@@ -451,6 +474,7 @@ mod tests {
         assert_eq!(rfc3339_seconds(1_704_164_645_678), "2024-01-02T03:04:05Z");
         assert_eq!(rfc3339_seconds(-1), "1969-12-31T23:59:59Z");
         assert_eq!(utc_of_ms(1_500).millisecond(), 500);
+        assert_eq!(rfc3339_ms(1_704_164_645_060), "2024-01-02T03:04:05.060Z");
     }
 
     #[test]

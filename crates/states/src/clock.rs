@@ -64,19 +64,7 @@ impl Clock for VirtualClock {
 
 /// Formats a time as Step Functions does in the context object and in history:
 /// RFC 3339 in UTC with milliseconds, e.g. `2024-01-02T03:04:05.678Z`.
-pub fn format_timestamp(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
-}
+pub use orderly_clock::rfc3339_millis as format_timestamp;
 
 #[cfg(test)]
 mod tests {

@@ -191,19 +191,8 @@ where
 }
 
 /// Epoch milliseconds as RFC 3339 UTC with exactly three digits of milliseconds, as
-/// CloudWatch shows them (the well-known `Rfc3339` format drops trailing zeros: `.06Z`).
-pub fn rfc3339_ms(ms: i64) -> String {
-    let nanos = i128::from(ms) * 1_000_000;
-    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::macros::format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-            ))
-            .ok()
-        })
-        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_owned())
-}
+/// CloudWatch shows them.
+pub use crate::clock::rfc3339_ms;
 
 #[cfg(test)]
 mod tests {
