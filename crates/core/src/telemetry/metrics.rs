@@ -50,11 +50,14 @@ pub fn count_by_reason(function: &str, name: &str, reason: &str, value: u64) {
 /// `function` runs in this process, and nothing after. Returns whether this was it.
 pub fn invocation(function: &str) -> bool {
     static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
-    let first = SEEN
+    let mut seen = SEEN
         .get_or_init(Default::default)
         .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(function.to_owned());
+        .unwrap_or_else(|p| p.into_inner());
+    // Looked up before inserting: every invocation passes here, and only the first of a
+    // function needs its name copied.
+    let first = !seen.contains(function) && seen.insert(function.to_owned());
+    drop(seen);
     if first {
         count(function, COLD_START, 1);
     }
