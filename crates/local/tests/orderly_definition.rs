@@ -40,6 +40,7 @@ const REJECTED: &[&str] = &[
     "RequestApproval",
     "ApprovalRejected",
     "PublishOrderFailed",
+    "IsBusinessOutcome",
     "OrderFailed",
 ];
 const TIMED_OUT: &[&str] = &[
@@ -49,6 +50,7 @@ const TIMED_OUT: &[&str] = &[
     "RequestApproval",
     "ApprovalTimedOut",
     "PublishOrderFailed",
+    "IsBusinessOutcome",
     "OrderFailed",
 ];
 const DECLINED: &[&str] = &[
@@ -59,6 +61,7 @@ const DECLINED: &[&str] = &[
     "PaymentDeclined",
     "Compensate",
     "PublishOrderFailed",
+    "IsBusinessOutcome",
     "OrderFailed",
 ];
 const OUT_OF_STOCK: &[&str] = &[
@@ -69,11 +72,13 @@ const OUT_OF_STOCK: &[&str] = &[
     "OutOfStock",
     "Compensate",
     "PublishOrderFailed",
+    "IsBusinessOutcome",
     "OrderFailed",
 ];
 const DUPLICATE: &[&str] = &["RegisterOrder", "IsDuplicate", "Duplicate"];
-/// OrderConfirmed cannot be put: the order is compensated and fails, so no execution ends
-/// with stock reserved and a payment authorized and nothing published.
+/// OrderConfirmed cannot be put: the order is compensated and OrderFailed published, so no
+/// execution ends with stock reserved and a payment authorized and nothing published; the
+/// execution fails, as an unexpected error must.
 const CONFIRMATION_LOST: &[&str] = &[
     "RegisterOrder",
     "IsDuplicate",
@@ -83,7 +88,8 @@ const CONFIRMATION_LOST: &[&str] = &[
     "ConfirmationNotPublished",
     "Compensate",
     "PublishOrderFailed",
-    "OrderFailed",
+    "IsBusinessOutcome",
+    "ExecutionFailed",
 ];
 
 /// The definition's fixed cause when no decision arrives.
@@ -238,7 +244,7 @@ fn rows() -> Vec<Row> {
                 "happy-path",
                 "ConfirmationNotPublished",
                 CONFIRMATION_LOST,
-                Outcome::Failed {
+                Outcome::Errored {
                     reason: "ConfirmationNotPublished",
                     cause: Cause::Text("EventBridge is unavailable"),
                 },
@@ -432,6 +438,16 @@ async fn a_broken_definition_fails_its_row() {
         ]
     };
     let one = |pointer: &str, value: Value| vec![(pointer.to_owned(), value)];
+    let swapped_outcomes = vec![
+        (
+            "/States/IsBusinessOutcome/Choices/0/Next".to_owned(),
+            json!("ExecutionFailed"),
+        ),
+        (
+            "/States/IsBusinessOutcome/Default".to_owned(),
+            json!("OrderFailed"),
+        ),
+    ];
     // Each breakage keeps every state reachable, so the definition stays valid.
     let breakages: Vec<(Vec<(String, Value)>, &str)> = vec![
         (swapped_catches("Fulfil", 0, 1), "payment-declined"),
@@ -499,6 +515,13 @@ async fn a_broken_definition_fails_its_row() {
             ),
             "happy-path: OrderConfirmed cannot be put after its retries",
         ),
+        // A business failure must not fail the execution, and an unexpected error must.
+        (
+            swapped_outcomes.clone(),
+            "happy-path: OrderConfirmed cannot be put after its retries",
+        ),
+        (swapped_outcomes.clone(), "payment-declined"),
+        (swapped_outcomes, "approval-needed: timed out (mocked)"),
         (
             one(
                 "/States/NeedsApproval/Choices/0/BooleanEquals",

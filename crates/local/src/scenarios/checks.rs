@@ -79,11 +79,30 @@ pub fn final_state(execution: &ExecutionEntry) -> String {
         .to_owned();
     match &execution.result {
         None => "RUNNING".to_owned(),
-        Some(result) => match &result.error {
-            Some(error) => format!("{last} ({error})"),
-            None => last,
+        Some(result) => match (&result.error, business_failure(result.output.as_ref())) {
+            (Some(error), _) => format!("{last} ({error})"),
+            (None, Some(reason)) => format!("{last} ({reason})"),
+            (None, None) => last,
         },
     }
+}
+
+/// A business failure is the workflow working as designed: its execution succeeds, so that
+/// the ExecutionsFailed alarm counts unexpected errors only.
+fn succeeded(executions: &[ExecutionEntry], checks: &mut Checks) {
+    let statuses: Vec<&str> = executions.iter().map(ExecutionEntry::status).collect();
+    checks.check(
+        statuses.iter().all(|s| *s == "SUCCEEDED"),
+        format!("the business failure is a SUCCEEDED execution ({statuses:?})"),
+    );
+}
+
+/// The reason of a business failure: a SUCCEEDED execution whose output says OrderFailed.
+fn business_failure(output: Option<&Value>) -> Option<&str> {
+    let output = output?;
+    (output.get("status").and_then(Value::as_str) == Some("OrderFailed"))
+        .then(|| output.get("reason").and_then(Value::as_str))
+        .flatten()
 }
 
 /// Whether any of the executions entered `state`.
@@ -227,6 +246,7 @@ pub(super) fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks
                 vec!["OrderFailed (ApprovalTimedOut)".to_owned()],
                 "final states",
             );
+            succeeded(&executions, checks);
             checks.check(
                 entered(&executions, "ApprovalTimedOut"),
                 "the approval timed out",
@@ -242,6 +262,7 @@ pub(super) fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks
                 vec!["OrderFailed (PaymentDeclined)".to_owned()],
                 "final states",
             );
+            succeeded(&executions, checks);
             checks.check(entered(&executions, "Compensate"), "compensation ran");
             checks.check(!shipped, "nothing is shipped");
             checks.check(!world.payments.holds(order), "no payment hold stands");
@@ -257,6 +278,7 @@ pub(super) fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks
                 vec!["OrderFailed (OutOfStock)".to_owned()],
                 "final states",
             );
+            succeeded(&executions, checks);
             checks.check(entered(&executions, "Compensate"), "compensation ran");
             checks.check(!shipped, "nothing is shipped");
             checks.check(!world.payments.holds(order), "no payment hold stands");

@@ -35,7 +35,7 @@ pub fn check(row: &Row, execution: &Execution, top_level: &BTreeSet<String>) -> 
         ),
     );
     match row.outcome {
-        Outcome::Failed { reason, cause } => {
+        Outcome::Errored { reason, cause } => {
             let cause = cause.text();
             expect(
                 execution.error.as_deref() == Some(reason),
@@ -44,6 +44,19 @@ pub fn check(row: &Row, execution: &Execution, top_level: &BTreeSet<String>) -> 
             expect(
                 execution.cause.as_deref() == Some(cause.as_str()),
                 format!("cause: got {:?}, want {cause}", execution.cause),
+            );
+        }
+        Outcome::Failed { reason, cause } => {
+            let want = json!({
+                "status": "OrderFailed",
+                "orderId": input["data"]["orderId"],
+                "reason": reason,
+                "cause": cause.text(),
+            });
+            let got = execution.output.as_ref().map(normalized);
+            expect(
+                got.as_ref() == Some(&want),
+                format!("output: got {got:?}, want {want}"),
             );
         }
         Outcome::Confirmed | Outcome::Duplicate => {
@@ -309,7 +322,7 @@ fn publish_problems(row: &Row, entries: &[Value], input: &Value) -> Vec<String> 
                 "lines": data["lines"],
             }),
         ),
-        Outcome::Failed { reason, cause } => (
+        Outcome::Failed { reason, cause } | Outcome::Errored { reason, cause } => (
             "OrderFailed",
             json!({
                 "orderId": data["orderId"],

@@ -72,8 +72,12 @@ impl Cause {
 pub enum Outcome {
     /// SUCCEEDED through PublishOrderConfirmed.
     Confirmed,
-    /// FAILED in OrderFailed with `reason` as the error, after publishing OrderFailed.
+    /// A business failure: SUCCEEDED in OrderFailed, whose output gives `reason` and
+    /// `cause`, after publishing OrderFailed.
     Failed { reason: &'static str, cause: Cause },
+    /// An unexpected error: FAILED in ExecutionFailed with `reason` as the error, after
+    /// compensating and publishing OrderFailed.
+    Errored { reason: &'static str, cause: Cause },
     /// SUCCEEDED in Duplicate, publishing nothing.
     Duplicate,
 }
@@ -81,8 +85,10 @@ pub enum Outcome {
 impl Outcome {
     pub fn status(&self) -> ExecutionStatus {
         match self {
-            Outcome::Failed { .. } => ExecutionStatus::Failed,
-            Outcome::Confirmed | Outcome::Duplicate => ExecutionStatus::Succeeded,
+            Outcome::Errored { .. } => ExecutionStatus::Failed,
+            Outcome::Confirmed | Outcome::Duplicate | Outcome::Failed { .. } => {
+                ExecutionStatus::Succeeded
+            }
         }
     }
 }
