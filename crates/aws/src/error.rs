@@ -5,37 +5,10 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use orderly_core::ports::PortError;
 
-/// Error codes that mean "try again later", across the services used here. Status codes
-/// cover most cases; these catch services that answer throttling with a 400.
-const RETRYABLE_CODES: &[&str] = &[
-    "ThrottlingException",
-    "Throttling",
-    "ThrottledException",
-    "RequestThrottled",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "TransactionInProgressException",
-    "TransactionConflict",
-    "TransactionConflictException",
-    "ThrottlingError",
-    "ProvisionedThroughputExceeded",
-    "InternalException",
-    "InternalFailure",
-    "InternalServerError",
-    "InternalError",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
-    "RequestTimeout",
-    "RequestTimeoutException",
-];
-
 /// Whether an AWS error code (of a call, a PutEvents entry, a batch entry or a
-/// transaction cancellation reason) is worth retrying.
-pub fn is_retryable_code(code: &str) -> bool {
-    RETRYABLE_CODES.contains(&code)
-}
+/// transaction cancellation reason) is worth retrying; one list, shared with the local
+/// cloud's adapters.
+pub use orderly_core::ports::is_retryable_aws_code as is_retryable_code;
 
 /// Classifies a failed SDK call. `operation` names the call in the message, e.g.
 /// `"PutItem orders-table"`. The message carries the error code and the service's message,

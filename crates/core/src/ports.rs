@@ -24,6 +24,38 @@ impl PortError {
     }
 }
 
+/// Error codes that mean "try again later", across the services used here. Status codes
+/// cover most cases; these catch services that answer throttling with a 400.
+const RETRYABLE_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "TransactionInProgressException",
+    "TransactionConflict",
+    "TransactionConflictException",
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
+    "InternalException",
+    "InternalFailure",
+    "InternalServerError",
+    "InternalError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+];
+
+/// Whether an AWS error code (of a call, a PutEvents entry, a batch entry or a
+/// transaction cancellation reason) is worth retrying.
+pub fn is_retryable_aws_code(code: &str) -> bool {
+    RETRYABLE_CODES.contains(&code)
+}
+
 /// Publishes events on the bus; succeeds only when every entry was accepted.
 #[async_trait]
 pub trait EventPublisher: Send + Sync {
@@ -226,8 +258,19 @@ pub trait ShipmentWriter: Send + Sync {
 /// Delivers a message to a customer (e-mail, SMS). Personal data stays inside it.
 #[async_trait]
 pub trait CustomerNotifier: Send + Sync {
-    /// Sends `subject` and `body` to the customer `customer_id`.
-    async fn notify(&self, customer_id: &str, subject: &str, body: &str) -> Result<(), PortError>;
+    /// Sends `subject` and `body` to the customer `customer_id`, once per `message_id`.
+    ///
+    /// The message id is the provider's idempotency key (e-mail and SMS APIs take one): a
+    /// function that dies after sending and runs again asks with the same id, and the
+    /// customer still gets one message. Nothing a function can write to its own table
+    /// before or after the call closes that gap; only the provider can.
+    async fn notify(
+        &self,
+        message_id: &str,
+        customer_id: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<(), PortError>;
 }
 
 /// The payment provider: one hold per order.

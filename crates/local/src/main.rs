@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Runs every scenario of `events/` on the local cloud, with timelines and a summary.
     Demo(cli::demo::DemoArgs),
+    /// Runs orders under injected faults and checks the business invariants.
+    Chaos(cli::chaos::ChaosArgs),
     /// Invokes one function of the template with an event file, as `sam local invoke`.
     Invoke(cli::invoke::InvokeArgs),
     /// Prints the log groups of a local run, in time order; `--follow` tails them.
@@ -38,6 +40,7 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Demo(args) => cli::demo::run(args),
+        Command::Chaos(args) => cli::chaos::run(args),
         Command::Invoke(args) => cli::invoke::run(args),
         Command::Logs(args) => cli::logs::run(args),
         Command::Events(args) => cli::events::run(args),

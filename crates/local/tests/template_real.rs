@@ -242,7 +242,7 @@ fn queues_have_their_settings_and_dead_letter_wiring() {
     let model = model();
     // (queue, fifo, content dedup, visibility, dead-letter queue)
     let expected = [
-        ("ShippingQueue", true, true, 90, Some("ShippingDlq")),
+        ("ShippingQueue", false, false, 90, Some("ShippingDlq")),
         (
             "NotificationsQueue",
             false,
@@ -252,7 +252,7 @@ fn queues_have_their_settings_and_dead_letter_wiring() {
         ),
         ("AuditQueue", false, false, 90, Some("AuditDlq")),
         ("FraudReviewQueue", false, false, 90, Some("FraudReviewDlq")),
-        ("ShippingDlq", true, false, 30, None),
+        ("ShippingDlq", false, false, 30, None),
         ("NotificationsDlq", false, false, 30, None),
         ("AuditDlq", false, false, 30, None),
         ("FraudReviewDlq", false, false, 30, None),
@@ -291,7 +291,8 @@ fn the_model_creates_every_queue_in_the_sqs_engine_with_redrive() {
     let shipping = sqs
         .queue_by_arn(&model.queues["ShippingQueue"].arn)
         .unwrap();
-    assert!(shipping.is_fifo());
+    // Standard: one order's bad message must not hold up the shipments of others.
+    assert!(!shipping.is_fifo());
     assert_eq!(
         shipping.dead_letter_queue().map(|q| q.name().to_owned()),
         Some(model.queues["ShippingDlq"].name.clone())
@@ -376,7 +377,8 @@ fn rules_route_to_their_targets_with_transformers_retries_and_dlqs() {
         model.rules["OrderConfirmedRule"].targets[0]
             .sqs_message_group_id
             .as_deref(),
-        Some("orders")
+        None,
+        "the shipping queue is standard: no message group"
     );
     let transformer = model.rules["CustomerNotificationsRule"].targets[0]
         .input_transformer

@@ -27,7 +27,7 @@ pub use clock::{Clock, SharedClock, TokioClock, VirtualClock};
 pub use definition::{Problem, QueryLanguage, StateMachine, ValidationError};
 pub use errors::StatesError;
 pub use exec::{
-    AbortSignal, Execution, ExecutionOptions, ExecutionStatus, Executor, MAX_PAYLOAD_BYTES,
+    AbortSignal, Execution, ExecutionOptions, ExecutionStatus, Executor, Jitter, MAX_PAYLOAD_BYTES,
     execute, execute_blocking, execution_arn,
 };
 pub use history::{EventDetails, HistoryEvent, LiveHistory};

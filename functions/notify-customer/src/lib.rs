@@ -86,7 +86,7 @@ where
     deps.idempotency
         .run_json(&input, remaining, || async {
             deps.notifier
-                .notify(&note.customer_id, &subject, &body)
+                .notify(&note.idempotency_key, &note.customer_id, &subject, &body)
                 .await?;
             tracing::info!(order_id = %note.order_id, kind = %note.kind, "customer notified");
             Ok::<_, TaskError>(())

@@ -1,4 +1,4 @@
-//! FIFO SQS consumer of OrderConfirmed: creates the order's shipment once and emits
+//! SQS consumer of OrderConfirmed: creates the order's shipment once and emits
 //! ShipmentCreated. Records are processed in order; after a failure the rest of the batch
 //! fails too, so ordering per order holds. Each record is idempotent on the event's key.
 
@@ -19,6 +19,8 @@ use std::time::Duration;
 
 /// The function's name in metrics, logs and idempotency keys.
 pub const FUNCTION: &str = "ship-order";
+/// How many records of a batch are shipped at once.
+pub const CONCURRENCY: usize = 8;
 
 /// What the handler needs: the shipments table, the bus and the idempotency engine.
 pub struct Deps<S: ?Sized, P: ?Sized> {
@@ -30,8 +32,10 @@ pub struct Deps<S: ?Sized, P: ?Sized> {
     pub idempotency: IdempotencyEngine,
 }
 
-/// Handles one FIFO SQS batch of OrderConfirmed events in order; after a failed record the
-/// rest of the batch is reported failed too, so SQS redelivers them in order.
+/// Handles one SQS batch of OrderConfirmed events, records concurrently: a record that
+/// fails is reported alone and comes back after the visibility timeout, holding up no
+/// other order (the queue is standard, not FIFO: nothing needs the order of
+/// confirmations, and each order ships once whatever arrives twice).
 pub async fn handler<S, P>(
     deps: &Deps<S, P>,
     event: LambdaEvent<Value>,
@@ -43,7 +47,7 @@ where
     consume_sqs_batch(
         FUNCTION,
         event,
-        BatchProcessor::fifo(),
+        BatchProcessor::standard(CONCURRENCY),
         || deps.idempotency.now_ms(),
         |body: Value, remaining| async move { ship(deps, body, remaining).await },
     )

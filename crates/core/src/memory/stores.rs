@@ -107,6 +107,15 @@ impl MemoryStock {
     pub fn available(&self, sku: &str) -> Option<i64> {
         lock(&self.state).available.get(sku).copied()
     }
+    /// Units of `sku` held by reservations that stand (not released), all orders together.
+    pub fn reserved_total(&self, sku: &str) -> i64 {
+        lock(&self.state)
+            .reservations
+            .iter()
+            .filter(|((_, s), _)| s == sku)
+            .filter_map(|(_, quantity)| *quantity)
+            .sum()
+    }
     /// What `order_id` holds of `sku`; `None` if it reserved none or has released it.
     pub fn reserved(&self, order_id: &str, sku: &str) -> Option<i64> {
         lock(&self.state)
@@ -158,6 +167,13 @@ impl StockReservations for MemoryStock {
 #[derive(Default)]
 pub struct MemoryApprovalTokens {
     tokens: Mutex<HashMap<String, (String, i64)>>,
+}
+
+impl MemoryApprovalTokens {
+    /// Whether a task token waits for a decision on the order (saved, not yet taken).
+    pub fn waiting(&self, order_id: &str) -> bool {
+        lock(&self.tokens).contains_key(order_id)
+    }
 }
 
 #[async_trait]
@@ -372,10 +388,13 @@ pub struct SentNotification {
     pub body: String,
 }
 
-/// Keeps every notification instead of sending it.
+/// Keeps every notification instead of sending it; like a provider that honours an
+/// idempotency key, it sends a message id once.
 #[derive(Default)]
 pub struct MemoryNotifier {
     sent: Mutex<Vec<SentNotification>>,
+    message_ids: Mutex<std::collections::HashSet<String>>,
+    requests: std::sync::atomic::AtomicU64,
 }
 
 impl MemoryNotifier {
@@ -383,11 +402,26 @@ impl MemoryNotifier {
     pub fn sent(&self) -> Vec<SentNotification> {
         lock(&self.sent).clone()
     }
+    /// Every call so far, repeated message ids included.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 #[async_trait]
 impl CustomerNotifier for MemoryNotifier {
-    async fn notify(&self, customer_id: &str, subject: &str, body: &str) -> Result<(), PortError> {
+    async fn notify(
+        &self,
+        message_id: &str,
+        customer_id: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<(), PortError> {
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if !lock(&self.message_ids).insert(message_id.to_owned()) {
+            return Ok(());
+        }
         lock(&self.sent).push(SentNotification {
             customer_id: customer_id.to_owned(),
             subject: subject.to_owned(),

@@ -38,13 +38,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         template: args.template.clone(),
         log_dir: Some(args.log_dir.clone()),
     };
-    // One thread and paused time: the approval timeout's 12 hours pass at once, and
-    // every run is deterministic.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-    {
+    let runtime = match super::paused_runtime() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");

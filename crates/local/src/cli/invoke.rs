@@ -34,11 +34,7 @@ pub fn run(args: InvokeArgs) -> ExitCode {
             return ExitCode::from(INVALID);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-    {
+    let runtime = match super::paused_runtime() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -86,8 +82,8 @@ async fn invoke(args: InvokeArgs, payload: Value) -> ExitCode {
             eprintln!("no function {name}");
             return ExitCode::from(INVALID);
         }
-        Err(InvokeError::Function(d)) => (
-            json!({"errorType": d.error_type, "errorMessage": d.error_message}),
+        Err(e @ (InvokeError::Function(_) | InvokeError::Throttled)) => (
+            json!({"errorType": e.error_type(), "errorMessage": e.message()}),
             ExitCode::from(FUNCTION_ERROR),
         ),
     };

@@ -101,8 +101,9 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
                 clock: SystemClock::shared(),
                 log_dir: args.log_dir,
                 echo_logs: args.echo_logs,
+                faults: std::sync::Arc::new(orderly_local::runtime::faults::NoFaults),
             },
-            &OrderlyHandlers,
+            std::sync::Arc::new(OrderlyHandlers),
         )
         .map_err(|source| ServeError::Start {
             template: args.template,

@@ -3,6 +3,7 @@
 //! deliveries retried per RetryPolicy and then sent to the target's DLQ.
 
 use super::CloudInner;
+use super::faults::Fault;
 use super::trace::{Hop, correlation_of};
 use crate::sqs::{MessageAttributeValue, SendMessage};
 use crate::template::{Rule, RuleTarget, TargetKind};
@@ -170,6 +171,11 @@ impl CloudInner {
             Ok(accepted) => accepted,
             Err(result) => return result,
         };
+        let kind = entry.detail_type.as_deref().unwrap_or_default();
+        if self.faults.strike(Fault::PutEventsFailure, kind) {
+            // A partial failure: this entry is refused, the others of the call go through.
+            return PutEventsResult::failed("InternalFailure", "Internal Failure");
+        }
         // Shared by every target's delivery, which may outlive this call.
         let event = Arc::new(event);
         let correlation_id = correlation_of(&event);
@@ -313,6 +319,15 @@ impl CloudInner {
                     .await
                 {
                     Ok(()) => {
+                        // Delivery to a target is at least once: it may happen again.
+                        if cloud
+                            .faults
+                            .strike(Fault::Duplicate, &target.target.logical_id)
+                        {
+                            let _ = cloud
+                                .deliver_once(&rule, &target, &body, &delivered.event)
+                                .await;
+                        }
                         cloud.trace.record(Hop::target_delivered(
                             &delivered.correlation_id,
                             &rule.rule.logical_id,
@@ -357,6 +372,18 @@ impl CloudInner {
                     if !queue.config().content_based_deduplication {
                         message =
                             message.with_deduplication_id(event["id"].as_str().unwrap_or_default());
+                    }
+                }
+                if !queue.is_fifo() {
+                    let site = queue.name().to_owned();
+                    if self.faults.strike(Fault::Reorder, &site) {
+                        let secs =
+                            u32::try_from(1 + self.faults.delay_ms(5_000) / 1000).unwrap_or(1);
+                        message = message.with_delay(secs);
+                    }
+                    // A standard queue delivers at least once: a second copy may arrive.
+                    if self.faults.strike(Fault::Duplicate, &site) {
+                        let _ = queue.send(message.clone());
                     }
                 }
                 queue.send(message).map(|_| ()).map_err(|e| e.to_string())

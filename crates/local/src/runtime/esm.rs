@@ -3,6 +3,7 @@
 //! visibility timeout and redrive. ScalingConfig.MaximumConcurrency bounds the pollers.
 
 use super::CloudInner;
+use super::faults::Fault;
 use super::trace::{Hop, HopKind, correlation_of};
 use crate::sqs::{Queue, ReceivedMessage};
 use crate::template::SqsEventSource;
@@ -20,7 +21,11 @@ const LONG_POLL_MS: i64 = 15 * 60_000;
 impl CloudInner {
     /// Starts the pollers of every enabled SQS event source.
     pub fn start_event_source_mappings(self: &Arc<Self>) {
-        for host in self.functions.values() {
+        // In template order, not the map's: a seeded chaos run must start its pollers,
+        // and so interleave its deliveries, the same way every time.
+        let mut hosts: Vec<&Arc<super::lambda::FunctionHost>> = self.functions.values().collect();
+        hosts.sort_by(|a, b| a.function.logical_id.cmp(&b.function.logical_id));
+        for host in hosts {
             for source in host.function.sqs_event_sources.iter().filter(|s| s.enabled) {
                 let pollers = source.maximum_concurrency.unwrap_or(2).max(1);
                 for _ in 0..pollers {
@@ -82,6 +87,13 @@ impl CloudInner {
             })
             .collect();
         let event = json!({ "Records": records });
+        // A message whose visibility ends while its first receive is still being processed
+        // is received again, by another poller, before the first has answered.
+        for message in &batch {
+            if self.faults.strike(Fault::EarlyRedelivery, queue.name()) {
+                let _ = queue.change_visibility(&message.receipt_handle, 0);
+            }
+        }
         // The invocation joins the trace of the batch's first traced record; the records'
         // own headers stay on them for the consumer to log.
         let trace = batch

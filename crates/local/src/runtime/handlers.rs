@@ -42,7 +42,7 @@ impl HandlerFactory for OrderlyHandlers {
             .ok_or_else(|| format!("no function crate builds binary `{}`", function.binary))?;
         let environment = Environment::from_fn(|name| function.environment.get(name).cloned());
         let built = declared
-            .build(&world.stores, &environment)
+            .build(&world.adapters(), &environment)
             .map_err(|e| e.to_string())?;
         Ok(Arc::new(Built(built)))
     }

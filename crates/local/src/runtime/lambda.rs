@@ -4,6 +4,7 @@
 //! a crash of the runtime.
 
 use super::CloudInner;
+use super::faults::Fault;
 use super::trace::{Hop, HopKind, correlation_of};
 use crate::sqs::{MessageAttributeValue, SendMessage};
 use crate::template::{Function, TargetKind};
@@ -27,8 +28,32 @@ pub trait LocalHandler: Send + Sync {
 pub struct FunctionHost {
     /// The function as the template declares it.
     pub function: Function,
-    /// Its code.
-    pub handler: Arc<dyn LocalHandler>,
+    /// Its code, as built in the current execution environment.
+    handler: std::sync::Mutex<Arc<dyn LocalHandler>>,
+}
+
+impl FunctionHost {
+    /// `function` running `handler`.
+    pub fn new(function: Function, handler: Arc<dyn LocalHandler>) -> Self {
+        Self {
+            function,
+            handler: std::sync::Mutex::new(handler),
+        }
+    }
+
+    /// The handler of the current execution environment.
+    pub fn handler(&self) -> Arc<dyn LocalHandler> {
+        self.handler
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces the execution environment, as Lambda does after a process died: whatever
+    /// the old one kept in memory (caches, warm state) is gone.
+    pub fn replace(&self, handler: Arc<dyn LocalHandler>) {
+        *self.handler.lock().unwrap_or_else(|p| p.into_inner()) = handler;
+    }
 }
 
 /// Why an invocation failed, as the Lambda API reports a function error.
@@ -40,6 +65,9 @@ pub enum InvokeError {
     /// The handler returned an error (`errorType`, `errorMessage`).
     #[error("{}: {}", .0.error_type, .0.error_message)]
     Function(Diagnostic),
+    /// Lambda refused the invocation: the function's concurrency is exhausted.
+    #[error("Rate Exceeded.")]
+    Throttled,
 }
 
 impl InvokeError {
@@ -48,6 +76,7 @@ impl InvokeError {
         match self {
             Self::NotFound(_) => "ResourceNotFoundException",
             Self::Function(d) => &d.error_type,
+            Self::Throttled => "TooManyRequestsException",
         }
     }
     /// The `errorMessage` Lambda reports.
@@ -55,6 +84,7 @@ impl InvokeError {
         match self {
             Self::NotFound(name) => format!("Function not found: {name}"),
             Self::Function(d) => d.error_message.clone(),
+            Self::Throttled => "Rate Exceeded.".to_owned(),
         }
     }
 }
@@ -77,6 +107,12 @@ impl CloudInner {
             .function(id)
             .ok_or_else(|| InvokeError::NotFound(id.to_owned()))?;
         let function = &host.function;
+        if self.faults.strike(Fault::Throttle, &function.logical_id) {
+            return Err(InvokeError::Throttled);
+        }
+        // A crash after the side effects: the handler runs to its end, but its idempotency
+        // records stay in progress and the caller gets the runtime's exit error.
+        let crash = self.faults.strike(Fault::Crash, &function.logical_id);
         let request_id = uuid::Uuid::new_v4().to_string();
         let timeout_ms = i64::from(function.timeout_secs.max(1)) * 1000;
         let mut context = Context::default();
@@ -102,7 +138,13 @@ impl CloudInner {
         let clock = self.clock.clone();
         let outcome = async {
             tracing::info!(message = "START", version = "$LATEST");
-            let call = AssertUnwindSafe(host.handler.invoke(payload, context)).catch_unwind();
+            let handler = host.handler();
+            let invocation = handler.invoke(payload, context);
+            let call = if crash {
+                AssertUnwindSafe(super::faults::crashing(invocation).boxed()).catch_unwind()
+            } else {
+                AssertUnwindSafe(invocation).catch_unwind()
+            };
             let result = tokio::select! {
                 result = call => match result {
                     Ok(r) => r,
@@ -115,6 +157,20 @@ impl CloudInner {
                     error_type: "Sandbox.Timedout".to_owned(),
                     error_message: format!("Task timed out after {:.2} seconds", timeout_ms as f64 / 1000.0),
                 }),
+            };
+            let result = if crash {
+                // The next invocation gets a fresh execution environment.
+                if let Ok(fresh) = self.handlers.build(&host.function, &self.world) {
+                    host.replace(fresh);
+                }
+                Err(Diagnostic {
+                    error_type: "Runtime.ExitError".to_owned(),
+                    error_message: format!(
+                        "RequestId: {request_id} Error: Runtime exited with error: signal: killed"
+                    ),
+                })
+            } else {
+                result
             };
             let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
             match &result {
@@ -159,14 +215,27 @@ impl CloudInner {
             let Some(host) = cloud.function(&id) else { return };
             let config = host.function.async_invoke.clone();
             let mut last = None;
-            for attempt in 0..=config.maximum_retry_attempts {
-                if attempt > 0 {
+            let mut attempt = 0;
+            while attempt <= config.maximum_retry_attempts {
+                match cloud.invoke(&id, payload.clone()).await {
+                    Ok(_) => {
+                        // Asynchronous invocation is at least once: the event may run again.
+                        if cloud.faults.strike(Fault::Duplicate, &id) {
+                            let _ = cloud.invoke(&id, payload.clone()).await;
+                        }
+                        return;
+                    }
+                    // A throttled event goes back to Lambda's queue; it is not an attempt.
+                    Err(InvokeError::Throttled) => {
+                        cloud.clock.sleep_ms(1_000).await;
+                        continue;
+                    }
+                    Err(e) => last = Some(e),
+                }
+                attempt += 1;
+                if attempt <= config.maximum_retry_attempts {
                     // Lambda waits about a minute, then two, between async retries.
                     cloud.clock.sleep_ms(60_000 * i64::from(attempt)).await;
-                }
-                match cloud.invoke(&id, payload.clone()).await {
-                    Ok(_) => return,
-                    Err(e) => last = Some(e),
                 }
             }
             let Some(error) = last else { return };

@@ -3,6 +3,7 @@
 
 pub mod bus;
 pub mod esm;
+pub mod faults;
 pub mod handlers;
 pub mod lambda;
 pub mod logs;
@@ -15,6 +16,7 @@ use crate::clock::SharedClock;
 use crate::sqs::Sqs;
 use crate::template::{self, LoadOptions, Model};
 use bus::Buses;
+use faults::Faults;
 use lambda::{FunctionHost, LocalHandler};
 use logs::LogStore;
 use orderly_states::ExecutionOptions;
@@ -57,6 +59,8 @@ pub struct CloudOptions {
     pub log_dir: Option<PathBuf>,
     /// Print every log line on stdout as well.
     pub echo_logs: bool,
+    /// The faults to inject ([`faults::NoFaults`] but in the chaos harness).
+    pub faults: Arc<dyn Faults>,
 }
 
 /// Builds the in-process handler of a template function from its code (`CodeUri`).
@@ -91,6 +95,11 @@ pub struct CloudInner {
     pub world: World,
     /// The X-Ray-like trace of every hop.
     pub trace: Trace,
+    /// Builds the functions' handlers: again, for a fresh execution environment, after a
+    /// function's process died.
+    pub handlers: Arc<dyn HandlerFactory>,
+    /// The faults this cloud injects.
+    pub faults: Arc<dyn Faults>,
     /// Background work in flight (deliveries, async invokes, executions, batches).
     pub busy: AtomicUsize,
     /// Background work still running, by key: each task removes itself when it ends, so
@@ -112,7 +121,10 @@ static NEXT_CLOUD: AtomicU64 = AtomicU64::new(1);
 impl LocalCloud {
     /// Loads the template, builds every resource the runtime emulates, and starts the
     /// event source mappings. Must be called inside a tokio runtime.
-    pub fn start(options: CloudOptions, handlers: &dyn HandlerFactory) -> Result<Self, StartError> {
+    pub fn start(
+        options: CloudOptions,
+        handlers: Arc<dyn HandlerFactory>,
+    ) -> Result<Self, StartError> {
         logs::install();
         let model = template::load(&options.template, &options.load)?;
         let seed = world::read_seed(options.template.parent().unwrap_or(Path::new(".")))?;
@@ -129,17 +141,19 @@ impl LocalCloud {
         let buses = Buses::compile(model.rules.values()).map_err(StartError::Unsupported)?;
         let mut failure: Option<StartError> = None;
         let inner = Arc::new_cyclic(|weak: &Weak<CloudInner>| {
-            let world = World::new(weak.clone(), seed, options.clock.clone());
+            let world = World::new(
+                weak.clone(),
+                seed,
+                options.clock.clone(),
+                options.faults.clone(),
+            );
             let mut functions = HashMap::new();
             for function in model.functions.values() {
                 match handlers.build(function, &world) {
                     Ok(handler) => {
                         functions.insert(
                             function.logical_id.clone(),
-                            Arc::new(FunctionHost {
-                                function: function.clone(),
-                                handler,
-                            }),
+                            Arc::new(FunctionHost::new(function.clone(), handler)),
                         );
                     }
                     Err(e) => {
@@ -151,6 +165,10 @@ impl LocalCloud {
                 }
             }
             let tokens = orderly_states::TaskTokens::new();
+            let jitter: Option<orderly_states::Jitter> = options.faults.draws_jitter().then(|| {
+                let faults = options.faults.clone();
+                Arc::new(move || faults.jitter()) as orderly_states::Jitter
+            });
             let mut machines = HashMap::new();
             for machine in model.state_machines.values() {
                 match orderly_states::StateMachine::parse(&machine.definition) {
@@ -163,6 +181,7 @@ impl LocalCloud {
                                 cloud: weak.clone(),
                             }),
                             task_tokens: tokens.clone(),
+                            jitter: jitter.clone(),
                             ..ExecutionOptions::default()
                         };
                         machines.insert(
@@ -198,6 +217,8 @@ impl LocalCloud {
                 },
                 world,
                 trace: Trace::default(),
+                faults: options.faults.clone(),
+                handlers: handlers.clone(),
                 busy: AtomicUsize::new(0),
                 tasks: Mutex::new(HashMap::new()),
                 next_task: AtomicU64::new(0),

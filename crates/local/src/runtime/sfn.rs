@@ -4,6 +4,7 @@
 
 use super::CloudInner;
 use super::bus::PutEventsEntry;
+use super::faults::Fault;
 use super::logs::rfc3339_ms;
 use super::trace::{Hop, HopKind, correlation_of};
 use crate::template;
@@ -205,22 +206,67 @@ fn entry_from_parameters(entry: &Value) -> PutEventsEntry {
     }
 }
 
+/// Invokes the function of a Lambda task. The invocation runs as its own background work,
+/// as on AWS: a state that times out, or a Parallel branch that is cancelled, stops waiting
+/// for it, never the function itself. Under the late-completion fault the invocation starts
+/// late, so it can finish after its state has moved on.
 async fn invoke_for_task(
     cloud: &Arc<CloudInner>,
     function: &str,
     payload: Value,
 ) -> Result<Value, TaskFailure> {
-    cloud.invoke(function, payload).await.map_err(|e| match e {
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    let late_ms = if cloud.faults.strike(Fault::LateCompletion, function) {
+        let timeout_ms = cloud
+            .function(function)
+            .map_or(3_000, |f| i64::from(f.function.timeout_secs.max(1)) * 1000);
+        1 + cloud.faults.delay_ms(timeout_ms)
+    } else {
+        0
+    };
+    let invoker = cloud.clone();
+    let name = function.to_owned();
+    let trace = super::xray::current_or_new(cloud.clock.now_ms());
+    cloud.spawn(super::xray::scope(trace, async move {
+        if late_ms > 0 {
+            invoker.clock.sleep_ms(late_ms).await;
+        }
+        let _ = answer.send(invoker.invoke(&name, payload).await);
+    }));
+    let outcome = answered.await.unwrap_or_else(|_| {
+        Err(super::lambda::InvokeError::Function(
+            lambda_runtime::Diagnostic {
+                error_type: "Lambda.ServiceException".to_owned(),
+                error_message: "the invocation was dropped".to_owned(),
+            },
+        ))
+    });
+    outcome.map_err(|e| match e {
+        super::lambda::InvokeError::Throttled => TaskFailure::new(
+            "Lambda.TooManyRequestsException",
+            "Rate Exceeded. (Service: Lambda, Status Code: 429)",
+        ),
         super::lambda::InvokeError::NotFound(_) => TaskFailure::unknown_resource(&format!(
             "arn:aws:lambda:{}:{}:function:{function}",
             cloud.model.region, cloud.model.account_id
         )),
         super::lambda::InvokeError::Function(d) => TaskFailure::new(
-            d.error_type.clone(),
+            task_error_name(&d.error_type),
             json!({"errorMessage": d.error_message, "errorType": d.error_type, "trace": []})
                 .to_string(),
         ),
     })
+}
+
+/// The error name a Lambda task fails with. A function's own error keeps its type; an error
+/// the function did not answer with itself — its process died, or it timed out — is
+/// `Lambda.Unknown`, as Step Functions reports unhandled Lambda errors (out of memory,
+/// timeouts, a runtime that exited).
+fn task_error_name(error_type: &str) -> String {
+    match error_type {
+        "Runtime.ExitError" | "Sandbox.Timedout" => "Lambda.Unknown".to_owned(),
+        other => other.to_owned(),
+    }
 }
 
 impl CloudInner {

@@ -4,13 +4,21 @@
 
 use super::CloudInner;
 use super::bus::PutEventsEntry;
+use super::faults::{Faults, FaultyIdempotencyStore};
 use async_trait::async_trait;
 use orderly_core::clock::SharedClock;
 use orderly_core::contracts::OutboundEvent;
+use orderly_core::idempotency::IdempotencyStore;
 use orderly_core::memory::{MemoryAdapters, MemoryStock};
-use orderly_core::ports::{CallbackError, EventPublisher, PortError, TaskCallbacks};
+use orderly_core::ports::{
+    ApprovalTokens, AuditLog, CallbackError, CustomerNotifier, EventPublisher, OrderTable,
+    PaymentGateway, PortError, ShipmentWriter, StockReservations, TaskCallbacks,
+    is_retryable_aws_code,
+};
+use orderly_core::shell::Adapters;
 use serde_json::Value;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::Weak;
 
 /// Where the inventory seed lives, beside the template: the file the deploy script writes
@@ -87,19 +95,87 @@ pub struct World {
     pub seed: Vec<(String, i64)>,
     /// The stores, the bus, the callbacks and the clock.
     pub stores: Stores,
+    /// The faults the functions' adapters inject (none but in the chaos harness).
+    pub faults: Arc<dyn Faults>,
 }
 
 impl World {
     /// The stores of a new cloud: empty, but for the inventory's `seed`.
-    pub fn new(cloud: Weak<CloudInner>, seed: Vec<(String, i64)>, clock: SharedClock) -> Self {
+    pub fn new(
+        cloud: Weak<CloudInner>,
+        seed: Vec<(String, i64)>,
+        clock: SharedClock,
+        faults: Arc<dyn Faults>,
+    ) -> Self {
         let stock = MemoryStock::with_stock(seed.iter().map(|(sku, n)| (sku.as_str(), *n)));
         let publisher = LocalPublisher {
             cloud: cloud.clone(),
         };
         Self {
             seed,
-            stores: MemoryAdapters::new(stock, publisher, LocalCallbacks { cloud }, clock),
+            stores: MemoryAdapters::new(
+                stock,
+                publisher,
+                LocalCallbacks {
+                    cloud,
+                    answers: std::sync::Mutex::default(),
+                },
+                clock,
+            ),
+            faults,
         }
+    }
+
+    /// The source the cloud's functions are built from: the stores, with the idempotency
+    /// table behind the faults of this cloud.
+    pub fn adapters(&self) -> FaultyAdapters<'_> {
+        FaultyAdapters { world: self }
+    }
+}
+
+/// The world's stores as an [`Adapters`] source whose idempotency table injects the
+/// cloud's faults (transient errors, records a crashed invocation leaves in progress).
+pub struct FaultyAdapters<'a> {
+    world: &'a World,
+}
+
+impl Adapters for FaultyAdapters<'_> {
+    fn orders(&self, table: &str) -> Arc<dyn OrderTable> {
+        self.world.stores.orders(table)
+    }
+    fn stock(&self, table: &str) -> Arc<dyn StockReservations> {
+        self.world.stores.stock(table)
+    }
+    fn approval_tokens(&self, table: &str) -> Arc<dyn ApprovalTokens> {
+        self.world.stores.approval_tokens(table)
+    }
+    fn audit_log(&self, table: &str) -> Arc<dyn AuditLog> {
+        self.world.stores.audit_log(table)
+    }
+    fn shipments(&self, table: &str) -> Arc<dyn ShipmentWriter> {
+        self.world.stores.shipments(table)
+    }
+    fn payments(&self) -> Arc<dyn PaymentGateway> {
+        self.world.stores.payments()
+    }
+    fn publisher(&self, bus: &str) -> Arc<dyn EventPublisher> {
+        self.world.stores.publisher(bus)
+    }
+    fn task_callbacks(&self) -> Arc<dyn TaskCallbacks> {
+        self.world.stores.task_callbacks()
+    }
+    fn notifier(&self) -> Arc<dyn CustomerNotifier> {
+        self.world.stores.notifier()
+    }
+    fn idempotency_store(&self, table: &str) -> Arc<dyn IdempotencyStore> {
+        Arc::new(FaultyIdempotencyStore::new(
+            self.world.stores.idempotency_store(table),
+            self.world.faults.clone(),
+            table,
+        ))
+    }
+    fn clock(&self) -> SharedClock {
+        self.world.stores.clock()
     }
 }
 
@@ -135,20 +211,23 @@ impl EventPublisher for LocalPublisher {
                 ..Default::default()
             })
             .collect();
+        let mut retryable = true;
         let failed: Vec<String> = cloud
             .put_events(&entries)
             .into_iter()
             .enumerate()
             .filter_map(|(i, r)| {
                 r.error_code.map(|code| {
+                    retryable &= is_retryable_aws_code(&code);
                     format!("entry {i}: {code}: {}", r.error_message.unwrap_or_default())
                 })
             })
             .collect();
-        if failed.is_empty() {
-            Ok(())
-        } else {
-            Err(PortError::Permanent(failed.join("; ")))
+        match (failed.is_empty(), retryable) {
+            (true, _) => Ok(()),
+            // InternalFailure or throttling: the same entries may go through later.
+            (false, true) => Err(PortError::Transient(failed.join("; "))),
+            (false, false) => Err(PortError::Permanent(failed.join("; "))),
         }
     }
 }
@@ -156,9 +235,26 @@ impl EventPublisher for LocalPublisher {
 /// SendTaskSuccess / Failure / Heartbeat on this cloud's executions.
 pub struct LocalCallbacks {
     cloud: Weak<CloudInner>,
+    /// Every answer an execution accepted: (task token, `success` or the error name).
+    answers: std::sync::Mutex<Vec<(String, String)>>,
 }
 
 impl LocalCallbacks {
+    fn accepted(&self, task_token: &str, outcome: &str) {
+        self.answers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((task_token.to_owned(), outcome.to_owned()));
+    }
+
+    /// Every answer an execution accepted, in order: (task token, `success` or the error).
+    pub fn answers(&self) -> Vec<(String, String)> {
+        self.answers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     fn tokens(&self) -> Result<orderly_states::TaskTokens, CallbackError> {
         self.cloud
             .upgrade()
@@ -178,7 +274,9 @@ impl TaskCallbacks for LocalCallbacks {
     async fn send_success(&self, task_token: &str, output: &Value) -> Result<(), CallbackError> {
         self.tokens()?
             .send_task_success(task_token, output.clone())
-            .map_err(invalid)
+            .map_err(invalid)?;
+        self.accepted(task_token, "success");
+        Ok(())
     }
     async fn send_failure(
         &self,
@@ -188,7 +286,9 @@ impl TaskCallbacks for LocalCallbacks {
     ) -> Result<(), CallbackError> {
         self.tokens()?
             .send_task_failure(task_token, error, cause)
-            .map_err(invalid)
+            .map_err(invalid)?;
+        self.accepted(task_token, error);
+        Ok(())
     }
     async fn send_heartbeat(&self, task_token: &str) -> Result<(), CallbackError> {
         self.tokens()?

@@ -108,6 +108,14 @@ pub fn entries(root: &Path, name: &str) -> Result<Vec<PutEventsEntry>, ScenarioE
 
 /// Starts a cloud on the tokio clock (paused in the demo and tests, so hours pass at once).
 pub fn start_cloud(env: &ScenarioEnv) -> Result<LocalCloud, StartError> {
+    start_cloud_with(env, std::sync::Arc::new(crate::runtime::faults::NoFaults))
+}
+
+/// [`start_cloud`], injecting `faults`.
+pub fn start_cloud_with(
+    env: &ScenarioEnv,
+    faults: std::sync::Arc<dyn crate::runtime::faults::Faults>,
+) -> Result<LocalCloud, StartError> {
     LocalCloud::start(
         CloudOptions {
             template: env.template.clone(),
@@ -115,8 +123,9 @@ pub fn start_cloud(env: &ScenarioEnv) -> Result<LocalCloud, StartError> {
             clock: TokioClock::shared(),
             log_dir: env.log_dir.clone(),
             echo_logs: false,
+            faults,
         },
-        &OrderlyHandlers,
+        std::sync::Arc::new(OrderlyHandlers),
     )
 }
 

@@ -37,6 +37,8 @@ pub(crate) struct Engine {
     pub context_machine: Value,
     pub region: String,
     pub deadline: Option<OffsetDateTime>,
+    /// Draws Retry's FULL jitter; the process's random source when `None`.
+    pub jitter: Option<super::Jitter>,
 }
 
 fn entered_event(kind: &Kind) -> &'static str {
@@ -201,7 +203,11 @@ impl Engine {
                 Err(Interrupt::Failed(err)) => err,
                 Err(other) => return Err(other),
             };
-            if let Some(delay) = next_retry(state, &mut attempts, &err.error) {
+            let draw = || match &self.jitter {
+                Some(jitter) => jitter(),
+                None => rand::random::<f64>(),
+            };
+            if let Some(delay) = next_retry(state, &mut attempts, &err.error, draw) {
                 run.retry_count += 1;
                 self.sleep(delay).await?;
                 continue;

@@ -110,7 +110,13 @@ pub struct ExecutionOptions {
     pub abort: Option<AbortSignal>,
     /// Receives the history as it is recorded, for readers of a running execution.
     pub live_history: Option<LiveHistory>,
+    /// Draws the FULL-jitter fraction of a Retry's wait, in `[0, 1)`; the process's random
+    /// source when `None`. A seeded source makes a whole run replay exactly.
+    pub jitter: Option<Jitter>,
 }
+
+/// A source of FULL-jitter fractions in `[0, 1)`.
+pub type Jitter = Arc<dyn Fn() -> f64 + Send + Sync>;
 
 impl Default for ExecutionOptions {
     fn default() -> Self {
@@ -126,6 +132,7 @@ impl Default for ExecutionOptions {
             record_history: true,
             abort: None,
             live_history: None,
+            jitter: None,
         }
     }
 }
@@ -319,6 +326,7 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
         context_machine,
         region: options.region.clone(),
         deadline,
+        jitter: options.jitter.clone(),
     };
     // Most inputs are far below the limit: a cheap bound settles them.
     let size = if data::size_bound(&input, MAX_PAYLOAD_BYTES) <= MAX_PAYLOAD_BYTES {

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 impl Retrier {
     /// The wait before retry number `attempt` (0-based): IntervalSeconds × BackoffRate^n,
-    /// capped by MaxDelaySeconds, then drawn uniformly below that with FULL jitter.
-    pub(crate) fn delay(&self, attempt: u32) -> Duration {
+    /// capped by MaxDelaySeconds, then drawn uniformly below that with FULL jitter
+    /// (`draw` gives the fraction).
+    pub(crate) fn delay(&self, attempt: u32, draw: impl FnOnce() -> f64) -> Duration {
         let exponent = i32::try_from(attempt).unwrap_or(i32::MAX);
         let mut seconds = self.interval_seconds * self.backoff_rate.powi(exponent);
         if let Some(max) = self.max_delay_seconds {
@@ -23,7 +24,7 @@ impl Retrier {
             seconds = 99_999_999.0;
         }
         if self.jitter_full {
-            seconds *= rand::random::<f64>();
+            seconds *= draw();
         }
         Duration::from_secs_f64(seconds.clamp(0.0, 99_999_999.0))
     }
@@ -32,7 +33,12 @@ impl Retrier {
 /// The wait before retrying `error`, counting the attempt in `attempts` (one count per
 /// retrier); `None` when no retrier matches or the matching one has none left. Only the
 /// first matching retrier counts, as in AWS: a later one never takes over.
-pub(crate) fn next_retry(state: &State, attempts: &mut [u32], error: &str) -> Option<Duration> {
+pub(crate) fn next_retry(
+    state: &State,
+    attempts: &mut [u32],
+    error: &str,
+    draw: impl FnOnce() -> f64,
+) -> Option<Duration> {
     let i = state
         .retry
         .iter()
@@ -41,7 +47,7 @@ pub(crate) fn next_retry(state: &State, attempts: &mut [u32], error: &str) -> Op
     if *used >= retrier.max_attempts {
         return None;
     }
-    let delay = retrier.delay(*used);
+    let delay = retrier.delay(*used, draw);
     *used += 1;
     Some(delay)
 }

@@ -1,0 +1,369 @@
+//! The business invariants a chaos wave must keep, checked on the cloud it ran on: every
+//! order ends once, a confirmed order is paid, stocked, shipped and announced once, a
+//! failed one holds nothing, stock is conserved, nobody is notified twice, nothing is lost,
+//! and no approval is answered twice.
+
+use super::traffic::{Family, Wave, poison_body};
+use crate::runtime::CloudInner;
+use crate::runtime::trace::{Hop, HopKind};
+use crate::scenarios::{DeadLetter, dead_letters, final_state};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+
+/// One broken invariant, with the order's journey that led to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Violation {
+    /// The order at fault, or `-` for a whole-run invariant (stock, queues).
+    pub order_id: String,
+    /// Which invariant broke (`terminal-state`, `confirmed`, `failed`, `stock`, …).
+    pub invariant: &'static str,
+    /// What was found.
+    pub detail: String,
+    /// The order's hops, in time order, milliseconds after the wave began.
+    pub history: Vec<String>,
+}
+
+/// What one wave came to.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Orders per terminal state (`OrderConfirmed`, `OrderFailed (OutOfStock)`, …).
+    pub outcomes: BTreeMap<String, u64>,
+    /// Orders per family and terminal state.
+    pub by_family: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Every broken invariant.
+    pub violations: Vec<Violation>,
+    /// Dead letters per `queue: reason`.
+    pub dead_letters: BTreeMap<String, u64>,
+    /// Executions that found their order already owned (a repeated OrderCreated).
+    pub duplicate_executions: u64,
+    /// Invocations that ended in an error, per error type (what retries answered).
+    pub failed_invocations: BTreeMap<String, u64>,
+}
+
+/// Everything the checks need to know about one order, gathered once.
+struct Journey<'a> {
+    hops: Vec<&'a Hop>,
+}
+
+impl Journey<'_> {
+    fn published(&self, detail_type: &str) -> usize {
+        self.hops
+            .iter()
+            .filter(|h| {
+                matches!(&h.kind, HopKind::EventPut { source, detail_type: d, .. }
+                    if source == "com.orders" && d == detail_type)
+            })
+            .count()
+    }
+
+    fn history(&self, start_ms: i64) -> Vec<String> {
+        const MAX: usize = 80;
+        let mut lines: Vec<String> = self
+            .hops
+            .iter()
+            .take(MAX)
+            .map(|h| format!("+{}ms {}", h.at_ms - start_ms, describe(&h.kind)))
+            .collect();
+        if self.hops.len() > MAX {
+            lines.push(format!("… {} more", self.hops.len() - MAX));
+        }
+        lines
+    }
+}
+
+fn describe(kind: &HopKind) -> String {
+    match kind {
+        HopKind::EventPut {
+            source,
+            detail_type,
+            ..
+        } => format!("put {source} {detail_type}"),
+        HopKind::RuleMatched { rule } => format!("matched {rule}"),
+        HopKind::TargetDelivered { rule, target } => format!("delivered {rule} -> {target}"),
+        HopKind::Invoked {
+            function, outcome, ..
+        } => format!("invoked {function}: {outcome}"),
+        HopKind::StateEntered { state, .. } => format!("entered {state}"),
+        HopKind::ExecutionEnded { status, .. } => format!("execution {status}"),
+        HopKind::DeadLettered { queue, reason } => format!("dead-lettered in {queue}: {reason}"),
+    }
+}
+
+/// Checks every invariant of `wave` on `cloud`, which started the wave at `start_ms`.
+pub fn check(cloud: &CloudInner, wave: &Wave, start_ms: i64, settled: bool) -> Findings {
+    let mut findings = Findings::default();
+    let all_hops = cloud.trace.hops();
+    let mut hops_of: HashMap<&str, Vec<&Hop>> = HashMap::new();
+    for hop in &all_hops {
+        hops_of.entry(&hop.correlation_id).or_default().push(hop);
+        if let HopKind::Invoked { outcome, .. } = &hop.kind
+            && outcome != "ok"
+        {
+            *findings
+                .failed_invocations
+                .entry(outcome.clone())
+                .or_insert(0) += 1;
+        }
+    }
+    for hops in hops_of.values_mut() {
+        hops.sort_by_key(|h| h.at_ms);
+    }
+    let mut executions_of: HashMap<String, Vec<_>> = HashMap::new();
+    for execution in cloud.executions() {
+        if let Some(order) = execution
+            .input
+            .pointer("/data/orderId")
+            .and_then(Value::as_str)
+        {
+            executions_of
+                .entry(order.to_owned())
+                .or_default()
+                .push(execution);
+        }
+    }
+    let world = &cloud.world;
+    for order in &wave.orders {
+        let journey = Journey {
+            hops: hops_of
+                .get(order.correlation_id.as_str())
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let mut violate = |invariant: &'static str, detail: String| {
+            findings.violations.push(Violation {
+                order_id: order.order_id.clone(),
+                invariant,
+                detail,
+                history: journey.history(start_ms),
+            });
+        };
+        let states: Vec<String> = executions_of
+            .get(&order.order_id)
+            .map(|e| e.iter().map(final_state).collect())
+            .unwrap_or_default();
+        findings.duplicate_executions += states.iter().filter(|s| *s == "Duplicate").count() as u64;
+        let owners: Vec<&String> = states.iter().filter(|s| *s != "Duplicate").collect();
+        let outcome = match owners.as_slice() {
+            [one] if one.as_str() != "RUNNING" => (*one).clone(),
+            [] => {
+                violate("terminal-state", "no execution owns the order".to_owned());
+                "none".to_owned()
+            }
+            many => {
+                violate(
+                    "terminal-state",
+                    format!("want one terminal state, found {many:?}"),
+                );
+                "unsettled".to_owned()
+            }
+        };
+        *findings.outcomes.entry(outcome.clone()).or_insert(0) += 1;
+        *findings
+            .by_family
+            .entry(format!("{:?}", order.family))
+            .or_default()
+            .entry(outcome.clone())
+            .or_insert(0) += 1;
+        let confirmed_events = journey.published("OrderConfirmed");
+        let failed_events = journey.published("OrderFailed");
+        let holds = world.payments.holds(&order.order_id);
+        let authorizations = world.payments.authorizations(&order.order_id);
+        let shipped = world.shipments.shipment_for(&order.order_id).is_some();
+        let reserved: Vec<(String, Option<i64>)> = order
+            .lines
+            .iter()
+            .map(|l| (l.sku.clone(), world.stock.reserved(&order.order_id, &l.sku)))
+            .collect();
+        if outcome == "OrderConfirmed" {
+            if authorizations != 1 || !holds {
+                violate(
+                    "confirmed",
+                    format!(
+                        "want one standing authorization, found {authorizations} placed, hold standing: {holds}"
+                    ),
+                );
+            }
+            for (line, (sku, taken)) in order.lines.iter().zip(&reserved) {
+                if *taken != Some(line.quantity) {
+                    violate(
+                        "confirmed",
+                        format!(
+                            "{sku}: want {} reserved once, found {taken:?}",
+                            line.quantity
+                        ),
+                    );
+                }
+            }
+            if !shipped {
+                violate("confirmed", "no shipment was made".to_owned());
+            }
+            if confirmed_events != 1 || failed_events != 0 {
+                violate(
+                    "confirmed",
+                    format!(
+                        "want one OrderConfirmed and no OrderFailed, found {confirmed_events} and {failed_events}"
+                    ),
+                );
+            }
+            if matches!(
+                order.family,
+                Family::Declined
+                    | Family::OutOfStock
+                    | Family::ApprovalRejected
+                    | Family::ApprovalTimedOut
+            ) {
+                violate(
+                    "confirmed",
+                    format!("a {:?} order must never be confirmed", order.family),
+                );
+            }
+        } else if outcome != "none" && outcome != "unsettled" {
+            // Every other end is a failure, expected or not: it must hold nothing and say so.
+            if holds {
+                violate("failed", "a payment hold still stands".to_owned());
+            }
+            for (sku, taken) in &reserved {
+                if let Some(quantity) = taken {
+                    violate("failed", format!("{sku}: {quantity} still reserved"));
+                }
+            }
+            if shipped {
+                violate("failed", "a failed order was shipped".to_owned());
+            }
+            if failed_events != 1 || confirmed_events != 0 {
+                violate(
+                    "failed",
+                    format!(
+                        "want one OrderFailed and no OrderConfirmed, found {failed_events} and {confirmed_events}"
+                    ),
+                );
+            }
+        }
+    }
+    check_stock(cloud, wave, &mut findings);
+    check_notifications(cloud, &mut findings);
+    check_messages(cloud, wave, settled, &mut findings);
+    check_approvals(cloud, &mut findings);
+    findings
+}
+
+fn whole_run(findings: &mut Findings, invariant: &'static str, detail: String) {
+    findings.violations.push(Violation {
+        order_id: "-".to_owned(),
+        invariant,
+        detail,
+        history: Vec::new(),
+    });
+}
+
+/// Never negative, and conserved: what the wave started with is what is available plus
+/// what standing reservations hold (a shipped order's stock stays reserved to it).
+fn check_stock(cloud: &CloudInner, wave: &Wave, findings: &mut Findings) {
+    for (sku, seeded) in &wave.stock {
+        let available = cloud.world.stock.available(sku).unwrap_or(i64::MIN);
+        let reserved = cloud.world.stock.reserved_total(sku);
+        if available < 0 {
+            whole_run(findings, "stock", format!("{sku}: {available} available"));
+        }
+        if available + reserved != *seeded {
+            whole_run(
+                findings,
+                "stock",
+                format!(
+                    "{sku}: started with {seeded}, now {available} available + {reserved} reserved"
+                ),
+            );
+        }
+    }
+}
+
+/// No customer gets the same message twice.
+fn check_notifications(cloud: &CloudInner, findings: &mut Findings) {
+    let mut seen: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+    for note in cloud.world.notifier.sent() {
+        *seen
+            .entry((note.customer_id, note.subject, note.body))
+            .or_insert(0) += 1;
+    }
+    for ((customer, subject, body), count) in seen {
+        if count > 1 {
+            let order = body
+                .split_whitespace()
+                .find(|w| w.starts_with("o-chaos-"))
+                .unwrap_or("-")
+                .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                .to_owned();
+            findings.violations.push(Violation {
+                order_id: order,
+                invariant: "notified-once",
+                detail: format!("{customer} was sent \"{subject}\" {count} times"),
+                history: Vec::new(),
+            });
+        }
+    }
+}
+
+/// Every message is processed or in a dead-letter queue with its reason; every poison
+/// message sent is found there.
+fn check_messages(cloud: &CloudInner, wave: &Wave, settled: bool, findings: &mut Findings) {
+    if !settled {
+        whole_run(
+            findings,
+            "nothing-lost",
+            "the cloud did not settle: work in flight or messages waiting in a source queue"
+                .to_owned(),
+        );
+    }
+    let letters: Vec<DeadLetter> = dead_letters(cloud);
+    for letter in &letters {
+        *findings
+            .dead_letters
+            .entry(format!("{}: {}", letter.queue, letter.reason))
+            .or_insert(0) += 1;
+        if letter.reason.is_empty() {
+            whole_run(
+                findings,
+                "nothing-lost",
+                format!("a message in {} has no reason", letter.queue),
+            );
+        }
+    }
+    let wave_number = wave
+        .orders
+        .first()
+        .and_then(|o| o.order_id.split('-').nth(2))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0);
+    for n in 0..wave.poison {
+        let body = poison_body(wave_number, n);
+        if !letters.iter().any(|l| l.body == body) {
+            whole_run(
+                findings,
+                "nothing-lost",
+                format!("poison message {wave_number}-{n} is in no dead-letter queue"),
+            );
+        }
+    }
+}
+
+/// A task token is answered once: a second answer, above all a different one, means two
+/// decisions reached one approval.
+fn check_approvals(cloud: &CloudInner, findings: &mut Findings) {
+    let mut answers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (token, outcome) in cloud.world.callbacks.answers() {
+        answers.entry(token).or_default().push(outcome);
+    }
+    for outcomes in answers.values() {
+        if outcomes.len() > 1 {
+            whole_run(
+                findings,
+                "approvals",
+                format!(
+                    "one approval token was answered {} times: {outcomes:?}",
+                    outcomes.len()
+                ),
+            );
+        }
+    }
+}
