@@ -165,6 +165,16 @@ pub fn check(cloud: &CloudInner, wave: &Wave, start_ms: i64, settled: bool) -> F
             .or_default()
             .entry(outcome.clone())
             .or_insert(0) += 1;
+        if owners.len() == 1 && !order.family.allowed_outcomes().contains(&outcome.as_str()) {
+            violate(
+                "faults-absorbed",
+                format!(
+                    "a {:?} order ended as {outcome}; it may end only as {:?}",
+                    order.family,
+                    order.family.allowed_outcomes()
+                ),
+            );
+        }
         let confirmed_events = journey.published("OrderConfirmed");
         let failed_events = journey.published("OrderFailed");
         let holds = world.payments.holds(&order.order_id);

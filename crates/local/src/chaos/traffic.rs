@@ -38,6 +38,21 @@ impl Family {
         }
     }
 
+    /// The terminal states the business allows an order of this family, whatever faults
+    /// strike: faults may delay an order, never change how it ends. Stock may run out for
+    /// any order that gets as far as reserving it.
+    pub fn allowed_outcomes(self) -> &'static [&'static str] {
+        match self {
+            Self::Happy | Self::FlakyPayment | Self::ApprovalApproved => {
+                &["OrderConfirmed", "OrderFailed (OutOfStock)"]
+            }
+            Self::ApprovalRejected => &["OrderFailed (ApprovalRejected)"],
+            Self::ApprovalTimedOut => &["OrderFailed (ApprovalTimedOut)"],
+            Self::Declined => &["OrderFailed (PaymentDeclined)", "OrderFailed (OutOfStock)"],
+            Self::OutOfStock => &["OrderFailed (OutOfStock)"],
+        }
+    }
+
     /// Whether a person is asked to approve the order.
     pub fn needs_approval(self) -> bool {
         matches!(
