@@ -2,7 +2,8 @@
 //! them: the [`Adapters`] source the Lambda binaries build their functions from.
 
 use crate::dynamodb::{
-    DynamoApprovalTokens, DynamoAuditLog, DynamoOrders, DynamoShipments, DynamoStock,
+    DynamoApprovalTokens, DynamoAuditLog, DynamoOrders, DynamoPayments, DynamoShipments,
+    DynamoStock,
 };
 use crate::eventbridge::EventBridgePublisher;
 use crate::idempotency::DynamoDbIdempotencyStore;
@@ -12,7 +13,6 @@ use crate::sqs::SqsQueue;
 use aws_config::SdkConfig;
 use orderly_core::clock::{SharedClock, SystemClock};
 use orderly_core::idempotency::IdempotencyStore;
-use orderly_core::memory::SimulatedPayments;
 use orderly_core::ports::{
     ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderTable, PaymentGateway,
     ShipmentWriter, StockReservations, TaskCallbacks,
@@ -103,9 +103,10 @@ impl Adapters for AwsAdapters {
     fn shipments(&self, table: &str) -> Arc<dyn ShipmentWriter> {
         Arc::new(DynamoShipments::new(self.dynamodb().clone(), table))
     }
-    /// The simulated provider: each process keeps its own ledger.
-    fn payments(&self) -> Arc<dyn PaymentGateway> {
-        Arc::new(SimulatedPayments::default())
+    /// The simulated provider, its ledger in the payments table: every function and every
+    /// process shares it, so a void finds the hold another process placed.
+    fn payments(&self, table: &str) -> Arc<dyn PaymentGateway> {
+        Arc::new(DynamoPayments::new(self.dynamodb().clone(), table))
     }
     fn publisher(&self, bus: &str) -> Arc<dyn EventPublisher> {
         Arc::new(EventBridgePublisher::new(self.eventbridge().clone(), bus))

@@ -33,8 +33,9 @@ pub enum Service {
 
 impl Service {
     /// The services a function declaring `ports` calls: the table ports and the
-    /// idempotency store use DynamoDB, the publisher EventBridge, the task callbacks Step
-    /// Functions; the simulated payment provider and the logging notifier call nothing.
+    /// idempotency store and the simulated payment provider's ledger use DynamoDB, the
+    /// publisher EventBridge, the task callbacks Step Functions; the logging notifier calls
+    /// nothing.
     pub fn of_ports(ports: &[Port]) -> Vec<Service> {
         let mut services = Vec::new();
         for port in ports {
@@ -44,10 +45,11 @@ impl Service {
                 | Port::ApprovalTokens
                 | Port::AuditLog
                 | Port::Shipments
+                | Port::Payments
                 | Port::Idempotency => Service::DynamoDb,
                 Port::Publisher => Service::EventBridge,
                 Port::TaskCallbacks => Service::StepFunctions,
-                Port::Payments | Port::Notifier => continue,
+                Port::Notifier => continue,
             };
             if !services.contains(&service) {
                 services.push(service);
@@ -211,8 +213,9 @@ mod tests {
             [Service::DynamoDb, Service::EventBridge]
         );
         assert_eq!(
-            Service::of_ports(&[Port::Payments, Port::Notifier]),
-            Vec::<Service>::new()
+            Service::of_ports(&[Port::Payments, Port::Idempotency]),
+            [Service::DynamoDb]
         );
+        assert_eq!(Service::of_ports(&[Port::Notifier]), Vec::<Service>::new());
     }
 }

@@ -130,6 +130,37 @@ async fn reserve_takes_stock_once_and_release_gives_it_back_once() {
     assert_eq!(stock.reserved("o-1", "SKU-1").await, Ok(None));
 }
 
+/// Compensation racing the forward step: a reserve arriving after the release of the same
+/// (order, sku) — released with nothing reserved, or after a reservation — takes nothing.
+#[tokio::test]
+#[ignore = "needs ORDERLY_TEST_AWS_ENDPOINT (scripts/test.sh starts moto)"]
+async fn a_reserve_after_its_release_takes_nothing() {
+    let stock = stock().await;
+    stock.put_stock("SKU-1", 5).await.expect("seed");
+
+    assert_eq!(stock.release("o-late", "SKU-1").await, Ok(0));
+    stock
+        .reserve("o-late", "SKU-1", 3)
+        .await
+        .expect("late reserve");
+    assert_eq!(
+        stock.available("SKU-1").await,
+        Ok(Some(5)),
+        "the late reserve took nothing"
+    );
+    assert_eq!(stock.reserved("o-late", "SKU-1").await, Ok(None));
+
+    stock.reserve("o-again", "SKU-1", 2).await.expect("reserve");
+    assert_eq!(stock.release("o-again", "SKU-1").await, Ok(2));
+    stock
+        .reserve("o-again", "SKU-1", 2)
+        .await
+        .expect("late reserve");
+    assert_eq!(stock.available("SKU-1").await, Ok(Some(5)));
+    assert_eq!(stock.release("o-again", "SKU-1").await, Ok(0));
+    assert_eq!(stock.available("SKU-1").await, Ok(Some(5)));
+}
+
 #[tokio::test]
 #[ignore = "needs ORDERLY_TEST_AWS_ENDPOINT (scripts/test.sh starts moto)"]
 async fn reserving_more_than_available_fails_and_takes_nothing() {

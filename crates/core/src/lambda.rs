@@ -6,7 +6,7 @@ use crate::contracts::ContractError;
 use crate::domain::OrderError;
 use crate::domain::payment::PaymentError;
 use crate::idempotency::IdempotencyError;
-use crate::ports::{CallbackError, PortError, StockError};
+use crate::ports::{AuthorizeError, CallbackError, PortError, StockError};
 use lambda_runtime::Diagnostic;
 use std::time::Duration;
 
@@ -113,6 +113,16 @@ impl From<PaymentError> for TaskError {
             }
         } else {
             Self::rule(e.name(), e.to_string())
+        }
+    }
+}
+
+impl From<AuthorizeError> for TaskError {
+    fn from(e: AuthorizeError) -> Self {
+        match e {
+            AuthorizeError::Payment(p) => p.into(),
+            AuthorizeError::OrderCancelled { .. } => Self::rule(e.name(), e.to_string()),
+            AuthorizeError::Port(p) => p.into(),
         }
     }
 }

@@ -8,6 +8,8 @@ pub mod domain;
 pub mod idempotency;
 pub mod lambda;
 pub mod memory;
+#[cfg(feature = "contract-tests")]
+pub mod payment_contract;
 pub mod ports;
 pub mod shell;
 pub mod telemetry;

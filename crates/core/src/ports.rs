@@ -273,17 +273,67 @@ pub trait CustomerNotifier: Send + Sync {
     ) -> Result<(), PortError>;
 }
 
-/// The payment provider: one hold per order.
+/// Why the payment provider placed no hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthorizeError {
+    /// The provider's own answer: declined, unavailable, an invalid token.
+    #[error(transparent)]
+    Payment(#[from] crate::domain::payment::PaymentError),
+    /// Compensation voided the order before this authorization arrived (the two race when
+    /// the other Parallel branch fails first): the void left a marker and no hold was placed.
+    /// Final: the order has failed, so retrying cannot help.
+    #[error("order {order_id} was cancelled before its payment was authorized: no hold placed")]
+    OrderCancelled {
+        /// The cancelled order.
+        order_id: String,
+    },
+    /// The provider's ledger could not be read or written.
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+impl AuthorizeError {
+    /// The error name Step Functions Retry and Catch match on.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Payment(e) => e.name(),
+            Self::OrderCancelled { .. } => "OrderCancelled",
+            Self::Port(PortError::Transient(_)) => crate::lambda::TRANSIENT,
+            Self::Port(PortError::Permanent(_)) => "PermanentError",
+        }
+    }
+
+    /// Whether trying again later can succeed: an unavailable provider or a transient
+    /// store failure.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Payment(e) => e.is_retryable(),
+            Self::OrderCancelled { .. } => false,
+            Self::Port(e) => e.is_retryable(),
+        }
+    }
+}
+
+/// The payment provider: one hold per order, and none once compensation has voided the
+/// order. Its ledger keeps one entry per order id: a hold, or a void. A void of an order with
+/// no hold leaves the void as a marker, so an authorization arriving after it (a forward
+/// step racing its own compensation) is refused in the same conditional write that would
+/// have placed the hold.
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
-    /// Places a hold for the order's total. `attempt` counts retries of this step.
+    /// Places a hold for the order's total, deciding with
+    /// [`decide`](crate::domain::payment::decide). `attempt` counts retries of this step. A
+    /// second authorization of a held order returns the standing hold; one of a voided order
+    /// fails with [`AuthorizeError::OrderCancelled`].
     async fn authorize(
         &self,
         order_id: &str,
         payment_token: &str,
         amount: &crate::domain::Money,
         attempt: u32,
-    ) -> Result<crate::domain::payment::Authorization, crate::domain::payment::PaymentError>;
-    /// Releases the order's hold; returns whether there was one.
+    ) -> Result<crate::domain::payment::Authorization, AuthorizeError>;
+    /// Releases the order's hold; returns whether there was one. Either way the order is
+    /// voided from then on: a later [`authorize`](Self::authorize) places no hold. Voiding
+    /// twice is a no-op.
     async fn void(&self, order_id: &str) -> Result<bool, PortError>;
 }

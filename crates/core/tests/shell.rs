@@ -200,7 +200,8 @@ fn the_declaration_is_what_hosts_read() {
     assert_eq!(declared.ports(), &[Port::Stock, Port::Idempotency]);
     assert_eq!(declared.settings(), &[Setting::optional("PROBE_LIMIT")]);
     assert_eq!(Port::Stock.variable(), Some("INVENTORY_TABLE"));
-    assert_eq!(Port::Payments.variable(), None);
+    assert_eq!(Port::Payments.variable(), Some("PAYMENTS_TABLE"));
+    assert_eq!(Port::Notifier.variable(), None);
 }
 
 /// A function that publishes OrderCreated and nothing else.

@@ -30,8 +30,8 @@ struct Wiring {
     policy: Option<(&'static str, &'static str, Value)>,
 }
 
-/// The template's side of each port. A port with no resource of its own (the simulated
-/// payment provider, the logging notifier) needs nothing.
+/// The template's side of each port. A port with no resource of its own (the logging
+/// notifier) needs nothing.
 fn wiring(port: Port) -> Wiring {
     let table = |id: &'static str, policy| Wiring {
         resource: Some(id),
@@ -62,7 +62,13 @@ fn wiring(port: Port) -> Wiring {
                 json!({"Fn::GetAtt": ["OrderFulfillmentStateMachine", "Name"]}),
             )),
         },
-        Port::Payments | Port::Notifier => Wiring {
+        // Checked on its own (payments_grant_problems): the ledger's item operations that
+        // the function's own call makes, nothing more.
+        Port::Payments => Wiring {
+            resource: Some("PaymentsTable"),
+            policy: None,
+        },
+        Port::Notifier => Wiring {
             resource: None,
             policy: None,
         },
@@ -116,6 +122,9 @@ fn problems_of(
     }
     if declared.ports().contains(&Port::Idempotency) {
         problems.extend(idempotency_grant_problems(id, declared, policies));
+    }
+    if declared.ports().contains(&Port::Payments) {
+        problems.extend(payments_grant_problems(id, declared, policies));
     }
     for setting in declared.settings() {
         if setting.required && variables[setting.name].is_null() {
@@ -333,6 +342,62 @@ fn idempotency_grant_problems(
     problems
 }
 
+/// The payment ledger's item operations each function's call makes
+/// (`orderly_aws::dynamodb::payments`): authorize is one conditional PutItem, void one
+/// UpdateItem; neither reads. A function not listed may use both.
+fn payment_actions(function: &str) -> Vec<&'static str> {
+    match function {
+        "authorize-payment" => vec!["dynamodb:PutItem"],
+        "void-payment" => vec!["dynamodb:UpdateItem"],
+        _ => vec!["dynamodb:PutItem", "dynamodb:UpdateItem"],
+    }
+}
+
+/// A function's grant on the payments table: exactly the item operations its call makes,
+/// in one statement, and no SAM policy template (which would add Scan, Query, DeleteItem,
+/// the batch operations).
+fn payments_grant_problems(id: &str, declared: &dyn Declared, policies: &[Value]) -> Vec<String> {
+    let table = json!({"Ref": "PaymentsTable"});
+    let arn = json!({"Fn::GetAtt": ["PaymentsTable", "Arn"]});
+    let mut problems = Vec::new();
+    for policy in policies {
+        for template in [
+            "DynamoDBCrudPolicy",
+            "DynamoDBReadPolicy",
+            "DynamoDBWritePolicy",
+        ] {
+            if policy.pointer(&format!("/{template}/TableName")) == Some(&table) {
+                problems.push(format!(
+                    "{id} has {template} on the payments table: more than its calls need"
+                ));
+            }
+        }
+    }
+    let statements: Vec<&Value> = policies
+        .iter()
+        .filter_map(|p| p.get("Statement").and_then(Value::as_array))
+        .flatten()
+        .filter(|s| s["Resource"] == arn)
+        .collect();
+    let mut wanted = payment_actions(declared.name());
+    wanted.sort_unstable();
+    let own = statements.iter().any(|s| {
+        s["Effect"] == "Allow" && values(&s["Action"]) == wanted && s.get("Condition").is_none()
+    });
+    if !own {
+        problems.push(format!(
+            "{id} has no statement granting exactly {wanted:?} on the payments table"
+        ));
+    }
+    if statements.len() > 1 {
+        problems.push(format!(
+            "{id} has {} statements on the payments table; one is enough",
+            statements.len()
+        ));
+    }
+    problems
+}
+
 #[test]
 fn every_port_a_function_declares_is_wired_in_the_template() {
     let root = repo_root();
@@ -510,4 +575,67 @@ fn a_missing_variable_policy_or_setting_and_an_unread_variable_are_found() {
             .any(|p| p.contains("StepFunctionsCallbackPolicy")),
         "{found:?}"
     );
+
+    // The payments table: the variable, and exactly the item operation of the call.
+    let void = declaration("void-payment").expect("void-payment is declared");
+    let void_wired = json!({
+        "PAYMENTS_TABLE": {"Ref": "PaymentsTable"},
+        "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"}
+    });
+    let ledger = |actions: &[&str]| {
+        json!({"Statement": [{
+            "Effect": "Allow", "Action": actions,
+            "Resource": {"Fn::GetAtt": ["PaymentsTable", "Arn"]}
+        }]})
+    };
+    let void_policies =
+        |grant: Value| vec![grant, own_records("void-payment#*", &IDEMPOTENCY_ACTIONS)];
+    assert_eq!(
+        problems_of(
+            "V",
+            void,
+            &void_wired,
+            &void_policies(ledger(&["dynamodb:UpdateItem"]))
+        ),
+        Vec::<String>::new()
+    );
+    for grant in [
+        json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "PaymentsTable"}}}),
+        ledger(&["dynamodb:UpdateItem", "dynamodb:PutItem"]),
+        ledger(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+        ledger(&["dynamodb:PutItem"]),
+    ] {
+        let found = problems_of("V", void, &void_wired, &void_policies(grant.clone()));
+        assert!(!found.is_empty(), "{grant} went unnoticed");
+    }
+    let mut unwired = void_wired.clone();
+    unwired["PAYMENTS_TABLE"] = json!({"Ref": "OrdersTable"});
+    let found = problems_of(
+        "V",
+        void,
+        &unwired,
+        &void_policies(ledger(&["dynamodb:UpdateItem"])),
+    );
+    assert!(found[0].contains("PAYMENTS_TABLE"), "{found:?}");
+}
+
+/// Every table of the template is the resource of a port, so the local cloud, which keeps
+/// one embedded store per port (`runtime::world::World`), has a store for it: a table added
+/// to the template without a port would exist on AWS and nowhere locally.
+#[test]
+fn every_table_of_the_template_has_a_port_and_so_a_local_store() {
+    let model = template::load(&repo_root().join("template.yaml"), &LoadOptions::default())
+        .expect("template loads");
+    let resources: Vec<&str> = Port::ALL
+        .iter()
+        .filter_map(|&port| wiring(port).resource)
+        .collect();
+    let orphans: Vec<&str> = model
+        .tables
+        .keys()
+        .map(String::as_str)
+        .filter(|table| !resources.contains(table))
+        .collect();
+    assert!(orphans.is_empty(), "tables with no port: {orphans:?}");
+    assert!(model.tables.contains_key("PaymentsTable"));
 }

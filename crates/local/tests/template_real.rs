@@ -96,11 +96,14 @@ fn every_function_of_the_topology_is_loaded_with_its_code_and_environment() {
         ),
         (
             "AuthorizePaymentFunction",
-            ("authorize-payment", &["IDEMPOTENCY_TABLE"][..]),
+            (
+                "authorize-payment",
+                &["PAYMENTS_TABLE", "IDEMPOTENCY_TABLE"][..],
+            ),
         ),
         (
             "VoidPaymentFunction",
-            ("void-payment", &["IDEMPOTENCY_TABLE"][..]),
+            ("void-payment", &["PAYMENTS_TABLE", "IDEMPOTENCY_TABLE"][..]),
         ),
         (
             "RequestApprovalFunction",
@@ -508,6 +511,7 @@ fn tables_have_their_keys_ttl_and_indexes() {
         ("ApprovalsTable", "orderId", Some("expiresAt")),
         ("AuditTable", "eventId", None),
         ("ShipmentsTable", "orderId", None),
+        ("PaymentsTable", "orderId", None),
     ];
     assert_eq!(model.tables.len(), expected.len());
     for (id, key, ttl) in expected {

@@ -1,5 +1,8 @@
 //! Authorizes an order's payment. Idempotent per order: a retried step after a success
 //! replays the authorization; a failed attempt releases its lock so the retry runs again.
+//! An authorization arriving after void-payment compensated the order (the other Parallel
+//! branch failed first, and Step Functions does not stop a running Lambda) places no hold:
+//! the provider refuses it as `OrderCancelled`, which the state machine does not retry.
 
 use lambda_runtime::LambdaEvent;
 use orderly_core::contracts::Metadata;
@@ -60,8 +63,9 @@ pub struct Deps<P: ?Sized> {
 /// # Errors
 ///
 /// The payment provider's [`PaymentError`](orderly_core::domain::payment::PaymentError)
-/// under its own name (`PaymentDeclined`, `PaymentProviderUnavailable`, …), a malformed
-/// input as `InvalidInput`, or a store failure.
+/// under its own name (`PaymentDeclined`, `PaymentProviderUnavailable`, …),
+/// `OrderCancelled` when the order was voided first, a malformed input as `InvalidInput`,
+/// or a store failure.
 pub async fn handler<P>(
     deps: &Deps<P>,
     event: LambdaEvent<Value>,

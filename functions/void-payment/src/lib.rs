@@ -1,5 +1,7 @@
 //! Voids an order's payment authorization (compensation); voiding an order with no hold
-//! is a no-op, so compensation may run whatever the Parallel branches managed to do.
+//! releases nothing, so compensation may run whatever the Parallel branches managed to do,
+//! but it leaves the void in the provider's ledger: an authorization still running (Step
+//! Functions stops the Parallel's other state, not its Lambda) then places no hold.
 
 use lambda_runtime::LambdaEvent;
 use orderly_core::contracts::Metadata;

@@ -3,6 +3,7 @@
 pub mod approvals;
 pub mod audit;
 pub mod orders;
+pub mod payments;
 pub mod shipments;
 pub mod stock;
 pub mod tables;
@@ -10,6 +11,7 @@ pub mod tables;
 pub use approvals::DynamoApprovalTokens;
 pub use audit::DynamoAuditLog;
 pub use orders::DynamoOrders;
+pub use payments::DynamoPayments;
 pub use shipments::DynamoShipments;
 pub use stock::DynamoStock;
 

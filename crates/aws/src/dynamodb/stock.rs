@@ -2,18 +2,22 @@
 //!
 //! Stock item: `sku`, `available`. Reservation item: `sku` = `RES#<orderId>#<sku>`,
 //! `orderId`, `reservedSku`, `quantity`. A reserve decrements the stock and puts the
-//! reservation in one transaction, so a reservation exists exactly when its stock was
-//! taken; a release deletes the reservation and adds its quantity back, again in one
-//! transaction.
+//! reservation in one transaction, so a reservation holds a `quantity` exactly when its
+//! stock was taken; a release turns the reservation into a marker (`released` = true, no
+//! `quantity`) and adds its quantity back, again in one transaction. A release that finds
+//! no reservation puts the marker alone. The reserve's put is conditional on no item under
+//! the key, so a reserve arriving after the release of the same (order, sku) — a forward
+//! step racing its compensation — takes nothing.
 
 use super::tables::INVENTORY_KEY;
 use crate::attributes::int_attr;
 use crate::error::{is_retryable_code, port_error};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Delete, Put, ReturnValuesOnConditionCheckFailure,
+    AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure,
     TransactWriteItem, Update,
 };
 use orderly_core::ports::{PortError, StockError, StockReservations};
@@ -22,12 +26,28 @@ use orderly_core::ports::{PortError, StockError, StockReservations};
 pub const AVAILABLE_ATTRIBUTE: &str = "available";
 /// Units a reservation holds (N), on its reservation item.
 pub const QUANTITY_ATTRIBUTE: &str = "quantity";
+/// Set (BOOL true) on a released reservation: the marker a late reserve finds.
+pub const RELEASED_ATTRIBUTE: &str = "released";
 /// Prefix of reservation keys; no SKU may start with it.
 pub const RESERVATION_PREFIX: &str = "RES#";
 
 /// The inventory key of the reservation of `sku` by `order_id`.
 pub fn reservation_key(order_id: &str, sku: &str) -> String {
     format!("{RESERVATION_PREFIX}{order_id}#{sku}")
+}
+
+/// A release's attempts before it gives up on a reservation that keeps changing under it:
+/// each lost race means another reserve or release of the same (order, sku) just landed.
+const RELEASE_ATTEMPTS: usize = 3;
+
+/// What the inventory holds under a reservation key.
+enum Reservation {
+    /// No item: never reserved, never released.
+    Absent,
+    /// Stock taken and not given back.
+    Held(i64),
+    /// Released (or released before it was reserved): nothing to give back.
+    Released,
 }
 
 /// [`StockReservations`] on the inventory table: each reserve and release is one
@@ -119,6 +139,13 @@ impl DynamoStock {
     }
 
     async fn read_int(&self, key: &str, attribute: &str) -> Result<Option<i64>, PortError> {
+        Ok(self
+            .read(key)
+            .await?
+            .and_then(|item| int_attr(&item, attribute)))
+    }
+
+    async fn read(&self, key: &str) -> Result<Option<crate::attributes::Item>, PortError> {
         let output = self
             .client
             .get_item()
@@ -128,7 +155,99 @@ impl DynamoStock {
             .send()
             .await
             .map_err(|e| port_error(&format!("GetItem {}", self.table), &e))?;
-        Ok(output.item().and_then(|item| int_attr(item, attribute)))
+        Ok(output.item)
+    }
+
+    async fn reservation(&self, order_id: &str, sku: &str) -> Result<Reservation, PortError> {
+        Ok(match self.read(&reservation_key(order_id, sku)).await? {
+            None => Reservation::Absent,
+            Some(item) => match int_attr(&item, QUANTITY_ATTRIBUTE) {
+                Some(quantity) => Reservation::Held(quantity),
+                None => Reservation::Released,
+            },
+        })
+    }
+
+    /// Puts the released marker of (order, sku) where nothing was reserved; `false` when an
+    /// item appeared under the key since it was read (a reserve, or another release).
+    async fn put_marker(&self, order_id: &str, sku: &str) -> Result<bool, StockError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(INVENTORY_KEY, s(&reservation_key(order_id, sku)))
+            .item("orderId", s(order_id))
+            .item("reservedSku", s(sku))
+            .item(RELEASED_ATTRIBUTE, AttributeValue::Bool(true))
+            .condition_expression("attribute_not_exists(#key)")
+            .expression_attribute_names("#key", INVENTORY_KEY)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) => match err.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(StockError::Port(port_error(
+                    &format!("PutItem {}", self.table),
+                    &err,
+                ))),
+            },
+        }
+    }
+
+    /// Gives back the `quantity` held by (order, sku), leaving the marker; `false` when the
+    /// reservation changed since it was read (released concurrently).
+    async fn give_back(
+        &self,
+        order_id: &str,
+        sku: &str,
+        quantity: i64,
+    ) -> Result<bool, StockError> {
+        let key = reservation_key(order_id, sku);
+        let mark = Update::builder()
+            .table_name(&self.table)
+            .key(INVENTORY_KEY, s(&key))
+            .update_expression("SET #released = :released REMOVE #quantity")
+            .condition_expression("#quantity = :qty")
+            .expression_attribute_names("#released", RELEASED_ATTRIBUTE)
+            .expression_attribute_names("#quantity", QUANTITY_ATTRIBUTE)
+            .expression_attribute_values(":released", AttributeValue::Bool(true))
+            .expression_attribute_values(":qty", n(quantity))
+            .build()
+            .map_err(build_error(&self.table))?;
+        let restore = Update::builder()
+            .table_name(&self.table)
+            .key(INVENTORY_KEY, s(sku))
+            .update_expression("ADD #available :qty")
+            .condition_expression("attribute_exists(#key)")
+            .expression_attribute_names("#key", INVENTORY_KEY)
+            .expression_attribute_names("#available", AVAILABLE_ATTRIBUTE)
+            .expression_attribute_values(":qty", n(quantity))
+            .build()
+            .map_err(build_error(&self.table))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(mark).build())
+            .transact_items(TransactWriteItem::builder().update(restore).build())
+            .send()
+            .await;
+        let Err(err) = result else {
+            return Ok(true);
+        };
+        let Some(reasons) = err.as_service_error().and_then(cancellation_reasons) else {
+            return Err(StockError::Port(port_error(
+                &format!("TransactWriteItems {}", self.table),
+                &err,
+            )));
+        };
+        if failed_condition(reasons.first()) {
+            return Ok(false);
+        }
+        if failed_condition(reasons.get(1)) {
+            return Err(StockError::UnknownSku(sku.to_owned()));
+        }
+        Err(other_cancellation(&self.table, reasons))
     }
 
     fn decrement(&self, sku: &str, quantity: i64) -> Result<TransactWriteItem, StockError> {
@@ -216,54 +335,26 @@ impl StockReservations for DynamoStock {
     }
 
     async fn release(&self, order_id: &str, sku: &str) -> Result<i64, StockError> {
-        let key = reservation_key(order_id, sku);
         // The quantity to give back is in the reservation; a transaction cannot read, so
-        // read it first and make the delete conditional on it being unchanged.
-        let Some(quantity) = self.read_int(&key, QUANTITY_ATTRIBUTE).await? else {
-            return Ok(0);
-        };
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .key(INVENTORY_KEY, s(&key))
-            .condition_expression("attribute_exists(#key) AND #quantity = :qty")
-            .expression_attribute_names("#key", INVENTORY_KEY)
-            .expression_attribute_names("#quantity", QUANTITY_ATTRIBUTE)
-            .expression_attribute_values(":qty", n(quantity))
-            .build()
-            .map_err(build_error(&self.table))?;
-        let restore = Update::builder()
-            .table_name(&self.table)
-            .key(INVENTORY_KEY, s(sku))
-            .update_expression("ADD #available :qty")
-            .condition_expression("attribute_exists(#key)")
-            .expression_attribute_names("#key", INVENTORY_KEY)
-            .expression_attribute_names("#available", AVAILABLE_ATTRIBUTE)
-            .expression_attribute_values(":qty", n(quantity))
-            .build()
-            .map_err(build_error(&self.table))?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(delete).build())
-            .transact_items(TransactWriteItem::builder().update(restore).build())
-            .send()
-            .await;
-        let Err(err) = result else {
-            return Ok(quantity);
-        };
-        let Some(reasons) = err.as_service_error().and_then(cancellation_reasons) else {
-            return Err(StockError::Port(port_error(
-                &format!("TransactWriteItems {}", self.table),
-                &err,
-            )));
-        };
-        // Released concurrently since the read: the other release gave the stock back.
-        if failed_condition(reasons.first()) {
-            return Ok(0);
+        // read it first and make the write conditional on it being unchanged. A lost race
+        // means another reserve or release landed in between: read again.
+        for _ in 0..RELEASE_ATTEMPTS {
+            match self.reservation(order_id, sku).await? {
+                Reservation::Released => return Ok(0),
+                Reservation::Absent => {
+                    if self.put_marker(order_id, sku).await? {
+                        return Ok(0);
+                    }
+                }
+                Reservation::Held(quantity) => {
+                    if self.give_back(order_id, sku, quantity).await? {
+                        return Ok(quantity);
+                    }
+                }
+            }
         }
-        if failed_condition(reasons.get(1)) {
-            return Err(StockError::UnknownSku(sku.to_owned()));
-        }
-        Err(other_cancellation(&self.table, reasons))
+        Err(StockError::Port(PortError::Transient(format!(
+            "release {sku} for order {order_id}: the reservation kept changing; try again"
+        ))))
     }
 }

@@ -8,6 +8,7 @@
 //! | approvals    | `APPROVALS_TABLE`  | `orderId`     | `taskToken`, `expiresAt` (TTL, epoch seconds)      |
 //! | audit        | `AUDIT_TABLE`      | `eventId`     | `correlationId`, `source`, `detailType`, `time`, `event` (JSON text) |
 //! | shipments    | `SHIPMENTS_TABLE`  | `orderId`     | `shipmentId`                                      |
+//! | payments     | `PAYMENTS_TABLE`   | `orderId`     | `status` (`HELD`/`VOIDED`), `authorizationId`, `amount`, `currency` |
 
 use crate::error::port_error;
 use aws_sdk_dynamodb::Client;
@@ -26,6 +27,8 @@ pub const APPROVALS_KEY: &str = "orderId";
 pub const AUDIT_KEY: &str = "eventId";
 /// Partition key of the shipments table.
 pub const SHIPMENTS_KEY: &str = "orderId";
+/// Partition key of the payments table (the simulated provider's ledger).
+pub const PAYMENTS_KEY: &str = "orderId";
 /// The TTL attribute of the approvals table.
 pub const APPROVALS_TTL_ATTRIBUTE: &str = "expiresAt";
 

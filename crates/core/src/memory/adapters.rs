@@ -29,7 +29,7 @@ pub struct MemoryAdapters<P = MemoryPublisher, C = RecordingCallbacks> {
     pub audit: Arc<MemoryAuditLog>,
     /// The shipments table.
     pub shipments: Arc<MemoryShipments>,
-    /// The payment provider.
+    /// The payment provider's ledger (the payments table).
     pub payments: Arc<SimulatedPayments>,
     /// The bus.
     pub publisher: Arc<P>,
@@ -94,7 +94,7 @@ where
     fn shipments(&self, _table: &str) -> Arc<dyn ShipmentWriter> {
         self.shipments.clone()
     }
-    fn payments(&self) -> Arc<dyn PaymentGateway> {
+    fn payments(&self, _table: &str) -> Arc<dyn PaymentGateway> {
         self.payments.clone()
     }
     fn publisher(&self, _bus: &str) -> Arc<dyn EventPublisher> {

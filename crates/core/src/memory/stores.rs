@@ -464,6 +464,28 @@ mod tests {
         ));
     }
 
+    /// Compensation racing the forward step: a reserve arriving after the release of the same
+    /// (order, sku) — released with nothing reserved, or after a reservation — takes nothing.
+    #[tokio::test]
+    async fn a_reserve_after_its_release_takes_nothing() {
+        let stock = MemoryStock::with_stock([("A", 5)]);
+        assert_eq!(stock.release("o-late", "A").await, Ok(0));
+        assert_eq!(stock.reserve("o-late", "A", 3).await, Ok(()));
+        assert_eq!(
+            stock.available("A"),
+            Some(5),
+            "the late reserve took nothing"
+        );
+        assert_eq!(stock.reserved("o-late", "A"), None);
+
+        stock.reserve("o-again", "A", 2).await.unwrap();
+        assert_eq!(stock.release("o-again", "A").await, Ok(2));
+        assert_eq!(stock.reserve("o-again", "A", 2).await, Ok(()));
+        assert_eq!(stock.available("A"), Some(5));
+        assert_eq!(stock.release("o-again", "A").await, Ok(0));
+        assert_eq!(stock.available("A"), Some(5));
+    }
+
     #[tokio::test]
     async fn second_insert_returns_the_old_item() {
         let orders = MemoryOrders::default();

@@ -23,8 +23,8 @@ pub trait Adapters: Send + Sync {
     fn audit_log(&self, table: &str) -> Arc<dyn AuditLog>;
     /// The shipments table `table`.
     fn shipments(&self, table: &str) -> Arc<dyn ShipmentWriter>;
-    /// The payment provider.
-    fn payments(&self) -> Arc<dyn PaymentGateway>;
+    /// The payment provider, keeping its ledger in the payments table `table`.
+    fn payments(&self, table: &str) -> Arc<dyn PaymentGateway>;
     /// PutEvents on the bus `bus`.
     fn publisher(&self, bus: &str) -> Arc<dyn EventPublisher>;
     /// Step Functions' task-token callbacks.

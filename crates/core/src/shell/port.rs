@@ -14,7 +14,7 @@ pub enum Port {
     AuditLog,
     /// The shipments table.
     Shipments,
-    /// The payment provider.
+    /// The payment provider's ledger (the payments table of the simulated provider).
     Payments,
     /// The event bus (PutEvents).
     Publisher,
@@ -49,9 +49,10 @@ impl Port {
             Port::ApprovalTokens => Some("APPROVALS_TABLE"),
             Port::AuditLog => Some("AUDIT_TABLE"),
             Port::Shipments => Some("SHIPMENTS_TABLE"),
+            Port::Payments => Some("PAYMENTS_TABLE"),
             Port::Publisher => Some("EVENT_BUS_NAME"),
             Port::Idempotency => Some("IDEMPOTENCY_TABLE"),
-            Port::Payments | Port::TaskCallbacks | Port::Notifier => None,
+            Port::TaskCallbacks | Port::Notifier => None,
         }
     }
 }

@@ -150,10 +150,9 @@ impl<'a> Ports<'a> {
     pub fn shipments(&self) -> Result<Arc<dyn ShipmentWriter>, ShellError> {
         Ok(self.adapters.shipments(&self.resource(Port::Shipments)?))
     }
-    /// The payment provider.
+    /// The payment provider, on the payments table.
     pub fn payments(&self) -> Result<Arc<dyn PaymentGateway>, ShellError> {
-        self.resource(Port::Payments)?;
-        Ok(self.adapters.payments())
+        Ok(self.adapters.payments(&self.resource(Port::Payments)?))
     }
     /// PutEvents on the bus, for the event types the function declares only.
     pub fn publisher(&self) -> Result<Arc<dyn EventPublisher>, ShellError> {

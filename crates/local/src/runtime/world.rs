@@ -155,8 +155,8 @@ impl Adapters for FaultyAdapters<'_> {
     fn shipments(&self, table: &str) -> Arc<dyn ShipmentWriter> {
         self.world.stores.shipments(table)
     }
-    fn payments(&self) -> Arc<dyn PaymentGateway> {
-        self.world.stores.payments()
+    fn payments(&self, table: &str) -> Arc<dyn PaymentGateway> {
+        self.world.stores.payments(table)
     }
     fn publisher(&self, bus: &str) -> Arc<dyn EventPublisher> {
         self.world.stores.publisher(bus)
