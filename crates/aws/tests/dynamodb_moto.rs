@@ -10,6 +10,7 @@ use orderly_aws::dynamodb::{
 };
 use orderly_core::clock::{Clock, SystemClock};
 use orderly_core::domain::Order;
+use orderly_core::domain::approval::ApprovalDecision;
 use orderly_core::ports::{
     ApprovalTokens, AuditEntry, AuditLog, InsertOutcome, OrderStatusReader, OrderStatusWriter,
     OrderWriter, PortError, ShipmentWriter, StockError, StockReservations,
@@ -236,30 +237,45 @@ async fn a_task_token_is_taken_once_and_not_after_it_expired() {
         common::table(&client, "approvals", APPROVALS_KEY).await,
     );
     let in_an_hour = SystemClock.now_ms().div_euclid(1000) + 3600;
+    let decision = ApprovalDecision {
+        approved: true,
+        decided_by: "approver-17".into(),
+        comment: Some("Known customer.".into()),
+    };
 
-    tokens
-        .save("o-1", "token-1", in_an_hour)
-        .await
-        .expect("save");
-    tokens
-        .save("o-1", "token-2", in_an_hour)
-        .await
-        .expect("save newer");
-    assert_eq!(tokens.take("o-1").await, Ok(Some("token-2".into())));
+    assert_eq!(tokens.save("o-1", "token-1", in_an_hour).await, Ok(None));
+    assert_eq!(tokens.save("o-1", "token-2", in_an_hour).await, Ok(None));
     assert_eq!(
-        tokens.take("o-1").await,
+        tokens.decide("o-1", &decision, in_an_hour).await,
+        Ok(Some("token-2".into()))
+    );
+    assert_eq!(
+        tokens.decide("o-1", &decision, in_an_hour).await,
         Ok(None),
-        "a decision is delivered once"
+        "a token is taken once"
+    );
+    // A token saved after the decision (a retried attempt) finds it.
+    assert_eq!(
+        tokens.save("o-1", "token-3", in_an_hour).await,
+        Ok(Some(decision.clone()))
     );
 
-    tokens
-        .save("o-2", "token-old", 1_000)
-        .await
-        .expect("save expired");
+    assert_eq!(tokens.save("o-2", "token-old", 1_000).await, Ok(None));
     assert_eq!(
-        tokens.take("o-2").await,
+        tokens.decide("o-2", &decision, in_an_hour).await,
         Ok(None),
         "expired tokens are not handed out"
+    );
+    let rejected = ApprovalDecision {
+        approved: false,
+        decided_by: "approver-9".into(),
+        comment: None,
+    };
+    assert_eq!(tokens.decide("o-3", &rejected, in_an_hour).await, Ok(None));
+    assert_eq!(
+        tokens.save("o-3", "token-1", in_an_hour).await,
+        Ok(Some(rejected)),
+        "a decision without a comment comes back as it was made"
     );
 }
 

@@ -180,16 +180,25 @@ pub trait StockReservations: Send + Sync {
 /// Task tokens of orders waiting for approval.
 #[async_trait]
 pub trait ApprovalTokens: Send + Sync {
-    /// Stores the task token of an order's approval step, replacing an earlier one; the token
-    /// expires (store TTL) at `expires_at_epoch_s`, epoch seconds.
+    /// Stores the task token of an order's approval step, replacing an earlier one (a
+    /// retried attempt waits on a new token); the item expires (store TTL) at
+    /// `expires_at_epoch_s`, epoch seconds. In the same call, answers the decision already
+    /// recorded for the order, if one arrived before this token: the caller delivers it.
     async fn save(
         &self,
         order_id: &str,
         task_token: &str,
         expires_at_epoch_s: i64,
-    ) -> Result<(), PortError>;
-    /// Removes and returns the token, so a decision is delivered once.
-    async fn take(&self, order_id: &str) -> Result<Option<String>, PortError>;
+    ) -> Result<Option<crate::domain::approval::ApprovalDecision>, PortError>;
+    /// Records the decision for the order and takes the token that waits, in one call, so
+    /// two deciders cannot both get the token and a token saved later still finds the
+    /// decision. Answers the token taken, if one waited (and had not expired).
+    async fn decide(
+        &self,
+        order_id: &str,
+        decision: &crate::domain::approval::ApprovalDecision,
+        expires_at_epoch_s: i64,
+    ) -> Result<Option<String>, PortError>;
 }
 
 /// Why an answer to a waiting task was not delivered.

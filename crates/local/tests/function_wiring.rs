@@ -59,7 +59,7 @@ fn wiring(port: Port) -> Wiring {
             policy: Some((
                 "StepFunctionsCallbackPolicy",
                 "StateMachineName",
-                json!({"Fn::GetAtt": ["OrderFulfillmentStateMachine", "Name"]}),
+                json!({"Fn::Sub": "${AWS::StackName}-OrderFulfillmentStateMachine"}),
             )),
         },
         // Checked on its own (payments_grant_problems): the ledger's item operations that

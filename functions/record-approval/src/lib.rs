@@ -1,15 +1,18 @@
 //! Turns an ApprovalDecided event into SendTaskSuccess (approved) or SendTaskFailure
-//! (`ApprovalRejected`) for the waiting workflow. A decision for an order that waits for
-//! none (already decided, timed out) is logged and dropped: retrying cannot help it.
+//! (`ApprovalRejected`) for the waiting workflow. The decision is recorded with the order
+//! in the same call that takes the waiting token: when no task waits on a valid token —
+//! the attempt that saved it died and its retry has not saved a new one yet — the retry
+//! finds the decision when it saves its token, and request-approval delivers it.
 
 use lambda_runtime::LambdaEvent;
 use orderly_core::contracts::{ApprovalDecided, parse_event};
+use orderly_core::domain::approval::{self, ApprovalDecision};
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::{TaskError, epoch_seconds_after};
 use orderly_core::ports::{ApprovalTokens, CallbackError, TaskCallbacks};
 use orderly_core::shell::{self, Port, Ports, ShellError};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +20,7 @@ use std::time::Duration;
 /// The function's name in metrics, logs and idempotency keys.
 pub const FUNCTION: &str = "record-approval";
 
-/// How long a token put back after a failed delivery is kept.
+/// How long a decision, or a token put back after a failed delivery, is kept.
 const TOKEN_TTL: Duration = Duration::from_secs(2 * 24 * 3600);
 
 /// What became of a decision.
@@ -25,7 +28,8 @@ const TOKEN_TTL: Duration = Duration::from_secs(2 * 24 * 3600);
 pub enum Delivery {
     /// The waiting task got the decision.
     Delivered,
-    /// No task waits for this order.
+    /// No task waited on a valid token: the decision is recorded for the attempt that
+    /// waits next (or for none, when the task has ended).
     NoWaitingTask,
 }
 
@@ -80,45 +84,37 @@ where
     T: ApprovalTokens + ?Sized,
     C: TaskCallbacks + ?Sized,
 {
-    let Some(token) = deps.tokens.take(&decision.order_id).await? else {
-        tracing::warn!(order_id = %decision.order_id, "no workflow waits for this approval decision");
-        return Ok(Recorded {
+    let decided = ApprovalDecision {
+        approved: decision.approved,
+        decided_by: decision.decided_by.clone(),
+        comment: decision.comment.clone(),
+    };
+    let expires_at = epoch_seconds_after(deps.idempotency.clock(), TOKEN_TTL);
+    let no_task = || {
+        tracing::warn!(order_id = %decision.order_id, "no task waits on a valid token: the decision is kept for the next attempt");
+        Ok(Recorded {
             delivery: Delivery::NoWaitingTask,
-        });
+        })
     };
-    let sent = if decision.approved {
-        let output = json!({"approved": true, "decidedBy": decision.decided_by});
-        deps.callbacks.send_success(&token, &output).await
-    } else {
-        let cause = decision
-            .comment
-            .clone()
-            .unwrap_or_else(|| format!("rejected by {}", decision.decided_by));
-        deps.callbacks
-            .send_failure(&token, "ApprovalRejected", &cause)
-            .await
+    let Some(token) = deps
+        .tokens
+        .decide(&decision.order_id, &decided, expires_at)
+        .await?
+    else {
+        return no_task();
     };
-    match sent {
+    match approval::answer(deps.callbacks.as_ref(), &token, &decided).await {
         Ok(()) => {
             tracing::info!(order_id = %decision.order_id, approved = decision.approved, "approval decision delivered");
             Ok(Recorded {
                 delivery: Delivery::Delivered,
             })
         }
-        Err(CallbackError::InvalidToken(_)) => {
-            tracing::warn!(order_id = %decision.order_id, "the waiting task has already ended");
-            Ok(Recorded {
-                delivery: Delivery::NoWaitingTask,
-            })
-        }
+        Err(CallbackError::InvalidToken(_)) => no_task(),
         Err(CallbackError::Port(e)) => {
             // Put the token back so the retry of this event can still deliver it.
             deps.tokens
-                .save(
-                    &decision.order_id,
-                    &token,
-                    epoch_seconds_after(deps.idempotency.clock(), TOKEN_TTL),
-                )
+                .save(&decision.order_id, &token, expires_at)
                 .await?;
             Err(e.into())
         }

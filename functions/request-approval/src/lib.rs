@@ -1,13 +1,16 @@
 //! Called with a task token (`lambda:invoke.waitForTaskToken`): keeps the token where
 //! record-approval will find it and tells the approvers with ApprovalRequested. The
-//! workflow waits until a decision arrives or the task times out.
+//! workflow waits until a decision arrives or the task times out. When the decision came
+//! first — it answered the token of an earlier attempt that died after saving it — the
+//! same call that saves this attempt's token finds it, and it is delivered here.
 
 use lambda_runtime::LambdaEvent;
 use orderly_core::contracts::{ApprovalRequested, Metadata, OutboundEvent};
 use orderly_core::domain::Money;
+use orderly_core::domain::approval;
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::{TaskError, epoch_seconds_after, now_rfc3339, parse_input};
-use orderly_core::ports::{ApprovalTokens, EventPublisher};
+use orderly_core::ports::{ApprovalTokens, CallbackError, EventPublisher, TaskCallbacks};
 use orderly_core::shell::{self, EventType, Port, Ports, ShellError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -43,12 +46,15 @@ pub struct Requested {
     pub requested: bool,
 }
 
-/// What the handler needs: the token store, the bus and the idempotency engine.
-pub struct Deps<T: ?Sized, P: ?Sized> {
+/// What the handler needs: the token store, the bus, Step Functions callbacks and the
+/// idempotency engine.
+pub struct Deps<T: ?Sized, P: ?Sized, C: ?Sized> {
     /// Where the task token is kept until the decision comes.
     pub tokens: Arc<T>,
     /// Where ApprovalRequested goes.
     pub publisher: Arc<P>,
+    /// Answers this attempt's task with a decision recorded before its token.
+    pub callbacks: Arc<C>,
     /// Keyed on the order id: ApprovalRequested is published once per order.
     pub idempotency: IdempotencyEngine,
 }
@@ -58,21 +64,33 @@ pub struct Deps<T: ?Sized, P: ?Sized> {
 /// # Errors
 ///
 /// `InvalidInput` for a malformed request, or a store or bus failure.
-pub async fn handler<T, P>(
-    deps: &Deps<T, P>,
+pub async fn handler<T, P, C>(
+    deps: &Deps<T, P, C>,
     event: LambdaEvent<Value>,
 ) -> Result<Requested, TaskError>
 where
     T: ApprovalTokens + ?Sized,
     P: EventPublisher + ?Sized,
+    C: TaskCallbacks + ?Sized,
 {
     let (payload, context) = event.into_parts();
     let task: ApprovalTask = parse_input(payload)?;
     let expires_at = epoch_seconds_after(deps.idempotency.clock(), TOKEN_TTL);
     // Always keep the newest token: a retried task attempt comes with a new one.
-    deps.tokens
+    let decided = deps
+        .tokens
         .save(&task.order_id, &task.task_token, expires_at)
         .await?;
+    if let Some(decision) = decided {
+        match approval::answer(deps.callbacks.as_ref(), &task.task_token, &decision).await {
+            Ok(()) => {
+                tracing::info!(order_id = %task.order_id, approved = decision.approved, "a decision recorded earlier delivered");
+            }
+            // The task has ended (timed out, answered): nothing waits for the decision.
+            Err(CallbackError::InvalidToken(_)) => {}
+            Err(CallbackError::Port(e)) => return Err(e.into()),
+        }
+    }
     deps.idempotency
         .run_keyed(
             &task.order_id,
@@ -106,14 +124,19 @@ where
 
 /// request-approval as the Lambda binary and the local cloud run it: its ports from any source of
 /// adapters.
-pub type RequestApproval = Deps<dyn ApprovalTokens, dyn EventPublisher>;
+pub type RequestApproval = Deps<dyn ApprovalTokens, dyn EventPublisher, dyn TaskCallbacks>;
 
 /// The declaration hosts (the local cloud) build this function from.
 pub static DECLARATION: shell::Declaration<RequestApproval> = shell::Declaration::new();
 
 impl shell::Function for RequestApproval {
     const NAME: &'static str = FUNCTION;
-    const PORTS: &'static [Port] = &[Port::ApprovalTokens, Port::Publisher, Port::Idempotency];
+    const PORTS: &'static [Port] = &[
+        Port::ApprovalTokens,
+        Port::Publisher,
+        Port::TaskCallbacks,
+        Port::Idempotency,
+    ];
     const PUBLISHES: &'static [EventType] = &[EventType::of::<ApprovalRequested>()];
     type Output = Requested;
 
@@ -121,6 +144,7 @@ impl shell::Function for RequestApproval {
         Ok(Deps {
             tokens: ports.approval_tokens()?,
             publisher: ports.publisher()?,
+            callbacks: ports.task_callbacks()?,
             idempotency: ports.idempotency(Self::idempotency())?,
         })
     }

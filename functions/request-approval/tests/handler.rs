@@ -3,8 +3,11 @@
 
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::contracts::{ApprovalRequested, parse_detail};
+use orderly_core::domain::approval::ApprovalDecision;
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};
-use orderly_core::memory::{MemoryApprovalTokens, MemoryPublisher};
+use orderly_core::memory::{
+    MemoryApprovalTokens, MemoryPublisher, RecordedCallback, RecordingCallbacks,
+};
 use orderly_core::ports::ApprovalTokens;
 use request_approval::{Deps, handler};
 use serde_json::Value;
@@ -23,6 +26,7 @@ async fn keeps_the_newest_token_and_announces_once() {
     let deps = Deps {
         tokens: Arc::new(MemoryApprovalTokens::default()),
         publisher: Arc::new(MemoryPublisher::default()),
+        callbacks: Arc::new(RecordingCallbacks::default()),
         idempotency: IdempotencyEngine::new(IdempotencyConfig::new("request-approval"), store),
     };
     handler(
@@ -46,8 +50,63 @@ async fn keeps_the_newest_token_and_announces_once() {
         detail.metadata.correlation_id,
         "c0ffee00-0000-4000-8000-000000000001"
     );
+    let decision = ApprovalDecision {
+        approved: true,
+        decided_by: "approver-17".to_owned(),
+        comment: None,
+    };
     assert_eq!(
-        deps.tokens.take("o-approval-1").await.unwrap().as_deref(),
+        deps.tokens
+            .decide("o-approval-1", &decision, i64::MAX)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("token-2")
+    );
+    assert!(deps.callbacks.sent().is_empty(), "nothing was decided yet");
+}
+
+/// The attempt that saved token-1 died after saving it; the approver's decision answered
+/// token-1, which no task waits on any more. The retry saves token-2 and must still get the
+/// decision, or the order waits out its 24 hours although a person approved it.
+#[tokio::test]
+async fn a_decision_that_came_before_the_token_is_delivered_to_it() {
+    let store = Arc::new(InMemoryIdempotencyStore::new());
+    let deps = Deps {
+        tokens: Arc::new(MemoryApprovalTokens::default()),
+        publisher: Arc::new(MemoryPublisher::default()),
+        callbacks: Arc::new(RecordingCallbacks::default()),
+        idempotency: IdempotencyEngine::new(IdempotencyConfig::new("request-approval"), store),
+    };
+    let decision = ApprovalDecision {
+        approved: false,
+        decided_by: "approver-17".to_owned(),
+        comment: Some("Could not verify.".to_owned()),
+    };
+    deps.tokens
+        .save("o-approval-1", "token-1", i64::MAX)
+        .await
+        .unwrap();
+    let taken = deps
+        .tokens
+        .decide("o-approval-1", &decision, i64::MAX)
+        .await
+        .unwrap();
+    assert_eq!(
+        taken.as_deref(),
+        Some("token-1"),
+        "the dead attempt's token"
+    );
+    handler(
+        &deps,
+        LambdaEvent::new(sample("token-2"), Context::default()),
+    )
+    .await
+    .unwrap();
+    let sent = deps.callbacks.sent();
+    assert!(
+        matches!(sent.as_slice(), [RecordedCallback::Failure { token, error, .. }]
+            if token == "token-2" && error == "ApprovalRejected"),
+        "{sent:?}"
     );
 }

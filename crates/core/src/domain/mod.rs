@@ -1,5 +1,6 @@
 //! Domain rules of the Orders context, free of any transport.
 
+pub mod approval;
 pub mod money;
 pub mod order;
 pub mod payment;

@@ -1,6 +1,7 @@
 //! In-memory implementations of the ports in [`crate::ports`].
 
 use crate::contracts::OutboundEvent;
+use crate::domain::approval::ApprovalDecision;
 use crate::ports::*;
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -163,16 +164,24 @@ impl StockReservations for MemoryStock {
     }
 }
 
-/// Task tokens by order id.
+/// The approvals table: per order, the token that waits and the decision once made.
 #[derive(Default)]
 pub struct MemoryApprovalTokens {
-    tokens: Mutex<HashMap<String, (String, i64)>>,
+    items: Mutex<HashMap<String, ApprovalItem>>,
+}
+
+#[derive(Default)]
+struct ApprovalItem {
+    token: Option<String>,
+    decision: Option<ApprovalDecision>,
 }
 
 impl MemoryApprovalTokens {
     /// Whether a task token waits for a decision on the order (saved, not yet taken).
     pub fn waiting(&self, order_id: &str) -> bool {
-        lock(&self.tokens).contains_key(order_id)
+        lock(&self.items)
+            .get(order_id)
+            .is_some_and(|item| item.token.is_some())
     }
 }
 
@@ -182,16 +191,24 @@ impl ApprovalTokens for MemoryApprovalTokens {
         &self,
         order_id: &str,
         task_token: &str,
-        expires_at_epoch_s: i64,
-    ) -> Result<(), PortError> {
-        lock(&self.tokens).insert(
-            order_id.to_owned(),
-            (task_token.to_owned(), expires_at_epoch_s),
-        );
-        Ok(())
+        _expires_at_epoch_s: i64,
+    ) -> Result<Option<ApprovalDecision>, PortError> {
+        let mut items = lock(&self.items);
+        let item = items.entry(order_id.to_owned()).or_default();
+        item.token = Some(task_token.to_owned());
+        Ok(item.decision.clone())
     }
-    async fn take(&self, order_id: &str) -> Result<Option<String>, PortError> {
-        Ok(lock(&self.tokens).remove(order_id).map(|(token, _)| token))
+
+    async fn decide(
+        &self,
+        order_id: &str,
+        decision: &ApprovalDecision,
+        _expires_at_epoch_s: i64,
+    ) -> Result<Option<String>, PortError> {
+        let mut items = lock(&self.items);
+        let item = items.entry(order_id.to_owned()).or_default();
+        item.decision = Some(decision.clone());
+        Ok(item.token.take())
     }
 }
 
