@@ -178,6 +178,27 @@ async fn run_keyed_protects_one_step_inside_a_handler() {
     );
 }
 
+#[tokio::test]
+async fn run_keyed_checked_replays_the_same_payload_and_refuses_another() {
+    let engine = engine_on(memory(), IdempotencyConfig::new("place-order"));
+    let runs = Runs::default();
+    let first = engine
+        .run_keyed_checked(&"k-1", &json!({"total": 10}), LEASE, runs.body(10))
+        .await;
+    let same = engine
+        .run_keyed_checked(&"k-1", &json!({"total": 10}), LEASE, runs.body(20))
+        .await;
+    let other = engine
+        .run_keyed_checked(&"k-1", &json!({"total": 99}), LEASE, runs.body(30))
+        .await;
+    assert_eq!((first.ok(), same.ok()), (Some(10), Some(10)));
+    assert!(
+        matches!(other, Err(IdempotencyError::PayloadMismatch { .. })),
+        "{other:?}"
+    );
+    assert_eq!(runs.count(), 1);
+}
+
 /// A store whose lock is refused `inconsistent` times with no record to show for it (the
 /// record vanished between the write and the read), then behaves.
 struct Vanishing {

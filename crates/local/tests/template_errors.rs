@@ -26,6 +26,16 @@ fn unsupported_and_invalid_templates_fail_with_the_place_named() {
             "OrdersApi.Properties.Auth: unsupported",
         ),
         (
+            "HTTP API IAM authorizer not enabled",
+            "Resources:\n  OrdersApi:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      Auth: {DefaultAuthorizer: AWS_IAM}\n",
+            "OrdersApi.Properties.Auth.DefaultAuthorizer: AWS_IAM needs EnableIamAuthorizer: true",
+        ),
+        (
+            "HTTP API JWT authorizers",
+            "Resources:\n  OrdersApi:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      Auth: {Authorizers: {}}\n",
+            "OrdersApi.Properties.Auth.Authorizers: unsupported",
+        ),
+        (
             "function layers",
             "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: f\n      Layers: [arn:aws:lambda:us-east-1:1:layer:x:1]\n",
             "Fn.Properties.Layers: unsupported",

@@ -183,7 +183,8 @@ fn every_function_of_the_topology_is_loaded_with_its_code_and_environment() {
     assert_eq!(place.http_routes[0].api.as_deref(), Some("OrdersApi"));
     assert_eq!(place.http_routes[0].path.as_deref(), Some("/orders"));
     assert_eq!(place.http_routes[0].method, "POST");
-    assert!(model.http_apis.contains_key("OrdersApi"));
+    // Callers sign their requests; place-order scopes idempotency keys to the signer.
+    assert!(model.http_apis["OrdersApi"].iam_authorizer);
 }
 
 #[test]

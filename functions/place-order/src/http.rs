@@ -1,12 +1,15 @@
-//! The HTTP API edge: an API Gateway v2 event in, a proxy response out. Errors become
-//! status codes with a JSON body naming what is wrong; nothing internal leaks.
+//! The HTTP API edge: an API Gateway v2 event in, a proxy response out.
+//!
+//! An error reply is `{"code", "message", "requestId"}`: a stable code, a fixed text (or, for
+//! a malformed request, the field at fault, never its value) and the request id a caller
+//! quotes to find the log line. What went wrong inside (SDK messages, table names, ARNs) is
+//! logged under that request id and never sent; a 500 carries only the code and the id.
 
-use super::{Deps, PlaceOrderRequest, place};
+use super::{CallerScope, Deps, PlaceError, PlaceOrderRequest, place};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderMap, HeaderValue};
 use base64::Engine;
-use orderly_core::lambda::TaskError;
 use orderly_core::ports::{EventPublisher, OrderWriter};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -17,21 +20,42 @@ pub fn is_http_event(payload: &Value) -> bool {
 }
 
 /// Answers an HTTP API event with a proxy response: 201 with the [`Placed`](crate::Placed)
-/// body, 400 for a bad request or an invalid order, 409 for a key reused for another order, 503
-/// when a retry may succeed, 500 otherwise. The body of an error names it and never carries
-/// internal details.
-pub async fn handle_http<O, P>(deps: &Deps<O, P>, payload: Value, remaining: Duration) -> Value
+/// body; 400 for a malformed request or an invalid order; 422 for an idempotency key the
+/// caller already used for another request; 409 while the caller's first request with the
+/// key is in progress, or for an order id taken by another order; 503 when a retry may
+/// succeed; 500 otherwise.
+///
+/// The key is scoped to the caller that the `AWS_IAM` authorizer verified
+/// ([`CallerScope::of_http`]); `lambda_request_id` names the reply when the event carries
+/// no `requestContext.requestId`.
+pub async fn handle_http<O, P>(
+    deps: &Deps<O, P>,
+    payload: Value,
+    lambda_request_id: &str,
+    remaining: Duration,
+) -> Value
 where
     O: OrderWriter + ?Sized,
     P: EventPublisher + ?Sized,
 {
     let response = match serde_json::from_value::<ApiGatewayV2httpRequest>(payload) {
-        Ok(request) => respond(deps, request, remaining).await,
-        Err(e) => error_response(
-            400,
-            "InvalidRequest",
-            &format!("not an HTTP API request: {e}"),
-        ),
+        Ok(request) => {
+            let request_id = request
+                .request_context
+                .request_id
+                .clone()
+                .filter(|id| !id.is_empty())
+                .unwrap_or_else(|| lambda_request_id.to_owned());
+            match respond(deps, request, remaining).await {
+                Ok(response) => response,
+                Err(e) => error_response(&e, &request_id),
+            }
+        }
+        Err(e) => {
+            tracing::warn!(request_id = %lambda_request_id, error = %e, "not an HTTP API request");
+            let e = PlaceError::InvalidRequest("not an HTTP API request".into());
+            error_response(&e, lambda_request_id)
+        }
     };
     serde_json::to_value(response).unwrap_or_else(|_| json!({"statusCode": 500}))
 }
@@ -40,25 +64,18 @@ async fn respond<O, P>(
     deps: &Deps<O, P>,
     request: ApiGatewayV2httpRequest,
     remaining: Duration,
-) -> ApiGatewayV2httpResponse
+) -> Result<ApiGatewayV2httpResponse, PlaceError>
 where
     O: OrderWriter + ?Sized,
     P: EventPublisher + ?Sized,
 {
-    let body = match decode_body(&request) {
-        Ok(body) => body,
-        Err(message) => return error_response(400, "InvalidRequest", &message),
-    };
-    let mut order_request: PlaceOrderRequest = match serde_json::from_str(&body) {
-        Ok(r) => r,
-        Err(e) => {
-            return error_response(
-                400,
-                "InvalidRequest",
-                &format!("invalid order request: {e}"),
-            );
-        }
-    };
+    let scope = CallerScope::of_http(&request.request_context);
+    if scope == CallerScope::Anonymous {
+        tracing::warn!("request carries no IAM identity; its key is in the anonymous scope");
+    }
+    let body = decode_body(&request)?;
+    let mut order_request: PlaceOrderRequest =
+        serde_json::from_str(&body).map_err(|e| PlaceError::InvalidRequest(describe_json(&e)))?;
     let header = |name: &str| {
         request
             .headers
@@ -72,33 +89,43 @@ where
     if let Some(correlation) = header("x-correlation-id") {
         order_request.correlation_id = Some(correlation);
     }
-    match place(deps, order_request, remaining).await {
-        Ok(placed) => json_response(201, &json!(placed)),
-        Err(e) => {
-            let status = match &e {
-                TaskError::InvalidInput(_)
-                | TaskError::Rule {
-                    name: "InvalidOrder",
-                    ..
-                } => 400,
-                TaskError::Rule { .. } => 409,
-                TaskError::Transient { .. } => 503,
-                TaskError::Permanent(_) => 500,
-            };
-            error_response(status, e.name(), &e.to_string())
-        }
-    }
+    let placed = place(deps, scope, order_request, remaining).await?;
+    Ok(json_response(201, &json!(placed)))
 }
 
-fn decode_body(request: &ApiGatewayV2httpRequest) -> Result<String, String> {
-    let body = request.body.clone().ok_or("request body is empty")?;
+fn decode_body(request: &ApiGatewayV2httpRequest) -> Result<String, PlaceError> {
+    let invalid = |message: &str| PlaceError::InvalidRequest(message.to_owned());
+    let body = request
+        .body
+        .clone()
+        .ok_or_else(|| invalid("request body is empty"))?;
     if !request.is_base64_encoded {
         return Ok(body);
     }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(body.trim())
-        .map_err(|_| "request body is not valid base64".to_owned())?;
-    String::from_utf8(bytes).map_err(|_| "request body is not UTF-8".to_owned())
+        .map_err(|_| invalid("request body is not valid base64"))?;
+    String::from_utf8(bytes).map_err(|_| invalid("request body is not UTF-8"))
+}
+
+/// A JSON error as a caller may see it. serde quotes the value it rejected in "invalid
+/// type", "invalid value" and "unknown variant" errors, and that value may be a payment token
+/// or personal data: those keep only what was expected and where.
+fn describe_json(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let message = text.strip_suffix(position.as_str()).unwrap_or(&text);
+    let quoting = ["invalid type", "invalid value", "unknown variant"]
+        .into_iter()
+        .find(|kind| message.starts_with(kind));
+    let message = match quoting {
+        None => message.to_owned(),
+        Some(kind) => match message.split_once(", expected ") {
+            Some((_, expected)) => format!("{kind}, expected {expected}"),
+            None => kind.to_owned(),
+        },
+    };
+    format!("invalid order request: {message}{position}")
 }
 
 fn json_response(status: i64, body: &Value) -> ApiGatewayV2httpResponse {
@@ -111,6 +138,36 @@ fn json_response(status: i64, body: &Value) -> ApiGatewayV2httpResponse {
     response
 }
 
-fn error_response(status: i64, error: &str, message: &str) -> ApiGatewayV2httpResponse {
-    json_response(status, &json!({"error": error, "message": message}))
+/// The status and the caller's message of `e`; `None`: no message, only the code.
+fn status_of(e: &PlaceError) -> (i64, Option<String>) {
+    match e {
+        PlaceError::InvalidRequest(message) => (400, Some(message.clone())),
+        PlaceError::InvalidOrder(order) => (400, Some(order.to_string())),
+        PlaceError::KeyReused => (422, Some(e.to_string())),
+        PlaceError::InProgress => (409, Some(e.to_string())),
+        PlaceError::OrderIdTaken { .. } => (
+            409,
+            Some("the orderId belongs to a different order".to_owned()),
+        ),
+        PlaceError::Unavailable(_) => (
+            503,
+            Some("the service is busy; retry with the same idempotency key".to_owned()),
+        ),
+        PlaceError::Internal(_) => (500, None),
+    }
+}
+
+fn error_response(e: &PlaceError, request_id: &str) -> ApiGatewayV2httpResponse {
+    let (status, message) = status_of(e);
+    let code = e.code();
+    if status >= 500 {
+        tracing::error!(%request_id, code, error = %e, "order not placed");
+    } else {
+        tracing::info!(%request_id, code, error = %e, "order refused");
+    }
+    let mut body = json!({"code": code, "requestId": request_id});
+    if let Some(message) = message {
+        body["message"] = Value::String(message);
+    }
+    json_response(status, &body)
 }

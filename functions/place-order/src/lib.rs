@@ -1,12 +1,22 @@
 //! The producer: validates a new-order request, stores the order once per idempotency
 //! key (conditional write) and publishes OrderCreated. Reached through the HTTP API
-//! (`POST /orders`, `Idempotency-Key` header) or by direct invoke.
+//! (`POST /orders`, `Idempotency-Key` header, IAM-signed) or by direct invoke.
+//!
+//! Idempotency keys follow the IETF Idempotency-Key draft: a key is scoped to its caller
+//! ([`CallerScope`]), and the request is fingerprinted ([`PlaceOrderRequest::fingerprint`]):
+//! the same key with the same request replays the first reply, with another request it is
+//! refused ([`PlaceError::KeyReused`], 422), and while the first request runs a second one
+//! waits its turn ([`PlaceError::InProgress`], 409).
 
+mod error;
 mod http;
 mod request;
+mod scope;
 
+pub use error::PlaceError;
 pub use http::{handle_http, is_http_event};
 pub use request::{PlaceOrderRequest, order_id_for};
+pub use scope::{CallerScope, ScopedKey};
 
 use lambda_runtime::LambdaEvent;
 use orderly_core::contracts::{EVENT_VERSION, Metadata, OrderCreated, OutboundEvent};
@@ -30,11 +40,12 @@ pub const PLACED: &str = "PLACED";
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Placed {
-    /// The order's id, given or derived from the idempotency key.
+    /// The order's id, given or derived from the scoped idempotency key.
     pub order_id: String,
     /// Always [`PLACED`].
     pub status: String,
-    /// The correlation id the order's events carry, given or derived from the idempotency key.
+    /// The correlation id the order's events carry, given or derived from the scoped
+    /// idempotency key.
     pub correlation_id: String,
 }
 
@@ -44,11 +55,13 @@ pub struct Deps<O: ?Sized, P: ?Sized> {
     pub orders: Arc<O>,
     /// Where OrderCreated goes.
     pub publisher: Arc<P>,
-    /// Keyed on the request's idempotency key: a retried request answers as the first did.
+    /// Keyed on the caller and the request's idempotency key, checked against the request:
+    /// a retried request answers as the first did.
     pub idempotency: IdempotencyEngine,
 }
 
-/// Lambda entry: an HTTP API event or a direct [`PlaceOrderRequest`].
+/// Lambda entry: an HTTP API event or a direct [`PlaceOrderRequest`] (in the
+/// [`CallerScope::Direct`] scope).
 pub async fn handler<O, P>(deps: &Deps<O, P>, event: LambdaEvent<Value>) -> Result<Value, TaskError>
 where
     O: OrderWriter + ?Sized,
@@ -57,57 +70,66 @@ where
     let (payload, context) = event.into_parts();
     let remaining = deps.idempotency.remaining_until(context.deadline);
     if is_http_event(&payload) {
-        return Ok(handle_http(deps, payload, remaining).await);
+        return Ok(handle_http(deps, payload, &context.request_id, remaining).await);
     }
     let request: PlaceOrderRequest = parse_input(payload)?;
-    let placed = place(deps, request, remaining).await?;
+    let placed = place(deps, CallerScope::Direct, request, remaining).await?;
     serde_json::to_value(placed).map_err(|e| TaskError::Permanent(e.to_string()))
 }
 
-/// Places one order: at most one order and one OrderCreated per idempotency key.
+/// Places one order: at most one order and one OrderCreated per idempotency key of a
+/// caller; a key reused for another request is refused.
+///
+/// # Errors
+///
+/// [`PlaceError`]: the request or order is invalid, the key was used for another request
+/// or is still in progress, or a dependency failed.
 pub async fn place<O, P>(
     deps: &Deps<O, P>,
+    scope: CallerScope,
     request: PlaceOrderRequest,
     remaining: Duration,
-) -> Result<Placed, TaskError>
+) -> Result<Placed, PlaceError>
 where
     O: OrderWriter + ?Sized,
     P: EventPublisher + ?Sized,
 {
-    let key = request.idempotency_key()?;
+    let key = ScopedKey::new(scope, request.idempotency_key()?);
+    let derived_id = request.order_id.is_none();
     let correlation_id = request
         .correlation_id
         .clone()
-        .unwrap_or_else(|| uuid_like(&key));
-    let order = request.into_order(now_rfc3339(deps.idempotency.clock()))?;
+        .unwrap_or_else(|| uuid_like(&key.hash()));
+    let fingerprint = request.fingerprint();
+    let order = request.into_order(&key, now_rfc3339(deps.idempotency.clock()));
     order.validate()?;
     deps.idempotency
-        .run_keyed(&key, remaining, || async {
+        .run_keyed_checked(&key.record_key(), &fingerprint, remaining, || async {
             match deps.orders.insert_order((&order).into(), PLACED).await? {
                 InsertOutcome::Inserted => {}
                 // A crashed first attempt stored the order and may not have announced it:
-                // announce it now. A different order under the same key is a conflict.
+                // announce it now.
                 InsertOutcome::AlreadyExists(old) if old.get("order").is_some_and(|o| same_order(o, &order)) => {}
+                // The id came from this key: the key was used for another order whose
+                // idempotency record has expired.
+                InsertOutcome::AlreadyExists(_) if derived_id => return Err(PlaceError::KeyReused),
                 InsertOutcome::AlreadyExists(_) => {
-                    return Err(TaskError::rule(
-                        "IdempotencyKeyConflict",
-                        format!("order {} already exists with different content", order.order_id),
-                    ));
+                    return Err(PlaceError::OrderIdTaken { order_id: order.order_id.clone() });
                 }
             }
             let metadata = Metadata {
-                idempotency_key: key.clone(),
+                idempotency_key: key.event_key(),
                 correlation_id: correlation_id.clone(),
                 event_version: EVENT_VERSION.to_owned(),
                 occurred_at: order.placed_at.clone(),
             };
             deps.publisher.publish(&[OutboundEvent::new(metadata, &OrderCreated(order.clone()))?]).await?;
-            tracing::info!(order_id = %order.order_id, correlation_id = %correlation_id, "order placed");
+            tracing::info!(order_id = %order.order_id, correlation_id = %correlation_id, scope = %key.scope.id(), "order placed");
             orderly_core::telemetry::metrics::count(FUNCTION, orderly_core::telemetry::metrics::ORDERS_PLACED, 1);
             Ok(Placed { order_id: order.order_id.clone(), status: PLACED.to_owned(), correlation_id: correlation_id.clone() })
         })
         .await
-        .map_err(TaskError::from)
+        .map_err(PlaceError::from)
 }
 
 /// Same order apart from when it was placed (a retry stamps a new time).
@@ -120,9 +142,9 @@ fn same_order(stored: &Value, order: &orderly_core::domain::Order) -> bool {
     &stored == order
 }
 
-/// A correlation id derived from the key, so a retried request keeps its correlation.
-fn uuid_like(key: &str) -> String {
-    let hex = orderly_core::idempotency::hash_value(&Value::String(key.to_owned()));
+/// A correlation id in UUID form from the scoped key's hash, so a retried request keeps its
+/// correlation.
+fn uuid_like(hex: &str) -> String {
     format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],

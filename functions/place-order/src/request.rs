@@ -1,10 +1,10 @@
 //! The new-order request, as a client sends it.
 
+use crate::error::PlaceError;
+use crate::scope::ScopedKey;
 use orderly_core::domain::{Address, Customer, Money, Order, OrderLine};
-use orderly_core::idempotency::hash_value;
-use orderly_core::lambda::TaskError;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A new order as a client sends it: the order's fields, plus the request's idempotency
 /// key and, optionally, the order and correlation ids.
@@ -37,42 +37,51 @@ impl PlaceOrderRequest {
     ///
     /// # Errors
     ///
-    /// `InvalidInput` if it is missing, blank or longer than 256 characters.
-    pub fn idempotency_key(&self) -> Result<String, TaskError> {
+    /// `InvalidRequest` if it is missing, blank or longer than 256 characters.
+    pub fn idempotency_key(&self) -> Result<String, PlaceError> {
         match self.idempotency_key.as_deref().map(str::trim) {
             Some(key) if !key.is_empty() && key.len() <= 256 => Ok(key.to_owned()),
-            Some(key) if key.len() > 256 => Err(TaskError::InvalidInput(
+            Some(key) if key.len() > 256 => Err(PlaceError::InvalidRequest(
                 "idempotency key is longer than 256 characters".into(),
             )),
-            _ => Err(TaskError::InvalidInput(
+            _ => Err(PlaceError::InvalidRequest(
                 "idempotency key is missing (Idempotency-Key header or idempotencyKey field)"
                     .into(),
             )),
         }
     }
 
-    /// The order this request places, stamped `placed_at` (UTC, RFC 3339). Not validated:
-    /// [`Order::validate`] is the caller's next step.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` if the idempotency key is missing or invalid.
-    pub fn into_order(self, placed_at: String) -> Result<Order, TaskError> {
-        let key = self.idempotency_key()?;
-        Ok(Order {
-            order_id: self.order_id.unwrap_or_else(|| order_id_for(&key)),
+    /// What must not change between two requests with the same idempotency key: every
+    /// field of the order the client chose. The key and the correlation id are not part of
+    /// it (the key is what is compared under; the correlation id is tracing metadata).
+    pub fn fingerprint(&self) -> Value {
+        json!({
+            "orderId": self.order_id,
+            "customer": self.customer,
+            "lines": self.lines,
+            "total": self.total,
+            "paymentToken": self.payment_token,
+            "shippingAddress": self.shipping_address,
+        })
+    }
+
+    /// The order this request places under `key`, stamped `placed_at` (UTC, RFC 3339). Not
+    /// validated: [`Order::validate`] is the caller's next step.
+    pub fn into_order(self, key: &ScopedKey, placed_at: String) -> Order {
+        Order {
+            order_id: self.order_id.unwrap_or_else(|| order_id_for(key)),
             customer: self.customer,
             lines: self.lines,
             total: self.total,
             payment_token: self.payment_token,
             shipping_address: self.shipping_address,
             placed_at,
-        })
+        }
     }
 }
 
-/// The order id a key names when the client gives none: the same key, the same order.
-pub fn order_id_for(idempotency_key: &str) -> String {
-    let hash = hash_value(&Value::String(idempotency_key.to_owned()));
-    format!("o-{}", &hash[..16])
+/// The order id a scoped key names when the client gives none: the same caller and key,
+/// the same order; another caller with the same key, another order.
+pub fn order_id_for(key: &ScopedKey) -> String {
+    format!("o-{}", &key.hash()[..16])
 }

@@ -5,7 +5,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::contracts::{OrderCreated, parse_detail};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};
 use orderly_core::memory::{MemoryOrders, MemoryPublisher};
-use place_order::{Deps, handler, order_id_for};
+use place_order::{CallerScope, Deps, ScopedKey, handler, order_id_for};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -26,6 +26,11 @@ fn deps() -> Deps<MemoryOrders, MemoryPublisher> {
     }
 }
 
+/// The order id a direct invoke with `key` places.
+fn direct_order_id(key: &str) -> String {
+    order_id_for(&ScopedKey::new(CallerScope::Direct, key))
+}
+
 async fn call(
     deps: &Deps<MemoryOrders, MemoryPublisher>,
     payload: Value,
@@ -37,13 +42,14 @@ async fn call(
 async fn direct_invoke_stores_the_order_and_publishes_order_created() {
     let deps = deps();
     let placed = call(&deps, direct()).await.unwrap();
-    let order_id = order_id_for("k-happy-1");
+    let order_id = direct_order_id("k-happy-1");
     assert_eq!(placed["orderId"], order_id.as_str());
     assert_eq!(deps.orders.get(&order_id).unwrap()["status"], "PLACED");
     let published = deps.publisher.published();
     assert_eq!(published.len(), 1);
     let detail = parse_detail::<OrderCreated>(&published[0].detail).unwrap();
-    assert_eq!(detail.metadata.idempotency_key, "k-happy-1");
+    // Scoped: another caller's "k-happy-1" makes another event key.
+    assert_eq!(detail.metadata.idempotency_key, "direct:k-happy-1");
     assert_eq!(detail.data.0.total.amount, 5500);
 }
 
@@ -63,7 +69,12 @@ async fn http_request_answers_201_with_the_order_id() {
     let response = call(&deps, http()).await.unwrap();
     assert_eq!(response["statusCode"], 201);
     let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
-    assert_eq!(body["orderId"], order_id_for("k-http-1").as_str());
+    // The sample is signed by an IAM user: the key is in that user's scope.
+    let storefront = CallerScope::Iam {
+        principal: "arn:aws:iam::123456789012:user/storefront".into(),
+    };
+    let key = ScopedKey::new(storefront, "k-http-1");
+    assert_eq!(body["orderId"], order_id_for(&key).as_str());
     assert_eq!(
         body["correlationId"],
         "c0ffee00-0000-4000-8000-000000000002"
@@ -124,16 +135,29 @@ async fn http_errors_name_what_is_wrong() {
 }
 
 #[tokio::test]
-async fn same_key_with_a_different_order_is_a_conflict() {
+async fn another_key_naming_a_taken_order_id_is_a_conflict() {
     let deps = deps();
     call(&deps, direct()).await.unwrap();
     let mut changed = direct();
     changed["lines"][0]["quantity"] = json!(3);
     changed["total"]["amount"] = json!(7000);
-    // A new key-scoped attempt would replay; force the conflict through a second key with the same order id.
+    // Another key, but the order id of the first order.
     changed["idempotencyKey"] = json!("k-other");
-    changed["orderId"] = json!(order_id_for("k-happy-1"));
+    changed["orderId"] = json!(direct_order_id("k-happy-1"));
     let err = call(&deps, changed).await.unwrap_err();
-    assert_eq!(err.name(), "IdempotencyKeyConflict");
+    assert_eq!(err.name(), "OrderIdConflict");
+    assert_eq!(deps.publisher.published().len(), 1);
+}
+
+#[tokio::test]
+async fn direct_invoke_reusing_a_key_for_another_order_is_refused() {
+    let deps = deps();
+    call(&deps, direct()).await.unwrap();
+    let mut changed = direct();
+    changed["lines"][0]["quantity"] = json!(3);
+    changed["total"]["amount"] = json!(7000);
+    let err = call(&deps, changed).await.unwrap_err();
+    assert_eq!(err.name(), "IdempotencyKeyReused");
+    assert_eq!(deps.orders.len(), 1);
     assert_eq!(deps.publisher.published().len(), 1);
 }

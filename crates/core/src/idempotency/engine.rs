@@ -183,6 +183,36 @@ impl IdempotencyEngine {
         self.execute(request, remaining, body).await
     }
 
+    /// [`run_keyed`](Self::run_keyed) that also validates the payload: the hash of `payload`
+    /// is stored with the record, and a later call with the same key but another payload gets
+    /// [`IdempotencyError::PayloadMismatch`] instead of the first call's response (the reuse
+    /// of a key for a different request, which an HTTP API answers with 422). The configured
+    /// payload validation is not used; `payload` is what is compared.
+    pub async fn run_keyed_checked<K, P, R, E, F, Fut>(
+        &self,
+        key: &K,
+        payload: &P,
+        remaining: Duration,
+        body: F,
+    ) -> Result<R, IdempotencyError<E>>
+    where
+        K: Serialize + ?Sized,
+        P: Serialize + ?Sized,
+        R: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<R, E>>,
+    {
+        let key = serde_json::to_value(key)
+            .map_err(|e| IdempotencyError::Serialization(format!("key: {e}")))?;
+        let payload = serde_json::to_value(payload)
+            .map_err(|e| IdempotencyError::Serialization(format!("payload: {e}")))?;
+        let request = Request {
+            key: is_complete_key(&key).then_some(Cow::Owned(key)),
+            payload_hash: Some(hash_value(&payload)),
+        };
+        self.execute(request, remaining, body).await
+    }
+
     async fn execute<R, E, F, Fut>(
         &self,
         request: Request<'_>,

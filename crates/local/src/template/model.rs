@@ -394,6 +394,9 @@ pub struct HttpApi {
     pub logical_id: String,
     /// The generated API id (`Ref`).
     pub id: String,
+    /// `Auth.DefaultAuthorizer: AWS_IAM`: on AWS every route needs a SigV4-signed request,
+    /// and the function sees the caller in `requestContext.authorizer.iam`.
+    pub iam_authorizer: bool,
 }
 
 impl Model {

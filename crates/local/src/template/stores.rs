@@ -121,8 +121,10 @@ pub fn http_api(ctx: &Context, id: &str, props: &Obj) -> Result<HttpApi, Templat
             "FailOnWarnings",
             "DisableExecuteApiEndpoint",
             "CorsConfiguration",
+            "Auth",
         ],
     )?;
+    let iam_authorizer = http_api_auth(ctx, props)?;
     let api_id = ctx
         .resolver
         .get_att(id, "ApiId", &props.at("ApiId"))?
@@ -132,7 +134,32 @@ pub fn http_api(ctx: &Context, id: &str, props: &Obj) -> Result<HttpApi, Templat
     Ok(HttpApi {
         logical_id: id.to_owned(),
         id: api_id,
+        iam_authorizer,
     })
+}
+
+/// An HTTP API's `Auth`: whether `AWS_IAM` is its default authorizer. Only the IAM
+/// authorizer is accepted, as SAM accepts it (`DefaultAuthorizer: AWS_IAM` needs
+/// `EnableIamAuthorizer: true`); JWT and Lambda authorizers are not run locally.
+fn http_api_auth(ctx: &Context, props: &Obj) -> Result<bool, TemplateError> {
+    let r = &ctx.resolver;
+    let Some(auth) = props.obj(r, "Auth")? else {
+        return Ok(false);
+    };
+    auth.check(&["EnableIamAuthorizer", "DefaultAuthorizer"], &[])?;
+    let enabled = auth.bool(r, "EnableIamAuthorizer")?.unwrap_or(false);
+    match auth.string(r, "DefaultAuthorizer")?.as_deref() {
+        None => Ok(false),
+        Some("AWS_IAM") if enabled => Ok(true),
+        Some("AWS_IAM") => Err(TemplateError::invalid(
+            auth.at("DefaultAuthorizer"),
+            "AWS_IAM needs EnableIamAuthorizer: true",
+        )),
+        Some(other) => Err(TemplateError::unsupported(
+            props.at("Auth"),
+            format!("authorizer {other}; the local cloud knows only AWS_IAM"),
+        )),
+    }
 }
 
 /// `AWS::DynamoDB::Table`.
