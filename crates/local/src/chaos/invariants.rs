@@ -11,6 +11,9 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
+/// How long an approval may wait before it times out: the 24 hours docs/ promise.
+pub const APPROVAL_DEADLINE_MS: i64 = 24 * 3_600_000;
+
 /// One broken invariant, with the order's journey that led to it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Violation {
@@ -55,6 +58,17 @@ impl Journey<'_> {
                     if source == "com.orders" && d == detail_type)
             })
             .count()
+    }
+
+    /// Milliseconds from the first entry into `from` to the first entry into `to`.
+    fn waited(&self, from: &str, to: &str) -> Option<i64> {
+        let entered = |name: &str| {
+            self.hops.iter().find_map(|h| match &h.kind {
+                HopKind::StateEntered { state, .. } if state == name => Some(h.at_ms),
+                _ => None,
+            })
+        };
+        Some(entered(to)? - entered(from)?)
     }
 
     fn history(&self, start_ms: i64) -> Vec<String> {
@@ -138,10 +152,25 @@ pub fn check(cloud: &CloudInner, wave: &Wave, start_ms: i64, settled: bool) -> F
                 history: journey.history(start_ms),
             });
         };
-        let states: Vec<String> = executions_of
+        let executions = executions_of
             .get(&order.order_id)
-            .map(|e| e.iter().map(final_state).collect())
+            .map(Vec::as_slice)
             .unwrap_or_default();
+        let states: Vec<String> = executions.iter().map(final_state).collect();
+        // A business outcome is the workflow working: only an unexpected error may fail
+        // the execution, or the ExecutionsFailed alarm cannot tell real errors apart.
+        for (execution, state) in executions.iter().zip(&states) {
+            let business = state.starts_with("OrderConfirmed")
+                || state.starts_with("OrderFailed")
+                || state == "Duplicate";
+            let status = execution.status();
+            if business && status != "SUCCEEDED" {
+                violate(
+                    "execution-status",
+                    format!("an execution that ended as {state} is {status}, not SUCCEEDED"),
+                );
+            }
+        }
         findings.duplicate_executions += states.iter().filter(|s| *s == "Duplicate").count() as u64;
         let owners: Vec<&String> = states.iter().filter(|s| *s != "Duplicate").collect();
         let outcome = match owners.as_slice() {
@@ -172,6 +201,19 @@ pub fn check(cloud: &CloudInner, wave: &Wave, start_ms: i64, settled: bool) -> F
                     "a {:?} order ended as {outcome}; it may end only as {:?}",
                     order.family,
                     order.family.allowed_outcomes()
+                ),
+            );
+        }
+        if outcome == "OrderFailed (ApprovalTimedOut)"
+            && let Some(waited) = journey.waited("RequestApproval", "ApprovalTimedOut")
+            && waited < APPROVAL_DEADLINE_MS
+        {
+            violate(
+                "approvals",
+                format!(
+                    "the approval timed out after {} h, before the {} h the docs promise",
+                    waited / 3_600_000,
+                    APPROVAL_DEADLINE_MS / 3_600_000
                 ),
             );
         }

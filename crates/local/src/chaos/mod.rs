@@ -40,6 +40,9 @@ pub struct ChaosOptions {
     pub rates: Rates,
     /// Orders per wave (per fresh cloud).
     pub wave_size: usize,
+    /// Faults aimed at one site only: a function's logical id, a queue's name, a rule
+    /// target's id, or a detail-type for PutEvents failures.
+    pub only: std::collections::BTreeMap<crate::runtime::faults::Fault, String>,
 }
 
 /// Why a run could not take place at all (as opposed to finding violations).
@@ -93,7 +96,11 @@ async fn run_wave(
 > {
     let mut random = SplitMix64::new(wave_seed(options.seed, index));
     let wave = plan_wave(&mut random, index, count);
-    let plan = Arc::new(FaultPlan::new(random.next_u64(), options.rates));
+    let plan = Arc::new(FaultPlan::aimed(
+        random.next_u64(),
+        options.rates,
+        options.only.clone(),
+    ));
     let cloud = LocalCloud::start(
         CloudOptions {
             template: options.template.clone(),

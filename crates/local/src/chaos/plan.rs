@@ -109,6 +109,9 @@ impl SplitMix64 {
 /// A seeded plan of faults, with the count of each that struck.
 pub struct FaultPlan {
     rates: Rates,
+    /// Faults that strike at one site only (a function, queue, rule target or
+    /// detail-type), to aim a fault at one step.
+    only: BTreeMap<Fault, String>,
     state: Mutex<PlanState>,
 }
 
@@ -120,8 +123,14 @@ struct PlanState {
 impl FaultPlan {
     /// A plan drawing from `seed` at `rates`.
     pub fn new(seed: u64, rates: Rates) -> Self {
+        Self::aimed(seed, rates, BTreeMap::new())
+    }
+
+    /// A plan whose faults in `only` strike at their one site only.
+    pub fn aimed(seed: u64, rates: Rates, only: BTreeMap<Fault, String>) -> Self {
         Self {
             rates,
+            only,
             state: Mutex::new(PlanState {
                 random: SplitMix64::new(seed),
                 struck: BTreeMap::new(),
@@ -140,9 +149,9 @@ impl FaultPlan {
 }
 
 impl Faults for FaultPlan {
-    fn strike(&self, fault: Fault, _site: &str) -> bool {
+    fn strike(&self, fault: Fault, site: &str) -> bool {
         let rate = self.rates.of(fault);
-        if rate <= 0.0 {
+        if rate <= 0.0 || self.only.get(&fault).is_some_and(|only| only != site) {
             return false;
         }
         let mut state = self.state();

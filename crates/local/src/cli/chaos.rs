@@ -5,6 +5,7 @@ use clap::Args;
 use orderly_core::clock::Stopwatch;
 use orderly_local::chaos::plan::Rates;
 use orderly_local::chaos::{self, ChaosOptions};
+use orderly_local::runtime::faults::Fault;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,22 @@ pub struct ChaosArgs {
     /// Rate of messages received again while their first receive is processed.
     #[arg(long, default_value_t = Rates::default().early_redelivery, value_parser = rate)]
     early_redelivery_rate: f64,
+    /// Aims one fault at one site only: `FAULT=SITE`, e.g. `crash=AuthorizePaymentFunction`
+    /// or `put-events-failure=OrderConfirmed` (a function's logical id, a queue name, a
+    /// rule target's id, or a detail-type). Repeatable.
+    #[arg(long, value_name = "FAULT=SITE", value_parser = aimed)]
+    only: Vec<(Fault, String)>,
+}
+
+fn aimed(text: &str) -> Result<(Fault, String), String> {
+    let (fault, site) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not FAULT=SITE"))?;
+    let fault = Fault::named(fault).ok_or_else(|| {
+        let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+        format!("no fault `{fault}`; the faults are {}", names.join(", "))
+    })?;
+    Ok((fault, site.to_owned()))
 }
 
 fn rate(text: &str) -> Result<f64, String> {
@@ -77,6 +94,7 @@ pub fn run(args: ChaosArgs) -> ExitCode {
         orders: args.orders,
         seed: args.seed,
         wave_size: args.wave_size,
+        only: args.only.into_iter().collect(),
         rates: Rates {
             duplicate: args.duplicate_rate,
             crash: args.crash_rate,

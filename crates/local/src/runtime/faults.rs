@@ -48,6 +48,11 @@ impl Fault {
         Fault::EarlyRedelivery,
     ];
 
+    /// The fault named `name` ([`Fault::name`]).
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
     /// The fault's name in reports and flags (`duplicate`, `crash`, …).
     pub fn name(self) -> &'static str {
         match self {
