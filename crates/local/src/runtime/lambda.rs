@@ -108,6 +108,17 @@ impl CloudInner {
             .ok_or_else(|| InvokeError::NotFound(id.to_owned()))?;
         let function = &host.function;
         if self.faults.strike(Fault::Throttle, &function.logical_id) {
+            self.trace.record(Hop {
+                wall_us: 0,
+                at_ms: self.clock.now_ms(),
+                correlation_id: correlation_of(&payload),
+                kind: HopKind::Invoked {
+                    function: function.logical_id.clone(),
+                    outcome: InvokeError::Throttled.error_type().to_owned(),
+                    duration_ms: 0,
+                    duration_us: 0,
+                },
+            });
             return Err(InvokeError::Throttled);
         }
         // A crash after the side effects: the handler runs to its end, but its idempotency
