@@ -371,7 +371,11 @@ fn check_messages(cloud: &CloudInner, wave: &Wave, settled: bool, findings: &mut
     for letter in &letters {
         *findings
             .dead_letters
-            .entry(format!("{}: {}", letter.queue, letter.reason))
+            .entry(format!(
+                "{}: {}",
+                letter.queue,
+                reason_shape(&letter.reason)
+            ))
             .or_insert(0) += 1;
         if letter.reason.is_empty() {
             whole_run(
@@ -399,6 +403,22 @@ fn check_messages(cloud: &CloudInner, wave: &Wave, settled: bool, findings: &mut
     }
 }
 
+/// A dead-letter reason without the ids that differ from run to run (request ids) or
+/// from message to message (idempotency record keys), so reasons group and the report
+/// stays the same for the same seed.
+fn reason_shape(reason: &str) -> String {
+    static IDS: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32,}|Some\(\d+\) ms",
+        )
+        .ok()
+    });
+    match IDS.as_ref() {
+        Some(ids) => ids.replace_all(reason, "…").into_owned(),
+        None => reason.to_owned(),
+    }
+}
+
 /// A task token is answered once: a second answer, above all a different one, means two
 /// decisions reached one approval.
 fn check_approvals(cloud: &CloudInner, findings: &mut Findings) {
@@ -417,5 +437,30 @@ fn check_approvals(cloud: &CloudInner, findings: &mut Findings) {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reason_shape;
+
+    #[test]
+    fn reasons_lose_their_run_specific_ids() {
+        assert_eq!(
+            reason_shape(
+                "RequestId: 398d8e96-4da7-4c3a-8b03-dd878cab3041 Error: Runtime exited with error: signal: killed"
+            ),
+            "RequestId: … Error: Runtime exited with error: signal: killed"
+        );
+        assert_eq!(
+            reason_shape(
+                "IdempotencyAlreadyInProgress: idempotency key audit#3b2363e6a81df0c6f92f854af88188260e3b3c961595905b52872374f00e4c5d is already in progress (lease ends at Some(1796429173959) ms)"
+            ),
+            "IdempotencyAlreadyInProgress: idempotency key audit#… is already in progress (lease ends at …)"
+        );
+        assert_eq!(
+            reason_shape("body is not JSON: EOF"),
+            "body is not JSON: EOF"
+        );
     }
 }
