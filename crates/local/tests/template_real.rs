@@ -509,7 +509,7 @@ fn tables_have_their_keys_ttl_and_indexes() {
         ("OrdersTable", "orderId", None),
         ("InventoryTable", "sku", None),
         ("ApprovalsTable", "orderId", Some("expiresAt")),
-        ("AuditTable", "eventId", None),
+        ("AuditTable", "eventId", Some("expiresAt")),
         ("ShipmentsTable", "orderId", None),
         ("PaymentsTable", "orderId", None),
     ];
