@@ -328,12 +328,13 @@ impl CloudInner {
         let definition = machine.machine.clone();
         let cloud = self.clone();
         let log_group = format!("/aws/vendedlogs/states/{}", machine.model.name);
+        let include_data = machine.model.include_execution_data;
         let execution_arn = arn.clone();
         // The execution continues the trace of what started it (a rule target, a function).
         let trace = super::xray::current_or_new(self.clock.now_ms());
         self.spawn(super::xray::scope(trace, async move {
             let execution = Arc::new(orderly_states::execute(&definition, input, options).await);
-            cloud.log_execution(&log_group, &execution, &correlation_id);
+            cloud.log_execution(&log_group, &execution, &correlation_id, include_data);
             cloud.record_states(&execution_arn, 0, &execution.history, &correlation_id);
             cloud
                 .sfn
@@ -435,10 +436,19 @@ impl CloudInner {
             .collect()
     }
 
-    /// The state machine's log group at level ALL: one line per history event.
-    fn log_execution(&self, group: &str, execution: &Arc<Execution>, correlation_id: &str) {
+    /// The state machine's log group at level ALL: one line per history event, with the
+    /// events' inputs, outputs and parameters only when the machine's `Logging` says
+    /// `IncludeExecutionData: true` (as AWS writes them).
+    fn log_execution(
+        &self,
+        group: &str,
+        execution: &Arc<Execution>,
+        correlation_id: &str,
+        include_data: bool,
+    ) {
         let lines = ExecutionLogLines {
             execution: execution.clone(),
+            include_data,
             arn: Value::String(execution.execution_arn.clone()).to_string(),
             correlation_id: Value::String(correlation_id.to_owned()).to_string(),
         };
@@ -450,6 +460,8 @@ impl CloudInner {
 /// The log lines of an ended execution, rendered from its history when read.
 struct ExecutionLogLines {
     execution: Arc<Execution>,
+    /// `Logging.IncludeExecutionData`: whether lines carry the events' payloads.
+    include_data: bool,
     /// The execution ARN and correlation id as JSON strings.
     arn: String,
     correlation_id: String,
@@ -462,7 +474,12 @@ impl super::logs::DeferredLines for ExecutionLogLines {
         let Some(event) = self.execution.history.get(index) else {
             return "{}".to_owned();
         };
-        let Ok(mut text) = serde_json::to_string(event) else {
+        let text = if self.include_data {
+            serde_json::to_string(event)
+        } else {
+            serde_json::to_string(&event.without_data())
+        };
+        let Ok(mut text) = text else {
             return "{}".to_owned();
         };
         // The event serializes as one JSON object: reopen it to append the fields.
