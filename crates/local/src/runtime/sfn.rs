@@ -11,8 +11,8 @@ use crate::template;
 use async_trait::async_trait;
 use indexmap::IndexMap;
 use orderly_states::{
-    Execution, ExecutionOptions, HistoryEvent, StateMachine, TaskFailure, TaskHandler, TaskRequest,
-    TaskTokens,
+    EventDetails, Execution, ExecutionOptions, HistoryEvent, StateMachine, TaskFailure,
+    TaskHandler, TaskRequest, TaskTokens,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -425,6 +425,35 @@ impl CloudInner {
             .ok_or_else(|| SfnError::ExecutionDoesNotExist(arn.to_owned()))
     }
 
+    /// Every task token the executions were given, as far as their histories show: the
+    /// strings under a `taskToken` key of the parameters of their `.waitForTaskToken`
+    /// tasks (where `$$.Task.Token` goes). What a privacy check looks for.
+    pub fn issued_task_tokens(&self) -> Vec<String> {
+        let mut tokens = Vec::new();
+        let mut collect = |events: &[HistoryEvent]| {
+            for event in events {
+                if let EventDetails::TaskScheduled(task) = &event.details
+                    && task.resource.ends_with(".waitForTaskToken")
+                    && let Ok(parameters) = serde_json::from_str::<Value>(&task.parameters)
+                {
+                    task_tokens(&parameters, &mut tokens);
+                }
+            }
+        };
+        let executions = self
+            .sfn
+            .executions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for entry in executions.values() {
+            match &entry.result {
+                Some(execution) => collect(&execution.history),
+                None => entry.history.read_since(0, &mut collect),
+            }
+        }
+        tokens
+    }
+
     /// Every execution, in start order.
     pub fn executions(&self) -> Vec<ExecutionEntry> {
         self.sfn
@@ -454,6 +483,24 @@ impl CloudInner {
         };
         self.logs
             .write_deferred(group, Arc::new(lines), execution.history.len());
+    }
+}
+
+/// The strings under a `taskToken` key (any case) anywhere in `value`.
+fn task_tokens(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match value {
+                    Value::String(token) if key.eq_ignore_ascii_case("taskToken") => {
+                        out.push(token.clone());
+                    }
+                    other => task_tokens(other, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| task_tokens(v, out)),
+        _ => {}
     }
 }
 
