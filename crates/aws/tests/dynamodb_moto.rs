@@ -293,7 +293,9 @@ async fn an_event_is_audited_once_per_event_id() {
         source: "com.orders".into(),
         detail_type: "OrderCreated".into(),
         time: "2026-11-26T12:00:00Z".into(),
-        event: json!({"detail": {"data": {"orderId": "o-1", "amount": 2500}, "": "empty key"}}),
+        order_id: "o-1".into(),
+        facts: json!({"orderId": "o-1", "total": {"amount": 2500}, "": "empty key"}),
+        expires_at_epoch_s: 1_800_000_000,
     };
 
     assert_eq!(audit.append(&entry).await, Ok(InsertOutcome::Inserted));
@@ -302,8 +304,12 @@ async fn an_event_is_audited_once_per_event_id() {
     let InsertOutcome::AlreadyExists(old) = again else {
         panic!("redelivery should be refused, got {again:?}")
     };
-    assert_eq!(old["event"], entry.event);
+    assert_eq!(old["facts"], entry.facts);
     assert_eq!(old["correlationId"], "corr-1");
+    assert_eq!(
+        old["expiresAt"], 1_800_000_000,
+        "the TTL attribute is a number"
+    );
 }
 
 #[tokio::test]

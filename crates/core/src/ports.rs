@@ -228,7 +228,8 @@ pub trait TaskCallbacks: Send + Sync {
     async fn send_heartbeat(&self, task_token: &str) -> Result<(), CallbackError>;
 }
 
-/// One event as the audit log keeps it.
+/// One event as the audit log keeps it: what an auditor needs, never the event's
+/// personal data or secrets (the event itself is not kept).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
     /// The bus event id; an entry is stored once per id.
@@ -241,8 +242,13 @@ pub struct AuditEntry {
     pub detail_type: String,
     /// The event's `time`, as the bus stamped it (RFC 3339).
     pub time: String,
-    /// The whole event, as it arrived.
-    pub event: Value,
+    /// The order the event is about (empty if it names none).
+    pub order_id: String,
+    /// The audited fields of the event's data (ids, amounts, status, reason), as a JSON
+    /// object; the audit function decides which fields those are.
+    pub facts: Value,
+    /// When the store may delete the entry (DynamoDB TTL), epoch seconds.
+    pub expires_at_epoch_s: i64,
 }
 
 /// The event store of the streaming view.

@@ -441,7 +441,8 @@ fn the_state_machine_definition_has_every_substitution_resolved() {
         "arn:aws:states:us-east-1:000000000000:stateMachine:orderly-OrderFulfillmentStateMachine"
     );
     assert_eq!(sm.logging_level.as_deref(), Some("ALL"));
-    assert!(sm.include_execution_data && sm.tracing);
+    // Every event is logged, without its data: the input holds the payment token.
+    assert!(!sm.include_execution_data && sm.tracing);
     assert!(!sm.definition.contains("${"), "{}", sm.definition);
     let definition: serde_json::Value = serde_json::from_str(&sm.definition).unwrap();
     assert_eq!(
@@ -510,7 +511,7 @@ fn tables_have_their_keys_ttl_and_indexes() {
         ("OrdersTable", "orderId", None),
         ("InventoryTable", "sku", None),
         ("ApprovalsTable", "orderId", Some("expiresAt")),
-        ("AuditTable", "eventId", None),
+        ("AuditTable", "eventId", Some("expiresAt")),
         ("ShipmentsTable", "orderId", None),
         ("PaymentsTable", "orderId", None),
     ];

@@ -250,24 +250,38 @@ impl Serialize for NotTruncated {
     }
 }
 
-struct Details<'a>(&'a EventDetails);
+/// An event's details; without `data`, the payloads (`input`, `output`, `parameters`)
+/// are left out and everything else stays.
+struct Details<'a> {
+    details: &'a EventDetails,
+    data: bool,
+}
+
+/// Writes a payload entry only when the details carry execution data.
+fn payload<M: SerializeMap>(m: &mut M, data: bool, key: &str, text: &str) -> Result<(), M::Error> {
+    if data {
+        m.serialize_entry(key, text)?;
+    }
+    Ok(())
+}
 
 impl Serialize for Details<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let data = self.data;
         let mut m = s.serialize_map(None)?;
-        match self.0 {
+        match self.details {
             EventDetails::None => {}
             EventDetails::ExecutionStarted { input, role_arn } => {
-                m.serialize_entry("input", &**input)?;
+                payload(&mut m, data, "input", input)?;
                 m.serialize_entry("inputDetails", &NotTruncated)?;
                 m.serialize_entry("roleArn", role_arn)?;
             }
             EventDetails::ExecutionSucceeded { output } => {
-                m.serialize_entry("output", &**output)?;
+                payload(&mut m, data, "output", output)?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
             EventDetails::LambdaSucceeded { output } => {
-                m.serialize_entry("output", &**output)?;
+                payload(&mut m, data, "output", output)?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
             EventDetails::Failed { error, cause } => {
@@ -276,19 +290,19 @@ impl Serialize for Details<'_> {
             }
             EventDetails::StateEntered { name, input } => {
                 m.serialize_entry("name", &**name)?;
-                m.serialize_entry("input", &**input)?;
+                payload(&mut m, data, "input", input)?;
                 m.serialize_entry("inputDetails", &NotTruncated)?;
             }
             EventDetails::StateExited { name, output } => {
                 m.serialize_entry("name", &**name)?;
-                m.serialize_entry("output", &**output)?;
+                payload(&mut m, data, "output", output)?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
             EventDetails::TaskScheduled(d) => {
                 m.serialize_entry("resourceType", &d.resource_type)?;
                 m.serialize_entry("resource", &d.resource)?;
                 m.serialize_entry("region", &d.region)?;
-                m.serialize_entry("parameters", &*d.parameters)?;
+                payload(&mut m, data, "parameters", &d.parameters)?;
                 if let Some(t) = d.timeout_in_seconds {
                     m.serialize_entry("timeoutInSeconds", &t)?;
                 }
@@ -306,7 +320,7 @@ impl Serialize for Details<'_> {
             EventDetails::TaskSubmitted(d) | EventDetails::TaskSucceeded(d) => {
                 m.serialize_entry("resourceType", &d.resource_type)?;
                 m.serialize_entry("resource", &d.resource)?;
-                m.serialize_entry("output", &*d.output)?;
+                payload(&mut m, data, "output", &d.output)?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
             EventDetails::TaskFailed(d) => {
@@ -317,7 +331,7 @@ impl Serialize for Details<'_> {
             }
             EventDetails::LambdaScheduled(d) => {
                 m.serialize_entry("resource", &d.resource)?;
-                m.serialize_entry("input", &*d.input)?;
+                payload(&mut m, data, "input", &d.input)?;
                 m.serialize_entry("inputDetails", &NotTruncated)?;
                 if let Some(t) = d.timeout_in_seconds {
                     m.serialize_entry("timeoutInSeconds", &t)?;
@@ -335,19 +349,53 @@ impl Serialize for Details<'_> {
     }
 }
 
-impl Serialize for HistoryEvent {
-    /// The shape of GetExecutionHistory's events (timestamps as RFC 3339 text; the wire
-    /// layer may turn them into epoch seconds).
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl HistoryEvent {
+    /// The event as a state machine whose logging excludes execution data
+    /// (`IncludeExecutionData: false`) writes it: the same shape without the payloads
+    /// (`input`, `output`, `parameters`), which are the data an execution carries.
+    pub fn without_data(&self) -> impl Serialize + '_ {
+        EventView {
+            event: self,
+            data: false,
+        }
+    }
+
+    fn serialize_with<S: Serializer>(&self, s: S, data: bool) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("timestamp", &format_timestamp(self.timestamp))?;
         m.serialize_entry("type", &self.event_type)?;
         m.serialize_entry("id", &self.id)?;
         m.serialize_entry("previousEventId", &self.previous_event_id)?;
         if let Some(key) = self.details_key() {
-            m.serialize_entry(key, &Details(&self.details))?;
+            m.serialize_entry(
+                key,
+                &Details {
+                    details: &self.details,
+                    data,
+                },
+            )?;
         }
         m.end()
+    }
+}
+
+/// An event serialized with or without its execution data.
+struct EventView<'a> {
+    event: &'a HistoryEvent,
+    data: bool,
+}
+
+impl Serialize for EventView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.event.serialize_with(s, self.data)
+    }
+}
+
+impl Serialize for HistoryEvent {
+    /// The shape of GetExecutionHistory's events (timestamps as RFC 3339 text; the wire
+    /// layer may turn them into epoch seconds).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.serialize_with(s, true)
     }
 }
 

@@ -186,3 +186,41 @@ async fn every_payload_text_is_the_json_of_the_value() {
         r#"{"z":0,"added":2,"new":[1]}"#
     );
 }
+
+/// An event written without execution data (a state machine logging with
+/// `IncludeExecutionData: false`) keeps its type, ids, state name and resource, and
+/// loses every input, output and parameters text: a secret in the data never reaches it.
+#[tokio::test]
+async fn events_without_data_keep_their_shape_and_lose_the_payloads() {
+    let definition = json!({
+        "StartAt": "P",
+        "States": {
+            "P": {"Type": "Pass", "Next": "T"},
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Parameters": {"FunctionName": "f", "Payload": {"token.$": "$.secret"}}, "End": true}
+        }
+    });
+    let execution = run(&definition, json!({"secret": "tok_secret"})).await;
+    let full = execution.history_json();
+    let full = full.as_array().expect("events");
+    let bare: Vec<serde_json::Value> = execution
+        .history
+        .iter()
+        .map(|e| serde_json::to_value(e.without_data()).expect("event"))
+        .collect();
+    assert_eq!(bare.len(), full.len());
+    assert!(full.iter().any(|e| e.to_string().contains("tok_secret")));
+    for (bare, full) in bare.iter().zip(full) {
+        assert!(!bare.to_string().contains("tok_secret"), "{bare}");
+        assert_eq!(bare["type"], full["type"]);
+        assert_eq!(bare["id"], full["id"]);
+    }
+    assert_eq!(bare[1]["stateEnteredEventDetails"]["name"], "P");
+    assert!(bare[1]["stateEnteredEventDetails"].get("input").is_none());
+    assert_eq!(bare[4]["taskScheduledEventDetails"]["resource"], "invoke");
+    assert!(
+        bare[4]["taskScheduledEventDetails"]
+            .get("parameters")
+            .is_none()
+    );
+}

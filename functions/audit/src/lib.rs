@@ -1,16 +1,17 @@
-//! SQS consumer that stores every event it sees: the streaming view of the system.
-//! Each bus event is stored once, however often SQS delivers it.
+//! SQS consumer that stores what an auditor needs of every event it sees: the streaming
+//! view of the system. Each bus event is stored once, however often SQS delivers it,
+//! without its personal data or secrets, and only for [`RETENTION`].
 
 use aws_lambda_events::sqs::SqsBatchResponse;
 use lambda_runtime::LambdaEvent;
 use orderly_core::batch::{BatchProcessor, consume_sqs_batch};
 use orderly_core::contracts::FailureReason;
 use orderly_core::idempotency::IdempotencyEngine;
-use orderly_core::lambda::TaskError;
+use orderly_core::lambda::{TaskError, epoch_seconds_after};
 use orderly_core::ports::{AuditEntry, AuditLog, InsertOutcome};
 use orderly_core::shell::{self, Port, Ports, ShellError};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,8 +23,29 @@ pub const FUNCTION: &str = "audit";
 pub const KEY_POINTER: &str = "/id";
 /// How many records of a batch are stored at once.
 pub const CONCURRENCY: usize = 8;
+/// How long an entry is kept: 400 days, a year of audits and their follow-up. The entry's
+/// `expiresAt` is this long after it was written; the table's TTL then deletes it.
+pub const RETENTION: Duration = Duration::from_secs(400 * 24 * 3600);
 
-/// The envelope fields the audit log indexes; the rest is kept as it came.
+/// The fields of an event's `data` an auditor needs: ids, amounts, status and reason.
+/// An allow-list, not a deny-list: the customer's e-mail, name and address, the payment
+/// token, free-text comments and causes are left out, and so is any field a contract
+/// adds later until someone decides an auditor needs it.
+pub const AUDITED_FIELDS: &[&str] = &[
+    "orderId",
+    "total",
+    "lines",
+    "status",
+    "reason",
+    "approved",
+    "decidedBy",
+    "authorizationId",
+    "shipmentId",
+    "amount",
+    "currency",
+];
+
+/// The envelope fields the audit log keeps; of the detail, only [`AUDITED_FIELDS`].
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 struct BusEvent {
@@ -67,20 +89,10 @@ where
 {
     let parsed: BusEvent = serde_json::from_value(event.clone())
         .map_err(|e| TaskError::InvalidInput(format!("not a bus event: {e}")))?;
-    let correlation_id = parsed
-        .detail
-        .pointer("/metadata/correlation-id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let entry = AuditEntry {
-        event_id: parsed.id.clone(),
-        correlation_id,
-        source: parsed.source,
-        detail_type: parsed.detail_type,
-        time: parsed.time,
-        event: event.clone(),
-    };
+    let entry = audit_entry(
+        parsed,
+        epoch_seconds_after(deps.idempotency.clock(), RETENTION),
+    );
     deps.idempotency
         .run_json(&event, remaining, || async {
             let outcome = deps.audit.append(&entry).await?;
@@ -95,6 +107,43 @@ where
         .map_err(TaskError::from)
 }
 
+/// The audit entry of a bus event: its envelope, its order id and its audited fields,
+/// expiring at `expires_at_epoch_s`.
+fn audit_entry(event: BusEvent, expires_at_epoch_s: i64) -> AuditEntry {
+    let text = |pointer: &str| {
+        event
+            .detail
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    AuditEntry {
+        correlation_id: text("/metadata/correlation-id"),
+        order_id: text("/data/orderId"),
+        facts: audited_facts(event.detail.get("data")),
+        event_id: event.id,
+        source: event.source,
+        detail_type: event.detail_type,
+        time: event.time,
+        expires_at_epoch_s,
+    }
+}
+
+/// The [`AUDITED_FIELDS`] of an event's data, as an object (empty when it has none).
+pub fn audited_facts(data: Option<&Value>) -> Value {
+    let facts: Map<String, Value> = data
+        .and_then(Value::as_object)
+        .map(|data| {
+            data.iter()
+                .filter(|(key, _)| AUDITED_FIELDS.contains(&key.as_str()))
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Value::Object(facts)
+}
+
 /// The end of the order funnel, counted where every event is seen exactly once:
 /// OrdersConfirmed, and OrdersFailed by reason (a value of the contract's fixed set).
 fn count_outcome(entry: &AuditEntry) {
@@ -103,8 +152,8 @@ fn count_outcome(entry: &AuditEntry) {
         "OrderConfirmed" => metrics::count(FUNCTION, metrics::ORDERS_CONFIRMED, 1),
         "OrderFailed" => {
             let reason = entry
-                .event
-                .pointer("/detail/data/reason")
+                .facts
+                .get("reason")
                 .and_then(Value::as_str)
                 .and_then(|r| serde_json::from_value::<FailureReason>(Value::from(r)).ok())
                 .map_or("Unknown", FailureReason::as_str);

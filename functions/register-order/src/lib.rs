@@ -129,7 +129,14 @@ where
     } else {
         Registration::Duplicate
     };
-    tracing::info!(order_id = %order.order_id, ?status, "order registered");
+    // The state machine logs no execution data: this line ties the execution to its order
+    // and (through the invocation span) its correlation id, for an operator.
+    tracing::info!(
+        order_id = %order.order_id,
+        execution_id = %request.execution_id,
+        ?status,
+        "order registered"
+    );
     Ok(RegisterResponse {
         status,
         needs_approval: deps.policy.needs_approval(&order.total),

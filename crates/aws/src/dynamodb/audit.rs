@@ -1,7 +1,8 @@
-//! The audit table: every event seen, once per event id.
+//! The audit table: what an auditor needs of every event seen, once per event id, until
+//! its TTL.
 
 use super::put_if_absent;
-use super::tables::AUDIT_KEY;
+use super::tables::{AUDIT_KEY, AUDIT_TTL_ATTRIBUTE};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -28,10 +29,10 @@ impl DynamoAuditLog {
 
 #[async_trait]
 impl AuditLog for DynamoAuditLog {
-    /// The whole event is kept as JSON text rather than a map: any event the bus carries
+    /// The facts are kept as JSON text rather than a map: any field an event carries
     /// must be storable, including ones with keys DynamoDB maps would refuse.
     async fn append(&self, entry: &AuditEntry) -> Result<InsertOutcome, PortError> {
-        let event = serde_json::to_string(&entry.event).map_err(|e| {
+        let facts = serde_json::to_string(&entry.facts).map_err(|e| {
             PortError::Permanent(format!("event {}: cannot serialize: {e}", entry.event_id))
         })?;
         let s = |v: &str| AttributeValue::S(v.to_owned());
@@ -41,14 +42,19 @@ impl AuditLog for DynamoAuditLog {
             ("source".to_owned(), s(&entry.source)),
             ("detailType".to_owned(), s(&entry.detail_type)),
             ("time".to_owned(), s(&entry.time)),
-            ("event".to_owned(), AttributeValue::S(event)),
+            ("orderId".to_owned(), s(&entry.order_id)),
+            ("facts".to_owned(), AttributeValue::S(facts)),
+            (
+                AUDIT_TTL_ATTRIBUTE.to_owned(),
+                AttributeValue::N(entry.expires_at_epoch_s.to_string()),
+            ),
         ]
         .into();
         let outcome = put_if_absent(&self.client, &self.table, AUDIT_KEY, item).await?;
         Ok(match outcome {
-            // Give the stored event back as JSON, not as the text it is kept in.
+            // Give the stored facts back as JSON, not as the text they are kept in.
             InsertOutcome::AlreadyExists(mut old) => {
-                if let Some(slot) = old.get_mut("event")
+                if let Some(slot) = old.get_mut("facts")
                     && let Some(parsed) = slot
                         .as_str()
                         .and_then(|t| serde_json::from_str::<Value>(t).ok())

@@ -6,7 +6,7 @@
 //! | orders       | `ORDERS_TABLE`     | `orderId`     | the order's JSON fields, `status`                 |
 //! | inventory    | `INVENTORY_TABLE`  | `sku`         | stock: `available`; reservation `RES#<orderId>#<sku>`: `orderId`, `reservedSku`, `quantity` |
 //! | approvals    | `APPROVALS_TABLE`  | `orderId`     | `taskToken`, `expiresAt` (TTL, epoch seconds)      |
-//! | audit        | `AUDIT_TABLE`      | `eventId`     | `correlationId`, `source`, `detailType`, `time`, `event` (JSON text) |
+//! | audit        | `AUDIT_TABLE`      | `eventId`     | `correlationId`, `source`, `detailType`, `time`, `orderId`, `facts` (JSON text), `expiresAt` (TTL, epoch seconds) |
 //! | shipments    | `SHIPMENTS_TABLE`  | `orderId`     | `shipmentId`                                      |
 //! | payments     | `PAYMENTS_TABLE`   | `orderId`     | `status` (`HELD`/`VOIDED`), `authorizationId`, `amount`, `currency` |
 
@@ -31,6 +31,8 @@ pub const SHIPMENTS_KEY: &str = "orderId";
 pub const PAYMENTS_KEY: &str = "orderId";
 /// The TTL attribute of the approvals table.
 pub const APPROVALS_TTL_ATTRIBUTE: &str = "expiresAt";
+/// The TTL attribute of the audit table.
+pub const AUDIT_TTL_ATTRIBUTE: &str = "expiresAt";
 
 /// Creates an on-demand table keyed by the string attribute `partition_key` (tools and
 /// tests; deployed tables come from the template).

@@ -347,7 +347,7 @@ impl AuditLog for MemoryAuditLog {
             by_event_id,
         } = &mut *entries;
         if let Some(old) = by_event_id.get(&entry.event_id).map(|&i| &ordered[i]) {
-            return Ok(InsertOutcome::AlreadyExists(old.event.clone()));
+            return Ok(InsertOutcome::AlreadyExists(old.facts.clone()));
         }
         by_event_id.insert(entry.event_id.clone(), ordered.len());
         ordered.push(entry.clone());

@@ -11,8 +11,8 @@ use crate::template;
 use async_trait::async_trait;
 use indexmap::IndexMap;
 use orderly_states::{
-    Execution, ExecutionOptions, HistoryEvent, StateMachine, TaskFailure, TaskHandler, TaskRequest,
-    TaskTokens,
+    EventDetails, Execution, ExecutionOptions, HistoryEvent, StateMachine, TaskFailure,
+    TaskHandler, TaskRequest, TaskTokens,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -328,12 +328,13 @@ impl CloudInner {
         let definition = machine.machine.clone();
         let cloud = self.clone();
         let log_group = format!("/aws/vendedlogs/states/{}", machine.model.name);
+        let include_data = machine.model.include_execution_data;
         let execution_arn = arn.clone();
         // The execution continues the trace of what started it (a rule target, a function).
         let trace = super::xray::current_or_new(self.clock.now_ms());
         self.spawn(super::xray::scope(trace, async move {
             let execution = Arc::new(orderly_states::execute(&definition, input, options).await);
-            cloud.log_execution(&log_group, &execution, &correlation_id);
+            cloud.log_execution(&log_group, &execution, &correlation_id, include_data);
             cloud.record_states(&execution_arn, 0, &execution.history, &correlation_id);
             cloud
                 .sfn
@@ -424,6 +425,35 @@ impl CloudInner {
             .ok_or_else(|| SfnError::ExecutionDoesNotExist(arn.to_owned()))
     }
 
+    /// Every task token the executions were given, as far as their histories show: the
+    /// strings under a `taskToken` key of the parameters of their `.waitForTaskToken`
+    /// tasks (where `$$.Task.Token` goes). What a privacy check looks for.
+    pub fn issued_task_tokens(&self) -> Vec<String> {
+        let mut tokens = Vec::new();
+        let mut collect = |events: &[HistoryEvent]| {
+            for event in events {
+                if let EventDetails::TaskScheduled(task) = &event.details
+                    && task.resource.ends_with(".waitForTaskToken")
+                    && let Ok(parameters) = serde_json::from_str::<Value>(&task.parameters)
+                {
+                    task_tokens(&parameters, &mut tokens);
+                }
+            }
+        };
+        let executions = self
+            .sfn
+            .executions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for entry in executions.values() {
+            match &entry.result {
+                Some(execution) => collect(&execution.history),
+                None => entry.history.read_since(0, &mut collect),
+            }
+        }
+        tokens
+    }
+
     /// Every execution, in start order.
     pub fn executions(&self) -> Vec<ExecutionEntry> {
         self.sfn
@@ -435,10 +465,19 @@ impl CloudInner {
             .collect()
     }
 
-    /// The state machine's log group at level ALL: one line per history event.
-    fn log_execution(&self, group: &str, execution: &Arc<Execution>, correlation_id: &str) {
+    /// The state machine's log group at level ALL: one line per history event, with the
+    /// events' inputs, outputs and parameters only when the machine's `Logging` says
+    /// `IncludeExecutionData: true` (as AWS writes them).
+    fn log_execution(
+        &self,
+        group: &str,
+        execution: &Arc<Execution>,
+        correlation_id: &str,
+        include_data: bool,
+    ) {
         let lines = ExecutionLogLines {
             execution: execution.clone(),
+            include_data,
             arn: Value::String(execution.execution_arn.clone()).to_string(),
             correlation_id: Value::String(correlation_id.to_owned()).to_string(),
         };
@@ -447,9 +486,29 @@ impl CloudInner {
     }
 }
 
+/// The strings under a `taskToken` key (any case) anywhere in `value`.
+fn task_tokens(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match value {
+                    Value::String(token) if key.eq_ignore_ascii_case("taskToken") => {
+                        out.push(token.clone());
+                    }
+                    other => task_tokens(other, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| task_tokens(v, out)),
+        _ => {}
+    }
+}
+
 /// The log lines of an ended execution, rendered from its history when read.
 struct ExecutionLogLines {
     execution: Arc<Execution>,
+    /// `Logging.IncludeExecutionData`: whether lines carry the events' payloads.
+    include_data: bool,
     /// The execution ARN and correlation id as JSON strings.
     arn: String,
     correlation_id: String,
@@ -462,7 +521,12 @@ impl super::logs::DeferredLines for ExecutionLogLines {
         let Some(event) = self.execution.history.get(index) else {
             return "{}".to_owned();
         };
-        let Ok(mut text) = serde_json::to_string(event) else {
+        let text = if self.include_data {
+            serde_json::to_string(event)
+        } else {
+            serde_json::to_string(&event.without_data())
+        };
+        let Ok(mut text) = text else {
             return "{}".to_owned();
         };
         // The event serializes as one JSON object: reopen it to append the fields.
