@@ -105,7 +105,13 @@ fn describe(kind: &HopKind) -> String {
 }
 
 /// Checks every invariant of `wave` on `cloud`, which started the wave at `start_ms`.
-pub fn check(cloud: &CloudInner, wave: &Wave, start_ms: i64, settled: bool) -> Findings {
+pub fn check(
+    cloud: &CloudInner,
+    wave: &Wave,
+    start_ms: i64,
+    settled: bool,
+    running: &Running,
+) -> Findings {
     let mut findings = Findings::default();
     let all_hops = cloud.trace.hops();
     let mut hops_of: HashMap<&str, Vec<&Hop>> = HashMap::new();
@@ -293,7 +299,7 @@ pub fn check(cloud: &CloudInner, wave: &Wave, start_ms: i64, settled: bool) -> F
             }
         }
     }
-    check_stock(cloud, wave, &mut findings);
+    check_stock(cloud, wave, running, &mut findings);
     check_notifications(cloud, &mut findings);
     check_messages(cloud, wave, settled, &mut findings);
     check_approvals(cloud, &mut findings);
@@ -310,9 +316,37 @@ fn whole_run(findings: &mut Findings, invariant: &'static str, detail: String) {
     });
 }
 
-/// Never negative, and conserved: what the wave started with is what is available plus
-/// what standing reservations hold (a shipped order's stock stays reserved to it).
-fn check_stock(cloud: &CloudInner, wave: &Wave, findings: &mut Findings) {
+/// What is checked while the wave runs, not only at its end.
+#[derive(Debug, Default)]
+pub struct Running {
+    /// The fewest units each SKU had available at any look.
+    lowest: BTreeMap<String, i64>,
+}
+
+impl Running {
+    /// Looks at the cloud now: stock levels of the wave's SKUs.
+    pub fn observe(&mut self, cloud: &CloudInner, wave: &Wave) {
+        for (sku, _) in &wave.stock {
+            let available = cloud.world.stock.available(sku).unwrap_or(i64::MIN);
+            let lowest = self.lowest.entry(sku.clone()).or_insert(available);
+            *lowest = (*lowest).min(available);
+        }
+    }
+}
+
+/// Never negative (at any look while the wave ran, and at its end), and conserved: what
+/// the wave started with is what is available plus what standing reservations hold (a
+/// shipped order's stock stays reserved to it).
+fn check_stock(cloud: &CloudInner, wave: &Wave, running: &Running, findings: &mut Findings) {
+    for (sku, lowest) in &running.lowest {
+        if *lowest < 0 {
+            whole_run(
+                findings,
+                "stock",
+                format!("{sku}: {lowest} available while the wave ran"),
+            );
+        }
+    }
     for (sku, seeded) in &wave.stock {
         let available = cloud.world.stock.available(sku).unwrap_or(i64::MIN);
         let reserved = cloud.world.stock.reserved_total(sku);

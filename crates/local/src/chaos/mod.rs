@@ -125,7 +125,9 @@ async fn run_wave(
         .ok_or(ChaosError::NoBus)?;
     let start = inner.clock.now_ms();
     send_poison(&inner, index, &wave);
+    let mut running = invariants::Running::default();
     for order in &wave.orders {
+        running.observe(&inner, &wave);
         let wait = start + order.at_ms - inner.clock.now_ms();
         if wait > 0 {
             inner.clock.sleep_ms(wait).await;
@@ -133,8 +135,8 @@ async fn run_wave(
         let now = crate::clock::rfc3339_seconds(inner.clock.now_ms());
         put_until_accepted(&inner, order.order_created(&bus, &now)).await;
     }
-    let settled = settle(&inner, &wave, &bus, start).await;
-    let findings = invariants::check(&inner, &wave, start, settled);
+    let settled = settle(&inner, &wave, &bus, start, &mut running).await;
+    let findings = invariants::check(&inner, &wave, start, settled, &running);
     Ok((findings, plan.struck(), wave.poison))
 }
 
@@ -172,7 +174,13 @@ async fn put_until_accepted(cloud: &Arc<CloudInner>, entry: crate::runtime::bus:
 
 /// Plays the approver and lets virtual time pass until every execution has ended and the
 /// queues are drained, or the bound is reached. Answers whether the cloud settled.
-async fn settle(cloud: &Arc<CloudInner>, wave: &Wave, bus: &str, start: i64) -> bool {
+async fn settle(
+    cloud: &Arc<CloudInner>,
+    wave: &Wave,
+    bus: &str,
+    start: i64,
+    running: &mut invariants::Running,
+) -> bool {
     let approvals: Vec<&PlannedOrder> = wave
         .orders
         .iter()
@@ -187,6 +195,7 @@ async fn settle(cloud: &Arc<CloudInner>, wave: &Wave, bus: &str, start: i64) -> 
     let mut step = Duration::from_millis(100);
     let mut hops = usize::MAX;
     loop {
+        running.observe(cloud, wave);
         for order in &approvals {
             if !answered.contains(order.order_id.as_str())
                 && cloud.world.approvals.waiting(&order.order_id)
