@@ -11,8 +11,8 @@
 //! The endpoint's certificate is trusted here only, next to the system roots (so loading
 //! them costs what it costs in a function). `--eager-connector` builds the SDK clients on
 //! the bare HTTPS client, without [`connector_on_first_use`]. Prints one JSON line of
-//! milliseconds: `logs` (`init_lambda_logs`), `config` (the SDK configuration loaded the
-//! standard way), `clients` (building `AwsAdapters`, whose SDK clients are built on first
+//! milliseconds: `logs` (`init_lambda_logs`), `config` (the SDK configuration made from
+//! Lambda's variables, as the shell makes it), `clients` (building `AwsAdapters`, whose SDK clients are built on first
 //! use), `warm_up` (0 without `--warm-up`), `first` and `warm` (the first and second
 //! `DescribeEndpoints` call).
 
@@ -52,11 +52,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         connector_on_first_use(http)
     };
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(http)
+    // What the shell does: the configuration from Lambda's variables (the harness sets
+    // them), here with the stub's endpoint.
+    let sdk = orderly_aws::lambda_env::sdk_config(http)?
+        .into_builder()
         .endpoint_url(endpoint)
-        .load()
-        .await;
+        .build();
     let config = millis(started);
     let started = Instant::now();
     let aws = AwsAdapters::new(&sdk);
