@@ -2,14 +2,40 @@
 //! status codes with a JSON body naming what is wrong; nothing internal leaks.
 
 use super::{Deps, PlaceOrderRequest, place};
-use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use aws_lambda_events::encodings::Body;
-use aws_lambda_events::http::{HeaderMap, HeaderValue};
 use base64::Engine;
 use orderly_core::lambda::TaskError;
 use orderly_core::ports::{EventPublisher, OrderWriter};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 use std::time::Duration;
+
+/// What this function reads of an HTTP API event (payload format 2.0): the headers, the
+/// body and whether it is base64. The rest — request context, authorizer, route, cookies,
+/// query string — is not parsed: nothing uses it, and the deserializer of the full event
+/// type (`aws_lambda_events`' `ApiGatewayV2httpRequest`) is 75 KB of the arm64 bootstrap.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpRequest {
+    /// Names as sent (API Gateway lower-cases them), values comma-joined.
+    #[serde(default)]
+    headers: Option<Map<String, Value>>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    is_base64_encoded: Option<bool>,
+}
+
+impl HttpRequest {
+    /// The value of header `name`, whatever the case of its name.
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .flatten()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .and_then(|(_, value)| value.as_str())
+            .map(str::to_owned)
+    }
+}
 
 /// An HTTP API event has a `requestContext` and a `routeKey`; a direct request has neither.
 pub fn is_http_event(payload: &Value) -> bool {
@@ -25,22 +51,17 @@ where
     O: OrderWriter + ?Sized,
     P: EventPublisher + ?Sized,
 {
-    let response = match serde_json::from_value::<ApiGatewayV2httpRequest>(payload) {
+    match serde_json::from_value::<HttpRequest>(payload) {
         Ok(request) => respond(deps, request, remaining).await,
         Err(e) => error_response(
             400,
             "InvalidRequest",
             &format!("not an HTTP API request: {e}"),
         ),
-    };
-    serde_json::to_value(response).unwrap_or_else(|_| json!({"statusCode": 500}))
+    }
 }
 
-async fn respond<O, P>(
-    deps: &Deps<O, P>,
-    request: ApiGatewayV2httpRequest,
-    remaining: Duration,
-) -> ApiGatewayV2httpResponse
+async fn respond<O, P>(deps: &Deps<O, P>, request: HttpRequest, remaining: Duration) -> Value
 where
     O: OrderWriter + ?Sized,
     P: EventPublisher + ?Sized,
@@ -59,17 +80,10 @@ where
             );
         }
     };
-    let header = |name: &str| {
-        request
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    if let Some(key) = header("idempotency-key") {
+    if let Some(key) = request.header("idempotency-key") {
         order_request.idempotency_key = Some(key);
     }
-    if let Some(correlation) = header("x-correlation-id") {
+    if let Some(correlation) = request.header("x-correlation-id") {
         order_request.correlation_id = Some(correlation);
     }
     match place(deps, order_request, remaining).await {
@@ -90,9 +104,9 @@ where
     }
 }
 
-fn decode_body(request: &ApiGatewayV2httpRequest) -> Result<String, String> {
+fn decode_body(request: &HttpRequest) -> Result<String, String> {
     let body = request.body.clone().ok_or("request body is empty")?;
-    if !request.is_base64_encoded {
+    if !request.is_base64_encoded.unwrap_or(false) {
         return Ok(body);
     }
     let bytes = base64::engine::general_purpose::STANDARD
@@ -101,16 +115,61 @@ fn decode_body(request: &ApiGatewayV2httpRequest) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "request body is not UTF-8".to_owned())
 }
 
-fn json_response(status: i64, body: &Value) -> ApiGatewayV2httpResponse {
-    let mut headers = HeaderMap::new();
-    headers.insert("content-type", HeaderValue::from_static("application/json"));
-    let mut response = ApiGatewayV2httpResponse::default();
-    response.status_code = status;
-    response.headers = headers;
-    response.body = Some(Body::Text(body.to_string()));
-    response
+/// A proxy response with a JSON body, as `aws_lambda_events`' `ApiGatewayV2httpResponse`
+/// serialises one: the same members, in the same order.
+fn json_response(status: u16, body: &Value) -> Value {
+    json!({
+        "statusCode": status,
+        "headers": {"content-type": "application/json"},
+        "multiValueHeaders": {},
+        "body": body.to_string(),
+        "isBase64Encoded": false,
+        "cookies": [],
+    })
 }
 
-fn error_response(status: i64, error: &str, message: &str) -> ApiGatewayV2httpResponse {
+fn error_response(status: u16, error: &str, message: &str) -> Value {
     json_response(status, &json!({"error": error, "message": message}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+    use aws_lambda_events::encodings::Body;
+    use aws_lambda_events::http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn the_response_is_what_the_lambda_events_type_serialises() {
+        let body = json!({"orderId": "o-1"});
+        let mut headers = HeaderMap::new();
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+        let mut expected = ApiGatewayV2httpResponse::default();
+        expected.status_code = 201;
+        expected.headers = headers;
+        expected.body = Some(Body::Text(body.to_string()));
+        let expected = serde_json::to_value(expected).expect("serialisable");
+        assert_eq!(json_response(201, &body), expected);
+        assert_eq!(
+            serde_json::to_string(&json_response(201, &body)).expect("serialisable"),
+            serde_json::to_string(&expected).expect("serialisable"),
+            "same member order"
+        );
+    }
+
+    #[test]
+    fn headers_are_found_whatever_their_case_and_nulls_are_absences() {
+        let request: HttpRequest = serde_json::from_value(json!({
+            "headers": {"Idempotency-Key": "k-1", "x-correlation-id": null},
+            "body": null,
+            "isBase64Encoded": null,
+        }))
+        .expect("an HTTP API event");
+        assert_eq!(request.header("idempotency-key").as_deref(), Some("k-1"));
+        assert_eq!(request.header("x-correlation-id"), None);
+        assert_eq!(
+            decode_body(&request),
+            Err("request body is empty".to_owned())
+        );
+    }
 }
