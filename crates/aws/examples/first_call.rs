@@ -18,9 +18,9 @@
 
 use orderly_aws::config::AwsAdapters;
 use orderly_aws::warm::{Service, connector_on_first_use, warm_up};
-use std::time::Instant;
+use orderly_core::clock::Stopwatch;
 
-fn millis(started: Instant) -> f64 {
+fn millis(started: Stopwatch) -> f64 {
     started.elapsed().as_secs_f64() * 1000.0
 }
 
@@ -34,11 +34,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let with_warm_up = std::env::args().any(|arg| arg == "--warm-up");
     let eager = std::env::args().any(|arg| arg == "--eager-connector");
 
-    let started = Instant::now();
+    let started = Stopwatch::start();
     orderly_core::telemetry::init_lambda_logs();
     let logs = millis(started);
 
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .tls_context(
@@ -59,11 +59,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .endpoint_url(endpoint)
         .build();
     let config = millis(started);
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let aws = AwsAdapters::new(&sdk);
     let clients = millis(started);
 
-    let started = Instant::now();
+    let started = Stopwatch::start();
     if with_warm_up {
         let report = warm_up(&aws, &[Service::DynamoDb]).await;
         if !report.failed.is_empty() {
@@ -72,10 +72,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let warmed = if with_warm_up { millis(started) } else { 0.0 };
 
-    let started = Instant::now();
+    let started = Stopwatch::start();
     aws.dynamodb().describe_endpoints().send().await?;
     let first = millis(started);
-    let started = Instant::now();
+    let started = Stopwatch::start();
     aws.dynamodb().describe_endpoints().send().await?;
     let warm = millis(started);
 
