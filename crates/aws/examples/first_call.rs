@@ -11,16 +11,16 @@
 //! The endpoint's certificate is trusted here only, next to the system roots (so loading
 //! them costs what it costs in a function). `--eager-connector` builds the SDK clients on
 //! the bare HTTPS client, without [`connector_on_first_use`]. Prints one JSON line of
-//! milliseconds: `logs` (`init_lambda_logs`), `config` (the SDK configuration loaded the
-//! standard way), `clients` (building `AwsAdapters`, whose SDK clients are built on first
+//! milliseconds: `logs` (`init_lambda_logs`), `config` (the SDK configuration made from
+//! Lambda's variables, as the shell makes it), `clients` (building `AwsAdapters`, whose SDK clients are built on first
 //! use), `warm_up` (0 without `--warm-up`), `first` and `warm` (the first and second
 //! `DescribeEndpoints` call).
 
 use orderly_aws::config::AwsAdapters;
 use orderly_aws::warm::{Service, connector_on_first_use, warm_up};
-use std::time::Instant;
+use orderly_core::clock::Stopwatch;
 
-fn millis(started: Instant) -> f64 {
+fn millis(started: Stopwatch) -> f64 {
     started.elapsed().as_secs_f64() * 1000.0
 }
 
@@ -34,11 +34,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let with_warm_up = std::env::args().any(|arg| arg == "--warm-up");
     let eager = std::env::args().any(|arg| arg == "--eager-connector");
 
-    let started = Instant::now();
+    let started = Stopwatch::start();
     orderly_core::telemetry::init_lambda_logs();
     let logs = millis(started);
 
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .tls_context(
@@ -52,17 +52,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         connector_on_first_use(http)
     };
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(http)
+    // What the shell does: the configuration from Lambda's variables (the harness sets
+    // them), here with the stub's endpoint.
+    let sdk = orderly_aws::lambda_env::sdk_config(http)?
+        .into_builder()
         .endpoint_url(endpoint)
-        .load()
-        .await;
+        .build();
     let config = millis(started);
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let aws = AwsAdapters::new(&sdk);
     let clients = millis(started);
 
-    let started = Instant::now();
+    let started = Stopwatch::start();
     if with_warm_up {
         let report = warm_up(&aws, &[Service::DynamoDb]).await;
         if !report.failed.is_empty() {
@@ -71,10 +72,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let warmed = if with_warm_up { millis(started) } else { 0.0 };
 
-    let started = Instant::now();
+    let started = Stopwatch::start();
     aws.dynamodb().describe_endpoints().send().await?;
     let first = millis(started);
-    let started = Instant::now();
+    let started = Stopwatch::start();
     aws.dynamodb().describe_endpoints().send().await?;
     let warm = millis(started);
 

@@ -7,10 +7,12 @@ use crate::dynamodb::{
 };
 use crate::eventbridge::EventBridgePublisher;
 use crate::idempotency::DynamoDbIdempotencyStore;
+use crate::lambda_env::LambdaEnvError;
 use crate::notifier::LoggingNotifier;
 use crate::sfn::SfnTaskCallbacks;
 use crate::sqs::SqsQueue;
-use aws_config::SdkConfig;
+use aws_types::SdkConfig;
+use aws_types::sdk_config::SharedHttpClient;
 use orderly_core::clock::{SharedClock, SystemClock};
 use orderly_core::idempotency::IdempotencyStore;
 use orderly_core::ports::{
@@ -35,13 +37,37 @@ pub struct AwsAdapters {
 }
 
 impl AwsAdapters {
-    /// Loads the SDK configuration (region, credentials) the standard way.
-    pub async fn from_env() -> Self {
+    /// The clients of the SDK configuration Lambda's variables make
+    /// ([`crate::lambda_env`]). Where they are missing (outside Lambda), builds with the
+    /// `default-chain` feature load the SDK's default chain (profile files, IMDS, SSO …)
+    /// instead; builds without it fail, naming the variable.
+    pub async fn from_env() -> Result<Self, LambdaEnvError> {
+        let http = https_client();
+        match crate::lambda_env::sdk_config(http.clone()) {
+            Ok(sdk) => Ok(Self::new(&sdk)),
+            Err(missing) => Self::from_default_chain(http, missing).await,
+        }
+    }
+
+    #[cfg(feature = "default-chain")]
+    async fn from_default_chain(
+        http: SharedHttpClient,
+        missing: LambdaEnvError,
+    ) -> Result<Self, LambdaEnvError> {
+        tracing::debug!(%missing, "not the Lambda environment: the SDK's default chain");
         let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(https_client())
+            .http_client(http)
             .load()
             .await;
-        Self::new(&sdk)
+        Ok(Self::new(&sdk))
+    }
+
+    #[cfg(not(feature = "default-chain"))]
+    async fn from_default_chain(
+        _http: SharedHttpClient,
+        missing: LambdaEnvError,
+    ) -> Result<Self, LambdaEnvError> {
+        Err(missing)
     }
 
     /// The clients of `sdk`, built when first asked for.
@@ -131,7 +157,7 @@ impl Adapters for AwsAdapters {
 /// The one HTTP client of every SDK client: hyper 1 with rustls on ring (the SDK's
 /// default client is turned off in the workspace manifest; see there why), whose TLS
 /// connector is built on first use ([`crate::warm::connector_on_first_use`]).
-pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+pub fn https_client() -> SharedHttpClient {
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
     crate::warm::connector_on_first_use(
         aws_smithy_http_client::Builder::new()

@@ -9,6 +9,8 @@ pub mod error;
 pub mod eventbridge;
 pub mod function;
 pub mod idempotency;
+pub mod init_report;
+pub mod lambda_env;
 pub mod notifier;
 pub mod retry;
 pub mod sfn;

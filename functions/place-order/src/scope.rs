@@ -2,9 +2,61 @@
 //! pick the same one: every key is scoped to its caller, and a key is only ever matched
 //! against the earlier requests of the same caller.
 
-use aws_lambda_events::apigw::{ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequestContext};
 use orderly_core::idempotency::hash_value;
+use serde::Deserialize;
 use serde_json::{Value, json};
+
+/// What place-order reads of an HTTP API request context (payload format 2.0): its id and
+/// the caller the `AWS_IAM` authorizer verified. Read by hand rather than through
+/// `aws_lambda_events`' full event type, whose deserializer is 75 KB of the bootstrap.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestContext {
+    /// API Gateway's id of the request.
+    #[serde(default)]
+    pub request_id: Option<String>,
+    /// What the authorizer verified.
+    #[serde(default)]
+    pub authorizer: Option<Authorizer>,
+}
+
+/// `requestContext.authorizer`.
+#[derive(Debug, Default, Deserialize)]
+pub struct Authorizer {
+    /// The SigV4 caller, with the `AWS_IAM` authorizer.
+    #[serde(default)]
+    pub iam: Option<IamCaller>,
+}
+
+/// `requestContext.authorizer.iam`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IamCaller {
+    /// The caller's account.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// The caller's principal id.
+    #[serde(default)]
+    pub caller_id: Option<String>,
+    /// The caller's ARN (for an assumed role, the role session).
+    #[serde(default)]
+    pub user_arn: Option<String>,
+    /// The Cognito identity, when the caller signed with identity pool credentials.
+    #[serde(default)]
+    pub cognito_identity: Option<CognitoIdentity>,
+}
+
+/// `requestContext.authorizer.iam.cognitoIdentity`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CognitoIdentity {
+    /// The identity.
+    #[serde(default)]
+    pub identity_id: Option<String>,
+    /// Its identity pool.
+    #[serde(default)]
+    pub identity_pool_id: Option<String>,
+}
 
 /// The caller a request's idempotency key belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +83,7 @@ pub enum CallerScope {
 impl CallerScope {
     /// The scope of an HTTP API request, from the `AWS_IAM` authorizer's fields of its
     /// request context (payload format 2.0: `requestContext.authorizer.iam`).
-    pub fn of_http(context: &ApiGatewayV2httpRequestContext) -> Self {
+    pub fn of_http(context: &RequestContext) -> Self {
         context
             .authorizer
             .as_ref()
@@ -64,7 +116,7 @@ impl CallerScope {
     }
 }
 
-fn iam_principal(authorizer: &ApiGatewayRequestAuthorizer) -> Option<String> {
+fn iam_principal(authorizer: &Authorizer) -> Option<String> {
     let iam = authorizer.iam.as_ref()?;
     fn present(v: &Option<String>) -> Option<&str> {
         v.as_deref().filter(|s| !s.trim().is_empty())
@@ -124,7 +176,7 @@ impl ScopedKey {
 mod tests {
     use super::*;
 
-    fn context(iam: Value) -> ApiGatewayV2httpRequestContext {
+    fn context(iam: Value) -> RequestContext {
         serde_json::from_value(json!({
             "requestId": "r-1",
             "http": {"method": "POST", "path": "/orders"},

@@ -5,6 +5,7 @@
 
 use async_trait::async_trait;
 use lambda_runtime::{Context, LambdaEvent};
+use orderly_core::clock::{Clock, SystemClock};
 use orderly_core::contracts::{OrderCreated, OutboundEvent, parse_detail};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};
 use orderly_core::memory::{MemoryOrders, MemoryPublisher};
@@ -66,7 +67,11 @@ where
     O: OrderWriter,
     P: EventPublisher,
 {
-    let reply = handler(deps, LambdaEvent::new(event, Context::default()))
+    // A deadline as Lambda gives one: the lock of a request is leased until it, so with
+    // none (0) a request still running could be taken over at once.
+    let mut context = Context::default();
+    context.deadline = u64::try_from(SystemClock.now_ms() + 10_000).unwrap_or(u64::MAX);
+    let reply = handler(deps, LambdaEvent::new(event, context))
         .await
         .unwrap();
     let body = serde_json::from_str(reply["body"].as_str().unwrap()).unwrap();
