@@ -87,10 +87,11 @@ fi
 # and a new seed every run, printed, so each run also explores.
 step "orderly chaos (2,000 orders, seed 1, and a random seed)"
 cargo build --quiet -p orderly-local
+orderly="${CARGO_TARGET_DIR:-$root/target}/debug/orderly"
 random_seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 for seed in 1 "$random_seed"; do
   echo "chaos seed $seed (replay: cargo run -p orderly-local -- chaos --orders 2000 --seed $seed)"
-  if ! target/debug/orderly chaos --orders 2000 --seed "$seed" >"$root/target/chaos-$seed.txt"; then
+  if ! "$orderly" chaos --orders 2000 --seed "$seed" >"$root/target/chaos-$seed.txt"; then
     cat "$root/target/chaos-$seed.txt" >&2
     echo "chaos found violations with seed $seed; report in target/chaos-$seed.txt" >&2
     exit 1
