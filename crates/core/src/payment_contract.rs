@@ -15,34 +15,14 @@
 //! runtime. The cases observe the ledger through the port alone: whether a hold stands is
 //! what the next [`void`](PaymentGateway::void) answers.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use crate::domain::payment::{Authorization, PaymentError, authorization_id};
 use crate::domain::{Currency, Money};
 use crate::ports::{AuthorizeError, PaymentGateway};
 
-/// Runs one contract case on a fresh gateway from `factory`.
-///
-/// # Panics
-/// When the case fails (it is a test) or the test runtime cannot start.
-pub fn run_case<F, Fut, C, CFut>(factory: F, case: C)
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Arc<dyn PaymentGateway>>,
-    C: FnOnce(Arc<dyn PaymentGateway>) -> CFut,
-    CFut: Future<Output = ()>,
-{
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .expect("the contract suite needs a tokio runtime");
-    runtime.block_on(async move {
-        let gateway = factory().await;
-        case(gateway).await;
-    });
-}
+/// Runs one contract case on a fresh gateway from `factory`: the idempotency suite's runner.
+pub use crate::idempotency::contract::run_case;
 
 /// Expands to one `#[test]` per contract case, each running on a fresh gateway made by the
 /// given async factory (`async fn() -> Arc<dyn PaymentGateway>`). Attributes written before

@@ -1,4 +1,4 @@
-//! The contract every [`IdempotencyStore`] must meet, as a test suite any store crate runs.
+//! The contract every [`IdempotencyStore`](super::IdempotencyStore) must meet, as a test suite any store crate runs.
 //!
 //! Enabled by the `contract-tests` feature. A store crate writes one factory and one macro
 //! call in a test file:
@@ -19,17 +19,17 @@ mod support;
 use std::future::Future;
 use std::sync::Arc;
 
-use super::store::IdempotencyStore;
-
-/// Runs one contract case on a fresh store from `factory`.
+/// Runs one contract case on a fresh adapter from `factory`: a store here, or any port
+/// whose contract suite has the same shape (the payment gateway's).
 ///
 /// # Panics
 /// When the case fails (it is a test) or the test runtime cannot start.
-pub fn run_case<F, Fut, C, CFut>(factory: F, case: C)
+pub fn run_case<P, F, Fut, C, CFut>(factory: F, case: C)
 where
+    P: ?Sized,
     F: FnOnce() -> Fut,
-    Fut: Future<Output = Arc<dyn IdempotencyStore>>,
-    C: FnOnce(Arc<dyn IdempotencyStore>) -> CFut,
+    Fut: Future<Output = Arc<P>>,
+    C: FnOnce(Arc<P>) -> CFut,
     CFut: Future<Output = ()>,
 {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -38,8 +38,8 @@ where
         .build()
         .expect("the contract suite needs a tokio runtime");
     runtime.block_on(async move {
-        let store = factory().await;
-        case(store).await;
+        let adapter = factory().await;
+        case(adapter).await;
     });
 }
 
