@@ -161,19 +161,9 @@ fn sample_secrets() -> Vec<(&'static str, String)> {
                 .as_str()
                 .and_then(|d| serde_json::from_str(d).ok())
                 .unwrap_or_default();
-            let data = &detail["data"];
-            for (kind, pointer) in [
-                ("a payment token", "/paymentToken"),
-                ("an e-mail", "/customer/email"),
-                ("a name", "/customer/name"),
-                ("an address", "/shippingAddress/line1"),
-                ("an address", "/shippingAddress/line2"),
-                ("an address", "/shippingAddress/city"),
-            ] {
-                if let Some(value) = data.pointer(pointer).and_then(Value::as_str) {
-                    secrets.insert((kind, value.to_owned()));
-                }
-            }
+            secrets.extend(orderly_core::domain::order::sensitive_values(
+                &detail["data"],
+            ));
         }
     }
     secrets.into_iter().collect()

@@ -3,6 +3,32 @@
 use super::money::{Currency, Money};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Where an order, as JSON (OrderCreated's `data`), holds a secret or personal data, by what
+/// it is: what no log line, audit entry or error reply may show.
+pub const SENSITIVE_FIELDS: [(&str, &str); 6] = [
+    ("a payment token", "/paymentToken"),
+    ("an e-mail", "/customer/email"),
+    ("a name", "/customer/name"),
+    ("an address", "/shippingAddress/line1"),
+    ("an address", "/shippingAddress/line2"),
+    ("an address", "/shippingAddress/city"),
+];
+
+/// The sensitive values of an order's JSON, as (what it is, the value); empty ones left out.
+pub fn sensitive_values(order: &Value) -> Vec<(&'static str, String)> {
+    SENSITIVE_FIELDS
+        .iter()
+        .filter_map(|(kind, pointer)| {
+            order
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .filter(|v| !v.is_empty())
+                .map(|v| (*kind, v.to_owned()))
+        })
+        .collect()
+}
 
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -7,6 +7,7 @@ use super::traffic::{Family, Wave, poison_body};
 use crate::runtime::CloudInner;
 use crate::runtime::trace::{Hop, HopKind};
 use crate::scenarios::{DeadLetter, dead_letters, final_state};
+use orderly_core::domain::order::sensitive_values;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -482,14 +483,6 @@ fn check_approvals(cloud: &CloudInner, findings: &mut Findings) {
 /// secrets, so the check stays linear in the size of the logs.
 fn check_privacy(cloud: &CloudInner, wave: &Wave, findings: &mut Findings) {
     use aho_corasick::AhoCorasick;
-    const FIELDS: &[(&str, &str)] = &[
-        ("a payment token", "/paymentToken"),
-        ("an e-mail", "/customer/email"),
-        ("a name", "/customer/name"),
-        ("an address", "/shippingAddress/line1"),
-        ("an address", "/shippingAddress/line2"),
-        ("an address", "/shippingAddress/city"),
-    ];
     let mut secrets: BTreeMap<String, &'static str> = BTreeMap::new();
     for order in &wave.orders {
         let entry = order.order_created("", "");
@@ -498,14 +491,8 @@ fn check_privacy(cloud: &CloudInner, wave: &Wave, findings: &mut Findings) {
             .as_deref()
             .and_then(|d| serde_json::from_str(d).ok())
             .unwrap_or_default();
-        for (kind, pointer) in FIELDS {
-            if let Some(value) = detail
-                .pointer(&format!("/data{pointer}"))
-                .and_then(Value::as_str)
-                .filter(|v| !v.is_empty())
-            {
-                secrets.insert(value.to_owned(), kind);
-            }
+        for (kind, value) in sensitive_values(&detail["data"]) {
+            secrets.insert(value, kind);
         }
     }
     let answered = cloud.world.callbacks.answers().into_iter().map(|(t, _)| t);
