@@ -20,15 +20,21 @@ fn sample(token: &str) -> Value {
     v
 }
 
-#[tokio::test]
-async fn keeps_the_newest_token_and_announces_once() {
+type MemoryDeps = Deps<MemoryApprovalTokens, MemoryPublisher, RecordingCallbacks>;
+
+fn deps() -> MemoryDeps {
     let store = Arc::new(InMemoryIdempotencyStore::new());
-    let deps = Deps {
+    Deps {
         tokens: Arc::new(MemoryApprovalTokens::default()),
         publisher: Arc::new(MemoryPublisher::default()),
         callbacks: Arc::new(RecordingCallbacks::default()),
         idempotency: IdempotencyEngine::new(IdempotencyConfig::new("request-approval"), store),
-    };
+    }
+}
+
+#[tokio::test]
+async fn keeps_the_newest_token_and_announces_once() {
+    let deps = deps();
     handler(
         &deps,
         LambdaEvent::new(sample("token-1"), Context::default()),
@@ -71,13 +77,7 @@ async fn keeps_the_newest_token_and_announces_once() {
 /// decision, or the order waits out its 24 hours although a person approved it.
 #[tokio::test]
 async fn a_decision_that_came_before_the_token_is_delivered_to_it() {
-    let store = Arc::new(InMemoryIdempotencyStore::new());
-    let deps = Deps {
-        tokens: Arc::new(MemoryApprovalTokens::default()),
-        publisher: Arc::new(MemoryPublisher::default()),
-        callbacks: Arc::new(RecordingCallbacks::default()),
-        idempotency: IdempotencyEngine::new(IdempotencyConfig::new("request-approval"), store),
-    };
+    let deps = deps();
     let decision = ApprovalDecision {
         approved: false,
         decided_by: "approver-17".to_owned(),
