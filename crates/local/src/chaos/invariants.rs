@@ -421,12 +421,7 @@ fn check_messages(cloud: &CloudInner, wave: &Wave, settled: bool, findings: &mut
             );
         }
     }
-    let wave_number = wave
-        .orders
-        .first()
-        .and_then(|o| o.order_id.split('-').nth(2))
-        .and_then(|n| n.parse::<usize>().ok())
-        .unwrap_or(0);
+    let wave_number = wave.index;
     for n in 0..wave.poison {
         let body = poison_body(wave_number, n);
         if !letters.iter().any(|l| l.body == body) {

@@ -124,7 +124,7 @@ async fn run_wave(
         .map(|b| b.name.clone())
         .ok_or(ChaosError::NoBus)?;
     let start = inner.clock.now_ms();
-    send_poison(&inner, index, &wave);
+    send_poison(&inner, &wave);
     let mut running = invariants::Running::default();
     for order in &wave.orders {
         running.observe(&inner, &wave);
@@ -142,7 +142,7 @@ async fn run_wave(
 
 /// Malformed messages, one per 200 orders, spread over the standard queues that have a
 /// dead-letter queue: each must end there with its reason.
-fn send_poison(cloud: &CloudInner, index: usize, wave: &Wave) {
+fn send_poison(cloud: &CloudInner, wave: &Wave) {
     let mut queues: Vec<String> = cloud
         .model
         .queues
@@ -156,7 +156,7 @@ fn send_poison(cloud: &CloudInner, index: usize, wave: &Wave) {
     }
     for n in 0..wave.poison {
         if let Ok(queue) = cloud.sqs.queue(&queues[n % queues.len()]) {
-            let _ = queue.send(SendMessage::new(poison_body(index, n)));
+            let _ = queue.send(SendMessage::new(poison_body(wave.index, n)));
         }
     }
 }

@@ -110,6 +110,8 @@ pub struct PlannedOrder {
 /// The orders and starting stock of one wave.
 #[derive(Debug, Clone)]
 pub struct Wave {
+    /// The wave's number in the run: it names its orders and poison messages.
+    pub index: usize,
     /// The orders, in the order they are placed.
     pub orders: Vec<PlannedOrder>,
     /// The stock the wave starts with.
@@ -171,6 +173,7 @@ pub fn plan_wave(random: &mut SplitMix64, wave: usize, count: usize) -> Wave {
     stock.push((EMPTY_SKU.to_owned(), 0));
     stock.push((BIG_TICKET_SKU.to_owned(), count as i64));
     Wave {
+        index: wave,
         orders,
         stock,
         poison: count.div_ceil(200),
