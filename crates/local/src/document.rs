@@ -7,18 +7,25 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// "PutEvents will only process nested JSON up to 1100 levels deep" (the PutEvents API
-/// reference). The Step Functions references give no nesting limit for `input` and
-/// `output`; the same bound serves them, well above serde_json's default of 128.
+/// reference): the deepest `Detail`.
 pub const MAX_DEPTH: usize = 1100;
+
+/// The deepest document that carries an event (a target's input, an execution's input and
+/// output): the event's own object around the deepest `Detail`. The Step Functions
+/// references give no nesting limit for `input` and `output`; this one lets every event
+/// PutEvents accepts start an execution, well above serde_json's default of 128.
+pub const MAX_EVENT_DEPTH: usize = MAX_DEPTH + 1;
 
 /// Why a document member could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DocumentError {
-    /// Nested deeper than `MAX_DEPTH` containers.
-    #[error("nested {depth} levels deep, above the {MAX_DEPTH} levels processed")]
+    /// Nested deeper than the limit.
+    #[error("nested {depth} levels deep, above the {limit} levels processed")]
     TooDeep {
-        /// The deepest nesting found (counted up to `MAX_DEPTH + 1`).
+        /// The deepest nesting found (counted up to `limit + 1`).
         depth: usize,
+        /// The limit.
+        limit: usize,
     },
     /// Not JSON.
     #[error("{0}")]
@@ -56,11 +63,11 @@ pub fn depth(text: &str, limit: usize) -> usize {
     deepest
 }
 
-/// Parses a document nested at most `MAX_DEPTH` deep.
-pub fn parse(text: &str) -> Result<Value, DocumentError> {
-    let depth = depth(text, MAX_DEPTH);
-    if depth > MAX_DEPTH {
-        return Err(DocumentError::TooDeep { depth });
+/// Parses a document nested at most `limit` containers deep.
+pub fn parse(text: &str, limit: usize) -> Result<Value, DocumentError> {
+    let depth = depth(text, limit);
+    if depth > limit {
+        return Err(DocumentError::TooDeep { depth, limit });
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     // The depth is bounded above, so serde_json's own (lower) recursion limit can go; the
@@ -98,15 +105,17 @@ mod tests {
         // One level of the text is the array holding "]".
         let at_limit = nested(MAX_DEPTH - 1);
         assert_eq!(depth(&at_limit, MAX_DEPTH + 5), MAX_DEPTH);
-        assert!(parse(&at_limit).is_ok());
+        assert!(parse(&at_limit, MAX_DEPTH).is_ok());
         let over = nested(MAX_DEPTH);
         assert_eq!(
-            parse(&over),
+            parse(&over, MAX_DEPTH),
             Err(DocumentError::TooDeep {
-                depth: MAX_DEPTH + 1
+                depth: MAX_DEPTH + 1,
+                limit: MAX_DEPTH
             })
         );
-        assert!(matches!(parse("{"), Err(DocumentError::Syntax(_))));
-        assert!(matches!(parse("{} x"), Err(DocumentError::Syntax(_))));
+        assert!(parse(&over, MAX_EVENT_DEPTH).is_ok());
+        assert!(matches!(parse("{", 5), Err(DocumentError::Syntax(_))));
+        assert!(matches!(parse("{} x", 5), Err(DocumentError::Syntax(_))));
     }
 }

@@ -228,7 +228,7 @@ impl CloudInner {
                     rule_arn: &rule.rule.arn,
                     ingestion_time: None,
                 };
-                match input.apply(&event_text, &ctx) {
+                match input.apply_parsed(&event_text, &event, &ctx) {
                     Ok(body) => self.deliver(
                         rule.clone(),
                         target.clone(),
@@ -297,7 +297,7 @@ impl CloudInner {
         }
         // Read to the depth PutEvents processes (1100 levels), no deeper: a deeper Detail
         // fails its entry as malformed, the reference giving no other answer for it.
-        let detail: Value = match crate::document::parse(detail_text) {
+        let detail: Value = match crate::document::parse(detail_text, crate::document::MAX_DEPTH) {
             Ok(v @ Value::Object(_)) => v,
             _ => {
                 return Err(PutEventsResult::failed(
@@ -422,14 +422,14 @@ impl CloudInner {
                 queue.send(message).map(|_| ()).map_err(|e| e.to_string())
             }
             TargetKind::Function => {
-                let payload: Value =
-                    serde_json::from_str(body).unwrap_or(Value::String(body.to_owned()));
+                let payload: Value = crate::document::parse(body, crate::document::MAX_EVENT_DEPTH)
+                    .unwrap_or(Value::String(body.to_owned()));
                 self.invoke_async(&target.target.logical_id, payload);
                 Ok(())
             }
             TargetKind::StateMachine => {
-                let input: Value =
-                    serde_json::from_str(body).map_err(|e| format!("input is not JSON: {e}"))?;
+                let input: Value = crate::document::parse(body, crate::document::MAX_EVENT_DEPTH)
+                    .map_err(|e| format!("input is not JSON: {e}"))?;
                 self.start_execution(&target.target.arn, input, None)
                     .map(|_| ())
                     .map_err(|e| e.to_string())

@@ -79,7 +79,7 @@ fn json_member(input: &Input, key: &str, code: &str) -> Result<Value, ApiError> 
     let Some(text) = input.str(key)? else {
         return Ok(json!({}));
     };
-    crate::document::parse(text).map_err(|e| {
+    crate::document::parse(text, crate::document::MAX_EVENT_DEPTH).map_err(|e| {
         ApiError::new(code, format!("Invalid {key} JSON: {e}")).with_namespace(NAMESPACE)
     })
 }
