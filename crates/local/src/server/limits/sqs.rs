@@ -171,10 +171,10 @@ pub fn check_request(operation: &str, input: &Input) -> Result<(), ApiError> {
         for check in *checks {
             match (check, value) {
                 (Check::Required, None) => return Err(missing_parameter(name)),
-                (Check::Range(min, max, reason), Some(Value::Number(n))) => {
-                    if n.as_i64().is_none_or(|n| n < *min || n > *max) {
-                        return Err(invalid_value(name, n, reason));
-                    }
+                (Check::Range(min, max, reason), Some(Value::Number(n)))
+                    if n.as_i64().is_none_or(|n| n < *min || n > *max) =>
+                {
+                    return Err(invalid_value(name, n, reason));
                 }
                 (Check::FifoId, Some(Value::String(id))) if !valid_fifo_id(id) => {
                     return Err(invalid_value(
