@@ -279,34 +279,38 @@ fn is_object_key(after: &[Piece]) -> bool {
 impl CompiledInput {
     /// The input the target receives for `event` (JSON text).
     pub fn apply(&self, event: &str, ctx: &RuleContext) -> Result<String, TransformError> {
-        let parse = || -> Result<Value, TransformError> {
-            serde_json::from_str(event).map_err(|e| TransformError::InvalidEvent(e.to_string()))
-        };
+        let value: Value =
+            serde_json::from_str(event).map_err(|e| TransformError::InvalidEvent(e.to_string()))?;
+        self.apply_parsed(event, &value, ctx)
+    }
+
+    /// As `apply`, for an event already parsed: `text` and `value` are the same event. A
+    /// caller holding the event reads it once for all its targets, to whatever depth it
+    /// accepts events (serde_json's default reader stops at 128 levels).
+    pub fn apply_parsed(
+        &self,
+        text: &str,
+        value: &Value,
+        ctx: &RuleContext,
+    ) -> Result<String, TransformError> {
         match &self.kind {
-            CompiledKind::Event => {
-                parse()?;
-                Ok(event.to_owned())
-            }
+            CompiledKind::Event => Ok(text.to_owned()),
             CompiledKind::Constant(text) => Ok(text.clone()),
-            CompiledKind::Path(path) => {
-                let value = parse()?;
-                Ok(path
-                    .select(&value)
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| "null".to_owned()))
-            }
+            CompiledKind::Path(path) => Ok(path
+                .select(value)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "null".to_owned())),
             CompiledKind::Template {
                 kind,
                 paths,
                 pieces,
             } => {
-                let value = parse()?;
-                let mut out = String::with_capacity(event.len());
+                let mut out = String::with_capacity(text.len());
                 for piece in pieces {
                     match piece {
                         Piece::Text(t) => out.push_str(t),
                         Piece::Var { name, in_string } => {
-                            let v = variable(name, paths, &value, ctx);
+                            let v = variable(name, paths, value, ctx);
                             render(&mut out, v.as_ref(), *kind, *in_string);
                         }
                     }

@@ -3,6 +3,7 @@
 pub mod chaos;
 pub mod clock;
 pub mod demo;
+pub mod document;
 pub mod pseudo;
 pub mod runtime;
 pub mod scenarios;

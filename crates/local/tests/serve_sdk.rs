@@ -276,11 +276,12 @@ async fn sfn_errors_map_to_the_sdk_error_variants() {
     let err = c
         .sfn
         .send_task_success()
-        .task_token("")
+        // Within TaskToken's 2048 characters, but longer than any token this cloud issues.
+        .task_token("t".repeat(1025))
         .output("{}")
         .send()
         .await
-        .expect_err("empty token");
+        .expect_err("malformed token");
     assert!(err.into_service_error().is_invalid_token(), "InvalidToken");
 }
 

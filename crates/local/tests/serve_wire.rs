@@ -101,7 +101,7 @@ fn errors_are_shaped_like_aws() {
             Some("AWSStepFunctions.DescribeExecution"),
             b"{}",
             400,
-            "ValidationException",
+            "com.amazonaws.swf.service.v2.model#ValidationException",
             None,
         ),
         (

@@ -386,7 +386,7 @@ fn fifo_rejects_what_aws_rejects() {
     );
     assert_eq!(
         standard
-            .send(SendMessage::new("x".repeat(262_145)))
+            .send(SendMessage::new("x".repeat(1_048_577)))
             .unwrap_err()
             .code(),
         "InvalidParameterValue"

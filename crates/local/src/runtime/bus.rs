@@ -43,6 +43,27 @@ pub struct PutEventsEntry {
     pub trace_header: Option<String>,
 }
 
+impl PutEventsEntry {
+    /// The entry's size as "Calculating PutEvents event entry size" counts it: 14 bytes for
+    /// a `Time`, plus the UTF-8 bytes of `Source`, `DetailType`, `Detail` and each resource.
+    pub fn size(&self) -> usize {
+        let text = |s: &Option<String>| s.as_deref().map_or(0, str::len);
+        usize::from(self.time.is_some()) * 14
+            + text(&self.source)
+            + text(&self.detail_type)
+            + text(&self.detail)
+            + self
+                .resources
+                .iter()
+                .flatten()
+                .map(String::len)
+                .sum::<usize>()
+    }
+}
+
+/// The longest `DetailType`: "Free-form string, with a maximum of 128 characters".
+pub const MAX_DETAIL_TYPE_CHARS: usize = 128;
+
 /// One PutEvents result entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -207,7 +228,7 @@ impl CloudInner {
                     rule_arn: &rule.rule.arn,
                     ingestion_time: None,
                 };
-                match input.apply(&event_text, &ctx) {
+                match input.apply_parsed(&event_text, &event, &ctx) {
                     Ok(body) => self.deliver(
                         rule.clone(),
                         target.clone(),
@@ -258,7 +279,25 @@ impl CloudInner {
                 "Parameter DetailType is not valid. Reason: DetailType is a required argument.",
             ));
         }
-        let detail: Value = match serde_json::from_str(detail_text) {
+        if detail_type.chars().count() > MAX_DETAIL_TYPE_CHARS {
+            // The reference states the limit but not the words of the failed entry.
+            return Err(PutEventsResult::failed(
+                "InvalidArgument",
+                format!(
+                    "Parameter DetailType is not valid. Reason: DetailType is longer than \
+                     {MAX_DETAIL_TYPE_CHARS} characters."
+                ),
+            ));
+        }
+        if entry.size() > MAX_ENTRY_BYTES {
+            return Err(PutEventsResult::failed(
+                "InvalidArgument",
+                "Total size of the entries in the request is over the limit.",
+            ));
+        }
+        // Read to the depth PutEvents processes (1100 levels), no deeper: a deeper Detail
+        // fails its entry as malformed, the reference giving no other answer for it.
+        let detail: Value = match crate::document::parse(detail_text, crate::document::MAX_DEPTH) {
             Ok(v @ Value::Object(_)) => v,
             _ => {
                 return Err(PutEventsResult::failed(
@@ -291,12 +330,6 @@ impl CloudInner {
             "detail": detail,
         });
         let text = event.to_string();
-        if text.len() > MAX_ENTRY_BYTES {
-            return Err(PutEventsResult::failed(
-                "InvalidArgument",
-                "Total size of the entries in the request is over the limit.",
-            ));
-        }
         Ok((event, text))
     }
 
@@ -389,14 +422,14 @@ impl CloudInner {
                 queue.send(message).map(|_| ()).map_err(|e| e.to_string())
             }
             TargetKind::Function => {
-                let payload: Value =
-                    serde_json::from_str(body).unwrap_or(Value::String(body.to_owned()));
+                let payload: Value = crate::document::parse(body, crate::document::MAX_EVENT_DEPTH)
+                    .unwrap_or(Value::String(body.to_owned()));
                 self.invoke_async(&target.target.logical_id, payload);
                 Ok(())
             }
             TargetKind::StateMachine => {
-                let input: Value =
-                    serde_json::from_str(body).map_err(|e| format!("input is not JSON: {e}"))?;
+                let input: Value = crate::document::parse(body, crate::document::MAX_EVENT_DEPTH)
+                    .map_err(|e| format!("input is not JSON: {e}"))?;
                 self.start_execution(&target.target.arn, input, None)
                     .map(|_| ())
                     .map_err(|e| e.to_string())

@@ -1,18 +1,16 @@
 //! EventBridge (`AWSEvents.*`, JSON 1.1): PutEvents, TestEventPattern, ListRules,
 //! DescribeRule.
 
+use super::limits;
 use super::wire::{ApiError, Input, page};
 use crate::runtime::CloudInner;
-use crate::runtime::bus::{PutEventsEntry, bus_name};
+use crate::runtime::bus::{MAX_ENTRY_BYTES, PutEventsEntry, bus_name};
 use crate::template::Rule;
 use event_pattern::test_event_pattern;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-/// The most entries one PutEvents call takes.
-const MAX_ENTRIES: usize = 10;
 
 /// Serves one EventBridge operation (PutEvents, TestEventPattern, ListRules, DescribeRule);
 /// any other is an unknown operation.
@@ -21,6 +19,7 @@ pub async fn dispatch(
     operation: &str,
     input: &Input,
 ) -> Result<Value, ApiError> {
+    limits::events::check_request(operation, input)?;
     match operation {
         "PutEvents" => put_events(cloud, input),
         "TestEventPattern" => test_pattern(input),
@@ -33,17 +32,20 @@ pub async fn dispatch(
 }
 
 fn put_events(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, ApiError> {
+    // The entries' count is checked with the operation's other constraints (limits).
     let entries = input.list("Entries")?.map(Vec::as_slice).unwrap_or(&[]);
-    if entries.is_empty() || entries.len() > MAX_ENTRIES {
-        return Err(ApiError::validation(format!(
-            "1 validation error detected: Value at 'entries' failed to satisfy constraint: \
-             Member must have length between 1 and {MAX_ENTRIES}"
-        )));
-    }
     let entries = entries
         .iter()
         .map(entry_of)
         .collect::<Result<Vec<_>, _>>()?;
+    let total: usize = entries.iter().map(PutEventsEntry::size).sum();
+    // The limit holds for the request's entries together, as "Calculating PutEvents event
+    // entry size" counts them; AWS refuses the whole request.
+    if total > MAX_ENTRY_BYTES {
+        return Err(ApiError::validation(
+            "Total size of the entries in the request is over the limit.",
+        ));
+    }
     let results = cloud.put_events(&entries);
     let failed = results.iter().filter(|r| r.error_code.is_some()).count();
     Ok(json!({"FailedEntryCount": failed, "Entries": results}))
@@ -59,7 +61,13 @@ fn entry_of(value: &Value) -> Result<PutEventsEntry, ApiError> {
     let text = |key: &str| entry.str(key).map(|s| s.map(str::to_owned));
     let time = match entry.get("Time") {
         None => None,
-        Some(Value::String(s)) => Some(s.clone()),
+        // The JSON protocol carries timestamps as epoch seconds; RFC 3339 text is read too,
+        // and anything else is not a timestamp. The reference gives no words for this; these
+        // follow the protocol's other type errors.
+        Some(Value::String(s)) => match OffsetDateTime::parse(s, &Rfc3339) {
+            Ok(t) => Some(t.format(&Rfc3339).map_err(|_| not_a_timestamp())?),
+            Err(_) => return Err(not_a_timestamp()),
+        },
         Some(Value::Number(n)) => Some(rfc3339_seconds(n.as_f64().unwrap_or(0.0))?),
         Some(_) => {
             return Err(ApiError::serialization(
@@ -76,6 +84,10 @@ fn entry_of(value: &Value) -> Result<PutEventsEntry, ApiError> {
         time,
         trace_header: text("TraceHeader")?,
     })
+}
+
+fn not_a_timestamp() -> ApiError {
+    ApiError::serialization("STRING_VALUE can not be converted to a Timestamp")
 }
 
 fn rfc3339_seconds(seconds: f64) -> Result<String, ApiError> {

@@ -7,6 +7,7 @@
 //! SQS's query-compatible error codes), timestamps as epoch seconds.
 
 pub mod events;
+pub mod limits;
 pub mod sfn;
 pub mod sqs;
 pub mod wire;

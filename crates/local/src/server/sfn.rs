@@ -1,6 +1,7 @@
 //! Step Functions (`AWSStepFunctions.*`, JSON 1.0): executions, their history, the state
 //! machines of the template, and the task-token callbacks.
 
+use super::limits;
 use super::wire::{ApiError, Input, epoch_ms, epoch_seconds, page};
 use crate::runtime::CloudInner;
 use crate::runtime::sfn::{ExecutionEntry, SfnError};
@@ -24,6 +25,8 @@ pub async fn dispatch(
     input: &Input,
     started_ms: i64,
 ) -> Result<Value, ApiError> {
+    limits::check(input, limits::sfn::members(operation))
+        .map_err(|e| e.with_namespace(NAMESPACE))?;
     match operation {
         "StartExecution" => start_execution(cloud, input),
         "StartSyncExecution" => start_sync_execution(cloud, input).await,
@@ -37,6 +40,7 @@ pub async fn dispatch(
         "DescribeStateMachine" => describe_state_machine(cloud, input, started_ms),
         "SendTaskSuccess" => {
             let token = input.required_str("taskToken")?;
+            // `output` is required (checked above): no default.
             let output = json_member(input, "output", "InvalidOutput")?;
             callback(cloud.sfn.tokens.send_task_success(token, output))
         }
@@ -75,9 +79,24 @@ fn json_member(input: &Input, key: &str, code: &str) -> Result<Value, ApiError> 
     let Some(text) = input.str(key)? else {
         return Ok(json!({}));
     };
-    serde_json::from_str(text).map_err(|e| {
+    crate::document::parse(text, crate::document::MAX_EVENT_DEPTH).map_err(|e| {
         ApiError::new(code, format!("Invalid {key} JSON: {e}")).with_namespace(NAMESPACE)
     })
+}
+
+/// The execution name a start request gives, if any: its length is a model constraint
+/// (checked with the others); its characters answer `InvalidName`, as Step Functions does.
+fn execution_name(input: &Input) -> Result<Option<String>, ApiError> {
+    let Some(name) = input.str("name")? else {
+        return Ok(None);
+    };
+    if !limits::sfn::valid_execution_name(name) {
+        return Err(
+            ApiError::new("InvalidName", format!("Invalid Name: '{name}'"))
+                .with_namespace(NAMESPACE),
+        );
+    }
+    Ok(Some(name.to_owned()))
 }
 
 fn check_arn(arn: &str) -> Result<(), ApiError> {
@@ -97,7 +116,7 @@ fn start_execution(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, ApiE
     let machine = input.required_str("stateMachineArn")?;
     check_arn(machine)?;
     let payload = json_member(input, "input", "InvalidExecutionInput")?;
-    let name = input.str("name")?.map(str::to_owned);
+    let name = execution_name(input)?;
     let arn = cloud
         .start_execution(machine, payload, name)
         .map_err(sfn_error)?;
@@ -122,7 +141,7 @@ async fn start_sync_execution(cloud: &Arc<CloudInner>, input: &Input) -> Result<
         .with_namespace(NAMESPACE));
     }
     let payload = json_member(input, "input", "InvalidExecutionInput")?;
-    let name = input.str("name")?.map(str::to_owned);
+    let name = execution_name(input)?;
     let arn = cloud
         .start_execution(machine, payload, name)
         .map_err(sfn_error)?;

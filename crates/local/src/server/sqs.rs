@@ -2,6 +2,7 @@
 //! look into a queue or a DLQ and to feed one: ListQueues, GetQueueUrl, GetQueueAttributes,
 //! SendMessage, ReceiveMessage, DeleteMessage, ChangeMessageVisibility, PurgeQueue.
 
+use super::limits;
 use super::wire::{ApiError, Input};
 use crate::runtime::CloudInner;
 use crate::sqs::{
@@ -25,6 +26,7 @@ pub async fn dispatch(
     operation: &str,
     input: &Input,
 ) -> Result<Value, ApiError> {
+    limits::sqs::check_request(operation, input)?;
     match operation {
         "ListQueues" => list_queues(cloud, input),
         "GetQueueUrl" => {

@@ -56,7 +56,10 @@ impl QueueAttributes {
             "MessageRetentionPeriod",
             c.message_retention_secs.to_string(),
         );
-        put("MaximumMessageSize", "262144".to_owned());
+        put(
+            "MaximumMessageSize",
+            super::state::MAX_MESSAGE_BYTES.to_string(),
+        );
         put(
             "ReceiveMessageWaitTimeSeconds",
             c.receive_wait_secs.to_string(),

@@ -20,7 +20,8 @@ pub use message::{
     DEAD_LETTER_REASON, MessageAttributeValue, ReceivedMessage, SendMessage, SendOutcome,
     md5_of_body, md5_of_message_attributes,
 };
-pub use queue::Queue;
+pub use queue::{Queue, allowed_char};
+pub use state::MAX_MESSAGE_BYTES;
 
 use crate::clock::SharedClock;
 

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::message::MessageAttributeValue;
 
 /// AWS's limits.
-pub(super) const MAX_MESSAGE_BYTES: usize = 262_144;
+/// 1 MiB: SendMessage's reference since SQS raised the quota from 256 KiB.
+pub const MAX_MESSAGE_BYTES: usize = 1_048_576;
 pub(super) const MAX_DELAY_SECS: u32 = 900;
 pub(super) const MAX_VISIBILITY_SECS: u32 = 43_200;
 pub(super) const DEDUPLICATION_WINDOW_MS: i64 = 5 * 60 * 1000;
