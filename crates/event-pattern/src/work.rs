@@ -15,7 +15,7 @@
 //! Compilation stops when the budget is spent. The count does not depend on the machine or
 //! its load, so tests assert it where they could not assert a time.
 
-/// Units of work one pattern may cost to compile: about 40 ms on one core of the 2-core
+/// Units of work one pattern may cost to compile: about 9 ms of CPU on one core of the 2-core
 /// development machine (`docs/performance-pattern.md`, "Compiling hostile patterns").
 ///
 /// Within the API's length limit, only `$or` can reach it: its branches multiply, and a
