@@ -4,7 +4,9 @@
 //! - `family/<operator>/<n>`: n rules (1, 10, 100, 1000) of one operator family against
 //!   order events of about 1 KB;
 //! - `workload/mixed-100`: the shared workload (`benches/workload/make_workload.py`: 100
-//!   mixed rules, 20,000 order events), generated into `target/bench-workload` with python3.
+//!   mixed rules, 20,000 order events), generated into `target/bench-workload` with python3;
+//! - `compile/<case>`: compiling one pattern: a usual one, and the hand-made worst cases of
+//!   `tests/hostile` (each as long as the API accepts).
 
 use bench_cpu_time::ThreadCpuTime;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -12,6 +14,9 @@ use event_pattern::{Pattern, RuleSet, Scratch};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::process::Command;
+
+#[path = "../tests/hostile/mod.rs"]
+mod hostile;
 
 /// A small deterministic generator, so every run measures the same events and rules.
 struct Lcg(u64);
@@ -271,9 +276,38 @@ fn shared_workload(c: &mut Criterion<ThreadCpuTime>) {
     group.finish();
 }
 
+/// A pattern of the usual size and shape, the yardstick for the worst cases.
+const USUAL_PATTERN: &str = r#"{"source": ["com.orders"], "detail-type": ["OrderCreated"], "detail": {"data": {"total": {"amount": [{"numeric": [">", 1000]}]}, "customer": {"tier": [{"anything-but": ["none"]}]}}}}"#;
+
+fn compile(c: &mut Criterion<ThreadCpuTime>) {
+    let mut group = c.benchmark_group("compile");
+    group.sample_size(20);
+    group.warm_up_time(std::time::Duration::from_millis(500));
+    group.measurement_time(std::time::Duration::from_secs(2));
+    let mut cases = vec![("usual", USUAL_PATTERN.to_owned())];
+    cases.extend(hostile::cases());
+    for (name, pattern) in &cases {
+        let (result, work) = Pattern::parse_measured(pattern);
+        eprintln!(
+            "compile/{name}: {} characters, {} bytes, {work} units, {}",
+            pattern.chars().count(),
+            pattern.len(),
+            if result.is_ok() {
+                "accepted"
+            } else {
+                "refused"
+            }
+        );
+        group.bench_function(*name, |b| {
+            b.iter(|| black_box(Pattern::parse(pattern).is_ok()))
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().with_measurement(ThreadCpuTime);
-    targets = shared_workload, families
+    targets = shared_workload, families, compile
 }
 criterion_main!(benches);

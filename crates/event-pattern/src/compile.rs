@@ -12,10 +12,17 @@ use crate::number;
 use crate::tokens::{Token, Tokens};
 use crate::value::{AnythingBut, Bound, Keyword, ValuePattern};
 use crate::wildcard::Wildcard;
+use crate::work::{Exhausted, FIELD_UNITS, Work};
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The alternatives of one field, shared by every sub-rule that holds the field: `$or`
+/// copies a field into each of its branches, and a shared list makes that copy one
+/// reference count, not a copy of the list.
+pub(crate) type Alternatives = Arc<Vec<ValuePattern>>;
 
 /// Field path (keys joined by `.`) to the alternatives for it.
-pub(crate) type SubRule = BTreeMap<String, Vec<ValuePattern>>;
+pub(crate) type SubRule = BTreeMap<Arc<str>, Alternatives>;
 
 const OR: &str = "$or";
 
@@ -47,10 +54,14 @@ const RESERVED_IN_OR: &[&str] = &[
     "ip-address-not-in-range",
 ];
 
-pub(crate) fn compile(text: &str) -> Result<Vec<SubRule>, PatternError> {
+/// Compiles pattern text, spending `work` as it goes (see `work.rs`).
+pub(crate) fn compile(text: &str, work: &mut Work) -> Result<Vec<SubRule>, PatternError> {
+    // Reading the text is linear in it.
+    work.spend(text.len())?;
     let mut c = Compiler {
         t: Tokens::new(text),
         path: Vec::new(),
+        work,
     };
     if c.t.next_token()? != Token::StartObject {
         return Err(c.t.error("Filter is not an object"));
@@ -58,13 +69,20 @@ pub(crate) fn compile(text: &str) -> Result<Vec<SubRule>, PatternError> {
     let mut rules = Vec::new();
     c.object(&mut rules, false)?;
     // Text after the pattern's object is not read, as in the reference compiler.
-    check_wildcard_complexity(&rules)?;
+    check_wildcard_complexity(&rules, c.work)?;
     Ok(rules)
 }
 
-struct Compiler<'a> {
+struct Compiler<'a, 'w> {
     t: Tokens<'a>,
     path: Vec<String>,
+    work: &'w mut Work,
+}
+
+impl From<Exhausted> for PatternError {
+    fn from(_: Exhausted) -> Self {
+        too_complex()
+    }
 }
 
 /// The text the reference parser gives for a token.
@@ -82,7 +100,7 @@ fn token_text(token: &Token) -> String {
     }
 }
 
-impl Compiler<'_> {
+impl Compiler<'_, '_> {
     fn barf(&self, message: impl Into<String>) -> PatternError {
         self.t.error(message)
     }
@@ -150,6 +168,9 @@ impl Compiler<'_> {
                 Token::EndArray => break,
                 Token::StartObject => {
                     branches += 1;
+                    // Each branch starts from a copy of the sub-rules so far.
+                    self.work
+                        .spend(FIELD_UNITS * current.iter().map(|r| 1 + r.len()).sum::<usize>())?;
                     let mut branch = current.clone();
                     if branch.is_empty() {
                         branch.push(SubRule::new());
@@ -209,6 +230,9 @@ impl Compiler<'_> {
         if rules.is_empty() {
             rules.push(SubRule::new());
         }
+        self.work.spend(FIELD_UNITS * rules.len())?;
+        let name: Arc<str> = name.into();
+        let values: Alternatives = Arc::new(values);
         for rule in rules.iter_mut() {
             rule.insert(name.clone(), values.clone());
         }
@@ -585,29 +609,39 @@ fn too_complex() -> PatternError {
 
 /// Patterns whose wildcards can keep too many matcher positions alive at once on one field
 /// are refused, once the whole pattern has compiled (as EventBridge checks them).
-fn check_wildcard_complexity(rules: &[SubRule]) -> Result<(), PatternError> {
-    let mut per_field: BTreeMap<&str, Vec<&Wildcard>> = BTreeMap::new();
+fn check_wildcard_complexity(rules: &[SubRule], work: &mut Work) -> Result<(), PatternError> {
+    // Every wildcard counts at least 1, so a field with more distinct wildcards than the
+    // limit is refused before any is measured; a list shared by many sub-rules is read once.
+    let mut per_field: BTreeMap<&str, (FxSet<*const Vec<ValuePattern>>, FxSet<&Wildcard>)> =
+        BTreeMap::new();
     for rule in rules {
+        work.spend(rule.len())?;
         for (path, alternatives) in rule {
-            for alt in alternatives {
-                let found: Vec<&Wildcard> = match alt {
-                    ValuePattern::Wildcard(w) => vec![w],
-                    ValuePattern::AnythingBut(AnythingBut::Wildcards(ws)) => ws.iter().collect(),
-                    _ => continue,
-                };
-                let list = per_field.entry(path.as_str()).or_default();
-                for w in found {
-                    if !list.contains(&w) {
-                        list.push(w);
+            let (lists, wildcards) = per_field.entry(path.as_ref()).or_default();
+            if !lists.insert(Arc::as_ptr(alternatives)) {
+                continue;
+            }
+            work.spend(alternatives.len())?;
+            for alt in alternatives.iter() {
+                match alt {
+                    ValuePattern::Wildcard(w) => {
+                        wildcards.insert(w);
                     }
+                    ValuePattern::AnythingBut(AnythingBut::Wildcards(ws)) => {
+                        wildcards.extend(ws.iter());
+                    }
+                    _ => continue,
+                }
+                if wildcards.len() > MAX_WILDCARD_COMPLEXITY {
+                    return Err(too_complex());
                 }
             }
         }
     }
-    for wildcards in per_field.values() {
+    for (_, wildcards) in per_field.values() {
         let mut total = 0usize;
         for w in wildcards {
-            total += w.complexity(MAX_WILDCARD_COMPLEXITY + 1);
+            total += w.complexity(MAX_WILDCARD_COMPLEXITY + 1, work)?;
             if total > MAX_WILDCARD_COMPLEXITY {
                 return Err(too_complex());
             }

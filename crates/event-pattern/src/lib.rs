@@ -21,6 +21,7 @@ mod tokens;
 mod transform;
 mod value;
 mod wildcard;
+mod work;
 
 pub use error::{MAX_PATTERN_LENGTH, PatternError, TestPatternError, TransformError};
 pub use flatten::EventSyntaxError;
@@ -32,3 +33,4 @@ pub use transform::{
     CompiledInput, InputTransformer, MAX_INPUT_PATHS, MAX_INPUT_TEMPLATE_LENGTH, RuleContext,
     TargetInput, transform_input,
 };
+pub use work::COMPILE_WORK_BUDGET;

@@ -4,6 +4,7 @@ use crate::compile::{SubRule, compile};
 use crate::error::{MAX_PATTERN_LENGTH, PatternError};
 use crate::flatten::EventSyntaxError;
 use crate::machine::RuleSet;
+use crate::work::{FIELD_UNITS, Work};
 
 /// A valid EventBridge event pattern.
 #[derive(Debug, Clone)]
@@ -17,11 +18,29 @@ impl Pattern {
     /// Parses and validates pattern text. An invalid pattern fails with the reason EventBridge
     /// gives for it.
     pub fn parse(json: &str) -> Result<Pattern, PatternError> {
+        Pattern::parse_measured(json).0
+    }
+
+    /// As [`Pattern::parse`], with the units of work compiling took (see
+    /// [`COMPILE_WORK_BUDGET`](crate::COMPILE_WORK_BUDGET)): a measure of the compiler's
+    /// cost that does not depend on the machine, for tests and benches.
+    pub fn parse_measured(json: &str) -> (Result<Pattern, PatternError>, u64) {
+        let mut work = Work::default();
+        let result = Pattern::compile(json, &mut work);
+        (result, work.spent())
+    }
+
+    fn compile(json: &str, work: &mut Work) -> Result<Pattern, PatternError> {
+        // The API's limit counts characters (Unicode scalar values, as every AWS string
+        // length constraint does), so the text may hold up to four times as many bytes; the
+        // work below is bounded by the budget, not by this limit.
         let length = json.chars().count();
         if length > MAX_PATTERN_LENGTH {
             return Err(PatternError::TooLong { length });
         }
-        let sub_rules = compile(json)?;
+        let sub_rules = compile(json, work)?;
+        // The matcher takes one step per field of each sub-rule.
+        work.spend(FIELD_UNITS * sub_rules.iter().map(|r| 1 + r.len()).sum::<usize>())?;
         let mut machine = RuleSet::new();
         machine.add_sub_rules("", &sub_rules);
         Ok(Pattern {

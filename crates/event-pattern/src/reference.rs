@@ -5,7 +5,7 @@
 //! each sub-rule's fields in sorted path order by backtracking, carrying array positions the
 //! same way EventBridge does. No indexes, no shared states, no pruning.
 
-use crate::compile::SubRule;
+use crate::compile::{Alternatives, SubRule};
 use crate::machine::consistent;
 use crate::pattern::Pattern;
 use crate::value::{Leaf, Probe, ValuePattern};
@@ -71,12 +71,12 @@ pub fn reference_matches(pattern: &Pattern, event: &Value) -> bool {
 }
 
 fn sub_rule_matches(sub: &SubRule, fields: &[Flat]) -> bool {
-    let steps: Vec<(&String, &Vec<ValuePattern>)> = sub.iter().collect();
+    let steps: Vec<(&str, &Alternatives)> = sub.iter().map(|(p, a)| (p.as_ref(), a)).collect();
     try_from(&steps, 0, &[], fields)
 }
 
 fn try_from(
-    steps: &[(&String, &Vec<ValuePattern>)],
+    steps: &[(&str, &Alternatives)],
     i: usize,
     bound: &[(u32, u32)],
     fields: &[Flat],
@@ -86,7 +86,7 @@ fn try_from(
     };
     let candidates: Vec<&Flat> = fields
         .iter()
-        .filter(|f| &f.path == *path && consistent(bound, &f.members))
+        .filter(|f| f.path == *path && consistent(bound, &f.members))
         .collect();
     if alternatives.contains(&ValuePattern::Absent)
         && candidates.is_empty()

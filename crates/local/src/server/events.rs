@@ -22,7 +22,7 @@ pub async fn dispatch(
     limits::events::check_request(operation, input)?;
     match operation {
         "PutEvents" => put_events(cloud, input),
-        "TestEventPattern" => test_pattern(input),
+        "TestEventPattern" => test_pattern(input).await,
         "ListRules" => list_rules(cloud, input),
         "DescribeRule" => describe_rule(cloud, input),
         _ => Err(ApiError::unknown_operation(&format!(
@@ -99,10 +99,19 @@ fn rfc3339_seconds(seconds: f64) -> Result<String, ApiError> {
     t.format(&Rfc3339).map_err(|_| invalid())
 }
 
-fn test_pattern(input: &Input) -> Result<Value, ApiError> {
-    let pattern = input.required_str("EventPattern")?;
-    let event = input.required_str("Event")?;
-    match test_event_pattern(pattern, event) {
+async fn test_pattern(input: &Input) -> Result<Value, ApiError> {
+    let pattern = input.required_str("EventPattern")?.to_owned();
+    let event = input.required_str("Event")?.to_owned();
+    // Compiling a pattern is bounded (event_pattern::COMPILE_WORK_BUDGET) but may still take
+    // milliseconds, and matching reads the whole event: both run on the blocking pool, so
+    // the async workers keep answering other requests meanwhile.
+    let tested = tokio::task::spawn_blocking(move || test_event_pattern(&pattern, &event))
+        .await
+        .map_err(|_| ApiError {
+            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            ..ApiError::new("InternalFailure", "The request processing has failed.")
+        })?;
+    match tested {
         Ok(result) => Ok(json!({"Result": result})),
         Err(e) => Err(ApiError::new(e.code(), e.to_string())),
     }
