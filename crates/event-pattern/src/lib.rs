@@ -28,7 +28,7 @@ pub use flatten::EventSyntaxError;
 pub use machine::{RuleSet, Scratch};
 pub use pattern::Pattern;
 pub use reference::reference_matches;
-pub use test_pattern::{REQUIRED_EVENT_FIELDS, test_event_pattern};
+pub use test_pattern::{REQUIRED_EVENT_FIELDS, test_event_pattern, test_event_pattern_parsed};
 pub use transform::{
     CompiledInput, InputTransformer, MAX_INPUT_PATHS, MAX_INPUT_TEMPLATE_LENGTH, RuleContext,
     TargetInput, transform_input,

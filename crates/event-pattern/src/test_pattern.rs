@@ -10,11 +10,21 @@ pub const REQUIRED_EVENT_FIELDS: &[&str] =
 
 /// Tests an event against a pattern as `aws events test-event-pattern` does.
 pub fn test_event_pattern(pattern: &str, event: &str) -> Result<bool, TestPatternError> {
-    let pattern = Pattern::parse(pattern)?;
     let value: serde_json::Value =
         serde_json::from_str(event).map_err(|e| TestPatternError::InvalidEvent {
             reason: format!("the event is not valid JSON ({e})"),
         })?;
+    test_event_pattern_parsed(pattern, &value)
+}
+
+/// [`test_event_pattern`] on an event the caller has parsed already, for callers that read
+/// JSON deeper than `serde_json`'s default limit of 128 levels (EventBridge processes
+/// events nested up to 1,100 levels).
+pub fn test_event_pattern_parsed(
+    pattern: &str,
+    value: &serde_json::Value,
+) -> Result<bool, TestPatternError> {
+    let pattern = Pattern::parse(pattern)?;
     let Some(object) = value.as_object() else {
         return Err(TestPatternError::InvalidEvent {
             reason: "the event is not a JSON object".to_owned(),
@@ -33,5 +43,5 @@ pub fn test_event_pattern(pattern: &str, event: &str) -> Result<bool, TestPatter
             ),
         });
     }
-    Ok(pattern.matches(&value))
+    Ok(pattern.matches(value))
 }

@@ -307,3 +307,33 @@ fn detail_nested_as_deep_as_aws_processes_reaches_every_target() {
     // Still serving.
     assert_eq!(post(port, "AWSEvents.ListRules", &json!({})).status, 200);
 }
+
+#[test]
+fn test_event_pattern_reads_an_event_as_deep_as_put_events_does() {
+    let server = Server::start();
+    let event = |levels: usize| {
+        format!(
+            r#"{{"id":"1","account":"123456789012","source":"deep.test","time":"2026-12-05T00:00:00Z","region":"us-east-1","detail-type":"deep","resources":[],"detail":{}}}"#,
+            nested_detail(levels)
+        )
+    };
+    let pattern = r#"{"source":["deep.test"]}"#;
+    let answer = post(
+        server.port(),
+        "AWSEvents.TestEventPattern",
+        &json!({"EventPattern": pattern, "Event": event(1100)}),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    assert_eq!(answer.json["Result"], true, "{}", answer.json);
+    // Deeper than EventBridge processes: refused as an invalid event, the server stays up.
+    let too_deep = post(
+        server.port(),
+        "AWSEvents.TestEventPattern",
+        &json!({"EventPattern": pattern, "Event": event(1101)}),
+    );
+    assert_eq!(too_deep.status, 400, "{}", too_deep.json);
+    assert_eq!(
+        post(server.port(), "AWSEvents.ListRules", &json!({})).status,
+        200
+    );
+}
