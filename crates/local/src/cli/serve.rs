@@ -9,7 +9,6 @@ use orderly_local::runtime::{CloudOptions, LocalCloud};
 use orderly_local::server;
 use orderly_local::server::limits::Limits;
 use orderly_local::template::LoadOptions;
-use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -107,6 +106,8 @@ enum ServeError {
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
+    // Clients closing their sockets must not end the server (see orderly_local::stdout).
+    orderly_local::stdout::survive_closed_pipe();
     install_tracing();
     match serve(args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -168,8 +169,7 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
             template: args.template,
             source,
         })?;
-        println!("orderly serve listening on {endpoint}");
-        let _ = std::io::stdout().flush();
+        orderly_local::stdout::line(format_args!("orderly serve listening on {endpoint}"));
         tokio::select! {
             () = server::serve(listener, cloud.inner.clone(), limits) => Ok(()),
             _ = tokio::signal::ctrl_c() => Ok(()),
