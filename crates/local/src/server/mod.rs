@@ -104,7 +104,8 @@ async fn handle(
     match result {
         Ok(value) => wire::ok(protocol, value),
         Err(e) => {
-            tracing::debug!(target: "orderly_local::server", op = %target, code = %e.code, message = %e.message, "error");
+            // Inside the request span, which names the operation and the request id.
+            tracing::debug!(target: "orderly_local::server", code = %e.code, message = %e.message, "error");
             e.into_response(protocol)
         }
     }
