@@ -9,4 +9,5 @@ pub mod runtime;
 pub mod scenarios;
 pub mod server;
 pub mod sqs;
+pub mod stdout;
 pub mod template;

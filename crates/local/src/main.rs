@@ -38,6 +38,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A closed stdout (`orderly demo | head`) ends every command silently, as it ends Unix
+    // tools; `serve` opts out for its sockets. Set before parsing: `--help` writes too.
+    orderly_local::stdout::end_on_closed_pipe();
     match Cli::parse().command {
         Command::Demo(args) => cli::demo::run(args),
         Command::Chaos(args) => cli::chaos::run(args),

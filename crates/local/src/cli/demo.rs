@@ -51,7 +51,8 @@ pub fn run(args: DemoArgs) -> ExitCode {
         Verbosity { quiet: args.quiet },
         &mut stdout,
     ));
-    // A closed pipe (`orderly demo | head`) is not an error of the demo.
+    // A closed pipe (`orderly demo | head`) has already ended the process by SIGPIPE
+    // (orderly_local::stdout); another write error is not an error of the demo.
     let _ = writeln!(
         stdout,
         "logs: orderly logs --dir {}",

@@ -45,7 +45,8 @@ pub fn run(args: LogsArgs) -> ExitCode {
             }
         };
         for (_, group, text) in lines {
-            // A closed pipe (`orderly logs | head`) ends the command quietly.
+            // A closed pipe (`orderly logs | head`) ends the process by SIGPIPE here
+            // (orderly_local::stdout); another write error ends the command too.
             if writeln!(stdout, "{group} {text}").is_err() {
                 return ExitCode::SUCCESS;
             }

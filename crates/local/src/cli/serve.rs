@@ -7,11 +7,12 @@ use orderly_local::runtime::handlers::OrderlyHandlers;
 use orderly_local::runtime::logs::CloudLogLayer;
 use orderly_local::runtime::{CloudOptions, LocalCloud};
 use orderly_local::server;
+use orderly_local::server::transport::Limits;
 use orderly_local::template::LoadOptions;
-use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -27,6 +28,64 @@ pub struct ServeArgs {
     /// Print every log line (functions, executions) on stdout too.
     #[arg(long)]
     echo_logs: bool,
+    /// Seconds a client has to send a request's headers, from the connection's opening or
+    /// the request's first byte; a connection over it is closed.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds,
+          default_value_t = Seconds(Limits::DEFAULT.header_timeout))]
+    header_timeout: Seconds,
+    /// Seconds a client has to send a request's body once its headers are in; over it the
+    /// request is answered 408 RequestTimeoutException.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds,
+          default_value_t = Seconds(Limits::DEFAULT.body_timeout))]
+    body_timeout: Seconds,
+    /// Seconds from a request's headers to its answer; over it the request is answered 503
+    /// ServiceUnavailable.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds,
+          default_value_t = Seconds(Limits::DEFAULT.request_timeout))]
+    request_timeout: Seconds,
+    /// Seconds a kept-alive connection may wait for its next request before it is closed.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds,
+          default_value_t = Seconds(Limits::DEFAULT.idle_timeout))]
+    idle_timeout: Seconds,
+    /// Connections served at once; further ones wait in the listen backlog until one
+    /// closes.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..),
+          default_value_t = Limits::DEFAULT.max_connections as u32)]
+    max_connections: u32,
+}
+
+impl ServeArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            header_timeout: self.header_timeout.0,
+            body_timeout: self.body_timeout.0,
+            request_timeout: self.request_timeout.0,
+            idle_timeout: self.idle_timeout.0,
+            max_connections: self.max_connections as usize,
+        }
+    }
+}
+
+/// A duration given in seconds, decimals allowed (`0.5`).
+#[derive(Debug, Clone, Copy)]
+struct Seconds(Duration);
+
+impl std::fmt::Display for Seconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.as_secs_f64())
+    }
+}
+
+fn seconds(text: &str) -> Result<Seconds, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if value <= 0.0 {
+        return Err(format!("{text} is not a positive number of seconds"));
+    }
+    Duration::try_from_secs_f64(value)
+        .map(Seconds)
+        .map_err(|e| format!("{text}: {e}"))
 }
 
 /// Why the server could not run.
@@ -44,11 +103,11 @@ enum ServeError {
         template: PathBuf,
         source: orderly_local::runtime::StartError,
     },
-    #[error("server: {0}")]
-    Serve(std::io::Error),
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
+    // Clients closing their sockets must not end the server (see orderly_local::stdout).
+    orderly_local::stdout::survive_closed_pipe();
     install_tracing();
     match serve(args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -80,6 +139,7 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
+    let limits = args.limits();
     runtime.block_on(async move {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
         let listener = tokio::net::TcpListener::bind(addr)
@@ -109,10 +169,9 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
             template: args.template,
             source,
         })?;
-        println!("orderly serve listening on {endpoint}");
-        let _ = std::io::stdout().flush();
+        orderly_local::stdout::line(format_args!("orderly serve listening on {endpoint}"));
         tokio::select! {
-            served = server::serve(listener, cloud.inner.clone()) => served.map_err(ServeError::Serve),
+            () = server::serve(listener, cloud.inner.clone(), limits) => Ok(()),
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })

@@ -62,7 +62,8 @@ pub fn run(args: TemplateArgs) -> ExitCode {
             .map(|row| format!("{}\n", row.columns.join("\t")))
             .collect()
     };
-    // A closed pipe (`orderly template functions | head -n1`) ends the command quietly.
+    // A closed pipe (`orderly template functions | head -n1`) ends the process by SIGPIPE
+    // here (orderly_local::stdout); another write error leaves nothing to do.
     let _ = std::io::stdout().write_all(text.as_bytes());
     ExitCode::SUCCESS
 }

@@ -150,7 +150,7 @@ impl LogStore {
     pub fn write_text(&self, group: &str, text: String) {
         let timestamp_ms = self.clock.now_ms();
         if self.echo {
-            println!("{group} {text}");
+            crate::stdout::line(format_args!("{group} {text}"));
         }
         if let Some(dir) = &self.dir {
             let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());

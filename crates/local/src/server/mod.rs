@@ -6,10 +6,13 @@
 //! use on the wire: JSON 1.1 for EventBridge, JSON 1.0 for Step Functions and SQS (with
 //! SQS's query-compatible error codes), timestamps as epoch seconds.
 
+pub mod conn;
 pub mod events;
+pub mod layers;
 pub mod limits;
 pub mod sfn;
 pub mod sqs;
+pub mod transport;
 pub mod wire;
 
 use crate::runtime::CloudInner;
@@ -19,10 +22,8 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use futures::FutureExt;
-use orderly_core::clock::Stopwatch;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use transport::Limits;
 use wire::{ApiError, Input, Protocol};
 
 /// The target prefixes of the emulated services.
@@ -37,7 +38,7 @@ struct ServerState {
     started_ms: i64,
 }
 
-/// The HTTP application serving `cloud`.
+/// The HTTP application serving `cloud`, without the transport layers.
 pub fn router(cloud: Arc<CloudInner>) -> Router {
     let started_ms = cloud.clock.now_ms();
     Router::new()
@@ -45,12 +46,27 @@ pub fn router(cloud: Arc<CloudInner>) -> Router {
         .with_state(ServerState { cloud, started_ms })
 }
 
-/// Serves `cloud` on `listener` until the listener fails.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    cloud: Arc<CloudInner>,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(cloud)).await
+/// The HTTP application serving `cloud` behind the transport layers of `limits`.
+pub fn app(cloud: Arc<CloudInner>, limits: &Limits) -> Router {
+    layers::layered(router(cloud), limits)
+}
+
+/// Serves `cloud` on `listener` for ever, within `limits`.
+pub async fn serve(listener: tokio::net::TcpListener, cloud: Arc<CloudInner>, limits: Limits) {
+    conn::serve(listener, app(cloud, &limits), limits).await
+}
+
+/// The `X-Amz-Target` of a request, empty when it has none.
+fn target(headers: &HeaderMap) -> &str {
+    headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// The protocol to answer a request in: its service's, or JSON 1.1 when it names none.
+fn protocol(headers: &HeaderMap) -> Protocol {
+    route(target(headers)).map_or(Protocol::Json11, |(_, _, protocol)| protocol)
 }
 
 /// The service and operation a target names, and the protocol of that service.
@@ -69,13 +85,8 @@ async fn handle(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let started = Stopwatch::start();
-    let target = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let Some((service, operation, protocol)) = route(&target) else {
+    let target = target(&headers);
+    let Some((service, operation, protocol)) = route(target) else {
         let error = if target.is_empty() {
             ApiError::new(
                 "UnknownOperationException",
@@ -83,46 +94,37 @@ async fn handle(
                  protocols of EventBridge, Step Functions and SQS.",
             )
         } else {
-            ApiError::unknown_operation(&target)
+            ApiError::unknown_operation(target)
         };
         return error.into_response(Protocol::Json11);
     };
     let result = match body {
-        Err(rejection) => Err(ApiError {
-            status: rejection.status(),
-            ..ApiError::serialization(rejection.body_text())
-        }),
-        Ok(body) => {
-            // A bug must answer 500 for this request, not take the server down.
-            AssertUnwindSafe(dispatch(&state, service, operation, &body))
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|_| {
-                    Err(ApiError {
-                        status: StatusCode::INTERNAL_SERVER_ERROR,
-                        ..ApiError::new("InternalFailure", "The request processing has failed.")
-                    })
-                })
-        }
+        Err(rejection) => Err(body_error(&rejection)),
+        Ok(body) => dispatch(&state, service, operation, &body).await,
     };
-    let mut response = match result {
+    match result {
         Ok(value) => wire::ok(protocol, value),
         Err(e) => {
-            tracing::debug!(target: "orderly_local::server", op = %target, code = %e.code, message = %e.message, "error");
+            // Inside the request span, which names the operation and the request id.
+            tracing::debug!(target: "orderly_local::server", code = %e.code, message = %e.message, "error");
             e.into_response(protocol)
         }
-    };
-    if let Ok(id) = uuid::Uuid::new_v4().to_string().parse() {
-        response.headers_mut().insert("x-amzn-requestid", id);
     }
-    tracing::debug!(
-        target: "orderly_local::server",
-        op = %target,
-        status = response.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64,
-        "request"
-    );
-    response
+}
+
+/// The error for a body that could not be read: over the cap, past the body deadline, or
+/// cut by the client.
+fn body_error(rejection: &BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return layers::transport_error(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    if layers::is_body_timeout(rejection) {
+        return layers::transport_error(StatusCode::REQUEST_TIMEOUT);
+    }
+    ApiError {
+        status: rejection.status(),
+        ..ApiError::serialization(rejection.body_text())
+    }
 }
 
 async fn dispatch(

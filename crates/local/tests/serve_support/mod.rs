@@ -25,10 +25,20 @@ impl Server {
     }
 
     pub fn start_with(template: &std::path::Path) -> Self {
+        Self::start_with_args(template, &[])
+    }
+
+    /// The repository's template, with more options of `orderly serve`.
+    pub fn start_args(args: &[&str]) -> Self {
+        Self::start_with_args(&root().join("template.yaml"), args)
+    }
+
+    fn start_with_args(template: &std::path::Path, args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_orderly"))
             .arg("serve")
             .args(["--port", "0", "--template"])
             .arg(template)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -47,6 +57,11 @@ impl Server {
             endpoint: endpoint.trim().to_owned(),
             child,
         }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The port the server listens on.
