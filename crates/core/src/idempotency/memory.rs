@@ -1,6 +1,6 @@
 //! The embedded store: same conditions as the DynamoDB store, held in process memory.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -14,14 +14,72 @@ use super::store::{FencedOutcome, IdempotencyStore, LockOutcome, StoreError};
 ///
 /// Every operation takes one lock over the whole map and runs its check and its write under
 /// it, which is what a DynamoDB conditional write does for one item. It enforces the same
-/// 400 KB item limit so a response that would fail on AWS fails locally too.
+/// 400 KB item limit so a response that would fail on AWS fails locally too. Records go
+/// at their TTL, as DynamoDB's TTL deletes them: each lock request first drops the records
+/// expired at its time, found in expiry order, so the sweep costs a lookup per record.
 #[derive(Debug, Default)]
 pub struct InMemoryIdempotencyStore {
-    records: Mutex<HashMap<String, IdempotencyRecord>>,
+    records: Mutex<Records>,
     /// The longest lease (lock expiry minus the time it was asked at) any lock asked for,
     /// in milliseconds: a lease is the invocation's time left, so one of hours means the
     /// engine and the invocation read different clocks.
     longest_lease_ms: AtomicI64,
+}
+
+/// The records by key, and their keys by expiry.
+#[derive(Debug, Default)]
+struct Records {
+    by_key: HashMap<String, IdempotencyRecord>,
+    by_expiry: BTreeSet<(i64, String)>,
+}
+
+impl Records {
+    fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    fn get(&self, key: &str) -> Option<&IdempotencyRecord> {
+        self.by_key.get(key)
+    }
+
+    fn insert(&mut self, record: IdempotencyRecord) {
+        self.by_expiry
+            .insert((record.expiration_s, record.key.clone()));
+        if let Some(old) = self.by_key.insert(record.key.clone(), record) {
+            self.forget_expiry(&old);
+        }
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some(old) = self.by_key.remove(key) {
+            self.forget_expiry(&old);
+        }
+    }
+
+    /// Drops `old`'s expiry entry unless the record now under its key has the same.
+    fn forget_expiry(&mut self, old: &IdempotencyRecord) {
+        let same = self
+            .by_key
+            .get(&old.key)
+            .is_some_and(|new| new.expiration_s == old.expiration_s);
+        if !same {
+            self.by_expiry.remove(&(old.expiration_s, old.key.clone()));
+        }
+    }
+
+    /// Drops the records whose `expiration` is before `now_s`; how many went.
+    fn purge(&mut self, now_s: i64) -> usize {
+        let mut purged = 0;
+        while let Some((expiration_s, _)) = self.by_expiry.first()
+            && *expiration_s < now_s
+        {
+            if let Some((_, key)) = self.by_expiry.pop_first() {
+                self.by_key.remove(&key);
+                purged += 1;
+            }
+        }
+        purged
+    }
 }
 
 impl InMemoryIdempotencyStore {
@@ -37,7 +95,7 @@ impl InMemoryIdempotencyStore {
 
     /// Whether the store holds no record.
     pub fn is_empty(&self) -> bool {
-        self.records().is_empty()
+        self.records().by_key.is_empty()
     }
 
     /// The longest lease any lock asked for so far, in milliseconds (0 before the first).
@@ -47,15 +105,12 @@ impl InMemoryIdempotencyStore {
 
     /// Drops records whose TTL (`expiration`, epoch seconds) has passed at `now_ms`, as
     /// DynamoDB's TTL sweeper eventually does. Returns how many were dropped.
+    /// Every lock request does this at its own time.
     pub fn purge_expired(&self, now_ms: i64) -> usize {
-        let now_s = seconds_of(now_ms);
-        let mut records = self.records();
-        let before = records.len();
-        records.retain(|_, r| r.expiration_s >= now_s);
-        before - records.len()
+        self.records().purge(seconds_of(now_ms))
     }
 
-    fn records(&self) -> MutexGuard<'_, HashMap<String, IdempotencyRecord>> {
+    fn records(&self) -> MutexGuard<'_, Records> {
         // No code panics while holding the lock, so a poisoned map is still consistent.
         self.records.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -90,12 +145,13 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
                 .fetch_max(expiry.saturating_sub(now_ms), Ordering::Relaxed);
         }
         let mut records = self.records();
+        records.purge(seconds_of(now_ms));
         match records.get(&record.key) {
             Some(existing) if !existing.can_be_taken_over_at(now_ms) => {
                 Ok(LockOutcome::Held(Some(existing.clone())))
             }
             _ => {
-                records.insert(record.key.clone(), record.clone());
+                records.insert(record.clone());
                 Ok(LockOutcome::Acquired)
             }
         }
@@ -109,7 +165,7 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
         expiration_s: i64,
     ) -> Result<FencedOutcome, StoreError> {
         let mut records = self.records();
-        let Some(existing) = records.get_mut(key) else {
+        let Some(existing) = records.get(key) else {
             return Ok(FencedOutcome::NotOwner);
         };
         if !owned_in_progress(existing, owner) {
@@ -122,7 +178,7 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
         // As the DynamoDB store's update does: a completed record has no lease.
         completed.in_progress_expiration_ms = None;
         check_size(&completed)?;
-        *existing = completed;
+        records.insert(completed);
         Ok(FencedOutcome::Done)
     }
 
@@ -130,7 +186,8 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
         let mut records = self.records();
         match records.get(key) {
             Some(existing) if owned_in_progress(existing, owner) => {
-                records.remove(key);
+                let key = existing.key.clone();
+                records.remove(&key);
                 Ok(FencedOutcome::Done)
             }
             _ => Ok(FencedOutcome::NotOwner),
