@@ -78,6 +78,10 @@ async fn run(n: usize, retention: Retention) -> Result<(), String> {
         }
     }
     print!("{}", inner.footprint());
+    println!(
+        "idempotency item bytes   {:>9}",
+        inner.world.idempotency.item_bytes()
+    );
     Ok(())
 }
 

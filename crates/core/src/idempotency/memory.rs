@@ -93,6 +93,15 @@ impl InMemoryIdempotencyStore {
         self.records().len()
     }
 
+    /// The records' size as DynamoDB counts it, all together: what the table holds.
+    pub fn item_bytes(&self) -> usize {
+        self.records()
+            .by_key
+            .values()
+            .map(IdempotencyRecord::item_size)
+            .sum()
+    }
+
     /// Whether the store holds no record.
     pub fn is_empty(&self) -> bool {
         self.records().by_key.is_empty()
@@ -196,5 +205,52 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
 
     async fn get(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
         Ok(self.records().get(key).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(key: &str, expiration_s: i64) -> IdempotencyRecord {
+        IdempotencyRecord {
+            key: key.into(),
+            status: RecordStatus::InProgress,
+            expiration_s,
+            in_progress_expiration_ms: Some(expiration_s * 1000),
+            owner: "o".into(),
+            response: None,
+            payload_hash: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn each_lock_request_drops_the_records_past_their_ttl_at_its_time() {
+        let store = InMemoryIdempotencyStore::new();
+        for (i, expiration_s) in [10, 20, 30].into_iter().enumerate() {
+            let outcome = store
+                .put_if_absent_or_expired(&record(&format!("k{i}"), expiration_s), 0)
+                .await;
+            assert!(matches!(outcome, Ok(LockOutcome::Acquired)));
+        }
+        // Completing moves a record's expiry: k0 now lives to 25 s.
+        let done = store.complete_if_owner("k0", "o", "null", 25).await;
+        assert!(matches!(done, Ok(FencedOutcome::Done)));
+        // At 21 s, k1 (20 s) has expired; k0 (25 s) and k2 (30 s) have not.
+        let _ = store
+            .put_if_absent_or_expired(&record("k3", 99), 21_000)
+            .await;
+        let kept = |key: &str| store.records().get(key).is_some();
+        assert!(!kept("k1") && kept("k0") && kept("k2") && kept("k3"));
+        assert_eq!(store.purge_expired(31_000), 2, "k0 and k2");
+        assert_eq!(store.len(), 1);
+        // The expiry index holds exactly the records left.
+        assert_eq!(store.records().by_expiry.len(), 1);
+        // A deleted record leaves nothing behind in the index.
+        assert!(matches!(
+            store.delete_if_owner("k3", "o").await,
+            Ok(FencedOutcome::Done)
+        ));
+        assert!(store.is_empty() && store.records().by_expiry.is_empty());
     }
 }

@@ -109,7 +109,8 @@ async fn run_wave(
             log_dir: None,
             echo_logs: false,
             faults: plan.clone(),
-            retention: crate::runtime::retention::Retention::default(),
+            // The invariants read every execution, line and hop of the wave.
+            retention: crate::runtime::retention::Retention::keeping_orders(count),
         },
         Arc::new(OrderlyHandlers),
     )?;

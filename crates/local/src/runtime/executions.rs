@@ -25,13 +25,13 @@ pub struct ExecutionRetention {
 pub const CLOSED_EXECUTION_DAYS: i64 = 90;
 
 impl Default for ExecutionRetention {
-    /// 90 days and 2,000 closed executions: a demo or a chaos wave (500 orders, at most a
-    /// few executions each) keeps all of its own, and a closed execution of the order
-    /// workflow with its history is about 33 KB, so the cap holds them to about 66 MB
+    /// 90 days and 1,000 closed executions: a demo or a chaos wave (500 orders, one
+    /// execution each) keeps all of its own, and a closed execution of the order workflow
+    /// with its history is about 33 KB, so the cap holds them to about 33 MB
     /// (`cargo run --release -p orderly-local --example footprint`).
     fn default() -> Self {
         Self {
-            max_closed: 2_000,
+            max_closed: 1_000,
             closed_ms: CLOSED_EXECUTION_DAYS * 24 * 60 * 60 * 1000,
         }
     }
@@ -48,6 +48,8 @@ struct Index {
     /// Closed executions, oldest closed first: (close time, seq).
     closed: VecDeque<(i64, u64)>,
     running: usize,
+    /// Closed executions dropped by retention so far.
+    dropped: usize,
 }
 
 #[derive(Default)]
@@ -80,6 +82,7 @@ impl Index {
             }
             self.closed.pop_front();
             self.remove(seq);
+            self.dropped += 1;
         }
     }
 }
@@ -115,11 +118,11 @@ impl Executions {
     }
 
     /// Adds a running execution, unless one of its ARN is kept: then answers a copy of it.
-    pub fn insert(&self, entry: ExecutionEntry, now_ms: i64) -> Result<(), ExecutionEntry> {
+    pub fn insert(&self, entry: ExecutionEntry, now_ms: i64) -> Result<(), Box<ExecutionEntry>> {
         let mut index = self.lock();
         index.evict(&self.retention, now_ms);
         if let Some(seq) = index.by_arn.get(&entry.arn) {
-            return Err(index.entries[seq].clone());
+            return Err(Box::new(index.entries[seq].clone()));
         }
         let seq = index.next_seq;
         index.next_seq += 1;
@@ -212,6 +215,11 @@ impl Executions {
         (index.entries.len(), index.running)
     }
 
+    /// How many closed executions retention has dropped so far.
+    pub fn dropped(&self) -> usize {
+        self.lock().dropped
+    }
+
     /// Whether every execution kept has ended.
     pub fn all_ended(&self) -> bool {
         self.lock().running == 0
@@ -257,5 +265,217 @@ impl Executions {
             .cloned()
             .collect();
         Ok(Page { items, next_token })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use orderly_states::ExecutionStatus;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+    use time::OffsetDateTime;
+
+    const MACHINE: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
+
+    fn entry(machine: &str, name: &str) -> ExecutionEntry {
+        ExecutionEntry {
+            arn: format!("{machine}:{name}"),
+            machine_arn: machine.to_owned(),
+            name: name.to_owned(),
+            input: json!({}),
+            correlation_id: String::new(),
+            start_ms: 0,
+            history: orderly_states::history::LiveHistory::new(),
+            result: None,
+        }
+    }
+
+    fn ended(status: ExecutionStatus) -> Arc<Execution> {
+        Arc::new(Execution {
+            execution_arn: String::new(),
+            state_machine_arn: MACHINE.to_owned(),
+            name: String::new(),
+            status,
+            start_date: OffsetDateTime::UNIX_EPOCH,
+            stop_date: OffsetDateTime::UNIX_EPOCH,
+            input: json!({}),
+            output: None,
+            error: None,
+            cause: None,
+            history: Vec::new(),
+        })
+    }
+
+    fn keep_all() -> ExecutionRetention {
+        ExecutionRetention {
+            max_closed: usize::MAX,
+            closed_ms: i64::MAX,
+        }
+    }
+
+    /// Walks every page of a listing; between pages, `between` runs (adding executions).
+    fn walk(
+        executions: &Executions,
+        status: Option<&str>,
+        limit: usize,
+        mut between: impl FnMut(usize),
+    ) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut token: Option<String> = None;
+        for page_number in 0.. {
+            let page = executions
+                .page(MACHINE, status, limit, token.as_deref(), 0)
+                .expect("a good token");
+            assert!(page.items.len() <= limit);
+            names.extend(page.items.into_iter().map(|e| e.name));
+            match page.next_token {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+            between(page_number);
+        }
+        names
+    }
+
+    #[test]
+    fn pages_hand_out_each_execution_once_while_executions_start() {
+        let executions = Executions::new(keep_all());
+        let mut expected_running = Vec::new();
+        let mut expected_all = Vec::new();
+        for i in 0..30 {
+            let name = format!("e{i:02}");
+            executions
+                .insert(entry(MACHINE, &name), 0)
+                .map_err(|e| e.arn)
+                .expect("new");
+            // Another machine's executions interleave and never show.
+            executions
+                .insert(entry("arn:other", &name), 0)
+                .map_err(|e| e.arn)
+                .expect("new");
+            if i % 3 == 0 {
+                executions.close(
+                    &format!("{MACHINE}:{name}"),
+                    ended(ExecutionStatus::Succeeded),
+                    0,
+                );
+            } else {
+                expected_running.push(name.clone());
+            }
+            expected_all.push(name);
+        }
+        expected_running.reverse();
+        expected_all.reverse();
+        let mut started = 0;
+        let mut start_more = |_| {
+            for _ in 0..3 {
+                executions_insert(&executions, &mut started);
+            }
+        };
+        assert_eq!(
+            walk(&executions, Some("RUNNING"), 4, &mut start_more),
+            expected_running
+        );
+        // Unfiltered: every execution there when the walk began, newest first.
+        let mut at_start: Vec<String> = executions
+            .all()
+            .into_iter()
+            .filter(|e| e.machine_arn == MACHINE)
+            .map(|e| e.name)
+            .collect();
+        at_start.reverse();
+        assert!(at_start.ends_with(&expected_all));
+        assert_eq!(walk(&executions, None, 7, &mut start_more), at_start);
+        let succeeded = walk(&executions, Some("SUCCEEDED"), 2, |_| {});
+        assert_eq!(succeeded.len(), 10);
+    }
+
+    fn executions_insert(executions: &Executions, started: &mut usize) {
+        *started += 1;
+        executions
+            .insert(entry(MACHINE, &format!("new{started}")), 0)
+            .map_err(|e| e.arn)
+            .expect("new");
+    }
+
+    #[test]
+    fn a_token_of_other_arguments_or_expired_or_made_up_is_refused() {
+        let executions = Executions::new(keep_all());
+        for i in 0..5 {
+            executions
+                .insert(entry(MACHINE, &format!("e{i}")), 0)
+                .map_err(|e| e.arn)
+                .expect("new");
+        }
+        let page = executions
+            .page(MACHINE, None, 2, None, 0)
+            .expect("first page");
+        let token = page.next_token.expect("more pages");
+        assert!(executions.page(MACHINE, None, 2, Some(&token), 0).is_ok());
+        let refused = [
+            executions.page(MACHINE, Some("RUNNING"), 2, Some(&token), 0),
+            executions.page("arn:other", None, 2, Some(&token), 0),
+            executions.page(MACHINE, None, 2, Some("3"), 0),
+            executions.page(MACHINE, None, 2, Some("not a token"), 0),
+            executions.page(
+                MACHINE,
+                None,
+                2,
+                Some(&token),
+                paging::TOKEN_LIFETIME_MS + 1,
+            ),
+        ];
+        for answer in refused {
+            assert!(answer.is_err(), "{:?}", answer.map(|p| p.next_token));
+        }
+    }
+
+    #[test]
+    fn the_oldest_closed_go_first_past_the_cap_and_running_ones_stay() {
+        let executions = Executions::new(ExecutionRetention {
+            max_closed: 3,
+            closed_ms: 1_000,
+        });
+        for i in 0..10 {
+            executions
+                .insert(entry(MACHINE, &format!("e{i}")), 0)
+                .map_err(|e| e.arn)
+                .expect("new");
+        }
+        // Closed in another order than started: e9 first … e2 last; e0 and e1 run on.
+        for i in (2..10).rev() {
+            executions.close(
+                &format!("{MACHINE}:e{i}"),
+                ended(ExecutionStatus::Failed),
+                10,
+            );
+        }
+        let kept: BTreeMap<String, &str> = executions
+            .all()
+            .into_iter()
+            .map(|e| (e.name.clone(), e.status()))
+            .collect();
+        let want: BTreeMap<String, &str> = [
+            ("e0", "RUNNING"),
+            ("e1", "RUNNING"),
+            ("e2", "FAILED"),
+            ("e3", "FAILED"),
+            ("e4", "FAILED"),
+        ]
+        .into_iter()
+        .map(|(n, s)| (n.to_owned(), s))
+        .collect();
+        assert_eq!(kept, want);
+        assert_eq!(executions.counts(), (5, 2));
+        // A name used by an execution that has gone can be used again.
+        assert!(executions.insert(entry(MACHINE, "e9"), 10).is_ok());
+        // Past the period, every closed one goes; running ones stay.
+        executions.sweep(1_010);
+        assert_eq!(executions.counts(), (3, 3));
+        let page = executions
+            .page(MACHINE, Some("FAILED"), 10, None, 1_010)
+            .expect("page");
+        assert!(page.items.is_empty());
     }
 }

@@ -26,6 +26,14 @@ impl std::fmt::Display for Footprint {
 }
 
 impl CloudInner {
+    /// How many items retention has dropped so far: closed executions, log lines and trace
+    /// hops. A run that reads everything back afterwards (a chaos wave, the demo) wants 0.
+    pub fn dropped_by_retention(&self) -> usize {
+        self.sfn.executions.dropped()
+            + self.logs.dropped()
+            + self.trace.recorded().saturating_sub(self.trace.len())
+    }
+
     /// Counts every store that can grow with the orders put: the cloud's own (executions,
     /// logs, trace, queues, background tasks) and the tables the functions write.
     pub fn footprint(&self) -> Footprint {
@@ -54,9 +62,9 @@ impl CloudInner {
         for queue in self.model.queues.values() {
             if let Ok(q) = self.sqs.queue(&queue.name) {
                 if dlqs.contains(&queue.logical_id.as_str()) {
-                    dead += q.len();
+                    dead += q.held();
                 } else {
-                    messages += q.len();
+                    messages += q.held();
                 }
             }
         }

@@ -115,10 +115,10 @@ impl LogRetention {
 }
 
 impl Default for LogRetention {
-    /// No group retention; 150,000 lines: an order of the workflow writes about 70 lines
+    /// No group retention; 100,000 lines: an order of the workflow writes about 70 lines
     /// (half of them its execution's, rendered from its history when read), so a demo or
-    /// a chaos wave of 500 orders keeps every line, and the cap holds about 2,000 orders'
-    /// lines, some 100 MB with the histories they are rendered from.
+    /// a chaos wave of 500 orders keeps every line, and the cap holds about 1,400 orders'
+    /// lines: some 35 MB beside the histories the executions keep.
     fn default() -> Self {
         Self {
             groups: HashMap::new(),
@@ -128,7 +128,7 @@ impl Default for LogRetention {
 }
 
 /// The default of [`LogRetention::max_lines`].
-pub const DEFAULT_MAX_LOG_LINES: usize = 150_000;
+pub const DEFAULT_MAX_LOG_LINES: usize = 100_000;
 
 /// A group's shared name and when its lines expire.
 #[derive(Clone)]
@@ -147,6 +147,8 @@ pub struct LogStore {
     /// Groups, by name.
     groups: Mutex<HashMap<String, Group>>,
     retention: LogRetention,
+    /// Lines dropped from memory by retention so far.
+    dropped: std::sync::atomic::AtomicUsize,
     dir: Option<PathBuf>,
     files: Mutex<HashMap<String, Option<File>>>,
     echo: bool,
@@ -170,6 +172,7 @@ impl LogStore {
             lines: Mutex::new(VecDeque::new()),
             groups: Mutex::new(HashMap::new()),
             retention,
+            dropped: std::sync::atomic::AtomicUsize::new(0),
             dir: dir.map(Path::to_path_buf),
             files: Mutex::new(HashMap::new()),
             echo,
@@ -227,11 +230,19 @@ impl LogStore {
     /// Drops the oldest lines past the cap, and expired lines at the front: each line is
     /// dropped once, so the cost is constant per line written.
     fn evict(&self, lines: &mut VecDeque<StoredLine>, now_ms: i64) {
+        let before = lines.len();
         let over = lines.len().saturating_sub(self.retention.max_lines);
         lines.drain(..over);
         while lines.front().is_some_and(|l| l.expires_ms <= now_ms) {
             lines.pop_front();
         }
+        self.dropped
+            .fetch_add(before - lines.len(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many lines retention has dropped from memory so far.
+    pub fn dropped(&self) -> usize {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Drops what retention no longer keeps at this instant (writing does it too; this

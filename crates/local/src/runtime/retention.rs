@@ -27,3 +27,24 @@ impl Default for Retention {
         }
     }
 }
+
+impl Retention {
+    /// The defaults, raised where needed to keep everything `orders` orders of the workflow
+    /// leave, with room for retries and redeliveries: what a run that checks every order
+    /// afterwards (a chaos wave) needs. An order leaves one execution (more with
+    /// duplicates), about 70 log lines and 30 hops at most without faults.
+    pub fn keeping_orders(orders: usize) -> Self {
+        let default = Self::default();
+        Self {
+            executions: ExecutionRetention {
+                max_closed: default.executions.max_closed.max(orders.saturating_mul(2)),
+                ..default.executions
+            },
+            max_log_lines: default.max_log_lines.max(orders.saturating_mul(200)),
+            trace: TraceRetention {
+                max_hops: default.trace.max_hops.max(orders.saturating_mul(80)),
+                ..default.trace
+            },
+        }
+    }
+}

@@ -322,7 +322,11 @@ impl CloudInner {
         options.live_history = Some(history);
         let definition = machine.machine.clone();
         let cloud = self.clone();
-        let log_group = format!("/aws/vendedlogs/states/{}", machine.model.name);
+        let log_group = machine
+            .model
+            .log_group
+            .clone()
+            .unwrap_or_else(|| format!("/aws/vendedlogs/states/{}", machine.model.name));
         let include_data = machine.model.include_execution_data;
         let execution_arn = arn.clone();
         // The execution continues the trace of what started it (a rule target, a function).

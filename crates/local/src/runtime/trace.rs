@@ -188,11 +188,11 @@ pub struct TraceRetention {
 pub const TRACE_DAYS: i64 = 30;
 
 impl Default for TraceRetention {
-    /// 30 days and 60,000 hops: an order of the workflow makes about 30, so a demo or a
-    /// chaos wave of 500 orders keeps every hop, and a hop is about 220 bytes (13 MB).
+    /// 30 days and 40,000 hops: an order of the workflow makes about 30, so a demo or a
+    /// chaos wave of 500 orders keeps every hop, and a hop is about 220 bytes (9 MB).
     fn default() -> Self {
         Self {
-            max_hops: 60_000,
+            max_hops: 40_000,
             hop_ms: TRACE_DAYS * 24 * 60 * 60 * 1000,
         }
     }

@@ -462,6 +462,12 @@ impl Queue {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// How many messages the queue keeps in memory, expired ones not yet dropped included:
+    /// what a measurement of the cloud's footprint counts.
+    pub fn held(&self) -> usize {
+        self.lock().messages.len()
+    }
 }
 
 /// SQS accepts #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.

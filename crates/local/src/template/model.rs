@@ -343,6 +343,8 @@ pub struct StateMachine {
     pub logging_level: Option<String>,
     /// `Logging.IncludeExecutionData`: whether logs carry states' input and output.
     pub include_execution_data: bool,
+    /// The log group of `Logging.Destinations` (else `/aws/vendedlogs/states/<name>`).
+    pub log_group: Option<String>,
     /// `Tracing.Enabled`.
     pub tracing: bool,
 }
