@@ -15,6 +15,8 @@ execution is RUNNING (`ListExecutions`, statusFilter RUNNING, maxResults 1), so 
 measured is what the server keeps, not a backlog, then prints the process's RSS and
 peak RSS (VmRSS, VmHWM from /proc). The seed stocks 1,000 books: past 500 orders they
 are refused as out of stock, so the stream mixes confirmed and failed orders.
+At the end it times ListExecutions with maxResults 1 (no filter, and statusFilter
+SUCCEEDED), 20 calls each, and prints the median and the executions the server keeps.
 Bounded: ORDERS orders, and at most 120 s of waiting per checkpoint. Loopback only.
 """
 import json
@@ -121,6 +123,30 @@ def main():
                     f" {time.monotonic() - started:>9.1f}",
                     flush=True,
                 )
+        kept = 0
+        token = None
+        while True:
+            page = {"stateMachineArn": machine, "maxResults": 1000}
+            if token:
+                page["nextToken"] = token
+            answer = call(port, "AWSStepFunctions.ListExecutions", page, "1.0")
+            kept += len(answer["executions"])
+            token = answer.get("nextToken")
+            if not token:
+                break
+        print(f"executions kept: {kept}")
+        for status in (None, "SUCCEEDED"):
+            request = {"stateMachineArn": machine, "maxResults": 1}
+            if status:
+                request["statusFilter"] = status
+            samples = []
+            for _ in range(20):
+                begun = time.perf_counter()
+                call(port, "AWSStepFunctions.ListExecutions", request, "1.0")
+                samples.append((time.perf_counter() - begun) * 1000)
+            samples.sort()
+            print(f"ListExecutions maxResults=1 statusFilter={status}: "
+                  f"median {samples[10]:.2f} ms, max {samples[-1]:.2f} ms")
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -78,10 +78,37 @@ async fn run(n: usize, retention: Retention) -> Result<(), String> {
         }
     }
     print!("{}", inner.footprint());
-    println!(
-        "idempotency item bytes   {:>9}",
-        inner.world.idempotency.item_bytes()
-    );
+    // What the tables hold, as JSON text (what DynamoDB would count), per order.
+    let world = &inner.world;
+    let orders: usize = (0..n)
+        .filter_map(|i| world.orders.get(&format!("o-fp-{i}")))
+        .map(|item| item.to_string().len())
+        .sum();
+    let audit: usize = world
+        .audit
+        .entries()
+        .iter()
+        .map(|e| {
+            e.facts.to_string().len()
+                + e.event_id.len()
+                + e.correlation_id.len()
+                + e.time.len()
+                + e.source.len()
+                + e.detail_type.len()
+                + e.order_id.len()
+        })
+        .sum();
+    let notifications: usize = world
+        .notifier
+        .sent()
+        .iter()
+        .map(|s| s.body.len() + s.subject.len() + s.customer_id.len())
+        .sum();
+    println!("table bytes per order (JSON text):");
+    println!("  idempotency   {:>7}", world.idempotency.item_bytes() / n);
+    println!("  orders        {:>7}", orders / n);
+    println!("  audit         {:>7}", audit / n);
+    println!("  notifications {:>7}", notifications / n);
     Ok(())
 }
 
