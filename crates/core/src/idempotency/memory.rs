@@ -1,6 +1,6 @@
 //! The embedded store: same conditions as the DynamoDB store, held in process memory.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -14,14 +14,72 @@ use super::store::{FencedOutcome, IdempotencyStore, LockOutcome, StoreError};
 ///
 /// Every operation takes one lock over the whole map and runs its check and its write under
 /// it, which is what a DynamoDB conditional write does for one item. It enforces the same
-/// 400 KB item limit so a response that would fail on AWS fails locally too.
+/// 400 KB item limit so a response that would fail on AWS fails locally too. Records go
+/// at their TTL, as DynamoDB's TTL deletes them: each lock request first drops the records
+/// expired at its time, found in expiry order, so the sweep costs a lookup per record.
 #[derive(Debug, Default)]
 pub struct InMemoryIdempotencyStore {
-    records: Mutex<HashMap<String, IdempotencyRecord>>,
+    records: Mutex<Records>,
     /// The longest lease (lock expiry minus the time it was asked at) any lock asked for,
     /// in milliseconds: a lease is the invocation's time left, so one of hours means the
     /// engine and the invocation read different clocks.
     longest_lease_ms: AtomicI64,
+}
+
+/// The records by key, and their keys by expiry.
+#[derive(Debug, Default)]
+struct Records {
+    by_key: HashMap<String, IdempotencyRecord>,
+    by_expiry: BTreeSet<(i64, String)>,
+}
+
+impl Records {
+    fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    fn get(&self, key: &str) -> Option<&IdempotencyRecord> {
+        self.by_key.get(key)
+    }
+
+    fn insert(&mut self, record: IdempotencyRecord) {
+        self.by_expiry
+            .insert((record.expiration_s, record.key.clone()));
+        if let Some(old) = self.by_key.insert(record.key.clone(), record) {
+            self.forget_expiry(&old);
+        }
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some(old) = self.by_key.remove(key) {
+            self.forget_expiry(&old);
+        }
+    }
+
+    /// Drops `old`'s expiry entry unless the record now under its key has the same.
+    fn forget_expiry(&mut self, old: &IdempotencyRecord) {
+        let same = self
+            .by_key
+            .get(&old.key)
+            .is_some_and(|new| new.expiration_s == old.expiration_s);
+        if !same {
+            self.by_expiry.remove(&(old.expiration_s, old.key.clone()));
+        }
+    }
+
+    /// Drops the records whose `expiration` is before `now_s`; how many went.
+    fn purge(&mut self, now_s: i64) -> usize {
+        let mut purged = 0;
+        while let Some((expiration_s, _)) = self.by_expiry.first()
+            && *expiration_s < now_s
+        {
+            if let Some((_, key)) = self.by_expiry.pop_first() {
+                self.by_key.remove(&key);
+                purged += 1;
+            }
+        }
+        purged
+    }
 }
 
 impl InMemoryIdempotencyStore {
@@ -35,9 +93,18 @@ impl InMemoryIdempotencyStore {
         self.records().len()
     }
 
+    /// The records' size as DynamoDB counts it, all together: what the table holds.
+    pub fn item_bytes(&self) -> usize {
+        self.records()
+            .by_key
+            .values()
+            .map(IdempotencyRecord::item_size)
+            .sum()
+    }
+
     /// Whether the store holds no record.
     pub fn is_empty(&self) -> bool {
-        self.records().is_empty()
+        self.records().by_key.is_empty()
     }
 
     /// The longest lease any lock asked for so far, in milliseconds (0 before the first).
@@ -47,15 +114,12 @@ impl InMemoryIdempotencyStore {
 
     /// Drops records whose TTL (`expiration`, epoch seconds) has passed at `now_ms`, as
     /// DynamoDB's TTL sweeper eventually does. Returns how many were dropped.
+    /// Every lock request does this at its own time.
     pub fn purge_expired(&self, now_ms: i64) -> usize {
-        let now_s = seconds_of(now_ms);
-        let mut records = self.records();
-        let before = records.len();
-        records.retain(|_, r| r.expiration_s >= now_s);
-        before - records.len()
+        self.records().purge(seconds_of(now_ms))
     }
 
-    fn records(&self) -> MutexGuard<'_, HashMap<String, IdempotencyRecord>> {
+    fn records(&self) -> MutexGuard<'_, Records> {
         // No code panics while holding the lock, so a poisoned map is still consistent.
         self.records.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -90,12 +154,13 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
                 .fetch_max(expiry.saturating_sub(now_ms), Ordering::Relaxed);
         }
         let mut records = self.records();
+        records.purge(seconds_of(now_ms));
         match records.get(&record.key) {
             Some(existing) if !existing.can_be_taken_over_at(now_ms) => {
                 Ok(LockOutcome::Held(Some(existing.clone())))
             }
             _ => {
-                records.insert(record.key.clone(), record.clone());
+                records.insert(record.clone());
                 Ok(LockOutcome::Acquired)
             }
         }
@@ -109,7 +174,7 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
         expiration_s: i64,
     ) -> Result<FencedOutcome, StoreError> {
         let mut records = self.records();
-        let Some(existing) = records.get_mut(key) else {
+        let Some(existing) = records.get(key) else {
             return Ok(FencedOutcome::NotOwner);
         };
         if !owned_in_progress(existing, owner) {
@@ -122,7 +187,7 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
         // As the DynamoDB store's update does: a completed record has no lease.
         completed.in_progress_expiration_ms = None;
         check_size(&completed)?;
-        *existing = completed;
+        records.insert(completed);
         Ok(FencedOutcome::Done)
     }
 
@@ -130,7 +195,8 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
         let mut records = self.records();
         match records.get(key) {
             Some(existing) if owned_in_progress(existing, owner) => {
-                records.remove(key);
+                let key = existing.key.clone();
+                records.remove(&key);
                 Ok(FencedOutcome::Done)
             }
             _ => Ok(FencedOutcome::NotOwner),
@@ -139,5 +205,52 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
 
     async fn get(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
         Ok(self.records().get(key).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(key: &str, expiration_s: i64) -> IdempotencyRecord {
+        IdempotencyRecord {
+            key: key.into(),
+            status: RecordStatus::InProgress,
+            expiration_s,
+            in_progress_expiration_ms: Some(expiration_s * 1000),
+            owner: "o".into(),
+            response: None,
+            payload_hash: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn each_lock_request_drops_the_records_past_their_ttl_at_its_time() {
+        let store = InMemoryIdempotencyStore::new();
+        for (i, expiration_s) in [10, 20, 30].into_iter().enumerate() {
+            let outcome = store
+                .put_if_absent_or_expired(&record(&format!("k{i}"), expiration_s), 0)
+                .await;
+            assert!(matches!(outcome, Ok(LockOutcome::Acquired)));
+        }
+        // Completing moves a record's expiry: k0 now lives to 25 s.
+        let done = store.complete_if_owner("k0", "o", "null", 25).await;
+        assert!(matches!(done, Ok(FencedOutcome::Done)));
+        // At 21 s, k1 (20 s) has expired; k0 (25 s) and k2 (30 s) have not.
+        let _ = store
+            .put_if_absent_or_expired(&record("k3", 99), 21_000)
+            .await;
+        let kept = |key: &str| store.records().get(key).is_some();
+        assert!(!kept("k1") && kept("k0") && kept("k2") && kept("k3"));
+        assert_eq!(store.purge_expired(31_000), 2, "k0 and k2");
+        assert_eq!(store.len(), 1);
+        // The expiry index holds exactly the records left.
+        assert_eq!(store.records().by_expiry.len(), 1);
+        // A deleted record leaves nothing behind in the index.
+        assert!(matches!(
+            store.delete_if_owner("k3", "o").await,
+            Ok(FencedOutcome::Done)
+        ));
+        assert!(store.is_empty() && store.records().by_expiry.is_empty());
     }
 }

@@ -35,6 +35,14 @@ impl SimulatedPayments {
     fn ledger(&self) -> std::sync::MutexGuard<'_, Ledger> {
         self.ledger.lock().unwrap_or_else(|p| p.into_inner())
     }
+    /// How many orders the ledger knows (reached the provider at least once).
+    pub fn len(&self) -> usize {
+        self.ledger().attempts.len()
+    }
+    /// Whether no order reached the provider.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// Holds ever placed for the order.
     pub fn authorizations(&self, order_id: &str) -> u32 {
         self.ledger()

@@ -108,6 +108,10 @@ impl MemoryStock {
     pub fn available(&self, sku: &str) -> Option<i64> {
         lock(&self.state).available.get(sku).copied()
     }
+    /// How many reservation records are held, released markers included.
+    pub fn reservation_count(&self) -> usize {
+        lock(&self.state).reservations.len()
+    }
     /// Units of `sku` held by reservations that stand (not released), all orders together.
     pub fn reserved_total(&self, sku: &str) -> i64 {
         lock(&self.state)
@@ -182,6 +186,14 @@ impl MemoryApprovalTokens {
         lock(&self.items)
             .get(order_id)
             .is_some_and(|item| item.token.is_some())
+    }
+    /// How many orders have an item.
+    pub fn len(&self) -> usize {
+        lock(&self.items).len()
+    }
+    /// Whether no order has an item.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -336,6 +348,14 @@ impl MemoryAuditLog {
     pub fn entries(&self) -> Vec<AuditEntry> {
         lock(&self.entries).ordered.clone()
     }
+    /// How many entries are stored.
+    pub fn len(&self) -> usize {
+        lock(&self.entries).ordered.len()
+    }
+    /// Whether no entry is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 #[async_trait]
@@ -418,6 +438,14 @@ impl MemoryNotifier {
     /// Every notification so far, in order.
     pub fn sent(&self) -> Vec<SentNotification> {
         lock(&self.sent).clone()
+    }
+    /// How many notifications were sent.
+    pub fn len(&self) -> usize {
+        lock(&self.sent).len()
+    }
+    /// Whether none was sent.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
     /// Every call so far, repeated message ids included.
     pub fn requests(&self) -> u64 {

@@ -114,6 +114,20 @@ pub fn check(
     running: &Running,
 ) -> Findings {
     let mut findings = Findings::default();
+    // Every check below reads the wave's executions, logs and hops: retention must have
+    // kept them all, or a broken order could go unseen.
+    let dropped = cloud.dropped_by_retention();
+    if dropped > 0 {
+        findings.violations.push(Violation {
+            order_id: "-".to_owned(),
+            invariant: "retention",
+            detail: format!(
+                "{dropped} executions, log lines or hops were dropped by retention during the \
+                 wave: its checks would miss them (raise the caps or shrink the wave)"
+            ),
+            history: Vec::new(),
+        });
+    }
     let all_hops = cloud.trace.hops();
     let mut hops_of: HashMap<&str, Vec<&Hop>> = HashMap::new();
     for hop in &all_hops {

@@ -109,6 +109,8 @@ async fn run_wave(
             log_dir: None,
             echo_logs: false,
             faults: plan.clone(),
+            // The invariants read every execution, line and hop of the wave.
+            retention: crate::runtime::retention::Retention::keeping_orders(count),
         },
         Arc::new(OrderlyHandlers),
     )?;
@@ -214,7 +216,7 @@ async fn settle(
         }
         // Short steps while things happen, longer ones while everything waits (the
         // approval timeout), so a day of virtual time costs a few hundred looks.
-        let now = cloud.trace.len();
+        let now = cloud.trace.recorded();
         if now == hops {
             step = (step * 2).min(Duration::from_secs(600));
         } else {
@@ -226,11 +228,5 @@ async fn settle(
 }
 
 fn all_ended(cloud: &CloudInner) -> bool {
-    cloud
-        .sfn
-        .executions
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .values()
-        .all(|e| e.result.is_some())
+    cloud.sfn.executions.all_ended()
 }

@@ -3,8 +3,10 @@
 
 use clap::Args;
 use orderly_local::clock::SystemClock;
+use orderly_local::runtime::executions::CLOSED_EXECUTION_DAYS;
 use orderly_local::runtime::handlers::OrderlyHandlers;
 use orderly_local::runtime::logs::CloudLogLayer;
+use orderly_local::runtime::retention::Retention;
 use orderly_local::runtime::{CloudOptions, LocalCloud};
 use orderly_local::server;
 use orderly_local::server::transport::Limits;
@@ -52,6 +54,19 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..),
           default_value_t = Limits::DEFAULT.max_connections as u32)]
     max_connections: u32,
+    /// The most closed executions kept (with their histories); the oldest closed go first.
+    #[arg(long, value_name = "N", default_value_t = Retention::default().executions.max_closed)]
+    max_closed_executions: usize,
+    /// How long a closed execution is kept, in days (Step Functions keeps them 90).
+    #[arg(long, value_name = "DAYS", default_value_t = CLOSED_EXECUTION_DAYS)]
+    closed_execution_days: i64,
+    /// The most log lines kept in memory, all groups together; each group also keeps its
+    /// template's RetentionInDays. `--log-dir` files keep every line.
+    #[arg(long, value_name = "N", default_value_t = Retention::default().max_log_lines)]
+    max_log_lines: usize,
+    /// The most trace hops kept (X-Ray keeps traces 30 days).
+    #[arg(long, value_name = "N", default_value_t = Retention::default().trace.max_hops)]
+    max_trace_hops: usize,
 }
 
 impl ServeArgs {
@@ -63,6 +78,17 @@ impl ServeArgs {
             idle_timeout: self.idle_timeout.0,
             max_connections: self.max_connections as usize,
         }
+    }
+
+    fn retention(&self) -> Retention {
+        let mut retention = Retention::default();
+        retention.executions.max_closed = self.max_closed_executions;
+        retention.executions.closed_ms = self
+            .closed_execution_days
+            .saturating_mul(24 * 60 * 60 * 1000);
+        retention.max_log_lines = self.max_log_lines;
+        retention.trace.max_hops = self.max_trace_hops;
+        retention
     }
 }
 
@@ -154,6 +180,7 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
             endpoint: endpoint.clone(),
             ..LoadOptions::default()
         };
+        let retention = args.retention();
         let cloud = LocalCloud::start(
             CloudOptions {
                 template: args.template.clone(),
@@ -162,6 +189,7 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
                 log_dir: args.log_dir,
                 echo_logs: args.echo_logs,
                 faults: std::sync::Arc::new(orderly_local::runtime::faults::NoFaults),
+                retention,
             },
             std::sync::Arc::new(OrderlyHandlers),
         )

@@ -6,7 +6,7 @@
 
 use crate::clock::SharedClock;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -55,6 +55,9 @@ enum LineText {
 struct StoredLine {
     group: Arc<str>,
     timestamp_ms: i64,
+    /// When the line expires: its timestamp plus its group's retention (`i64::MAX` for
+    /// a group that keeps its lines).
+    expires_ms: i64,
     text: LineText,
 }
 
@@ -76,12 +79,76 @@ impl StoredLine {
     }
 }
 
+/// How long lines are kept in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRetention {
+    /// Per log group name, `RetentionInDays` in milliseconds (the template's
+    /// `AWS::Logs::LogGroup`s); a group not named keeps its lines, as CloudWatch Logs does.
+    pub groups: HashMap<String, i64>,
+    /// The most lines kept in memory, all groups together, oldest dropped first.
+    /// CloudWatch keeps a group's lines for its whole retention period, but a process
+    /// under sustained load cannot hold 14 days of lines in memory, nor lines of groups
+    /// with no retention at all: this bounds both. `--log-dir` files keep every line.
+    pub max_lines: usize,
+}
+
+/// A day in milliseconds.
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+impl LogRetention {
+    /// Each group's `RetentionInDays` from the template, and `max_lines`.
+    pub fn from_groups<'a>(
+        groups: impl IntoIterator<Item = &'a crate::template::LogGroup>,
+        max_lines: usize,
+    ) -> Self {
+        Self {
+            groups: groups
+                .into_iter()
+                .filter_map(|g| {
+                    g.retention_days
+                        .map(|days| (g.name.clone(), i64::from(days) * DAY_MS))
+                })
+                .collect(),
+            max_lines,
+        }
+    }
+}
+
+impl Default for LogRetention {
+    /// No group retention; 100,000 lines: an order of the workflow writes about 70 lines
+    /// (half of them its execution's, rendered from its history when read), so a demo or
+    /// a chaos wave of 500 orders keeps every line, and the cap holds about 1,400 orders'
+    /// lines: some 35 MB beside the histories the executions keep.
+    fn default() -> Self {
+        Self {
+            groups: HashMap::new(),
+            max_lines: DEFAULT_MAX_LOG_LINES,
+        }
+    }
+}
+
+/// The default of [`LogRetention::max_lines`].
+pub const DEFAULT_MAX_LOG_LINES: usize = 100_000;
+
+/// A group's shared name and when its lines expire.
+#[derive(Clone)]
+struct Group {
+    name: Arc<str>,
+    retention_ms: Option<i64>,
+}
+
 /// Log groups of one local cloud.
 pub struct LogStore {
     clock: SharedClock,
-    lines: Mutex<Vec<StoredLine>>,
-    /// Group names, shared by their lines.
-    groups: Mutex<HashMap<String, Arc<str>>>,
+    /// Lines in the order written, so the oldest go first. Lines of a group with a
+    /// shorter retention than the one before them are hidden from readers once expired
+    /// and freed when they reach the front.
+    lines: Mutex<VecDeque<StoredLine>>,
+    /// Groups, by name.
+    groups: Mutex<HashMap<String, Group>>,
+    retention: LogRetention,
+    /// Lines dropped from memory by retention so far.
+    dropped: std::sync::atomic::AtomicUsize,
     dir: Option<PathBuf>,
     files: Mutex<HashMap<String, Option<File>>>,
     echo: bool,
@@ -90,14 +157,22 @@ pub struct LogStore {
 impl LogStore {
     /// Keeps lines in memory; with `dir`, also appends them to `<dir>/<group>.log` (the
     /// group name with `/` turned into `_`); with `echo`, also prints them on stdout.
-    pub fn new(clock: SharedClock, dir: Option<&Path>, echo: bool) -> std::io::Result<Arc<Self>> {
+    /// Lines are kept as `retention` says.
+    pub fn new(
+        clock: SharedClock,
+        dir: Option<&Path>,
+        echo: bool,
+        retention: LogRetention,
+    ) -> std::io::Result<Arc<Self>> {
         if let Some(dir) = dir {
             std::fs::create_dir_all(dir)?;
         }
         Ok(Arc::new(Self {
             clock,
-            lines: Mutex::new(Vec::new()),
+            lines: Mutex::new(VecDeque::new()),
             groups: Mutex::new(HashMap::new()),
+            retention,
+            dropped: std::sync::atomic::AtomicUsize::new(0),
             dir: dir.map(Path::to_path_buf),
             files: Mutex::new(HashMap::new()),
             echo,
@@ -125,25 +200,69 @@ impl LogStore {
         }
         let timestamp_ms = self.clock.now_ms();
         let group = self.shared_group(group);
+        let expires_ms = expiry(timestamp_ms, group.retention_ms);
         let mut stored = self.lines.lock().unwrap_or_else(|p| p.into_inner());
         stored.extend((0..count).map(|index| StoredLine {
-            group: group.clone(),
+            group: group.name.clone(),
             timestamp_ms,
+            expires_ms,
             text: LineText::Deferred(lines.clone(), index),
         }));
+        self.evict(&mut stored, timestamp_ms);
     }
 
-    /// The shared name of a group.
-    fn shared_group(&self, group: &str) -> Arc<str> {
+    /// The shared name and retention of a group.
+    fn shared_group(&self, group: &str) -> Group {
         let mut groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
         match groups.get(group) {
             Some(shared) => shared.clone(),
             None => {
-                let shared: Arc<str> = Arc::from(group);
+                let shared = Group {
+                    name: Arc::from(group),
+                    retention_ms: self.retention.groups.get(group).copied(),
+                };
                 groups.insert(group.to_owned(), shared.clone());
                 shared
             }
         }
+    }
+
+    /// Drops the oldest lines past the cap, and expired lines at the front: each line is
+    /// dropped once, so the cost is constant per line written.
+    fn evict(&self, lines: &mut VecDeque<StoredLine>, now_ms: i64) {
+        let before = lines.len();
+        let over = lines.len().saturating_sub(self.retention.max_lines);
+        lines.drain(..over);
+        while lines.front().is_some_and(|l| l.expires_ms <= now_ms) {
+            lines.pop_front();
+        }
+        self.dropped
+            .fetch_add(before - lines.len(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many lines retention has dropped from memory so far.
+    pub fn dropped(&self) -> usize {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Drops what retention no longer keeps at this instant (writing does it too; this
+    /// is for a cloud that stopped writing).
+    pub fn sweep(&self) {
+        let now = self.clock.now_ms();
+        self.evict(
+            &mut self.lines.lock().unwrap_or_else(|p| p.into_inner()),
+            now,
+        );
+    }
+
+    /// How many lines are held in memory (expired ones not yet freed included).
+    pub fn len(&self) -> usize {
+        self.lines.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Whether no line is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Appends a line already rendered as one JSON object's text.
@@ -164,14 +283,14 @@ impl LogStore {
             }
         }
         let group = self.shared_group(group);
-        self.lines
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(StoredLine {
-                group,
-                timestamp_ms,
-                text: LineText::Ready(text),
-            });
+        let mut lines = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        lines.push_back(StoredLine {
+            group: group.name,
+            timestamp_ms,
+            expires_ms: expiry(timestamp_ms, group.retention_ms),
+            text: LineText::Ready(text),
+        });
+        self.evict(&mut lines, timestamp_ms);
     }
 
     /// Every line, in the order written.
@@ -187,11 +306,12 @@ impl LogStore {
         group: impl Fn(&str) -> bool,
         text: impl Fn(&str) -> bool,
     ) -> Vec<LogLine> {
+        let now = self.clock.now_ms();
         self.lines
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
-            .filter(|l| group(&l.group))
+            .filter(|l| l.expires_ms > now && group(&l.group))
             .filter_map(|l| {
                 let rendered = l.text();
                 text(&rendered).then(|| l.parsed(&rendered))
@@ -202,8 +322,11 @@ impl LogStore {
     /// Visits every line's group and JSON text, in the order written, without parsing:
     /// a scan of a busy cloud's logs (the chaos privacy check) reads text, not trees.
     pub fn scan(&self, mut visit: impl FnMut(&str, &str)) {
+        let now = self.clock.now_ms();
         for line in self.lines.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-            visit(&line.group, &line.text());
+            if line.expires_ms > now {
+                visit(&line.group, &line.text());
+            }
         }
     }
 
@@ -234,11 +357,23 @@ impl LogStore {
     /// Count of lines per group.
     pub fn groups(&self) -> BTreeMap<String, usize> {
         let mut groups = BTreeMap::new();
-        for line in self.lines.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        let now = self.clock.now_ms();
+        for line in self
+            .lines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|l| l.expires_ms > now)
+        {
             *groups.entry(line.group.to_string()).or_insert(0) += 1;
         }
         groups
     }
+}
+
+/// When a line written at `timestamp_ms` expires.
+fn expiry(timestamp_ms: i64, retention_ms: Option<i64>) -> i64 {
+    retention_ms.map_or(i64::MAX, |r| timestamp_ms.saturating_add(r))
 }
 
 fn mentions(value: &Value, needle: &str) -> bool {

@@ -3,10 +3,14 @@
 
 pub mod bus;
 pub mod esm;
+pub mod executions;
 pub mod faults;
+pub mod footprint;
 pub mod handlers;
 pub mod lambda;
 pub mod logs;
+pub mod paging;
+pub mod retention;
 pub mod sfn;
 pub mod trace;
 pub mod world;
@@ -61,6 +65,8 @@ pub struct CloudOptions {
     pub echo_logs: bool,
     /// The faults to inject ([`faults::NoFaults`] but in the chaos harness).
     pub faults: Arc<dyn Faults>,
+    /// How long closed executions, log lines and trace hops are kept.
+    pub retention: retention::Retention,
 }
 
 /// Builds the in-process handler of a template function from its code (`CodeUri`).
@@ -133,6 +139,10 @@ impl LocalCloud {
             options.clock.clone(),
             options.log_dir.as_deref(),
             options.echo_logs,
+            logs::LogRetention::from_groups(
+                model.log_groups.values(),
+                options.retention.max_log_lines,
+            ),
         )?;
         logs::register(id, logs.clone());
         let sqs = Sqs::new(options.clock.clone());
@@ -211,12 +221,12 @@ impl LocalCloud {
                 functions,
                 sfn: StepFunctions {
                     machines,
-                    executions: Mutex::new(indexmap::IndexMap::new()),
+                    executions: executions::Executions::new(options.retention.executions),
                     tokens,
                     traced: Mutex::new(HashMap::new()),
                 },
                 world,
-                trace: Trace::default(),
+                trace: Trace::new(options.retention.trace),
                 faults: options.faults.clone(),
                 handlers: handlers.clone(),
                 busy: AtomicUsize::new(0),

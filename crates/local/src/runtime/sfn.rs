@@ -4,12 +4,13 @@
 
 use super::CloudInner;
 use super::bus::PutEventsEntry;
+use super::executions::{Executions, Page};
 use super::faults::Fault;
 use super::logs::rfc3339_ms;
+use super::paging::{self, TokenError};
 use super::trace::{Hop, HopKind, correlation_of};
 use crate::template;
 use async_trait::async_trait;
-use indexmap::IndexMap;
 use orderly_states::{
     EventDetails, Execution, ExecutionOptions, HistoryEvent, StateMachine, TaskFailure,
     TaskHandler, TaskRequest, TaskTokens,
@@ -97,6 +98,9 @@ pub enum SfnError {
     /// The input is over the 262,144-character limit.
     #[error("{0}")]
     InvalidExecutionInput(String),
+    /// A page token that is malformed, expired or of other arguments.
+    #[error(transparent)]
+    InvalidToken(#[from] TokenError),
 }
 
 impl SfnError {
@@ -107,6 +111,7 @@ impl SfnError {
             Self::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
             Self::ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
             Self::InvalidExecutionInput(_) => "InvalidExecutionInput",
+            Self::InvalidToken(_) => "InvalidToken",
         }
     }
 }
@@ -115,8 +120,8 @@ impl SfnError {
 pub struct StepFunctions {
     /// By state machine ARN.
     pub machines: HashMap<String, Machine>,
-    /// By execution ARN, in start order (ListExecutions' order).
-    pub executions: Mutex<IndexMap<String, ExecutionEntry>>,
+    /// By execution ARN, by state machine and status, in start order.
+    pub executions: Executions,
     /// The task tokens of every waiting task (`.waitForTaskToken`), for the callback API.
     pub tokens: TaskTokens,
     /// Per running execution, how many history events the trace has seen: states are
@@ -295,39 +300,33 @@ impl CloudInner {
         );
         let history = orderly_states::history::LiveHistory::new();
         let correlation_id = correlation_of(&input);
-        {
-            let mut executions = self
-                .sfn
-                .executions
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            if let Some(existing) = executions.get(&arn) {
-                return if existing.input == input && existing.result.is_none() {
-                    Ok(arn)
-                } else {
-                    Err(SfnError::ExecutionAlreadyExists(arn))
-                };
-            }
-            executions.insert(
-                arn.clone(),
-                ExecutionEntry {
-                    arn: arn.clone(),
-                    machine_arn: machine_arn.to_owned(),
-                    name: name.clone(),
-                    correlation_id: correlation_id.clone(),
-                    input: input.clone(),
-                    start_ms: self.clock.now_ms(),
-                    history: history.clone(),
-                    result: None,
-                },
-            );
+        let entry = ExecutionEntry {
+            arn: arn.clone(),
+            machine_arn: machine_arn.to_owned(),
+            name: name.clone(),
+            correlation_id: correlation_id.clone(),
+            input: input.clone(),
+            start_ms: self.clock.now_ms(),
+            history: history.clone(),
+            result: None,
+        };
+        if let Err(existing) = self.sfn.executions.insert(entry, self.clock.now_ms()) {
+            return if existing.input == input && existing.result.is_none() {
+                Ok(arn)
+            } else {
+                Err(SfnError::ExecutionAlreadyExists(arn))
+            };
         }
         let mut options = machine.options.clone();
         options.name = Some(name);
         options.live_history = Some(history);
         let definition = machine.machine.clone();
         let cloud = self.clone();
-        let log_group = format!("/aws/vendedlogs/states/{}", machine.model.name);
+        let log_group = machine
+            .model
+            .log_group
+            .clone()
+            .unwrap_or_else(|| format!("/aws/vendedlogs/states/{}", machine.model.name));
         let include_data = machine.model.include_execution_data;
         let execution_arn = arn.clone();
         // The execution continues the trace of what started it (a rule target, a function).
@@ -351,16 +350,10 @@ impl CloudInner {
                     status: execution.status.as_str().to_owned(),
                 },
             });
-            let mut executions = cloud
+            cloud
                 .sfn
                 .executions
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            if let Some(entry) = executions.get_mut(&execution_arn) {
-                entry.result = Some(execution);
-                // The ended execution's history is its result's; the live copy can go.
-                entry.history = orderly_states::history::LiveHistory::new();
-            }
+                .close(&execution_arn, execution, cloud.clock.now_ms());
         }));
         Ok(arn)
     }
@@ -370,10 +363,7 @@ impl CloudInner {
         let found = self
             .sfn
             .executions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(arn)
-            .map(|e| (e.history.clone(), e.correlation_id.clone()));
+            .with(arn, |e| (e.history.clone(), e.correlation_id.clone()));
         if let Some((history, correlation_id)) = found {
             let from = self.traced_count(arn);
             history.read_since(from, |events| {
@@ -418,10 +408,7 @@ impl CloudInner {
     pub fn execution(&self, arn: &str) -> Result<ExecutionEntry, SfnError> {
         self.sfn
             .executions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
             .get(arn)
-            .cloned()
             .ok_or_else(|| SfnError::ExecutionDoesNotExist(arn.to_owned()))
     }
 
@@ -440,29 +427,94 @@ impl CloudInner {
                 }
             }
         };
-        let executions = self
-            .sfn
-            .executions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        for entry in executions.values() {
-            match &entry.result {
-                Some(execution) => collect(&execution.history),
-                None => entry.history.read_since(0, &mut collect),
-            }
-        }
+        self.sfn.executions.for_each(|entry| match &entry.result {
+            Some(execution) => collect(&execution.history),
+            None => entry.history.read_since(0, &mut collect),
+        });
         tokens
     }
 
-    /// Every execution, in start order.
+    /// Every execution kept, in start order.
     pub fn executions(&self) -> Vec<ExecutionEntry> {
+        self.sfn.executions.all()
+    }
+
+    /// ListExecutions: a page of the executions of `machine_arn` (of `status`, when
+    /// given), newest first.
+    pub fn list_executions(
+        &self,
+        machine_arn: &str,
+        status: Option<&str>,
+        limit: usize,
+        token: Option<&str>,
+    ) -> Result<Page<ExecutionEntry>, SfnError> {
+        if !self.sfn.machines.contains_key(machine_arn) {
+            return Err(SfnError::StateMachineDoesNotExist(machine_arn.to_owned()));
+        }
         self.sfn
             .executions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .cloned()
-            .collect()
+            .page(machine_arn, status, limit, token, self.clock.now_ms())
+            .map_err(SfnError::from)
+    }
+
+    /// GetExecutionHistory: a page of the execution's events, oldest first or (with
+    /// `reverse`) newest first. Only the page's events are copied. A token holds the index
+    /// of the event its page starts at, which stays right while a running execution's
+    /// history grows.
+    pub fn history_page(
+        &self,
+        arn: &str,
+        reverse: bool,
+        limit: usize,
+        token: Option<&str>,
+    ) -> Result<Page<HistoryEvent>, SfnError> {
+        let scope = format!("GetExecutionHistory|{arn}|{reverse}");
+        let now = self.clock.now_ms();
+        let start = token
+            .map(|t| paging::decode(t, now, &scope))
+            .transpose()?
+            .map(|p| usize::try_from(p).unwrap_or(usize::MAX));
+        let limit = limit.max(1);
+        let page = |events: &[HistoryEvent]| -> Result<Page<HistoryEvent>, SfnError> {
+            let len = events.len();
+            let bad = || SfnError::from(TokenError::Invalid(token.unwrap_or_default().into()));
+            let (items, next): (Vec<HistoryEvent>, Option<usize>) = if reverse {
+                // Newest first: the page runs down from `first`.
+                let first = match start {
+                    Some(i) if i < len => i,
+                    Some(_) => return Err(bad()),
+                    None if len == 0 => {
+                        return Ok(Page {
+                            items: Vec::new(),
+                            next_token: None,
+                        });
+                    }
+                    None => len - 1,
+                };
+                let end = (first + 1).saturating_sub(limit);
+                let items = events[end..=first].iter().rev().cloned().collect();
+                (items, end.checked_sub(1))
+            } else {
+                let first = match start {
+                    Some(i) if i <= len => i,
+                    Some(_) => return Err(bad()),
+                    None => 0,
+                };
+                let end = first.saturating_add(limit).min(len);
+                (events[first..end].to_vec(), (end < len).then_some(end))
+            };
+            Ok(Page {
+                items,
+                next_token: next.map(|n| paging::encode(n as u64, now, &scope)),
+            })
+        };
+        self.sfn
+            .executions
+            .with(arn, |entry| match &entry.result {
+                Some(execution) => page(&execution.history),
+                None => entry.history.read_since(0, page),
+            })
+            .ok_or_else(|| SfnError::ExecutionDoesNotExist(arn.to_owned()))?
     }
 
     /// The state machine's log group at level ALL: one line per history event, with the

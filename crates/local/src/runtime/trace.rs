@@ -2,8 +2,9 @@
 //! events put, rules matched, targets reached, invocations, state transitions.
 
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What happened at one hop.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,52 +174,109 @@ impl Hop {
     }
 }
 
-/// Every hop of a run, in order.
-pub struct Trace {
-    began: orderly_core::clock::Stopwatch,
-    hops: Mutex<Vec<Hop>>,
+/// How long hops are kept: X-Ray keeps a trace for 30 days, and a count cap bounds a
+/// process under sustained load (oldest hops dropped first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceRetention {
+    /// The most hops kept.
+    pub max_hops: usize,
+    /// How long a hop is kept, milliseconds of the cloud's clock.
+    pub hop_ms: i64,
 }
 
-impl Default for Trace {
+/// X-Ray's 30 days.
+pub const TRACE_DAYS: i64 = 30;
+
+impl Default for TraceRetention {
+    /// 30 days and 40,000 hops: an order of the workflow makes about 30, so a demo or a
+    /// chaos wave of 500 orders keeps every hop, and a hop is about 220 bytes (9 MB).
     fn default() -> Self {
         Self {
-            began: orderly_core::clock::Stopwatch::start(),
-            hops: Mutex::new(Vec::new()),
+            max_hops: 40_000,
+            hop_ms: TRACE_DAYS * 24 * 60 * 60 * 1000,
         }
     }
 }
 
+/// The hops of a run kept by retention, in recording order.
+pub struct Trace {
+    began: orderly_core::clock::Stopwatch,
+    hops: Mutex<VecDeque<Hop>>,
+    /// Hops recorded since the start, dropped ones included: what a wait for progress
+    /// reads.
+    recorded: AtomicUsize,
+    retention: TraceRetention,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Self::new(TraceRetention::default())
+    }
+}
+
 impl Trace {
-    /// Appends `hop`, stamping its wall time.
-    pub fn record(&self, mut hop: Hop) {
-        hop.wall_us = u64::try_from(self.began.elapsed().as_micros()).unwrap_or(u64::MAX);
-        self.hops
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(hop);
+    /// An empty trace that keeps hops as `retention` says.
+    pub fn new(retention: TraceRetention) -> Self {
+        Self {
+            began: orderly_core::clock::Stopwatch::start(),
+            hops: Mutex::new(VecDeque::new()),
+            recorded: AtomicUsize::new(0),
+            retention,
+        }
     }
 
-    /// How many hops were recorded.
+    /// Appends `hop`, stamping its wall time; drops the oldest hops past the cap, and those
+    /// at the front older than the retention period at the new hop's time.
+    pub fn record(&self, mut hop: Hop) {
+        hop.wall_us = u64::try_from(self.began.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let now = hop.at_ms;
+        let mut hops = self.hops.lock().unwrap_or_else(|p| p.into_inner());
+        hops.push_back(hop);
+        let over = hops.len().saturating_sub(self.retention.max_hops);
+        hops.drain(..over);
+        while hops
+            .front()
+            .is_some_and(|h| now.saturating_sub(h.at_ms) >= self.retention.hop_ms)
+        {
+            hops.pop_front();
+        }
+        self.recorded.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// How many hops are kept.
     pub fn len(&self) -> usize {
         self.hops.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
-    /// Whether no hop was recorded.
+    /// How many hops were recorded since the start, dropped ones included.
+    pub fn recorded(&self) -> usize {
+        self.recorded.load(Ordering::SeqCst)
+    }
+
+    /// Whether no hop is kept.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Every hop, in recording order.
     pub fn hops(&self) -> Vec<Hop> {
-        self.hops.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.hops
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Hops of one correlation id, in time order.
     pub fn of(&self, correlation_id: &str) -> Vec<Hop> {
         let mut hops: Vec<Hop> = self
-            .hops()
-            .into_iter()
+            .hops
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
             .filter(|h| h.correlation_id == correlation_id)
+            .cloned()
             .collect();
         hops.sort_by_key(|h| h.at_ms);
         hops

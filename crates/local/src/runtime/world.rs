@@ -247,6 +247,11 @@ impl LocalCallbacks {
             .push((task_token.to_owned(), outcome.to_owned()));
     }
 
+    /// How many answers executions accepted.
+    pub fn answers_len(&self) -> usize {
+        self.answers.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     /// Every answer an execution accepted, in order: (task token, `success` or the error).
     pub fn answers(&self) -> Vec<(String, String)> {
         self.answers

@@ -15,6 +15,6 @@ mod table;
 pub use checks::{DeadLetter, dead_letters, executions_of, final_state};
 pub use runner::{
     Outcome, SCENARIO_TIMEOUT, ScenarioEnv, ScenarioError, ScenarioRun, entries, run, run_all,
-    settled, start_cloud, start_cloud_with, wait_until,
+    settled, start_cloud, start_cloud_retaining, start_cloud_with, wait_until,
 };
 pub use table::{Kind, POISON_BODY, Scenario, all, by_name};

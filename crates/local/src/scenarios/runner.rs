@@ -116,6 +116,15 @@ pub fn start_cloud_with(
     env: &ScenarioEnv,
     faults: std::sync::Arc<dyn crate::runtime::faults::Faults>,
 ) -> Result<LocalCloud, StartError> {
+    start_cloud_retaining(env, faults, crate::runtime::retention::Retention::default())
+}
+
+/// [`start_cloud_with`], keeping closed executions, log lines and hops as `retention` says.
+pub fn start_cloud_retaining(
+    env: &ScenarioEnv,
+    faults: std::sync::Arc<dyn crate::runtime::faults::Faults>,
+    retention: crate::runtime::retention::Retention,
+) -> Result<LocalCloud, StartError> {
     LocalCloud::start(
         CloudOptions {
             template: env.template.clone(),
@@ -124,6 +133,7 @@ pub fn start_cloud_with(
             log_dir: env.log_dir.clone(),
             echo_logs: false,
             faults,
+            retention,
         },
         std::sync::Arc::new(OrderlyHandlers),
     )
@@ -255,7 +265,7 @@ pub async fn wait_until(cloud: &CloudInner, done: impl Fn(&CloudInner) -> bool) 
         if done(cloud) {
             return true;
         }
-        let now = cloud.trace.len();
+        let now = cloud.trace.recorded();
         if now == hops {
             step = (step * 2).min(MAX_STEP);
         } else {

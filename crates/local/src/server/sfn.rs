@@ -194,38 +194,38 @@ fn summary(entry: &ExecutionEntry) -> Value {
 fn list_executions(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
     let machine = input.required_str("stateMachineArn")?;
     check_arn(machine)?;
-    if !cloud.sfn.machines.contains_key(machine) {
-        return Err(sfn_error(SfnError::StateMachineDoesNotExist(
-            machine.to_owned(),
-        )));
-    }
     let status = input.str("statusFilter")?;
     let limit = input.int("maxResults", 0, 1000)?.filter(|&n| n > 0);
-    // Newest first, as AWS lists them.
-    let executions: Vec<ExecutionEntry> = cloud
-        .executions()
-        .into_iter()
-        .rev()
-        .filter(|e| e.machine_arn == machine && status.is_none_or(|s| e.status() == s))
-        .collect();
-    let (executions, next) = page(
-        &executions,
-        input.str("nextToken")?,
-        limit.unwrap_or(100) as usize,
-    )?;
-    let mut out = json!({"executions": executions.iter().map(summary).collect::<Vec<_>>()});
-    if let (Some(next), Some(map)) = (next, out.as_object_mut()) {
+    // Newest first, as AWS lists them; only the page is read.
+    let page = cloud
+        .list_executions(
+            machine,
+            status,
+            limit.unwrap_or(100) as usize,
+            input.str("nextToken")?,
+        )
+        .map_err(sfn_error)?;
+    let mut out = json!({"executions": page.items.iter().map(summary).collect::<Vec<_>>()});
+    if let (Some(next), Some(map)) = (page.next_token, out.as_object_mut()) {
         map.insert("nextToken".into(), json!(next));
     }
     Ok(out)
 }
 
 fn history(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
-    let entry = execution(cloud, input.required_str("executionArn")?)?;
+    let arn = input.required_str("executionArn")?;
     let limit = input.int("maxResults", 0, 1000)?.filter(|&n| n > 0);
     let include_data = input.bool("includeExecutionData")?.unwrap_or(true);
-    let mut events: Vec<Value> = entry
-        .history()
+    let page = cloud
+        .history_page(
+            arn,
+            input.bool("reverseOrder")?.unwrap_or(false),
+            limit.unwrap_or(100) as usize,
+            input.str("nextToken")?,
+        )
+        .map_err(sfn_error)?;
+    let events: Vec<Value> = page
+        .items
         .iter()
         .map(|event| {
             let mut value = serde_json::to_value(event).unwrap_or(Value::Null);
@@ -238,16 +238,8 @@ fn history(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
             value
         })
         .collect();
-    if input.bool("reverseOrder")?.unwrap_or(false) {
-        events.reverse();
-    }
-    let (events, next) = page(
-        &events,
-        input.str("nextToken")?,
-        limit.unwrap_or(100) as usize,
-    )?;
     let mut out = json!({"events": events});
-    if let (Some(next), Some(map)) = (next, out.as_object_mut()) {
+    if let (Some(next), Some(map)) = (page.next_token, out.as_object_mut()) {
         map.insert("nextToken".into(), json!(next));
     }
     Ok(out)

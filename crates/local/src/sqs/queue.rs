@@ -146,7 +146,7 @@ impl Queue {
                 .map(|h| ("AWSTraceHeader".to_owned(), h))
                 .collect(),
         };
-        state.push(stored, self.retention_ms());
+        state.push(stored, now, self.retention_ms());
         drop(state);
         self.changed.notify_waiters();
         Ok(SendOutcome {
@@ -295,7 +295,7 @@ impl Queue {
             // A standard queue's message has no group; keep FIFO order within one group.
             message.group_id = Some("dead-letter".to_owned());
         }
-        state.push(message, self.retention_ms());
+        state.push(message, now, self.retention_ms());
         drop(state);
         self.changed.notify_waiters();
     }
@@ -461,6 +461,12 @@ impl Queue {
     /// Whether the queue holds no message (visible, in flight or delayed).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// How many messages the queue keeps in memory, expired ones not yet dropped included:
+    /// what a measurement of the cloud's footprint counts.
+    pub fn held(&self) -> usize {
+        self.lock().messages.len()
     }
 }
 

@@ -74,7 +74,10 @@ impl QueueState {
         }
     }
 
-    pub(super) fn push(&mut self, stored: Stored, retention_ms: i64) {
+    /// Adds a message, first dropping those past retention at `now`: a queue that is
+    /// written and never read (a DLQ nobody watches) keeps only its retention period.
+    pub(super) fn push(&mut self, stored: Stored, now: i64, retention_ms: i64) {
+        self.expire(now, retention_ms);
         self.next_expiry_ms = self
             .next_expiry_ms
             .min(stored.sent_ms.saturating_add(retention_ms));

@@ -98,6 +98,7 @@ pub(super) fn from_document(
         state_machines: BTreeMap::new(),
         tables: BTreeMap::new(),
         http_apis: BTreeMap::new(),
+        log_groups: BTreeMap::new(),
         not_emulated: Vec::new(),
         excluded_by_condition: Vec::new(),
         outputs: BTreeMap::new(),
@@ -191,6 +192,11 @@ pub(super) fn from_document(
                     .insert(id.clone(), stores::http_api(ctx, &id, &props)?);
             }
             other if AWS_ONLY_TYPES.contains(&other) => {
+                if other == "AWS::Logs::LogGroup" {
+                    model
+                        .log_groups
+                        .insert(id.clone(), stores::log_group(ctx, &id, &props)?);
+                }
                 if !raw.implicit {
                     model.not_emulated.push(NotEmulated {
                         logical_id: id.clone(),

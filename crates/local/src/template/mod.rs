@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 pub use error::TemplateError;
 pub use model::{
     AsyncInvokeConfig, AttributeType, EventBus, Function, HttpApi, HttpRoute, InputTransformer,
-    KeyAttribute, Model, NotEmulated, Queue, Redrive, RetryPolicy, Rule, RuleTarget,
+    KeyAttribute, LogGroup, Model, NotEmulated, Queue, Redrive, RetryPolicy, Rule, RuleTarget,
     SecondaryIndex, SqsEventSource, StateMachine, StateMachineType, Table, TargetKind, TargetRef,
 };
 pub use state_machines::{SubstitutionMismatch, placeholders, substitute, substitution_mismatch};

@@ -34,6 +34,8 @@ pub struct Model {
     pub tables: BTreeMap<String, Table>,
     /// HTTP APIs.
     pub http_apis: BTreeMap<String, HttpApi>,
+    /// CloudWatch Logs log groups (also listed as not emulated: only their retention is).
+    pub log_groups: BTreeMap<String, LogGroup>,
     /// Resources that only matter on AWS (alarms, log groups, IAM, policies …), accepted and
     /// not run.
     pub not_emulated: Vec<NotEmulated>,
@@ -41,6 +43,17 @@ pub struct Model {
     pub excluded_by_condition: Vec<String>,
     /// Outputs, resolved.
     pub outputs: BTreeMap<String, String>,
+}
+
+/// An `AWS::Logs::LogGroup`: the local cloud keeps its lines for its retention period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogGroup {
+    /// The resource's logical id.
+    pub logical_id: String,
+    /// `LogGroupName` (else the name CloudFormation would generate).
+    pub name: String,
+    /// `RetentionInDays`; `None` keeps lines forever, as CloudWatch Logs does.
+    pub retention_days: Option<u32>,
 }
 
 /// A resource accepted but not run locally.
@@ -330,6 +343,8 @@ pub struct StateMachine {
     pub logging_level: Option<String>,
     /// `Logging.IncludeExecutionData`: whether logs carry states' input and output.
     pub include_execution_data: bool,
+    /// The log group of `Logging.Destinations` (else `/aws/vendedlogs/states/<name>`).
+    pub log_group: Option<String>,
     /// `Tracing.Enabled`.
     pub tracing: bool,
 }

@@ -37,7 +37,7 @@ pub fn serverless(ctx: &Context, id: &str, props: &Obj) -> Result<StateMachine, 
             "UseAliasAsEventTarget",
         ],
     )?;
-    let (logging_level, include_execution_data) = logging(ctx, props, "Logging")?;
+    let logging = logging(ctx, props, "Logging")?;
     let tracing = match props.obj(r, "Tracing")? {
         None => false,
         Some(t) => {
@@ -80,8 +80,7 @@ pub fn serverless(ctx: &Context, id: &str, props: &Obj) -> Result<StateMachine, 
         "Type",
         definition_uri,
         text,
-        logging_level,
-        include_execution_data,
+        logging,
         tracing,
     )
 }
@@ -101,7 +100,7 @@ pub fn cloudformation(ctx: &Context, id: &str, props: &Obj) -> Result<StateMachi
         ],
         &["RoleArn", "Tags", "EncryptionConfiguration"],
     )?;
-    let (logging_level, include_execution_data) = logging(ctx, props, "LoggingConfiguration")?;
+    let logging = logging(ctx, props, "LoggingConfiguration")?;
     let tracing = match props.obj(r, "TracingConfiguration")? {
         None => false,
         Some(t) => {
@@ -129,8 +128,7 @@ pub fn cloudformation(ctx: &Context, id: &str, props: &Obj) -> Result<StateMachi
         "StateMachineType",
         None,
         text,
-        logging_level,
-        include_execution_data,
+        logging,
         tracing,
     )
 }
@@ -143,8 +141,7 @@ fn finish(
     type_key: &str,
     definition_uri: Option<PathBuf>,
     text: String,
-    logging_level: Option<String>,
-    include_execution_data: bool,
+    logging: Logging,
     tracing: bool,
 ) -> Result<StateMachine, TemplateError> {
     let r = &ctx.resolver;
@@ -183,8 +180,9 @@ fn finish(
         definition_uri,
         definition,
         substitutions,
-        logging_level,
-        include_execution_data,
+        logging_level: logging.level,
+        include_execution_data: logging.include_execution_data,
+        log_group: logging.log_group,
         tracing,
     })
 }
@@ -272,18 +270,40 @@ fn read_definition(ctx: &Context, uri: &str, at: &str) -> Result<String, Templat
         .map_err(|e| TemplateError::invalid(at, format!("cannot read {}: {e}", path.display())))
 }
 
-fn logging(ctx: &Context, props: &Obj, key: &str) -> Result<(Option<String>, bool), TemplateError> {
+/// A state machine's logging configuration.
+#[derive(Default)]
+struct Logging {
+    level: Option<String>,
+    include_execution_data: bool,
+    /// The log group of the first `CloudWatchLogsLogGroup` destination.
+    log_group: Option<String>,
+}
+
+fn logging(ctx: &Context, props: &Obj, key: &str) -> Result<Logging, TemplateError> {
     let r = &ctx.resolver;
     match props.obj(r, key)? {
-        None => Ok((None, false)),
+        None => Ok(Logging::default()),
         Some(logging) => {
-            logging.check(&["Level", "IncludeExecutionData"], &["Destinations"])?;
+            logging.check(&["Level", "IncludeExecutionData", "Destinations"], &[])?;
             let include = logging
                 .value(r, "IncludeExecutionData")?
                 .as_ref()
                 .and_then(truthy)
                 .unwrap_or(false);
-            Ok((logging.string(r, "Level")?, include))
+            // `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*`: the name is between
+            // `log-group:` and the last `:`.
+            let log_group = logging
+                .value(r, "Destinations")?
+                .as_ref()
+                .and_then(|d| d.pointer("/0/CloudWatchLogsLogGroup/LogGroupArn"))
+                .and_then(Value::as_str)
+                .and_then(|arn| arn.split_once(":log-group:"))
+                .map(|(_, rest)| rest.strip_suffix(":*").unwrap_or(rest).to_owned());
+            Ok(Logging {
+                level: logging.string(r, "Level")?,
+                include_execution_data: include,
+                log_group,
+            })
         }
     }
 }

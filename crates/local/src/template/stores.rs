@@ -5,8 +5,8 @@ use serde_json::Value;
 use super::context::Context;
 use super::error::TemplateError;
 use super::model::{
-    AttributeType, EventBus, HttpApi, KeyAttribute, Queue, Redrive, SecondaryIndex, Table,
-    TargetKind,
+    AttributeType, EventBus, HttpApi, KeyAttribute, LogGroup, Queue, Redrive, SecondaryIndex,
+    Table, TargetKind,
 };
 use super::props::Obj;
 use super::pseudo;
@@ -337,5 +337,16 @@ pub fn simple_table(ctx: &Context, id: &str, props: &Obj) -> Result<Table, Templ
         ttl_attribute: None,
         global_secondary_indexes: Vec::new(),
         local_secondary_indexes: Vec::new(),
+    })
+}
+
+/// An `AWS::Logs::LogGroup`: its name and `RetentionInDays` (the other properties only
+/// matter on AWS).
+pub fn log_group(ctx: &Context, id: &str, props: &Obj) -> Result<LogGroup, TemplateError> {
+    let r = &ctx.resolver;
+    Ok(LogGroup {
+        logical_id: id.to_owned(),
+        name: r.physical_name(id, &props.at("LogGroupName"))?,
+        retention_days: props.u32(r, "RetentionInDays")?,
     })
 }
