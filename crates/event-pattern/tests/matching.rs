@@ -497,3 +497,31 @@ fn a_removed_rule_no_longer_matches_and_the_others_still_do() {
     assert_eq!(rules.matching(&event), vec!["prefix"]);
     assert_eq!(rules.names().collect::<Vec<_>>(), vec!["prefix"]);
 }
+
+/// A key `""` is a step of its own: `{"": {"detail": …}}` is at `.detail`, which a pattern
+/// on `detail` does not reach (found by the event_pattern_grammar fuzz target, where the
+/// reference evaluator dropped the empty top-level key and disagreed with the machine).
+#[test]
+fn an_empty_key_is_a_step_of_its_own() {
+    table(
+        r#"{"detail": [{"anything-but": {"wildcard": "é"}}]}"#,
+        &[
+            (json!({"": {"detail": false, "a": ""}, "a": ""}), false),
+            (json!({"detail": "x"}), true),
+        ],
+    );
+    table(
+        r#"{"detail": [false]}"#,
+        &[
+            (json!({"": {"detail": false}}), false),
+            (json!({"detail": false}), true),
+        ],
+    );
+    table(
+        r#"{"": {"detail": [false]}}"#,
+        &[
+            (json!({"": {"detail": false}}), true),
+            (json!({"detail": false}), false),
+        ],
+    );
+}
