@@ -14,9 +14,12 @@ Runs every check of the repository on a fresh machine:
   4. starts moto's server on a free loopback port for the adapter tests, and a second one
      speaking HTTPS for the connection warm-up tests; stops both after
   5. cargo test for the whole workspace, including the tests that need the server
+  6. orderly chaos with a fixed and a random seed
+  7. every fuzz target for a short fixed time (scripts/fuzz, docs/fuzzing.md)
 
 Environment:
-  ORDERLY_VENV   the virtualenv to use (default: .venv-test)
+  ORDERLY_VENV          the virtualenv to use (default: .venv-test)
+  ORDERLY_FUZZ_SECONDS  how long each fuzz target runs (default 10)
 USAGE
 }
 [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]] && { usage; exit 0; }
@@ -53,6 +56,7 @@ echo "moto $("$ORDERLY_VENV/bin/python" -c 'import moto; print(moto.__version__)
 
 step "cargo fmt --check"
 cargo fmt --all --check
+cargo fmt --manifest-path fuzz/Cargo.toml --check
 
 step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
@@ -98,6 +102,11 @@ for seed in 1 "$random_seed"; do
   fi
   grep -A12 '^orders by terminal state' "$root/target/chaos-$seed.txt" | head -8
 done
+
+# Every parser of outside input under libFuzzer for a short fixed time (docs/fuzzing.md):
+# a crash, a slow input or a memory blow-up fails the run with the input that caused it.
+step "fuzz targets, ${ORDERLY_FUZZ_SECONDS:-10} s each (scripts/fuzz)"
+scripts/fuzz --seconds "${ORDERLY_FUZZ_SECONDS:-10}"
 
 echo "target directory: $(du -sh target 2>/dev/null | cut -f1)"
 passed=$(grep -E '^test result:' "$root/target/test-output.txt" | awk '{s+=$4} END {print s+0}')

@@ -18,9 +18,11 @@ struct Flat<'v> {
     members: Vec<(u32, u32)>,
 }
 
+/// `path` is `None` at the event's root: a top-level key is its own path, so a key `""`
+/// below the root still adds a step (`{"": {"a": 1}}` is at `.a`, not at `a`).
 fn flatten<'v>(
     v: &'v Value,
-    path: &str,
+    path: Option<&str>,
     members: &mut Vec<(u32, u32)>,
     arrays: &mut u32,
     out: &mut Vec<Flat<'v>>,
@@ -28,12 +30,11 @@ fn flatten<'v>(
     let leaf = match v {
         Value::Object(map) => {
             for (k, child) in map {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
+                let p = match path {
+                    None => k.clone(),
+                    Some(path) => format!("{path}.{k}"),
                 };
-                flatten(child, &p, members, arrays, out);
+                flatten(child, Some(&p), members, arrays, out);
             }
             return;
         }
@@ -54,7 +55,7 @@ fn flatten<'v>(
         Value::Null => Leaf::Null,
     };
     out.push(Flat {
-        path: path.to_owned(),
+        path: path.unwrap_or_default().to_owned(),
         leaf,
         members: members.clone(),
     });
@@ -63,7 +64,7 @@ fn flatten<'v>(
 /// Whether `pattern` matches `event`, decided without the compiled machine.
 pub fn reference_matches(pattern: &Pattern, event: &Value) -> bool {
     let mut fields = Vec::new();
-    flatten(event, "", &mut Vec::new(), &mut 0, &mut fields);
+    flatten(event, None, &mut Vec::new(), &mut 0, &mut fields);
     pattern
         .sub_rules()
         .iter()

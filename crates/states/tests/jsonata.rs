@@ -804,3 +804,18 @@ proptest! {
         let _ = evaluate_optional(&expression, &bindings());
     }
 }
+
+/// The work of one evaluation is bounded (found by the jsonata fuzz target: a map over a
+/// range of millions, `[0..4404402].[A].[1021]`, grew past a gigabyte, and a range mapped
+/// to ranges never ends): past the budget the evaluation fails with U1001, while the
+/// largest range JSONata allows still evaluates.
+#[test]
+fn the_work_of_one_evaluation_is_bounded() {
+    let e = evaluate("[1..9999999].[1..9999999]", &bindings()).expect_err("over the budget");
+    assert_eq!(e.kind, ErrorKind::Limit, "{e}");
+    assert_eq!(e.code, Some("U1001"), "{e}");
+    assert_eq!(
+        evaluate("$count([1..9999999])", &bindings()).expect("within the budget"),
+        json!(9999999)
+    );
+}

@@ -256,9 +256,10 @@ impl CloudInner {
         }
     }
 
-    /// Checks one entry the way PutEvents does and builds the event the bus carries.
+    /// Checks one entry the way PutEvents does and builds the event the bus carries, without
+    /// routing it (the fuzz targets check what it builds).
     /// Answers the event and its JSON text.
-    fn accept(&self, entry: &PutEventsEntry) -> Result<(Value, String), PutEventsResult> {
+    pub fn accept(&self, entry: &PutEventsEntry) -> Result<(Value, String), PutEventsResult> {
         let source = entry.source.as_deref().unwrap_or_default();
         let detail_type = entry.detail_type.as_deref().unwrap_or_default();
         let Some(detail_text) = entry.detail.as_deref().filter(|d| !d.is_empty()) else {

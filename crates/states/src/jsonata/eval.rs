@@ -20,10 +20,20 @@ const MAX_DEPTH: usize = 200;
 /// Largest array a range (`[1..n]`) may build, as in the reference implementation.
 const MAX_RANGE: f64 = 10_000_000.0;
 
+/// The work one evaluation may do, counted as nodes evaluated plus the items ranges
+/// build: room for the largest range and then some, while `[1..9999999].[1..9999999]` or
+/// a map over a map fails in about a second instead of taking the worker and gigabytes
+/// of memory for hours. The reference implementation has no bound (its test suite
+/// times expressions out with this same U1001 error); Step Functions documents none, and
+/// no payload it accepts (256 KiB) needs this much work.
+pub(crate) const MAX_STEPS: u64 = 20_000_000;
+
 pub type Out = Result<Option<V>, JsonataError>;
 
 pub struct Evaluator {
     depth: usize,
+    /// Work done so far, against [`MAX_STEPS`].
+    steps: u64,
     /// Scopes created while evaluating, cleared at the end to break closure cycles.
     scopes: Vec<Rc<Scope>>,
     /// What `$now()` and `$millis()` answer: one instant for the whole evaluation, as
@@ -35,6 +45,7 @@ impl Evaluator {
     pub fn new(now_ms: i64) -> Self {
         Evaluator {
             depth: 0,
+            steps: 0,
             scopes: Vec::new(),
             now_ms,
         }
@@ -57,7 +68,20 @@ impl Evaluator {
         scope
     }
 
+    /// Counts `steps` of work against the evaluation's budget.
+    pub(super) fn charge(&mut self, steps: u64) -> Result<(), JsonataError> {
+        self.steps = self.steps.saturating_add(steps);
+        if self.steps > MAX_STEPS {
+            return Err(err(
+                "U1001",
+                "Expression evaluation timeout: Check for infinite loop",
+            ));
+        }
+        Ok(())
+    }
+
     pub fn eval(&mut self, node: &Node, ctx: &Option<V>, env: &Rc<Scope>) -> Out {
+        self.charge(1)?;
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.depth -= 1;

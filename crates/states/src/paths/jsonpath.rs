@@ -404,10 +404,18 @@ fn compare(l: &Value, op: CompareOp, r: &Value) -> bool {
     }
 }
 
+/// How deeply filter expressions may nest (`!`, parentheses, a filter inside a filter's
+/// path). The parser recurses once per level, so without a bound a long enough path
+/// overflows the stack; Step Functions documents no bound, and real paths nest a few
+/// levels at most.
+const MAX_FILTER_NESTING: usize = 64;
+
 struct Parser<'t> {
     text: &'t str,
     chars: Vec<char>,
     pos: usize,
+    /// Filter expressions open around the current position.
+    depth: usize,
 }
 
 impl<'t> Parser<'t> {
@@ -416,6 +424,7 @@ impl<'t> Parser<'t> {
             text,
             chars: text.chars().collect(),
             pos: 0,
+            depth: 0,
         }
     }
 
@@ -695,7 +704,20 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// Every level of nesting passes through here, so this is where depth is counted.
     fn parse_unary(&mut self) -> Result<Filter, PathSyntaxError> {
+        if self.depth >= MAX_FILTER_NESTING {
+            return Err(self.error(format!(
+                "filters are nested deeper than {MAX_FILTER_NESTING} levels"
+            )));
+        }
+        self.depth += 1;
+        let filter = self.parse_unary_here();
+        self.depth -= 1;
+        filter
+    }
+
+    fn parse_unary_here(&mut self) -> Result<Filter, PathSyntaxError> {
         self.skip_ws();
         if self.peek() == Some('!') && self.peek_at(1) != Some('=') {
             self.pos += 1;
@@ -852,6 +874,24 @@ mod tests {
         for bad in ["", "a.b", "$.", "$[", "$['a'", "$.a[?(@.x =~ /a/)]", "$[x]"] {
             assert!(JsonPath::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Found by the jsonpath fuzz target: thousands of nested `!`, `(` or filters inside
+    /// filters overflowed the parser's stack and took the process down.
+    #[test]
+    fn deeply_nested_filters_are_refused_not_a_stack_overflow() {
+        let deep = [
+            format!("$[?({}@.a)]", "!".repeat(100_000)),
+            format!("$[?({}@.a{})]", "(".repeat(100_000), ")".repeat(100_000)),
+            format!("${}", "[?(@".repeat(100_000)),
+        ];
+        for path in &deep {
+            let e = JsonPath::parse(path).expect_err("too deep");
+            assert!(e.reason.contains("nested deeper than 64"), "{}", e.reason);
+        }
+        let nested = format!("$[?({}@.a{})]", "(".repeat(60), ")".repeat(60));
+        assert!(JsonPath::parse(&nested).is_ok());
+        assert!(JsonPath::parse("$[?(@.a[?(@.b[?(!@.c)])])]").is_ok());
     }
 
     #[test]

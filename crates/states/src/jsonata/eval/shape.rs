@@ -196,6 +196,7 @@ impl Evaluator {
         }
         // Count rather than step a float, which stops advancing past 2^53.
         let count = (to - from) as u64 + 1;
+        self.charge(count)?;
         out.extend((0..count).map(|i| V::Num(from + i as f64)));
         Ok(())
     }

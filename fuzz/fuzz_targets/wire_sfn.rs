@@ -1,0 +1,8 @@
+//! Step Functions request bodies as `orderly serve` reads them: a few requests (`Operation\nbody`)
+//! sent in order to the local cloud (see `orderly_fuzz::wire`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use orderly_fuzz::{Service, wire};
+
+fuzz_target!(|data: &[u8]| wire(Service::StepFunctions, data));
