@@ -15,7 +15,9 @@ Runs every check of the repository on a fresh machine:
      speaking HTTPS for the connection warm-up tests; stops both after
   5. cargo test for the whole workspace, including the tests that need the server
   6. orderly chaos with a fixed and a random seed
-  7. every fuzz target for a short fixed time (scripts/fuzz, docs/fuzzing.md)
+  7. a 15 s soak of orderly serve through the wire protocol (scripts/soak): any error
+     answered to the mixed stream fails the run
+  8. every fuzz target for a short fixed time (scripts/fuzz, docs/fuzzing.md)
 
 Environment:
   ORDERLY_VENV          the virtualenv to use (default: .venv-test)
@@ -102,6 +104,11 @@ for seed in 1 "$random_seed"; do
   fi
   grep -A12 '^orders by terminal state' "$root/target/chaos-$seed.txt" | head -8
 done
+
+# The wire protocol under a steady mixed stream (docs/performance-serve.md has the 10-minute
+# run): short, on the debug binary, so it checks behaviour, not speed.
+step "soak: orderly serve for 15 s at 30 orders/s (scripts/soak)"
+scripts/soak --binary "$orderly" --seconds 15 --rate 30 --warmup 5 --report "$root/target/soak.json"
 
 # Every parser of outside input under libFuzzer for a short fixed time (docs/fuzzing.md):
 # a crash, a slow input or a memory blow-up fails the run with the input that caused it.

@@ -39,14 +39,17 @@ pub enum Check {
 fn matches(source: &'static str, value: &str) -> bool {
     static CACHE: LazyLock<Mutex<HashMap<&'static str, Option<Regex>>>> =
         LazyLock::new(Default::default);
-    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-    cache
+    // The lock is held for the lookup only: a `Regex` clone shares its compiled program, so
+    // concurrent requests match in parallel rather than one after another.
+    let regex = CACHE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
         .entry(source)
         .or_insert_with(|| Regex::new(&format!("^(?:{source})$")).ok())
-        .as_ref()
-        // A table entry that does not compile is a bug of the table, caught by its tests;
-        // it must not refuse requests.
-        .is_none_or(|r| r.is_match(value))
+        .clone();
+    // A table entry that does not compile is a bug of the table, caught by its tests; it
+    // must not refuse requests.
+    regex.is_none_or(|r| r.is_match(value))
 }
 
 /// One member of an operation's input: its wire name, the name AWS's messages give it, and
