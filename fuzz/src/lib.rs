@@ -5,6 +5,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use orderly_local::clock::TokioClock;
 use orderly_local::runtime::faults::NoFaults;
 use orderly_local::runtime::handlers::OrderlyHandlers;
+use orderly_local::runtime::retention::Retention;
 use orderly_local::runtime::{CloudOptions, LocalCloud};
 use orderly_local::template::LoadOptions;
 use serde_json::{Map, Value};
@@ -176,6 +177,7 @@ impl Local {
                     log_dir: None,
                     echo_logs: false,
                     faults: Arc::new(NoFaults),
+                    retention: Retention::default(),
                 },
                 Arc::new(OrderlyHandlers),
             )
