@@ -5,34 +5,18 @@
 mod serve_support;
 
 use serde_json::{Value, json};
-use serve_support::Server;
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use serve_support::{Server, http};
 use std::time::Duration;
 
 /// POSTs one Step Functions call; answers (status, body).
 fn sfn(port: u16, operation: &str, body: &Value) -> (u16, Value) {
-    let body = body.to_string();
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-amz-json-1.0\r\n\
-         X-Amz-Target: AWSStepFunctions.{operation}\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n{body}",
-        body.len()
+    let answer = http::post(
+        port,
+        &http::aws_json(&format!("AWSStepFunctions.{operation}")),
+        body.to_string().as_bytes(),
+        Duration::from_secs(30),
     );
-    stream.write_all(request.as_bytes()).expect("write");
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).expect("read");
-    let (head, body) = raw.split_once("\r\n\r\n").expect("a head and a body");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status");
-    (status, serde_json::from_str(body).expect("JSON"))
+    (answer.status, answer.json())
 }
 
 fn machine(port: u16) -> String {

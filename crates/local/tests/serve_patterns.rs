@@ -4,9 +4,7 @@
 mod serve_support;
 
 use serde_json::{Value, json};
-use serve_support::Server;
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use serve_support::{Server, http};
 use std::time::Duration;
 
 /// Sends one EventBridge request and returns a function that reads its answer, so that
@@ -17,26 +15,18 @@ fn send(
     body: &Value,
     wait: Duration,
 ) -> impl FnOnce() -> Value + use<> {
-    let body = body.to_string();
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream.set_read_timeout(Some(wait)).expect("timeout");
-    let head = format!(
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         X-Amz-Target: AWSEvents.{operation}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
+    let target = format!("AWSEvents.{operation}");
+    let mut stream = http::send(
+        port,
+        &http::aws_json(&target),
+        body.to_string().as_bytes(),
+        wait,
     );
-    stream.write_all(head.as_bytes()).expect("write head");
-    stream.write_all(body.as_bytes()).expect("write body");
-    let operation = operation.to_owned();
     move || {
-        let mut raw = Vec::new();
-        if let Err(e) = stream.read_to_end(&mut raw) {
-            panic!("{operation} was not answered within {wait:?}: {e}");
-        }
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        assert!(head.starts_with("HTTP/1.1 200"), "{operation}: {text}");
-        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+        let answer = http::read_answer(&mut stream)
+            .unwrap_or_else(|e| panic!("{target} was not answered within {wait:?}: {e}"));
+        assert_eq!(answer.status, 200, "{target}: {}", answer.text());
+        answer.json()
     }
 }
 

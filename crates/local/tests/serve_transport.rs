@@ -7,8 +7,8 @@
 
 mod serve_support;
 
-use serde_json::Value;
 use serve_support::Server;
+use serve_support::http::{self, Answer};
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -26,38 +26,17 @@ const SHORT_TIMEOUTS: &[&str] = &[
     "1",
 ];
 
-/// One answer read off a connection.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    /// Asserts the AWS JSON error shape: status, `__type`, error type header, request id.
-    fn assert_aws_error(&self, status: u16, code: &str) {
-        assert_eq!(self.status, status, "{self:?}");
-        assert_eq!(self.json()["__type"], code, "{self:?}");
-        assert_eq!(self.header("x-amzn-errortype"), Some(code), "{self:?}");
-        assert!(
-            self.header("x-amzn-requestid")
-                .is_some_and(|id| !id.is_empty()),
-            "no request id: {self:?}"
-        );
-    }
+/// Asserts the AWS JSON error shape: status, `__type`, error type header, request id.
+fn assert_aws_error(answer: &Answer, status: u16, code: &str) {
+    assert_eq!(answer.status, status, "{answer:?}");
+    assert_eq!(answer.json()["__type"], code, "{answer:?}");
+    assert_eq!(answer.header("x-amzn-errortype"), Some(code), "{answer:?}");
+    assert!(
+        answer
+            .header("x-amzn-requestid")
+            .is_some_and(|id| !id.is_empty()),
+        "no request id: {answer:?}"
+    );
 }
 
 /// A raw HTTP/1.1 connection to the server.
@@ -92,17 +71,7 @@ impl Conn {
                 ),
             }
         };
-        let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|l| l.split(' ').nth(1))
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("no status line in {head:?}"));
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_owned()))
-            .collect();
+        let (status, headers) = http::parse_head(&String::from_utf8_lossy(&raw[..head_end]));
         let length = headers
             .iter()
             .find(|(k, _)| k == "content-length")
@@ -199,7 +168,7 @@ fn slow_and_idle_connections_are_closed_at_their_timeout_while_others_are_served
     assert_eq!(partial_head.until_closed("partial headers"), b"");
     assert_eq!(idle.until_closed("an idle kept-alive connection"), b"");
     let answer = partial_body.answer();
-    answer.assert_aws_error(408, "RequestTimeoutException");
+    assert_aws_error(&answer, 408, "RequestTimeoutException");
     assert_eq!(partial_body.until_closed("a stalled body"), b"");
 
     // And the server still serves.
@@ -270,7 +239,7 @@ fn a_body_over_the_cap_is_refused_413_in_the_aws_shape() {
           Content-Type: application/x-amz-json-1.1\r\nContent-Length: 5242880\r\n\r\n{",
     );
     let answer = conn.answer();
-    answer.assert_aws_error(413, "RequestEntityTooLargeException");
+    assert_aws_error(&answer, 413, "RequestEntityTooLargeException");
     assert_eq!(
         answer.header("content-type"),
         Some("application/x-amz-json-1.1")

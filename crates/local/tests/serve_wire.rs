@@ -6,66 +6,22 @@ mod serve_support;
 use proptest::prelude::*;
 use serde_json::Value;
 use serve_support::Server;
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use serve_support::http::{self, Answer};
 use std::time::Duration;
 
-/// One answer: status, headers (lower-cased names), body.
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {:?}", self.body))
-    }
-}
+/// A SigV4 header as the CLI sends one; the server ignores the signature.
+const AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=x/20261126/us-east-1/states/aws4_request, \
+                             SignedHeaders=host, Signature=0";
 
 fn post(port: u16, target: Option<&str>, body: &[u8]) -> Answer {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
-    let mut request = format!(
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-amz-json-1.0\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=x/20261126/us-east-1/states/aws4_request, \
-         SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
+    let mut headers = vec![
+        ("Content-Type", "application/x-amz-json-1.0"),
+        ("Authorization", AUTHORIZATION),
+    ];
     if let Some(target) = target {
-        request.push_str(&format!("X-Amz-Target: {target}\r\n"));
+        headers.push(("X-Amz-Target", target));
     }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).expect("write head");
-    stream.write_all(body).expect("write body");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read answer");
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {text:?}"));
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_owned()))
-        .collect();
-    Answer {
-        status,
-        headers,
-        body: body.to_owned(),
-    }
+    http::post(port, &headers, body, Duration::from_secs(30))
 }
 
 /// Target header, body, expected status, expected error type, expected extra header.
@@ -143,7 +99,7 @@ fn errors_are_shaped_like_aws() {
     ];
     for (target, body, status, type_name, query_error) in cases {
         let answer = post(port, target, body);
-        assert_eq!(answer.status, status, "{target:?}: {}", answer.body);
+        assert_eq!(answer.status, status, "{target:?}: {}", answer.text());
         let json = answer.json();
         assert_eq!(json["__type"], type_name, "{target:?}: {json}");
         assert!(json["message"].is_string(), "{target:?}: {json}");
@@ -171,7 +127,7 @@ fn put_events_answers_per_entry() {
         Some("AWSEvents.PutEvents"),
         body.to_string().as_bytes(),
     );
-    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.status, 200, "{}", answer.text());
     assert_eq!(
         answer.header("content-type"),
         Some("application/x-amz-json-1.1")
@@ -293,8 +249,8 @@ fn any_body_gets_an_aws_answer() {
         &(prop::sample::select(TARGETS), body()),
         |(target, body)| {
             let answer = post(port, Some(target), &body);
-            let json: Value = serde_json::from_str(&answer.body)
-                .map_err(|e| TestCaseError::fail(format!("{target}: {e}: {:?}", answer.body)))?;
+            let json: Value = serde_json::from_slice(&answer.body)
+                .map_err(|e| TestCaseError::fail(format!("{target}: {e}: {:?}", answer.text())))?;
             if answer.status == 200 {
                 prop_assert!(json.is_object(), "{target}: {json}");
             } else {

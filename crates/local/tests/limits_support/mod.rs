@@ -2,9 +2,8 @@
 //! posts one body and names the answer AWS gives (status, error code, exact message).
 #![allow(dead_code)]
 
+use crate::serve_support::http;
 use serde_json::Value;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
 /// One answer: status, the `x-amzn-query-error` header if any, and the body as JSON.
@@ -16,36 +15,16 @@ pub struct Answer {
 
 /// Posts `body` to `target` (`AWSEvents.PutEvents`) on the server at `port`.
 pub fn post(port: u16, target: &str, body: &Value) -> Answer {
-    let body = body.to_string();
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
-    let head = format!(
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-amz-json-1.0\r\n\
-         X-Amz-Target: {target}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
+    let answer = http::post(
+        port,
+        &http::aws_json(target),
+        body.to_string().as_bytes(),
+        Duration::from_secs(60),
     );
-    stream.write_all(head.as_bytes()).expect("write head");
-    stream.write_all(body.as_bytes()).expect("write body");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read answer");
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {text:?}"));
-    let query_error = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("x-amzn-query-error"))
-        .map(|(_, v)| v.trim().to_owned());
     Answer {
-        status,
-        query_error,
-        json: serde_json::from_str(body).unwrap_or(Value::Null),
+        status: answer.status,
+        query_error: answer.header("x-amzn-query-error").map(str::to_owned),
+        json: serde_json::from_slice(&answer.body).unwrap_or(Value::Null),
     }
 }
 

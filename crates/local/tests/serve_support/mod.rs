@@ -2,6 +2,8 @@
 // Each test binary that includes this module uses a different part of it.
 #![allow(dead_code)]
 
+pub mod http;
+
 use orderly_core::clock::Stopwatch;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
