@@ -79,6 +79,21 @@ pub fn parse(text: &str, limit: usize) -> Result<Value, DocumentError> {
     Ok(value)
 }
 
+/// `TestEventPattern` as the local cloud answers it, in `orderly serve` and on the command
+/// line: the event is read as the bus reads events, as deep as EventBridge processes them
+/// (`event_pattern::test_event_pattern` stops at `serde_json`'s 128 levels).
+pub fn test_event_pattern(
+    pattern: &str,
+    event: &str,
+) -> Result<bool, event_pattern::TestPatternError> {
+    let event = parse(event, MAX_EVENT_DEPTH).map_err(|e| {
+        event_pattern::TestPatternError::InvalidEvent {
+            reason: format!("the event is not valid JSON ({e})"),
+        }
+    })?;
+    event_pattern::test_event_pattern_parsed(pattern, &event)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

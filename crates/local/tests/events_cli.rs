@@ -118,3 +118,13 @@ fn malformed_json_and_malformed_events_exit_two_with_a_clear_message() {
     );
     assert!(stderr(&out).contains("account"), "names the missing fields");
 }
+
+#[test]
+fn an_event_is_read_as_deep_as_put_events_reads_it() {
+    // A Detail 1,100 levels deep: EventBridge processes it, serde_json's default stops at 128.
+    let detail = format!("{}1{}", "{\"a\":".repeat(1100), "}".repeat(1100));
+    let event = EVENT.replace(r#"{"total": 1500}"#, &detail);
+    let out = run(r#"{"source": ["com.orders"]}"#, &event);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), r#"{"Result": true}"#);
+}

@@ -2,7 +2,8 @@
 
 use crate::cli::input::read_arg;
 use clap::{Args, Subcommand};
-use event_pattern::{TestPatternError, test_event_pattern};
+use event_pattern::TestPatternError;
+use orderly_local::document::test_event_pattern;
 
 use std::process::ExitCode;
 

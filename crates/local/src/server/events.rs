@@ -6,7 +6,6 @@ use super::wire::{ApiError, Input, page};
 use crate::runtime::CloudInner;
 use crate::runtime::bus::{MAX_ENTRY_BYTES, PutEventsEntry, bus_name};
 use crate::template::Rule;
-use event_pattern::{TestPatternError, test_event_pattern_parsed};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -105,21 +104,13 @@ async fn test_pattern(input: &Input) -> Result<Value, ApiError> {
     // Compiling a pattern is bounded (event_pattern::COMPILE_WORK_BUDGET) but may still take
     // milliseconds, and matching reads the whole event: both run on the blocking pool, so
     // the async workers keep answering other requests meanwhile.
-    // The event is read as the bus reads events, as deep as EventBridge processes them.
-    let tested = tokio::task::spawn_blocking(move || {
-        let event =
-            crate::document::parse(&event, crate::document::MAX_EVENT_DEPTH).map_err(|e| {
-                TestPatternError::InvalidEvent {
-                    reason: format!("the event is not valid JSON ({e})"),
-                }
+    let tested =
+        tokio::task::spawn_blocking(move || crate::document::test_event_pattern(&pattern, &event))
+            .await
+            .map_err(|_| ApiError {
+                status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                ..ApiError::new("InternalFailure", "The request processing has failed.")
             })?;
-        test_event_pattern_parsed(&pattern, &event)
-    })
-    .await
-    .map_err(|_| ApiError {
-        status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        ..ApiError::new("InternalFailure", "The request processing has failed.")
-    })?;
     match tested {
         Ok(result) => Ok(json!({"Result": result})),
         Err(e) => Err(ApiError::new(e.code(), e.to_string())),
