@@ -21,50 +21,27 @@ Bounded: ORDERS orders, and at most 120 s of waiting per checkpoint. Loopback on
 """
 import json
 import os
-import socket
-import subprocess
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import serve_client  # noqa: E402
+from serve_client import memory_kb  # noqa: E402
 CHECKPOINT = 1000
 WAIT_S = 120
 
 
-def call(port, target, body, version):
-    payload = json.dumps(body).encode()
-    head = (
-        f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: {target}\r\n"
-        f"Content-Type: application/x-amz-json-{version}\r\n"
-        f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
-    ).encode()
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
-        s.sendall(head + payload)
-        chunks = []
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    raw = b"".join(chunks)
-    status = raw.split(b" ", 2)[1]
-    if status != b"200":
-        raise RuntimeError(f"{target}: {raw[:300]!r}")
-    return json.loads(raw.split(b"\r\n\r\n", 1)[1] or b"{}")
-
-
-def memory_kb(pid):
-    fields = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                fields[key] = int(value.split()[0])
-    return fields["VmRSS"], fields["VmHWM"]
+def call(port, target, body):
+    """One request on its own connection; the answer, which must be 200."""
+    return serve_client.Client(port).ok(target, body)
 
 
 def main():
     args = sys.argv[1:]
+    if args and args[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        return
     serve_options = []
     if "--" in args:
         at = args.index("--")
@@ -73,17 +50,9 @@ def main():
     orders = int(args[1]) if len(args) > 1 else 20000
     with open(os.path.join(ROOT, "events/put-events/happy-path.json")) as f:
         entry = json.load(f)[0]
-    process = subprocess.Popen(
-        [binary, "serve", "--port", "0", "--template", "template.yaml", *serve_options],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    process, port = serve_client.start_server(binary, ROOT, serve_options)
     try:
-        line = process.stdout.readline()
-        port = int(line.rsplit(":", 1)[1])
-        machines = call(port, "AWSStepFunctions.ListStateMachines", {}, "1.0")
+        machines = call(port, "AWSStepFunctions.ListStateMachines", {})
         machine = machines["stateMachines"][0]["stateMachineArn"]
         rss, _ = memory_kb(process.pid)
         print(f"orders      RSS MB   peak MB   seconds")
@@ -100,7 +69,7 @@ def main():
                     .replace("corr-happy-1", f"corr-mem-{i}")
                 )
                 entries.append(e)
-            answer = call(port, "AWSEvents.PutEvents", {"Entries": entries}, "1.1")
+            answer = call(port, "AWSEvents.PutEvents", {"Entries": entries})
             if answer.get("FailedEntryCount"):
                 raise RuntimeError(f"entries refused: {answer}")
             done = first + len(entries)
@@ -111,7 +80,6 @@ def main():
                         port,
                         "AWSStepFunctions.ListExecutions",
                         {"stateMachineArn": machine, "statusFilter": "RUNNING", "maxResults": 1},
-                        "1.0",
                     )
                     if not running["executions"]:
                         break
@@ -129,7 +97,7 @@ def main():
             page = {"stateMachineArn": machine, "maxResults": 1000}
             if token:
                 page["nextToken"] = token
-            answer = call(port, "AWSStepFunctions.ListExecutions", page, "1.0")
+            answer = call(port, "AWSStepFunctions.ListExecutions", page)
             kept += len(answer["executions"])
             token = answer.get("nextToken")
             if not token:
@@ -142,7 +110,7 @@ def main():
             samples = []
             for _ in range(20):
                 begun = time.perf_counter()
-                call(port, "AWSStepFunctions.ListExecutions", request, "1.0")
+                call(port, "AWSStepFunctions.ListExecutions", request)
                 samples.append((time.perf_counter() - begun) * 1000)
             samples.sort()
             print(f"ListExecutions maxResults=1 statusFilter={status}: "
