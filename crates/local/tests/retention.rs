@@ -101,12 +101,26 @@ async fn closed_executions_go_after_their_retention_period_on_the_cloud_clock() 
     let cloud = cloud(retention);
     put_orders(&cloud, 0, 3).await;
     assert_eq!(cloud.inner.executions().len(), 3);
+    let arns: Vec<String> = cloud
+        .inner
+        .executions()
+        .into_iter()
+        .map(|e| e.arn)
+        .collect();
     tokio::time::advance(Duration::from_secs(30 * 60)).await;
     cloud.inner.sfn.executions.sweep(cloud.inner.clock.now_ms());
     assert_eq!(cloud.inner.executions().len(), 3, "kept within the period");
     tokio::time::advance(Duration::from_secs(30 * 60)).await;
     cloud.inner.sfn.executions.sweep(cloud.inner.clock.now_ms());
     assert_eq!(cloud.inner.executions().len(), 0, "gone after the period");
+    // A caller asking after one later is told what Step Functions tells it.
+    for arn in &arns {
+        let described = cloud.inner.execution(arn).map(|e| e.arn);
+        assert_eq!(
+            described.map_err(|e| e.code()),
+            Err("ExecutionDoesNotExist")
+        );
+    }
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
