@@ -68,7 +68,9 @@ async fn a_poison_shipment_holds_up_no_other_order() {
     let deadline = clock.now_ms() + 15 * 60_000;
     while clock.now_ms() < deadline && shipped_at.iter().any(Option::is_none) {
         for (i, order) in orders.iter().enumerate() {
-            if shipped_at[i].is_none() && inner.world.shipments.shipment_for(order).is_some() {
+            if shipped_at[i].is_none()
+                && inner.world.shipments.shipment_for(order).unwrap().is_some()
+            {
                 shipped_at[i] = Some(clock.now_ms());
             }
         }
@@ -144,6 +146,7 @@ async fn a_notifier_that_dies_after_sending_notifies_once() {
         .world
         .notifier
         .sent()
+        .unwrap()
         .into_iter()
         .filter(|n| n.body.contains("o-happy-1 is confirmed"))
         .collect();

@@ -177,6 +177,7 @@ fn issued_task_tokens(cloud: &orderly_local::runtime::CloudInner) -> BTreeSet<St
         .world
         .callbacks
         .answers()
+        .unwrap()
         .into_iter()
         .map(|(token, _)| token)
         .collect();
@@ -257,7 +258,7 @@ async fn no_log_group_or_audit_entry_holds_a_secret_or_personal_data() {
                 }
             }
         }
-        for entry in cloud.world.audit.entries() {
+        for entry in cloud.world.audit.entries().unwrap() {
             let text = format!("{entry:?}");
             for (kind, secret) in &secrets {
                 if text.contains(secret) {

@@ -230,7 +230,7 @@ pub trait TaskCallbacks: Send + Sync {
 
 /// One event as the audit log keeps it: what an auditor needs, never the event's
 /// personal data or secrets (the event itself is not kept).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditEntry {
     /// The bus event id; an entry is stored once per id.
     pub event_id: String,

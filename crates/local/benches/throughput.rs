@@ -42,8 +42,14 @@ async fn run(n: usize) -> Result<(Duration, Option<Duration>, Vec<u64>), String>
     let cloud = start_cloud(&env).map_err(|e| e.to_string())?;
     let world = &cloud.inner.world;
     // Enough stock for every order (each takes 2 books and 1 toy).
-    world.stock.set_available("BOOK-0001", 2 * n as i64 + 10);
-    world.stock.set_available("TOY-0001", n as i64 + 10);
+    world
+        .stock
+        .set_available("BOOK-0001", 2 * n as i64 + 10)
+        .map_err(|e| e.to_string())?;
+    world
+        .stock
+        .set_available("TOY-0001", n as i64 + 10)
+        .map_err(|e| e.to_string())?;
     let template = entries(&root, "happy-path").map_err(|e| e.to_string())?;
     let first = template.first().ok_or("happy-path.json has no entry")?;
     let all = orders(first, n);

@@ -3,10 +3,11 @@
 //!
 //! `cargo run --release -p orderly-local --example footprint` (ORDERLY_ORDERS sets N,
 //! default 4,000; ORDERLY_RETENTION=none keeps everything, as the cloud did before it had
-//! retention).
+//! retention; ORDERLY_TABLES=disk keeps the tables on disk, as `orderly serve` does).
 
 use orderly_local::runtime::bus::PutEventsEntry;
 use orderly_local::runtime::retention::Retention;
+use orderly_local::runtime::world::TableStorage;
 use orderly_local::scenarios::{ScenarioEnv, entries, settled, start_cloud_retaining, wait_until};
 use std::path::PathBuf;
 
@@ -41,7 +42,10 @@ fn order(template: &PutEventsEntry, i: usize) -> PutEventsEntry {
 
 async fn run(n: usize, retention: Retention) -> Result<(), String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let env = ScenarioEnv::at(&root);
+    let mut env = ScenarioEnv::at(&root);
+    if std::env::var("ORDERLY_TABLES").as_deref() == Ok("disk") {
+        env.tables = TableStorage::Disk { parent: None };
+    }
     let cloud = start_cloud_retaining(
         &env,
         std::sync::Arc::new(orderly_local::runtime::faults::NoFaults),
@@ -52,8 +56,13 @@ async fn run(n: usize, retention: Retention) -> Result<(), String> {
     inner
         .world
         .stock
-        .set_available("BOOK-0001", 2 * n as i64 + 10);
-    inner.world.stock.set_available("TOY-0001", n as i64 + 10);
+        .set_available("BOOK-0001", 2 * n as i64 + 10)
+        .map_err(|e| e.to_string())?;
+    inner
+        .world
+        .stock
+        .set_available("TOY-0001", n as i64 + 10)
+        .map_err(|e| e.to_string())?;
     let template = entries(&root, "happy-path").map_err(|e| e.to_string())?;
     let first = template
         .first()
@@ -80,13 +89,20 @@ async fn run(n: usize, retention: Retention) -> Result<(), String> {
     print!("{}", inner.footprint());
     // What the tables hold, as JSON text (what DynamoDB would count), per order.
     let world = &inner.world;
-    let orders: usize = (0..n)
-        .filter_map(|i| world.orders.get(&format!("o-fp-{i}")))
-        .map(|item| item.to_string().len())
-        .sum();
+    let mut orders = 0;
+    for i in 0..n {
+        if let Some(item) = world
+            .orders
+            .get(&format!("o-fp-{i}"))
+            .map_err(|e| e.to_string())?
+        {
+            orders += item.to_string().len();
+        }
+    }
     let audit: usize = world
         .audit
         .entries()
+        .map_err(|e| e.to_string())?
         .iter()
         .map(|e| {
             e.facts.to_string().len()
@@ -101,11 +117,15 @@ async fn run(n: usize, retention: Retention) -> Result<(), String> {
     let notifications: usize = world
         .notifier
         .sent()
+        .map_err(|e| e.to_string())?
         .iter()
         .map(|s| s.body.len() + s.subject.len() + s.customer_id.len())
         .sum();
     println!("table bytes per order (JSON text):");
-    println!("  idempotency   {:>7}", world.idempotency.item_bytes() / n);
+    println!(
+        "  idempotency   {:>7}",
+        world.idempotency.item_bytes().map_err(|e| e.to_string())? / n
+    );
     println!("  orders        {:>7}", orders / n);
     println!("  audit         {:>7}", audit / n);
     println!("  notifications {:>7}", notifications / n);

@@ -6,6 +6,7 @@ use orderly_local::chaos::plan::Rates;
 use orderly_local::chaos::report::Report;
 use orderly_local::chaos::{self, ChaosOptions};
 use orderly_local::runtime::faults::Fault;
+use orderly_local::runtime::world::TableStorage;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ fn options(template: PathBuf, orders: usize, seed: u64, rates: Rates) -> ChaosOp
         rates,
         wave_size: orders,
         only: BTreeMap::new(),
+        tables: TableStorage::Memory,
     }
 }
 
@@ -74,6 +76,23 @@ async fn a_seed_replays_byte_for_byte() {
     assert_ne!(text(&first), text(&other), "another seed, another run");
     assert!(first.faults_injected.values().sum::<u64>() > 0);
     assert!(first.passed(), "{:#?}", invariants(&first));
+}
+
+/// The tables `orderly serve` keeps on disk behave as the memory ones under every fault:
+/// the same seed gives the same report, byte for byte, and keeps every invariant.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn disk_tables_run_a_seed_exactly_as_memory_tables_do() {
+    let template = root().join("template.yaml");
+    let text = |r: &Report| serde_json::to_string(r).expect("JSON");
+    let memory = run(&options(template.clone(), 120, 11, Rates::default())).await;
+    let disk = run(&ChaosOptions {
+        tables: TableStorage::Disk { parent: None },
+        ..options(template, 120, 11, Rates::default())
+    })
+    .await;
+    assert!(disk.passed(), "{:#?}", invariants(&disk));
+    assert!(disk.faults_injected.values().sum::<u64>() > 0);
+    assert_eq!(text(&memory), text(&disk));
 }
 
 /// Defect 4: OrderConfirmed that cannot be put must not leave the order's stock reserved

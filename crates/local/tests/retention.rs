@@ -22,8 +22,14 @@ fn cloud(retention: Retention) -> LocalCloud {
         .inner
         .world
         .stock
-        .set_available("BOOK-0001", 1_000_000);
-    cloud.inner.world.stock.set_available("TOY-0001", 1_000_000);
+        .set_available("BOOK-0001", 1_000_000)
+        .expect("the stock is set");
+    cloud
+        .inner
+        .world
+        .stock
+        .set_available("TOY-0001", 1_000_000)
+        .expect("the stock is set");
     cloud
 }
 

@@ -43,9 +43,9 @@ async fn duplicate_authorization_has_no_second_hold() {
     .unwrap();
     assert_eq!(first, second);
     assert_eq!(first.authorization_id, "auth-o-happy-1");
-    assert_eq!(deps.payments.authorizations("o-happy-1"), 1);
+    assert_eq!(deps.payments.authorizations("o-happy-1").unwrap(), 1);
     assert_eq!(
-        deps.payments.attempts("o-happy-1"),
+        deps.payments.attempts("o-happy-1").unwrap(),
         1,
         "the duplicate is answered from the record"
     );
@@ -62,7 +62,7 @@ async fn declined_card_is_a_named_non_retryable_error() {
     .unwrap_err();
     assert_eq!(err.name(), "PaymentDeclined");
     assert!(!err.is_retryable());
-    assert_eq!(deps.payments.authorizations("o-happy-1"), 0);
+    assert_eq!(deps.payments.authorizations("o-happy-1").unwrap(), 0);
 }
 
 #[tokio::test]
@@ -85,5 +85,5 @@ async fn flaky_provider_is_retryable_until_it_answers() {
     .await
     .unwrap();
     assert_eq!(ok.authorization_id, "auth-o-happy-1");
-    assert_eq!(deps.payments.authorizations("o-happy-1"), 1);
+    assert_eq!(deps.payments.authorizations("o-happy-1").unwrap(), 1);
 }

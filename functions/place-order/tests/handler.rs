@@ -44,7 +44,10 @@ async fn direct_invoke_stores_the_order_and_publishes_order_created() {
     let placed = call(&deps, direct()).await.unwrap();
     let order_id = direct_order_id("k-happy-1");
     assert_eq!(placed["orderId"], order_id.as_str());
-    assert_eq!(deps.orders.get(&order_id).unwrap()["status"], "PLACED");
+    assert_eq!(
+        deps.orders.get(&order_id).unwrap().unwrap()["status"],
+        "PLACED"
+    );
     let published = deps.publisher.published();
     assert_eq!(published.len(), 1);
     let detail = parse_detail::<OrderCreated>(&published[0].detail).unwrap();

@@ -105,7 +105,11 @@ async fn same_key_with_another_order_is_refused_with_422_and_only_the_first_is_p
     assert_eq!(body["code"], "IdempotencyKeyReused");
     assert_eq!(body["requestId"], "req-1");
     assert_eq!(deps.orders.len(), 1);
-    let stored = deps.orders.get(first["orderId"].as_str().unwrap()).unwrap();
+    let stored = deps
+        .orders
+        .get(first["orderId"].as_str().unwrap())
+        .unwrap()
+        .unwrap();
     assert_eq!(stored["order"]["lines"][0]["quantity"], 2);
     assert_eq!(published_quantities(&deps.publisher), [2]);
 }

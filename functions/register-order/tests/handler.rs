@@ -49,7 +49,7 @@ async fn first_execution_registers_and_a_second_is_a_duplicate() {
         Registration::Duplicate
     );
     assert_eq!(
-        deps.orders.get("o-happy-1").unwrap()["status"],
+        deps.orders.get("o-happy-1").unwrap().unwrap()["status"],
         "PROCESSING"
     );
     assert_eq!(deps.orders.len(), 1);

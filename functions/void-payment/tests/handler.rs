@@ -33,8 +33,8 @@ async fn void_releases_the_hold_once() {
             .unwrap();
         assert!(response.voided);
     }
-    assert!(!deps.payments.holds("o-happy-1"));
-    assert_eq!(deps.payments.voids("o-happy-1"), 1);
+    assert!(!deps.payments.holds("o-happy-1").unwrap());
+    assert_eq!(deps.payments.voids("o-happy-1").unwrap(), 1);
 }
 
 #[tokio::test]

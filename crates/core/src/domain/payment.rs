@@ -51,7 +51,7 @@ impl PaymentError {
 }
 
 /// What the provider answers on success.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Authorization {
     /// The hold's id, derived from the order by [`authorization_id`].
     pub authorization_id: String,

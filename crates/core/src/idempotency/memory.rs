@@ -1,6 +1,6 @@
-//! The embedded store: same conditions as the DynamoDB store, held in process memory.
+//! The embedded store: same conditions as the DynamoDB store, its records in a
+//! [`table`](crate::memory::table) (process memory unless a table space is given).
 
-use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -9,83 +9,60 @@ use async_trait::async_trait;
 use super::clock::seconds_of;
 use super::record::{IdempotencyRecord, MAX_ITEM_BYTES, RecordStatus};
 use super::store::{FencedOutcome, IdempotencyStore, LockOutcome, StoreError};
+use crate::memory::table::{Items, TableError, TableSpace};
 
-/// An in-memory [`IdempotencyStore`], atomic under concurrency.
+/// The table name the store opens in a [`TableSpace`].
+pub const IDEMPOTENCY: &str = "idempotency";
+
+/// An embedded [`IdempotencyStore`], atomic under concurrency.
 ///
-/// Every operation takes one lock over the whole map and runs its check and its write under
+/// Every operation takes one lock over the table and runs its check and its write under
 /// it, which is what a DynamoDB conditional write does for one item. It enforces the same
 /// 400 KB item limit so a response that would fail on AWS fails locally too. Records go
 /// at their TTL, as DynamoDB's TTL deletes them: each lock request first drops the records
 /// expired at its time, found in expiry order, so the sweep costs a lookup per record.
-#[derive(Debug, Default)]
 pub struct InMemoryIdempotencyStore {
-    records: Mutex<Records>,
+    records: Mutex<Items<IdempotencyRecord>>,
     /// The longest lease (lock expiry minus the time it was asked at) any lock asked for,
     /// in milliseconds: a lease is the invocation's time left, so one of hours means the
     /// engine and the invocation read different clocks.
     longest_lease_ms: AtomicI64,
 }
 
-/// The records by key, and their keys by expiry.
-#[derive(Debug, Default)]
-struct Records {
-    by_key: HashMap<String, IdempotencyRecord>,
-    by_expiry: BTreeSet<(i64, String)>,
+impl Default for InMemoryIdempotencyStore {
+    fn default() -> Self {
+        Self::on(Items::memory(IDEMPOTENCY))
+    }
 }
 
-impl Records {
-    fn len(&self) -> usize {
-        self.by_key.len()
+impl std::fmt::Debug for InMemoryIdempotencyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InMemoryIdempotencyStore")
+            .field("records", &self.len())
+            .finish()
     }
+}
 
-    fn get(&self, key: &str) -> Option<&IdempotencyRecord> {
-        self.by_key.get(key)
-    }
-
-    fn insert(&mut self, record: IdempotencyRecord) {
-        self.by_expiry
-            .insert((record.expiration_s, record.key.clone()));
-        if let Some(old) = self.by_key.insert(record.key.clone(), record) {
-            self.forget_expiry(&old);
-        }
-    }
-
-    fn remove(&mut self, key: &str) {
-        if let Some(old) = self.by_key.remove(key) {
-            self.forget_expiry(&old);
-        }
-    }
-
-    /// Drops `old`'s expiry entry unless the record now under its key has the same.
-    fn forget_expiry(&mut self, old: &IdempotencyRecord) {
-        let same = self
-            .by_key
-            .get(&old.key)
-            .is_some_and(|new| new.expiration_s == old.expiration_s);
-        if !same {
-            self.by_expiry.remove(&(old.expiration_s, old.key.clone()));
-        }
-    }
-
-    /// Drops the records whose `expiration` is before `now_s`; how many went.
-    fn purge(&mut self, now_s: i64) -> usize {
-        let mut purged = 0;
-        while let Some((expiration_s, _)) = self.by_expiry.first()
-            && *expiration_s < now_s
-        {
-            if let Some((_, key)) = self.by_expiry.pop_first() {
-                self.by_key.remove(&key);
-                purged += 1;
-            }
-        }
-        purged
-    }
+fn unavailable(e: TableError) -> StoreError {
+    StoreError::Unavailable(e.to_string())
 }
 
 impl InMemoryIdempotencyStore {
-    /// An empty store.
+    /// An empty store in process memory.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    fn on(records: Items<IdempotencyRecord>) -> Self {
+        Self {
+            records: Mutex::new(records),
+            longest_lease_ms: AtomicI64::new(0),
+        }
+    }
+
+    /// The store in `space`'s idempotency table.
+    pub fn open(space: &dyn TableSpace) -> Result<Self, TableError> {
+        Ok(Self::on(Items::open(space, IDEMPOTENCY)?))
     }
 
     /// Number of records held, expired or not.
@@ -94,17 +71,14 @@ impl InMemoryIdempotencyStore {
     }
 
     /// The records' size as DynamoDB counts it, all together: what the table holds.
-    pub fn item_bytes(&self) -> usize {
-        self.records()
-            .by_key
-            .values()
-            .map(IdempotencyRecord::item_size)
-            .sum()
+    pub fn item_bytes(&self) -> Result<usize, TableError> {
+        let all = self.records().all()?;
+        Ok(all.iter().map(|(_, r)| r.item_size()).sum())
     }
 
     /// Whether the store holds no record.
     pub fn is_empty(&self) -> bool {
-        self.records().by_key.is_empty()
+        self.records().is_empty()
     }
 
     /// The longest lease any lock asked for so far, in milliseconds (0 before the first).
@@ -115,14 +89,20 @@ impl InMemoryIdempotencyStore {
     /// Drops records whose TTL (`expiration`, epoch seconds) has passed at `now_ms`, as
     /// DynamoDB's TTL sweeper eventually does. Returns how many were dropped.
     /// Every lock request does this at its own time.
-    pub fn purge_expired(&self, now_ms: i64) -> usize {
-        self.records().purge(seconds_of(now_ms))
+    pub fn purge_expired(&self, now_ms: i64) -> Result<usize, TableError> {
+        self.records().purge_expired(seconds_of(now_ms))
     }
 
-    fn records(&self) -> MutexGuard<'_, Records> {
-        // No code panics while holding the lock, so a poisoned map is still consistent.
+    fn records(&self) -> MutexGuard<'_, Items<IdempotencyRecord>> {
+        // No code panics while holding the lock, so a poisoned table is still consistent.
         self.records.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+fn put(records: &Items<IdempotencyRecord>, record: &IdempotencyRecord) -> Result<(), StoreError> {
+    records
+        .put_expiring(&record.key, record, Some(record.expiration_s))
+        .map_err(unavailable)
 }
 
 fn check_size(record: &IdempotencyRecord) -> Result<(), StoreError> {
@@ -153,14 +133,16 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
             self.longest_lease_ms
                 .fetch_max(expiry.saturating_sub(now_ms), Ordering::Relaxed);
         }
-        let mut records = self.records();
-        records.purge(seconds_of(now_ms));
-        match records.get(&record.key) {
+        let records = self.records();
+        records
+            .purge_expired(seconds_of(now_ms))
+            .map_err(unavailable)?;
+        match records.get(&record.key).map_err(unavailable)? {
             Some(existing) if !existing.can_be_taken_over_at(now_ms) => {
-                Ok(LockOutcome::Held(Some(existing.clone())))
+                Ok(LockOutcome::Held(Some(existing)))
             }
             _ => {
-                records.insert(record.clone());
+                put(&records, record)?;
                 Ok(LockOutcome::Acquired)
             }
         }
@@ -173,30 +155,29 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
         response: &str,
         expiration_s: i64,
     ) -> Result<FencedOutcome, StoreError> {
-        let mut records = self.records();
-        let Some(existing) = records.get(key) else {
+        let records = self.records();
+        let Some(existing) = records.get(key).map_err(unavailable)? else {
             return Ok(FencedOutcome::NotOwner);
         };
-        if !owned_in_progress(existing, owner) {
+        if !owned_in_progress(&existing, owner) {
             return Ok(FencedOutcome::NotOwner);
         }
-        let mut completed = existing.clone();
+        let mut completed = existing;
         completed.status = RecordStatus::Completed;
         completed.response = Some(response.to_owned());
         completed.expiration_s = expiration_s;
         // As the DynamoDB store's update does: a completed record has no lease.
         completed.in_progress_expiration_ms = None;
         check_size(&completed)?;
-        records.insert(completed);
+        put(&records, &completed)?;
         Ok(FencedOutcome::Done)
     }
 
     async fn delete_if_owner(&self, key: &str, owner: &str) -> Result<FencedOutcome, StoreError> {
-        let mut records = self.records();
-        match records.get(key) {
-            Some(existing) if owned_in_progress(existing, owner) => {
-                let key = existing.key.clone();
-                records.remove(&key);
+        let records = self.records();
+        match records.get(key).map_err(unavailable)? {
+            Some(existing) if owned_in_progress(&existing, owner) => {
+                records.delete(key).map_err(unavailable)?;
                 Ok(FencedOutcome::Done)
             }
             _ => Ok(FencedOutcome::NotOwner),
@@ -204,7 +185,7 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
     }
 
     async fn get(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
-        Ok(self.records().get(key).cloned())
+        self.records().get(key).map_err(unavailable)
     }
 }
 
@@ -240,17 +221,14 @@ mod tests {
         let _ = store
             .put_if_absent_or_expired(&record("k3", 99), 21_000)
             .await;
-        let kept = |key: &str| store.records().get(key).is_some();
+        let kept = |key: &str| store.records().get(key).unwrap().is_some();
         assert!(!kept("k1") && kept("k0") && kept("k2") && kept("k3"));
-        assert_eq!(store.purge_expired(31_000), 2, "k0 and k2");
+        assert_eq!(store.purge_expired(31_000), Ok(2), "k0 and k2");
         assert_eq!(store.len(), 1);
-        // The expiry index holds exactly the records left.
-        assert_eq!(store.records().by_expiry.len(), 1);
-        // A deleted record leaves nothing behind in the index.
         assert!(matches!(
             store.delete_if_owner("k3", "o").await,
             Ok(FencedOutcome::Done)
         ));
-        assert!(store.is_empty() && store.records().by_expiry.is_empty());
+        assert!(store.is_empty());
     }
 }

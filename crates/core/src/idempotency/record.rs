@@ -3,7 +3,7 @@
 use super::clock::seconds_of;
 
 /// The status written to the store. `EXPIRED` is never written: it is derived on read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum RecordStatus {
     /// A lock is held by the invocation named in [`IdempotencyRecord::owner`].
     InProgress,
@@ -47,7 +47,7 @@ pub enum DerivedStatus {
 /// **seconds** because it is the table's TTL attribute, while
 /// [`in_progress_expiration_ms`](Self::in_progress_expiration_ms) is epoch
 /// **milliseconds** because a Lambda's remaining time is measured in milliseconds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IdempotencyRecord {
     /// The hashed key, prefixed with the engine's name (`name#sha256hex`).
     pub key: String,

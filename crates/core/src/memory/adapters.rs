@@ -1,6 +1,7 @@
 //! The embedded adapters as one [`Adapters`] source, for building a declared function in a
 //! test exactly as its hosts do.
 
+use super::table::{TableError, TableSpace};
 use super::{
     MemoryApprovalTokens, MemoryAuditLog, MemoryNotifier, MemoryOrders, MemoryPublisher,
     MemoryShipments, MemoryStock, RecordingCallbacks, SimulatedPayments,
@@ -44,7 +45,48 @@ pub struct MemoryAdapters<P = MemoryPublisher, C = RecordingCallbacks> {
 }
 
 impl<P, C> MemoryAdapters<P, C> {
-    /// Empty stores, but for `stock`, with `publisher`, `callbacks` and `clock`.
+    /// The stores in `space`'s tables (empty for a new space), with `publisher`,
+    /// `callbacks` and `clock`.
+    pub fn open(
+        space: &dyn TableSpace,
+        publisher: P,
+        callbacks: C,
+        clock: SharedClock,
+    ) -> Result<Self, TableError> {
+        Ok(Self {
+            orders: Arc::new(MemoryOrders::open(space)?),
+            stock: Arc::new(MemoryStock::open(space)?),
+            approvals: Arc::new(MemoryApprovalTokens::open(space)?),
+            audit: Arc::new(MemoryAuditLog::open(space)?),
+            shipments: Arc::new(MemoryShipments::open(space)?),
+            payments: Arc::new(SimulatedPayments::open(space)?),
+            publisher: Arc::new(publisher),
+            callbacks: Arc::new(callbacks),
+            notifier: Arc::new(MemoryNotifier::open(space)?),
+            idempotency: Arc::new(InMemoryIdempotencyStore::open(space)?),
+            clock,
+        })
+    }
+
+    /// The same stores and clock with another bus and other callbacks: a host opens its
+    /// tables first and wires in the bus and callbacks once they exist.
+    pub fn with_bus<P2, C2>(self, publisher: P2, callbacks: C2) -> MemoryAdapters<P2, C2> {
+        MemoryAdapters {
+            orders: self.orders,
+            stock: self.stock,
+            approvals: self.approvals,
+            audit: self.audit,
+            shipments: self.shipments,
+            payments: self.payments,
+            publisher: Arc::new(publisher),
+            callbacks: Arc::new(callbacks),
+            notifier: self.notifier,
+            idempotency: self.idempotency,
+            clock: self.clock,
+        }
+    }
+
+    /// Empty stores in memory, but for `stock`, with `publisher`, `callbacks` and `clock`.
     pub fn new(stock: MemoryStock, publisher: P, callbacks: C, clock: SharedClock) -> Self {
         Self {
             orders: Arc::default(),

@@ -1,11 +1,12 @@
 //! In-memory implementations of the ports in [`crate::ports`].
 
+use super::table::{Items, TableError, TableSpace, pair_key};
 use crate::contracts::OutboundEvent;
 use crate::domain::approval::ApprovalDecision;
 use crate::ports::*;
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 /// Locks a store; a poisoned lock only means another thread panicked mid-test, and
@@ -14,16 +15,46 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Orders by id: `{order, status}`.
-#[derive(Default)]
+/// Orders by id: `{orderId, status, order}`.
 pub struct MemoryOrders {
-    items: Mutex<BTreeMap<String, Value>>,
+    items: Mutex<Items<Value>>,
 }
 
+impl Default for MemoryOrders {
+    fn default() -> Self {
+        Self::on(Items::memory(ORDERS))
+    }
+}
+
+/// The table names the stores open in a [`TableSpace`].
+pub const ORDERS: &str = "orders";
+/// Stock levels by SKU.
+pub const INVENTORY: &str = "inventory";
+/// Reservations by (order, SKU).
+pub const RESERVATIONS: &str = "reservations";
+/// Approval tokens and decisions by order.
+pub const APPROVALS: &str = "approvals";
+/// Audit entries by event id.
+pub const AUDIT: &str = "audit";
+/// Shipments by order.
+pub const SHIPMENTS: &str = "shipments";
+/// Notifications by message id.
+pub const NOTIFICATIONS: &str = "notifications";
+
 impl MemoryOrders {
+    /// The store over `items`.
+    pub fn on(items: Items<Value>) -> Self {
+        Self {
+            items: Mutex::new(items),
+        }
+    }
+    /// The store in `space`'s orders table.
+    pub fn open(space: &dyn TableSpace) -> Result<Self, TableError> {
+        Ok(Self::on(Items::open(space, ORDERS)?))
+    }
     /// The stored item of the order, `{orderId, status, order}`, if there is one.
-    pub fn get(&self, order_id: &str) -> Option<Value> {
-        lock(&self.items).get(order_id).cloned()
+    pub fn get(&self, order_id: &str) -> Result<Option<Value>, TableError> {
+        lock(&self.items).get(order_id)
     }
     /// How many orders are stored.
     pub fn len(&self) -> usize {
@@ -45,12 +76,12 @@ impl OrderWriter for MemoryOrders {
         let json = order
             .to_json()
             .map_err(|e| PortError::Permanent(format!("order {}: {e}", order.order_id())))?;
-        let mut items = lock(&self.items);
-        if let Some(old) = items.get(order.order_id()) {
-            return Ok(InsertOutcome::AlreadyExists(old.clone()));
+        let items = lock(&self.items);
+        if let Some(old) = items.get(order.order_id())? {
+            return Ok(InsertOutcome::AlreadyExists(old));
         }
         let item = json!({"orderId": order.order_id(), "status": status, "order": json});
-        items.insert(order.order_id().to_owned(), item);
+        items.put(order.order_id(), &item)?;
         Ok(InsertOutcome::Inserted)
     }
 }
@@ -58,11 +89,12 @@ impl OrderWriter for MemoryOrders {
 #[async_trait]
 impl OrderStatusWriter for MemoryOrders {
     async fn set_status(&self, order_id: &str, status: &str) -> Result<(), PortError> {
-        let mut items = lock(&self.items);
-        let item = items
-            .entry(order_id.to_owned())
-            .or_insert_with(|| json!({"orderId": order_id}));
+        let items = lock(&self.items);
+        let mut item = items
+            .get(order_id)?
+            .unwrap_or_else(|| json!({"orderId": order_id}));
         item["status"] = Value::String(status.to_owned());
+        items.put(order_id, &item)?;
         Ok(())
     }
 }
@@ -71,77 +103,105 @@ impl OrderStatusWriter for MemoryOrders {
 impl OrderStatusReader for MemoryOrders {
     async fn status(&self, order_id: &str) -> Result<Option<String>, PortError> {
         Ok(lock(&self.items)
-            .get(order_id)
+            .get(order_id)?
             .and_then(|i| i["status"].as_str().map(str::to_owned)))
     }
 }
 
-#[derive(Default)]
-struct StockState {
-    available: HashMap<String, i64>,
+/// Stock per SKU with one reservation record per (order, sku).
+pub struct MemoryStock {
+    state: Mutex<StockTables>,
+}
+
+struct StockTables {
+    /// Units available by SKU.
+    available: Items<i64>,
     /// (order id, sku) → quantity taken, or `None` once released. The released marker
     /// stays, so a reserve that arrives after its compensation (a cancelled Parallel
     /// branch whose call was already in flight) takes nothing.
-    reservations: HashMap<(String, String), Option<i64>>,
+    reservations: Items<Option<i64>>,
 }
 
-/// Stock per SKU with one reservation record per (order, sku).
-#[derive(Default)]
-pub struct MemoryStock {
-    state: Mutex<StockState>,
+impl Default for MemoryStock {
+    fn default() -> Self {
+        Self::on(Items::memory(INVENTORY), Items::memory(RESERVATIONS))
+    }
 }
 
 impl MemoryStock {
-    /// A stock with these `(sku, quantity)` levels; SKUs not listed are unknown.
+    fn on(available: Items<i64>, reservations: Items<Option<i64>>) -> Self {
+        Self {
+            state: Mutex::new(StockTables {
+                available,
+                reservations,
+            }),
+        }
+    }
+    /// The store in `space`'s inventory and reservations tables.
+    pub fn open(space: &dyn TableSpace) -> Result<Self, TableError> {
+        Ok(Self::on(
+            Items::open(space, INVENTORY)?,
+            Items::open(space, RESERVATIONS)?,
+        ))
+    }
+    /// A stock in memory with these `(sku, quantity)` levels; SKUs not listed are unknown.
     pub fn with_stock<'a>(levels: impl IntoIterator<Item = (&'a str, i64)>) -> Self {
         let stock = Self::default();
         for (sku, qty) in levels {
-            stock.set_available(sku, qty);
+            // A memory table's put cannot fail.
+            let _ = stock.set_available(sku, qty);
         }
         stock
     }
     /// Sets the units available of `sku`, making it known if it was not.
-    pub fn set_available(&self, sku: &str, quantity: i64) {
-        lock(&self.state).available.insert(sku.to_owned(), quantity);
+    pub fn set_available(&self, sku: &str, quantity: i64) -> Result<(), TableError> {
+        lock(&self.state).available.put(sku, &quantity)
     }
     /// Units of `sku` not reserved; `None` for an unknown SKU.
-    pub fn available(&self, sku: &str) -> Option<i64> {
-        lock(&self.state).available.get(sku).copied()
+    pub fn available(&self, sku: &str) -> Result<Option<i64>, TableError> {
+        lock(&self.state).available.get(sku)
     }
     /// How many reservation records are held, released markers included.
     pub fn reservation_count(&self) -> usize {
         lock(&self.state).reservations.len()
     }
     /// Units of `sku` held by reservations that stand (not released), all orders together.
-    pub fn reserved_total(&self, sku: &str) -> i64 {
-        lock(&self.state)
-            .reservations
-            .iter()
-            .filter(|((_, s), _)| s == sku)
-            .filter_map(|(_, quantity)| *quantity)
-            .sum()
+    pub fn reserved_total(&self, sku: &str) -> Result<i64, TableError> {
+        let all = lock(&self.state).reservations.all()?;
+        Ok(all
+            .into_iter()
+            .filter(|(key, _)| {
+                serde_json::from_str::<(String, String)>(key).is_ok_and(|(_, s)| s == sku)
+            })
+            .filter_map(|(_, quantity)| quantity)
+            .sum())
     }
     /// What `order_id` holds of `sku`; `None` if it reserved none or has released it.
-    pub fn reserved(&self, order_id: &str, sku: &str) -> Option<i64> {
-        lock(&self.state)
+    pub fn reserved(&self, order_id: &str, sku: &str) -> Result<Option<i64>, TableError> {
+        Ok(lock(&self.state)
             .reservations
-            .get(&(order_id.to_owned(), sku.to_owned()))
-            .copied()
-            .flatten()
+            .get(&pair_key(order_id, sku))?
+            .flatten())
     }
 }
 
 #[async_trait]
 impl StockReservations for MemoryStock {
     async fn reserve(&self, order_id: &str, sku: &str, quantity: i64) -> Result<(), StockError> {
-        let mut state = lock(&self.state);
-        let key = (order_id.to_owned(), sku.to_owned());
-        if state.reservations.contains_key(&key) {
+        let state = lock(&self.state);
+        let key = pair_key(order_id, sku);
+        if state
+            .reservations
+            .get(&key)
+            .map_err(PortError::from)?
+            .is_some()
+        {
             return Ok(());
         }
-        let available = *state
+        let available = state
             .available
             .get(sku)
+            .map_err(PortError::from)?
             .ok_or_else(|| StockError::UnknownSku(sku.to_owned()))?;
         if available < quantity {
             return Err(StockError::OutOfStock {
@@ -150,42 +210,69 @@ impl StockReservations for MemoryStock {
                 available,
             });
         }
-        state.available.insert(sku.to_owned(), available - quantity);
-        state.reservations.insert(key, Some(quantity));
+        state
+            .available
+            .put(sku, &(available - quantity))
+            .map_err(PortError::from)?;
+        state
+            .reservations
+            .put(&key, &Some(quantity))
+            .map_err(PortError::from)?;
         Ok(())
     }
 
     async fn release(&self, order_id: &str, sku: &str) -> Result<i64, StockError> {
-        let mut state = lock(&self.state);
-        let released = state
+        let state = lock(&self.state);
+        let key = pair_key(order_id, sku);
+        let released = state.reservations.get(&key).map_err(PortError::from)?;
+        state
             .reservations
-            .insert((order_id.to_owned(), sku.to_owned()), None);
+            .put(&key, &None)
+            .map_err(PortError::from)?;
         let Some(Some(quantity)) = released else {
             return Ok(0);
         };
-        *state.available.entry(sku.to_owned()).or_insert(0) += quantity;
+        let available = state.available.get(sku).map_err(PortError::from)?;
+        state
+            .available
+            .put(sku, &(available.unwrap_or(0) + quantity))
+            .map_err(PortError::from)?;
         Ok(quantity)
     }
 }
 
 /// The approvals table: per order, the token that waits and the decision once made.
-#[derive(Default)]
 pub struct MemoryApprovalTokens {
-    items: Mutex<HashMap<String, ApprovalItem>>,
+    items: Mutex<Items<ApprovalItem>>,
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct ApprovalItem {
     token: Option<String>,
     decision: Option<ApprovalDecision>,
 }
 
+impl Default for MemoryApprovalTokens {
+    fn default() -> Self {
+        Self::on(Items::memory(APPROVALS))
+    }
+}
+
 impl MemoryApprovalTokens {
+    fn on(items: Items<ApprovalItem>) -> Self {
+        Self {
+            items: Mutex::new(items),
+        }
+    }
+    /// The store in `space`'s approvals table.
+    pub fn open(space: &dyn TableSpace) -> Result<Self, TableError> {
+        Ok(Self::on(Items::open(space, APPROVALS)?))
+    }
     /// Whether a task token waits for a decision on the order (saved, not yet taken).
-    pub fn waiting(&self, order_id: &str) -> bool {
-        lock(&self.items)
-            .get(order_id)
-            .is_some_and(|item| item.token.is_some())
+    pub fn waiting(&self, order_id: &str) -> Result<bool, TableError> {
+        Ok(lock(&self.items)
+            .get(order_id)?
+            .is_some_and(|item| item.token.is_some()))
     }
     /// How many orders have an item.
     pub fn len(&self) -> usize {
@@ -203,24 +290,27 @@ impl ApprovalTokens for MemoryApprovalTokens {
         &self,
         order_id: &str,
         task_token: &str,
-        _expires_at_epoch_s: i64,
+        expires_at_epoch_s: i64,
     ) -> Result<Option<ApprovalDecision>, PortError> {
-        let mut items = lock(&self.items);
-        let item = items.entry(order_id.to_owned()).or_default();
+        let items = lock(&self.items);
+        let mut item = items.get(order_id)?.unwrap_or_default();
         item.token = Some(task_token.to_owned());
-        Ok(item.decision.clone())
+        items.put_expiring(order_id, &item, Some(expires_at_epoch_s))?;
+        Ok(item.decision)
     }
 
     async fn decide(
         &self,
         order_id: &str,
         decision: &ApprovalDecision,
-        _expires_at_epoch_s: i64,
+        expires_at_epoch_s: i64,
     ) -> Result<Option<String>, PortError> {
-        let mut items = lock(&self.items);
-        let item = items.entry(order_id.to_owned()).or_default();
+        let items = lock(&self.items);
+        let mut item = items.get(order_id)?.unwrap_or_default();
         item.decision = Some(decision.clone());
-        Ok(item.token.take())
+        let token = item.token.take();
+        items.put_expiring(order_id, &item, Some(expires_at_epoch_s))?;
+        Ok(token)
     }
 }
 
@@ -329,28 +419,42 @@ impl TaskCallbacks for RecordingCallbacks {
     }
 }
 
-/// Audit entries in arrival order, unique by event id.
-#[derive(Default)]
+/// Audit entries, unique by event id, each with its arrival number.
 pub struct MemoryAuditLog {
-    entries: Mutex<AuditEntries>,
+    entries: Mutex<Items<StoredAudit>>,
 }
 
-/// The entries and their positions by event id: the duplicate check is a lookup, not a
-/// scan of a log that grows with every event.
-#[derive(Default)]
-struct AuditEntries {
-    ordered: Vec<AuditEntry>,
-    by_event_id: HashMap<String, usize>,
+#[derive(Serialize, Deserialize)]
+struct StoredAudit {
+    arrival: usize,
+    entry: AuditEntry,
+}
+
+impl Default for MemoryAuditLog {
+    fn default() -> Self {
+        Self::on(Items::memory(AUDIT))
+    }
 }
 
 impl MemoryAuditLog {
+    fn on(items: Items<StoredAudit>) -> Self {
+        Self {
+            entries: Mutex::new(items),
+        }
+    }
+    /// The store in `space`'s audit table.
+    pub fn open(space: &dyn TableSpace) -> Result<Self, TableError> {
+        Ok(Self::on(Items::open(space, AUDIT)?))
+    }
     /// Every entry stored, in arrival order; duplicates appear once.
-    pub fn entries(&self) -> Vec<AuditEntry> {
-        lock(&self.entries).ordered.clone()
+    pub fn entries(&self) -> Result<Vec<AuditEntry>, TableError> {
+        let mut all = lock(&self.entries).all()?;
+        all.sort_by_key(|(_, stored)| stored.arrival);
+        Ok(all.into_iter().map(|(_, stored)| stored.entry).collect())
     }
     /// How many entries are stored.
     pub fn len(&self) -> usize {
-        lock(&self.entries).ordered.len()
+        lock(&self.entries).len()
     }
     /// Whether no entry is stored.
     pub fn is_empty(&self) -> bool {
@@ -361,30 +465,43 @@ impl MemoryAuditLog {
 #[async_trait]
 impl AuditLog for MemoryAuditLog {
     async fn append(&self, entry: &AuditEntry) -> Result<InsertOutcome, PortError> {
-        let mut entries = lock(&self.entries);
-        let AuditEntries {
-            ordered,
-            by_event_id,
-        } = &mut *entries;
-        if let Some(old) = by_event_id.get(&entry.event_id).map(|&i| &ordered[i]) {
-            return Ok(InsertOutcome::AlreadyExists(old.facts.clone()));
+        let entries = lock(&self.entries);
+        if let Some(old) = entries.get(&entry.event_id)? {
+            return Ok(InsertOutcome::AlreadyExists(old.entry.facts));
         }
-        by_event_id.insert(entry.event_id.clone(), ordered.len());
-        ordered.push(entry.clone());
+        let stored = StoredAudit {
+            arrival: entries.len(),
+            entry: entry.clone(),
+        };
+        entries.put_expiring(&entry.event_id, &stored, Some(entry.expires_at_epoch_s))?;
         Ok(InsertOutcome::Inserted)
     }
 }
 
 /// Shipments by order id.
-#[derive(Default)]
 pub struct MemoryShipments {
-    shipments: Mutex<BTreeMap<String, String>>,
+    shipments: Mutex<Items<String>>,
+}
+
+impl Default for MemoryShipments {
+    fn default() -> Self {
+        Self::on(Items::memory(SHIPMENTS))
+    }
 }
 
 impl MemoryShipments {
+    fn on(items: Items<String>) -> Self {
+        Self {
+            shipments: Mutex::new(items),
+        }
+    }
+    /// The store in `space`'s shipments table.
+    pub fn open(space: &dyn TableSpace) -> Result<Self, TableError> {
+        Ok(Self::on(Items::open(space, SHIPMENTS)?))
+    }
     /// The shipment id of the order, if one was created.
-    pub fn shipment_for(&self, order_id: &str) -> Option<String> {
-        lock(&self.shipments).get(order_id).cloned()
+    pub fn shipment_for(&self, order_id: &str) -> Result<Option<String>, TableError> {
+        lock(&self.shipments).get(order_id)
     }
     /// How many shipments exist.
     pub fn len(&self) -> usize {
@@ -403,19 +520,19 @@ impl ShipmentWriter for MemoryShipments {
         order_id: &str,
         shipment_id: &str,
     ) -> Result<InsertOutcome, PortError> {
-        let mut shipments = lock(&self.shipments);
-        if let Some(old) = shipments.get(order_id) {
+        let shipments = lock(&self.shipments);
+        if let Some(old) = shipments.get(order_id)? {
             return Ok(InsertOutcome::AlreadyExists(
                 json!({"orderId": order_id, "shipmentId": old}),
             ));
         }
-        shipments.insert(order_id.to_owned(), shipment_id.to_owned());
+        shipments.put(order_id, &shipment_id.to_owned())?;
         Ok(InsertOutcome::Inserted)
     }
 }
 
 /// A message handed to the notifier.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SentNotification {
     /// To whom, by id.
     pub customer_id: String,
@@ -425,19 +542,41 @@ pub struct SentNotification {
     pub body: String,
 }
 
+#[derive(Serialize, Deserialize)]
+struct StoredNotification {
+    sequence: usize,
+    sent: SentNotification,
+}
+
 /// Keeps every notification instead of sending it; like a provider that honours an
 /// idempotency key, it sends a message id once.
-#[derive(Default)]
 pub struct MemoryNotifier {
-    sent: Mutex<Vec<SentNotification>>,
-    message_ids: Mutex<std::collections::HashSet<String>>,
+    sent: Mutex<Items<StoredNotification>>,
     requests: std::sync::atomic::AtomicU64,
 }
 
+impl Default for MemoryNotifier {
+    fn default() -> Self {
+        Self::on(Items::memory(NOTIFICATIONS))
+    }
+}
+
 impl MemoryNotifier {
+    fn on(items: Items<StoredNotification>) -> Self {
+        Self {
+            sent: Mutex::new(items),
+            requests: Default::default(),
+        }
+    }
+    /// The notifier keeping what it sends in `space`'s notifications table.
+    pub fn open(space: &dyn TableSpace) -> Result<Self, TableError> {
+        Ok(Self::on(Items::open(space, NOTIFICATIONS)?))
+    }
     /// Every notification so far, in order.
-    pub fn sent(&self) -> Vec<SentNotification> {
-        lock(&self.sent).clone()
+    pub fn sent(&self) -> Result<Vec<SentNotification>, TableError> {
+        let mut all = lock(&self.sent).all()?;
+        all.sort_by_key(|(_, stored)| stored.sequence);
+        Ok(all.into_iter().map(|(_, stored)| stored.sent).collect())
     }
     /// How many notifications were sent.
     pub fn len(&self) -> usize {
@@ -464,14 +603,19 @@ impl CustomerNotifier for MemoryNotifier {
     ) -> Result<(), PortError> {
         self.requests
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if !lock(&self.message_ids).insert(message_id.to_owned()) {
+        let sent = lock(&self.sent);
+        if sent.get(message_id)?.is_some() {
             return Ok(());
         }
-        lock(&self.sent).push(SentNotification {
-            customer_id: customer_id.to_owned(),
-            subject: subject.to_owned(),
-            body: body.to_owned(),
-        });
+        let stored = StoredNotification {
+            sequence: sent.len(),
+            sent: SentNotification {
+                customer_id: customer_id.to_owned(),
+                subject: subject.to_owned(),
+                body: body.to_owned(),
+            },
+        };
+        sent.put(message_id, &stored)?;
         Ok(())
     }
 }
@@ -485,7 +629,7 @@ mod tests {
         let stock = MemoryStock::with_stock([("A", 3)]);
         stock.reserve("o1", "A", 2).await.unwrap();
         stock.reserve("o1", "A", 2).await.unwrap(); // a retried step takes nothing more
-        assert_eq!(stock.available("A"), Some(1));
+        assert_eq!(stock.available("A").unwrap(), Some(1));
         let err = stock.reserve("o2", "A", 2).await.unwrap_err();
         assert_eq!(
             err,
@@ -502,7 +646,7 @@ mod tests {
             0,
             "o2 reserved nothing"
         );
-        assert_eq!(stock.available("A"), Some(3));
+        assert_eq!(stock.available("A").unwrap(), Some(3));
         assert!(matches!(
             stock.reserve("o3", "B", 1).await,
             Err(StockError::UnknownSku(_))
@@ -517,18 +661,18 @@ mod tests {
         assert_eq!(stock.release("o-late", "A").await, Ok(0));
         assert_eq!(stock.reserve("o-late", "A", 3).await, Ok(()));
         assert_eq!(
-            stock.available("A"),
+            stock.available("A").unwrap(),
             Some(5),
             "the late reserve took nothing"
         );
-        assert_eq!(stock.reserved("o-late", "A"), None);
+        assert_eq!(stock.reserved("o-late", "A").unwrap(), None);
 
         stock.reserve("o-again", "A", 2).await.unwrap();
         assert_eq!(stock.release("o-again", "A").await, Ok(2));
         assert_eq!(stock.reserve("o-again", "A", 2).await, Ok(()));
-        assert_eq!(stock.available("A"), Some(5));
+        assert_eq!(stock.available("A").unwrap(), Some(5));
         assert_eq!(stock.release("o-again", "A").await, Ok(0));
-        assert_eq!(stock.available("A"), Some(5));
+        assert_eq!(stock.available("A").unwrap(), Some(5));
     }
 
     #[tokio::test]

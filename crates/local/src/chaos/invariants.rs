@@ -8,6 +8,7 @@ use crate::runtime::CloudInner;
 use crate::runtime::trace::{Hop, HopKind};
 use crate::scenarios::{DeadLetter, dead_letters, final_state};
 use orderly_core::domain::order::sensitive_values;
+use orderly_core::memory::table::TableError;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -240,14 +241,22 @@ pub fn check(
         }
         let confirmed_events = journey.published("OrderConfirmed");
         let failed_events = journey.published("OrderFailed");
-        let holds = world.payments.holds(&order.order_id);
-        let authorizations = world.payments.authorizations(&order.order_id);
-        let shipped = world.shipments.shipment_for(&order.order_id).is_some();
+        let mut unread = Vec::new();
+        let holds = or_unread(world.payments.holds(&order.order_id), &mut unread);
+        let authorizations = or_unread(world.payments.authorizations(&order.order_id), &mut unread);
+        let shipped =
+            or_unread(world.shipments.shipment_for(&order.order_id), &mut unread).is_some();
         let reserved: Vec<(String, Option<i64>)> = order
             .lines
             .iter()
-            .map(|l| (l.sku.clone(), world.stock.reserved(&order.order_id, &l.sku)))
+            .map(|l| {
+                let taken = world.stock.reserved(&order.order_id, &l.sku);
+                (l.sku.clone(), or_unread(taken, &mut unread))
+            })
             .collect();
+        for error in unread {
+            violate("tables", error.to_string());
+        }
         if outcome == "OrderConfirmed" {
             if authorizations != 1 || !holds {
                 violate(
@@ -342,11 +351,25 @@ impl Running {
     /// Looks at the cloud now: stock levels of the wave's SKUs.
     pub fn observe(&mut self, cloud: &CloudInner, wave: &Wave) {
         for (sku, _) in &wave.stock {
-            let available = cloud.world.stock.available(sku).unwrap_or(i64::MIN);
+            let available = level(cloud.world.stock.available(sku));
             let lowest = self.lowest.entry(sku.clone()).or_insert(available);
             *lowest = (*lowest).min(available);
         }
     }
+}
+
+/// A table read's value; a failed read goes to `unread` and counts as its default.
+fn or_unread<T: Default>(read: Result<T, TableError>, unread: &mut Vec<TableError>) -> T {
+    read.unwrap_or_else(|e| {
+        unread.push(e);
+        T::default()
+    })
+}
+
+/// A SKU's stock level; an unknown SKU or a failed read is the lowest level there is, which
+/// the stock check reports.
+fn level(read: Result<Option<i64>, TableError>) -> i64 {
+    read.ok().flatten().unwrap_or(i64::MIN)
 }
 
 /// Never negative (at any look while the wave ran, and at its end), and conserved: what
@@ -363,8 +386,14 @@ fn check_stock(cloud: &CloudInner, wave: &Wave, running: &Running, findings: &mu
         }
     }
     for (sku, seeded) in &wave.stock {
-        let available = cloud.world.stock.available(sku).unwrap_or(i64::MIN);
-        let reserved = cloud.world.stock.reserved_total(sku);
+        let available = level(cloud.world.stock.available(sku));
+        let reserved = match cloud.world.stock.reserved_total(sku) {
+            Ok(reserved) => reserved,
+            Err(e) => {
+                whole_run(findings, "tables", e.to_string());
+                continue;
+            }
+        };
         if available < 0 {
             whole_run(findings, "stock", format!("{sku}: {available} available"));
         }
@@ -383,7 +412,11 @@ fn check_stock(cloud: &CloudInner, wave: &Wave, running: &Running, findings: &mu
 /// No customer gets the same message twice.
 fn check_notifications(cloud: &CloudInner, findings: &mut Findings) {
     let mut seen: BTreeMap<(String, String, String), u64> = BTreeMap::new();
-    for note in cloud.world.notifier.sent() {
+    let sent = cloud.world.notifier.sent().unwrap_or_else(|e| {
+        whole_run(findings, "tables", e.to_string());
+        Vec::new()
+    });
+    for note in sent {
         *seen
             .entry((note.customer_id, note.subject, note.body))
             .or_insert(0) += 1;
@@ -468,7 +501,11 @@ fn reason_shape(reason: &str) -> String {
 /// decisions reached one approval.
 fn check_approvals(cloud: &CloudInner, findings: &mut Findings) {
     let mut answers: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (token, outcome) in cloud.world.callbacks.answers() {
+    let all = cloud.world.callbacks.answers().unwrap_or_else(|e| {
+        whole_run(findings, "tables", e.to_string());
+        Vec::new()
+    });
+    for (token, outcome) in all {
         answers.entry(token).or_default().push(outcome);
     }
     for outcomes in answers.values() {
@@ -504,7 +541,9 @@ fn check_privacy(cloud: &CloudInner, wave: &Wave, findings: &mut Findings) {
             secrets.insert(value, kind);
         }
     }
-    let answered = cloud.world.callbacks.answers().into_iter().map(|(t, _)| t);
+    // A failed read is reported by the approvals check.
+    let answers = cloud.world.callbacks.answers().unwrap_or_default();
+    let answered = answers.into_iter().map(|(t, _)| t);
     for token in cloud.issued_task_tokens().into_iter().chain(answered) {
         if !token.is_empty() {
             secrets.insert(token, "a task token");
@@ -527,7 +566,11 @@ fn check_privacy(cloud: &CloudInner, wave: &Wave, findings: &mut Findings) {
                 .or_insert(0) += 1;
         }
     });
-    for entry in cloud.world.audit.entries() {
+    let entries = cloud.world.audit.entries().unwrap_or_else(|e| {
+        whole_run(findings, "tables", e.to_string());
+        Vec::new()
+    });
+    for entry in entries {
         let text = format!("{entry:?}");
         for hit in matcher.find_iter(&text) {
             *found

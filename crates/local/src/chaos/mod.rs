@@ -43,6 +43,8 @@ pub struct ChaosOptions {
     /// Faults aimed at one site only: a function's logical id, a queue's name, a rule
     /// target's id, or a detail-type for PutEvents failures.
     pub only: std::collections::BTreeMap<crate::runtime::faults::Fault, String>,
+    /// Where each wave's tables keep their items.
+    pub tables: crate::runtime::world::TableStorage,
 }
 
 /// Why a run could not take place at all (as opposed to finding violations).
@@ -111,12 +113,17 @@ async fn run_wave(
             faults: plan.clone(),
             // The invariants read every execution, line and hop of the wave.
             retention: crate::runtime::retention::Retention::keeping_orders(count),
+            tables: options.tables.clone(),
         },
         Arc::new(OrderlyHandlers),
     )?;
     let inner = cloud.inner.clone();
     for (sku, quantity) in &wave.stock {
-        inner.world.stock.set_available(sku, *quantity);
+        inner
+            .world
+            .stock
+            .set_available(sku, *quantity)
+            .map_err(StartError::from)?;
     }
     let bus = inner
         .model
@@ -200,7 +207,11 @@ async fn settle(
         running.observe(cloud, wave);
         for order in &approvals {
             if !answered.contains(order.order_id.as_str())
-                && cloud.world.approvals.waiting(&order.order_id)
+                && cloud
+                    .world
+                    .approvals
+                    .waiting(&order.order_id)
+                    .unwrap_or(false)
             {
                 let now = crate::clock::rfc3339_seconds(cloud.clock.now_ms());
                 let approved = order.family == Family::ApprovalApproved;

@@ -23,6 +23,9 @@ pub struct ChaosArgs {
     /// How many orders to run.
     #[arg(long, default_value_t = 2_000)]
     orders: usize,
+    /// Where each wave's tables keep their items.
+    #[arg(long, value_enum, default_value_t = super::TablesKind::Memory)]
+    tables: super::TablesKind,
     /// The seed of every draw (traffic, faults, retry jitter).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -105,6 +108,7 @@ pub fn run(args: ChaosArgs) -> ExitCode {
             reorder: args.reorder_rate,
             early_redelivery: args.early_redelivery_rate,
         },
+        tables: args.tables.storage(None),
     };
     // One thread on paused, auto-advancing time: the cloud asks the fault plan in the same
     // order on every run, which is what makes a seed replayable.

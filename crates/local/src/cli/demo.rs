@@ -37,6 +37,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         root,
         template: args.template.clone(),
         log_dir: Some(args.log_dir.clone()),
+        tables: Default::default(),
     };
     let runtime = match super::paused_runtime() {
         Ok(rt) => rt,

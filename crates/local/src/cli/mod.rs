@@ -10,6 +10,30 @@ pub mod serve;
 pub mod states;
 pub mod template;
 
+/// Where a command's cloud keeps its tables, as `--tables` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TablesKind {
+    /// In process memory: fastest; memory grows with the items written.
+    Memory,
+    /// In a SQLite file in a fresh temporary directory, removed on exit: memory stays
+    /// flat however many orders pass.
+    Disk,
+}
+
+impl TablesKind {
+    /// The storage of this kind; a disk file's directory goes under `parent`.
+    pub fn storage(
+        self,
+        parent: Option<std::path::PathBuf>,
+    ) -> orderly_local::runtime::world::TableStorage {
+        use orderly_local::runtime::world::TableStorage;
+        match self {
+            Self::Memory => TableStorage::Memory,
+            Self::Disk => TableStorage::Disk { parent },
+        }
+    }
+}
+
 /// One thread on paused, auto-advancing time: hours of virtual time (the approval
 /// timeout) pass at once, and a run does the same things in the same order every time.
 pub fn paused_runtime() -> std::io::Result<tokio::runtime::Runtime> {

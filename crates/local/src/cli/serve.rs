@@ -1,6 +1,7 @@
 //! `orderly serve`: the local cloud on loopback, on wall-clock time, for the AWS CLI and
 //! SDKs.
 
+use super::TablesKind;
 use clap::Args;
 use orderly_local::clock::SystemClock;
 use orderly_local::runtime::executions::CLOSED_EXECUTION_DAYS;
@@ -67,6 +68,13 @@ pub struct ServeArgs {
     /// The most trace hops kept (X-Ray keeps traces 30 days).
     #[arg(long, value_name = "N", default_value_t = Retention::default().trace.max_hops)]
     max_trace_hops: usize,
+    /// Where the tables (orders, stock, idempotency, …) keep their items.
+    #[arg(long, value_enum, default_value_t = TablesKind::Disk)]
+    tables: TablesKind,
+    /// The directory in which `--tables disk` makes its own directory (removed on exit);
+    /// the system's temporary directory by default.
+    #[arg(long, value_name = "DIR")]
+    tables_dir: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -190,6 +198,7 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
                 echo_logs: args.echo_logs,
                 faults: std::sync::Arc::new(orderly_local::runtime::faults::NoFaults),
                 retention,
+                tables: args.tables.storage(args.tables_dir.clone()),
             },
             std::sync::Arc::new(OrderlyHandlers),
         )

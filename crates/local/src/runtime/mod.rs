@@ -2,6 +2,7 @@
 //! the state machines and the stores that `template.yaml` declares.
 
 pub mod bus;
+pub mod disk_tables;
 pub mod esm;
 pub mod executions;
 pub mod faults;
@@ -49,6 +50,9 @@ pub enum StartError {
     /// The inventory seed file cannot be read.
     #[error("inventory seed: {0}")]
     Seed(#[from] world::SeedError),
+    /// The tables cannot be created or seeded.
+    #[error("tables: {0}")]
+    Tables(#[from] orderly_core::memory::table::TableError),
 }
 
 /// How to start a cloud.
@@ -67,6 +71,8 @@ pub struct CloudOptions {
     pub faults: Arc<dyn Faults>,
     /// How long closed executions, log lines and trace hops are kept.
     pub retention: retention::Retention,
+    /// Where the tables keep their items.
+    pub tables: world::TableStorage,
 }
 
 /// Builds the in-process handler of a template function from its code (`CodeUri`).
@@ -149,14 +155,10 @@ impl LocalCloud {
         sqs.create_queues(model.queue_configs())
             .map_err(|e| StartError::Unsupported(format!("queues: {e}")))?;
         let buses = Buses::compile(model.rules.values()).map_err(StartError::Unsupported)?;
+        let tables = world::OpenedTables::open(&options.tables, seed, options.clock.clone())?;
         let mut failure: Option<StartError> = None;
         let inner = Arc::new_cyclic(|weak: &Weak<CloudInner>| {
-            let world = World::new(
-                weak.clone(),
-                seed,
-                options.clock.clone(),
-                options.faults.clone(),
-            );
+            let world = World::new(weak.clone(), tables, options.faults.clone());
             let mut functions = HashMap::new();
             for function in model.functions.values() {
                 match handlers.build(function, &world) {

@@ -4,12 +4,14 @@
 
 use super::CloudInner;
 use super::bus::PutEventsEntry;
+use super::disk_tables::DiskTables;
 use super::faults::{Faults, FaultyIdempotencyStore};
 use async_trait::async_trait;
 use orderly_core::clock::SharedClock;
 use orderly_core::contracts::OutboundEvent;
 use orderly_core::idempotency::IdempotencyStore;
-use orderly_core::memory::{MemoryAdapters, MemoryStock};
+use orderly_core::memory::MemoryAdapters;
+use orderly_core::memory::table::{Items, MemoryTables, TableError, TableSpace};
 use orderly_core::ports::{
     ApprovalTokens, AuditLog, CallbackError, CustomerNotifier, EventPublisher, OrderTable,
     PaymentGateway, PortError, ShipmentWriter, StockReservations, TaskCallbacks,
@@ -88,6 +90,57 @@ pub fn read_seed(template_dir: &Path) -> Result<Vec<(String, i64)>, SeedError> {
 /// the bus and callbacks of this cloud, and its clock.
 pub type Stores = MemoryAdapters<LocalPublisher, LocalCallbacks>;
 
+/// Where a cloud's tables keep their items.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TableStorage {
+    /// In process memory: fast, for runs of bounded size (the demo, tests, chaos waves).
+    #[default]
+    Memory,
+    /// In a SQLite file in a fresh directory under `parent` (the system's temporary
+    /// directory when `None`), removed when the cloud stops: memory stays flat however
+    /// many orders pass (`orderly serve`).
+    Disk {
+        /// Where the directory is made.
+        parent: Option<std::path::PathBuf>,
+    },
+}
+
+/// The tables of a cloud, opened and seeded, before the bus and callbacks exist.
+pub struct OpenedTables {
+    stores: MemoryAdapters<(), ()>,
+    answers: Items<(String, String)>,
+    seed: Vec<(String, i64)>,
+    disk: Option<DiskTables>,
+}
+
+impl OpenedTables {
+    /// Opens every store's table in `storage` and writes the inventory's `seed`.
+    pub fn open(
+        storage: &TableStorage,
+        seed: Vec<(String, i64)>,
+        clock: SharedClock,
+    ) -> Result<Self, TableError> {
+        let disk = match storage {
+            TableStorage::Memory => None,
+            TableStorage::Disk { parent } => Some(DiskTables::create(parent.as_deref())?),
+        };
+        let space: &dyn TableSpace = match &disk {
+            Some(disk) => disk,
+            None => &MemoryTables,
+        };
+        let stores = MemoryAdapters::open(space, (), (), clock)?;
+        for (sku, quantity) in &seed {
+            stores.stock.set_available(sku, *quantity)?;
+        }
+        Ok(Self {
+            stores,
+            answers: Items::open(space, CALLBACK_ANSWERS)?,
+            seed,
+            disk,
+        })
+    }
+}
+
 /// Every store and adapter of one cloud, and the stock it started with. Reads through to
 /// its [`Stores`] (`world.stock`, `world.payments`, …).
 pub struct World {
@@ -97,32 +150,31 @@ pub struct World {
     pub stores: Stores,
     /// The faults the functions' adapters inject (none but in the chaos harness).
     pub faults: Arc<dyn Faults>,
+    /// The file of the tables when they are on disk; dropping it removes the file.
+    pub disk: Option<DiskTables>,
 }
 
 impl World {
-    /// The stores of a new cloud: empty, but for the inventory's `seed`.
-    pub fn new(
-        cloud: Weak<CloudInner>,
-        seed: Vec<(String, i64)>,
-        clock: SharedClock,
-        faults: Arc<dyn Faults>,
-    ) -> Self {
-        let stock = MemoryStock::with_stock(seed.iter().map(|(sku, n)| (sku.as_str(), *n)));
+    /// The world of a cloud: its opened `tables`, with the bus and callbacks of `cloud`.
+    pub fn new(cloud: Weak<CloudInner>, tables: OpenedTables, faults: Arc<dyn Faults>) -> Self {
+        let OpenedTables {
+            stores,
+            answers,
+            seed,
+            disk,
+        } = tables;
         let publisher = LocalPublisher {
             cloud: cloud.clone(),
         };
+        let callbacks = LocalCallbacks {
+            cloud,
+            answers: std::sync::Mutex::new(answers),
+        };
         Self {
             seed,
-            stores: MemoryAdapters::new(
-                stock,
-                publisher,
-                LocalCallbacks {
-                    cloud,
-                    answers: std::sync::Mutex::default(),
-                },
-                clock,
-            ),
+            stores: stores.with_bus(publisher, callbacks),
             faults,
+            disk,
         }
     }
 
@@ -232,19 +284,23 @@ impl EventPublisher for LocalPublisher {
     }
 }
 
+/// The table of the answers executions accepted, by arrival.
+const CALLBACK_ANSWERS: &str = "callback-answers";
+
 /// SendTaskSuccess / Failure / Heartbeat on this cloud's executions.
 pub struct LocalCallbacks {
     cloud: Weak<CloudInner>,
-    /// Every answer an execution accepted: (task token, `success` or the error name).
-    answers: std::sync::Mutex<Vec<(String, String)>>,
+    /// Every answer an execution accepted, keyed by its arrival number: (task token,
+    /// `success` or the error name).
+    answers: std::sync::Mutex<Items<(String, String)>>,
 }
 
 impl LocalCallbacks {
-    fn accepted(&self, task_token: &str, outcome: &str) {
-        self.answers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((task_token.to_owned(), outcome.to_owned()));
+    fn accepted(&self, task_token: &str, outcome: &str) -> Result<(), TableError> {
+        let answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
+        // Zero-padded, so key order is arrival order.
+        let key = format!("{:020}", answers.len());
+        answers.put(&key, &(task_token.to_owned(), outcome.to_owned()))
     }
 
     /// How many answers executions accepted.
@@ -253,11 +309,13 @@ impl LocalCallbacks {
     }
 
     /// Every answer an execution accepted, in order: (task token, `success` or the error).
-    pub fn answers(&self) -> Vec<(String, String)> {
-        self.answers
+    pub fn answers(&self) -> Result<Vec<(String, String)>, TableError> {
+        let all = self
+            .answers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .all()?;
+        Ok(all.into_iter().map(|(_, answer)| answer).collect())
     }
 
     fn tokens(&self) -> Result<orderly_states::TaskTokens, CallbackError> {
@@ -280,7 +338,9 @@ impl TaskCallbacks for LocalCallbacks {
         self.tokens()?
             .send_task_success(task_token, output.clone())
             .map_err(invalid)?;
-        self.accepted(task_token, "success");
+        // The execution has the answer; only the record of it can fail now.
+        self.accepted(task_token, "success")
+            .map_err(PortError::from)?;
         Ok(())
     }
     async fn send_failure(
@@ -292,7 +352,7 @@ impl TaskCallbacks for LocalCallbacks {
         self.tokens()?
             .send_task_failure(task_token, error, cause)
             .map_err(invalid)?;
-        self.accepted(task_token, error);
+        self.accepted(task_token, error).map_err(PortError::from)?;
         Ok(())
     }
     async fn send_heartbeat(&self, task_token: &str) -> Result<(), CallbackError> {

@@ -54,6 +54,8 @@ pub struct ScenarioEnv {
     pub template: PathBuf,
     /// Where log groups are written as files; in memory only when `None`.
     pub log_dir: Option<PathBuf>,
+    /// Where the tables keep their items.
+    pub tables: crate::runtime::world::TableStorage,
 }
 
 impl ScenarioEnv {
@@ -64,6 +66,7 @@ impl ScenarioEnv {
             template: root.join("template.yaml"),
             root,
             log_dir: None,
+            tables: Default::default(),
         }
     }
 }
@@ -134,6 +137,7 @@ pub fn start_cloud_retaining(
             echo_logs: false,
             faults,
             retention,
+            tables: env.tables.clone(),
         },
         std::sync::Arc::new(OrderlyHandlers),
     )

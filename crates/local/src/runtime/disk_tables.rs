@@ -1,0 +1,233 @@
+//! The local cloud's tables on disk: one SQLite file holds every table, so the items the
+//! functions write cost disk, not process memory, whatever the volume (DynamoDB keeps its
+//! tables off the function's memory too). SQLite's page cache is bounded; the file lives in
+//! a fresh directory that goes when the cloud does.
+//!
+//! Durability is not wanted (the tables live as long as the process), so the file is
+//! written without a journal or a sync: a write costs a few system calls into the page
+//! cache of the operating system.
+
+use orderly_core::memory::table::{ItemTable, TableError, TableSpace};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How much of the file SQLite keeps in memory, in KiB.
+const CACHE_KIB: i64 = 8 * 1024;
+
+/// Every table of one cloud, in one SQLite file in a directory of its own.
+pub struct DiskTables {
+    connection: Arc<Mutex<Connection>>,
+    /// Removes the directory and the file when the tables are dropped.
+    _dir: tempfile::TempDir,
+}
+
+impl DiskTables {
+    /// A new, empty file in a fresh directory under `parent` (the system's temporary
+    /// directory when `None`).
+    pub fn create(parent: Option<&Path>) -> Result<Self, TableError> {
+        let fail = |e: &dyn std::fmt::Display| TableError::new("*", e);
+        let dir = match parent {
+            Some(parent) => tempfile::Builder::new()
+                .prefix("orderly-tables-")
+                .tempdir_in(parent),
+            None => tempfile::Builder::new().prefix("orderly-tables-").tempdir(),
+        }
+        .map_err(|e| fail(&format!("cannot create a directory for the tables: {e}")))?;
+        let path = dir.path().join("tables.sqlite");
+        let connection = Connection::open(&path)
+            .map_err(|e| fail(&format!("cannot open {}: {e}", path.display())))?;
+        connection
+            .execute_batch(&format!(
+                "PRAGMA journal_mode = OFF;
+                 PRAGMA synchronous = OFF;
+                 PRAGMA temp_store = MEMORY;
+                 PRAGMA cache_size = -{CACHE_KIB};"
+            ))
+            .map_err(|e| fail(&e))?;
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+            _dir: dir,
+        })
+    }
+
+    /// The directory the file is in.
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+}
+
+/// The SQL name of table `name`: its characters that are not ASCII letters or digits
+/// become `_`, behind a prefix, so any name gives a valid identifier.
+fn sql_name(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("t_{safe}")
+}
+
+impl TableSpace for DiskTables {
+    fn table(&self, name: &str) -> Result<Arc<dyn ItemTable>, TableError> {
+        let sql = sql_name(name);
+        let connection = lock(&self.connection);
+        connection
+            .execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS {sql} (
+                     key TEXT PRIMARY KEY NOT NULL,
+                     item BLOB NOT NULL,
+                     expires INTEGER
+                 ) WITHOUT ROWID;
+                 CREATE INDEX IF NOT EXISTS {sql}_expires ON {sql} (expires)
+                     WHERE expires IS NOT NULL;"
+            ))
+            .map_err(|e| TableError::new(name, e))?;
+        let count: i64 = connection
+            .query_row(&format!("SELECT count(*) FROM {sql}"), [], |row| row.get(0))
+            .map_err(|e| TableError::new(name, e))?;
+        Ok(Arc::new(DiskTable {
+            connection: self.connection.clone(),
+            name: name.to_owned(),
+            sql,
+            count: AtomicUsize::new(usize::try_from(count).unwrap_or(0)),
+        }))
+    }
+}
+
+fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A statement either ran or did not; a panic elsewhere leaves the file consistent.
+    connection.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One table of a [`DiskTables`] file. Its item count is kept beside it, since SQLite
+/// counts by reading every row.
+struct DiskTable {
+    connection: Arc<Mutex<Connection>>,
+    name: String,
+    sql: String,
+    count: AtomicUsize,
+}
+
+impl DiskTable {
+    fn fail(&self, e: rusqlite::Error) -> TableError {
+        TableError::new(&self.name, e)
+    }
+}
+
+impl ItemTable for DiskTable {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, TableError> {
+        let connection = lock(&self.connection);
+        let mut statement = connection
+            .prepare_cached(&format!("SELECT item FROM {} WHERE key = ?1", self.sql))
+            .map_err(|e| self.fail(e))?;
+        statement
+            .query_row(params![key], |row| row.get(0))
+            .optional()
+            .map_err(|e| self.fail(e))
+    }
+
+    fn put(&self, key: &str, item: &[u8], expires_at_s: Option<i64>) -> Result<(), TableError> {
+        let connection = lock(&self.connection);
+        // An insert that finds the key taken changes nothing; then the item is replaced.
+        // Two statements, so the count knows a new key from a replaced one.
+        let inserted = connection
+            .prepare_cached(&format!(
+                "INSERT OR IGNORE INTO {} (key, item, expires) VALUES (?1, ?2, ?3)",
+                self.sql
+            ))
+            .and_then(|mut s| s.execute(params![key, item, expires_at_s]))
+            .map_err(|e| self.fail(e))?;
+        if inserted == 1 {
+            self.count.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        connection
+            .prepare_cached(&format!(
+                "UPDATE {} SET item = ?2, expires = ?3 WHERE key = ?1",
+                self.sql
+            ))
+            .and_then(|mut s| s.execute(params![key, item, expires_at_s]))
+            .map_err(|e| self.fail(e))?;
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<bool, TableError> {
+        let connection = lock(&self.connection);
+        let deleted = connection
+            .prepare_cached(&format!("DELETE FROM {} WHERE key = ?1", self.sql))
+            .and_then(|mut s| s.execute(params![key]))
+            .map_err(|e| self.fail(e))?;
+        self.count.fetch_sub(deleted, Ordering::Relaxed);
+        Ok(deleted > 0)
+    }
+
+    fn len(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    fn purge_expired(&self, now_s: i64) -> Result<usize, TableError> {
+        let connection = lock(&self.connection);
+        let purged = connection
+            .prepare_cached(&format!(
+                "DELETE FROM {} WHERE expires IS NOT NULL AND expires < ?1",
+                self.sql
+            ))
+            .and_then(|mut s| s.execute(params![now_s]))
+            .map_err(|e| self.fail(e))?;
+        self.count.fetch_sub(purged, Ordering::Relaxed);
+        Ok(purged)
+    }
+
+    fn scan(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, TableError> {
+        let connection = lock(&self.connection);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // Keys compare as bytes (SQLite's BINARY collation), the order the memory table
+        // keeps.
+        let mut statement = connection
+            .prepare_cached(&format!(
+                "SELECT key, item FROM {} WHERE ?1 IS NULL OR key > ?1 ORDER BY key LIMIT ?2",
+                self.sql
+            ))
+            .map_err(|e| self.fail(e))?;
+        let rows = statement
+            .query_map(params![after, limit], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(|e| self.fail(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.fail(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use orderly_core::memory::table::contract;
+
+    #[test]
+    fn a_disk_table_keeps_the_table_contract() {
+        let tables = DiskTables::create(None).unwrap();
+        contract::check(tables.table("contract").unwrap().as_ref());
+    }
+
+    #[test]
+    fn tables_of_one_file_are_apart_and_the_directory_goes_with_them() {
+        let parent = tempfile::tempdir().unwrap();
+        let tables = DiskTables::create(Some(parent.path())).unwrap();
+        let dir = tables.dir().to_owned();
+        assert!(dir.join("tables.sqlite").exists());
+        let a = tables.table("orders").unwrap();
+        let b = tables.table("order's \"table\"; DROP").unwrap();
+        a.put("k", b"a", None).unwrap();
+        assert_eq!(b.get("k").unwrap(), None);
+        b.put("k", b"b", None).unwrap();
+        assert_eq!(a.get("k").unwrap().as_deref(), Some(&b"a"[..]));
+        // Opening a table again sees its items and their count.
+        assert_eq!(tables.table("orders").unwrap().len(), 1);
+        drop((a, b));
+        drop(tables);
+        assert!(!dir.exists(), "the tables' directory is removed");
+    }
+}
