@@ -4,10 +4,12 @@
 //! latency (OrderCreated put → ShipmentCreated put, wall time).
 //!
 //! `cargo bench -p orderly-local --bench throughput` (ORDERLY_BENCH_ORDERS sets N;
-//! ORDERLY_BENCH_MODE=virtual|workers runs one of the two runtimes).
+//! ORDERLY_BENCH_MODE=virtual|workers runs one of the two runtimes;
+//! ORDERLY_BENCH_TABLES=memory|disk one of the two table storages).
 
 use orderly_local::demo::latency::{self, END_TO_END};
 use orderly_local::runtime::bus::PutEventsEntry;
+use orderly_local::runtime::world::TableStorage;
 use orderly_local::scenarios::{ScenarioEnv, entries, start_cloud};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -36,9 +38,13 @@ fn orders(template: &PutEventsEntry, n: usize) -> Vec<PutEventsEntry> {
         .collect()
 }
 
-async fn run(n: usize) -> Result<(Duration, Option<Duration>, Vec<u64>), String> {
+async fn run(
+    n: usize,
+    tables: &TableStorage,
+) -> Result<(Duration, Option<Duration>, Vec<u64>), String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let env = ScenarioEnv::at(&root);
+    let mut env = ScenarioEnv::at(&root);
+    env.tables = tables.clone();
     let cloud = start_cloud(&env).map_err(|e| e.to_string())?;
     let world = &cloud.inner.world;
     // Enough stock for every order (each takes 2 books and 1 toy).
@@ -148,7 +154,16 @@ fn main() {
             "workers" => matches!(m, Mode::Workers(_)),
             _ => true,
         });
-    for mode in modes {
+    let only_tables = std::env::var("ORDERLY_BENCH_TABLES").unwrap_or_default();
+    let storages: Vec<(&str, TableStorage)> = [
+        ("memory", TableStorage::Memory),
+        ("disk", TableStorage::Disk { parent: None }),
+    ]
+    .into_iter()
+    .filter(|(name, _)| only_tables.is_empty() || only_tables == *name)
+    .collect();
+    let runs = modes.flat_map(|mode| storages.iter().map(move |s| (mode, s)));
+    for (mode, (storage_name, storage)) in runs {
         for round in 1..=3 {
             // A runtime per round: the previous round's cloud and its tasks are gone (and
             // their memory freed) before this round's clock starts.
@@ -159,11 +174,11 @@ fn main() {
                     std::process::exit(2);
                 }
             };
-            let outcome = runtime.block_on(run(n));
+            let outcome = runtime.block_on(run(n, storage));
             drop(runtime);
             match outcome {
                 Ok((elapsed, cpu, latencies)) => println!(
-                    "{}, round {round}: {n} orders in {:.3} s = {:.0} orders/s ({}); end-to-end p50 {:.2} ms, p99 {:.2} ms ({} samples)",
+                    "{}, {storage_name} tables, round {round}: {n} orders in {:.3} s = {:.0} orders/s ({}); end-to-end p50 {:.2} ms, p99 {:.2} ms ({} samples)",
                     mode.label(),
                     elapsed.as_secs_f64(),
                     n as f64 / elapsed.as_secs_f64(),
@@ -177,7 +192,10 @@ fn main() {
                     latencies.len()
                 ),
                 Err(e) => {
-                    eprintln!("{}, round {round}: {e}", mode.label());
+                    eprintln!(
+                        "{}, {storage_name} tables, round {round}: {e}",
+                        mode.label()
+                    );
                     std::process::exit(1);
                 }
             }

@@ -16,11 +16,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// How much of the file SQLite keeps in memory, in KiB.
 const CACHE_KIB: i64 = 8 * 1024;
 
-/// Every table of one cloud, in one SQLite file in a directory of its own.
+/// Every table of one cloud, in one SQLite file in a directory of its own. The file and
+/// its directory are removed when the last of the tables and their space is dropped.
 pub struct DiskTables {
-    connection: Arc<Mutex<Connection>>,
-    /// Removes the directory and the file when the tables are dropped.
-    _dir: tempfile::TempDir,
+    file: Arc<File>,
+}
+
+/// The open file and its directory. Fields drop in order: the connection closes before
+/// the directory is removed.
+struct File {
+    connection: Mutex<Connection>,
+    dir: tempfile::TempDir,
 }
 
 impl DiskTables {
@@ -47,14 +53,16 @@ impl DiskTables {
             ))
             .map_err(|e| fail(&e))?;
         Ok(Self {
-            connection: Arc::new(Mutex::new(connection)),
-            _dir: dir,
+            file: Arc::new(File {
+                connection: Mutex::new(connection),
+                dir,
+            }),
         })
     }
 
     /// The directory the file is in.
     pub fn dir(&self) -> &Path {
-        self._dir.path()
+        self.file.dir.path()
     }
 }
 
@@ -71,7 +79,7 @@ fn sql_name(name: &str) -> String {
 impl TableSpace for DiskTables {
     fn table(&self, name: &str) -> Result<Arc<dyn ItemTable>, TableError> {
         let sql = sql_name(name);
-        let connection = lock(&self.connection);
+        let connection = lock(&self.file.connection);
         connection
             .execute_batch(&format!(
                 "CREATE TABLE IF NOT EXISTS {sql} (
@@ -87,7 +95,7 @@ impl TableSpace for DiskTables {
             .query_row(&format!("SELECT count(*) FROM {sql}"), [], |row| row.get(0))
             .map_err(|e| TableError::new(name, e))?;
         Ok(Arc::new(DiskTable {
-            connection: self.connection.clone(),
+            file: self.file.clone(),
             name: name.to_owned(),
             sql,
             count: AtomicUsize::new(usize::try_from(count).unwrap_or(0)),
@@ -103,7 +111,7 @@ fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 /// One table of a [`DiskTables`] file. Its item count is kept beside it, since SQLite
 /// counts by reading every row.
 struct DiskTable {
-    connection: Arc<Mutex<Connection>>,
+    file: Arc<File>,
     name: String,
     sql: String,
     count: AtomicUsize,
@@ -117,7 +125,7 @@ impl DiskTable {
 
 impl ItemTable for DiskTable {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, TableError> {
-        let connection = lock(&self.connection);
+        let connection = lock(&self.file.connection);
         let mut statement = connection
             .prepare_cached(&format!("SELECT item FROM {} WHERE key = ?1", self.sql))
             .map_err(|e| self.fail(e))?;
@@ -128,7 +136,7 @@ impl ItemTable for DiskTable {
     }
 
     fn put(&self, key: &str, item: &[u8], expires_at_s: Option<i64>) -> Result<(), TableError> {
-        let connection = lock(&self.connection);
+        let connection = lock(&self.file.connection);
         // An insert that finds the key taken changes nothing; then the item is replaced.
         // Two statements, so the count knows a new key from a replaced one.
         let inserted = connection
@@ -153,7 +161,7 @@ impl ItemTable for DiskTable {
     }
 
     fn delete(&self, key: &str) -> Result<bool, TableError> {
-        let connection = lock(&self.connection);
+        let connection = lock(&self.file.connection);
         let deleted = connection
             .prepare_cached(&format!("DELETE FROM {} WHERE key = ?1", self.sql))
             .and_then(|mut s| s.execute(params![key]))
@@ -167,7 +175,7 @@ impl ItemTable for DiskTable {
     }
 
     fn purge_expired(&self, now_s: i64) -> Result<usize, TableError> {
-        let connection = lock(&self.connection);
+        let connection = lock(&self.file.connection);
         let purged = connection
             .prepare_cached(&format!(
                 "DELETE FROM {} WHERE expires IS NOT NULL AND expires < ?1",
@@ -184,7 +192,7 @@ impl ItemTable for DiskTable {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, Vec<u8>)>, TableError> {
-        let connection = lock(&self.connection);
+        let connection = lock(&self.file.connection);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         // Keys compare as bytes (SQLite's BINARY collation), the order the memory table
         // keeps.
@@ -220,14 +228,17 @@ mod tests {
         assert!(dir.join("tables.sqlite").exists());
         let a = tables.table("orders").unwrap();
         let b = tables.table("order's \"table\"; DROP").unwrap();
+        a.put("old", b"x", None).unwrap();
+        // Opening a table again sees its items and their count.
+        assert_eq!(tables.table("orders").unwrap().len(), 1);
+        a.delete("old").unwrap();
+        drop(tables);
+        assert!(dir.exists(), "the tables keep their file");
         a.put("k", b"a", None).unwrap();
         assert_eq!(b.get("k").unwrap(), None);
         b.put("k", b"b", None).unwrap();
         assert_eq!(a.get("k").unwrap().as_deref(), Some(&b"a"[..]));
-        // Opening a table again sees its items and their count.
-        assert_eq!(tables.table("orders").unwrap().len(), 1);
         drop((a, b));
-        drop(tables);
-        assert!(!dir.exists(), "the tables' directory is removed");
+        assert!(!dir.exists(), "the last table removes the directory");
     }
 }
