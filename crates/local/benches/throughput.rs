@@ -9,8 +9,10 @@
 
 use orderly_local::demo::latency::{self, END_TO_END};
 use orderly_local::runtime::bus::PutEventsEntry;
+use orderly_local::runtime::faults::NoFaults;
+use orderly_local::runtime::retention::Retention;
 use orderly_local::runtime::world::TableStorage;
-use orderly_local::scenarios::{ScenarioEnv, entries, start_cloud};
+use orderly_local::scenarios::{ScenarioEnv, entries, start_cloud_retaining};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -45,7 +47,10 @@ async fn run(
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut env = ScenarioEnv::at(&root);
     env.tables = tables.clone();
-    let cloud = start_cloud(&env).map_err(|e| e.to_string())?;
+    // The latencies are read from the trace and logs at the end: keep every order's.
+    let retention = Retention::keeping_orders(n);
+    let cloud = start_cloud_retaining(&env, std::sync::Arc::new(NoFaults), retention)
+        .map_err(|e| e.to_string())?;
     let world = &cloud.inner.world;
     // Enough stock for every order (each takes 2 books and 1 toy).
     world

@@ -4,17 +4,25 @@
 //! a fresh directory that goes when the cloud does.
 //!
 //! Durability is not wanted (the tables live as long as the process), so the file is
-//! written without a journal or a sync: a write costs a few system calls into the page
-//! cache of the operating system.
+//! written without a journal or a sync, held locked by its one connection, and writes are
+//! grouped: the connection stays in a transaction that commits every
+//! [`WRITES_PER_COMMIT`] writes, so a write changes pages in SQLite's cache and a commit
+//! writes each changed page once. A transaction reads its own writes, so the stores see
+//! every write at once.
 
 use orderly_core::memory::table::{ItemTable, TableError, TableSpace};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How much of the file SQLite keeps in memory, in KiB.
 const CACHE_KIB: i64 = 8 * 1024;
+
+/// Writes grouped into one commit: enough that a commit writes each hot page (a table's
+/// last leaf, its index) once for many items, few enough that the changed pages fit the
+/// cache.
+const WRITES_PER_COMMIT: u32 = 500;
 
 /// Every table of one cloud, in one SQLite file in a directory of its own. The file and
 /// its directory are removed when the last of the tables and their space is dropped.
@@ -26,7 +34,23 @@ pub struct DiskTables {
 /// the directory is removed.
 struct File {
     connection: Mutex<Connection>,
+    /// Writes since the last commit; changed only with the connection locked.
+    writes: AtomicU32,
     dir: tempfile::TempDir,
+}
+
+impl File {
+    /// Counts a write made through `connection`, committing the open transaction and
+    /// beginning the next one every [`WRITES_PER_COMMIT`] writes.
+    fn written(&self, connection: &Connection, table: &str) -> Result<(), TableError> {
+        if self.writes.fetch_add(1, Ordering::Relaxed) + 1 < WRITES_PER_COMMIT {
+            return Ok(());
+        }
+        self.writes.store(0, Ordering::Relaxed);
+        connection
+            .execute_batch("COMMIT; BEGIN")
+            .map_err(|e| TableError::new(table, format!("commit: {e}")))
+    }
 }
 
 impl DiskTables {
@@ -49,12 +73,15 @@ impl DiskTables {
                 "PRAGMA journal_mode = OFF;
                  PRAGMA synchronous = OFF;
                  PRAGMA temp_store = MEMORY;
-                 PRAGMA cache_size = -{CACHE_KIB};"
+                 PRAGMA locking_mode = EXCLUSIVE;
+                 PRAGMA cache_size = -{CACHE_KIB};
+                 BEGIN;"
             ))
             .map_err(|e| fail(&e))?;
         Ok(Self {
             file: Arc::new(File {
                 connection: Mutex::new(connection),
+                writes: AtomicU32::new(0),
                 dir,
             }),
         })
@@ -148,16 +175,16 @@ impl ItemTable for DiskTable {
             .map_err(|e| self.fail(e))?;
         if inserted == 1 {
             self.count.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
+        } else {
+            connection
+                .prepare_cached(&format!(
+                    "UPDATE {} SET item = ?2, expires = ?3 WHERE key = ?1",
+                    self.sql
+                ))
+                .and_then(|mut s| s.execute(params![key, item, expires_at_s]))
+                .map_err(|e| self.fail(e))?;
         }
-        connection
-            .prepare_cached(&format!(
-                "UPDATE {} SET item = ?2, expires = ?3 WHERE key = ?1",
-                self.sql
-            ))
-            .and_then(|mut s| s.execute(params![key, item, expires_at_s]))
-            .map_err(|e| self.fail(e))?;
-        Ok(())
+        self.file.written(&connection, &self.name)
     }
 
     fn delete(&self, key: &str) -> Result<bool, TableError> {
@@ -167,6 +194,7 @@ impl ItemTable for DiskTable {
             .and_then(|mut s| s.execute(params![key]))
             .map_err(|e| self.fail(e))?;
         self.count.fetch_sub(deleted, Ordering::Relaxed);
+        self.file.written(&connection, &self.name)?;
         Ok(deleted > 0)
     }
 
@@ -184,6 +212,9 @@ impl ItemTable for DiskTable {
             .and_then(|mut s| s.execute(params![now_s]))
             .map_err(|e| self.fail(e))?;
         self.count.fetch_sub(purged, Ordering::Relaxed);
+        if purged > 0 {
+            self.file.written(&connection, &self.name)?;
+        }
         Ok(purged)
     }
 
