@@ -15,8 +15,8 @@ pub mod template;
 pub enum TablesKind {
     /// In process memory: fastest; memory grows with the items written.
     Memory,
-    /// In a SQLite file in a fresh temporary directory, removed on exit: memory stays
-    /// flat however many orders pass.
+    /// In a SQLite file in the temporary directory, unlinked once open so it goes with
+    /// the process: memory stays flat however many orders pass.
     Disk,
 }
 

@@ -1,7 +1,11 @@
 //! The local cloud's tables on disk: one SQLite file holds every table, so the items the
 //! functions write cost disk, not process memory, whatever the volume (DynamoDB keeps its
-//! tables off the function's memory too). SQLite's page cache is bounded; the file lives in
-//! a fresh directory that goes when the cloud does.
+//! tables off the function's memory too). SQLite's page cache is bounded.
+//!
+//! The file is made in a fresh directory and unlinked, with the directory, as soon as it is
+//! open: its one connection keeps it, and the operating system frees it when the tables
+//! are dropped or the process ends, however it ends (a server killed with SIGKILL leaves
+//! nothing behind). Nothing else ever opens it: no journal, temporary files in memory.
 //!
 //! Durability is not wanted (the tables live as long as the process), so the file is
 //! written without a journal or a sync, held locked by its one connection, and writes are
@@ -24,19 +28,17 @@ const CACHE_KIB: i64 = 8 * 1024;
 /// cache.
 const WRITES_PER_COMMIT: u32 = 500;
 
-/// Every table of one cloud, in one SQLite file in a directory of its own. The file and
-/// its directory are removed when the last of the tables and their space is dropped.
+/// Every table of one cloud, in one unlinked SQLite file. Its space is freed when the last
+/// of the tables and their space is dropped.
 pub struct DiskTables {
     file: Arc<File>,
 }
 
-/// The open file and its directory. Fields drop in order: the connection closes before
-/// the directory is removed.
+/// The open, unlinked file.
 struct File {
     connection: Mutex<Connection>,
     /// Writes since the last commit; changed only with the connection locked.
     writes: AtomicU32,
-    dir: tempfile::TempDir,
 }
 
 impl File {
@@ -55,7 +57,7 @@ impl File {
 
 impl DiskTables {
     /// A new, empty file in a fresh directory under `parent` (the system's temporary
-    /// directory when `None`).
+    /// directory when `None`), unlinked once open.
     pub fn create(parent: Option<&Path>) -> Result<Self, TableError> {
         let fail = |e: &dyn std::fmt::Display| TableError::new("*", e);
         let dir = match parent {
@@ -78,18 +80,16 @@ impl DiskTables {
                  BEGIN;"
             ))
             .map_err(|e| fail(&e))?;
+        // The connection holds the file open from here on (SQLite opened it in `open`, and
+        // the pragmas have read its header): it needs no name any more.
+        dir.close()
+            .map_err(|e| fail(&format!("cannot unlink the tables' file: {e}")))?;
         Ok(Self {
             file: Arc::new(File {
                 connection: Mutex::new(connection),
                 writes: AtomicU32::new(0),
-                dir,
             }),
         })
-    }
-
-    /// The directory the file is in.
-    pub fn dir(&self) -> &Path {
-        self.file.dir.path()
     }
 }
 
@@ -252,11 +252,11 @@ mod tests {
     }
 
     #[test]
-    fn tables_of_one_file_are_apart_and_the_directory_goes_with_them() {
+    fn tables_of_one_file_are_apart_and_leave_no_file_behind() {
         let parent = tempfile::tempdir().unwrap();
         let tables = DiskTables::create(Some(parent.path())).unwrap();
-        let dir = tables.dir().to_owned();
-        assert!(dir.join("tables.sqlite").exists());
+        let left = || std::fs::read_dir(parent.path()).unwrap().count();
+        assert_eq!(left(), 0, "the file is unlinked once open");
         let a = tables.table("orders").unwrap();
         let b = tables.table("order's \"table\"; DROP").unwrap();
         a.put("old", b"x", None).unwrap();
@@ -264,12 +264,17 @@ mod tests {
         assert_eq!(tables.table("orders").unwrap().len(), 1);
         a.delete("old").unwrap();
         drop(tables);
-        assert!(dir.exists(), "the tables keep their file");
         a.put("k", b"a", None).unwrap();
         assert_eq!(b.get("k").unwrap(), None);
         b.put("k", b"b", None).unwrap();
         assert_eq!(a.get("k").unwrap().as_deref(), Some(&b"a"[..]));
-        drop((a, b));
-        assert!(!dir.exists(), "the last table removes the directory");
+        // Past many commits, the unlinked file still takes writes and reads them back.
+        for i in 0..(3 * WRITES_PER_COMMIT) {
+            a.put(&format!("n{i:05}"), &[7; 600], None).unwrap();
+        }
+        assert_eq!(a.len(), 1 + 3 * WRITES_PER_COMMIT as usize);
+        assert_eq!(a.scan(Some("n01499"), 2).unwrap().len(), 0);
+        assert_eq!(a.get("n00777").unwrap().map(|v| v.len()), Some(600));
+        assert_eq!(left(), 0);
     }
 }

@@ -96,9 +96,9 @@ pub enum TableStorage {
     /// In process memory: fast, for runs of bounded size (the demo, tests, chaos waves).
     #[default]
     Memory,
-    /// In a SQLite file in a fresh directory under `parent` (the system's temporary
-    /// directory when `None`), removed when the cloud stops: memory stays flat however
-    /// many orders pass (`orderly serve`).
+    /// In a SQLite file made under `parent` (the system's temporary directory when
+    /// `None`) and unlinked once open, so it goes with the cloud or the process: memory
+    /// stays flat however many orders pass (`orderly serve`).
     Disk {
         /// Where the directory is made.
         parent: Option<std::path::PathBuf>,
@@ -150,7 +150,7 @@ pub struct World {
     pub stores: Stores,
     /// The faults the functions' adapters inject (none but in the chaos harness).
     pub faults: Arc<dyn Faults>,
-    /// The file of the tables when they are on disk; dropping it removes the file.
+    /// The file of the tables when they are on disk; the last of it dropped frees it.
     pub disk: Option<DiskTables>,
 }
 
