@@ -178,6 +178,7 @@ impl Local {
                     echo_logs: false,
                     faults: Arc::new(NoFaults),
                     retention: Retention::default(),
+                    tables: Default::default(),
                 },
                 Arc::new(OrderlyHandlers),
             )
