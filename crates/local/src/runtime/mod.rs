@@ -11,6 +11,7 @@ pub mod footprint;
 pub mod handlers;
 pub mod lambda;
 pub mod logs;
+pub mod nested;
 pub mod paging;
 pub mod retention;
 pub mod sfn;

@@ -181,6 +181,9 @@ impl TaskHandler for LocalTasks {
         };
         cloud.trace_running_states(&request.execution_arn);
         let resource = request.resource.as_str();
+        if let Some(pattern) = super::nested::Pattern::of(resource) {
+            return super::nested::start_execution_task(&cloud, pattern, &request).await;
+        }
         let base = resource
             .trim_end_matches(".waitForTaskToken")
             .trim_end_matches(".sync");
