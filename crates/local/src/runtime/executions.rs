@@ -279,16 +279,14 @@ mod tests {
     const MACHINE: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
 
     fn entry(machine: &str, name: &str) -> ExecutionEntry {
-        ExecutionEntry {
-            arn: format!("{machine}:{name}"),
-            machine_arn: machine.to_owned(),
-            name: name.to_owned(),
-            input: json!({}),
-            correlation_id: String::new(),
-            start_ms: 0,
-            history: orderly_states::history::LiveHistory::new(),
-            result: None,
-        }
+        ExecutionEntry::running(
+            format!("{machine}:{name}"),
+            machine.to_owned(),
+            name.to_owned(),
+            json!({}),
+            0,
+        )
+        .0
     }
 
     fn ended(status: ExecutionStatus) -> Arc<Execution> {

@@ -5,11 +5,13 @@ pub mod bus;
 pub mod disk_tables;
 pub mod esm;
 pub mod executions;
+pub mod express;
 pub mod faults;
 pub mod footprint;
 pub mod handlers;
 pub mod lambda;
 pub mod logs;
+pub mod nested;
 pub mod paging;
 pub mod retention;
 pub mod sfn;
@@ -41,6 +43,17 @@ pub enum StartError {
     /// The template does not load.
     #[error(transparent)]
     Template(#[from] template::TemplateError),
+    /// A state machine's definition CreateStateMachine refuses, with its error code and
+    /// message, named by the template resource.
+    #[error("{resource}: {code}: {message}")]
+    Definition {
+        /// The state machine's logical id.
+        resource: String,
+        /// The CreateStateMachine error code (`InvalidDefinition`).
+        code: &'static str,
+        /// CreateStateMachine's message.
+        message: String,
+    },
     /// A resource the runtime cannot build (a queue, a rule's pattern, a function's code).
     #[error("{0}")]
     Unsupported(String),
@@ -183,8 +196,22 @@ impl LocalCloud {
             });
             let mut machines = HashMap::new();
             for machine in model.state_machines.values() {
+                if let Some(message) = express_refusal(machine) {
+                    failure.get_or_insert(StartError::Definition {
+                        resource: machine.logical_id.clone(),
+                        code: "InvalidDefinition",
+                        message,
+                    });
+                    continue;
+                }
                 match orderly_states::StateMachine::parse(&machine.definition) {
                     Ok(parsed) => {
+                        let parsed = match machine.kind {
+                            template::StateMachineType::Express => {
+                                parsed.with_duration_cap(express::MAX_DURATION_SECONDS)
+                            }
+                            template::StateMachineType::Standard => parsed,
+                        };
                         let options = ExecutionOptions {
                             state_machine_arn: machine.arn.clone(),
                             region: model.region.clone(),
@@ -270,6 +297,16 @@ impl LocalCloud {
         }
         false
     }
+}
+
+/// What CreateStateMachine would answer an Express machine whose definition uses an
+/// integration pattern Express workflows do not support; `None` for any other machine.
+fn express_refusal(machine: &template::StateMachine) -> Option<String> {
+    if machine.kind != template::StateMachineType::Express {
+        return None;
+    }
+    let definition = serde_json::from_str(&machine.definition).ok()?;
+    express::unsupported_integration(&definition)
 }
 
 impl Drop for LocalCloud {

@@ -12,8 +12,8 @@ use super::trace::{Hop, HopKind, correlation_of};
 use crate::template;
 use async_trait::async_trait;
 use orderly_states::{
-    EventDetails, Execution, ExecutionOptions, HistoryEvent, StateMachine, TaskFailure,
-    TaskHandler, TaskRequest, TaskTokens,
+    AbortSignal, EventDetails, Execution, ExecutionOptions, HistoryEvent, StateMachine,
+    TaskFailure, TaskHandler, TaskRequest, TaskTokens,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -48,9 +48,44 @@ pub struct ExecutionEntry {
     pub history: orderly_states::history::LiveHistory,
     /// The finished execution; `None` while it runs.
     pub result: Option<Arc<Execution>>,
+    /// Stops the execution (StopExecution, or the stop of a parent waiting on it).
+    pub abort: AbortSignal,
+    /// Turns `true` once the execution has ended and its result is recorded, for those
+    /// who wait on it (StartSyncExecution, a parent's `.sync` task).
+    pub ended: tokio::sync::watch::Receiver<bool>,
 }
 
 impl ExecutionEntry {
+    /// A running execution, not yet ended; answers the sender that marks its end.
+    pub fn running(
+        arn: String,
+        machine_arn: String,
+        name: String,
+        input: Value,
+        start_ms: i64,
+    ) -> (Self, tokio::sync::watch::Sender<bool>) {
+        let (ended_tx, ended) = tokio::sync::watch::channel(false);
+        let entry = Self {
+            arn,
+            machine_arn,
+            correlation_id: correlation_of(&input),
+            name,
+            input,
+            start_ms,
+            history: orderly_states::history::LiveHistory::new(),
+            result: None,
+            abort: AbortSignal::new(),
+            ended,
+        };
+        (entry, ended_tx)
+    }
+
+    /// Waits until the execution has ended; `false` if it never will (its cloud stopped).
+    pub async fn wait_ended(&self) -> bool {
+        let mut ended = self.ended.clone();
+        ended.wait_for(|done| *done).await.is_ok()
+    }
+
     /// `RUNNING`, or the final status (`SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`).
     pub fn status(&self) -> &'static str {
         self.result
@@ -146,6 +181,9 @@ impl TaskHandler for LocalTasks {
         };
         cloud.trace_running_states(&request.execution_arn);
         let resource = request.resource.as_str();
+        if let Some(pattern) = super::nested::Pattern::of(resource) {
+            return super::nested::start_execution_task(&cloud, pattern, &request).await;
+        }
         let base = resource
             .trim_end_matches(".waitForTaskToken")
             .trim_end_matches(".sync");
@@ -294,22 +332,29 @@ impl CloudInner {
             ));
         }
         let name = name.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let arn = format!(
-            "arn:aws:states:{}:{}:execution:{}:{}",
-            self.model.region, self.model.account_id, machine.model.name, name
-        );
-        let history = orderly_states::history::LiveHistory::new();
-        let correlation_id = correlation_of(&input);
-        let entry = ExecutionEntry {
-            arn: arn.clone(),
-            machine_arn: machine_arn.to_owned(),
-            name: name.clone(),
-            correlation_id: correlation_id.clone(),
-            input: input.clone(),
-            start_ms: self.clock.now_ms(),
-            history: history.clone(),
-            result: None,
+        let arn = match machine.model.kind {
+            template::StateMachineType::Standard => format!(
+                "arn:aws:states:{}:{}:execution:{}:{}",
+                self.model.region, self.model.account_id, machine.model.name, name
+            ),
+            template::StateMachineType::Express => super::express::execution_arn(
+                &self.model.region,
+                &self.model.account_id,
+                &machine.model.name,
+                &name,
+                &uuid::Uuid::new_v4().to_string(),
+            ),
         };
+        let (entry, ended) = ExecutionEntry::running(
+            arn.clone(),
+            machine_arn.to_owned(),
+            name.clone(),
+            input.clone(),
+            self.clock.now_ms(),
+        );
+        let history = entry.history.clone();
+        let abort = entry.abort.clone();
+        let correlation_id = entry.correlation_id.clone();
         if let Err(existing) = self.sfn.executions.insert(entry, self.clock.now_ms()) {
             return if existing.input == input && existing.result.is_none() {
                 Ok(arn)
@@ -319,7 +364,9 @@ impl CloudInner {
         }
         let mut options = machine.options.clone();
         options.name = Some(name);
+        options.execution_arn = Some(arn.clone());
         options.live_history = Some(history);
+        options.abort = Some(abort);
         let definition = machine.machine.clone();
         let cloud = self.clone();
         let log_group = machine
@@ -354,8 +401,23 @@ impl CloudInner {
                 .sfn
                 .executions
                 .close(&execution_arn, execution, cloud.clock.now_ms());
+            // After the close: whoever wakes finds the result recorded.
+            let _ = ended.send(true);
         }));
         Ok(arn)
+    }
+
+    /// StopExecution: a running execution ends ABORTED, and with it the executions its
+    /// `.sync` tasks wait on. Answers when it stopped (or had stopped), epoch ms.
+    pub fn stop_execution(&self, arn: &str) -> Result<i64, SfnError> {
+        let entry = self.execution(arn)?;
+        match &entry.result {
+            Some(execution) => Ok((execution.stop_date.unix_timestamp_nanos() / 1_000_000) as i64),
+            None => {
+                entry.abort.abort();
+                Ok(self.clock.now_ms())
+            }
+        }
     }
 
     /// Traces the states a running execution has entered since the last look.

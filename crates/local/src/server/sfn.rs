@@ -9,13 +9,9 @@ use crate::template::StateMachineType;
 use orderly_states::CallbackError;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The `__type` namespace Step Functions answers errors with.
 const NAMESPACE: &str = "com.amazonaws.swf.service.v2.model";
-
-/// How often StartSyncExecution looks whether its execution has ended.
-const SYNC_POLL: Duration = Duration::from_millis(2);
 
 /// Serves one Step Functions operation (StartExecution, DescribeExecution, SendTaskSuccess
 /// …); any other is an unknown operation.
@@ -33,6 +29,12 @@ pub async fn dispatch(
         "DescribeExecution" => {
             let arn = input.required_str("executionArn")?;
             Ok(describe(&execution(cloud, arn)?))
+        }
+        "StopExecution" => {
+            let arn = input.required_str("executionArn")?;
+            check_execution_arn(arn)?;
+            let stop_ms = cloud.stop_execution(arn).map_err(sfn_error)?;
+            Ok(json!({"stopDate": epoch_ms(stop_ms)}))
         }
         "ListExecutions" => list_executions(cloud, input),
         "GetExecutionHistory" => history(cloud, input),
@@ -107,8 +109,33 @@ fn check_arn(arn: &str) -> Result<(), ApiError> {
     }
 }
 
-fn execution(cloud: &CloudInner, arn: &str) -> Result<ExecutionEntry, ApiError> {
+/// An execution ARN the execution operations accept. An Express execution's ARN (resource
+/// type `express`) is refused as AWS refuses it: DescribeExecution, GetExecutionHistory and
+/// StopExecution do not serve Express executions, whose history is in their log group.
+fn check_execution_arn(arn: &str) -> Result<(), ApiError> {
     check_arn(arn)?;
+    if crate::runtime::express::is_execution_arn(arn) {
+        return Err(ApiError::new(
+            "InvalidArn",
+            "Invalid Arn: 'Resource type not valid in this context: express'",
+        )
+        .with_namespace(NAMESPACE));
+    }
+    Ok(())
+}
+
+/// The error AWS answers an operation an Express (or, for StartSyncExecution, a Standard)
+/// machine does not serve.
+fn type_not_supported() -> ApiError {
+    ApiError::new(
+        "StateMachineTypeNotSupported",
+        "This operation is not supported by this type of state machine",
+    )
+    .with_namespace(NAMESPACE)
+}
+
+fn execution(cloud: &CloudInner, arn: &str) -> Result<ExecutionEntry, ApiError> {
+    check_execution_arn(arn)?;
     cloud.execution(arn).map_err(sfn_error)
 }
 
@@ -120,7 +147,8 @@ fn start_execution(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, ApiE
     let arn = cloud
         .start_execution(machine, payload, name)
         .map_err(sfn_error)?;
-    let entry = execution(cloud, &arn)?;
+    // Read in place: an Express execution's ARN is not one DescribeExecution serves.
+    let entry = cloud.execution(&arn).map_err(sfn_error)?;
     Ok(json!({"executionArn": arn, "startDate": epoch_ms(entry.start_ms)}))
 }
 
@@ -134,31 +162,67 @@ async fn start_sync_execution(cloud: &Arc<CloudInner>, input: &Input) -> Result<
         .get(machine)
         .ok_or_else(|| sfn_error(SfnError::StateMachineDoesNotExist(machine.to_owned())))?;
     if model.model.kind != StateMachineType::Express {
-        return Err(ApiError::new(
-            "StateMachineTypeNotSupported",
-            "This operation is not supported by this type of state machine",
-        )
-        .with_namespace(NAMESPACE));
+        return Err(type_not_supported());
     }
     let payload = json_member(input, "input", "InvalidExecutionInput")?;
     let name = execution_name(input)?;
     let arn = cloud
         .start_execution(machine, payload, name)
         .map_err(sfn_error)?;
-    loop {
-        let entry = execution(cloud, &arn)?;
-        if entry.result.is_some() {
-            let mut out = describe(&entry);
-            if let Some(map) = out.as_object_mut() {
-                map.insert(
-                    "billingDetails".into(),
-                    json!({"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 100}),
-                );
-            }
-            return Ok(out);
-        }
-        tokio::time::sleep(SYNC_POLL).await;
+    let entry = cloud.execution(&arn).map_err(sfn_error)?;
+    entry.wait_ended().await;
+    let entry = cloud.execution(&arn).map_err(sfn_error)?;
+    let Some(execution) = &entry.result else {
+        return Err(
+            ApiError::new("InternalError", "the execution did not end").with_namespace(NAMESPACE)
+        );
+    };
+    Ok(sync_answer(
+        execution,
+        &model.model.definition,
+        input.str("traceHeader")?,
+    ))
+}
+
+/// StartSyncExecution's answer: the members its reference lists, and no others.
+fn sync_answer(
+    execution: &orderly_states::Execution,
+    definition: &str,
+    trace_header: Option<&str>,
+) -> Value {
+    let mut out = Map::new();
+    out.insert("executionArn".into(), json!(execution.execution_arn));
+    out.insert("stateMachineArn".into(), json!(execution.state_machine_arn));
+    out.insert("name".into(), json!(execution.name));
+    out.insert("startDate".into(), epoch_seconds(execution.start_date));
+    out.insert("stopDate".into(), epoch_seconds(execution.stop_date));
+    out.insert("status".into(), json!(execution.status.as_str()));
+    out.insert("input".into(), json!(execution.input.to_string()));
+    out.insert("inputDetails".into(), json!({"included": true}));
+    if let Some(output) = &execution.output {
+        out.insert("output".into(), json!(output.to_string()));
+        out.insert("outputDetails".into(), json!({"included": true}));
     }
+    if let Some(error) = &execution.error {
+        out.insert("error".into(), json!(error));
+    }
+    if let Some(cause) = &execution.cause {
+        out.insert("cause".into(), json!(cause));
+    }
+    let duration_ms = (execution.stop_date - execution.start_date).whole_milliseconds();
+    out.insert(
+        "billingDetails".into(),
+        crate::runtime::express::billing_details(
+            i64::try_from(duration_ms).unwrap_or(i64::MAX),
+            definition,
+            &execution.input,
+            execution.output.as_ref(),
+        ),
+    );
+    if let Some(header) = trace_header {
+        out.insert("traceHeader".into(), json!(header));
+    }
+    Value::Object(out)
 }
 
 /// DescribeExecution's answer, dates as epoch seconds.
@@ -194,6 +258,14 @@ fn summary(entry: &ExecutionEntry) -> Value {
 fn list_executions(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
     let machine = input.required_str("stateMachineArn")?;
     check_arn(machine)?;
+    if cloud
+        .sfn
+        .machines
+        .get(machine)
+        .is_some_and(|m| m.model.kind == StateMachineType::Express)
+    {
+        return Err(type_not_supported());
+    }
     let status = input.str("statusFilter")?;
     let limit = input.int("maxResults", 0, 1000)?.filter(|&n| n > 0);
     // Newest first, as AWS lists them; only the page is read.
@@ -214,6 +286,7 @@ fn list_executions(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError>
 
 fn history(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
     let arn = input.required_str("executionArn")?;
+    check_execution_arn(arn)?;
     let limit = input.int("maxResults", 0, 1000)?.filter(|&n| n > 0);
     let include_data = input.bool("includeExecutionData")?.unwrap_or(true);
     let page = cloud

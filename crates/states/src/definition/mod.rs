@@ -50,6 +50,14 @@ impl StateMachine {
         self.timeout_seconds
     }
 
+    /// The machine with its executions cut off after `seconds` at most: the definition's
+    /// own `TimeoutSeconds` when shorter. An Express workflow runs for five minutes at
+    /// most, whatever its definition says; an execution past the cap ends TIMED_OUT.
+    pub fn with_duration_cap(mut self, seconds: u64) -> StateMachine {
+        self.timeout_seconds = Some(self.timeout_seconds.map_or(seconds, |t| t.min(seconds)));
+        self
+    }
+
     /// The names of the top-level states, in definition order.
     pub fn state_names(&self) -> impl Iterator<Item = &str> {
         self.root.states.iter().map(|s| &*s.name)

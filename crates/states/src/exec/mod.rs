@@ -94,6 +94,10 @@ pub struct ExecutionOptions {
     pub name: Option<String>,
     /// The machine's ARN (`$$.StateMachine.Id`), also the base of the execution ARN.
     pub state_machine_arn: String,
+    /// The execution's ARN (`$$.Execution.Id`) when it is not the one
+    /// [`execution_arn`] derives from the machine ARN and name: an Express execution's
+    /// ARN is of another form (`…:express:MACHINE:NAME:ID`).
+    pub execution_arn: Option<String>,
     /// The execution role (`$$.Execution.RoleArn`).
     pub role_arn: String,
     /// The region the execution runs in, as task integrations see it.
@@ -124,6 +128,7 @@ impl Default for ExecutionOptions {
             name: None,
             state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:StateMachine"
                 .to_owned(),
+            execution_arn: None,
             role_arn: "arn:aws:iam::123456789012:role/StatesExecutionRole".to_owned(),
             region: "us-east-1".to_owned(),
             clock: Arc::new(TokioClock::new()),
@@ -280,7 +285,10 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
         .name
         .clone()
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let arn = execution_arn(&options.state_machine_arn, &name);
+    let arn = options
+        .execution_arn
+        .clone()
+        .unwrap_or_else(|| execution_arn(&options.state_machine_arn, &name));
     let clock = options.clock.clone();
     let start = clock.now();
     let recorder = Recorder::new(options.record_history, options.live_history.clone());

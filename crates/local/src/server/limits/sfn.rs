@@ -68,6 +68,12 @@ const LIST_EXECUTIONS: &[Member] = &[
     ),
 ];
 
+const STOP_EXECUTION: &[Member] = &[
+    Member::new("executionArn", "executionArn", ARN).required(),
+    Member::new("error", "error", &[Check::Length(0, 256)]).sensitive(),
+    Member::new("cause", "cause", &[Check::Length(0, 32_768)]).sensitive(),
+];
+
 const GET_EXECUTION_HISTORY: &[Member] = &[
     Member::new("executionArn", "executionArn", ARN).required(),
     Member::new("maxResults", "maxResults", PAGE_SIZE),
@@ -107,6 +113,7 @@ pub fn members(operation: &str) -> &'static [Member] {
         "StartSyncExecution" => START_SYNC_EXECUTION,
         "DescribeExecution" => DESCRIBE_EXECUTION,
         "ListExecutions" => LIST_EXECUTIONS,
+        "StopExecution" => STOP_EXECUTION,
         "GetExecutionHistory" => GET_EXECUTION_HISTORY,
         "ListStateMachines" => LIST_STATE_MACHINES,
         "DescribeStateMachine" => DESCRIBE_STATE_MACHINE,
