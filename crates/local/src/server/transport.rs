@@ -56,3 +56,8 @@ impl Default for Limits {
 /// wire: 4 MiB leaves room for the rest of the request. The actions' own limits are
 /// checked on the decoded members.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The largest body of an HTTP API request: API Gateway's payload quota for HTTP APIs
+/// (10 MB), larger than [`MAX_BODY_BYTES`] since that is the limit AWS applies to these
+/// requests.
+pub const HTTP_API_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;

@@ -1,0 +1,155 @@
+//! The template's HTTP API served by `orderly serve`, called as a client calls API
+//! Gateway: `POST /orders` signed with SigV4 places an order through place-order, and API
+//! Gateway's own answers (404, 403, 413) come in its shape.
+
+mod serve_support;
+
+use serde_json::json;
+use serve_support::Server;
+use serve_support::http::{Answer, read_answer};
+use serve_support::sigv4;
+use std::io::Write;
+use std::net::TcpStream;
+use std::time::Duration;
+
+/// The sample request body `events/http/<name>.json`.
+fn order(name: &str) -> Vec<u8> {
+    std::fs::read(serve_support::root().join(format!("events/http/{name}.json")))
+        .expect("sample order")
+}
+
+/// Sends `method path` with `headers` and `body`, and reads the answer.
+fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
+    stream.write_all(head.as_bytes()).expect("write head");
+    stream.write_all(body).expect("write body");
+    read_answer(&mut stream).expect("read answer")
+}
+
+/// A SigV4-signed `POST /orders` by `access_key_id`.
+fn signed_post(port: u16, access_key_id: &str, key: &str, body: &[u8]) -> Answer {
+    let date = sigv4::amz_date_now();
+    let host = format!("127.0.0.1:{port}");
+    let authorization = sigv4::authorization(access_key_id, "POST", "/orders", &host, &date, body);
+    request(
+        port,
+        "POST",
+        "/orders",
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Amz-Date", &date),
+            ("Authorization", &authorization),
+            ("Idempotency-Key", key),
+        ],
+        body,
+    )
+}
+
+#[test]
+fn a_signed_valid_order_is_placed_201_and_replayed_for_its_key() {
+    let server = Server::start();
+    let port = server.port();
+    let first = signed_post(port, sigv4::ACCESS_KEY_ID, "k-201", &order("order"));
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_eq!(first.header("content-type"), Some("application/json"));
+    let placed = first.json();
+    assert_eq!(placed["status"], "PLACED", "{placed}");
+    assert!(placed["orderId"].is_string(), "{placed}");
+    assert!(first.header("apigw-requestid").is_some());
+
+    // The same key and request: the first answer again, the same order.
+    let again = signed_post(port, sigv4::ACCESS_KEY_ID, "k-201", &order("order"));
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(again.json(), placed);
+}
+
+#[test]
+fn invalid_orders_are_refused_with_their_reason() {
+    let server = Server::start();
+    let port = server.port();
+    let wrong_total = signed_post(
+        port,
+        sigv4::ACCESS_KEY_ID,
+        "k-400",
+        &order("order-wrong-total"),
+    );
+    assert_eq!(wrong_total.status, 400, "{}", wrong_total.text());
+    let error = wrong_total.json();
+    assert_eq!(error["code"], "InvalidOrder", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("total")),
+        "{error}"
+    );
+    // The request id the caller quotes is API Gateway's.
+    assert_eq!(
+        error["requestId"].as_str(),
+        wrong_total.header("apigw-requestid"),
+        "{error}"
+    );
+
+    let not_json = signed_post(port, sigv4::ACCESS_KEY_ID, "k-400b", b"{\"customer\":");
+    assert_eq!(not_json.status, 400, "{}", not_json.text());
+    assert_eq!(not_json.json()["code"], "InvalidRequest");
+}
+
+#[test]
+fn the_same_key_with_another_request_is_422_for_the_same_caller_only() {
+    let server = Server::start();
+    let port = server.port();
+    let first = signed_post(port, sigv4::ACCESS_KEY_ID, "k-422", &order("order"));
+    assert_eq!(first.status, 201, "{}", first.text());
+    let reused = signed_post(
+        port,
+        sigv4::ACCESS_KEY_ID,
+        "k-422",
+        &order("order-other-lines"),
+    );
+    assert_eq!(reused.status, 422, "{}", reused.text());
+    assert_eq!(
+        reused.json()["code"],
+        "IdempotencyKeyReused",
+        "{}",
+        reused.text()
+    );
+}
+
+#[test]
+fn no_route_is_404_and_a_body_over_10_mb_is_413_in_api_gateways_shape() {
+    let server = Server::start();
+    let port = server.port();
+    for (method, path) in [("GET", "/orders"), ("POST", "/orders/x"), ("POST", "/")] {
+        let answer = request(port, method, path, &[], b"");
+        assert_eq!(answer.status, 404, "{method} {path}: {}", answer.text());
+        assert_eq!(answer.json(), json!({"message": "Not Found"}));
+    }
+    // Announced over API Gateway's 10 MB: refused from the headers.
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    stream
+        .write_all(
+            b"POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10485761\r\n\
+              Connection: close\r\n\r\n{",
+        )
+        .expect("write");
+    let answer = read_answer(&mut stream).expect("answer");
+    assert_eq!(answer.status, 413, "{}", answer.text());
+    assert_eq!(
+        answer.json(),
+        json!({"message": "Request Entity Too Large"})
+    );
+}
