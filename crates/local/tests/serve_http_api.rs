@@ -124,6 +124,14 @@ fn the_same_key_with_another_request_is_422_for_the_same_caller_only() {
         "{}",
         reused.text()
     );
+    // Keys are scoped to the signer: another access key may use the same key.
+    let other = signed_post(
+        port,
+        "AKIDOTHEREXAMPLE",
+        "k-422",
+        &order("order-other-lines"),
+    );
+    assert_eq!(other.status, 201, "{}", other.text());
 }
 
 #[test]
@@ -151,5 +159,79 @@ fn no_route_is_404_and_a_body_over_10_mb_is_413_in_api_gateways_shape() {
     assert_eq!(
         answer.json(),
         json!({"message": "Request Entity Too Large"})
+    );
+}
+
+#[test]
+fn the_function_sees_the_signer_so_each_access_key_has_its_own_keys() {
+    // place-order scopes keys by requestContext.authorizer.iam: two signers with one key
+    // place two different orders, one signer twice the same one.
+    let server = Server::start();
+    let port = server.port();
+    let a = signed_post(port, "AKIDSIGNERA", "k-scope", &order("order")).json();
+    let b = signed_post(port, "AKIDSIGNERB", "k-scope", &order("order")).json();
+    let a_again = signed_post(port, "AKIDSIGNERA", "k-scope", &order("order")).json();
+    assert_ne!(a["orderId"], b["orderId"], "{a} {b}");
+    assert_eq!(a["orderId"], a_again["orderId"]);
+}
+
+#[test]
+fn unsigned_and_malformed_requests_are_refused_403_before_the_function() {
+    let server = Server::start();
+    let port = server.port();
+    let body = order("order");
+    let unsigned = request(
+        port,
+        "POST",
+        "/orders",
+        &[
+            ("Content-Type", "application/json"),
+            ("Idempotency-Key", "k-403"),
+        ],
+        &body,
+    );
+    assert_eq!(unsigned.status, 403, "{}", unsigned.text());
+    assert_eq!(unsigned.json(), json!({"message": "Forbidden"}));
+
+    let date = sigv4::amz_date_now();
+    let malformed = request(
+        port,
+        "POST",
+        "/orders",
+        &[
+            ("X-Amz-Date", &date),
+            ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE"),
+            ("Idempotency-Key", "k-403"),
+        ],
+        &body,
+    );
+    assert_eq!(malformed.status, 403, "{}", malformed.text());
+    assert_eq!(
+        malformed.json()["message"],
+        "Authorization header requires 'Signature' parameter. Authorization header requires \
+         'SignedHeaders' parameter. Authorization=AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE"
+    );
+
+    // Signed an hour ago: outside the 15 minutes of the cloud's clock.
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let old = sigv4::amz_date_at(hour_ago);
+    let host = format!("127.0.0.1:{port}");
+    let authorization =
+        sigv4::authorization(sigv4::ACCESS_KEY_ID, "POST", "/orders", &host, &old, &body);
+    let expired = request(
+        port,
+        "POST",
+        "/orders",
+        &[("X-Amz-Date", &old), ("Authorization", &authorization)],
+        &body,
+    );
+    assert_eq!(expired.status, 403, "{}", expired.text());
+    let message = expired.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.starts_with(&format!("Signature expired: {old} is now earlier than")),
+        "{message}"
     );
 }

@@ -6,13 +6,17 @@
 //! API Gateway's own answers: 404 `Not Found` for a request no route matches, 500
 //! `Internal Server Error` when the function fails or answers in a shape API Gateway cannot
 //! send, 503 `Service Unavailable` when it does not answer within the route's integration
-//! timeout (`TimeoutInMillis`, 30 s by default).
+//! timeout (`TimeoutInMillis`, 30 s by default); 403 for a route with the `AWS_IAM`
+//! authorizer and a request that is unsigned (`Forbidden`) or not signed in SigV4's form
+//! ([`iam`]: the form only, as keys are not real here).
 
 pub mod event;
+pub mod iam;
 pub mod response;
 pub mod routes;
 
 use crate::runtime::CloudInner;
+use crate::template::RouteAuth;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, Version};
@@ -57,12 +61,28 @@ async fn answer(
         .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |info| info.0.ip());
     let protocol = protocol(request.version());
     let headers = request.headers().clone();
+    let now_ms = cloud.clock.now_ms();
+    let authorizer = match route.auth {
+        RouteAuth::None => None,
+        RouteAuth::AwsIam => {
+            let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+            let signed = iam::Signed {
+                authorization: header("authorization"),
+                amz_date: header("x-amz-date"),
+            };
+            match iam::authorize(signed, now_ms, &cloud.model.region, &cloud.model.account_id) {
+                Ok(authorizer) => Some(authorizer),
+                Err(refusal) => {
+                    return response::gateway(StatusCode::FORBIDDEN, &refusal.to_string());
+                }
+            }
+        }
+    };
     let body = match Bytes::from_request(request, &()).await {
         Ok(body) => body,
         // The body cap or deadline: the transport layers' answer, in API Gateway's shape.
         Err(rejection) => return response::for_status(rejection.status()),
     };
-    let now_ms = cloud.clock.now_ms();
     let event = event::event(
         &matched,
         event::Request {
@@ -76,7 +96,7 @@ async fn answer(
             request_id,
             now_ms,
             account_id: &cloud.model.account_id,
-            authorizer: None,
+            authorizer,
         },
     );
     let invocation = cloud.invoke(&route.function, event);
