@@ -235,3 +235,74 @@ fn unsigned_and_malformed_requests_are_refused_403_before_the_function() {
         "{message}"
     );
 }
+
+/// Runs `program args…` from the repository root; its stdout, split at the last line,
+/// which `-w '\n%{http_code}'` makes the status.
+fn run(program: &str, args: &[&str]) -> (u16, String) {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .current_dir(serve_support::root())
+        .output()
+        .unwrap_or_else(|e| panic!("{program} is needed by this test: {e}"));
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (body, status) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (status.trim().parse().unwrap_or(0), body.to_owned())
+}
+
+#[test]
+fn curl_unsigned_is_403_and_scripts_signed_curl_places_the_order() {
+    let server = Server::start();
+    let url = format!("{}/orders", server.endpoint);
+    let (status, body) = run(
+        "curl",
+        &[
+            "-s",
+            "-X",
+            "POST",
+            &url,
+            "-d",
+            "@events/http/order.json",
+            "-w",
+            "\n%{http_code}",
+        ],
+    );
+    assert_eq!((status, body.as_str()), (403, r#"{"message":"Forbidden"}"#));
+
+    let signed = [
+        "scripts/signed-curl",
+        "-s",
+        "-X",
+        "POST",
+        &url,
+        "-d",
+        "@events/http/order.json",
+        "-w",
+        "\n%{http_code}",
+    ];
+    let (status, body) = run("python3", &signed);
+    assert_eq!(status, 201, "{body}");
+    let placed: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(placed["status"], "PLACED", "{placed}");
+
+    // The same key (in the file) with other lines: refused for this signer.
+    let reused = [
+        "scripts/signed-curl",
+        "-s",
+        "-X",
+        "POST",
+        &url,
+        "-H",
+        "Idempotency-Key: k-http-order-1",
+        "-d",
+        "@events/http/order-other-lines.json",
+        "-w",
+        "\n%{http_code}",
+    ];
+    let (status, body) = run("python3", &reused);
+    assert_eq!(status, 422, "{body}");
+}

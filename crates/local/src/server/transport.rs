@@ -35,7 +35,7 @@ impl Limits {
         // AWS's own load balancers close a connection idle for 60 s by default.
         idle_timeout: Duration::from_secs(60),
         // Far more than the AWS CLI (10) or a test harness opens, and, times the body
-        // cap, a bounded amount of memory (256 × 4 MiB).
+        // cap, a bounded amount of memory (256 × 4 MiB; 256 × 10 MB of HTTP API bodies).
         max_connections: 256,
     };
 }
