@@ -67,7 +67,6 @@ fn errors_are_shaped_like_aws() {
             "UnknownOperationException",
             None,
         ),
-        (None, b"{}", 400, "UnknownOperationException", None),
         (
             Some("Nope.PutEvents"),
             b"{}",
@@ -111,6 +110,17 @@ fn errors_are_shaped_like_aws() {
         let code = type_name.rsplit('#').next().unwrap_or(type_name);
         assert_eq!(answer.header("x-amzn-errortype"), Some(code), "{target:?}");
     }
+}
+
+#[test]
+fn a_request_without_target_is_an_http_api_request() {
+    let server = Server::start();
+    // POST / is no route of the template's HTTP API: API Gateway's 404.
+    let answer = post(server.port(), None, b"{}");
+    assert_eq!(answer.status, 404, "{}", answer.text());
+    assert_eq!(answer.json(), serde_json::json!({"message": "Not Found"}));
+    assert!(answer.header("apigw-requestid").is_some());
+    assert_eq!(answer.header("x-amzn-errortype"), None);
 }
 
 #[test]

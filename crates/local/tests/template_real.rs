@@ -180,7 +180,7 @@ fn every_function_of_the_topology_is_loaded_with_its_code_and_environment() {
         "100000"
     );
     assert_eq!(place.http_routes.len(), 1);
-    assert_eq!(place.http_routes[0].api.as_deref(), Some("OrdersApi"));
+    assert_eq!(place.http_routes[0].api, "OrdersApi");
     assert_eq!(place.http_routes[0].path.as_deref(), Some("/orders"));
     assert_eq!(place.http_routes[0].method, "POST");
     // Callers sign their requests; place-order scopes idempotency keys to the signer.

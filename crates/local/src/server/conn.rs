@@ -10,10 +10,12 @@
 
 use super::transport::Limits;
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
@@ -42,8 +44,8 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits) {
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
         };
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(e) => {
                 if !is_client_error(&e) {
                     tracing::warn!(target: "orderly_local::server", error = %e, "accept failed");
@@ -54,7 +56,7 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits) {
         };
         let app = app.clone();
         tokio::spawn(async move {
-            connection(stream, app, limits).await;
+            connection(stream, peer, app, limits).await;
             drop(slot);
         });
     }
@@ -72,10 +74,12 @@ fn is_client_error(e: &io::Error) -> bool {
 }
 
 /// Serves the requests of one connection until the client closes it or a deadline passes.
-async fn connection(stream: TcpStream, app: Router, limits: Limits) {
+async fn connection(stream: TcpStream, peer: SocketAddr, app: Router, limits: Limits) {
     let phase = Arc::new(PhaseCell::new());
     let io = TokioIo::new(DeadlineIo::new(stream, phase.clone(), limits));
-    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        // The client's address: an HTTP API event's `sourceIp`.
+        request.extensions_mut().insert(ConnectInfo(peer));
         let busy = Busy::start(phase.clone());
         let app = app.clone();
         async move {

@@ -2,18 +2,20 @@
 //! ids, request tracing, panics, timeouts and the body cap; and the AWS shape of the errors
 //! they answer with.
 
-use super::transport::{Limits, MAX_BODY_BYTES};
+use super::http_api;
+use super::http_api::response::GatewayAnswer;
+use super::transport::{HTTP_API_MAX_BODY_BYTES, Limits, MAX_BODY_BYTES};
 use super::wire::ApiError;
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderName, StatusCode};
+use axum::http::{HeaderName, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::classify::ServerErrorsFailureClass;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -32,8 +34,12 @@ const ERROR_TYPE: HeaderName = HeaderName::from_static("x-amzn-errortype");
 /// - the AWS error shape for whatever the layers below answer on their own;
 /// - a panicking request answered 500 `InternalFailure`, the server going on;
 /// - the request timeout (503 `ServiceUnavailable`);
-/// - the body cap (413 `RequestEntityTooLargeException`) and body deadline (408
-///   `RequestTimeoutException`, answered by the handler reading the body).
+/// - the body cap (413 `RequestEntityTooLargeException`; 10 MB for HTTP API requests, as
+///   API Gateway) and body deadline (408 `RequestTimeoutException`, answered by the
+///   handler reading the body).
+///
+/// Requests without `X-Amz-Target` (HTTP API requests) get these answers in API Gateway's
+/// shape, `{"message": "…"}`; what the HTTP API answers itself passes as it is.
 pub fn layered(router: Router, limits: &Limits) -> Router {
     router.layer(
         ServiceBuilder::new()
@@ -52,7 +58,7 @@ pub fn layered(router: Router, limits: &Limits) -> Router {
                 StatusCode::SERVICE_UNAVAILABLE,
                 limits.request_timeout,
             ))
-            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            .layer(middleware::from_fn(body_limit))
             .layer(RequestBodyDeadlineLayer::new(limits.body_timeout))
             // The cap above is the one: axum's own default (2 MB) would refuse less.
             .layer(DefaultBodyLimit::disable()),
@@ -97,12 +103,41 @@ fn log_failure(failure: ServerErrorsFailureClass, latency: Duration, _: &tracing
 /// successes, pass as they are.
 async fn aws_shaped(request: Request, next: Next) -> Response {
     let protocol = super::protocol(request.headers());
+    let http_api = super::target(request.headers()).is_empty();
     let response = next.run(request).await;
     let status = response.status();
-    if status.is_success() || response.headers().contains_key(ERROR_TYPE) {
+    if status.is_success()
+        || response.headers().contains_key(ERROR_TYPE)
+        || response.extensions().get::<GatewayAnswer>().is_some()
+    {
         return response;
     }
+    if http_api {
+        return http_api::response::for_status(status);
+    }
     transport_error(status).into_response(protocol)
+}
+
+/// The body cap of a request: [`MAX_BODY_BYTES`] for an AWS JSON call,
+/// [`HTTP_API_MAX_BODY_BYTES`] for an HTTP API request. A body announced larger is refused
+/// before it is read; one that grows larger while read fails the read, which the handler
+/// answers 413.
+async fn body_limit(request: Request, next: Next) -> Response {
+    let cap = if super::target(request.headers()).is_empty() {
+        HTTP_API_MAX_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > cap as u64) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, cap))))
+        .await
 }
 
 /// The AWS common error for a transport-level status. The codes, statuses and words are

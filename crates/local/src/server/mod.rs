@@ -1,13 +1,16 @@
 //! `orderly serve`: the local cloud behind the AWS JSON protocols, so the AWS CLI and the
-//! SDKs work against it with `--endpoint-url`.
+//! SDKs work against it with `--endpoint-url`, and behind the stack's HTTP APIs
+//! ([`http_api`]), so `curl` works against the routes of the template.
 //!
-//! Every request is a POST whose `X-Amz-Target` header names `Service.Operation`; the path
-//! and the SigV4 signature are ignored. Answers and errors take the shapes the services
+//! An AWS call is a POST whose `X-Amz-Target` header names `Service.Operation`; the path
+//! and the SigV4 signature are ignored. A request without `X-Amz-Target` is an HTTP API
+//! request, when the stack has HTTP API routes. Answers and errors take the shapes the services
 //! use on the wire: JSON 1.1 for EventBridge, JSON 1.0 for Step Functions and SQS (with
 //! SQS's query-compatible error codes), timestamps as epoch seconds.
 
 pub mod conn;
 pub mod events;
+pub mod http_api;
 pub mod layers;
 pub mod limits;
 pub mod sfn;
@@ -18,8 +21,8 @@ pub mod wire;
 use crate::runtime::CloudInner;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use std::sync::Arc;
@@ -36,14 +39,19 @@ struct ServerState {
     cloud: Arc<CloudInner>,
     /// When the cloud started, as the creation date of its state machines.
     started_ms: i64,
+    /// The routes of the stack's HTTP APIs.
+    routes: Arc<http_api::Routes>,
 }
 
 /// The HTTP application serving `cloud`, without the transport layers.
 pub fn router(cloud: Arc<CloudInner>) -> Router {
     let started_ms = cloud.clock.now_ms();
-    Router::new()
-        .fallback(handle)
-        .with_state(ServerState { cloud, started_ms })
+    let routes = Arc::new(http_api::Routes::of(&cloud.model));
+    Router::new().fallback(handle).with_state(ServerState {
+        cloud,
+        started_ms,
+        routes,
+    })
 }
 
 /// The HTTP application serving `cloud` behind the transport layers of `limits`.
@@ -80,11 +88,18 @@ fn route(target: &str) -> Option<(&str, &str, Protocol)> {
     Some((service, operation, protocol))
 }
 
-async fn handle(
-    State(state): State<ServerState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+/// Whether a request is one for the stack's HTTP APIs: it has no `X-Amz-Target`, and the
+/// stack has routes (without any, it gets the AWS JSON protocols' answer).
+fn is_http_api(headers: &HeaderMap, routes: &http_api::Routes) -> bool {
+    target(headers).is_empty() && !routes.is_empty()
+}
+
+async fn handle(State(state): State<ServerState>, request: Request) -> Response {
+    if is_http_api(request.headers(), &state.routes) {
+        return http_api::serve(&state.cloud, &state.routes, request).await;
+    }
+    let headers = request.headers().clone();
+    let body = Bytes::from_request(request, &state).await;
     let target = target(&headers);
     let Some((service, operation, protocol)) = route(target) else {
         let error = if target.is_empty() {

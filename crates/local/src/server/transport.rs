@@ -35,7 +35,7 @@ impl Limits {
         // AWS's own load balancers close a connection idle for 60 s by default.
         idle_timeout: Duration::from_secs(60),
         // Far more than the AWS CLI (10) or a test harness opens, and, times the body
-        // cap, a bounded amount of memory (256 × 4 MiB).
+        // cap, a bounded amount of memory (256 × 4 MiB; 256 × 10 MB of HTTP API bodies).
         max_connections: 256,
     };
 }
@@ -56,3 +56,8 @@ impl Default for Limits {
 /// wire: 4 MiB leaves room for the rest of the request. The actions' own limits are
 /// checked on the decoded members.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The largest body of an HTTP API request: API Gateway's payload quota for HTTP APIs
+/// (10 MB), larger than [`MAX_BODY_BYTES`] since that is the limit AWS applies to these
+/// requests.
+pub const HTTP_API_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;

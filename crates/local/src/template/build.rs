@@ -8,10 +8,12 @@ use serde_json::{Map, Value};
 
 use super::context::Context;
 use super::error::TemplateError;
-use super::model::{Model, NotEmulated, TargetKind};
+use super::model::{HttpApi, IMPLICIT_HTTP_API, Model, NotEmulated, TargetKind};
 use super::props::Obj;
 use super::resolver::{self, RawResource, Resolver};
-use super::{LoadOptions, functions, globals, parameters, pseudo, rules, state_machines, stores};
+use super::{
+    LoadOptions, functions, globals, parameters, pseudo, references, rules, state_machines, stores,
+};
 
 /// Resource types that only matter on AWS: accepted, listed, not run.
 const AWS_ONLY_TYPES: &[&str] = &[
@@ -212,7 +214,7 @@ pub(super) fn from_document(
             }
         }
     }
-    check_routes(&model)?;
+    check_routes(&mut model)?;
     model.outputs = outputs(&ctx.resolver, &section(document, "Outputs")?)?;
     Ok(model)
 }
@@ -310,20 +312,63 @@ fn raw_resources(
     Ok(resources)
 }
 
-/// Every HTTP route names an API of the stack.
-fn check_routes(model: &Model) -> Result<(), TemplateError> {
+/// Every HTTP route names an API of the stack (SAM's implicit one is added when a route
+/// names none), an authorizer its API enables, and a route key no other route of its API
+/// has: API Gateway refuses a second route with the same key.
+fn check_routes(model: &mut Model) -> Result<(), TemplateError> {
+    let implicit = model
+        .functions
+        .values()
+        .flat_map(|f| &f.http_routes)
+        .any(|route| route.api == IMPLICIT_HTTP_API);
+    if implicit && !model.http_apis.contains_key(IMPLICIT_HTTP_API) {
+        model.http_apis.insert(
+            IMPLICIT_HTTP_API.to_owned(),
+            HttpApi {
+                logical_id: IMPLICIT_HTTP_API.to_owned(),
+                id: references::generated_id(IMPLICIT_HTTP_API, 10),
+                iam_enabled: false,
+                iam_authorizer: false,
+                stage_name: None,
+            },
+        );
+    }
+    let mut keys = BTreeMap::new();
     for function in model.functions.values() {
         for route in &function.http_routes {
-            if let Some(api) = &route.api
-                && !model.http_apis.contains_key(api)
-            {
+            let at = |key: &str| {
+                format!(
+                    "{}.Properties.Events.{}.Properties.{key}",
+                    function.logical_id, route.name
+                )
+            };
+            let Some(api) = model.http_apis.get(&route.api) else {
                 return Err(TemplateError::UnknownReference {
-                    location: format!(
-                        "{}.Properties.Events.{}.Properties.ApiId",
-                        function.logical_id, route.name
-                    ),
-                    target: format!("HttpApi {api}"),
+                    location: at("ApiId"),
+                    target: format!("HttpApi {}", route.api),
                 });
+            };
+            if route.authorizer.as_deref() == Some("AWS_IAM") && !api.iam_enabled {
+                return Err(TemplateError::invalid(
+                    at("Auth.Authorizer"),
+                    format!(
+                        "AWS_IAM needs EnableIamAuthorizer: true on {}",
+                        api.logical_id
+                    ),
+                ));
+            }
+            let key = match &route.path {
+                Some(path) => format!("{} {path}", route.method),
+                None => "$default".to_owned(),
+            };
+            if let Some(other) = keys.insert((route.api.clone(), key.clone()), at("Path")) {
+                return Err(TemplateError::invalid(
+                    at("Path"),
+                    format!(
+                        "route {key} of {} is also declared at {other}",
+                        api.logical_id
+                    ),
+                ));
             }
         }
     }

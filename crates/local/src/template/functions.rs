@@ -9,7 +9,8 @@ use serde_json::Value;
 use super::context::Context;
 use super::error::TemplateError;
 use super::model::{
-    AsyncInvokeConfig, Function, HttpRoute, Rule, RuleTarget, SqsEventSource, TargetKind, TargetRef,
+    AsyncInvokeConfig, Function, HttpRoute, IMPLICIT_HTTP_API, Rule, RuleTarget, SqsEventSource,
+    TargetKind, TargetRef,
 };
 use super::props::Obj;
 use super::pseudo;
@@ -224,8 +225,15 @@ fn sqs_event(ctx: &Context, name: &str, p: &Obj) -> Result<SqsEventSource, Templ
 fn http_event(ctx: &Context, name: &str, p: &Obj) -> Result<HttpRoute, TemplateError> {
     let r = &ctx.resolver;
     p.check(
-        &["ApiId", "Path", "Method", "PayloadFormatVersion"],
-        &["TimeoutInMillis", "RouteSettings"],
+        &[
+            "ApiId",
+            "Path",
+            "Method",
+            "PayloadFormatVersion",
+            "Auth",
+            "TimeoutInMillis",
+        ],
+        &["RouteSettings"],
     )?;
     if let Some(version) = p.string(r, "PayloadFormatVersion")?
         && version != "2.0"
@@ -237,21 +245,59 @@ fn http_event(ctx: &Context, name: &str, p: &Obj) -> Result<HttpRoute, TemplateE
     }
     // ApiId resolves to the API's generated id; the model keeps the API's logical id.
     let api = match p.string(r, "ApiId")? {
-        None => None,
-        Some(api_id) => Some(http_api_with_id(ctx, &api_id).ok_or_else(|| {
+        None => IMPLICIT_HTTP_API.to_owned(),
+        Some(api_id) => http_api_with_id(ctx, &api_id).ok_or_else(|| {
             TemplateError::unsupported(
                 p.at("ApiId"),
                 format!("{api_id} is not an AWS::Serverless::HttpApi of this template"),
             )
-        })?),
+        })?,
     };
+    let authorizer = match p.obj(r, "Auth")? {
+        None => None,
+        Some(auth) => {
+            auth.check(&["Authorizer"], &[])?;
+            match auth.string(r, "Authorizer")? {
+                Some(name) if name == "AWS_IAM" || name == "NONE" => Some(name),
+                Some(other) => {
+                    return Err(TemplateError::unsupported(
+                        auth.at("Authorizer"),
+                        format!("authorizer {other}; the local cloud knows only AWS_IAM and NONE"),
+                    ));
+                }
+                None => None,
+            }
+        }
+    };
+    // API Gateway's integration timeout: 50 ms to 30 s, 30 s when not set.
+    let timeout_ms = match p.u32(r, "TimeoutInMillis")? {
+        None => 30_000,
+        Some(ms) if (50..=30_000).contains(&ms) => ms,
+        Some(ms) => {
+            return Err(TemplateError::invalid(
+                p.at("TimeoutInMillis"),
+                format!("{ms} is not between 50 and 30000"),
+            ));
+        }
+    };
+    let path = p.string(r, "Path")?;
+    if let Some(path) = &path
+        && !path.starts_with('/')
+    {
+        return Err(TemplateError::invalid(
+            p.at("Path"),
+            format!("{path:?} does not start with /"),
+        ));
+    }
     Ok(HttpRoute {
         name: name.to_owned(),
         api,
-        path: p.string(r, "Path")?,
+        path,
         method: p
             .string(r, "Method")?
             .map_or_else(|| "ANY".to_owned(), |m| m.to_uppercase()),
+        authorizer,
+        timeout_ms,
     })
 }
 

@@ -30,9 +30,10 @@ use std::path::{Path, PathBuf};
 
 pub use error::TemplateError;
 pub use model::{
-    AsyncInvokeConfig, AttributeType, EventBus, Function, HttpApi, HttpRoute, InputTransformer,
-    KeyAttribute, LogGroup, Model, NotEmulated, Queue, Redrive, RetryPolicy, Rule, RuleTarget,
-    SecondaryIndex, SqsEventSource, StateMachine, StateMachineType, Table, TargetKind, TargetRef,
+    AsyncInvokeConfig, AttributeType, EventBus, Function, HttpApi, HttpRoute, IMPLICIT_HTTP_API,
+    InputTransformer, KeyAttribute, LogGroup, Model, NotEmulated, Queue, Redrive, RetryPolicy,
+    RouteAuth, Rule, RuleTarget, SecondaryIndex, SqsEventSource, StateMachine, StateMachineType,
+    Table, TargetKind, TargetRef,
 };
 pub use state_machines::{SubstitutionMismatch, placeholders, substitute, substitution_mismatch};
 

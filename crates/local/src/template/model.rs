@@ -154,12 +154,32 @@ pub struct SqsEventSource {
 pub struct HttpRoute {
     /// The event's name under `Events`.
     pub name: String,
-    /// Logical id of the `AWS::Serverless::HttpApi`, `None` for SAM's implicit API.
-    pub api: Option<String>,
-    /// `None` for the catch-all route.
+    /// Logical id of the `AWS::Serverless::HttpApi` (`ApiId`); without one, SAM's implicit
+    /// API, [`IMPLICIT_HTTP_API`].
+    pub api: String,
+    /// `Path`; `None` for the catch-all route (`$default`).
     pub path: Option<String>,
-    /// Upper case; `ANY` for any method.
+    /// `Method`, upper case; `ANY` for any method (and when absent).
     pub method: String,
+    /// `Auth.Authorizer` of the event as written: `AWS_IAM`, `NONE`, or `None` for the API's
+    /// `DefaultAuthorizer`. [`Model::route_auth`] gives the one that applies.
+    pub authorizer: Option<String>,
+    /// `TimeoutInMillis`: how long API Gateway waits for the function (default and most
+    /// 30000, least 50); over it the caller gets 503.
+    pub timeout_ms: u32,
+}
+
+/// The logical id SAM gives the HTTP API it creates for `HttpApi` events without `ApiId`.
+pub const IMPLICIT_HTTP_API: &str = "ServerlessHttpApi";
+
+/// How API Gateway authorizes the requests of a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteAuth {
+    /// Anyone may call it.
+    None,
+    /// SigV4-signed requests only; the function sees the signer in
+    /// `requestContext.authorizer.iam`.
+    AwsIam,
 }
 
 /// `EventInvokeConfig` and `DeadLetterQueue`, with AWS's defaults.
@@ -402,19 +422,42 @@ pub struct Table {
     pub local_secondary_indexes: Vec<SecondaryIndex>,
 }
 
-/// `AWS::Serverless::HttpApi`.
+/// `AWS::Serverless::HttpApi` (or the implicit API SAM creates, [`IMPLICIT_HTTP_API`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpApi {
     /// The API's logical id.
     pub logical_id: String,
     /// The generated API id (`Ref`).
     pub id: String,
-    /// `Auth.DefaultAuthorizer: AWS_IAM`: on AWS every route needs a SigV4-signed request,
-    /// and the function sees the caller in `requestContext.authorizer.iam`.
+    /// `Auth.EnableIamAuthorizer`: routes may name `AWS_IAM` as their authorizer.
+    pub iam_enabled: bool,
+    /// `Auth.DefaultAuthorizer: AWS_IAM`: on AWS every route needs a SigV4-signed request
+    /// unless it says `Authorizer: NONE`, and the function sees the caller in
+    /// `requestContext.authorizer.iam`.
     pub iam_authorizer: bool,
+    /// `StageName`; `None` is the `$default` stage, served at the root. A named stage
+    /// prefixes every path with `/<StageName>`.
+    pub stage_name: Option<String>,
 }
 
 impl Model {
+    /// The authorizer that applies to `route`: its own `Auth.Authorizer`, else its API's
+    /// `DefaultAuthorizer`. The load checked that every name is `AWS_IAM` or `NONE`.
+    pub fn route_auth(&self, route: &HttpRoute) -> RouteAuth {
+        match route.authorizer.as_deref() {
+            Some("AWS_IAM") => RouteAuth::AwsIam,
+            Some(_) => RouteAuth::None,
+            None if self
+                .http_apis
+                .get(&route.api)
+                .is_some_and(|api| api.iam_authorizer) =>
+            {
+                RouteAuth::AwsIam
+            }
+            None => RouteAuth::None,
+        }
+    }
+
     /// The settings of a queue for the SQS engine (its dead-letter queue by name).
     pub fn queue_config(&self, logical_id: &str) -> Option<QueueConfig> {
         let queue = self.queues.get(logical_id)?;

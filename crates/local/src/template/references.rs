@@ -30,7 +30,7 @@ pub fn name_property(resource_type: &str) -> Option<&'static str> {
 }
 
 /// A stable id for resources whose `Ref` is a generated id (API ids, policy ids).
-fn generated_id(id: &str, len: usize) -> String {
+pub(super) fn generated_id(id: &str, len: usize) -> String {
     let digest = hex::encode(Sha256::digest(id.as_bytes()));
     digest[..len.min(digest.len())].to_owned()
 }

@@ -108,7 +108,7 @@ pub fn event_bus(ctx: &Context, id: &str, props: &Obj) -> Result<EventBus, Templ
 /// `AWS::Serverless::HttpApi`.
 pub fn http_api(ctx: &Context, id: &str, props: &Obj) -> Result<HttpApi, TemplateError> {
     props.check(
-        &["Name"],
+        &["Name", "Auth", "StageName"],
         &[
             "Description",
             "AccessLogSettings",
@@ -116,41 +116,62 @@ pub fn http_api(ctx: &Context, id: &str, props: &Obj) -> Result<HttpApi, Templat
             "RouteSettings",
             "Tags",
             "PropagateTags",
-            "StageName",
             "StageVariables",
             "FailOnWarnings",
             "DisableExecuteApiEndpoint",
             "CorsConfiguration",
-            "Auth",
         ],
     )?;
-    let iam_authorizer = http_api_auth(ctx, props)?;
+    let (iam_enabled, iam_authorizer) = http_api_auth(ctx, props)?;
     let api_id = ctx
         .resolver
         .get_att(id, "ApiId", &props.at("ApiId"))?
         .as_str()
         .map(str::to_owned)
         .unwrap_or_default();
+    // `$default` is the stage SAM creates when none is named: served at the root.
+    let stage_name = props
+        .string(&ctx.resolver, "StageName")?
+        .filter(|name| name != "$default");
+    if let Some(name) = &stage_name
+        && !valid_stage_name(name)
+    {
+        return Err(TemplateError::invalid(
+            props.at("StageName"),
+            format!("{name:?} is not a stage name (1 to 128 of A-Z a-z 0-9 - _)"),
+        ));
+    }
     Ok(HttpApi {
         logical_id: id.to_owned(),
         id: api_id,
+        iam_enabled,
         iam_authorizer,
+        stage_name,
     })
 }
 
-/// An HTTP API's `Auth`: whether `AWS_IAM` is its default authorizer. Only the IAM
-/// authorizer is accepted, as SAM accepts it (`DefaultAuthorizer: AWS_IAM` needs
-/// `EnableIamAuthorizer: true`); JWT and Lambda authorizers are not run locally.
-fn http_api_auth(ctx: &Context, props: &Obj) -> Result<bool, TemplateError> {
+/// API Gateway's stage names: 1 to 128 letters, digits, hyphens and underscores.
+fn valid_stage_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// An HTTP API's `Auth`: whether the IAM authorizer is enabled, and whether `AWS_IAM` is
+/// the default authorizer. Only the IAM authorizer is accepted, as SAM accepts it
+/// (`DefaultAuthorizer: AWS_IAM` needs `EnableIamAuthorizer: true`); JWT and Lambda
+/// authorizers are not run locally.
+fn http_api_auth(ctx: &Context, props: &Obj) -> Result<(bool, bool), TemplateError> {
     let r = &ctx.resolver;
     let Some(auth) = props.obj(r, "Auth")? else {
-        return Ok(false);
+        return Ok((false, false));
     };
     auth.check(&["EnableIamAuthorizer", "DefaultAuthorizer"], &[])?;
     let enabled = auth.bool(r, "EnableIamAuthorizer")?.unwrap_or(false);
     match auth.string(r, "DefaultAuthorizer")?.as_deref() {
-        None => Ok(false),
-        Some("AWS_IAM") if enabled => Ok(true),
+        None => Ok((enabled, false)),
+        Some("AWS_IAM") if enabled => Ok((true, true)),
         Some("AWS_IAM") => Err(TemplateError::invalid(
             auth.at("DefaultAuthorizer"),
             "AWS_IAM needs EnableIamAuthorizer: true",

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod sigv4;
 
 use orderly_core::clock::Stopwatch;
 use std::io::{BufRead, BufReader};
