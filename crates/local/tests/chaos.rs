@@ -53,6 +53,8 @@ fn template_with(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, PathBuf) 
     );
     let seed = "events/seed/inventory.json";
     copy(&root().join(seed), &dir.path().join(seed));
+    let intake = "statemachines/order-intake.asl.json";
+    copy(&root().join(intake), &dir.path().join(intake));
     let asl = "statemachines/order-fulfillment.asl.json";
     let mut definition: Value =
         serde_json::from_str(&std::fs::read_to_string(root().join(asl)).expect("the definition"))

@@ -395,7 +395,8 @@ fn a_substitution_mismatch_is_found_both_ways() {
 #[test]
 fn the_old_approval_threshold_substitution_is_reported_unused() {
     let text = read(TEMPLATE);
-    let block = "      DefinitionSubstitutions:\n";
+    // The fulfillment machine's block (the intake machine has one too).
+    let block = "      DefinitionUri: statemachines/order-fulfillment.asl.json\n      DefinitionSubstitutions:\n";
     assert_eq!(
         text.matches(block).count(),
         1,

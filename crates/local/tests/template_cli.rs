@@ -82,13 +82,15 @@ fn functions_as_json_carry_the_same_rows() {
 }
 
 #[test]
-fn state_machines_lists_the_order_fulfillment_machine() {
+fn state_machines_lists_the_fulfillment_and_intake_machines() {
     let out = orderly(&["template", "state-machines"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
         "OrderFulfillmentStateMachine\torderly-OrderFulfillmentStateMachine\t\
-         statemachines/order-fulfillment.asl.json\n"
+         statemachines/order-fulfillment.asl.json\n\
+         OrderIntakeStateMachine\torderly-OrderIntakeStateMachine\t\
+         statemachines/order-intake.asl.json\n"
     );
 }
 

@@ -51,6 +51,8 @@ fn load_with_fixture(options: &LoadOptions) -> Result<Model, TemplateError> {
         FIXTURE_ASL,
     )
     .unwrap();
+    let intake = "statemachines/order-intake.asl.json";
+    std::fs::copy(repo_root().join(intake), dir.path().join(intake)).unwrap();
     template::load(&dir.path().join("template.yaml"), options)
 }
 
@@ -432,6 +434,29 @@ fn resources_are_found_by_the_names_and_arns_callers_use() {
 }
 
 #[test]
+fn the_order_intake_is_express_jsonata_logging_errors_without_data() {
+    let model = model();
+    assert_eq!(model.state_machines.len(), 2);
+    let sm = &model.state_machines["OrderIntakeStateMachine"];
+    assert_eq!(sm.kind, StateMachineType::Express);
+    assert_eq!(sm.logging_level.as_deref(), Some("ERROR"));
+    // The input is the whole order, personal data included: never logged.
+    assert!(!sm.include_execution_data);
+    assert!(!sm.definition.contains("${"), "{}", sm.definition);
+    let definition: serde_json::Value = serde_json::from_str(&sm.definition).unwrap();
+    assert_eq!(definition["QueryLanguage"], "JSONata");
+    // The fraud score's large amount is the template's ApprovalThreshold.
+    assert_eq!(
+        definition["States"]["Rules"]["Assign"]["fraudRules"]["largeAmount"],
+        "{% $number('100000') %}"
+    );
+    // No state calls a service.
+    let compact = definition.to_string();
+    assert!(compact.contains("\"Type\":\"Parallel\""), "{compact}");
+    assert!(!compact.contains("\"Type\":\"Task\""), "{compact}");
+}
+
+#[test]
 fn the_state_machine_definition_has_every_substitution_resolved() {
     let model = model();
     let sm = &model.state_machines["OrderFulfillmentStateMachine"];
@@ -544,7 +569,7 @@ fn aws_only_resources_are_listed_not_run() {
             .count()
     };
     assert_eq!(count("AWS::CloudWatch::Alarm"), 40);
-    assert_eq!(count("AWS::Logs::LogGroup"), 13);
+    assert_eq!(count("AWS::Logs::LogGroup"), 14);
     assert_eq!(count("AWS::SQS::QueuePolicy"), 5);
     assert_eq!(count("AWS::Events::Archive"), 1);
     assert_eq!(count("AWS::CloudWatch::Dashboard"), 1);
