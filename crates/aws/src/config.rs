@@ -9,15 +9,15 @@ use crate::eventbridge::EventBridgePublisher;
 use crate::idempotency::DynamoDbIdempotencyStore;
 use crate::lambda_env::LambdaEnvError;
 use crate::notifier::LoggingNotifier;
-use crate::sfn::SfnTaskCallbacks;
+use crate::sfn::{SfnOrderIntake, SfnTaskCallbacks};
 use crate::sqs::SqsQueue;
 use aws_types::SdkConfig;
 use aws_types::sdk_config::SharedHttpClient;
 use orderly_core::clock::{SharedClock, SystemClock};
 use orderly_core::idempotency::IdempotencyStore;
 use orderly_core::ports::{
-    ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderTable, PaymentGateway,
-    ShipmentWriter, StockReservations, TaskCallbacks,
+    ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderIntake, OrderTable,
+    PaymentGateway, ShipmentWriter, StockReservations, TaskCallbacks,
 };
 use orderly_core::shell::Adapters;
 use std::sync::{Arc, OnceLock};
@@ -148,6 +148,9 @@ impl Adapters for AwsAdapters {
             self.dynamodb().clone(),
             table,
         ))
+    }
+    fn order_intake(&self, state_machine_arn: &str) -> Arc<dyn OrderIntake> {
+        Arc::new(SfnOrderIntake::new(self.sfn().clone(), state_machine_arn))
     }
     fn clock(&self) -> SharedClock {
         self.clock.clone()

@@ -1,4 +1,5 @@
-//! [`TaskCallbacks`] on Step Functions SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat.
+//! [`TaskCallbacks`] on Step Functions SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat,
+//! and [`OrderIntake`] on StartSyncExecution of the order-intake Express machine.
 
 use crate::error::port_error;
 use async_trait::async_trait;
@@ -8,7 +9,9 @@ use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sfn::operation::send_task_failure::SendTaskFailureError;
 use aws_sdk_sfn::operation::send_task_heartbeat::SendTaskHeartbeatError;
 use aws_sdk_sfn::operation::send_task_success::SendTaskSuccessError;
-use orderly_core::ports::{CallbackError, PortError, TaskCallbacks};
+use orderly_core::domain::Order;
+use orderly_core::intake::{IntakeError, Priced, decision_of};
+use orderly_core::ports::{CallbackError, OrderIntake, PortError, TaskCallbacks};
 use serde_json::Value;
 
 /// SendTaskFailure's limits on `error` and `cause`, in characters.
@@ -127,6 +130,49 @@ impl TaskCallbacks for SfnTaskCallbacks {
                 })
             })?;
         Ok(())
+    }
+}
+
+/// [`OrderIntake`] on StartSyncExecution of the order-intake machine: the order is the
+/// execution's input, the decision its output ([`decision_of`]).
+#[derive(Debug, Clone)]
+pub struct SfnOrderIntake {
+    client: Client,
+    state_machine_arn: String,
+}
+
+impl SfnOrderIntake {
+    /// The intake machine `state_machine_arn`, through `client`.
+    pub fn new(client: Client, state_machine_arn: impl Into<String>) -> Self {
+        Self {
+            client,
+            state_machine_arn: state_machine_arn.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl OrderIntake for SfnOrderIntake {
+    async fn validate(&self, order: &Order) -> Result<Priced, IntakeError> {
+        let input = serde_json::to_string(order).map_err(|e| {
+            PortError::Permanent(format!(
+                "StartSyncExecution: cannot serialize the order: {e}"
+            ))
+        })?;
+        let answer = self
+            .client
+            .start_sync_execution()
+            .state_machine_arn(&self.state_machine_arn)
+            .input(input)
+            .send()
+            .await
+            .map_err(|e| port_error("StartSyncExecution", &e))?;
+        decision_of(
+            answer.status().as_str(),
+            answer.output(),
+            answer.error(),
+            answer.cause(),
+        )
     }
 }
 

@@ -34,7 +34,7 @@ pub enum Service {
 impl Service {
     /// The services a function declaring `ports` calls: the table ports and the
     /// idempotency store and the simulated payment provider's ledger use DynamoDB, the
-    /// publisher EventBridge, the task callbacks Step Functions; the logging notifier calls
+    /// publisher EventBridge, the task callbacks and the order intake Step Functions; the logging notifier calls
     /// nothing.
     pub fn of_ports(ports: &[Port]) -> Vec<Service> {
         let mut services = Vec::new();
@@ -48,7 +48,7 @@ impl Service {
                 | Port::Payments
                 | Port::Idempotency => Service::DynamoDb,
                 Port::Publisher => Service::EventBridge,
-                Port::TaskCallbacks => Service::StepFunctions,
+                Port::TaskCallbacks | Port::OrderIntake => Service::StepFunctions,
                 Port::Notifier => continue,
             };
             if !services.contains(&service) {

@@ -6,6 +6,7 @@ pub use orderly_clock as clock;
 pub mod contracts;
 pub mod domain;
 pub mod idempotency;
+pub mod intake;
 pub mod lambda;
 pub mod memory;
 #[cfg(feature = "contract-tests")]

@@ -112,6 +112,19 @@ impl<'a> From<&'a FulfillmentOrder> for OrderRecord<'a> {
     }
 }
 
+/// Checks and prices a new order before it is accepted: the order-intake state machine
+/// (`statemachines/order-intake.asl.json`), run synchronously.
+#[async_trait]
+pub trait OrderIntake: Send + Sync {
+    /// The order priced, or [`IntakeError::Rejected`](crate::intake::IntakeError::Rejected)
+    /// with every reason it is refused for; [`IntakeError::Port`](crate::intake::IntakeError::Port)
+    /// when no decision came.
+    async fn validate(
+        &self,
+        order: &Order,
+    ) -> Result<crate::intake::Priced, crate::intake::IntakeError>;
+}
+
 /// Stores a new order once per order id.
 #[async_trait]
 pub trait OrderWriter: Send + Sync {

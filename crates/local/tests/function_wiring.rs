@@ -72,6 +72,11 @@ fn wiring(port: Port) -> Wiring {
             resource: None,
             policy: None,
         },
+        // Checked on its own (intake_grant_problems): StartSyncExecution on that machine.
+        Port::OrderIntake => Wiring {
+            resource: Some("OrderIntakeStateMachine"),
+            policy: None,
+        },
     }
 }
 
@@ -126,6 +131,9 @@ fn problems_of(
     if declared.ports().contains(&Port::Payments) {
         problems.extend(payments_grant_problems(id, declared, policies));
     }
+    if declared.ports().contains(&Port::OrderIntake) {
+        problems.extend(intake_grant_problems(id, policies));
+    }
     for setting in declared.settings() {
         if setting.required && variables[setting.name].is_null() {
             problems.push(format!(
@@ -170,6 +178,29 @@ fn values(value: &Value) -> Vec<String> {
 /// A publisher's grant on the bus: PutEvents of exactly the event types it declares
 /// (`events:source` and `events:detail-type` conditions), and no SAM policy template that
 /// lets it put any event.
+/// The order intake is asked with StartSyncExecution: a statement must allow exactly that
+/// action on the intake machine (SAM's StepFunctionsExecutionPolicy grants StartExecution
+/// only, which StartSyncExecution does not accept).
+fn intake_grant_problems(id: &str, policies: &[Value]) -> Vec<String> {
+    let machine = json!({"Ref": "OrderIntakeStateMachine"});
+    let granted = policies
+        .iter()
+        .filter_map(|p| p.get("Statement").and_then(Value::as_array))
+        .flatten()
+        .any(|s| {
+            s["Effect"] == "Allow"
+                && s["Action"] == "states:StartSyncExecution"
+                && s["Resource"] == machine
+        });
+    if granted {
+        Vec::new()
+    } else {
+        vec![format!(
+            "{id} declares OrderIntake but has no statement allowing states:StartSyncExecution on OrderIntakeStateMachine"
+        )]
+    }
+}
+
 fn publisher_grant_problems(id: &str, declared: &dyn Declared, policies: &[Value]) -> Vec<String> {
     let mut problems = Vec::new();
     if policies

@@ -75,29 +75,53 @@ fn a_signed_valid_order_is_placed_201_and_replayed_for_its_key() {
 }
 
 #[test]
-fn invalid_orders_are_refused_with_their_reason() {
+fn orders_the_intake_refuses_are_422_with_its_reasons() {
     let server = Server::start();
     let port = server.port();
     let wrong_total = signed_post(
         port,
         sigv4::ACCESS_KEY_ID,
-        "k-400",
+        "k-422-intake",
         &order("order-wrong-total"),
     );
-    assert_eq!(wrong_total.status, 400, "{}", wrong_total.text());
+    assert_eq!(wrong_total.status, 422, "{}", wrong_total.text());
     let error = wrong_total.json();
-    assert_eq!(error["code"], "InvalidOrder", "{error}");
-    assert!(
-        error["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("total")),
-        "{error}"
-    );
+    assert_eq!(error["code"], "OrderRejected", "{error}");
+    // The order-intake machine's reason, by code and field.
+    assert_eq!(error["reasons"][0]["code"], "TotalMismatch", "{error}");
+    assert_eq!(error["reasons"][0]["field"], "total.amount", "{error}");
     // The request id the caller quotes is API Gateway's.
     assert_eq!(
         error["requestId"].as_str(),
         wrong_total.header("apigw-requestid"),
         "{error}"
+    );
+
+    // A shipping country with no stated tax rate: a rule only the intake has.
+    let mut nowhere: serde_json::Value =
+        serde_json::from_slice(&order("order")).expect("sample order");
+    nowhere["shippingAddress"]["country"] = json!("ZZ");
+    let refused = signed_post(
+        port,
+        sigv4::ACCESS_KEY_ID,
+        "k-422-country",
+        nowhere.to_string().as_bytes(),
+    );
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert_eq!(
+        refused.json()["reasons"],
+        json!([{"code": "UnsupportedCountry", "field": "shippingAddress.country",
+                "message": "no tax rate is stated for the shipping country"}])
+    );
+
+    // The valid sample (EUR, shipped to GB: 20 %) is placed and priced by the intake.
+    let placed = signed_post(port, sigv4::ACCESS_KEY_ID, "k-201-intake", &order("order"));
+    assert_eq!(placed.status, 201, "{}", placed.text());
+    assert_eq!(
+        placed.json()["price"],
+        json!({"subtotal": {"amount": 5500, "currency": "EUR"},
+               "tax": {"amount": 1100, "currency": "EUR"},
+               "total": {"amount": 6600, "currency": "EUR"}})
     );
 
     let not_json = signed_post(port, sigv4::ACCESS_KEY_ID, "k-400b", b"{\"customer\":");

@@ -1,8 +1,8 @@
 //! Why an order was not placed, and what each reason is called towards a caller.
 
 use orderly_core::contracts::ContractError;
-use orderly_core::domain::OrderError;
 use orderly_core::idempotency::IdempotencyError;
+use orderly_core::intake::{IntakeError, Rejected};
 use orderly_core::lambda::{ALREADY_IN_PROGRESS, TaskError};
 use orderly_core::ports::PortError;
 
@@ -14,9 +14,10 @@ pub enum PlaceError {
     /// The request is malformed; the text names the field at fault, never its value.
     #[error("{0}")]
     InvalidRequest(String),
-    /// The order breaks a rule (no lines, a total that is not the sum of the lines, …).
-    #[error(transparent)]
-    InvalidOrder(#[from] OrderError),
+    /// The order intake refused the order (no lines, a total that is not the sum of the
+    /// lines, a risky order, …), with every reason.
+    #[error("order refused: {}", .0.reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>().join(", "))]
+    Rejected(Rejected),
     /// The caller used this idempotency key before, for a different request.
     #[error("the idempotency key was already used for a different request")]
     KeyReused,
@@ -44,7 +45,7 @@ impl PlaceError {
     pub fn code(&self) -> &'static str {
         match self {
             PlaceError::InvalidRequest(_) => "InvalidRequest",
-            PlaceError::InvalidOrder(_) => "InvalidOrder",
+            PlaceError::Rejected(_) => "OrderRejected",
             PlaceError::KeyReused => "IdempotencyKeyReused",
             PlaceError::InProgress => "RequestInProgress",
             PlaceError::OrderIdTaken { .. } => "OrderIdConflict",
@@ -59,6 +60,15 @@ impl From<PortError> for PlaceError {
         match e {
             PortError::Transient(_) => PlaceError::Unavailable(e.to_string()),
             PortError::Permanent(_) => PlaceError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<IntakeError> for PlaceError {
+    fn from(e: IntakeError) -> Self {
+        match e {
+            IntakeError::Rejected(rejected) => PlaceError::Rejected(rejected),
+            IntakeError::Port(port) => port.into(),
         }
     }
 }
@@ -87,7 +97,11 @@ impl From<PlaceError> for TaskError {
     fn from(e: PlaceError) -> Self {
         match e {
             PlaceError::InvalidRequest(message) => TaskError::InvalidInput(message),
-            PlaceError::InvalidOrder(order) => order.into(),
+            // The reasons as JSON, so a direct caller reads them as the HTTP body has them.
+            PlaceError::Rejected(rejected) => TaskError::rule(
+                "OrderRejected",
+                serde_json::to_string(&rejected.reasons).unwrap_or_default(),
+            ),
             PlaceError::InProgress => TaskError::Transient {
                 name: ALREADY_IN_PROGRESS,
                 message: e.to_string(),

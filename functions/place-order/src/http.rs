@@ -50,8 +50,8 @@ pub fn is_http_event(payload: &Value) -> bool {
 }
 
 /// Answers an HTTP API event with a proxy response: 201 with the [`Placed`](crate::Placed)
-/// body; 400 for a malformed request or an invalid order; 422 for an idempotency key the
-/// caller already used for another request; 409 while the caller's first request with the
+/// body; 400 for a malformed request; 422 for an order the intake refused (with its
+/// `reasons`) and for an idempotency key the caller already used for another request; 409 while the caller's first request with the
 /// key is in progress, or for an order id taken by another order; 503 when a retry may
 /// succeed; 500 otherwise.
 ///
@@ -170,7 +170,7 @@ fn json_response(status: u16, body: &Value) -> Value {
 fn status_of(e: &PlaceError) -> (u16, Option<String>) {
     match e {
         PlaceError::InvalidRequest(message) => (400, Some(message.clone())),
-        PlaceError::InvalidOrder(order) => (400, Some(order.to_string())),
+        PlaceError::Rejected(_) => (422, Some("the order was refused; see reasons".to_owned())),
         PlaceError::KeyReused => (422, Some(e.to_string())),
         PlaceError::InProgress => (409, Some(e.to_string())),
         PlaceError::OrderIdTaken { .. } => (
@@ -196,6 +196,9 @@ fn error_response(e: &PlaceError, request_id: &str) -> Value {
     let mut body = json!({"code": code, "requestId": request_id});
     if let Some(message) = message {
         body["message"] = Value::String(message);
+    }
+    if let PlaceError::Rejected(rejected) = e {
+        body["reasons"] = json!(rejected.reasons);
     }
     json_response(status, &body)
 }

@@ -1,5 +1,6 @@
-//! The producer: validates a new-order request, stores the order once per idempotency
-//! key (conditional write) and publishes OrderCreated. Reached through the HTTP API
+//! The producer: checks and prices a new-order request with the order-intake state machine
+//! (StartSyncExecution), stores the order once per idempotency key (conditional write) and
+//! publishes OrderCreated. Reached through the HTTP API
 //! (`POST /orders`, `Idempotency-Key` header, IAM-signed) or by direct invoke.
 //!
 //! Idempotency keys follow the IETF Idempotency-Key draft: a key is scoped to its caller
@@ -20,9 +21,11 @@ pub use scope::{CallerScope, ScopedKey};
 
 use lambda_runtime::LambdaEvent;
 use orderly_core::contracts::{EVENT_VERSION, Metadata, OrderCreated, OutboundEvent};
+use orderly_core::domain::Money;
 use orderly_core::idempotency::IdempotencyEngine;
+use orderly_core::intake::{Priced, Rejected};
 use orderly_core::lambda::{TaskError, now_rfc3339, parse_input};
-use orderly_core::ports::{EventPublisher, InsertOutcome, OrderTable, OrderWriter};
+use orderly_core::ports::{EventPublisher, InsertOutcome, OrderIntake, OrderTable, OrderWriter};
 use orderly_core::shell::{self, EventType, Port, Ports, ShellError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -47,10 +50,40 @@ pub struct Placed {
     /// The correlation id the order's events carry, given or derived from the scoped
     /// idempotency key.
     pub correlation_id: String,
+    /// What the order costs, as the intake priced it. Absent from replies stored before
+    /// the intake priced orders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Price>,
 }
 
-/// What the handler needs: the orders table, the bus and the idempotency engine.
+/// An accepted order's price, in minor units of its currency.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Price {
+    /// The sum of the lines: the order's stated total.
+    pub subtotal: Money,
+    /// Tax on the subtotal, at the shipping country's rate.
+    pub tax: Money,
+    /// Subtotal plus tax: what the customer pays.
+    pub total: Money,
+}
+
+impl From<&Priced> for Price {
+    fn from(priced: &Priced) -> Self {
+        Self {
+            subtotal: priced.subtotal.clone(),
+            tax: Money::new(priced.tax.amount, priced.tax.currency.clone()),
+            total: priced.total.clone(),
+        }
+    }
+}
+
+/// What the handler needs: the order intake, the orders table, the bus and the
+/// idempotency engine.
 pub struct Deps<O: ?Sized, P: ?Sized> {
+    /// Checks and prices each order before anything is stored: the order-intake state
+    /// machine (StartSyncExecution).
+    pub intake: Arc<dyn OrderIntake>,
     /// Where the order is stored, once per order id.
     pub orders: Arc<O>,
     /// Where OrderCreated goes.
@@ -78,12 +111,13 @@ where
 }
 
 /// Places one order: at most one order and one OrderCreated per idempotency key of a
-/// caller; a key reused for another request is refused.
+/// caller; a key reused for another request is refused. The intake runs inside the
+/// idempotency record, so a replay answers the first reply without asking it again.
 ///
 /// # Errors
 ///
-/// [`PlaceError`]: the request or order is invalid, the key was used for another request
-/// or is still in progress, or a dependency failed.
+/// [`PlaceError`]: the request is malformed, the intake refused the order, the key was
+/// used for another request or is still in progress, or a dependency failed.
 pub async fn place<O, P>(
     deps: &Deps<O, P>,
     scope: CallerScope,
@@ -102,9 +136,13 @@ where
         .unwrap_or_else(|| uuid_like(&key.hash()));
     let fingerprint = request.fingerprint();
     let order = request.into_order(&key, now_rfc3339(deps.idempotency.clock()));
-    order.validate()?;
     deps.idempotency
         .run_keyed_checked(&key.record_key(), &fingerprint, remaining, || async {
+            let priced = deps.intake.validate(&order).await?;
+            // The domain's own rules still hold the door should a deployed intake lag
+            // behind them; the two agree (crates/local/tests/order_intake.rs).
+            order.validate().map_err(|e| PlaceError::Rejected(Rejected::from(&e)))?;
+            tracing::info!(order_id = %order.order_id, fraud_score = priced.fraud_score, "order accepted by the intake");
             match deps.orders.insert_order((&order).into(), PLACED).await? {
                 InsertOutcome::Inserted => {}
                 // A crashed first attempt stored the order and may not have announced it:
@@ -126,7 +164,12 @@ where
             deps.publisher.publish(&[OutboundEvent::new(metadata, &OrderCreated(order.clone()))?]).await?;
             tracing::info!(order_id = %order.order_id, correlation_id = %correlation_id, scope = %key.scope.id(), "order placed");
             orderly_core::telemetry::metrics::count(FUNCTION, orderly_core::telemetry::metrics::ORDERS_PLACED, 1);
-            Ok(Placed { order_id: order.order_id.clone(), status: PLACED.to_owned(), correlation_id: correlation_id.clone() })
+            Ok(Placed {
+                order_id: order.order_id.clone(),
+                status: PLACED.to_owned(),
+                correlation_id: correlation_id.clone(),
+                price: Some(Price::from(&priced)),
+            })
         })
         .await
         .map_err(PlaceError::from)
@@ -164,12 +207,18 @@ pub static DECLARATION: shell::Declaration<PlaceOrder> = shell::Declaration::new
 
 impl shell::Function for PlaceOrder {
     const NAME: &'static str = FUNCTION;
-    const PORTS: &'static [Port] = &[Port::Orders, Port::Publisher, Port::Idempotency];
+    const PORTS: &'static [Port] = &[
+        Port::OrderIntake,
+        Port::Orders,
+        Port::Publisher,
+        Port::Idempotency,
+    ];
     const PUBLISHES: &'static [EventType] = &[EventType::of::<OrderCreated>()];
     type Output = Value;
 
     fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {
         Ok(Deps {
+            intake: ports.order_intake()?,
             orders: ports.orders()?,
             publisher: ports.publisher()?,
             idempotency: ports.idempotency(Self::idempotency())?,

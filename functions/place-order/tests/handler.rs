@@ -4,7 +4,9 @@
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::contracts::{OrderCreated, parse_detail};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};
-use orderly_core::memory::{MemoryOrders, MemoryPublisher};
+use orderly_core::intake::{Reason, Rejected};
+use orderly_core::memory::{MemoryIntake, MemoryOrders, MemoryPublisher};
+use orderly_core::ports::PortError;
 use place_order::{CallerScope, Deps, ScopedKey, handler, order_id_for};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -20,6 +22,7 @@ fn http() -> Value {
 fn deps() -> Deps<MemoryOrders, MemoryPublisher> {
     let store = Arc::new(InMemoryIdempotencyStore::new());
     Deps {
+        intake: Arc::new(MemoryIntake::default()),
         orders: Arc::new(MemoryOrders::default()),
         publisher: Arc::new(MemoryPublisher::default()),
         idempotency: IdempotencyEngine::new(IdempotencyConfig::new("place-order"), store),
@@ -112,7 +115,7 @@ async fn http_errors_name_what_is_wrong() {
                 body["total"]["amount"] = json!(0);
                 e["body"] = body.to_string().into();
             }),
-            400,
+            422,
             "order has no lines",
         ),
         (
@@ -121,7 +124,7 @@ async fn http_errors_name_what_is_wrong() {
                 body["lines"][0]["quantity"] = json!(0);
                 e["body"] = body.to_string().into();
             }),
-            400,
+            422,
             "quantity must be positive",
         ),
     ];
@@ -163,4 +166,80 @@ async fn direct_invoke_reusing_a_key_for_another_order_is_refused() {
     assert_eq!(err.name(), "IdempotencyKeyReused");
     assert_eq!(deps.orders.len(), 1);
     assert_eq!(deps.publisher.published().len(), 1);
+}
+
+fn deps_with(intake: MemoryIntake) -> Deps<MemoryOrders, MemoryPublisher> {
+    Deps {
+        intake: Arc::new(intake),
+        ..deps()
+    }
+}
+
+fn body_of(response: &Value) -> Value {
+    serde_json::from_str(response["body"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn an_order_the_intake_refuses_is_422_with_its_reasons_and_nothing_is_stored() {
+    let reasons = vec![Reason {
+        code: "FraudRisk".into(),
+        field: "order".into(),
+        message: "the order was refused by the risk check".into(),
+    }];
+    let deps = deps_with(MemoryIntake::refusing(Rejected {
+        reasons: reasons.clone(),
+        fraud_score: Some(80),
+    }));
+    let response = call(&deps, http()).await.unwrap();
+    assert_eq!(response["statusCode"], 422, "{response}");
+    let body = body_of(&response);
+    assert_eq!(body["code"], "OrderRejected", "{body}");
+    assert_eq!(body["reasons"], json!(reasons), "{body}");
+    // The score is for the log, not the caller.
+    assert!(!body.to_string().contains("80"), "{body}");
+    assert_eq!(deps.orders.len(), 0);
+    assert!(deps.publisher.published().is_empty());
+    // A direct invoke is refused by the same name, the reasons as JSON.
+    let err = call(&deps, direct()).await.unwrap_err();
+    assert_eq!(err.name(), "OrderRejected");
+}
+
+#[tokio::test]
+async fn an_accepted_order_is_201_with_the_intakes_price_and_a_replay_does_not_ask_again() {
+    let intake = Arc::new(MemoryIntake::default());
+    let deps = Deps {
+        intake: intake.clone(),
+        ..deps()
+    };
+    let response = call(&deps, http()).await.unwrap();
+    assert_eq!(response["statusCode"], 201, "{response}");
+    let body = body_of(&response);
+    assert_eq!(
+        body["price"]["subtotal"],
+        json!({"amount": 5500, "currency": "EUR"}),
+        "{body}"
+    );
+    assert_eq!(body["price"]["total"]["amount"], 5500, "{body}");
+    assert_eq!(intake.calls(), 1);
+    let again = call(&deps, http()).await.unwrap();
+    assert_eq!(again, response);
+    assert_eq!(intake.calls(), 1, "the replay answers the first reply");
+    assert_eq!(deps.publisher.published().len(), 1);
+}
+
+#[tokio::test]
+async fn an_intake_that_gives_no_decision_is_503_or_500_and_nothing_is_stored() {
+    for (error, status) in [
+        (PortError::Transient("order intake TIMED_OUT".into()), 503),
+        (PortError::Permanent("order intake FAILED".into()), 500),
+    ] {
+        let deps = deps_with(MemoryIntake::failing(error));
+        let response = call(&deps, http()).await.unwrap();
+        assert_eq!(response["statusCode"], status, "{response}");
+        assert!(
+            !response["body"].as_str().unwrap().contains("intake"),
+            "{response}"
+        );
+        assert_eq!(deps.orders.len(), 0);
+    }
 }

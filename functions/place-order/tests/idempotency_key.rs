@@ -8,7 +8,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::clock::{Clock, SystemClock};
 use orderly_core::contracts::{OrderCreated, OutboundEvent, parse_detail};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};
-use orderly_core::memory::{MemoryOrders, MemoryPublisher};
+use orderly_core::memory::{MemoryIntake, MemoryOrders, MemoryPublisher};
 use orderly_core::ports::{EventPublisher, InsertOutcome, OrderRecord, OrderWriter, PortError};
 use place_order::{Deps, handler};
 use serde_json::{Value, json};
@@ -51,6 +51,7 @@ fn engine() -> IdempotencyEngine {
 
 fn deps<O, P>(orders: O, publisher: P) -> Deps<O, P> {
     Deps {
+        intake: Arc::new(MemoryIntake::default()),
         orders: Arc::new(orders),
         publisher: Arc::new(publisher),
         idempotency: engine(),

@@ -3,14 +3,14 @@
 
 use super::table::{TableError, TableSpace};
 use super::{
-    MemoryApprovalTokens, MemoryAuditLog, MemoryNotifier, MemoryOrders, MemoryPublisher,
-    MemoryShipments, MemoryStock, RecordingCallbacks, SimulatedPayments,
+    MemoryApprovalTokens, MemoryAuditLog, MemoryIntake, MemoryNotifier, MemoryOrders,
+    MemoryPublisher, MemoryShipments, MemoryStock, RecordingCallbacks, SimulatedPayments,
 };
 use crate::clock::{ManualClock, SharedClock};
 use crate::idempotency::{IdempotencyStore, InMemoryIdempotencyStore};
 use crate::ports::{
-    ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderTable, PaymentGateway,
-    ShipmentWriter, StockReservations, TaskCallbacks,
+    ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderIntake, OrderTable,
+    PaymentGateway, ShipmentWriter, StockReservations, TaskCallbacks,
 };
 use crate::shell::Adapters;
 use std::sync::Arc;
@@ -40,6 +40,8 @@ pub struct MemoryAdapters<P = MemoryPublisher, C = RecordingCallbacks> {
     pub notifier: Arc<MemoryNotifier>,
     /// The idempotency table.
     pub idempotency: Arc<InMemoryIdempotencyStore>,
+    /// The order intake: the domain's rules, no tax (the local cloud runs the machine).
+    pub intake: Arc<MemoryIntake>,
     /// The clock every function built from this source reads.
     pub clock: SharedClock,
 }
@@ -64,6 +66,7 @@ impl<P, C> MemoryAdapters<P, C> {
             callbacks: Arc::new(callbacks),
             notifier: Arc::new(MemoryNotifier::open(space)?),
             idempotency: Arc::new(InMemoryIdempotencyStore::open(space)?),
+            intake: Arc::default(),
             clock,
         })
     }
@@ -82,6 +85,7 @@ impl<P, C> MemoryAdapters<P, C> {
             callbacks: Arc::new(callbacks),
             notifier: self.notifier,
             idempotency: self.idempotency,
+            intake: self.intake,
             clock: self.clock,
         }
     }
@@ -99,6 +103,7 @@ impl<P, C> MemoryAdapters<P, C> {
             callbacks: Arc::new(callbacks),
             notifier: Arc::default(),
             idempotency: Arc::default(),
+            intake: Arc::default(),
             clock,
         }
     }
@@ -150,6 +155,9 @@ where
     }
     fn idempotency_store(&self, _table: &str) -> Arc<dyn IdempotencyStore> {
         self.idempotency.clone()
+    }
+    fn order_intake(&self, _state_machine_arn: &str) -> Arc<dyn OrderIntake> {
+        self.intake.clone()
     }
     fn clock(&self) -> SharedClock {
         self.clock.clone()

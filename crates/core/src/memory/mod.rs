@@ -4,11 +4,13 @@
 //! [`table`]: in memory for tests, on disk in the local cloud.
 
 mod adapters;
+mod intake;
 mod payments;
 mod stores;
 pub mod table;
 
 pub use adapters::MemoryAdapters;
+pub use intake::MemoryIntake;
 pub use payments::SimulatedPayments;
 
 pub use stores::{

@@ -4,8 +4,8 @@
 use crate::clock::SharedClock;
 use crate::idempotency::IdempotencyStore;
 use crate::ports::{
-    ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderTable, PaymentGateway,
-    ShipmentWriter, StockReservations, TaskCallbacks,
+    ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderIntake, OrderTable,
+    PaymentGateway, ShipmentWriter, StockReservations, TaskCallbacks,
 };
 use std::sync::Arc;
 
@@ -33,6 +33,8 @@ pub trait Adapters: Send + Sync {
     fn notifier(&self) -> Arc<dyn CustomerNotifier>;
     /// The idempotency table `table`.
     fn idempotency_store(&self, table: &str) -> Arc<dyn IdempotencyStore>;
+    /// The order-intake state machine `state_machine_arn`.
+    fn order_intake(&self, state_machine_arn: &str) -> Arc<dyn OrderIntake>;
     /// The one clock every function of this source reads time from.
     fn clock(&self) -> SharedClock;
 }

@@ -24,11 +24,13 @@ pub enum Port {
     Notifier,
     /// The idempotency table.
     Idempotency,
+    /// The order-intake state machine (StartSyncExecution).
+    OrderIntake,
 }
 
 impl Port {
     /// Every port.
-    pub const ALL: [Port; 10] = [
+    pub const ALL: [Port; 11] = [
         Port::Orders,
         Port::Stock,
         Port::ApprovalTokens,
@@ -39,6 +41,7 @@ impl Port {
         Port::TaskCallbacks,
         Port::Notifier,
         Port::Idempotency,
+        Port::OrderIntake,
     ];
 
     /// The environment variable that names this port's resource, if it has one.
@@ -52,6 +55,7 @@ impl Port {
             Port::Payments => Some("PAYMENTS_TABLE"),
             Port::Publisher => Some("EVENT_BUS_NAME"),
             Port::Idempotency => Some("IDEMPOTENCY_TABLE"),
+            Port::OrderIntake => Some("ORDER_INTAKE_STATE_MACHINE_ARN"),
             Port::TaskCallbacks | Port::Notifier => None,
         }
     }

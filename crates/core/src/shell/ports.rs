@@ -5,8 +5,8 @@ use super::{Adapters, EventType, Port, ScopedPublisher, Setting};
 use crate::clock::SharedClock;
 use crate::idempotency::{IdempotencyConfig, IdempotencyEngine};
 use crate::ports::{
-    ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderTable, PaymentGateway,
-    ShipmentWriter, StockReservations, TaskCallbacks,
+    ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderIntake, OrderTable,
+    PaymentGateway, ShipmentWriter, StockReservations, TaskCallbacks,
 };
 use std::sync::Arc;
 
@@ -172,6 +172,12 @@ impl<'a> Ports<'a> {
     pub fn notifier(&self) -> Result<Arc<dyn CustomerNotifier>, ShellError> {
         self.resource(Port::Notifier)?;
         Ok(self.adapters.notifier())
+    }
+    /// The order-intake state machine.
+    pub fn order_intake(&self) -> Result<Arc<dyn OrderIntake>, ShellError> {
+        Ok(self
+            .adapters
+            .order_intake(&self.resource(Port::OrderIntake)?))
     }
     /// The idempotency engine of `config` on the idempotency table, reading the source's
     /// clock.

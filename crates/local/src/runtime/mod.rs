@@ -9,6 +9,7 @@ pub mod express;
 pub mod faults;
 pub mod footprint;
 pub mod handlers;
+pub mod intake;
 pub mod lambda;
 pub mod logs;
 pub mod nested;

@@ -13,8 +13,8 @@ use orderly_core::idempotency::IdempotencyStore;
 use orderly_core::memory::MemoryAdapters;
 use orderly_core::memory::table::{Items, MemoryTables, TableError, TableSpace};
 use orderly_core::ports::{
-    ApprovalTokens, AuditLog, CallbackError, CustomerNotifier, EventPublisher, OrderTable,
-    PaymentGateway, PortError, ShipmentWriter, StockReservations, TaskCallbacks,
+    ApprovalTokens, AuditLog, CallbackError, CustomerNotifier, EventPublisher, OrderIntake,
+    OrderTable, PaymentGateway, PortError, ShipmentWriter, StockReservations, TaskCallbacks,
     is_retryable_aws_code,
 };
 use orderly_core::shell::Adapters;
@@ -152,6 +152,8 @@ pub struct World {
     pub faults: Arc<dyn Faults>,
     /// The file of the tables when they are on disk; the last of it dropped frees it.
     pub disk: Option<DiskTables>,
+    /// The cloud, whose Step Functions run the order intake.
+    cloud: Weak<CloudInner>,
 }
 
 impl World {
@@ -167,7 +169,7 @@ impl World {
             cloud: cloud.clone(),
         };
         let callbacks = LocalCallbacks {
-            cloud,
+            cloud: cloud.clone(),
             answers: std::sync::Mutex::new(answers),
         };
         Self {
@@ -175,6 +177,7 @@ impl World {
             stores: stores.with_bus(publisher, callbacks),
             faults,
             disk,
+            cloud,
         }
     }
 
@@ -224,6 +227,13 @@ impl Adapters for FaultyAdapters<'_> {
             self.world.stores.idempotency_store(table),
             self.world.faults.clone(),
             table,
+        ))
+    }
+    /// The template's intake machine, run by this cloud's Step Functions.
+    fn order_intake(&self, state_machine_arn: &str) -> Arc<dyn OrderIntake> {
+        Arc::new(super::intake::LocalOrderIntake::new(
+            self.world.cloud.clone(),
+            state_machine_arn,
         ))
     }
     fn clock(&self) -> SharedClock {

@@ -1,0 +1,236 @@
+//! The order-intake port's answers. What the order-intake state machine answers (`statemachines/order-intake.asl.json`):
+//! an order accepted with its price, or refused with the reasons, each a code, the field at
+//! fault and a message. The AWS and the local adapters read the same execution result
+//! with [`decision_of`].
+
+use crate::domain::{Currency, Money, OrderError};
+use crate::ports::PortError;
+use serde::{Deserialize, Serialize};
+
+/// One rule an order breaks, as the intake names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    /// Stable and machine-readable: `NoLines`, `TotalMismatch`, `FraudRisk`, …
+    pub code: String,
+    /// Where in the order, e.g. `lines[1].quantity`; `order` for the order as a whole.
+    pub field: String,
+    /// The rule in words, naming the field; never a personal value.
+    pub message: String,
+}
+
+impl From<&OrderError> for Reason {
+    fn from(e: &OrderError) -> Self {
+        let (code, field) = match e {
+            OrderError::NoLines => ("NoLines", "lines".to_owned()),
+            OrderError::NonPositiveQuantity { index, .. } => {
+                ("NonPositiveQuantity", format!("lines[{index}].quantity"))
+            }
+            OrderError::NegativePrice { index, .. } => {
+                ("NegativePrice", format!("lines[{index}].unitPrice"))
+            }
+            OrderError::EmptySku { index } => ("EmptySku", format!("lines[{index}].sku")),
+            OrderError::DuplicateSku { index, .. } => {
+                ("DuplicateSku", format!("lines[{index}].sku"))
+            }
+            OrderError::TotalMismatch { .. } => ("TotalMismatch", "total.amount".to_owned()),
+            OrderError::Overflow => ("Overflow", "lines".to_owned()),
+            OrderError::MissingField(name) => ("MissingField", (*name).to_owned()),
+        };
+        Self {
+            code: code.to_owned(),
+            field,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// An order the intake refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejected {
+    /// Every rule it breaks (a risky order has the one `FraudRisk`).
+    pub reasons: Vec<Reason>,
+    /// The fraud score, when the order got as far as being scored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fraud_score: Option<i64>,
+}
+
+impl From<&OrderError> for Rejected {
+    fn from(e: &OrderError) -> Self {
+        Self {
+            reasons: vec![e.into()],
+            fraud_score: None,
+        }
+    }
+}
+
+/// The tax of an accepted order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tax {
+    /// In minor units of the order's currency.
+    pub amount: i64,
+    /// The order's currency.
+    pub currency: Currency,
+    /// The shipping country whose rate applied.
+    pub country: String,
+    /// The rate, in hundredths of a percent.
+    pub basis_points: i64,
+}
+
+/// An order the intake accepted, priced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Priced {
+    /// The sum of the lines (the order's total, before tax).
+    pub subtotal: Money,
+    /// Tax on the subtotal.
+    pub tax: Tax,
+    /// Subtotal plus tax: what the customer pays.
+    pub total: Money,
+    /// Below the intake's refusal threshold.
+    pub fraud_score: i64,
+}
+
+/// Why the intake gave no decision, or the decision that refuses the order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IntakeError {
+    /// The order was refused, with the reasons.
+    #[error("order refused: {}", codes(.0))]
+    Rejected(Rejected),
+    /// The intake could not be asked, or did not answer.
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+fn codes(rejected: &Rejected) -> String {
+    rejected
+        .reasons
+        .iter()
+        .map(|r| r.code.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The machine's output, as its two Succeed states shape it.
+#[derive(Deserialize)]
+#[serde(tag = "decision")]
+enum Output {
+    #[serde(rename = "ACCEPTED")]
+    Accepted {
+        subtotal: Money,
+        tax: Tax,
+        total: Money,
+        fraud: Fraud,
+    },
+    #[serde(rename = "REJECTED")]
+    Rejected {
+        reasons: Vec<Reason>,
+        #[serde(default)]
+        fraud: Option<Fraud>,
+    },
+}
+
+#[derive(Deserialize)]
+struct Fraud {
+    score: i64,
+}
+
+/// The decision of one intake execution, from StartSyncExecution's `status`, `output`,
+/// `error` and `cause`. A refusal is a SUCCEEDED run whose output says REJECTED; FAILED
+/// (a definition error) and an output this code cannot read are permanent; TIMED_OUT is
+/// transient, as a later run may be quicker.
+pub fn decision_of(
+    status: &str,
+    output: Option<&str>,
+    error: Option<&str>,
+    cause: Option<&str>,
+) -> Result<Priced, IntakeError> {
+    let failed = || {
+        format!(
+            "order intake {status}: {}: {}",
+            error.unwrap_or("no error"),
+            cause.unwrap_or("no cause")
+        )
+    };
+    match status {
+        "SUCCEEDED" => {}
+        "TIMED_OUT" => return Err(PortError::Transient(failed()).into()),
+        _ => return Err(PortError::Permanent(failed()).into()),
+    }
+    let output = output.ok_or_else(|| PortError::Permanent("order intake: no output".into()))?;
+    match serde_json::from_str::<Output>(output) {
+        Ok(Output::Accepted {
+            subtotal,
+            tax,
+            total,
+            fraud,
+        }) => Ok(Priced {
+            subtotal,
+            tax,
+            total,
+            fraud_score: fraud.score,
+        }),
+        Ok(Output::Rejected { reasons, fraud }) => Err(IntakeError::Rejected(Rejected {
+            reasons,
+            fraud_score: fraud.map(|f| f.score),
+        })),
+        Err(e) => Err(PortError::Permanent(format!("order intake: unreadable output: {e}")).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_and_outputs_map_to_a_decision_or_a_port_error() {
+        let accepted = r#"{"decision":"ACCEPTED","orderId":"o-1","lines":[],
+            "subtotal":{"amount":5500,"currency":"EUR"},
+            "tax":{"amount":1045,"currency":"EUR","country":"DE","basisPoints":1900,"rounding":"HALF_UP"},
+            "total":{"amount":6545,"currency":"EUR"},"fraud":{"score":0,"signals":[]}}"#;
+        let priced = decision_of("SUCCEEDED", Some(accepted), None, None).expect("accepted");
+        assert_eq!(priced.total.amount, 6545);
+        assert_eq!(priced.tax.amount, 1045);
+        let rejected = r#"{"decision":"REJECTED","orderId":"o-1","reasons":[{"code":"NoLines","field":"lines","message":"order has no lines"}]}"#;
+        match decision_of("SUCCEEDED", Some(rejected), None, None) {
+            Err(IntakeError::Rejected(r)) => {
+                assert_eq!(r.reasons[0].code, "NoLines");
+                assert_eq!(r.fraud_score, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            decision_of("TIMED_OUT", None, None, None),
+            Err(IntakeError::Port(PortError::Transient(_)))
+        ));
+        for (status, output) in [
+            ("FAILED", None),
+            ("SUCCEEDED", Some("{}")),
+            ("SUCCEEDED", None),
+        ] {
+            assert!(
+                matches!(
+                    decision_of(status, output, Some("States.QueryEvaluationError"), None),
+                    Err(IntakeError::Port(PortError::Permanent(_)))
+                ),
+                "{status} {output:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_domain_error_is_a_reason_in_the_intakes_words() {
+        let e = OrderError::NonPositiveQuantity {
+            index: 1,
+            quantity: 0,
+        };
+        assert_eq!(
+            Reason::from(&e),
+            Reason {
+                code: "NonPositiveQuantity".into(),
+                field: "lines[1].quantity".into(),
+                message: "lines[1].quantity must be positive, got 0".into(),
+            }
+        );
+    }
+}
