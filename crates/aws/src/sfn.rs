@@ -154,11 +154,7 @@ impl SfnOrderIntake {
 #[async_trait]
 impl OrderIntake for SfnOrderIntake {
     async fn validate(&self, order: &Order) -> Result<Priced, IntakeError> {
-        let input = serde_json::to_string(order).map_err(|e| {
-            PortError::Permanent(format!(
-                "StartSyncExecution: cannot serialize the order: {e}"
-            ))
-        })?;
+        let input = orderly_core::intake::intake_input(order)?;
         let answer = self
             .client
             .start_sync_execution()

@@ -135,6 +135,27 @@ struct Fraud {
     score: i64,
 }
 
+/// What an intake execution is given: the order without its personal data. The payment
+/// token becomes a marker of whether there is one, and the shipping address its country;
+/// the customer is named by id only. An execution's input is kept in its history and may
+/// reach a log, which must never hold a token or a person's details.
+pub fn intake_input(order: &crate::domain::Order) -> Result<String, PortError> {
+    let mut input = serde_json::to_value(order).map_err(|e| {
+        PortError::Permanent(format!(
+            "StartSyncExecution: cannot serialize the order: {e}"
+        ))
+    })?;
+    let token = if order.payment_token.trim().is_empty() {
+        ""
+    } else {
+        "present"
+    };
+    input["paymentToken"] = serde_json::Value::from(token);
+    input["customer"] = serde_json::json!({"customerId": order.customer.customer_id});
+    input["shippingAddress"] = serde_json::json!({"country": order.shipping_address.country});
+    Ok(input.to_string())
+}
+
 /// The decision of one intake execution, from StartSyncExecution's `status`, `output`,
 /// `error` and `cause`. A refusal is a SUCCEEDED run whose output says REJECTED; FAILED
 /// (a definition error) and an output this code cannot read are permanent; TIMED_OUT is
@@ -181,6 +202,36 @@ pub fn decision_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_intake_is_given_no_token_and_no_personal_data() {
+        let order: crate::domain::Order = serde_json::from_value(serde_json::json!({
+            "orderId": "o1", "customer": {"customerId": "c1", "email": "ann@example.com", "name": "Ann Smith"},
+            "lines": [{"sku": "A", "quantity": 1, "unitPrice": 5}],
+            "total": {"amount": 5, "currency": "EUR"}, "paymentToken": "tok_visa_4242",
+            "shippingAddress": {"line1": "1 High St", "city": "Leeds", "postcode": "LS1", "country": "GB"},
+            "placedAt": "2026-11-26T12:00:00Z"}))
+        .unwrap();
+        let input = intake_input(&order).unwrap();
+        for secret in [
+            "tok_visa_4242",
+            "ann@example.com",
+            "Ann Smith",
+            "1 High St",
+            "Leeds",
+            "LS1",
+        ] {
+            assert!(
+                !input.contains(secret),
+                "{secret} reached the intake: {input}"
+            );
+        }
+        let input: serde_json::Value = serde_json::from_str(&input).unwrap();
+        assert_eq!(input["paymentToken"], "present");
+        assert_eq!(input["shippingAddress"]["country"], "GB");
+        assert_eq!(input["customer"]["customerId"], "c1");
+        assert_eq!(input["lines"][0]["sku"], "A");
+    }
 
     #[test]
     fn statuses_and_outputs_map_to_a_decision_or_a_port_error() {

@@ -33,11 +33,7 @@ impl OrderIntake for LocalOrderIntake {
             .cloud
             .upgrade()
             .ok_or_else(|| PortError::Transient("the local cloud has stopped".into()))?;
-        let input = serde_json::to_string(order).map_err(|e| {
-            PortError::Permanent(format!(
-                "StartSyncExecution: cannot serialize the order: {e}"
-            ))
-        })?;
+        let input = orderly_core::intake::intake_input(order)?;
         let mut request = Map::new();
         request.insert("stateMachineArn".into(), json!(self.state_machine_arn));
         request.insert("input".into(), json!(input));
