@@ -131,7 +131,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 /// Times calls one by one and prints their percentiles.
-fn latencies(rt: &tokio::runtime::Runtime, cloud: &LocalCloud, label: &str, req: &Map<String, Value>) {
+fn latencies(
+    rt: &tokio::runtime::Runtime,
+    cloud: &LocalCloud,
+    label: &str,
+    req: &Map<String, Value>,
+) {
     let mut samples = rt.block_on(async {
         for _ in 0..WARM_UP_CALLS {
             start_sync(cloud, req).await;
