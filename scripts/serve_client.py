@@ -16,10 +16,11 @@ CONTENT_TYPES = {
 }
 
 
-def start_server(binary, root, serve_args=()):
-    """Spawns `orderly serve --port 0` on root's template.yaml; returns (process, port)."""
-    cmd = [binary, "serve", "--port", "0", "--template", os.path.join(root, "template.yaml"),
-           *serve_args]
+def start_server(binary, root, serve_args=(), template=None):
+    """Spawns `orderly serve --port 0` on template (root's template.yaml by default), in
+    root; returns (process, port)."""
+    template = template or os.path.join(root, "template.yaml")
+    cmd = [binary, "serve", "--port", "0", "--template", str(template), *serve_args]
     proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True)
     line = proc.stdout.readline()

@@ -23,6 +23,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// How much of the file SQLite keeps in memory, in KiB.
 const CACHE_KIB: i64 = 8 * 1024;
 
+/// The statements each table prepares ([`Statements`]).
+const STATEMENTS_PER_TABLE: usize = 6;
+
 /// Writes grouped into one commit: enough that a commit writes each hot page (a table's
 /// last leaf, its index) once for many items, few enough that the changed pages fit the
 /// cache.
@@ -39,6 +42,8 @@ struct File {
     connection: Mutex<Connection>,
     /// Writes since the last commit; changed only with the connection locked.
     writes: AtomicU32,
+    /// Tables opened so far, which size the connection's statement cache.
+    tables: AtomicUsize,
 }
 
 impl File {
@@ -88,6 +93,7 @@ impl DiskTables {
             file: Arc::new(File {
                 connection: Mutex::new(connection),
                 writes: AtomicU32::new(0),
+                tables: AtomicUsize::new(0),
             }),
         })
     }
@@ -121,10 +127,15 @@ impl TableSpace for DiskTables {
         let count: i64 = connection
             .query_row(&format!("SELECT count(*) FROM {sql}"), [], |row| row.get(0))
             .map_err(|e| TableError::new(name, e))?;
+        // Room for every statement of every table: the cache is least-recently-used, and
+        // with fewer slots (16 by default) the cloud's dozen tables evict each other's
+        // statements, so most calls would parse and plan their SQL again.
+        let tables = self.file.tables.fetch_add(1, Ordering::Relaxed) + 1;
+        connection.set_prepared_statement_cache_capacity(tables * STATEMENTS_PER_TABLE);
         Ok(Arc::new(DiskTable {
             file: self.file.clone(),
             name: name.to_owned(),
-            sql,
+            sql: Statements::of(&sql),
             count: AtomicUsize::new(usize::try_from(count).unwrap_or(0)),
         }))
     }
@@ -140,8 +151,35 @@ fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 struct DiskTable {
     file: Arc<File>,
     name: String,
-    sql: String,
+    sql: Statements,
     count: AtomicUsize,
+}
+
+/// A table's SQL, written once: the text is the statement cache's key.
+struct Statements {
+    get: String,
+    insert: String,
+    update: String,
+    delete: String,
+    purge: String,
+    scan: String,
+}
+
+impl Statements {
+    fn of(table: &str) -> Self {
+        Self {
+            get: format!("SELECT item FROM {table} WHERE key = ?1"),
+            insert: format!(
+                "INSERT OR IGNORE INTO {table} (key, item, expires) VALUES (?1, ?2, ?3)"
+            ),
+            update: format!("UPDATE {table} SET item = ?2, expires = ?3 WHERE key = ?1"),
+            delete: format!("DELETE FROM {table} WHERE key = ?1"),
+            purge: format!("DELETE FROM {table} WHERE expires IS NOT NULL AND expires < ?1"),
+            scan: format!(
+                "SELECT key, item FROM {table} WHERE ?1 IS NULL OR key > ?1 ORDER BY key LIMIT ?2"
+            ),
+        }
+    }
 }
 
 impl DiskTable {
@@ -154,7 +192,7 @@ impl ItemTable for DiskTable {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, TableError> {
         let connection = lock(&self.file.connection);
         let mut statement = connection
-            .prepare_cached(&format!("SELECT item FROM {} WHERE key = ?1", self.sql))
+            .prepare_cached(&self.sql.get)
             .map_err(|e| self.fail(e))?;
         statement
             .query_row(params![key], |row| row.get(0))
@@ -167,20 +205,14 @@ impl ItemTable for DiskTable {
         // An insert that finds the key taken changes nothing; then the item is replaced.
         // Two statements, so the count knows a new key from a replaced one.
         let inserted = connection
-            .prepare_cached(&format!(
-                "INSERT OR IGNORE INTO {} (key, item, expires) VALUES (?1, ?2, ?3)",
-                self.sql
-            ))
+            .prepare_cached(&self.sql.insert)
             .and_then(|mut s| s.execute(params![key, item, expires_at_s]))
             .map_err(|e| self.fail(e))?;
         if inserted == 1 {
             self.count.fetch_add(1, Ordering::Relaxed);
         } else {
             connection
-                .prepare_cached(&format!(
-                    "UPDATE {} SET item = ?2, expires = ?3 WHERE key = ?1",
-                    self.sql
-                ))
+                .prepare_cached(&self.sql.update)
                 .and_then(|mut s| s.execute(params![key, item, expires_at_s]))
                 .map_err(|e| self.fail(e))?;
         }
@@ -190,7 +222,7 @@ impl ItemTable for DiskTable {
     fn delete(&self, key: &str) -> Result<bool, TableError> {
         let connection = lock(&self.file.connection);
         let deleted = connection
-            .prepare_cached(&format!("DELETE FROM {} WHERE key = ?1", self.sql))
+            .prepare_cached(&self.sql.delete)
             .and_then(|mut s| s.execute(params![key]))
             .map_err(|e| self.fail(e))?;
         self.count.fetch_sub(deleted, Ordering::Relaxed);
@@ -205,10 +237,7 @@ impl ItemTable for DiskTable {
     fn purge_expired(&self, now_s: i64) -> Result<usize, TableError> {
         let connection = lock(&self.file.connection);
         let purged = connection
-            .prepare_cached(&format!(
-                "DELETE FROM {} WHERE expires IS NOT NULL AND expires < ?1",
-                self.sql
-            ))
+            .prepare_cached(&self.sql.purge)
             .and_then(|mut s| s.execute(params![now_s]))
             .map_err(|e| self.fail(e))?;
         self.count.fetch_sub(purged, Ordering::Relaxed);
@@ -228,10 +257,7 @@ impl ItemTable for DiskTable {
         // Keys compare as bytes (SQLite's BINARY collation), the order the memory table
         // keeps.
         let mut statement = connection
-            .prepare_cached(&format!(
-                "SELECT key, item FROM {} WHERE ?1 IS NULL OR key > ?1 ORDER BY key LIMIT ?2",
-                self.sql
-            ))
+            .prepare_cached(&self.sql.scan)
             .map_err(|e| self.fail(e))?;
         let rows = statement
             .query_map(params![after, limit], |row| Ok((row.get(0)?, row.get(1)?)))
