@@ -1,6 +1,6 @@
 //! In-memory implementations of the ports in [`crate::ports`].
 
-use super::table::{Items, TableError, TableSpace, pair_key};
+use super::table::{Items, TableError, TableSpace, pair_key, pair_of};
 use crate::contracts::OutboundEvent;
 use crate::domain::approval::ApprovalDecision;
 use crate::ports::*;
@@ -170,9 +170,7 @@ impl MemoryStock {
         let all = lock(&self.state).reservations.all()?;
         Ok(all
             .into_iter()
-            .filter(|(key, _)| {
-                serde_json::from_str::<(String, String)>(key).is_ok_and(|(_, s)| s == sku)
-            })
+            .filter(|(key, _)| pair_of(key).is_some_and(|(_, s)| s == sku))
             .filter_map(|(_, quantity)| quantity)
             .sum())
     }

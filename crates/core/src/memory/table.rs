@@ -284,6 +284,11 @@ pub fn pair_key(a: &str, b: &str) -> String {
     serde_json::json!([a, b]).to_string()
 }
 
+/// The two parts of a key made by [`pair_key`]; `None` for any other key.
+pub fn pair_of(key: &str) -> Option<(String, String)> {
+    serde_json::from_str(key).ok()
+}
+
 /// The contract every [`ItemTable`] keeps, run against the memory table here and against
 /// the local cloud's disk table there.
 #[cfg(any(test, feature = "contract-tests"))]
@@ -371,5 +376,10 @@ mod tests {
     #[test]
     fn a_pair_key_tells_apart_parts_that_a_separator_would_not() {
         assert_ne!(pair_key("a#b", "c"), pair_key("a", "b#c"));
+        assert_eq!(
+            pair_of(&pair_key("a#b", "c")),
+            Some(("a#b".into(), "c".into()))
+        );
+        assert_eq!(pair_of("plain"), None);
     }
 }
