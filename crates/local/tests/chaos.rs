@@ -53,8 +53,12 @@ fn template_with(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, PathBuf) 
     );
     let seed = "events/seed/inventory.json";
     copy(&root().join(seed), &dir.path().join(seed));
-    let intake = "statemachines/order-intake.asl.json";
-    copy(&root().join(intake), &dir.path().join(intake));
+    // Every other state machine as it is (order-intake, shipment-quote).
+    for entry in std::fs::read_dir(root().join("statemachines")).expect("statemachines/") {
+        let from = entry.expect("an entry").path();
+        let name = from.file_name().expect("a file name");
+        copy(&from, &dir.path().join("statemachines").join(name));
+    }
     let asl = "statemachines/order-fulfillment.asl.json";
     let mut definition: Value =
         serde_json::from_str(&std::fs::read_to_string(root().join(asl)).expect("the definition"))

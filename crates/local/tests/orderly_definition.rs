@@ -21,6 +21,7 @@ const CONFIRMED: &[&str] = &[
     "IsDuplicate",
     "NeedsApproval",
     "Fulfil",
+    "QuoteShipment",
     "PublishOrderConfirmed",
     "OrderConfirmed",
 ];
@@ -30,6 +31,7 @@ const APPROVED: &[&str] = &[
     "NeedsApproval",
     "RequestApproval",
     "Fulfil",
+    "QuoteShipment",
     "PublishOrderConfirmed",
     "OrderConfirmed",
 ];
@@ -75,6 +77,17 @@ const OUT_OF_STOCK: &[&str] = &[
     "IsBusinessOutcome",
     "OrderFailed",
 ];
+/// The nested shipment quote fails: the order is confirmed all the same, without a quote.
+const UNQUOTED: &[&str] = &[
+    "RegisterOrder",
+    "IsDuplicate",
+    "NeedsApproval",
+    "Fulfil",
+    "QuoteShipment",
+    "ShipmentQuoteUnavailable",
+    "PublishOrderConfirmed",
+    "OrderConfirmed",
+];
 const DUPLICATE: &[&str] = &["RegisterOrder", "IsDuplicate", "Duplicate"];
 /// OrderConfirmed cannot be put: the order is compensated and OrderFailed published, so no
 /// execution ends with stock reserved and a payment authorized and nothing published; the
@@ -84,6 +97,7 @@ const CONFIRMATION_LOST: &[&str] = &[
     "IsDuplicate",
     "NeedsApproval",
     "Fulfil",
+    "QuoteShipment",
     "PublishOrderConfirmed",
     "ConfirmationNotPublished",
     "Compensate",
@@ -250,6 +264,16 @@ fn rows() -> Vec<Row> {
                 },
             )
         },
+        Row {
+            task_failures: &["States.TaskFailed"],
+            ..row(
+                "happy-path: the nested shipment quote fails and the order ships unquoted",
+                "happy-path",
+                "ShipmentQuoteUnavailable",
+                UNQUOTED,
+                Outcome::Confirmed,
+            )
+        },
         row(
             "duplicate-delivery: the first delivery owns the order",
             "duplicate-delivery",
@@ -298,6 +322,39 @@ fn report(failing: &[(String, Vec<String>)]) -> String {
 async fn every_scenario_ends_as_the_business_expects() {
     let failing = failing_rows(&definition_json(), &rows()).await;
     assert!(failing.is_empty(), "{}", report(&failing));
+}
+
+/// A mocked shipment quote is what the real shipment-quote workflow answers for the
+/// row's order: a mock that disagrees with its scenario fails here.
+#[tokio::test(start_paused = true)]
+async fn every_mocked_quote_is_what_the_real_child_answers() {
+    let child = model_of("ShipmentQuoteStateMachine");
+    let machine = orderly_states::StateMachine::parse(&child.definition).expect("the child");
+    let mut checked = 0;
+    for row in rows() {
+        let Some(Ok(mocked)) = fulfillment::fixtures::mocked_quote(row.test_case) else {
+            continue;
+        };
+        let order = fulfillment::input_of(&row);
+        let input = json!({
+            "orderId": order["data"]["orderId"],
+            "lines": order["data"]["lines"],
+            "total": order["data"]["total"],
+        });
+        let options = orderly_states::ExecutionOptions {
+            clock: std::sync::Arc::new(orderly_states::TokioClock::new()),
+            ..orderly_states::ExecutionOptions::default()
+        };
+        let real = orderly_states::execute(&machine, input, options).await;
+        assert_eq!(real.output.as_ref(), Some(&mocked), "{}", row.name);
+        checked += 1;
+    }
+    assert!(checked > 0, "no row's test case mocks a quote");
+}
+
+/// The template's state machine `logical_id`, as the local cloud loads it.
+fn model_of(logical_id: &str) -> &'static template::StateMachine {
+    &fulfillment::fixtures::model().state_machines[logical_id]
 }
 
 #[test]

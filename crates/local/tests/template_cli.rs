@@ -82,7 +82,7 @@ fn functions_as_json_carry_the_same_rows() {
 }
 
 #[test]
-fn state_machines_lists_the_fulfillment_and_intake_machines() {
+fn state_machines_lists_every_machine_of_the_template() {
     let out = orderly(&["template", "state-machines"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
@@ -90,7 +90,9 @@ fn state_machines_lists_the_fulfillment_and_intake_machines() {
         "OrderFulfillmentStateMachine\torderly-OrderFulfillmentStateMachine\t\
          statemachines/order-fulfillment.asl.json\n\
          OrderIntakeStateMachine\torderly-OrderIntakeStateMachine\t\
-         statemachines/order-intake.asl.json\n"
+         statemachines/order-intake.asl.json\n\
+         ShipmentQuoteStateMachine\torderly-ShipmentQuoteStateMachine\t\
+         statemachines/shipment-quote.asl.json\n"
     );
 }
 

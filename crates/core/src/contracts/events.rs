@@ -66,8 +66,35 @@ pub struct OrderConfirmed {
     pub authorization_id: String,
     /// What to ship: SKUs and quantities.
     pub lines: Vec<OrderLine>,
+    /// How the order ships and what that costs, as the shipment-quote workflow quoted
+    /// it; `null` when no quote could be had, which means the default service at the
+    /// shop's cost. Absent from events of before the quote, and read as `null`.
+    #[serde(default)]
+    pub shipping: Option<ShippingQuote>,
 }
 contract!(OrderConfirmed, "com.orders");
+
+/// A shipment's quote: the service, the parcels the lines make and the price, in the
+/// order's currency (statemachines/shipment-quote.asl.json states the rates).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ShippingQuote {
+    /// How the parcels go.
+    pub service: ShippingService,
+    /// How many parcels the order's units make.
+    pub parcels: u32,
+    /// What shipping costs the customer; zero when the order ships free.
+    pub cost: Money,
+}
+
+/// How parcels go: `standard` up to a few parcels, `freight` above.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ShippingService {
+    Standard,
+    Freight,
+}
 
 /// Why an order failed:
 /// - `PaymentDeclined`: the payment provider declined the payment;

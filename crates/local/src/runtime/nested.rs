@@ -88,18 +88,14 @@ pub async fn start_execution_task(
             let stop_child = StopOnDrop(Some(child.abort.clone()));
             let ended = child.wait_ended().await;
             stop_child.disarm();
-            if !ended {
+            let Some(result) = ended else {
                 return Err(TaskFailure::new(
                     "States.Runtime",
                     "the local cloud stopped before the child execution ended",
                 ));
-            }
-            let child = cloud.execution(&arn).map_err(|e| {
-                TaskFailure::new(
-                    "States.Runtime",
-                    format!("the child execution is no longer kept: {e}"),
-                )
-            })?;
+            };
+            let mut child = child;
+            child.result = Some(result);
             let description = describe_child(&child, pattern == Pattern::SyncJson);
             if child.status() == "SUCCEEDED" {
                 Ok(description)

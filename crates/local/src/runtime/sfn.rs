@@ -50,9 +50,10 @@ pub struct ExecutionEntry {
     pub result: Option<Arc<Execution>>,
     /// Stops the execution (StopExecution, or the stop of a parent waiting on it).
     pub abort: AbortSignal,
-    /// Turns `true` once the execution has ended and its result is recorded, for those
-    /// who wait on it (StartSyncExecution, a parent's `.sync` task).
-    pub ended: tokio::sync::watch::Receiver<bool>,
+    /// Holds the result once the execution has ended and it is recorded, for those who
+    /// wait on it (StartSyncExecution, a parent's `.sync` task). They take it from here,
+    /// not from the store, where the retention cap may already have let it go.
+    pub ended: tokio::sync::watch::Receiver<Option<Arc<Execution>>>,
 }
 
 impl ExecutionEntry {
@@ -63,8 +64,8 @@ impl ExecutionEntry {
         name: String,
         input: Value,
         start_ms: i64,
-    ) -> (Self, tokio::sync::watch::Sender<bool>) {
-        let (ended_tx, ended) = tokio::sync::watch::channel(false);
+    ) -> (Self, tokio::sync::watch::Sender<Option<Arc<Execution>>>) {
+        let (ended_tx, ended) = tokio::sync::watch::channel(None);
         let entry = Self {
             arn,
             machine_arn,
@@ -80,10 +81,12 @@ impl ExecutionEntry {
         (entry, ended_tx)
     }
 
-    /// Waits until the execution has ended; `false` if it never will (its cloud stopped).
-    pub async fn wait_ended(&self) -> bool {
+    /// Waits until the execution has ended, and answers how it ended; `None` if it never
+    /// will (its cloud stopped).
+    pub async fn wait_ended(&self) -> Option<Arc<Execution>> {
         let mut ended = self.ended.clone();
-        ended.wait_for(|done| *done).await.is_ok()
+        let result = ended.wait_for(Option::is_some).await.ok()?;
+        result.clone()
     }
 
     /// `RUNNING`, or the final status (`SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`).
@@ -400,9 +403,9 @@ impl CloudInner {
             cloud
                 .sfn
                 .executions
-                .close(&execution_arn, execution, cloud.clock.now_ms());
+                .close(&execution_arn, execution.clone(), cloud.clock.now_ms());
             // After the close: whoever wakes finds the result recorded.
-            let _ = ended.send(true);
+            let _ = ended.send(Some(execution));
         }));
         Ok(arn)
     }

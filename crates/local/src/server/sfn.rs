@@ -170,9 +170,7 @@ async fn start_sync_execution(cloud: &Arc<CloudInner>, input: &Input) -> Result<
         .start_execution(machine, payload, name)
         .map_err(sfn_error)?;
     let entry = cloud.execution(&arn).map_err(sfn_error)?;
-    entry.wait_ended().await;
-    let entry = cloud.execution(&arn).map_err(sfn_error)?;
-    let Some(execution) = &entry.result else {
+    let Some(execution) = &entry.wait_ended().await else {
         return Err(
             ApiError::new("InternalError", "the execution did not end").with_namespace(NAMESPACE)
         );

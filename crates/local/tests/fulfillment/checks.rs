@@ -1,9 +1,11 @@
 //! What a row's execution must show. The expected values come from the scenario's input
 //! and the functions' rules (an authorization id is `auth-<orderId>`, a reservation takes
 //! the line's quantity), not from the mocks, so a mock that disagrees with its scenario
-//! fails as surely as a broken route.
+//! fails as surely as a broken route. The one exception is the shipment quote, the mocked
+//! child's output: tests/shipment_quote.rs checks each such mock against the real
+//! shipment-quote workflow run on its scenario.
 
-use super::fixtures::bus;
+use super::fixtures::{bus, mocked_quote};
 use super::trace::{self, LambdaCall};
 use super::{Approval, Outcome, Row, decision_detail, input_of};
 use orderly_states::Execution;
@@ -128,6 +130,14 @@ fn expected_output(row: &Row, input: &Value) -> Value {
         }
         let authorization = format!("auth-{}", input["data"]["orderId"].as_str().unwrap_or(""));
         out["fulfilment"] = json!([reservations(input), {"authorizationId": authorization}]);
+        match mocked_quote(row.test_case) {
+            Some(Ok(quote)) => out["shipping"] = quote,
+            Some(Err(thrown)) => {
+                out["shipping"] = Value::Null;
+                out["shippingError"] = thrown;
+            }
+            None => {}
+        }
     }
     normalized(&out)
 }
@@ -320,6 +330,10 @@ fn publish_problems(row: &Row, entries: &[Value], input: &Value) -> Vec<String> 
                 "total": data["total"],
                 "authorizationId": format!("auth-{}", data["orderId"].as_str().unwrap_or("")),
                 "lines": data["lines"],
+                "shipping": match mocked_quote(row.test_case) {
+                    Some(Ok(quote)) => quote,
+                    _ => Value::Null,
+                },
             }),
         ),
         Outcome::Failed { reason, cause } | Outcome::Errored { reason, cause } => (

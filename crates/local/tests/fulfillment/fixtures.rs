@@ -194,3 +194,17 @@ pub fn unused_mocked_responses() -> BTreeSet<String> {
         })
         .unwrap_or_default()
 }
+
+/// What the test case's mock answers the nested shipment-quote execution with: the
+/// child's output (`Ok`), or the error it throws (`Err`, `{Error, Cause}`). `None` when the
+/// test case does not reach QuoteShipment.
+pub fn mocked_quote(test_case: &str) -> Option<Result<Value, Value>> {
+    let config = parse_json(MOCK_CONFIG, &read(MOCK_CONFIG));
+    let response =
+        config["StateMachines"][MACHINE]["TestCases"][test_case]["QuoteShipment"].as_str()?;
+    let first = &config["MockedResponses"][response]["0"];
+    Some(match first.get("Return") {
+        Some(described) => Ok(described["Output"].clone()),
+        None => Err(first["Throw"].clone()),
+    })
+}
