@@ -153,8 +153,8 @@ impl SfnOrderIntake {
 
 #[async_trait]
 impl OrderIntake for SfnOrderIntake {
-    async fn validate(&self, order: &Order) -> Result<Priced, IntakeError> {
-        let input = orderly_core::intake::intake_input(order)?;
+    async fn validate(&self, order: &Order, correlation_id: &str) -> Result<Priced, IntakeError> {
+        let input = orderly_core::intake::intake_input(order, correlation_id)?;
         let answer = self
             .client
             .start_sync_execution()

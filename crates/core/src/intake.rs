@@ -138,8 +138,12 @@ struct Fraud {
 /// What an intake execution is given: the order without its personal data. The payment
 /// token becomes a marker of whether there is one, and the shipping address its country;
 /// the customer is named by id only. An execution's input is kept in its history and may
-/// reach a log, which must never hold a token or a person's details.
-pub fn intake_input(order: &crate::domain::Order) -> Result<String, PortError> {
+/// reach a log, which must never hold a token or a person's details. `correlationId` is
+/// the request's, so the execution's log lines and trace join the order's.
+pub fn intake_input(
+    order: &crate::domain::Order,
+    correlation_id: &str,
+) -> Result<String, PortError> {
     let mut input = serde_json::to_value(order).map_err(|e| {
         PortError::Permanent(format!(
             "StartSyncExecution: cannot serialize the order: {e}"
@@ -153,6 +157,7 @@ pub fn intake_input(order: &crate::domain::Order) -> Result<String, PortError> {
     input["paymentToken"] = serde_json::Value::from(token);
     input["customer"] = serde_json::json!({"customerId": order.customer.customer_id});
     input["shippingAddress"] = serde_json::json!({"country": order.shipping_address.country});
+    input["correlationId"] = serde_json::Value::from(correlation_id);
     Ok(input.to_string())
 }
 
@@ -212,7 +217,7 @@ mod tests {
             "shippingAddress": {"line1": "1 High St", "city": "Leeds", "postcode": "LS1", "country": "GB"},
             "placedAt": "2026-11-26T12:00:00Z"}))
         .unwrap();
-        let input = intake_input(&order).unwrap();
+        let input = intake_input(&order, "corr-1").unwrap();
         for secret in [
             "tok_visa_4242",
             "ann@example.com",
@@ -228,6 +233,7 @@ mod tests {
         }
         let input: serde_json::Value = serde_json::from_str(&input).unwrap();
         assert_eq!(input["paymentToken"], "present");
+        assert_eq!(input["correlationId"], "corr-1");
         assert_eq!(input["shippingAddress"]["country"], "GB");
         assert_eq!(input["customer"]["customerId"], "c1");
         assert_eq!(input["lines"][0]["sku"], "A");

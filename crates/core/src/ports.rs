@@ -122,6 +122,7 @@ pub trait OrderIntake: Send + Sync {
     async fn validate(
         &self,
         order: &Order,
+        correlation_id: &str,
     ) -> Result<crate::intake::Priced, crate::intake::IntakeError>;
 }
 

@@ -29,7 +29,11 @@ fn demo_passes_every_scenario_and_its_logs_read_back() {
     let out = orderly(&["demo", "--log-dir", path(logs.path())]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
-    assert!(stdout.contains("8 of 8 scenarios as expected"), "{stdout}");
+    let n = orderly_local::scenarios::all().len();
+    assert!(
+        stdout.contains(&format!("{n} of {n} scenarios as expected")),
+        "{stdout}"
+    );
     for expected in [
         "Summary",
         "duplicates suppressed",
@@ -37,6 +41,12 @@ fn demo_passes_every_scenario_and_its_logs_read_back() {
         "AuditDlq",
         "p50 ms",
         "Timeline of o-happy-1",
+        // The front door: the Express intake in the request, the nested child, the parent.
+        "http    POST /orders → 201",
+        "[OrderIntakeStateMachine ",
+        "[ShipmentQuoteStateMachine ",
+        "[OrderFulfillmentStateMachine ",
+        "http    POST /orders → 422",
         "OrderFailed (ApprovalTimedOut)",
     ] {
         assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");

@@ -138,7 +138,7 @@ where
     let order = request.into_order(&key, now_rfc3339(deps.idempotency.clock()));
     deps.idempotency
         .run_keyed_checked(&key.record_key(), &fingerprint, remaining, || async {
-            let priced = deps.intake.validate(&order).await?;
+            let priced = deps.intake.validate(&order, &correlation_id).await?;
             // The domain's own rules still hold the door should a deployed intake lag
             // behind them; the two agree (crates/local/tests/order_intake.rs).
             order.validate().map_err(|e| PlaceError::Rejected(Rejected::from(&e)))?;

@@ -44,7 +44,7 @@ impl MemoryIntake {
 
 #[async_trait]
 impl OrderIntake for MemoryIntake {
-    async fn validate(&self, order: &Order) -> Result<Priced, IntakeError> {
+    async fn validate(&self, order: &Order, _correlation_id: &str) -> Result<Priced, IntakeError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         if let Some(scripted) = self
             .scripted

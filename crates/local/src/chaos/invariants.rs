@@ -100,8 +100,15 @@ fn describe(kind: &HopKind) -> String {
         HopKind::Invoked {
             function, outcome, ..
         } => format!("invoked {function}: {outcome}"),
-        HopKind::StateEntered { state, .. } => format!("entered {state}"),
-        HopKind::ExecutionEnded { status, .. } => format!("execution {status}"),
+        HopKind::HttpRequest {
+            method,
+            path,
+            status,
+        } => format!("http {method} {path}: {status}"),
+        HopKind::StateEntered { machine, state, .. } => format!("entered {machine} {state}"),
+        HopKind::ExecutionEnded {
+            machine, status, ..
+        } => format!("execution {machine} {status}"),
         HopKind::DeadLettered { queue, reason } => format!("dead-lettered in {queue}: {reason}"),
     }
 }

@@ -80,7 +80,8 @@ pub fn collect_hops(hops: &[Hop], machines: &[&str], samples: &mut Samples) {
                 duration_us,
                 ..
             } => add(&format!("invoke {function}"), *duration_us),
-            HopKind::ExecutionEnded { .. } => {
+            // The execution the rule started, not a child it ran.
+            HopKind::ExecutionEnded { machine, .. } if machines.contains(&machine.as_str()) => {
                 if let Some(at) = started
                     .get_mut(&hop.correlation_id)
                     .and_then(VecDeque::pop_front)
@@ -88,7 +89,10 @@ pub fn collect_hops(hops: &[Hop], machines: &[&str], samples: &mut Samples) {
                     add(EXECUTION, hop.wall_us.saturating_sub(at));
                 }
             }
-            HopKind::StateEntered { .. } | HopKind::DeadLettered { .. } => {}
+            HopKind::ExecutionEnded { .. }
+            | HopKind::HttpRequest { .. }
+            | HopKind::StateEntered { .. }
+            | HopKind::DeadLettered { .. } => {}
         }
     }
 }
@@ -152,6 +156,7 @@ mod tests {
             hop(
                 90,
                 HopKind::ExecutionEnded {
+                    machine: "M".into(),
                     execution: "e".into(),
                     status: "SUCCEEDED".into(),
                 },

@@ -38,12 +38,24 @@ fn describe(kind: &HopKind) -> (&'static str, String) {
                 *duration_us as f64 / 1000.0
             ),
         ),
-        HopKind::StateEntered { execution, state } => {
-            ("state", format!("{state}  [{}]", short(execution)))
-        }
-        HopKind::ExecutionEnded { execution, status } => {
-            ("end", format!("execution {} {status}", short(execution)))
-        }
+        HopKind::HttpRequest {
+            method,
+            path,
+            status,
+        } => ("http", format!("{method} {path} → {status}")),
+        HopKind::StateEntered {
+            machine,
+            execution,
+            state,
+        } => (
+            "state",
+            format!("{state}  [{machine} {}]", short(execution)),
+        ),
+        HopKind::ExecutionEnded {
+            machine,
+            execution,
+            status,
+        } => ("end", format!("{machine} {} {status}", short(execution))),
         HopKind::DeadLettered { queue, reason } => ("dlq", format!("{queue}: {reason}")),
     }
 }
@@ -92,6 +104,7 @@ mod tests {
             hop(
                 5,
                 HopKind::StateEntered {
+                    machine: "M".into(),
                     execution: "abc-def".into(),
                     state: "RegisterOrder".into(),
                 },
@@ -100,6 +113,6 @@ mod tests {
         ]);
         assert_eq!(lines.len(), 2);
         assert!(lines[0].contains("R matched"), "{lines:?}");
-        assert!(lines[1].contains("RegisterOrder  [abc]"), "{lines:?}");
+        assert!(lines[1].contains("RegisterOrder  [M abc]"), "{lines:?}");
     }
 }

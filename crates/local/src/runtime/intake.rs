@@ -28,12 +28,12 @@ impl LocalOrderIntake {
 
 #[async_trait]
 impl OrderIntake for LocalOrderIntake {
-    async fn validate(&self, order: &Order) -> Result<Priced, IntakeError> {
+    async fn validate(&self, order: &Order, correlation_id: &str) -> Result<Priced, IntakeError> {
         let cloud: Arc<CloudInner> = self
             .cloud
             .upgrade()
             .ok_or_else(|| PortError::Transient("the local cloud has stopped".into()))?;
-        let input = orderly_core::intake::intake_input(order)?;
+        let input = orderly_core::intake::intake_input(order, correlation_id)?;
         let mut request = Map::new();
         request.insert("stateMachineArn".into(), json!(self.state_machine_arn));
         request.insert("input".into(), json!(input));

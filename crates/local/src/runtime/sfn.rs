@@ -396,6 +396,7 @@ impl CloudInner {
                 at_ms: cloud.clock.now_ms(),
                 correlation_id,
                 kind: HopKind::ExecutionEnded {
+                    machine: cloud.machine_id_of(&execution_arn),
                     execution: execution.name.clone(),
                     status: execution.status.as_str().to_owned(),
                 },
@@ -453,7 +454,8 @@ impl CloudInner {
             *seen = (*seen).max(from + events.len());
             skip
         };
-        let execution = arn.rsplit(':').next().unwrap_or(arn);
+        let machine = self.machine_id_of(arn);
+        let execution = execution_name(arn);
         for event in &events[skip..] {
             if event.event_type.ends_with("StateEntered") {
                 self.trace.record(Hop {
@@ -461,12 +463,24 @@ impl CloudInner {
                     at_ms: (event.timestamp.unix_timestamp_nanos() / 1_000_000) as i64,
                     correlation_id: correlation_id.to_owned(),
                     kind: HopKind::StateEntered {
+                        machine: machine.clone(),
                         execution: execution.to_owned(),
                         state: event.state_name().unwrap_or_default().to_owned(),
                     },
                 });
             }
         }
+    }
+
+    /// The logical id of the state machine an execution ARN belongs to (its name when the
+    /// template has no such machine).
+    fn machine_id_of(&self, execution_arn: &str) -> String {
+        let name = execution_arn.split(':').nth(6).unwrap_or_default();
+        self.model
+            .state_machines
+            .values()
+            .find(|m| m.name == name)
+            .map_or_else(|| name.to_owned(), |m| m.logical_id.clone())
     }
 
     /// The execution of an ARN, as it is now.
@@ -660,4 +674,10 @@ impl super::logs::DeferredLines for ExecutionLogLines {
         }
         text
     }
+}
+
+/// The name part of an execution ARN: `…:execution:MACHINE:NAME`, or for an Express
+/// execution `…:express:MACHINE:NAME:ID`.
+fn execution_name(arn: &str) -> &str {
+    arn.split(':').nth(7).unwrap_or(arn)
 }

@@ -41,16 +41,29 @@ pub enum HopKind {
         /// The same, in microseconds: in-process handlers often take less than one.
         duration_us: u64,
     },
+    /// An HTTP API answered a request (the correlation id is its `X-Correlation-Id`).
+    HttpRequest {
+        /// The request's method.
+        method: String,
+        /// The request's path.
+        path: String,
+        /// The status of the answer.
+        status: u16,
+    },
     /// An execution entered a state.
     StateEntered {
-        /// The execution's ARN.
+        /// The execution's state machine, by its logical id in the template.
+        machine: String,
+        /// The execution's name.
         execution: String,
         /// The state's name.
         state: String,
     },
     /// An execution ended.
     ExecutionEnded {
-        /// The execution's ARN.
+        /// The execution's state machine, by its logical id in the template.
+        machine: String,
+        /// The execution's name.
         execution: String,
         /// Its final status, e.g. `SUCCEEDED`.
         status: String,
@@ -88,6 +101,8 @@ pub fn correlation_of(value: &Value) -> String {
         value.pointer("/detail/metadata/correlation-id"),
         value.pointer("/metadata/correlation-id"),
         value.pointer("/correlationId"),
+        // An HTTP API event (payload format 2.0: header names in lower case).
+        value.pointer("/headers/x-correlation-id"),
         value.pointer("/Payload/metadata/correlation-id"),
     ];
     candidates

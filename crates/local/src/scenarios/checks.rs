@@ -4,6 +4,7 @@
 use super::table::{Kind, POISON_BODY, Scenario};
 use crate::runtime::CloudInner;
 use crate::runtime::sfn::ExecutionEntry;
+use crate::runtime::trace::HopKind;
 use crate::runtime::world::World;
 use serde_json::Value;
 
@@ -350,6 +351,45 @@ pub(super) fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks
                 "confirmations sent",
             );
         }
+        Kind::FrontDoor => {
+            checks.equal(
+                states.clone(),
+                vec!["OrderConfirmed".to_owned()],
+                "final states",
+            );
+            checks.equal(shipped.clone(), Ok(true), "a shipment is created");
+            checks.equal(authorizations.clone(), Ok(1), "authorizations");
+            let ran = |machine: &str| statuses_of(cloud, machine, scenario.correlation_id);
+            checks.equal(
+                ran("OrderIntakeStateMachine"),
+                vec!["SUCCEEDED"],
+                "the Express intake ran once, in the request",
+            );
+            checks.equal(
+                ran("ShipmentQuoteStateMachine"),
+                vec!["SUCCEEDED"],
+                "the nested shipment quote ran once",
+            );
+            checks.equal(
+                stock("BOOK-0001"),
+                seed("BOOK-0001").map(|n| n - 2),
+                "BOOK-0001 stock",
+            );
+        }
+        Kind::FrontDoorRefused => {
+            checks.equal(
+                statuses_of(cloud, "OrderIntakeStateMachine", scenario.correlation_id),
+                vec!["SUCCEEDED"],
+                "the Express intake ran once and answered (a refusal is an answer)",
+            );
+            checks.equal(executions.len(), 0, "order workflows started");
+            checks.equal(world.orders.get(order), Ok(None), "the order is stored");
+            let announced = cloud.trace.of(scenario.correlation_id).iter().any(|h| {
+                matches!(&h.kind, HopKind::EventPut { detail_type, .. } if detail_type == "OrderCreated")
+            });
+            checks.check(!announced, "no OrderCreated is put");
+            return "refused at the front door".to_owned();
+        }
         Kind::PoisonMessage => {}
     }
     let stray = dead_letters(cloud);
@@ -362,5 +402,52 @@ pub(super) fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks
         [one] => one.clone(),
         many if many.iter().any(|s| s == "OrderConfirmed") => "OrderConfirmed".to_owned(),
         many => many.join(", "),
+    }
+}
+
+/// The statuses of the executions of the template's state machine `logical_id` that carry
+/// `correlation_id`, oldest first.
+fn statuses_of(cloud: &CloudInner, logical_id: &str, correlation_id: &str) -> Vec<&'static str> {
+    let Some(machine) = cloud.model.state_machines.get(logical_id) else {
+        return Vec::new();
+    };
+    let mut executions: Vec<ExecutionEntry> = cloud
+        .executions()
+        .into_iter()
+        .filter(|e| e.machine_arn == machine.arn && e.correlation_id == correlation_id)
+        .collect();
+    executions.sort_by_key(|e| e.start_ms);
+    executions.iter().map(ExecutionEntry::status).collect()
+}
+
+/// What the front door's answer must say: the order's id (201), or the intake's reason
+/// for the refusal (422).
+pub(super) fn front_door_answer(scenario: Scenario, body: &Value, checks: &mut Checks) {
+    match scenario.kind {
+        Kind::FrontDoor => {
+            checks.equal(
+                body.get("orderId").and_then(Value::as_str),
+                Some(scenario.order_id),
+                "the 201 names the order",
+            );
+            checks.check(
+                body.pointer("/price/total").is_some() || body.get("price").is_some(),
+                format!("the 201 carries the intake's price ({body})"),
+            );
+        }
+        Kind::FrontDoorRefused => {
+            let codes: Vec<&str> = body
+                .get("reasons")
+                .and_then(Value::as_array)
+                .map(|reasons| {
+                    reasons
+                        .iter()
+                        .filter_map(|r| r.get("code").and_then(Value::as_str))
+                        .collect()
+                })
+                .unwrap_or_default();
+            checks.equal(codes, vec!["TotalMismatch"], "the 422's reasons");
+        }
+        _ => {}
     }
 }

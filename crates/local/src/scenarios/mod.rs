@@ -5,10 +5,12 @@
 //! - `table`: which scenarios there are ([`all`]) and what each is named for;
 //! - `runner`: one scenario on a fresh cloud ([`run`], [`run_all`]): its events, then
 //!   virtual time until the cloud settles, then the checks, into an [`Outcome`];
+//! - `front_door`: `POST /orders` as a signing client calls it, answered in process;
 //! - `checks`: what each scenario must leave behind, and the readers of a finished cloud
 //!   (final states, dead letters) the demo's summary shares.
 
 mod checks;
+pub mod front_door;
 mod runner;
 mod table;
 

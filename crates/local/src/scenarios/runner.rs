@@ -169,6 +169,28 @@ pub async fn run(scenario: Scenario, env: &ScenarioEnv) -> Result<ScenarioRun, S
             );
             put(&inner, &entries, &mut checks);
         }
+        Kind::FrontDoor | Kind::FrontDoorRefused => {
+            let (file, status) = if scenario.kind == Kind::FrontDoor {
+                ("order", 201)
+            } else {
+                ("order-wrong-total", 422)
+            };
+            let answer = super::front_door::post_order(
+                &inner,
+                &env.root,
+                file,
+                scenario.order_id,
+                scenario.correlation_id,
+            )
+            .await;
+            match answer {
+                Ok(answer) => {
+                    checks.equal(answer.status, status, "POST /orders status");
+                    super::checks::front_door_answer(scenario, &answer.body, &mut checks);
+                }
+                Err(e) => checks.check(false, format!("POST /orders: {e}")),
+            }
+        }
         Kind::PoisonMessage => {
             let sent = inner
                 .sqs

@@ -4,6 +4,12 @@
 /// What a scenario does and expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// `POST /orders`: the Express intake accepts it (201); confirmed with a nested
+    /// shipment quote and shipped.
+    FrontDoor,
+    /// `POST /orders` whose lines do not add up to its total: the Express intake refuses it
+    /// in the same call (422 with the reason); nothing is stored or published.
+    FrontDoorRefused,
     /// Confirmed and shipped.
     HappyPath,
     /// Waits for approval; a person's decision (`approval-decision.json`) is put on the bus.
@@ -47,6 +53,20 @@ pub fn all() -> Vec<Scenario> {
         correlation_id,
     };
     vec![
+        s(
+            "front-door",
+            "POST /orders: priced by the Express intake (201), confirmed with a nested quote",
+            Kind::FrontDoor,
+            "o-front-1",
+            "corr-front-1",
+        ),
+        s(
+            "front-door-refused",
+            "POST /orders whose lines miss its total: refused in the call (422), nothing stored",
+            Kind::FrontDoorRefused,
+            "o-front-refused-1",
+            "corr-front-refused-1",
+        ),
         s(
             "happy-path",
             "order confirmed, paid and shipped",

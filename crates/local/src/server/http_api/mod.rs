@@ -14,8 +14,10 @@ pub mod event;
 pub mod iam;
 pub mod response;
 pub mod routes;
+pub mod sign;
 
 use crate::runtime::CloudInner;
+use crate::runtime::trace::{Hop, HopKind};
 use crate::template::RouteAuth;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, Request};
@@ -36,7 +38,26 @@ pub async fn serve(cloud: &CloudInner, routes: &Routes, request: Request) -> Res
         .get::<RequestId>()
         .and_then(|id| id.header_value().to_str().ok())
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    // What the trace needs of the request, before the request is consumed.
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let correlation_id = request
+        .headers()
+        .get("x-correlation-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let mut response = answer(cloud, routes, request, &request_id).await;
+    cloud.trace.record(Hop {
+        wall_us: 0,
+        at_ms: cloud.clock.now_ms(),
+        correlation_id,
+        kind: HopKind::HttpRequest {
+            method,
+            path,
+            status: response.status().as_u16(),
+        },
+    });
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(APIGW_REQUEST_ID, value);
     }
