@@ -209,3 +209,34 @@ fn strip_retrier(states_of: &mut Value, error: &str) {
         }
     }
 }
+
+/// Asynchronous Express executions are at-least-once: every nested shipment quote runs
+/// twice, and no order ends otherwise than it does with each run once.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn every_express_child_run_twice_changes_no_outcome() {
+    let template = root().join("template.yaml");
+    let once = run(&options(template.clone(), 60, 5, Rates::none())).await;
+    let mut twice_options = options(
+        template,
+        60,
+        5,
+        Rates {
+            duplicate: 1.0,
+            ..Rates::none()
+        },
+    );
+    twice_options.only =
+        BTreeMap::from([(Fault::Duplicate, "ShipmentQuoteStateMachine".to_owned())]);
+    let twice = run(&twice_options).await;
+    assert!(invariants(&twice).is_empty(), "{:#?}", invariants(&twice));
+    assert_eq!(twice.outcomes, once.outcomes);
+    // One duplicate per quote: one per order that got as far as QuoteShipment.
+    let quoted: u64 = twice
+        .outcomes
+        .iter()
+        .filter(|(outcome, _)| outcome.starts_with("OrderConfirmed"))
+        .map(|(_, n)| n)
+        .sum();
+    assert!(quoted > 0, "{:?}", twice.outcomes);
+    assert_eq!(twice.faults_injected.get("duplicate"), Some(&quoted));
+}

@@ -318,12 +318,44 @@ fn task_error_name(error_type: &str) -> String {
 impl CloudInner {
     /// StartExecution: starts a run in the background and answers its ARN. A name used
     /// before is refused unless the input is the same (then the same ARN comes back).
+    ///
+    /// An asynchronous Express execution is at-least-once on AWS ("Choosing workflow
+    /// type"): when the cloud's faults say so ([`Fault::Duplicate`] at the machine's
+    /// logical id), a second run of the same input starts beside the first, under the same
+    /// name with an ARN of its own, as a repeated run would.
     pub fn start_execution(
         self: &Arc<Self>,
         machine_arn: &str,
         input: Value,
         name: Option<String>,
     ) -> Result<String, SfnError> {
+        let machine = self.startable(machine_arn, &input)?;
+        let name = name.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let arn = self.launch(machine, machine_arn, input.clone(), name.clone())?;
+        if machine.model.kind == template::StateMachineType::Express
+            && self
+                .faults
+                .strike(Fault::Duplicate, &machine.model.logical_id)
+        {
+            self.launch(machine, machine_arn, input, name)?;
+        }
+        Ok(arn)
+    }
+
+    /// StartSyncExecution's start: once, since the caller waits for that one run's answer.
+    pub fn start_sync_execution(
+        self: &Arc<Self>,
+        machine_arn: &str,
+        input: Value,
+        name: Option<String>,
+    ) -> Result<String, SfnError> {
+        let machine = self.startable(machine_arn, &input)?;
+        let name = name.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        self.launch(machine, machine_arn, input, name)
+    }
+
+    /// The machine of `machine_arn`, if `input` may start it.
+    fn startable(&self, machine_arn: &str, input: &Value) -> Result<&Machine, SfnError> {
         let machine = self
             .sfn
             .machines
@@ -334,7 +366,17 @@ impl CloudInner {
                 "Input exceeds the 262144-character limit".into(),
             ));
         }
-        let name = name.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        Ok(machine)
+    }
+
+    /// Records one run of `machine` and starts it in the background; its ARN.
+    fn launch(
+        self: &Arc<Self>,
+        machine: &Machine,
+        machine_arn: &str,
+        input: Value,
+        name: String,
+    ) -> Result<String, SfnError> {
         let arn = match machine.model.kind {
             template::StateMachineType::Standard => format!(
                 "arn:aws:states:{}:{}:execution:{}:{}",

@@ -167,7 +167,7 @@ async fn start_sync_execution(cloud: &Arc<CloudInner>, input: &Input) -> Result<
     let payload = json_member(input, "input", "InvalidExecutionInput")?;
     let name = execution_name(input)?;
     let arn = cloud
-        .start_execution(machine, payload, name)
+        .start_sync_execution(machine, payload, name)
         .map_err(sfn_error)?;
     let entry = cloud.execution(&arn).map_err(sfn_error)?;
     let Some(execution) = &entry.wait_ended().await else {
