@@ -576,7 +576,7 @@ fn aws_only_resources_are_listed_not_run() {
             .filter(|n| n.resource_type == t)
             .count()
     };
-    assert_eq!(count("AWS::CloudWatch::Alarm"), 40);
+    assert_eq!(count("AWS::CloudWatch::Alarm"), 44);
     assert_eq!(count("AWS::Logs::LogGroup"), 15);
     assert_eq!(count("AWS::SQS::QueuePolicy"), 5);
     assert_eq!(count("AWS::Events::Archive"), 1);
