@@ -174,6 +174,22 @@ async fn lines_that_make_no_parcels_are_refused_with_the_order_named() {
         let cause = answer["cause"].as_str().unwrap_or_default();
         assert!(cause.contains("o-quote-1"), "{what}: {cause}");
     }
+    // Logging.Level ERROR: each failed run logs its Fail state and its end, nothing else;
+    // a quote that succeeds logs nothing.
+    quote(&cloud, &input(3, 1, 1000, "EUR")).await;
+    let group = cloud.inner.model.state_machines[CHILD]
+        .log_group
+        .clone()
+        .expect("a log group");
+    let types: Vec<String> = cloud
+        .inner
+        .logs
+        .group_lines(&group)
+        .iter()
+        .filter_map(|l| l.line["type"].as_str().map(str::to_owned))
+        .collect();
+    let failed_run = ["FailStateEntered", "ExecutionFailed"];
+    assert_eq!(types, failed_run.repeat(6), "{group}");
 }
 
 /// The tasks of `execution`'s history scheduled on a service action (`events`,

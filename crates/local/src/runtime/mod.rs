@@ -11,6 +11,7 @@ pub mod footprint;
 pub mod handlers;
 pub mod intake;
 pub mod lambda;
+pub mod log_level;
 pub mod logs;
 pub mod nested;
 pub mod paging;

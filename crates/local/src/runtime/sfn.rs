@@ -6,6 +6,7 @@ use super::CloudInner;
 use super::bus::PutEventsEntry;
 use super::executions::{Executions, Page};
 use super::faults::Fault;
+use super::log_level::LogLevel;
 use super::logs::rfc3339_ms;
 use super::paging::{self, TokenError};
 use super::trace::{Hop, HopKind, correlation_of};
@@ -420,12 +421,13 @@ impl CloudInner {
             .clone()
             .unwrap_or_else(|| format!("/aws/vendedlogs/states/{}", machine.model.name));
         let include_data = machine.model.include_execution_data;
+        let level = LogLevel::of(machine.model.logging_level.as_deref());
         let execution_arn = arn.clone();
         // The execution continues the trace of what started it (a rule target, a function).
         let trace = super::xray::current_or_new(self.clock.now_ms());
         self.spawn(super::xray::scope(trace, async move {
             let execution = Arc::new(orderly_states::execute(&definition, input, options).await);
-            cloud.log_execution(&log_group, &execution, &correlation_id, include_data);
+            cloud.log_execution(&log_group, &execution, &correlation_id, include_data, level);
             cloud.record_states(&execution_arn, 0, &execution.history, &correlation_id);
             cloud
                 .sfn
@@ -638,24 +640,40 @@ impl CloudInner {
             .ok_or_else(|| SfnError::ExecutionDoesNotExist(arn.to_owned()))?
     }
 
-    /// The state machine's log group at level ALL: one line per history event, with the
-    /// events' inputs, outputs and parameters only when the machine's `Logging` says
-    /// `IncludeExecutionData: true` (as AWS writes them).
+    /// The state machine's log group: one line per history event its `Logging.Level`
+    /// logs ([`LogLevel`]), with the events' inputs, outputs and parameters only when the
+    /// machine's `Logging` says `IncludeExecutionData: true` (as AWS writes them).
     fn log_execution(
         &self,
         group: &str,
         execution: &Arc<Execution>,
         correlation_id: &str,
         include_data: bool,
+        level: LogLevel,
     ) {
+        let events = match level {
+            LogLevel::All => LoggedEvents::All,
+            level => LoggedEvents::Some(
+                (0..execution.history.len())
+                    .filter(|&i| level.logs(&execution.history[i].event_type))
+                    .collect(),
+            ),
+        };
+        let count = match &events {
+            LoggedEvents::All => execution.history.len(),
+            LoggedEvents::Some(indices) => indices.len(),
+        };
+        if count == 0 {
+            return;
+        }
         let lines = ExecutionLogLines {
             execution: execution.clone(),
+            events,
             include_data,
             arn: Value::String(execution.execution_arn.clone()).to_string(),
             correlation_id: Value::String(correlation_id.to_owned()).to_string(),
         };
-        self.logs
-            .write_deferred(group, Arc::new(lines), execution.history.len());
+        self.logs.write_deferred(group, Arc::new(lines), count);
     }
 }
 
@@ -680,6 +698,8 @@ fn task_tokens(value: &Value, out: &mut Vec<String>) {
 /// The log lines of an ended execution, rendered from its history when read.
 struct ExecutionLogLines {
     execution: Arc<Execution>,
+    /// The events of its history that are logged.
+    events: LoggedEvents,
     /// `Logging.IncludeExecutionData`: whether lines carry the events' payloads.
     include_data: bool,
     /// The execution ARN and correlation id as JSON strings.
@@ -691,6 +711,10 @@ impl super::logs::DeferredLines for ExecutionLogLines {
     /// The event's JSON with the execution ARN, correlation id and event time added,
     /// written as text straight from the event (no `Value` tree).
     fn render(&self, index: usize) -> String {
+        let index = match &self.events {
+            LoggedEvents::All => index,
+            LoggedEvents::Some(indices) => indices.get(index).copied().unwrap_or(usize::MAX),
+        };
         let Some(event) = self.execution.history.get(index) else {
             return "{}".to_owned();
         };
@@ -716,6 +740,14 @@ impl super::logs::DeferredLines for ExecutionLogLines {
         }
         text
     }
+}
+
+/// Which history events an execution's log lines are.
+enum LoggedEvents {
+    /// Every one (`ALL`), without a list.
+    All,
+    /// Those at these indices.
+    Some(Vec<usize>),
 }
 
 /// The name part of an execution ARN: `…:execution:MACHINE:NAME`, or for an Express
