@@ -330,3 +330,71 @@ fn curl_unsigned_is_403_and_scripts_signed_curl_places_the_order() {
     let (status, body) = run("python3", &reused);
     assert_eq!(status, 422, "{body}");
 }
+
+/// The request signed by the SDK's own SigV4 signer (`aws-sigv4`, with every header it
+/// chooses to sign), as a Rust SDK client signs: placed 201, then its reply replayed.
+#[test]
+fn a_request_signed_by_the_sdk_signer_is_placed() {
+    use aws_credential_types::Credentials;
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    use aws_sigv4::sign::v4::SigningParams;
+
+    let server = Server::start();
+    let port = server.port();
+    let body = order("order");
+    let host = format!("127.0.0.1:{port}");
+    let identity = Credentials::new(
+        sigv4::ACCESS_KEY_ID,
+        orderly_local::server::http_api::sign::EXAMPLE_SECRET,
+        None,
+        None,
+        "test",
+    )
+    .into();
+    let params = SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("execute-api")
+        .time(std::time::SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .expect("signing parameters")
+        .into();
+    let url = format!("http://{host}/orders");
+    let headers = [
+        ("host", host.as_str()),
+        ("content-type", "application/json"),
+        ("idempotency-key", "k-sdk-signer"),
+    ];
+    let signable = SignableRequest::new(
+        "POST",
+        &url,
+        headers.iter().copied(),
+        SignableBody::Bytes(&body),
+    )
+    .expect("a signable request");
+    let (instructions, _) = sign(signable, &params).expect("signed").into_parts();
+    let mut signed: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(name, _)| *name != "host")
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect();
+    for (name, value) in instructions.headers() {
+        signed.push((name.to_owned(), value.to_owned()));
+    }
+    let as_refs: Vec<(&str, &str)> = signed
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    assert!(
+        as_refs
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("authorization")),
+        "{as_refs:?}"
+    );
+    let placed = request(port, "POST", "/orders", &as_refs, &body);
+    assert_eq!(placed.status, 201, "{}", placed.text());
+    let again = request(port, "POST", "/orders", &as_refs, &body);
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(again.text(), placed.text());
+}
