@@ -330,17 +330,7 @@ impl CloudInner {
         input: Value,
         name: Option<String>,
     ) -> Result<String, SfnError> {
-        let machine = self.startable(machine_arn, &input)?;
-        let name = name.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let arn = self.launch(machine, machine_arn, input.clone(), name.clone())?;
-        if machine.model.kind == template::StateMachineType::Express
-            && self
-                .faults
-                .strike(Fault::Duplicate, &machine.model.logical_id)
-        {
-            self.launch(machine, machine_arn, input, name)?;
-        }
-        Ok(arn)
+        self.start(machine_arn, input, name, true)
     }
 
     /// StartSyncExecution's start: once, since the caller waits for that one run's answer.
@@ -350,9 +340,29 @@ impl CloudInner {
         input: Value,
         name: Option<String>,
     ) -> Result<String, SfnError> {
+        self.start(machine_arn, input, name, false)
+    }
+
+    fn start(
+        self: &Arc<Self>,
+        machine_arn: &str,
+        input: Value,
+        name: Option<String>,
+        asynchronous: bool,
+    ) -> Result<String, SfnError> {
         let machine = self.startable(machine_arn, &input)?;
         let name = name.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        self.launch(machine, machine_arn, input, name)
+        let repeated = asynchronous
+            && machine.model.kind == template::StateMachineType::Express
+            && self
+                .faults
+                .strike(Fault::Duplicate, &machine.model.logical_id);
+        if !repeated {
+            return self.launch(machine, machine_arn, input, name);
+        }
+        let arn = self.launch(machine, machine_arn, input.clone(), name.clone())?;
+        self.launch(machine, machine_arn, input, name)?;
+        Ok(arn)
     }
 
     /// The machine of `machine_arn`, if `input` may start it.
