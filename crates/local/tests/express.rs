@@ -274,3 +274,63 @@ async fn a_standard_machine_is_listed_and_stopped_as_before() {
     let described = ok(&cloud, "DescribeExecution", json!({"executionArn": arn})).await;
     assert_eq!(described["status"], "ABORTED", "{described}");
 }
+
+/// StopExecution's `error` and `cause` are what the execution records: its description and
+/// its `ExecutionAborted` event carry them.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_stopped_execution_records_the_error_and_cause_given() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cloud = start(
+        dir.path(),
+        &[MachineSpec {
+            logical_id: "Slow",
+            name: "slow",
+            kind: "STANDARD",
+            definition: single(json!({"Type": "Wait", "Seconds": 3600, "End": true})),
+        }],
+    )
+    .expect("the cloud starts");
+    let machine = machine_arn(&cloud, "slow");
+    let started = ok(
+        &cloud,
+        "StartExecution",
+        json!({"stateMachineArn": machine}),
+    )
+    .await;
+    let arn = started["executionArn"].as_str().expect("an ARN").to_owned();
+    ok(
+        &cloud,
+        "StopExecution",
+        json!({"executionArn": arn, "error": "Operator.Stop", "cause": "stuck order o-1"}),
+    )
+    .await;
+    // A second stop does not change the reason.
+    ok(
+        &cloud,
+        "StopExecution",
+        json!({"executionArn": arn, "error": "Other", "cause": "other"}),
+    )
+    .await;
+    let ended = orderly_local::scenarios::wait_until(&cloud.inner, |c| {
+        orderly_local::scenarios::settled(c)
+    })
+    .await;
+    assert!(ended);
+    let described = ok(&cloud, "DescribeExecution", json!({"executionArn": arn})).await;
+    assert_eq!(described["status"], "ABORTED", "{described}");
+    assert_eq!(described["error"], "Operator.Stop", "{described}");
+    assert_eq!(described["cause"], "stuck order o-1", "{described}");
+    let history = ok(
+        &cloud,
+        "GetExecutionHistory",
+        json!({"executionArn": arn, "reverseOrder": true, "maxResults": 1}),
+    )
+    .await;
+    let last = &history["events"][0];
+    assert_eq!(last["type"], "ExecutionAborted", "{last}");
+    assert_eq!(
+        last["executionAbortedEventDetails"],
+        json!({"error": "Operator.Stop", "cause": "stuck order o-1"}),
+        "{last}"
+    );
+}

@@ -28,7 +28,7 @@ pub use definition::{Problem, QueryLanguage, StateMachine, ValidationError};
 pub use errors::StatesError;
 pub use exec::{
     AbortSignal, Execution, ExecutionOptions, ExecutionStatus, Executor, Jitter, MAX_PAYLOAD_BYTES,
-    execute, execute_blocking, execution_arn,
+    StopReason, execute, execute_blocking, execution_arn,
 };
 pub use history::{EventDetails, HistoryEvent, LiveHistory};
 pub use mock::{MockConfig, MockConfigError, MockTaskHandler};

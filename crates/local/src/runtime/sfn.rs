@@ -465,14 +465,19 @@ impl CloudInner {
         Ok(arn)
     }
 
-    /// StopExecution: a running execution ends ABORTED, and with it the executions its
-    /// `.sync` tasks wait on. Answers when it stopped (or had stopped), epoch ms.
-    pub fn stop_execution(&self, arn: &str) -> Result<i64, SfnError> {
+    /// StopExecution: a running execution ends ABORTED, its `ExecutionAborted` event and
+    /// its description carrying the `error` and `cause` given, and with it the executions
+    /// its `.sync` tasks wait on. Answers when it stopped (or had stopped), epoch ms.
+    pub fn stop_execution(
+        &self,
+        arn: &str,
+        reason: orderly_states::StopReason,
+    ) -> Result<i64, SfnError> {
         let entry = self.execution(arn)?;
         match &entry.result {
             Some(execution) => Ok((execution.stop_date.unix_timestamp_nanos() / 1_000_000) as i64),
             None => {
-                entry.abort.abort();
+                entry.abort.abort_with(reason);
                 Ok(self.clock.now_ms())
             }
         }

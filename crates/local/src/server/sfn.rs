@@ -33,7 +33,11 @@ pub async fn dispatch(
         "StopExecution" => {
             let arn = input.required_str("executionArn")?;
             check_execution_arn(arn)?;
-            let stop_ms = cloud.stop_execution(arn).map_err(sfn_error)?;
+            let reason = orderly_states::StopReason {
+                error: input.str("error")?.map(str::to_owned),
+                cause: input.str("cause")?.map(str::to_owned),
+            };
+            let stop_ms = cloud.stop_execution(arn, reason).map_err(sfn_error)?;
             Ok(json!({"stopDate": epoch_ms(stop_ms)}))
         }
         "ListExecutions" => list_executions(cloud, input),

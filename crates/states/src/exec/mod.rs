@@ -56,7 +56,16 @@ impl ExecutionStatus {
 /// Stops a running execution (StopExecution): it ends ABORTED.
 #[derive(Debug, Clone, Default)]
 pub struct AbortSignal {
-    inner: Arc<(AtomicBool, Notify)>,
+    inner: Arc<(AtomicBool, Notify, std::sync::Mutex<StopReason>)>,
+}
+
+/// The `error` and `cause` a StopExecution gave, each optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StopReason {
+    /// StopExecution's `error`.
+    pub error: Option<String>,
+    /// StopExecution's `cause`.
+    pub cause: Option<String>,
 }
 
 impl AbortSignal {
@@ -67,8 +76,26 @@ impl AbortSignal {
 
     /// Stops the executions holding this signal (and their clones).
     pub fn abort(&self) {
-        self.inner.0.store(true, Ordering::SeqCst);
+        self.abort_with(StopReason::default());
+    }
+
+    /// Stops them with StopExecution's `error` and `cause`, which the execution records.
+    /// The first reason given stands: a second stop of a stopping execution changes
+    /// nothing.
+    pub fn abort_with(&self, reason: StopReason) {
+        if !self.inner.0.swap(true, Ordering::SeqCst) {
+            *self.inner.2.lock().unwrap_or_else(|p| p.into_inner()) = reason;
+        }
         self.inner.1.notify_waiters();
+    }
+
+    /// The reason the execution was stopped with.
+    pub fn reason(&self) -> StopReason {
+        self.inner
+            .2
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Whether [`AbortSignal::abort`] was called.
@@ -418,15 +445,26 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
             )
         }
         Err(Interrupt::Aborted) => {
+            let given = options
+                .abort
+                .as_ref()
+                .map(AbortSignal::reason)
+                .unwrap_or_default();
             engine.recorder.record(
                 stop,
                 "ExecutionAborted",
                 EventDetails::Failed {
-                    error: "States.Aborted".to_owned(),
-                    cause: "The execution was stopped.".to_owned(),
+                    error: given
+                        .error
+                        .clone()
+                        .unwrap_or_else(|| "States.Aborted".to_owned()),
+                    cause: given
+                        .cause
+                        .clone()
+                        .unwrap_or_else(|| "The execution was stopped.".to_owned()),
                 },
             );
-            (ExecutionStatus::Aborted, None, None, None)
+            (ExecutionStatus::Aborted, None, given.error, given.cause)
         }
     };
     Execution {
