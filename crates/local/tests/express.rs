@@ -235,11 +235,11 @@ async fn execution_apis_refuse_express_executions_and_the_history_is_in_the_logs
     assert_eq!(types.last(), Some(&"ExecutionSucceeded"), "{types:?}");
 }
 
-#[tokio::test(flavor = "current_thread", start_paused = true)]
-async fn a_standard_machine_is_listed_and_stopped_as_before() {
-    let dir = tempfile::tempdir().expect("tempdir");
+/// A cloud with one Standard machine, `slow` (an hour's Wait), and a run of it started:
+/// the cloud, the machine's ARN and the run's.
+async fn a_slow_run(dir: &std::path::Path) -> (orderly_local::runtime::LocalCloud, String, String) {
     let cloud = start(
-        dir.path(),
+        dir,
         &[MachineSpec {
             logical_id: "Slow",
             name: "slow",
@@ -256,6 +256,13 @@ async fn a_standard_machine_is_listed_and_stopped_as_before() {
     )
     .await;
     let arn = started["executionArn"].as_str().expect("an ARN").to_owned();
+    (cloud, machine, arn)
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_standard_machine_is_listed_and_stopped_as_before() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cloud, machine, arn) = a_slow_run(dir.path()).await;
     assert!(arn.contains(":execution:slow:"), "{arn}");
     let listed = ok(
         &cloud,
@@ -280,24 +287,7 @@ async fn a_standard_machine_is_listed_and_stopped_as_before() {
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_stopped_execution_records_the_error_and_cause_given() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cloud = start(
-        dir.path(),
-        &[MachineSpec {
-            logical_id: "Slow",
-            name: "slow",
-            kind: "STANDARD",
-            definition: single(json!({"Type": "Wait", "Seconds": 3600, "End": true})),
-        }],
-    )
-    .expect("the cloud starts");
-    let machine = machine_arn(&cloud, "slow");
-    let started = ok(
-        &cloud,
-        "StartExecution",
-        json!({"stateMachineArn": machine}),
-    )
-    .await;
-    let arn = started["executionArn"].as_str().expect("an ARN").to_owned();
+    let (cloud, _, arn) = a_slow_run(dir.path()).await;
     ok(
         &cloud,
         "StopExecution",
