@@ -27,6 +27,9 @@ pub struct InMemoryIdempotencyStore {
     /// in milliseconds: a lease is the invocation's time left, so one of hours means the
     /// engine and the invocation read different clocks.
     longest_lease_ms: AtomicI64,
+    /// The second of the last sweep: a record's TTL is in whole seconds, so one sweep a
+    /// second drops all there is to drop, where one a lock cost a table statement a lock.
+    swept_s: AtomicI64,
 }
 
 impl Default for InMemoryIdempotencyStore {
@@ -57,6 +60,7 @@ impl InMemoryIdempotencyStore {
         Self {
             records: Mutex::new(records),
             longest_lease_ms: AtomicI64::new(0),
+            swept_s: AtomicI64::new(i64::MIN),
         }
     }
 
@@ -88,7 +92,7 @@ impl InMemoryIdempotencyStore {
 
     /// Drops records whose TTL (`expiration`, epoch seconds) has passed at `now_ms`, as
     /// DynamoDB's TTL sweeper eventually does. Returns how many were dropped.
-    /// Every lock request does this at its own time.
+    /// The first lock request of each second does this at its own time.
     pub fn purge_expired(&self, now_ms: i64) -> Result<usize, TableError> {
         self.records().purge_expired(seconds_of(now_ms))
     }
@@ -134,9 +138,11 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
                 .fetch_max(expiry.saturating_sub(now_ms), Ordering::Relaxed);
         }
         let records = self.records();
-        records
-            .purge_expired(seconds_of(now_ms))
-            .map_err(unavailable)?;
+        let now_s = seconds_of(now_ms);
+        // Only a sweep is skipped: an expired record still there is taken over below.
+        if self.swept_s.fetch_max(now_s, Ordering::Relaxed) < now_s {
+            records.purge_expired(now_s).map_err(unavailable)?;
+        }
         match records.get(&record.key).map_err(unavailable)? {
             Some(existing) if !existing.can_be_taken_over_at(now_ms) => {
                 Ok(LockOutcome::Held(Some(existing)))
@@ -206,7 +212,54 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn each_lock_request_drops_the_records_past_their_ttl_at_its_time() {
+    async fn the_first_lock_of_a_second_sweeps_and_an_unswept_expired_record_is_taken_over() {
+        let store = InMemoryIdempotencyStore::new();
+        let lock = |key: &str, expiration_s, now_ms| {
+            let record = record(key, expiration_s);
+            let store = &store;
+            async move { store.put_if_absent_or_expired(&record, now_ms).await }
+        };
+        let kept = |key: &str| store.records().get(key).unwrap().is_some();
+        assert!(matches!(
+            lock("a", 5, 1_000).await,
+            Ok(LockOutcome::Acquired)
+        ));
+        assert!(matches!(
+            lock("b", 6, 5_000).await,
+            Ok(LockOutcome::Acquired)
+        ));
+        // Second 6, first lock: the sweep drops a (5 s).
+        assert!(matches!(
+            lock("c", 8, 6_000).await,
+            Ok(LockOutcome::Acquired)
+        ));
+        assert!(!kept("a") && kept("b"));
+        // Second 7: b (6 s) has expired and is swept.
+        assert!(matches!(
+            lock("d", 9, 7_000).await,
+            Ok(LockOutcome::Acquired)
+        ));
+        assert!(!kept("b"));
+        // Still second 7: c (8 s) has not expired and is held; no second sweep.
+        assert!(matches!(
+            lock("c", 9, 7_900).await,
+            Ok(LockOutcome::Held(_))
+        ));
+        // The clock goes back to second 4 and a record of 3 s is stored: second 4 was
+        // swept already (7 > 4), so it stays in the table, expired, and is taken over.
+        assert!(matches!(
+            lock("e", 3, 4_000).await,
+            Ok(LockOutcome::Acquired)
+        ));
+        assert!(kept("e"));
+        assert!(matches!(
+            lock("e", 9, 4_100).await,
+            Ok(LockOutcome::Acquired)
+        ));
+    }
+
+    #[tokio::test]
+    async fn each_second_drops_the_records_past_their_ttl_at_its_time() {
         let store = InMemoryIdempotencyStore::new();
         for (i, expiration_s) in [10, 20, 30].into_iter().enumerate() {
             let outcome = store
