@@ -240,3 +240,19 @@ async fn every_express_child_run_twice_changes_no_outcome() {
     assert!(quoted > 0, "{:?}", twice.outcomes);
     assert_eq!(twice.faults_injected.get("duplicate"), Some(&quoted));
 }
+
+/// A wave of the default size at the default rates keeps everything its checks read: each
+/// order leaves its workflow's execution and its nested quote's, either of them sometimes
+/// twice. Sized for one execution an order, the caps dropped some and the harness said so.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_full_wave_at_the_default_rates_keeps_all_it_checks() {
+    let orders = chaos::DEFAULT_WAVE_SIZE;
+    let report = run(&options(
+        root().join("template.yaml"),
+        orders,
+        1,
+        Rates::default(),
+    ))
+    .await;
+    assert!(invariants(&report).is_empty(), "{:#?}", invariants(&report));
+}

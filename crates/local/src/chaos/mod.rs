@@ -27,6 +27,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use traffic::{Family, PlannedOrder, Wave, plan_wave, poison_body};
 
+/// Orders per wave unless told otherwise (`orderly chaos --wave-size`).
+pub const DEFAULT_WAVE_SIZE: usize = 500;
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct ChaosOptions {

@@ -33,7 +33,7 @@ pub struct ChaosArgs {
     #[arg(long)]
     json: bool,
     /// Orders per wave; each wave runs on a fresh cloud, so memory stays bounded.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = orderly_local::chaos::DEFAULT_WAVE_SIZE)]
     wave_size: usize,
     /// Rate of duplicate deliveries on every at-least-once hop.
     #[arg(long, default_value_t = Rates::default().duplicate, value_parser = rate)]

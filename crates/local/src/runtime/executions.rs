@@ -25,8 +25,9 @@ pub struct ExecutionRetention {
 pub const CLOSED_EXECUTION_DAYS: i64 = 90;
 
 impl Default for ExecutionRetention {
-    /// 90 days and 1,000 closed executions: a demo or a chaos wave (500 orders, one
-    /// execution each) keeps all of its own, and a closed execution of the order workflow
+    /// 90 days and 1,000 closed executions: a demo keeps all of its own (a chaos wave
+    /// raises the cap to what its orders leave, `Retention::keeping_orders`), and a closed
+    /// execution of the order workflow
     /// with its history is about 33 KB, so the cap holds them to about 33 MB
     /// (`cargo run --release -p orderly-local --example footprint`).
     fn default() -> Self {

@@ -31,13 +31,14 @@ impl Default for Retention {
 impl Retention {
     /// The defaults, raised where needed to keep everything `orders` orders of the workflow
     /// leave, with room for retries and redeliveries: what a run that checks every order
-    /// afterwards (a chaos wave) needs. An order leaves one execution (more with
-    /// duplicates), about 70 log lines and 30 hops at most without faults.
+    /// afterwards (a chaos wave) needs. An order leaves two executions, its workflow's
+    /// and the nested shipment quote's, and a duplicate delivery or an at-least-once
+    /// Express run may double each; about 70 log lines and 35 hops at most without faults.
     pub fn keeping_orders(orders: usize) -> Self {
         let default = Self::default();
         Self {
             executions: ExecutionRetention {
-                max_closed: default.executions.max_closed.max(orders.saturating_mul(2)),
+                max_closed: default.executions.max_closed.max(orders.saturating_mul(4)),
                 ..default.executions
             },
             max_log_lines: default.max_log_lines.max(orders.saturating_mul(200)),
