@@ -353,6 +353,10 @@ impl Evaluator {
                 v => out.push(v),
             }
         }
+        // Each item a step yields is held until the path ends: counted against the budget
+        // as a range's items are, so a path that multiplies a large range
+        // (`[0..4404402].[].[1021]`) fails with U1001 instead of taking gigabytes.
+        self.charge(out.len() as u64)?;
         if last || out.is_empty() {
             Ok(V::sequence(out, keep))
         } else {
