@@ -54,8 +54,14 @@ fn flatten<'v>(
         Value::Bool(false) => Leaf::False,
         Value::Null => Leaf::Null,
     };
+    // A value outside any object (an event that is a scalar, or an array of them) is in
+    // no field, so no pattern key can name it, not even "" (found by the fuzz target:
+    // `{"": [2]}` against the event `2`).
+    let Some(path) = path else {
+        return;
+    };
     out.push(Flat {
-        path: path.unwrap_or_default().to_owned(),
+        path: path.to_owned(),
         leaf,
         members: members.clone(),
     });

@@ -234,3 +234,19 @@ proptest! {
         prop_assert!(serde_json::from_str::<Value>(&out).is_ok(), "{}", out);
     }
 }
+
+/// A value outside any object is in no field: the empty key names a field called "", not
+/// the event itself (found by the fuzz target, `{"": [2]}` against the event `2`, where the
+/// reference evaluator alone said it matched).
+#[test]
+fn the_empty_key_names_a_field_not_the_whole_event() {
+    let pattern = Pattern::parse(r#"{"": [2]}"#).expect("a pattern");
+    for (event, expected) in [
+        (json!(2), false),
+        (json!([2]), false),
+        (json!({"": 2}), true),
+    ] {
+        assert_eq!(pattern.matches(&event), expected, "{event}");
+        assert_eq!(reference_matches(&pattern, &event), expected, "{event}");
+    }
+}
