@@ -97,6 +97,21 @@ fn jsonata_definition() -> Value {
     })
 }
 
+/// The repository's order-intake Express machine (JSONata throughout) with its parameter
+/// substituted, and the order of `events/http/order.json` as its input.
+fn order_intake() -> (String, Value) {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let read = |path: &str| {
+        std::fs::read_to_string(format!("{root}/{path}")).unwrap_or_else(|e| panic!("{path}: {e}"))
+    };
+    let definition =
+        read("statemachines/order-intake.asl.json").replace("${ApprovalThreshold}", "100000");
+    let mut order: Value =
+        serde_json::from_str(&read("events/http/order.json")).unwrap_or_else(|e| panic!("{e}"));
+    order["orderId"] = json!("o-bench-1");
+    (definition, order)
+}
+
 fn bench_wall(c: &mut Criterion) {
     bench(c, "wall");
 }
@@ -112,7 +127,7 @@ fn bench<M: Measurement>(c: &mut Criterion<M>, label: &str) {
         .unwrap_or_else(|e| panic!("{e}"));
     let map_input_file: Value =
         serde_json::from_str(&workload("sfn-map.input.json")).unwrap_or_else(|e| panic!("{e}"));
-    let cases: Vec<(&str, String, Value, bool)> = vec![
+    let mut cases: Vec<(&str, String, Value, bool)> = vec![
         (
             "sfn-loop (shared workload)",
             workload("sfn-loop.asl.json"),
@@ -150,6 +165,8 @@ fn bench<M: Measurement>(c: &mut Criterion<M>, label: &str) {
             true,
         ),
     ];
+    let (intake, order) = order_intake();
+    cases.push(("order-intake, one order of two lines", intake, order, true));
     let mut group = c.benchmark_group(format!("execution-{label}"));
     group
         .sample_size(20)

@@ -91,7 +91,7 @@ impl JsonataTemplate {
     /// Functions accepts no undefined field value.
     pub fn evaluate(
         &self,
-        bindings: &Map<String, Value>,
+        bindings: &dyn crate::jsonata::Bindings,
         now_ms: i64,
     ) -> Result<Value, JsonataError> {
         match self {

@@ -11,7 +11,7 @@ use crate::history::EventDetails;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::FuturesOrdered;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::task::Poll;
 
 impl Engine {
@@ -210,13 +210,12 @@ impl Engine {
             (ItemSelector::JsonPath(t), Prepared::JsonPath { effective }) => t
                 .evaluate(scope(effective, &item_context, vars))
                 .map_err(|e| run.runtime(e)),
-            (ItemSelector::Jsonata(t), Prepared::Jsonata { bindings }) => {
-                let mut b: Map<String, Value> = bindings.clone();
-                if let Some(Value::Object(states)) = b.get_mut("states") {
-                    states.insert("context".into(), item_context);
-                }
-                shape::jsonata(run, "ItemSelector", t, &b)
-            }
+            (ItemSelector::Jsonata(t), Prepared::Jsonata { bindings }) => shape::jsonata(
+                run,
+                "ItemSelector",
+                t,
+                &bindings.with_context(&item_context),
+            ),
             _ => Err(run.runtime("ItemSelector does not match the state's query language")),
         }
     }

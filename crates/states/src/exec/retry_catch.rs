@@ -88,7 +88,7 @@ pub(crate) fn caught_output(
             let bindings = bindings(raw, context, None, Some(&error_output), vars);
             let output = match &catcher.output {
                 Some(t) => jsonata(run, "Output", t, &bindings)?,
-                None => error_output,
+                None => error_output.clone(),
             };
             let assigned = assign(
                 run,

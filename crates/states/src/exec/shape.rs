@@ -10,6 +10,7 @@ use super::run::StateRun;
 use super::vars::Vars;
 use crate::definition::model::{Assign, Selection};
 use crate::errors::{StatesError, names};
+use crate::jsonata::{Binding, Bindings};
 use crate::jsonata_template::JsonataTemplate;
 use crate::paths::result_path::ResultPath;
 use crate::paths::{Scope, Template, TemplateError};
@@ -27,7 +28,7 @@ pub(crate) enum Prepared<'v> {
     /// JSONata: what expressions see (`$states`, variables).
     Jsonata {
         /// The bindings for the state's expressions.
-        bindings: Map<String, Value>,
+        bindings: StateBindings<'v>,
     },
 }
 
@@ -112,7 +113,7 @@ pub(crate) fn jsonata(
     run: &StateRun<'_>,
     field: &str,
     template: &JsonataTemplate,
-    bindings: &Map<String, Value>,
+    bindings: &dyn Bindings,
 ) -> Result<Value, StatesError> {
     template.evaluate(bindings, run.clock.now_ms()).map_err(|e| {
         StatesError::new(
@@ -125,26 +126,58 @@ pub(crate) fn jsonata(
     })
 }
 
+/// What a JSONata state's expressions see: `$states` (its input, context object, and
+/// result or error output where the field has one) and every visible variable, each
+/// borrowed where it lives rather than copied into one object per state.
+pub(crate) struct StateBindings<'a> {
+    states: Vec<(&'static str, &'a Value)>,
+    vars: &'a Vars,
+}
+
+impl Bindings for StateBindings<'_> {
+    fn binding(&self, name: &str) -> Option<Binding<'_>> {
+        // `$states` is reserved: no Assign may name a variable `states`.
+        if name == "states" {
+            Some(Binding::Fields(&self.states))
+        } else {
+            self.vars.map().get(name).map(Binding::Value)
+        }
+    }
+}
+
+impl StateBindings<'_> {
+    /// The same bindings with another context object (a Map iteration's, which names
+    /// its item).
+    pub(crate) fn with_context<'b>(&'b self, context: &'b Value) -> StateBindings<'b> {
+        StateBindings {
+            states: self
+                .states
+                .iter()
+                .map(|&(k, v)| (k, if k == "context" { context } else { v }))
+                .collect(),
+            vars: self.vars,
+        }
+    }
+}
+
 /// The bindings JSONata expressions see: `$states` and every visible variable.
-pub(crate) fn bindings(
-    input: &Value,
-    context: &Value,
-    result: Option<&Value>,
-    error_output: Option<&Value>,
-    vars: &Vars,
-) -> Map<String, Value> {
-    let mut states = Map::new();
-    states.insert("input".into(), input.clone());
-    states.insert("context".into(), context.clone());
+pub(crate) fn bindings<'a>(
+    input: &'a Value,
+    context: &'a Value,
+    result: Option<&'a Value>,
+    error_output: Option<&'a Value>,
+    vars: &'a Vars,
+) -> StateBindings<'a> {
+    let mut states = Vec::with_capacity(4);
+    states.push(("input", input));
+    states.push(("context", context));
     if let Some(r) = result {
-        states.insert("result".into(), r.clone());
+        states.push(("result", r));
     }
     if let Some(e) = error_output {
-        states.insert("errorOutput".into(), e.clone());
+        states.push(("errorOutput", e));
     }
-    let mut bindings = vars.map().clone();
-    bindings.insert("states".into(), Value::Object(states));
-    bindings
+    StateBindings { states, vars }
 }
 
 /// Evaluates an Assign block against the values before the state assigns anything.
@@ -154,7 +187,7 @@ pub(crate) fn assign(
     assign: Option<&Assign>,
     subject: &Value,
     context: &Value,
-    bindings: Option<&Map<String, Value>>,
+    bindings: Option<&dyn Bindings>,
     vars: &Vars,
 ) -> Result<Map<String, Value>, StatesError> {
     let value = match assign {

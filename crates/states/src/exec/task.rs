@@ -129,8 +129,8 @@ impl Engine {
         &self,
         run: &StateRun<'_>,
         raw: &'v Value,
-        context: &Value,
-        vars: &Vars,
+        context: &'v Value,
+        vars: &'v Vars,
     ) -> Result<Prepared<'v>, StatesError> {
         Ok(match run.state.query_language {
             QueryLanguage::JsonPath => Prepared::JsonPath {

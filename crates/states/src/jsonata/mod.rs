@@ -20,6 +20,7 @@
 //! the position.
 
 mod ast;
+mod bindings;
 mod env;
 mod error;
 mod eval;
@@ -29,10 +30,11 @@ mod parser;
 mod value;
 
 use orderly_clock::{Clock, SystemClock};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::fmt;
 use std::sync::Arc;
 
+pub use bindings::{Binding, Bindings};
 pub use error::{ErrorKind, JsonataError, UNDEFINED_RESULT, UNSUPPORTED_RESULT};
 #[cfg(test)]
 pub(crate) use parser::counter as parser_counter;
@@ -43,12 +45,13 @@ pub(crate) use parser::counter as parser_counter;
 pub struct Expression {
     text: Arc<str>,
     tree: Arc<ast::Node>,
-    /// The variables the text names (`$states`, `$total`, …), each once. Only these of
-    /// the bindings are converted to the evaluator's values: converting every binding (the
-    /// whole `$states` and every assigned variable) on each evaluation was a fifth of
-    /// the cost of a JSONata workflow. No expression can reach a variable it does not
-    /// name (`$eval` is not supported).
-    free: Arc<[String]>,
+    /// The variables the text names (`$states`, `$total`, …), each once, with the fields
+    /// it reads of them. Only these of the bindings are converted to the evaluator's
+    /// values ([`bindings`]): converting every binding (the whole `$states` and every
+    /// assigned variable) on each evaluation was a fifth of the cost of a JSONata
+    /// workflow. No expression can reach a variable it does not name (`$eval` is not
+    /// supported).
+    free: Arc<[bindings::Free]>,
 }
 
 impl Expression {
@@ -56,15 +59,7 @@ impl Expression {
     /// [`ErrorKind::Syntax`] error with its position.
     pub fn parse(text: &str) -> Result<Expression, JsonataError> {
         let tree = Arc::new(parser::parse(text)?);
-        let mut free: Vec<String> = lexer::tokenize(text)?
-            .into_iter()
-            .filter_map(|token| match token.tok {
-                lexer::Tok::Var(name) if !name.is_empty() => Some(name),
-                _ => None,
-            })
-            .collect();
-        free.sort_unstable();
-        free.dedup();
+        let free = bindings::free_variables(&lexer::tokenize(text)?);
         Ok(Expression {
             text: Arc::from(text),
             tree,
@@ -80,17 +75,13 @@ impl Expression {
     /// Evaluates the expression with the given variable bindings (`states` -> `$states`,
     /// plus every assigned variable), `$now()` answering the system clock's time; an
     /// undefined result is an error. An execution uses [`Expression::evaluate_at`].
-    pub fn evaluate(&self, bindings: &Map<String, Value>) -> Result<Value, JsonataError> {
+    pub fn evaluate(&self, bindings: &dyn Bindings) -> Result<Value, JsonataError> {
         self.evaluate_at(bindings, SystemClock.now_ms())
     }
 
     /// [`Expression::evaluate`] at the instant `now_ms` (epoch milliseconds): what
     /// `$now()` and `$millis()` answer.
-    pub fn evaluate_at(
-        &self,
-        bindings: &Map<String, Value>,
-        now_ms: i64,
-    ) -> Result<Value, JsonataError> {
+    pub fn evaluate_at(&self, bindings: &dyn Bindings, now_ms: i64) -> Result<Value, JsonataError> {
         self.evaluate_optional_at(bindings, now_ms)?
             .ok_or_else(JsonataError::undefined)
     }
@@ -98,7 +89,7 @@ impl Expression {
     /// [`Expression::evaluate`], with an undefined result as `Ok(None)`.
     pub fn evaluate_optional(
         &self,
-        bindings: &Map<String, Value>,
+        bindings: &dyn Bindings,
     ) -> Result<Option<Value>, JsonataError> {
         self.evaluate_optional_at(bindings, SystemClock.now_ms())
     }
@@ -106,18 +97,10 @@ impl Expression {
     /// [`Expression::evaluate_at`], with an undefined result as `Ok(None)`.
     pub fn evaluate_optional_at(
         &self,
-        bindings: &Map<String, Value>,
+        bindings: &dyn Bindings,
         now_ms: i64,
     ) -> Result<Option<Value>, JsonataError> {
-        let vars: value::Vars = self
-            .free
-            .iter()
-            .filter_map(|name| {
-                let bound = bindings.get(name)?;
-                Some((name.clone(), value::V::from_json(bound)))
-            })
-            .collect();
-        let root = env::Scope::root(vars);
+        let root = env::Scope::root(bindings::convert(&self.free, bindings));
         let mut evaluator = eval::Evaluator::new(now_ms);
         let result = evaluator.eval(&self.tree, &None, &root);
         evaluator.finish();
@@ -147,14 +130,14 @@ impl PartialEq for Expression {
 
 /// Parses and evaluates one expression: for a one-off evaluation. A definition parses
 /// its expressions once with [`Expression::parse`] instead.
-pub fn evaluate(expression: &str, bindings: &Map<String, Value>) -> Result<Value, JsonataError> {
+pub fn evaluate(expression: &str, bindings: &dyn Bindings) -> Result<Value, JsonataError> {
     Expression::parse(expression)?.evaluate(bindings)
 }
 
 /// [`evaluate`], with an undefined result as `Ok(None)`.
 pub fn evaluate_optional(
     expression: &str,
-    bindings: &Map<String, Value>,
+    bindings: &dyn Bindings,
 ) -> Result<Option<Value>, JsonataError> {
     Expression::parse(expression)?.evaluate_optional(bindings)
 }
