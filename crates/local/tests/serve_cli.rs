@@ -493,3 +493,138 @@ fn express_machines_run_synchronously() {
         }
     }
 }
+
+/// The URL of the queue whose name holds every one of `parts` (lowercase).
+fn queue_url(server: &Server, parts: &[&str]) -> String {
+    let queues = aws(server, &["sqs", "list-queues"]).json();
+    let urls: Vec<String> = queues["QueueUrls"]
+        .as_array()
+        .expect("queues")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect();
+    urls.iter()
+        .find(|u| {
+            let name = u.rsplit('/').next().unwrap_or_default().to_lowercase();
+            parts.iter().all(|p| name.contains(p)) && !name.ends_with(".fifo")
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("a queue named with {parts:?} among {urls:?}"))
+}
+
+fn queue_arn(server: &Server, url: &str) -> String {
+    let attributes = aws(
+        server,
+        &[
+            "sqs",
+            "get-queue-attributes",
+            "--queue-url",
+            url,
+            "--attribute-names",
+            "QueueArn",
+        ],
+    )
+    .json();
+    attributes["Attributes"]["QueueArn"]
+        .as_str()
+        .expect("QueueArn")
+        .to_owned()
+}
+
+#[test]
+fn a_dead_letter_queue_is_redriven_with_a_move_task() {
+    let server = Server::start();
+    let shipping_dlq = queue_url(&server, &["shipping", "dlq"]);
+    let rules_dlq = queue_url(&server, &["rules", "dlq"]);
+    let (source, destination) = (
+        queue_arn(&server, &shipping_dlq),
+        queue_arn(&server, &rules_dlq),
+    );
+    let body = r#"{"orderId":"o-redriven"}"#;
+    aws(
+        &server,
+        &[
+            "sqs",
+            "send-message",
+            "--queue-url",
+            &shipping_dlq,
+            "--message-body",
+            body,
+        ],
+    )
+    .json();
+    let started = aws(
+        &server,
+        &[
+            "sqs",
+            "start-message-move-task",
+            "--source-arn",
+            &source,
+            "--destination-arn",
+            &destination,
+            "--max-number-of-messages-per-second",
+            "10",
+        ],
+    )
+    .json();
+    assert!(started["TaskHandle"].is_string(), "{started}");
+    let task = eventually("the move task to complete", Duration::from_secs(20), || {
+        let listed = aws(
+            &server,
+            &["sqs", "list-message-move-tasks", "--source-arn", &source],
+        )
+        .json();
+        let task = listed["Results"][0].clone();
+        (task["Status"] == "COMPLETED").then_some(task)
+    });
+    assert_eq!(task["ApproximateNumberOfMessagesMoved"], 1, "{task}");
+    assert_eq!(task["ApproximateNumberOfMessagesToMove"], 1, "{task}");
+    assert_eq!(task["DestinationArn"], destination.as_str(), "{task}");
+    assert_eq!(task["MaxNumberOfMessagesPerSecond"], 10, "{task}");
+    assert!(
+        task.get("TaskHandle").is_none(),
+        "only a running task has a handle: {task}"
+    );
+    let moved = aws(
+        &server,
+        &["sqs", "receive-message", "--queue-url", &rules_dlq],
+    )
+    .json();
+    assert_eq!(moved["Messages"][0]["Body"], body);
+
+    // The rules' DLQ holds what EventBridge could not deliver: no SQS queue redrives to
+    // it, so AWS refuses to move from it, and so does the local cloud.
+    let refused = aws(
+        &server,
+        &[
+            "sqs",
+            "start-message-move-task",
+            "--source-arn",
+            &destination,
+        ],
+    );
+    assert!(is_service_error(refused.code), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("(InvalidParameterValue)")
+            && refused
+                .stderr
+                .contains("Source queue must be configured as a Dead Letter Queue."),
+        "{}",
+        refused.stderr
+    );
+    let unknown = aws(
+        &server,
+        &[
+            "sqs",
+            "cancel-message-move-task",
+            "--task-handle",
+            "bm9wZQ==",
+        ],
+    );
+    assert!(
+        unknown.stderr.contains("(ResourceNotFoundException)"),
+        "{}",
+        unknown.stderr
+    );
+}

@@ -1,12 +1,14 @@
 //! SQS (`AmazonSQS.*`, JSON 1.0 with query-compatible error codes): enough of the API to
-//! look into a queue or a DLQ and to feed one: ListQueues, GetQueueUrl, GetQueueAttributes,
-//! SendMessage, ReceiveMessage, DeleteMessage, ChangeMessageVisibility, PurgeQueue.
+//! look into a queue or a DLQ, feed one and redrive one: ListQueues, GetQueueUrl,
+//! GetQueueAttributes, SendMessage, ReceiveMessage, DeleteMessage, ChangeMessageVisibility,
+//! PurgeQueue, StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask.
 
 use super::limits;
 use super::wire::{ApiError, Input};
 use crate::runtime::CloudInner;
 use crate::sqs::{
-    MessageAttributeValue, Queue, ReceivedMessage, SendMessage, SqsError, md5_of_message_attributes,
+    MAX_MESSAGES_PER_SECOND, MessageAttributeValue, MoveTask, MoveTaskError, MoveTaskStatus, Queue,
+    ReceivedMessage, SendMessage, SqsError, md5_of_message_attributes,
 };
 use base64::Engine;
 use serde_json::{Map, Value, json};
@@ -58,6 +60,24 @@ pub async fn dispatch(
             queue(cloud, input)?.purge();
             Ok(json!({}))
         }
+        "StartMessageMoveTask" => start_message_move_task(cloud, input),
+        "ListMessageMoveTasks" => {
+            let source = input.required_str("SourceArn")?;
+            let max = input.int("MaxResults", 1, 10)?.unwrap_or(1);
+            let tasks = cloud
+                .sqs
+                .list_message_move_tasks(source, usize::try_from(max).unwrap_or(1))
+                .map_err(move_task_error)?;
+            Ok(json!({"Results": tasks.iter().map(move_task_json).collect::<Vec<_>>()}))
+        }
+        "CancelMessageMoveTask" => {
+            let handle = input.required_str("TaskHandle")?;
+            let moved = cloud
+                .sqs
+                .cancel_message_move_task(handle)
+                .map_err(move_task_error)?;
+            Ok(json!({"ApproximateNumberOfMessagesMoved": moved}))
+        }
         _ => Err(ApiError::unknown_operation(&format!(
             "AmazonSQS.{operation}"
         ))),
@@ -85,6 +105,65 @@ fn sqs_error(e: SqsError) -> ApiError {
         .with_query_error(e.code());
     // The SDKs take the code from the query error; `__type` keeps the JSON shape name.
     error.code = shape.to_owned();
+    error
+}
+
+/// StartMessageMoveTask: the task starts, and moves on the cloud's clock (once now, then
+/// once a second while any task runs).
+fn start_message_move_task(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, ApiError> {
+    let source = input.required_str("SourceArn")?;
+    let destination = input.str("DestinationArn")?;
+    let rate = input
+        .int(
+            "MaxNumberOfMessagesPerSecond",
+            1,
+            i64::from(MAX_MESSAGES_PER_SECOND),
+        )?
+        .and_then(|n| u32::try_from(n).ok());
+    let handle = cloud
+        .sqs
+        .start_message_move_task(source, destination, rate)
+        .map_err(move_task_error)?;
+    let runner = cloud.clone();
+    cloud.spawn(async move {
+        while runner.sqs.advance_move_tasks() {
+            runner.clock.sleep_ms(1000).await;
+        }
+    });
+    Ok(json!({"TaskHandle": handle}))
+}
+
+/// One task as ListMessageMoveTasks lists it: the handle only while it runs.
+fn move_task_json(task: &MoveTask) -> Value {
+    let mut out = Map::new();
+    if task.status == MoveTaskStatus::Running {
+        out.insert("TaskHandle".into(), json!(task.handle));
+    }
+    out.insert("Status".into(), json!(task.status.as_str()));
+    out.insert("SourceArn".into(), json!(task.source_arn));
+    if let Some(destination) = &task.destination_arn {
+        out.insert("DestinationArn".into(), json!(destination));
+    }
+    if let Some(rate) = task.max_per_second {
+        out.insert("MaxNumberOfMessagesPerSecond".into(), json!(rate));
+    }
+    out.insert("ApproximateNumberOfMessagesMoved".into(), json!(task.moved));
+    out.insert(
+        "ApproximateNumberOfMessagesToMove".into(),
+        json!(task.to_move),
+    );
+    if let Some(reason) = &task.failure_reason {
+        out.insert("FailureReason".into(), json!(reason));
+    }
+    out.insert("StartedTimestamp".into(), json!(task.started_ms));
+    Value::Object(out)
+}
+
+fn move_task_error(e: MoveTaskError) -> ApiError {
+    let mut error = ApiError::new(e.code(), e.to_string())
+        .with_namespace(NAMESPACE)
+        .with_query_error(e.code());
+    error.code = e.code().to_owned();
     error
 }
 

@@ -6,6 +6,7 @@ mod attributes;
 mod config;
 mod error;
 mod message;
+mod move_task;
 mod queue;
 mod receive;
 mod state;
@@ -20,6 +21,7 @@ pub use message::{
     DEAD_LETTER_REASON, MessageAttributeValue, ReceivedMessage, SendMessage, SendOutcome,
     md5_of_body, md5_of_message_attributes,
 };
+pub use move_task::{MAX_MESSAGES_PER_SECOND, MoveTask, MoveTaskError, MoveTaskStatus};
 pub use queue::{Queue, allowed_char};
 pub use state::MAX_MESSAGE_BYTES;
 
@@ -29,6 +31,7 @@ use crate::clock::SharedClock;
 pub struct Sqs {
     clock: SharedClock,
     queues: RwLock<BTreeMap<String, Arc<Queue>>>,
+    move_tasks: move_task::MoveTasks,
 }
 
 impl std::fmt::Debug for Sqs {
@@ -45,6 +48,7 @@ impl Sqs {
         Self {
             clock,
             queues: RwLock::new(BTreeMap::new()),
+            move_tasks: move_task::MoveTasks::default(),
         }
     }
 

@@ -283,7 +283,7 @@ impl Queue {
         message.receipt_handle = None;
         message
             .extra_attributes
-            .insert("DeadLetterQueueSourceArn".to_owned(), source_arn.to_owned());
+            .insert(DEAD_LETTER_SOURCE.to_owned(), source_arn.to_owned());
         if let Some(reason) = reason {
             message.message_attributes.insert(
                 DEAD_LETTER_REASON.to_owned(),
@@ -388,6 +388,63 @@ impl Queue {
         Ok(())
     }
 
+    /// Where the first message visible now came from (its `DeadLetterQueueSourceArn`):
+    /// `None` when no message is visible, `Some(None)` when it records no source.
+    pub(super) fn first_visible_source(&self) -> Option<Option<String>> {
+        let now = self.clock.now_ms();
+        let mut state = self.lock();
+        state.expire(now, self.retention_ms());
+        state
+            .messages
+            .values()
+            .find(|m| m.visible_at_ms <= now)
+            .map(|m| m.extra_attributes.get(DEAD_LETTER_SOURCE).cloned())
+    }
+
+    /// Takes the first message visible now, for a move task, if `accept` takes where it
+    /// came from.
+    pub(super) fn take_first_visible(
+        &self,
+        accept: impl FnOnce(Option<&str>) -> bool,
+    ) -> Option<Stored> {
+        let now = self.clock.now_ms();
+        let mut state = self.lock();
+        let (key, message) = state
+            .messages
+            .iter()
+            .find(|(_, m)| m.visible_at_ms <= now)?;
+        if !accept(
+            message
+                .extra_attributes
+                .get(DEAD_LETTER_SOURCE)
+                .map(String::as_str),
+        ) {
+            return None;
+        }
+        let key = *key;
+        state.remove(key)
+    }
+
+    /// Takes a message a move task brings back: a new arrival here, never received, with
+    /// its id, body and message attributes, and no record of the dead-letter queue. In a
+    /// FIFO queue it keeps its group and gets a new sequence number; its deduplication id
+    /// is dropped, so the window of its first send cannot discard it.
+    pub(super) fn accept_redriven(&self, mut message: Stored) {
+        let now = self.clock.now_ms();
+        let mut state = self.lock();
+        message.visible_at_ms = now;
+        message.sent_ms = now;
+        message.receipt_handle = None;
+        message.receive_count = 0;
+        message.first_receive_ms = None;
+        message.deduplication_id = None;
+        message.extra_attributes.remove(DEAD_LETTER_SOURCE);
+        message.sequence_number = self.config.fifo.then(|| state.next_sequence_number());
+        state.push(message, now, self.retention_ms());
+        drop(state);
+        self.changed.notify_waiters();
+    }
+
     /// PurgeQueue: drops every message; returns how many.
     pub fn purge(&self) -> usize {
         let mut state = self.lock();
@@ -469,6 +526,9 @@ impl Queue {
         self.lock().messages.len()
     }
 }
+
+/// The system attribute naming the queue a dead-lettered message came from.
+const DEAD_LETTER_SOURCE: &str = "DeadLetterQueueSourceArn";
 
 /// SQS accepts #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.
 pub fn allowed_char(c: char) -> bool {

@@ -124,6 +124,30 @@ pub const QUEUE_ATTRIBUTE_NAMES: &[&str] = &[
     "SqsManagedSseEnabled",
 ];
 
+const START_MESSAGE_MOVE_TASK: &[Param] = &[
+    ("SourceArn", &[Check::Required]),
+    (
+        "MaxNumberOfMessagesPerSecond",
+        &[Check::Range(
+            1,
+            crate::sqs::MAX_MESSAGES_PER_SECOND as i64,
+            "Must be between 1 and 500, if provided.",
+        )],
+    ),
+];
+
+const LIST_MESSAGE_MOVE_TASKS: &[Param] = &[
+    ("SourceArn", &[Check::Required]),
+    (
+        "MaxResults",
+        &[Check::Range(
+            1,
+            10,
+            "You must enter a number that's between 1 and 10.",
+        )],
+    ),
+];
+
 /// The parameters of `operation`, or none for an operation this table does not know.
 pub fn params(operation: &str) -> &'static [Param] {
     match operation {
@@ -134,6 +158,9 @@ pub fn params(operation: &str) -> &'static [Param] {
         "GetQueueAttributes" | "PurgeQueue" => &[QUEUE_URL],
         "GetQueueUrl" => &[("QueueName", &[Check::Required])],
         "ListQueues" => LIST_QUEUES,
+        "StartMessageMoveTask" => START_MESSAGE_MOVE_TASK,
+        "ListMessageMoveTasks" => LIST_MESSAGE_MOVE_TASKS,
+        "CancelMessageMoveTask" => &[("TaskHandle", &[Check::Required])],
         _ => &[],
     }
 }
