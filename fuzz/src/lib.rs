@@ -179,6 +179,7 @@ impl Local {
                     faults: Arc::new(NoFaults),
                     retention: Retention::default(),
                     tables: Default::default(),
+                    background: orderly_local::runtime::background::Background::default(),
                 },
                 Arc::new(OrderlyHandlers),
             )

@@ -117,6 +117,7 @@ async fn run_wave(
             // The invariants read every execution, line and hop of the wave.
             retention: crate::runtime::retention::Retention::keeping_orders(count),
             tables: options.tables.clone(),
+            background: crate::runtime::background::Background::default(),
         },
         Arc::new(OrderlyHandlers),
     )?;

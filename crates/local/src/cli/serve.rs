@@ -4,6 +4,9 @@
 use super::TablesKind;
 use clap::Args;
 use orderly_local::clock::SystemClock;
+use orderly_local::runtime::background::{
+    BACKGROUND_NICE, Background, BackgroundError, DEFAULT_MAX_BACKLOG, runtime_at,
+};
 use orderly_local::runtime::executions::CLOSED_EXECUTION_DAYS;
 use orderly_local::runtime::handlers::OrderlyHandlers;
 use orderly_local::runtime::logs::CloudLogLayer;
@@ -75,6 +78,17 @@ pub struct ServeArgs {
     /// goes with the process); the system's temporary directory by default.
     #[arg(long, value_name = "DIR")]
     tables_dir: Option<PathBuf>,
+    /// The work behind the front door (rule deliveries, executions, invocations, queue
+    /// messages) that may wait before front door requests wait for it to catch up.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..),
+          default_value_t = DEFAULT_MAX_BACKLOG as u64)]
+    max_backlog: u64,
+    /// The nice value (0 to 19) of the threads that run the work behind the front door:
+    /// 19, the lowest priority, answers the front door first under load; 0 gives both the
+    /// same share of the cores.
+    #[arg(long, value_name = "NICE", value_parser = clap::value_parser!(i32).range(0..=19),
+          default_value_t = BACKGROUND_NICE)]
+    background_nice: i32,
 }
 
 impl ServeArgs {
@@ -127,6 +141,8 @@ fn seconds(text: &str) -> Result<Seconds, String> {
 enum ServeError {
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error(transparent)]
+    Background(#[from] BackgroundError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -173,6 +189,13 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
+    // The work behind the front door, on threads of its own (as many as the front door's,
+    // so it has every core while the front door is idle).
+    let background = runtime_at(
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        args.background_nice,
+    )?;
+    let max_backlog = usize::try_from(args.max_backlog).unwrap_or(usize::MAX);
     let limits = args.limits();
     runtime.block_on(async move {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
@@ -199,6 +222,10 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
                 faults: std::sync::Arc::new(orderly_local::runtime::faults::NoFaults),
                 retention,
                 tables: args.tables.storage(args.tables_dir.clone()),
+                background: Background {
+                    runtime: Some(background.handle().clone()),
+                    max_backlog: Some(max_backlog),
+                },
             },
             std::sync::Arc::new(OrderlyHandlers),
         )

@@ -3,6 +3,7 @@
 //! deliveries retried per RetryPolicy and then sent to the target's DLQ.
 
 use super::CloudInner;
+use super::background;
 use super::faults::Fault;
 use super::trace::{Hop, correlation_of};
 use crate::sqs::{MessageAttributeValue, SendMessage};
@@ -197,8 +198,6 @@ impl CloudInner {
             // A partial failure: this entry is refused, the others of the call go through.
             return PutEventsResult::failed("InternalFailure", "Internal Failure");
         }
-        // Shared by every target's delivery, which may outlive this call.
-        let event = Arc::new(event);
         let correlation_id = correlation_of(&event);
         let id = event["id"].as_str().unwrap_or_default().to_owned();
         let bus = bus_name(entry.event_bus_name.as_deref());
@@ -216,29 +215,35 @@ impl CloudInner {
             self.clock.now_ms(),
         ));
         let matched = self.buses.matching(&bus, &event);
+        // What every target's delivery keeps while it waits, shared: the event's id, and
+        // its text only for a bus target (which puts it again), never its parsed tree
+        // (several times the text's size): a backlog of deliveries then costs little.
+        let to_bus = matched.iter().any(|rule| {
+            rule.targets
+                .iter()
+                .any(|(target, _)| target.target.kind == TargetKind::EventBus)
+        });
+        let delivered = Arc::new(Delivered {
+            event_text: to_bus.then(|| event_text.clone()),
+            event_id: id.clone(),
+            correlation_id: correlation_id.clone(),
+        });
         for rule in matched {
             self.trace.record(Hop::rule_matched(
                 &correlation_id,
                 &rule.rule.logical_id,
                 self.clock.now_ms(),
             ));
-            for (target, input) in &rule.targets {
+            for (index, (target, input)) in rule.targets.iter().enumerate() {
                 let ctx = RuleContext {
                     rule_name: &rule.rule.name,
                     rule_arn: &rule.rule.arn,
                     ingestion_time: None,
                 };
                 match input.apply_parsed(&event_text, &event, &ctx) {
-                    Ok(body) => self.deliver(
-                        rule.clone(),
-                        target.clone(),
-                        body,
-                        Delivered {
-                            event: event.clone(),
-                            correlation_id: correlation_id.clone(),
-                        },
-                        trace.clone(),
-                    ),
+                    Ok(body) => {
+                        self.deliver(rule.clone(), index, body, delivered.clone(), trace.clone())
+                    }
                     Err(e) => self.dead_letter_target(
                         &rule,
                         target,
@@ -334,32 +339,40 @@ impl CloudInner {
         Ok((event, text))
     }
 
-    /// Delivers to one target, off the caller's path, with the rule's RetryPolicy.
+    /// Delivers to target `index` of `rule`, off the caller's path, with the rule's
+    /// RetryPolicy.
     fn deliver(
         self: &Arc<Self>,
         rule: Arc<CompiledRule>,
-        target: RuleTarget,
+        index: usize,
         body: String,
-        delivered: Delivered,
+        delivered: Arc<Delivered>,
         trace: String,
     ) {
         let cloud = self.clone();
-        self.spawn(super::xray::scope(trace.clone(), async move {
+        self.spawn(super::xray::scope(trace, async move {
+            let Some((target, _)) = rule.targets.get(index) else {
+                return;
+            };
+            // A state machine target starts an execution only with a slot free, so a
+            // backlog of deliveries does not start all its executions at once.
+            let slot = match (&cloud.execution_slots, target.target.kind) {
+                (Some(slots), TargetKind::StateMachine) => slots.clone().acquire_owned().await.ok(),
+                _ => None,
+            };
             let attempts = target.retry_policy.maximum_retry_attempts.min(185) + 1;
             let mut last_error = String::new();
             for attempt in 0..attempts {
-                match cloud
-                    .deliver_once(&rule, &target, &body, &delivered.event)
-                    .await
-                {
-                    Ok(()) => {
+                // Boxed: a delivery waiting to run then holds what it captured, not the
+                // space of every state of a delivery.
+                match Box::pin(cloud.deliver_once(&rule, target, &body, &delivered)).await {
+                    Ok(started) => {
                         // Delivery to a target is at least once: it may happen again.
                         if cloud
                             .faults
                             .strike(Fault::Duplicate, &target.target.logical_id)
                         {
-                            let _ = cloud
-                                .deliver_once(&rule, &target, &body, &delivered.event)
+                            let _ = Box::pin(cloud.deliver_once(&rule, target, &body, &delivered))
                                 .await;
                         }
                         cloud.trace.record(Hop::target_delivered(
@@ -368,6 +381,9 @@ impl CloudInner {
                             &target.target.logical_id,
                             cloud.clock.now_ms(),
                         ));
+                        if let (Some(slot), Some(arn)) = (slot, started) {
+                            cloud.hold_slot(slot, &arn).await;
+                        }
                         return;
                     }
                     Err(e) => last_error = e,
@@ -376,8 +392,19 @@ impl CloudInner {
                 // on the runtime clock keeps local runs fast and deterministic.
                 cloud.clock.sleep_ms(1000 * (1 << attempt.min(6))).await;
             }
-            cloud.dead_letter_target(&rule, &target, &body, "TARGET_UNAVAILABLE", &last_error);
+            cloud.dead_letter_target(&rule, target, &body, "TARGET_UNAVAILABLE", &last_error);
         }));
+    }
+
+    /// Keeps a started execution's slot until the execution ends or
+    /// [`background::SLOT_HOLD`] has passed: an execution that waits long (for an
+    /// approval, a Wait state) gives its slot back, so waiting executions never keep new
+    /// ones from starting.
+    async fn hold_slot(&self, slot: tokio::sync::OwnedSemaphorePermit, arn: &str) {
+        if let Ok(entry) = self.execution(arn) {
+            let _ = tokio::time::timeout(background::SLOT_HOLD, entry.wait_ended()).await;
+        }
+        drop(slot);
     }
 
     async fn deliver_once(
@@ -385,8 +412,8 @@ impl CloudInner {
         rule: &CompiledRule,
         target: &RuleTarget,
         body: &str,
-        event: &Value,
-    ) -> Result<(), String> {
+        delivered: &Delivered,
+    ) -> Result<Option<String>, String> {
         match target.target.kind {
             TargetKind::Queue => {
                 let queue = self
@@ -404,8 +431,7 @@ impl CloudInner {
                         .unwrap_or_else(|| rule.rule.name.clone());
                     message = message.with_group(group);
                     if !queue.config().content_based_deduplication {
-                        message =
-                            message.with_deduplication_id(event["id"].as_str().unwrap_or_default());
+                        message = message.with_deduplication_id(delivered.event_id.as_str());
                     }
                 }
                 if !queue.is_fifo() {
@@ -420,19 +446,19 @@ impl CloudInner {
                         let _ = queue.send(message.clone());
                     }
                 }
-                queue.send(message).map(|_| ()).map_err(|e| e.to_string())
+                queue.send(message).map(|_| None).map_err(|e| e.to_string())
             }
             TargetKind::Function => {
                 let payload: Value = crate::document::parse(body, crate::document::MAX_EVENT_DEPTH)
                     .unwrap_or(Value::String(body.to_owned()));
                 self.invoke_async(&target.target.logical_id, payload);
-                Ok(())
+                Ok(None)
             }
             TargetKind::StateMachine => {
                 let input: Value = crate::document::parse(body, crate::document::MAX_EVENT_DEPTH)
                     .map_err(|e| format!("input is not JSON: {e}"))?;
                 self.start_execution(&target.target.arn, input, None)
-                    .map(|_| ())
+                    .map(Some)
                     .map_err(|e| e.to_string())
             }
             TargetKind::EventBus => {
@@ -442,6 +468,9 @@ impl CloudInner {
                     .get(&target.target.logical_id)
                     .map(|b| b.name.clone())
                     .ok_or_else(|| format!("no bus {}", target.target.logical_id))?;
+                let event: Value =
+                    serde_json::from_str(delivered.event_text.as_deref().unwrap_or_default())
+                        .map_err(|e| format!("event is not JSON: {e}"))?;
                 let entry = PutEventsEntry {
                     source: event["source"].as_str().map(str::to_owned),
                     detail_type: event["detail-type"].as_str().map(str::to_owned),
@@ -451,7 +480,7 @@ impl CloudInner {
                     ..Default::default()
                 };
                 match self.put_event(&entry).error_message {
-                    None => Ok(()),
+                    None => Ok(None),
                     Some(e) => Err(e),
                 }
             }
@@ -486,9 +515,12 @@ impl CloudInner {
     }
 }
 
-/// The event a delivery carries, with its correlation id.
+/// What a delivery keeps of its event.
 struct Delivered {
-    event: Arc<Value>,
+    /// The event's text, kept when a target is a bus (which puts it again).
+    event_text: Option<String>,
+    /// The event's id (a FIFO queue target's deduplication id).
+    event_id: String,
     correlation_id: String,
 }
 

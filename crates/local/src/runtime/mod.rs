@@ -1,6 +1,7 @@
 //! The local cloud's runtime: one process holding the bus, the queues, the functions,
 //! the state machines and the stores that `template.yaml` declares.
 
+pub mod background;
 pub mod bus;
 pub mod disk_tables;
 pub mod esm;
@@ -88,6 +89,8 @@ pub struct CloudOptions {
     pub retention: retention::Retention,
     /// Where the tables keep their items.
     pub tables: world::TableStorage,
+    /// Where the work behind the front door runs, and how much of it may wait.
+    pub background: background::Background,
 }
 
 /// Builds the in-process handler of a template function from its code (`CodeUri`).
@@ -135,6 +138,13 @@ pub struct CloudInner {
     next_task: AtomicU64,
     /// Long-lived services (pollers).
     services: Mutex<Vec<JoinHandle<()>>>,
+    /// Where the work behind the front door runs, and how much of it may wait.
+    background: background::Background,
+    /// The queues a consumer drains, found at the first [`CloudInner::backlog`].
+    source_queues: std::sync::OnceLock<Vec<Arc<crate::sqs::Queue>>>,
+    /// The executions rule targets may run at once, with a background runtime
+    /// ([`background::MAX_TARGET_EXECUTIONS`]).
+    execution_slots: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 /// A running local cloud. Dropping it stops its background work.
@@ -264,6 +274,13 @@ impl LocalCloud {
                 tasks: Mutex::new(HashMap::new()),
                 next_task: AtomicU64::new(0),
                 services: Mutex::new(Vec::new()),
+                background: options.background.clone(),
+                source_queues: std::sync::OnceLock::new(),
+                execution_slots: options.background.runtime.as_ref().map(|_| {
+                    Arc::new(tokio::sync::Semaphore::new(
+                        background::MAX_TARGET_EXECUTIONS,
+                    ))
+                }),
             }
         });
         if let Some(e) = failure {
@@ -336,14 +353,24 @@ impl Drop for LocalCloud {
 }
 
 impl CloudInner {
-    /// Runs background work that counts as "in flight" until it ends.
+    /// Runs background work that counts as "in flight" until it ends, behind the front
+    /// door ([`background::Lane::Background`]).
     pub fn spawn(self: &Arc<Self>, work: impl Future<Output = ()> + Send + 'static) {
+        self.spawn_in(work, background::Lane::Background);
+    }
+
+    /// Runs work, counted as in flight until it ends, in `lane`.
+    pub fn spawn_in(
+        self: &Arc<Self>,
+        work: impl Future<Output = ()> + Send + 'static,
+        lane: background::Lane,
+    ) {
         self.busy.fetch_add(1, Ordering::SeqCst);
         let key = self.next_task.fetch_add(1, Ordering::Relaxed);
         let cloud = Arc::downgrade(self);
         // Registered before the task can run: the task's own removal always finds it.
         let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-        let handle = tokio::spawn(async move {
+        let counted = async move {
             work.await;
             if let Some(cloud) = cloud.upgrade() {
                 cloud
@@ -353,24 +380,56 @@ impl CloudInner {
                     .remove(&key);
                 cloud.busy.fetch_sub(1, Ordering::SeqCst);
             }
-        });
+        };
+        let handle = match (lane, &self.background.runtime) {
+            (background::Lane::Background, Some(runtime)) => runtime.spawn(counted),
+            _ => tokio::spawn(counted),
+        };
         tasks.insert(key, handle.abort_handle());
     }
 
-    /// Runs a long-lived service (a poller) that does not count as in flight.
+    /// Runs a long-lived service (a poller) that does not count as in flight, behind the
+    /// front door.
     pub fn spawn_service(self: &Arc<Self>, work: impl Future<Output = ()> + Send + 'static) {
-        let handle = tokio::spawn(work);
+        let handle = match &self.background.runtime {
+            Some(runtime) => runtime.spawn(work),
+            None => tokio::spawn(work),
+        };
         self.services
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(handle);
     }
 
+    /// Waits while the backlog is at the cloud's bound, so a front door request adds to it
+    /// only when there is room (see [`background`]). Returns at once without a bound.
+    pub async fn admit(&self) {
+        let Some(limit) = self.background.max_backlog else {
+            return;
+        };
+        // A short poll rather than a wake-up per finished task: waiting is the rare path,
+        // and the finishing tasks, the hot one, then pay nothing for it.
+        while self.backlog() >= limit {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+    }
+
+    /// The work waiting behind the front door: tasks in flight and the messages of the
+    /// source queues (a delivery to a queue ends once the message is in it, and the
+    /// message waits there for its consumer).
+    pub fn backlog(&self) -> usize {
+        let sources = self.source_queues.get_or_init(|| self.source_queues_now());
+        self.busy.load(Ordering::SeqCst) + sources.iter().map(|q| q.len()).sum::<usize>()
+    }
+
     /// No work in flight and nothing waiting in a source queue.
     pub fn is_idle(&self) -> bool {
-        if self.busy.load(Ordering::SeqCst) > 0 {
-            return false;
-        }
+        self.busy.load(Ordering::SeqCst) == 0
+            && self.source_queues_now().iter().all(|q| q.is_empty())
+    }
+
+    /// The queues a consumer drains: every queue but the dead-letter ones.
+    fn source_queues_now(&self) -> Vec<Arc<crate::sqs::Queue>> {
         let dlqs: Vec<String> = self
             .model
             .queues
@@ -386,6 +445,6 @@ impl CloudInner {
                     && !q.logical_id.ends_with("Dlq")
             })
             .filter_map(|q| self.sqs.queue(&q.name).ok())
-            .all(|q| q.is_empty())
+            .collect()
     }
 }

@@ -3,6 +3,7 @@
 //! on the local bus, task tokens answered through the callback API.
 
 use super::CloudInner;
+use super::background::Lane;
 use super::bus::PutEventsEntry;
 use super::executions::{Executions, Page};
 use super::faults::Fault;
@@ -274,12 +275,16 @@ async fn invoke_for_task(
     let invoker = cloud.clone();
     let name = function.to_owned();
     let trace = super::xray::current_or_new(cloud.clock.now_ms());
-    cloud.spawn(super::xray::scope(trace, async move {
-        if late_ms > 0 {
-            invoker.clock.sleep_ms(late_ms).await;
-        }
-        let _ = answer.send(invoker.invoke(&name, payload).await);
-    }));
+    // The execution waits for the answer: the invocation runs where the execution does.
+    cloud.spawn_in(
+        super::xray::scope(trace, async move {
+            if late_ms > 0 {
+                invoker.clock.sleep_ms(late_ms).await;
+            }
+            let _ = answer.send(invoker.invoke(&name, payload).await);
+        }),
+        Lane::Caller,
+    );
     let outcome = answered.await.unwrap_or_else(|_| {
         Err(super::lambda::InvokeError::Function(
             lambda_runtime::Diagnostic {
@@ -357,11 +362,18 @@ impl CloudInner {
             && self
                 .faults
                 .strike(Fault::Duplicate, &machine.model.logical_id);
+        // A synchronous start's caller waits for the run: it runs on the caller's runtime,
+        // never behind the front door it may be part of.
+        let lane = if asynchronous {
+            Lane::Background
+        } else {
+            Lane::Caller
+        };
         if !repeated {
-            return self.launch(machine, machine_arn, input, name);
+            return self.launch(machine, machine_arn, input, name, lane);
         }
-        let arn = self.launch(machine, machine_arn, input.clone(), name.clone())?;
-        self.launch(machine, machine_arn, input, name)?;
+        let arn = self.launch(machine, machine_arn, input.clone(), name.clone(), lane)?;
+        self.launch(machine, machine_arn, input, name, lane)?;
         Ok(arn)
     }
 
@@ -387,6 +399,7 @@ impl CloudInner {
         machine_arn: &str,
         input: Value,
         name: String,
+        lane: Lane,
     ) -> Result<String, SfnError> {
         let arn = match machine.model.kind {
             template::StateMachineType::Standard => format!(
@@ -435,33 +448,37 @@ impl CloudInner {
         let execution_arn = arn.clone();
         // The execution continues the trace of what started it (a rule target, a function).
         let trace = super::xray::current_or_new(self.clock.now_ms());
-        self.spawn(super::xray::scope(trace, async move {
-            let execution = Arc::new(orderly_states::execute(&definition, input, options).await);
-            cloud.log_execution(&log_group, &execution, &correlation_id, include_data, level);
-            cloud.record_states(&execution_arn, 0, &execution.history, &correlation_id);
-            cloud
-                .sfn
-                .traced
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&execution_arn);
-            cloud.trace.record(Hop {
-                wall_us: 0,
-                at_ms: cloud.clock.now_ms(),
-                correlation_id,
-                kind: HopKind::ExecutionEnded {
-                    machine: cloud.machine_id_of(&execution_arn),
-                    execution: execution.name.clone(),
-                    status: execution.status.as_str().to_owned(),
-                },
-            });
-            cloud
-                .sfn
-                .executions
-                .close(&execution_arn, execution.clone(), cloud.clock.now_ms());
-            // After the close: whoever wakes finds the result recorded.
-            let _ = ended.send(Some(execution));
-        }));
+        self.spawn_in(
+            super::xray::scope(trace, async move {
+                let execution =
+                    Arc::new(orderly_states::execute(&definition, input, options).await);
+                cloud.log_execution(&log_group, &execution, &correlation_id, include_data, level);
+                cloud.record_states(&execution_arn, 0, &execution.history, &correlation_id);
+                cloud
+                    .sfn
+                    .traced
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&execution_arn);
+                cloud.trace.record(Hop {
+                    wall_us: 0,
+                    at_ms: cloud.clock.now_ms(),
+                    correlation_id,
+                    kind: HopKind::ExecutionEnded {
+                        machine: cloud.machine_id_of(&execution_arn),
+                        execution: execution.name.clone(),
+                        status: execution.status.as_str().to_owned(),
+                    },
+                });
+                cloud
+                    .sfn
+                    .executions
+                    .close(&execution_arn, execution.clone(), cloud.clock.now_ms());
+                // After the close: whoever wakes finds the result recorded.
+                let _ = ended.send(Some(execution));
+            }),
+            lane,
+        );
         Ok(arn)
     }
 

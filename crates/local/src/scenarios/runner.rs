@@ -138,6 +138,7 @@ pub fn start_cloud_retaining(
             faults,
             retention,
             tables: env.tables.clone(),
+            background: crate::runtime::background::Background::default(),
         },
         std::sync::Arc::new(OrderlyHandlers),
     )

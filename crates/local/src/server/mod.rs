@@ -96,6 +96,7 @@ fn is_http_api(headers: &HeaderMap, routes: &http_api::Routes) -> bool {
 
 async fn handle(State(state): State<ServerState>, request: Request) -> Response {
     if is_http_api(request.headers(), &state.routes) {
+        state.cloud.admit().await;
         return http_api::serve(&state.cloud, &state.routes, request).await;
     }
     let headers = request.headers().clone();
@@ -142,6 +143,17 @@ fn body_error(rejection: &BytesRejection) -> ApiError {
     }
 }
 
+/// Whether the operation sets work going behind the front door, and so waits while the
+/// backlog is at its bound ([`crate::runtime::CloudInner::admit`]).
+fn adds_work(service: &str, operation: &str) -> bool {
+    matches!(
+        (service, operation),
+        (EVENTS, "PutEvents")
+            | (STEP_FUNCTIONS, "StartExecution" | "StartSyncExecution")
+            | (SQS, "SendMessage")
+    )
+}
+
 async fn dispatch(
     state: &ServerState,
     service: &str,
@@ -149,6 +161,9 @@ async fn dispatch(
     body: &[u8],
 ) -> Result<serde_json::Value, ApiError> {
     let input = Input::parse(body)?;
+    if adds_work(service, operation) {
+        state.cloud.admit().await;
+    }
     match service {
         EVENTS => events::dispatch(&state.cloud, operation, &input).await,
         STEP_FUNCTIONS => sfn::dispatch(&state.cloud, operation, &input, state.started_ms).await,

@@ -42,6 +42,14 @@ impl Server {
             .args(["--port", "0", "--template"])
             .arg(template)
             .args(args)
+            // The work behind the front door at the priority of the rest: the tests run
+            // beside one another, and at the lowest priority (the default) the workflows
+            // of a server would wait on the other tests' CPU.
+            .args(if args.contains(&"--background-nice") {
+                &[][..]
+            } else {
+                &["--background-nice", "0"][..]
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
