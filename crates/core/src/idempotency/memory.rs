@@ -1,14 +1,15 @@
 //! The embedded store: same conditions as the DynamoDB store, its records in a
 //! [`table`](crate::memory::table) (process memory unless a table space is given).
 
+use std::sync::MutexGuard;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
 use super::clock::seconds_of;
 use super::record::{IdempotencyRecord, MAX_ITEM_BYTES, RecordStatus};
 use super::store::{FencedOutcome, IdempotencyStore, LockOutcome, StoreError};
+use crate::memory::key_locks::KeyLocks;
 use crate::memory::table::{Items, TableError, TableSpace};
 
 /// The table name the store opens in a [`TableSpace`].
@@ -16,13 +17,17 @@ pub const IDEMPOTENCY: &str = "idempotency";
 
 /// An embedded [`IdempotencyStore`], atomic under concurrency.
 ///
-/// Every operation takes one lock over the table and runs its check and its write under
-/// it, which is what a DynamoDB conditional write does for one item. It enforces the same
+/// Every operation reads, checks and writes one key under that key's lock
+/// ([`KeyLocks`]), which is what a DynamoDB conditional write does for one item: the
+/// functions of a cloud share this table, and operations on different keys do not wait
+/// for each other. It enforces the same
 /// 400 KB item limit so a response that would fail on AWS fails locally too. Records go
 /// at their TTL, as DynamoDB's TTL deletes them: each lock request first drops the records
 /// expired at its time, found in expiry order, so the sweep costs a lookup per record.
 pub struct InMemoryIdempotencyStore {
-    records: Mutex<Items<IdempotencyRecord>>,
+    records: Items<IdempotencyRecord>,
+    /// The locks of the keys ([`InMemoryIdempotencyStore::lock_key`]).
+    keys: KeyLocks,
     /// The longest lease (lock expiry minus the time it was asked at) any lock asked for,
     /// in milliseconds: a lease is the invocation's time left, so one of hours means the
     /// engine and the invocation read different clocks.
@@ -58,7 +63,8 @@ impl InMemoryIdempotencyStore {
 
     fn on(records: Items<IdempotencyRecord>) -> Self {
         Self {
-            records: Mutex::new(records),
+            records,
+            keys: KeyLocks::default(),
             longest_lease_ms: AtomicI64::new(0),
             swept_s: AtomicI64::new(i64::MIN),
         }
@@ -97,9 +103,15 @@ impl InMemoryIdempotencyStore {
         self.records().purge_expired(seconds_of(now_ms))
     }
 
-    fn records(&self) -> MutexGuard<'_, Items<IdempotencyRecord>> {
-        // No code panics while holding the lock, so a poisoned table is still consistent.
-        self.records.lock().unwrap_or_else(|p| p.into_inner())
+    fn records(&self) -> &Items<IdempotencyRecord> {
+        &self.records
+    }
+
+    /// Holds `key`'s stripe: the check and the write of one operation on the key happen
+    /// under it. (Sweeps need none: they drop only records past their TTL, and a write
+    /// under a stripe always leaves a record with a TTL ahead.)
+    fn lock_key(&self, key: &str) -> MutexGuard<'_, ()> {
+        self.keys.lock(key)
     }
 }
 
@@ -138,6 +150,7 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
                 .fetch_max(expiry.saturating_sub(now_ms), Ordering::Relaxed);
         }
         let records = self.records();
+        let _key = self.lock_key(&record.key);
         let now_s = seconds_of(now_ms);
         // Only a sweep is skipped: an expired record still there is taken over below.
         if self.swept_s.fetch_max(now_s, Ordering::Relaxed) < now_s {
@@ -148,7 +161,7 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
                 Ok(LockOutcome::Held(Some(existing)))
             }
             _ => {
-                put(&records, record)?;
+                put(records, record)?;
                 Ok(LockOutcome::Acquired)
             }
         }
@@ -162,6 +175,7 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
         expiration_s: i64,
     ) -> Result<FencedOutcome, StoreError> {
         let records = self.records();
+        let _key = self.lock_key(key);
         let Some(existing) = records.get(key).map_err(unavailable)? else {
             return Ok(FencedOutcome::NotOwner);
         };
@@ -175,12 +189,13 @@ impl IdempotencyStore for InMemoryIdempotencyStore {
         // As the DynamoDB store's update does: a completed record has no lease.
         completed.in_progress_expiration_ms = None;
         check_size(&completed)?;
-        put(&records, &completed)?;
+        put(records, &completed)?;
         Ok(FencedOutcome::Done)
     }
 
     async fn delete_if_owner(&self, key: &str, owner: &str) -> Result<FencedOutcome, StoreError> {
         let records = self.records();
+        let _key = self.lock_key(key);
         match records.get(key).map_err(unavailable)? {
             Some(existing) if owned_in_progress(&existing, owner) => {
                 records.delete(key).map_err(unavailable)?;

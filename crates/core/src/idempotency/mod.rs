@@ -40,6 +40,6 @@ pub use error::IdempotencyError;
 pub use key::{
     ENVELOPE_KEY_POINTER, KeySelector, canonical_json, hash_value, is_complete_key, record_key,
 };
-pub use memory::InMemoryIdempotencyStore;
+pub use memory::{IDEMPOTENCY, InMemoryIdempotencyStore};
 pub use record::{DerivedStatus, IdempotencyRecord, MAX_ITEM_BYTES, RecordStatus, attr};
 pub use store::{FencedOutcome, IdempotencyStore, LockOutcome, StoreError};

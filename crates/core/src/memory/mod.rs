@@ -5,6 +5,7 @@
 
 mod adapters;
 mod intake;
+pub mod key_locks;
 mod payments;
 mod stores;
 pub mod table;

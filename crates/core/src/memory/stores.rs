@@ -1,5 +1,6 @@
 //! In-memory implementations of the ports in [`crate::ports`].
 
+use super::key_locks::KeyLocks;
 use super::table::{Items, TableError, TableSpace, pair_key, pair_of};
 use crate::contracts::OutboundEvent;
 use crate::domain::approval::ApprovalDecision;
@@ -15,9 +16,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Orders by id: `{orderId, status, order}`.
+/// Orders by id: `{orderId, status, order}`. Each write reads and writes its order under
+/// the order's lock ([`KeyLocks`]): place-order at the front door and the workflows'
+/// status updates behind it do not wait for each other.
 pub struct MemoryOrders {
-    items: Mutex<Items<Value>>,
+    items: Items<Value>,
+    keys: KeyLocks,
 }
 
 impl Default for MemoryOrders {
@@ -45,7 +49,8 @@ impl MemoryOrders {
     /// The store over `items`.
     pub fn on(items: Items<Value>) -> Self {
         Self {
-            items: Mutex::new(items),
+            items,
+            keys: KeyLocks::default(),
         }
     }
     /// The store in `space`'s orders table.
@@ -54,11 +59,11 @@ impl MemoryOrders {
     }
     /// The stored item of the order, `{orderId, status, order}`, if there is one.
     pub fn get(&self, order_id: &str) -> Result<Option<Value>, TableError> {
-        lock(&self.items).get(order_id)
+        self.items.get(order_id)
     }
     /// How many orders are stored.
     pub fn len(&self) -> usize {
-        lock(&self.items).len()
+        self.items.len()
     }
     /// Whether no order is stored.
     pub fn is_empty(&self) -> bool {
@@ -76,7 +81,8 @@ impl OrderWriter for MemoryOrders {
         let json = order
             .to_json()
             .map_err(|e| PortError::Permanent(format!("order {}: {e}", order.order_id())))?;
-        let items = lock(&self.items);
+        let items = &self.items;
+        let _order = self.keys.lock(order.order_id());
         if let Some(old) = items.get(order.order_id())? {
             return Ok(InsertOutcome::AlreadyExists(old));
         }
@@ -89,7 +95,8 @@ impl OrderWriter for MemoryOrders {
 #[async_trait]
 impl OrderStatusWriter for MemoryOrders {
     async fn set_status(&self, order_id: &str, status: &str) -> Result<(), PortError> {
-        let items = lock(&self.items);
+        let items = &self.items;
+        let _order = self.keys.lock(order_id);
         let mut item = items
             .get(order_id)?
             .unwrap_or_else(|| json!({"orderId": order_id}));
@@ -102,7 +109,8 @@ impl OrderStatusWriter for MemoryOrders {
 #[async_trait]
 impl OrderStatusReader for MemoryOrders {
     async fn status(&self, order_id: &str) -> Result<Option<String>, PortError> {
-        Ok(lock(&self.items)
+        Ok(self
+            .items
             .get(order_id)?
             .and_then(|i| i["status"].as_str().map(str::to_owned)))
     }

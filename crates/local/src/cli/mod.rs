@@ -15,7 +15,7 @@ pub mod template;
 pub enum TablesKind {
     /// In process memory: fastest; memory grows with the items written.
     Memory,
-    /// In a SQLite file in the temporary directory, unlinked once open so it goes with
+    /// In SQLite files in the temporary directory, unlinked once open so they go with
     /// the process: memory stays flat however many orders pass.
     Disk,
 }

@@ -74,8 +74,8 @@ pub struct ServeArgs {
     /// Where the tables (orders, stock, idempotency, …) keep their items.
     #[arg(long, value_enum, default_value_t = TablesKind::Disk)]
     tables: TablesKind,
-    /// The directory in which `--tables disk` makes its file (unlinked once open, so it
-    /// goes with the process); the system's temporary directory by default.
+    /// The directory in which `--tables disk` makes its files (unlinked once open, so they
+    /// go with the process); the system's temporary directory by default.
     #[arg(long, value_name = "DIR")]
     tables_dir: Option<PathBuf>,
     /// The work behind the front door (rule deliveries, executions, invocations, queue

@@ -1,8 +1,11 @@
-//! The local cloud's tables on disk: one SQLite file holds every table, so the items the
-//! functions write cost disk, not process memory, whatever the volume (DynamoDB keeps its
-//! tables off the function's memory too). SQLite's page cache is bounded.
+//! The local cloud's tables on disk: each table is a SQLite file of its own, so the items
+//! the functions write cost disk, not process memory, whatever the volume (DynamoDB keeps
+//! its tables off the function's memory too). SQLite's page cache is bounded per table.
+//! A file a table, each with its connection and its lock, so writers of different tables
+//! never wait for each other: with one file for all, the front door's place-order waited on
+//! every table write of the workflows behind it.
 //!
-//! The file is made in a fresh directory and unlinked, with the directory, as soon as it is
+//! A file is made in a fresh directory and unlinked, with the directory, as soon as it is
 //! open: its one connection keeps it, and the operating system frees it when the tables
 //! are dropped or the process ends, however it ends (a server killed with SIGKILL leaves
 //! nothing behind). Nothing else ever opens it: no journal, temporary files in memory.
@@ -16,12 +19,13 @@
 
 use orderly_core::memory::table::{ItemTable, TableError, TableSpace};
 use rusqlite::{Connection, OptionalExtension, params};
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// How much of the file SQLite keeps in memory, in KiB.
-const CACHE_KIB: i64 = 8 * 1024;
+/// How much of a table's file SQLite keeps in memory, in KiB.
+const CACHE_KIB: i64 = 4 * 1024;
 
 /// The statements each table prepares ([`Statements`]).
 const STATEMENTS_PER_TABLE: usize = 6;
@@ -31,19 +35,19 @@ const STATEMENTS_PER_TABLE: usize = 6;
 /// cache.
 const WRITES_PER_COMMIT: u32 = 500;
 
-/// Every table of one cloud, in one unlinked SQLite file. Its space is freed when the last
-/// of the tables and their space is dropped.
+/// Every table of one cloud, each in an unlinked SQLite file of its own. A table's space
+/// is freed when the last handle on it is dropped.
 pub struct DiskTables {
-    file: Arc<File>,
+    parent: Option<PathBuf>,
+    /// The files opened so far, by table name: opening a table again reads the same file.
+    files: Mutex<HashMap<String, Arc<File>>>,
 }
 
-/// The open, unlinked file.
+/// One table's open, unlinked file.
 struct File {
     connection: Mutex<Connection>,
     /// Writes since the last commit; changed only with the connection locked.
     writes: AtomicU32,
-    /// Tables opened so far, which size the connection's statement cache.
-    tables: AtomicUsize,
 }
 
 impl File {
@@ -58,21 +62,14 @@ impl File {
             .execute_batch("COMMIT; BEGIN")
             .map_err(|e| TableError::new(table, format!("commit: {e}")))
     }
-}
 
-impl DiskTables {
-    /// A new, empty file in a fresh directory under `parent` (the system's temporary
-    /// directory when `None`), unlinked once open.
-    pub fn create(parent: Option<&Path>) -> Result<Self, TableError> {
-        let fail = |e: &dyn std::fmt::Display| TableError::new("*", e);
-        let dir = match parent {
-            Some(parent) => tempfile::Builder::new()
-                .prefix("orderly-tables-")
-                .tempdir_in(parent),
-            None => tempfile::Builder::new().prefix("orderly-tables-").tempdir(),
-        }
-        .map_err(|e| fail(&format!("cannot create a directory for the tables: {e}")))?;
-        let path = dir.path().join("tables.sqlite");
+    /// A new, empty file for table `name` in a fresh directory under `parent` (the
+    /// system's temporary directory when `None`), unlinked once open.
+    fn create(parent: Option<&Path>, name: &str) -> Result<Self, TableError> {
+        let fail = |e: &dyn std::fmt::Display| TableError::new(name, e);
+        let dir = fresh_dir(parent)
+            .map_err(|e| fail(&format!("cannot create a directory for the tables: {e}")))?;
+        let path = dir.path().join("table.sqlite");
         let connection = Connection::open(&path)
             .map_err(|e| fail(&format!("cannot open {}: {e}", path.display())))?;
         connection
@@ -85,16 +82,46 @@ impl DiskTables {
                  BEGIN;"
             ))
             .map_err(|e| fail(&e))?;
+        connection.set_prepared_statement_cache_capacity(STATEMENTS_PER_TABLE);
         // The connection holds the file open from here on (SQLite opened it in `open`, and
         // the pragmas have read its header): it needs no name any more.
         dir.close()
-            .map_err(|e| fail(&format!("cannot unlink the tables' file: {e}")))?;
+            .map_err(|e| fail(&format!("cannot unlink the table's file: {e}")))?;
         Ok(Self {
-            file: Arc::new(File {
-                connection: Mutex::new(connection),
-                writes: AtomicU32::new(0),
-                tables: AtomicUsize::new(0),
-            }),
+            connection: Mutex::new(connection),
+            writes: AtomicU32::new(0),
+        })
+    }
+}
+
+fn fresh_dir(parent: Option<&Path>) -> std::io::Result<tempfile::TempDir> {
+    let builder = {
+        let mut b = tempfile::Builder::new();
+        b.prefix("orderly-tables-");
+        b
+    };
+    match parent {
+        Some(parent) => builder.tempdir_in(parent),
+        None => builder.tempdir(),
+    }
+}
+
+impl DiskTables {
+    /// Tables whose files go in fresh directories under `parent` (the system's temporary
+    /// directory when `None`), each unlinked once open. Fails at once when no directory
+    /// can be made there.
+    pub fn create(parent: Option<&Path>) -> Result<Self, TableError> {
+        fresh_dir(parent)
+            .and_then(tempfile::TempDir::close)
+            .map_err(|e| {
+                TableError::new(
+                    "*",
+                    format!("cannot create a directory for the tables: {e}"),
+                )
+            })?;
+        Ok(Self {
+            parent: parent.map(Path::to_path_buf),
+            files: Mutex::new(HashMap::new()),
         })
     }
 }
@@ -109,10 +136,50 @@ fn sql_name(name: &str) -> String {
     format!("t_{safe}")
 }
 
+/// How many files a table is spread over: the idempotency table, which every function
+/// writes twice an invocation, over [`IDEMPOTENCY_SHARDS`] (by key), so the front door's
+/// locks and the workflows' do not queue on one connection; every other table over one.
+fn shards_of(name: &str) -> usize {
+    if name == orderly_core::idempotency::IDEMPOTENCY {
+        IDEMPOTENCY_SHARDS
+    } else {
+        1
+    }
+}
+
+/// The files of the idempotency table.
+const IDEMPOTENCY_SHARDS: usize = 4;
+
 impl TableSpace for DiskTables {
     fn table(&self, name: &str) -> Result<Arc<dyn ItemTable>, TableError> {
+        match shards_of(name) {
+            0 | 1 => self.one_file(name, name),
+            n => {
+                let shards = (0..n)
+                    .map(|i| self.one_file(name, &format!("{name}#{i}")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Arc::new(Sharded { shards }))
+            }
+        }
+    }
+}
+
+impl DiskTables {
+    /// Table `name` in the file `file` (opened the first time it is named).
+    fn one_file(&self, name: &str, file: &str) -> Result<Arc<dyn ItemTable>, TableError> {
+        let file = {
+            let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+            match files.get(file) {
+                Some(open) => open.clone(),
+                None => {
+                    let open = Arc::new(File::create(self.parent.as_deref(), name)?);
+                    files.insert(file.to_owned(), open.clone());
+                    open
+                }
+            }
+        };
         let sql = sql_name(name);
-        let connection = lock(&self.file.connection);
+        let connection = lock(&file.connection);
         connection
             .execute_batch(&format!(
                 "CREATE TABLE IF NOT EXISTS {sql} (
@@ -127,17 +194,67 @@ impl TableSpace for DiskTables {
         let count: i64 = connection
             .query_row(&format!("SELECT count(*) FROM {sql}"), [], |row| row.get(0))
             .map_err(|e| TableError::new(name, e))?;
-        // Room for every statement of every table: the cache is least-recently-used, and
-        // with fewer slots (16 by default) the cloud's dozen tables evict each other's
-        // statements, so most calls would parse and plan their SQL again.
-        let tables = self.file.tables.fetch_add(1, Ordering::Relaxed) + 1;
-        connection.set_prepared_statement_cache_capacity(tables * STATEMENTS_PER_TABLE);
+        drop(connection);
         Ok(Arc::new(DiskTable {
-            file: self.file.clone(),
+            file,
             name: name.to_owned(),
             sql: Statements::of(&sql),
             count: AtomicUsize::new(usize::try_from(count).unwrap_or(0)),
         }))
+    }
+}
+
+/// One table over several files, each key in the file its hash picks.
+struct Sharded {
+    shards: Vec<Arc<dyn ItemTable>>,
+}
+
+impl Sharded {
+    fn shard(&self, key: &str) -> &dyn ItemTable {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut hasher);
+        let n = self.shards.len() as u64;
+        let at = usize::try_from(hasher.finish() % n).unwrap_or(0);
+        self.shards[at].as_ref()
+    }
+}
+
+impl ItemTable for Sharded {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, TableError> {
+        self.shard(key).get(key)
+    }
+
+    fn put(&self, key: &str, item: &[u8], expires_at_s: Option<i64>) -> Result<(), TableError> {
+        self.shard(key).put(key, item, expires_at_s)
+    }
+
+    fn delete(&self, key: &str) -> Result<bool, TableError> {
+        self.shard(key).delete(key)
+    }
+
+    fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.len()).sum()
+    }
+
+    fn purge_expired(&self, now_s: i64) -> Result<usize, TableError> {
+        self.shards.iter().map(|s| s.purge_expired(now_s)).sum()
+    }
+
+    /// Each shard's next `limit` items after `after`, merged in key order: the first
+    /// `limit` of them are the table's.
+    fn scan(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, TableError> {
+        let mut all = Vec::new();
+        for shard in &self.shards {
+            all.extend(shard.scan(after, limit)?);
+        }
+        all.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        all.truncate(limit);
+        Ok(all)
     }
 }
 
@@ -278,7 +395,15 @@ mod tests {
     }
 
     #[test]
-    fn tables_of_one_file_are_apart_and_leave_no_file_behind() {
+    fn a_sharded_table_keeps_the_table_contract() {
+        let tables = DiskTables::create(None).unwrap();
+        let idempotency = orderly_core::idempotency::IDEMPOTENCY;
+        assert!(shards_of(idempotency) > 1);
+        contract::check(tables.table(idempotency).unwrap().as_ref());
+    }
+
+    #[test]
+    fn tables_are_apart_and_leave_no_file_behind() {
         let parent = tempfile::tempdir().unwrap();
         let tables = DiskTables::create(Some(parent.path())).unwrap();
         let left = || std::fs::read_dir(parent.path()).unwrap().count();

@@ -96,8 +96,8 @@ pub enum TableStorage {
     /// In process memory: fast, for runs of bounded size (the demo, tests, chaos waves).
     #[default]
     Memory,
-    /// In a SQLite file made under `parent` (the system's temporary directory when
-    /// `None`) and unlinked once open, so it goes with the cloud or the process: memory
+    /// In SQLite files made under `parent` (the system's temporary directory when
+    /// `None`) and unlinked once open, so they go with the cloud or the process: memory
     /// stays flat however many orders pass (`orderly serve`).
     Disk {
         /// Where the directory is made.
