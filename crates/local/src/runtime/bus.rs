@@ -356,13 +356,17 @@ impl CloudInner {
             };
             // A state machine target starts an execution only with a slot free, so a
             // backlog of deliveries does not start all its executions at once.
-            let slot = match (&cloud.execution_slots, target.target.kind) {
-                (Some(slots), TargetKind::StateMachine) => slots.clone().acquire_owned().await.ok(),
-                _ => None,
-            };
             let attempts = target.retry_policy.maximum_retry_attempts.min(185) + 1;
             let mut last_error = String::new();
             for attempt in 0..attempts {
+                // Taken for each attempt, so a delivery backing off between attempts holds
+                // no slot.
+                let slot = match (&cloud.execution_slots, target.target.kind) {
+                    (Some(slots), TargetKind::StateMachine) => {
+                        slots.clone().acquire_owned().await.ok()
+                    }
+                    _ => None,
+                };
                 // Boxed: a delivery waiting to run then holds what it captured, not the
                 // space of every state of a delivery.
                 match Box::pin(cloud.deliver_once(&rule, target, &body, &delivered)).await {
@@ -388,6 +392,7 @@ impl CloudInner {
                     }
                     Err(e) => last_error = e,
                 }
+                drop(slot);
                 // EventBridge backs off exponentially with jitter; a short fixed schedule
                 // on the runtime clock keeps local runs fast and deterministic.
                 cloud.clock.sleep_ms(1000 * (1 << attempt.min(6))).await;
