@@ -28,6 +28,13 @@ const MAX_RANGE: f64 = 10_000_000.0;
 /// no payload it accepts (256 KiB) needs this much work.
 pub(crate) const MAX_STEPS: u64 = 20_000_000;
 
+/// What building one array or object costs against the budget beyond evaluating its
+/// parts: each is an allocation held until the evaluation ends, several times a step's
+/// memory, so a path that builds one per item of a large range
+/// (`[0..4404402].[1021]`, found by the fuzz target as an out-of-memory) runs out of
+/// budget before it runs out of memory.
+pub(super) const CONSTRUCTED_STEPS: u64 = 4;
+
 pub type Out = Result<Option<V>, JsonataError>;
 
 pub struct Evaluator {
@@ -78,6 +85,29 @@ impl Evaluator {
             ));
         }
         Ok(())
+    }
+
+    /// An array constructor. Apart from [`Evaluator::eval`], whose stack frame every
+    /// nested call adds to.
+    #[inline(never)]
+    fn array(&mut self, items: &[Node], ctx: &Option<V>, env: &Rc<Scope>) -> Out {
+        self.charge(CONSTRUCTED_STEPS)?;
+        let mut out = Vec::new();
+        for item in items {
+            if let Node::Range(from, to) = item {
+                self.range(from, to, ctx, env, &mut out)?;
+                continue;
+            }
+            match self.eval(item, ctx, env)? {
+                None => {}
+                // A nested constructor stays an array; any other array splices in.
+                Some(V::Array(inner, _)) if !matches!(item, Node::Array(_)) => {
+                    out.extend(inner.iter().cloned());
+                }
+                Some(v) => out.push(v),
+            }
+        }
+        Ok(Some(V::array(out)))
     }
 
     pub fn eval(&mut self, node: &Node, ctx: &Option<V>, env: &Rc<Scope>) -> Out {
@@ -158,24 +188,7 @@ impl Evaluator {
                 };
                 self.group(items, pairs, env)
             }
-            Node::Array(items) => {
-                let mut out = Vec::new();
-                for item in items {
-                    if let Node::Range(from, to) = item {
-                        self.range(from, to, ctx, env, &mut out)?;
-                        continue;
-                    }
-                    match self.eval(item, ctx, env)? {
-                        None => {}
-                        // A nested constructor stays an array; any other array splices in.
-                        Some(V::Array(inner, _)) if !matches!(item, Node::Array(_)) => {
-                            out.extend(inner.iter().cloned());
-                        }
-                        Some(v) => out.push(v),
-                    }
-                }
-                Ok(Some(V::array(out)))
-            }
+            Node::Array(items) => self.array(items, ctx, env),
             Node::Range(..) => Err(err(
                 "S0201",
                 "A range (..) can only be used inside an array constructor",

@@ -116,6 +116,7 @@ impl Evaluator {
         pairs: &[(Node, Node)],
         env: &Rc<Scope>,
     ) -> Out {
+        self.charge(super::CONSTRUCTED_STEPS)?;
         let mut groups: IndexGroups = Vec::new();
         for item in &items {
             for (pair_index, (key, _)) in pairs.iter().enumerate() {
