@@ -23,12 +23,18 @@ impl Default for KeyLocks {
     }
 }
 
+/// Which of `n` parts (`n` > 0) `key` falls in: the same key, the same part, within a
+/// process. Stripes of locks and shards of a table spread keys by it.
+pub fn part_of(key: &str, n: usize) -> usize {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut hasher);
+    usize::try_from(hasher.finish() % n.max(1) as u64).unwrap_or(0)
+}
+
 impl KeyLocks {
     /// Holds `key`'s stripe until the guard is dropped.
     pub fn lock(&self, key: &str) -> MutexGuard<'_, ()> {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut hasher);
-        let stripe = usize::try_from(hasher.finish() % STRIPES as u64).unwrap_or(0);
+        let stripe = part_of(key, self.stripes.len());
         // No code panics while holding a stripe, so a poisoned one is still consistent.
         self.stripes[stripe]
             .lock()

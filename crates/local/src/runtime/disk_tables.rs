@@ -211,11 +211,7 @@ struct Sharded {
 
 impl Sharded {
     fn shard(&self, key: &str) -> &dyn ItemTable {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut hasher);
-        let n = self.shards.len() as u64;
-        let at = usize::try_from(hasher.finish() % n).unwrap_or(0);
+        let at = orderly_core::memory::key_locks::part_of(key, self.shards.len());
         self.shards[at].as_ref()
     }
 }

@@ -140,7 +140,7 @@ pub struct CloudInner {
     services: Mutex<Vec<JoinHandle<()>>>,
     /// Where the work behind the front door runs, and how much of it may wait.
     background: background::Background,
-    /// The queues a consumer drains, found at the first [`CloudInner::backlog`].
+    /// The queues a consumer drains ([`CloudInner::source_queues`]).
     source_queues: std::sync::OnceLock<Vec<Arc<crate::sqs::Queue>>>,
     /// The executions rule targets may run at once, with a background runtime
     /// ([`background::MAX_TARGET_EXECUTIONS`]).
@@ -418,18 +418,22 @@ impl CloudInner {
     /// source queues (a delivery to a queue ends once the message is in it, and the
     /// message waits there for its consumer).
     pub fn backlog(&self) -> usize {
-        let sources = self.source_queues.get_or_init(|| self.source_queues_now());
-        self.busy.load(Ordering::SeqCst) + sources.iter().map(|q| q.len()).sum::<usize>()
+        self.busy.load(Ordering::SeqCst)
+            + self.source_queues().iter().map(|q| q.len()).sum::<usize>()
     }
 
     /// No work in flight and nothing waiting in a source queue.
     pub fn is_idle(&self) -> bool {
-        self.busy.load(Ordering::SeqCst) == 0
-            && self.source_queues_now().iter().all(|q| q.is_empty())
+        self.busy.load(Ordering::SeqCst) == 0 && self.source_queues().iter().all(|q| q.is_empty())
     }
 
-    /// The queues a consumer drains: every queue but the dead-letter ones.
-    fn source_queues_now(&self) -> Vec<Arc<crate::sqs::Queue>> {
+    /// The queues a consumer drains: every queue of the template but the dead-letter
+    /// ones, found once (queues are the template's; none is created later).
+    fn source_queues(&self) -> &[Arc<crate::sqs::Queue>] {
+        self.source_queues.get_or_init(|| self.find_source_queues())
+    }
+
+    fn find_source_queues(&self) -> Vec<Arc<crate::sqs::Queue>> {
         let dlqs: Vec<String> = self
             .model
             .queues

@@ -64,6 +64,15 @@ impl Queue {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The clock's time and the queue's state, with the messages past retention at that
+    /// time dropped: what every read of the queue starts from.
+    fn unexpired(&self) -> (i64, MutexGuard<'_, QueueState>) {
+        let now = self.clock.now_ms();
+        let mut state = self.lock();
+        state.expire(now, self.retention_ms());
+        (now, state)
+    }
+
     /// `QueueName`.
     pub fn name(&self) -> &str {
         &self.config.name
@@ -391,9 +400,7 @@ impl Queue {
     /// Where the first message visible now came from (its `DeadLetterQueueSourceArn`):
     /// `None` when no message is visible, `Some(None)` when it records no source.
     pub(super) fn first_visible_source(&self) -> Option<Option<String>> {
-        let now = self.clock.now_ms();
-        let mut state = self.lock();
-        state.expire(now, self.retention_ms());
+        let (now, state) = self.unexpired();
         state
             .messages
             .values()
@@ -457,9 +464,7 @@ impl Queue {
 
     /// Counts and settings, as GetQueueAttributes reports them.
     pub fn attributes(&self) -> QueueAttributes {
-        let now = self.clock.now_ms();
-        let mut state = self.lock();
-        state.expire(now, self.retention_ms());
+        let (now, state) = self.unexpired();
         let mut attributes = QueueAttributes {
             approximate_number_of_messages: 0,
             approximate_number_of_messages_not_visible: 0,
@@ -487,9 +492,7 @@ impl Queue {
     /// Every message now in the queue, in queue order, without receiving it (no receive count,
     /// no receipt handle): what the demo prints of a DLQ.
     pub fn peek_all(&self) -> Vec<ReceivedMessage> {
-        let now = self.clock.now_ms();
-        let mut state = self.lock();
-        state.expire(now, self.retention_ms());
+        let (_, state) = self.unexpired();
         state
             .messages
             .values()
@@ -509,9 +512,7 @@ impl Queue {
 
     /// How many messages the queue holds (visible, in flight or delayed).
     pub fn len(&self) -> usize {
-        let now = self.clock.now_ms();
-        let mut state = self.lock();
-        state.expire(now, self.retention_ms());
+        let (_, state) = self.unexpired();
         state.messages.len()
     }
 
