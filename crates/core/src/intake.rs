@@ -144,6 +144,14 @@ pub fn intake_input(
     order: &crate::domain::Order,
     correlation_id: &str,
 ) -> Result<String, PortError> {
+    intake_input_value(order, correlation_id).map(|input| input.to_string())
+}
+
+/// [`intake_input`] as a JSON value, for a caller in the same process.
+pub fn intake_input_value(
+    order: &crate::domain::Order,
+    correlation_id: &str,
+) -> Result<serde_json::Value, PortError> {
     let mut input = serde_json::to_value(order).map_err(|e| {
         PortError::Permanent(format!(
             "StartSyncExecution: cannot serialize the order: {e}"
@@ -158,7 +166,7 @@ pub fn intake_input(
     input["customer"] = serde_json::json!({"customerId": order.customer.customer_id});
     input["shippingAddress"] = serde_json::json!({"country": order.shipping_address.country});
     input["correlationId"] = serde_json::Value::from(correlation_id);
-    Ok(input.to_string())
+    Ok(input)
 }
 
 /// The decision of one intake execution, from StartSyncExecution's `status`, `output`,
@@ -170,6 +178,30 @@ pub fn decision_of(
     output: Option<&str>,
     error: Option<&str>,
     cause: Option<&str>,
+) -> Result<Priced, IntakeError> {
+    decide(status, error, cause, || {
+        output.map(|o| serde_json::from_str::<Output>(o).map_err(|e| e.to_string()))
+    })
+}
+
+/// [`decision_of`] with the output as a JSON value, for a caller in the same process.
+pub fn decision_of_value(
+    status: &str,
+    output: Option<&serde_json::Value>,
+    error: Option<&str>,
+    cause: Option<&str>,
+) -> Result<Priced, IntakeError> {
+    decide(status, error, cause, || {
+        output.map(|o| Output::deserialize(o).map_err(|e| e.to_string()))
+    })
+}
+
+/// The decision from the status, and the output read by `read` (`None`: no output).
+fn decide(
+    status: &str,
+    error: Option<&str>,
+    cause: Option<&str>,
+    read: impl FnOnce() -> Option<Result<Output, String>>,
 ) -> Result<Priced, IntakeError> {
     let failed = || {
         format!(
@@ -183,8 +215,8 @@ pub fn decision_of(
         "TIMED_OUT" => return Err(PortError::Transient(failed()).into()),
         _ => return Err(PortError::Permanent(failed()).into()),
     }
-    let output = output.ok_or_else(|| PortError::Permanent("order intake: no output".into()))?;
-    match serde_json::from_str::<Output>(output) {
+    let output = read().ok_or_else(|| PortError::Permanent("order intake: no output".into()))?;
+    match output {
         Ok(Output::Accepted {
             subtotal,
             tax,
@@ -272,6 +304,40 @@ mod tests {
                 ),
                 "{status} {output:?}"
             );
+        }
+    }
+
+    #[test]
+    fn the_output_read_as_a_value_decides_as_the_output_read_as_text() {
+        let outputs = [
+            r#"{"decision":"ACCEPTED","subtotal":{"amount":100,"currency":"EUR"},
+                "tax":{"amount":19,"currency":"EUR","country":"DE","basisPoints":1900,"rounding":"HALF_UP"},
+                "total":{"amount":119,"currency":"EUR"},"fraud":{"score":30}}"#,
+            r#"{"decision":"REJECTED","reasons":[{"code":"FraudRisk","field":"order","message":"m"}],"fraud":{"score":90}}"#,
+            r#"{"decision":"MAYBE"}"#,
+            r#"{"decision":"ACCEPTED","subtotal":{"amount":1.5,"currency":"EUR"}}"#,
+        ];
+        for text in outputs {
+            let value: serde_json::Value = serde_json::from_str(text).expect("json");
+            for status in ["SUCCEEDED", "FAILED", "TIMED_OUT"] {
+                let by_text = decision(decision_of(status, Some(text), None, None));
+                let by_value = decision(decision_of_value(status, Some(&value), None, None));
+                assert_eq!(by_text, by_value, "{status} {text}");
+            }
+        }
+        assert_eq!(
+            decision(decision_of("SUCCEEDED", None, None, None)),
+            decision(decision_of_value("SUCCEEDED", None, None, None))
+        );
+    }
+
+    /// A decision whole, and a port error by kind only: the reader's words differ (a text
+    /// reader names a line and column).
+    fn decision(result: Result<Priced, IntakeError>) -> String {
+        match result {
+            Err(IntakeError::Port(PortError::Transient(_))) => "transient".into(),
+            Err(IntakeError::Port(PortError::Permanent(_))) => "permanent".into(),
+            other => format!("{other:?}"),
         }
     }
 

@@ -91,8 +91,8 @@ fn write_decimal(out: &mut String, mut n: u64) {
     }
 }
 
-/// The length of `v`'s compact JSON text, without writing it.
-pub(crate) fn json_len(v: &Value) -> usize {
+/// The length of `v`'s compact JSON text (as `serde_json` writes it), without writing it.
+pub fn json_len(v: &Value) -> usize {
     match v {
         Value::Null | Value::Bool(true) => 4,
         Value::Bool(false) => 5,

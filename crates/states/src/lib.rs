@@ -31,5 +31,6 @@ pub use exec::{
     StopReason, execute, execute_blocking, execution_arn,
 };
 pub use history::{EventDetails, HistoryEvent, LiveHistory};
+pub use json_text::json_len;
 pub use mock::{MockConfig, MockConfigError, MockTaskHandler};
 pub use task::{NoTasks, TaskFailure, TaskHandler, TaskRequest};

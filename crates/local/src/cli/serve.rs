@@ -84,8 +84,8 @@ pub struct ServeArgs {
           default_value_t = DEFAULT_MAX_BACKLOG as u64)]
     max_backlog: u64,
     /// The nice value (0 to 19) of the threads that run the work behind the front door:
-    /// 19, the lowest priority, answers the front door first under load; 0 gives both the
-    /// same share of the cores.
+    /// 19, the lowest priority (on Linux also the idle scheduling class), answers the
+    /// front door first under load; 0 gives both the same share of the cores.
     #[arg(long, value_name = "NICE", value_parser = clap::value_parser!(i32).range(0..=19),
           default_value_t = BACKGROUND_NICE)]
     background_nice: i32,

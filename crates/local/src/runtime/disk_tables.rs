@@ -136,19 +136,22 @@ fn sql_name(name: &str) -> String {
     format!("t_{safe}")
 }
 
-/// How many files a table is spread over: the idempotency table, which every function
-/// writes twice an invocation, over [`IDEMPOTENCY_SHARDS`] (by key), so the front door's
-/// locks and the workflows' do not queue on one connection; every other table over one.
+/// How many files a table is spread over: the tables the front door writes for each new
+/// order (the idempotency table, which every function also writes twice an invocation,
+/// and the orders table, which the workflows read and update) over [`FRONT_DOOR_SHARDS`]
+/// (by key), so the front door's writes and the workflows' seldom queue on one
+/// connection, whose holder may be a background thread the kernel has put aside; every
+/// other table over one.
 fn shards_of(name: &str) -> usize {
-    if name == orderly_core::idempotency::IDEMPOTENCY {
-        IDEMPOTENCY_SHARDS
+    if name == orderly_core::idempotency::IDEMPOTENCY || name == orderly_core::memory::ORDERS {
+        FRONT_DOOR_SHARDS
     } else {
         1
     }
 }
 
-/// The files of the idempotency table.
-const IDEMPOTENCY_SHARDS: usize = 4;
+/// The files of each table the front door writes.
+const FRONT_DOOR_SHARDS: usize = 4;
 
 impl TableSpace for DiskTables {
     fn table(&self, name: &str) -> Result<Arc<dyn ItemTable>, TableError> {

@@ -60,10 +60,8 @@ struct MachineIndex {
 }
 
 impl Index {
-    fn remove(&mut self, seq: u64) {
-        let Some(entry) = self.entries.remove(&seq) else {
-            return;
-        };
+    fn remove(&mut self, seq: u64) -> Option<ExecutionEntry> {
+        let entry = self.entries.remove(&seq)?;
         self.by_arn.remove(&entry.arn);
         if let Some(machine) = self.by_machine.get_mut(&entry.machine_arn) {
             machine.all.remove(&seq);
@@ -71,10 +69,15 @@ impl Index {
                 set.remove(&seq);
             }
         }
+        Some(entry)
     }
 
-    /// Drops closed executions past the count cap or older than the retention period.
-    fn evict(&mut self, retention: &ExecutionRetention, now_ms: i64) {
+    /// Takes out closed executions past the count cap or older than the retention
+    /// period. The caller drops them once the index is unlocked: freeing a history of
+    /// many events is the slow part, and the front door's Express runs wait on this lock.
+    #[must_use = "drop the evicted executions after unlocking"]
+    fn evict(&mut self, retention: &ExecutionRetention, now_ms: i64) -> Vec<ExecutionEntry> {
+        let mut evicted = Vec::new();
         while let Some(&(closed_ms, seq)) = self.closed.front() {
             let over = self.closed.len() > retention.max_closed;
             let old = now_ms.saturating_sub(closed_ms) >= retention.closed_ms;
@@ -82,9 +85,30 @@ impl Index {
                 break;
             }
             self.closed.pop_front();
-            self.remove(seq);
+            evicted.extend(self.remove(seq));
             self.dropped += 1;
         }
+        evicted
+    }
+}
+
+/// The index, locked, and what retention took out of it when it was locked. Fields drop
+/// in order: the lock is released before the evicted executions are freed.
+struct Locked<'a> {
+    index: MutexGuard<'a, Index>,
+    _evicted: Vec<ExecutionEntry>,
+}
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = Index;
+    fn deref(&self) -> &Index {
+        &self.index
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Index {
+        &mut self.index
     }
 }
 
@@ -118,10 +142,19 @@ impl Executions {
         self.index.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The index, locked, after retention dropped what it no longer keeps at `now_ms`.
+    fn lock_evicting(&self, now_ms: i64) -> Locked<'_> {
+        let mut index = self.lock();
+        let evicted = index.evict(&self.retention, now_ms);
+        Locked {
+            index,
+            _evicted: evicted,
+        }
+    }
+
     /// Adds a running execution, unless one of its ARN is kept: then answers a copy of it.
     pub fn insert(&self, entry: ExecutionEntry, now_ms: i64) -> Result<(), Box<ExecutionEntry>> {
-        let mut index = self.lock();
-        index.evict(&self.retention, now_ms);
+        let mut index = self.lock_evicting(now_ms);
         if let Some(seq) = index.by_arn.get(&entry.arn) {
             return Err(Box::new(index.entries[seq].clone()));
         }
@@ -160,8 +193,9 @@ impl Executions {
         }
         let machine_arn = entry.machine_arn.clone();
         entry.result = Some(execution);
-        // The ended execution's history is its result's; the live copy can go.
-        entry.history = orderly_states::history::LiveHistory::new();
+        // The ended execution's history is its result's; the live copy can go (freed
+        // after the unlock, as the evicted executions are).
+        let live = std::mem::take(&mut entry.history);
         let status = entry.status();
         if let Some(machine) = index.by_machine.get_mut(&machine_arn) {
             if let Some(running) = machine.by_status.get_mut("RUNNING") {
@@ -171,13 +205,15 @@ impl Executions {
         }
         index.running = index.running.saturating_sub(1);
         index.closed.push_back((now_ms, seq));
-        index.evict(&self.retention, now_ms);
+        let evicted = index.evict(&self.retention, now_ms);
+        drop(index);
+        drop((evicted, live));
     }
 
     /// Drops what retention no longer keeps at `now_ms` (closing and starting executions
     /// do it too; this is for a cloud that only reads).
     pub fn sweep(&self, now_ms: i64) {
-        self.lock().evict(&self.retention, now_ms);
+        drop(self.lock_evicting(now_ms));
     }
 
     /// A copy of the execution `arn`.
@@ -244,8 +280,7 @@ impl Executions {
             Some(token) => paging::decode(token, now_ms, &scope)?,
             None => u64::MAX,
         };
-        let mut index = self.lock();
-        index.evict(&self.retention, now_ms);
+        let index = self.lock_evicting(now_ms);
         let set = index.by_machine.get(machine).and_then(|m| match status {
             Some(status) => m.by_status.get(status),
             None => Some(&m.all),

@@ -102,8 +102,9 @@ pub fn billing_details(
         .div_ceil(BILLED_DURATION_STEP_MS)
         .max(1)
         .saturating_mul(BILLED_DURATION_STEP_MS);
-    let bytes =
-        definition.len() + input.to_string().len() + output.map_or(0, |o| o.to_string().len());
+    let bytes = definition.len()
+        + orderly_states::json_len(input)
+        + output.map_or(0, orderly_states::json_len);
     let megabytes = (bytes as u64).div_ceil(1024 * 1024);
     let billed_mb = megabytes
         .div_ceil(BILLED_MEMORY_STEP_MB)

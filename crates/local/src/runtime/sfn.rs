@@ -348,6 +348,25 @@ impl CloudInner {
         self.start(machine_arn, input, name, false)
     }
 
+    /// StartSyncExecution's run: starts `machine_arn` on the caller's runtime and answers
+    /// how the execution ended, `None` if it never will (the cloud stopped). Waits on the
+    /// entry's end signal, not on a copy of the entry.
+    pub async fn run_sync_execution(
+        self: &Arc<Self>,
+        machine_arn: &str,
+        input: Value,
+        name: Option<String>,
+    ) -> Result<Option<Arc<Execution>>, SfnError> {
+        let arn = self.start_sync_execution(machine_arn, input, name)?;
+        let mut ended = self
+            .sfn
+            .executions
+            .with(&arn, |e| e.ended.clone())
+            .ok_or(SfnError::ExecutionDoesNotExist(arn))?;
+        let result = ended.wait_for(Option::is_some).await.ok();
+        Ok(result.and_then(|r| r.clone()))
+    }
+
     fn start(
         self: &Arc<Self>,
         machine_arn: &str,
@@ -384,7 +403,7 @@ impl CloudInner {
             .machines
             .get(machine_arn)
             .ok_or_else(|| SfnError::StateMachineDoesNotExist(machine_arn.to_owned()))?;
-        if input.to_string().len() > orderly_states::MAX_PAYLOAD_BYTES {
+        if orderly_states::json_len(input) > orderly_states::MAX_PAYLOAD_BYTES {
             return Err(SfnError::InvalidExecutionInput(
                 "Input exceeds the 262144-character limit".into(),
             ));

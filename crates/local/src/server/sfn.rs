@@ -170,11 +170,11 @@ async fn start_sync_execution(cloud: &Arc<CloudInner>, input: &Input) -> Result<
     }
     let payload = json_member(input, "input", "InvalidExecutionInput")?;
     let name = execution_name(input)?;
-    let arn = cloud
-        .start_sync_execution(machine, payload, name)
+    let ended = cloud
+        .run_sync_execution(machine, payload, name)
+        .await
         .map_err(sfn_error)?;
-    let entry = cloud.execution(&arn).map_err(sfn_error)?;
-    let Some(execution) = &entry.wait_ended().await else {
+    let Some(execution) = &ended else {
         return Err(
             ApiError::new("InternalError", "the execution did not end").with_namespace(NAMESPACE)
         );
