@@ -628,3 +628,144 @@ fn a_dead_letter_queue_is_redriven_with_a_move_task() {
         unknown.stderr
     );
 }
+
+/// The function whose name holds `part`.
+fn function_name(server: &Server, part: &str) -> String {
+    let listed = aws(server, &["lambda", "list-functions"]).json();
+    listed["Functions"]
+        .as_array()
+        .expect("Functions")
+        .iter()
+        .filter_map(|f| f["FunctionName"].as_str())
+        .find(|name| name.contains(part))
+        .unwrap_or_else(|| panic!("no function named *{part}*: {listed}"))
+        .to_owned()
+}
+
+#[test]
+fn lambda_functions_are_listed_fetched_and_invoked_in_process() {
+    let server = Server::start();
+    // Every page of a small page size adds up to the one big page, in the same order.
+    let names = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["lambda", "list-functions"];
+        all.extend_from_slice(args);
+        aws(&server, &all).json()["Functions"]
+            .as_array()
+            .expect("Functions")
+            .iter()
+            .map(|f| f["FunctionName"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    let whole = names(&[]);
+    assert!(whole.len() > 2, "{whole:?}");
+    assert_eq!(names(&["--page-size", "2"]), whole);
+
+    let name = function_name(&server, "ReserveStock");
+    let got = aws(
+        &server,
+        &["lambda", "get-function", "--function-name", &name],
+    )
+    .json();
+    assert_eq!(got["Configuration"]["FunctionName"], name.as_str(), "{got}");
+    assert_eq!(got["Configuration"]["Version"], "$LATEST");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.json");
+    let out_path = out.to_str().expect("utf-8 path");
+    let invoke = |payload: &str, extra: &[&str]| {
+        let mut args = vec![
+            "lambda",
+            "invoke",
+            "--function-name",
+            &name,
+            "--payload",
+            payload,
+        ];
+        args.extend_from_slice(extra);
+        args.push(out_path);
+        aws(&server, &args)
+    };
+    let sample = "fileb://events/lambda/reserve-stock.json";
+
+    // The real handler runs: twice with one idempotency key gives one answer.
+    let first = invoke(sample, &["--log-type", "Tail"]).json();
+    assert_eq!(first["StatusCode"], 200, "{first}");
+    assert_eq!(first["ExecutedVersion"], "$LATEST");
+    assert!(first.get("FunctionError").is_none(), "{first}");
+    let tail = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        first["LogResult"].as_str().expect("LogResult"),
+    )
+    .expect("base64");
+    let tail = String::from_utf8(tail).expect("utf-8");
+    assert!(tail.contains("START") && tail.contains("REPORT"), "{tail}");
+    let answer = std::fs::read_to_string(&out).expect("answer");
+    let answer: Value = serde_json::from_str(&answer).expect("the answer is JSON");
+    invoke(sample, &[]).json();
+    let again: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("answer")).expect("JSON");
+    assert_eq!(again, answer, "a replayed key answers as the first call");
+
+    // A payload the handler refuses is a function error, reported as Lambda does.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"orderId": 7}"#).expect("write");
+    let refused = invoke(&format!("fileb://{}", bad.display()), &[]).json();
+    assert_eq!(refused["StatusCode"], 200, "{refused}");
+    assert_eq!(refused["FunctionError"], "Unhandled", "{refused}");
+    let error: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("error")).expect("JSON");
+    assert!(
+        error["errorType"].is_string() && error["errorMessage"].is_string(),
+        "{error}"
+    );
+
+    let dry = invoke(sample, &["--invocation-type", "DryRun"]).json();
+    assert_eq!(dry["StatusCode"], 204, "{dry}");
+    let event = invoke(sample, &["--invocation-type", "Event"]).json();
+    assert_eq!(event["StatusCode"], 202, "{event}");
+
+    // Refusals carry Lambda's codes.
+    let unknown = aws(
+        &server,
+        &[
+            "lambda",
+            "get-function",
+            "--function-name",
+            "no-such-function",
+        ],
+    );
+    assert!(is_service_error(unknown.code), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("ResourceNotFoundException")
+            && unknown
+                .stderr
+                .contains("Function not found: arn:aws:lambda:"),
+        "{}",
+        unknown.stderr
+    );
+    let garbled = dir.path().join("garbled.json");
+    std::fs::write(&garbled, "{not json").expect("write");
+    let garbled = invoke(&format!("fileb://{}", garbled.display()), &[]);
+    assert!(is_service_error(garbled.code), "{}", garbled.stderr);
+    assert!(
+        garbled.stderr.contains("InvalidRequestContentException"),
+        "{}",
+        garbled.stderr
+    );
+    let qualified = aws(
+        &server,
+        &[
+            "lambda",
+            "get-function",
+            "--function-name",
+            &name,
+            "--qualifier",
+            "7",
+        ],
+    );
+    assert!(
+        qualified.stderr.contains("ResourceNotFoundException"),
+        "{}",
+        qualified.stderr
+    );
+}

@@ -103,6 +103,17 @@ impl CloudInner {
 
     /// Invoke (RequestResponse).
     pub async fn invoke(&self, id: &str, payload: Value) -> Result<Value, InvokeError> {
+        self.invoke_as(id, payload, uuid::Uuid::new_v4().to_string())
+            .await
+    }
+
+    /// Invoke (RequestResponse) as request `request_id`, the id its log lines carry.
+    pub async fn invoke_as(
+        &self,
+        id: &str,
+        payload: Value,
+        request_id: String,
+    ) -> Result<Value, InvokeError> {
         let host = self
             .function(id)
             .ok_or_else(|| InvokeError::NotFound(id.to_owned()))?;
@@ -124,7 +135,6 @@ impl CloudInner {
         // A crash after the side effects: the handler runs to its end, but its idempotency
         // records stay in progress and the caller gets the runtime's exit error.
         let crash = self.faults.strike(Fault::Crash, &function.logical_id);
-        let request_id = uuid::Uuid::new_v4().to_string();
         let timeout_ms = i64::from(function.timeout_secs.max(1)) * 1000;
         let mut context = Context::default();
         context.request_id.clone_from(&request_id);

@@ -11,6 +11,7 @@
 pub mod conn;
 pub mod events;
 pub mod http_api;
+pub mod lambda;
 pub mod layers;
 pub mod limits;
 pub mod sfn;
@@ -95,6 +96,9 @@ fn is_http_api(headers: &HeaderMap, routes: &http_api::Routes) -> bool {
 }
 
 async fn handle(State(state): State<ServerState>, request: Request) -> Response {
+    if lambda::is_lambda_api(request.uri().path()) {
+        return lambda::serve(&state.cloud, request).await;
+    }
     if is_http_api(request.headers(), &state.routes) {
         state.cloud.admit().await;
         return http_api::serve(&state.cloud, &state.routes, request).await;
