@@ -769,3 +769,136 @@ fn lambda_functions_are_listed_fetched_and_invoked_in_process() {
         qualified.stderr
     );
 }
+
+#[test]
+fn log_groups_are_described_and_their_events_read_and_filtered() {
+    let server = Server::start();
+    put_scenario(&server, "happy-path");
+    let machine = machine_arn(&server);
+    let execution = execution_for(&server, &machine, "o-happy-1");
+    assert_eq!(wait_for_end(&server, &execution)["status"], "SUCCEEDED");
+
+    let name = function_name(&server, "ReserveStock");
+    let group = aws(
+        &server,
+        &["lambda", "get-function", "--function-name", &name],
+    )
+    .json()["Configuration"]["LoggingConfig"]["LogGroup"]
+        .as_str()
+        .expect("the function's log group")
+        .to_owned();
+    let groups = aws(
+        &server,
+        &[
+            "logs",
+            "describe-log-groups",
+            "--log-group-name-prefix",
+            &group,
+        ],
+    )
+    .json();
+    assert_eq!(
+        groups["logGroups"][0]["logGroupName"],
+        group.as_str(),
+        "{groups}"
+    );
+    let streams = aws(
+        &server,
+        &["logs", "describe-log-streams", "--log-group-name", &group],
+    )
+    .json();
+    let stream = streams["logStreams"][0]["logStreamName"]
+        .as_str()
+        .expect("a stream")
+        .to_owned();
+
+    let filter = |pattern: &str| -> Vec<Value> {
+        aws(
+            &server,
+            &[
+                "logs",
+                "filter-log-events",
+                "--log-group-name",
+                &group,
+                "--filter-pattern",
+                pattern,
+            ],
+        )
+        .json()["events"]
+            .as_array()
+            .expect("events")
+            .clone()
+    };
+    let all = filter("");
+    assert!(!all.is_empty(), "reserve-stock ran and logged");
+    // Every line of an invocation names its request: a JSON pattern on one request id
+    // finds exactly the lines that carry it, START among them.
+    let first: Value =
+        serde_json::from_str(all[0]["message"].as_str().expect("message")).expect("a JSON line");
+    let request_id = first["request_id"].as_str().expect("request_id").to_owned();
+    let mine = filter(&format!(r#"{{ $.request_id = "{request_id}" }}"#));
+    let carrying = all
+        .iter()
+        .filter(|e| {
+            e["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(&request_id))
+        })
+        .count();
+    assert_eq!(mine.len(), carrying, "{mine:?}");
+    assert!(filter(r#"{ $.request_id = "no-such-request" }"#).is_empty());
+    assert!(
+        mine.iter()
+            .any(|e| e["message"].as_str().is_some_and(|m| m.contains("START")))
+    );
+    // Terms: an exclusion removes what the term alone finds.
+    let starts = filter("START");
+    assert!(!starts.is_empty());
+    assert!(filter("START -START").is_empty());
+
+    let got = aws(
+        &server,
+        &[
+            "logs",
+            "get-log-events",
+            "--log-group-name",
+            &group,
+            "--log-stream-name",
+            &stream,
+            "--start-from-head",
+        ],
+    )
+    .json();
+    assert_eq!(
+        got["events"].as_array().map(Vec::len),
+        Some(all.len()),
+        "{got}"
+    );
+
+    for (args, code) in [
+        (
+            vec![
+                "logs",
+                "filter-log-events",
+                "--log-group-name",
+                "/no/such/group",
+            ],
+            "ResourceNotFoundException",
+        ),
+        (
+            vec![
+                "logs",
+                "filter-log-events",
+                "--log-group-name",
+                &group,
+                "--filter-pattern",
+                "{ $.level = ",
+            ],
+            "InvalidParameterException",
+        ),
+    ] {
+        let refused = aws(&server, &args);
+        assert!(is_service_error(refused.code), "{}", refused.stderr);
+        assert!(refused.stderr.contains(code), "{}", refused.stderr);
+    }
+}

@@ -354,6 +354,20 @@ impl LogStore {
         lines
     }
 
+    /// The events of group `group` (that name exactly) as CloudWatch Logs holds them: the
+    /// time each was written, epoch milliseconds on the cloud's clock, and its text, in
+    /// the order written.
+    pub fn events(&self, group: &str) -> Vec<(i64, String)> {
+        let now = self.clock.now_ms();
+        self.lines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|l| l.expires_ms > now && &*l.group == group)
+            .map(|l| (l.timestamp_ms, l.text().into_owned()))
+            .collect()
+    }
+
     /// Count of lines per group.
     pub fn groups(&self) -> BTreeMap<String, usize> {
         let mut groups = BTreeMap::new();

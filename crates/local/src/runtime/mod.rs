@@ -12,6 +12,7 @@ pub mod footprint;
 pub mod handlers;
 pub mod intake;
 pub mod lambda;
+pub mod log_filter;
 pub mod log_level;
 pub mod logs;
 pub mod nested;

@@ -3,10 +3,12 @@
 //! ([`http_api`]), so `curl` works against the routes of the template.
 //!
 //! An AWS call is a POST whose `X-Amz-Target` header names `Service.Operation`; the path
-//! and the SigV4 signature are ignored. A request without `X-Amz-Target` is an HTTP API
+//! and the SigV4 signature are ignored. Lambda's REST API ([`lambda`]) is told by its
+//! path, `/2015-03-31/functions/…`. Any other request without `X-Amz-Target` is an HTTP API
 //! request, when the stack has HTTP API routes. Answers and errors take the shapes the services
-//! use on the wire: JSON 1.1 for EventBridge, JSON 1.0 for Step Functions and SQS (with
-//! SQS's query-compatible error codes), timestamps as epoch seconds.
+//! use on the wire: JSON 1.1 for EventBridge and CloudWatch Logs ([`logs`]), JSON 1.0 for
+//! Step Functions and SQS (with SQS's query-compatible error codes), timestamps as epoch
+//! seconds (Logs: epoch milliseconds).
 
 pub mod conn;
 pub mod events;
@@ -14,6 +16,7 @@ pub mod http_api;
 pub mod lambda;
 pub mod layers;
 pub mod limits;
+pub mod logs;
 pub mod sfn;
 pub mod sqs;
 pub mod transport;
@@ -34,6 +37,7 @@ use wire::{ApiError, Input, Protocol};
 const EVENTS: &str = "AWSEvents";
 const STEP_FUNCTIONS: &str = "AWSStepFunctions";
 const SQS: &str = "AmazonSQS";
+const LOGS: &str = "Logs_20140328";
 
 #[derive(Clone)]
 struct ServerState {
@@ -82,7 +86,7 @@ fn protocol(headers: &HeaderMap) -> Protocol {
 fn route(target: &str) -> Option<(&str, &str, Protocol)> {
     let (service, operation) = target.split_once('.')?;
     let protocol = match service {
-        EVENTS => Protocol::Json11,
+        EVENTS | LOGS => Protocol::Json11,
         STEP_FUNCTIONS | SQS => Protocol::Json10,
         _ => return None,
     };
@@ -111,7 +115,8 @@ async fn handle(State(state): State<ServerState>, request: Request) -> Response 
             ApiError::new(
                 "UnknownOperationException",
                 "The request has no X-Amz-Target header; this endpoint speaks the AWS JSON \
-                 protocols of EventBridge, Step Functions and SQS.",
+                 protocols of EventBridge, Step Functions, SQS and CloudWatch Logs, and \
+                 Lambda's REST API.",
             )
         } else {
             ApiError::unknown_operation(target)
@@ -172,6 +177,7 @@ async fn dispatch(
         EVENTS => events::dispatch(&state.cloud, operation, &input).await,
         STEP_FUNCTIONS => sfn::dispatch(&state.cloud, operation, &input, state.started_ms).await,
         SQS => sqs::dispatch(&state.cloud, operation, &input).await,
+        LOGS => logs::dispatch(&state.cloud, operation, &input, state.started_ms),
         _ => Err(ApiError::unknown_operation(&format!(
             "{service}.{operation}"
         ))),

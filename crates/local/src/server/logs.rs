@@ -1,0 +1,328 @@
+//! CloudWatch Logs for the local cloud's log groups (`Logs_20140328.*`, JSON 1.1), so
+//! `aws logs tail`, `aws logs filter-log-events` and `aws logs get-log-events` read what the
+//! functions and state machines wrote: DescribeLogGroups, DescribeLogStreams, GetLogEvents
+//! and FilterLogEvents, with filter patterns ([`crate::runtime::log_filter`]).
+//!
+//! Each group has one log stream, [`STREAM`], holding every line the group kept, in the
+//! order written; times are epoch milliseconds on the cloud's clock.
+
+use super::wire::{ApiError, Input};
+use crate::runtime::CloudInner;
+use crate::runtime::log_filter::FilterPattern;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+
+/// The one log stream of every group.
+pub const STREAM: &str = "orderly-local";
+
+/// The most events one GetLogEvents or FilterLogEvents answer holds (AWS's limit).
+const MAX_EVENTS: i64 = 10_000;
+
+/// Answers one CloudWatch Logs operation.
+pub fn dispatch(
+    cloud: &CloudInner,
+    operation: &str,
+    input: &Input,
+    started_ms: i64,
+) -> Result<Value, ApiError> {
+    match operation {
+        "DescribeLogGroups" => describe_log_groups(cloud, input, started_ms),
+        "DescribeLogStreams" => describe_log_streams(cloud, input, started_ms),
+        "GetLogEvents" => get_log_events(cloud, input),
+        "FilterLogEvents" => filter_log_events(cloud, input),
+        _ => Err(ApiError::unknown_operation(&format!(
+            "Logs_20140328.{operation}"
+        ))),
+    }
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new("InvalidParameterException", message)
+}
+
+fn no_group() -> ApiError {
+    ApiError::new(
+        "ResourceNotFoundException",
+        "The specified log group does not exist.",
+    )
+}
+
+/// Every group the cloud knows: the template's, each function's and state machine's, and
+/// any other a line was written to.
+fn group_names(cloud: &CloudInner) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = cloud
+        .model
+        .log_groups
+        .values()
+        .map(|g| g.name.clone())
+        .collect();
+    names.extend(cloud.model.functions.values().map(|f| f.log_group.clone()));
+    names.extend(
+        cloud
+            .model
+            .state_machines
+            .values()
+            .filter_map(|m| m.log_group.clone()),
+    );
+    names.extend(cloud.logs.groups().into_keys());
+    names
+}
+
+fn group_arn(cloud: &CloudInner, name: &str) -> String {
+    format!(
+        "arn:aws:logs:{}:{}:log-group:{name}",
+        cloud.model.region, cloud.model.account_id
+    )
+}
+
+/// The group an operation names, by `logGroupName` or `logGroupIdentifier` (a name or
+/// an ARN), which must exist.
+fn named_group(cloud: &CloudInner, input: &Input) -> Result<String, ApiError> {
+    let name = input.str("logGroupName")?;
+    let identifier = input.str("logGroupIdentifier")?;
+    let name = match (name, identifier) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "LogGroup name and LogGroup ARN are mutually exclusive parameters.",
+            ));
+        }
+        (Some(name), None) => name.to_owned(),
+        (None, Some(id)) => id
+            .split_once(":log-group:")
+            .map_or(id, |(_, rest)| rest.trim_end_matches(":*"))
+            .to_owned(),
+        (None, None) => {
+            return Err(invalid(
+                "Either logGroupName or logGroupIdentifier must be given.",
+            ));
+        }
+    };
+    if group_names(cloud).contains(&name) {
+        Ok(name)
+    } else {
+        Err(no_group())
+    }
+}
+
+fn describe_log_groups(
+    cloud: &CloudInner,
+    input: &Input,
+    started_ms: i64,
+) -> Result<Value, ApiError> {
+    let prefix = input.str("logGroupNamePrefix")?;
+    let pattern = input.str("logGroupNamePattern")?;
+    if prefix.is_some() && pattern.is_some() {
+        return Err(invalid(
+            "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.",
+        ));
+    }
+    let limit = input.int("limit", 1, 50)?.unwrap_or(50);
+    let retention = |name: &str| {
+        cloud
+            .model
+            .log_groups
+            .values()
+            .find(|g| g.name == name)
+            .and_then(|g| g.retention_days)
+    };
+    let pattern = pattern.map(str::to_lowercase);
+    let groups: Vec<Value> = group_names(cloud)
+        .into_iter()
+        .filter(|name| prefix.is_none_or(|p| name.starts_with(p)))
+        .filter(|name| {
+            pattern
+                .as_deref()
+                .is_none_or(|p| name.to_lowercase().contains(p))
+        })
+        .map(|name| {
+            let mut group = Map::new();
+            group.insert("logGroupName".into(), json!(name));
+            group.insert("creationTime".into(), json!(started_ms));
+            if let Some(days) = retention(&name) {
+                group.insert("retentionInDays".into(), json!(days));
+            }
+            group.insert("metricFilterCount".into(), json!(0));
+            group.insert("storedBytes".into(), json!(0));
+            group.insert("logGroupClass".into(), json!("STANDARD"));
+            group.insert(
+                "arn".into(),
+                json!(format!("{}:*", group_arn(cloud, &name))),
+            );
+            group.insert("logGroupArn".into(), json!(group_arn(cloud, &name)));
+            Value::Object(group)
+        })
+        .collect();
+    let (page, next) = super::wire::page(
+        &groups,
+        input.str("nextToken")?,
+        usize::try_from(limit).unwrap_or(50),
+    )?;
+    let mut out = Map::new();
+    out.insert("logGroups".into(), Value::Array(page));
+    if let Some(next) = next {
+        out.insert("nextToken".into(), json!(next));
+    }
+    Ok(Value::Object(out))
+}
+
+fn describe_log_streams(
+    cloud: &CloudInner,
+    input: &Input,
+    started_ms: i64,
+) -> Result<Value, ApiError> {
+    let group = named_group(cloud, input)?;
+    input.int("limit", 1, 50)?;
+    let prefix = input.str("logStreamNamePrefix")?;
+    if prefix.is_some() && input.str("orderBy")? == Some("LastEventTime") {
+        return Err(invalid(
+            "Cannot order by LastEventTime with a logStreamNamePrefix.",
+        ));
+    }
+    let events = cloud.logs.events(&group);
+    let mut streams = Vec::new();
+    if prefix.is_none_or(|p| STREAM.starts_with(p)) {
+        let mut stream = Map::new();
+        stream.insert("logStreamName".into(), json!(STREAM));
+        stream.insert("creationTime".into(), json!(started_ms));
+        if let (Some(first), Some(last)) = (events.first(), events.last()) {
+            stream.insert("firstEventTimestamp".into(), json!(first.0));
+            stream.insert("lastEventTimestamp".into(), json!(last.0));
+            stream.insert("lastIngestionTime".into(), json!(last.0));
+        }
+        stream.insert(
+            "arn".into(),
+            json!(format!("{}:log-stream:{STREAM}", group_arn(cloud, &group))),
+        );
+        stream.insert("storedBytes".into(), json!(0));
+        streams.push(Value::Object(stream));
+    }
+    Ok(json!({"logStreams": streams}))
+}
+
+/// The events of `group` within `[startTime, endTime)`, as `(timestamp, text)`.
+fn events_in(
+    cloud: &CloudInner,
+    group: &str,
+    input: &Input,
+) -> Result<Vec<(i64, String)>, ApiError> {
+    let start = input.int("startTime", 0, i64::MAX)?.unwrap_or(0);
+    let end = input.int("endTime", 0, i64::MAX)?.unwrap_or(i64::MAX);
+    Ok(cloud
+        .logs
+        .events(group)
+        .into_iter()
+        .filter(|(t, _)| *t >= start && *t < end)
+        .collect())
+}
+
+fn event(timestamp: i64, message: String) -> Value {
+    json!({"timestamp": timestamp, "message": message, "ingestionTime": timestamp})
+}
+
+/// GetLogEvents: from the start (`startFromHead`) or, by default, the last `limit` events;
+/// `nextForwardToken` and `nextBackwardToken` are `f/N` and `b/N`, N an event's position.
+fn get_log_events(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
+    let group = named_group(cloud, input)?;
+    let stream = input.required_str("logStreamName")?;
+    if stream != STREAM {
+        return Err(ApiError::new(
+            "ResourceNotFoundException",
+            "The specified log stream does not exist.",
+        ));
+    }
+    let limit = usize::try_from(input.int("limit", 1, MAX_EVENTS)?.unwrap_or(MAX_EVENTS))
+        .unwrap_or(usize::MAX);
+    let events = events_in(cloud, &group, input)?;
+    let from_head = input.bool("startFromHead")?.unwrap_or(false);
+    let bad_token = |t: &str| {
+        ApiError::new(
+            "InvalidParameterException",
+            format!("The specified nextToken is invalid: {t}"),
+        )
+    };
+    // The half-open range [from, to) of positions to answer.
+    let (from, to) = match input.str("nextToken")? {
+        Some(token) => {
+            let (direction, at) = token.split_once('/').ok_or_else(|| bad_token(token))?;
+            let at: usize = at
+                .parse()
+                .ok()
+                .filter(|&n| n <= events.len())
+                .ok_or_else(|| bad_token(token))?;
+            match direction {
+                "f" => (at, at.saturating_add(limit).min(events.len())),
+                "b" => (at.saturating_sub(limit), at),
+                _ => return Err(bad_token(token)),
+            }
+        }
+        None if from_head => (0, limit.min(events.len())),
+        None => (events.len().saturating_sub(limit), events.len()),
+    };
+    let page: Vec<Value> = events[from..to]
+        .iter()
+        .map(|(t, text)| event(*t, text.clone()))
+        .collect();
+    Ok(json!({
+        "events": page,
+        "nextForwardToken": format!("f/{to}"),
+        "nextBackwardToken": format!("b/{from}"),
+    }))
+}
+
+/// FilterLogEvents: the group's events in time order that pass `filterPattern`, `limit` a
+/// page; `nextToken` is the position of the next event to look at.
+fn filter_log_events(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
+    let group = named_group(cloud, input)?;
+    let names = input.strings("logStreamNames")?;
+    let prefix = input.str("logStreamNamePrefix")?;
+    if !names.is_empty() && prefix.is_some() {
+        return Err(invalid(
+            "logStreamNames and logStreamNamePrefix are mutually exclusive parameters.",
+        ));
+    }
+    let pattern = FilterPattern::parse(input.str("filterPattern")?.unwrap_or_default())
+        .map_err(|e| invalid(e.to_string()))?;
+    let limit = usize::try_from(input.int("limit", 1, MAX_EVENTS)?.unwrap_or(MAX_EVENTS))
+        .unwrap_or(usize::MAX);
+    let stream_wanted = (names.is_empty() || names.iter().any(|n| n == STREAM))
+        && prefix.is_none_or(|p| STREAM.starts_with(p));
+    let events = if stream_wanted {
+        events_in(cloud, &group, input)?
+    } else {
+        Vec::new()
+    };
+    let start = match input.str("nextToken")? {
+        None => 0,
+        Some(token) => token
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n <= events.len())
+            .ok_or_else(|| invalid(format!("The specified nextToken is invalid: {token}")))?,
+    };
+    let mut found = Vec::new();
+    let mut next = None;
+    for (at, (timestamp, text)) in events.iter().enumerate().skip(start) {
+        if found.len() == limit {
+            next = Some(at);
+            break;
+        }
+        if pattern.matches(text) {
+            let mut event = event(*timestamp, text.clone());
+            if let Some(map) = event.as_object_mut() {
+                map.insert("logStreamName".into(), json!(STREAM));
+                map.insert("eventId".into(), json!(format!("{timestamp:020}{at:016}")));
+            }
+            found.push(event);
+        }
+    }
+    let mut out = Map::new();
+    out.insert("events".into(), Value::Array(found));
+    out.insert(
+        "searchedLogStreams".into(),
+        json!([{"logStreamName": STREAM, "searchedCompletely": next.is_none()}]),
+    );
+    if let Some(next) = next {
+        out.insert("nextToken".into(), json!(next.to_string()));
+    }
+    Ok(Value::Object(out))
+}
