@@ -185,8 +185,37 @@ pub fn now_rfc3339(clock: &dyn Clock) -> String {
 pub fn parse_input<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
 ) -> Result<T, TaskError> {
-    serde_json::from_value(value)
-        .map_err(|e| TaskError::InvalidInput(format!("invalid input: {e}")))
+    serde_json::from_value(value).map_err(|e| {
+        TaskError::InvalidInput(format!("invalid input: {}", without_value(&e.to_string())))
+    })
+}
+
+/// serde's words for a bad input without the value it quotes: `invalid type: integer
+/// `4242…`, expected a string` becomes `invalid type: integer, expected a string`. The
+/// message goes into the error reply and the function's log, and the value may be a
+/// payment token or a person's details.
+fn without_value(message: &str) -> String {
+    for kind in ["invalid type: ", "invalid value: ", "unknown variant "] {
+        let Some(rest) = message.strip_prefix(kind) else {
+            continue;
+        };
+        let (unexpected, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        // `integer `1``, `string "a"`, `floating point `1.5``, `map`: the words before the
+        // quoted value; a variant is nothing but its value.
+        let what = match unexpected.find(['`', '"']) {
+            _ if kind == "unknown variant " => "",
+            Some(at) => unexpected[..at].trim(),
+            None => unexpected.trim(),
+        };
+        let head = kind.trim_end().trim_end_matches(':');
+        return match (what.is_empty(), expected.is_empty()) {
+            (true, true) => head.to_owned(),
+            (true, false) => format!("{head}, expected {expected}"),
+            (false, true) => format!("{head}: {what}"),
+            (false, false) => format!("{head}: {what}, expected {expected}"),
+        };
+    }
+    message.to_owned()
 }
 
 /// Epoch seconds `after` from now on `clock`: TTL attributes.
@@ -198,6 +227,51 @@ pub fn epoch_seconds_after(clock: &dyn Clock, after: Duration) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_input_is_named_without_the_value_it_held() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Payment {
+            token: String,
+            amount: u32,
+            kind: Kind,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        enum Kind {
+            Card,
+        }
+        let card = "4242424242424242";
+        for (input, words) in [
+            (
+                serde_json::json!({"token": 4242424242424242_u64, "amount": 1, "kind": "Card"}),
+                "invalid type: integer, expected a string",
+            ),
+            (
+                serde_json::json!({"token": "t", "amount": "4242424242424242", "kind": "Card"}),
+                "invalid type: string, expected u32",
+            ),
+            (
+                serde_json::json!({"token": "t", "amount": -4242424242424242_i64, "kind": "Card"}),
+                "invalid value: integer, expected u32",
+            ),
+            (
+                serde_json::json!({"token": "t", "amount": 1, "kind": "4242424242424242"}),
+                "unknown variant, expected `Card`",
+            ),
+            (
+                serde_json::json!({"amount": 1, "kind": "Card"}),
+                "missing field `token`",
+            ),
+        ] {
+            let Err(TaskError::InvalidInput(message)) = parse_input::<Payment>(input.clone())
+            else {
+                panic!("{input} must be refused");
+            };
+            assert!(!message.contains(card), "{message}");
+            assert_eq!(message, format!("invalid input: {words}"), "{input}");
+        }
+    }
 
     /// A call another attempt holds keeps its own retryable name, so the state machine can
     /// retry it after the lease instead of on the short TransientError schedule; other

@@ -229,6 +229,12 @@ impl CloudInner {
     /// Invoke (Event): runs in the background with the function's retry count, then its
     /// on-failure destination or DLQ.
     pub fn invoke_async(self: &Arc<Self>, id: &str, payload: Value) {
+        self.invoke_async_as(id, payload, uuid::Uuid::new_v4().to_string());
+    }
+
+    /// Invoke (Event) as request `request_id`: every attempt, and the failure record,
+    /// carries it, as Lambda's retries of one event do.
+    pub fn invoke_async_as(self: &Arc<Self>, id: &str, payload: Value, request_id: String) {
         let cloud = self.clone();
         let id = id.to_owned();
         let trace = super::xray::current_or_new(self.clock.now_ms());
@@ -238,11 +244,11 @@ impl CloudInner {
             let mut last = None;
             let mut attempt = 0;
             while attempt <= config.maximum_retry_attempts {
-                match cloud.invoke(&id, payload.clone()).await {
+                match cloud.invoke_as(&id, payload.clone(), request_id.clone()).await {
                     Ok(_) => {
                         // Asynchronous invocation is at least once: the event may run again.
                         if cloud.faults.strike(Fault::Duplicate, &id) {
-                            let _ = cloud.invoke(&id, payload.clone()).await;
+                            let _ = cloud.invoke_as(&id, payload.clone(), request_id.clone()).await;
                         }
                         return;
                     }
@@ -265,7 +271,7 @@ impl CloudInner {
                 && let Ok(queue) = cloud.sqs.queue_by_arn(&target.arn)
             {
                 let record = json!({
-                    "requestContext": {"functionArn": host.function.arn, "condition": "RetriesExhausted",
+                    "requestContext": {"requestId": request_id, "functionArn": host.function.arn, "condition": "RetriesExhausted",
                                        "approximateInvokeCount": config.maximum_retry_attempts + 1},
                     "responseContext": {"functionError": "Unhandled"},
                     "requestPayload": payload,

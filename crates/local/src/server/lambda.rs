@@ -20,9 +20,9 @@ use std::sync::Arc;
 const PREFIX: &str = "/2015-03-31/functions";
 
 /// The largest payload of a synchronous invocation (6 MB), and of an asynchronous one
-/// (256 KB), as the Lambda quotas state them.
+/// (1 MB), as the Invoke reference states them.
 const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
-const MAX_EVENT_PAYLOAD: usize = 256 * 1024;
+const MAX_EVENT_PAYLOAD: usize = 1024 * 1024;
 
 /// How much of an invocation's log `X-Amz-Log-Result` carries: its last 4 KB.
 const LOG_TAIL_BYTES: usize = 4 * 1024;
@@ -112,26 +112,68 @@ fn too_large(limit: usize) -> LambdaError {
     )
 }
 
-/// The function `name` (a name, an ARN or a logical id), at `qualifier` when one is given:
-/// only `$LATEST` exists.
+/// A function named as the API allows: `name`, `name:qualifier`,
+/// `account:function:name[:qualifier]` or its full ARN; and a qualifier given apart.
+#[derive(Debug, PartialEq)]
+struct FunctionRef<'a> {
+    name: &'a str,
+    qualifier: Option<&'a str>,
+}
+
+fn function_ref<'a>(
+    given: &'a str,
+    qualifier: Option<&'a str>,
+) -> Result<FunctionRef<'a>, LambdaError> {
+    let parts: Vec<&str> = given.split(':').collect();
+    let (name, derived) = match parts.as_slice() {
+        [name] => (*name, None),
+        [name, qualifier] => (*name, Some(*qualifier)),
+        [_, "function", name] => (*name, None),
+        [_, "function", name, qualifier] => (*name, Some(*qualifier)),
+        ["arn", _, "lambda", _, _, "function", name] => (*name, None),
+        ["arn", _, "lambda", _, _, "function", name, qualifier] => (*name, Some(*qualifier)),
+        _ => ("", None),
+    };
+    if name.is_empty() || name.len() > 140 || derived == Some("") {
+        return Err(LambdaError::validation(format!(
+            "1 validation error detected: Value '{given}' at 'functionName' failed to satisfy \
+             constraint: Member must satisfy regular expression pattern: \
+             (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?\
+             (function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+        )));
+    }
+    let qualifier = match (derived, qualifier) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(LambdaError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterValueException",
+                "The derived qualifier from the function name does not match the specified \
+                 qualifier."
+                    .into(),
+            ));
+        }
+        (a, b) => a.or(b),
+    };
+    Ok(FunctionRef { name, qualifier })
+}
+
+/// The function `given` names (its name, ARN or logical id, each with an optional
+/// qualifier), at `qualifier` when one is given apart: only `$LATEST` exists.
 fn function(
     cloud: &CloudInner,
-    name: &str,
+    given: &str,
     qualifier: Option<&str>,
 ) -> Result<Arc<crate::runtime::lambda::FunctionHost>, LambdaError> {
+    let FunctionRef { name, qualifier } = function_ref(given, qualifier)?;
+    let arn = format!(
+        "arn:aws:lambda:{}:{}:function:{name}",
+        cloud.model.region, cloud.model.account_id
+    );
     let not_found = |qualified: String| {
         LambdaError::new(
             StatusCode::NOT_FOUND,
             "ResourceNotFoundException",
             format!("Function not found: {qualified}"),
-        )
-    };
-    let arn = if name.starts_with("arn:") {
-        name.to_owned()
-    } else {
-        format!(
-            "arn:aws:lambda:{}:{}:function:{name}",
-            cloud.model.region, cloud.model.account_id
         )
     };
     let host = cloud.function(name).ok_or_else(|| not_found(arn.clone()))?;
@@ -300,12 +342,15 @@ async fn invoke(
         "Event" => {
             // It sets work going behind the front door, like PutEvents.
             cloud.admit().await;
-            cloud.invoke_async(&host.function.logical_id, payload);
+            cloud.invoke_async_as(&host.function.logical_id, payload, request_id.clone());
             Ok(answer(StatusCode::ACCEPTED)
                 .body(Body::empty())
                 .unwrap_or_default())
         }
         _ => {
+            // What the handler sets going waits behind the front door, so a stream of
+            // invocations waits for room as the HTTP API's requests do.
+            cloud.admit().await;
             let outcome = cloud
                 .invoke_as(&host.function.logical_id, payload, request_id.clone())
                 .await;
@@ -313,7 +358,10 @@ async fn invoke(
                 .header("content-type", "application/json")
                 .header("X-Amz-Executed-Version", "$LATEST");
             if log_type == "Tail" {
-                response = response.header("X-Amz-Log-Result", log_tail(cloud, &request_id));
+                response = response.header(
+                    "X-Amz-Log-Result",
+                    log_tail(cloud, &host.function.log_group, &request_id),
+                );
             }
             let body = match outcome {
                 Ok(value) => value,
@@ -330,13 +378,11 @@ async fn invoke(
                     return Err(error);
                 }
                 Err(InvokeError::NotFound(name)) => {
-                    return Err(function(cloud, &name, None).err().unwrap_or_else(|| {
-                        LambdaError::new(
-                            StatusCode::NOT_FOUND,
-                            "ResourceNotFoundException",
-                            format!("Function not found: {name}"),
-                        )
-                    }));
+                    return Err(LambdaError::new(
+                        StatusCode::NOT_FOUND,
+                        "ResourceNotFoundException",
+                        format!("Function not found: {name}"),
+                    ));
                 }
                 Err(error @ InvokeError::Function(_)) => {
                     response = response.header("X-Amz-Function-Error", "Unhandled");
@@ -351,12 +397,14 @@ async fn invoke(
 }
 
 /// The last 4 KB of the invocation's log lines, base64: the lines of request
-/// `request_id`, each as its log group holds it, one a line.
-fn log_tail(cloud: &CloudInner, request_id: &str) -> String {
+/// `request_id` in the function's log group `group`, each as the group holds it, one a line.
+fn log_tail(cloud: &CloudInner, group: &str, request_id: &str) -> String {
     let mut text = String::new();
-    for line in cloud.logs.lines_mentioning(request_id) {
-        text.push_str(&line.line.to_string());
-        text.push('\n');
+    for (_, line) in cloud.logs.events(group) {
+        if line.contains(request_id) {
+            text.push_str(&line);
+            text.push('\n');
+        }
     }
     let mut from = text.len().saturating_sub(LOG_TAIL_BYTES);
     while !text.is_char_boundary(from) {
@@ -382,4 +430,44 @@ fn query_value<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str>
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_function_is_named_by_name_partial_or_full_arn_with_or_without_qualifier() {
+        let named = |given: &str, qualifier: Option<&str>| {
+            function_ref(given, qualifier)
+                .map(|r| (r.name.to_owned(), r.qualifier.map(str::to_owned)))
+                .map_err(|e| e.code)
+        };
+        let plain = Ok(("fn".to_owned(), None));
+        let latest = Ok(("fn".to_owned(), Some("$LATEST".to_owned())));
+        assert_eq!(named("fn", None), plain);
+        assert_eq!(named("fn:$LATEST", None), latest);
+        assert_eq!(named("123456789012:function:fn", None), plain);
+        assert_eq!(named("123456789012:function:fn:$LATEST", None), latest);
+        assert_eq!(
+            named("arn:aws:lambda:us-east-1:123456789012:function:fn", None),
+            plain
+        );
+        assert_eq!(
+            named(
+                "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST",
+                None
+            ),
+            latest
+        );
+        assert_eq!(named("fn", Some("$LATEST")), latest);
+        assert_eq!(named("fn:$LATEST", Some("$LATEST")), latest);
+        assert_eq!(
+            named("fn:1", Some("2")),
+            Err("InvalidParameterValueException")
+        );
+        for bad in ["", "a:b:c", "fn:", "arn:aws:s3:::bucket"] {
+            assert_eq!(named(bad, None), Err("ValidationException"), "{bad}");
+        }
+    }
 }

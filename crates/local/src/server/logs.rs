@@ -25,16 +25,27 @@ pub fn dispatch(
     input: &Input,
     started_ms: i64,
 ) -> Result<Value, ApiError> {
-    match operation {
+    let answer = match operation {
         "DescribeLogGroups" => describe_log_groups(cloud, input, started_ms),
         "DescribeLogStreams" => describe_log_streams(cloud, input, started_ms),
         "GetLogEvents" => get_log_events(cloud, input),
         "FilterLogEvents" => filter_log_events(cloud, input),
-        _ => Err(ApiError::unknown_operation(&format!(
-            "Logs_20140328.{operation}"
-        ))),
-    }
+        _ => {
+            return Err(ApiError::unknown_operation(&format!(
+                "Logs_20140328.{operation}"
+            )));
+        }
+    };
+    // CloudWatch Logs answers a value out of range or a bad token with
+    // InvalidParameterException, in the words the shared readers use.
+    answer.map_err(|e| match e.code.as_str() {
+        "ValidationException" | "InvalidToken" => invalid(e.message),
+        _ => e,
+    })
 }
+
+/// The most bytes of messages one answer holds: "up to 1 MB of log events".
+const MAX_PAGE_BYTES: usize = 1024 * 1024;
 
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new("InvalidParameterException", message)
@@ -125,15 +136,11 @@ fn describe_log_groups(
             .find(|g| g.name == name)
             .and_then(|g| g.retention_days)
     };
-    let pattern = pattern.map(str::to_lowercase);
+    // A case-sensitive substring, as the reference says.
     let groups: Vec<Value> = group_names(cloud)
         .into_iter()
         .filter(|name| prefix.is_none_or(|p| name.starts_with(p)))
-        .filter(|name| {
-            pattern
-                .as_deref()
-                .is_none_or(|p| name.to_lowercase().contains(p))
-        })
+        .filter(|name| pattern.is_none_or(|p| name.contains(p)))
         .map(|name| {
             let mut group = Map::new();
             group.insert("logGroupName".into(), json!(name));
@@ -199,11 +206,14 @@ fn describe_log_streams(
     Ok(json!({"logStreams": streams}))
 }
 
-/// The events of `group` within `[startTime, endTime)`, as `(timestamp, text)`.
+/// The events of `group` from `startTime` to `endTime`, as `(timestamp, text)`: an event
+/// at `endTime` counts when `end_inclusive` (FilterLogEvents returns those "later than"
+/// it; GetLogEvents leaves out those "equal to or later").
 fn events_in(
     cloud: &CloudInner,
     group: &str,
     input: &Input,
+    end_inclusive: bool,
 ) -> Result<Vec<(i64, String)>, ApiError> {
     let start = input.int("startTime", 0, i64::MAX)?.unwrap_or(0);
     let end = input.int("endTime", 0, i64::MAX)?.unwrap_or(i64::MAX);
@@ -211,7 +221,7 @@ fn events_in(
         .logs
         .events(group)
         .into_iter()
-        .filter(|(t, _)| *t >= start && *t < end)
+        .filter(|(t, _)| *t >= start && (*t < end || (end_inclusive && *t == end)))
         .collect())
 }
 
@@ -232,7 +242,7 @@ fn get_log_events(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> 
     }
     let limit = usize::try_from(input.int("limit", 1, MAX_EVENTS)?.unwrap_or(MAX_EVENTS))
         .unwrap_or(usize::MAX);
-    let events = events_in(cloud, &group, input)?;
+    let events = events_in(cloud, &group, input, false)?;
     let from_head = input.bool("startFromHead")?.unwrap_or(false);
     let bad_token = |t: &str| {
         ApiError::new(
@@ -241,7 +251,9 @@ fn get_log_events(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> 
         )
     };
     // The half-open range [from, to) of positions to answer.
-    let (from, to) = match input.str("nextToken")? {
+    // The half-open range [from, to) of positions to answer, and whether it is read
+    // forward (from its start) or backward (up to its end).
+    let (from, to, forward) = match input.str("nextToken")? {
         Some(token) => {
             let (direction, at) = token.split_once('/').ok_or_else(|| bad_token(token))?;
             let at: usize = at
@@ -250,14 +262,16 @@ fn get_log_events(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> 
                 .filter(|&n| n <= events.len())
                 .ok_or_else(|| bad_token(token))?;
             match direction {
-                "f" => (at, at.saturating_add(limit).min(events.len())),
-                "b" => (at.saturating_sub(limit), at),
+                "f" => (at, at.saturating_add(limit).min(events.len()), true),
+                "b" => (at.saturating_sub(limit), at, false),
                 _ => return Err(bad_token(token)),
             }
         }
-        None if from_head => (0, limit.min(events.len())),
-        None => (events.len().saturating_sub(limit), events.len()),
+        None if from_head => (0, limit.min(events.len()), true),
+        None => (events.len().saturating_sub(limit), events.len(), false),
     };
+    // At most 1 MB of messages: a forward page ends early, a backward one starts late.
+    let (from, to) = within_bytes(&events, from, to, forward);
     let page: Vec<Value> = events[from..to]
         .iter()
         .map(|(t, text)| event(*t, text.clone()))
@@ -287,7 +301,7 @@ fn filter_log_events(cloud: &CloudInner, input: &Input) -> Result<Value, ApiErro
     let stream_wanted = (names.is_empty() || names.iter().any(|n| n == STREAM))
         && prefix.is_none_or(|p| STREAM.starts_with(p));
     let events = if stream_wanted {
-        events_in(cloud, &group, input)?
+        events_in(cloud, &group, input, true)?
     } else {
         Vec::new()
     };
@@ -301,12 +315,14 @@ fn filter_log_events(cloud: &CloudInner, input: &Input) -> Result<Value, ApiErro
     };
     let mut found = Vec::new();
     let mut next = None;
+    let mut bytes = 0;
     for (at, (timestamp, text)) in events.iter().enumerate().skip(start) {
-        if found.len() == limit {
+        if found.len() == limit || (bytes + text.len() > MAX_PAGE_BYTES && !found.is_empty()) {
             next = Some(at);
             break;
         }
         if pattern.matches(text) {
+            bytes += text.len();
             let mut event = event(*timestamp, text.clone());
             if let Some(map) = event.as_object_mut() {
                 map.insert("logStreamName".into(), json!(STREAM));
@@ -325,4 +341,43 @@ fn filter_log_events(cloud: &CloudInner, input: &Input) -> Result<Value, ApiErro
         out.insert("nextToken".into(), json!(next.to_string()));
     }
     Ok(Value::Object(out))
+}
+
+/// The part of `events[from..to]` within [`MAX_PAGE_BYTES`] of messages (one event at
+/// least): from `from` on when `forward`, else ending at `to`.
+fn within_bytes(events: &[(i64, String)], from: usize, to: usize, forward: bool) -> (usize, usize) {
+    let mut bytes = 0;
+    if forward {
+        let mut end = from;
+        while end < to && (end == from || bytes + events[end].1.len() <= MAX_PAGE_BYTES) {
+            bytes += events[end].1.len();
+            end += 1;
+        }
+        (from, end)
+    } else {
+        let mut start = to;
+        while start > from && (start == to || bytes + events[start - 1].1.len() <= MAX_PAGE_BYTES) {
+            bytes += events[start - 1].1.len();
+            start -= 1;
+        }
+        (start, to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_holds_at_most_a_megabyte_of_messages_and_one_event_always() {
+        let big = "x".repeat(400 * 1024);
+        let events: Vec<(i64, String)> = (0..5).map(|t| (t, big.clone())).collect();
+        assert_eq!(within_bytes(&events, 0, 5, true), (0, 2));
+        assert_eq!(within_bytes(&events, 0, 5, false), (3, 5));
+        assert_eq!(within_bytes(&events, 4, 5, true), (4, 5));
+        let huge = vec![(0, "y".repeat(2 * MAX_PAGE_BYTES))];
+        assert_eq!(within_bytes(&huge, 0, 1, true), (0, 1));
+        assert_eq!(within_bytes(&huge, 0, 1, false), (0, 1));
+        assert_eq!(within_bytes(&events, 2, 2, true), (2, 2));
+    }
 }
