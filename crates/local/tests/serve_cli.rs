@@ -875,6 +875,35 @@ fn log_groups_are_described_and_their_events_read_and_filtered() {
         "{got}"
     );
 
+    // The order workflow logs at level ALL: its lines are rendered from the execution's
+    // history when read, and a JSON pattern finds the execution's end among them.
+    let machine_group = aws(
+        &server,
+        &[
+            "logs",
+            "describe-log-groups",
+            "--log-group-name-pattern",
+            "ulfillment",
+        ],
+    )
+    .json()["logGroups"][0]["logGroupArn"]
+        .as_str()
+        .expect("the order workflow's log group")
+        .to_owned();
+    let ended = aws(
+        &server,
+        &[
+            "logs",
+            "filter-log-events",
+            "--log-group-identifier",
+            &machine_group,
+            "--filter-pattern",
+            r#"{ $.type = "ExecutionSucceeded" }"#,
+        ],
+    )
+    .json();
+    assert_eq!(ended["events"].as_array().map(Vec::len), Some(1), "{ended}");
+
     for (args, code) in [
         (
             vec![

@@ -359,12 +359,27 @@ impl LogStore {
     /// the order written.
     pub fn events(&self, group: &str) -> Vec<(i64, String)> {
         let now = self.clock.now_ms();
-        self.lines
+        // Under the lock only what is cheap to copy: a deferred line (a state machine's,
+        // whose text is rendered from its history) is rendered after the writers are let go.
+        let kept: Vec<(i64, LineText)> = self
+            .lines
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
             .filter(|l| l.expires_ms > now && &*l.group == group)
-            .map(|l| (l.timestamp_ms, l.text().into_owned()))
+            .map(|l| {
+                let text = match &l.text {
+                    LineText::Ready(text) => LineText::Ready(text.clone()),
+                    LineText::Deferred(lines, index) => LineText::Deferred(lines.clone(), *index),
+                };
+                (l.timestamp_ms, text)
+            })
+            .collect();
+        kept.into_iter()
+            .map(|(at, text)| match text {
+                LineText::Ready(text) => (at, text),
+                LineText::Deferred(lines, index) => (at, lines.render(index)),
+            })
             .collect()
     }
 
