@@ -36,6 +36,18 @@ pub struct LogLine {
     pub line: Value,
 }
 
+/// One event of a log group, as the Logs API reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEvent {
+    /// Its place among every line of the store, increasing in the order written; unlike a
+    /// position, it stays when older lines are dropped.
+    pub seq: u64,
+    /// When it was written, epoch milliseconds on the cloud's clock.
+    pub timestamp_ms: i64,
+    /// Its text (JSON for the cloud's own lines).
+    pub text: String,
+}
+
 /// Lines whose text is rendered when someone reads them: a state machine's log at level
 /// ALL is one line per history event with every payload, and the history is kept anyway.
 pub trait DeferredLines: Send + Sync {
@@ -54,6 +66,9 @@ enum LineText {
 /// busy cloud writing thousands of lines a second pays for; readers parse on demand.
 struct StoredLine {
     group: Arc<str>,
+    /// The line's place among every line the store was given: readers page by it, and it
+    /// does not move when older lines go.
+    seq: u64,
     timestamp_ms: i64,
     /// When the line expires: its timestamp plus its group's retention (`i64::MAX` for
     /// a group that keeps its lines).
@@ -149,6 +164,9 @@ pub struct LogStore {
     retention: LogRetention,
     /// Lines dropped from memory by retention so far.
     dropped: std::sync::atomic::AtomicUsize,
+    /// The sequence number of the next line; taken with `lines` locked, so the lines stay
+    /// in its order.
+    next_seq: std::sync::atomic::AtomicU64,
     dir: Option<PathBuf>,
     files: Mutex<HashMap<String, Option<File>>>,
     echo: bool,
@@ -173,6 +191,7 @@ impl LogStore {
             groups: Mutex::new(HashMap::new()),
             retention,
             dropped: std::sync::atomic::AtomicUsize::new(0),
+            next_seq: std::sync::atomic::AtomicU64::new(0),
             dir: dir.map(Path::to_path_buf),
             files: Mutex::new(HashMap::new()),
             echo,
@@ -202,11 +221,16 @@ impl LogStore {
         let group = self.shared_group(group);
         let expires_ms = expiry(timestamp_ms, group.retention_ms);
         let mut stored = self.lines.lock().unwrap_or_else(|p| p.into_inner());
-        stored.extend((0..count).map(|index| StoredLine {
-            group: group.name.clone(),
-            timestamp_ms,
-            expires_ms,
-            text: LineText::Deferred(lines.clone(), index),
+        stored.extend((0..count).map(|index| {
+            StoredLine {
+                group: group.name.clone(),
+                seq: self
+                    .next_seq
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                timestamp_ms,
+                expires_ms,
+                text: LineText::Deferred(lines.clone(), index),
+            }
         }));
         self.evict(&mut stored, timestamp_ms);
     }
@@ -286,6 +310,9 @@ impl LogStore {
         let mut lines = self.lines.lock().unwrap_or_else(|p| p.into_inner());
         lines.push_back(StoredLine {
             group: group.name,
+            seq: self
+                .next_seq
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             timestamp_ms,
             expires_ms: expiry(timestamp_ms, group.retention_ms),
             text: LineText::Ready(text),
@@ -354,14 +381,13 @@ impl LogStore {
         lines
     }
 
-    /// The events of group `group` (that name exactly) as CloudWatch Logs holds them: the
-    /// time each was written, epoch milliseconds on the cloud's clock, and its text, in
+    /// The events of group `group` (that name exactly) as CloudWatch Logs holds them, in
     /// the order written.
-    pub fn events(&self, group: &str) -> Vec<(i64, String)> {
+    pub fn events(&self, group: &str) -> Vec<LogEvent> {
         let now = self.clock.now_ms();
         // Under the lock only what is cheap to copy: a deferred line (a state machine's,
         // whose text is rendered from its history) is rendered after the writers are let go.
-        let kept: Vec<(i64, LineText)> = self
+        let kept: Vec<(u64, i64, LineText)> = self
             .lines
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -372,13 +398,17 @@ impl LogStore {
                     LineText::Ready(text) => LineText::Ready(text.clone()),
                     LineText::Deferred(lines, index) => LineText::Deferred(lines.clone(), *index),
                 };
-                (l.timestamp_ms, text)
+                (l.seq, l.timestamp_ms, text)
             })
             .collect();
         kept.into_iter()
-            .map(|(at, text)| match text {
-                LineText::Ready(text) => (at, text),
-                LineText::Deferred(lines, index) => (at, lines.render(index)),
+            .map(|(seq, timestamp_ms, text)| LogEvent {
+                seq,
+                timestamp_ms,
+                text: match text {
+                    LineText::Ready(text) => text,
+                    LineText::Deferred(lines, index) => lines.render(index),
+                },
             })
             .collect()
     }

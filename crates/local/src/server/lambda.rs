@@ -400,9 +400,9 @@ async fn invoke(
 /// `request_id` in the function's log group `group`, each as the group holds it, one a line.
 fn log_tail(cloud: &CloudInner, group: &str, request_id: &str) -> String {
     let mut text = String::new();
-    for (_, line) in cloud.logs.events(group) {
-        if line.contains(request_id) {
-            text.push_str(&line);
+    for event in cloud.logs.events(group) {
+        if event.text.contains(request_id) {
+            text.push_str(&event.text);
             text.push('\n');
         }
     }

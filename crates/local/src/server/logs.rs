@@ -4,11 +4,14 @@
 //! and FilterLogEvents, with filter patterns ([`crate::runtime::log_filter`]).
 //!
 //! Each group has one log stream, [`STREAM`], holding every line the group kept, in the
-//! order written; times are epoch milliseconds on the cloud's clock.
+//! order written; times are epoch milliseconds on the cloud's clock. Page tokens name a
+//! line's sequence number ([`LogEvent::seq`]), not a position, so a page does not shift
+//! when older lines expire or are dropped while a client reads.
 
 use super::wire::{ApiError, Input};
 use crate::runtime::CloudInner;
 use crate::runtime::log_filter::FilterPattern;
+use crate::runtime::logs::LogEvent;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -192,9 +195,9 @@ fn describe_log_streams(
         stream.insert("logStreamName".into(), json!(STREAM));
         stream.insert("creationTime".into(), json!(started_ms));
         if let (Some(first), Some(last)) = (events.first(), events.last()) {
-            stream.insert("firstEventTimestamp".into(), json!(first.0));
-            stream.insert("lastEventTimestamp".into(), json!(last.0));
-            stream.insert("lastIngestionTime".into(), json!(last.0));
+            stream.insert("firstEventTimestamp".into(), json!(first.timestamp_ms));
+            stream.insert("lastEventTimestamp".into(), json!(last.timestamp_ms));
+            stream.insert("lastIngestionTime".into(), json!(last.timestamp_ms));
         }
         stream.insert(
             "arn".into(),
@@ -206,7 +209,7 @@ fn describe_log_streams(
     Ok(json!({"logStreams": streams}))
 }
 
-/// The events of `group` from `startTime` to `endTime`, as `(timestamp, text)`: an event
+/// The events of `group` from `startTime` to `endTime`: an event
 /// at `endTime` counts when `end_inclusive` (FilterLogEvents returns those "later than"
 /// it; GetLogEvents leaves out those "equal to or later").
 fn events_in(
@@ -214,19 +217,35 @@ fn events_in(
     group: &str,
     input: &Input,
     end_inclusive: bool,
-) -> Result<Vec<(i64, String)>, ApiError> {
+) -> Result<Vec<LogEvent>, ApiError> {
     let start = input.int("startTime", 0, i64::MAX)?.unwrap_or(0);
     let end = input.int("endTime", 0, i64::MAX)?.unwrap_or(i64::MAX);
     Ok(cloud
         .logs
         .events(group)
         .into_iter()
-        .filter(|(t, _)| *t >= start && (*t < end || (end_inclusive && *t == end)))
+        .filter(|e| {
+            let t = e.timestamp_ms;
+            t >= start && (t < end || (end_inclusive && t == end))
+        })
         .collect())
 }
 
-fn event(timestamp: i64, message: String) -> Value {
-    json!({"timestamp": timestamp, "message": message, "ingestionTime": timestamp})
+fn event(e: &LogEvent) -> Value {
+    json!({"timestamp": e.timestamp_ms, "message": e.text, "ingestionTime": e.timestamp_ms})
+}
+
+/// The position in `events` of the first with sequence number `seq` or later.
+fn position(events: &[LogEvent], seq: u64) -> usize {
+    events.partition_point(|e| e.seq < seq)
+}
+
+/// The sequence number a token names at position `at` of `events`: the event's own, or one
+/// past the last for the end.
+fn seq_at(events: &[LogEvent], at: usize) -> u64 {
+    events
+        .get(at)
+        .map_or_else(|| events.last().map_or(0, |e| e.seq + 1), |e| e.seq)
 }
 
 /// GetLogEvents: from the start (`startFromHead`) or, by default, the last `limit` events;
@@ -255,12 +274,9 @@ fn get_log_events(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> 
     // forward (from its start) or backward (up to its end).
     let (from, to, forward) = match input.str("nextToken")? {
         Some(token) => {
-            let (direction, at) = token.split_once('/').ok_or_else(|| bad_token(token))?;
-            let at: usize = at
-                .parse()
-                .ok()
-                .filter(|&n| n <= events.len())
-                .ok_or_else(|| bad_token(token))?;
+            let (direction, seq) = token.split_once('/').ok_or_else(|| bad_token(token))?;
+            let seq: u64 = seq.parse().map_err(|_| bad_token(token))?;
+            let at = position(&events, seq);
             match direction {
                 "f" => (at, at.saturating_add(limit).min(events.len()), true),
                 "b" => (at.saturating_sub(limit), at, false),
@@ -272,14 +288,11 @@ fn get_log_events(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> 
     };
     // At most 1 MB of messages: a forward page ends early, a backward one starts late.
     let (from, to) = within_bytes(&events, from, to, forward);
-    let page: Vec<Value> = events[from..to]
-        .iter()
-        .map(|(t, text)| event(*t, text.clone()))
-        .collect();
+    let page: Vec<Value> = events[from..to].iter().map(event).collect();
     Ok(json!({
         "events": page,
-        "nextForwardToken": format!("f/{to}"),
-        "nextBackwardToken": format!("b/{from}"),
+        "nextForwardToken": format!("f/{}", seq_at(&events, to)),
+        "nextBackwardToken": format!("b/{}", seq_at(&events, from)),
     }))
 }
 
@@ -308,27 +321,29 @@ fn filter_log_events(cloud: &CloudInner, input: &Input) -> Result<Value, ApiErro
     let start = match input.str("nextToken")? {
         None => 0,
         Some(token) => token
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| n <= events.len())
-            .ok_or_else(|| invalid(format!("The specified nextToken is invalid: {token}")))?,
+            .parse::<u64>()
+            .map(|seq| position(&events, seq))
+            .map_err(|_| invalid(format!("The specified nextToken is invalid: {token}")))?,
     };
     let mut found = Vec::new();
     let mut next = None;
     let mut bytes = 0;
-    for (at, (timestamp, text)) in events.iter().enumerate().skip(start) {
-        if found.len() == limit || (bytes + text.len() > MAX_PAGE_BYTES && !found.is_empty()) {
-            next = Some(at);
+    for e in &events[start..] {
+        if found.len() == limit || (bytes + e.text.len() > MAX_PAGE_BYTES && !found.is_empty()) {
+            next = Some(e.seq);
             break;
         }
-        if pattern.matches(text) {
-            bytes += text.len();
-            let mut event = event(*timestamp, text.clone());
-            if let Some(map) = event.as_object_mut() {
+        if pattern.matches(&e.text) {
+            bytes += e.text.len();
+            let mut found_event = event(e);
+            if let Some(map) = found_event.as_object_mut() {
                 map.insert("logStreamName".into(), json!(STREAM));
-                map.insert("eventId".into(), json!(format!("{timestamp:020}{at:016}")));
+                map.insert(
+                    "eventId".into(),
+                    json!(format!("{:020}{:016}", e.timestamp_ms, e.seq)),
+                );
             }
-            found.push(event);
+            found.push(found_event);
         }
     }
     let mut out = Map::new();
@@ -345,19 +360,21 @@ fn filter_log_events(cloud: &CloudInner, input: &Input) -> Result<Value, ApiErro
 
 /// The part of `events[from..to]` within [`MAX_PAGE_BYTES`] of messages (one event at
 /// least): from `from` on when `forward`, else ending at `to`.
-fn within_bytes(events: &[(i64, String)], from: usize, to: usize, forward: bool) -> (usize, usize) {
+fn within_bytes(events: &[LogEvent], from: usize, to: usize, forward: bool) -> (usize, usize) {
     let mut bytes = 0;
     if forward {
         let mut end = from;
-        while end < to && (end == from || bytes + events[end].1.len() <= MAX_PAGE_BYTES) {
-            bytes += events[end].1.len();
+        while end < to && (end == from || bytes + events[end].text.len() <= MAX_PAGE_BYTES) {
+            bytes += events[end].text.len();
             end += 1;
         }
         (from, end)
     } else {
         let mut start = to;
-        while start > from && (start == to || bytes + events[start - 1].1.len() <= MAX_PAGE_BYTES) {
-            bytes += events[start - 1].1.len();
+        while start > from
+            && (start == to || bytes + events[start - 1].text.len() <= MAX_PAGE_BYTES)
+        {
+            bytes += events[start - 1].text.len();
             start -= 1;
         }
         (start, to)
@@ -369,13 +386,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_token_still_points_at_the_same_line_after_older_lines_go() {
+        let events = |seqs: &[u64]| -> Vec<LogEvent> {
+            seqs.iter()
+                .map(|&seq| LogEvent {
+                    seq,
+                    timestamp_ms: 0,
+                    text: format!("line {seq}"),
+                })
+                .collect()
+        };
+        let before = events(&[5, 6, 7, 8]);
+        // A first page of two ends with a token for the third line, seq 7.
+        let token = seq_at(&before, 2);
+        assert_eq!(token, 7);
+        // Lines 5 and 6 expire, and line 9 is written, before the next page is asked.
+        let after = events(&[7, 8, 9]);
+        assert_eq!(after[position(&after, token)].text, "line 7");
+        // The end's token waits for lines written later.
+        let end = seq_at(&before, before.len());
+        assert_eq!(after[position(&after, end)].text, "line 9");
+        assert_eq!(position(&after, seq_at(&after, after.len())), after.len());
+        assert_eq!(seq_at(&[], 0), 0);
+    }
+
+    #[test]
     fn a_page_holds_at_most_a_megabyte_of_messages_and_one_event_always() {
+        let event = |seq: u64, text: String| LogEvent {
+            seq,
+            timestamp_ms: 0,
+            text,
+        };
         let big = "x".repeat(400 * 1024);
-        let events: Vec<(i64, String)> = (0..5).map(|t| (t, big.clone())).collect();
+        let events: Vec<LogEvent> = (0..5).map(|seq| event(seq, big.clone())).collect();
         assert_eq!(within_bytes(&events, 0, 5, true), (0, 2));
         assert_eq!(within_bytes(&events, 0, 5, false), (3, 5));
         assert_eq!(within_bytes(&events, 4, 5, true), (4, 5));
-        let huge = vec![(0, "y".repeat(2 * MAX_PAGE_BYTES))];
+        let huge = vec![event(0, "y".repeat(2 * MAX_PAGE_BYTES))];
         assert_eq!(within_bytes(&huge, 0, 1, true), (0, 1));
         assert_eq!(within_bytes(&huge, 0, 1, false), (0, 1));
         assert_eq!(within_bytes(&events, 2, 2, true), (2, 2));
