@@ -177,7 +177,23 @@ async fn dispatch(
         EVENTS => events::dispatch(&state.cloud, operation, &input).await,
         STEP_FUNCTIONS => sfn::dispatch(&state.cloud, operation, &input, state.started_ms).await,
         SQS => sqs::dispatch(&state.cloud, operation, &input).await,
-        LOGS => logs::dispatch(&state.cloud, operation, &input, state.started_ms),
+        LOGS => {
+            // A read copies and filters every line a group keeps (up to the line cap): off
+            // the async workers, so the front door keeps answering meanwhile.
+            let (cloud, operation, started_ms) =
+                (state.cloud.clone(), operation.to_owned(), state.started_ms);
+            tokio::task::spawn_blocking(move || {
+                logs::dispatch(&cloud, &operation, &input, started_ms)
+            })
+            .await
+            .map_err(|_| ApiError {
+                status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                ..ApiError::new(
+                    "ServiceUnavailableException",
+                    "The request processing has failed.",
+                )
+            })?
+        }
         _ => Err(ApiError::unknown_operation(&format!(
             "{service}.{operation}"
         ))),

@@ -120,7 +120,7 @@ pub fn ok(protocol: Protocol, body: Value) -> Response {
 }
 
 /// The members of a request body, read with the checks the services apply.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Input(Map<String, Value>);
 
 impl Input {
