@@ -38,21 +38,29 @@ impl Bindings for Map<String, Value> {
     }
 }
 
-/// A variable an expression names, and the fields it reads of it when it reads nothing
-/// else (`None`: the whole value).
+/// A variable an expression names, and what it reads of it when it reads only fields
+/// (`None`: the whole value).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Free {
     name: String,
-    fields: Option<Box<[String]>>,
+    fields: Option<Fields>,
 }
 
+/// The fields read of an object, each with what is read of it in turn (`None`: all of
+/// it): `$states.input.total.amount` and `$states.input.lines` read `input`, and of it
+/// `total.amount` and the whole of `lines`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Fields(Vec<(String, Option<Fields>)>);
+
 /// The variables `tokens` name, each once, sorted. A variable counts as read through
-/// fields when every mention is `$name.field`: a path step on the variable reads that
-/// field of an object and nothing else of it (the parent operator, which could climb back
-/// to the whole, is not supported). Any other mention (`$name`, `$name[0]`, `$name.*`,
-/// `$lookup($name, k)`) needs the whole value. A mention that names a variable bound
-/// inside the expression (a lambda's parameter, `$name := …`) makes the analysis
-/// cautious, never wrong: the outer binding is only read where the name is free.
+/// fields when every mention is a path of names, `$name.field.field…`: each step reads
+/// that field of an object (of each object, when the value is an array) and nothing else
+/// of it (the parent operator, which could climb back to the whole, is not supported);
+/// what follows the last name (`[0]`, `.*`, `.(…)`, an operator) reads that field whole.
+/// Any other mention (`$name`, `$name[0]`, `$name.*`, `$lookup($name, k)`) needs the
+/// whole value. A mention that names a variable bound inside the expression (a lambda's
+/// parameter, `$name := …`) makes the analysis cautious, never wrong: the outer binding
+/// is only read where the name is free.
 pub(crate) fn free_variables(tokens: &[Token]) -> Vec<Free> {
     let mut free: Vec<Free> = Vec::new();
     for (i, token) in tokens.iter().enumerate() {
@@ -60,36 +68,42 @@ pub(crate) fn free_variables(tokens: &[Token]) -> Vec<Free> {
         if name.is_empty() {
             continue;
         }
-        let field = match (tokens.get(i + 1), tokens.get(i + 2)) {
-            (Some(dot), Some(next)) if matches!(dot.tok, Tok::Op(".")) => match &next.tok {
-                Tok::Name(field) => Some(field.clone()),
-                _ => None,
-            },
-            _ => None,
-        };
+        let mut path = Vec::new();
+        let mut at = i + 1;
+        while let (Some(dot), Some(next)) = (tokens.get(at), tokens.get(at + 1)) {
+            match (&dot.tok, &next.tok) {
+                (Tok::Op("."), Tok::Name(field)) => path.push(field.clone()),
+                _ => break,
+            }
+            at += 2;
+        }
         let entry = match free.iter_mut().position(|f| &f.name == name) {
             Some(at) => &mut free[at],
             None => {
                 free.push(Free {
                     name: name.clone(),
-                    fields: Some(Box::default()),
+                    fields: Some(Fields::default()),
                 });
                 free.last_mut().expect("just pushed")
             }
         };
-        entry.fields = match (entry.fields.take(), field) {
-            (Some(fields), Some(field)) => {
-                let mut fields = fields.into_vec();
-                if !fields.contains(&field) {
-                    fields.push(field);
-                }
-                Some(fields.into_boxed_slice())
-            }
-            _ => None,
-        };
+        entry.fields = merge(entry.fields.take(), &path);
     }
     free.sort_by(|a, b| a.name.cmp(&b.name));
     free
+}
+
+/// `read` with `path` read too: an empty path reads the whole.
+fn merge(read: Option<Fields>, path: &[String]) -> Option<Fields> {
+    let (first, rest) = path.split_first()?;
+    let mut fields = read?;
+    match fields.0.iter_mut().find(|(name, _)| name == first) {
+        Some((_, inner)) => *inner = merge(inner.take(), rest),
+        None => fields
+            .0
+            .push((first.clone(), merge(Some(Fields::default()), rest))),
+    }
+    Some(fields)
 }
 
 /// The evaluator's root variables: each free variable that is bound, converted as far as
@@ -98,33 +112,58 @@ pub(crate) fn convert(free: &[Free], bindings: &dyn Bindings) -> Vars {
     free.iter()
         .filter_map(|f| {
             let bound = bindings.binding(&f.name)?;
-            Some((f.name.clone(), value_of(bound, f.fields.as_deref())))
+            Some((f.name.clone(), value_of(bound, f.fields.as_ref())))
         })
         .collect()
 }
 
-fn value_of(bound: Binding<'_>, fields: Option<&[String]>) -> V {
-    let wanted = |key: &str| fields.is_none_or(|fields| fields.iter().any(|f| f == key));
-    match bound {
-        Binding::Value(Value::Object(map)) if fields.is_some() => {
-            object(map.iter().filter(|(k, _)| wanted(k)))
+fn value_of(bound: Binding<'_>, fields: Option<&Fields>) -> V {
+    match (bound, fields) {
+        (Binding::Value(value), Some(fields)) => part_of(value, fields),
+        (Binding::Value(value), None) => V::from_json(value),
+        (Binding::Fields(parts), fields) => {
+            let mut out = VMap::with_hasher(BuildHasherDefault::default());
+            for (key, value) in parts {
+                match fields {
+                    None => {
+                        out.insert((*key).to_string(), V::from_json(value));
+                    }
+                    Some(fields) => {
+                        if let Some((_, inner)) = fields.0.iter().find(|(name, _)| name == key) {
+                            out.insert((*key).to_string(), whole_or_part(value, inner.as_ref()));
+                        }
+                    }
+                }
+            }
+            V::Object(Rc::new(out))
         }
-        Binding::Value(value) => V::from_json(value),
-        Binding::Fields(parts) => object(
-            parts
-                .iter()
-                .filter(|(k, _)| wanted(k))
-                .map(|(k, v)| (*k, *v)),
-        ),
     }
 }
 
-fn object<'a, K: AsRef<str> + 'a>(entries: impl Iterator<Item = (K, &'a Value)>) -> V {
-    let mut out = VMap::with_hasher(BuildHasherDefault::default());
-    for (k, v) in entries {
-        out.insert(k.as_ref().to_string(), V::from_json(v));
+fn whole_or_part(value: &Value, fields: Option<&Fields>) -> V {
+    match fields {
+        None => V::from_json(value),
+        Some(fields) => part_of(value, fields),
     }
-    V::Object(Rc::new(out))
+}
+
+/// What a path of `fields` reads of `value`: of an object its fields that are read, in
+/// the object's order; of an array the same of each item (a path step maps over an
+/// array); anything else whole, since no field of it can be read.
+fn part_of(value: &Value, fields: &Fields) -> V {
+    match value {
+        Value::Object(map) => {
+            let mut out = VMap::with_hasher(BuildHasherDefault::default());
+            for (key, item) in map {
+                if let Some((_, inner)) = fields.0.iter().find(|(name, _)| name == key) {
+                    out.insert(key.clone(), whole_or_part(item, inner.as_ref()));
+                }
+            }
+            V::Object(Rc::new(out))
+        }
+        Value::Array(items) => V::array(items.iter().map(|item| part_of(item, fields)).collect()),
+        other => V::from_json(other),
+    }
 }
 
 #[cfg(test)]
@@ -132,11 +171,92 @@ mod tests {
     use super::*;
     use crate::jsonata::lexer::tokenize;
 
+    /// Each variable with the top-level fields read of it.
     fn free(text: &str) -> Vec<(String, Option<Vec<String>>)> {
         free_variables(&tokenize(text).expect("tokens"))
             .into_iter()
-            .map(|f| (f.name, f.fields.map(|f| f.into_vec())))
+            .map(|f| {
+                (
+                    f.name,
+                    f.fields.map(|f| f.0.into_iter().map(|(n, _)| n).collect()),
+                )
+            })
             .collect()
+    }
+
+    #[test]
+    fn nested_paths_read_only_their_fields_and_a_shorter_path_reads_the_whole() {
+        let input = serde_json::json!({
+            "order": {"total": {"amount": 5, "currency": "EUR"}, "lines": [
+                {"sku": "a", "quantity": 1}, {"sku": "b", "quantity": 2}
+            ], "secret": "x"},
+            "other": 1
+        });
+        let parts = [("input", &input)];
+        struct Parts<'a>(&'a [(&'static str, &'a Value)]);
+        impl Bindings for Parts<'_> {
+            fn binding(&self, name: &str) -> Option<Binding<'_>> {
+                (name == "states").then_some(Binding::Fields(self.0))
+            }
+        }
+        let read = |text: &str| {
+            convert(&free_variables(&tokenize(text).unwrap()), &Parts(&parts))
+                .into_iter()
+                .find(|(name, _)| name == "states")
+                .and_then(|(_, v)| v.to_json())
+        };
+        assert_eq!(
+            read("$states.input.order.total.amount + $count($states.input.order.lines.sku)"),
+            Some(serde_json::json!({"input": {"order": {
+                "total": {"amount": 5},
+                "lines": [{"sku": "a"}, {"sku": "b"}]
+            }}}))
+        );
+        assert_eq!(
+            read("$states.input.order.lines[0].quantity + $states.input.order.lines.sku"),
+            Some(serde_json::json!({"input": {"order": {"lines": [
+                {"sku": "a", "quantity": 1}, {"sku": "b", "quantity": 2}
+            ]}}})),
+            "a step that is not a name reads the field whole"
+        );
+        assert_eq!(
+            read("$states.input.order.total.amount & $string($states.input.order)"),
+            Some(serde_json::json!({"input": {"order": input["order"].clone()}}))
+        );
+    }
+
+    /// Whatever an expression reads, it evaluates to the same with the partial conversion
+    /// as with the whole bindings.
+    #[test]
+    fn a_partial_conversion_evaluates_as_the_whole() {
+        let bindings: Map<String, Value> = serde_json::from_value(serde_json::json!({
+            "states": {"input": {
+                "order": {"total": {"amount": 5, "currency": "EUR"}, "lines": [
+                    {"sku": "a", "quantity": 1}, {"sku": "b", "quantity": 2, "tags": [{"t": 1}]}
+                ]},
+                "list": [[{"a": 1}], {"a": 2, "b": 3}, 4]
+            }}
+        }))
+        .unwrap();
+        for text in [
+            "$states.input.order.total.amount",
+            "$states.input.order.lines.sku",
+            "$states.input.order.lines.tags.t",
+            "$sum($states.input.order.lines.quantity)",
+            "$states.input.order.lines[quantity > 1].sku",
+            "$states.input.list.a",
+            "$states.input.order.total.currency & $states.input.order.lines[0].sku",
+            "$keys($states.input.order)",
+            "$states.input.order.lines.(sku & quantity)",
+            "$states.input.missing.field",
+        ] {
+            let expression = crate::jsonata::Expression::parse(text).expect(text);
+            let partial = expression.evaluate_optional_at(&bindings, 0);
+            let whole = crate::jsonata::Expression::parse(&format!("($s := $states; {text})"))
+                .expect(text)
+                .evaluate_optional_at(&bindings, 0);
+            assert_eq!(format!("{partial:?}"), format!("{whole:?}"), "{text}");
+        }
     }
 
     fn fields(names: &[&str]) -> Option<Vec<String>> {
