@@ -166,16 +166,7 @@ fn terms(text: &str) -> Result<FilterPattern, PatternError> {
         // A `?` or `-` may stand apart from its term.
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
         let term = if chars.next_if_eq(&'"').is_some() {
-            let mut term = String::new();
-            loop {
-                match chars.next() {
-                    Some('"') => break,
-                    Some('\\') => term.extend(chars.next()),
-                    Some(c) => term.push(c),
-                    None => return Err(PatternError("a quoted term is not closed".into())),
-                }
-            }
-            term
+            quoted(&mut chars, "term")?
         } else {
             let mut term = String::new();
             while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
@@ -199,6 +190,23 @@ fn terms(text: &str) -> Result<FilterPattern, PatternError> {
         }
     }
     Ok(FilterPattern(Kind::Terms(groups)))
+}
+
+/// The text up to the closing `"` (the opening one read), `\\` escaping the next
+/// character; `what` names it when the quote is not closed.
+fn quoted(
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    what: &str,
+) -> Result<String, PatternError> {
+    let mut text = String::new();
+    loop {
+        match chars.next() {
+            Some('"') => return Ok(text),
+            Some('\\') => text.extend(chars.next()),
+            Some(c) => text.push(c),
+            None => return Err(PatternError(format!("a quoted {what} is not closed"))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -247,16 +255,7 @@ fn lex(text: &str) -> Result<Vec<Token>, PatternError> {
             }
             '"' => {
                 chars.next();
-                let mut text = String::new();
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => text.extend(chars.next()),
-                        Some(c) => text.push(c),
-                        None => return Err(PatternError("a quoted value is not closed".into())),
-                    }
-                }
-                tokens.push(Token::Quoted(text));
+                tokens.push(Token::Quoted(quoted(&mut chars, "value")?));
             }
             '$' => {
                 let mut text = String::new();
