@@ -4,7 +4,7 @@
 //! errors are the Lambda API reference's (`/2015-03-31/functions/…`); only `$LATEST`
 //! exists, since the local cloud publishes no versions or aliases.
 
-use super::http_api::routes::percent_decode;
+use super::http_api::routes::{percent_decode, query_pairs};
 use crate::runtime::CloudInner;
 use crate::runtime::lambda::InvokeError;
 use crate::template::Function;
@@ -40,7 +40,8 @@ pub fn is_lambda_api(path: &str) -> bool {
 pub async fn serve(cloud: &Arc<CloudInner>, request: Request) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let query = query_pairs(request.uri().query().unwrap_or_default());
+    let query: Vec<(String, String)> =
+        query_pairs(request.uri().query().unwrap_or_default()).collect();
     let headers = request.headers().clone();
     let rest = path.strip_prefix(PREFIX).unwrap_or_default();
     let parts: Vec<String> = rest
@@ -411,18 +412,6 @@ fn log_tail(cloud: &CloudInner, group: &str, request_id: &str) -> String {
         from += 1;
     }
     base64::engine::general_purpose::STANDARD.encode(&text.as_bytes()[from..])
-}
-
-/// The query string's pairs, decoded.
-fn query_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
 }
 
 fn query_value<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {

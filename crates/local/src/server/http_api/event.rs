@@ -3,7 +3,7 @@
 //! own list (and not among the headers), the query string as sent and as parameters
 //! (repeated ones comma-joined), the body as text or, when it is not text, base64.
 
-use super::routes::{Matched, percent_decode};
+use super::routes::{Matched, query_pairs};
 use axum::http::{HeaderMap, Method};
 use base64::Engine;
 use serde_json::{Map, Value, json};
@@ -146,9 +146,7 @@ fn cookies(headers: &HeaderMap) -> Vec<String> {
 /// Names and values decoded; a repeated name's values comma-joined.
 fn query_parameters(query: &str) -> Map<String, Value> {
     let mut out: Map<String, Value> = Map::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let (name, value) = (percent_decode(name), percent_decode(value));
+    for (name, value) in query_pairs(query) {
         match out.get_mut(&name) {
             Some(Value::String(joined)) => {
                 joined.push(',');

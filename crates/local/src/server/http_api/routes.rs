@@ -184,6 +184,15 @@ fn match_path(pattern: &[Segment], path: &str) -> Option<BTreeMap<String, String
     (parts.len() == pattern.len()).then_some(parameters)
 }
 
+/// A query string's `name=value` pairs in order, each side decoded ([`percent_decode`]);
+/// a pair without `=` has an empty value.
+pub fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(name), percent_decode(value))
+    })
+}
+
 /// `%XX` sequences decoded; a malformed one, or bytes that are not UTF-8 once decoded,
 /// kept as sent.
 pub fn percent_decode(text: &str) -> String {
