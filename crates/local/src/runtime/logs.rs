@@ -56,9 +56,28 @@ pub trait DeferredLines: Send + Sync {
 }
 
 /// A line's text: written, or rendered on read.
+#[derive(Clone)]
 enum LineText {
     Ready(String),
     Deferred(Arc<dyn DeferredLines>, usize),
+}
+
+impl LineText {
+    /// The text, rendering a deferred line.
+    fn render(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Ready(text) => text.into(),
+            Self::Deferred(lines, index) => lines.render(*index).into(),
+        }
+    }
+
+    /// The text, owned: a ready line's without a copy.
+    fn into_text(self) -> String {
+        match self {
+            Self::Ready(text) => text,
+            Self::Deferred(lines, index) => lines.render(index),
+        }
+    }
 }
 
 /// A line as the store keeps it: its JSON text, written once. Keeping text rather than a
@@ -78,10 +97,7 @@ struct StoredLine {
 
 impl StoredLine {
     fn text(&self) -> std::borrow::Cow<'_, str> {
-        match &self.text {
-            LineText::Ready(text) => text.into(),
-            LineText::Deferred(lines, index) => lines.render(*index).into(),
-        }
+        self.text.render()
     }
 
     /// The line as readers get it, from its text (already rendered by the caller).
@@ -393,22 +409,13 @@ impl LogStore {
             .unwrap_or_else(|p| p.into_inner())
             .iter()
             .filter(|l| l.expires_ms > now && &*l.group == group)
-            .map(|l| {
-                let text = match &l.text {
-                    LineText::Ready(text) => LineText::Ready(text.clone()),
-                    LineText::Deferred(lines, index) => LineText::Deferred(lines.clone(), *index),
-                };
-                (l.seq, l.timestamp_ms, text)
-            })
+            .map(|l| (l.seq, l.timestamp_ms, l.text.clone()))
             .collect();
         kept.into_iter()
             .map(|(seq, timestamp_ms, text)| LogEvent {
                 seq,
                 timestamp_ms,
-                text: match text {
-                    LineText::Ready(text) => text,
-                    LineText::Deferred(lines, index) => lines.render(index),
-                },
+                text: text.into_text(),
             })
             .collect()
     }
