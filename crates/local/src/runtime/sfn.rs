@@ -86,9 +86,7 @@ impl ExecutionEntry {
     /// Waits until the execution has ended, and answers how it ended; `None` if it never
     /// will (its cloud stopped).
     pub async fn wait_ended(&self) -> Option<Arc<Execution>> {
-        let mut ended = self.ended.clone();
-        let result = ended.wait_for(Option::is_some).await.ok()?;
-        result.clone()
+        wait_for_end(self.ended.clone()).await
     }
 
     /// `RUNNING`, or the final status (`SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`).
@@ -121,6 +119,15 @@ impl ExecutionEntry {
             None => self.history.snapshot(),
         }
     }
+}
+
+/// How the execution `ended` signals ended, once it has; `None` if it never will (its
+/// cloud stopped).
+async fn wait_for_end(
+    mut ended: tokio::sync::watch::Receiver<Option<Arc<Execution>>>,
+) -> Option<Arc<Execution>> {
+    let result = ended.wait_for(Option::is_some).await.ok()?;
+    result.clone()
 }
 
 /// What the Step Functions API would refuse, named after its error codes.
@@ -358,13 +365,12 @@ impl CloudInner {
         name: Option<String>,
     ) -> Result<Option<Arc<Execution>>, SfnError> {
         let arn = self.start_sync_execution(machine_arn, input, name)?;
-        let mut ended = self
+        let ended = self
             .sfn
             .executions
             .with(&arn, |e| e.ended.clone())
             .ok_or(SfnError::ExecutionDoesNotExist(arn))?;
-        let result = ended.wait_for(Option::is_some).await.ok();
-        Ok(result.and_then(|r| r.clone()))
+        Ok(wait_for_end(ended).await)
     }
 
     fn start(
