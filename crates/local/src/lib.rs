@@ -1,5 +1,6 @@
 //! The local cloud: Orderly's AWS topology from `template.yaml`, run in one process.
 
+pub mod archive;
 pub mod chaos;
 pub mod clock;
 pub mod demo;

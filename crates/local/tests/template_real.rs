@@ -579,7 +579,15 @@ fn aws_only_resources_are_listed_not_run() {
     assert_eq!(count("AWS::CloudWatch::Alarm"), 44);
     assert_eq!(count("AWS::Logs::LogGroup"), 15);
     assert_eq!(count("AWS::SQS::QueuePolicy"), 5);
-    assert_eq!(count("AWS::Events::Archive"), 1);
+    // The archive runs: it is modelled, not listed.
+    assert_eq!(count("AWS::Events::Archive"), 0);
+    let archive = &model.archives["OrdersArchive"];
+    assert_eq!(archive.event_bus_name, "orders-bus");
+    assert_eq!(archive.config.retention_days, 30);
+    assert_eq!(
+        archive.config.event_pattern.as_deref(),
+        Some(r#"{"source":[{"prefix":"com."}]}"#)
+    );
     assert_eq!(count("AWS::CloudWatch::Dashboard"), 1);
     // SAM's implicit roles are not template resources and are not listed.
     assert!(

@@ -71,6 +71,11 @@ pub struct ServeArgs {
     /// The most trace hops kept (X-Ray keeps traces 30 days).
     #[arg(long, value_name = "N", default_value_t = Retention::default().trace.max_hops)]
     max_trace_hops: usize,
+    /// The MiB of events the bus archives keep, all together; the oldest go first, and each
+    /// archive also keeps its RetentionDays.
+    #[arg(long, value_name = "MIB",
+          default_value_t = Retention::default().max_archived_bytes / (1024 * 1024))]
+    max_archived_mib: usize,
     /// Where the tables (orders, stock, idempotency, …) keep their items.
     #[arg(long, value_enum, default_value_t = TablesKind::Disk)]
     tables: TablesKind,
@@ -110,6 +115,7 @@ impl ServeArgs {
             .saturating_mul(24 * 60 * 60 * 1000);
         retention.max_log_lines = self.max_log_lines;
         retention.trace.max_hops = self.max_trace_hops;
+        retention.max_archived_bytes = self.max_archived_mib.saturating_mul(1024 * 1024);
         retention
     }
 }

@@ -198,7 +198,6 @@ impl CloudInner {
             // A partial failure: this entry is refused, the others of the call go through.
             return PutEventsResult::failed("InternalFailure", "Internal Failure");
         }
-        let correlation_id = correlation_of(&event);
         let id = event["id"].as_str().unwrap_or_default().to_owned();
         let bus = bus_name(entry.event_bus_name.as_deref());
         // The entry's TraceHeader, else the trace of the function or execution that put
@@ -208,13 +207,37 @@ impl CloudInner {
             .clone()
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| super::xray::current_or_new(self.clock.now_ms()));
+        self.archives.capture(&bus, &event, &event_text);
+        self.route(&event, &event_text, &bus, &trace, None);
+        PutEventsResult {
+            event_id: Some(id),
+            error_code: None,
+            error_message: None,
+        }
+    }
+
+    /// Sends an event put on `bus` to the targets of every rule it matches, or only of the
+    /// rules whose ARN `only` lists (a replay's `FilterArns`).
+    pub(super) fn route(
+        self: &Arc<Self>,
+        event: &Value,
+        event_text: &str,
+        bus: &str,
+        trace: &str,
+        only: Option<&[String]>,
+    ) {
+        let correlation_id = correlation_of(event);
+        let id = event["id"].as_str().unwrap_or_default().to_owned();
         self.trace.record(Hop::event_put(
-            &event,
+            event,
             &correlation_id,
-            &bus,
+            bus,
             self.clock.now_ms(),
         ));
-        let matched = self.buses.matching(&bus, &event);
+        let mut matched = self.buses.matching(bus, event);
+        if let Some(only) = only {
+            matched.retain(|rule| only.contains(&rule.rule.arn));
+        }
         // What every target's delivery keeps while it waits, shared: the event's id, and
         // its text only for a bus target (which puts it again), never its parsed tree
         // (several times the text's size): a backlog of deliveries then costs little.
@@ -224,8 +247,8 @@ impl CloudInner {
                 .any(|(target, _)| target.target.kind == TargetKind::EventBus)
         });
         let delivered = Arc::new(Delivered {
-            event_text: to_bus.then(|| event_text.clone()),
-            event_id: id.clone(),
+            event_text: to_bus.then(|| event_text.to_owned()),
+            event_id: id,
             correlation_id: correlation_id.clone(),
         });
         for rule in matched {
@@ -240,24 +263,23 @@ impl CloudInner {
                     rule_arn: &rule.rule.arn,
                     ingestion_time: None,
                 };
-                match input.apply_parsed(&event_text, &event, &ctx) {
-                    Ok(body) => {
-                        self.deliver(rule.clone(), index, body, delivered.clone(), trace.clone())
-                    }
+                match input.apply_parsed(event_text, event, &ctx) {
+                    Ok(body) => self.deliver(
+                        rule.clone(),
+                        index,
+                        body,
+                        delivered.clone(),
+                        trace.to_owned(),
+                    ),
                     Err(e) => self.dead_letter_target(
                         &rule,
                         target,
-                        &event_text,
+                        event_text,
                         "INVALID_JSON",
                         &e.to_string(),
                     ),
                 }
             }
-        }
-        PutEventsResult {
-            event_id: Some(id),
-            error_code: None,
-            error_message: None,
         }
     }
 

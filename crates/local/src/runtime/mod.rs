@@ -17,6 +17,7 @@ pub mod log_level;
 pub mod logs;
 pub mod nested;
 pub mod paging;
+pub mod replays;
 pub mod retention;
 pub mod sfn;
 pub mod trace;
@@ -118,6 +119,8 @@ pub struct CloudInner {
     pub sqs: Sqs,
     /// The buses and their compiled rules.
     pub buses: Buses,
+    /// The buses' archives and their replays.
+    pub archives: crate::archive::Archives,
     /// The functions by logical id.
     pub functions: HashMap<String, Arc<FunctionHost>>,
     /// The state machines and their executions.
@@ -181,6 +184,12 @@ impl LocalCloud {
         sqs.create_queues(model.queue_configs())
             .map_err(|e| StartError::Unsupported(format!("queues: {e}")))?;
         let buses = Buses::compile(model.rules.values()).map_err(StartError::Unsupported)?;
+        let archives = replays::archives_of(
+            &model,
+            options.clock.clone(),
+            options.retention.max_archived_bytes,
+        )
+        .map_err(StartError::Unsupported)?;
         let tables = world::OpenedTables::open(&options.tables, seed, options.clock.clone())?;
         let mut failure: Option<StartError> = None;
         let inner = Arc::new_cyclic(|weak: &Weak<CloudInner>| {
@@ -260,6 +269,7 @@ impl LocalCloud {
                 logs,
                 sqs,
                 buses,
+                archives,
                 functions,
                 sfn: StepFunctions {
                     machines,

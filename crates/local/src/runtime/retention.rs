@@ -1,5 +1,5 @@
 //! How long a cloud keeps what AWS keeps for a while, on the cloud's clock: closed
-//! executions, log lines and trace hops. Queue messages keep their queue's
+//! executions, log lines, trace hops and archived events. Queue messages keep their queue's
 //! `MessageRetentionPeriod` and idempotency records their TTL, as their stores say.
 
 pub use super::executions::ExecutionRetention;
@@ -16,6 +16,9 @@ pub struct Retention {
     pub max_log_lines: usize,
     /// Trace hops.
     pub trace: TraceRetention,
+    /// The bytes of events all archives keep together; each archive also keeps its
+    /// `RetentionDays`.
+    pub max_archived_bytes: usize,
 }
 
 impl Default for Retention {
@@ -24,6 +27,7 @@ impl Default for Retention {
             executions: ExecutionRetention::default(),
             max_log_lines: super::logs::DEFAULT_MAX_LOG_LINES,
             trace: TraceRetention::default(),
+            max_archived_bytes: crate::archive::DEFAULT_MAX_ARCHIVED_BYTES,
         }
     }
 }
@@ -46,6 +50,7 @@ impl Retention {
                 max_hops: default.trace.max_hops.max(orders.saturating_mul(80)),
                 ..default.trace
             },
+            ..default
         }
     }
 }

@@ -1,5 +1,5 @@
 //! EventBridge (`AWSEvents.*`, JSON 1.1): PutEvents, TestEventPattern, ListRules,
-//! DescribeRule.
+//! DescribeRule, and the archive and replay operations of [`super::archives`].
 
 use super::limits;
 use super::wire::{ApiError, Input, page};
@@ -11,14 +11,16 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// Serves one EventBridge operation (PutEvents, TestEventPattern, ListRules, DescribeRule);
-/// any other is an unknown operation.
+/// Serves one EventBridge operation; any other is an unknown operation.
 pub async fn dispatch(
     cloud: &Arc<CloudInner>,
     operation: &str,
     input: &Input,
 ) -> Result<Value, ApiError> {
     limits::events::check_request(operation, input)?;
+    if let Some(answer) = super::archives::dispatch(cloud, operation, input) {
+        return answer;
+    }
     match operation {
         "PutEvents" => put_events(cloud, input),
         "TestEventPattern" => test_pattern(input).await,

@@ -10,6 +10,7 @@
 //! Step Functions and SQS (with SQS's query-compatible error codes), timestamps as epoch
 //! seconds (Logs: epoch milliseconds).
 
+pub mod archives;
 pub mod conn;
 pub mod events;
 pub mod http_api;

@@ -34,7 +34,6 @@ const AWS_ONLY_TYPES: &[&str] = &[
     "AWS::IAM::Policy",
     "AWS::IAM::ManagedPolicy",
     "AWS::SQS::QueuePolicy",
-    "AWS::Events::Archive",
     "AWS::Events::EventBusPolicy",
     "AWS::Lambda::Permission",
     "AWS::Serverless::Connector",
@@ -97,6 +96,7 @@ pub(super) fn from_document(
         queues: BTreeMap::new(),
         buses: BTreeMap::new(),
         rules: BTreeMap::new(),
+        archives: BTreeMap::new(),
         state_machines: BTreeMap::new(),
         tables: BTreeMap::new(),
         http_apis: BTreeMap::new(),
@@ -161,6 +161,11 @@ pub(super) fn from_document(
                 model
                     .buses
                     .insert(id.clone(), stores::event_bus(ctx, &id, &props)?);
+            }
+            "AWS::Events::Archive" => {
+                model
+                    .archives
+                    .insert(id.clone(), stores::archive(ctx, &id, &props)?);
             }
             "AWS::Events::Rule" => {
                 model

@@ -28,6 +28,8 @@ pub struct Model {
     pub buses: BTreeMap<String, EventBus>,
     /// EventBridge rules, SAM's generated ones included.
     pub rules: BTreeMap<String, Rule>,
+    /// EventBridge archives.
+    pub archives: BTreeMap<String, Archive>,
     /// Step Functions state machines.
     pub state_machines: BTreeMap<String, StateMachine>,
     /// DynamoDB tables.
@@ -255,6 +257,18 @@ pub struct EventBus {
     pub name: String,
     /// The bus's ARN.
     pub arn: String,
+}
+
+/// `AWS::Events::Archive`: it receives its bus's events from the moment the cloud starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Archive {
+    /// The archive's logical id.
+    pub logical_id: String,
+    /// The source bus's name.
+    pub event_bus_name: String,
+    /// `ArchiveName` (else the name CloudFormation would generate), `SourceArn`,
+    /// `Description`, `EventPattern` and `RetentionDays`, as CreateArchive takes them.
+    pub config: crate::archive::ArchiveConfig,
 }
 
 /// `AWS::Events::Rule`, or a rule SAM makes from a function's `EventBridgeRule` event

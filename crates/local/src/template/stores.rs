@@ -5,8 +5,8 @@ use serde_json::Value;
 use super::context::Context;
 use super::error::TemplateError;
 use super::model::{
-    AttributeType, EventBus, HttpApi, KeyAttribute, LogGroup, Queue, Redrive, SecondaryIndex,
-    Table, TargetKind,
+    Archive, AttributeType, EventBus, HttpApi, KeyAttribute, LogGroup, Queue, Redrive,
+    SecondaryIndex, Table, TargetKind,
 };
 use super::props::Obj;
 use super::pseudo;
@@ -102,6 +102,44 @@ pub fn event_bus(ctx: &Context, id: &str, props: &Obj) -> Result<EventBus, Templ
         logical_id: id.to_owned(),
         arn: pseudo::event_bus_arn(&name),
         name,
+    })
+}
+
+/// `AWS::Events::Archive`. Its source must be a bus of the stack or the default bus.
+pub fn archive(ctx: &Context, id: &str, props: &Obj) -> Result<Archive, TemplateError> {
+    let r = &ctx.resolver;
+    props.check(
+        &[
+            "SourceArn",
+            "ArchiveName",
+            "Description",
+            "EventPattern",
+            "RetentionDays",
+        ],
+        &["KmsKeyIdentifier"],
+    )?;
+    let source_arn = props.required_string(r, "SourceArn")?;
+    let event_bus_name = super::rules::bus_name(Some(source_arn.clone()));
+    if pseudo::event_bus_arn(&event_bus_name) != source_arn {
+        return Err(TemplateError::invalid(
+            props.at("SourceArn"),
+            format!("{source_arn} is not the ARN of an event bus of this stack"),
+        ));
+    }
+    let event_pattern = props
+        .value(r, "EventPattern")?
+        .map(|p| super::rules::pattern_text(p, &props.at("EventPattern")))
+        .transpose()?;
+    Ok(Archive {
+        logical_id: id.to_owned(),
+        event_bus_name,
+        config: crate::archive::ArchiveConfig {
+            name: r.physical_name(id, &props.at("ArchiveName"))?,
+            source_arn,
+            description: props.string(r, "Description")?,
+            event_pattern,
+            retention_days: props.u32(r, "RetentionDays")?.unwrap_or(0),
+        },
     })
 }
 

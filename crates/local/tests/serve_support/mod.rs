@@ -2,6 +2,7 @@
 // Each test binary that includes this module uses a different part of it.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod http;
 pub mod sigv4;
 

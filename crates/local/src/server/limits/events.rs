@@ -58,6 +58,90 @@ const DESCRIBE_RULE: &[Member] = &[
     Member::new("EventBusName", "eventBusName", BUS_NAME_OR_ARN),
 ];
 
+/// `ArchiveName`.
+const ARCHIVE_NAME: &[Check] = &[Check::Length(1, 48), Check::Pattern(r"[\.\-_A-Za-z0-9]+")];
+/// `ArchiveArn` and `EventBusArn`, which share their constraints.
+const ARCHIVE_OR_BUS_ARN: &[Check] = &[
+    Check::Length(1, 1600),
+    Check::Pattern(r"^arn:aws([a-z]|\-)*:events:([a-z]|\d|\-)*:([0-9]{12})?:.+\/.+$"),
+];
+/// `ReplayName`.
+const REPLAY_NAME: &[Check] = &[Check::Length(1, 64), Check::Pattern(r"[\.\-_A-Za-z0-9]+")];
+const DESCRIPTION: &[Check] = &[Check::Length(0, 512)];
+const PATTERN: &[Check] = &[Check::Length(0, 4096)];
+const RETENTION_DAYS: &[Check] = &[Check::Range(0, i32::MAX as i64)];
+const KMS_KEY: &[Check] = &[
+    Check::Length(0, 2048),
+    Check::Pattern(r"^[a-zA-Z0-9_\-/:]*$"),
+];
+const NEXT_TOKEN: &[Check] = &[Check::Length(1, 2048)];
+const LIMIT: &[Check] = &[Check::Range(1, 100)];
+const ARCHIVE_STATE: &[Check] = &[Check::Enum(&[
+    "ENABLED",
+    "DISABLED",
+    "CREATING",
+    "UPDATING",
+    "CREATE_FAILED",
+    "UPDATE_FAILED",
+])];
+const REPLAY_STATE: &[Check] = &[Check::Enum(&[
+    "STARTING",
+    "RUNNING",
+    "CANCELLING",
+    "COMPLETED",
+    "CANCELLED",
+    "FAILED",
+])];
+
+const CREATE_ARCHIVE: &[Member] = &[
+    Member::new("ArchiveName", "archiveName", ARCHIVE_NAME).required(),
+    Member::new("EventSourceArn", "eventSourceArn", ARCHIVE_OR_BUS_ARN).required(),
+    Member::new("Description", "description", DESCRIPTION),
+    Member::new("EventPattern", "eventPattern", PATTERN),
+    Member::new("RetentionDays", "retentionDays", RETENTION_DAYS),
+    Member::new("KmsKeyIdentifier", "kmsKeyIdentifier", KMS_KEY),
+];
+
+const UPDATE_ARCHIVE: &[Member] = &[
+    Member::new("ArchiveName", "archiveName", ARCHIVE_NAME).required(),
+    Member::new("Description", "description", DESCRIPTION),
+    Member::new("EventPattern", "eventPattern", PATTERN),
+    Member::new("RetentionDays", "retentionDays", RETENTION_DAYS),
+    Member::new("KmsKeyIdentifier", "kmsKeyIdentifier", KMS_KEY),
+];
+
+/// DescribeArchive and DeleteArchive.
+const NAMED_ARCHIVE: &[Member] =
+    &[Member::new("ArchiveName", "archiveName", ARCHIVE_NAME).required()];
+
+const LIST_ARCHIVES: &[Member] = &[
+    Member::new("NamePrefix", "namePrefix", ARCHIVE_NAME),
+    Member::new("EventSourceArn", "eventSourceArn", ARCHIVE_OR_BUS_ARN),
+    Member::new("State", "state", ARCHIVE_STATE),
+    Member::new("NextToken", "nextToken", NEXT_TOKEN),
+    Member::new("Limit", "limit", LIMIT),
+];
+
+const START_REPLAY: &[Member] = &[
+    Member::new("ReplayName", "replayName", REPLAY_NAME).required(),
+    Member::new("Description", "description", DESCRIPTION),
+    Member::new("EventSourceArn", "eventSourceArn", ARCHIVE_OR_BUS_ARN).required(),
+    Member::new("EventStartTime", "eventStartTime", &[]).required(),
+    Member::new("EventEndTime", "eventEndTime", &[]).required(),
+    Member::new("Destination", "destination", &[]).required(),
+];
+
+/// DescribeReplay and CancelReplay.
+const NAMED_REPLAY: &[Member] = &[Member::new("ReplayName", "replayName", REPLAY_NAME).required()];
+
+const LIST_REPLAYS: &[Member] = &[
+    Member::new("NamePrefix", "namePrefix", REPLAY_NAME),
+    Member::new("State", "state", REPLAY_STATE),
+    Member::new("EventSourceArn", "eventSourceArn", ARCHIVE_OR_BUS_ARN),
+    Member::new("NextToken", "nextToken", NEXT_TOKEN),
+    Member::new("Limit", "limit", LIMIT),
+];
+
 /// The members of `operation`, or none for an operation this table does not know.
 pub fn members(operation: &str) -> &'static [Member] {
     match operation {
@@ -65,6 +149,13 @@ pub fn members(operation: &str) -> &'static [Member] {
         "TestEventPattern" => TEST_EVENT_PATTERN,
         "ListRules" => LIST_RULES,
         "DescribeRule" => DESCRIBE_RULE,
+        "CreateArchive" => CREATE_ARCHIVE,
+        "UpdateArchive" => UPDATE_ARCHIVE,
+        "DescribeArchive" | "DeleteArchive" => NAMED_ARCHIVE,
+        "ListArchives" => LIST_ARCHIVES,
+        "StartReplay" => START_REPLAY,
+        "DescribeReplay" | "CancelReplay" => NAMED_REPLAY,
+        "ListReplays" => LIST_REPLAYS,
         _ => &[],
     }
 }
