@@ -140,6 +140,7 @@ mod tests {
                     source: "s".into(),
                     detail_type: d.into(),
                     bus: "b".into(),
+                    replay: None,
                 },
             )
         };

@@ -23,7 +23,16 @@ fn describe(kind: &HopKind) -> (&'static str, String) {
             source,
             detail_type,
             bus,
-        } => ("event", format!("{detail_type} from {source} on {bus}")),
+            replay,
+        } => {
+            let replayed = replay
+                .as_ref()
+                .map_or_else(String::new, |r| format!(", replayed by {r}"));
+            (
+                "event",
+                format!("{detail_type} from {source} on {bus}{replayed}"),
+            )
+        }
         HopKind::RuleMatched { rule } => ("rule", format!("{rule} matched")),
         HopKind::TargetDelivered { rule, target } => ("target", format!("{rule} → {target}")),
         HopKind::Invoked {

@@ -17,6 +17,8 @@ pub enum HopKind {
         detail_type: String,
         /// The bus's name.
         bus: String,
+        /// The replay that put the event again (its `replay-name`), if one did.
+        replay: Option<String>,
     },
     /// A rule's pattern matched an event.
     RuleMatched {
@@ -161,6 +163,10 @@ impl Hop {
                 source: text("source"),
                 detail_type: text("detail-type"),
                 bus: bus.to_owned(),
+                replay: event
+                    .get("replay-name")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
             },
         }
     }

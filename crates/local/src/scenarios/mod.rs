@@ -6,11 +6,13 @@
 //! - `runner`: one scenario on a fresh cloud ([`run`], [`run_all`]): its events, then
 //!   virtual time until the cloud settles, then the checks, into an [`Outcome`];
 //! - `front_door`: `POST /orders` as a signing client calls it, answered in process;
+//! - `recovery`: a consumer's outage, the DLQ redrive and the archive replay after it;
 //! - `checks`: what each scenario must leave behind, and the readers of a finished cloud
 //!   (final states, dead letters) the demo's summary shares.
 
 mod checks;
 pub mod front_door;
+pub mod recovery;
 mod runner;
 mod table;
 

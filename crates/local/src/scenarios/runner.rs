@@ -147,10 +147,19 @@ pub fn start_cloud_retaining(
 /// Runs one scenario on a fresh cloud and checks its outcome.
 pub async fn run(scenario: Scenario, env: &ScenarioEnv) -> Result<ScenarioRun, ScenarioError> {
     let started = Stopwatch::start();
-    let cloud = start_cloud(env)?;
+    let outage = std::sync::Arc::new(super::recovery::Outage::new(
+        super::recovery::DOWN_FUNCTION,
+        scenario.kind == Kind::Recovery,
+    ));
+    let cloud = start_cloud_with(env, outage.clone())?;
     let inner = cloud.inner.clone();
     let mut checks = Checks::default();
     match scenario.kind {
+        Kind::Recovery => {
+            let entries = renamed(entries(&env.root, "happy-path")?, "happy-1", "recovery-1");
+            put(&inner, &entries, &mut checks);
+            super::recovery::recover(&inner, &outage, scenario.order_id, &mut checks).await;
+        }
         Kind::ApprovalNeeded => {
             put(&inner, &entries(&env.root, "approval-needed")?, &mut checks);
             let asked =

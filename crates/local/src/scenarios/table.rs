@@ -26,6 +26,9 @@ pub enum Kind {
     DuplicateDelivery,
     /// A malformed message on the audit queue ends in its DLQ with its reason.
     PoisonMessage,
+    /// The shipping consumer is down: its message ends in its DLQ, is redriven once the
+    /// consumer is back and shipped once; a replay of the bus archive then changes nothing.
+    Recovery,
 }
 
 /// One scenario of the demo.
@@ -122,6 +125,13 @@ pub fn all() -> Vec<Scenario> {
             Kind::PoisonMessage,
             "",
             "",
+        ),
+        s(
+            "recovery",
+            "shipping down: DLQ, redriven once fixed, shipped once; an archive replay changes nothing",
+            Kind::Recovery,
+            "o-recovery-1",
+            "corr-recovery-1",
         ),
     ]
 }
