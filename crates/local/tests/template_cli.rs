@@ -88,11 +88,11 @@ fn state_machines_lists_every_machine_of_the_template() {
     assert_eq!(
         stdout(&out),
         "OrderFulfillmentStateMachine\torderly-OrderFulfillmentStateMachine\t\
-         statemachines/order-fulfillment.asl.json\n\
+         statemachines/order-fulfillment.asl.json\t/aws/vendedlogs/states/orderly-order-fulfillment\n\
          OrderIntakeStateMachine\torderly-OrderIntakeStateMachine\t\
-         statemachines/order-intake.asl.json\n\
+         statemachines/order-intake.asl.json\t/aws/vendedlogs/states/orderly-order-intake\n\
          ShipmentQuoteStateMachine\torderly-ShipmentQuoteStateMachine\t\
-         statemachines/shipment-quote.asl.json\n"
+         statemachines/shipment-quote.asl.json\t/aws/vendedlogs/states/orderly-shipment-quote\n"
     );
 }
 

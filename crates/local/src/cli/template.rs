@@ -23,8 +23,9 @@ enum TemplateCommand {
     Functions(ListArgs),
     /// Lists the state machines, one a line.
     ///
-    /// Tab-separated: the logical id, the name as the local stack `orderly` names it, and
-    /// the DefinitionUri (`-` when inline).
+    /// Tab-separated: the logical id, the name as the local stack `orderly` names it, the
+    /// DefinitionUri (`-` when inline), and the log group its logging configuration names
+    /// (`-` without one).
     StateMachines(ListArgs),
 }
 
@@ -119,11 +120,13 @@ fn state_machine_rows(model: &Model) -> Vec<Row> {
                     m.logical_id.clone(),
                     m.name.clone(),
                     uri.clone().unwrap_or_else(|| "-".to_owned()),
+                    m.log_group.clone().unwrap_or_else(|| "-".to_owned()),
                 ],
                 json: json!({
                     "logicalId": m.logical_id,
                     "name": m.name,
                     "definitionUri": uri,
+                    "logGroup": m.log_group,
                 }),
             }
         })
