@@ -124,6 +124,33 @@ fn a_request_without_target_is_an_http_api_request() {
 }
 
 #[test]
+fn cloudwatch_answers_in_json_1_0_as_well_as_cbor() {
+    let server = Server::start();
+    let port = server.port();
+    let listed = post(
+        port,
+        Some("GraniteServiceVersion20100801.ListMetrics"),
+        br#"{"Namespace": "Orderly"}"#,
+    );
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    assert!(listed.json()["Metrics"].is_array());
+    let refused = post(
+        port,
+        Some("GraniteServiceVersion20100801.GetMetricData"),
+        br#"{"StartTime": 10, "EndTime": 5, "MetricDataQueries": [{"Id": "a", "Expression": "SEARCH('Namespace=\"Orderly\"', 'Sum', 60)"}]}"#,
+    );
+    assert_eq!(refused.status, 400);
+    assert_eq!(
+        refused.json()["__type"],
+        "com.amazonaws.cloudwatch#InvalidParameterValueException"
+    );
+    assert_eq!(
+        refused.header("x-amzn-query-error"),
+        Some("InvalidParameterValue;Sender")
+    );
+}
+
+#[test]
 fn put_events_answers_per_entry() {
     let server = Server::start();
     let port = server.port();

@@ -15,6 +15,7 @@ pub mod lambda;
 pub mod log_filter;
 pub mod log_level;
 pub mod logs;
+pub mod metrics;
 pub mod nested;
 pub mod paging;
 pub mod replays;

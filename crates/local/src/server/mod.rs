@@ -7,10 +7,14 @@
 //! path, `/2015-03-31/functions/…`. Any other request without `X-Amz-Target` is an HTTP API
 //! request, when the stack has HTTP API routes. Answers and errors take the shapes the services
 //! use on the wire: JSON 1.1 for EventBridge and CloudWatch Logs ([`logs`]), JSON 1.0 for
-//! Step Functions and SQS (with SQS's query-compatible error codes), timestamps as epoch
-//! seconds (Logs: epoch milliseconds).
+//! Step Functions, SQS and CloudWatch (with SQS's and CloudWatch's query-compatible error
+//! codes), timestamps as epoch seconds (Logs: epoch milliseconds). CloudWatch is also
+//! served in RPC v2 CBOR ([`cbor`]), told by its path, `/service/…/operation/…`, and its
+//! `smithy-protocol` header, which the AWS CLI uses.
 
 pub mod archives;
+pub mod cbor;
+pub mod cloudwatch;
 pub mod conn;
 pub mod events;
 pub mod http_api;
@@ -39,6 +43,7 @@ const EVENTS: &str = "AWSEvents";
 const STEP_FUNCTIONS: &str = "AWSStepFunctions";
 const SQS: &str = "AmazonSQS";
 const LOGS: &str = "Logs_20140328";
+const CLOUDWATCH: &str = cloudwatch::SERVICE;
 
 #[derive(Clone)]
 struct ServerState {
@@ -88,7 +93,7 @@ fn route(target: &str) -> Option<(&str, &str, Protocol)> {
     let (service, operation) = target.split_once('.')?;
     let protocol = match service {
         EVENTS | LOGS => Protocol::Json11,
-        STEP_FUNCTIONS | SQS => Protocol::Json10,
+        STEP_FUNCTIONS | SQS | CLOUDWATCH => Protocol::Json10,
         _ => return None,
     };
     Some((service, operation, protocol))
@@ -104,6 +109,12 @@ async fn handle(State(state): State<ServerState>, request: Request) -> Response 
     if lambda::is_lambda_api(request.uri().path()) {
         return lambda::serve(&state.cloud, request).await;
     }
+    if let Some((service, operation)) = cbor::route(request.uri().path())
+        && request.headers().contains_key(cbor::PROTOCOL_HEADER)
+    {
+        let (service, operation) = (service.to_owned(), operation.to_owned());
+        return serve_cbor(&state, &service, &operation, request).await;
+    }
     if is_http_api(request.headers(), &state.routes) {
         state.cloud.admit().await;
         return http_api::serve(&state.cloud, &state.routes, request).await;
@@ -116,8 +127,8 @@ async fn handle(State(state): State<ServerState>, request: Request) -> Response 
             ApiError::new(
                 "UnknownOperationException",
                 "The request has no X-Amz-Target header; this endpoint speaks the AWS JSON \
-                 protocols of EventBridge, Step Functions, SQS and CloudWatch Logs, and \
-                 Lambda's REST API.",
+                 protocols of EventBridge, Step Functions, SQS, CloudWatch Logs and \
+                 CloudWatch, CloudWatch's RPC v2 CBOR, and Lambda's REST API.",
             )
         } else {
             ApiError::unknown_operation(target)
@@ -135,6 +146,32 @@ async fn handle(State(state): State<ServerState>, request: Request) -> Response 
             tracing::debug!(target: "orderly_local::server", code = %e.code, message = %e.message, "error");
             e.into_response(protocol)
         }
+    }
+}
+
+/// A request of the RPC v2 CBOR protocol ([`cbor`]): CloudWatch's.
+async fn serve_cbor(
+    state: &ServerState,
+    service: &str,
+    operation: &str,
+    request: Request,
+) -> Response {
+    let body = Bytes::from_request(request, state).await;
+    let result = match body {
+        Err(rejection) => Err(body_error(&rejection)),
+        Ok(body) => match cbor::decode(&body) {
+            Err(e) => Err(e),
+            Ok(map) if service == CLOUDWATCH => {
+                dispatch_input(state, service, operation, Input::from_map(map)).await
+            }
+            Ok(_) => Err(ApiError::unknown_operation(&format!(
+                "{service}.{operation}"
+            ))),
+        },
+    };
+    match result {
+        Ok(value) => cbor::ok(&value),
+        Err(e) => cbor::error(&e),
     }
 }
 
@@ -170,7 +207,31 @@ async fn dispatch(
     operation: &str,
     body: &[u8],
 ) -> Result<serde_json::Value, ApiError> {
-    let input = Input::parse(body)?;
+    dispatch_input(state, service, operation, Input::parse(body)?).await
+}
+
+/// Runs `work` on the blocking pool: reads that copy and scan every line a log group keeps
+/// (up to the line cap) run there, so the async workers keep answering meanwhile.
+async fn blocking(
+    work: impl FnOnce() -> Result<serde_json::Value, ApiError> + Send + 'static,
+) -> Result<serde_json::Value, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| ApiError {
+            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            ..ApiError::new(
+                "ServiceUnavailableException",
+                "The request processing has failed.",
+            )
+        })?
+}
+
+async fn dispatch_input(
+    state: &ServerState,
+    service: &str,
+    operation: &str,
+    input: Input,
+) -> Result<serde_json::Value, ApiError> {
     if adds_work(service, operation) {
         state.cloud.admit().await;
     }
@@ -179,21 +240,13 @@ async fn dispatch(
         STEP_FUNCTIONS => sfn::dispatch(&state.cloud, operation, &input, state.started_ms).await,
         SQS => sqs::dispatch(&state.cloud, operation, &input).await,
         LOGS => {
-            // A read copies and filters every line a group keeps (up to the line cap): off
-            // the async workers, so the front door keeps answering meanwhile.
             let (cloud, operation, started_ms) =
                 (state.cloud.clone(), operation.to_owned(), state.started_ms);
-            tokio::task::spawn_blocking(move || {
-                logs::dispatch(&cloud, &operation, &input, started_ms)
-            })
-            .await
-            .map_err(|_| ApiError {
-                status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                ..ApiError::new(
-                    "ServiceUnavailableException",
-                    "The request processing has failed.",
-                )
-            })?
+            blocking(move || logs::dispatch(&cloud, &operation, &input, started_ms)).await
+        }
+        CLOUDWATCH => {
+            let (cloud, operation) = (state.cloud.clone(), operation.to_owned());
+            blocking(move || cloudwatch::dispatch(&cloud, &operation, &input)).await
         }
         _ => Err(ApiError::unknown_operation(&format!(
             "{service}.{operation}"
