@@ -41,16 +41,7 @@ fn execution_for(server: &Server, machine: &str, order_id: &str) -> String {
             .json();
             list["executions"].as_array()?.iter().find_map(|e| {
                 let arn = e["executionArn"].as_str()?;
-                let described = aws(
-                    server,
-                    &[
-                        "stepfunctions",
-                        "describe-execution",
-                        "--execution-arn",
-                        arn,
-                    ],
-                )
-                .json();
+                let described = describe_execution(server, arn);
                 described["input"]
                     .as_str()?
                     .contains(order_id)
@@ -62,16 +53,7 @@ fn execution_for(server: &Server, machine: &str, order_id: &str) -> String {
 
 fn wait_for_end(server: &Server, execution: &str) -> Value {
     eventually("the execution to end", Duration::from_secs(60), || {
-        let described = aws(
-            server,
-            &[
-                "stepfunctions",
-                "describe-execution",
-                "--execution-arn",
-                execution,
-            ],
-        )
-        .json();
+        let described = describe_execution(server, execution);
         (described["status"] != "RUNNING").then_some(described)
     })
 }
@@ -91,16 +73,7 @@ fn happy_path_order_runs_to_succeeded() {
             "{date}: {described}"
         );
     }
-    let history = aws(
-        &server,
-        &[
-            "stepfunctions",
-            "get-execution-history",
-            "--execution-arn",
-            &execution,
-        ],
-    )
-    .json();
+    let history = execution_history(&server, &execution);
     let types: Vec<&str> = history["events"]
         .as_array()
         .expect("events")
@@ -111,19 +84,12 @@ fn happy_path_order_runs_to_succeeded() {
     assert_eq!(types.last(), Some(&"ExecutionSucceeded"), "{types:?}");
 }
 
-/// The token the RequestApproval task waits with, from its TaskScheduled parameters.
+/// The token the execution's latest `.waitForTaskToken` task (RequestApproval) waits
+/// with, from its TaskScheduled parameters.
 fn waiting_token(server: &Server, execution: &str) -> Option<String> {
-    let history = aws(
-        server,
-        &[
-            "stepfunctions",
-            "get-execution-history",
-            "--execution-arn",
-            execution,
-        ],
-    )
-    .json();
-    history["events"].as_array()?.iter().find_map(|e| {
+    let history = execution_history(server, execution);
+    // The latest: a redriven execution waits again with a new token.
+    history["events"].as_array()?.iter().rev().find_map(|e| {
         let details = &e["taskScheduledEventDetails"];
         if !details["resource"].as_str()?.ends_with(".waitForTaskToken") {
             return None;
@@ -144,16 +110,7 @@ fn approval_is_answered_with_send_task_success() {
     let token = eventually("a waiting task token", Duration::from_secs(30), || {
         waiting_token(&server, &execution)
     });
-    let running = aws(
-        &server,
-        &[
-            "stepfunctions",
-            "describe-execution",
-            "--execution-arn",
-            &execution,
-        ],
-    )
-    .json();
+    let running = describe_execution(&server, &execution);
     assert_eq!(running["status"], "RUNNING", "{running}");
     let output = r#"{"approved": true, "approver": "ops@example.com"}"#;
     let sent = aws(
@@ -187,6 +144,122 @@ fn approval_is_answered_with_send_task_success() {
         again.stderr.contains("TaskDoesNotExist"),
         "{}",
         again.stderr
+    );
+}
+
+fn execution_history(server: &Server, execution: &str) -> Value {
+    aws(
+        server,
+        &[
+            "stepfunctions",
+            "get-execution-history",
+            "--execution-arn",
+            execution,
+        ],
+    )
+    .json()
+}
+
+fn describe_execution(server: &Server, execution: &str) -> Value {
+    aws(
+        server,
+        &[
+            "stepfunctions",
+            "describe-execution",
+            "--execution-arn",
+            execution,
+        ],
+    )
+    .json()
+}
+
+/// A stuck approval (docs/operate.md): the execution is stopped, then redriven from the
+/// state it stopped in; the states that finished do not run again.
+#[test]
+fn a_stopped_execution_is_redriven_from_the_state_it_stopped_in() {
+    let server = Server::start();
+    put_scenario(&server, "approval-needed");
+    let machine = machine_arn(&server);
+    let execution = execution_for(&server, &machine, "o-approval-1");
+    let first_token = eventually("a waiting task token", Duration::from_secs(30), || {
+        waiting_token(&server, &execution)
+    });
+    let stop = [
+        "stepfunctions",
+        "stop-execution",
+        "--execution-arn",
+        &execution,
+        "--error",
+        "Operator",
+        "--cause",
+        "approver away",
+    ];
+    assert_eq!(aws(&server, &stop).code, 0);
+    let stopped = wait_for_end(&server, &execution);
+    assert_eq!(stopped["status"], "ABORTED", "{stopped}");
+    assert_eq!(stopped["redriveStatus"], "REDRIVABLE", "{stopped}");
+    assert_eq!(stopped["redriveCount"], 0);
+
+    let redrive = [
+        "stepfunctions",
+        "redrive-execution",
+        "--execution-arn",
+        &execution,
+    ];
+    let redriven = aws(&server, &redrive).json();
+    assert!(redriven["redriveDate"].is_number(), "{redriven}");
+    let token = eventually("a new waiting token", Duration::from_secs(30), || {
+        waiting_token(&server, &execution).filter(|t| *t != first_token)
+    });
+    assert_eq!(describe_execution(&server, &execution)["status"], "RUNNING");
+    let output = r#"{"approved": true, "approver": "ops@example.com"}"#;
+    let success = [
+        "stepfunctions",
+        "send-task-success",
+        "--task-token",
+        &token,
+        "--task-output",
+        output,
+    ];
+    assert_eq!(aws(&server, &success).code, 0);
+    let ended = wait_for_end(&server, &execution);
+    assert_eq!(ended["status"], "SUCCEEDED", "{ended}");
+    assert_eq!(ended["redriveCount"], 1, "{ended}");
+    assert!(ended["redriveDate"].is_number(), "{ended}");
+    assert_eq!(ended["redriveStatus"], "NOT_REDRIVABLE");
+    assert_eq!(
+        ended["redriveStatusReason"],
+        "Execution is SUCCEEDED and cannot be redriven."
+    );
+
+    let history = execution_history(&server, &execution);
+    let events = history["events"].as_array().expect("events");
+    let count = |f: &dyn Fn(&Value) -> bool| events.iter().filter(|e| f(e)).count();
+    assert_eq!(
+        count(&|e| e["type"] == "ExecutionRedriven"
+            && e["executionRedrivenEventDetails"]["redriveCount"] == 1),
+        1
+    );
+    assert_eq!(
+        count(&|e| e["stateEnteredEventDetails"]["name"] == "RegisterOrder"),
+        1,
+        "RegisterOrder finished before the stop and does not run again"
+    );
+    assert_eq!(
+        count(&|e| e["stateEnteredEventDetails"]["name"] == "RequestApproval"),
+        2,
+        "the state it stopped in runs again"
+    );
+
+    let refused = aws(&server, &redrive);
+    assert!(is_service_error(refused.code));
+    assert!(
+        refused.stderr.contains("(ExecutionNotRedrivable)")
+            && refused
+                .stderr
+                .contains("Execution is SUCCEEDED and cannot be redriven."),
+        "{}",
+        refused.stderr
     );
 }
 

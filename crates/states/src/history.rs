@@ -98,6 +98,11 @@ pub enum EventDetails {
         /// JSON text.
         output: Arc<str>,
     },
+    /// `ExecutionRedriven`: the execution runs again from where it stopped.
+    ExecutionRedriven {
+        /// How often it has been redriven, this time included.
+        redrive_count: u32,
+    },
     /// `MapStateStarted`: how many items the Map state will run.
     MapStateStarted {
         /// The number of items.
@@ -186,6 +191,7 @@ impl HistoryEvent {
             EventDetails::None => return None,
             EventDetails::ExecutionStarted { .. } => "executionStartedEventDetails",
             EventDetails::ExecutionSucceeded { .. } => "executionSucceededEventDetails",
+            EventDetails::ExecutionRedriven { .. } => "executionRedrivenEventDetails",
             EventDetails::Failed { .. } => match t {
                 "ExecutionFailed" => "executionFailedEventDetails",
                 "ExecutionTimedOut" => "executionTimedOutEventDetails",
@@ -279,6 +285,9 @@ impl Serialize for Details<'_> {
             EventDetails::ExecutionSucceeded { output } => {
                 payload(&mut m, data, "output", output)?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
+            }
+            EventDetails::ExecutionRedriven { redrive_count } => {
+                m.serialize_entry("redriveCount", redrive_count)?;
             }
             EventDetails::LambdaSucceeded { output } => {
                 payload(&mut m, data, "output", output)?;
@@ -467,6 +476,21 @@ impl Recorder {
             live: live.is_some(),
             log: live.map(|l| l.log).unwrap_or_default(),
         }
+    }
+
+    /// A recorder that continues `prior`, the history of an earlier run (a redrive's).
+    pub(crate) fn continuing(
+        enabled: bool,
+        live: Option<LiveHistory>,
+        prior: Vec<HistoryEvent>,
+    ) -> Self {
+        let recorder = Self::new(enabled, live);
+        {
+            let mut log = recorder.log.lock().unwrap_or_else(|p| p.into_inner());
+            log.next_id = prior.last().map_or(0, |e| e.id);
+            log.events = prior;
+        }
+        recorder
     }
 
     pub(crate) fn enabled(&self) -> bool {

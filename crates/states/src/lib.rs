@@ -28,7 +28,7 @@ pub use definition::{Problem, QueryLanguage, StateMachine, ValidationError};
 pub use errors::StatesError;
 pub use exec::{
     AbortSignal, Execution, ExecutionOptions, ExecutionStatus, Executor, Jitter, MAX_PAYLOAD_BYTES,
-    StopReason, execute, execute_blocking, execution_arn,
+    RedriveError, RedrivePoint, StopReason, execute, execute_blocking, execution_arn, redrive,
 };
 pub use history::{EventDetails, HistoryEvent, LiveHistory};
 pub use json_text::json_len;

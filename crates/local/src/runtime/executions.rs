@@ -210,6 +210,40 @@ impl Executions {
         drop((evicted, live));
     }
 
+    /// Opens the closed execution `arn` again, for a redrive: it runs under the same ARN
+    /// with a new history view, stop signal and end signal. Answers how it had ended and
+    /// those three; `None` when it is not kept or not closed.
+    #[allow(clippy::type_complexity)]
+    pub fn reopen(
+        &self,
+        arn: &str,
+    ) -> Option<(
+        Arc<Execution>,
+        orderly_states::LiveHistory,
+        orderly_states::AbortSignal,
+        tokio::sync::watch::Sender<Option<Arc<Execution>>>,
+    )> {
+        let mut index = self.lock();
+        let seq = *index.by_arn.get(arn)?;
+        let entry = index.entries.get_mut(&seq)?;
+        let previous = entry.result.take()?;
+        let (ended_tx, ended) = tokio::sync::watch::channel(None);
+        entry.ended = ended;
+        entry.abort = orderly_states::AbortSignal::new();
+        entry.history = orderly_states::LiveHistory::new();
+        let (history, abort) = (entry.history.clone(), entry.abort.clone());
+        let machine_arn = entry.machine_arn.clone();
+        if let Some(machine) = index.by_machine.get_mut(&machine_arn) {
+            if let Some(ended) = machine.by_status.get_mut(previous.status.as_str()) {
+                ended.remove(&seq);
+            }
+            machine.by_status.entry("RUNNING").or_default().insert(seq);
+        }
+        index.running += 1;
+        index.closed.retain(|(_, closed)| *closed != seq);
+        Some((previous, history, abort, ended_tx))
+    }
+
     /// Drops what retention no longer keeps at `now_ms` (closing and starting executions
     /// do it too; this is for a cloud that only reads).
     pub fn sweep(&self, now_ms: i64) {
@@ -338,6 +372,9 @@ mod tests {
             error: None,
             cause: None,
             history: Vec::new(),
+            redrive_count: 0,
+            redrive_date: None,
+            redrive_point: None,
         })
     }
 

@@ -148,6 +148,9 @@ pub enum SfnError {
     /// A page token that is malformed, expired or of other arguments.
     #[error(transparent)]
     InvalidToken(#[from] TokenError),
+    /// RedriveExecution of an execution AWS would not redrive; the reason in AWS's words.
+    #[error("{0}")]
+    ExecutionNotRedrivable(String),
 }
 
 impl SfnError {
@@ -159,6 +162,7 @@ impl SfnError {
             Self::ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
             Self::InvalidExecutionInput(_) => "InvalidExecutionInput",
             Self::InvalidToken(_) => "InvalidToken",
+            Self::ExecutionNotRedrivable(_) => "ExecutionNotRedrivable",
         }
     }
 }
@@ -463,48 +467,92 @@ impl CloudInner {
         options.abort = Some(abort);
         let definition = machine.machine.clone();
         let cloud = self.clone();
-        let log_group = machine
-            .model
-            .log_group
-            .clone()
-            .unwrap_or_else(|| format!("/aws/vendedlogs/states/{}", machine.model.name));
-        let include_data = machine.model.include_execution_data;
-        let level = LogLevel::of(machine.model.logging_level.as_deref());
-        let execution_arn = arn.clone();
+        let ending = Ending::of(machine, arn.clone(), correlation_id, 0);
         // The execution continues the trace of what started it (a rule target, a function).
         let trace = super::xray::current_or_new(self.clock.now_ms());
         self.spawn_in(
             super::xray::scope(trace, async move {
                 let execution =
                     Arc::new(orderly_states::execute(&definition, input, options).await);
-                cloud.log_execution(&log_group, &execution, &correlation_id, include_data, level);
-                cloud.record_states(&execution_arn, 0, &execution.history, &correlation_id);
-                cloud
-                    .sfn
-                    .traced
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(&execution_arn);
-                cloud.trace.record(Hop {
-                    wall_us: 0,
-                    at_ms: cloud.clock.now_ms(),
-                    correlation_id,
-                    kind: HopKind::ExecutionEnded {
-                        machine: cloud.machine_id_of(&execution_arn),
-                        execution: execution.name.clone(),
-                        status: execution.status.as_str().to_owned(),
-                    },
-                });
-                cloud
-                    .sfn
-                    .executions
-                    .close(&execution_arn, execution.clone(), cloud.clock.now_ms());
-                // After the close: whoever wakes finds the result recorded.
-                let _ = ended.send(Some(execution));
+                cloud.conclude(&ending, execution, &ended);
             }),
             lane,
         );
         Ok(arn)
+    }
+
+    /// RedriveExecution: a Standard execution that failed, timed out or was stopped within
+    /// the last 14 days runs again from the top-level state it stopped in, under the same
+    /// ARN (see [`orderly_states::redrive`]). Answers when, epoch ms.
+    pub fn redrive_execution(self: &Arc<Self>, arn: &str) -> Result<i64, SfnError> {
+        let refused = |why: &str| SfnError::ExecutionNotRedrivable(why.to_owned());
+        let entry = self.execution(arn)?;
+        let machine = self
+            .sfn
+            .machines
+            .get(&entry.machine_arn)
+            .ok_or_else(|| SfnError::StateMachineDoesNotExist(entry.machine_arn.clone()))?;
+        let now_ms = self.clock.now_ms();
+        redrivable(&entry, now_ms).map_err(|why| refused(&why))?;
+        let Some((previous, history, abort, ended)) = self.sfn.executions.reopen(arn) else {
+            return Err(refused("Execution is RUNNING and cannot be redriven."));
+        };
+        let mut options = machine.options.clone();
+        options.name = Some(previous.name.clone());
+        options.execution_arn = Some(arn.to_owned());
+        options.live_history = Some(history);
+        options.abort = Some(abort);
+        let definition = machine.machine.clone();
+        let ending = Ending::of(
+            machine,
+            arn.to_owned(),
+            entry.correlation_id.clone(),
+            previous.history.len(),
+        );
+        let cloud = self.clone();
+        let trace = super::xray::current_or_new(now_ms);
+        self.spawn(super::xray::scope(trace, async move {
+            // Checked redrivable above: a refusal here leaves the execution as it was.
+            let execution = orderly_states::redrive(&definition, &previous, options)
+                .await
+                .map_or(previous, Arc::new);
+            cloud.conclude(&ending, execution, &ended);
+        }));
+        Ok(now_ms)
+    }
+
+    /// Records an execution's end: its log lines and states, the trace, the store, and
+    /// the signal its waiters wait on.
+    fn conclude(
+        &self,
+        ending: &Ending,
+        execution: Arc<Execution>,
+        ended: &tokio::sync::watch::Sender<Option<Arc<Execution>>>,
+    ) {
+        let arn = &ending.execution_arn;
+        self.log_execution(ending, &execution);
+        let new_events = execution.history.get(ending.from..).unwrap_or_default();
+        self.record_states(arn, ending.from, new_events, &ending.correlation_id);
+        self.sfn
+            .traced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(arn);
+        self.trace.record(Hop {
+            wall_us: 0,
+            at_ms: self.clock.now_ms(),
+            correlation_id: ending.correlation_id.clone(),
+            kind: HopKind::ExecutionEnded {
+                machine: self.machine_id_of(arn),
+                execution: execution.name.clone(),
+                status: execution.status.as_str().to_owned(),
+            },
+        });
+        self.sfn
+            .executions
+            .close(arn, execution.clone(), self.clock.now_ms());
+        // After the close: whoever wakes finds the result recorded.
+        let _ = ended.send(Some(execution));
     }
 
     /// StopExecution: a running execution ends ABORTED, its `ExecutionAborted` event and
@@ -700,18 +748,12 @@ impl CloudInner {
     /// The state machine's log group: one line per history event its `Logging.Level`
     /// logs ([`LogLevel`]), with the events' inputs, outputs and parameters only when the
     /// machine's `Logging` says `IncludeExecutionData: true` (as AWS writes them).
-    fn log_execution(
-        &self,
-        group: &str,
-        execution: &Arc<Execution>,
-        correlation_id: &str,
-        include_data: bool,
-        level: LogLevel,
-    ) {
+    fn log_execution(&self, ending: &Ending, execution: &Arc<Execution>) {
+        let (level, from) = (ending.level, ending.from);
         let events = match level {
-            LogLevel::All => LoggedEvents::All,
+            LogLevel::All if from == 0 => LoggedEvents::All,
             level => LoggedEvents::Some(
-                (0..execution.history.len())
+                (from..execution.history.len())
                     .filter(|&i| level.logs(&execution.history[i].event_type))
                     .collect(),
             ),
@@ -726,12 +768,64 @@ impl CloudInner {
         let lines = ExecutionLogLines {
             execution: execution.clone(),
             events,
-            include_data,
+            include_data: ending.include_data,
             arn: Value::String(execution.execution_arn.clone()).to_string(),
-            correlation_id: Value::String(correlation_id.to_owned()).to_string(),
+            correlation_id: Value::String(ending.correlation_id.clone()).to_string(),
         };
-        self.logs.write_deferred(group, Arc::new(lines), count);
+        self.logs
+            .write_deferred(&ending.log_group, Arc::new(lines), count);
     }
+}
+
+/// What recording an execution's end needs of its machine and start.
+struct Ending {
+    execution_arn: String,
+    correlation_id: String,
+    log_group: String,
+    include_data: bool,
+    level: LogLevel,
+    /// The history events recorded before this run (a redrive's earlier runs), already
+    /// logged and traced.
+    from: usize,
+}
+
+impl Ending {
+    fn of(machine: &Machine, execution_arn: String, correlation_id: String, from: usize) -> Self {
+        Self {
+            execution_arn,
+            correlation_id,
+            log_group: machine
+                .model
+                .log_group
+                .clone()
+                .unwrap_or_else(|| format!("/aws/vendedlogs/states/{}", machine.model.name)),
+            include_data: machine.model.include_execution_data,
+            level: LogLevel::of(machine.model.logging_level.as_deref()),
+            from,
+        }
+    }
+}
+
+/// How long after it closed an execution may be redriven.
+const REDRIVABLE_MS: i64 = 14 * 24 * 60 * 60 * 1000;
+
+/// Whether `entry` may be redriven at `now_ms`, else why not in AWS's words (the
+/// `redriveStatusReason` DescribeExecution gives).
+pub fn redrivable(entry: &ExecutionEntry, now_ms: i64) -> Result<(), String> {
+    let Some(execution) = &entry.result else {
+        return Err("Execution is RUNNING and cannot be redriven.".to_owned());
+    };
+    if execution.status == orderly_states::ExecutionStatus::Succeeded {
+        return Err("Execution is SUCCEEDED and cannot be redriven.".to_owned());
+    }
+    let stop_ms = (execution.stop_date.unix_timestamp_nanos() / 1_000_000) as i64;
+    if now_ms - stop_ms > REDRIVABLE_MS {
+        return Err("Execution redrivable period exceeded.".to_owned());
+    }
+    if execution.redrive_point.is_none() {
+        return Err(orderly_states::RedriveError::NothingToResume.to_string());
+    }
+    Ok(())
 }
 
 /// The strings under a `taskToken` key (any case) anywhere in `value`.

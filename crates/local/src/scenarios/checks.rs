@@ -267,7 +267,7 @@ pub(super) fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks
             checks.equal(stock("TECH-0001"), seed("TECH-0001"), "TECH-0001 stock");
             checks.equal(world.notifier.len(), 1, "notifications sent");
         }
-        Kind::PaymentDeclined => {
+        Kind::PaymentDeclined | Kind::Redrive => {
             checks.equal(
                 states.clone(),
                 vec!["OrderFailed (PaymentDeclined)".to_owned()],

@@ -1,40 +1,48 @@
-//! The recovery scenario: a consumer goes down, its messages end in its DLQ; once it is
-//! "fixed" the DLQ is redriven and each order is shipped once; then a window of the bus
-//! archive is replayed and nothing happens twice. Each step is what
-//! [docs/operate.md](../../../../docs/operate.md) tells an operator to do.
+//! The recovery scenarios, each step what docs/operate.md tells an operator to do:
+//! - `recovery`: a consumer goes down, its messages end in its DLQ; once it is "fixed"
+//!   the DLQ is redriven and each order is shipped once; then a window of the bus archive
+//!   is replayed and nothing happens twice;
+//! - `redrive`: the bus refuses an order's OrderFailed event until the workflow fails on
+//!   it; once the bus is back the execution is redriven, publishes, and succeeds without
+//!   running its finished steps again.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::checks::{Checks, dead_letters};
+use super::checks::{Checks, dead_letters, executions_of};
 use super::runner::{settled, wait_until};
+use super::table::Kind;
 use crate::archive::{ReplayRequest, ReplayState};
 use crate::runtime::CloudInner;
 use crate::runtime::faults::{Fault, Faults};
 
-/// The consumer that goes down.
-pub const DOWN_FUNCTION: &str = "ShipOrderFunction";
-/// Its dead-letter queue.
-const DOWN_DLQ: &str = "ShippingDlq";
+const SHIPPING_DLQ: &str = "ShippingDlq";
 const REPLAY_NAME: &str = "recovery-replay";
+/// The state the redrive scenario's workflow fails in.
+const FAILED_STATE: &str = "PublishOrderFailed";
 
-/// An outage the scenario turns on and off: while it lasts, Lambda throttles every
-/// invocation of one function, so its queue's messages fail until they are dead-lettered.
+/// An outage the scenario turns on and off: while it lasts, its faults strike at their
+/// sites (a function Lambda throttles, a detail-type PutEvents refuses).
 pub struct Outage {
-    function: &'static str,
+    sites: Vec<(Fault, &'static str)>,
     on: AtomicBool,
 }
 
 impl Outage {
-    /// An outage of `function`, lasting from now (`on`) or not yet begun.
-    pub fn new(function: &'static str, on: bool) -> Self {
+    /// The outage of `kind`'s scenario, lasting from the start; none for the others.
+    pub fn of(kind: Kind) -> Self {
+        let sites = match kind {
+            Kind::Recovery => vec![(Fault::Throttle, "ShipOrderFunction")],
+            Kind::Redrive => vec![(Fault::PutEventsFailure, "OrderFailed")],
+            _ => Vec::new(),
+        };
         Self {
-            function,
-            on: AtomicBool::new(on),
+            on: AtomicBool::new(!sites.is_empty()),
+            sites,
         }
     }
 
-    /// The fix: invocations go through again.
+    /// The fix: everything goes through again.
     pub fn end(&self) {
         self.on.store(false, Ordering::SeqCst);
     }
@@ -42,7 +50,7 @@ impl Outage {
 
 impl Faults for Outage {
     fn strike(&self, fault: Fault, site: &str) -> bool {
-        fault == Fault::Throttle && site == self.function && self.on.load(Ordering::SeqCst)
+        self.on.load(Ordering::SeqCst) && self.sites.contains(&(fault, site))
     }
     fn delay_ms(&self, _max_ms: i64) -> i64 {
         0
@@ -77,12 +85,12 @@ pub(super) async fn recover(
         settled(c)
             && dead_letters(c)
                 .iter()
-                .any(|d| d.queue == DOWN_DLQ && d.body.contains(order))
+                .any(|d| d.queue == SHIPPING_DLQ && d.body.contains(order))
     };
     let dead_lettered = wait_until(cloud, in_dlq).await;
     checks.check(
         dead_lettered,
-        format!("while {DOWN_FUNCTION} is down, its message ends in {DOWN_DLQ}"),
+        format!("while ship-order is throttled, its message ends in {SHIPPING_DLQ}"),
     );
     let shipped = |c: &CloudInner| c.world.shipments.shipment_for(order).map(|s| s.is_some());
     checks.equal(
@@ -93,17 +101,17 @@ pub(super) async fn recover(
 
     // The fix, then the redrive: each message back to the queue it came from.
     outage.end();
-    let redriven = redrive(cloud);
+    let redriven = redrive_dlq(cloud);
     checks.check(
         redriven.is_ok(),
-        format!("{DOWN_DLQ} redriven to its source ({redriven:?})"),
+        format!("{SHIPPING_DLQ} redriven to its source ({redriven:?})"),
     );
     let done = wait_until(cloud, |c| settled(c) && shipped(c) == Ok(true)).await;
     checks.check(done, "the redriven message is processed");
     checks.equal(
         dead_letters(cloud)
             .iter()
-            .filter(|d| d.queue == DOWN_DLQ)
+            .filter(|d| d.queue == SHIPPING_DLQ)
             .count(),
         0,
         "messages left in the DLQ",
@@ -124,12 +132,12 @@ pub(super) async fn recover(
 }
 
 /// StartMessageMoveTask on the DLQ, stepped until it has moved everything.
-fn redrive(cloud: &CloudInner) -> Result<(), String> {
+fn redrive_dlq(cloud: &CloudInner) -> Result<(), String> {
     let dlq = cloud
         .model
         .queues
-        .get(DOWN_DLQ)
-        .ok_or_else(|| format!("no queue {DOWN_DLQ}"))?;
+        .get(SHIPPING_DLQ)
+        .ok_or_else(|| format!("no queue {SHIPPING_DLQ}"))?;
     cloud
         .sqs
         .start_message_move_task(&dlq.arn, None, None)
@@ -171,4 +179,75 @@ async fn replay(cloud: &Arc<CloudInner>) -> Result<usize, String> {
         return Err("the replay did not complete".to_owned());
     }
     Ok(archive.event_count)
+}
+
+/// How often the execution entered each state, as its history says.
+fn states_entered(cloud: &CloudInner, arn: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    let history = cloud
+        .execution(arn)
+        .map(|e| e.history())
+        .unwrap_or_default();
+    for event in history
+        .iter()
+        .filter(|e| e.event_type.ends_with("StateEntered"))
+    {
+        *counts
+            .entry(event.state_name().unwrap_or_default().to_owned())
+            .or_default() += 1;
+    }
+    counts
+}
+
+/// Runs the redrive after the order was put with the bus refusing OrderFailed: waits for
+/// the execution to fail publishing it, ends the outage, redrives the execution.
+pub(super) async fn redrive_execution(
+    cloud: &Arc<CloudInner>,
+    outage: &Outage,
+    order: &str,
+    checks: &mut Checks,
+) {
+    let ended = wait_until(cloud, settled).await;
+    let failed = executions_of(cloud, order)
+        .into_iter()
+        .find(|e| e.status() == "FAILED");
+    checks.check(
+        ended && failed.is_some(),
+        "while the bus refuses OrderFailed, the workflow fails publishing it",
+    );
+    let Some(failed) = failed else { return };
+    if let Some(result) = &failed.result {
+        checks.equal(
+            result.error.as_deref(),
+            Some("EventBridge.FailedEntry"),
+            "the execution's error",
+        );
+    }
+    let before = states_entered(cloud, &failed.arn);
+
+    outage.end();
+    let redriven = cloud.redrive_execution(&failed.arn);
+    checks.check(
+        redriven.is_ok(),
+        format!("the failed execution is redriven ({redriven:?})"),
+    );
+    let done = wait_until(cloud, |c| {
+        settled(c) && c.execution(&failed.arn).is_ok_and(|e| e.result.is_some())
+    })
+    .await;
+    checks.check(done, "the redriven execution ends");
+    // Only the state that failed runs again (and what follows it); every other state
+    // entered before the redrive was entered as often after it.
+    let after = states_entered(cloud, &failed.arn);
+    let again: Vec<&String> = before
+        .iter()
+        .filter(|(state, count)| after.get(*state) != Some(*count))
+        .map(|(state, _)| state)
+        .collect();
+    checks.equal(again, vec![&FAILED_STATE.to_owned()], "states run again");
+    let redrive_count = cloud
+        .execution(&failed.arn)
+        .ok()
+        .and_then(|e| e.result.map(|r| r.redrive_count));
+    checks.equal(redrive_count, Some(1), "redriveCount");
 }

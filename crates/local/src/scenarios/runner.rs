@@ -147,10 +147,7 @@ pub fn start_cloud_retaining(
 /// Runs one scenario on a fresh cloud and checks its outcome.
 pub async fn run(scenario: Scenario, env: &ScenarioEnv) -> Result<ScenarioRun, ScenarioError> {
     let started = Stopwatch::start();
-    let outage = std::sync::Arc::new(super::recovery::Outage::new(
-        super::recovery::DOWN_FUNCTION,
-        scenario.kind == Kind::Recovery,
-    ));
+    let outage = std::sync::Arc::new(super::recovery::Outage::of(scenario.kind));
     let cloud = start_cloud_with(env, outage.clone())?;
     let inner = cloud.inner.clone();
     let mut checks = Checks::default();
@@ -159,6 +156,16 @@ pub async fn run(scenario: Scenario, env: &ScenarioEnv) -> Result<ScenarioRun, S
             let entries = renamed(entries(&env.root, "happy-path")?, "happy-1", "recovery-1");
             put(&inner, &entries, &mut checks);
             super::recovery::recover(&inner, &outage, scenario.order_id, &mut checks).await;
+        }
+        Kind::Redrive => {
+            let entries = renamed(
+                entries(&env.root, "payment-declined")?,
+                "declined-1",
+                "redrive-1",
+            );
+            put(&inner, &entries, &mut checks);
+            super::recovery::redrive_execution(&inner, &outage, scenario.order_id, &mut checks)
+                .await;
         }
         Kind::ApprovalNeeded => {
             put(&inner, &entries(&env.root, "approval-needed")?, &mut checks);

@@ -29,6 +29,9 @@ pub enum Kind {
     /// The shipping consumer is down: its message ends in its DLQ, is redriven once the
     /// consumer is back and shipped once; a replay of the bus archive then changes nothing.
     Recovery,
+    /// A declined payment while the bus refuses OrderFailed: the workflow fails publishing
+    /// it, and once the bus is back its execution is redriven from that state.
+    Redrive,
 }
 
 /// One scenario of the demo.
@@ -132,6 +135,13 @@ pub fn all() -> Vec<Scenario> {
             Kind::Recovery,
             "o-recovery-1",
             "corr-recovery-1",
+        ),
+        s(
+            "redrive",
+            "card declined while the bus is down: the workflow fails, is redriven, publishes",
+            Kind::Redrive,
+            "o-redrive-1",
+            "corr-redrive-1",
         ),
     ]
 }

@@ -28,7 +28,7 @@ pub async fn dispatch(
         "StartSyncExecution" => start_sync_execution(cloud, input).await,
         "DescribeExecution" => {
             let arn = input.required_str("executionArn")?;
-            Ok(describe(&execution(cloud, arn)?))
+            Ok(describe(&execution(cloud, arn)?, cloud.clock.now_ms()))
         }
         "StopExecution" => {
             let arn = input.required_str("executionArn")?;
@@ -39,6 +39,12 @@ pub async fn dispatch(
             };
             let stop_ms = cloud.stop_execution(arn, reason).map_err(sfn_error)?;
             Ok(json!({"stopDate": epoch_ms(stop_ms)}))
+        }
+        "RedriveExecution" => {
+            let arn = input.required_str("executionArn")?;
+            check_execution_arn(arn)?;
+            let at = cloud.redrive_execution(arn).map_err(sfn_error)?;
+            Ok(json!({"redriveDate": epoch_ms(at)}))
         }
         "ListExecutions" => list_executions(cloud, input),
         "GetExecutionHistory" => history(cloud, input),
@@ -228,16 +234,28 @@ fn sync_answer(
 }
 
 /// DescribeExecution's answer, dates as epoch seconds.
-fn describe(entry: &ExecutionEntry) -> Value {
+fn describe(entry: &ExecutionEntry, now_ms: i64) -> Value {
     let mut out = entry.describe();
     if let Some(map) = out.as_object_mut() {
         match &entry.result {
             Some(execution) => {
                 map.insert("startDate".into(), epoch_seconds(execution.start_date));
                 map.insert("stopDate".into(), epoch_seconds(execution.stop_date));
+                if let Some(at) = execution.redrive_date {
+                    map.insert("redriveDate".into(), epoch_seconds(at));
+                }
             }
             None => {
                 map.insert("startDate".into(), epoch_ms(entry.start_ms));
+            }
+        }
+        match crate::runtime::sfn::redrivable(entry, now_ms) {
+            Ok(()) => {
+                map.insert("redriveStatus".into(), json!("REDRIVABLE"));
+            }
+            Err(reason) => {
+                map.insert("redriveStatus".into(), json!("NOT_REDRIVABLE"));
+                map.insert("redriveStatusReason".into(), json!(reason));
             }
         }
     }

@@ -39,6 +39,13 @@ pub(crate) struct Engine {
     pub deadline: Option<OffsetDateTime>,
     /// Draws Retry's FULL jitter; the process's random source when `None`.
     pub jitter: Option<super::Jitter>,
+    /// Where a redrive would resume: the top-level state running now, with its input and
+    /// variables, and the outputs of its Parallel branches or Map iterations that have
+    /// succeeded.
+    pub position: std::sync::Mutex<Option<super::redrive::Position>>,
+    /// On a redrive, the branch or iteration outputs the redriven attempt left, for the
+    /// first top-level Parallel or Map state that runs.
+    pub prior_children: std::sync::Mutex<Option<Vec<Option<Value>>>>,
 }
 
 fn entered_event(kind: &Kind) -> &'static str {
@@ -88,7 +95,21 @@ impl Engine {
         machine: &StateMachine,
         input: Payload,
     ) -> Result<Payload, Interrupt> {
-        self.run_shared(&machine.root, input, Vars::default()).await
+        let root = &machine.root;
+        self.run_from(root, root.start_at, input, Vars::default(), true)
+            .await
+    }
+
+    /// Runs the machine from its top-level state `start` with `input` and `vars`: a
+    /// redrive's resumption.
+    pub(crate) async fn resume_machine(
+        &self,
+        machine: &StateMachine,
+        start: usize,
+        input: Payload,
+        vars: Vars,
+    ) -> Result<Payload, Interrupt> {
+        self.run_from(&machine.root, start, input, vars, true).await
     }
 
     pub(crate) fn run_branch<'a>(
@@ -113,15 +134,31 @@ impl Engine {
         input: Payload,
         vars: Vars,
     ) -> BoxFuture<'a, Result<Payload, Interrupt>> {
+        self.run_from(branch, branch.start_at, input, vars, false)
+    }
+
+    /// Runs `branch` from state `start`. The machine's own top level (`root`) records each
+    /// state it enters as the place a redrive resumes from.
+    fn run_from<'a>(
+        &'a self,
+        branch: &'a Branch,
+        start: usize,
+        input: Payload,
+        vars: Vars,
+        root: bool,
+    ) -> BoxFuture<'a, Result<Payload, Interrupt>> {
         Box::pin(async move {
             let mut vars = vars;
-            let mut index = branch.start_at;
+            let mut index = start;
             let mut input = input;
             loop {
                 let state = branch.states.get(index).ok_or_else(|| {
                     StatesError::runtime("transition to a state that does not exist")
                 })?;
-                match self.run_state(state, input, &mut vars).await? {
+                if root {
+                    self.enter_root_state(index, &input, &vars);
+                }
+                match self.run_state(state, input, &mut vars, root).await? {
                     Step::Next(next, output) => {
                         index = next;
                         input = output;
@@ -164,6 +201,7 @@ impl Engine {
         state: &State,
         mut raw: Payload,
         vars: &mut Vars,
+        at_root: bool,
     ) -> Result<Step<Payload>, Interrupt> {
         self.check_deadline()?;
         let entered_time = self.clock.now();
@@ -179,6 +217,7 @@ impl Engine {
             task_token: None,
             output_text: None,
             clock: &*self.clock,
+            at_root,
         };
         let mut attempts = vec![0u32; state.retry.len()];
         loop {

@@ -97,28 +97,42 @@ impl Engine {
         };
         let name = &run.state.name;
         let processor = &spec.processor;
-        let run_one = |index: usize, input: Value| -> BoxFuture<'_, Result<Value, Interrupt>> {
-            Box::pin(async move {
-                self.event("MapIterationStarted", || EventDetails::MapIteration {
-                    name: name.clone(),
-                    index,
-                });
-                let outcome = self.run_branch(processor, input, vars.child()).await;
-                let event_type = if outcome.is_ok() {
-                    "MapIterationSucceeded"
-                } else {
-                    "MapIterationFailed"
-                };
-                self.event(event_type, || EventDetails::MapIteration {
-                    name: name.clone(),
-                    index,
-                });
-                outcome
-            })
+        // A top-level Map keeps what its iterations output, so that a redrive runs only
+        // the iterations that did not succeed.
+        let kept = if run.at_root {
+            self.root_children(total)
+        } else {
+            Vec::new()
         };
+        let kept = &kept;
+        let run_one =
+            move |index: usize, input: Value| -> BoxFuture<'_, Result<Value, Interrupt>> {
+                Box::pin(async move {
+                    if let Some(Some(output)) = kept.get(index) {
+                        return Ok(output.clone());
+                    }
+                    self.event("MapIterationStarted", || EventDetails::MapIteration {
+                        name: name.clone(),
+                        index,
+                    });
+                    let outcome = self.run_branch(processor, input, vars.child()).await;
+                    let event_type = if outcome.is_ok() {
+                        "MapIterationSucceeded"
+                    } else {
+                        "MapIterationFailed"
+                    };
+                    self.event(event_type, || EventDetails::MapIteration {
+                        name: name.clone(),
+                        index,
+                    });
+                    outcome
+                })
+            };
         let tolerating = tolerated_count.is_some() || tolerated_percentage.is_some();
         let mut results = Vec::with_capacity(total);
         let mut failures = 0usize;
+        // The items whose tolerated failure stands in `results`: a redrive runs them again.
+        let mut failed_items = Vec::new();
         // Outcomes are taken in item order.
         let mut collect = |outcome: Result<Value, Interrupt>| -> Result<(), Interrupt> {
             match outcome {
@@ -134,6 +148,7 @@ impl Engine {
                             "The specified tolerated failure threshold was exceeded",
                         )));
                     }
+                    failed_items.push(results.len());
                     results.push(err.to_output());
                 }
                 Err(Interrupt::Failed(err)) => return Err(self.map_failed(err)),
@@ -147,24 +162,40 @@ impl Engine {
         let mut inputs = inputs.into_iter().enumerate();
         let mut in_flight: FuturesOrdered<BoxFuture<'_, Result<Value, Interrupt>>> =
             FuturesOrdered::new();
-        loop {
-            while in_flight.len() < width {
-                let Some((index, input)) = inputs.next() else {
-                    break;
-                };
-                let mut iteration = run_one(index, input);
-                match futures::poll!(&mut iteration) {
-                    Poll::Ready(outcome) if in_flight.is_empty() => collect(outcome)?,
-                    Poll::Ready(outcome) => {
-                        in_flight.push_back(Box::pin(futures::future::ready(outcome)));
+        let ran: Result<(), Interrupt> = async {
+            loop {
+                while in_flight.len() < width {
+                    let Some((index, input)) = inputs.next() else {
+                        break;
+                    };
+                    let mut iteration = run_one(index, input);
+                    match futures::poll!(&mut iteration) {
+                        Poll::Ready(outcome) if in_flight.is_empty() => collect(outcome)?,
+                        Poll::Ready(outcome) => {
+                            in_flight.push_back(Box::pin(futures::future::ready(outcome)));
+                        }
+                        Poll::Pending => in_flight.push_back(iteration),
                     }
-                    Poll::Pending => in_flight.push_back(iteration),
+                }
+                match in_flight.next().await {
+                    Some(outcome) => collect(outcome)?,
+                    None => return Ok(()),
                 }
             }
-            match in_flight.next().await {
-                Some(outcome) => collect(outcome)?,
-                None => break,
+        }
+        .await;
+        if let Err(interrupt) = ran {
+            if run.at_root {
+                // The outputs taken in item order before the failure are kept for a
+                // redrive (an item that ended after it, out of order, runs again).
+                let mut kept: Vec<Option<Value>> = results.into_iter().map(Some).collect();
+                for failed in failed_items {
+                    kept[failed] = None;
+                }
+                kept.resize(total, None);
+                self.keep_children(kept);
             }
+            return Err(interrupt);
         }
         self.event("MapStateSucceeded", || EventDetails::None);
         Ok(Value::Array(results))

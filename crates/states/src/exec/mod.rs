@@ -6,6 +6,7 @@ mod engine;
 mod map;
 mod parallel;
 mod payload;
+mod redrive;
 mod retry_catch;
 mod run;
 mod shape;
@@ -19,6 +20,7 @@ use crate::errors::{StatesError, names};
 use crate::history::{EventDetails, HistoryEvent, LiveHistory, Recorder};
 use crate::task::{NoTasks, TaskHandler};
 use engine::Engine;
+pub use redrive::{RedriveError, RedrivePoint, redrive};
 use run::Interrupt;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -204,6 +206,12 @@ pub struct Execution {
     pub cause: Option<String>,
     /// The events recorded (empty when history was turned off).
     pub history: Vec<HistoryEvent>,
+    /// How often it was redriven (`redriveCount`).
+    pub redrive_count: u32,
+    /// When it was last redriven (`redriveDate`).
+    pub redrive_date: Option<OffsetDateTime>,
+    /// Where a redrive resumes, when it did not succeed.
+    pub redrive_point: Option<Arc<RedrivePoint>>,
 }
 
 impl Execution {
@@ -233,6 +241,10 @@ impl Execution {
             }
             if let Some(cause) = &self.cause {
                 map.insert("cause".into(), Value::String(cause.clone()));
+            }
+            map.insert("redriveCount".into(), json!(self.redrive_count));
+            if let Some(at) = self.redrive_date {
+                map.insert("redriveDate".into(), json!(format_timestamp(at)));
             }
         }
         out
@@ -319,22 +331,8 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
     let clock = options.clock.clone();
     let start = clock.now();
     let recorder = Recorder::new(options.record_history, options.live_history.clone());
-    let machine_name = options
-        .state_machine_arn
-        .rsplit(':')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
     // The input is shared by the history, the context object and the first state.
     let input = Arc::new(input);
-    let context_execution = json!({
-        "Id": arn,
-        "Name": name,
-        "RoleArn": options.role_arn,
-        "StartTime": format_timestamp(start),
-        "RedriveCount": 0,
-    });
-    let context_machine = json!({"Id": options.state_machine_arn, "Name": machine_name});
     let mut first_input = payload::Payload::new(Arc::clone(&input));
     recorder.record(
         start,
@@ -348,21 +346,14 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
             EventDetails::None
         },
     );
-    let deadline = machine
-        .timeout_seconds
-        .map(|t| start + std::time::Duration::from_secs(t));
-    let engine = Engine {
-        clock: clock.clone(),
-        tasks: options.tasks.clone(),
-        tokens: options.task_tokens.clone(),
-        recorder,
-        context_execution,
-        execution_input: Arc::clone(&input),
-        context_machine,
-        region: options.region.clone(),
-        deadline,
-        jitter: options.jitter.clone(),
+    let attempt = Attempt {
+        arn,
+        name,
+        start,
+        redrive_count: 0,
+        redrive_date: None,
     };
+    let engine = attempt.engine(machine, &options, recorder, Arc::clone(&input), start);
     // Most inputs are far below the limit: a cheap bound settles them.
     let size = if data::size_bound(&input, MAX_PAYLOAD_BYTES) <= MAX_PAYLOAD_BYTES {
         0
@@ -377,110 +368,194 @@ async fn run(machine: &StateMachine, input: Value, options: ExecutionOptions) ->
             ),
         )))
     } else {
-        let body = engine.run_machine(machine, first_input);
-        let timeout = async {
-            match (machine.timeout_seconds, clock.races_timeouts()) {
-                (Some(t), true) => clock.sleep(std::time::Duration::from_secs(t)).await,
-                _ => std::future::pending().await,
+        race(engine.run_machine(machine, first_input), machine, &options).await
+    };
+    attempt.conclude(engine, outcome, input, &options)
+}
+
+/// What one run of an execution (the first, or a redrive) keeps of it.
+struct Attempt {
+    arn: String,
+    name: String,
+    /// When the execution first started.
+    start: OffsetDateTime,
+    redrive_count: u32,
+    redrive_date: Option<OffsetDateTime>,
+}
+
+impl Attempt {
+    /// The engine of this run, its `TimeoutSeconds` counted from `since`.
+    fn engine(
+        &self,
+        machine: &StateMachine,
+        options: &ExecutionOptions,
+        recorder: Recorder,
+        input: Arc<Value>,
+        since: OffsetDateTime,
+    ) -> Engine {
+        let machine_name = options
+            .state_machine_arn
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let mut context_execution = json!({
+            "Id": self.arn,
+            "Name": self.name,
+            "RoleArn": options.role_arn,
+            "StartTime": format_timestamp(self.start),
+            "RedriveCount": self.redrive_count,
+        });
+        if let (Some(at), Some(map)) = (self.redrive_date, context_execution.as_object_mut()) {
+            map.insert("RedriveTime".into(), json!(format_timestamp(at)));
+        }
+        Engine {
+            clock: options.clock.clone(),
+            tasks: options.tasks.clone(),
+            tokens: options.task_tokens.clone(),
+            recorder,
+            context_execution,
+            execution_input: input,
+            context_machine: json!({"Id": options.state_machine_arn, "Name": machine_name}),
+            region: options.region.clone(),
+            deadline: machine
+                .timeout_seconds
+                .map(|t| since + std::time::Duration::from_secs(t)),
+            jitter: options.jitter.clone(),
+            position: std::sync::Mutex::new(None),
+            prior_children: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Records how the run ended and builds the execution's description.
+    fn conclude(
+        self,
+        engine: Engine,
+        outcome: Result<payload::Payload, Interrupt>,
+        input: Arc<Value>,
+        options: &ExecutionOptions,
+    ) -> Execution {
+        let stop = options.clock.now().max(self.start);
+        let redrive_point = if outcome.is_err() {
+            engine.redrive_point().map(Arc::new)
+        } else {
+            None
+        };
+        let (status, output, error, cause) = match outcome {
+            Ok(mut output) => {
+                engine.recorder.record(
+                    stop,
+                    "ExecutionSucceeded",
+                    if engine.recorder.enabled() {
+                        EventDetails::ExecutionSucceeded {
+                            output: output.text(),
+                        }
+                    } else {
+                        EventDetails::None
+                    },
+                );
+                (ExecutionStatus::Succeeded, Some(output), None, None)
+            }
+            Err(Interrupt::Failed(err)) => {
+                engine.recorder.record(
+                    stop,
+                    "ExecutionFailed",
+                    EventDetails::Failed {
+                        error: err.error.clone(),
+                        cause: err.cause.clone(),
+                    },
+                );
+                // A Fail state without Error or Cause leaves them out, as AWS does.
+                let error = Some(err.error).filter(|e| !e.is_empty());
+                let cause = Some(err.cause).filter(|c| !c.is_empty());
+                (ExecutionStatus::Failed, None, error, cause)
+            }
+            Err(Interrupt::TimedOut) => {
+                let cause = "The execution timed out.".to_owned();
+                engine.recorder.record(
+                    stop,
+                    "ExecutionTimedOut",
+                    EventDetails::Failed {
+                        error: names::TIMEOUT.to_owned(),
+                        cause: cause.clone(),
+                    },
+                );
+                (
+                    ExecutionStatus::TimedOut,
+                    None,
+                    Some(names::TIMEOUT.to_owned()),
+                    Some(cause),
+                )
+            }
+            Err(Interrupt::Aborted) => {
+                let given = options
+                    .abort
+                    .as_ref()
+                    .map(AbortSignal::reason)
+                    .unwrap_or_default();
+                engine.recorder.record(
+                    stop,
+                    "ExecutionAborted",
+                    EventDetails::Failed {
+                        error: given
+                            .error
+                            .clone()
+                            .unwrap_or_else(|| "States.Aborted".to_owned()),
+                        cause: given
+                            .cause
+                            .clone()
+                            .unwrap_or_else(|| "The execution was stopped.".to_owned()),
+                    },
+                );
+                (ExecutionStatus::Aborted, None, given.error, given.cause)
             }
         };
-        let abort = async {
-            match &options.abort {
-                Some(signal) => signal.aborted().await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            biased;
-            _ = abort => Err(Interrupt::Aborted),
-            r = body => r,
-            _ = timeout => Err(Interrupt::TimedOut),
+        Execution {
+            execution_arn: self.arn,
+            state_machine_arn: options.state_machine_arn.clone(),
+            name: self.name,
+            status,
+            start_date: self.start,
+            stop_date: stop,
+            history: engine.recorder.take(),
+            input: {
+                drop(engine);
+                Arc::try_unwrap(input).unwrap_or_else(|shared| (*shared).clone())
+            },
+            output: output.map(payload::Payload::into_value),
+            error,
+            cause,
+            redrive_count: self.redrive_count,
+            redrive_date: self.redrive_date,
+            redrive_point,
+        }
+    }
+}
+
+/// Runs `body` until it ends, the machine's `TimeoutSeconds` passes (on clocks that race
+/// timeouts), or the execution is stopped.
+async fn race(
+    body: impl std::future::Future<Output = Result<payload::Payload, Interrupt>>,
+    machine: &StateMachine,
+    options: &ExecutionOptions,
+) -> Result<payload::Payload, Interrupt> {
+    let clock = &options.clock;
+    let timeout = async {
+        match (machine.timeout_seconds, clock.races_timeouts()) {
+            (Some(t), true) => clock.sleep(std::time::Duration::from_secs(t)).await,
+            _ => std::future::pending().await,
         }
     };
-    let stop = clock.now().max(start);
-    let (status, output, error, cause) = match outcome {
-        Ok(mut output) => {
-            engine.recorder.record(
-                stop,
-                "ExecutionSucceeded",
-                if engine.recorder.enabled() {
-                    EventDetails::ExecutionSucceeded {
-                        output: output.text(),
-                    }
-                } else {
-                    EventDetails::None
-                },
-            );
-            (ExecutionStatus::Succeeded, Some(output), None, None)
-        }
-        Err(Interrupt::Failed(err)) => {
-            engine.recorder.record(
-                stop,
-                "ExecutionFailed",
-                EventDetails::Failed {
-                    error: err.error.clone(),
-                    cause: err.cause.clone(),
-                },
-            );
-            // A Fail state without Error or Cause leaves them out, as AWS does.
-            let error = Some(err.error).filter(|e| !e.is_empty());
-            let cause = Some(err.cause).filter(|c| !c.is_empty());
-            (ExecutionStatus::Failed, None, error, cause)
-        }
-        Err(Interrupt::TimedOut) => {
-            let cause = "The execution timed out.".to_owned();
-            engine.recorder.record(
-                stop,
-                "ExecutionTimedOut",
-                EventDetails::Failed {
-                    error: names::TIMEOUT.to_owned(),
-                    cause: cause.clone(),
-                },
-            );
-            (
-                ExecutionStatus::TimedOut,
-                None,
-                Some(names::TIMEOUT.to_owned()),
-                Some(cause),
-            )
-        }
-        Err(Interrupt::Aborted) => {
-            let given = options
-                .abort
-                .as_ref()
-                .map(AbortSignal::reason)
-                .unwrap_or_default();
-            engine.recorder.record(
-                stop,
-                "ExecutionAborted",
-                EventDetails::Failed {
-                    error: given
-                        .error
-                        .clone()
-                        .unwrap_or_else(|| "States.Aborted".to_owned()),
-                    cause: given
-                        .cause
-                        .clone()
-                        .unwrap_or_else(|| "The execution was stopped.".to_owned()),
-                },
-            );
-            (ExecutionStatus::Aborted, None, given.error, given.cause)
+    let abort = async {
+        match &options.abort {
+            Some(signal) => signal.aborted().await,
+            None => std::future::pending().await,
         }
     };
-    Execution {
-        execution_arn: arn,
-        state_machine_arn: options.state_machine_arn,
-        name,
-        status,
-        start_date: start,
-        stop_date: stop,
-        history: engine.recorder.take(),
-        input: {
-            drop(engine);
-            Arc::try_unwrap(input).unwrap_or_else(|shared| (*shared).clone())
-        },
-        output: output.map(payload::Payload::into_value),
-        error,
-        cause,
+    tokio::select! {
+        biased;
+        _ = abort => Err(Interrupt::Aborted),
+        r = body => r,
+        _ = timeout => Err(Interrupt::TimedOut),
     }
 }

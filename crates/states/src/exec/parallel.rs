@@ -1,6 +1,7 @@
 //! Parallel: every branch runs concurrently on a copy of the state's input; the result
 //! is the array of branch outputs, in branch order. The first branch failure fails the
-//! state and stops the other branches.
+//! state and stops the other branches. A redriven top-level Parallel runs only the
+//! branches that did not succeed before.
 
 use super::engine::Engine;
 use super::run::{Interrupt, StateRun};
@@ -13,15 +14,36 @@ use std::sync::Arc;
 impl Engine {
     pub(crate) async fn run_parallel(
         &self,
-        _run: &StateRun<'_>,
+        run: &StateRun<'_>,
         branches: &[Arc<Branch>],
         input: Value,
         vars: &Vars,
     ) -> Result<Value, Interrupt> {
         self.event("ParallelStateStarted", || EventDetails::None);
-        let runs = branches
-            .iter()
-            .map(|branch| self.run_branch(branch, input.clone(), vars.child()));
+        // A top-level Parallel keeps what its branches output, so that a redrive runs
+        // only the branches that did not succeed.
+        let kept = if run.at_root {
+            let mut kept = self.root_children(branches.len());
+            kept.resize(branches.len(), None);
+            self.keep_children(kept.clone());
+            kept
+        } else {
+            Vec::new()
+        };
+        let runs = branches.iter().enumerate().map(|(index, branch)| {
+            let kept = kept.get(index).cloned().flatten();
+            let input = input.clone();
+            Box::pin(async move {
+                if let Some(output) = kept {
+                    return Ok(output);
+                }
+                let output = self.run_branch(branch, input, vars.child()).await?;
+                if run.at_root {
+                    self.child_succeeded(index, &output);
+                }
+                Ok(output)
+            }) as futures::future::BoxFuture<'_, Result<Value, Interrupt>>
+        });
         match futures::future::try_join_all(runs).await {
             Ok(outputs) => {
                 self.event("ParallelStateSucceeded", || EventDetails::None);

@@ -24,6 +24,9 @@ pub(crate) struct StateRun<'a> {
     pub output_text: Option<Arc<str>>,
     /// The execution's clock: what JSONata's `$now()` reads.
     pub clock: &'a dyn Clock,
+    /// Whether the state is one of the machine's top-level states, whose Parallel branches
+    /// and Map iterations a redrive keeps when they succeeded.
+    pub at_root: bool,
 }
 
 impl StateRun<'_> {

@@ -12,6 +12,13 @@ pub(crate) struct Vars {
 }
 
 impl Vars {
+    /// Variables with these values (a redrive's, as they were).
+    pub(crate) fn from_map(values: Map<String, Value>) -> Vars {
+        Vars {
+            values: Arc::new(values),
+        }
+    }
+
     pub(crate) fn map(&self) -> &Map<String, Value> {
         &self.values
     }

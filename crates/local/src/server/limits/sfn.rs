@@ -74,6 +74,15 @@ const STOP_EXECUTION: &[Member] = &[
     Member::new("cause", "cause", &[Check::Length(0, 32_768)]).sensitive(),
 ];
 
+const REDRIVE_EXECUTION: &[Member] = &[
+    Member::new("executionArn", "executionArn", ARN).required(),
+    Member::new(
+        "clientToken",
+        "clientToken",
+        &[Check::Length(1, 64), Check::Pattern(r"[!-~]+")],
+    ),
+];
+
 const GET_EXECUTION_HISTORY: &[Member] = &[
     Member::new("executionArn", "executionArn", ARN).required(),
     Member::new("maxResults", "maxResults", PAGE_SIZE),
@@ -114,6 +123,7 @@ pub fn members(operation: &str) -> &'static [Member] {
         "DescribeExecution" => DESCRIBE_EXECUTION,
         "ListExecutions" => LIST_EXECUTIONS,
         "StopExecution" => STOP_EXECUTION,
+        "RedriveExecution" => REDRIVE_EXECUTION,
         "GetExecutionHistory" => GET_EXECUTION_HISTORY,
         "ListStateMachines" => LIST_STATE_MACHINES,
         "DescribeStateMachine" => DESCRIBE_STATE_MACHINE,
