@@ -144,7 +144,7 @@ fn a_replay_steps_a_minute_of_event_time_at_a_time_oldest_first() {
     put(&archives, "orders", 4, "Placed", T0 + 2 * MINUTE + 1);
     clock.advance(40 * MINUTE);
     let (replay, must_step) = archives
-        .start_replay(request("r", "all", T0, T0 + 30 * MINUTE))
+        .start_replay(request("r", "all", T0, T0 + 30 * MINUTE), |_| true)
         .unwrap();
     assert!(must_step);
     assert_eq!(replay.state, ReplayState::Starting);
@@ -174,7 +174,7 @@ fn a_cancelled_replay_stops_at_its_next_step() {
     put(&archives, "orders", 1, "Placed", T0);
     put(&archives, "orders", 2, "Placed", T0 + MINUTE);
     archives
-        .start_replay(request("r", "all", T0, T0 + DAY))
+        .start_replay(request("r", "all", T0, T0 + DAY), |_| true)
         .unwrap();
     assert_eq!(archives.advance_replays().0.len(), 1);
     let cancelling = archives.cancel_replay("r").unwrap();
@@ -224,7 +224,7 @@ fn requests_aws_refuses_are_refused_with_its_codes() {
     assert_eq!(
         code(
             archives
-                .start_replay(request("r", "nope", T0, T0 + 1))
+                .start_replay(request("r", "nope", T0, T0 + 1), |_| true)
                 .unwrap_err()
         ),
         "ResourceNotFoundException"
@@ -232,30 +232,39 @@ fn requests_aws_refuses_are_refused_with_its_codes() {
     let mut other_bus = request("r", "all", T0, T0 + 1);
     other_bus.destination_arn = bus_arn("default");
     assert_eq!(
-        archives.start_replay(other_bus).unwrap_err(),
+        archives.start_replay(other_bus, |_| true).unwrap_err(),
         ArchiveError::CrossBusReplay
     );
     assert_eq!(
         archives
-            .start_replay(request("r", "all", T0, T0))
+            .start_replay(request("r", "all", T0, T0), |_| true)
             .unwrap_err(),
         ArchiveError::EmptyWindow
     );
+    let mut filtered = request("r", "all", T0, T0 + 1);
+    filtered.filter_arns = vec![format!("{PREFIX}rule/orders/gone")];
+    assert_eq!(
+        archives.start_replay(filtered, |_| false).unwrap_err(),
+        ArchiveError::NoSuchRule {
+            rule: "gone".into(),
+            bus: "orders".into()
+        }
+    );
     for i in 0..MAX_ACTIVE_REPLAYS {
         archives
-            .start_replay(request(&format!("r{i}"), "all", T0, T0 + 1))
+            .start_replay(request(&format!("r{i}"), "all", T0, T0 + 1), |_| true)
             .unwrap();
     }
     assert_eq!(
         archives
-            .start_replay(request("one-more", "all", T0, T0 + 1))
+            .start_replay(request("one-more", "all", T0, T0 + 1), |_| true)
             .unwrap_err(),
         ArchiveError::TooManyReplays
     );
     assert_eq!(
         code(
             archives
-                .start_replay(request("r0", "all", T0, T0 + 1))
+                .start_replay(request("r0", "all", T0, T0 + 1), |_| true)
                 .unwrap_err()
         ),
         "ResourceAlreadyExistsException"

@@ -211,7 +211,10 @@ fn a_stopped_execution_is_redriven_from_the_state_it_stopped_in() {
     let token = eventually("a new waiting token", Duration::from_secs(30), || {
         waiting_token(&server, &execution).filter(|t| *t != first_token)
     });
-    assert_eq!(describe_execution(&server, &execution)["status"], "RUNNING");
+    let running = describe_execution(&server, &execution);
+    assert_eq!(running["status"], "RUNNING", "{running}");
+    assert_eq!(running["redriveCount"], 1, "{running}");
+    assert!(running["redriveDate"].is_number(), "{running}");
     let output = r#"{"approved": true, "approver": "ops@example.com"}"#;
     let success = [
         "stepfunctions",

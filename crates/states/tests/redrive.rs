@@ -233,3 +233,98 @@ async fn a_succeeded_execution_is_not_redriven_and_a_second_redrive_counts_two()
         RedriveError::Status("SUCCEEDED")
     );
 }
+
+/// A Map whose items wait `wait` seconds before their task: with no concurrency limit,
+/// later items finish before earlier ones.
+fn waiting_map() -> StateMachine {
+    let definition = json!({
+        "StartAt": "Lines",
+        "States": {
+            "Lines": {
+                "Type": "Map",
+                "ItemsPath": "$.lines",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "Pause",
+                    "States": {
+                        "Pause": {"Type": "Wait", "SecondsPath": "$.wait", "Next": "T"},
+                        "T": {
+                            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                            "Parameters": {"name.$": "$.name"},
+                            "End": true,
+                        },
+                    },
+                },
+                "End": true,
+            },
+        },
+    });
+    StateMachine::parse(&definition.to_string()).expect("a valid machine")
+}
+
+#[tokio::test(start_paused = true)]
+async fn map_iterations_that_finished_after_the_failure_are_kept_too() {
+    let machine = waiting_map();
+    let tasks = Arc::new(Tasks::default());
+    tasks.down.store(true, Ordering::SeqCst);
+    let input = json!({"lines": [
+        {"name": "flaky-first", "wait": 5}, {"name": "b", "wait": 1}, {"name": "c", "wait": 2},
+    ]});
+    let failed = execute(&machine, input, options(&tasks)).await;
+    assert_eq!(failed.status, ExecutionStatus::Failed);
+    assert_eq!(
+        failed.redrive_point.as_ref().map(|p| p.kept_children()),
+        Some(2)
+    );
+    tasks.down.store(false, Ordering::SeqCst);
+    let redriven = redrive(&machine, &failed, options(&tasks)).await.unwrap();
+    assert_eq!(redriven.status, ExecutionStatus::Succeeded);
+    assert_eq!(
+        (
+            tasks.calls("flaky-first"),
+            tasks.calls("b"),
+            tasks.calls("c")
+        ),
+        (2, 1, 1)
+    );
+    let outputs = redriven.output.unwrap();
+    assert_eq!(
+        outputs[1],
+        json!({"done": "b"}),
+        "kept outputs in item order: {outputs}"
+    );
+    assert_eq!(outputs[0], json!({"done": "flaky-first"}));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_map_stopped_midway_keeps_the_iterations_that_finished() {
+    let machine = waiting_map();
+    let tasks = Arc::new(Tasks::default());
+    let abort = orderly_states::AbortSignal::new();
+    let stopping = ExecutionOptions {
+        abort: Some(abort.clone()),
+        ..options(&tasks)
+    };
+    let input = json!({"lines": [
+        {"name": "a", "wait": 1}, {"name": "slow", "wait": 100}, {"name": "c", "wait": 2},
+    ]});
+    let run = tokio::spawn({
+        let machine = machine.clone();
+        async move { execute(&machine, input, stopping).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    abort.abort();
+    let stopped = run.await.unwrap();
+    assert_eq!(stopped.status, ExecutionStatus::Aborted);
+    assert_eq!(
+        stopped.redrive_point.as_ref().map(|p| p.kept_children()),
+        Some(2)
+    );
+    let redriven = redrive(&machine, &stopped, options(&tasks)).await.unwrap();
+    assert_eq!(redriven.status, ExecutionStatus::Succeeded);
+    assert_eq!(
+        (tasks.calls("a"), tasks.calls("slow"), tasks.calls("c")),
+        (1, 1, 1),
+        "only the iteration the stop cut runs again"
+    );
+}

@@ -130,9 +130,17 @@ impl Archives {
     ///
     /// # Errors
     ///
-    /// The name is taken, the archive does not exist, the destination is another bus, the
-    /// window is empty, or ten replays are active.
-    pub fn start_replay(&self, request: ReplayRequest) -> Result<(Replay, bool), ArchiveError> {
+    /// The window is empty, the name is taken, the archive does not exist, the destination
+    /// is another bus, a filter names no rule of it, or ten replays are active.
+    /// `rule_exists` says whether a `FilterArns` entry is a rule of the destination bus.
+    pub fn start_replay(
+        &self,
+        request: ReplayRequest,
+        rule_exists: impl Fn(&str) -> bool,
+    ) -> Result<(Replay, bool), ArchiveError> {
+        if request.start_ms >= request.end_ms {
+            return Err(ArchiveError::EmptyWindow);
+        }
         let mut replays = self.replays.lock().unwrap_or_else(|p| p.into_inner());
         if replays.by_name.contains_key(&request.name) {
             return Err(ArchiveError::ReplayExists(request.name));
@@ -142,8 +150,11 @@ impl Archives {
         if request.destination_arn != source_arn {
             return Err(ArchiveError::CrossBusReplay);
         }
-        if request.start_ms >= request.end_ms {
-            return Err(ArchiveError::EmptyWindow);
+        if let Some(unknown) = request.filter_arns.iter().find(|arn| !rule_exists(arn)) {
+            return Err(ArchiveError::NoSuchRule {
+                rule: super::name_in_arn(unknown).to_owned(),
+                bus: super::name_in_arn(&request.destination_arn).to_owned(),
+            });
         }
         let active = replays
             .by_name

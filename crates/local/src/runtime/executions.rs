@@ -213,20 +213,34 @@ impl Executions {
     /// Opens the closed execution `arn` again, for a redrive: it runs under the same ARN
     /// with a new history view, stop signal and end signal. Answers how it had ended and
     /// those three; `None` when it is not kept or not closed.
+    /// `redrivable` decides, under the store's lock, whether it may be (its reason when
+    /// not), so that two redrives never both reopen it.
     #[allow(clippy::type_complexity)]
     pub fn reopen(
         &self,
         arn: &str,
-    ) -> Option<(
-        Arc<Execution>,
-        orderly_states::LiveHistory,
-        orderly_states::AbortSignal,
-        tokio::sync::watch::Sender<Option<Arc<Execution>>>,
-    )> {
+        now_ms: i64,
+        redrivable: impl FnOnce(&ExecutionEntry) -> Result<(), String>,
+    ) -> Option<
+        Result<
+            (
+                Arc<Execution>,
+                orderly_states::LiveHistory,
+                orderly_states::AbortSignal,
+                tokio::sync::watch::Sender<Option<Arc<Execution>>>,
+            ),
+            String,
+        >,
+    > {
         let mut index = self.lock();
         let seq = *index.by_arn.get(arn)?;
         let entry = index.entries.get_mut(&seq)?;
+        if let Err(why) = redrivable(entry) {
+            return Some(Err(why));
+        }
         let previous = entry.result.take()?;
+        entry.redrive_count = previous.redrive_count + 1;
+        entry.redrive_date_ms = Some(now_ms);
         let (ended_tx, ended) = tokio::sync::watch::channel(None);
         entry.ended = ended;
         entry.abort = orderly_states::AbortSignal::new();
@@ -241,7 +255,7 @@ impl Executions {
         }
         index.running += 1;
         index.closed.retain(|(_, closed)| *closed != seq);
-        Some((previous, history, abort, ended_tx))
+        Some(Ok((previous, history, abort, ended_tx)))
     }
 
     /// Drops what retention no longer keeps at `now_ms` (closing and starting executions

@@ -80,8 +80,13 @@ pub fn from_emf<'a>(
                         name: name.to_owned(),
                         dimensions: dimensions.clone(),
                     };
+                    // A metric the line declares but gives no value is not made.
+                    let values = values(line.get(name));
+                    if values.is_empty() {
+                        continue;
+                    }
                     let points = metrics.entry(id).or_default();
-                    for value in values(line.get(name)) {
+                    for value in values {
                         points.push(Datapoint {
                             timestamp_ms,
                             value,
@@ -266,6 +271,13 @@ mod tests {
             ..with
         };
         assert_eq!(metrics[&without].len(), 2);
+    }
+
+    #[test]
+    fn a_metric_the_line_gives_no_value_is_not_made() {
+        let line = LINE.replace(r#","RecordAge":[10,30]"#, "");
+        let metrics = from_emf([line.as_str()]);
+        assert!(metrics.keys().all(|m| m.name == "BatchSize"), "{metrics:?}");
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub struct ExecutionEntry {
     pub result: Option<Arc<Execution>>,
     /// Stops the execution (StopExecution, or the stop of a parent waiting on it).
     pub abort: AbortSignal,
+    /// How often it was redriven (`redriveCount`), this run included.
+    pub redrive_count: u32,
+    /// When it was last redriven, epoch milliseconds.
+    pub redrive_date_ms: Option<i64>,
     /// Holds the result once the execution has ended and it is recorded, for those who
     /// wait on it (StartSyncExecution, a parent's `.sync` task). They take it from here,
     /// not from the store, where the retention cap may already have let it go.
@@ -78,6 +82,8 @@ impl ExecutionEntry {
             history: orderly_states::history::LiveHistory::new(),
             result: None,
             abort: AbortSignal::new(),
+            redrive_count: 0,
+            redrive_date_ms: None,
             ended,
         };
         (entry, ended_tx)
@@ -108,6 +114,7 @@ impl ExecutionEntry {
                 "startDate": self.start_ms as f64 / 1000.0,
                 "input": self.input.to_string(),
                 "inputDetails": {"included": true},
+                "redriveCount": self.redrive_count,
             }),
         }
     }
@@ -493,10 +500,18 @@ impl CloudInner {
             .get(&entry.machine_arn)
             .ok_or_else(|| SfnError::StateMachineDoesNotExist(entry.machine_arn.clone()))?;
         let now_ms = self.clock.now_ms();
-        redrivable(&entry, now_ms).map_err(|why| refused(&why))?;
-        let Some((previous, history, abort, ended)) = self.sfn.executions.reopen(arn) else {
-            return Err(refused("Execution is RUNNING and cannot be redriven."));
-        };
+        let (previous, history, abort, ended) = self
+            .sfn
+            .executions
+            .reopen(arn, now_ms, |entry| redrivable(entry, now_ms))
+            .ok_or_else(|| SfnError::ExecutionDoesNotExist(arn.to_owned()))?
+            .map_err(|why| refused(&why))?;
+        // The states of the runs before were traced; the trace goes on after them.
+        self.sfn
+            .traced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(arn.to_owned(), previous.history.len());
         let mut options = machine.options.clone();
         options.name = Some(previous.name.clone());
         options.execution_arn = Some(arn.to_owned());

@@ -157,15 +157,18 @@ async fn replay(cloud: &Arc<CloudInner>) -> Result<usize, String> {
         .ok_or("the template has no archive")?;
     let (_, must_step) = cloud
         .archives
-        .start_replay(ReplayRequest {
-            name: REPLAY_NAME.to_owned(),
-            description: None,
-            archive_arn: archive.arn,
-            start_ms: 0,
-            end_ms: cloud.clock.now_ms() + 60_000,
-            destination_arn: archive.config.source_arn,
-            filter_arns: Vec::new(),
-        })
+        .start_replay(
+            ReplayRequest {
+                name: REPLAY_NAME.to_owned(),
+                description: None,
+                archive_arn: archive.arn,
+                start_ms: 0,
+                end_ms: cloud.clock.now_ms() + 60_000,
+                destination_arn: archive.config.source_arn,
+                filter_arns: Vec::new(),
+            },
+            |_| true,
+        )
         .map_err(|e| e.to_string())?;
     if must_step {
         cloud.step_replays();
@@ -245,6 +248,21 @@ pub(super) async fn redrive_execution(
         .map(|(state, _)| state)
         .collect();
     checks.equal(again, vec![&FAILED_STATE.to_owned()], "states run again");
+    // The trace saw each state entry once: the redrive's, after the first run's.
+    let traced = cloud
+        .trace
+        .of(&failed.correlation_id)
+        .into_iter()
+        .filter(|h| {
+            matches!(&h.kind, crate::runtime::trace::HopKind::StateEntered { execution, .. }
+                if *execution == failed.name)
+        })
+        .count();
+    checks.equal(
+        traced,
+        after.values().sum::<usize>(),
+        "state entries traced (one a history entry)",
+    );
     let redrive_count = cloud
         .execution(&failed.arn)
         .ok()

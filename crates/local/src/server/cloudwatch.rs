@@ -126,10 +126,13 @@ fn list_metrics(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
 
 /// A timestamp member (epoch seconds) in epoch ms.
 fn time_ms(input: &Input, key: &str) -> Result<i64, ApiError> {
+    // Years 1 to 9999, as a timestamp holds them: nothing the window arithmetic overflows on.
+    const LIMIT_SECONDS: f64 = 253_402_300_799.0;
     let seconds = input
         .get(key)
         .ok_or_else(|| missing(key))?
         .as_f64()
+        .filter(|s| s.abs() <= LIMIT_SECONDS)
         .ok_or_else(|| invalid(format!("The parameter {key} must be a timestamp.")))?;
     Ok((seconds * 1000.0).round() as i64)
 }
@@ -137,9 +140,11 @@ fn time_ms(input: &Input, key: &str) -> Result<i64, ApiError> {
 /// A period CloudWatch accepts: 1, 5, 10, 20 or 30 seconds (high resolution), or a
 /// multiple of 60.
 fn period_ms(value: Option<&Value>, at: &str) -> Result<i64, ApiError> {
+    // `Period` is an int32 on the wire.
     let period = value
         .ok_or_else(|| missing(at))?
         .as_i64()
+        .filter(|p| i32::try_from(*p).is_ok())
         .ok_or_else(|| invalid(format!("The parameter {at} must be an integer.")))?;
     if period < 1 || !(matches!(period, 1 | 5 | 10 | 20 | 30) || period % 60 == 0) {
         return Err(invalid(format!(
@@ -402,6 +407,18 @@ fn parse_expression(text: &str) -> Result<(bool, Search, Stat, i64), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_and_times_out_of_range_are_refused_not_overflowed() {
+        let huge = json!(9_223_372_036_854_775_800_i64);
+        assert!(period_ms(Some(&huge), "Period").is_err());
+        assert_eq!(period_ms(Some(&json!(60)), "Period").ok(), Some(60_000));
+        let input =
+            |t: Value| Input::from_map(json!({"StartTime": t}).as_object().cloned().unwrap());
+        assert!(time_ms(&input(json!(-1e300)), "StartTime").is_err());
+        assert!(time_ms(&input(json!("x")), "StartTime").is_err());
+        assert_eq!(time_ms(&input(json!(1.5)), "StartTime").ok(), Some(1500));
+    }
 
     #[test]
     fn the_dashboards_expressions_parse() {

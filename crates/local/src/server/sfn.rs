@@ -247,6 +247,9 @@ fn describe(entry: &ExecutionEntry, now_ms: i64) -> Value {
             }
             None => {
                 map.insert("startDate".into(), epoch_ms(entry.start_ms));
+                if let Some(at) = entry.redrive_date_ms {
+                    map.insert("redriveDate".into(), epoch_ms(at));
+                }
             }
         }
         match crate::runtime::sfn::redrivable(entry, now_ms) {

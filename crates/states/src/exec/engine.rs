@@ -61,6 +61,14 @@ fn entered_event(kind: &Kind) -> &'static str {
     }
 }
 
+/// Whether a state of this kind can wait (and so be cut by a stop or a timeout).
+fn waits(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Task { .. } | Kind::Wait { .. } | Kind::Parallel { .. } | Kind::Map(_)
+    )
+}
+
 fn exited_event(kind: &Kind) -> &'static str {
     match kind {
         Kind::Pass { .. } => "PassStateExited",
@@ -155,10 +163,16 @@ impl Engine {
                 let state = branch.states.get(index).ok_or_else(|| {
                     StatesError::runtime("transition to a state that does not exist")
                 })?;
-                if root {
+                // A state that waits (a task, a Wait, a Parallel or Map) may be cut by a stop
+                // or the timeout between two polls: its place is recorded as it is entered.
+                // Any other state is recorded only when it fails (`run_state`).
+                if root && waits(&state.kind) {
                     self.enter_root_state(index, &input, &vars);
                 }
-                match self.run_state(state, input, &mut vars, root).await? {
+                match self
+                    .run_state(state, input, &mut vars, root.then_some(index))
+                    .await?
+                {
                     Step::Next(next, output) => {
                         index = next;
                         input = output;
@@ -196,10 +210,28 @@ impl Engine {
         Ok(())
     }
 
+    /// Runs one state; `root_index` is its index when it is a top-level state, whose
+    /// failure a redrive resumes at.
     async fn run_state(
         &self,
         state: &State,
         mut raw: Payload,
+        vars: &mut Vars,
+        root_index: Option<usize>,
+    ) -> Result<Step<Payload>, Interrupt> {
+        let result = self
+            .run_state_body(state, &mut raw, vars, root_index.is_some())
+            .await;
+        if let (Err(_), Some(index)) = (&result, root_index) {
+            self.failed_at_root(index, waits(&state.kind), raw, vars);
+        }
+        result
+    }
+
+    async fn run_state_body(
+        &self,
+        state: &State,
+        raw: &mut Payload,
         vars: &mut Vars,
         at_root: bool,
     ) -> Result<Step<Payload>, Interrupt> {
@@ -221,7 +253,7 @@ impl Engine {
         };
         let mut attempts = vec![0u32; state.retry.len()];
         loop {
-            let err = match self.attempt(&mut run, &mut raw, vars).await {
+            let err = match self.attempt(&mut run, raw, vars).await {
                 Ok(step) => {
                     let fresh = step.output().is_some();
                     let known_text = run.output_text.take();

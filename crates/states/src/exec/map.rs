@@ -97,10 +97,14 @@ impl Engine {
         };
         let name = &run.state.name;
         let processor = &spec.processor;
-        // A top-level Map keeps what its iterations output, so that a redrive runs only
-        // the iterations that did not succeed.
-        let kept = if run.at_root {
-            self.root_children(total)
+        // A top-level Map keeps each iteration's output in the execution's position as it
+        // succeeds (moved, not copied; `results` holds a placeholder), so that a redrive
+        // after a failure, a stop or a timeout runs only the iterations that did not.
+        let at_root = run.at_root;
+        let kept = if at_root {
+            let kept = self.root_children(total);
+            self.keep_children(vec![None; total]);
+            kept
         } else {
             Vec::new()
         };
@@ -108,31 +112,38 @@ impl Engine {
         let run_one =
             move |index: usize, input: Value| -> BoxFuture<'_, Result<Value, Interrupt>> {
                 Box::pin(async move {
-                    if let Some(Some(output)) = kept.get(index) {
-                        return Ok(output.clone());
-                    }
-                    self.event("MapIterationStarted", || EventDetails::MapIteration {
-                        name: name.clone(),
-                        index,
-                    });
-                    let outcome = self.run_branch(processor, input, vars.child()).await;
-                    let event_type = if outcome.is_ok() {
-                        "MapIterationSucceeded"
-                    } else {
-                        "MapIterationFailed"
+                    let outcome = match kept.get(index) {
+                        Some(Some(output)) => Ok(output.clone()),
+                        _ => {
+                            self.event("MapIterationStarted", || EventDetails::MapIteration {
+                                name: name.clone(),
+                                index,
+                            });
+                            let outcome = self.run_branch(processor, input, vars.child()).await;
+                            let event_type = if outcome.is_ok() {
+                                "MapIterationSucceeded"
+                            } else {
+                                "MapIterationFailed"
+                            };
+                            self.event(event_type, || EventDetails::MapIteration {
+                                name: name.clone(),
+                                index,
+                            });
+                            outcome
+                        }
                     };
-                    self.event(event_type, || EventDetails::MapIteration {
-                        name: name.clone(),
-                        index,
-                    });
-                    outcome
+                    match outcome {
+                        Ok(output) if at_root => {
+                            self.child_succeeded(index, output);
+                            Ok(Value::Null)
+                        }
+                        other => other,
+                    }
                 })
             };
         let tolerating = tolerated_count.is_some() || tolerated_percentage.is_some();
         let mut results = Vec::with_capacity(total);
         let mut failures = 0usize;
-        // The items whose tolerated failure stands in `results`: a redrive runs them again.
-        let mut failed_items = Vec::new();
         // Outcomes are taken in item order.
         let mut collect = |outcome: Result<Value, Interrupt>| -> Result<(), Interrupt> {
             match outcome {
@@ -148,7 +159,6 @@ impl Engine {
                             "The specified tolerated failure threshold was exceeded",
                         )));
                     }
-                    failed_items.push(results.len());
                     results.push(err.to_output());
                 }
                 Err(Interrupt::Failed(err)) => return Err(self.map_failed(err)),
@@ -184,18 +194,16 @@ impl Engine {
             }
         }
         .await;
-        if let Err(interrupt) = ran {
-            if run.at_root {
-                // The outputs taken in item order before the failure are kept for a
-                // redrive (an item that ended after it, out of order, runs again).
-                let mut kept: Vec<Option<Value>> = results.into_iter().map(Some).collect();
-                for failed in failed_items {
-                    kept[failed] = None;
+        ran?;
+        if at_root {
+            // The outputs moved to the position, in item order; a tolerated failure's
+            // error output stayed in `results`.
+            let mut outputs = self.take_children();
+            for (index, result) in results.iter_mut().enumerate() {
+                if let Some(output) = outputs.get_mut(index).and_then(Option::take) {
+                    *result = output;
                 }
-                kept.resize(total, None);
-                self.keep_children(kept);
             }
-            return Err(interrupt);
         }
         self.event("MapStateSucceeded", || EventDetails::None);
         Ok(Value::Array(results))

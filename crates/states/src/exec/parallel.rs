@@ -39,7 +39,7 @@ impl Engine {
                 }
                 let output = self.run_branch(branch, input, vars.child()).await?;
                 if run.at_root {
-                    self.child_succeeded(index, &output);
+                    self.child_succeeded(index, output.clone());
                 }
                 Ok(output)
             }) as futures::future::BoxFuture<'_, Result<Value, Interrupt>>

@@ -5,10 +5,13 @@
 //! not run again, nor are the Parallel branches and Map iterations of the resumed state
 //! that succeeded: their outputs are kept.
 //!
-//! The run records where it is as it goes ([`Engine::enter_root_state`]): the top-level
-//! state it enters, and the outputs of that state's Parallel branches as each succeeds,
-//! or of its Map iterations as it fails. That costs a lock and two reference counts a
-//! top-level transition, and a copy of each output of a top-level Parallel.
+//! The run records where it is as it goes: each top-level state that can wait (a task, a
+//! Wait, a Parallel or Map, which a stop or the timeout may cut) as it is entered
+//! ([`Engine::enter_root_state`]), any other as it fails; and the outputs of a top-level
+//! Parallel's branches or Map's iterations as each succeeds (a Map's moved there, not
+//! copied). A Pass or Choice costs nothing; a waiting state a lock and two reference
+//! counts; a top-level Map iteration a lock; a top-level Parallel branch a copy of its
+//! output.
 
 use std::sync::Arc;
 
@@ -74,6 +77,22 @@ impl Engine {
         });
     }
 
+    /// Top-level state `index` failed with input `input`. A state that waits was recorded
+    /// as it was entered, with the outputs its branches or iterations kept since: that
+    /// record stands.
+    pub(crate) fn failed_at_root(&self, index: usize, recorded: bool, input: Payload, vars: &Vars) {
+        let mut position = self.position.lock().unwrap_or_else(|p| p.into_inner());
+        if recorded && position.as_ref().is_some_and(|p| p.state == index) {
+            return;
+        }
+        *position = Some(Position {
+            state: index,
+            input,
+            vars: vars.clone(),
+            children: Vec::new(),
+        });
+    }
+
     /// At the start of a top-level Parallel or Map with `n` branches or iterations: the
     /// outputs a redrive kept of them, `None` for those to run (empty on a first run, or
     /// when their number changed).
@@ -86,16 +105,28 @@ impl Engine {
             .unwrap_or_default()
     }
 
-    /// Branch or iteration `index` of the running top-level Parallel or Map succeeded.
-    pub(crate) fn child_succeeded(&self, index: usize, output: &Value) {
+    /// Branch or iteration `index` of the running top-level Parallel or Map succeeded
+    /// with `output`.
+    pub(crate) fn child_succeeded(&self, index: usize, output: Value) {
         let mut position = self.position.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(slot) = position.as_mut().and_then(|p| p.children.get_mut(index)) {
-            *slot = Some(output.clone());
+            *slot = Some(output);
         }
     }
 
-    /// The outputs kept of the running top-level state's branches or iterations: a
-    /// Parallel's as it starts (each then added as it succeeds), a Map's as it fails.
+    /// The outputs kept of the running top-level state's branches or iterations, taken
+    /// as it succeeds.
+    pub(crate) fn take_children(&self) -> Vec<Option<Value>> {
+        self.position
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+            .map(|p| std::mem::take(&mut p.children))
+            .unwrap_or_default()
+    }
+
+    /// Sets the outputs kept of the running top-level state's branches or iterations as
+    /// it starts (each is added as it succeeds).
     pub(crate) fn keep_children(&self, kept: Vec<Option<Value>>) {
         if let Some(position) = self
             .position
