@@ -13,6 +13,7 @@ pub mod handlers;
 pub mod intake;
 pub mod lambda;
 pub mod log_filter;
+pub mod log_insights;
 pub mod log_level;
 pub mod logs;
 pub mod metrics;
@@ -122,6 +123,8 @@ pub struct CloudInner {
     pub buses: Buses,
     /// The buses' archives and their replays.
     pub archives: crate::archive::Archives,
+    /// The Logs Insights queries run, for GetQueryResults.
+    pub queries: crate::server::logs_insights::Queries,
     /// The functions by logical id.
     pub functions: HashMap<String, Arc<FunctionHost>>,
     /// The state machines and their executions.
@@ -271,6 +274,7 @@ impl LocalCloud {
                 sqs,
                 buses,
                 archives,
+                queries: Default::default(),
                 functions,
                 sfn: StepFunctions {
                     machines,

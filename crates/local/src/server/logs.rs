@@ -1,7 +1,8 @@
 //! CloudWatch Logs for the local cloud's log groups (`Logs_20140328.*`, JSON 1.1), so
 //! `aws logs tail`, `aws logs filter-log-events` and `aws logs get-log-events` read what the
 //! functions and state machines wrote: DescribeLogGroups, DescribeLogStreams, GetLogEvents
-//! and FilterLogEvents, with filter patterns ([`crate::runtime::log_filter`]).
+//! and FilterLogEvents, with filter patterns ([`crate::runtime::log_filter`]), and Logs
+//! Insights' StartQuery and GetQueryResults ([`super::logs_insights`]).
 //!
 //! Each group has one log stream, [`STREAM`], holding every line the group kept, in the
 //! order written; times are epoch milliseconds on the cloud's clock. Page tokens name a
@@ -33,6 +34,8 @@ pub fn dispatch(
         "DescribeLogStreams" => describe_log_streams(cloud, input, started_ms),
         "GetLogEvents" => get_log_events(cloud, input),
         "FilterLogEvents" => filter_log_events(cloud, input),
+        "StartQuery" => super::logs_insights::start_query(cloud, input),
+        "GetQueryResults" => super::logs_insights::get_query_results(cloud, input),
         _ => {
             return Err(ApiError::unknown_operation(&format!(
                 "Logs_20140328.{operation}"
@@ -63,7 +66,7 @@ fn no_group() -> ApiError {
 
 /// Every group the cloud knows: the template's, each function's and state machine's, and
 /// any other a line was written to.
-fn group_names(cloud: &CloudInner) -> BTreeSet<String> {
+pub(super) fn group_names(cloud: &CloudInner) -> BTreeSet<String> {
     let mut names: BTreeSet<String> = cloud
         .model
         .log_groups

@@ -22,6 +22,7 @@ pub mod lambda;
 pub mod layers;
 pub mod limits;
 pub mod logs;
+pub mod logs_insights;
 pub mod sfn;
 pub mod sqs;
 pub mod transport;
