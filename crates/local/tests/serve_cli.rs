@@ -254,6 +254,25 @@ fn a_stopped_execution_is_redriven_from_the_state_it_stopped_in() {
         "the state it stopped in runs again"
     );
 
+    let listed = |filter: &str| -> Vec<String> {
+        let list = [
+            "stepfunctions",
+            "list-executions",
+            "--state-machine-arn",
+            &machine,
+            "--redrive-filter",
+            filter,
+        ];
+        aws(&server, &list).json()["executions"]
+            .as_array()
+            .expect("executions")
+            .iter()
+            .filter_map(|e| e["executionArn"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(listed("REDRIVEN"), std::slice::from_ref(&execution));
+    assert!(!listed("NOT_REDRIVEN").contains(&execution));
+
     let refused = aws(&server, &redrive);
     assert!(is_service_error(refused.code));
     assert!(

@@ -318,11 +318,15 @@ impl Executions {
         &self,
         machine: &str,
         status: Option<&str>,
+        redriven: Option<bool>,
         limit: usize,
         token: Option<&str>,
         now_ms: i64,
     ) -> Result<Page<ExecutionEntry>, TokenError> {
-        let scope = format!("ListExecutions|{machine}|{}", status.unwrap_or(""));
+        let scope = format!(
+            "ListExecutions|{machine}|{}|{redriven:?}",
+            status.unwrap_or("")
+        );
         // Positions count down from the newest: a token holds the seq the page starts at.
         let below = match token {
             Some(token) => paging::decode(token, now_ms, &scope)?,
@@ -340,7 +344,15 @@ impl Executions {
             });
         };
         let limit = limit.max(1);
-        let mut seqs = set.range(..=below).rev().copied();
+        // `redriveFilter`: only the executions redriven (or never redriven).
+        let mut seqs = set.range(..=below).rev().copied().filter(|seq| {
+            redriven.is_none_or(|r| {
+                index
+                    .entries
+                    .get(seq)
+                    .is_some_and(|e| (e.redrive_count > 0) == r)
+            })
+        });
         let page: Vec<u64> = seqs.by_ref().take(limit).collect();
         let next_token = seqs.next().map(|next| paging::encode(next, now_ms, &scope));
         let items = page
@@ -410,7 +422,7 @@ mod tests {
         let mut token: Option<String> = None;
         for page_number in 0.. {
             let page = executions
-                .page(MACHINE, status, limit, token.as_deref(), 0)
+                .page(MACHINE, status, None, limit, token.as_deref(), 0)
                 .expect("a good token");
             assert!(page.items.len() <= limit);
             names.extend(page.items.into_iter().map(|e| e.name));
@@ -494,17 +506,22 @@ mod tests {
                 .expect("new");
         }
         let page = executions
-            .page(MACHINE, None, 2, None, 0)
+            .page(MACHINE, None, None, 2, None, 0)
             .expect("first page");
         let token = page.next_token.expect("more pages");
-        assert!(executions.page(MACHINE, None, 2, Some(&token), 0).is_ok());
+        assert!(
+            executions
+                .page(MACHINE, None, None, 2, Some(&token), 0)
+                .is_ok()
+        );
         let refused = [
-            executions.page(MACHINE, Some("RUNNING"), 2, Some(&token), 0),
-            executions.page("arn:other", None, 2, Some(&token), 0),
-            executions.page(MACHINE, None, 2, Some("3"), 0),
-            executions.page(MACHINE, None, 2, Some("not a token"), 0),
+            executions.page(MACHINE, Some("RUNNING"), None, 2, Some(&token), 0),
+            executions.page("arn:other", None, None, 2, Some(&token), 0),
+            executions.page(MACHINE, None, None, 2, Some("3"), 0),
+            executions.page(MACHINE, None, None, 2, Some("not a token"), 0),
             executions.page(
                 MACHINE,
+                None,
                 None,
                 2,
                 Some(&token),
@@ -559,7 +576,7 @@ mod tests {
         executions.sweep(1_010);
         assert_eq!(executions.counts(), (3, 3));
         let page = executions
-            .page(MACHINE, Some("FAILED"), 10, None, 1_010)
+            .page(MACHINE, Some("FAILED"), None, 10, None, 1_010)
             .expect("page");
         assert!(page.items.is_empty());
     }

@@ -688,6 +688,7 @@ impl CloudInner {
         &self,
         machine_arn: &str,
         status: Option<&str>,
+        redriven: Option<bool>,
         limit: usize,
         token: Option<&str>,
     ) -> Result<Page<ExecutionEntry>, SfnError> {
@@ -696,7 +697,14 @@ impl CloudInner {
         }
         self.sfn
             .executions
-            .page(machine_arn, status, limit, token, self.clock.now_ms())
+            .page(
+                machine_arn,
+                status,
+                redriven,
+                limit,
+                token,
+                self.clock.now_ms(),
+            )
             .map_err(SfnError::from)
     }
 

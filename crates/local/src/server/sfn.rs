@@ -275,6 +275,12 @@ fn summary(entry: &ExecutionEntry) -> Value {
     if let Some(execution) = &entry.result {
         out.insert("stopDate".into(), epoch_seconds(execution.stop_date));
     }
+    if entry.redrive_count > 0 {
+        out.insert("redriveCount".into(), json!(entry.redrive_count));
+        if let Some(at) = entry.redrive_date_ms {
+            out.insert("redriveDate".into(), epoch_ms(at));
+        }
+    }
     Value::Object(out)
 }
 
@@ -290,12 +296,15 @@ fn list_executions(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError>
         return Err(type_not_supported());
     }
     let status = input.str("statusFilter")?;
+    // Its values are checked with the operation's other constraints (limits).
+    let redriven = input.str("redriveFilter")?.map(|f| f == "REDRIVEN");
     let limit = input.int("maxResults", 0, 1000)?.filter(|&n| n > 0);
     // Newest first, as AWS lists them; only the page is read.
     let page = cloud
         .list_executions(
             machine,
             status,
+            redriven,
             limit.unwrap_or(100) as usize,
             input.str("nextToken")?,
         )
