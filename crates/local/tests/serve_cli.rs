@@ -206,8 +206,12 @@ fn a_stopped_execution_is_redriven_from_the_state_it_stopped_in() {
         "--execution-arn",
         &execution,
     ];
-    let redriven = aws(&server, &redrive).json();
+    let with_token = [&redrive[..], &["--client-token", "redrive-approval-1"]].concat();
+    let redriven = aws(&server, &with_token).json();
     assert!(redriven["redriveDate"].is_number(), "{redriven}");
+    // A retry with the same client token is answered again, not refused as RUNNING.
+    let again = aws(&server, &with_token).json();
+    assert_eq!(again["redriveDate"], redriven["redriveDate"]);
     let token = eventually("a new waiting token", Duration::from_secs(30), || {
         waiting_token(&server, &execution).filter(|t| *t != first_token)
     });

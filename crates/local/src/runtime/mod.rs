@@ -281,6 +281,7 @@ impl LocalCloud {
                     executions: executions::Executions::new(options.retention.executions),
                     tokens,
                     traced: Mutex::new(HashMap::new()),
+                    redrive_tokens: Mutex::default(),
                 },
                 world,
                 trace: Trace::new(options.retention.trace),

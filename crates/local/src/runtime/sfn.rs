@@ -185,7 +185,15 @@ pub struct StepFunctions {
     /// Per running execution, how many history events the trace has seen: states are
     /// traced as the execution reaches each task, so the timeline keeps their order.
     pub traced: Mutex<HashMap<String, usize>>,
+    /// The client tokens of the latest redrives: (execution ARN, token, redrive date ms).
+    pub redrive_tokens: Mutex<std::collections::VecDeque<(String, String, i64)>>,
 }
+
+/// How long RedriveExecution answers a client token again, and how many it keeps ("the
+/// last 10 client tokens used to successfully redrive the execution", "valid for up to 15
+/// minutes"), here for all executions together.
+const REDRIVE_TOKEN_MS: i64 = 15 * 60 * 1000;
+const REDRIVE_TOKENS_KEPT: usize = 100;
 
 /// Serves Task states from the cloud: Lambda invoke and EventBridge PutEvents.
 pub struct LocalTasks {
@@ -491,9 +499,29 @@ impl CloudInner {
     /// RedriveExecution: a Standard execution that failed, timed out or was stopped within
     /// the last 14 days runs again from the top-level state it stopped in, under the same
     /// ARN (see [`orderly_states::redrive`]). Answers when, epoch ms.
-    pub fn redrive_execution(self: &Arc<Self>, arn: &str) -> Result<i64, SfnError> {
+    /// A `client_token` used for a redrive of this execution in the last 15 minutes
+    /// answers that redrive again, and redrives nothing.
+    pub fn redrive_execution(
+        self: &Arc<Self>,
+        arn: &str,
+        client_token: Option<&str>,
+    ) -> Result<i64, SfnError> {
         let refused = |why: &str| SfnError::ExecutionNotRedrivable(why.to_owned());
         let entry = self.execution(arn)?;
+        if let Some(token) = client_token {
+            let now_ms = self.clock.now_ms();
+            let tokens = self
+                .sfn
+                .redrive_tokens
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let seen = tokens
+                .iter()
+                .find(|(a, t, at)| a == arn && t == token && now_ms - at <= REDRIVE_TOKEN_MS);
+            if let Some((_, _, at)) = seen {
+                return Ok(*at);
+            }
+        }
         let machine = self
             .sfn
             .machines
@@ -533,6 +561,17 @@ impl CloudInner {
                 .map_or(previous, Arc::new);
             cloud.conclude(&ending, execution, &ended);
         }));
+        if let Some(token) = client_token {
+            let mut tokens = self
+                .sfn
+                .redrive_tokens
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if tokens.len() == REDRIVE_TOKENS_KEPT {
+                tokens.pop_front();
+            }
+            tokens.push_back((arn.to_owned(), token.to_owned(), now_ms));
+        }
         Ok(now_ms)
     }
 

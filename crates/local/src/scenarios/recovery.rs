@@ -229,7 +229,7 @@ pub(super) async fn redrive_execution(
     let before = states_entered(cloud, &failed.arn);
 
     outage.end();
-    let redriven = cloud.redrive_execution(&failed.arn);
+    let redriven = cloud.redrive_execution(&failed.arn, None);
     checks.check(
         redriven.is_ok(),
         format!("the failed execution is redriven ({redriven:?})"),

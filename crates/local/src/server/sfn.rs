@@ -43,7 +43,8 @@ pub async fn dispatch(
         "RedriveExecution" => {
             let arn = input.required_str("executionArn")?;
             check_execution_arn(arn)?;
-            let at = cloud.redrive_execution(arn).map_err(sfn_error)?;
+            let token = input.str("clientToken")?;
+            let at = cloud.redrive_execution(arn, token).map_err(sfn_error)?;
             Ok(json!({"redriveDate": epoch_ms(at)}))
         }
         "ListExecutions" => list_executions(cloud, input),
