@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::wire::{ApiError, Input, epoch_ms, page};
+use super::wire::{ApiError, Input, epoch_ms, listed, page};
 use crate::archive::{ArchiveConfig, ArchiveError, ArchiveInfo, Replay, ReplayRequest};
 use crate::runtime::CloudInner;
 use crate::runtime::bus::bus_name;
@@ -142,15 +142,6 @@ fn list_archives(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, ApiErr
     let limit = input.int("Limit", 1, 100)?.unwrap_or(100) as usize;
     let (archives, next) = page(&archives, input.str("NextToken")?, limit)?;
     Ok(listed("Archives", archives, next))
-}
-
-fn listed(key: &str, items: Vec<Value>, next: Option<String>) -> Value {
-    let mut out = Map::new();
-    out.insert(key.into(), Value::Array(items));
-    if let Some(next) = next {
-        out.insert("NextToken".into(), json!(next));
-    }
-    Value::Object(out)
 }
 
 fn update_archive(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, ApiError> {

@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::wire::{ApiError, Input, page};
+use super::wire::{ApiError, Input, listed, page};
 use crate::runtime::CloudInner;
 use crate::runtime::metrics::{self, Datapoint, MetricId, Search, Stat};
 
@@ -116,12 +116,7 @@ fn list_metrics(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
         .collect();
     let (metrics, next) = page(&found, input.str("NextToken")?, LIST_PAGE)
         .map_err(|e| error("InvalidNextToken", "InvalidNextToken", e.message))?;
-    let mut out = Map::new();
-    out.insert("Metrics".into(), Value::Array(metrics));
-    if let Some(next) = next {
-        out.insert("NextToken".into(), json!(next));
-    }
-    Ok(Value::Object(out))
+    Ok(listed("Metrics", metrics, next))
 }
 
 /// A timestamp member (epoch seconds) in epoch ms.

@@ -2,7 +2,7 @@
 //! DescribeRule, and the archive and replay operations of [`super::archives`].
 
 use super::limits;
-use super::wire::{ApiError, Input, page};
+use super::wire::{ApiError, Input, listed, page};
 use crate::runtime::CloudInner;
 use crate::runtime::bus::{MAX_ENTRY_BYTES, PutEventsEntry, bus_name};
 use crate::template::Rule;
@@ -163,11 +163,11 @@ fn list_rules(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
         .collect();
     rules.sort_by(|a, b| a.name.cmp(&b.name));
     let (rules, next) = page(&rules, input.str("NextToken")?, limit)?;
-    let mut out = json!({"Rules": rules.into_iter().map(rule_json).collect::<Vec<_>>()});
-    if let (Some(next), Some(map)) = (next, out.as_object_mut()) {
-        map.insert("NextToken".into(), json!(next));
-    }
-    Ok(out)
+    Ok(listed(
+        "Rules",
+        rules.into_iter().map(rule_json).collect(),
+        next,
+    ))
 }
 
 fn describe_rule(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {

@@ -255,6 +255,17 @@ pub fn page<T: Clone>(
     Ok((items[start..end].to_vec(), next))
 }
 
+/// A list answer of the services that page with `NextToken`: `items` under `key`, and the
+/// token of the next page when there is one.
+pub fn listed(key: &str, items: Vec<Value>, next: Option<String>) -> Value {
+    let mut out = Map::new();
+    out.insert(key.into(), Value::Array(items));
+    if let Some(next) = next {
+        out.insert("NextToken".into(), Value::String(next));
+    }
+    Value::Object(out)
+}
+
 /// A timestamp as the JSON protocols carry it: seconds since the epoch, with milliseconds.
 pub fn epoch_seconds(t: OffsetDateTime) -> Value {
     let ms = t.unix_timestamp_nanos() / 1_000_000;
