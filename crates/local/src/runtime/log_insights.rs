@@ -23,6 +23,9 @@ use serde_json::{Map, Value};
 
 /// How deep nested JSON fields are discovered.
 const FIELD_DEPTH: usize = 4;
+/// How deep a filter may nest (`not`, parentheses): parsing, evaluating and dropping an
+/// expression recurse once a level, so a crafted query cannot exhaust the stack.
+const MAX_NESTING: usize = 64;
 
 /// One log event as a query sees it: its fields by name.
 #[derive(Debug, Clone, Default)]
@@ -345,7 +348,11 @@ fn command(text: &str) -> Result<Command, String> {
         "fields" => Ok(Command::Fields(field_list(rest)?)),
         "filter" => {
             let tokens = tokens(rest)?;
-            let mut parser = Parser { tokens, at: 0 };
+            let mut parser = Parser {
+                tokens,
+                at: 0,
+                depth: 0,
+            };
             let expr = parser.or()?;
             if parser.at != parser.tokens.len() {
                 return Err(format!(
@@ -520,6 +527,8 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    /// `not`s and parentheses open around the token at `at`.
+    depth: usize,
 }
 
 impl Parser {
@@ -552,6 +561,16 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Expr, String> {
+        self.depth += 1;
+        let expr = self.nested();
+        self.depth -= 1;
+        expr
+    }
+
+    fn nested(&mut self) -> Result<Expr, String> {
+        if self.depth > MAX_NESTING {
+            return Err(format!("the filter nests deeper than {MAX_NESTING} levels"));
+        }
         if self.peek_word("not") {
             self.at += 1;
             return Ok(Expr::Not(Box::new(self.unary()?)));
@@ -710,6 +729,11 @@ mod tests {
             ("sort x sideways", "sort order"),
             ("", "empty"),
             ("filter a = \"open", "unclosed"),
+            (
+                &format!("filter {}a = 1{}", "(".repeat(100_000), ")".repeat(100_000)),
+                "nests",
+            ),
+            (&format!("filter {}a = 1", "not ".repeat(100_000)), "nests"),
         ] {
             let err = Query::parse(query).unwrap_err();
             assert!(err.contains(words), "{query}: {err}");

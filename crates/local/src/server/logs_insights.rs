@@ -16,6 +16,8 @@ use crate::runtime::log_insights::{Query, Record};
 const KEPT: usize = 100;
 /// The most results a query answers, and its default (AWS's).
 const MAX_RESULTS: i64 = 10_000;
+/// The longest `queryString` (the API reference's length constraint).
+const MAX_QUERY_CHARS: usize = 10_000;
 /// The most groups one query reads (AWS's limit for `logGroupNames`).
 const MAX_GROUPS: usize = 50;
 
@@ -98,6 +100,11 @@ pub fn start_query(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError>
         return Err(invalid("endTime must not be before startTime."));
     }
     let text = input.required_str("queryString")?;
+    if text.chars().count() > MAX_QUERY_CHARS {
+        return Err(invalid(format!(
+            "queryString is longer than {MAX_QUERY_CHARS} characters."
+        )));
+    }
     let limit = input.int("limit", 1, MAX_RESULTS)?.unwrap_or(MAX_RESULTS) as usize;
     let query = Query::parse(text).map_err(|why| {
         ApiError::new(
