@@ -5,6 +5,7 @@ pub mod chaos;
 pub mod clock;
 pub mod demo;
 pub mod document;
+pub mod dynamodb;
 pub mod pseudo;
 pub mod runtime;
 pub mod scenarios;
