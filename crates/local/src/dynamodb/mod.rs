@@ -20,6 +20,9 @@ use table::Table;
 #[derive(Default)]
 pub struct Tables {
     tables: RwLock<BTreeMap<String, Arc<Table>>>,
+    /// Taken shared by each write of the API, and exclusively by a transaction, so no API
+    /// write lands between a transaction's checks and its writes.
+    transactions: RwLock<()>,
 }
 
 impl Tables {
@@ -29,6 +32,16 @@ impl Tables {
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Arc<Table>>> {
         self.tables.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Held while one API write (or a batch of independent ones) runs.
+    pub fn single_write(&self) -> std::sync::RwLockReadGuard<'_, ()> {
+        self.transactions.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Held while a transaction checks and writes.
+    pub fn transaction(&self) -> std::sync::RwLockWriteGuard<'_, ()> {
+        self.transactions.write().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The table `name` (or ARN).

@@ -125,6 +125,9 @@ pub struct CloudInner {
     pub archives: crate::archive::Archives,
     /// The Logs Insights queries run, for GetQueryResults.
     pub queries: crate::server::logs_insights::Queries,
+    /// The DynamoDB tables: the template's, over the world's stores, and any made through
+    /// the API.
+    pub dynamodb: crate::dynamodb::Tables,
     /// The functions by logical id.
     pub functions: HashMap<String, Arc<FunctionHost>>,
     /// The state machines and their executions.
@@ -275,6 +278,7 @@ impl LocalCloud {
                 buses,
                 archives,
                 queries: Default::default(),
+                dynamodb: Default::default(),
                 functions,
                 sfn: StepFunctions {
                     machines,

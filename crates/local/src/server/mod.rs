@@ -16,6 +16,7 @@ pub mod archives;
 pub mod cbor;
 pub mod cloudwatch;
 pub mod conn;
+pub mod dynamodb;
 pub mod events;
 pub mod http_api;
 pub mod lambda;
@@ -45,6 +46,7 @@ const STEP_FUNCTIONS: &str = "AWSStepFunctions";
 const SQS: &str = "AmazonSQS";
 const LOGS: &str = "Logs_20140328";
 const CLOUDWATCH: &str = cloudwatch::SERVICE;
+const DYNAMODB: &str = dynamodb::SERVICE;
 
 #[derive(Clone)]
 struct ServerState {
@@ -94,7 +96,7 @@ fn route(target: &str) -> Option<(&str, &str, Protocol)> {
     let (service, operation) = target.split_once('.')?;
     let protocol = match service {
         EVENTS | LOGS => Protocol::Json11,
-        STEP_FUNCTIONS | SQS | CLOUDWATCH => Protocol::Json10,
+        STEP_FUNCTIONS | SQS | CLOUDWATCH | DYNAMODB => Protocol::Json10,
         _ => return None,
     };
     Some((service, operation, protocol))
@@ -248,6 +250,10 @@ async fn dispatch_input(
         CLOUDWATCH => {
             let (cloud, operation) = (state.cloud.clone(), operation.to_owned());
             blocking(move || cloudwatch::dispatch(&cloud, &operation, &input)).await
+        }
+        DYNAMODB => {
+            let (cloud, operation) = (state.cloud.clone(), operation.to_owned());
+            blocking(move || dynamodb::dispatch(&cloud, &operation, &input)).await
         }
         _ => Err(ApiError::unknown_operation(&format!(
             "{service}.{operation}"

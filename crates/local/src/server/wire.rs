@@ -41,6 +41,9 @@ pub struct ApiError {
     pub query_error: Option<String>,
     /// The HTTP status: 400 unless built otherwise.
     pub status: StatusCode,
+    /// Members the error shape carries beside `message` (DynamoDB's `Item` of a failed
+    /// condition, its `CancellationReasons`).
+    pub details: Option<Box<Map<String, Value>>>,
 }
 
 impl ApiError {
@@ -52,6 +55,7 @@ impl ApiError {
             namespace: None,
             query_error: None,
             status: StatusCode::BAD_REQUEST,
+            details: None,
         }
     }
 
@@ -92,7 +96,11 @@ impl ApiError {
             Some(ns) => format!("{ns}#{}", self.code),
             None => self.code.clone(),
         };
-        let body = serde_json::json!({"__type": type_name, "message": self.message}).to_string();
+        let mut body = serde_json::json!({"__type": type_name, "message": self.message});
+        if let (Some(details), Some(members)) = (self.details, body.as_object_mut()) {
+            members.extend(*details);
+        }
+        let body = body.to_string();
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(
@@ -144,6 +152,11 @@ impl Input {
     /// The members of an already parsed body.
     pub fn from_map(map: Map<String, Value>) -> Self {
         Self(map)
+    }
+
+    /// Every member, as sent.
+    pub fn members(&self) -> &Map<String, Value> {
+        &self.0
     }
 
     /// A member, if present and not `null`.

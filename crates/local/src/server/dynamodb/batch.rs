@@ -1,0 +1,370 @@
+//! BatchGetItem, BatchWriteItem, TransactGetItems and TransactWriteItems on the wire.
+//!
+//! A transaction checks every condition, then writes, while holding the tables'
+//! transaction lock, which every single-item write of the API takes shared: no API write
+//! lands between its check and its writes. The app's own store writes to the template's
+//! tables do not take it; they touch one item each, under that item's store lock.
+
+use super::Request;
+use super::items::guard;
+use crate::dynamodb::error::{CancellationReason, DbError};
+use crate::dynamodb::expr::{Update, parse_projection, parse_update, project};
+use crate::dynamodb::items::{Guard, check_update_keys};
+use crate::dynamodb::table::{Change, Key, Table};
+use crate::dynamodb::value::{Item, MAX_ITEM_BYTES, item_from_json, item_size, item_to_json};
+use crate::runtime::CloudInner;
+use crate::server::wire::Input;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// The most keys a BatchGetItem reads.
+const MAX_BATCH_GET: usize = 100;
+/// The most requests a BatchWriteItem carries.
+const MAX_BATCH_WRITE: usize = 25;
+/// The most actions a transaction holds.
+const MAX_TRANSACT: usize = 100;
+
+fn duplicates() -> DbError {
+    DbError::validation("Provided list of item keys contains duplicates")
+}
+
+pub(super) fn batch_get_item(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, DbError> {
+    let request = Request::of(input);
+    let requests = request.required(request.map("RequestItems")?, "requestItems")?;
+    let total: usize = requests
+        .values()
+        .map(|r| r.get("Keys").and_then(Value::as_array).map_or(0, Vec::len))
+        .sum();
+    if total > MAX_BATCH_GET {
+        return Err(DbError::validation(
+            "Too many items requested for the BatchGetItem call",
+        ));
+    }
+    let mut responses = Map::new();
+    for (name, spec) in requests {
+        super::check_table_name(name)?;
+        let spec = Request::nested(spec.as_object().ok_or_else(|| {
+            DbError::serialization("Each RequestItems entry must be a structure.")
+        })?);
+        spec.refuse_legacy()?;
+        let table = cloud.dynamodb.get(name)?;
+        let bindings = spec.bindings()?;
+        let projection = spec
+            .str("ProjectionExpression")?
+            .map(|text| parse_projection(text, &bindings))
+            .transpose()?;
+        bindings.check_all_used()?;
+        let keys = spec.required(spec.list("Keys")?, "keys")?;
+        if keys.is_empty() {
+            return Err(super::constraint(
+                "[]",
+                "requestItems.keys",
+                "Member must have length greater than or equal to 1",
+            ));
+        }
+        let mut seen: Vec<Key> = Vec::new();
+        let mut found = Vec::new();
+        for key in keys {
+            let key = key
+                .as_object()
+                .ok_or_else(|| DbError::serialization("Each key must be a map."))?;
+            let key = table.key.key_of_request(&item_from_json(key)?)?;
+            if seen.contains(&key) {
+                return Err(duplicates());
+            }
+            if let Some(item) = table.storage.get(&key)? {
+                let item = match &projection {
+                    Some(paths) => project(&item, paths),
+                    None => item,
+                };
+                found.push(item_to_json(&item));
+            }
+            seen.push(key);
+        }
+        responses.insert(name.clone(), Value::Array(found));
+    }
+    Ok(json!({"Responses": responses, "UnprocessedKeys": {}}))
+}
+
+/// One write of a batch: a put of an item, or a delete of a key.
+enum BatchWrite {
+    Put(Item),
+    Delete,
+}
+
+pub(super) fn batch_write_item(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, DbError> {
+    let request = Request::of(input);
+    let requests = request.required(request.map("RequestItems")?, "requestItems")?;
+    let total: usize = requests.values().map(|r| r.as_array().map_or(0, Vec::len)).sum();
+    if total > MAX_BATCH_WRITE || requests.values().any(|r| r.as_array().is_some_and(Vec::is_empty)) {
+        return Err(DbError::validation(format!(
+            "1 validation error detected: Value at 'requestItems' failed to satisfy \
+             constraint: Map value must satisfy constraint: [Member must have length less than \
+             or equal to {MAX_BATCH_WRITE}, Member must have length greater than or equal to 1]"
+        )));
+    }
+    // Every request is read and checked before any is written: a bad one writes nothing.
+    let mut writes: Vec<(Arc<Table>, Key, BatchWrite)> = Vec::new();
+    for (name, list) in requests {
+        super::check_table_name(name)?;
+        let table = cloud.dynamodb.get(name)?;
+        let list = list
+            .as_array()
+            .ok_or_else(|| DbError::serialization("Each RequestItems entry must be a list."))?;
+        for entry in list {
+            let entry = Request::nested(entry.as_object().ok_or_else(|| {
+                DbError::serialization("Each write request must be a structure.")
+            })?);
+            let (key, write) = match (entry.map("PutRequest")?, entry.map("DeleteRequest")?) {
+                (Some(put), None) => {
+                    let item = Request::nested(put).item("Item", "item")?;
+                    let key = table.key.key_of_item(&item)?;
+                    table.check_index_keys(&item)?;
+                    if item_size(&item) > MAX_ITEM_BYTES {
+                        return Err(DbError::validation(
+                            "Item size has exceeded the maximum allowed size",
+                        ));
+                    }
+                    (key, BatchWrite::Put(item))
+                }
+                (None, Some(delete)) => {
+                    let key = table
+                        .key
+                        .key_of_request(&Request::nested(delete).item("Key", "key")?)?;
+                    (key, BatchWrite::Delete)
+                }
+                _ => {
+                    return Err(DbError::validation(
+                        "Supplied AttributeValue has more than one datatypes set, must \
+                         contain exactly one of the supported datatypes",
+                    ));
+                }
+            };
+            if writes
+                .iter()
+                .any(|(t, k, _)| t.name == table.name && *k == key)
+            {
+                return Err(duplicates());
+            }
+            writes.push((table.clone(), key, write));
+        }
+    }
+    let _writing = cloud.dynamodb.single_write();
+    for (table, key, write) in writes {
+        let change = match write {
+            BatchWrite::Put(item) => Change::Put(item),
+            BatchWrite::Delete => Change::Delete,
+        };
+        table.storage.write(&key, &mut |_| Ok(change.clone()))?;
+    }
+    Ok(json!({"UnprocessedItems": {}}))
+}
+
+/// One action of a transaction, read and resolved.
+enum Action {
+    Check(Guard),
+    Put(Item, Guard),
+    Delete(Guard),
+    Update(Update, Guard),
+}
+
+pub(super) fn transact_write_items(
+    cloud: &Arc<CloudInner>,
+    input: &Input,
+) -> Result<Value, DbError> {
+    let request = Request::of(input);
+    let list = request.required(request.list("TransactItems")?, "transactItems")?;
+    if list.is_empty() || list.len() > MAX_TRANSACT {
+        return Err(super::constraint(
+            &format!("[{} items]", list.len()),
+            "transactItems",
+            &format!(
+                "Member must have length {}",
+                if list.is_empty() {
+                    "greater than or equal to 1".to_owned()
+                } else {
+                    format!("less than or equal to {MAX_TRANSACT}")
+                }
+            ),
+        ));
+    }
+    if let Some(token) = request.str("ClientRequestToken")?
+        && (token.is_empty() || token.len() > 36)
+    {
+        return Err(super::constraint(
+            token,
+            "clientRequestToken",
+            "Member must have length less than or equal to 36",
+        ));
+    }
+    let mut actions: Vec<(Arc<Table>, Key, Action)> = Vec::new();
+    for entry in list {
+        let entry = Request::nested(entry.as_object().ok_or_else(|| {
+            DbError::serialization("Each TransactItems entry must be a structure.")
+        })?);
+        let kinds = ["ConditionCheck", "Put", "Delete", "Update"];
+        let present: Vec<&str> = kinds
+            .into_iter()
+            .filter(|k| entry.get(k).is_some())
+            .collect();
+        let [kind] = present.as_slice() else {
+            return Err(DbError::validation(
+                "TransactItems can only contain one of Check, Put, Update or Delete",
+            ));
+        };
+        let body = Request::nested(entry.map(kind)?.ok_or_else(|| {
+            DbError::serialization("A TransactItems action must be a structure.")
+        })?);
+        body.refuse_legacy()?;
+        let table = cloud.dynamodb.get(body.table_name()?)?;
+        let bindings = body.bindings()?;
+        let (key, action) = match *kind {
+            "Put" => {
+                let item = body.item("Item", "item")?;
+                let key = table.key.key_of_item(&item)?;
+                table.check_index_keys(&item)?;
+                (key, Action::Put(item, guard(&body, &bindings)?))
+            }
+            other => {
+                let key = table.key.key_of_request(&body.item("Key", "key")?)?;
+                let action = match other {
+                    "ConditionCheck" => {
+                        body.required(
+                            body.str("ConditionExpression")?,
+                            "conditionExpression",
+                        )?;
+                        Action::Check(guard(&body, &bindings)?)
+                    }
+                    "Delete" => Action::Delete(guard(&body, &bindings)?),
+                    _ => {
+                        let text =
+                            body.required(body.str("UpdateExpression")?, "updateExpression")?;
+                        let update = parse_update(text, &bindings)?;
+                        check_update_keys(&table, &update)?;
+                        Action::Update(update, guard(&body, &bindings)?)
+                    }
+                };
+                (key, action)
+            }
+        };
+        bindings.check_all_used()?;
+        if actions
+            .iter()
+            .any(|(t, k, _)| t.name == table.name && *k == key)
+        {
+            return Err(DbError::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
+        }
+        actions.push((table, key, action));
+    }
+    let _transaction = cloud.dynamodb.transaction();
+    // Every condition first, on the items as they are; then every write.
+    let mut changes = Vec::with_capacity(actions.len());
+    let mut reasons = Vec::with_capacity(actions.len());
+    let mut cancelled = false;
+    for (table, key, action) in &actions {
+        let current = table.storage.get(key)?;
+        let (guard, change) = match action {
+            Action::Check(g) => (g, Ok(None)),
+            Action::Put(item, g) => (g, Ok(Some(Change::Put(item.clone())))),
+            Action::Delete(g) => (g, Ok(Some(Change::Delete))),
+            Action::Update(update, g) => {
+                let base = current.clone().unwrap_or_else(|| table.key.key_item(key));
+                let next = update.apply(&base).and_then(|next| {
+                    table.check_index_keys(&next)?;
+                    if item_size(&next) > MAX_ITEM_BYTES {
+                        return Err(DbError::validation(
+                            "Item size has exceeded the maximum allowed size",
+                        ));
+                    }
+                    Ok(next)
+                });
+                (g, next.map(|n| Some(Change::Put(n))))
+            }
+        };
+        let reason = match (guard.check(current.as_ref()), change) {
+            (Err(DbError::ConditionFailed { item }), _) => CancellationReason {
+                code: "ConditionalCheckFailed".into(),
+                message: Some("The conditional request failed".into()),
+                item,
+            },
+            (Err(e), _) | (Ok(()), Err(e)) => CancellationReason {
+                code: "ValidationError".into(),
+                message: Some(e.to_string()),
+                item: None,
+            },
+            (Ok(()), Ok(change)) => {
+                changes.push((table.clone(), key.clone(), change));
+                reasons.push(CancellationReason {
+                    code: "None".into(),
+                    message: None,
+                    item: None,
+                });
+                continue;
+            }
+        };
+        cancelled = true;
+        reasons.push(reason);
+    }
+    if cancelled {
+        return Err(DbError::TransactionCanceled(reasons));
+    }
+    for (table, key, change) in changes {
+        if let Some(change) = change {
+            table.storage.write(&key, &mut |_| Ok(change.clone()))?;
+        }
+    }
+    Ok(json!({}))
+}
+
+pub(super) fn transact_get_items(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, DbError> {
+    let request = Request::of(input);
+    let list = request.required(request.list("TransactItems")?, "transactItems")?;
+    if list.is_empty() || list.len() > MAX_TRANSACT {
+        return Err(super::constraint(
+            &format!("[{} items]", list.len()),
+            "transactItems",
+            "Member must have length less than or equal to 100",
+        ));
+    }
+    let mut reads = Vec::new();
+    for entry in list {
+        let entry = Request::nested(entry.as_object().ok_or_else(|| {
+            DbError::serialization("Each TransactItems entry must be a structure.")
+        })?);
+        let body = Request::nested(entry.required(entry.map("Get")?, "get")?);
+        let table = cloud.dynamodb.get(body.table_name()?)?;
+        let key = table.key.key_of_request(&body.item("Key", "key")?)?;
+        let bindings = body.bindings()?;
+        let projection = body
+            .str("ProjectionExpression")?
+            .map(|text| parse_projection(text, &bindings))
+            .transpose()?;
+        bindings.check_all_used()?;
+        if reads
+            .iter()
+            .any(|(t, k, _): &(Arc<Table>, Key, _)| t.name == table.name && *k == key)
+        {
+            return Err(DbError::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
+        }
+        reads.push((table, key, projection));
+    }
+    let _transaction = cloud.dynamodb.transaction();
+    let mut responses = Vec::with_capacity(reads.len());
+    for (table, key, projection) in reads {
+        responses.push(match table.storage.get(&key)? {
+            Some(item) => {
+                let item = match &projection {
+                    Some(paths) => project(&item, paths),
+                    None => item,
+                };
+                json!({"Item": item_to_json(&item)})
+            }
+            None => json!({}),
+        });
+    }
+    Ok(json!({"Responses": responses}))
+}
