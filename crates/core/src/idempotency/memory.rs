@@ -25,9 +25,9 @@ pub const IDEMPOTENCY: &str = "idempotency";
 /// at their TTL, as DynamoDB's TTL deletes them: each lock request first drops the records
 /// expired at its time, found in expiry order, so the sweep costs a lookup per record.
 pub struct InMemoryIdempotencyStore {
-    records: Items<IdempotencyRecord>,
+    pub(crate) records: Items<IdempotencyRecord>,
     /// The locks of the keys ([`InMemoryIdempotencyStore::lock_key`]).
-    keys: KeyLocks,
+    pub(crate) keys: KeyLocks,
     /// The longest lease (lock expiry minus the time it was asked at) any lock asked for,
     /// in milliseconds: a lease is the invocation's time left, so one of hours means the
     /// engine and the invocation read different clocks.

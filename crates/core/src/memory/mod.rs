@@ -4,6 +4,7 @@
 //! [`table`]: in memory for tests, on disk in the local cloud.
 
 mod adapters;
+pub mod dynamo_layout;
 mod intake;
 pub mod key_locks;
 mod payments;

@@ -18,22 +18,22 @@ pub const PAYMENTS: &str = "payments";
 
 /// The ledger's entry of one order.
 #[derive(Default, Serialize, Deserialize)]
-struct Entry {
+pub(crate) struct Entry {
     /// The authorization while the hold stands.
-    hold: Option<Authorization>,
+    pub(crate) hold: Option<Authorization>,
     /// Whether the order was voided, with or without a hold: the marker a late
     /// authorization is refused by.
-    voided: bool,
+    pub(crate) voided: bool,
     /// Holds ever placed: the "at most one authorization" check reads this.
-    authorizations: u32,
-    voids: u32,
+    pub(crate) authorizations: u32,
+    pub(crate) voids: u32,
     /// Calls that reached the provider, including failed ones.
-    attempts: u32,
+    pub(crate) attempts: u32,
 }
 
 /// The simulated provider with a ledger, so tests can count holds, voids and attempts.
 pub struct SimulatedPayments {
-    ledger: Mutex<Items<Entry>>,
+    pub(crate) ledger: Mutex<Items<Entry>>,
 }
 
 impl Default for SimulatedPayments {

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 /// Locks a store; a poisoned lock only means another thread panicked mid-test, and
 /// the data under it is still consistent because every write is a single insert.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -20,8 +20,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// the order's lock ([`KeyLocks`]): place-order at the front door and the workflows'
 /// status updates behind it do not wait for each other.
 pub struct MemoryOrders {
-    items: Items<Value>,
-    keys: KeyLocks,
+    pub(crate) items: Items<Value>,
+    pub(crate) keys: KeyLocks,
 }
 
 impl Default for MemoryOrders {
@@ -118,16 +118,16 @@ impl OrderStatusReader for MemoryOrders {
 
 /// Stock per SKU with one reservation record per (order, sku).
 pub struct MemoryStock {
-    state: Mutex<StockTables>,
+    pub(crate) state: Mutex<StockTables>,
 }
 
-struct StockTables {
+pub(crate) struct StockTables {
     /// Units available by SKU.
-    available: Items<i64>,
+    pub(crate) available: Items<i64>,
     /// (order id, sku) → quantity taken, or `None` once released. The released marker
     /// stays, so a reserve that arrives after its compensation (a cancelled Parallel
     /// branch whose call was already in flight) takes nothing.
-    reservations: Items<Option<i64>>,
+    pub(crate) reservations: Items<Option<i64>>,
 }
 
 impl Default for MemoryStock {
@@ -249,13 +249,13 @@ impl StockReservations for MemoryStock {
 
 /// The approvals table: per order, the token that waits and the decision once made.
 pub struct MemoryApprovalTokens {
-    items: Mutex<Items<ApprovalItem>>,
+    pub(crate) items: Mutex<Items<ApprovalItem>>,
 }
 
 #[derive(Default, Serialize, Deserialize)]
-struct ApprovalItem {
-    token: Option<String>,
-    decision: Option<ApprovalDecision>,
+pub(crate) struct ApprovalItem {
+    pub(crate) token: Option<String>,
+    pub(crate) decision: Option<ApprovalDecision>,
 }
 
 impl Default for MemoryApprovalTokens {
@@ -427,13 +427,13 @@ impl TaskCallbacks for RecordingCallbacks {
 
 /// Audit entries, unique by event id, each with its arrival number.
 pub struct MemoryAuditLog {
-    entries: Mutex<Items<StoredAudit>>,
+    pub(crate) entries: Mutex<Items<StoredAudit>>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredAudit {
-    arrival: usize,
-    entry: AuditEntry,
+pub(crate) struct StoredAudit {
+    pub(crate) arrival: usize,
+    pub(crate) entry: AuditEntry,
 }
 
 impl Default for MemoryAuditLog {
@@ -486,7 +486,7 @@ impl AuditLog for MemoryAuditLog {
 
 /// Shipments by order id.
 pub struct MemoryShipments {
-    shipments: Mutex<Items<String>>,
+    pub(crate) shipments: Mutex<Items<String>>,
 }
 
 impl Default for MemoryShipments {

@@ -9,6 +9,7 @@ pub mod items;
 pub mod number;
 pub mod reads;
 pub mod table;
+pub mod template_tables;
 pub mod value;
 
 use error::DbError;

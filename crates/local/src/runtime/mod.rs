@@ -308,6 +308,15 @@ impl LocalCloud {
             logs::unregister(id);
             return Err(e);
         }
+        if let Err(e) = crate::dynamodb::template_tables::register(
+            &inner.dynamodb,
+            &inner.model,
+            &inner.world.stores,
+            inner.clock.now_ms() / 1000,
+        ) {
+            logs::unregister(id);
+            return Err(StartError::Unsupported(format!("tables: {e}")));
+        }
         inner.start_event_source_mappings();
         Ok(Self { inner })
     }

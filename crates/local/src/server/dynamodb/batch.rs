@@ -95,8 +95,15 @@ enum BatchWrite {
 pub(super) fn batch_write_item(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, DbError> {
     let request = Request::of(input);
     let requests = request.required(request.map("RequestItems")?, "requestItems")?;
-    let total: usize = requests.values().map(|r| r.as_array().map_or(0, Vec::len)).sum();
-    if total > MAX_BATCH_WRITE || requests.values().any(|r| r.as_array().is_some_and(Vec::is_empty)) {
+    let total: usize = requests
+        .values()
+        .map(|r| r.as_array().map_or(0, Vec::len))
+        .sum();
+    if total > MAX_BATCH_WRITE
+        || requests
+            .values()
+            .any(|r| r.as_array().is_some_and(Vec::is_empty))
+    {
         return Err(DbError::validation(format!(
             "1 validation error detected: Value at 'requestItems' failed to satisfy \
              constraint: Map value must satisfy constraint: [Member must have length less than \
@@ -229,10 +236,7 @@ pub(super) fn transact_write_items(
                 let key = table.key.key_of_request(&body.item("Key", "key")?)?;
                 let action = match other {
                     "ConditionCheck" => {
-                        body.required(
-                            body.str("ConditionExpression")?,
-                            "conditionExpression",
-                        )?;
+                        body.required(body.str("ConditionExpression")?, "conditionExpression")?;
                         Action::Check(guard(&body, &bindings)?)
                     }
                     "Delete" => Action::Delete(guard(&body, &bindings)?),

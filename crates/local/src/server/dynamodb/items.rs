@@ -150,7 +150,10 @@ pub(super) fn update_item(cloud: &Arc<CloudInner>, input: &Input) -> Result<Valu
 }
 
 /// The members Query and Scan share.
-fn read(request: &Request<'_>, bindings: &crate::dynamodb::expr::Bindings) -> Result<Read, DbError> {
+fn read(
+    request: &Request<'_>,
+    bindings: &crate::dynamodb::expr::Bindings,
+) -> Result<Read, DbError> {
     let filter = request
         .str("FilterExpression")?
         .map(|text| parse_condition(text, Kind::Filter, bindings))
@@ -231,7 +234,10 @@ pub(super) fn query(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, DbE
     request.refuse_legacy()?;
     let table = cloud.dynamodb.get(request.table_name()?)?;
     let bindings = request.bindings()?;
-    let text = request.required(request.str("KeyConditionExpression")?, "keyConditionExpression")?;
+    let text = request.required(
+        request.str("KeyConditionExpression")?,
+        "keyConditionExpression",
+    )?;
     let condition = parse_condition(text, Kind::KeyCondition, &bindings)?;
     let read = read(&request, &bindings)?;
     bindings.check_all_used()?;

@@ -19,7 +19,11 @@ pub const SERVICE: &str = "DynamoDB_20120810";
 const NAMESPACE: &str = "com.amazonaws.dynamodb.v20120810";
 
 /// Runs one operation.
-pub fn dispatch(cloud: &Arc<CloudInner>, operation: &str, input: &Input) -> Result<Value, ApiError> {
+pub fn dispatch(
+    cloud: &Arc<CloudInner>,
+    operation: &str,
+    input: &Input,
+) -> Result<Value, ApiError> {
     let answer = match operation {
         "GetItem" => items::get_item(cloud, input),
         "PutItem" => items::put_item(cloud, input),
@@ -37,8 +41,10 @@ pub fn dispatch(cloud: &Arc<CloudInner>, operation: &str, input: &Input) -> Resu
         "ListTables" => tables::list_tables(cloud, input),
         "DescribeTimeToLive" => tables::describe_time_to_live(cloud, input),
         _ => {
-            return Err(ApiError::unknown_operation(&format!("{SERVICE}.{operation}"))
-                .with_namespace(NAMESPACE));
+            return Err(
+                ApiError::unknown_operation(&format!("{SERVICE}.{operation}"))
+                    .with_namespace(NAMESPACE),
+            );
         }
     };
     answer.map_err(api_error)
@@ -132,7 +138,9 @@ impl<'a> Request<'a> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Array(l)) => Ok(Some(l)),
-            Some(_) => Err(DbError::serialization(format!("Member '{key}' must be a list."))),
+            Some(_) => Err(DbError::serialization(format!(
+                "Member '{key}' must be a list."
+            ))),
         }
     }
 
@@ -150,9 +158,9 @@ impl<'a> Request<'a> {
         let Some(value) = self.get(key) else {
             return Ok(None);
         };
-        let n = value.as_i64().ok_or_else(|| {
-            DbError::serialization(format!("Member '{key}' must be an integer."))
-        })?;
+        let n = value
+            .as_i64()
+            .ok_or_else(|| DbError::serialization(format!("Member '{key}' must be an integer.")))?;
         if n < min {
             return Err(constraint(
                 &n.to_string(),

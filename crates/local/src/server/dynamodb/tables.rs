@@ -89,9 +89,11 @@ fn indexes(
     };
     let mut out: Vec<SecondaryIndex> = Vec::new();
     for index in list {
-        let index = Request::nested(index.as_object().ok_or_else(|| {
-            DbError::serialization("Each index must be a structure.")
-        })?);
+        let index = Request::nested(
+            index
+                .as_object()
+                .ok_or_else(|| DbError::serialization("Each index must be a structure."))?,
+        );
         let name = index.required(index.str("IndexName")?, "indexName")?;
         let elements = index.required(index.list("KeySchema")?, "keySchema")?;
         let schema = key_schema(elements, definitions, used)?;
@@ -127,7 +129,10 @@ pub(super) fn create_table(cloud: &Arc<CloudInner>, input: &Input) -> Result<Val
         ));
     }
     let mut definitions = BTreeMap::new();
-    for definition in request.required(request.list("AttributeDefinitions")?, "attributeDefinitions")? {
+    for definition in request.required(
+        request.list("AttributeDefinitions")?,
+        "attributeDefinitions",
+    )? {
         let definition = Request::nested(definition.as_object().ok_or_else(|| {
             DbError::serialization("Each AttributeDefinition must be a structure.")
         })?);
