@@ -14,10 +14,12 @@ Runs every check of the repository on a fresh machine:
   4. starts moto's server on a free loopback port for the adapter tests, and a second one
      speaking HTTPS for the connection warm-up tests; stops both after
   5. cargo test for the whole workspace, including the tests that need the server
-  6. orderly chaos with a fixed and a random seed
-  7. a 15 s soak of orderly serve through the wire protocol (scripts/soak): any error
+  6. the DynamoDB adapters' tests of step 5 again, against orderly serve instead of moto:
+     the local cloud's DynamoDB keeps the conditions the adapters rely on
+  7. orderly chaos with a fixed and a random seed
+  8. a 15 s soak of orderly serve through the wire protocol (scripts/soak): any error
      answered to the mixed stream fails the run
-  8. every fuzz target for a short fixed time (scripts/fuzz, docs/fuzzing.md)
+  9. every fuzz target for a short fixed time (scripts/fuzz, docs/fuzzing.md)
 
 Environment:
   ORDERLY_VENV          the virtualenv to use (default: .venv-test)
@@ -89,11 +91,39 @@ if [[ $status -ne 0 ]]; then
   exit 1
 fi
 
+cargo build --quiet -p orderly-local
+orderly="${CARGO_TARGET_DIR:-$root/target}/debug/orderly"
+
+# The adapters' DynamoDB tests, which ran on moto above, against orderly serve: the same
+# conditional writes, races and errors hold on the local cloud's DynamoDB.
+step "DynamoDB adapter tests against orderly serve"
+serve_out="$root/target/serve-dynamodb.log"
+"$orderly" serve --port 0 >"$serve_out" 2>&1 &
+serve_pid=$!
+for _ in $(seq 100); do
+  grep -q '^orderly serve listening on ' "$serve_out" 2>/dev/null && break
+  sleep 0.1
+done
+serve_endpoint=$(sed -n 's/^orderly serve listening on //p' "$serve_out" | head -1)
+[[ -n "$serve_endpoint" ]] || { cat "$serve_out" >&2; echo "orderly serve did not start" >&2; exit 1; }
+set +e
+ORDERLY_TEST_AWS_ENDPOINT="$serve_endpoint" ORDERLY_TEST_AWS_SERVER=orderly \
+  cargo test -p orderly-aws --test idempotency_dynamodb --test dynamodb_moto \
+  --test payments_dynamodb -- --include-ignored >"$root/target/test-output-serve.txt" 2>&1
+status=$?
+set -e
+kill "$serve_pid" 2>/dev/null || true
+grep -E '^(test result|     Running)' "$root/target/test-output-serve.txt" || true
+if [[ $status -ne 0 ]]; then
+  grep -E 'panicked|FAILED|^error' "$root/target/test-output-serve.txt" | head -40 >&2 || true
+  echo "adapter tests against orderly serve failed; output in target/test-output-serve.txt" >&2
+  exit 1
+fi
+cat "$root/target/test-output-serve.txt" >>"$root/target/test-output.txt"
+
 # The system under seeded faults (docs/chaos.md): a fixed seed, so a regression replays,
 # and a new seed every run, printed, so each run also explores.
 step "orderly chaos (2,000 orders, seed 1, and a random seed)"
-cargo build --quiet -p orderly-local
-orderly="${CARGO_TARGET_DIR:-$root/target}/debug/orderly"
 random_seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 for seed in 1 "$random_seed"; do
   echo "chaos seed $seed (replay: cargo run -p orderly-local -- chaos --orders 2000 --seed $seed)"

@@ -165,10 +165,23 @@ async fn a_duplicate_sends_one_put_and_no_read() {
 
 /// A response the table itself refuses for its size (moto stops at 405,000 bytes, short of
 /// the 400 KiB the engine checks first) fails as `ResponseTooLarge`, not as a store error,
-/// and frees the lock at once.
+/// and frees the lock at once. DynamoDB, and `orderly serve` (`ORDERLY_TEST_AWS_SERVER=
+/// orderly`), count 400 KiB as the engine does: there the same response is stored.
 #[tokio::test]
 #[ignore = "needs a moto server: run scripts/test.sh"]
 async fn a_response_the_table_refuses_for_its_size_fails_clearly_and_frees_the_lock() {
+    if std::env::var("ORDERLY_TEST_AWS_SERVER").as_deref() == Ok("orderly") {
+        let store = dynamodb_store().await;
+        let engine = IdempotencyEngine::new(IdempotencyConfig::new("size"), store);
+        let event = json!({"detail": {"metadata": {"idempotency-key": "k-size"}}});
+        let stored: Result<String, IdempotencyError<String>> = engine
+            .run(&event, Duration::from_secs(30), || async {
+                Ok("x".repeat(407_000))
+            })
+            .await;
+        assert_eq!(stored.map(|s| s.len()).ok(), Some(407_000));
+        return;
+    }
     let store = dynamodb_store().await;
     let engine = IdempotencyEngine::new(IdempotencyConfig::new("size"), store.clone());
     let event = json!({"detail": {"metadata": {"idempotency-key": "k-size"}}});

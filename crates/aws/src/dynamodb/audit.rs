@@ -36,9 +36,8 @@ impl AuditLog for DynamoAuditLog {
             PortError::Permanent(format!("event {}: cannot serialize: {e}", entry.event_id))
         })?;
         let s = |v: &str| AttributeValue::S(v.to_owned());
-        let item = [
+        let mut item: std::collections::HashMap<String, AttributeValue> = [
             (AUDIT_KEY.to_owned(), s(&entry.event_id)),
-            ("correlationId".to_owned(), s(&entry.correlation_id)),
             ("source".to_owned(), s(&entry.source)),
             ("detailType".to_owned(), s(&entry.detail_type)),
             ("time".to_owned(), s(&entry.time)),
@@ -50,6 +49,11 @@ impl AuditLog for DynamoAuditLog {
             ),
         ]
         .into();
+        // `correlationId` keys the byCorrelation index, and DynamoDB refuses an empty
+        // string as an index key: an event without one stays out of the index.
+        if !entry.correlation_id.is_empty() {
+            item.insert("correlationId".to_owned(), s(&entry.correlation_id));
+        }
         let outcome = put_if_absent(&self.client, &self.table, AUDIT_KEY, item).await?;
         Ok(match outcome {
             // Give the stored facts back as JSON, not as the text they are kept in.

@@ -251,8 +251,8 @@ pub struct Table {
     pub global_indexes: Vec<SecondaryIndex>,
     /// `LocalSecondaryIndexes`.
     pub local_indexes: Vec<SecondaryIndex>,
-    /// The TTL attribute, when enabled.
-    pub ttl_attribute: Option<String>,
+    /// The TTL attribute, when enabled (UpdateTimeToLive changes it).
+    pub ttl_attribute: std::sync::RwLock<Option<String>>,
     /// When it was made, epoch seconds.
     pub created_s: i64,
     /// Whether the template declares it (its items are the app's stores).
@@ -297,7 +297,23 @@ impl Table {
                             index.name
                         )));
                     }
-                    check_not_empty(value, &attribute.name)?;
+                    if matches!(value, Value::S(t) if t.is_empty())
+                        || matches!(value, Value::B(b) if b.is_empty())
+                    {
+                        return Err(DbError::validation(format!(
+                            "One or more parameter values are not valid. A value specified for \
+                             a secondary index key is not supported. The AttributeValue for a \
+                             key attribute cannot contain an empty {} value. IndexName: {}, \
+                             IndexKey: {}",
+                            if matches!(value, Value::S(_)) {
+                                "string"
+                            } else {
+                                "binary"
+                            },
+                            index.name,
+                            attribute.name
+                        )));
+                    }
                 }
             }
         }

@@ -2,10 +2,10 @@
 //! variable (`ORDERS_TABLE: !Ref OrdersTable`) is a view of that port's embedded store, in
 //! the layout the AWS adapters write; any other is an empty table of its key schema.
 
+use super::Tables;
 use super::error::DbError;
 use super::table::{Change, Key, KeyPart, KeySchema, MemoryStorage, Storage, Table};
 use super::value::{Item, item_from_json, item_to_json};
-use super::Tables;
 use crate::runtime::world::Stores;
 use crate::template::Model;
 use orderly_core::memory::dynamo_layout::{DynamoLayout, JsonItem, LayoutError};
@@ -85,8 +85,9 @@ impl Storage for LayoutStorage {
         });
         match result {
             Ok(old) => old.as_ref().map(parse).transpose(),
-            Err(LayoutError::Declined) => Err(refusal
-                .unwrap_or_else(|| DbError::Internal("a write was declined without a reason".into()))),
+            Err(LayoutError::Declined) => Err(refusal.unwrap_or_else(|| {
+                DbError::Internal("a write was declined without a reason".into())
+            })),
             Err(LayoutError::Unfit(reason)) => Err(DbError::invalid(format!(
                 "the local cloud keeps this table in the app's store: {reason}"
             ))),
@@ -128,7 +129,12 @@ fn ports_by_table(model: &Model) -> BTreeMap<String, Port> {
 }
 
 /// Registers every table of the template in `tables`.
-pub fn register(tables: &Tables, model: &Model, stores: &Stores, created_s: i64) -> Result<(), DbError> {
+pub fn register(
+    tables: &Tables,
+    model: &Model,
+    stores: &Stores,
+    created_s: i64,
+) -> Result<(), DbError> {
     let ports = ports_by_table(model);
     for table in model.tables.values() {
         let key = KeySchema {
@@ -156,7 +162,7 @@ pub fn register(tables: &Tables, model: &Model, stores: &Stores, created_s: i64)
             key,
             global_indexes: table.global_secondary_indexes.clone(),
             local_indexes: table.local_secondary_indexes.clone(),
-            ttl_attribute: table.ttl_attribute.clone(),
+            ttl_attribute: std::sync::RwLock::new(table.ttl_attribute.clone()),
             created_s,
             from_template: true,
             storage,

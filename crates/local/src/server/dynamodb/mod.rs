@@ -1,6 +1,7 @@
 //! DynamoDB (`DynamoDB_20120810`, AWS JSON 1.0) over the cloud's tables: the item
 //! operations, Query and Scan, the batch and transaction operations, and the table
-//! operations a user or a test needs (Create, Delete, Describe, List, DescribeTimeToLive).
+//! operations a user or a test needs (Create, Delete, Describe, List, Describe and Update
+//! TimeToLive).
 
 mod batch;
 mod items;
@@ -40,6 +41,7 @@ pub fn dispatch(
         "DescribeTable" => tables::describe_table(cloud, input),
         "ListTables" => tables::list_tables(cloud, input),
         "DescribeTimeToLive" => tables::describe_time_to_live(cloud, input),
+        "UpdateTimeToLive" => tables::update_time_to_live(cloud, input),
         _ => {
             return Err(
                 ApiError::unknown_operation(&format!("{SERVICE}.{operation}"))

@@ -205,7 +205,7 @@ pub(super) fn create_table(cloud: &Arc<CloudInner>, input: &Input) -> Result<Val
         key,
         global_indexes,
         local_indexes,
-        ttl_attribute: None,
+        ttl_attribute: std::sync::RwLock::new(None),
         created_s: cloud.clock.now_ms() / 1000,
         from_template: false,
         storage: Arc::new(MemoryStorage::default()),
@@ -233,7 +233,12 @@ pub(super) fn describe_time_to_live(
 ) -> Result<Value, DbError> {
     let request = Request::of(input);
     let table = cloud.dynamodb.get(request.table_name()?)?;
-    Ok(json!({"TimeToLiveDescription": match &table.ttl_attribute {
+    let ttl = table
+        .ttl_attribute
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    Ok(json!({"TimeToLiveDescription": match &ttl {
         Some(attribute) => json!({"TimeToLiveStatus": "ENABLED", "AttributeName": attribute}),
         None => json!({"TimeToLiveStatus": "DISABLED"}),
     }}))
@@ -257,4 +262,49 @@ pub(super) fn list_tables(cloud: &Arc<CloudInner>, input: &Input) -> Result<Valu
     }
     answer.insert("TableNames".into(), page.into());
     Ok(Value::Object(answer))
+}
+
+pub(super) fn update_time_to_live(
+    cloud: &Arc<CloudInner>,
+    input: &Input,
+) -> Result<Value, DbError> {
+    let request = Request::of(input);
+    let table = cloud.dynamodb.get(request.table_name()?)?;
+    let spec = Request::nested(request.required(
+        request.map("TimeToLiveSpecification")?,
+        "timeToLiveSpecification",
+    )?);
+    let enabled = spec.required(spec.bool("Enabled")?, "timeToLiveSpecification.enabled")?;
+    let attribute = spec.required(
+        spec.str("AttributeName")?,
+        "timeToLiveSpecification.attributeName",
+    )?;
+    if attribute.is_empty() || attribute.len() > 255 {
+        return Err(super::constraint(
+            attribute,
+            "timeToLiveSpecification.attributeName",
+            "Member must have length between 1 and 255",
+        ));
+    }
+    let mut ttl = table
+        .ttl_attribute
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
+    match (enabled, ttl.as_deref()) {
+        (true, Some(_)) => {
+            return Err(DbError::validation("TimeToLive is already enabled"));
+        }
+        (false, None) => {
+            return Err(DbError::validation("TimeToLive is already disabled"));
+        }
+        (false, Some(current)) if current != attribute => {
+            return Err(DbError::validation(format!(
+                "TimeToLive is active on a different AttributeName: current AttributeName is \
+                 {current}"
+            )));
+        }
+        _ => {}
+    }
+    *ttl = enabled.then(|| attribute.to_owned());
+    Ok(json!({"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute}}))
 }
