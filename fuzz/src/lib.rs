@@ -199,6 +199,8 @@ pub enum Service {
     StepFunctions,
     /// `AmazonSQS.*`.
     Sqs,
+    /// `DynamoDB_20120810.*`.
+    DynamoDb,
 }
 
 /// The most requests one input sends.
@@ -237,7 +239,7 @@ pub fn wire(service: Service, data: &[u8]) {
 }
 
 fn send(local: &Local, service: Service, data: &[u8]) {
-    use orderly_local::server::{events, sfn, sqs, wire::Input};
+    use orderly_local::server::{dynamodb, events, sfn, sqs, wire::Input};
     let cloud = local.cloud.inner.clone();
     let started_ms = cloud.clock.now_ms();
     local.runtime.block_on(async {
@@ -257,6 +259,7 @@ fn send(local: &Local, service: Service, data: &[u8]) {
                         sfn::dispatch(&cloud, operation, &input, started_ms).await
                     }
                     Service::Sqs => sqs::dispatch(&cloud, operation, &input).await,
+                    Service::DynamoDb => dynamodb::dispatch(&cloud, operation, &input),
                 },
             };
             match answer {

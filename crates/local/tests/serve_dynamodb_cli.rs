@@ -431,6 +431,113 @@ fn a_table_made_through_the_api_keeps_dynamodbs_rules() {
         "the cancelled transaction wrote nothing"
     );
 
+    // A key condition of the wrong type, and a start key outside the query, are refused.
+    let query = |condition: &str, values: &str, start: Option<&str>| {
+        let mut args = vec![
+            "dynamodb",
+            "query",
+            "--table-name",
+            "notes",
+            "--key-condition-expression",
+            condition,
+            "--expression-attribute-values",
+            values,
+        ];
+        if let Some(start) = start {
+            args.extend(["--exclusive-start-key", start]);
+        }
+        aws(&server, &args)
+    };
+    refused(
+        &query(
+            "pk = :a AND n > :s",
+            r#"{":a": {"S": "a"}, ":s": {"S": "1"}}"#,
+            None,
+        ),
+        "ValidationException",
+        "Condition parameter type does not match schema type",
+    );
+    refused(
+        &query(
+            "pk = :a",
+            r#"{":a": {"S": "a"}}"#,
+            Some(r#"{"pk": {"S": "other"}, "n": {"N": "1"}}"#),
+        ),
+        "ValidationException",
+        "outside query boundaries",
+    );
+    // An update that only removes does not make an item that is not there.
+    ok(aws(
+        &server,
+        &[
+            "dynamodb",
+            "update-item",
+            "--table-name",
+            "notes",
+            "--key",
+            r#"{"pk": {"S": "nobody"}, "n": {"N": "1"}}"#,
+            "--update-expression",
+            "REMOVE seen",
+        ],
+    ));
+    assert!(
+        get(
+            &server,
+            "notes",
+            &json!({"pk": {"S": "nobody"}, "n": {"N": "1"}})
+        )
+        .get("Item")
+        .is_none()
+    );
+
+    // BatchGetItem reads what is there and DeleteItem removes it, once.
+    let keys = json!({"notes": {"Keys": [
+        {"pk": {"S": "a"}, "n": {"N": "9"}},
+        {"pk": {"S": "a"}, "n": {"N": "10"}},
+        {"pk": {"S": "zz"}, "n": {"N": "1"}}
+    ], "ProjectionExpression": "n"}});
+    let batch = aws(
+        &server,
+        &[
+            "dynamodb",
+            "batch-get-item",
+            "--request-items",
+            &keys.to_string(),
+        ],
+    )
+    .json();
+    let mut found: Vec<&str> = batch["Responses"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["n"]["N"].as_str().unwrap())
+        .collect();
+    found.sort();
+    assert_eq!(found, ["10", "9"]);
+    let delete = || {
+        aws(
+            &server,
+            &[
+                "dynamodb",
+                "delete-item",
+                "--table-name",
+                "notes",
+                "--key",
+                r#"{"pk": {"S": "a"}, "n": {"N": "9"}}"#,
+                "--condition-expression",
+                "attribute_exists(pk)",
+                "--return-values",
+                "ALL_OLD",
+            ],
+        )
+    };
+    assert_eq!(delete().json()["Attributes"]["n"], json!({"N": "9"}));
+    refused(
+        &delete(),
+        "ConditionalCheckFailedException",
+        "The conditional request failed",
+    );
+
     refused(
         &aws(&server, &["dynamodb", "scan", "--table-name", "nope-table"]),
         "ResourceNotFoundException",

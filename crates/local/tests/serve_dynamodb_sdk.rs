@@ -328,6 +328,62 @@ async fn failed_conditions_answer_as_dynamodb_does() {
         "a cancelled transaction writes nothing"
     );
 
+    // A transaction or a batch one of whose items the app's store cannot keep writes none.
+    let stock = |sku: &str, extra: Option<&str>| {
+        let mut put = Put::builder()
+            .table_name("orderly-InventoryTable")
+            .item("sku", s(sku))
+            .item("available", AttributeValue::N("10".into()));
+        if let Some(extra) = extra {
+            put = put.item(extra, s("red"));
+        }
+        TransactWriteItem::builder()
+            .put(put.build().unwrap())
+            .build()
+    };
+    let half = client
+        .transact_write_items()
+        .transact_items(stock("TX-1", None))
+        .transact_items(stock("TX-2", Some("colour")))
+        .send()
+        .await;
+    assert!(half.is_err(), "the second item cannot be kept");
+    let batch = client
+        .batch_write_item()
+        .request_items(
+            "orderly-InventoryTable",
+            ["BW-1", "BW-2"]
+                .iter()
+                .map(|sku| {
+                    let mut put = aws_sdk_dynamodb::types::PutRequest::builder()
+                        .item("sku", s(sku))
+                        .item("available", AttributeValue::N("1".into()));
+                    if *sku == "BW-2" {
+                        put = put.item("colour", s("red"));
+                    }
+                    aws_sdk_dynamodb::types::WriteRequest::builder()
+                        .put_request(put.build().unwrap())
+                        .build()
+                })
+                .collect(),
+        )
+        .send()
+        .await;
+    assert!(batch.is_err());
+    for sku in ["TX-1", "BW-1"] {
+        let read = client
+            .get_item()
+            .table_name("orderly-InventoryTable")
+            .key("sku", s(sku))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            read.item.is_none(),
+            "{sku} was written by a request that failed"
+        );
+    }
+
     let refused = client
         .put_item()
         .table_name(table)

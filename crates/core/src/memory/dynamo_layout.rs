@@ -87,11 +87,12 @@ pub fn attribute_to_json(name: &str, value: &Value) -> Result<Value, LayoutError
         ("NULL", _) => Value::Null,
         ("BOOL", Value::Bool(b)) => Value::Bool(*b),
         ("S", Value::String(text)) => Value::String(text.clone()),
-        ("N", Value::String(text)) => serde_json::from_str::<serde_json::Number>(text)
-            .map(Value::Number)
-            .map_err(|_| {
-                LayoutError::Unfit(format!("attribute {name}: {text} is not a JSON number"))
-            })?,
+        ("N", Value::String(text)) => exact_number(text).ok_or_else(|| {
+            LayoutError::Unfit(format!(
+                "attribute {name}: the number {text} has more digits than the table's JSON \
+                 documents keep exactly"
+            ))
+        })?,
         ("L", Value::Array(items)) => Value::Array(
             items
                 .iter()
@@ -109,6 +110,19 @@ pub fn attribute_to_json(name: &str, value: &Value) -> Result<Value, LayoutError
             )));
         }
     })
+}
+
+/// A number's text as a JSON number, when the JSON number is exactly that number: a whole
+/// number within 64 bits, or a float whose shortest form is the text (DynamoDB's numbers
+/// carry 38 digits; a JSON document here holds what an `f64` holds).
+fn exact_number(text: &str) -> Option<Value> {
+    if let Ok(whole) = text.parse::<i64>() {
+        return Some(Value::from(whole));
+    }
+    let float = text.parse::<f64>().ok().filter(|f| f.is_finite())?;
+    (format!("{float}") == text)
+        .then(|| serde_json::Number::from_f64(float).map(Value::Number))
+        .flatten()
 }
 
 /// The reading of a written item, attribute by attribute, refusing what it does not know.
@@ -402,12 +416,15 @@ impl DynamoLayout for MemoryStock {
     }
 }
 
-/// The approvals table: the task token waiting, and the decision once made. The TTL
-/// (`expiresAt`) is kept as the item's expiry, which this layout does not read back.
+/// The approvals table: the task token waiting, the decision once made, and the TTL
+/// (`expiresAt`), kept as the item's expiry.
 pub const APPROVALS_KEY: &str = "orderId";
 
-fn approval_item(key: &str, stored: &ApprovalItem) -> JsonItem {
+fn approval_item(key: &str, stored: &ApprovalItem, expiry: Option<i64>) -> JsonItem {
     let mut item = JsonItem::from_iter([(APPROVALS_KEY.to_owned(), s(key))]);
+    if let Some(expiry) = expiry {
+        item.insert("expiresAt".into(), n(expiry));
+    }
     if let Some(token) = &stored.token {
         item.insert("taskToken".into(), s(token));
     }
@@ -427,22 +444,28 @@ impl DynamoLayout for MemoryApprovalTokens {
     }
 
     fn scan(&self) -> Result<Vec<JsonItem>, TableError> {
-        Ok(lock(&self.items)
+        let items = lock(&self.items);
+        items
             .all()?
             .iter()
-            .map(|(key, stored)| approval_item(key, stored))
-            .collect())
+            .map(|(key, stored)| Ok(approval_item(key, stored, items.expiry(key)?)))
+            .collect()
     }
 
     fn get(&self, key: &str) -> Result<Option<JsonItem>, TableError> {
-        Ok(lock(&self.items)
-            .get(key)?
-            .map(|stored| approval_item(key, &stored)))
+        let items = lock(&self.items);
+        let Some(stored) = items.get(key)? else {
+            return Ok(None);
+        };
+        Ok(Some(approval_item(key, &stored, items.expiry(key)?)))
     }
 
     fn write(&self, key: &str, decide: &mut Decide<'_>) -> Result<Option<JsonItem>, LayoutError> {
         let items = lock(&self.items);
-        let old = items.get(key)?.map(|stored| approval_item(key, &stored));
+        let old = match items.get(key)? {
+            Some(stored) => Some(approval_item(key, &stored, items.expiry(key)?)),
+            None => None,
+        };
         match decide(old.as_ref())? {
             None => {
                 items.delete(key)?;
@@ -457,6 +480,13 @@ impl DynamoLayout for MemoryApprovalTokens {
                 let comment = fields.string("comment")?;
                 let expires = fields.whole("expiresAt")?;
                 fields.done()?;
+                if approved.is_none() && (decided_by.is_some() || comment.is_some()) {
+                    return Err(LayoutError::Unfit(
+                        "the approvals table keeps decidedBy and comment with a decision: \
+                         approved (BOOL)"
+                            .into(),
+                    ));
+                }
                 let decision = approved.map(|approved| ApprovalDecision {
                     approved,
                     decided_by: decided_by.unwrap_or_default(),
@@ -852,6 +882,38 @@ mod tests {
             None,
             "nothing was written"
         );
+    }
+
+    #[tokio::test]
+    async fn an_approval_keeps_its_expiry_through_a_read_modify_write() {
+        use crate::ports::ApprovalTokens;
+        let approvals = MemoryApprovalTokens::default();
+        approvals.save("o-1", "tok", 1_000).await.unwrap();
+        let mut read = DynamoLayout::get(&approvals, "o-1").unwrap().unwrap();
+        assert_eq!(read["expiresAt"], n(1_000));
+        read.insert("taskToken".into(), s("tok-2"));
+        approvals
+            .write("o-1", &mut |_| Ok(Some(read.clone())))
+            .unwrap();
+        assert_eq!(
+            lock(&approvals.items).purge_expired(2_000).unwrap(),
+            1,
+            "still expires"
+        );
+        let lone = item(json!({"orderId": {"S": "o-2"}, "comment": {"S": "no"}}));
+        assert!(matches!(
+            approvals.write("o-2", &mut |_| Ok(Some(lone.clone()))),
+            Err(LayoutError::Unfit(m)) if m.contains("approved")
+        ));
+    }
+
+    #[test]
+    fn numbers_a_json_document_cannot_hold_exactly_are_refused() {
+        assert_eq!(exact_number("2500"), Some(json!(2500)));
+        assert_eq!(exact_number("0.3"), Some(json!(0.3)));
+        assert_eq!(exact_number("0.0000001"), Some(json!(0.0000001)));
+        assert_eq!(exact_number("12345678901234567890123"), None);
+        assert_eq!(exact_number("0.30000000000000000001"), None);
     }
 
     #[test]

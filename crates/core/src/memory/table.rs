@@ -46,6 +46,9 @@ pub trait ItemTable: Send + Sync {
     /// The item stored under `key`, expired or not (as DynamoDB reads an item its TTL
     /// sweeper has not reached yet).
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, TableError>;
+    /// The expiry of the item under `key`, epoch seconds; `None` when there is no item or
+    /// it never expires.
+    fn expiry(&self, key: &str) -> Result<Option<i64>, TableError>;
     /// Stores `item` under `key`, replacing any item there, with its expiry.
     fn put(&self, key: &str, item: &[u8], expires_at_s: Option<i64>) -> Result<(), TableError>;
     /// Removes the item under `key`; whether there was one.
@@ -120,6 +123,10 @@ impl MemoryState {
 impl ItemTable for MemoryTable {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, TableError> {
         Ok(self.state().items.get(key).map(|(item, _)| item.to_vec()))
+    }
+
+    fn expiry(&self, key: &str) -> Result<Option<i64>, TableError> {
+        Ok(self.state().items.get(key).and_then(|(_, expiry)| *expiry))
     }
 
     fn put(&self, key: &str, item: &[u8], expires_at_s: Option<i64>) -> Result<(), TableError> {
@@ -217,6 +224,11 @@ impl<T: Serialize + DeserializeOwned> Items<T> {
             .transpose()
     }
 
+    /// The expiry of the item under `key`, epoch seconds, if it has one.
+    pub fn expiry(&self, key: &str) -> Result<Option<i64>, TableError> {
+        self.table.expiry(key)
+    }
+
     /// Stores `item` under `key` with no expiry.
     pub fn put(&self, key: &str, item: &T) -> Result<(), TableError> {
         self.put_expiring(key, item, None)
@@ -303,6 +315,9 @@ pub mod contract {
         table.put("a", b"1", Some(10)).unwrap();
         table.put("c", b"3", None).unwrap();
         assert_eq!(table.len(), 3);
+        assert_eq!(table.expiry("a").unwrap(), Some(10));
+        assert_eq!(table.expiry("c").unwrap(), None);
+        assert_eq!(table.expiry("nope").unwrap(), None);
         assert_eq!(table.get("a").unwrap().as_deref(), Some(&b"1"[..]));
         // Replacing moves the expiry: a now lives to 25.
         table.put("a", b"1'", Some(25)).unwrap();

@@ -73,7 +73,8 @@ impl Guard {
     }
 }
 
-fn check_size(item: &Item) -> Result<(), DbError> {
+/// Refuses an item over DynamoDB's 400 KB.
+pub fn check_size(item: &Item) -> Result<(), DbError> {
     if item_size(item) > MAX_ITEM_BYTES {
         return Err(DbError::validation(
             "Item size has exceeded the maximum allowed size",
@@ -115,6 +116,24 @@ pub fn check_update_keys(table: &Table, update: &Update) -> Result<(), DbError> 
     Ok(())
 }
 
+/// What `update` makes of `old`, the item under `key` as it is: the item to store, or
+/// nothing for an update that only removes from an item that is not there.
+pub fn updated(
+    table: &Table,
+    key: &Key,
+    update: &Update,
+    old: Option<&Item>,
+) -> Result<Option<Item>, DbError> {
+    if old.is_none() && !update.creates() {
+        return Ok(None);
+    }
+    let base = old.cloned().unwrap_or_else(|| table.key.key_item(key));
+    let next = update.apply(&base)?;
+    table.check_index_keys(&next)?;
+    check_size(&next)?;
+    Ok(Some(next))
+}
+
 /// UpdateItem: applies `update` to the item under `key` (a new item of the key's
 /// attributes when there is none) if `guard` holds; the item before and after.
 pub fn update(
@@ -122,17 +141,16 @@ pub fn update(
     key: &Key,
     update: &Update,
     guard: &Guard,
-) -> Result<(Option<Item>, Item), DbError> {
+) -> Result<(Option<Item>, Option<Item>), DbError> {
     check_update_keys(table, update)?;
-    let mut new = Item::new();
+    let mut new = None;
     let old = table.storage.write(key, &mut |old| {
         guard.check(old)?;
-        let base = old.cloned().unwrap_or_else(|| table.key.key_item(key));
-        let next = update.apply(&base)?;
-        table.check_index_keys(&next)?;
-        check_size(&next)?;
-        new = next.clone();
-        Ok(Change::Put(next))
+        new = updated(table, key, update, old)?;
+        Ok(match &new {
+            Some(item) => Change::Put(item.clone()),
+            None => Change::Delete,
+        })
     })?;
     Ok((old, new))
 }

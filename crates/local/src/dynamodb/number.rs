@@ -99,10 +99,27 @@ impl Number {
                 _ => 1,
             };
             let start = i;
+            let mut overflowed = false;
             while let Some(b'0'..=b'9') = bytes.get(i) {
-                // Saturating: an exponent this long is out of range whatever follows.
-                exponent = (exponent * 10 + i64::from(bytes[i] - b'0')).min(1_000_000);
+                match exponent
+                    .checked_mul(10)
+                    .and_then(|e| e.checked_add(i64::from(bytes[i] - b'0')))
+                {
+                    Some(e) => exponent = e,
+                    None => overflowed = true,
+                }
                 i += 1;
+            }
+            // An exponent past 64 bits puts any non-zero value out of range, whatever the
+            // digits (a body holds far fewer than 2^63 of them).
+            if overflowed && i == bytes.len() {
+                return if digits.iter().all(|&d| d == 0) {
+                    Ok(Self::zero())
+                } else if sign > 0 {
+                    Err(NumberError::Overflow)
+                } else {
+                    Err(NumberError::Underflow)
+                };
             }
             if i == start {
                 return Err(NumberError::NotANumber);
@@ -345,6 +362,19 @@ mod tests {
         assert_eq!(Number::parse("1E-131"), Err(NumberError::Underflow));
         assert!(Number::parse("1E-130").is_ok());
         assert_eq!(Number::parse("0E-999999999"), Ok(Number::zero()));
+        // A long mantissa and a long exponent cancel exactly.
+        let shifted = format!("1{}e-1000005", "0".repeat(1_000_000));
+        assert_eq!(Number::parse(&shifted).unwrap().to_string(), "0.00001");
+        let huge = format!("1e{}", "9".repeat(30));
+        assert_eq!(Number::parse(&huge), Err(NumberError::Overflow));
+        assert_eq!(
+            Number::parse(&format!("1e-{}", "9".repeat(30))),
+            Err(NumberError::Underflow)
+        );
+        assert_eq!(
+            Number::parse(&format!("0e{}", "9".repeat(30))),
+            Ok(Number::zero())
+        );
     }
 
     #[test]

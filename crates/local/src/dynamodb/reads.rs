@@ -117,15 +117,27 @@ impl KeyCondition {
                 schema.partition.name
             ))
         })?;
-        let expected = match schema.partition.attribute_type {
-            crate::template::AttributeType::S => "S",
-            crate::template::AttributeType::N => "N",
-            crate::template::AttributeType::B => "B",
-        };
-        if partition.type_name() != expected {
-            return Err(DbError::invalid(
-                "Condition parameter type does not match schema type",
-            ));
+        let mismatch = || DbError::invalid("Condition parameter type does not match schema type");
+        if partition.type_name() != type_code(&schema.partition) {
+            return Err(mismatch());
+        }
+        if let (Some(condition), Some(key)) = (&sort, &schema.sort) {
+            let expected = type_code(key);
+            let values: Vec<&Value> = match condition {
+                Condition::Compare(_, _, Operand::Value(v))
+                | Condition::BeginsWith(_, Operand::Value(v)) => vec![v],
+                Condition::Between(_, Operand::Value(a), Operand::Value(b)) => vec![a, b],
+                _ => Vec::new(),
+            };
+            if matches!(condition, Condition::BeginsWith(..)) && expected == "N" {
+                return Err(DbError::validation(
+                    "Invalid KeyConditionExpression: Incorrect operand type for operator or \
+                     function; operator or function: begins_with, operand type: N",
+                ));
+            }
+            if values.iter().any(|v| v.type_name() != expected) {
+                return Err(mismatch());
+            }
         }
         Ok(Self { partition, sort })
     }
@@ -142,6 +154,16 @@ fn position(item: &Item, index: &KeySchema, table: &KeySchema) -> Option<(Key, K
     Some((index.key_of_stored(item)?, table.key_of_stored(item)?))
 }
 
+fn type_code(attribute: &crate::template::KeyAttribute) -> &'static str {
+    match attribute.attribute_type {
+        crate::template::AttributeType::S => "S",
+        crate::template::AttributeType::N => "N",
+        crate::template::AttributeType::B => "B",
+    }
+}
+
+/// The position an `ExclusiveStartKey` names: exactly the key attributes of the table and
+/// of the index read, each of its type.
 fn start_position(
     start: &Item,
     index: &KeySchema,
@@ -152,6 +174,20 @@ fn start_position(
             "The provided starting key is invalid: The provided key element does not match the schema",
         )
     };
+    let attributes: Vec<&crate::template::KeyAttribute> =
+        index.attributes().chain(table.attributes()).collect();
+    let mut names: Vec<&str> = attributes.iter().map(|a| a.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    if start.len() != names.len() {
+        return Err(invalid());
+    }
+    for attribute in attributes {
+        match start.get(&attribute.name) {
+            Some(value) if value.type_name() == type_code(attribute) => {}
+            _ => return Err(invalid()),
+        }
+    }
     position(start, index, table).ok_or_else(invalid)
 }
 
@@ -222,6 +258,19 @@ fn page(
 
 /// Query: the items of one partition of the table or an index.
 pub fn query(table: &Table, condition: &KeyCondition, read: &Read) -> Result<Page, DbError> {
+    if let Some(start) = &read.start {
+        let schema = table.index_key(read.index.as_deref())?;
+        start_position(start, &schema, &table.key)?;
+        if !start
+            .get(&schema.partition.name)
+            .is_some_and(|v| v.same(&condition.partition))
+        {
+            return Err(DbError::validation(
+                "The provided starting key is outside query boundaries based on provided \
+                 conditions",
+            ));
+        }
+    }
     page(table, read, &|item, schema| condition.matches(item, schema))
 }
 

@@ -70,7 +70,8 @@ impl Value {
 
     /// Equality as DynamoDB's `=` sees it: sets compare as sets.
     pub fn same(&self, other: &Value) -> bool {
-        fn same_set<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+        fn same_set<T: Eq + std::hash::Hash>(a: &[T], b: &[T]) -> bool {
+            let b: std::collections::HashSet<&T> = b.iter().collect();
             a.len() == b.len() && a.iter().all(|x| b.contains(x))
         }
         match (self, other) {
@@ -257,12 +258,18 @@ fn decode_binary(text: &str) -> Result<Vec<u8>, DbError> {
     })
 }
 
-fn check_set<T: PartialEq + std::fmt::Debug>(kind: &str, items: &[T]) -> Result<(), DbError> {
+/// Refuses an empty set or one with a member twice; a hash set, so a set of many members
+/// costs a pass, not a pass per member.
+fn check_set<T: Eq + std::hash::Hash + std::fmt::Debug>(
+    kind: &str,
+    items: &[T],
+) -> Result<(), DbError> {
     if items.is_empty() {
         return Err(DbError::invalid(format!("An {kind} set  may not be empty")));
     }
-    for (i, item) in items.iter().enumerate() {
-        if items[..i].contains(item) {
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    for item in items {
+        if !seen.insert(item) {
             return Err(DbError::invalid(format!(
                 "Input collection contains duplicates: {item:?}"
             )));

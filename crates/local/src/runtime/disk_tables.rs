@@ -241,6 +241,10 @@ impl ItemTable for Sharded {
         self.shard(key).get(key)
     }
 
+    fn expiry(&self, key: &str) -> Result<Option<i64>, TableError> {
+        self.shard(key).expiry(key)
+    }
+
     fn put(&self, key: &str, item: &[u8], expires_at_s: Option<i64>) -> Result<(), TableError> {
         self.shard(key).put(key, item, expires_at_s)
     }
@@ -296,12 +300,14 @@ struct Statements {
     delete: String,
     purge: String,
     scan: String,
+    expiry: String,
 }
 
 impl Statements {
     fn of(table: &str) -> Self {
         Self {
             get: format!("SELECT item FROM {table} WHERE key = ?1"),
+            expiry: format!("SELECT expires FROM {table} WHERE key = ?1"),
             insert: format!(
                 "INSERT OR IGNORE INTO {table} (key, item, expires) VALUES (?1, ?2, ?3)"
             ),
@@ -322,6 +328,18 @@ impl DiskTable {
 }
 
 impl ItemTable for DiskTable {
+    fn expiry(&self, key: &str) -> Result<Option<i64>, TableError> {
+        let connection = lock(&self.file.connection);
+        let mut statement = connection
+            .prepare_cached(&self.sql.expiry)
+            .map_err(|e| self.fail(e))?;
+        let expiry: Option<Option<i64>> = statement
+            .query_row(params![key], |row| row.get(0))
+            .optional()
+            .map_err(|e| self.fail(e))?;
+        Ok(expiry.flatten())
+    }
+
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, TableError> {
         let connection = lock(&self.file.connection);
         let mut statement = connection

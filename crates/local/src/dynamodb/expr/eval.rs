@@ -127,61 +127,55 @@ pub fn holds(condition: &Condition, item: &Item) -> bool {
     }
 }
 
-/// The parts of `item` that `paths` name, nested as they are in the item; list elements
-/// keep their order and close up, as DynamoDB returns them.
+/// The parts of `item` that `paths` name, nested as they are in the item. Paths into one
+/// list element meet in that element; list elements keep their order and close up, as
+/// DynamoDB returns them.
 pub fn project(item: &Item, paths: &[Path]) -> Item {
-    let mut out = Item::new();
-    for path in paths {
-        let Some((Step::Name(first), rest)) = path.split_first() else {
-            continue;
-        };
-        let Some(value) = item.get(first) else {
-            continue;
-        };
-        if let Some(part) = part(value, rest) {
-            match out.get_mut(first) {
-                Some(existing) => merge(existing, part),
-                None => {
-                    out.insert(first.clone(), part);
-                }
-            }
-        }
-    }
-    out
+    let paths: Vec<&[Step]> = paths.iter().map(Vec::as_slice).collect();
+    project_map(item, &paths)
 }
 
-/// `value` reduced to what `rest` names below it.
-fn part(value: &Value, rest: &[Step]) -> Option<Value> {
-    let Some((step, rest)) = rest.split_first() else {
-        return Some(value.clone());
-    };
-    match (step, value) {
-        (Step::Name(n), Value::M(m)) => {
-            let inner = part(m.get(n)?, rest)?;
-            Some(Value::M(Item::from([(n.clone(), inner)])))
+fn project_map(map: &Item, paths: &[&[Step]]) -> Item {
+    let mut by_name: std::collections::BTreeMap<&str, Vec<&[Step]>> = Default::default();
+    for path in paths {
+        if let Some((Step::Name(name), rest)) = path.split_first() {
+            by_name.entry(name.as_str()).or_default().push(rest);
         }
-        (Step::Index(i), Value::L(l)) => {
-            let inner = part(l.get(*i)?, rest)?;
-            Some(Value::L(vec![inner]))
+    }
+    by_name
+        .into_iter()
+        .filter_map(|(name, rests)| {
+            let part = project_value(map.get(name)?, &rests)?;
+            Some((name.to_owned(), part))
+        })
+        .collect()
+}
+
+/// `value` reduced to what `paths` (relative to it) name; the whole value when one of them
+/// ends here.
+fn project_value(value: &Value, paths: &[&[Step]]) -> Option<Value> {
+    if paths.iter().any(|p| p.is_empty()) {
+        return Some(value.clone());
+    }
+    match value {
+        Value::M(map) => {
+            let part = project_map(map, paths);
+            (!part.is_empty()).then_some(Value::M(part))
+        }
+        Value::L(list) => {
+            let mut by_index: std::collections::BTreeMap<usize, Vec<&[Step]>> = Default::default();
+            for path in paths {
+                if let Some((Step::Index(i), rest)) = path.split_first() {
+                    by_index.entry(*i).or_default().push(rest);
+                }
+            }
+            let part: Vec<Value> = by_index
+                .into_iter()
+                .filter_map(|(i, rests)| project_value(list.get(i)?, &rests))
+                .collect();
+            (!part.is_empty()).then_some(Value::L(part))
         }
         _ => None,
-    }
-}
-
-fn merge(into: &mut Value, from: Value) {
-    match (into, from) {
-        (Value::M(a), Value::M(b)) => {
-            for (k, v) in b {
-                match a.get_mut(&k) {
-                    Some(existing) => merge(existing, v),
-                    None => {
-                        a.insert(k, v);
-                    }
-                }
-            }
-        }
-        (Value::L(a), Value::L(b)) => a.extend(b),
-        (into, from) => *into = from,
     }
 }
 
@@ -255,6 +249,18 @@ mod tests {
     fn a_projection_keeps_the_shape_of_what_it_names() {
         let bindings = Bindings::default();
         let paths = parse_projection("m.deep.v, l[1], id, nope, m.w", &bindings).unwrap();
+        let list = item_from_json(
+            json!({"l": {"L": [{"M": {"a": {"N": "1"}, "b": {"N": "2"}, "c": {"N": "3"}}}, {"N": "9"}]}})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap();
+        let within = parse_projection("l[1], l[0].b, l[0].a", &bindings).unwrap();
+        assert_eq!(
+            crate::dynamodb::value::item_to_json(&project(&list, &within)),
+            json!({"l": {"L": [{"M": {"a": {"N": "1"}, "b": {"N": "2"}}}, {"N": "9"}]}}),
+            "paths into one element meet there, in list order"
+        );
         let projected = project(&item(), &paths);
         assert_eq!(
             crate::dynamodb::value::item_to_json(&projected),

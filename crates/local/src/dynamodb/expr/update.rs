@@ -225,6 +225,12 @@ fn invalid_path() -> DbError {
 }
 
 impl Update {
+    /// Whether the update adds anything (`SET` or `ADD`): one that only removes does not
+    /// make an item that is not there.
+    pub fn creates(&self) -> bool {
+        !self.set.is_empty() || !self.add.is_empty()
+    }
+
     /// Every path the update writes or removes.
     pub fn targets(&self) -> impl Iterator<Item = &Path> {
         self.set
@@ -304,9 +310,10 @@ impl IndexOrder for &Path {
     }
 }
 
-fn union<T: Clone + PartialEq>(mut a: Vec<T>, b: &[T]) -> Vec<T> {
+fn union<T: Clone + Eq + std::hash::Hash>(mut a: Vec<T>, b: &[T]) -> Vec<T> {
+    let mut seen: std::collections::HashSet<T> = a.iter().cloned().collect();
     for x in b {
-        if !a.contains(x) {
+        if seen.insert(x.clone()) {
             a.push(x.clone());
         }
     }
@@ -314,7 +321,8 @@ fn union<T: Clone + PartialEq>(mut a: Vec<T>, b: &[T]) -> Vec<T> {
 }
 
 /// `a` without `b`'s members; `None` when nothing is left (the attribute goes).
-fn minus<T: PartialEq>(a: Vec<T>, b: &[T]) -> Option<Vec<T>> {
+fn minus<T: Eq + std::hash::Hash>(a: Vec<T>, b: &[T]) -> Option<Vec<T>> {
+    let b: std::collections::HashSet<&T> = b.iter().collect();
     let rest: Vec<T> = a.into_iter().filter(|x| !b.contains(x)).collect();
     (!rest.is_empty()).then_some(rest)
 }

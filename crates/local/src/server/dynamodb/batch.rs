@@ -9,7 +9,7 @@ use super::Request;
 use super::items::guard;
 use crate::dynamodb::error::{CancellationReason, DbError};
 use crate::dynamodb::expr::{Update, parse_projection, parse_update, project};
-use crate::dynamodb::items::{Guard, check_update_keys};
+use crate::dynamodb::items::{Guard, check_size, check_update_keys, updated};
 use crate::dynamodb::table::{Change, Key, Table};
 use crate::dynamodb::value::{Item, MAX_ITEM_BYTES, item_from_json, item_size, item_to_json};
 use crate::runtime::CloudInner;
@@ -157,14 +157,52 @@ pub(super) fn batch_write_item(cloud: &Arc<CloudInner>, input: &Input) -> Result
         }
     }
     let _writing = cloud.dynamodb.single_write();
-    for (table, key, write) in writes {
-        let change = match write {
-            BatchWrite::Put(item) => Change::Put(item),
-            BatchWrite::Delete => Change::Delete,
-        };
-        table.storage.write(&key, &mut |_| Ok(change.clone()))?;
-    }
+    let mut steps: Vec<Step<'_>> = writes
+        .into_iter()
+        .map(|(table, key, write)| {
+            let change = match write {
+                BatchWrite::Put(item) => Change::Put(item),
+                BatchWrite::Delete => Change::Delete,
+            };
+            let decide: Decide<'_> = Box::new(move |_| Ok(change.clone()));
+            (table, key, decide)
+        })
+        .collect();
+    apply_all(&mut steps).map_err(|(_, e)| e)?;
     Ok(json!({"UnprocessedItems": {}}))
+}
+
+/// What one write of a batch or transaction makes of the item as it is when written.
+type Decide<'a> = Box<dyn FnMut(Option<&Item>) -> Result<Change, DbError> + 'a>;
+
+/// One write: the table, the key, and its decision.
+type Step<'a> = (Arc<Table>, Key, Decide<'a>);
+
+/// Writes each step in turn; when one fails (an item the app's store cannot keep, or a
+/// condition a concurrent write of the app made false since it was checked), puts back
+/// what the earlier steps replaced, in reverse order, and answers which step failed:
+/// all or nothing.
+fn apply_all(steps: &mut [Step<'_>]) -> Result<(), (usize, DbError)> {
+    let mut done: Vec<(&Arc<Table>, &Key, Option<Item>)> = Vec::with_capacity(steps.len());
+    for (i, (table, key, decide)) in steps.iter_mut().enumerate() {
+        match table.storage.write(key, decide.as_mut()) {
+            Ok(old) => done.push((table, key, old)),
+            Err(e) => {
+                for (table, key, old) in done.into_iter().rev() {
+                    let restore = match old {
+                        Some(item) => Change::Put(item),
+                        None => Change::Delete,
+                    };
+                    // What was there came out of the same storage, so it goes back in.
+                    if let Err(failed) = table.storage.write(key, &mut |_| Ok(restore.clone())) {
+                        tracing::error!(table = %table.name, error = %failed, "undoing a write failed");
+                    }
+                }
+                return Err((i, e));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One action of a transaction, read and resolved.
@@ -230,6 +268,7 @@ pub(super) fn transact_write_items(
                 let item = body.item("Item", "item")?;
                 let key = table.key.key_of_item(&item)?;
                 table.check_index_keys(&item)?;
+                check_size(&item)?;
                 (key, Action::Put(item, guard(&body, &bindings)?))
             }
             other => {
@@ -263,63 +302,116 @@ pub(super) fn transact_write_items(
         actions.push((table, key, action));
     }
     let _transaction = cloud.dynamodb.transaction();
-    // Every condition first, on the items as they are; then every write.
-    let mut changes = Vec::with_capacity(actions.len());
+    // Every condition first, on the items as they are; then every write, each checking its
+    // condition again as it writes.
     let mut reasons = Vec::with_capacity(actions.len());
     let mut cancelled = false;
     for (table, key, action) in &actions {
         let current = table.storage.get(key)?;
-        let (guard, change) = match action {
-            Action::Check(g) => (g, Ok(None)),
-            Action::Put(item, g) => (g, Ok(Some(Change::Put(item.clone())))),
-            Action::Delete(g) => (g, Ok(Some(Change::Delete))),
-            Action::Update(update, g) => {
-                let base = current.clone().unwrap_or_else(|| table.key.key_item(key));
-                let next = update.apply(&base).and_then(|next| {
-                    table.check_index_keys(&next)?;
-                    if item_size(&next) > MAX_ITEM_BYTES {
-                        return Err(DbError::validation(
-                            "Item size has exceeded the maximum allowed size",
-                        ));
-                    }
-                    Ok(next)
-                });
-                (g, next.map(|n| Some(Change::Put(n))))
+        let checked = action
+            .guard()
+            .check(current.as_ref())
+            .and_then(|()| match action {
+                Action::Update(update, _) => {
+                    updated(table, key, update, current.as_ref()).map(|_| ())
+                }
+                _ => Ok(()),
+            });
+        reasons.push(match checked {
+            Ok(()) => none(),
+            Err(DbError::ConditionFailed { item }) => {
+                cancelled = true;
+                CancellationReason {
+                    code: "ConditionalCheckFailed".into(),
+                    message: Some("The conditional request failed".into()),
+                    item,
+                }
             }
-        };
-        let reason = match (guard.check(current.as_ref()), change) {
-            (Err(DbError::ConditionFailed { item }), _) => CancellationReason {
-                code: "ConditionalCheckFailed".into(),
-                message: Some("The conditional request failed".into()),
-                item,
-            },
-            (Err(e), _) | (Ok(()), Err(e)) => CancellationReason {
-                code: "ValidationError".into(),
-                message: Some(e.to_string()),
-                item: None,
-            },
-            (Ok(()), Ok(change)) => {
-                changes.push((table.clone(), key.clone(), change));
-                reasons.push(CancellationReason {
-                    code: "None".into(),
-                    message: None,
+            Err(e) => {
+                cancelled = true;
+                CancellationReason {
+                    code: "ValidationError".into(),
+                    message: Some(e.to_string()),
                     item: None,
-                });
-                continue;
+                }
             }
-        };
-        cancelled = true;
-        reasons.push(reason);
+        });
     }
     if cancelled {
         return Err(DbError::TransactionCanceled(reasons));
     }
-    for (table, key, change) in changes {
-        if let Some(change) = change {
-            table.storage.write(&key, &mut |_| Ok(change.clone()))?;
+    let mut steps: Vec<Step<'_>> = Vec::with_capacity(actions.len());
+    let mut positions = Vec::with_capacity(actions.len());
+    for (at, (table, key, action)) in actions.iter().enumerate() {
+        let decide: Decide<'_> = match action {
+            // A check writes nothing; it is held by the transaction lock against the API's
+            // writes, and checked again here against the app's.
+            Action::Check(guard) => {
+                guard
+                    .check(table.storage.get(key)?.as_ref())
+                    .map_err(|_| conflict(&actions, at))?;
+                continue;
+            }
+            Action::Put(item, guard) => Box::new(move |old| {
+                guard.check(old)?;
+                Ok(Change::Put(item.clone()))
+            }),
+            Action::Delete(guard) => Box::new(move |old| {
+                guard.check(old)?;
+                Ok(Change::Delete)
+            }),
+            Action::Update(update, guard) => Box::new(move |old| {
+                guard.check(old)?;
+                Ok(match updated(table, key, update, old)? {
+                    Some(item) => Change::Put(item),
+                    None => Change::Delete,
+                })
+            }),
+        };
+        steps.push((table.clone(), key.clone(), decide));
+        positions.push(at);
+    }
+    match apply_all(&mut steps) {
+        Ok(()) => Ok(json!({})),
+        Err((step, DbError::ConditionFailed { .. })) => Err(conflict(&actions, positions[step])),
+        Err((_, e)) => Err(e),
+    }
+}
+
+fn none() -> CancellationReason {
+    CancellationReason {
+        code: "None".into(),
+        message: None,
+        item: None,
+    }
+}
+
+/// The cancellation of a transaction whose action `at` found its item changed by a write
+/// of the app between the check and the write.
+fn conflict(actions: &[(Arc<Table>, Key, Action)], at: usize) -> DbError {
+    DbError::TransactionCanceled(
+        (0..actions.len())
+            .map(|i| {
+                if i == at {
+                    CancellationReason {
+                        code: "TransactionConflict".into(),
+                        message: Some("Transaction is ongoing for the item".into()),
+                        item: None,
+                    }
+                } else {
+                    none()
+                }
+            })
+            .collect(),
+    )
+}
+
+impl Action {
+    fn guard(&self) -> &Guard {
+        match self {
+            Action::Check(g) | Action::Put(_, g) | Action::Delete(g) | Action::Update(_, g) => g,
         }
     }
-    Ok(json!({}))
 }
 
 pub(super) fn transact_get_items(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, DbError> {

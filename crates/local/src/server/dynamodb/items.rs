@@ -144,7 +144,7 @@ pub(super) fn update_item(cloud: &Arc<CloudInner>, input: &Input) -> Result<Valu
     Ok(with_attributes(items::returned(
         returns,
         old.as_ref(),
-        Some(&new),
+        new.as_ref(),
         Some(&update),
     )))
 }
