@@ -5,7 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use orderly_local::dynamodb::expr::{Bindings, Kind, parse_condition, parse_projection, parse_update, project};
+use orderly_local::dynamodb::expr::{
+    Bindings, Kind, parse_condition, parse_projection, parse_update, project,
+};
 use orderly_local::dynamodb::value::{Item, item_from_json};
 use serde_json::json;
 use std::sync::LazyLock;
