@@ -9,6 +9,7 @@ pub mod dynamodb;
 pub mod pseudo;
 pub mod runtime;
 pub mod scenarios;
+pub mod scheduler;
 pub mod server;
 pub mod sqs;
 pub mod stdout;

@@ -21,6 +21,7 @@ pub mod nested;
 pub mod paging;
 pub mod replays;
 pub mod retention;
+pub mod schedules;
 pub mod sfn;
 pub mod trace;
 pub mod world;
@@ -128,6 +129,8 @@ pub struct CloudInner {
     /// The DynamoDB tables: the template's, over the world's stores, and any made through
     /// the API.
     pub dynamodb: crate::dynamodb::Tables,
+    /// EventBridge Scheduler's schedules.
+    pub scheduler: crate::scheduler::Schedules,
     /// The functions by logical id.
     pub functions: HashMap<String, Arc<FunctionHost>>,
     /// The state machines and their executions.
@@ -279,6 +282,7 @@ impl LocalCloud {
                 archives,
                 queries: Default::default(),
                 dynamodb: Default::default(),
+                scheduler: crate::scheduler::Schedules::new(&model.region, &model.account_id),
                 functions,
                 sfn: StepFunctions {
                     machines,
@@ -318,6 +322,7 @@ impl LocalCloud {
             return Err(StartError::Unsupported(format!("tables: {e}")));
         }
         inner.start_event_source_mappings();
+        inner.start_schedules();
         Ok(Self { inner })
     }
 

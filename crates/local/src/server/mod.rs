@@ -24,6 +24,7 @@ pub mod layers;
 pub mod limits;
 pub mod logs;
 pub mod logs_insights;
+pub mod scheduler;
 pub mod sfn;
 pub mod sqs;
 pub mod transport;
@@ -117,6 +118,9 @@ async fn handle(State(state): State<ServerState>, request: Request) -> Response 
     {
         let (service, operation) = (service.to_owned(), operation.to_owned());
         return serve_cbor(&state, &service, &operation, request).await;
+    }
+    if scheduler::is_scheduler_api(&request) {
+        return scheduler::serve(&state.cloud, request).await;
     }
     if is_http_api(request.headers(), &state.routes) {
         state.cloud.admit().await;
