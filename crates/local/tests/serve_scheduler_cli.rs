@@ -233,3 +233,73 @@ fn a_one_time_schedule_runs_once_then_goes_and_the_undeliverable_is_dead_lettere
         "the default notification: {body}"
     );
 }
+
+#[test]
+fn the_templates_schedule_and_schedule_rule_run_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("template.yaml");
+    std::fs::write(
+        &template,
+        r#"
+Resources:
+  Ticks:
+    Type: AWS::SQS::Queue
+  Ticker:
+    Type: AWS::Scheduler::Schedule
+    Properties:
+      Name: ticker
+      ScheduleExpression: rate(1 minute)
+      FlexibleTimeWindow:
+        Mode: "OFF"
+      Target:
+        Arn: !GetAtt Ticks.Arn
+        RoleArn: arn:aws:iam::000000000000:role/scheduler
+        Input: '{"from": "the schedule"}'
+  EveryMinute:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 minute)
+      Targets:
+        - Id: ticks
+          Arn: !GetAtt Ticks.Arn
+"#,
+    )
+    .unwrap();
+    let server = Server::start_with(&template);
+    let (url, _) = queue(&server, "orderly-Ticks");
+    let mut bodies: Vec<Value> = Vec::new();
+    eventually("both ticks", Duration::from_secs(10), || {
+        if let Some(message) = receive(&server, &url) {
+            let receipt = message["ReceiptHandle"].as_str().unwrap().to_owned();
+            aws(
+                &server,
+                &[
+                    "sqs",
+                    "delete-message",
+                    "--queue-url",
+                    &url,
+                    "--receipt-handle",
+                    &receipt,
+                ],
+            );
+            bodies.push(serde_json::from_str(message["Body"].as_str().unwrap()).unwrap());
+        }
+        (bodies.len() >= 2).then_some(())
+    });
+    assert!(
+        bodies.contains(&json!({"from": "the schedule"})),
+        "{bodies:?}"
+    );
+    let scheduled = bodies
+        .iter()
+        .find(|b| b["detail-type"] == "Scheduled Event")
+        .expect("the rule's Scheduled Event");
+    assert_eq!(scheduled["source"], "aws.events");
+    assert_eq!(
+        scheduled["resources"],
+        json!(["arn:aws:events:us-east-1:000000000000:rule/orderly-EveryMinute"])
+    );
+    assert_eq!(scheduled["detail"], json!({}));
+    let listed = aws(&server, &["scheduler", "list-schedules"]).json();
+    assert_eq!(listed["Schedules"][0]["Name"], "ticker");
+}

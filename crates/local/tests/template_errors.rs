@@ -66,9 +66,14 @@ fn unsupported_and_invalid_templates_fail_with_the_place_named() {
             "Box.Type: unsupported (resource type AWS::EC2::Instance)",
         ),
         (
-            "scheduled rule",
-            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n  Tick:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: rate(1 minute)\n      Targets: [{Id: q, Arn: !GetAtt Q.Arn}]\n",
-            "Tick.Properties.ScheduleExpression: unsupported",
+            "scheduled rule with an invalid schedule",
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n  Tick:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: rate(1 minutes)\n      Targets: [{Id: q, Arn: !GetAtt Q.Arn}]\n",
+            "Tick.Properties.ScheduleExpression: Parameter ScheduleExpression is not valid.",
+        ),
+        (
+            "rule with neither a pattern nor a schedule",
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n  Tick:\n    Type: AWS::Events::Rule\n    Properties:\n      Targets: [{Id: q, Arn: !GetAtt Q.Arn}]\n",
+            "Tick.Properties.EventPattern: a rule needs an EventPattern or a ScheduleExpression",
         ),
         (
             "rule target the local cloud does not run",

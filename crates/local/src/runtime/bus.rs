@@ -115,13 +115,18 @@ impl Buses {
         let mut matchers: HashMap<String, RuleSet> = HashMap::new();
         let mut compiled = HashMap::new();
         for rule in rules {
-            let pattern = Pattern::parse(&rule.event_pattern).map_err(|e| {
-                format!(
-                    "{}.Properties.EventPattern: {}",
-                    rule.logical_id,
-                    e.message()
-                )
-            })?;
+            // A schedule rule without a pattern matches no event: it only runs on its
+            // schedule.
+            let pattern = match rule.event_pattern.as_str() {
+                "" if rule.schedule_expression.is_some() => None,
+                text => Some(Pattern::parse(text).map_err(|e| {
+                    format!(
+                        "{}.Properties.EventPattern: {}",
+                        rule.logical_id,
+                        e.message()
+                    )
+                })?),
+            };
             let mut targets = Vec::new();
             for target in &rule.targets {
                 let input = target_input(target).compile().map_err(|e| {
@@ -129,11 +134,13 @@ impl Buses {
                 })?;
                 targets.push((target.clone(), input));
             }
-            if rule.enabled {
+            if rule.enabled
+                && let Some(pattern) = &pattern
+            {
                 matchers
                     .entry(rule.event_bus_name.clone())
                     .or_default()
-                    .add(&rule.logical_id, &pattern);
+                    .add(&rule.logical_id, pattern);
             }
             compiled.insert(
                 rule.logical_id.clone(),
@@ -257,30 +264,69 @@ impl CloudInner {
                 &rule.rule.logical_id,
                 self.clock.now_ms(),
             ));
-            for (index, (target, input)) in rule.targets.iter().enumerate() {
-                let ctx = RuleContext {
-                    rule_name: &rule.rule.name,
-                    rule_arn: &rule.rule.arn,
-                    ingestion_time: None,
-                };
-                match input.apply_parsed(event_text, event, &ctx) {
-                    Ok(body) => self.deliver(
-                        rule.clone(),
-                        index,
-                        body,
-                        delivered.clone(),
-                        trace.to_owned(),
-                    ),
-                    Err(e) => self.dead_letter_target(
-                        &rule,
-                        target,
-                        event_text,
-                        "INVALID_JSON",
-                        &e.to_string(),
-                    ),
-                }
+            self.deliver_to_targets(&rule, event, event_text, &delivered, trace);
+        }
+    }
+
+    /// Sends `event` to every target of `rule`, each with its input.
+    fn deliver_to_targets(
+        self: &Arc<Self>,
+        rule: &Arc<CompiledRule>,
+        event: &Value,
+        event_text: &str,
+        delivered: &Arc<Delivered>,
+        trace: &str,
+    ) {
+        for (index, (target, input)) in rule.targets.iter().enumerate() {
+            let ctx = RuleContext {
+                rule_name: &rule.rule.name,
+                rule_arn: &rule.rule.arn,
+                ingestion_time: None,
+            };
+            match input.apply_parsed(event_text, event, &ctx) {
+                Ok(body) => self.deliver(
+                    rule.clone(),
+                    index,
+                    body,
+                    delivered.clone(),
+                    trace.to_owned(),
+                ),
+                Err(e) => self.dead_letter_target(
+                    rule,
+                    target,
+                    event_text,
+                    "INVALID_JSON",
+                    &e.to_string(),
+                ),
             }
         }
+    }
+
+    /// Sends a schedule rule's `Scheduled Event` for `scheduled` to its targets.
+    pub fn fire_rule(self: &Arc<Self>, logical_id: &str, scheduled: &str) {
+        let Some(rule) = self.buses.rules.get(logical_id).cloned() else {
+            return;
+        };
+        let id = uuid::Uuid::new_v4().to_string();
+        let event = serde_json::json!({
+            "version": "0",
+            "id": id,
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": self.model.account_id,
+            "time": scheduled,
+            "region": self.model.region,
+            "resources": [rule.rule.arn],
+            "detail": {},
+        });
+        let text = event.to_string();
+        let delivered = Arc::new(Delivered {
+            event_text: Some(text.clone()),
+            event_id: id,
+            correlation_id: String::new(),
+        });
+        let trace = super::xray::current_or_new(self.clock.now_ms());
+        self.deliver_to_targets(&rule, &event, &text, &delivered, &trace);
     }
 
     /// Checks one entry the way PutEvents does and builds the event the bus carries, without

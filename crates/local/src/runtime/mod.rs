@@ -322,7 +322,10 @@ impl LocalCloud {
             return Err(StartError::Unsupported(format!("tables: {e}")));
         }
         inner.start_event_source_mappings();
-        inner.start_schedules();
+        if let Err(e) = inner.start_schedules() {
+            logs::unregister(id);
+            return Err(StartError::Unsupported(format!("schedules: {e}")));
+        }
         Ok(Self { inner })
     }
 

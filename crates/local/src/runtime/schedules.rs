@@ -20,8 +20,29 @@ fn backoff_ms(attempt: u32) -> i64 {
 }
 
 impl CloudInner {
-    /// Starts the service that runs the schedules.
-    pub fn start_schedules(self: &Arc<Self>) {
+    /// Creates the template's schedules and schedule rules, and starts the service that
+    /// runs them.
+    ///
+    /// # Errors
+    ///
+    /// A template schedule the API would refuse now (its group does not exist).
+    pub fn start_schedules(self: &Arc<Self>) -> Result<(), String> {
+        let start = now(self);
+        for schedule in self.model.schedules.values() {
+            let spec = crate::scheduler::schedule::read(&schedule.name, &schedule.body)
+                .and_then(|spec| self.scheduler.create(spec, start).map(|_| ()));
+            spec.map_err(|e| format!("{}: {e}", schedule.logical_id))?;
+        }
+        for rule in self.model.rules.values().filter(|r| r.enabled) {
+            if let Some(text) = &rule.schedule_expression {
+                let expression = crate::scheduler::expression::Expression::parse(
+                    text,
+                    crate::scheduler::expression::Dialect::Rule,
+                )
+                .map_err(|e| format!("{}.Properties.ScheduleExpression: {e}", rule.logical_id))?;
+                self.scheduler.add_rule(&rule.logical_id, expression, start);
+            }
+        }
         // A service: the cloud aborts it when it stops, which drops this reference.
         let cloud = self.clone();
         self.spawn_service(async move {
@@ -32,6 +53,9 @@ impl CloudInner {
                 let now = now(&cloud);
                 for firing in cloud.scheduler.take_due(now) {
                     cloud.fire(firing);
+                }
+                for (rule, scheduled) in cloud.scheduler.take_due_rules(now) {
+                    cloud.fire_rule(&rule, &scheduled.to_string());
                 }
                 match cloud.scheduler.next_fire() {
                     Some(at) => {
@@ -47,6 +71,7 @@ impl CloudInner {
                 }
             }
         });
+        Ok(())
     }
 
     /// Delivers one invocation, off the runner, retrying as the schedule says.

@@ -41,9 +41,19 @@ pub struct Firing {
     pub scheduled: Timestamp,
 }
 
+/// A rule's `ScheduleExpression`, planned on the clock.
+struct RuleSchedule {
+    logical_id: String,
+    expression: expression::Expression,
+    /// When the rule began (a rate counts from its creation).
+    anchor: Timestamp,
+    next: Option<Timestamp>,
+}
+
 #[derive(Default)]
 struct State {
     schedules: BTreeMap<(String, String), Entry>,
+    rules: Vec<RuleSchedule>,
     /// Groups made through the API, with their creation, epoch seconds.
     groups: BTreeMap<String, i64>,
 }
@@ -244,13 +254,41 @@ impl Schedules {
         format!("{}schedule-group/{name}", self.arn_prefix)
     }
 
-    /// The earliest time a schedule fires next.
+    /// Runs the schedule rule `logical_id` on `expression` (UTC) from `now`.
+    pub fn add_rule(&self, logical_id: &str, expression: expression::Expression, now: Timestamp) {
+        let before = Timestamp::from_second(now.as_second() - 1).unwrap_or(now);
+        let next = expression.next_after(before, now, &jiff::tz::TimeZone::UTC);
+        self.state().rules.push(RuleSchedule {
+            logical_id: logical_id.to_owned(),
+            expression,
+            anchor: now,
+            next,
+        });
+        self.changed.notify_one();
+    }
+
+    /// The schedule rules due at `now`, with their scheduled times, each planned on.
+    pub fn take_due_rules(&self, now: Timestamp) -> Vec<(String, Timestamp)> {
+        let mut state = self.state();
+        let mut due = Vec::new();
+        for rule in &mut state.rules {
+            let Some(at) = rule.next.filter(|at| *at <= now) else {
+                continue;
+            };
+            due.push((rule.logical_id.clone(), at));
+            rule.next = rule
+                .expression
+                .next_after(at, rule.anchor, &jiff::tz::TimeZone::UTC);
+        }
+        due
+    }
+
+    /// The earliest time a schedule or schedule rule fires next.
     pub fn next_fire(&self) -> Option<Timestamp> {
-        self.state()
-            .schedules
-            .values()
-            .filter_map(Entry::next_fire)
-            .min()
+        let state = self.state();
+        let schedules = state.schedules.values().filter_map(Entry::next_fire);
+        let rules = state.rules.iter().filter_map(|r| r.next);
+        schedules.chain(rules).min()
     }
 
     /// The invocations due at `now`, each schedule planned on to its next run; a schedule

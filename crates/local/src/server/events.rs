@@ -139,7 +139,12 @@ fn rule_json(rule: &Rule) -> Value {
     let mut out = Map::new();
     out.insert("Name".into(), json!(rule.name));
     out.insert("Arn".into(), json!(rule.arn));
-    out.insert("EventPattern".into(), json!(rule.event_pattern));
+    if !rule.event_pattern.is_empty() {
+        out.insert("EventPattern".into(), json!(rule.event_pattern));
+    }
+    if let Some(schedule) = &rule.schedule_expression {
+        out.insert("ScheduleExpression".into(), json!(schedule));
+    }
     out.insert(
         "State".into(),
         json!(if rule.enabled { "ENABLED" } else { "DISABLED" }),

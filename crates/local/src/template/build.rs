@@ -11,6 +11,7 @@ use super::error::TemplateError;
 use super::model::{HttpApi, IMPLICIT_HTTP_API, Model, NotEmulated, TargetKind};
 use super::props::Obj;
 use super::resolver::{self, RawResource, Resolver};
+use super::schedules;
 use super::{
     LoadOptions, functions, globals, parameters, pseudo, references, rules, state_machines, stores,
 };
@@ -99,6 +100,7 @@ pub(super) fn from_document(
         archives: BTreeMap::new(),
         state_machines: BTreeMap::new(),
         tables: BTreeMap::new(),
+        schedules: BTreeMap::new(),
         http_apis: BTreeMap::new(),
         log_groups: BTreeMap::new(),
         not_emulated: Vec::new(),
@@ -146,10 +148,15 @@ pub(super) fn from_document(
         let ctx = &ctx;
         match raw.resource_type.as_str() {
             "AWS::Serverless::Function" => {
-                let (function, rules) = functions::build(ctx, &id, &raw, &props)?;
+                let (function, rules, schedules) = functions::build(ctx, &id, &raw, &props)?;
                 model.functions.insert(id.clone(), function);
                 for rule in rules {
                     model.rules.insert(rule.logical_id.clone(), rule);
+                }
+                for schedule in schedules {
+                    model
+                        .schedules
+                        .insert(schedule.logical_id.clone(), schedule);
                 }
             }
             "AWS::SQS::Queue" => {
@@ -182,6 +189,11 @@ pub(super) fn from_document(
                     id.clone(),
                     state_machines::cloudformation(ctx, &id, &props)?,
                 );
+            }
+            "AWS::Scheduler::Schedule" => {
+                model
+                    .schedules
+                    .insert(id.clone(), schedules::schedule(ctx, &id, &props)?);
             }
             "AWS::DynamoDB::Table" => {
                 model

@@ -10,7 +10,7 @@ use super::context::Context;
 use super::error::TemplateError;
 use super::model::{
     AsyncInvokeConfig, Function, HttpRoute, IMPLICIT_HTTP_API, Rule, RuleTarget, SqsEventSource,
-    TargetKind, TargetRef,
+    TargetKind, TargetRef, TemplateSchedule,
 };
 use super::props::Obj;
 use super::pseudo;
@@ -61,7 +61,7 @@ pub fn build(
     id: &str,
     raw: &RawResource,
     props: &Obj,
-) -> Result<(Function, Vec<Rule>), TemplateError> {
+) -> Result<(Function, Vec<Rule>, Vec<TemplateSchedule>), TemplateError> {
     let r = &ctx.resolver;
     props.check(SUPPORTED, AWS_ONLY)?;
     let name = r.physical_name(id, &props.at("FunctionName"))?;
@@ -136,6 +136,7 @@ pub fn build(
     };
 
     let mut rules = Vec::new();
+    let mut schedules = Vec::new();
     if let Some(events) = props.obj(r, "Events")? {
         for (event_name, event) in &events.map {
             let at = events.at(event_name);
@@ -155,6 +156,13 @@ pub fn build(
                 "HttpApi" => function
                     .http_routes
                     .push(http_event(ctx, event_name, &properties)?),
+                "ScheduleV2" => schedules.push(super::schedules::schedule_v2(
+                    ctx,
+                    id,
+                    event_name,
+                    &properties,
+                    &arn,
+                )?),
                 "EventBridgeRule" => rules.push(eventbridge_rule(
                     ctx,
                     id,
@@ -175,7 +183,7 @@ pub fn build(
             }
         }
     }
-    Ok((function, rules))
+    Ok((function, rules, schedules))
 }
 
 fn sqs_event(ctx: &Context, name: &str, p: &Obj) -> Result<SqsEventSource, TemplateError> {
@@ -348,6 +356,7 @@ fn eventbridge_rule(
         event_pattern: rules::pattern_text(pattern, &p.at("Pattern"))?,
         enabled: rules::enabled(p.string(r, "State")?, &p.at("State"))?,
         description: None,
+        schedule_expression: None,
         targets: vec![RuleTarget {
             id: target_id,
             input: p.string(r, "Input")?,

@@ -20,6 +20,7 @@ pub use crate::pseudo;
 mod references;
 mod resolver;
 mod rules;
+mod schedules;
 mod state_machines;
 mod stores;
 mod text_functions;
@@ -33,7 +34,7 @@ pub use model::{
     AsyncInvokeConfig, AttributeType, EventBus, Function, HttpApi, HttpRoute, IMPLICIT_HTTP_API,
     InputTransformer, KeyAttribute, LogGroup, Model, NotEmulated, Queue, Redrive, RetryPolicy,
     RouteAuth, Rule, RuleTarget, SecondaryIndex, SqsEventSource, StateMachine, StateMachineType,
-    Table, TargetKind, TargetRef,
+    Table, TargetKind, TargetRef, TemplateSchedule,
 };
 pub use state_machines::{SubstitutionMismatch, placeholders, substitute, substitution_mismatch};
 

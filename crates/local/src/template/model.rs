@@ -34,6 +34,8 @@ pub struct Model {
     pub state_machines: BTreeMap<String, StateMachine>,
     /// DynamoDB tables.
     pub tables: BTreeMap<String, Table>,
+    /// EventBridge Scheduler's schedules, by logical id.
+    pub schedules: BTreeMap<String, TemplateSchedule>,
     /// HTTP APIs.
     pub http_apis: BTreeMap<String, HttpApi>,
     /// CloudWatch Logs log groups (also listed as not emulated: only their retention is).
@@ -294,6 +296,21 @@ pub struct Rule {
     pub description: Option<String>,
     /// Where matching events go.
     pub targets: Vec<RuleTarget>,
+    /// `ScheduleExpression`: the rule sends a `Scheduled Event` to its targets on this
+    /// schedule (its pattern is then empty unless it has one too).
+    pub schedule_expression: Option<String>,
+}
+
+/// `AWS::Scheduler::Schedule`, or the schedule of a SAM `ScheduleV2` event: the body
+/// CreateSchedule takes, checked when the template loads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateSchedule {
+    /// The schedule's logical id.
+    pub logical_id: String,
+    /// `Name`.
+    pub name: String,
+    /// Every other property, as CreateSchedule's members.
+    pub body: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One target of a rule.

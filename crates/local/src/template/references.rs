@@ -25,6 +25,7 @@ pub fn name_property(resource_type: &str) -> Option<&'static str> {
         "AWS::EventSchemas::Registry" => "RegistryName",
         "AWS::EventSchemas::Schema" => "SchemaName",
         "AWS::Events::Archive" => "ArchiveName",
+        "AWS::Scheduler::Schedule" => "Name",
         _ => return None,
     })
 }
@@ -137,6 +138,17 @@ pub fn attribute(
             let bus = event_bus_name_of(resolver, id)?;
             Some(pseudo::event_rule_arn(&bus, name))
         }
+        ("AWS::Scheduler::Schedule", "Arn") => Some(format!(
+            "arn:{PARTITION}:scheduler:{REGION}:{ACCOUNT_ID}:schedule/{}/{name}",
+            match resolver
+                .resources
+                .get(id)
+                .and_then(|r| r.properties.get("GroupName"))
+            {
+                Some(v) => resolver.resolve_string(v, at)?,
+                None => crate::scheduler::DEFAULT_GROUP.to_owned(),
+            }
+        )),
         ("AWS::Events::Archive", "Arn") => Some(format!(
             "arn:{PARTITION}:events:{REGION}:{ACCOUNT_ID}:archive/{name}"
         )),

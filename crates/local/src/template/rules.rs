@@ -12,6 +12,7 @@ use super::resolver::scalar;
 
 const RULE_SUPPORTED: &[&str] = &[
     "EventPattern",
+    "ScheduleExpression",
     "EventBusName",
     "Name",
     "State",
@@ -37,12 +38,37 @@ pub fn build(ctx: &Context, id: &str, props: &Obj) -> Result<Rule, TemplateError
     props.check(RULE_SUPPORTED, RULE_AWS_ONLY)?;
     let event_bus_name = bus_name(props.string(r, "EventBusName")?);
     let name = r.physical_name(id, &props.at("Name"))?;
-    let pattern = props.value(r, "EventPattern")?.ok_or_else(|| {
-        TemplateError::unsupported(
-            props.at("ScheduleExpression"),
-            "a rule without EventPattern (schedules are not run locally)",
-        )
-    })?;
+    let schedule_expression = props.string(r, "ScheduleExpression")?;
+    if let Some(expression) = &schedule_expression {
+        if expression.len() > 256
+            || crate::scheduler::expression::Expression::parse(
+                expression,
+                crate::scheduler::expression::Dialect::Rule,
+            )
+            .is_err()
+        {
+            return Err(TemplateError::invalid(
+                props.at("ScheduleExpression"),
+                "Parameter ScheduleExpression is not valid.",
+            ));
+        }
+        if event_bus_name != "default" {
+            return Err(TemplateError::invalid(
+                props.at("ScheduleExpression"),
+                "a schedule rule runs on the default event bus only",
+            ));
+        }
+    }
+    let pattern = match props.value(r, "EventPattern")? {
+        Some(pattern) => pattern_text(pattern, &props.at("EventPattern"))?,
+        None if schedule_expression.is_some() => String::new(),
+        None => {
+            return Err(TemplateError::invalid(
+                props.at("EventPattern"),
+                "a rule needs an EventPattern or a ScheduleExpression",
+            ));
+        }
+    };
     let targets = props
         .objs(r, "Targets")?
         .iter()
@@ -54,10 +80,11 @@ pub fn build(ctx: &Context, id: &str, props: &Obj) -> Result<Rule, TemplateError
         name,
         event_bus: ctx.bus_id(&event_bus_name),
         event_bus_name,
-        event_pattern: pattern_text(pattern, &props.at("EventPattern"))?,
+        event_pattern: pattern,
         enabled: enabled(props.string(r, "State")?, &props.at("State"))?,
         description: props.string(r, "Description")?,
         targets,
+        schedule_expression,
     })
 }
 
