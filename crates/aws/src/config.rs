@@ -17,7 +17,7 @@ use orderly_core::clock::{SharedClock, SystemClock};
 use orderly_core::idempotency::IdempotencyStore;
 use orderly_core::ports::{
     ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderIntake, OrderTable,
-    PaymentGateway, ShipmentWriter, StockReservations, TaskCallbacks,
+    PaymentGateway, Reminders, ShipmentWriter, StockReservations, TaskCallbacks,
 };
 use orderly_core::shell::Adapters;
 use std::sync::{Arc, OnceLock};
@@ -32,6 +32,7 @@ pub struct AwsAdapters {
     eventbridge: OnceLock<aws_sdk_eventbridge::Client>,
     sfn: OnceLock<aws_sdk_sfn::Client>,
     sqs: OnceLock<aws_sdk_sqs::Client>,
+    scheduler: OnceLock<aws_sdk_scheduler::Client>,
     /// The system clock: the one clock of a Lambda function.
     pub clock: SharedClock,
 }
@@ -78,6 +79,7 @@ impl AwsAdapters {
             eventbridge: OnceLock::new(),
             sfn: OnceLock::new(),
             sqs: OnceLock::new(),
+            scheduler: OnceLock::new(),
             clock: SystemClock::shared(),
         }
     }
@@ -102,6 +104,12 @@ impl AwsAdapters {
     /// The SQS client.
     pub fn sqs(&self) -> &aws_sdk_sqs::Client {
         self.sqs.get_or_init(|| aws_sdk_sqs::Client::new(&self.sdk))
+    }
+
+    /// The EventBridge Scheduler client.
+    pub fn scheduler(&self) -> &aws_sdk_scheduler::Client {
+        self.scheduler
+            .get_or_init(|| aws_sdk_scheduler::Client::new(&self.sdk))
     }
 
     /// The queue at `url`.
@@ -151,6 +159,15 @@ impl Adapters for AwsAdapters {
     }
     fn order_intake(&self, state_machine_arn: &str) -> Arc<dyn OrderIntake> {
         Arc::new(SfnOrderIntake::new(self.sfn().clone(), state_machine_arn))
+    }
+    fn reminders(&self, role_arn: &str, bus: &str) -> Arc<dyn Reminders> {
+        let region = self.sdk.region().map(|r| r.to_string()).unwrap_or_default();
+        Arc::new(crate::scheduler::SchedulerReminders::new(
+            self.scheduler().clone(),
+            role_arn,
+            bus,
+            &region,
+        ))
     }
     fn clock(&self) -> SharedClock {
         self.clock.clone()

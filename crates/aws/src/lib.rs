@@ -13,6 +13,7 @@ pub mod init_report;
 pub mod lambda_env;
 pub mod notifier;
 pub mod retry;
+pub mod scheduler;
 pub mod sfn;
 pub mod sqs;
 pub mod warm;

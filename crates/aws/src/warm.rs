@@ -49,7 +49,8 @@ impl Service {
                 | Port::Idempotency => Service::DynamoDb,
                 Port::Publisher => Service::EventBridge,
                 Port::TaskCallbacks | Port::OrderIntake => Service::StepFunctions,
-                Port::Notifier => continue,
+                // Reminders are made once per approval: not worth a warm connection.
+                Port::Notifier | Port::Reminders => continue,
             };
             if !services.contains(&service) {
                 services.push(service);

@@ -226,6 +226,31 @@ pub enum CallbackError {
     Port(#[from] PortError),
 }
 
+/// One-time reminders: an event put on the bus at a given time unless cancelled first
+/// (EventBridge Scheduler on AWS). Both calls are idempotent by `key`: scheduling a key
+/// already scheduled, or cancelling one that is gone, succeeds and changes nothing.
+#[async_trait]
+pub trait Reminders: Send + Sync {
+    /// Puts `event` on the bus at `at_epoch_s` (UTC), once, under `key`.
+    async fn remind(
+        &self,
+        key: &str,
+        at_epoch_s: i64,
+        event: &OutboundEvent,
+    ) -> Result<(), PortError>;
+    /// Cancels the reminder under `key`, if it has not fired.
+    async fn cancel(&self, key: &str) -> Result<(), PortError>;
+}
+
+/// The schedule name of the reminder under `key`: Scheduler's names are 1-64 characters of
+/// `[0-9a-zA-Z-_.]`, and a key is any text, so the name carries a digest of it.
+pub fn reminder_name(key: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("reminder-{hex}")
+}
+
 /// Answers a waiting Step Functions task.
 #[async_trait]
 pub trait TaskCallbacks: Send + Sync {

@@ -24,6 +24,9 @@ fn repo_root() -> PathBuf {
 struct Wiring {
     /// The logical id the port's variable must `!Ref`.
     resource: Option<&'static str>,
+    /// Whether the variable takes the resource's ARN (`!GetAtt X.Arn`) rather than its
+    /// `!Ref`.
+    by_arn: bool,
     /// Policy, parameter, value. The domain tables ask for write access at least (each
     /// adapter writes); which reads a function needs on top depends on its handler, so
     /// that stays the template's call.
@@ -35,6 +38,7 @@ struct Wiring {
 fn wiring(port: Port) -> Wiring {
     let table = |id: &'static str, policy| Wiring {
         resource: Some(id),
+        by_arn: false,
         policy: Some((policy, "TableName", json!({"Ref": id}))),
     };
     match port {
@@ -47,15 +51,18 @@ fn wiring(port: Port) -> Wiring {
         // function's own keys, nothing more.
         Port::Idempotency => Wiring {
             resource: Some("IdempotencyTable"),
+            by_arn: false,
             policy: None,
         },
         // Checked on its own (publisher_grant_problems): its own event types only.
         Port::Publisher => Wiring {
             resource: Some("OrdersBus"),
+            by_arn: false,
             policy: None,
         },
         Port::TaskCallbacks => Wiring {
             resource: None,
+            by_arn: false,
             policy: Some((
                 "StepFunctionsCallbackPolicy",
                 "StateMachineName",
@@ -66,15 +73,25 @@ fn wiring(port: Port) -> Wiring {
         // the function's own call makes, nothing more.
         Port::Payments => Wiring {
             resource: Some("PaymentsTable"),
+            by_arn: false,
             policy: None,
         },
         Port::Notifier => Wiring {
             resource: None,
+            by_arn: false,
             policy: None,
         },
         // Checked on its own (intake_grant_problems): StartSyncExecution on that machine.
+        // Checked on its own (reminder_grant_problems): the scheduler role passed, and
+        // the schedules of reminders only.
+        Port::Reminders => Wiring {
+            resource: Some("ApprovalReminderRole"),
+            by_arn: true,
+            policy: None,
+        },
         Port::OrderIntake => Wiring {
             resource: Some("OrderIntakeStateMachine"),
+            by_arn: false,
             policy: None,
         },
     }
@@ -105,8 +122,15 @@ fn problems_of(
     let mut problems = Vec::new();
     for &port in declared.ports() {
         let wiring = wiring(port);
+        let wanted = |resource: &str| {
+            if wiring.by_arn {
+                json!({"Fn::GetAtt": [resource, "Arn"]})
+            } else {
+                json!({"Ref": resource})
+            }
+        };
         if let (Some(variable), Some(resource)) = (port.variable(), wiring.resource)
-            && variables[variable] != json!({"Ref": resource})
+            && variables[variable] != wanted(resource)
         {
             problems.push(format!(
                 "{id} declares {port:?} but its {variable} is {} (want !Ref {resource})",
@@ -133,6 +157,9 @@ fn problems_of(
     }
     if declared.ports().contains(&Port::OrderIntake) {
         problems.extend(intake_grant_problems(id, policies));
+    }
+    if declared.ports().contains(&Port::Reminders) {
+        problems.extend(reminder_grant_problems(id, policies));
     }
     for setting in declared.settings() {
         if setting.required && variables[setting.name].is_null() {
@@ -199,6 +226,44 @@ fn intake_grant_problems(id: &str, policies: &[Value]) -> Vec<String> {
             "{id} declares OrderIntake but has no statement allowing states:StartSyncExecution on OrderIntakeStateMachine"
         )]
     }
+}
+
+/// A function with reminders may create or delete the schedules of reminders only, and
+/// pass only the reminder role, to Scheduler only.
+fn reminder_grant_problems(id: &str, policies: &[Value]) -> Vec<String> {
+    let reminders = json!({"Fn::Sub": "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/default/reminder-*"});
+    let statements: Vec<&Value> = policies
+        .iter()
+        .filter_map(|p| p.get("Statement").and_then(Value::as_array))
+        .flatten()
+        .collect();
+    let mut problems = Vec::new();
+    for s in &statements {
+        let action = s["Action"].as_str().unwrap_or_default();
+        if action.starts_with("scheduler:") && s["Resource"] != reminders {
+            problems.push(format!(
+                "{id} may {action} on {} (want the reminder schedules only)",
+                s["Resource"]
+            ));
+        }
+        if action == "iam:PassRole"
+            && (s["Resource"] != json!({"Fn::GetAtt": ["ApprovalReminderRole", "Arn"]})
+                || s["Condition"]["StringEquals"]["iam:PassedToService"]
+                    != "scheduler.amazonaws.com")
+        {
+            problems.push(format!("{id} passes a role other than the reminder role to Scheduler, or to another service"));
+        }
+    }
+    if !statements.iter().any(|s| {
+        s["Action"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("scheduler:"))
+    }) {
+        problems.push(format!(
+            "{id} declares Reminders but may not create or delete schedules"
+        ));
+    }
+    problems
 }
 
 fn publisher_grant_problems(id: &str, declared: &dyn Declared, policies: &[Value]) -> Vec<String> {

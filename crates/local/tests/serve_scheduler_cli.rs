@@ -303,3 +303,49 @@ Resources:
     let listed = aws(&server, &["scheduler", "list-schedules"]).json();
     assert_eq!(listed["Schedules"][0]["Name"], "ticker");
 }
+
+/// request-approval schedules the order's reminder for four hours before the approval
+/// times out; record-approval deletes it when the decision comes.
+#[test]
+fn an_order_waiting_for_approval_has_a_reminder_until_the_decision() {
+    let server = Server::start();
+    let put = |scenario: &str| {
+        let file = format!("file://{}", serve_support::scenario(scenario).display());
+        aws(&server, &["events", "put-events", "--entries", &file]).json();
+    };
+    put("approval-needed");
+    let reminder = eventually("the reminder", Duration::from_secs(30), || {
+        let listed = aws(&server, &["scheduler", "list-schedules"]).json();
+        listed["Schedules"].as_array()?.first().cloned()
+    });
+    let name = reminder["Name"].as_str().unwrap().to_owned();
+    assert!(name.starts_with("reminder-"), "{name}");
+    let schedule = aws(&server, &["scheduler", "get-schedule", "--name", &name]).json();
+    assert_eq!(
+        schedule["Target"]["Arn"],
+        "arn:aws:events:us-east-1:000000000000:event-bus/orders-bus"
+    );
+    assert_eq!(
+        schedule["Target"]["EventBridgeParameters"],
+        json!({"DetailType": "ApprovalReminder", "Source": "com.approvals"})
+    );
+    assert_eq!(schedule["ActionAfterCompletion"], "DELETE");
+    let input: Value = serde_json::from_str(schedule["Target"]["Input"].as_str().unwrap()).unwrap();
+    assert_eq!(input["data"]["orderId"], "o-approval-1");
+    assert_eq!(input["metadata"]["correlation-id"], "corr-approval-1");
+    let expression = schedule["ScheduleExpression"].as_str().unwrap();
+    let at = time::PrimitiveDateTime::parse(
+        &expression["at(".len()..expression.len() - 1],
+        &time::format_description::well_known::Iso8601::DEFAULT,
+    )
+    .unwrap()
+    .assume_utc();
+    let hours = (at - time::OffsetDateTime::now_utc()).whole_minutes() as f64 / 60.0;
+    assert!((19.9..=20.0).contains(&hours), "reminded in {hours} h");
+
+    put("approval-decision");
+    eventually("the reminder deleted", Duration::from_secs(30), || {
+        let listed = aws(&server, &["scheduler", "list-schedules"]).json();
+        listed["Schedules"].as_array()?.is_empty().then_some(())
+    });
+}

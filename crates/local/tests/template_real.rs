@@ -120,14 +120,19 @@ fn every_function_of_the_topology_is_loaded_with_its_code_and_environment() {
             "RequestApprovalFunction",
             (
                 "request-approval",
-                &["APPROVALS_TABLE", "IDEMPOTENCY_TABLE", "EVENT_BUS_NAME"][..],
+                &[
+                    "APPROVALS_TABLE",
+                    "IDEMPOTENCY_TABLE",
+                    "EVENT_BUS_NAME",
+                    "REMINDER_ROLE_ARN",
+                ][..],
             ),
         ),
         (
             "RecordApprovalFunction",
             (
                 "record-approval",
-                &["APPROVALS_TABLE", "IDEMPOTENCY_TABLE"][..],
+                &["APPROVALS_TABLE", "IDEMPOTENCY_TABLE", "REMINDER_ROLE_ARN"][..],
             ),
         ),
         (

@@ -9,7 +9,7 @@ use orderly_core::contracts::{ApprovalDecided, parse_event};
 use orderly_core::domain::approval::{self, ApprovalDecision};
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::{TaskError, epoch_seconds_after};
-use orderly_core::ports::{ApprovalTokens, CallbackError, TaskCallbacks};
+use orderly_core::ports::{ApprovalTokens, CallbackError, Reminders, TaskCallbacks};
 use orderly_core::shell::{self, Port, Ports, ShellError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -42,11 +42,14 @@ pub struct Recorded {
 
 /// What the handler needs: the token store, Step Functions callbacks and the idempotency
 /// engine.
-pub struct Deps<T: ?Sized, C: ?Sized> {
+pub struct Deps<T: ?Sized, C: ?Sized, R: ?Sized> {
     /// Where request-approval left each waiting task's token; a token is taken once.
     pub tokens: Arc<T>,
     /// Answers the waiting task.
     pub callbacks: Arc<C>,
+    /// Where request-approval scheduled the order's reminder, cancelled once a decision
+    /// is recorded.
+    pub reminders: Arc<R>,
     /// Keyed on the event's idempotency key: a redelivered decision is delivered once.
     pub idempotency: IdempotencyEngine,
 }
@@ -59,13 +62,14 @@ pub struct Deps<T: ?Sized, C: ?Sized> {
 ///
 /// `InvalidInput` for an event that is not a valid ApprovalDecided; a store failure, or a
 /// failed callback once the token is put back so that the retry can deliver it.
-pub async fn handler<T, C>(
-    deps: &Deps<T, C>,
+pub async fn handler<T, C, R>(
+    deps: &Deps<T, C, R>,
     event: LambdaEvent<Value>,
 ) -> Result<Recorded, TaskError>
 where
     T: ApprovalTokens + ?Sized,
     C: TaskCallbacks + ?Sized,
+    R: Reminders + ?Sized,
 {
     let (payload, context) = event.into_parts();
     let decision = parse_event::<ApprovalDecided>(&payload)?.data;
@@ -79,10 +83,14 @@ where
         .map_err(TaskError::from)
 }
 
-async fn deliver<T, C>(deps: &Deps<T, C>, decision: &ApprovalDecided) -> Result<Recorded, TaskError>
+async fn deliver<T, C, R>(
+    deps: &Deps<T, C, R>,
+    decision: &ApprovalDecided,
+) -> Result<Recorded, TaskError>
 where
     T: ApprovalTokens + ?Sized,
     C: TaskCallbacks + ?Sized,
+    R: Reminders + ?Sized,
 {
     let decided = ApprovalDecision {
         approved: decision.approved,
@@ -96,11 +104,13 @@ where
             delivery: Delivery::NoWaitingTask,
         })
     };
-    let Some(token) = deps
+    let token = deps
         .tokens
         .decide(&decision.order_id, &decided, expires_at)
-        .await?
-    else {
+        .await?;
+    // The decision is recorded: nobody needs reminding any more, whatever the delivery.
+    deps.reminders.cancel(&decision.order_id).await?;
+    let Some(token) = token else {
         return no_task();
     };
     match approval::answer(deps.callbacks.as_ref(), &token, &decided).await {
@@ -123,20 +133,26 @@ where
 
 /// record-approval as the Lambda binary and the local cloud run it: its ports from any source of
 /// adapters.
-pub type RecordApproval = Deps<dyn ApprovalTokens, dyn TaskCallbacks>;
+pub type RecordApproval = Deps<dyn ApprovalTokens, dyn TaskCallbacks, dyn Reminders>;
 
 /// The declaration hosts (the local cloud) build this function from.
 pub static DECLARATION: shell::Declaration<RecordApproval> = shell::Declaration::new();
 
 impl shell::Function for RecordApproval {
     const NAME: &'static str = FUNCTION;
-    const PORTS: &'static [Port] = &[Port::ApprovalTokens, Port::TaskCallbacks, Port::Idempotency];
+    const PORTS: &'static [Port] = &[
+        Port::ApprovalTokens,
+        Port::TaskCallbacks,
+        Port::Idempotency,
+        Port::Reminders,
+    ];
     type Output = Recorded;
 
     fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {
         Ok(Deps {
             tokens: ports.approval_tokens()?,
             callbacks: ports.task_callbacks()?,
+            reminders: ports.reminders()?,
             idempotency: ports.idempotency(Self::idempotency())?,
         })
     }

@@ -3,8 +3,10 @@
 
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};
-use orderly_core::memory::{MemoryApprovalTokens, RecordedCallback, RecordingCallbacks};
-use orderly_core::ports::ApprovalTokens;
+use orderly_core::memory::{
+    MemoryApprovalTokens, MemoryReminders, RecordedCallback, RecordingCallbacks,
+};
+use orderly_core::ports::{ApprovalTokens, Reminders};
 use record_approval::{Delivery, Deps, handler};
 use serde_json::Value;
 use std::sync::Arc;
@@ -21,13 +23,23 @@ fn order_id(v: &Value) -> String {
     v["detail"]["data"]["orderId"].as_str().unwrap().to_owned()
 }
 
-async fn deps_waiting(order: &str) -> Deps<MemoryApprovalTokens, RecordingCallbacks> {
+async fn deps_waiting(
+    order: &str,
+) -> Deps<MemoryApprovalTokens, RecordingCallbacks, MemoryReminders> {
     let tokens = Arc::new(MemoryApprovalTokens::default());
     tokens.save(order, "token-1", i64::MAX).await.unwrap();
+    let reminders = Arc::new(MemoryReminders::default());
+    let reminder = orderly_core::contracts::OutboundEvent {
+        source: "com.approvals".into(),
+        detail_type: "ApprovalReminder".into(),
+        detail: serde_json::json!({}),
+    };
+    reminders.remind(order, 1, &reminder).await.unwrap();
     let store = Arc::new(InMemoryIdempotencyStore::new());
     Deps {
         tokens,
         callbacks: Arc::new(RecordingCallbacks::default()),
+        reminders,
         idempotency: IdempotencyEngine::new(IdempotencyConfig::new("record-approval"), store),
     }
 }
@@ -51,6 +63,10 @@ async fn approval_sends_task_success_once() {
     let sent = deps.callbacks.sent();
     assert_eq!(sent.len(), 1);
     assert!(matches!(&sent[0], RecordedCallback::Success { token, .. } if token == "token-1"));
+    assert!(
+        deps.reminders.pending().is_empty(),
+        "the decision cancels the order's reminder"
+    );
 }
 
 #[tokio::test]

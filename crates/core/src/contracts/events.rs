@@ -34,6 +34,21 @@ pub struct ApprovalRequested {
 }
 contract!(ApprovalRequested, "com.approvals");
 
+/// An order still waits for a person's decision, shortly before its approval times out:
+/// put on the bus by a one-time schedule request-approval made, which record-approval
+/// deletes when the decision arrives first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApprovalReminder {
+    /// The order that waits.
+    pub order_id: String,
+    /// The order's total, for the person who decides.
+    pub total: Money,
+    /// When the approval times out and the order is compensated, UTC, RFC 3339.
+    pub decide_by: String,
+}
+contract!(ApprovalReminder, "com.approvals");
+
 /// A person approved or rejected an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

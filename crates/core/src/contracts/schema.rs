@@ -24,6 +24,7 @@ pub fn all() -> Vec<(String, Value)> {
     vec![
         entry::<OrderCreated>(),
         entry::<ApprovalRequested>(),
+        entry::<ApprovalReminder>(),
         entry::<ApprovalDecided>(),
         entry::<OrderConfirmed>(),
         entry::<OrderFailed>(),

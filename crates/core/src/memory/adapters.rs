@@ -10,7 +10,7 @@ use crate::clock::{ManualClock, SharedClock};
 use crate::idempotency::{IdempotencyStore, InMemoryIdempotencyStore};
 use crate::ports::{
     ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderIntake, OrderTable,
-    PaymentGateway, ShipmentWriter, StockReservations, TaskCallbacks,
+    PaymentGateway, Reminders, ShipmentWriter, StockReservations, TaskCallbacks,
 };
 use crate::shell::Adapters;
 use std::sync::Arc;
@@ -42,6 +42,8 @@ pub struct MemoryAdapters<P = MemoryPublisher, C = RecordingCallbacks> {
     pub idempotency: Arc<InMemoryIdempotencyStore>,
     /// The order intake: the domain's rules, no tax (the local cloud runs the machine).
     pub intake: Arc<MemoryIntake>,
+    /// Reminders, recorded.
+    pub reminders: Arc<super::MemoryReminders>,
     /// The clock every function built from this source reads.
     pub clock: SharedClock,
 }
@@ -67,6 +69,7 @@ impl<P, C> MemoryAdapters<P, C> {
             notifier: Arc::new(MemoryNotifier::open(space)?),
             idempotency: Arc::new(InMemoryIdempotencyStore::open(space)?),
             intake: Arc::default(),
+            reminders: Arc::default(),
             clock,
         })
     }
@@ -86,6 +89,7 @@ impl<P, C> MemoryAdapters<P, C> {
             notifier: self.notifier,
             idempotency: self.idempotency,
             intake: self.intake,
+            reminders: self.reminders,
             clock: self.clock,
         }
     }
@@ -104,6 +108,7 @@ impl<P, C> MemoryAdapters<P, C> {
             notifier: Arc::default(),
             idempotency: Arc::default(),
             intake: Arc::default(),
+            reminders: Arc::default(),
             clock,
         }
     }
@@ -158,6 +163,9 @@ where
     }
     fn order_intake(&self, _state_machine_arn: &str) -> Arc<dyn OrderIntake> {
         self.intake.clone()
+    }
+    fn reminders(&self, _role_arn: &str, _bus: &str) -> Arc<dyn Reminders> {
+        self.reminders.clone()
     }
     fn clock(&self) -> SharedClock {
         self.clock.clone()

@@ -8,12 +8,14 @@ pub mod dynamo_layout;
 mod intake;
 pub mod key_locks;
 mod payments;
+mod reminders;
 mod stores;
 pub mod table;
 
 pub use adapters::MemoryAdapters;
 pub use intake::MemoryIntake;
 pub use payments::SimulatedPayments;
+pub use reminders::MemoryReminders;
 
 pub use stores::{
     APPROVALS, AUDIT, INVENTORY, MemoryApprovalTokens, MemoryAuditLog, MemoryNotifier,

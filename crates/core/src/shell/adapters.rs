@@ -5,7 +5,7 @@ use crate::clock::SharedClock;
 use crate::idempotency::IdempotencyStore;
 use crate::ports::{
     ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderIntake, OrderTable,
-    PaymentGateway, ShipmentWriter, StockReservations, TaskCallbacks,
+    PaymentGateway, Reminders, ShipmentWriter, StockReservations, TaskCallbacks,
 };
 use std::sync::Arc;
 
@@ -35,6 +35,8 @@ pub trait Adapters: Send + Sync {
     fn idempotency_store(&self, table: &str) -> Arc<dyn IdempotencyStore>;
     /// The order-intake state machine `state_machine_arn`.
     fn order_intake(&self, state_machine_arn: &str) -> Arc<dyn OrderIntake>;
+    /// Reminders put on the bus `bus` by a scheduler assuming the role `role_arn`.
+    fn reminders(&self, role_arn: &str, bus: &str) -> Arc<dyn Reminders>;
     /// The one clock every function of this source reads time from.
     fn clock(&self) -> SharedClock;
 }

@@ -26,11 +26,14 @@ pub enum Port {
     Idempotency,
     /// The order-intake state machine (StartSyncExecution).
     OrderIntake,
+    /// One-time reminders on the bus (EventBridge Scheduler), made with the role its
+    /// variable names.
+    Reminders,
 }
 
 impl Port {
     /// Every port.
-    pub const ALL: [Port; 11] = [
+    pub const ALL: [Port; 12] = [
         Port::Orders,
         Port::Stock,
         Port::ApprovalTokens,
@@ -42,6 +45,7 @@ impl Port {
         Port::Notifier,
         Port::Idempotency,
         Port::OrderIntake,
+        Port::Reminders,
     ];
 
     /// The environment variable that names this port's resource, if it has one.
@@ -56,6 +60,7 @@ impl Port {
             Port::Publisher => Some("EVENT_BUS_NAME"),
             Port::Idempotency => Some("IDEMPOTENCY_TABLE"),
             Port::OrderIntake => Some("ORDER_INTAKE_STATE_MACHINE_ARN"),
+            Port::Reminders => Some("REMINDER_ROLE_ARN"),
             Port::TaskCallbacks | Port::Notifier => None,
         }
     }

@@ -6,7 +6,7 @@ use crate::clock::SharedClock;
 use crate::idempotency::{IdempotencyConfig, IdempotencyEngine};
 use crate::ports::{
     ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderIntake, OrderTable,
-    PaymentGateway, ShipmentWriter, StockReservations, TaskCallbacks,
+    PaymentGateway, Reminders, ShipmentWriter, StockReservations, TaskCallbacks,
 };
 use std::sync::Arc;
 
@@ -167,6 +167,19 @@ impl<'a> Ports<'a> {
     pub fn task_callbacks(&self) -> Result<Arc<dyn TaskCallbacks>, ShellError> {
         self.resource(Port::TaskCallbacks)?;
         Ok(self.adapters.task_callbacks())
+    }
+    /// One-time reminders on the function's bus (none for a function that only cancels
+    /// them: it declares no publisher). What a reminder may put is the scheduler role's to
+    /// allow (its IAM policy), not the function's.
+    pub fn reminders(&self) -> Result<Arc<dyn Reminders>, ShellError> {
+        let bus = if self.declared.contains(&Port::Publisher) {
+            self.resource(Port::Publisher)?
+        } else {
+            String::new()
+        };
+        Ok(self
+            .adapters
+            .reminders(&self.resource(Port::Reminders)?, &bus))
     }
     /// Customer notifications.
     pub fn notifier(&self) -> Result<Arc<dyn CustomerNotifier>, ShellError> {

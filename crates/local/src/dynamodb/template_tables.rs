@@ -106,7 +106,11 @@ fn layout_of(stores: &Stores, port: Port) -> Option<Arc<dyn DynamoLayout>> {
         Port::Shipments => stores.shipments.clone(),
         Port::Payments => stores.payments.clone(),
         Port::Idempotency => stores.idempotency.clone(),
-        Port::Publisher | Port::TaskCallbacks | Port::Notifier | Port::OrderIntake => {
+        Port::Publisher
+        | Port::TaskCallbacks
+        | Port::Notifier
+        | Port::OrderIntake
+        | Port::Reminders => {
             return None;
         }
     })

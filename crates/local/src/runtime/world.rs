@@ -14,8 +14,8 @@ use orderly_core::memory::MemoryAdapters;
 use orderly_core::memory::table::{Items, MemoryTables, TableError, TableSpace};
 use orderly_core::ports::{
     ApprovalTokens, AuditLog, CallbackError, CustomerNotifier, EventPublisher, OrderIntake,
-    OrderTable, PaymentGateway, PortError, ShipmentWriter, StockReservations, TaskCallbacks,
-    is_retryable_aws_code,
+    OrderTable, PaymentGateway, PortError, Reminders, ShipmentWriter, StockReservations,
+    TaskCallbacks, is_retryable_aws_code,
 };
 use orderly_core::shell::Adapters;
 use serde_json::Value;
@@ -236,8 +236,88 @@ impl Adapters for FaultyAdapters<'_> {
             state_machine_arn,
         ))
     }
+    fn reminders(&self, role_arn: &str, bus: &str) -> Arc<dyn Reminders> {
+        Arc::new(LocalReminders {
+            cloud: self.world.cloud.clone(),
+            role_arn: role_arn.to_owned(),
+            bus: bus.to_owned(),
+        })
+    }
     fn clock(&self) -> SharedClock {
         self.world.stores.clock()
+    }
+}
+
+/// Reminders as one-time schedules of this cloud's Scheduler, made as the AWS adapter
+/// makes them (`orderly_aws::scheduler`): `at()` UTC, the bus as target, deleted after
+/// they ran.
+pub struct LocalReminders {
+    cloud: Weak<CloudInner>,
+    role_arn: String,
+    bus: String,
+}
+
+impl LocalReminders {
+    fn cloud(&self) -> Result<Arc<CloudInner>, PortError> {
+        self.cloud
+            .upgrade()
+            .ok_or_else(|| PortError::Transient("the local cloud has stopped".into()))
+    }
+}
+
+#[async_trait]
+impl Reminders for LocalReminders {
+    async fn remind(
+        &self,
+        key: &str,
+        at_epoch_s: i64,
+        event: &OutboundEvent,
+    ) -> Result<(), PortError> {
+        use crate::scheduler::schedule::{self, SchedulerError};
+        let cloud = self.cloud()?;
+        let at = orderly_core::clock::rfc3339_seconds(at_epoch_s.saturating_mul(1000));
+        let bus_arn = if self.bus.starts_with("arn:") {
+            self.bus.clone()
+        } else {
+            crate::pseudo::event_bus_arn(&self.bus)
+        };
+        let body = serde_json::json!({
+            "ScheduleExpression": format!("at({})", at.trim_end_matches('Z')),
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "ActionAfterCompletion": "DELETE",
+            "Target": {
+                "Arn": bus_arn,
+                "RoleArn": self.role_arn,
+                "Input": event.detail.to_string(),
+                "EventBridgeParameters": {"Source": event.source, "DetailType": event.detail_type},
+            },
+        });
+        let name = orderly_core::ports::reminder_name(key);
+        let spec = body
+            .as_object()
+            .ok_or_else(|| PortError::Permanent("a schedule body".into()))
+            .and_then(|b| {
+                schedule::read(&name, b).map_err(|e| PortError::Permanent(e.to_string()))
+            })?;
+        let now = jiff::Timestamp::from_millisecond(cloud.clock.now_ms())
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        match cloud.scheduler.create(spec, now) {
+            Ok(_) | Err(SchedulerError::Conflict(_)) => Ok(()),
+            Err(e) => Err(PortError::Permanent(format!("CreateSchedule: {e}"))),
+        }
+    }
+
+    async fn cancel(&self, key: &str) -> Result<(), PortError> {
+        use crate::scheduler::schedule::SchedulerError;
+        let name = orderly_core::ports::reminder_name(key);
+        match self
+            .cloud()?
+            .scheduler
+            .delete(crate::scheduler::DEFAULT_GROUP, &name)
+        {
+            Ok(()) | Err(SchedulerError::NotFound(_)) => Ok(()),
+            Err(e) => Err(PortError::Permanent(format!("DeleteSchedule: {e}"))),
+        }
     }
 }
 
