@@ -241,7 +241,22 @@ fn the_templates_schedule_and_schedule_rule_run_from_the_start() {
     std::fs::write(
         &template,
         r#"
+Transform: AWS::Serverless-2016-10-31
 Resources:
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition:
+        StartAt: Done
+        States:
+          Done:
+            Type: Succeed
+      Events:
+        Every:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: rate(1 minute)
+            Input: '{"from": "ScheduleV2"}'
   Ticks:
     Type: AWS::SQS::Queue
   Ticker:
@@ -301,7 +316,40 @@ Resources:
     );
     assert_eq!(scheduled["detail"], json!({}));
     let listed = aws(&server, &["scheduler", "list-schedules"]).json();
-    assert_eq!(listed["Schedules"][0]["Name"], "ticker");
+    let names: Vec<&str> = listed["Schedules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["MachineEvery", "ticker"]);
+    // The state machine's ScheduleV2 started an execution with its Input.
+    let machine = "arn:aws:states:us-east-1:000000000000:stateMachine:orderly-Machine";
+    let execution = eventually("the scheduled execution", Duration::from_secs(10), || {
+        let listed = aws(
+            &server,
+            &[
+                "stepfunctions",
+                "list-executions",
+                "--state-machine-arn",
+                machine,
+            ],
+        )
+        .json();
+        listed["executions"].as_array()?.first().cloned()
+    });
+    let described = aws(
+        &server,
+        &[
+            "stepfunctions",
+            "describe-execution",
+            "--execution-arn",
+            execution["executionArn"].as_str().unwrap(),
+        ],
+    )
+    .json();
+    let input: Value = serde_json::from_str(described["input"].as_str().unwrap()).unwrap();
+    assert_eq!(input, json!({"from": "ScheduleV2"}));
 }
 
 /// request-approval schedules the order's reminder for four hours before the approval

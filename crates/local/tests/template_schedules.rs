@@ -117,3 +117,36 @@ Resources:
         "{window}"
     );
 }
+
+#[test]
+fn a_state_machines_schedule_v2_starts_it() {
+    let template = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition:
+        StartAt: Done
+        States:
+          Done:
+            Type: Succeed
+      Events:
+        Nightly:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: cron(0 3 * * ? *)
+            Input: '{"from": "the schedule"}'
+"#;
+    let model = load(template).unwrap();
+    let schedule = &model.schedules["MachineNightly"];
+    assert_eq!(
+        schedule.body["Target"]["Arn"],
+        model.state_machines["Machine"].arn.as_str()
+    );
+    let other = load(&template.replace("ScheduleV2", "Schedule")).unwrap_err();
+    assert!(
+        other.contains("state machine event source Schedule"),
+        "{other}"
+    );
+}

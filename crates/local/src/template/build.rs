@@ -180,9 +180,13 @@ pub(super) fn from_document(
                     .insert(id.clone(), rules::build(ctx, &id, &props)?);
             }
             "AWS::Serverless::StateMachine" => {
-                model
-                    .state_machines
-                    .insert(id.clone(), state_machines::serverless(ctx, &id, &props)?);
+                let machine = state_machines::serverless(ctx, &id, &props)?;
+                for schedule in schedules::state_machine_events(ctx, &id, &props, &machine.arn)? {
+                    model
+                        .schedules
+                        .insert(schedule.logical_id.clone(), schedule);
+                }
+                model.state_machines.insert(id.clone(), machine);
             }
             "AWS::StepFunctions::StateMachine" => {
                 model.state_machines.insert(

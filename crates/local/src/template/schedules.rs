@@ -134,3 +134,41 @@ pub fn schedule_v2(
     body.insert("Target".into(), target);
     checked(logical_id, name, body, &p.at("ScheduleExpression"))
 }
+
+/// The schedules of an `AWS::Serverless::StateMachine`'s `Events`, whose ARN is `arn`:
+/// `ScheduleV2` events, each starting an execution with its `Input`.
+pub fn state_machine_events(
+    ctx: &Context,
+    id: &str,
+    props: &Obj,
+    arn: &str,
+) -> Result<Vec<TemplateSchedule>, TemplateError> {
+    let r = &ctx.resolver;
+    let Some(events) = props.obj(r, "Events")? else {
+        return Ok(Vec::new());
+    };
+    let mut schedules = Vec::new();
+    for (event_name, event) in &events.map {
+        let at = events.at(event_name);
+        let event = match event {
+            Value::Object(map) => Obj::new(at.clone(), map.clone()),
+            _ => return Err(TemplateError::invalid(at, "expected a mapping")),
+        };
+        event.check(&["Type", "Properties"], &[])?;
+        match event.required_string(r, "Type")?.as_str() {
+            "ScheduleV2" => {
+                let properties = event
+                    .obj(r, "Properties")?
+                    .unwrap_or_else(|| Obj::new(event.at("Properties"), Map::new()));
+                schedules.push(schedule_v2(ctx, id, event_name, &properties, arn)?);
+            }
+            other => {
+                return Err(TemplateError::unsupported(
+                    event.at("Type"),
+                    format!("state machine event source {other}"),
+                ));
+            }
+        }
+    }
+    Ok(schedules)
+}

@@ -24,6 +24,8 @@ pub fn serverless(ctx: &Context, id: &str, props: &Obj) -> Result<StateMachine, 
             "DefinitionSubstitutions",
             "Logging",
             "Tracing",
+            // Read by `schedules::state_machine_events`: ScheduleV2 only.
+            "Events",
         ],
         &[
             "Policies",
