@@ -527,9 +527,27 @@ async fn one_order_is_one_connected_trace() {
             // headers), and so does the run of a redriven execution.
             continue;
         }
+        // The invocations that handled the reminder Scheduler put: outside the trace.
+        let reminded: Vec<&str> = lines
+            .iter()
+            .filter(|l| {
+                l.line.get("detail_type").and_then(Value::as_str) == Some("ApprovalReminder")
+                    || l.line
+                        .get("idempotency_key")
+                        .and_then(Value::as_str)
+                        .is_some_and(|k| k.ends_with(":ApprovalReminder"))
+            })
+            .filter_map(|l| l.line.get("request_id").and_then(Value::as_str))
+            .collect();
         let mut traces = BTreeMap::new();
         for line in lines
             .iter()
+            .filter(|l| {
+                !l.line
+                    .get("request_id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| reminded.contains(&id))
+            })
             .filter(|l| l.group.starts_with("/aws/lambda/"))
             .filter(|l| l.line.get("_aws").is_none())
             .filter(|l| {
@@ -538,8 +556,13 @@ async fn one_order_is_one_connected_trace() {
                     .to_lowercase()
                     .contains("recordapproval")
             })
+            // A person's decision, and the reminder Scheduler puts, come from outside the
+            // order's trace; their correlation id links them.
             .filter(|l| {
-                l.line.get("detail_type").and_then(Value::as_str) != Some("ApprovalDecided")
+                !matches!(
+                    l.line.get("detail_type").and_then(Value::as_str),
+                    Some("ApprovalDecided" | "ApprovalReminder")
+                )
             })
         {
             let trace = line

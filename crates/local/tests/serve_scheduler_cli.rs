@@ -130,6 +130,15 @@ fn schedules_are_made_read_listed_and_deleted_and_deliver_on_the_clock() {
             words,
         );
     }
+    let not_json = json!({
+        "Arn": "arn:aws:lambda:us-east-1:000000000000:function:orderly-AuditFunction",
+        "RoleArn": ROLE, "Input": "not json"
+    });
+    refused(
+        &create(&server, "bad-input", "rate(1 minute)", &not_json, &[]),
+        "ValidationException",
+        "well-formed JSON",
+    );
     refused(
         &create(&server, "bad name", "rate(1 minute)", &target, &[]),
         "ValidationException",

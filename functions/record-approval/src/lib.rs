@@ -109,7 +109,11 @@ where
         .decide(&decision.order_id, &decided, expires_at)
         .await?;
     // The decision is recorded: nobody needs reminding any more, whatever the delivery.
-    deps.reminders.cancel(&decision.order_id).await?;
+    // Best effort: the token is taken, so failing here would lose the decision for a
+    // reminder that at worst goes out for an order already decided.
+    if let Err(e) = deps.reminders.cancel(&decision.order_id).await {
+        tracing::warn!(order_id = %decision.order_id, error = %e, "the approval reminder could not be cancelled");
+    }
     let Some(token) = token else {
         return no_task();
     };

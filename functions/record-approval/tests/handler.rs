@@ -102,3 +102,40 @@ async fn an_ended_task_is_not_an_error() {
         .unwrap();
     assert_eq!(response.delivery, Delivery::NoWaitingTask);
 }
+
+/// Reminders whose cancel fails: the decision must still reach the task.
+struct FailingReminders;
+
+#[async_trait::async_trait]
+impl Reminders for FailingReminders {
+    async fn remind(
+        &self,
+        _key: &str,
+        _at: i64,
+        _event: &orderly_core::contracts::OutboundEvent,
+    ) -> Result<(), orderly_core::ports::PortError> {
+        Ok(())
+    }
+    async fn cancel(&self, _key: &str) -> Result<(), orderly_core::ports::PortError> {
+        Err(orderly_core::ports::PortError::Transient(
+            "ThrottlingException".into(),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn a_reminder_that_cannot_be_cancelled_does_not_cost_the_decision() {
+    let event = sample(true, "k-decision-cancel");
+    let waiting = deps_waiting(&order_id(&event)).await;
+    let deps = Deps {
+        tokens: waiting.tokens,
+        callbacks: waiting.callbacks,
+        reminders: Arc::new(FailingReminders),
+        idempotency: waiting.idempotency,
+    };
+    let recorded = handler(&deps, LambdaEvent::new(event, Context::default()))
+        .await
+        .unwrap();
+    assert_eq!(recorded.delivery, Delivery::Delivered);
+    assert_eq!(deps.callbacks.sent().len(), 1);
+}

@@ -16,7 +16,7 @@ const MAX_SLEEP_MS: i64 = 60_000;
 /// How long a failed delivery waits before its next attempt: doubling from one second,
 /// at most a minute.
 fn backoff_ms(attempt: u32) -> i64 {
-    1000 * (1i64 << attempt.min(6))
+    (1000 * (1i64 << attempt.min(6))).min(60_000)
 }
 
 impl CloudInner {

@@ -143,7 +143,7 @@ impl Expression {
                 Some(_) => value > 1,
                 None => value == 1,
             };
-            let unit = match unit.trim_end_matches('s') {
+            let unit = match unit.strip_suffix('s').unwrap_or(unit) {
                 _ if dialect == Dialect::Rule && !number_agrees => {
                     return Err(fail(
                         "the rate's unit is minute, hour or day for 1, minutes, hours or days \
@@ -491,6 +491,7 @@ mod tests {
         for (bad, why) in [
             ("rate(0 minutes)", "positive"),
             ("rate(5 weeks)", "unit"),
+            ("rate(5 minutess)", "unit"),
             ("cron(0 9 * * MON *)", "?"),
             ("cron(0 9 ? * ? *)", "?"),
             ("cron(0 9 * * ?)", "six fields"),

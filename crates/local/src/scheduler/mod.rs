@@ -89,8 +89,14 @@ fn within_window(spec: &Spec, scheduled: Timestamp) -> Timestamp {
 }
 
 impl Entry {
-    fn new(spec: Spec, arn: String, now: Timestamp, created_s: i64) -> Self {
-        let anchor = spec.start.unwrap_or(now);
+    fn new(
+        spec: Spec,
+        arn: String,
+        now: Timestamp,
+        created_s: i64,
+        anchor: Option<Timestamp>,
+    ) -> Self {
+        let anchor = spec.start.or(anchor).unwrap_or(now);
         let mut entry = Self {
             spec,
             arn,
@@ -162,9 +168,10 @@ impl Schedules {
             )));
         }
         let arn = format!("{}schedule/{}/{}", self.arn_prefix, spec.group, spec.name);
-        state
-            .schedules
-            .insert(key, Entry::new(spec, arn.clone(), now, now.as_second()));
+        state.schedules.insert(
+            key,
+            Entry::new(spec, arn.clone(), now, now.as_second(), None),
+        );
         drop(state);
         self.changed.notify_one();
         Ok(arn)
@@ -178,9 +185,11 @@ impl Schedules {
             return Err(not_found(&spec.name));
         };
         let (arn, created) = (old.arn.clone(), old.created_s);
+        // A rate keeps counting from where it did unless its expression or start changed.
+        let anchor = (old.spec.expression_text == spec.expression_text).then_some(old.anchor);
         state
             .schedules
-            .insert(key, Entry::new(spec, arn.clone(), now, created));
+            .insert(key, Entry::new(spec, arn.clone(), now, created, anchor));
         drop(state);
         self.changed.notify_one();
         Ok(arn)
@@ -212,6 +221,18 @@ impl Schedules {
     /// Every schedule, in group and name order.
     pub fn list(&self) -> Vec<Entry> {
         self.state().schedules.values().cloned().collect()
+    }
+
+    /// Up to `limit` schedules after `(group, name)`, in group and name order.
+    pub fn page(&self, after: Option<&(String, String)>, limit: usize) -> Vec<Entry> {
+        use std::ops::Bound;
+        let start = after.map_or(Bound::Unbounded, |k| Bound::Excluded(k.clone()));
+        self.state()
+            .schedules
+            .range((start, Bound::Unbounded))
+            .take(limit)
+            .map(|(_, e)| e.clone())
+            .collect()
     }
 
     /// CreateScheduleGroup.
@@ -276,9 +297,10 @@ impl Schedules {
                 continue;
             };
             due.push((rule.logical_id.clone(), at));
-            rule.next = rule
-                .expression
-                .next_after(at, rule.anchor, &jiff::tz::TimeZone::UTC);
+            // Runs missed while the clock jumped are not made up, one after another.
+            rule.next =
+                rule.expression
+                    .next_after(at.max(now), rule.anchor, &jiff::tz::TimeZone::UTC);
         }
         due
     }
@@ -309,7 +331,9 @@ impl Schedules {
                 arn: entry.arn.clone(),
                 scheduled,
             });
-            entry.plan(scheduled);
+            // Runs missed while the clock jumped are not made up, one after another: the
+            // next is the first after now.
+            entry.plan(scheduled.max(now));
             if entry.next.is_none() && entry.spec.delete_after_completion {
                 finished.push(key.clone());
             }
@@ -411,6 +435,62 @@ mod tests {
         off.name = "off".into();
         schedules.create(off, now).unwrap();
         assert_eq!(schedules.take_due(t("2026-12-05T10:30:00Z")).len(), 0);
+    }
+
+    #[test]
+    fn a_clock_that_jumps_a_day_fires_once_not_for_every_missed_minute() {
+        let schedules = Schedules::new("us-east-1", "000000000000");
+        let now = t("2026-12-05T10:00:00Z");
+        schedules
+            .create(spec("rate(1 minute)", json!({})), now)
+            .unwrap();
+        assert_eq!(schedules.take_due(now).len(), 1);
+        let later = t("2026-12-06T10:00:30Z");
+        assert_eq!(schedules.take_due(later).len(), 1);
+        assert_eq!(
+            schedules.take_due(later).len(),
+            0,
+            "no backlog of missed runs"
+        );
+        assert_eq!(schedules.next_fire(), Some(t("2026-12-06T10:01:00Z")));
+    }
+
+    #[test]
+    fn an_update_that_keeps_the_expression_keeps_the_rates_count() {
+        let schedules = Schedules::new("us-east-1", "000000000000");
+        schedules
+            .create(spec("rate(1 hour)", json!({})), t("2026-12-05T10:00:00Z"))
+            .unwrap();
+        schedules.take_due(t("2026-12-05T10:00:00Z"));
+        schedules
+            .update(
+                spec("rate(1 hour)", json!({"Description": "new words"})),
+                t("2026-12-05T10:20:00Z"),
+            )
+            .unwrap();
+        assert_eq!(schedules.next_fire(), Some(t("2026-12-05T11:00:00Z")));
+    }
+
+    #[test]
+    fn pages_of_schedules_follow_group_then_name() {
+        let schedules = Schedules::new("us-east-1", "000000000000");
+        schedules.create_group("a", 0).unwrap();
+        schedules.create_group("a-b", 0).unwrap();
+        let now = t("2026-12-05T10:00:00Z");
+        for (group, name) in [("a", "x"), ("a", "z"), ("a-b", "y")] {
+            let mut s = spec("rate(1 hour)", json!({"GroupName": group}));
+            s.name = name.into();
+            schedules.create(s, now).unwrap();
+        }
+        let mut seen = Vec::new();
+        let mut after: Option<(String, String)> = None;
+        loop {
+            let page = schedules.page(after.as_ref(), 1);
+            let Some(entry) = page.first() else { break };
+            seen.push(format!("{}/{}", entry.spec.group, entry.spec.name));
+            after = Some((entry.spec.group.clone(), entry.spec.name.clone()));
+        }
+        assert_eq!(seen, ["a/x", "a/z", "a-b/y"]);
     }
 
     #[test]

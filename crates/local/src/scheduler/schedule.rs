@@ -372,6 +372,15 @@ fn read_target(t: &Members<'_>) -> Result<Target, SchedulerError> {
             "Member must have length greater than or equal to 1",
         ));
     }
+    // Templated targets (functions, state machines, buses) take a JSON document.
+    if let Some(text) = &input
+        && !arn.starts_with("arn:aws:sqs:")
+        && crate::document::parse(text, crate::document::MAX_EVENT_DEPTH).is_err()
+    {
+        return Err(SchedulerError::Validation(
+            "Target Input must be well-formed JSON for this target".into(),
+        ));
+    }
     let retry = t.nested("RetryPolicy")?;
     let (maximum_event_age_s, maximum_retry_attempts) = match &retry {
         Some(r) => (

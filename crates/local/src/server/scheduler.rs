@@ -196,7 +196,17 @@ fn list_schedules<'a>(
     };
     let group = param("ScheduleGroup");
     let prefix = param("NamePrefix").unwrap_or_default();
-    let after = param("NextToken");
+    // The token is the page's last schedule as `group/name`; a group has no `/`, so the
+    // first one splits it, and pages follow the schedules' (group, name) order.
+    let after: Option<(String, String)> = match param("NextToken") {
+        None => None,
+        Some(token) => Some(
+            token
+                .split_once('/')
+                .map(|(g, n)| (g.to_owned(), n.to_owned()))
+                .ok_or_else(|| SchedulerError::Validation(format!("Invalid NextToken: {token}")))?,
+        ),
+    };
     let matching: Vec<Entry> = cloud
         .scheduler
         .list()
@@ -204,7 +214,11 @@ fn list_schedules<'a>(
         .filter(|e| group.is_none_or(|g| e.spec.group == g))
         .filter(|e| e.spec.name.starts_with(prefix))
         .filter(|e| state.is_none_or(|s| e.spec.enabled == s))
-        .filter(|e| after.is_none_or(|a| format!("{}/{}", e.spec.group, e.spec.name).as_str() > a))
+        .filter(|e| {
+            after
+                .as_ref()
+                .is_none_or(|a| (e.spec.group.clone(), e.spec.name.clone()) > *a)
+        })
         .collect();
     let page: Vec<Value> = matching
         .iter()
