@@ -94,12 +94,16 @@ impl OrderWriter for MemoryOrders {
 
 #[async_trait]
 impl OrderStatusWriter for MemoryOrders {
+    /// Fails permanently for an order that was never stored, as the DynamoDB adapter's
+    /// `attribute_exists` condition does, rather than creating a status-only item.
     async fn set_status(&self, order_id: &str, status: &str) -> Result<(), PortError> {
         let items = &self.items;
         let _order = self.keys.lock(order_id);
-        let mut item = items
-            .get(order_id)?
-            .unwrap_or_else(|| json!({"orderId": order_id}));
+        let Some(mut item) = items.get(order_id)? else {
+            return Err(PortError::Permanent(format!(
+                "order {order_id} does not exist"
+            )));
+        };
         item["status"] = Value::String(status.to_owned());
         items.put(order_id, &item)?;
         Ok(())
@@ -629,6 +633,19 @@ impl CustomerNotifier for MemoryNotifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// As the DynamoDB adapter (crates/aws/tests/dynamodb_moto.rs,
+    /// status_moves_only_for_stored_orders): no status-only item for an unknown order.
+    #[tokio::test]
+    async fn a_status_moves_only_for_a_stored_order() {
+        let orders = MemoryOrders::default();
+        let error = orders
+            .set_status("o-never", "PROCESSING")
+            .await
+            .unwrap_err();
+        assert!(matches!(error, PortError::Permanent(_)), "{error:?}");
+        assert!(orders.is_empty(), "no item was made");
+    }
 
     #[tokio::test]
     async fn stock_never_goes_below_zero_and_release_restores_exactly() {
