@@ -3,7 +3,7 @@
 
 use super::error::DbError;
 use super::expr::{Comparator, Condition, Operand, Path, Step, project};
-use super::table::{Key, KeyPart, KeySchema, Table};
+use super::table::{Key, KeyPart, KeySchema, Table, type_code};
 use super::value::{Item, Value, item_size};
 use std::cmp::Ordering;
 
@@ -118,11 +118,11 @@ impl KeyCondition {
             ))
         })?;
         let mismatch = || DbError::invalid("Condition parameter type does not match schema type");
-        if partition.type_name() != type_code(&schema.partition) {
+        if partition.type_name() != type_code(&schema.partition.attribute_type) {
             return Err(mismatch());
         }
         if let (Some(condition), Some(key)) = (&sort, &schema.sort) {
-            let expected = type_code(key);
+            let expected = type_code(&key.attribute_type);
             let values: Vec<&Value> = match condition {
                 Condition::Compare(_, _, Operand::Value(v))
                 | Condition::BeginsWith(_, Operand::Value(v)) => vec![v],
@@ -154,14 +154,6 @@ fn position(item: &Item, index: &KeySchema, table: &KeySchema) -> Option<(Key, K
     Some((index.key_of_stored(item)?, table.key_of_stored(item)?))
 }
 
-fn type_code(attribute: &crate::template::KeyAttribute) -> &'static str {
-    match attribute.attribute_type {
-        crate::template::AttributeType::S => "S",
-        crate::template::AttributeType::N => "N",
-        crate::template::AttributeType::B => "B",
-    }
-}
-
 /// The position an `ExclusiveStartKey` names: exactly the key attributes of the table and
 /// of the index read, each of its type.
 fn start_position(
@@ -184,7 +176,7 @@ fn start_position(
     }
     for attribute in attributes {
         match start.get(&attribute.name) {
-            Some(value) if value.type_name() == type_code(attribute) => {}
+            Some(value) if value.type_name() == type_code(&attribute.attribute_type) => {}
             _ => return Err(invalid()),
         }
     }

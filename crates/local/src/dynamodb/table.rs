@@ -52,7 +52,8 @@ pub struct KeySchema {
     pub sort: Option<KeyAttribute>,
 }
 
-fn type_code(t: &AttributeType) -> &'static str {
+/// The type descriptor DynamoDB's messages and `AttributeDefinitions` give a key type.
+pub(super) fn type_code(t: &AttributeType) -> &'static str {
     match t {
         AttributeType::S => "S",
         AttributeType::N => "N",
@@ -183,8 +184,6 @@ pub trait Storage: Send + Sync {
     fn get(&self, key: &Key) -> Result<Option<Item>, DbError>;
     /// Every item, in key order.
     fn items(&self) -> Result<Vec<Item>, DbError>;
-    /// How many items there are.
-    fn count(&self) -> usize;
     /// Reads the item under `key` and stores what `decide` makes of it, atomically with
     /// every other write to that item: the item as it was is returned.
     fn write(
@@ -214,10 +213,6 @@ impl Storage for MemoryStorage {
 
     fn items(&self) -> Result<Vec<Item>, DbError> {
         Ok(MemoryStorage::items(self).values().cloned().collect())
-    }
-
-    fn count(&self) -> usize {
-        MemoryStorage::items(self).len()
     }
 
     fn write(
@@ -341,12 +336,10 @@ impl Table {
 
     /// The answer's `TableDescription`.
     pub fn describe(&self) -> serde_json::Value {
-        let count = self.storage.count();
-        let size: usize = self
-            .storage
-            .items()
-            .map(|items| items.iter().map(super::value::item_size).sum())
-            .unwrap_or(0);
+        // One read of the items gives both: a view of the app's store scans the store.
+        let items = self.storage.items().unwrap_or_default();
+        let count = items.len();
+        let size: usize = items.iter().map(super::value::item_size).sum();
         let index = |i: &SecondaryIndex, global: bool| {
             let schema = KeySchema {
                 partition: i.partition_key.clone(),

@@ -55,10 +55,6 @@ impl Storage for LayoutStorage {
         Ok(items)
     }
 
-    fn count(&self) -> usize {
-        self.layout.scan().map_or(0, |items| items.len())
-    }
-
     fn write(
         &self,
         key: &Key,

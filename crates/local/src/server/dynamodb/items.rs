@@ -74,22 +74,7 @@ pub(super) fn put_item(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, 
     request.refuse_legacy()?;
     let table = cloud.dynamodb.get(request.table_name()?)?;
     let item = request.item("Item", "item")?;
-    let returns = ReturnValues::parse(
-        request.str("ReturnValues")?,
-        &[ReturnValues::None, ReturnValues::AllOld],
-    )?;
-    let bindings = request.bindings()?;
-    let guard = guard(&request, &bindings)?;
-    bindings.check_all_used()?;
-    let writing = cloud.dynamodb.single_write();
-    let old = items::put(&table, item, &guard)?;
-    drop(writing);
-    Ok(with_attributes(items::returned(
-        returns,
-        old.as_ref(),
-        None,
-        None,
-    )))
+    replace_or_remove(cloud, &request, |guard| items::put(&table, item, guard))
 }
 
 pub(super) fn delete_item(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, DbError> {
@@ -97,15 +82,26 @@ pub(super) fn delete_item(cloud: &Arc<CloudInner>, input: &Input) -> Result<Valu
     request.refuse_legacy()?;
     let table = cloud.dynamodb.get(request.table_name()?)?;
     let key = table.key.key_of_request(&request.item("Key", "key")?)?;
+    replace_or_remove(cloud, &request, |guard| items::delete(&table, &key, guard))
+}
+
+/// What PutItem and DeleteItem share once their item or key is read: `ReturnValues`
+/// (`NONE` or `ALL_OLD`), the guard, the write under the tables' shared lock, and the
+/// item it replaced or removed as `Attributes`.
+fn replace_or_remove(
+    cloud: &Arc<CloudInner>,
+    request: &Request<'_>,
+    write: impl FnOnce(&Guard) -> Result<Option<Item>, DbError>,
+) -> Result<Value, DbError> {
     let returns = ReturnValues::parse(
         request.str("ReturnValues")?,
         &[ReturnValues::None, ReturnValues::AllOld],
     )?;
     let bindings = request.bindings()?;
-    let guard = guard(&request, &bindings)?;
+    let guard = guard(request, &bindings)?;
     bindings.check_all_used()?;
     let writing = cloud.dynamodb.single_write();
-    let old = items::delete(&table, &key, &guard)?;
+    let old = write(&guard)?;
     drop(writing);
     Ok(with_attributes(items::returned(
         returns,
