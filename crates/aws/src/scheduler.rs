@@ -13,7 +13,7 @@ use aws_sdk_scheduler::types::{
     Target,
 };
 use orderly_core::contracts::OutboundEvent;
-use orderly_core::ports::{PortError, Reminders, reminder_name};
+use orderly_core::ports::{PortError, Reminders, reminder_expression, reminder_name};
 
 /// Reminders on one bus, scheduled with one role.
 #[derive(Debug, Clone)]
@@ -39,12 +39,6 @@ impl SchedulerReminders {
             bus_arn,
         }
     }
-}
-
-/// `at(yyyy-mm-ddThh:mm:ss)` of epoch seconds, UTC.
-pub fn at_expression(epoch_s: i64) -> String {
-    let text = orderly_core::clock::rfc3339_seconds(epoch_s.saturating_mul(1000));
-    format!("at({})", text.trim_end_matches('Z'))
 }
 
 fn build_error(e: aws_sdk_scheduler::error::BuildError) -> PortError {
@@ -76,7 +70,7 @@ impl Reminders for SchedulerReminders {
             .client
             .create_schedule()
             .name(reminder_name(key))
-            .schedule_expression(at_expression(at_epoch_s))
+            .schedule_expression(reminder_expression(at_epoch_s))
             .flexible_time_window(
                 FlexibleTimeWindow::builder()
                     .mode(FlexibleTimeWindowMode::Off)
@@ -120,15 +114,5 @@ impl Reminders for SchedulerReminders {
             }
             Err(e) => Err(port_error("DeleteSchedule", &e)),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_at_expression_is_utc_to_the_second() {
-        assert_eq!(at_expression(1_796_498_919), "at(2026-12-05T19:28:39)");
     }
 }

@@ -251,6 +251,13 @@ pub fn reminder_name(key: &str) -> String {
     format!("reminder-{hex}")
 }
 
+/// The one-time schedule expression of a reminder at `at_epoch_s`: `at(yyyy-mm-ddThh:mm:ss)`,
+/// UTC, as every reminder adapter writes it.
+pub fn reminder_expression(at_epoch_s: i64) -> String {
+    let text = crate::clock::rfc3339_seconds(at_epoch_s.saturating_mul(1000));
+    format!("at({})", text.trim_end_matches('Z'))
+}
+
 /// Answers a waiting Step Functions task.
 #[async_trait]
 pub trait TaskCallbacks: Send + Sync {

@@ -39,3 +39,23 @@ impl Reminders for MemoryReminders {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ports::{reminder_expression, reminder_name};
+
+    #[test]
+    fn a_reminder_is_at_a_utc_second_under_a_name_scheduler_takes() {
+        assert_eq!(
+            reminder_expression(1_796_498_919),
+            "at(2026-12-05T19:28:39)"
+        );
+        let name = reminder_name("any order id: with spaces/and slashes");
+        assert!(name.len() <= 64, "{name}");
+        assert!(
+            name.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')),
+            "{name}"
+        );
+    }
+}

@@ -215,7 +215,7 @@ impl CloudInner {
 }
 
 fn now(cloud: &CloudInner) -> Timestamp {
-    Timestamp::from_millisecond(cloud.clock.now_ms()).unwrap_or(Timestamp::UNIX_EPOCH)
+    crate::scheduler::timestamp(cloud.clock.now_ms())
 }
 
 /// What the target receives: the schedule's `Input` with its context attributes filled

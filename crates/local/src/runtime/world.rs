@@ -275,14 +275,13 @@ impl Reminders for LocalReminders {
     ) -> Result<(), PortError> {
         use crate::scheduler::schedule::{self, SchedulerError};
         let cloud = self.cloud()?;
-        let at = orderly_core::clock::rfc3339_seconds(at_epoch_s.saturating_mul(1000));
         let bus_arn = if self.bus.starts_with("arn:") {
             self.bus.clone()
         } else {
             crate::pseudo::event_bus_arn(&self.bus)
         };
         let body = serde_json::json!({
-            "ScheduleExpression": format!("at({})", at.trim_end_matches('Z')),
+            "ScheduleExpression": orderly_core::ports::reminder_expression(at_epoch_s),
             "FlexibleTimeWindow": {"Mode": "OFF"},
             "ActionAfterCompletion": "DELETE",
             "Target": {
@@ -299,9 +298,10 @@ impl Reminders for LocalReminders {
             .and_then(|b| {
                 schedule::read(&name, b).map_err(|e| PortError::Permanent(e.to_string()))
             })?;
-        let now = jiff::Timestamp::from_millisecond(cloud.clock.now_ms())
-            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        match cloud.scheduler.create(spec, now) {
+        match cloud
+            .scheduler
+            .create(spec, crate::scheduler::timestamp(cloud.clock.now_ms()))
+        {
             Ok(_) | Err(SchedulerError::Conflict(_)) => Ok(()),
             Err(e) => Err(PortError::Permanent(format!("CreateSchedule: {e}"))),
         }

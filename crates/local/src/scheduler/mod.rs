@@ -10,6 +10,11 @@ use schedule::{SchedulerError, Spec};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+/// The instant of the cloud clock's `ms`, as schedules count time.
+pub fn timestamp(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
 /// The group every account has.
 pub const DEFAULT_GROUP: &str = "default";
 

@@ -57,7 +57,7 @@ fn ok(body: Value) -> Response {
 }
 
 fn now(cloud: &CloudInner) -> Timestamp {
-    Timestamp::from_millisecond(cloud.clock.now_ms()).unwrap_or(Timestamp::UNIX_EPOCH)
+    crate::scheduler::timestamp(cloud.clock.now_ms())
 }
 
 /// Answers one request of the Scheduler API.
