@@ -31,6 +31,11 @@ pub struct AwsAdapters {
     dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
     eventbridge: OnceLock<aws_sdk_eventbridge::Client>,
     sfn: OnceLock<aws_sdk_sfn::Client>,
+    /// The order intake's state machine, once [`Adapters::order_intake`] has built it:
+    /// what the warm-up starts (and is refused) on the synchronous endpoint.
+    intake_arn: OnceLock<String>,
+    /// Whether operations keep their host prefix (`sync-` for StartSyncExecution).
+    host_prefix: bool,
     sqs: OnceLock<aws_sdk_sqs::Client>,
     scheduler: OnceLock<aws_sdk_scheduler::Client>,
     /// The system clock: the one clock of a Lambda function.
@@ -44,10 +49,15 @@ impl AwsAdapters {
     /// instead; builds without it fail, naming the variable.
     pub async fn from_env() -> Result<Self, LambdaEnvError> {
         let http = https_client();
-        match crate::lambda_env::sdk_config(http.clone()) {
-            Ok(sdk) => Ok(Self::new(&sdk)),
-            Err(missing) => Self::from_default_chain(http, missing).await,
+        let adapters = match crate::lambda_env::sdk_config(http.clone()) {
+            Ok(sdk) => Self::new(&sdk),
+            Err(missing) => Self::from_default_chain(http, missing).await?,
+        };
+        let var = |name: &str| std::env::var(name);
+        if crate::lambda_env::host_prefix_disabled(&var)? {
+            return Ok(adapters.without_host_prefix());
         }
+        Ok(adapters)
     }
 
     #[cfg(feature = "default-chain")]
@@ -78,6 +88,8 @@ impl AwsAdapters {
             dynamodb: OnceLock::new(),
             eventbridge: OnceLock::new(),
             sfn: OnceLock::new(),
+            intake_arn: OnceLock::new(),
+            host_prefix: true,
             sqs: OnceLock::new(),
             scheduler: OnceLock::new(),
             clock: SystemClock::shared(),
@@ -96,9 +108,28 @@ impl AwsAdapters {
             .get_or_init(|| aws_sdk_eventbridge::Client::new(&self.sdk))
     }
 
-    /// The Step Functions client.
+    /// These clients with host prefix injection off ([`crate::lambda_env::DISABLE_HOST_PREFIX_VAR`]).
+    pub fn without_host_prefix(mut self) -> Self {
+        self.host_prefix = false;
+        self.sfn = OnceLock::new();
+        self
+    }
+
+    /// The Step Functions client; without the `sync-` host prefix of StartSyncExecution
+    /// when host prefix injection is off.
     pub fn sfn(&self) -> &aws_sdk_sfn::Client {
-        self.sfn.get_or_init(|| aws_sdk_sfn::Client::new(&self.sdk))
+        self.sfn.get_or_init(|| {
+            let mut config = aws_sdk_sfn::config::Builder::from(&self.sdk);
+            if !self.host_prefix {
+                config = config.interceptor(crate::host_prefix::NoHostPrefix);
+            }
+            aws_sdk_sfn::Client::from_conf(config.build())
+        })
+    }
+
+    /// The state machine of the order intake, once it is built.
+    pub fn intake_arn(&self) -> Option<&str> {
+        self.intake_arn.get().map(String::as_str)
     }
 
     /// The SQS client.
@@ -158,6 +189,7 @@ impl Adapters for AwsAdapters {
         ))
     }
     fn order_intake(&self, state_machine_arn: &str) -> Arc<dyn OrderIntake> {
+        let _ = self.intake_arn.set(state_machine_arn.to_owned());
         Arc::new(SfnOrderIntake::new(self.sfn().clone(), state_machine_arn))
     }
     fn reminders(&self, role_arn: &str, bus: &str) -> Arc<dyn Reminders> {

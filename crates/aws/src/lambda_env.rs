@@ -15,6 +15,7 @@
 //! | `AWS_REGION`, else `AWS_DEFAULT_REGION` | the region |
 //! | `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (optional) | static credentials |
 //! | `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL` | an endpoint other than AWS's (tests, local stacks), unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` |
+//! | `AWS_DISABLE_HOST_PREFIX_INJECTION` | `true` keeps an endpoint's host as given: no `sync-` before it for StartSyncExecution (the SDKs' shared setting, which the Rust SDK does not read itself; for custom endpoints such as `https://127.0.0.1:4566`) |
 //!
 //! Timeouts and retries are the SDK's defaults for the latest behaviour version (a 3.1 s
 //! connect timeout, standard retries), as the default chain would set them.
@@ -41,15 +42,30 @@ pub const SESSION_TOKEN_VAR: &str = "AWS_SESSION_TOKEN";
 pub const ENDPOINT_URL_VAR: &str = "AWS_ENDPOINT_URL";
 /// The endpoint variables read: the common one, then one for each service of the
 /// adapters, named by the SDK's service ids upper-cased.
-const ENDPOINT_URL_VARS: [&str; 5] = [
+const ENDPOINT_URL_VARS: [&str; 6] = [
     ENDPOINT_URL_VAR,
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL_EVENTBRIDGE",
     "AWS_ENDPOINT_URL_SFN",
     "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_SCHEDULER",
 ];
 /// `true` turns the endpoint variables off.
 pub const IGNORE_ENDPOINT_URLS_VAR: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
+
+/// `true` turns host prefix injection off: StartSyncExecution then goes to the endpoint's
+/// own host instead of `sync-<host>`. The AWS SDKs' shared setting
+/// (`disable_host_prefix_injection`); the Rust SDK has no such option, so the Step
+/// Functions client drops the prefix itself ([`crate::config::AwsAdapters::sfn`]).
+pub const DISABLE_HOST_PREFIX_VAR: &str = "AWS_DISABLE_HOST_PREFIX_INJECTION";
+
+/// Whether [`DISABLE_HOST_PREFIX_VAR`] is `true` in `var`'s environment (any case).
+pub fn host_prefix_disabled(
+    var: &dyn Fn(&str) -> Result<String, std::env::VarError>,
+) -> Result<bool, LambdaEnvError> {
+    Ok(optional(var, DISABLE_HOST_PREFIX_VAR)?
+        .is_some_and(|value| value.eq_ignore_ascii_case("true")))
+}
 
 /// The name the credentials carry in the SDK's logs and errors.
 const PROVIDER_NAME: &str = "LambdaEnvironment";
@@ -240,6 +256,16 @@ mod tests {
         );
         // The session token is optional (long-term keys have none).
         assert_eq!(without("AWS_SESSION_TOKEN"), None);
+    }
+
+    #[test]
+    fn host_prefix_injection_is_off_only_when_the_setting_says_true() {
+        let with = |value: &str| host_prefix_disabled(&env(&[(DISABLE_HOST_PREFIX_VAR, value)]));
+        assert_eq!(host_prefix_disabled(&env(LAMBDA)), Ok(false));
+        assert_eq!(with("true"), Ok(true));
+        assert_eq!(with("TRUE"), Ok(true));
+        assert_eq!(with("false"), Ok(false));
+        assert_eq!(with(""), Ok(false));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod dynamodb;
 pub mod error;
 pub mod eventbridge;
 pub mod function;
+pub mod host_prefix;
 pub mod idempotency;
 pub mod init_report;
 pub mod lambda_env;

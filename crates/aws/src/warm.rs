@@ -27,6 +27,9 @@ pub enum Service {
     EventBridge,
     /// Step Functions: the task callbacks.
     StepFunctions,
+    /// Step Functions' synchronous endpoint (`sync-states.<region>…`, another host):
+    /// StartSyncExecution of the order intake.
+    StepFunctionsSync,
     /// SQS: queues.
     Sqs,
 }
@@ -34,8 +37,8 @@ pub enum Service {
 impl Service {
     /// The services a function declaring `ports` calls: the table ports and the
     /// idempotency store and the simulated payment provider's ledger use DynamoDB, the
-    /// publisher EventBridge, the task callbacks and the order intake Step Functions; the logging notifier calls
-    /// nothing.
+    /// publisher EventBridge, the task callbacks Step Functions and the order intake its
+    /// synchronous endpoint; the logging notifier calls nothing.
     pub fn of_ports(ports: &[Port]) -> Vec<Service> {
         let mut services = Vec::new();
         for port in ports {
@@ -48,7 +51,8 @@ impl Service {
                 | Port::Payments
                 | Port::Idempotency => Service::DynamoDb,
                 Port::Publisher => Service::EventBridge,
-                Port::TaskCallbacks | Port::OrderIntake => Service::StepFunctions,
+                Port::TaskCallbacks => Service::StepFunctions,
+                Port::OrderIntake => Service::StepFunctionsSync,
                 // Reminders are made once per approval: not worth a warm connection.
                 Port::Notifier | Port::Reminders => continue,
             };
@@ -87,6 +91,7 @@ pub struct WarmUp {
 /// | DynamoDB | `DescribeEndpoints` |
 /// | EventBridge | `PutEvents` with no entries (rejected, nothing is published) |
 /// | Step Functions | `SendTaskHeartbeat` with a token that is not one (rejected) |
+/// | Step Functions, synchronous | `StartSyncExecution` of the order intake with input that is not JSON (rejected before any execution starts) |
 /// | SQS | `ListQueues` for at most one queue |
 pub async fn warm_up(adapters: &AwsAdapters, services: &[Service]) -> WarmUp {
     warm_up_within(adapters, services, WARM_UP_BUDGET).await
@@ -131,6 +136,10 @@ pub async fn warm_up_within(
     report
 }
 
+/// The warm-up's StartSyncExecution input: not JSON, so Step Functions refuses it
+/// (`InvalidExecutionInput`) and starts nothing.
+const NOT_JSON: &str = "{orderly warm-up";
+
 /// One request to `service`. `Ok` when the service answered, even with an error.
 async fn touch(adapters: &AwsAdapters, service: Service) -> Result<(), String> {
     fn answered<E, R>(
@@ -164,6 +173,22 @@ async fn touch(adapters: &AwsAdapters, service: Service) -> Result<(), String> {
                 .send()
                 .await,
         ),
+        Service::StepFunctionsSync => {
+            // The function's own machine, which its role may start: another ARN would be
+            // an AccessDenied in CloudTrail on every cold start.
+            let arn = adapters
+                .intake_arn()
+                .ok_or("no order intake was built: nothing to warm")?;
+            answered(
+                adapters
+                    .sfn()
+                    .start_sync_execution()
+                    .state_machine_arn(arn)
+                    .input(NOT_JSON)
+                    .send()
+                    .await,
+            )
+        }
         Service::Sqs => answered(adapters.sqs().list_queues().max_results(1).send().await),
     }
 }
@@ -218,5 +243,9 @@ mod tests {
             [Service::DynamoDb]
         );
         assert_eq!(Service::of_ports(&[Port::Notifier]), Vec::<Service>::new());
+        assert_eq!(
+            Service::of_ports(&[Port::OrderIntake, Port::TaskCallbacks]),
+            [Service::StepFunctionsSync, Service::StepFunctions]
+        );
     }
 }
