@@ -46,7 +46,8 @@ impl BinOp {
 /// A user-defined function: `function($a, $b) { body }`.
 #[derive(Debug)]
 pub struct LambdaDef {
-    pub params: Vec<String>,
+    /// Shared with each call's scope, which binds them without copying the names.
+    pub params: Vec<Arc<str>>,
     pub body: Node,
 }
 
@@ -89,8 +90,8 @@ pub enum Node {
     Coalesce(Box<Node>, Box<Node>),
     /// `(a; b; c)`: a new scope, the value of the last expression.
     Block(Vec<Node>),
-    /// `$name := value`.
-    Bind(String, Box<Node>),
+    /// `$name := value`; the name shared with the scope it binds in.
+    Bind(Arc<str>, Box<Node>),
     Call(Box<Node>, Vec<Node>),
     Lambda(Arc<LambdaDef>),
     /// `value ~> $f(args)`.

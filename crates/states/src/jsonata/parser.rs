@@ -240,7 +240,7 @@ impl Parser {
         if !self.is_op(")") {
             loop {
                 match self.next()? {
-                    Tok::Var(v) if !v.is_empty() && v != "$" => params.push(v),
+                    Tok::Var(v) if !v.is_empty() && v != "$" => params.push(Arc::from(v)),
                     other => {
                         return Err(err(
                             "S0208",
@@ -359,7 +359,7 @@ impl Parser {
                 "??" => Ok(Node::Coalesce(boxed, Box::new(self.expression(20)?))),
                 ":=" => match *boxed {
                     Node::Var(name) if !name.is_empty() && name != "$" => {
-                        Ok(Node::Bind(name, Box::new(self.expression(9)?)))
+                        Ok(Node::Bind(Arc::from(name), Box::new(self.expression(9)?)))
                     }
                     _ => Err(err(
                         "D2005",
