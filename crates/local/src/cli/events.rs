@@ -4,6 +4,9 @@ use crate::cli::input::read_arg;
 use clap::{Args, Subcommand};
 use event_pattern::TestPatternError;
 use orderly_local::document::test_event_pattern;
+use orderly_local::runtime::bus::PutEventsEntry;
+use orderly_local::scenarios::{ScenarioEnv, start_cloud};
+use std::path::PathBuf;
 
 use std::process::ExitCode;
 
@@ -17,6 +20,25 @@ pub struct EventsArgs {
 enum EventsCommand {
     /// Tests whether an event matches an event pattern, as `aws events test-event-pattern`.
     TestEventPattern(TestEventPatternArgs),
+    /// Prints what the template's rules deliver for PutEvents entries: for each target of
+    /// each rule an entry matches, its input after InputPath, Input or InputTransformer.
+    /// Nothing is put or delivered.
+    TargetInput(TargetInputArgs),
+}
+
+#[derive(Args)]
+struct TargetInputArgs {
+    /// The PutEvents entries, as `aws events put-events --entries`: JSON text or
+    /// `file://path` (e.g. `file://events/put-events/happy-path.json`).
+    #[arg(long)]
+    entries: String,
+    /// Only this rule (its logical id, e.g. `OrderCreatedRule`), and print only the inputs,
+    /// one per line: what an execution or function of the rule's target is given.
+    #[arg(long)]
+    rule: Option<String>,
+    /// The SAM template.
+    #[arg(long, default_value = "template.yaml")]
+    template: PathBuf,
 }
 
 #[derive(Args)]
@@ -32,7 +54,83 @@ struct TestEventPatternArgs {
 pub fn run(args: EventsArgs) -> ExitCode {
     match args.command {
         EventsCommand::TestEventPattern(args) => test_pattern(args),
+        EventsCommand::TargetInput(args) => target_input(args),
     }
+}
+
+fn target_input(args: TargetInputArgs) -> ExitCode {
+    let entries = read_arg("--entries", &args.entries).and_then(|text| {
+        serde_json::from_str::<Vec<PutEventsEntry>>(&text)
+            .map_err(|e| format!("--entries: not a list of PutEvents entries: {e}"))
+    });
+    let entries = match entries {
+        Ok(entries) => entries,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(INVALID_INPUT);
+        }
+    };
+    let runtime = match super::paused_runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let mut env = ScenarioEnv::at(".");
+        env.template = args.template.clone();
+        let cloud = match start_cloud(&env) {
+            Ok(cloud) => cloud,
+            Err(e) => {
+                eprintln!("{}: {e}", args.template.display());
+                return ExitCode::from(INVALID_INPUT);
+            }
+        };
+        if let Some(rule) = &args.rule
+            && !cloud.inner.model.rules.contains_key(rule)
+        {
+            eprintln!("--rule: the template has no rule {rule}");
+            return ExitCode::from(INVALID_INPUT);
+        }
+        let mut all = Vec::new();
+        for (index, entry) in entries.iter().enumerate() {
+            match cloud.inner.target_inputs(entry) {
+                Ok(inputs) => all.extend(
+                    inputs
+                        .into_iter()
+                        .filter(|i| args.rule.as_ref().is_none_or(|rule| &i.rule == rule))
+                        .map(|i| (index, i)),
+                ),
+                Err(message) => {
+                    eprintln!("entry {index}: {message}");
+                    return ExitCode::from(INVALID_INPUT);
+                }
+            }
+        }
+        if args.rule.is_some() {
+            for (_, delivered) in &all {
+                println!("{}", delivered.input);
+            }
+        } else {
+            let listed: Vec<serde_json::Value> = all
+                .iter()
+                .map(|(index, delivered)| {
+                    serde_json::json!({
+                        "entry": index,
+                        "rule": delivered.rule,
+                        "target": delivered.target,
+                        "input": delivered.input,
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&listed).unwrap_or_else(|_| "[]".into())
+            );
+        }
+        ExitCode::SUCCESS
+    })
 }
 
 /// Exit status for input the API would refuse, as the AWS CLI uses for client errors.

@@ -170,6 +170,18 @@ impl Buses {
     }
 }
 
+/// The input one target of a rule gets for an event ([`CloudInner::target_inputs`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetInputOf {
+    /// The rule's logical id.
+    pub rule: String,
+    /// The target's `Id`.
+    pub target: String,
+    /// The input as the target receives it: JSON text (or any text a transformer makes).
+    pub input: String,
+}
+
 /// What a target receives of an event: its input transformer, constant input, InputPath, or
 /// the whole event.
 pub fn target_input(target: &RuleTarget) -> TargetInput {
@@ -221,6 +233,40 @@ impl CloudInner {
             error_code: None,
             error_message: None,
         }
+    }
+
+    /// What the targets of every rule `entry` matches would get, shaped by the code that
+    /// delivers them, without putting or delivering anything: the event as PutEvents makes
+    /// it, the rules of its bus, each target's input. `Err` is the entry's refusal
+    /// (`ErrorCode: ErrorMessage`) or a target whose input cannot be made.
+    pub fn target_inputs(&self, entry: &PutEventsEntry) -> Result<Vec<TargetInputOf>, String> {
+        let (event, text) = self.accept(entry).map_err(|refused| {
+            format!(
+                "{}: {}",
+                refused.error_code.unwrap_or_default(),
+                refused.error_message.unwrap_or_default()
+            )
+        })?;
+        let bus = bus_name(entry.event_bus_name.as_deref());
+        let mut inputs = Vec::new();
+        for rule in self.buses.matching(&bus, &event) {
+            let ctx = RuleContext {
+                rule_name: &rule.rule.name,
+                rule_arn: &rule.rule.arn,
+                ingestion_time: None,
+            };
+            for (target, input) in &rule.targets {
+                let input = input
+                    .apply_parsed(&text, &event, &ctx)
+                    .map_err(|e| format!("{} target {}: {e}", rule.rule.logical_id, target.id))?;
+                inputs.push(TargetInputOf {
+                    rule: rule.rule.logical_id.clone(),
+                    target: target.id.clone(),
+                    input,
+                });
+            }
+        }
+        Ok(inputs)
     }
 
     /// Sends an event put on `bus` to the targets of every rule it matches, or only of the

@@ -1,0 +1,276 @@
+//! The documentation's examples, run: every ```` ```sh run ```` block of README.md and
+//! docs/*.md runs with `orderly` standing for the binary under test, and docs/local.md's
+//! tables of what `orderly serve` answers are called action by action.
+//!
+//! A block runs with bash (`-euo pipefail`) from the repository's root. A line
+//! `# prints: TEXT` in a block asks that its output contain TEXT, `# omits: TEXT` that it
+//! does not.
+
+mod serve_support;
+
+use serve_support::http::post;
+use serve_support::{Server, root};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// One runnable block: where it is, and its text.
+struct Block {
+    at: String,
+    text: String,
+}
+
+/// The ```` ```sh run ```` blocks of `text`, named `file:line`.
+fn run_blocks(file: &str, text: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(usize, String)> = None;
+    for (n, line) in text.lines().enumerate() {
+        match &mut open {
+            None if line.trim() == "```sh run" => open = Some((n + 1, String::new())),
+            None => {}
+            Some((start, body)) if line.trim() == "```" => {
+                blocks.push(Block {
+                    at: format!("{file}:{start}"),
+                    text: std::mem::take(body),
+                });
+                open = None;
+            }
+            Some((_, body)) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+        }
+    }
+    assert!(open.is_none(), "{file}: a ```sh run block is never closed");
+    blocks
+}
+
+/// README.md and every docs/*.md, with their text.
+fn documents() -> Vec<(String, String)> {
+    let root = root();
+    let mut paths = vec![root.join("README.md")];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
+        .expect("docs/ is readable")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+        .collect();
+    docs.sort();
+    paths.extend(docs);
+    paths
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .strip_prefix(&root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (name, text)
+        })
+        .collect()
+}
+
+/// A directory whose `orderly` is the binary under test, to put first on PATH.
+fn orderly_on_path() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_orderly"), dir.path().join("orderly"))
+        .expect("a symlink to the orderly binary");
+    dir
+}
+
+fn run(block: &Block, bin: &Path) -> Result<(), String> {
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &block.text])
+        .current_dir(root())
+        .env("PATH", path)
+        .output()
+        .map_err(|e| format!("cannot run bash: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!(
+            "{}: exit {:?}\n{}\nstderr (end): {}",
+            block.at,
+            output.status.code(),
+            block.text,
+            tail(&stderr)
+        ));
+    }
+    for line in block.text.lines() {
+        let line = line.trim();
+        if let Some(expected) = line.strip_prefix("# prints: ")
+            && !stdout.contains(expected)
+        {
+            return Err(format!(
+                "{}: the output does not contain {expected:?}\nstdout (end): {}",
+                block.at,
+                tail(&stdout)
+            ));
+        }
+        if let Some(unwanted) = line.strip_prefix("# omits: ")
+            && stdout.contains(unwanted)
+        {
+            return Err(format!(
+                "{}: the output contains {unwanted:?}\nstdout (end): {}",
+                block.at,
+                tail(&stdout)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn tail(text: &str) -> &str {
+    let start = text.len().saturating_sub(1500);
+    let start = (start..text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
+    &text[start..]
+}
+
+#[test]
+fn every_runnable_shell_block_of_the_docs_runs() {
+    let blocks: Vec<Block> = documents()
+        .iter()
+        .flat_map(|(name, text)| run_blocks(name, text))
+        .collect();
+    // docs/local.md alone has four: the suite must find them, or it tests nothing.
+    assert!(
+        blocks.len() >= 4,
+        "only {} ```sh run blocks found",
+        blocks.len()
+    );
+    let bin = orderly_on_path();
+    let failures: Vec<String> = blocks
+        .iter()
+        .filter_map(|block| run(block, bin.path()).err())
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn a_failing_block_or_a_missing_output_is_reported() {
+    let bin = orderly_on_path();
+    let failing = Block {
+        at: "test:1".into(),
+        text: "orderly invoke NoSuchFunction --event events/lambda/reserve-stock.json\n".into(),
+    };
+    assert!(run(&failing, bin.path()).is_err());
+    let wrong_output = Block {
+        at: "test:2".into(),
+        text: "echo '{\"Result\": false}'\n# prints: {\"Result\": true}\n".into(),
+    };
+    assert!(run(&wrong_output, bin.path()).is_err());
+    let leaking = Block {
+        at: "test:3".into(),
+        text: "echo ada@example.com\n# omits: example.com\n".into(),
+    };
+    assert!(run(&leaking, bin.path()).is_err());
+    let good = Block {
+        at: "test:4".into(),
+        text: "echo '{\"Result\": true}'\n# prints: {\"Result\": true}\n".into(),
+    };
+    assert_eq!(run(&good, bin.path()), Ok(()));
+}
+
+/// One row of docs/local.md's tables of JSON-protocol actions: the target prefix and the
+/// actions, and whether the table says they are served.
+struct Row {
+    prefix: String,
+    actions: Vec<String>,
+    served: bool,
+}
+
+/// The JSON-protocol rows of docs/local.md's two tables ("Actions served" and "Actions
+/// not served").
+fn action_rows(text: &str) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut served = None;
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 5 {
+            served = None;
+            continue;
+        }
+        match cells[3] {
+            "Actions served" => served = Some(true),
+            "Actions not served" => served = Some(false),
+            _ => {}
+        }
+        let (Some(served), Some(json)) = (served, cells[2].strip_prefix("JSON, `")) else {
+            continue;
+        };
+        let prefix = json.split('`').next().unwrap_or_default().to_owned();
+        let actions = cells[3]
+            .split(',')
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .collect();
+        rows.push(Row {
+            prefix,
+            actions,
+            served,
+        });
+    }
+    rows
+}
+
+#[test]
+fn the_served_actions_of_the_quick_start_are_served_and_the_others_refused() {
+    let text = std::fs::read_to_string(root().join("docs/local.md")).expect("docs/local.md");
+    let rows = action_rows(&text);
+    assert!(rows.iter().any(|r| r.served) && rows.iter().any(|r| !r.served));
+    let server = Server::start();
+    let mut wrong = Vec::new();
+    for row in &rows {
+        let content_type = match row.prefix.as_str() {
+            "AWSEvents" | "Logs_20140328" => "application/x-amz-json-1.1",
+            _ => "application/x-amz-json-1.0",
+        };
+        for action in &row.actions {
+            let target = format!("{}.{action}", row.prefix);
+            let headers = [
+                ("X-Amz-Target", target.as_str()),
+                ("Content-Type", content_type),
+            ];
+            let answer = post(server.port(), &headers, b"{}", Duration::from_secs(10));
+            let unknown = answer.text().contains("UnknownOperationException");
+            if unknown == row.served {
+                wrong.push(format!(
+                    "{target}: the doc says {}, the server answered {} {}",
+                    if row.served { "served" } else { "not served" },
+                    answer.status,
+                    answer.text()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_readme_names_every_script() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let row = readme
+        .lines()
+        .find(|line| line.starts_with("| `scripts/` |"))
+        .expect("README's code layout has a scripts/ row");
+    let mut missing: Vec<String> = std::fs::read_dir(root().join("scripts"))
+        .expect("scripts/ is readable")
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.') && !name.starts_with("__"))
+        .filter(|name| !row.contains(&format!("`{name}`")))
+        .collect();
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "README's scripts/ row does not name: {missing:?}"
+    );
+}
