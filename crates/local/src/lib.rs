@@ -14,3 +14,14 @@ pub mod server;
 pub mod sqs;
 pub mod stdout;
 pub mod template;
+
+// The Rust examples of docs/*.md, compiled and run as doctests (`cargo test --doc -p
+// orderly-local`): this crate is the one that reaches every crate they use (orderly-core with
+// its contract suites, orderly-aws, the function crates).
+#[doc = include_str!("../../../docs/functions.md")]
+#[cfg(doctest)]
+pub struct FunctionsDoc;
+
+#[doc = include_str!("../../../docs/idempotency.md")]
+#[cfg(doctest)]
+pub struct IdempotencyDoc;

@@ -274,3 +274,19 @@ fn the_readme_names_every_script() {
         "README's scripts/ row does not name: {missing:?}"
     );
 }
+
+#[test]
+fn every_doc_with_rust_examples_is_compiled_as_doctests() {
+    let lib = std::fs::read_to_string(root().join("crates/local/src/lib.rs")).expect("lib.rs");
+    let missing: Vec<String> = documents()
+        .into_iter()
+        .filter(|(name, text)| name.starts_with("docs/") && text.contains("```rust"))
+        .map(|(name, _)| name)
+        .filter(|name| !lib.contains(&format!("include_str!(\"../../../{name}\")")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "Rust examples not compiled: add `#[doc = include_str!(..)] #[cfg(doctest)]` items \
+         for {missing:?} to crates/local/src/lib.rs"
+    );
+}
