@@ -2,6 +2,7 @@
 """Time from spawning `orderly serve` to its first answered request.
 
 Usage: scripts/serve-startup.py [BINARY] [RUNS]
+       scripts/serve-startup.py --help
   BINARY  the orderly binary (default: target/release/orderly; build it with
           `cargo build --release -p orderly-local --bin orderly`)
   RUNS    how many starts to time (default 20)
@@ -54,6 +55,9 @@ def cpu_ms(pid):
 
 
 def main():
+    if any(a in ("-h", "--help") for a in sys.argv[1:]):
+        print(__doc__.strip())
+        return
     binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target/release/orderly")
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     if not os.access(binary, os.X_OK):

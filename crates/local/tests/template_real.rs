@@ -170,10 +170,6 @@ fn every_function_of_the_topology_is_loaded_with_its_code_and_environment() {
             Some("INFO"),
             "{id}: LogLevel default"
         );
-        assert_eq!(
-            f.environment["SERVICE_NAME"], "orderly",
-            "{id}: FindInMap in Globals"
-        );
         for variable in variables {
             let value = f
                 .environment

@@ -15,11 +15,15 @@ use std::time::Duration;
 pub struct LogsArgs {
     /// Only groups whose name contains this (e.g. `reserve-stock`, `states`).
     name: Option<String>,
-    /// The directory `orderly demo` (or `serve`) wrote the logs to.
+    /// The directory the logs were written to: `orderly demo` writes them to
+    /// target/orderly-logs (or its `--log-dir`); `orderly serve` writes them only when
+    /// started with `--log-dir DIR` (without it they stay in its memory, read with
+    /// `aws logs filter-log-events --endpoint-url`).
     #[arg(long, default_value = "target/orderly-logs")]
     dir: PathBuf,
     /// Only lines of this correlation id: one order's path across functions and the
-    /// state machine.
+    /// state machine. A line matches when one of its string fields is the id exactly
+    /// (`corr-1` does not match `corr-1-2`).
     #[arg(long)]
     correlation_id: Option<String>,
     /// Keep printing lines as they are written.
@@ -128,12 +132,40 @@ fn timestamp(line: &Value) -> String {
     String::new()
 }
 
-/// Whether any string field of the line contains the id.
+/// Whether any string field of the line is the id, whole: another id that begins or ends
+/// with it (`corr-1-2` for `corr-1`) is another order.
 fn mentions(value: &Value, needle: &str) -> bool {
     match value {
-        Value::String(s) => s.contains(needle),
+        Value::String(s) => s == needle,
         Value::Array(a) => a.iter().any(|v| mentions(v, needle)),
         Value::Object(o) => o.values().any(|v| mentions(v, needle)),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions;
+    use serde_json::json;
+
+    #[test]
+    fn a_correlation_id_matches_whole_field_values_only() {
+        let line = |id: &str| {
+            json!({
+                "timestamp": "2026-12-05T22:42:47.329Z",
+                "message": "stock reserved",
+                "correlation_id": id,
+                "detail": {"metadata": {"correlation-id": id}},
+            })
+        };
+        assert!(mentions(&line("corr-approval-1"), "corr-approval-1"));
+        assert!(!mentions(
+            &line("corr-approval-1-1796412470"),
+            "corr-approval-1"
+        ));
+        assert!(!mentions(&line("x-corr-approval-1"), "corr-approval-1"));
+        assert!(!mentions(&line("corr-approval-1"), "corr-approval"));
+        let nested = json!({"items": [{"ids": ["a", "corr-approval-1"]}]});
+        assert!(mentions(&nested, "corr-approval-1"));
     }
 }
