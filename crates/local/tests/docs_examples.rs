@@ -290,3 +290,107 @@ fn every_doc_with_rust_examples_is_compiled_as_doctests() {
          for {missing:?} to crates/local/src/lib.rs"
     );
 }
+
+/// The lines of the docs' code blocks that run one of `scripts/`, with where they are.
+fn script_lines() -> Vec<(String, String)> {
+    let mut lines = Vec::new();
+    for (name, text) in documents() {
+        let mut in_block = false;
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("```") {
+                in_block = !in_block;
+                continue;
+            }
+            let line = line.trim();
+            if in_block && line.starts_with("scripts/") {
+                lines.push((format!("{name}:{}", n + 1), line.to_owned()));
+            }
+        }
+    }
+    lines
+}
+
+/// What `orderly template functions` lists: each function's name (its folder).
+fn function_names() -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_orderly"))
+        .args(["template", "functions"])
+        .current_dir(root())
+        .output()
+        .expect("orderly template functions runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split('\t').next().map(str::to_owned))
+        .collect()
+}
+
+/// Commands that need AWS cannot run here; their shape is checked instead: the script
+/// exists, each `--flag` is one its `--help` names, a scenario of `scripts/put-events` is
+/// a file of `events/put-events`, and a target of `scripts/logs` a function of the
+/// template or `statemachine`.
+#[test]
+fn every_script_command_of_the_docs_has_a_real_script_flags_and_names() {
+    let lines = script_lines();
+    assert!(lines.len() > 20, "only {} script lines found", lines.len());
+    let functions = function_names();
+    assert!(functions.iter().any(|f| f == "place-order"));
+    let mut helps: std::collections::HashMap<String, String> = Default::default();
+    let mut wrong = Vec::new();
+    for (at, line) in &lines {
+        let words: Vec<&str> = line
+            .split('#')
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        let script = words[0];
+        let path = root().join(script);
+        if !path.is_file() {
+            wrong.push(format!("{at}: {script} does not exist"));
+            continue;
+        }
+        // These pass their arguments on to curl and to the AWS CLI.
+        if matches!(script, "scripts/signed-curl" | "scripts/awscli.sh") {
+            continue;
+        }
+        let help = helps.entry(script.to_owned()).or_insert_with(|| {
+            let out = Command::new(&path)
+                .arg("--help")
+                .current_dir(root())
+                .output()
+                .expect("the script runs");
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        // After `--` the words are another command's (`serve-memory.py … -- --tables`).
+        let own = words.iter().take_while(|w| **w != "--");
+        for flag in own.filter(|w| w.starts_with("--") && **w != "--help") {
+            let flag = flag.split('=').next().unwrap_or_default();
+            if !help.contains(flag) {
+                wrong.push(format!("{at}: {script} --help does not name {flag}"));
+            }
+        }
+        let positional = words[1..]
+            .iter()
+            .enumerate()
+            .find(|(i, w)| !w.starts_with('-') && (*i == 0 || !words[*i].starts_with("--")))
+            .map(|(_, w)| *w);
+        match (script, positional) {
+            ("scripts/put-events", Some(scenario)) => {
+                let file = root().join(format!("events/put-events/{scenario}.json"));
+                if !file.is_file() {
+                    wrong.push(format!("{at}: no scenario {scenario}"));
+                }
+            }
+            ("scripts/logs", Some(target))
+                if target != "statemachine" && !functions.iter().any(|f| f == target) =>
+            {
+                wrong.push(format!("{at}: {target} is no function of the template"));
+            }
+            _ => {}
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
