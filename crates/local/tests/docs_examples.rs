@@ -394,3 +394,27 @@ fn every_script_command_of_the_docs_has_a_real_script_flags_and_names() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+#[test]
+fn every_crate_readme_with_rust_examples_is_compiled_as_doctests() {
+    let crates = root().join("crates");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&crates)
+        .expect("crates/ is readable")
+        .flatten()
+    {
+        let readme = entry.path().join("README.md");
+        let Ok(text) = std::fs::read_to_string(&readme) else {
+            continue;
+        };
+        let lib = std::fs::read_to_string(entry.path().join("src/lib.rs")).unwrap_or_default();
+        if text.contains("```rust") && !lib.contains("include_str!(\"../README.md\")") {
+            missing.push(readme.display().to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "Rust examples not compiled: include {missing:?} in their crate's lib.rs under \
+         cfg(doctest)"
+    );
+}

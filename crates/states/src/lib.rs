@@ -34,3 +34,8 @@ pub use history::{EventDetails, HistoryEvent, LiveHistory};
 pub use json_text::json_len;
 pub use mock::{MockConfig, MockConfigError, MockTaskHandler};
 pub use task::{NoTasks, TaskFailure, TaskHandler, TaskRequest};
+
+// README.md's example, compiled and run as a doctest (`cargo test --doc -p orderly-states`).
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoc;
