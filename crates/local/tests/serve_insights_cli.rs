@@ -46,14 +46,32 @@ fn value<'a>(row: &'a Value, field: &str) -> Option<&'a str> {
         .and_then(|c| c["value"].as_str())
 }
 
+/// The `QueryString` of template.yaml's saved query (its only `QueryString: |` block).
+fn saved_query() -> String {
+    let template = std::fs::read_to_string(serve_support::root().join("template.yaml"))
+        .expect("template.yaml");
+    let mut lines = template
+        .lines()
+        .skip_while(|l| !l.trim_end().ends_with("QueryString: |"));
+    let head = lines.next().expect("template.yaml has a saved query");
+    let indent = head.len() - head.trim_start().len();
+    let body: Vec<&str> = lines
+        .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(body.len() > 1, "the saved query has lines: {body:?}");
+    body.join("\n")
+}
+
 #[test]
 fn the_saved_query_follows_one_order_and_stats_count_by_group() {
     let server = Server::start();
     let file = format!("file://{}", scenario("happy-path").display());
     aws(&server, &["events", "put-events", "--entries", &file]).json();
     // The template's saved query, as scripts/logs runs it on AWS.
-    let saved = "fields @timestamp, @log, @message\n| filter @message like \"corr-happy-1\"\n\
-                 | sort @timestamp asc\n| limit 1000";
+    let saved = saved_query().replace("REPLACE-WITH-CORRELATION-ID", "corr-happy-1");
+    let saved = saved.as_str();
     let answer = eventually(
         "the order's lines in both groups",
         Duration::from_secs(30),

@@ -32,10 +32,14 @@ struct TargetInputArgs {
     /// `file://path` (e.g. `file://events/put-events/happy-path.json`).
     #[arg(long)]
     entries: String,
-    /// Only this rule (its logical id, e.g. `OrderCreatedRule`), and print only the inputs,
-    /// one per line: what an execution or function of the rule's target is given.
+    /// Only this rule (its logical id, e.g. `OrderCreatedRule`), and print only its input:
+    /// what an execution or function of the rule's target is given. Exactly one input must
+    /// come out: with several entries matching, choose one with `--entry`.
     #[arg(long)]
     rule: Option<String>,
+    /// Only the entry at this index (0 for the first).
+    #[arg(long)]
+    entry: Option<usize>,
     /// The SAM template.
     #[arg(long, default_value = "template.yaml")]
     template: PathBuf,
@@ -93,8 +97,18 @@ fn target_input(args: TargetInputArgs) -> ExitCode {
             eprintln!("--rule: the template has no rule {rule}");
             return ExitCode::from(INVALID_INPUT);
         }
+        if let Some(index) = args.entry
+            && index >= entries.len()
+        {
+            eprintln!("--entry: {index} is past the {} entries", entries.len());
+            return ExitCode::from(INVALID_INPUT);
+        }
         let mut all = Vec::new();
-        for (index, entry) in entries.iter().enumerate() {
+        let chosen = entries
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| args.entry.is_none_or(|only| only == *index));
+        for (index, entry) in chosen {
             match cloud.inner.target_inputs(entry) {
                 Ok(inputs) => all.extend(
                     inputs
@@ -108,19 +122,45 @@ fn target_input(args: TargetInputArgs) -> ExitCode {
                 }
             }
         }
-        if args.rule.is_some() {
-            for (_, delivered) in &all {
-                println!("{}", delivered.input);
-            }
+        if let Some(rule) = &args.rule {
+            return match all.as_slice() {
+                [(_, delivered)] => match &delivered.input {
+                    Ok(input) => {
+                        println!("{input}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("{rule} target {}: {e}", delivered.target);
+                        ExitCode::FAILURE
+                    }
+                },
+                [] => {
+                    eprintln!("no entry matches {rule}");
+                    ExitCode::FAILURE
+                }
+                several => {
+                    let entries: Vec<String> = several.iter().map(|(i, _)| i.to_string()).collect();
+                    eprintln!(
+                        "{} inputs for {rule} (entries {}): choose one with --entry",
+                        several.len(),
+                        entries.join(", ")
+                    );
+                    ExitCode::from(INVALID_INPUT)
+                }
+            };
         } else {
             let listed: Vec<serde_json::Value> = all
                 .iter()
                 .map(|(index, delivered)| {
+                    let (key, text) = match &delivered.input {
+                        Ok(input) => ("input", input),
+                        Err(e) => ("error", e),
+                    };
                     serde_json::json!({
                         "entry": index,
                         "rule": delivered.rule,
                         "target": delivered.target,
-                        "input": delivered.input,
+                        key: text,
                     })
                 })
                 .collect();

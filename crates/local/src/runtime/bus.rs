@@ -178,8 +178,9 @@ pub struct TargetInputOf {
     pub rule: String,
     /// The target's `Id`.
     pub target: String,
-    /// The input as the target receives it: JSON text (or any text a transformer makes).
-    pub input: String,
+    /// The input as the target receives it: JSON text (or any text a transformer makes);
+    /// `Err` when it cannot be made, and the delivery would go to the target's DLQ.
+    pub input: Result<String, String>,
 }
 
 /// What a target receives of an event: its input transformer, constant input, InputPath, or
@@ -238,7 +239,8 @@ impl CloudInner {
     /// What the targets of every rule `entry` matches would get, shaped by the code that
     /// delivers them, without putting or delivering anything: the event as PutEvents makes
     /// it, the rules of its bus, each target's input. `Err` is the entry's refusal
-    /// (`ErrorCode: ErrorMessage`) or a target whose input cannot be made.
+    /// (`ErrorCode: ErrorMessage`); a target whose input cannot be made has its own error,
+    /// as delivery dead-letters that one target and goes on with the others.
     pub fn target_inputs(&self, entry: &PutEventsEntry) -> Result<Vec<TargetInputOf>, String> {
         let (event, text) = self.accept(entry).map_err(|refused| {
             format!(
@@ -258,7 +260,7 @@ impl CloudInner {
             for (target, input) in &rule.targets {
                 let input = input
                     .apply_parsed(&text, &event, &ctx)
-                    .map_err(|e| format!("{} target {}: {e}", rule.rule.logical_id, target.id))?;
+                    .map_err(|e| e.to_string());
                 inputs.push(TargetInputOf {
                     rule: rule.rule.logical_id.clone(),
                     target: target.id.clone(),
