@@ -1,10 +1,15 @@
 //! The documentation's examples, run: every ```` ```sh run ```` block of README.md and
-//! docs/*.md runs with `orderly` standing for the binary under test, and docs/local.md's
+//! docs/*.md runs with `orderly` standing for the binary under test, every
+//! ```` ```sh serve ```` block the same against a fresh `orderly serve`, and docs/local.md's
 //! tables of what `orderly serve` answers are called action by action.
 //!
 //! A block runs with bash (`-euo pipefail`) from the repository's root. A line
 //! `# prints: TEXT` in a block asks that its output contain TEXT, `# omits: TEXT` that it
-//! does not.
+//! does not. In a `sh serve` block, `127.0.0.1:4566` is the fresh server's address, a line
+//! that starts a server (`… serve [--template T] --port 4566 &`) is left out as the test
+//! started one (on that template), and
+//! the AWS CLI (`scripts/test.sh` installs it) signs with dummy keys. In both kinds,
+//! `cargo run -p orderly-local --` stands for the binary under test too.
 
 mod serve_support;
 
@@ -14,28 +19,31 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-/// One runnable block: where it is, and its text.
+/// One runnable block: where it is, its text, and whether it needs `orderly serve`.
 struct Block {
     at: String,
     text: String,
+    serve: bool,
 }
 
-/// The ```` ```sh run ```` blocks of `text`, named `file:line`.
+/// The ```` ```sh run ```` and ```` ```sh serve ```` blocks of `text`, named `file:line`.
 fn run_blocks(file: &str, text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
-    let mut open: Option<(usize, String)> = None;
+    let mut open: Option<(usize, String, bool)> = None;
     for (n, line) in text.lines().enumerate() {
         match &mut open {
-            None if line.trim() == "```sh run" => open = Some((n + 1, String::new())),
+            None if line.trim() == "```sh run" => open = Some((n + 1, String::new(), false)),
+            None if line.trim() == "```sh serve" => open = Some((n + 1, String::new(), true)),
             None => {}
-            Some((start, body)) if line.trim() == "```" => {
+            Some((start, body, serve)) if line.trim() == "```" => {
                 blocks.push(Block {
                     at: format!("{file}:{start}"),
                     text: std::mem::take(body),
+                    serve: *serve,
                 });
                 open = None;
             }
-            Some((_, body)) => {
+            Some((_, body, _)) => {
                 body.push_str(line);
                 body.push('\n');
             }
@@ -80,13 +88,64 @@ fn orderly_on_path() -> tempfile::TempDir {
 }
 
 fn run(block: &Block, bin: &Path) -> Result<(), String> {
-    let path = format!(
+    let mut path = format!(
         "{}:{}",
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let output = Command::new("bash")
-        .args(["-euo", "pipefail", "-c", &block.text])
+    // `cargo run -p orderly-local --` is the binary under test: a build inside this run
+    // would wait on the build directory this run holds.
+    let mut text = block
+        .text
+        .replace("cargo run -p orderly-local -- ", "orderly ");
+    let mut command = Command::new("bash");
+    // Kept alive until the block has run.
+    let _server = if block.serve {
+        // The block's own server line, if it has one, says the template.
+        let starts_server = |line: &str| {
+            let line = line.trim_end();
+            line.contains(" serve") && line.ends_with("--port 4566 &")
+        };
+        let template = text.lines().find(|l| starts_server(l)).and_then(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let at = words.iter().position(|w| *w == "--template")?;
+            words.get(at + 1).map(|path| root().join(path))
+        });
+        let server = match template {
+            Some(template) => Server::start_with(&template),
+            None => Server::start(),
+        };
+        let address = server.endpoint.trim_start_matches("http://").to_owned();
+        text = text
+            .lines()
+            .filter(|line| !starts_server(line))
+            .map(|line| line.replace("127.0.0.1:4566", &address))
+            .collect::<Vec<_>>()
+            .join("\n");
+        if let Some(dir) = serve_support::cli::aws_cli()
+            .parent()
+            .filter(|d| d.is_dir())
+        {
+            path = format!("{}:{path}", dir.display());
+        }
+        command
+            .env("AWS_ACCESS_KEY_ID", "x")
+            .env("AWS_SECRET_ACCESS_KEY", "x")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_DISABLE_HOST_PREFIX_INJECTION", "true")
+            .env("AWS_PAGER", "")
+            .env("ORDERLY_ENDPOINT", &server.endpoint)
+            .env("ORDERLY_BIN", env!("CARGO_BIN_EXE_orderly"))
+            .env_remove("AWS_PROFILE");
+        Some(server)
+    } else {
+        None
+    };
+    let output = command
+        .args(["-euo", "pipefail", "-c", &text])
         .current_dir(root())
         .env("PATH", path)
         .output()
@@ -158,21 +217,25 @@ fn every_runnable_shell_block_of_the_docs_runs() {
 fn a_failing_block_or_a_missing_output_is_reported() {
     let bin = orderly_on_path();
     let failing = Block {
+        serve: false,
         at: "test:1".into(),
         text: "orderly invoke NoSuchFunction --event events/lambda/reserve-stock.json\n".into(),
     };
     assert!(run(&failing, bin.path()).is_err());
     let wrong_output = Block {
+        serve: false,
         at: "test:2".into(),
         text: "echo '{\"Result\": false}'\n# prints: {\"Result\": true}\n".into(),
     };
     assert!(run(&wrong_output, bin.path()).is_err());
     let leaking = Block {
+        serve: false,
         at: "test:3".into(),
         text: "echo ada@example.com\n# omits: example.com\n".into(),
     };
     assert!(run(&leaking, bin.path()).is_err());
     let good = Block {
+        serve: false,
         at: "test:4".into(),
         text: "echo '{\"Result\": true}'\n# prints: {\"Result\": true}\n".into(),
     };
