@@ -524,3 +524,64 @@ fn target_input_with_a_rule_prints_one_input_or_says_which_entry_to_choose() {
     ]);
     assert_eq!(none.status.code(), Some(1));
 }
+
+/// The anchor GitHub makes of a heading: lower case, punctuation dropped, spaces to `-`.
+fn anchor_of(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_' || *c == ' ')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+#[test]
+fn every_relative_link_of_the_docs_reaches_its_file_and_heading() {
+    let link = |text: &str| -> Vec<String> {
+        let mut links = Vec::new();
+        let mut rest = text;
+        while let Some(at) = rest.find("](") {
+            rest = &rest[at + 2..];
+            if let Some(end) = rest.find(')') {
+                links.push(rest[..end].to_owned());
+            }
+        }
+        links
+    };
+    let mut broken = Vec::new();
+    for (name, text) in documents() {
+        let dir = root().join(&name);
+        let dir = dir.parent().unwrap_or(Path::new("."));
+        for target in link(&text) {
+            if target.starts_with("http") || target.contains(' ') {
+                continue;
+            }
+            let (file, anchor) = target.split_once('#').unwrap_or((&target, ""));
+            let path = if file.is_empty() {
+                root().join(&name)
+            } else {
+                dir.join(file)
+            };
+            let Ok(linked) = std::fs::read_to_string(&path).or_else(|e| {
+                if path.is_dir() {
+                    Ok(String::new())
+                } else {
+                    Err(e)
+                }
+            }) else {
+                broken.push(format!("{name}: {target}: no such file"));
+                continue;
+            };
+            let headings: Vec<String> = linked
+                .lines()
+                .filter_map(|l| l.strip_prefix('#'))
+                .map(|l| anchor_of(l.trim_start_matches('#')))
+                .collect();
+            if !anchor.is_empty() && !headings.iter().any(|h| h == anchor) {
+                broken.push(format!("{name}: {target}: no such heading"));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
