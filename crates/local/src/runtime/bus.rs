@@ -8,7 +8,9 @@ use super::faults::Fault;
 use super::trace::{Hop, correlation_of};
 use crate::sqs::{MessageAttributeValue, SendMessage};
 use crate::template::{Rule, RuleTarget, TargetKind};
-use event_pattern::{CompiledInput, InputTransformer, Pattern, RuleContext, RuleSet, TargetInput};
+use event_pattern::{
+    CompiledInput, InputTransformer, Pattern, RuleContext, RuleSet, TargetInput, TransformError,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -96,6 +98,29 @@ pub struct CompiledRule {
     pub rule: Rule,
     /// Each target with its input (event, constant, path or transformer) compiled.
     pub targets: Vec<(RuleTarget, CompiledInput)>,
+}
+
+impl CompiledRule {
+    /// Each target (by index) with the input it gets for `event` (its text and parsed
+    /// tree), or why that input cannot be made: what delivery sends, and what
+    /// [`CloudInner::target_inputs`] shows.
+    pub fn inputs<'a>(
+        &'a self,
+        event_text: &'a str,
+        event: &'a Value,
+    ) -> impl Iterator<Item = (usize, &'a RuleTarget, Result<String, TransformError>)> + 'a {
+        let ctx = RuleContext {
+            rule_name: &self.rule.name,
+            rule_arn: &self.rule.arn,
+            ingestion_time: None,
+        };
+        self.targets
+            .iter()
+            .enumerate()
+            .map(move |(index, (target, input))| {
+                (index, target, input.apply_parsed(event_text, event, &ctx))
+            })
+    }
 }
 
 /// The rules of every bus, compiled once at start.
@@ -252,21 +277,14 @@ impl CloudInner {
         let bus = bus_name(entry.event_bus_name.as_deref());
         let mut inputs = Vec::new();
         for rule in self.buses.matching(&bus, &event) {
-            let ctx = RuleContext {
-                rule_name: &rule.rule.name,
-                rule_arn: &rule.rule.arn,
-                ingestion_time: None,
-            };
-            for (target, input) in &rule.targets {
-                let input = input
-                    .apply_parsed(&text, &event, &ctx)
-                    .map_err(|e| e.to_string());
-                inputs.push(TargetInputOf {
-                    rule: rule.rule.logical_id.clone(),
-                    target: target.id.clone(),
-                    input,
-                });
-            }
+            inputs.extend(
+                rule.inputs(&text, &event)
+                    .map(|(_, target, input)| TargetInputOf {
+                        rule: rule.rule.logical_id.clone(),
+                        target: target.id.clone(),
+                        input: input.map_err(|e| e.to_string()),
+                    }),
+            );
         }
         Ok(inputs)
     }
@@ -325,13 +343,8 @@ impl CloudInner {
         delivered: &Arc<Delivered>,
         trace: &str,
     ) {
-        for (index, (target, input)) in rule.targets.iter().enumerate() {
-            let ctx = RuleContext {
-                rule_name: &rule.rule.name,
-                rule_arn: &rule.rule.arn,
-                ingestion_time: None,
-            };
-            match input.apply_parsed(event_text, event, &ctx) {
+        for (index, target, input) in rule.inputs(event_text, event) {
+            match input {
                 Ok(body) => self.deliver(
                     rule.clone(),
                     index,
