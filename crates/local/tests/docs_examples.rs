@@ -216,29 +216,18 @@ fn every_runnable_shell_block_of_the_docs_runs() {
 #[test]
 fn a_failing_block_or_a_missing_output_is_reported() {
     let bin = orderly_on_path();
-    let failing = Block {
+    let block = |text: &str| Block {
         serve: false,
-        at: "test:1".into(),
-        text: "orderly invoke NoSuchFunction --event events/lambda/reserve-stock.json\n".into(),
+        at: "test".into(),
+        text: text.into(),
     };
+    let failing = block("orderly invoke NoSuchFunction --event events/lambda/reserve-stock.json\n");
     assert!(run(&failing, bin.path()).is_err());
-    let wrong_output = Block {
-        serve: false,
-        at: "test:2".into(),
-        text: "echo '{\"Result\": false}'\n# prints: {\"Result\": true}\n".into(),
-    };
+    let wrong_output = block("echo '{\"Result\": false}'\n# prints: {\"Result\": true}\n");
     assert!(run(&wrong_output, bin.path()).is_err());
-    let leaking = Block {
-        serve: false,
-        at: "test:3".into(),
-        text: "echo ada@example.com\n# omits: example.com\n".into(),
-    };
+    let leaking = block("echo ada@example.com\n# omits: example.com\n");
     assert!(run(&leaking, bin.path()).is_err());
-    let good = Block {
-        serve: false,
-        at: "test:4".into(),
-        text: "echo '{\"Result\": true}'\n# prints: {\"Result\": true}\n".into(),
-    };
+    let good = block("echo '{\"Result\": true}'\n# prints: {\"Result\": true}\n");
     assert_eq!(run(&good, bin.path()), Ok(()));
 }
 

@@ -112,12 +112,8 @@ pub fn run(args: ChaosArgs) -> ExitCode {
     };
     // One thread on paused, auto-advancing time: the cloud asks the fault plan in the same
     // order on every run, which is what makes a seed replayable.
-    let runtime = match super::paused_runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::from(CANNOT_START);
-        }
+    let Some(runtime) = super::command_runtime() else {
+        return ExitCode::from(CANNOT_START);
     };
     let started = Stopwatch::start();
     let report = match runtime.block_on(chaos::run(&options)) {

@@ -39,12 +39,8 @@ pub fn run(args: DemoArgs) -> ExitCode {
         log_dir: Some(args.log_dir.clone()),
         tables: Default::default(),
     };
-    let runtime = match super::paused_runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::from(CANNOT_START);
-        }
+    let Some(runtime) = super::command_runtime() else {
+        return ExitCode::from(CANNOT_START);
     };
     let mut stdout = std::io::stdout();
     let report = runtime.block_on(demo::run(

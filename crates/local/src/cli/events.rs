@@ -4,8 +4,7 @@ use crate::cli::input::read_arg;
 use clap::{Args, Subcommand};
 use event_pattern::TestPatternError;
 use orderly_local::document::test_event_pattern;
-use orderly_local::runtime::bus::PutEventsEntry;
-use orderly_local::scenarios::{ScenarioEnv, start_cloud};
+use orderly_local::runtime::bus::{PutEventsEntry, TargetInputOf};
 use std::path::PathBuf;
 
 use std::process::ExitCode;
@@ -74,22 +73,12 @@ fn target_input(args: TargetInputArgs) -> ExitCode {
             return ExitCode::from(INVALID_INPUT);
         }
     };
-    let runtime = match super::paused_runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = super::command_runtime() else {
+        return ExitCode::FAILURE;
     };
     runtime.block_on(async {
-        let mut env = ScenarioEnv::at(".");
-        env.template = args.template.clone();
-        let cloud = match start_cloud(&env) {
-            Ok(cloud) => cloud,
-            Err(e) => {
-                eprintln!("{}: {e}", args.template.display());
-                return ExitCode::from(INVALID_INPUT);
-            }
+        let Some(cloud) = super::command_cloud(&args.template) else {
+            return ExitCode::from(INVALID_INPUT);
         };
         if let Some(rule) = &args.rule
             && !cloud.inner.model.rules.contains_key(rule)
@@ -122,55 +111,64 @@ fn target_input(args: TargetInputArgs) -> ExitCode {
                 }
             }
         }
-        if let Some(rule) = &args.rule {
-            return match all.as_slice() {
-                [(_, delivered)] => match &delivered.input {
-                    Ok(input) => {
-                        println!("{input}");
-                        ExitCode::SUCCESS
-                    }
-                    Err(e) => {
-                        eprintln!("{rule} target {}: {e}", delivered.target);
-                        ExitCode::FAILURE
-                    }
-                },
-                [] => {
-                    eprintln!("no entry matches {rule}");
-                    ExitCode::FAILURE
-                }
-                several => {
-                    let entries: Vec<String> = several.iter().map(|(i, _)| i.to_string()).collect();
-                    eprintln!(
-                        "{} inputs for {rule} (entries {}): choose one with --entry",
-                        several.len(),
-                        entries.join(", ")
-                    );
-                    ExitCode::from(INVALID_INPUT)
-                }
-            };
-        } else {
-            let listed: Vec<serde_json::Value> = all
-                .iter()
-                .map(|(index, delivered)| {
-                    let (key, text) = match &delivered.input {
-                        Ok(input) => ("input", input),
-                        Err(e) => ("error", e),
-                    };
-                    serde_json::json!({
-                        "entry": index,
-                        "rule": delivered.rule,
-                        "target": delivered.target,
-                        key: text,
-                    })
-                })
-                .collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&listed).unwrap_or_else(|_| "[]".into())
-            );
+        match &args.rule {
+            Some(rule) => print_the_one(rule, &all),
+            None => print_all(&all),
         }
-        ExitCode::SUCCESS
     })
+}
+
+/// `--rule`: the one input, alone, ready to be an execution's input.
+fn print_the_one(rule: &str, all: &[(usize, TargetInputOf)]) -> ExitCode {
+    match all {
+        [(_, delivered)] => match &delivered.input {
+            Ok(input) => {
+                println!("{input}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{rule} target {}: {e}", delivered.target);
+                ExitCode::FAILURE
+            }
+        },
+        [] => {
+            eprintln!("no entry matches {rule}");
+            ExitCode::FAILURE
+        }
+        several => {
+            let entries: Vec<String> = several.iter().map(|(i, _)| i.to_string()).collect();
+            eprintln!(
+                "{} inputs for {rule} (entries {}): choose one with --entry",
+                several.len(),
+                entries.join(", ")
+            );
+            ExitCode::from(INVALID_INPUT)
+        }
+    }
+}
+
+/// Every target's input (or why it cannot be made), with its entry, rule and target.
+fn print_all(all: &[(usize, TargetInputOf)]) -> ExitCode {
+    let listed: Vec<serde_json::Value> = all
+        .iter()
+        .map(|(index, delivered)| {
+            let (key, text) = match &delivered.input {
+                Ok(input) => ("input", input),
+                Err(e) => ("error", e),
+            };
+            serde_json::json!({
+                "entry": index,
+                "rule": delivered.rule,
+                "target": delivered.target,
+                key: text,
+            })
+        })
+        .collect();
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&listed).unwrap_or_else(|_| "[]".into())
+    );
+    ExitCode::SUCCESS
 }
 
 /// Exit status for input the API would refuse, as the AWS CLI uses for client errors.

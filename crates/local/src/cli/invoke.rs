@@ -3,7 +3,6 @@
 
 use clap::Args;
 use orderly_local::runtime::lambda::{FunctionHost, InvokeError};
-use orderly_local::scenarios::{ScenarioEnv, start_cloud};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::io::Write;
@@ -39,12 +38,8 @@ pub fn run(args: InvokeArgs) -> ExitCode {
             return ExitCode::from(INVALID);
         }
     };
-    let runtime = match super::paused_runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::from(INVALID);
-        }
+    let Some(runtime) = super::command_runtime() else {
+        return ExitCode::from(INVALID);
     };
     runtime.block_on(invoke(args, payload))
 }
@@ -56,14 +51,8 @@ fn read_event(path: &Path) -> Result<Value, String> {
 }
 
 async fn invoke(args: InvokeArgs, payload: Value) -> ExitCode {
-    let mut env = ScenarioEnv::at(".");
-    env.template = args.template.clone();
-    let cloud = match start_cloud(&env) {
-        Ok(cloud) => cloud,
-        Err(e) => {
-            eprintln!("{}: {e}", args.template.display());
-            return ExitCode::from(INVALID);
-        }
+    let Some(cloud) = super::command_cloud(&args.template) else {
+        return ExitCode::from(INVALID);
     };
     // The logical id, FunctionName or ARN, as the Lambda API takes them; else the name.
     let found = match cloud.inner.function(&args.function) {

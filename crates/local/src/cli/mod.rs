@@ -42,3 +42,21 @@ pub fn paused_runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .start_paused(true)
         .build()
 }
+
+/// [`paused_runtime`] for a command; `None` once stderr says why it cannot start.
+pub fn command_runtime() -> Option<tokio::runtime::Runtime> {
+    paused_runtime()
+        .inspect_err(|e| eprintln!("cannot start the runtime: {e}"))
+        .ok()
+}
+
+/// A fresh local cloud of `template`, run from the current directory, for a command;
+/// `None` once stderr names the template and why it cannot start. Call it inside the
+/// runtime.
+pub fn command_cloud(template: &std::path::Path) -> Option<orderly_local::runtime::LocalCloud> {
+    let mut env = orderly_local::scenarios::ScenarioEnv::at(".");
+    env.template = template.to_path_buf();
+    orderly_local::scenarios::start_cloud(&env)
+        .inspect_err(|e| eprintln!("{}: {e}", template.display()))
+        .ok()
+}
