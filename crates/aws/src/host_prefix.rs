@@ -44,9 +44,9 @@ mod tests {
     use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
     use std::sync::{Arc, Mutex};
 
-    /// Records each request's URI and answers `{}`.
+    /// Records each request's URI and answers `{}`: 503 while `failures` lasts, then 200.
     #[derive(Debug, Clone, Default)]
-    struct Recorder(Arc<Mutex<Vec<String>>>);
+    struct Recorder(Arc<Mutex<Vec<String>>>, Arc<Mutex<u32>>);
 
     impl HttpConnector for Recorder {
         fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
@@ -54,7 +54,14 @@ mod tests {
                 .lock()
                 .expect("not poisoned")
                 .push(request.uri().to_owned());
-            let response = HttpResponse::new(200u16.try_into().expect("a status"), "{}".into());
+            let mut failures = self.1.lock().expect("not poisoned");
+            let status: u16 = if *failures > 0 {
+                *failures -= 1;
+                503
+            } else {
+                200
+            };
+            let response = HttpResponse::new(status.try_into().expect("a status"), "{}".into());
             HttpConnectorFuture::ready(Ok(response))
         }
     }
@@ -106,5 +113,19 @@ mod tests {
         assert_eq!(injected, "http://sync-local.test:4566/");
         let kept = start_sync_uri(AwsAdapters::new(&sdk).without_host_prefix(), &recorder).await;
         assert_eq!(kept, "http://local.test:4566/");
+
+        // A retried call: every attempt goes to the host as given.
+        recorder.0.lock().expect("not poisoned").clear();
+        *recorder.1.lock().expect("not poisoned") = 1;
+        let retried = AwsAdapters::new(&sdk).without_host_prefix();
+        let answer = retried
+            .sfn()
+            .start_sync_execution()
+            .state_machine_arn("arn:aws:states:us-east-1:123456789012:stateMachine:intake")
+            .send()
+            .await;
+        assert!(answer.is_ok(), "the second attempt answers 200: {answer:?}");
+        let attempts = recorder.0.lock().expect("not poisoned").clone();
+        assert_eq!(attempts, ["http://local.test:4566/"; 2]);
     }
 }

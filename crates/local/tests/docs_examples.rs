@@ -512,6 +512,23 @@ fn target_input_with_a_rule_prints_one_input_or_says_which_entry_to_choose() {
         "file://events/put-events/approval-decision.json",
     ]);
     assert_eq!(none.status.code(), Some(1));
+    // Entries PutEvents would refuse, or that are no list of entries: refused, named.
+    let no_detail = run(&[
+        "--entries",
+        r#"[{"Source": "com.orders", "DetailType": "X"}]"#,
+    ]);
+    assert_eq!(no_detail.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_detail.stderr).contains("Detail is required"));
+    let deep = format!(
+        r#"[{{"Source": "com.orders", "DetailType": "X", "Detail": "{}{}"}}]"#,
+        "{\\\"a\\\":".repeat(2000),
+        "}".repeat(2000)
+    );
+    let too_deep = run(&["--entries", &deep]);
+    assert_eq!(too_deep.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&too_deep.stderr).contains("MalformedDetail"));
+    let not_a_list = run(&["--entries", r#"{"Source": "com.orders"}"#]);
+    assert_eq!(not_a_list.status.code(), Some(2));
 }
 
 /// The anchor GitHub makes of a heading: lower case, punctuation dropped, spaces to `-`.
