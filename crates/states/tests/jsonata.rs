@@ -833,3 +833,19 @@ fn the_work_of_one_evaluation_is_bounded() {
         json!(9999999)
     );
 }
+
+/// A recursive function that never ends fails with U1001 however small the thread's
+/// stack: the depth bound ends it, and a function call grows the stack before its body
+/// runs. Without the growth, this recursion (a binary operator around each call) overflowed
+/// a test thread's 2 MiB stack in a debug build and aborted the process.
+#[test]
+fn unbounded_recursion_fails_with_u1001_on_a_small_stack() {
+    let outcome = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| run("( $inf := function($n){ $n + $inf($n - 1) }; $inf(5) )"))
+        .expect("thread")
+        .join()
+        .expect("no panic");
+    let e = outcome.expect_err("never ends");
+    assert_eq!(e.code, Some("U1001"), "{e}");
+}

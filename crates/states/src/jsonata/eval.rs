@@ -17,6 +17,12 @@ use super::value::{Flags, Func, V, truthy};
 /// JSONata's stack-overflow error instead of overflowing the thread's stack.
 const MAX_DEPTH: usize = 200;
 
+/// The stack a function call needs left before it runs its body, and what is added when
+/// less is left ([`stacker::maybe_grow`]): a body nests at most the parser's 100 levels,
+/// each a few frames of a few kilobytes in an unoptimised build.
+const STACK_RED_ZONE: usize = 1024 * 1024;
+const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
 /// Largest array a range (`[1..n]`) may build, as in the reference implementation.
 const MAX_RANGE: f64 = 10_000_000.0;
 
@@ -308,7 +314,13 @@ impl Evaluator {
                         _ => {}
                     }
                 }
-                self.eval(&def.body, context, &frame)
+                // A function's body is where evaluation recurses without bound in the
+                // tree (a recursive function): MAX_DEPTH ends it, but the frames before
+                // that bound can outgrow a thread's stack in an unoptimised build (2 MiB
+                // for a test or tokio thread). The stack grows instead of overflowing.
+                stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+                    self.eval(&def.body, context, &frame)
+                })
             }
         }
     }

@@ -100,9 +100,24 @@ impl Expression {
         bindings: &dyn Bindings,
         now_ms: i64,
     ) -> Result<Option<Value>, JsonataError> {
+        self.evaluate_on(None, bindings, now_ms)
+    }
+
+    /// [`Expression::evaluate_optional_at`] with `input` as the context value (`$` and
+    /// the start of every path): what JSONata's own API evaluates against. Step Functions
+    /// binds no context value (a state reads its input as `$states.input`), so a
+    /// definition's fields are evaluated with `None`; the JSONata reference suite
+    /// (`tests/jsonata_suite.rs`) gives each case its input document.
+    pub fn evaluate_on(
+        &self,
+        input: Option<&Value>,
+        bindings: &dyn Bindings,
+        now_ms: i64,
+    ) -> Result<Option<Value>, JsonataError> {
         let root = env::Scope::root(bindings::convert(&self.free, bindings));
+        let context = input.map(value::V::from_json);
         let mut evaluator = eval::Evaluator::new(now_ms);
-        let result = evaluator.eval(&self.tree, &None, &root);
+        let result = evaluator.eval(&self.tree, &context, &root);
         evaluator.finish();
         root.clear();
         match result? {
