@@ -216,7 +216,8 @@ pub fn call(ev: &mut Evaluator, name: &str, args: Vec<Arg>, ctx: &Option<V>) -> 
         "eval" => Err(unsupported(
             "$eval is not available in Step Functions; use $parse",
         )),
-        "formatNumber" | "formatInteger" | "parseInteger" => Err(unsupported(&format!("${name}"))),
+        "formatNumber" => Err(unsupported("$formatNumber")),
+        "formatInteger" | "parseInteger" => Err(unsupported(&format!("${name}"))),
         _ => collection::call(ev, name, &args),
     }
 }
