@@ -470,7 +470,7 @@ fn errors_carry_jsonata_codes() {
             "$sum('a')",
             ErrorKind::Type,
             Some("T0412"),
-            "T0412: Argument 1 of function sum must be an array of number",
+            "T0412: Argument 1 of function \"sum\" must be an array of \"numbers\"",
         ),
         (
             "1 < 'a'",
@@ -590,7 +590,7 @@ fn errors_carry_jsonata_codes() {
             "$max(['a'])",
             ErrorKind::Type,
             Some("T0412"),
-            "T0412: Argument 1 of function max must be an array of number",
+            "T0412: Argument 1 of function \"max\" must be an array of \"numbers\"",
         ),
         (
             "$sqrt(-1)",
@@ -665,10 +665,10 @@ fn errors_carry_jsonata_codes() {
             "S0210: Each step can only have one grouping expression",
         ),
         (
-            "function($x)<n:n>{ $x }",
-            ErrorKind::Unsupported,
-            None,
-            "unsupported: function signatures",
+            "($f := function($x)<n:n>{ $x }; $f('a'))",
+            ErrorKind::Type,
+            Some("T0410"),
+            "T0410: Argument 1 of function \"f\" does not match function signature",
         ),
         (
             "$map([1], ?)",

@@ -48,6 +48,8 @@ impl BinOp {
 pub struct LambdaDef {
     /// Shared with each call's scope, which binds them without copying the names.
     pub params: Vec<Arc<str>>,
+    /// `function($a)<n:n>{…}`: checked, and the arguments adjusted, on every call.
+    pub signature: Option<super::signature::Signature>,
     pub body: Node,
 }
 

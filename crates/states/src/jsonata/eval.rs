@@ -247,22 +247,24 @@ impl Evaluator {
                 context: ctx.clone(),
             })))),
             Node::Call(function, args) => {
+                let callee = callee_name(function);
                 let function = self.eval(function, ctx, env)?;
                 let mut values = Vec::with_capacity(args.len());
                 for arg in args {
                     values.push(self.arg(arg, ctx, env)?);
                 }
-                self.call(function, values, ctx)
+                self.call_as(function, values, ctx, callee)
             }
             Node::Chain(value, function) => {
                 let value = self.eval(value, ctx, env)?;
                 if let Node::Call(f, args) = function.as_ref() {
+                    let callee = callee_name(f);
                     let f = self.eval(f, ctx, env)?;
                     let mut values = vec![Arg::Value(value)];
                     for arg in args {
                         values.push(self.arg(arg, ctx, env)?);
                     }
-                    self.call(f, values, ctx)
+                    self.call_as(f, values, ctx, callee)
                 } else {
                     let f = self.eval(function, ctx, env)?;
                     match (value, f) {
@@ -286,11 +288,23 @@ impl Evaluator {
     }
 
     pub fn call(&mut self, function: Option<V>, args: Vec<Arg>, ctx: &Option<V>) -> Out {
+        self.call_as(function, args, ctx, None)
+    }
+
+    /// [`Evaluator::call`] of a function called by name at the call site (`$f(…)`): the
+    /// name its signature errors give, as JSONata names the function as it was called.
+    fn call_as(
+        &mut self,
+        function: Option<V>,
+        args: Vec<Arg>,
+        ctx: &Option<V>,
+        callee: Option<&str>,
+    ) -> Out {
         let Some(V::Func(function)) = function else {
             return Err(err("T1006", "Attempted to invoke a non-function"));
         };
         match function.as_ref() {
-            Func::Builtin(name) => functions::call(self, name, args, ctx),
+            Func::Builtin(name) => functions::call(self, name, callee.unwrap_or(name), args, ctx),
             Func::Composed(first, second) => {
                 let inner = self.call(Some(first.clone()), args, ctx)?;
                 self.call(Some(second.clone()), vec![Arg::Value(inner)], ctx)
@@ -300,6 +314,10 @@ impl Evaluator {
                 scope,
                 context,
             } => {
+                let args = match &def.signature {
+                    Some(signature) => signature.validate(callee.unwrap_or("lambda"), args, ctx)?,
+                    None => args,
+                };
                 let frame = self.scope(scope);
                 let mut args = args.into_iter();
                 for param in &def.params {
@@ -398,6 +416,15 @@ impl Evaluator {
 }
 
 /// A call argument: a value or a regular expression literal.
+/// The name a call names its function by: `$sum(…)` calls `sum`.
+fn callee_name(function: &Node) -> Option<&str> {
+    match function {
+        Node::Var(name) if !name.is_empty() => Some(name),
+        _ => None,
+    }
+}
+
+#[derive(Debug)]
 pub enum Arg {
     Value(Option<V>),
     Regex(Arc<regex_lite::Regex>),

@@ -27,6 +27,7 @@ mod eval;
 mod functions;
 mod lexer;
 mod parser;
+mod signature;
 mod value;
 
 use orderly_clock::{Clock, SystemClock};

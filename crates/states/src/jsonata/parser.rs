@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::ast::{BinOp, LambdaDef, Node};
 use super::error::{JsonataError, err, unsupported};
 use super::lexer::{Tok, Token, tokenize};
+use super::signature::Signature;
 
 /// The deepest nesting of sub-expressions accepted; deeper input is rejected before it
 /// can exhaust the stack.
@@ -259,13 +260,38 @@ impl Parser {
             }
         }
         self.expect(")")?;
-        if self.is_op("<") {
-            return Err(unsupported("function signatures"));
-        }
+        let signature = if self.is_op("<") {
+            Some(self.signature()?)
+        } else {
+            None
+        };
         self.expect("{")?;
         let body = self.expression(0)?;
         self.expect("}")?;
-        Ok(Node::Lambda(Arc::new(LambdaDef { params, body })))
+        Ok(Node::Lambda(Arc::new(LambdaDef {
+            params,
+            signature,
+            body,
+        })))
+    }
+
+    /// A lambda's signature, `<n-s?:s>`: its tokens up to the `>` that closes the first
+    /// `<`, written back as text, as the reference parser reads it.
+    fn signature(&mut self) -> Result<Signature, JsonataError> {
+        let start = self.tokens.get(self.pos).map_or(self.end, |t| t.pos);
+        let mut text = String::new();
+        let mut depth = 0usize;
+        loop {
+            let tok = self.next()?;
+            let piece = describe(&tok);
+            depth += piece.matches('<').count();
+            depth = depth.saturating_sub(piece.matches('>').count());
+            text.push_str(&piece);
+            if depth == 0 {
+                break;
+            }
+        }
+        Signature::parse(&text).map_err(|e| e.at(start))
     }
 
     fn led(&mut self, tok: Tok, left: Node) -> Result<Node, JsonataError> {

@@ -8,112 +8,97 @@ mod string;
 mod time;
 
 use std::rc::Rc;
+use std::sync::LazyLock;
 
 use super::error::{JsonataError, err, unsupported};
 use super::eval::{Arg, Evaluator, Out};
+use super::signature::Signature;
 use super::value::{Func, V};
 
-/// Functions whose first argument defaults to the context value when omitted
-/// (`items.name.$uppercase()`).
-const CONTEXT_FIRST: &[&str] = &[
-    "string",
-    "length",
-    "substring",
-    "substringBefore",
-    "substringAfter",
-    "uppercase",
-    "lowercase",
-    "trim",
-    "pad",
-    "contains",
-    "split",
-    "match",
-    "replace",
-    "number",
-    "boolean",
-    "base64encode",
-    "base64decode",
-    "encodeUrl",
-    "encodeUrlComponent",
-    "decodeUrl",
-    "decodeUrlComponent",
-    "keys",
-    "exists",
-    "formatBase",
+/// Each built-in and its signature, as JSONata 2.0.6 declares them
+/// ([`Signature`]: which arguments it takes, which the context value fills, which are
+/// made arrays). Step Functions' additions have none: they check their own arguments.
+const FUNCTIONS: &[(&str, &str)] = &[
+    ("string", "<x-b?:s>"),
+    ("length", "<s-:n>"),
+    ("substring", "<s-nn?:s>"),
+    ("substringBefore", "<s-s:s>"),
+    ("substringAfter", "<s-s:s>"),
+    ("uppercase", "<s-:s>"),
+    ("lowercase", "<s-:s>"),
+    ("trim", "<s-:s>"),
+    ("pad", "<s-ns?:s>"),
+    ("contains", "<s-(sf):b>"),
+    ("split", "<s-(sf)n?:a<s>>"),
+    ("join", "<a<s>s?:s>"),
+    ("match", "<s-f<s:o>n?:a<o>>"),
+    ("replace", "<s-(sf)(sf)n?:s>"),
+    ("base64encode", "<s-:s>"),
+    ("base64decode", "<s-:s>"),
+    ("encodeUrl", "<s-:s>"),
+    ("encodeUrlComponent", "<s-:s>"),
+    ("decodeUrl", "<s-:s>"),
+    ("decodeUrlComponent", "<s-:s>"),
+    ("formatBase", "<n-n?:s>"),
+    ("number", "<(nsb)-:n>"),
+    ("abs", "<n-:n>"),
+    ("floor", "<n-:n>"),
+    ("ceil", "<n-:n>"),
+    ("round", "<n-n?:n>"),
+    ("power", "<n-n:n>"),
+    ("sqrt", "<n-:n>"),
+    ("sum", "<a<n>:n>"),
+    ("max", "<a<n>:n>"),
+    ("min", "<a<n>:n>"),
+    ("average", "<a<n>:n>"),
+    ("count", "<a:n>"),
+    ("boolean", "<x-:b>"),
+    ("not", "<x-:b>"),
+    ("exists", "<x:b>"),
+    ("type", "<x:s>"),
+    ("append", "<xx:a>"),
+    ("reverse", "<a:a>"),
+    ("sort", "<af?:a>"),
+    ("distinct", "<x:x>"),
+    ("shuffle", "<a:a>"),
+    ("zip", "<a+>"),
+    ("keys", "<x-:a<s>>"),
+    ("lookup", "<x-s:x>"),
+    ("merge", "<a<o>:o>"),
+    ("spread", "<x-:a<o>>"),
+    ("each", "<o-f:a>"),
+    ("sift", "<o-f?:o>"),
+    ("map", "<af>"),
+    ("filter", "<af>"),
+    ("reduce", "<afj?:j>"),
+    ("single", "<af?>"),
+    ("error", "<s?:x>"),
+    ("assert", "<bs?:x>"),
+    ("now", "<s?s?:s>"),
+    ("millis", "<:n>"),
+    ("toMillis", "<s-s?:n>"),
+    ("fromMillis", "<n-s?s?:s>"),
+    ("partition", ""),
+    ("range", ""),
+    ("hash", ""),
+    ("random", ""),
+    ("uuid", ""),
+    ("parse", ""),
+    ("eval", "<sx?:x>"),
+    ("formatNumber", "<n-so?:s>"),
+    ("formatInteger", "<n-s:s>"),
+    ("parseInteger", "<s-s:n>"),
 ];
 
-/// How many arguments each function needs at least.
-const FUNCTIONS: &[(&str, usize)] = &[
-    ("string", 1),
-    ("length", 1),
-    ("substring", 2),
-    ("substringBefore", 2),
-    ("substringAfter", 2),
-    ("uppercase", 1),
-    ("lowercase", 1),
-    ("trim", 1),
-    ("pad", 2),
-    ("contains", 2),
-    ("split", 2),
-    ("join", 1),
-    ("match", 2),
-    ("replace", 3),
-    ("base64encode", 1),
-    ("base64decode", 1),
-    ("encodeUrl", 1),
-    ("encodeUrlComponent", 1),
-    ("decodeUrl", 1),
-    ("decodeUrlComponent", 1),
-    ("formatBase", 1),
-    ("number", 1),
-    ("abs", 1),
-    ("floor", 1),
-    ("ceil", 1),
-    ("round", 1),
-    ("power", 2),
-    ("sqrt", 1),
-    ("sum", 1),
-    ("max", 1),
-    ("min", 1),
-    ("average", 1),
-    ("count", 1),
-    ("boolean", 1),
-    ("not", 1),
-    ("exists", 1),
-    ("type", 1),
-    ("append", 2),
-    ("reverse", 1),
-    ("sort", 1),
-    ("distinct", 1),
-    ("shuffle", 1),
-    ("zip", 0),
-    ("keys", 1),
-    ("lookup", 2),
-    ("merge", 1),
-    ("spread", 1),
-    ("each", 2),
-    ("sift", 2),
-    ("map", 2),
-    ("filter", 2),
-    ("reduce", 2),
-    ("single", 1),
-    ("error", 0),
-    ("assert", 1),
-    ("now", 0),
-    ("millis", 0),
-    ("toMillis", 1),
-    ("fromMillis", 1),
-    ("partition", 2),
-    ("range", 2),
-    ("hash", 1),
-    ("random", 0),
-    ("uuid", 0),
-    ("parse", 1),
-    ("eval", 1),
-    ("formatNumber", 2),
-    ("formatInteger", 2),
-    ("parseInteger", 2),
-];
+/// [`FUNCTIONS`]' signatures, parsed once.
+static SIGNATURES: LazyLock<Vec<Option<Signature>>> = LazyLock::new(|| {
+    FUNCTIONS
+        .iter()
+        .map(|(_, text)| {
+            (!text.is_empty()).then(|| Signature::parse(text).expect("a built-in signature parses"))
+        })
+        .collect()
+});
 
 /// The function value bound to `$name`, if `name` is a built-in.
 pub fn builtin(name: &str) -> Option<V> {
@@ -174,17 +159,20 @@ impl Args<'_> {
     }
 }
 
-pub fn call(ev: &mut Evaluator, name: &str, args: Vec<Arg>, ctx: &Option<V>) -> Out {
-    let min = FUNCTIONS
+/// Calls the built-in `name`, called as `callee` (`$sum`, or the variable it was bound
+/// to, which its signature errors name).
+pub fn call(ev: &mut Evaluator, name: &str, callee: &str, args: Vec<Arg>, ctx: &Option<V>) -> Out {
+    let signature = FUNCTIONS
         .iter()
-        .find(|(n, _)| *n == name)
-        .map_or(0, |(_, m)| *m);
-    let mut values = Vec::with_capacity(args.len() + 1);
-    let mut regexes = Vec::with_capacity(args.len() + 1);
-    if args.len() < min && CONTEXT_FIRST.contains(&name) {
-        values.push(ctx.clone());
-        regexes.push(None);
-    }
+        .position(|(n, _)| *n == name)
+        .and_then(|at| SIGNATURES.get(at))
+        .and_then(Option::as_ref);
+    let args = match signature {
+        Some(signature) => signature.validate(callee, args, ctx)?,
+        None => args,
+    };
+    let mut values = Vec::with_capacity(args.len());
+    let mut regexes = Vec::with_capacity(args.len());
     for arg in args {
         match arg {
             Arg::Value(v) => {

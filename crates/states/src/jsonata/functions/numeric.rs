@@ -111,7 +111,7 @@ fn aggregate(name: &str, args: &Args<'_>) -> Out {
             _ => {
                 return Err(err(
                     "T0412",
-                    &format!("Argument 1 of function {name} must be an array of number"),
+                    &format!("Argument 1 of function \"{name}\" must be an array of \"numbers\""),
                 ));
             }
         }
