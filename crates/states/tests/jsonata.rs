@@ -521,7 +521,7 @@ fn errors_carry_jsonata_codes() {
             "D2014: The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate 20000000.",
         ),
         (
-            "($f := function($n) { $f($n) }; $f(1))",
+            "($f := function($n) { 1 + $f($n) }; $f(1))",
             ErrorKind::Limit,
             Some("U1001"),
             "U1001: Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.",
@@ -557,10 +557,10 @@ fn errors_carry_jsonata_codes() {
             "unsupported: $eval is not available in Step Functions; use $parse",
         ),
         (
-            "$formatNumber(1, '#')",
-            ErrorKind::Unsupported,
-            None,
-            "unsupported: $formatNumber",
+            "$formatNumber(20, '#;#;#')",
+            ErrorKind::Evaluation,
+            Some("D3080"),
+            "D3080: The picture string must only contain a maximum of two sub-pictures",
         ),
         (
             "$sort([1, 'a'])",
@@ -671,10 +671,16 @@ fn errors_carry_jsonata_codes() {
             "T0410: Argument 1 of function \"f\" does not match function signature",
         ),
         (
-            "$map([1], ?)",
-            ErrorKind::Unsupported,
-            None,
-            "unsupported: partial function application with '?'",
+            "$notafunction(?, 1)",
+            ErrorKind::Type,
+            Some("T1008"),
+            "T1008: Attempted to partially apply a non-function",
+        ),
+        (
+            "sum(?, 1)",
+            ErrorKind::Type,
+            Some("T1007"),
+            "T1007: Attempted to partially apply a non-function. Did you mean $sum?",
         ),
         (
             "$decodeUrlComponent('%E0%A4%A')",

@@ -95,6 +95,8 @@ pub enum Node {
     /// `$name := value`; the name shared with the scope it binds in.
     Bind(Arc<str>, Box<Node>),
     Call(Box<Node>, Vec<Node>),
+    /// `?` in a call's arguments: `$f(?, 2)` is `$f` partially applied.
+    Placeholder,
     Lambda(Arc<LambdaDef>),
     /// `value ~> $f(args)`.
     Chain(Box<Node>, Box<Node>),

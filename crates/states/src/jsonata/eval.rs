@@ -1,8 +1,11 @@
 //! Evaluates a syntax tree: paths map over sequences and flatten, predicates filter or
 //! index, operators follow JSONata's typing rules and errors.
 
+mod call;
 mod operators;
 mod shape;
+
+use call::{Prepared, callee_name};
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -14,14 +17,13 @@ use super::functions;
 use super::value::{Flags, Func, V, truthy};
 
 /// Deepest evaluation recursion (nested calls, recursive functions) before failing with
-/// JSONata's stack-overflow error instead of overflowing the thread's stack.
-const MAX_DEPTH: usize = 200;
-
-/// The stack a function call needs left before it runs its body, and what is added when
-/// less is left ([`stacker::maybe_grow`]): a body nests at most the parser's 100 levels,
-/// each a few frames of a few kilobytes in an unoptimised build.
-const STACK_RED_ZONE: usize = 1024 * 1024;
-const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+/// JSONata's stack-overflow error. A recursive function that is not tail-recursive
+/// nests three evaluations a call (its body, the operator around the call, the call),
+/// as the reference counts them: the reference suite's bound, under which a factorial of
+/// 99 completes and one of 100 fails. Calls in tail position do not nest at all
+/// (`eval/call.rs`). The stack grows as needed (`stacker`), so the bound is about
+/// runaway recursion, not the thread's stack.
+const MAX_DEPTH: usize = 302;
 
 /// Largest array a range (`[1..n]`) may build, as in the reference implementation.
 const MAX_RANGE: f64 = 10_000_000.0;
@@ -52,15 +54,20 @@ pub struct Evaluator {
     /// What `$now()` and `$millis()` answer: one instant for the whole evaluation, as
     /// JSONata specifies, read from the execution's clock.
     now_ms: i64,
+    /// `$$`: the input the evaluation started from (none in Step Functions, whose
+    /// fields are evaluated without a context value).
+    root: Option<V>,
 }
 
 impl Evaluator {
-    pub fn new(now_ms: i64) -> Self {
+    /// An evaluator whose `$$` is `root`.
+    pub fn with_root(now_ms: i64, root: Option<V>) -> Self {
         Evaluator {
             depth: 0,
             steps: 0,
             scopes: Vec::new(),
             now_ms,
+            root,
         }
     }
 
@@ -117,6 +124,15 @@ impl Evaluator {
     }
 
     pub fn eval(&mut self, node: &Node, ctx: &Option<V>, env: &Rc<Scope>) -> Out {
+        self.enter()?;
+        let result = self.eval_inner(node, ctx, env);
+        self.depth -= 1;
+        result
+    }
+
+    /// Counts one evaluation of a node against the work budget and one level against
+    /// [`MAX_DEPTH`]; the caller gives the level back when the node is evaluated.
+    fn enter(&mut self) -> Result<(), JsonataError> {
         self.charge(1)?;
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -126,9 +142,7 @@ impl Evaluator {
                 "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.",
             ));
         }
-        let result = self.eval_inner(node, ctx, env);
-        self.depth -= 1;
-        result
+        Ok(())
     }
 
     fn eval_inner(&mut self, node: &Node, ctx: &Option<V>, env: &Rc<Scope>) -> Out {
@@ -150,7 +164,7 @@ impl Evaluator {
             })),
             Node::Var(name) => Ok(match name.as_str() {
                 "" => ctx.clone(),
-                "$" => None,
+                "$" => self.root.clone(),
                 _ => env.lookup(name).or_else(|| functions::builtin(name)),
             }),
             Node::Path(left, right) => self.path(left, right, ctx, env, true),
@@ -246,15 +260,16 @@ impl Evaluator {
                 scope: Rc::clone(env),
                 context: ctx.clone(),
             })))),
-            Node::Call(function, args) => {
-                let callee = callee_name(function);
-                let function = self.eval(function, ctx, env)?;
-                let mut values = Vec::with_capacity(args.len());
-                for arg in args {
-                    values.push(self.arg(arg, ctx, env)?);
+            Node::Call(function, args) => match self.prepare_call(function, args, ctx, env)? {
+                Prepared::Value(value) => Ok(value),
+                Prepared::Call(call) => {
+                    self.call_as(call.function, call.args, ctx, call.callee.as_deref())
                 }
-                self.call_as(function, values, ctx, callee)
-            }
+            },
+            Node::Placeholder => Err(err(
+                "S0211",
+                "The symbol ? cannot be used as a unary operator",
+            )),
             Node::Chain(value, function) => {
                 let value = self.eval(value, ctx, env)?;
                 if let Node::Call(f, args) = function.as_ref() {
@@ -285,68 +300,6 @@ impl Evaluator {
             Node::Regex(r) => Ok(Arg::Regex(Arc::clone(r))),
             other => Ok(Arg::Value(self.eval(other, ctx, env)?)),
         }
-    }
-
-    pub fn call(&mut self, function: Option<V>, args: Vec<Arg>, ctx: &Option<V>) -> Out {
-        self.call_as(function, args, ctx, None)
-    }
-
-    /// [`Evaluator::call`] of a function called by name at the call site (`$f(…)`): the
-    /// name its signature errors give, as JSONata names the function as it was called.
-    fn call_as(
-        &mut self,
-        function: Option<V>,
-        args: Vec<Arg>,
-        ctx: &Option<V>,
-        callee: Option<&str>,
-    ) -> Out {
-        let Some(V::Func(function)) = function else {
-            return Err(err("T1006", "Attempted to invoke a non-function"));
-        };
-        match function.as_ref() {
-            Func::Builtin(name) => functions::call(self, name, callee.unwrap_or(name), args, ctx),
-            Func::Composed(first, second) => {
-                let inner = self.call(Some(first.clone()), args, ctx)?;
-                self.call(Some(second.clone()), vec![Arg::Value(inner)], ctx)
-            }
-            Func::Lambda {
-                def,
-                scope,
-                context,
-            } => {
-                let args = match &def.signature {
-                    Some(signature) => signature.validate(callee.unwrap_or("lambda"), args, ctx)?,
-                    None => args,
-                };
-                let frame = self.scope(scope);
-                let mut args = args.into_iter();
-                for param in &def.params {
-                    match args.next() {
-                        Some(Arg::Value(Some(v))) => frame.bind(param, v),
-                        Some(Arg::Regex(_)) => {
-                            return Err(err(
-                                "T1010",
-                                "A regular expression can only be passed to a built-in function",
-                            ));
-                        }
-                        _ => {}
-                    }
-                }
-                // A function's body is where evaluation recurses without bound in the
-                // tree (a recursive function): MAX_DEPTH ends it, but the frames before
-                // that bound can outgrow a thread's stack in an unoptimised build (2 MiB
-                // for a test or tokio thread). The stack grows instead of overflowing.
-                stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
-                    self.eval(&def.body, context, &frame)
-                })
-            }
-        }
-    }
-
-    /// Calls `function` with plain values (for higher-order functions).
-    pub fn apply(&mut self, function: &V, args: Vec<Option<V>>) -> Out {
-        let args = args.into_iter().map(Arg::Value).collect();
-        self.call(Some(function.clone()), args, &None)
     }
 
     /// `left.right`. `last` is true for the final step of a whole path: as in the reference
@@ -416,14 +369,6 @@ impl Evaluator {
 }
 
 /// A call argument: a value or a regular expression literal.
-/// The name a call names its function by: `$sum(…)` calls `sum`.
-fn callee_name(function: &Node) -> Option<&str> {
-    match function {
-        Node::Var(name) if !name.is_empty() => Some(name),
-        _ => None,
-    }
-}
-
 #[derive(Debug)]
 pub enum Arg {
     Value(Option<V>),

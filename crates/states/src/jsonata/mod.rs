@@ -117,7 +117,7 @@ impl Expression {
     ) -> Result<Option<Value>, JsonataError> {
         let root = env::Scope::root(bindings::convert(&self.free, bindings));
         let context = input.map(value::V::from_json);
-        let mut evaluator = eval::Evaluator::new(now_ms);
+        let mut evaluator = eval::Evaluator::with_root(now_ms, context.clone());
         let result = evaluator.eval(&self.tree, &context, &root);
         evaluator.finish();
         root.clear();

@@ -143,7 +143,8 @@ impl Parser {
         Ok(left)
     }
 
-    /// Separated list up to `close`, e.g. call arguments or array items.
+    /// Separated list up to `close`, e.g. call arguments or array items. In call
+    /// arguments a `?` alone is a placeholder: the call is a partial application.
     fn list(&mut self, close: &str) -> Result<Vec<Node>, JsonataError> {
         let mut items = Vec::new();
         if self.is_op(close) {
@@ -151,10 +152,16 @@ impl Parser {
             return Ok(items);
         }
         loop {
-            if self.is_op("?") {
-                return Err(unsupported("partial function application with '?'"));
+            let alone = matches!(
+                self.tokens.get(self.pos + 1).map(|t| &t.tok),
+                Some(Tok::Op(op)) if *op == "," || *op == close
+            );
+            if close == ")" && self.is_op("?") && alone {
+                self.pos += 1;
+                items.push(Node::Placeholder);
+            } else {
+                items.push(self.expression(0)?);
             }
-            items.push(self.expression(0)?);
             if self.is_op(",") {
                 self.pos += 1;
                 continue;

@@ -72,6 +72,12 @@ pub enum Func {
     Builtin(&'static str),
     /// `$f ~> $g`: `$g($f(x))`.
     Composed(V, V),
+    /// `$f(?, 2)`: `function`, with the arguments given, `None` where a placeholder
+    /// stands; a call fills the placeholders in order with its own arguments.
+    Partial {
+        function: V,
+        args: Vec<Option<super::eval::Arg>>,
+    },
 }
 
 impl Func {
@@ -80,6 +86,7 @@ impl Func {
         match self {
             Func::Lambda { def, .. } => def.params.len(),
             Func::Builtin(_) => 1,
+            Func::Partial { args, .. } => args.iter().filter(|a| a.is_none()).count(),
             Func::Composed(first, _) => match first {
                 V::Func(f) => f.arity(),
                 _ => 1,

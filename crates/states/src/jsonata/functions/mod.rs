@@ -3,6 +3,7 @@
 
 mod aws;
 mod collection;
+mod format_number;
 mod numeric;
 mod string;
 mod time;
@@ -204,7 +205,7 @@ pub fn call(ev: &mut Evaluator, name: &str, callee: &str, args: Vec<Arg>, ctx: &
         "eval" => Err(unsupported(
             "$eval is not available in Step Functions; use $parse",
         )),
-        "formatNumber" => Err(unsupported("$formatNumber")),
+        "formatNumber" => format_number::call(&args),
         "formatInteger" | "parseInteger" => Err(unsupported(&format!("${name}"))),
         _ => collection::call(ev, name, &args),
     }
