@@ -3,7 +3,9 @@
 
 mod aws;
 mod collection;
+mod datetime_picture;
 mod format_number;
+mod integer_picture;
 mod numeric;
 mod string;
 mod time;
@@ -206,7 +208,7 @@ pub fn call(ev: &mut Evaluator, name: &str, callee: &str, args: Vec<Arg>, ctx: &
             "$eval is not available in Step Functions; use $parse",
         )),
         "formatNumber" => format_number::call(&args),
-        "formatInteger" | "parseInteger" => Err(unsupported(&format!("${name}"))),
+        "formatInteger" | "parseInteger" => integer_picture::call(name, &args),
         _ => collection::call(ev, name, &args),
     }
 }

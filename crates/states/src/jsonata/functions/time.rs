@@ -1,161 +1,140 @@
-//! Date and time functions. Times are ISO 8601 UTC strings with milliseconds, as
-//! JSONata prints them. Picture strings (`[Y0001]-[M01]-[D01]`) support the numeric
-//! components in UTC; names, words and other time zones fail as unsupported.
+//! Date and time functions. Timestamps are ISO 8601 strings in UTC with milliseconds,
+//! as JSONata prints them; `$fromMillis`/`$now` also take an XPath picture and a `±HHMM`
+//! time zone, and `$toMillis` a picture to parse with (`datetime_picture.rs`).
 
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use std::sync::LazyLock;
+
+use regex_lite::Regex;
 
 use super::Args;
-use crate::jsonata::error::{JsonataError, err, unsupported};
+use super::datetime_picture::{DateTimePicture, ISO_8601, Offset, utc_millis};
+use crate::jsonata::error::{JsonataError, err};
 use crate::jsonata::eval::Out;
 use crate::jsonata::value::V;
 
 /// Calls the time function `name`; `now_ms` is the evaluation's instant (`$now`,
-/// `$millis`).
+/// `$millis`, and the date `$toMillis` assumes when a picture leaves it out).
 pub fn call(name: &str, args: &Args<'_>, now_ms: i64) -> Out {
     match name {
         "millis" => Ok(Some(V::Num(now_ms as f64))),
         "now" => format(
-            i128::from(now_ms),
+            now_ms as f64,
             args.string(0)?.as_deref(),
             args.string(1)?.as_deref(),
         ),
         "fromMillis" => {
-            let Some(ms) = args.number(0)? else {
-                return Ok(None);
-            };
-            format(
-                ms.trunc() as i128,
-                args.string(1)?.as_deref(),
-                args.string(2)?.as_deref(),
-            )
+            let millis = args.number(0)?;
+            let picture = args.string(1)?;
+            let zone = args.string(2)?;
+            match millis {
+                Some(millis) => format(millis, picture.as_deref(), zone.as_deref()),
+                None => Ok(None),
+            }
         }
         "toMillis" => {
-            if args.get(1).is_some() {
-                return Err(unsupported("$toMillis with a picture string"));
-            }
-            let Some(text) = args.string(0)? else {
+            let text = args.string(0)?;
+            let picture = args.string(1)?;
+            let Some(text) = text else {
                 return Ok(None);
             };
-            let parsed = OffsetDateTime::parse(&text, &Rfc3339)
-                .or_else(|_| OffsetDateTime::parse(&format!("{text}T00:00:00Z"), &Rfc3339))
-                .map_err(|_| err("D3110", &format!("Failed to parse timestamp: {text}")))?;
-            Ok(Some(V::Num(
-                (parsed.unix_timestamp_nanos() / 1_000_000) as f64,
-            )))
+            let millis = match picture {
+                Some(picture) => DateTimePicture::parse(&picture)?.read(&text, now_ms)?,
+                None => Some(parse_iso(&text)?),
+            };
+            Ok(millis.map(V::Num))
         }
         _ => Ok(None),
     }
 }
 
-fn format(ms: i128, picture: Option<&str>, timezone: Option<&str>) -> Out {
-    if let Some(zone) = timezone
-        && !matches!(zone, "0000" | "+0000" | "-0000" | "Z")
+/// Formats `millis` with `picture` (JSONata's ISO 8601 form when absent) in the time
+/// zone `zone` (UTC when absent).
+fn format(millis: f64, picture: Option<&str>, zone: Option<&str>) -> Out {
+    let offset = zone.map(Offset::parse).transpose()?.unwrap_or_default();
+    let picture = DateTimePicture::parse(picture.unwrap_or(ISO_8601))?;
+    Ok(Some(V::str(&picture.format(millis, offset)?)))
+}
+
+/// Reads an ISO 8601 timestamp as `$toMillis` does without a picture: a year, then
+/// optionally month, day, `Thh:mm:ss`, a fraction and a `Z` or `±hh[:]mm` offset.
+/// Timestamps without an offset are UTC.
+fn parse_iso(text: &str) -> Result<f64, JsonataError> {
+    static ISO: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(
+            r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|([+-])(\d{2}):?(\d{2}))?)?$",
+        )
+        .ok()
+    });
+    let invalid = || {
+        err(
+            "D3110",
+            &format!(
+                "The argument of the toMillis function must be an ISO 8601 formatted timestamp. Given {text}"
+            ),
+        )
+    };
+    let captures = ISO
+        .as_ref()
+        .and_then(|iso| iso.captures(text))
+        .ok_or_else(invalid)?;
+    let number = |i: usize, default: f64| {
+        captures
+            .get(i)
+            .and_then(|m| m.as_str().parse::<f64>().ok())
+            .unwrap_or(default)
+    };
+    let (month, day) = (number(2, 1.0), number(3, 1.0));
+    let (hours, minutes, seconds) = (number(4, 0.0), number(5, 0.0), number(6, 0.0));
+    if !(1.0..=12.0).contains(&month)
+        || !(1.0..=31.0).contains(&day)
+        || hours > 24.0
+        || minutes > 59.0
+        || seconds > 59.0
     {
-        return Err(unsupported("time zones other than UTC in date formatting"));
+        return Err(invalid());
     }
-    let time = ms
-        .checked_mul(1_000_000)
-        .and_then(|ns| OffsetDateTime::from_unix_timestamp_nanos(ns).ok())
-        .ok_or_else(|| err("D3137", "The timestamp is out of range"))?;
-    match picture {
-        // JSONata's default is the same form as Step Functions' timestamps.
-        None => Ok(Some(V::str(&crate::clock::format_timestamp(time)))),
-        Some(picture) => Ok(Some(V::str(&render_picture(picture, time)?))),
-    }
+    let fraction = captures.get(7).map_or(0.0, |m| {
+        let digits: String = m.as_str().chars().chain("00".chars()).take(3).collect();
+        digits.parse().unwrap_or(0.0)
+    });
+    let zone_minutes = match captures.get(9).map(|m| m.as_str()) {
+        Some(sign) => {
+            let minutes = number(10, 0.0) * 60.0 + number(11, 0.0);
+            if sign == "-" { -minutes } else { minutes }
+        }
+        None => 0.0,
+    };
+    utc_millis([
+        number(1, 0.0),
+        month - 1.0,
+        day,
+        hours,
+        minutes - zone_minutes,
+        seconds,
+        fraction,
+    ])
+    .ok_or_else(invalid)
 }
 
-/// Renders an XPath-style picture: literal text, `[[`/`]]` for brackets, and numeric
-/// components such as `[Y0001]`, `[M01]`, `[D1]`, `[H01]`, `[m]`, `[s01]`, `[f001]`, `[Z]`.
-fn render_picture(picture: &str, t: OffsetDateTime) -> Result<String, JsonataError> {
-    let chars: Vec<char> = picture.chars().collect();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '[' if chars.get(i + 1) == Some(&'[') => {
-                out.push('[');
-                i += 2;
-            }
-            ']' if chars.get(i + 1) == Some(&']') => {
-                out.push(']');
-                i += 2;
-            }
-            '[' => {
-                let end = chars[i..]
-                    .iter()
-                    .position(|&c| c == ']')
-                    .map(|p| i + p)
-                    .ok_or_else(|| {
-                        err(
-                            "D3135",
-                            "No matching closing bracket ']' in date/time picture string",
-                        )
-                    })?;
-                let spec: String = chars[i + 1..end]
-                    .iter()
-                    .filter(|c| !c.is_whitespace())
-                    .collect();
-                out.push_str(&component(&spec, t)?);
-                i = end + 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    Ok(out)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn component(spec: &str, t: OffsetDateTime) -> Result<String, JsonataError> {
-    let mut chars = spec.chars();
-    let Some(kind) = chars.next() else {
-        return Err(err("D3134", "Empty component in date/time picture string"));
-    };
-    let presentation: String = chars.take_while(|&c| c != ',').collect();
-    let value: i64 = match kind {
-        'Y' => i64::from(t.year()),
-        'M' => i64::from(u8::from(t.month())),
-        'D' => i64::from(t.day()),
-        'd' => i64::from(t.ordinal()),
-        'H' => i64::from(t.hour()),
-        'h' => i64::from((t.hour() + 11) % 12 + 1),
-        'm' => i64::from(t.minute()),
-        's' => i64::from(t.second()),
-        'f' => i64::from(t.millisecond()),
-        'P' => return Ok(if t.hour() < 12 { "am" } else { "pm" }.to_string()),
-        'Z' => return Ok("+00:00".to_string()),
-        'z' => return Ok("GMT+00:00".to_string()),
-        other => {
-            return Err(unsupported(&format!(
-                "date/time picture component [{other}]"
-            )));
+    /// JSONata docs ($toMillis): an ISO 8601 timestamp, possibly just a year or a date,
+    /// with an offset with or without its colon.
+    #[test]
+    fn iso_timestamps() {
+        assert_eq!(parse_iso("2018"), Ok(1_514_764_800_000.0));
+        assert_eq!(
+            parse_iso("2018-02-01T09:42:13.123+0000"),
+            Ok(1_517_478_133_123.0)
+        );
+        assert_eq!(
+            parse_iso("2024-01-01T00:00:00.250+01:00"),
+            Ok(1_704_063_600_250.0)
+        );
+        for bad in ["foo", "01-02-2018", "2018-02-03 11:15:33", "2018-13-01"] {
+            assert_eq!(parse_iso(bad).map_err(|e| e.code), Err(Some("D3110")));
         }
-    };
-    if presentation.is_empty() {
-        let width = if matches!(kind, 'm' | 's') {
-            2
-        } else if kind == 'f' {
-            3
-        } else {
-            1
-        };
-        return Ok(format!("{value:0width$}"));
     }
-    if !presentation.chars().all(|c| c.is_ascii_digit()) {
-        return Err(unsupported(&format!(
-            "date/time picture presentation [{kind}{presentation}]"
-        )));
-    }
-    let width = presentation.len();
-    if kind == 'f' {
-        // Fractional seconds: the first `width` digits of the milliseconds.
-        let digits = format!("{value:03}");
-        return Ok(format!("{:0<width$}", &digits[..width.min(3)]));
-    }
-    if kind == 'Y' && width == 2 {
-        return Ok(format!("{:02}", value % 100));
-    }
-    Ok(format!("{value:0width$}"))
 }
