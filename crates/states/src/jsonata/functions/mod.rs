@@ -3,10 +3,8 @@
 
 mod aws;
 mod collection;
-mod datetime_picture;
-mod format_number;
-mod integer_picture;
 mod numeric;
+mod picture;
 mod string;
 mod time;
 
@@ -207,8 +205,8 @@ pub fn call(ev: &mut Evaluator, name: &str, callee: &str, args: Vec<Arg>, ctx: &
         "eval" => Err(unsupported(
             "$eval is not available in Step Functions; use $parse",
         )),
-        "formatNumber" => format_number::call(&args),
-        "formatInteger" | "parseInteger" => integer_picture::call(name, &args),
+        "formatNumber" => picture::format_number(&args),
+        "formatInteger" | "parseInteger" => picture::format_or_parse_integer(name, &args),
         _ => collection::call(ev, name, &args),
     }
 }

@@ -1,13 +1,13 @@
 //! Date and time functions. Timestamps are ISO 8601 strings in UTC with milliseconds,
 //! as JSONata prints them; `$fromMillis`/`$now` also take an XPath picture and a `±HHMM`
-//! time zone, and `$toMillis` a picture to parse with (`datetime_picture.rs`).
+//! time zone, and `$toMillis` a picture to parse with (`picture/`).
 
 use std::sync::LazyLock;
 
 use regex_lite::Regex;
 
 use super::Args;
-use super::datetime_picture::{DateTimePicture, ISO_8601, Offset, utc_millis};
+use super::picture::{DateTimePicture, ISO_8601, Offset, utc_millis};
 use crate::jsonata::error::{JsonataError, err};
 use crate::jsonata::eval::Out;
 use crate::jsonata::value::V;
