@@ -707,11 +707,33 @@ fn errors_carry_jsonata_codes() {
             "D3140: Malformed URL passed to $decodeUrlComponent(): \"%E0%A4%A\"",
         ),
         (
-            "$states.input.order.items#$i.sku",
-            ErrorKind::Unsupported,
-            None,
-            "unsupported: positional variable binding '#'",
+            "$states.input.order.items[0]@$it",
+            ErrorKind::Syntax,
+            Some("S0215"),
+            "S0215: A context variable binding must precede any predicates on a step",
         ),
+    ]);
+}
+
+/// Positional (`#`) and context (`@`) variable bindings, the JSONata documentation's
+/// "Path operators" page: `#$i` is the item's position in its step, `@$v` binds the item
+/// and keeps the context, so a later step can join on it.
+#[test]
+fn positional_and_context_bindings() {
+    check(&[
+        (
+            "$states.input.order.items#$i[$i > 0].sku",
+            json!(["b", "c"]),
+        ),
+        (
+            "$states.input.order.items#$i.{'sku': sku, 'at': $i}",
+            json!([{"sku": "a", "at": 0}, {"sku": "b", "at": 1}, {"sku": "c", "at": 2}]),
+        ),
+        (
+            "$states.input.order.(items@$it.{'order': id, 'sku': $it.sku})[1]",
+            json!({"order": "o-1", "sku": "b"}),
+        ),
+        ("$states.input.order.items#$i^(>qty).($i)", json!([2, 0, 1])),
     ]);
 }
 

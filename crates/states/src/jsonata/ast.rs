@@ -97,6 +97,14 @@ pub enum Node {
     Call(Box<Node>, Vec<Node>),
     /// `?` in a call's arguments: `$f(?, 2)` is `$f` partially applied.
     Placeholder,
+    /// `step#$i`: binds each result's position in the step to `$i`. Only inside a parsed
+    /// expression on its way to a [`Node::Tuples`] path.
+    Index(Box<Node>, Arc<str>),
+    /// `step@$v`: binds each result to `$v` and keeps the context. As [`Node::Index`].
+    Focus(Box<Node>, Arc<str>),
+    /// A path with positional (`#`) or context (`@`) bindings, evaluated as a stream of
+    /// tuples (`tuple_path.rs`).
+    Tuples(Arc<super::tuple_path::TuplePath>),
     Lambda(Arc<LambdaDef>),
     /// `value ~> $f(args)`.
     Chain(Box<Node>, Box<Node>),

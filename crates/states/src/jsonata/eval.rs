@@ -4,6 +4,7 @@
 mod call;
 mod operators;
 mod shape;
+mod tuple;
 
 use call::{Prepared, callee_name};
 
@@ -266,6 +267,12 @@ impl Evaluator {
                     self.call_as(call.function, call.args, ctx, call.callee.as_deref())
                 }
             },
+            Node::Tuples(path) => self.tuple_path(path, ctx, env),
+            // The parser makes every `#` and `@` part of a tuple path.
+            Node::Index(..) | Node::Focus(..) => Err(err(
+                "S0201",
+                "Syntax error: a variable binding outside a path",
+            )),
             Node::Placeholder => Err(err(
                 "S0211",
                 "The symbol ? cannot be used as a unary operator",

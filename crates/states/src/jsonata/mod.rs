@@ -28,6 +28,7 @@ mod functions;
 mod lexer;
 mod parser;
 mod signature;
+mod tuple_path;
 mod value;
 
 use orderly_clock::{Clock, SystemClock};

@@ -7,6 +7,7 @@ use super::ast::{BinOp, LambdaDef, Node};
 use super::error::{JsonataError, err, unsupported};
 use super::lexer::{Tok, Token, tokenize};
 use super::signature::Signature;
+use super::tuple_path;
 
 /// The deepest nesting of sub-expressions accepted; deeper input is rejected before it
 /// can exhaust the stack.
@@ -35,7 +36,7 @@ pub fn parse(src: &str) -> Result<Node, JsonataError> {
         )
         .at(t.pos));
     }
-    Ok(node)
+    tuple_path::rewrite(node)
 }
 
 struct Parser {
@@ -395,12 +396,28 @@ impl Parser {
                         Ok(Node::Bind(Arc::from(name), Box::new(self.expression(9)?)))
                     }
                     _ => Err(err(
-                        "D2005",
+                        "S0212",
                         "The left side of := must be a variable name (start with $)",
                     )),
                 },
-                "#" => Err(unsupported("positional variable binding '#'")),
-                "@" => Err(unsupported("context variable binding '@'")),
+                "#" | "@" => {
+                    let name = match self.next()? {
+                        Tok::Var(name) if !name.is_empty() && name != "$" => Arc::from(name),
+                        _ => {
+                            return Err(err(
+                                "S0214",
+                                &format!(
+                                    "The right side of {op} must be a variable name (start with $)"
+                                ),
+                            ));
+                        }
+                    };
+                    Ok(if op == "#" {
+                        Node::Index(boxed, name)
+                    } else {
+                        Node::Focus(boxed, name)
+                    })
+                }
                 other => Err(err("S0201", &format!("Syntax error: \"{other}\""))),
             },
             other => Err(err("S0201", &format!("Syntax error: {}", describe(&other)))),

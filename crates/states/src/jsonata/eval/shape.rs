@@ -33,18 +33,7 @@ impl Evaluator {
         }
         for (position, item) in items.iter().enumerate() {
             let result = self.eval(predicate, &Some(item.clone()), env)?;
-            let selected = match &result {
-                Some(V::Num(n)) => index_of(*n) == position as i64,
-                Some(V::Array(values, _))
-                    if !values.is_empty() && values.iter().all(|v| matches!(v, V::Num(_))) =>
-                {
-                    values
-                        .iter()
-                        .any(|v| matches!(v, V::Num(n) if index_of(*n) == position as i64))
-                }
-                other => truthy(other),
-            };
-            if selected {
+            if selects(&result, position, items.len()) {
                 out.push(item.clone());
             }
         }
@@ -59,53 +48,36 @@ impl Evaluator {
         let mut keyed = Vec::with_capacity(items.len());
         for item in items {
             let mut keys = Vec::with_capacity(terms.len());
+            let context = Some(item);
             for (term, _) in terms {
-                let key = self.eval(term, &Some(item.clone()), env)?;
-                match &key {
-                    None | Some(V::Num(_)) | Some(V::Str(_)) => keys.push(key),
-                    Some(_) => {
-                        return Err(err(
-                            "T2008",
-                            "The expressions within an order-by clause must evaluate to numeric or string values",
-                        ));
-                    }
-                }
+                keys.push(self.sort_key(term, &context, env)?);
             }
-            keyed.push((keys, item));
-        }
-        let mut mixed = false;
-        keyed.sort_by(|(a, _), (b, _)| {
-            for ((x, y), (_, descending)) in a.iter().zip(b.iter()).zip(terms.iter()) {
-                let order = match (x, y) {
-                    (Some(V::Num(p)), Some(V::Num(q))) => {
-                        p.partial_cmp(q).unwrap_or(std::cmp::Ordering::Equal)
-                    }
-                    (Some(V::Str(p)), Some(V::Str(q))) => p.cmp(q),
-                    (None, None) => std::cmp::Ordering::Equal,
-                    (None, _) => std::cmp::Ordering::Greater,
-                    (_, None) => std::cmp::Ordering::Less,
-                    _ => {
-                        mixed = true;
-                        std::cmp::Ordering::Equal
-                    }
-                };
-                let order = if *descending { order.reverse() } else { order };
-                if order != std::cmp::Ordering::Equal {
-                    return order;
-                }
+            if let Some(item) = context {
+                keyed.push((keys, item));
             }
-            std::cmp::Ordering::Equal
-        });
-        if mixed {
-            return Err(err(
-                "T2007",
-                "Type mismatch when comparing values in order-by clause",
-            ));
         }
+        sort_keyed(&mut keyed, terms)?;
         Ok(V::sequence(
             keyed.into_iter().map(|(_, v)| v).collect(),
             false,
         ))
+    }
+
+    /// An order-by term's key for one item: a number, a string or nothing.
+    pub(super) fn sort_key(
+        &mut self,
+        term: &Node,
+        item: &Option<V>,
+        env: &Rc<Scope>,
+    ) -> Result<Option<V>, JsonataError> {
+        let key = self.eval(term, item, env)?;
+        match &key {
+            None | Some(V::Num(_)) | Some(V::Str(_)) => Ok(key),
+            Some(_) => Err(err(
+                "T2008",
+                "The expressions within an order-by clause must evaluate to numeric or string values",
+            )),
+        }
     }
 
     /// Object construction and grouping: each key expression is evaluated per item, items
@@ -201,4 +173,64 @@ impl Evaluator {
         out.extend((0..count).map(|i| V::Num(from + i as f64)));
         Ok(())
     }
+}
+
+/// Whether a predicate's result keeps the item at `position` of `len`: a number (or
+/// an array of numbers) selects by index, counted from the end when negative; anything
+/// else by its truth.
+pub(super) fn selects(result: &Option<V>, position: usize, len: usize) -> bool {
+    let index_of = |n: f64| {
+        let i = n.floor() as i64;
+        if i < 0 { len as i64 + i } else { i }
+    };
+    match result {
+        Some(V::Num(n)) => index_of(*n) == position as i64,
+        Some(V::Array(values, _))
+            if !values.is_empty() && values.iter().all(|v| matches!(v, V::Num(_))) =>
+        {
+            values
+                .iter()
+                .any(|v| matches!(v, V::Num(n) if index_of(*n) == position as i64))
+        }
+        other => truthy(other),
+    }
+}
+
+/// Sorts items by their order-by keys, stably: numbers and strings in their order,
+/// undefined keys last, each term ascending or (`true`) descending; T2007 when a term
+/// compares a number with a string.
+pub(super) fn sort_keyed<T>(
+    keyed: &mut [(Vec<Option<V>>, T)],
+    terms: &[(Node, bool)],
+) -> Result<(), JsonataError> {
+    let mut mixed = false;
+    keyed.sort_by(|(a, _), (b, _)| {
+        for ((x, y), (_, descending)) in a.iter().zip(b.iter()).zip(terms.iter()) {
+            let order = match (x, y) {
+                (Some(V::Num(p)), Some(V::Num(q))) => {
+                    p.partial_cmp(q).unwrap_or(std::cmp::Ordering::Equal)
+                }
+                (Some(V::Str(p)), Some(V::Str(q))) => p.cmp(q),
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, _) => std::cmp::Ordering::Greater,
+                (_, None) => std::cmp::Ordering::Less,
+                _ => {
+                    mixed = true;
+                    std::cmp::Ordering::Equal
+                }
+            };
+            let order = if *descending { order.reverse() } else { order };
+            if order != std::cmp::Ordering::Equal {
+                return order;
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
+    if mixed {
+        return Err(err(
+            "T2007",
+            "Type mismatch when comparing values in order-by clause",
+        ));
+    }
+    Ok(())
 }
