@@ -263,9 +263,7 @@ impl Evaluator {
             })))),
             Node::Call(function, args) => match self.prepare_call(function, args, ctx, env)? {
                 Prepared::Value(value) => Ok(value),
-                Prepared::Call(call) => {
-                    self.call_as(call.function, call.args, ctx, call.callee.as_deref())
-                }
+                Prepared::Call(call) => self.call_as(call.function, call.args, ctx, call.callee),
             },
             Node::Tuples(path) => self.tuple_path(path, ctx, env),
             // The parser makes every `#` and `@` part of a tuple path.

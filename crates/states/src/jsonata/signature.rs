@@ -54,6 +54,16 @@ pub struct Signature {
     params: Vec<Param>,
 }
 
+/// How many arguments and parameters are checked without a heap allocation.
+const INLINE: usize = 8;
+
+fn arg_symbol(arg: &Arg) -> u8 {
+    match arg {
+        Arg::Regex(_) => F,
+        Arg::Value(v) => symbol(v.as_ref()),
+    }
+}
+
 /// An argument's type symbol.
 fn symbol(value: Option<&V>) -> u8 {
     match value {
@@ -201,12 +211,13 @@ impl Signature {
     /// JSONata's anchored regular expression does (greedy, backtracking); `whole` asks
     /// for every symbol to be used. `None` when nothing matches.
     fn matching(&self, symbols: &[u8], whole: bool) -> Option<Vec<usize>> {
-        let mut taken = Vec::with_capacity(self.params.len());
+        let mut taken = vec![0; self.params.len()];
         self.match_from(0, symbols, whole, &mut taken)
             .then_some(taken)
     }
 
-    fn match_from(&self, p: usize, symbols: &[u8], whole: bool, taken: &mut Vec<usize>) -> bool {
+    /// Matches parameters `p..` against `symbols`, writing each one's count to `taken[p]`.
+    fn match_from(&self, p: usize, symbols: &[u8], whole: bool, taken: &mut [usize]) -> bool {
         let Some(param) = self.params.get(p) else {
             return !whole || symbols.is_empty();
         };
@@ -220,11 +231,10 @@ impl Signature {
         };
         let least = usize::from(!param.optional);
         for count in (least..=most).rev() {
-            taken.push(count);
+            taken[p] = count;
             if self.match_from(p + 1, &symbols[count..], whole, taken) {
                 return true;
             }
-            taken.pop();
         }
         false
     }
@@ -236,23 +246,36 @@ impl Signature {
     pub fn validate(
         &self,
         name: &str,
-        args: Vec<Arg>,
+        mut args: Vec<Arg>,
         context: &Option<V>,
     ) -> Result<Vec<Arg>, JsonataError> {
-        let symbols: Vec<u8> = args
-            .iter()
-            .map(|a| match a {
-                Arg::Regex(_) => F,
-                Arg::Value(v) => symbol(v.as_ref()),
-            })
-            .collect();
-        let Some(taken) = self.matching(&symbols, true) else {
-            return Err(self.mismatch(name, &symbols));
+        // Every built-in call passes here: the symbols and the counts live on the stack
+        // for the usual handful of arguments, and the arguments are adjusted in place.
+        let mut symbol_buf = [0u8; INLINE];
+        let symbol_heap: Vec<u8>;
+        let symbols: &[u8] = if args.len() <= INLINE {
+            for (slot, arg) in symbol_buf.iter_mut().zip(&args) {
+                *slot = arg_symbol(arg);
+            }
+            &symbol_buf[..args.len()]
+        } else {
+            symbol_heap = args.iter().map(arg_symbol).collect();
+            &symbol_heap
         };
-        let mut out = Vec::with_capacity(self.params.len());
-        let mut args = args.into_iter();
+        let mut taken_buf = [0usize; INLINE];
+        let mut taken_heap: Vec<usize>;
+        let taken: &mut [usize] = if self.params.len() <= INLINE {
+            &mut taken_buf[..self.params.len()]
+        } else {
+            taken_heap = vec![0; self.params.len()];
+            &mut taken_heap
+        };
+        if !self.match_from(0, symbols, true, taken) {
+            return Err(self.mismatch(name, symbols));
+        }
+        let mut at = 0;
         let mut index = 0;
-        for (param, count) in self.params.iter().zip(taken) {
+        for (param, &count) in self.params.iter().zip(taken.iter()) {
             if count == 0 {
                 if param.context {
                     if param.accepts & symbol(context.as_ref()) == 0 {
@@ -264,27 +287,32 @@ impl Signature {
                             ),
                         ));
                     }
-                    out.push(Arg::Value(context.clone()));
+                    args.insert(at, Arg::Value(context.clone()));
                 } else {
                     // As the reference does: an optional parameter that took nothing
                     // still takes the argument in its place.
-                    out.push(args.next().unwrap_or(Arg::Value(None)));
+                    if at == args.len() {
+                        args.push(Arg::Value(None));
+                    }
                     index += 1;
                 }
+                at += 1;
                 continue;
             }
             for _ in 0..count {
-                let arg = args.next().unwrap_or(Arg::Value(None));
-                out.push(match arg {
-                    Arg::Value(value) if param.array => {
-                        Arg::Value(as_array(param, value, name, index)?)
-                    }
-                    other => other,
-                });
+                if at == args.len() {
+                    args.push(Arg::Value(None));
+                }
+                if param.array
+                    && let Some(Arg::Value(value)) = args.get_mut(at)
+                {
+                    *value = as_array(param, value.take(), name, index)?;
+                }
+                at += 1;
                 index += 1;
             }
         }
-        Ok(out)
+        Ok(args)
     }
 
     /// T0410 at the first argument the signature cannot take: the longest run of

@@ -69,7 +69,8 @@ pub enum Func {
         scope: Rc<Scope>,
         context: Option<V>,
     },
-    Builtin(&'static str),
+    /// A built-in: its index in the function table (`functions::FUNCTIONS`).
+    Builtin(usize),
     /// `$f ~> $g`: `$g($f(x))`.
     Composed(V, V),
     /// `$f(?, 2)`: `function`, with the arguments given, `None` where a placeholder

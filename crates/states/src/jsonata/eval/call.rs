@@ -24,36 +24,36 @@ const STACK_RED_ZONE: usize = 1024 * 1024;
 const STACK_SEGMENT: usize = 8 * 1024 * 1024;
 
 /// A call whose function and arguments are evaluated, not yet made.
-pub(super) struct PendingCall {
+pub(super) struct PendingCall<'n> {
     pub function: Option<V>,
     pub args: Vec<Arg>,
     /// The name the call site uses (`sum` for `$sum(…)`), for signature errors.
-    pub callee: Option<String>,
+    pub callee: Option<&'n str>,
 }
 
 /// What a call expression evaluates to before the call: a value already (a partial
 /// application is a new function), or the call to make.
-pub(super) enum Prepared {
+pub(super) enum Prepared<'n> {
     Value(Option<V>),
-    Call(PendingCall),
+    Call(PendingCall<'n>),
 }
 
 /// What a lambda's body evaluates to: a value, or the call in its tail position.
-enum Tail {
+enum Tail<'n> {
     Value(Option<V>),
-    Call(PendingCall, Option<V>),
+    Call(PendingCall<'n>, Option<V>),
 }
 
 impl Evaluator {
     /// Evaluates a call's function and arguments.
-    pub(super) fn prepare_call(
+    pub(super) fn prepare_call<'n>(
         &mut self,
-        function: &Node,
-        args: &[Node],
+        function: &'n Node,
+        args: &'n [Node],
         ctx: &Option<V>,
         env: &Rc<Scope>,
-    ) -> Result<Prepared, JsonataError> {
-        let callee = callee_name(function).map(str::to_owned);
+    ) -> Result<Prepared<'n>, JsonataError> {
+        let callee = callee_name(function);
         let value = self.eval(function, ctx, env)?;
         let partial = args.iter().any(|a| matches!(a, Node::Placeholder));
         if !matches!(value, Some(V::Func(_))) {
@@ -101,7 +101,7 @@ impl Evaluator {
             return Err(err("T1006", "Attempted to invoke a non-function"));
         };
         match function.as_ref() {
-            Func::Builtin(name) => functions::call(self, name, callee.unwrap_or(name), args, ctx),
+            Func::Builtin(index) => functions::call(self, *index, callee, args, ctx),
             Func::Partial {
                 function,
                 args: given,
@@ -121,7 +121,10 @@ impl Evaluator {
                 let inner = self.call(Some(first.clone()), args, ctx)?;
                 self.call(Some(second.clone()), vec![Arg::Value(inner)], ctx)
             }
-            Func::Lambda { .. } => self.call_lambda(function, args, ctx, callee.map(str::to_owned)),
+            Func::Lambda { .. } => {
+                let callee = callee.filter(|_| signed(&function)).map(str::to_owned);
+                self.call_lambda(function, args, ctx, callee)
+            }
         }
     }
 
@@ -176,13 +179,14 @@ impl Evaluator {
                 Tail::Value(value) => return Ok(value),
                 Tail::Call(call, call_ctx) => match call.function {
                     Some(V::Func(next)) if matches!(next.as_ref(), Func::Lambda { .. }) => {
+                        // The name is kept only where a signature error can use it.
+                        callee = call.callee.filter(|_| signed(&next)).map(str::to_owned);
                         function = next;
                         args = call.args;
-                        callee = call.callee;
                         ctx = call_ctx;
                     }
                     other => {
-                        return self.call_as(other, call.args, &call_ctx, call.callee.as_deref());
+                        return self.call_as(other, call.args, &call_ctx, call.callee);
                     }
                 },
             }
@@ -191,12 +195,12 @@ impl Evaluator {
 
     /// Evaluates `node` in a lambda's tail position: a call there is returned, not made.
     /// The node counts one level of depth while it is evaluated, as any node does.
-    fn eval_tail(
+    fn eval_tail<'n>(
         &mut self,
-        node: &Node,
+        node: &'n Node,
         ctx: &Option<V>,
         env: &Rc<Scope>,
-    ) -> Result<Tail, JsonataError> {
+    ) -> Result<Tail<'n>, JsonataError> {
         if !matches!(node, Node::Call(..) | Node::Cond(..) | Node::Block(_)) {
             return Ok(Tail::Value(self.eval(node, ctx, env)?));
         }
@@ -206,12 +210,12 @@ impl Evaluator {
         tail
     }
 
-    fn eval_tail_inner(
+    fn eval_tail_inner<'n>(
         &mut self,
-        node: &Node,
+        node: &'n Node,
         ctx: &Option<V>,
         env: &Rc<Scope>,
-    ) -> Result<Tail, JsonataError> {
+    ) -> Result<Tail<'n>, JsonataError> {
         match node {
             Node::Call(function, args) => {
                 Ok(match self.prepare_call(function, args, ctx, env)? {
@@ -271,6 +275,11 @@ fn not_a_function(function: &Node, env: &Rc<Scope>, partial: bool) -> JsonataErr
         _ if partial => err("T1008", "Attempted to partially apply a non-function"),
         _ => err("T1006", "Attempted to invoke a non-function"),
     }
+}
+
+/// Whether `function` is a lambda that declares a signature.
+fn signed(function: &Func) -> bool {
+    matches!(function, Func::Lambda { def, .. } if def.signature.is_some())
 }
 
 /// The name a call names its function by: `$sum(…)` calls `sum`.

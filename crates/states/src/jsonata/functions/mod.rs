@@ -105,8 +105,13 @@ static SIGNATURES: LazyLock<Vec<Option<Signature>>> = LazyLock::new(|| {
 pub fn builtin(name: &str) -> Option<V> {
     FUNCTIONS
         .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(n, _)| V::Func(Rc::new(Func::Builtin(n))))
+        .position(|(n, _)| *n == name)
+        .map(|at| V::Func(Rc::new(Func::Builtin(at))))
+}
+
+/// The name of the built-in at `index` of the function table.
+pub fn builtin_name(index: usize) -> &'static str {
+    FUNCTIONS.get(index).map_or("", |(name, _)| name)
 }
 
 /// Arguments after context defaulting, with helpers that enforce the signature.
@@ -160,14 +165,18 @@ impl Args<'_> {
     }
 }
 
-/// Calls the built-in `name`, called as `callee` (`$sum`, or the variable it was bound
-/// to, which its signature errors name).
-pub fn call(ev: &mut Evaluator, name: &str, callee: &str, args: Vec<Arg>, ctx: &Option<V>) -> Out {
-    let signature = FUNCTIONS
-        .iter()
-        .position(|(n, _)| *n == name)
-        .and_then(|at| SIGNATURES.get(at))
-        .and_then(Option::as_ref);
+/// Calls the built-in at `index` of the function table, called as `callee` (`$sum`, or
+/// the variable it was bound to, which its signature errors name).
+pub fn call(
+    ev: &mut Evaluator,
+    index: usize,
+    callee: Option<&str>,
+    args: Vec<Arg>,
+    ctx: &Option<V>,
+) -> Out {
+    let name = builtin_name(index);
+    let callee = callee.unwrap_or(name);
+    let signature = SIGNATURES.get(index).and_then(Option::as_ref);
     let args = match signature {
         Some(signature) => signature.validate(callee, args, ctx)?,
         None => args,
