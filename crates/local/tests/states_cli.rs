@@ -158,3 +158,38 @@ fn an_unknown_test_case_exits_two() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Missing"));
 }
+
+// https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html and
+// input-output-itembatcher.html: a Distributed Map over items from the input, batched.
+#[test]
+fn a_distributed_map_runs() {
+    let definition = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"run": "r1"}},
+        "Label": "items",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+            "StartAt": "P",
+            "States": {"P": {"Type": "Pass", "Parameters": {"n.$": "States.ArrayLength($.Items)"}, "End": true}}
+        },
+        "End": true
+    }}});
+    let out = orderly(&[
+        "states",
+        "execute",
+        "--definition",
+        &definition.to_string(),
+        "--input",
+        r#"{"items": [1, 2, 3]}"#,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let described = printed(&out);
+    assert_eq!(described["status"], "SUCCEEDED", "{described}");
+    assert_eq!(described["output"], "[{\"n\":2},{\"n\":1}]");
+}

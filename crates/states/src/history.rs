@@ -108,6 +108,11 @@ pub enum EventDetails {
         /// The number of items.
         length: usize,
     },
+    /// `MapRunStarted`: a Distributed Map started its Map Run.
+    MapRunStarted {
+        /// The Map Run's ARN (`arn:aws:states:…:mapRun:MACHINE/LABEL:ID`).
+        map_run_arn: String,
+    },
     /// `MapIterationStarted` / `Succeeded` / `Failed` / `Aborted`: one item's run.
     MapIteration {
         /// The Map state's name.
@@ -200,6 +205,7 @@ impl HistoryEvent {
                 "LambdaFunctionTimedOut" => "lambdaFunctionTimedOutEventDetails",
                 "LambdaFunctionScheduleFailed" => "lambdaFunctionScheduleFailedEventDetails",
                 "MapIterationFailed" => "mapIterationFailedEventDetails",
+                "MapRunFailed" => "mapRunFailedEventDetails",
                 _ => "evaluationFailedEventDetails",
             },
             EventDetails::StateEntered { .. } => "stateEnteredEventDetails",
@@ -215,6 +221,7 @@ impl HistoryEvent {
             EventDetails::LambdaScheduled(_) => "lambdaFunctionScheduledEventDetails",
             EventDetails::LambdaSucceeded { .. } => "lambdaFunctionSucceededEventDetails",
             EventDetails::MapStateStarted { .. } => "mapStateStartedEventDetails",
+            EventDetails::MapRunStarted { .. } => "mapRunStartedEventDetails",
             EventDetails::MapIteration { .. } => match t {
                 "MapIterationStarted" => "mapIterationStartedEventDetails",
                 "MapIterationSucceeded" => "mapIterationSucceededEventDetails",
@@ -348,6 +355,9 @@ impl Serialize for Details<'_> {
             }
             EventDetails::MapStateStarted { length } => {
                 m.serialize_entry("length", length)?;
+            }
+            EventDetails::MapRunStarted { map_run_arn } => {
+                m.serialize_entry("mapRunArn", map_run_arn)?;
             }
             EventDetails::MapIteration { name, index } => {
                 m.serialize_entry("name", &**name)?;

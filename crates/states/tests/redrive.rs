@@ -160,6 +160,18 @@ async fn only_the_parallel_branches_that_failed_run_again() {
 
 #[tokio::test]
 async fn only_the_map_iterations_that_failed_run_again() {
+    only_the_failed_items_run_again(json!({"Mode": "INLINE"})).await;
+}
+
+// https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html: redriving a
+// Distributed Map reruns only the child executions that did not succeed.
+#[tokio::test]
+async fn only_the_distributed_map_children_that_failed_run_again() {
+    only_the_failed_items_run_again(json!({"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}))
+        .await;
+}
+
+async fn only_the_failed_items_run_again(processor_config: serde_json::Value) {
     let definition = json!({
         "StartAt": "Lines",
         "States": {
@@ -167,7 +179,7 @@ async fn only_the_map_iterations_that_failed_run_again() {
                 "Type": "Map",
                 "ItemsPath": "$.lines",
                 "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "ProcessorConfig": processor_config,
                     "StartAt": "T",
                     "States": {"T": {
                         "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",

@@ -1,19 +1,11 @@
 //! Definitions are checked before they run, with CreateStateMachine's error codes and
 //! the location of the offending field.
 
+mod common;
+
+use common::problems;
 use orderly_states::StateMachine;
 use serde_json::{Value, json};
-
-fn problems(definition: &Value) -> Vec<(String, String)> {
-    match StateMachine::parse(&definition.to_string()) {
-        Ok(_) => Vec::new(),
-        Err(e) => e
-            .problems
-            .into_iter()
-            .map(|p| (p.code.to_owned(), p.location))
-            .collect(),
-    }
-}
 
 #[test]
 fn invalid_definitions_name_the_state_and_field() {

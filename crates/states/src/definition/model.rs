@@ -221,7 +221,8 @@ pub struct Catcher {
     pub assign: Option<Assign>,
 }
 
-/// Map's ItemSelector (or the older Parameters).
+/// Map's ItemSelector (or the older Parameters); also the form of a Distributed Map's
+/// `ItemBatcher.BatchInput`.
 #[derive(Debug)]
 pub enum ItemSelector {
     /// A JSONPath template built for each item (`$$.Map.Item.Value`, `$$.Map.Item.Index`).
@@ -312,6 +313,49 @@ pub struct MapSpec {
     pub tolerated_failure_percentage: Option<Dynamic>,
     /// A feature of distributed Map this interpreter does not run.
     pub unsupported: Option<String>,
+    /// `ProcessorConfig.Mode: DISTRIBUTED`: each item (or batch) runs as a child workflow
+    /// execution, with the fields only a Distributed Map has.
+    pub distributed: Option<Box<Distributed>>,
+}
+
+/// The fields of a Distributed Map (`ProcessorConfig.Mode: DISTRIBUTED`).
+#[derive(Debug)]
+pub struct Distributed {
+    /// `ProcessorConfig.ExecutionType`: the kind of the child workflow executions.
+    pub execution_type: ExecutionType,
+    /// `Label`: the Map Run's name in its ARN (and its child executions'); generated when
+    /// absent.
+    pub label: Option<String>,
+    /// `ItemBatcher`: how items are grouped into one child execution's input.
+    pub batcher: Option<ItemBatcher>,
+    /// The `Resource` of the state's `ItemReader`, if it has one (Amazon S3, which this
+    /// interpreter does not serve).
+    pub item_reader: Option<String>,
+    /// The `Resource` of the state's `ResultWriter`, if it has one (Amazon S3, which this
+    /// interpreter does not serve).
+    pub result_writer: Option<String>,
+}
+
+/// `ProcessorConfig.ExecutionType` of a Distributed Map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutionType {
+    /// Child executions are Standard workflows.
+    Standard,
+    /// Child executions are Express workflows.
+    Express,
+}
+
+/// A Distributed Map's `ItemBatcher`.
+#[derive(Debug)]
+pub struct ItemBatcher {
+    /// `MaxItemsPerBatch` / `MaxItemsPerBatchPath`: a positive integer.
+    pub max_items: Option<Dynamic>,
+    /// `MaxInputBytesPerBatch` / `MaxInputBytesPerBatchPath`: a positive integer, at most
+    /// 256 KiB.
+    pub max_bytes: Option<Dynamic>,
+    /// `BatchInput`: the fixed input added to every batch (a payload template in JSONPath,
+    /// JSONata in a JSONata state).
+    pub batch_input: Option<ItemSelector>,
 }
 
 impl Kind {

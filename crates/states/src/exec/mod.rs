@@ -4,6 +4,8 @@ mod choice;
 mod data;
 mod engine;
 mod map;
+mod map_common;
+mod map_distributed;
 mod parallel;
 mod payload;
 mod redrive;

@@ -86,3 +86,16 @@ pub fn event_types(execution: &Execution) -> Vec<String> {
         .map(|e| e.event_type.to_string())
         .collect()
 }
+
+/// The codes and locations of the problems CreateStateMachine would report (none for a
+/// valid definition).
+pub fn problems(definition: &Value) -> Vec<(String, String)> {
+    match StateMachine::parse(&definition.to_string()) {
+        Ok(_) => Vec::new(),
+        Err(e) => e
+            .problems
+            .into_iter()
+            .map(|p| (p.code.to_owned(), p.location))
+            .collect(),
+    }
+}

@@ -71,22 +71,18 @@ pub(in crate::definition) fn parse_map(cx: &mut Cx<'_>) -> Option<Kind> {
     };
     let loc = cx.at(field);
     let processor = sub_branch(cx, value, &loc)?;
+    let distributed = match processor_mode(cx, field, value) {
+        Mode::Inline => None,
+        Mode::Distributed(execution_type) => distributed(cx, execution_type),
+    };
     let mut unsupported = None;
-    if let Some(mode) = value.pointer("/ProcessorConfig/Mode") {
-        match mode.as_str() {
-            Some("INLINE") => {}
-            Some("DISTRIBUTED") => {
-                unsupported = Some("unsupported: Map ProcessorConfig Mode DISTRIBUTED".to_owned())
+    if distributed.is_none() {
+        for feature in ["ItemReader", "ResultWriter", "ItemBatcher"] {
+            if cx.obj.contains_key(feature) && unsupported.is_none() {
+                unsupported = Some(format!(
+                    "unsupported: Map {feature} (only a Distributed Map, ProcessorConfig Mode DISTRIBUTED, has it)"
+                ));
             }
-            _ => cx.bad(
-                &format!("{field}/ProcessorConfig/Mode"),
-                "The value for the field 'Mode' must be one of INLINE, DISTRIBUTED",
-            ),
-        }
-    }
-    for feature in ["ItemReader", "ResultWriter", "ItemBatcher"] {
-        if cx.obj.contains_key(feature) && unsupported.is_none() {
-            unsupported = Some(format!("unsupported: Map {feature}"));
         }
     }
     let items_path = if cx.ql == QueryLanguage::JsonPath {
@@ -150,6 +146,15 @@ pub(in crate::definition) fn parse_map(cx: &mut Cx<'_>) -> Option<Kind> {
             "The value for the field 'ToleratedFailurePercentage' must be between 0 and 100",
         );
     }
+    if distributed.is_some()
+        && let Some(Dynamic::Fixed(n)) = &tolerated_failure_count
+        && !is_integer(n)
+    {
+        cx.bad(
+            "ToleratedFailureCount",
+            "The value for the field 'ToleratedFailureCount' must be a non-negative integer",
+        );
+    }
     Some(Kind::Map(Box::new(MapSpec {
         processor,
         items_path,
@@ -159,5 +164,218 @@ pub(in crate::definition) fn parse_map(cx: &mut Cx<'_>) -> Option<Kind> {
         tolerated_failure_count,
         tolerated_failure_percentage,
         unsupported,
+        distributed: distributed.map(Box::new),
     })))
+}
+
+/// The processing mode `ProcessorConfig` asks for.
+enum Mode {
+    /// `INLINE`, the default.
+    Inline,
+    /// `DISTRIBUTED`, with its `ExecutionType` when that is valid.
+    Distributed(Option<ExecutionType>),
+}
+
+/// Reads the `ProcessorConfig` of `processor` (the `field` ItemProcessor or Iterator).
+fn processor_mode(cx: &mut Cx<'_>, field: &str, processor: &Value) -> Mode {
+    let Some(config) = processor.get("ProcessorConfig") else {
+        return Mode::Inline;
+    };
+    let at = format!("{field}/ProcessorConfig");
+    let Some(obj) = config.as_object() else {
+        cx.bad(
+            &at,
+            "The value for the field 'ProcessorConfig' must be an OBJECT",
+        );
+        return Mode::Inline;
+    };
+    for key in obj.keys() {
+        if !matches!(key.as_str(), "Mode" | "ExecutionType") {
+            cx.bad(
+                &format!("{at}/{key}"),
+                format!("Field \"{key}\" is not supported"),
+            );
+        }
+    }
+    let execution_type = match obj.get("ExecutionType") {
+        None => None,
+        Some(v) => match v.as_str() {
+            Some("STANDARD") => Some(ExecutionType::Standard),
+            Some("EXPRESS") => Some(ExecutionType::Express),
+            _ => {
+                cx.bad(
+                    &format!("{at}/ExecutionType"),
+                    "The value for the field 'ExecutionType' must be one of STANDARD, EXPRESS",
+                );
+                return Mode::Inline;
+            }
+        },
+    };
+    match obj.get("Mode").map(Value::as_str) {
+        None | Some(Some("INLINE")) => Mode::Inline,
+        Some(Some("DISTRIBUTED")) => {
+            if execution_type.is_none() {
+                cx.bad(
+                    &at,
+                    "The field 'ExecutionType' is required when 'Mode' is DISTRIBUTED: it must be one of STANDARD, EXPRESS",
+                );
+            }
+            Mode::Distributed(execution_type)
+        }
+        _ => {
+            cx.bad(
+                &format!("{at}/Mode"),
+                "The value for the field 'Mode' must be one of INLINE, DISTRIBUTED",
+            );
+            Mode::Inline
+        }
+    }
+}
+
+/// The largest `MaxInputBytesPerBatch`: 256 KiB, the payload limit.
+const MAX_BATCH_BYTES: f64 = 262_144.0;
+
+/// The longest Map Run `Label`.
+const MAX_LABEL_CHARS: usize = 40;
+
+/// Reads the fields only a Distributed Map has; `None` when one is wrong (the problem is
+/// recorded) or the execution type is missing.
+fn distributed(cx: &mut Cx<'_>, execution_type: Option<ExecutionType>) -> Option<Distributed> {
+    let label = match cx.string("Label") {
+        None => None,
+        Some(label) => {
+            let label = label.to_owned();
+            if !valid_label(&label) {
+                cx.bad(
+                    "Label",
+                    format!(
+                        "The value for the field 'Label' must be 1 to {MAX_LABEL_CHARS} characters and must not contain white space, brackets < > {{ }} [ ], wildcard characters ? *, special characters \" # % \\ ^ | ~ ` $ & , ; : / or control characters"
+                    ),
+                );
+            }
+            Some(label)
+        }
+    };
+    for field in ["ItemReader", "ResultWriter"] {
+        if cx.obj.get(field).is_some_and(|v| !v.is_object()) {
+            cx.bad(
+                field,
+                format!("The value for the field '{field}' must be an OBJECT"),
+            );
+        }
+    }
+    let batcher = item_batcher(cx);
+    Some(Distributed {
+        execution_type: execution_type?,
+        label,
+        batcher,
+        item_reader: resource_of(cx.obj.get("ItemReader")),
+        result_writer: resource_of(cx.obj.get("ResultWriter")),
+    })
+}
+
+/// The `Resource` of an `ItemReader` or `ResultWriter` that is present (empty when it
+/// names none).
+fn resource_of(config: Option<&Value>) -> Option<String> {
+    config.map(|c| {
+        c.get("Resource")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    })
+}
+
+/// A Map Run label: at most 40 characters, none of those a name must not contain.
+fn valid_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.chars().count() <= MAX_LABEL_CHARS
+        && !label
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c))
+}
+
+/// Whether a JSON number is a whole number.
+fn is_integer(n: &Value) -> bool {
+    n.is_u64() || n.is_i64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+}
+
+/// Reads `ItemBatcher`: at least one limit, each a positive integer, the byte limit at
+/// most 256 KiB, and an optional `BatchInput`.
+fn item_batcher(cx: &mut Cx<'_>) -> Option<ItemBatcher> {
+    let value = cx.obj.get("ItemBatcher")?;
+    let Some(obj) = value.as_object() else {
+        cx.bad(
+            "ItemBatcher",
+            "The value for the field 'ItemBatcher' must be an OBJECT",
+        );
+        return None;
+    };
+    let fields: &[&str] = match cx.ql {
+        QueryLanguage::JsonPath => &[
+            "MaxItemsPerBatch",
+            "MaxItemsPerBatchPath",
+            "MaxInputBytesPerBatch",
+            "MaxInputBytesPerBatchPath",
+            "BatchInput",
+        ],
+        QueryLanguage::Jsonata => &["MaxItemsPerBatch", "MaxInputBytesPerBatch", "BatchInput"],
+    };
+    for key in obj.keys() {
+        if !fields.contains(&key.as_str()) {
+            cx.bad(
+                &format!("ItemBatcher/{key}"),
+                format!("Field \"{key}\" is not supported"),
+            );
+        }
+    }
+    if !obj.keys().any(|k| k.starts_with("Max")) {
+        cx.bad(
+            "ItemBatcher",
+            "The ItemBatcher must specify at least one of MaxItemsPerBatch, MaxItemsPerBatchPath, MaxInputBytesPerBatch, MaxInputBytesPerBatchPath",
+        );
+    }
+    // The fields are read like the state's own, located under ItemBatcher.
+    let loc = cx.at("ItemBatcher");
+    let mut sub = Cx {
+        obj,
+        loc: &loc,
+        names: cx.names,
+        ql: cx.ql,
+        machine_ql: cx.machine_ql,
+        problems: &mut *cx.problems,
+        parsed: std::mem::take(&mut cx.parsed),
+    };
+    let max_items = sub.dynamic("MaxItemsPerBatch", "MaxItemsPerBatchPath", 1.0);
+    let max_bytes = sub.dynamic("MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", 1.0);
+    for (field, limit) in [
+        ("MaxItemsPerBatch", &max_items),
+        ("MaxInputBytesPerBatch", &max_bytes),
+    ] {
+        if let Some(Dynamic::Fixed(n)) = limit
+            && !is_integer(n)
+        {
+            sub.bad(
+                field,
+                format!("The value for the field '{field}' must be a positive integer"),
+            );
+        }
+    }
+    if let Some(Dynamic::Fixed(n)) = &max_bytes
+        && n.as_f64().is_some_and(|n| n > MAX_BATCH_BYTES)
+    {
+        sub.bad(
+            "MaxInputBytesPerBatch",
+            "The value for the field 'MaxInputBytesPerBatch' must be at most 262144 (256 KiB)",
+        );
+    }
+    let batch_input = match cx.ql {
+        QueryLanguage::JsonPath => sub.template("BatchInput").map(ItemSelector::JsonPath),
+        QueryLanguage::Jsonata => sub.jsonata("BatchInput").map(ItemSelector::Jsonata),
+    };
+    cx.parsed = sub.parsed;
+    Some(ItemBatcher {
+        max_items,
+        max_bytes,
+        batch_input,
+    })
 }
