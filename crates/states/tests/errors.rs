@@ -250,3 +250,53 @@ async fn execute_without_tasks(definition: &Value) -> orderly_states::Execution 
     )
     .await
 }
+
+/// A Wait state's SecondsPath and TimestampPath that select nothing, a fraction, a
+/// negative number or a text that is no timestamp fail the execution with States.Runtime
+/// and the service's causes (as recorded from Step Functions by the LocalStack project's
+/// snapshot tests of the Wait state).
+#[tokio::test]
+async fn wait_paths_fail_with_the_service_causes() {
+    let cases = [
+        (
+            json!({"SecondsPath": "$.wait"}),
+            json!({}),
+            "The SecondsPath parameter does not reference an input value: $.wait",
+        ),
+        (
+            json!({"SecondsPath": "$.wait"}),
+            json!({"wait": 1.5}),
+            "The SecondsPath parameter cannot be parsed as a long value: $.wait == 1.5",
+        ),
+        (
+            json!({"SecondsPath": "$.wait"}),
+            json!({"wait": "soon"}),
+            "The SecondsPath parameter cannot be parsed as a long value: $.wait == soon",
+        ),
+        (
+            json!({"SecondsPath": "$.wait"}),
+            json!({"wait": -3}),
+            "The SecondsPath parameter references a negative value: $.wait == -3",
+        ),
+        (
+            json!({"TimestampPath": "$.at"}),
+            json!({"at": "tomorrow"}),
+            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.at == tomorrow",
+        ),
+    ];
+    for (field, input, cause) in cases {
+        let mut wait = json!({"Type": "Wait", "End": true});
+        if let (Some(wait), Some(field)) = (wait.as_object_mut(), field.as_object()) {
+            wait.extend(field.clone());
+        }
+        let definition = json!({"StartAt": "W", "States": {"W": wait}});
+        let execution = run(&definition, input.clone()).await;
+        assert_eq!(execution.status, ExecutionStatus::Failed, "{input}");
+        assert_eq!(
+            execution.error.as_deref(),
+            Some("States.Runtime"),
+            "{input}"
+        );
+        assert_eq!(execution.cause.as_deref(), Some(cause), "{input}");
+    }
+}

@@ -100,3 +100,42 @@ async fn reading_an_unassigned_variable_fails() {
     assert_eq!(execution.status, ExecutionStatus::Failed);
     assert_eq!(execution.error.as_deref(), Some("States.Runtime"));
 }
+
+/// Workflow variables in the `…Path` fields that read a value ("Passing data between
+/// states with variables", Step Functions developer guide): ItemsPath,
+/// MaxConcurrencyPath, ToleratedFailureCountPath, SecondsPath and ErrorPath/CausePath
+/// read a variable as they read the input. Before, the definition was refused: "must be
+/// a valid Reference Path".
+#[tokio::test]
+async fn path_fields_read_variables() {
+    let definition = json!({
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Assign": {
+                "items": [1, 2, 3], "limits": {"width": 2, "tolerated": 0}, "delay": 0
+            }, "Next": "Each"},
+            "Each": {"Type": "Map", "ItemsPath": "$items", "MaxConcurrencyPath": "$limits.width",
+                     "ToleratedFailureCountPath": "$limits.tolerated",
+                     "ItemProcessor": {"StartAt": "Double", "States": {
+                         "Double": {"Type": "Pass", "Parameters": {"v.$": "States.MathAdd($, $)"}, "End": true}
+                     }}, "Next": "Pause"},
+            "Pause": {"Type": "Wait", "SecondsPath": "$delay", "End": true}
+        }
+    });
+    let execution = run(&definition, json!({})).await;
+    assert_eq!(
+        execution.output,
+        Some(json!([{"v": 2}, {"v": 4}, {"v": 6}]))
+    );
+    let failing = json!({
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Assign": {"why": {"error": "Custom.Stop", "cause": "from a variable"}}, "Next": "Stop"},
+            "Stop": {"Type": "Fail", "ErrorPath": "$why.error", "CausePath": "$why.cause"}
+        }
+    });
+    let execution = run(&failing, json!({})).await;
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert_eq!(execution.error.as_deref(), Some("Custom.Stop"));
+    assert_eq!(execution.cause.as_deref(), Some("from a variable"));
+}

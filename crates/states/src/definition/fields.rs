@@ -89,6 +89,23 @@ impl Cx<'_> {
         }
     }
 
+    /// Parses a path a field reads a value through: a Reference Path into the input or
+    /// the context object, or into a workflow variable (`$items`, `$limits.max`), which
+    /// the Variables guide allows in the `…Path` fields that read a value (ItemsPath,
+    /// MaxConcurrencyPath, ToleratedFailure…Path, SecondsPath, TimestampPath,
+    /// TimeoutSecondsPath, HeartbeatSecondsPath, ErrorPath, CausePath).
+    pub(super) fn value_path(&mut self, field: &str, text: &str) -> Option<JsonPath> {
+        let path = self.path(field, text)?;
+        if !path.is_reference() {
+            self.bad(
+                field,
+                format!("The value for the field '{field}' must be a valid Reference Path"),
+            );
+            return None;
+        }
+        Some(path)
+    }
+
     /// Parses a Reference Path (a plain path into the input or the context object).
     pub(super) fn reference_path(&mut self, field: &str, text: &str) -> Option<JsonPath> {
         let path = self.path(field, text)?;
@@ -258,7 +275,7 @@ impl Cx<'_> {
                 );
                 return None;
             };
-            return self.reference_path(path_field, text).map(Dynamic::Path);
+            return self.value_path(path_field, text).map(Dynamic::Path);
         }
         let value = fixed?;
         if let Some(s) = value.as_str()

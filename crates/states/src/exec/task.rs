@@ -11,6 +11,7 @@ use crate::errors::{StatesError, names};
 use crate::history::{
     EventDetails, LambdaScheduled, TaskFailed, TaskOutput, TaskScheduled, payload_text,
 };
+use crate::paths::JsonPath;
 use crate::task::{IntegrationPattern, TaskRequest, integration_pattern, lambda_function_of};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -76,6 +77,13 @@ impl Engine {
     ) -> Result<Duration, StatesError> {
         let prepared = self.prepare_plain(run, raw, context, vars)?;
         let timestamp = match until {
+            WaitFor::Seconds(Dynamic::Path(p)) => {
+                let Prepared::JsonPath { effective } = &prepared else {
+                    return Err(run.runtime("SecondsPath in a JSONata state"));
+                };
+                let n = seconds_at(p, p.evaluate(scope(effective, context, vars)))?;
+                return Ok(Duration::from_secs(n.min(99_999_999)));
+            }
             WaitFor::Seconds(d) => {
                 let v = self.resolve_dynamic(run, "Seconds", d, &prepared, context, vars)?;
                 let n = self.whole_number(run, "Seconds", &v)?;
@@ -96,8 +104,10 @@ impl Engine {
                 v.as_str()
                     .and_then(crate::choice::parse_timestamp)
                     .ok_or_else(|| {
-                        run.runtime(format_args!(
-                            "The TimestampPath value {v} is not an RFC 3339 timestamp"
+                        StatesError::runtime(format!(
+                            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
+                            p.text(),
+                            as_written(&v)
                         ))
                     })?
             }
@@ -407,4 +417,46 @@ fn split_resource(resource: &str) -> (String, String) {
     let mut parts = resource.split(':');
     let service = parts.nth(2).unwrap_or_default().to_owned();
     (service, resource.to_owned())
+}
+
+/// The seconds a Wait state's `SecondsPath` selects, with the service's causes (all
+/// `States.Runtime`) for a path that selects nothing, a value that is not a whole
+/// number and a negative one: "The SecondsPath parameter does not reference an input
+/// value: $.wait", "… cannot be parsed as a long value: $.wait == 1.5", "… references a
+/// negative value: $.wait == -3": the cause alone, without the "An error occurred while
+/// executing the state …" preamble other runtime errors carry.
+fn seconds_at(path: &JsonPath, selected: Option<Cow<'_, Value>>) -> Result<u64, StatesError> {
+    let Some(value) = selected else {
+        return Err(StatesError::runtime(format!(
+            "The SecondsPath parameter does not reference an input value: {}",
+            path.text()
+        )));
+    };
+    let whole = value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+            .map(|f| f as i64)
+    });
+    match whole {
+        Some(n) if n >= 0 => Ok(n.unsigned_abs()),
+        Some(_) => Err(StatesError::runtime(format!(
+            "The SecondsPath parameter references a negative value: {} == {}",
+            path.text(),
+            as_written(&value)
+        ))),
+        None => Err(StatesError::runtime(format!(
+            "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
+            path.text(),
+            as_written(&value)
+        ))),
+    }
+}
+
+/// A value as the service's Wait causes print it: a string without its quotes.
+fn as_written(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }

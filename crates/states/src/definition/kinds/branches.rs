@@ -92,7 +92,7 @@ pub(in crate::definition) fn parse_map(cx: &mut Cx<'_>) -> Option<Kind> {
                 Some("$") => Selection::Whole,
                 Some(text) => {
                     let text = text.to_owned();
-                    cx.reference_path("ItemsPath", &text)
+                    cx.value_path("ItemsPath", &text)
                         .map(Selection::Path)
                         .unwrap_or(Selection::Whole)
                 }

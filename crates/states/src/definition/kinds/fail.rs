@@ -28,7 +28,7 @@ pub(in crate::definition) fn parse_fail(cx: &mut Cx<'_>) -> Option<Kind> {
                     }
                 };
             }
-            return cx.reference_path(path_field, &p).map(DynamicText::Path);
+            return cx.value_path(path_field, &p).map(DynamicText::Path);
         }
         let v = fixed?;
         match v.as_str() {

@@ -48,7 +48,7 @@ pub(in crate::definition) fn parse_wait(cx: &mut Cx<'_>) -> Option<Kind> {
         }
         _ => {
             let text = cx.string("TimestampPath")?.to_owned();
-            WaitFor::TimestampPath(cx.reference_path("TimestampPath", &text)?)
+            WaitFor::TimestampPath(cx.value_path("TimestampPath", &text)?)
         }
     };
     Some(Kind::Wait { until })
