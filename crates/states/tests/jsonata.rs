@@ -737,6 +737,28 @@ fn positional_and_context_bindings() {
     ]);
 }
 
+/// The parent operator (`%`, the JSONata documentation's "Path operators" page): the
+/// object the context item was found in, in a step, a predicate or a chain (`%.%`).
+#[test]
+fn the_parent_operator() {
+    check(&[
+        (
+            "$states.input.order.items.{'sku': sku, 'order': %.id}[0]",
+            json!({"sku": "a", "order": "o-1"}),
+        ),
+        (
+            "$states.input.order.items[%.customer.tier = 'gold'].sku",
+            json!(["a", "b", "c"]),
+        ),
+        (
+            "$states.input.order.items.tags.(%.%.id)",
+            json!(["o-1", "o-1", "o-1"]),
+        ),
+    ]);
+    let e = run("%.id").expect_err("no step to take a parent from");
+    assert_eq!(e.code, Some("S0217"), "{e}");
+}
+
 #[test]
 fn undefined_is_distinguishable_from_errors_and_null() {
     let b = bindings();

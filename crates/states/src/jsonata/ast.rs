@@ -97,6 +97,9 @@ pub enum Node {
     Call(Box<Node>, Vec<Node>),
     /// `?` in a call's arguments: `$f(?, 2)` is `$f` partially applied.
     Placeholder,
+    /// `%`: the parent of the context item. A tuple path resolves it to the variable its
+    /// ancestor step binds (`tuple_path.rs`); one left unresolved fails with S0217.
+    Parent,
     /// `step#$i`: binds each result's position in the step to `$i`. Only inside a parsed
     /// expression on its way to a [`Node::Tuples`] path.
     Index(Box<Node>, Arc<str>),

@@ -10,7 +10,7 @@
 //!   assembled as one JSON object, which copied the input, the context and every variable
 //!   on each state.
 
-use super::lexer::{Tok, Token};
+use super::lexer::{Tok, Token, expects_operand};
 use super::value::{Map as VMap, V, Vars};
 use serde_json::{Map, Value};
 use std::hash::BuildHasherDefault;
@@ -55,13 +55,19 @@ pub(crate) struct Fields(Vec<(String, Option<Fields>)>);
 /// The variables `tokens` name, each once, sorted. A variable counts as read through
 /// fields when every mention is a path of names, `$name.field.field…`: each step reads
 /// that field of an object (of each object, when the value is an array) and nothing else
-/// of it (the parent operator, which could climb back to the whole, is not supported);
+/// of it (unless the expression uses the parent operator, which climbs back up: then
+/// every variable is read whole);
 /// what follows the last name (`[0]`, `.*`, `.(…)`, an operator) reads that field whole.
 /// Any other mention (`$name`, `$name[0]`, `$name.*`, `$lookup($name, k)`) needs the
 /// whole value. A mention that names a variable bound inside the expression (a lambda's
 /// parameter, `$name := …`) makes the analysis cautious, never wrong: the outer binding
 /// is only read where the name is free.
 pub(crate) fn free_variables(tokens: &[Token]) -> Vec<Free> {
+    // The parent operator climbs from a field back to the object it was read from, so
+    // an expression that uses it reads its variables whole.
+    let climbs = tokens.iter().enumerate().any(|(i, t)| {
+        t.tok == Tok::Op("%") && expects_operand(i.checked_sub(1).and_then(|p| tokens.get(p)))
+    });
     let mut free: Vec<Free> = Vec::new();
     for (i, token) in tokens.iter().enumerate() {
         let Tok::Var(name) = &token.tok else { continue };
@@ -76,6 +82,9 @@ pub(crate) fn free_variables(tokens: &[Token]) -> Vec<Free> {
                 _ => break,
             }
             at += 2;
+        }
+        if climbs {
+            path.clear();
         }
         let entry = match free.iter_mut().position(|f| &f.name == name) {
             Some(at) => &mut free[at],

@@ -266,6 +266,10 @@ impl Evaluator {
                 Prepared::Call(call) => self.call_as(call.function, call.args, ctx, call.callee),
             },
             Node::Tuples(path) => self.tuple_path(path, ctx, env),
+            Node::Parent => Err(err(
+                "S0217",
+                "The object representing the 'parent' cannot be derived from this expression",
+            )),
             // The parser makes every `#` and `@` part of a tuple path.
             Node::Index(..) | Node::Focus(..) => Err(err(
                 "S0201",

@@ -161,7 +161,9 @@ fn find(chars: &[char], from: usize, pat: &[char]) -> Option<usize> {
 }
 
 /// After an operand (a value, name, `)` or `]`), `/` divides; otherwise it opens a regex.
-fn expects_operand(prev: Option<&Token>) -> bool {
+/// Whether the token after `prev` stands where an operand is expected: a `/` there
+/// starts a regular expression, a `%` is the parent operator.
+pub(crate) fn expects_operand(prev: Option<&Token>) -> bool {
     match prev.map(|t| &t.tok) {
         None => true,
         Some(Tok::Num(_) | Tok::Str(_) | Tok::Name(_) | Tok::Var(_) | Tok::Regex(..)) => false,

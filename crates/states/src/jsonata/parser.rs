@@ -231,7 +231,7 @@ impl Parser {
                 "-" => Node::Neg(Box::new(self.expression(70)?)),
                 "*" => Node::Wildcard,
                 "**" => Node::Descendants,
-                "%" => return Err(unsupported("the parent operator '%'")),
+                "%" => Node::Parent,
                 "|" => return Err(unsupported("the transform operator |...|")),
                 other => {
                     return Err(err(

@@ -39,6 +39,9 @@ pub struct TupleStep {
     pub index: Option<Arc<str>>,
     /// Predicates and positional bindings after them, in order, over the whole stream.
     pub stages: Vec<Stage>,
+    /// The variables each result binds to this step's input, the context it came from:
+    /// what a `%` after this step reads (one label per `%` that resolves here).
+    pub ancestors: Vec<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -66,10 +69,225 @@ pub fn rewrite(node: Node) -> Result<Node, JsonataError> {
         }
         other => other,
     };
-    if is_path_like(&node) && has_bindings(&node) {
+    if is_path_like(&node) && (has_bindings(&node) || parent_inside(&node)) {
         return tuple_path(node);
     }
     children(node)
+}
+
+/// Whether a step after the first (or a predicate, sort term or group expression) reads
+/// `%`, which the path itself then has to resolve. A `%` in the first step looks above
+/// the path, to the one it is part of.
+fn parent_inside(node: &Node) -> bool {
+    match node {
+        // After a chain of `%` (`%.%`), a `%` is one more level above this path.
+        Node::Path(left, right) => {
+            parent_inside(left) || (parent_chain(left).is_none() && step_reaches_parent(right))
+        }
+        Node::Filter(inner, predicate) => parent_inside(inner) || reaches_parent(predicate),
+        Node::Sort(inner, terms) => {
+            parent_inside(inner) || terms.iter().any(|(t, _)| reaches_parent(t))
+        }
+        Node::GroupBy(inner, pairs) => {
+            parent_inside(inner)
+                || pairs
+                    .iter()
+                    .any(|(k, v)| reaches_parent(k) || reaches_parent(v))
+        }
+        Node::Index(inner, _) | Node::Focus(inner, _) | Node::KeepArray(inner) => {
+            parent_inside(inner)
+        }
+        _ => false,
+    }
+}
+
+fn step_reaches_parent(step: &Node) -> bool {
+    match step {
+        Node::Filter(inner, predicate) => step_reaches_parent(inner) || reaches_parent(predicate),
+        Node::Index(inner, _) | Node::Focus(inner, _) | Node::KeepArray(inner) => {
+            step_reaches_parent(inner)
+        }
+        other => reaches_parent(other),
+    }
+}
+
+/// Whether `node` reads a `%` of its own context: through expressions that keep the
+/// context (operators, constructors, arguments, blocks, conditions) and along a path
+/// that starts with `%` (`%.%.OrderID`), not into predicates or other paths' later steps.
+fn reaches_parent(node: &Node) -> bool {
+    let mut found = false;
+    let mut probe = node.clone();
+    let _ = resolve_in(&mut probe, 0, &mut |_| {
+        found = true;
+        Ok(Arc::from("!"))
+    });
+    found
+}
+
+/// How many `%` steps `node` is, when it is nothing but them (`%`, `%.%`).
+fn parent_chain(node: &Node) -> Option<usize> {
+    match node {
+        Node::Parent => Some(1),
+        Node::Path(left, right) => Some(parent_chain(left)? + parent_chain(right)?),
+        _ => None,
+    }
+}
+
+/// Replaces each `%` that `node` reads of its own context (see [`reaches_parent`]) by
+/// the variable `resolve` gives for its level: 1 for the parent, 2 for the grandparent.
+/// `base` counts the `%` steps already taken on the way (`%.%` is level 2 at its second).
+fn resolve_in(
+    node: &mut Node,
+    base: usize,
+    resolve: &mut dyn FnMut(usize) -> Result<Arc<str>, JsonataError>,
+) -> Result<(), JsonataError> {
+    if matches!(node, Node::Parent) {
+        *node = Node::Var(resolve(base + 1)?.to_string());
+        return Ok(());
+    }
+    match node {
+        Node::Path(left, right) => {
+            let chain = parent_chain(left);
+            resolve_in(left, base, resolve)?;
+            if let Some(n) = chain {
+                resolve_in(right, base + n, resolve)?;
+            }
+        }
+        Node::Binary(_, a, b)
+        | Node::Range(a, b)
+        | Node::Elvis(a, b)
+        | Node::Coalesce(a, b)
+        | Node::Chain(a, b) => {
+            resolve_in(a, base, resolve)?;
+            resolve_in(b, base, resolve)?;
+        }
+        Node::Neg(a) | Node::Bind(_, a) => resolve_in(a, base, resolve)?,
+        Node::Filter(inner, _)
+        | Node::Sort(inner, _)
+        | Node::GroupBy(inner, _)
+        | Node::KeepArray(inner) => resolve_in(inner, base, resolve)?,
+        Node::Cond(c, t, e) => {
+            resolve_in(c, base, resolve)?;
+            resolve_in(t, base, resolve)?;
+            if let Some(e) = e {
+                resolve_in(e, base, resolve)?;
+            }
+        }
+        Node::Object(pairs) => {
+            for (k, v) in pairs {
+                resolve_in(k, base, resolve)?;
+                resolve_in(v, base, resolve)?;
+            }
+        }
+        Node::Array(items) | Node::Block(items) => {
+            for item in items {
+                resolve_in(item, base, resolve)?;
+            }
+        }
+        Node::Call(function, args) => {
+            resolve_in(function, base, resolve)?;
+            for arg in args {
+                resolve_in(arg, base, resolve)?;
+            }
+        }
+        Node::Tuples(path) => {
+            // Only the first step of a nested path reads this context.
+            if let Some(StepKind::Expr(first)) = Arc::get_mut(path)
+                .and_then(|p| p.steps.first_mut())
+                .map(|s| &mut s.kind)
+            {
+                resolve_in(first, base, resolve)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The S0217 error: a `%` with no step to take its parent from.
+fn no_parent() -> JsonataError {
+    err(
+        "S0217",
+        "The object representing the 'parent' cannot be derived from this expression",
+    )
+}
+
+/// The label of the step `level` name or wildcard steps back from `start`, taking one
+/// if it has none: the variable that step binds to its input for each result.
+fn ancestor(
+    steps: &mut [TupleStep],
+    start: Option<usize>,
+    level: usize,
+    labels: &mut usize,
+) -> Result<Arc<str>, JsonataError> {
+    let mut level = level;
+    let mut at = start;
+    while let Some(j) = at {
+        let step = &mut steps[j];
+        match &step.kind {
+            StepKind::Expr(Node::Name(_) | Node::Wildcard) => {
+                level -= 1;
+                if level == 0 {
+                    if let Some(label) = step.ancestors.first() {
+                        return Ok(Arc::clone(label));
+                    }
+                    let label: Arc<str> = Arc::from(format!("!{labels}"));
+                    *labels += 1;
+                    step.ancestors.push(Arc::clone(&label));
+                    return Ok(label);
+                }
+            }
+            // A `%` step, already resolved: one level further up.
+            StepKind::Expr(Node::Var(name)) if name.starts_with('!') => level += 1,
+            _ => return Err(no_parent()),
+        }
+        at = j.checked_sub(1);
+    }
+    Err(no_parent())
+}
+
+/// Resolves the `%` read in each step of `path` to a variable that an earlier step binds
+/// to its input: a `%` in step k's expression is the input of step k-1 (the step whose
+/// result step k reads), one in step k's predicates or sort terms the input of step k.
+/// Each level up goes one name or wildcard step further back; a `%` step on the way adds
+/// a level, and any other step has no parent to give.
+fn resolve_parents(path: &mut TuplePath) -> Result<(), JsonataError> {
+    let mut labels = 0usize;
+    for k in 0..path.steps.len() {
+        // The step's own expression and sort terms read the input of the step before;
+        // its predicates read its own input. Each part is taken out while it is
+        // resolved, so the steps it resolves against can take a label.
+        let mut kind = std::mem::replace(&mut path.steps[k].kind, StepKind::Expr(Node::Null));
+        let resolved = match &mut kind {
+            StepKind::Expr(expr) => resolve_in(expr, 0, &mut |level| {
+                ancestor(&mut path.steps, k.checked_sub(1), level, &mut labels)
+            }),
+            StepKind::Sort(terms) => terms.iter_mut().try_for_each(|(term, _)| {
+                resolve_in(term, 0, &mut |level| {
+                    ancestor(&mut path.steps, k.checked_sub(1), level, &mut labels)
+                })
+            }),
+        };
+        path.steps[k].kind = kind;
+        resolved?;
+        let mut stages = std::mem::take(&mut path.steps[k].stages);
+        let resolved = stages.iter_mut().try_for_each(|stage| match stage {
+            Stage::Filter(predicate) => resolve_in(predicate, 0, &mut |level| {
+                ancestor(&mut path.steps, Some(k), level, &mut labels)
+            }),
+            Stage::Index(_) => Ok(()),
+        });
+        path.steps[k].stages = stages;
+        resolved?;
+    }
+    // A group-by's expressions run over whole groups, which have no one parent.
+    if let Some(pairs) = &mut path.group {
+        for (key, value) in pairs {
+            resolve_in(key, 0, &mut |_| Err(no_parent()))?;
+            resolve_in(value, 0, &mut |_| Err(no_parent()))?;
+        }
+    }
+    Ok(())
 }
 
 fn is_path_like(node: &Node) -> bool {
@@ -105,6 +323,7 @@ fn tuple_path(node: Node) -> Result<Node, JsonataError> {
         keep_array: false,
     };
     push(node, &mut path)?;
+    resolve_parents(&mut path)?;
     Ok(Node::Tuples(Arc::new(path)))
 }
 
@@ -186,6 +405,7 @@ impl TupleStep {
             focus: None,
             index: None,
             stages: Vec::new(),
+            ancestors: Vec::new(),
         }
     }
 }

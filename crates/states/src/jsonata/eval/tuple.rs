@@ -116,6 +116,11 @@ impl Evaluator {
                         if let Some(name) = &step.index {
                             next.bind(name, V::Num(position as f64));
                         }
+                        if let Some(parent) = &tuple.context {
+                            for label in &step.ancestors {
+                                next.bind(label, parent.clone());
+                            }
+                        }
                         out.push(next);
                     }
                 }
