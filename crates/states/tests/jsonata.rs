@@ -759,6 +759,33 @@ fn the_parent_operator() {
     assert_eq!(e.code, Some("S0217"), "{e}");
 }
 
+/// The transform operator (`| pattern | update, delete |`, the JSONata documentation's
+/// "Other operators" page): a copy with each selected object updated and fields removed;
+/// the input itself is left as it was.
+#[test]
+fn the_transform_operator() {
+    check(&[
+        (
+            "$states.input.order ~> |items|{'qty': qty * 10}, 'tags'|",
+            json!({"id": "o-1", "items": [
+                {"sku": "a", "qty": 20, "price": 5.5},
+                {"sku": "b", "qty": 10, "price": 10},
+                {"sku": "c", "qty": 40, "price": 1}
+            ], "customer": {"name": "Ann", "tier": "gold"}}),
+        ),
+        (
+            "($t := |customer|{'tier': 'silver'}|; [$t($states.input.order).customer.tier, $states.input.order.customer.tier])",
+            json!(["silver", "gold"]),
+        ),
+        (
+            "($states.input ~> |**[sku = 'b']|{}, 'price'|).order.items[1]",
+            json!({"sku": "b", "qty": 1, "tags": ["y", "z"]}),
+        ),
+    ]);
+    let e = run("$states.input ~> |order|5|").expect_err("an update must be an object");
+    assert_eq!(e.code, Some("T2011"), "{e}");
+}
+
 #[test]
 fn undefined_is_distinguishable_from_errors_and_null() {
     let b = bindings();

@@ -53,6 +53,16 @@ pub struct LambdaDef {
     pub body: Node,
 }
 
+/// The transform operator, `| pattern | update, delete |`: a function that copies its
+/// argument and, in the copy, merges `update` into each object `pattern` selects and
+/// removes the fields `delete` names.
+#[derive(Debug)]
+pub struct TransformDef {
+    pub pattern: Node,
+    pub update: Node,
+    pub delete: Option<Node>,
+}
+
 #[derive(Debug, Clone)]
 pub enum Node {
     Num(f64),
@@ -97,6 +107,8 @@ pub enum Node {
     Call(Box<Node>, Vec<Node>),
     /// `?` in a call's arguments: `$f(?, 2)` is `$f` partially applied.
     Placeholder,
+    /// `| pattern | update, delete |`: evaluates to the transform function.
+    Transform(Arc<TransformDef>),
     /// `%`: the parent of the context item. A tuple path resolves it to the variable its
     /// ancestor step binds (`tuple_path.rs`); one left unresolved fails with S0217.
     Parent,

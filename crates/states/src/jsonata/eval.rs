@@ -4,6 +4,7 @@
 mod call;
 mod operators;
 mod shape;
+mod transform;
 mod tuple;
 
 use call::{Prepared, callee_name};
@@ -158,8 +159,12 @@ impl Evaluator {
             )),
             Node::Name(name) => Ok(ctx.as_ref().and_then(|c| lookup_field(c, name))),
             Node::Wildcard => Ok(ctx.as_ref().and_then(wildcard)),
+            // The context itself first, then everything below it (XPath's `//*`).
             Node::Descendants => Ok(ctx.as_ref().and_then(|c| {
                 let mut out = Vec::new();
+                if !matches!(c, V::Array(..)) {
+                    out.push(c.clone());
+                }
                 descendants(c, &mut out);
                 V::sequence(out, false)
             })),
@@ -266,6 +271,10 @@ impl Evaluator {
                 Prepared::Call(call) => self.call_as(call.function, call.args, ctx, call.callee),
             },
             Node::Tuples(path) => self.tuple_path(path, ctx, env),
+            Node::Transform(def) => Ok(Some(V::Func(Rc::new(Func::Transform {
+                def: Arc::clone(def),
+                scope: Rc::clone(env),
+            })))),
             Node::Parent => Err(err(
                 "S0217",
                 "The object representing the 'parent' cannot be derived from this expression",

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use super::ast::{BinOp, LambdaDef, Node};
-use super::error::{JsonataError, err, unsupported};
+use super::ast::{BinOp, LambdaDef, Node, TransformDef};
+use super::error::{JsonataError, err};
 use super::lexer::{Tok, Token, tokenize};
 use super::signature::Signature;
 use super::tuple_path;
@@ -232,7 +232,23 @@ impl Parser {
                 "*" => Node::Wildcard,
                 "**" => Node::Descendants,
                 "%" => Node::Parent,
-                "|" => return Err(unsupported("the transform operator |...|")),
+                "|" => {
+                    let pattern = self.expression(0)?;
+                    self.expect("|")?;
+                    let update = self.expression(0)?;
+                    let delete = if self.is_op(",") {
+                        self.pos += 1;
+                        Some(self.expression(0)?)
+                    } else {
+                        None
+                    };
+                    self.expect("|")?;
+                    Node::Transform(Arc::new(TransformDef {
+                        pattern,
+                        update,
+                        delete,
+                    }))
+                }
                 other => {
                     return Err(err(
                         "S0211",
@@ -316,7 +332,15 @@ impl Parser {
                 _ => Err(err("S0201", &format!("Syntax error: {name}"))),
             },
             Tok::Op(op) => match op {
-                "." => Ok(Node::Path(boxed, Box::new(self.expression(75)?))),
+                // A string literal used as a step names a field: `"foo".**."fud"`.
+                "." => {
+                    let name = |node: Node| match node {
+                        Node::Str(s) => Node::Name(s),
+                        other => other,
+                    };
+                    let right = name(self.expression(75)?);
+                    Ok(Node::Path(Box::new(name(*boxed)), Box::new(right)))
+                }
                 "[" => {
                     if self.is_op("]") {
                         self.pos += 1;

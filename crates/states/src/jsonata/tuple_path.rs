@@ -16,7 +16,7 @@
 
 use std::sync::Arc;
 
-use super::ast::{LambdaDef, Node};
+use super::ast::{LambdaDef, Node, TransformDef};
 use super::error::{JsonataError, err};
 
 /// A path evaluated as a tuple stream.
@@ -453,6 +453,21 @@ fn children(node: Node) -> Result<Node, JsonataError> {
         Node::Bind(name, value) => Node::Bind(name, boxed(value)?),
         Node::Call(f, args) => Node::Call(boxed(f)?, list(args)?),
         Node::Chain(l, r) => Node::Chain(boxed(l)?, boxed(r)?),
+        Node::Transform(def) => match Arc::try_unwrap(def) {
+            Ok(TransformDef {
+                pattern,
+                update,
+                delete,
+            }) => Node::Transform(Arc::new(TransformDef {
+                pattern: rewrite(pattern)?,
+                update: rewrite(update)?,
+                delete: match delete {
+                    Some(d) => Some(rewrite(d)?),
+                    None => None,
+                },
+            })),
+            Err(shared) => Node::Transform(shared),
+        },
         Node::Lambda(def) => match Arc::try_unwrap(def) {
             Ok(LambdaDef {
                 params,

@@ -73,6 +73,11 @@ pub enum Func {
     Builtin(usize),
     /// `$f ~> $g`: `$g($f(x))`.
     Composed(V, V),
+    /// `| pattern | update, delete |`, with the scope it was written in.
+    Transform {
+        def: Arc<super::ast::TransformDef>,
+        scope: Rc<Scope>,
+    },
     /// `$f(?, 2)`: `function`, with the arguments given, `None` where a placeholder
     /// stands; a call fills the placeholders in order with its own arguments.
     Partial {
@@ -86,7 +91,7 @@ impl Func {
     pub fn arity(&self) -> usize {
         match self {
             Func::Lambda { def, .. } => def.params.len(),
-            Func::Builtin(_) => 1,
+            Func::Builtin(_) | Func::Transform { .. } => 1,
             Func::Partial { args, .. } => args.iter().filter(|a| a.is_none()).count(),
             Func::Composed(first, _) => match first {
                 V::Func(f) => f.arity(),

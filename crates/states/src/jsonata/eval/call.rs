@@ -117,6 +117,25 @@ impl Evaluator {
                 }
                 self.call_as(Some(function.clone()), args, ctx, callee)
             }
+            Func::Transform { def, scope } => {
+                let mut args = args.into_iter();
+                match args.next() {
+                    None | Some(Arg::Value(None)) => Ok(None),
+                    Some(Arg::Value(Some(value @ (V::Object(_) | V::Array(..))))) => {
+                        if args.next().is_some() {
+                            return Err(err(
+                                "T0410",
+                                "Argument 2 of function \"transform\" does not match function signature",
+                            ));
+                        }
+                        self.transform(def, scope, value)
+                    }
+                    Some(_) => Err(err(
+                        "T0410",
+                        "Argument 1 of function \"transform\" does not match function signature",
+                    )),
+                }
+            }
             Func::Composed(first, second) => {
                 let inner = self.call(Some(first.clone()), args, ctx)?;
                 self.call(Some(second.clone()), vec![Arg::Value(inner)], ctx)
