@@ -255,7 +255,30 @@ pub fn stringify(value: &V) -> String {
     }
 }
 
+/// `$string(value, true)`: JSON indented by two spaces a level, as JavaScript's
+/// `JSON.stringify(value, null, 2)` writes it.
+pub fn stringify_pretty(value: &V) -> String {
+    match value {
+        V::Str(s) => s.to_string(),
+        other => {
+            let mut out = String::new();
+            write(other, &mut out, Some(0));
+            out
+        }
+    }
+}
+
 fn write_json(value: &V, out: &mut String) {
+    write(value, out, None);
+}
+
+/// Writes `value` as JSON; `depth` is the nesting level when indenting, `None` for the
+/// compact form.
+fn write(value: &V, out: &mut String, depth: Option<usize>) {
+    let newline = |out: &mut String, level: usize| {
+        out.push('\n');
+        out.extend(std::iter::repeat_n(' ', level * 2));
+    };
     match value {
         V::Null => out.push_str("null"),
         V::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -268,7 +291,13 @@ fn write_json(value: &V, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_json(item, out);
+                if let Some(level) = depth {
+                    newline(out, level + 1);
+                }
+                write(item, out, depth.map(|d| d + 1));
+            }
+            if let (Some(level), false) = (depth, items.is_empty()) {
+                newline(out, level);
             }
             out.push(']');
         }
@@ -278,9 +307,18 @@ fn write_json(value: &V, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
+                if let Some(level) = depth {
+                    newline(out, level + 1);
+                }
                 out.push_str(&Value::String(k.clone()).to_string());
                 out.push(':');
-                write_json(v, out);
+                if depth.is_some() {
+                    out.push(' ');
+                }
+                write(v, out, depth.map(|d| d + 1));
+            }
+            if let (Some(level), false) = (depth, map.is_empty()) {
+                newline(out, level);
             }
             out.push('}');
         }

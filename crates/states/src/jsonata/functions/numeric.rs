@@ -67,25 +67,64 @@ pub fn call(name: &str, args: &Args<'_>) -> Out {
     }
 }
 
+/// The number a decimal text stands for, as JSONata reads it: an optional `-`, digits
+/// (leading zeros allowed: `"007"`), an optional fraction and exponent; no spaces, no `+`.
+fn decimal(text: &str) -> Option<f64> {
+    let bytes = text.as_bytes();
+    let mut at = usize::from(bytes.first() == Some(&b'-'));
+    let digits = |at: &mut usize| {
+        let start = *at;
+        while bytes.get(*at).is_some_and(u8::is_ascii_digit) {
+            *at += 1;
+        }
+        *at > start
+    };
+    if !digits(&mut at) {
+        return None;
+    }
+    if bytes.get(at) == Some(&b'.') {
+        at += 1;
+        if !digits(&mut at) {
+            return None;
+        }
+    }
+    if matches!(bytes.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(bytes.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        if !digits(&mut at) {
+            return None;
+        }
+    }
+    (at == bytes.len()).then(|| text.parse().ok()).flatten()
+}
+
+/// A hexadecimal (`0x1F`), octal (`0o17`) or binary (`0b101`) integer text, either case.
+fn prefixed(text: &str) -> Option<f64> {
+    let radix = match text.get(..2)? {
+        "0x" | "0X" => 16,
+        "0o" | "0O" => 8,
+        "0b" | "0B" => 2,
+        _ => return None,
+    };
+    let digits = &text[2..];
+    if digits.is_empty() {
+        return None;
+    }
+    digits.chars().try_fold(0f64, |n, c| {
+        c.to_digit(radix)
+            .map(|d| n * f64::from(radix) + f64::from(d))
+    })
+}
+
 fn number(args: &Args<'_>) -> Out {
     Ok(match args.get(0) {
         None => None,
         Some(V::Num(n)) => Some(V::Num(*n)),
         Some(V::Bool(b)) => Some(V::Num(if *b { 1.0 } else { 0.0 })),
         Some(V::Str(s)) => {
-            // Only JSON number text converts; surrounding spaces do not.
-            let text = s.as_ref();
-            let parsed = if let Some(hex) = text.strip_prefix("0x") {
-                i64::from_str_radix(hex, 16).ok().map(|n| n as f64)
-            } else if let Some(bin) = text.strip_prefix("0b") {
-                i64::from_str_radix(bin, 2).ok().map(|n| n as f64)
-            } else if let Some(oct) = text.strip_prefix("0o") {
-                i64::from_str_radix(oct, 8).ok().map(|n| n as f64)
-            } else if text.trim() == text {
-                serde_json::from_str::<f64>(text).ok()
-            } else {
-                None
-            };
+            let parsed = decimal(s).or_else(|| prefixed(s));
             match parsed {
                 Some(n) if n.is_finite() => Some(V::Num(n)),
                 _ => {

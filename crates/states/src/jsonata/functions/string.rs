@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use super::Args;
 use crate::jsonata::error::err;
 use crate::jsonata::eval::Out;
-use crate::jsonata::value::{V, stringify};
+use crate::jsonata::value::{V, stringify, stringify_pretty};
 
 /// The widest padding `$pad` builds, so a huge width fails instead of exhausting memory.
 const MAX_PAD: u64 = 10_000_000;
@@ -20,6 +20,11 @@ pub fn call(name: &str, args: &Args<'_>) -> Out {
                     "D3001",
                     "Attempting to invoke string function on Infinity or NaN",
                 ));
+            }
+            // A function is the empty string, as JSONata's $string has it.
+            Some(V::Func(_)) => Some(V::str("")),
+            Some(v) if matches!(args.get(1), Some(V::Bool(true))) => {
+                Some(V::str(&stringify_pretty(v)))
             }
             Some(v) => Some(V::str(&stringify(v))),
         }),
