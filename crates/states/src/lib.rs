@@ -6,6 +6,7 @@
 //! - The result is an [`Execution`] with status, output or error, and its history.
 
 pub mod callbacks;
+mod causes;
 pub mod choice;
 pub mod clock;
 pub mod definition;

@@ -267,8 +267,17 @@ async fn map_needs_an_array() {
         "Type": "Map", "ItemsPath": "$.xs",
         "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true
     }));
+    // The items-type failure is a query evaluation error, in either query language
+    // (the error names of the Step Functions developer guide's "Error handling" page).
     let execution = run(&definition, json!({"xs": {"a": 1}})).await;
-    assert_eq!(execution.error.as_deref(), Some("States.Runtime"));
+    assert_eq!(
+        execution.error.as_deref(),
+        Some("States.QueryEvaluationError")
+    );
+    assert_eq!(
+        execution.cause.as_deref(),
+        Some("Map state input must be an array but was: object")
+    );
 }
 
 #[tokio::test]

@@ -138,10 +138,9 @@ impl Engine {
         };
         match items {
             Value::Array(items) => Ok(items),
-            other => Err(Interrupt::Failed(run.runtime(format_args!(
-                "The items of the Map state must be a JSON array, got {}",
-                type_name(&other)
-            )))),
+            other => Err(Interrupt::Failed(
+                run.fail(crate::causes::Cause::MapItemsNotArray { items: &other }),
+            )),
         }
     }
 
@@ -302,16 +301,5 @@ impl Engine {
                 "{field} does not match the state's query language"
             ))),
         }
-    }
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }

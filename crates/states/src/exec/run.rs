@@ -30,6 +30,16 @@ pub(crate) struct StateRun<'a> {
 }
 
 impl StateRun<'_> {
+    /// The error of a failure of the table in `causes.rs`, with this state's preamble
+    /// where the service writes one.
+    pub(crate) fn fail(&self, cause: crate::causes::Cause<'_>) -> StatesError {
+        if cause.names_the_state() {
+            StatesError::new(cause.error(), format!("{} {cause}", self.error_prefix()))
+        } else {
+            StatesError::new(cause.error(), cause.to_string())
+        }
+    }
+
     /// A `States.Runtime` error whose cause names this state.
     pub(crate) fn runtime(&self, cause: impl std::fmt::Display) -> StatesError {
         StatesError::runtime(format!("{} {cause}", self.error_prefix()))

@@ -88,11 +88,10 @@ pub(crate) fn select_ref<'v>(
 
 /// The runtime error of a path that selects nothing.
 pub(crate) fn no_results(run: &StateRun<'_>, path: &crate::paths::JsonPath) -> StatesError {
-    run.runtime(format_args!(
-        "Invalid path '{}' : No results for path: {}",
-        path.text(),
-        path.normalized()
-    ))
+    run.fail(crate::causes::Cause::NoResults {
+        path: path.text(),
+        normalized: &path.normalized(),
+    })
 }
 
 /// Parameters / ResultSelector / ItemSelector (JSONPath).

@@ -6,6 +6,7 @@ use super::run::{Interrupt, StateRun};
 use super::shape::{self, Prepared, scope};
 use super::vars::Vars;
 use crate::callbacks::Callback;
+use crate::causes::Cause;
 use crate::definition::model::{Dynamic, Kind, QueryLanguage, WaitFor};
 use crate::errors::{StatesError, names};
 use crate::history::{
@@ -33,13 +34,7 @@ impl Engine {
             (Dynamic::Path(p), Prepared::JsonPath { effective }) => p
                 .evaluate(scope(effective, context, vars))
                 .map(Cow::into_owned)
-                .ok_or_else(|| {
-                    run.runtime(format_args!(
-                        "Invalid path '{}' : No results for path: {}",
-                        p.text(),
-                        p.normalized()
-                    ))
-                }),
+                .ok_or_else(|| shape::no_results(run, p)),
             (Dynamic::Jsonata(t), Prepared::Jsonata { bindings }) => {
                 shape::jsonata(run, field, t, bindings)
             }
@@ -81,7 +76,7 @@ impl Engine {
                 let Prepared::JsonPath { effective } = &prepared else {
                     return Err(run.runtime("SecondsPath in a JSONata state"));
                 };
-                let n = seconds_at(p, p.evaluate(scope(effective, context, vars)))?;
+                let n = seconds_at(run, p, p.evaluate(scope(effective, context, vars)))?;
                 return Ok(Duration::from_secs(n.min(99_999_999)));
             }
             WaitFor::Seconds(d) => {
@@ -94,21 +89,16 @@ impl Engine {
                 let Prepared::JsonPath { effective } = &prepared else {
                     return Err(run.runtime("TimestampPath in a JSONata state"));
                 };
-                let v = p.evaluate(scope(effective, context, vars)).ok_or_else(|| {
-                    run.runtime(format_args!(
-                        "Invalid path '{}' : No results for path: {}",
-                        p.text(),
-                        p.normalized()
-                    ))
-                })?;
+                let v = p
+                    .evaluate(scope(effective, context, vars))
+                    .ok_or_else(|| shape::no_results(run, p))?;
                 v.as_str()
                     .and_then(crate::choice::parse_timestamp)
                     .ok_or_else(|| {
-                        StatesError::runtime(format!(
-                            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
-                            p.text(),
-                            as_written(&v)
-                        ))
+                        run.fail(Cause::TimestampPathInvalid {
+                            path: p.text(),
+                            value: &v,
+                        })
                     })?
             }
             WaitFor::TimestampJsonata(t) => {
@@ -419,18 +409,15 @@ fn split_resource(resource: &str) -> (String, String) {
     (service, resource.to_owned())
 }
 
-/// The seconds a Wait state's `SecondsPath` selects, with the service's causes (all
-/// `States.Runtime`) for a path that selects nothing, a value that is not a whole
-/// number and a negative one: "The SecondsPath parameter does not reference an input
-/// value: $.wait", "… cannot be parsed as a long value: $.wait == 1.5", "… references a
-/// negative value: $.wait == -3": the cause alone, without the "An error occurred while
-/// executing the state …" preamble other runtime errors carry.
-fn seconds_at(path: &JsonPath, selected: Option<Cow<'_, Value>>) -> Result<u64, StatesError> {
+/// The seconds a Wait state's `SecondsPath` selects: a whole number, not negative
+/// (`causes.rs` has the service's causes for the rest).
+fn seconds_at(
+    run: &StateRun<'_>,
+    path: &JsonPath,
+    selected: Option<Cow<'_, Value>>,
+) -> Result<u64, StatesError> {
     let Some(value) = selected else {
-        return Err(StatesError::runtime(format!(
-            "The SecondsPath parameter does not reference an input value: {}",
-            path.text()
-        )));
+        return Err(run.fail(Cause::SecondsPathMissing { path: path.text() }));
     };
     let whole = value.as_i64().or_else(|| {
         value
@@ -440,23 +427,13 @@ fn seconds_at(path: &JsonPath, selected: Option<Cow<'_, Value>>) -> Result<u64, 
     });
     match whole {
         Some(n) if n >= 0 => Ok(n.unsigned_abs()),
-        Some(_) => Err(StatesError::runtime(format!(
-            "The SecondsPath parameter references a negative value: {} == {}",
-            path.text(),
-            as_written(&value)
-        ))),
-        None => Err(StatesError::runtime(format!(
-            "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
-            path.text(),
-            as_written(&value)
-        ))),
-    }
-}
-
-/// A value as the service's Wait causes print it: a string without its quotes.
-fn as_written(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Some(_) => Err(run.fail(Cause::SecondsPathNegative {
+            path: path.text(),
+            value: &value,
+        })),
+        None => Err(run.fail(Cause::SecondsPathNotWhole {
+            path: path.text(),
+            value: &value,
+        })),
     }
 }

@@ -1,0 +1,176 @@
+//! The runtime failures the interpreter raises about a state's data, each with the error
+//! name and the cause text Step Functions gives: one table, used by every place that
+//! raises them, with a test per form.
+//!
+//! The other forms live with the code that detects them and are tested there: a payload
+//! template's path that matches nothing (`paths::template::TemplateError`), a ResultPath
+//! that cannot be applied (`paths::result_path::ResultPathError`), and JSONata's errors
+//! (`jsonata::JsonataError::cause`).
+
+use crate::errors::names;
+use serde_json::Value;
+use std::fmt;
+
+/// One failure, with what its cause names.
+#[derive(Debug, Clone, Copy)]
+pub enum Cause<'a> {
+    /// A Reference Path (InputPath, OutputPath, ItemsPath, a `…Path` field) that selects
+    /// nothing: `Invalid path '$.x' : No results for path: $['x']`.
+    NoResults { path: &'a str, normalized: &'a str },
+    /// A Map state's items that are not an array (JSONPath `ItemsPath` or JSONata
+    /// `Items`): `Map state input must be an array but was: object`.
+    MapItemsNotArray { items: &'a Value },
+    /// A Wait state's `SecondsPath` that selects nothing.
+    SecondsPathMissing { path: &'a str },
+    /// A Wait state's `SecondsPath` that selects a fraction, a text or anything else
+    /// that is not a whole number.
+    SecondsPathNotWhole { path: &'a str, value: &'a Value },
+    /// A Wait state's `SecondsPath` that selects a negative number.
+    SecondsPathNegative { path: &'a str, value: &'a Value },
+    /// A Wait state's `TimestampPath` that selects no ISO 8601 timestamp.
+    TimestampPathInvalid { path: &'a str, value: &'a Value },
+}
+
+impl Cause<'_> {
+    /// The error name the service raises.
+    pub fn error(&self) -> &'static str {
+        match self {
+            Cause::MapItemsNotArray { .. } => names::QUERY_EVALUATION_ERROR,
+            _ => names::RUNTIME,
+        }
+    }
+
+    /// Whether the service writes the state's preamble ("An error occurred while
+    /// executing the state 'X' (entered at the event id #N).") before the text.
+    pub fn names_the_state(&self) -> bool {
+        matches!(self, Cause::NoResults { .. })
+    }
+}
+
+/// A JSON type's name as the service's causes write it.
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// A value as the Wait causes print it: a string without its quotes.
+fn as_written(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl fmt::Display for Cause<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::NoResults { path, normalized } => {
+                write!(
+                    f,
+                    "Invalid path '{path}' : No results for path: {normalized}"
+                )
+            }
+            Cause::MapItemsNotArray { items } => write!(
+                f,
+                "Map state input must be an array but was: {}",
+                type_name(items)
+            ),
+            Cause::SecondsPathMissing { path } => write!(
+                f,
+                "The SecondsPath parameter does not reference an input value: {path}"
+            ),
+            Cause::SecondsPathNotWhole { path, value } => write!(
+                f,
+                "The SecondsPath parameter cannot be parsed as a long value: {path} == {}",
+                as_written(value)
+            ),
+            Cause::SecondsPathNegative { path, value } => write!(
+                f,
+                "The SecondsPath parameter references a negative value: {path} == {}",
+                as_written(value)
+            ),
+            Cause::TimestampPathInvalid { path, value } => write!(
+                f,
+                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {}",
+                as_written(value)
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Every form, with its error name and text.
+    #[test]
+    fn each_form_reads_as_the_service_writes_it() {
+        let object = json!({"a": 1});
+        let fraction = json!(1.5);
+        let text = json!("soon");
+        let negative = json!(-3);
+        let cases: [(Cause<'_>, &str, &str); 7] = [
+            (
+                Cause::NoResults {
+                    path: "$.x",
+                    normalized: "$['x']",
+                },
+                "States.Runtime",
+                "Invalid path '$.x' : No results for path: $['x']",
+            ),
+            (
+                Cause::MapItemsNotArray { items: &object },
+                "States.QueryEvaluationError",
+                "Map state input must be an array but was: object",
+            ),
+            (
+                Cause::SecondsPathMissing { path: "$.wait" },
+                "States.Runtime",
+                "The SecondsPath parameter does not reference an input value: $.wait",
+            ),
+            (
+                Cause::SecondsPathNotWhole {
+                    path: "$.wait",
+                    value: &fraction,
+                },
+                "States.Runtime",
+                "The SecondsPath parameter cannot be parsed as a long value: $.wait == 1.5",
+            ),
+            (
+                Cause::SecondsPathNotWhole {
+                    path: "$.wait",
+                    value: &text,
+                },
+                "States.Runtime",
+                "The SecondsPath parameter cannot be parsed as a long value: $.wait == soon",
+            ),
+            (
+                Cause::SecondsPathNegative {
+                    path: "$.wait",
+                    value: &negative,
+                },
+                "States.Runtime",
+                "The SecondsPath parameter references a negative value: $.wait == -3",
+            ),
+            (
+                Cause::TimestampPathInvalid {
+                    path: "$.at",
+                    value: &text,
+                },
+                "States.Runtime",
+                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.at == soon",
+            ),
+        ];
+        for (cause, error, text) in cases {
+            assert_eq!(cause.error(), error, "{cause:?}");
+            assert_eq!(cause.to_string(), text);
+        }
+    }
+}
