@@ -114,3 +114,96 @@ fn malformed_intrinsics_are_rejected_before_running() {
         .unwrap_or_default();
     assert!(err.contains("/States/S/Parameters/x.$"), "{err}");
 }
+
+// intrinsic-functions.html (introduction): "To use intrinsic functions, you must specify .$
+// in the key value in your state machine definitions": `"KeyId.$": "States.Array($.Id)"`.
+// Without `.$` the text is an ordinary string.
+#[tokio::test]
+async fn guide_intrinsics_need_a_dollar_key() {
+    if !intrinsics_available() {
+        return;
+    }
+    let definition = single(json!({"Type": "Pass", "Parameters": {
+        "KeyId.$": "States.Array($.Id)",
+        "KeyText": "States.Array($.Id)"
+    }, "End": true}));
+    let execution = run(&definition, json!({"Id": 123456})).await;
+    assert_eq!(
+        execution.output,
+        Some(json!({"KeyId": [123456], "KeyText": "States.Array($.Id)"})),
+        "{:?}",
+        execution.cause
+    );
+}
+
+// intrinsic-functions.html#intrinsic-functions-states: "Pass state: Parameters", "Task
+// state: Parameters, ResultSelector", "Parallel state: Parameters, ResultSelector", "Map
+// state: Parameters, ResultSelector".
+#[tokio::test]
+async fn guide_fields_that_support_intrinsic_functions() {
+    if !intrinsics_available() {
+        return;
+    }
+    let definition = json!({
+        "StartAt": "Pass",
+        "States": {
+            "Pass": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "Task"},
+            "Task": {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"n.$": "States.MathAdd($.n, 1)"},
+                "ResultSelector": {"n.$": "States.MathAdd($.n, 1)"},
+                "Next": "Parallel"
+            },
+            "Parallel": {
+                "Type": "Parallel",
+                "Parameters": {"n.$": "States.MathAdd($.n, 1)"},
+                "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}],
+                "ResultSelector": {
+                    "items.$": "States.ArrayRange(States.MathAdd($[0].n, 1), States.MathAdd($[0].n, 2), 1)"
+                },
+                "Next": "Map"
+            },
+            "Map": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "Parameters": {"n.$": "States.MathAdd($$.Map.Item.Value, 1)"},
+                "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}},
+                "ResultSelector": {"ns.$": "States.Array($[0].n, $[1].n)"},
+                "End": true
+            }
+        }
+    });
+    let input = json!({"n": 0});
+    let execution = run(&definition, input).await;
+    // Pass gives 1, Task's Parameters 2 and ResultSelector 3, Parallel's Parameters 4 and
+    // ResultSelector the items [5, 6]; Map's Parameters add 1 to each, its ResultSelector
+    // collects them.
+    assert_eq!(
+        execution.output,
+        Some(json!({"ns": [6, 7]})),
+        "{:?}",
+        execution.cause
+    );
+}
+
+// intrinsic-functions.html#intrinsic-functions-escapes: "If an open escape backslash \ is
+// found in the intrinsic invocation string, the interpreter will return a runtime error."
+// The definition is accepted; the state fails with States.Runtime when it runs.
+#[tokio::test]
+async fn guide_open_escape_fails_the_state_at_run_time() {
+    if !intrinsics_available() {
+        return;
+    }
+    let definition = single(json!({"Type": "Pass", "Parameters": {
+        "path.$": "States.Format('C:\\dir\\{}', $.name)"
+    }, "End": true}));
+    let execution = run(&definition, json!({"name": "x"})).await;
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert_eq!(execution.error.as_deref(), Some("States.Runtime"));
+    assert!(
+        execution
+            .cause
+            .unwrap_or_default()
+            .contains("open escape backslash"),
+    );
+}

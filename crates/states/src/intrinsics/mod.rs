@@ -4,7 +4,9 @@
 //! innermost first. Errors carry the States error name and the cause text the service
 //! gives: a bad argument is `States.Runtime` with `Invalid arguments in States.<Name>`
 //! (Step Functions reserves `States.IntrinsicFailure` and reports intrinsic failures as
-//! `States.Runtime`), and a path that matches nothing is `States.Runtime` naming the path.
+//! `States.Runtime`), a path that matches nothing is `States.Runtime` naming the path, and
+//! so is a string literal with an open escape backslash (a runtime error, as the guide
+//! says, so [`Intrinsic::parse`] and [`validate`] accept it).
 
 mod functions;
 mod parser;
@@ -39,7 +41,8 @@ pub struct Intrinsic {
 
 impl Intrinsic {
     /// Parses and checks an expression such as `States.Format('{}', $.name)`: syntax,
-    /// function names and nesting.
+    /// function names and nesting. (An open escape backslash in a string literal is left
+    /// for [`Intrinsic::evaluate`] to report.)
     pub fn parse(expression: &str) -> Result<Intrinsic, IntrinsicError> {
         let expr =
             parser::parse(expression).map_err(|detail| invalid_expression(expression, &detail))?;
@@ -67,7 +70,7 @@ impl Intrinsic {
             context,
             variables,
         };
-        eval(&self.expr, &roots).map(|arg| arg.value.into_owned())
+        eval(&self.expr, &roots, &self.text).map(|arg| arg.value.into_owned())
     }
 }
 
@@ -104,6 +107,7 @@ pub fn call(function: Function, args: Vec<Value>) -> Result<Value, IntrinsicErro
 
 /// Checks an expression's syntax, function names and nesting without evaluating it, so a
 /// definition can be rejected before it runs. The error message explains what is wrong.
+/// An open escape backslash passes: the guide makes it a runtime error.
 pub fn validate(expression: &str) -> Result<(), IntrinsicError> {
     Intrinsic::parse(expression).map(|_| ())
 }
@@ -123,13 +127,14 @@ pub fn is_intrinsic(s: &str) -> bool {
 fn eval<'a>(
     expr: &'a parser::Expr,
     roots: &path::Roots<'a>,
+    text: &str,
 ) -> Result<functions::Arg<'a>, IntrinsicError> {
     use parser::Expr;
     match expr {
         Expr::Call { function, args } => {
             let args = args
                 .iter()
-                .map(|a| eval(a, roots))
+                .map(|a| eval(a, roots, text))
                 .collect::<Result<Vec<_>, _>>()?;
             functions::call(*function, args).map(|value| functions::Arg {
                 value: Cow::Owned(value),
@@ -144,6 +149,7 @@ fn eval<'a>(
             value: Cow::Borrowed(value),
             literal: None,
         }),
+        Expr::OpenEscape(detail) => Err(invalid_expression(text, detail)),
         Expr::Path(path) => path
             .resolve(roots)
             .map(|value| functions::Arg {

@@ -4,6 +4,11 @@
 //! The grammar follows the Amazon States Language: arguments are single-quoted strings
 //! (with `\'`, `\{`, `\}` and `\\` as the only escapes), JSON numbers, `true`, `false`,
 //! `null`, paths (`$`, `$.x`, `$$.Execution.Id`, `$variable`) and nested calls.
+//!
+//! A backslash followed by anything else is an open escape, which the developer guide
+//! makes a run-time failure ("If an open escape backslash \ is found in the intrinsic
+//! invocation string, the interpreter will return a runtime error"): the literal parses
+//! as [`Expr::OpenEscape`] and fails only when it is evaluated.
 
 use serde_json::{Number, Value};
 
@@ -30,6 +35,9 @@ pub enum Expr {
     },
     /// A number, boolean or null literal.
     Literal(Value),
+    /// A string literal holding an open escape (a backslash not followed by `'`, `{`, `}`
+    /// or `\`): evaluating it is a runtime error, explained by the text it keeps.
+    OpenEscape(String),
     /// `$...` (input), `$$...` (context) or `$name...` (variable); resolved at evaluation.
     Path(ArgPath),
 }
@@ -140,27 +148,32 @@ impl Parser {
         let start = self.pos;
         self.pos += 1;
         let mut chars = Vec::new();
+        let mut open_escape = None;
         loop {
             match self.peek() {
                 None => return Err(format!("unterminated string starting at position {start}")),
                 Some('\'') => {
                     self.pos += 1;
+                    if let Some(detail) = open_escape {
+                        return Ok(Expr::OpenEscape(detail));
+                    }
                     let value = Value::String(chars.iter().map(|(c, _)| *c).collect());
                     return Ok(Expr::Str { chars, value });
                 }
                 Some('\\') => {
                     let escaped = self.chars.get(self.pos + 1).copied();
-                    match escaped {
-                        Some(c @ ('\'' | '{' | '}' | '\\')) => {
-                            chars.push((c, true));
-                            self.pos += 2;
-                        }
-                        _ => {
-                            return Err(format!(
-                                "invalid escape at position {}: only \\' \\{{ \\}} and \\\\ are allowed",
+                    if let Some(c @ ('\'' | '{' | '}' | '\\')) = escaped {
+                        chars.push((c, true));
+                        self.pos += 2;
+                    } else {
+                        // Keep reading to the closing quote; the literal fails when run.
+                        open_escape.get_or_insert_with(|| {
+                            format!(
+                                "open escape backslash at position {}: only \\' \\{{ \\}} and \\\\ are escapes",
                                 self.pos
-                            ));
-                        }
+                            )
+                        });
+                        self.pos += 1;
                     }
                 }
                 Some(c) => {

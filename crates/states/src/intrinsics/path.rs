@@ -2,9 +2,10 @@
 //! input, `$$.Execution.Id` against the context object and `$name.x` against a variable.
 //!
 //! The JSONPath subset is the one Step Functions definitions use in arguments: `.name`,
-//! `['name']`, `[index]` (negative counts from the end), `[*]` / `.*`, `[start:end]` and
-//! `[i,j]`. A path with a wildcard, slice or union yields an array of its matches; a plain
-//! path yields its single value or fails when it matches nothing, as AWS does.
+//! `['name']` (also written `.['name']`), `[index]` (negative counts from the end),
+//! `[*]` / `.*`, `[start:end]` and `[i,j]`. A path with a wildcard, slice or union yields
+//! an array of its matches; a plain path yields its single value or fails when it matches
+//! nothing, as AWS does.
 
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -180,6 +181,10 @@ fn parse_steps(text: &str) -> Result<Vec<Step>, String> {
         match chars[pos] {
             '.' => {
                 pos += 1;
+                // `$.abc.['def ghi']`: the guide's own example of bracket notation after a dot.
+                if chars.get(pos) == Some(&'[') {
+                    continue;
+                }
                 if chars.get(pos) == Some(&'.') {
                     return Err("unsupported: recursive descent ('..') in an intrinsic path".into());
                 }

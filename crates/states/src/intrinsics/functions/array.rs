@@ -4,17 +4,33 @@
 use serde_json::Value;
 
 use super::text::render;
-use super::truncated;
+use super::{rounded, truncated};
 
-/// The largest array `States.ArrayRange` may build.
+/// The largest array `States.ArrayRange` may build ("The newly generated array can't
+/// contain more than 1000 items").
 pub const MAX_RANGE_ITEMS: i64 = 1000;
 
+/// Whether an array argument is within Step Functions' payload size limit ("The input
+/// array can't exceed Step Functions' payload size limit of 256 KiB", say
+/// `States.ArrayPartition` and `States.ArrayContains`), measured as compact JSON text.
+fn within_payload_limit(items: &[Value]) -> bool {
+    let commas = items.len().saturating_sub(1);
+    let text_len = items
+        .iter()
+        .fold(2 + commas, |len, item| len + crate::json_len(item));
+    text_len <= crate::exec::MAX_PAYLOAD_BYTES
+}
+
 /// `States.ArrayPartition(array, size)`: chunks of `size` items, the last one shorter.
+/// The size is rounded to the nearest integer and must then be positive.
 pub fn partition(args: Vec<Value>) -> Option<Value> {
     let [Value::Array(items), size] = <[Value; 2]>::try_from(args).ok()? else {
         return None;
     };
-    let size = usize::try_from(truncated(&size)?).ok().filter(|s| *s > 0)?;
+    if !within_payload_limit(&items) {
+        return None;
+    }
+    let size = usize::try_from(rounded(&size)?).ok().filter(|s| *s > 0)?;
     let chunks = items
         .chunks(size)
         .map(|c| Value::Array(c.to_vec()))
@@ -29,6 +45,9 @@ pub fn contains(args: &[Value]) -> Option<Value> {
     let [Value::Array(items), needle] = args else {
         return None;
     };
+    if !within_payload_limit(items) {
+        return None;
+    }
     let container = |v: &Value| matches!(v, Value::Object(_) | Value::Array(_));
     let needle_text = render(needle);
     let same = |item: &Value| container(item) == container(needle) && render(item) == needle_text;
@@ -36,12 +55,13 @@ pub fn contains(args: &[Value]) -> Option<Value> {
 }
 
 /// `States.ArrayRange(first, last, step)`: `first`, `first + step`, ... up to and
-/// including `last`; at most 1000 items, step not zero (after truncation).
+/// including `last`; every argument rounded to the nearest integer, the step then not
+/// zero, at most 1000 items. A step pointing away from `last` gives an empty array.
 pub fn range(args: &[Value]) -> Option<Value> {
     let [first, last, step] = args else {
         return None;
     };
-    let (first, last, step) = (truncated(first)?, truncated(last)?, truncated(step)?);
+    let (first, last, step) = (rounded(first)?, rounded(last)?, rounded(step)?);
     if step == 0 {
         return None;
     }

@@ -18,18 +18,19 @@ pub fn json_to_string(args: &[Value]) -> Option<Value> {
     serde_json::to_string(value).ok().map(Value::String)
 }
 
-/// `States.JsonMerge(left, right, deep)`: a shallow merge where `right` wins on shared
-/// keys. Deep merge (`true`) is not supported by the service and is rejected; any other
-/// third argument merges shallowly, as the service does.
+/// `States.JsonMerge(left, right, false)`: a shallow merge where `right` wins on shared
+/// keys. The third argument says whether to merge deeply, and "Step Functions only
+/// supports the shallow merging mode; therefore, you must specify the boolean value as
+/// `false`": anything else (`true`, `'false'`, `0`, `null`) is rejected.
 pub fn merge(args: Vec<Value>) -> Option<Value> {
-    let [Value::Object(mut left), Value::Object(right), deep] =
-        <[Value; 3]>::try_from(args).ok()?
+    let [
+        Value::Object(mut left),
+        Value::Object(right),
+        Value::Bool(false),
+    ] = <[Value; 3]>::try_from(args).ok()?
     else {
         return None;
     };
-    if deep == Value::Bool(true) {
-        return None;
-    }
     for (key, value) in right {
         left.insert(key, value);
     }

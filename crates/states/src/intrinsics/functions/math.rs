@@ -2,10 +2,11 @@
 
 use serde_json::Value;
 
-use super::truncated;
+use super::{rounded, truncated};
 
 /// `States.MathAdd(a, b)`: both operands rounded to the nearest integer (halves up, as
-/// Java's `Math.round`); operands and sum must fit a 32-bit signed integer.
+/// Java's `Math.round`); operands ("in the range of -2147483648 and 2147483647") and sum
+/// must fit a 32-bit signed integer.
 pub fn add(args: &[Value]) -> Option<Value> {
     let [a, b] = args else {
         return None;
@@ -15,31 +16,19 @@ pub fn add(args: &[Value]) -> Option<Value> {
 }
 
 fn rounded_i32(value: &Value) -> Option<i32> {
-    let Value::Number(n) = value else {
-        return None;
-    };
-    if let Some(i) = n.as_i64() {
-        return i32::try_from(i).ok();
-    }
-    let rounded = (n.as_f64()? + 0.5).floor();
-    if rounded.is_finite() && rounded >= f64::from(i32::MIN) && rounded <= f64::from(i32::MAX) {
-        Some(rounded as i32)
-    } else {
-        None
-    }
+    i32::try_from(rounded(value)?).ok()
 }
 
 /// `States.MathRandom(start, end[, seed])`: an integer in `[start, end)`. Bounds are
-/// truncated (the service answers `MathRandom(1.6, 5.4)` with 1) and must satisfy
-/// `start < end` within 32-bit integers. With a seed the result is deterministic.
+/// rounded to the nearest integer, as the guide says, and must satisfy `start < end`
+/// within 32-bit integers. The seed is truncated; with one the result is deterministic.
 pub fn random(args: &[Value]) -> Option<Value> {
     let (start, end, seed) = match args {
         [start, end] => (start, end, None),
         [start, end, seed] => (start, end, Some(truncated(seed)?)),
         _ => return None,
     };
-    let start = i32::try_from(truncated(start)?).ok()?;
-    let end = i32::try_from(truncated(end)?).ok()?;
+    let (start, end) = (rounded_i32(start)?, rounded_i32(end)?);
     if start >= end {
         return None;
     }

@@ -2,8 +2,8 @@
 //!
 //! Step Functions reports every bad argument (wrong count, wrong type, value out of range)
 //! as `States.Runtime` with the cause `Invalid arguments in States.<Name>`; the checks
-//! here follow what the service accepts and rejects, including its habit of truncating
-//! fractional numbers where it wants an integer.
+//! here follow the developer guide ("Intrinsic functions for JSONPath states"), which
+//! rounds a fractional number to the nearest integer where a function wants one.
 
 mod array;
 mod encoding;
@@ -160,8 +160,28 @@ pub(crate) fn char_len(s: &str) -> usize {
     s.encode_utf16().count()
 }
 
-/// A number truncated toward zero, as the service does for integer arguments such as
-/// `States.ArrayRange(1.4, 5.6, 2.2)`; `None` for anything that is not a finite number.
+/// A number rounded to the nearest integer, halves up (as Java's `Math.round`): the guide
+/// says of `States.ArrayPartition`'s chunk size, `States.ArrayRange`'s arguments,
+/// `States.MathRandom`'s bounds and `States.MathAdd`'s operands "If you specify a
+/// non-integer value [...], Step Functions will round it off to the nearest integer".
+/// `None` for anything that is not a number or does not fit an `i64`.
+pub(crate) fn rounded(value: &Value) -> Option<i64> {
+    let Value::Number(n) = value else {
+        return None;
+    };
+    if let Some(i) = n.as_i64() {
+        return Some(i);
+    }
+    let f = n.as_f64()?;
+    let floor = f.floor();
+    // `f - floor` is exact, so halves are told apart without the `f + 0.5` rounding error.
+    let r = if f - floor >= 0.5 { floor + 1.0 } else { floor };
+    (r.is_finite() && r.abs() < 9.2e18).then_some(r as i64)
+}
+
+/// A number truncated toward zero, for the integer arguments the guide says nothing about
+/// (`States.ArrayGetItem`'s index, `States.MathRandom`'s seed); `None` for anything that
+/// is not a finite number.
 pub(crate) fn truncated(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => n.as_i64().or_else(|| {
