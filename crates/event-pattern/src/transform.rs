@@ -1,15 +1,19 @@
 //! A target's input: the whole event, a constant `Input`, an `InputPath`, or an
-//! `InputTransformer` (`InputPathsMap` + `InputTemplate`).
+//! `InputTransformer` (`InputPathsMap` + `InputTemplate`), as the user guide's "Amazon
+//! EventBridge input transformation" page (eb-transform-target-input) describes it.
 //!
 //! Templates come in three kinds, told apart by their first character:
-//! - JSON (`{` or `[`): a variable outside quotes becomes the JSON of its value; inside
-//!   quotes it becomes the value's text, escaped so the result stays valid JSON (an object
-//!   or array loses its inner quotes, as EventBridge does);
+//! - JSON (`{` or `[`): a variable outside quotes becomes the JSON of its value (EventBridge
+//!   "automatically adds quotes to string variable values"); inside quotes it becomes the
+//!   value's text as it is: "EventBridge doesn't escape values extracted by Input Path", and
+//!   an object or array loses its inner quotes ("EventBridge removes any internal quotes to
+//!   ensure a valid string");
 //! - a quoted string (`"…"`): every variable is inside the string;
-//! - plain text: values are inserted as text, unescaped.
+//! - plain text: values are inserted as text.
 //!
-//! A variable whose path selects nothing is left out: empty text inside strings and plain
-//! text, `null` where a JSON value is expected (so the target still receives valid JSON).
+//! A variable whose path selects nothing "isn't created and won't appear in the output":
+//! empty text inside strings and plain text, and `""` where a JSON value is expected (what
+//! EventBridge delivers for it: an empty string variable, quoted as every string is).
 
 use crate::error::TransformError;
 use crate::jsonpath::JsonPath;
@@ -20,6 +24,8 @@ use std::collections::BTreeMap;
 pub const MAX_INPUT_PATHS: usize = 100;
 /// Longest `InputTemplate` the API accepts.
 pub const MAX_INPUT_TEMPLATE_LENGTH: usize = 8192;
+/// Longest `InputPathsMap` key (`InputTransformerPathKey`) and value (`TargetInputPath`).
+pub const MAX_INPUT_PATH_LENGTH: usize = 256;
 
 const RULE_ARN: &str = "aws.events.rule-arn";
 const RULE_NAME: &str = "aws.events.rule-name";
@@ -140,7 +146,14 @@ impl InputTransformer {
             }
             if !is_variable_name(name) {
                 return invalid(format!(
-                    "InputPathsMap variable {name:?} may hold only letters, digits, '.', '-' and '_'"
+                    "InputPathsMap key {name:?} must match [a-zA-Z0-9_-]+ and be at most \
+                     {MAX_INPUT_PATH_LENGTH} characters long"
+                ));
+            }
+            if path.chars().count() > MAX_INPUT_PATH_LENGTH {
+                return invalid(format!(
+                    "InputPathsMap value of {name} must be at most {MAX_INPUT_PATH_LENGTH} \
+                     characters long"
                 ));
             }
             let parsed = JsonPath::parse(path)
@@ -152,6 +165,11 @@ impl InputTransformer {
             Some(b'"') => TemplateKind::Quoted,
             _ => TemplateKind::Text,
         };
+        if let Some(name) = undefined_placeholder(template, &paths) {
+            return invalid(format!(
+                "InputTemplate contains invalid placeholder {name}."
+            ));
+        }
         let pieces = split_template(template, kind, &paths);
         if kind != TemplateKind::Text {
             check_template(&pieces, kind)?;
@@ -164,11 +182,46 @@ impl InputTransformer {
     }
 }
 
+/// `InputTransformerPathKey`: `[a-zA-Z0-9\_\-]+`, at most 256 characters.
 fn is_variable_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_INPUT_PATH_LENGTH
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+}
+
+/// Whether `<name>` has the form of a placeholder: a variable name, or a dotted one like the
+/// predefined `aws.events.…` variables.
+fn looks_like_placeholder(name: &str) -> bool {
     !name.is_empty()
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+/// The first `<name>` of the template that has a placeholder's form but names neither a
+/// variable of `InputPathsMap` nor a predefined one: PutTargets refuses the target
+/// ("InputTemplate for target … contains invalid placeholder …").
+fn undefined_placeholder<'a>(
+    template: &'a str,
+    paths: &BTreeMap<String, JsonPath>,
+) -> Option<&'a str> {
+    let mut rest = template;
+    while let Some(start) = rest.find('<') {
+        let after = &rest[start + 1..];
+        let end = after.find(['>', '<'])?;
+        let name = &after[..end];
+        if after[end..].starts_with('>')
+            && looks_like_placeholder(name)
+            && !paths.contains_key(name)
+            && !PREDEFINED.contains(&name)
+        {
+            return Some(name);
+        }
+        rest = &after[end..];
+    }
+    None
 }
 
 /// Splits a template into text and the variables it uses (`<name>` of a defined or
@@ -349,28 +402,21 @@ fn variable(
 
 fn render(out: &mut String, value: Option<&Value>, kind: TemplateKind, in_string: bool) {
     match (value, kind, in_string) {
-        (None, TemplateKind::Json, false) => out.push_str("null"),
+        // Not created: nothing in text, an empty string where a JSON value goes.
+        (None, TemplateKind::Json, false) => out.push_str("\"\""),
         (None, _, _) => {}
         (Some(Value::String(s)), TemplateKind::Text, _) => out.push_str(s),
-        (Some(v @ (Value::Object(_) | Value::Array(_))), TemplateKind::Text, _) => {
-            out.push_str(&v.to_string())
-        }
         (Some(v), TemplateKind::Text, _) => out.push_str(&v.to_string()),
+        // Outside quotes: the value's JSON, strings quoted.
         (Some(v), _, false) => out.push_str(&v.to_string()),
-        (Some(Value::String(s)), _, true) => escape_into(out, s),
+        // Inside quotes: the text as it is, not escaped.
+        (Some(Value::String(s)), _, true) => out.push_str(s),
         (Some(v @ (Value::Object(_) | Value::Array(_))), _, true) => {
             // Inside a string an object or array loses its inner quotes.
-            let text: String = v.to_string().chars().filter(|&c| c != '"').collect();
-            escape_into(out, &text);
+            out.extend(v.to_string().chars().filter(|&c| c != '"'));
         }
         (Some(v), _, true) => out.push_str(&v.to_string()),
     }
-}
-
-/// Appends `s` escaped as the inside of a JSON string.
-fn escape_into(out: &mut String, s: &str) {
-    let quoted = Value::String(s.to_owned()).to_string();
-    out.push_str(&quoted[1..quoted.len() - 1]);
 }
 
 /// Builds a target's input as EventBridge does, for a rule called `rule_name`.

@@ -215,9 +215,11 @@ proptest! {
             input_template: template.clone(),
         });
         let text = e.to_string();
-        // A JSON or quoted template that was accepted always yields valid JSON.
+        // A JSON or quoted template that was accepted yields valid JSON when the event's
+        // strings need no escaping: EventBridge does not escape what it places in quotes.
         if let Ok(out) = transform_input(&target, &text, "r", "arn")
             && matches!(template.trim_start().chars().next(), Some('{' | '[' | '"'))
+            && needs_no_escaping(&e)
         {
             prop_assert!(serde_json::from_str::<Value>(&out).is_ok(), "{} -> {}", template, out);
         }
@@ -231,7 +233,23 @@ proptest! {
             input_template: r#"{"raw": <v>, "text": "value <v>!", "list": [<v>, "<v>"]}"#.to_owned(),
         });
         let out = transform_input(&target, &e.to_string(), "r", "arn").expect("valid config");
-        prop_assert!(serde_json::from_str::<Value>(&out).is_ok(), "{}", out);
+        if needs_no_escaping(&e) {
+            prop_assert!(serde_json::from_str::<Value>(&out).is_ok(), "{}", out);
+        }
+    }
+}
+
+/// Whether every string of `v`, keys too, reads the same inside a JSON string unescaped:
+/// "EventBridge doesn't escape values extracted by Input Path, when populating the Input
+/// Template" (user guide, eb-transform-target-input), so only then does a variable placed
+/// inside quotes keep the output valid JSON.
+fn needs_no_escaping(v: &Value) -> bool {
+    let plain = |s: &str| !s.chars().any(|c| c == '"' || c == '\\' || c < ' ');
+    match v {
+        Value::String(s) => plain(s),
+        Value::Array(items) => items.iter().all(needs_no_escaping),
+        Value::Object(map) => map.iter().all(|(k, v)| plain(k) && needs_no_escaping(v)),
+        _ => true,
     }
 }
 

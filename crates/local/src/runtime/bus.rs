@@ -102,17 +102,19 @@ pub struct CompiledRule {
 
 impl CompiledRule {
     /// Each target (by index) with the input it gets for `event` (its text and parsed
-    /// tree), or why that input cannot be made: what delivery sends, and what
+    /// tree), received by the bus at `ingestion_time` (`<aws.events.event.ingestion-time>`),
+    /// or why that input cannot be made: what delivery sends, and what
     /// [`CloudInner::target_inputs`] shows.
     pub fn inputs<'a>(
         &'a self,
         event_text: &'a str,
         event: &'a Value,
+        ingestion_time: &'a str,
     ) -> impl Iterator<Item = (usize, &'a RuleTarget, Result<String, TransformError>)> + 'a {
         let ctx = RuleContext {
             rule_name: &self.rule.name,
             rule_arn: &self.rule.arn,
-            ingestion_time: None,
+            ingestion_time: Some(ingestion_time),
         };
         self.targets
             .iter()
@@ -275,10 +277,11 @@ impl CloudInner {
             )
         })?;
         let bus = bus_name(entry.event_bus_name.as_deref());
+        let ingestion_time = event_time(self.clock.now_ms());
         let mut inputs = Vec::new();
         for rule in self.buses.matching(&bus, &event) {
             inputs.extend(
-                rule.inputs(&text, &event)
+                rule.inputs(&text, &event, &ingestion_time)
                     .map(|(_, target, input)| TargetInputOf {
                         rule: rule.rule.logical_id.clone(),
                         target: target.id.clone(),
@@ -301,6 +304,8 @@ impl CloudInner {
     ) {
         let correlation_id = correlation_of(event);
         let id = event["id"].as_str().unwrap_or_default().to_owned();
+        // When the bus received the event (a replayed event is received again).
+        let ingestion_time = event_time(self.clock.now_ms());
         self.trace.record(Hop::event_put(
             event,
             &correlation_id,
@@ -330,20 +335,22 @@ impl CloudInner {
                 &rule.rule.logical_id,
                 self.clock.now_ms(),
             ));
-            self.deliver_to_targets(&rule, event, event_text, &delivered, trace);
+            self.deliver_to_targets(&rule, event, event_text, &ingestion_time, &delivered, trace);
         }
     }
 
-    /// Sends `event` to every target of `rule`, each with its input.
+    /// Sends `event`, received at `ingestion_time`, to every target of `rule`, each with its
+    /// input.
     fn deliver_to_targets(
         self: &Arc<Self>,
         rule: &Arc<CompiledRule>,
         event: &Value,
         event_text: &str,
+        ingestion_time: &str,
         delivered: &Arc<Delivered>,
         trace: &str,
     ) {
-        for (index, target, input) in rule.inputs(event_text, event) {
+        for (index, target, input) in rule.inputs(event_text, event, ingestion_time) {
             match input {
                 Ok(body) => self.deliver(
                     rule.clone(),
@@ -387,7 +394,8 @@ impl CloudInner {
             correlation_id: String::new(),
         });
         let trace = super::xray::current_or_new(self.clock.now_ms());
-        self.deliver_to_targets(&rule, &event, &text, &delivered, &trace);
+        let ingestion_time = event_time(self.clock.now_ms());
+        self.deliver_to_targets(&rule, &event, &text, &ingestion_time, &delivered, &trace);
     }
 
     /// Checks one entry the way PutEvents does and builds the event the bus carries, without
@@ -449,10 +457,22 @@ impl CloudInner {
                 format!("Event bus {bus} does not exist."),
             ));
         }
-        let time = entry
-            .time
-            .clone()
-            .unwrap_or_else(|| super::logs::rfc3339_ms(self.clock.now_ms()).replace(".000Z", "Z"));
+        // The event's `time` is UTC to the second whatever precision and offset the entry's
+        // `Time` has; without one, the time of the PutEvents call.
+        let time = match entry.time.as_deref() {
+            None => event_time(self.clock.now_ms()),
+            Some(given) => normalized_time(given).ok_or_else(|| {
+                // The reference gives no words for a Time that is not a timestamp (an SDK
+                // refuses it before sending); these follow the entry's other refusals.
+                PutEventsResult::failed(
+                    "InvalidArgument",
+                    "Parameter Time is not valid. Reason: Time is not an RFC 3339 timestamp.",
+                )
+            })?,
+        };
+        // Field order and contents as "Amazon EventBridge event structure reference"
+        // lists them: version, id, detail-type, source, account, time, region, resources,
+        // detail.
         let event = json!({
             "version": "0",
             "id": uuid::Uuid::new_v4().to_string(),
@@ -657,6 +677,29 @@ struct Delivered {
     event_id: String,
     correlation_id: String,
 }
+
+/// An event's `time` for the instant `ms` (Unix milliseconds): UTC to the second,
+/// `YYYY-MM-DDThh:mm:ssZ`, as every event EventBridge delivers carries it.
+pub fn event_time(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(EVENT_TIME).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
+}
+
+/// A PutEvents `Time` (RFC 3339, any offset, any fraction of a second) as the event's
+/// `time`: the same instant in UTC, to the second. `None` when it is not RFC 3339.
+pub fn normalized_time(given: &str) -> Option<String> {
+    let t = time::OffsetDateTime::parse(given, &time::format_description::well_known::Rfc3339)
+        .ok()?
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .ok()?;
+    t.format(EVENT_TIME).ok()
+}
+
+const EVENT_TIME: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 
 /// The bus an entry names: a name or an ARN; `default` when absent.
 pub fn bus_name(given: Option<&str>) -> String {
