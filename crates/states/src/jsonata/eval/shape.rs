@@ -92,33 +92,11 @@ impl Evaluator {
         let mut groups: IndexGroups = Vec::new();
         for item in &items {
             for (pair_index, (key, _)) in pairs.iter().enumerate() {
-                let key = match self.eval(key, item, env)? {
-                    None => continue,
-                    Some(V::Str(s)) => s.to_string(),
-                    Some(other) => {
-                        return Err(err(
-                            "T1003",
-                            &format!(
-                                "Key in object structure must evaluate to a string; got: {}",
-                                stringify(&other)
-                            ),
-                        ));
-                    }
+                let Some(key) = self.group_key(key, item, env)? else {
+                    continue;
                 };
-                match groups.iter_mut().find(|(k, _, _)| *k == key) {
-                    Some((_, index, members)) => {
-                        if *index != pair_index {
-                            return Err(err(
-                                "D1009",
-                                &format!(
-                                    "Multiple key definitions evaluate to same key: \"{key}\""
-                                ),
-                            ));
-                        }
-                        members.extend(item.clone());
-                    }
-                    None => groups.push((key, pair_index, item.clone().into_iter().collect())),
-                }
+                let members = join_group(&mut groups, key, pair_index)?;
+                members.extend(item.clone());
             }
         }
         let mut out = Map::default();
@@ -173,6 +151,53 @@ impl Evaluator {
         out.extend((0..count).map(|i| V::Num(from + i as f64)));
         Ok(())
     }
+}
+
+impl Evaluator {
+    /// A group-by or object constructor key for one item: a string, nothing, or T1003.
+    pub(super) fn group_key(
+        &mut self,
+        key: &Node,
+        item: &Option<V>,
+        env: &Rc<Scope>,
+    ) -> Result<Option<String>, JsonataError> {
+        match self.eval(key, item, env)? {
+            None => Ok(None),
+            Some(V::Str(s)) => Ok(Some(s.to_string())),
+            Some(other) => Err(err(
+                "T1003",
+                &format!(
+                    "Key in object structure must evaluate to a string; got: {}",
+                    stringify(&other)
+                ),
+            )),
+        }
+    }
+}
+
+/// The members of the group `key` (made when new), which `pair_index` produced: D1009
+/// when another pair of the constructor produced the same key.
+pub(super) fn join_group<T>(
+    groups: &mut Vec<(String, usize, Vec<T>)>,
+    key: String,
+    pair_index: usize,
+) -> Result<&mut Vec<T>, JsonataError> {
+    let at = match groups.iter().position(|(k, _, _)| *k == key) {
+        Some(at) => {
+            if groups[at].1 != pair_index {
+                return Err(err(
+                    "D1009",
+                    &format!("Multiple key definitions evaluate to same key: \"{key}\""),
+                ));
+            }
+            at
+        }
+        None => {
+            groups.push((key, pair_index, Vec::new()));
+            groups.len() - 1
+        }
+    };
+    Ok(&mut groups[at].2)
 }
 
 /// Whether a predicate's result keeps the item at `position` of `len`: a number (or

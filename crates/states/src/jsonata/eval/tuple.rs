@@ -6,13 +6,13 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
-use super::shape::{selects, sort_keyed};
+use super::shape::{join_group, selects, sort_keyed};
 use super::{Evaluator, Out};
 use crate::jsonata::ast::Node;
 use crate::jsonata::env::Scope;
-use crate::jsonata::error::{JsonataError, err};
+use crate::jsonata::error::JsonataError;
 use crate::jsonata::tuple_path::{Stage, StepKind, TuplePath, TupleStep};
-use crate::jsonata::value::{Map, V, stringify};
+use crate::jsonata::value::{Map, V};
 
 /// One item of the stream: the context value and the variables bound by the steps.
 #[derive(Clone)]
@@ -178,33 +178,10 @@ impl Evaluator {
         for tuple in tuples {
             let scope = self.tuple_scope(&tuple, env);
             for (pair_index, (key, _)) in pairs.iter().enumerate() {
-                let key = match self.eval(key, &tuple.context, &scope)? {
-                    None => continue,
-                    Some(V::Str(s)) => s.to_string(),
-                    Some(other) => {
-                        return Err(err(
-                            "T1003",
-                            &format!(
-                                "Key in object structure must evaluate to a string; got: {}",
-                                stringify(&other)
-                            ),
-                        ));
-                    }
+                let Some(key) = self.group_key(key, &tuple.context, &scope)? else {
+                    continue;
                 };
-                match groups.iter_mut().find(|(k, _, _)| *k == key) {
-                    Some((_, index, members)) => {
-                        if *index != pair_index {
-                            return Err(err(
-                                "D1009",
-                                &format!(
-                                    "Multiple key definitions evaluate to same key: \"{key}\""
-                                ),
-                            ));
-                        }
-                        members.push(tuple.clone());
-                    }
-                    None => groups.push((key, pair_index, vec![tuple.clone()])),
-                }
+                join_group(&mut groups, key, pair_index)?.push(tuple.clone());
             }
         }
         let mut out = Map::default();
