@@ -681,25 +681,17 @@ struct Delivered {
 /// An event's `time` for the instant `ms` (Unix milliseconds): UTC to the second,
 /// `YYYY-MM-DDThh:mm:ssZ`, as every event EventBridge delivers carries it.
 pub fn event_time(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .ok()
-        .and_then(|t| t.format(EVENT_TIME).ok())
-        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
+    crate::clock::rfc3339_seconds(ms)
 }
 
 /// A PutEvents `Time` (RFC 3339, any offset, any fraction of a second) as the event's
 /// `time`: the same instant in UTC, to the second. `None` when it is not RFC 3339.
 pub fn normalized_time(given: &str) -> Option<String> {
-    let t = time::OffsetDateTime::parse(given, &time::format_description::well_known::Rfc3339)
-        .ok()?
-        .to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .ok()?;
-    t.format(EVENT_TIME).ok()
+    let t =
+        time::OffsetDateTime::parse(given, &time::format_description::well_known::Rfc3339).ok()?;
+    let ms = i64::try_from(t.unix_timestamp_nanos().div_euclid(1_000_000)).ok()?;
+    Some(event_time(ms))
 }
-
-const EVENT_TIME: &[time::format_description::BorrowedFormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 
 /// The bus an entry names: a name or an ARN; `default` when absent.
 pub fn bus_name(given: Option<&str>) -> String {
