@@ -17,9 +17,14 @@ pub enum Cause<'a> {
     /// A Reference Path (InputPath, OutputPath, ItemsPath, a `…Path` field) that selects
     /// nothing: `Invalid path '$.x' : No results for path: $['x']`.
     NoResults { path: &'a str, normalized: &'a str },
-    /// A Map state's items that are not an array (JSONPath `ItemsPath` or JSONata
-    /// `Items`): `Map state input must be an array but was: object`.
+    /// A Map state's items that are not an array, from `ItemsPath` or the state input:
+    /// `Map state input must be an array but was: {"foo":"bar"}`.
     MapItemsNotArray { items: &'a Value },
+    /// A JSONata `Items` expression whose value is not an array.
+    ItemsExpressionNotArray {
+        expression: &'a str,
+        items: &'a Value,
+    },
     /// A Wait state's `SecondsPath` that selects nothing.
     SecondsPathMissing { path: &'a str },
     /// A Wait state's `SecondsPath` that selects a fraction, a text or anything else
@@ -29,13 +34,18 @@ pub enum Cause<'a> {
     SecondsPathNegative { path: &'a str, value: &'a Value },
     /// A Wait state's `TimestampPath` that selects no ISO 8601 timestamp.
     TimestampPathInvalid { path: &'a str, value: &'a Value },
+    /// An `Assign` inside a Map iteration or Parallel branch that names a variable of a
+    /// scope outside it, which the branch may read but not assign.
+    OuterScopeAssigned { name: &'a str },
 }
 
 impl Cause<'_> {
     /// The error name the service raises.
     pub fn error(&self) -> &'static str {
         match self {
-            Cause::MapItemsNotArray { .. } => names::QUERY_EVALUATION_ERROR,
+            Cause::MapItemsNotArray { .. } | Cause::ItemsExpressionNotArray { .. } => {
+                names::QUERY_EVALUATION_ERROR
+            }
             _ => names::RUNTIME,
         }
     }
@@ -43,7 +53,13 @@ impl Cause<'_> {
     /// Whether the service writes the state's preamble ("An error occurred while
     /// executing the state 'X' (entered at the event id #N).") before the text.
     pub fn names_the_state(&self) -> bool {
-        matches!(self, Cause::NoResults { .. })
+        matches!(
+            self,
+            Cause::NoResults { .. }
+                | Cause::OuterScopeAssigned { .. }
+                | Cause::MapItemsNotArray { .. }
+                | Cause::ItemsExpressionNotArray { .. }
+        )
     }
 }
 
@@ -76,9 +92,12 @@ impl fmt::Display for Cause<'_> {
                     "Invalid path '{path}' : No results for path: {normalized}"
                 )
             }
-            Cause::MapItemsNotArray { items } => write!(
+            Cause::MapItemsNotArray { items } => {
+                write!(f, "Map state input must be an array but was: {items}")
+            }
+            Cause::ItemsExpressionNotArray { expression, items } => write!(
                 f,
-                "Map state input must be an array but was: {}",
+                "The JSONata expression '{expression}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {items}",
                 type_name(items)
             ),
             Cause::SecondsPathMissing { path } => write!(
@@ -100,6 +119,10 @@ impl fmt::Display for Cause<'_> {
                 "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {}",
                 as_written(value)
             ),
+            Cause::OuterScopeAssigned { name } => write!(
+                f,
+                "The variable '{name}' belongs to an outer scope: a Map iteration or Parallel branch can read it but cannot assign it"
+            ),
         }
     }
 }
@@ -116,7 +139,7 @@ mod tests {
         let fraction = json!(1.5);
         let text = json!("soon");
         let negative = json!(-3);
-        let cases: [(Cause<'_>, &str, &str); 7] = [
+        let cases: [(Cause<'_>, &str, &str); 10] = [
             (
                 Cause::NoResults {
                     path: "$.x",
@@ -128,7 +151,20 @@ mod tests {
             (
                 Cause::MapItemsNotArray { items: &object },
                 "States.QueryEvaluationError",
-                "Map state input must be an array but was: object",
+                r#"Map state input must be an array but was: {"a":1}"#,
+            ),
+            (
+                Cause::MapItemsNotArray { items: &text },
+                "States.QueryEvaluationError",
+                r#"Map state input must be an array but was: "soon""#,
+            ),
+            (
+                Cause::ItemsExpressionNotArray {
+                    expression: "$items",
+                    items: &fraction,
+                },
+                "States.QueryEvaluationError",
+                "The JSONata expression '$items' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was 'number' for value: 1.5",
             ),
             (
                 Cause::SecondsPathMissing { path: "$.wait" },
@@ -166,6 +202,11 @@ mod tests {
                 },
                 "States.Runtime",
                 "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.at == soon",
+            ),
+            (
+                Cause::OuterScopeAssigned { name: "total" },
+                "States.Runtime",
+                "The variable 'total' belongs to an outer scope: a Map iteration or Parallel branch can read it but cannot assign it",
             ),
         ];
         for (cause, error, text) in cases {

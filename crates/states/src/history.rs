@@ -56,6 +56,18 @@ pub enum EventDetails {
         /// The error's cause text (empty when there is none).
         cause: String,
     },
+    /// `EvaluationFailed`: a state's query (a JSONata field, Map items) failed to
+    /// evaluate; recorded before the failure it causes.
+    EvaluationFailed {
+        /// The error name (`States.QueryEvaluationError`).
+        error: String,
+        /// The cause text.
+        cause: String,
+        /// The field, down to the key (`Output/result`), where AWS names one.
+        location: Option<String>,
+        /// The state's name.
+        state: Arc<str>,
+    },
     /// `<Type>StateEntered`: the state's raw input.
     StateEntered {
         /// The state's name.
@@ -208,6 +220,7 @@ impl HistoryEvent {
                 "MapRunFailed" => "mapRunFailedEventDetails",
                 _ => "evaluationFailedEventDetails",
             },
+            EventDetails::EvaluationFailed { .. } => "evaluationFailedEventDetails",
             EventDetails::StateEntered { .. } => "stateEnteredEventDetails",
             EventDetails::StateExited { .. } => "stateExitedEventDetails",
             EventDetails::TaskScheduled(_) => "taskScheduledEventDetails",
@@ -303,6 +316,19 @@ impl Serialize for Details<'_> {
             EventDetails::Failed { error, cause } => {
                 m.serialize_entry("error", error)?;
                 m.serialize_entry("cause", cause)?;
+            }
+            EventDetails::EvaluationFailed {
+                error,
+                cause,
+                location,
+                state,
+            } => {
+                m.serialize_entry("error", error)?;
+                m.serialize_entry("cause", cause)?;
+                if let Some(location) = location {
+                    m.serialize_entry("location", location)?;
+                }
+                m.serialize_entry("state", &**state)?;
             }
             EventDetails::StateEntered { name, input } => {
                 m.serialize_entry("name", &**name)?;

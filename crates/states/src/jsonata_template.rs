@@ -93,23 +93,72 @@ impl JsonataTemplate {
         &self,
         bindings: &dyn crate::jsonata::Bindings,
         now_ms: i64,
-    ) -> Result<Value, JsonataError> {
+    ) -> Result<Value, TemplateFailure> {
         match self {
             JsonataTemplate::Static(v) => Ok(v.clone()),
-            JsonataTemplate::Expression(e) => e.evaluate_at(bindings, now_ms),
+            JsonataTemplate::Expression(e) => {
+                e.evaluate_at(bindings, now_ms)
+                    .map_err(|error| TemplateFailure {
+                        error,
+                        expression: e.text().to_owned(),
+                        within: Vec::new(),
+                    })
+            }
             JsonataTemplate::Object(fields) => {
                 let mut out = Map::with_capacity(fields.len());
                 for (k, t) in fields {
-                    out.insert(k.clone(), t.evaluate(bindings, now_ms)?);
+                    let value = t.evaluate(bindings, now_ms).map_err(|f| f.within(k))?;
+                    out.insert(k.clone(), value);
                 }
                 Ok(Value::Object(out))
             }
             JsonataTemplate::Array(items) => items
                 .iter()
-                .map(|t| t.evaluate(bindings, now_ms))
+                .enumerate()
+                .map(|(i, t)| {
+                    t.evaluate(bindings, now_ms)
+                        .map_err(|f| f.within(&i.to_string()))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
         }
+    }
+}
+
+/// The failure of one expression of a template: the error, the expression's text, and
+/// where in the field's value it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateFailure {
+    /// What the evaluator reported.
+    pub error: JsonataError,
+    /// The expression's text, without its `{% %}`.
+    pub expression: String,
+    /// The keys (and array indexes) from the field's value down to the expression.
+    within: Vec<String>,
+}
+
+impl TemplateFailure {
+    fn within(mut self, key: &str) -> Self {
+        self.within.insert(0, key.to_owned());
+        self
+    }
+
+    /// The location Step Functions names: the field, then each key down to the
+    /// expression (`Output/result`, `Arguments/FunctionName`).
+    pub fn location(&self, field: &str) -> String {
+        let mut location = field.to_owned();
+        for key in &self.within {
+            location.push('/');
+            location.push_str(key);
+        }
+        location
+    }
+
+    /// The cause Step Functions gives, after the state's preamble: "The JSONata
+    /// expression '$x' specified for the field 'Output/result' returned nothing
+    /// (undefined)."
+    pub fn cause(&self, field: &str) -> String {
+        self.error.cause(&self.expression, &self.location(field))
     }
 }
 

@@ -71,12 +71,113 @@ async fn a_failing_expression_raises_a_catchable_query_evaluation_error() {
     // A JSONata catcher without Output passes on the error output.
     let output = execution.output.unwrap_or_default();
     assert_eq!(output["Error"], "States.QueryEvaluationError");
-    assert!(
-        output["Cause"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("'Arguments'")
+    assert_eq!(
+        output["Cause"],
+        "An error occurred while executing the state 'T' (entered at the event id #2). \
+         The JSONata expression '$number('not a number')' specified for the field 'Arguments/x' \
+         threw an error during evaluation. D3030: Unable to cast value to a number: \"not a number\""
     );
+}
+
+/// Causes recorded on AWS for JSONata fields that fail: the cause names the expression
+/// as written (without `{% %}`) and the field down to the key that holds it.
+#[tokio::test]
+async fn a_failing_field_is_named_down_to_its_key() {
+    let prefix =
+        "An error occurred while executing the state 'State0' (entered at the event id #2).";
+    let pass = |fields: serde_json::Value| {
+        let mut state = json!({"Type": "Pass", "End": true});
+        if let (Some(s), Some(f)) = (state.as_object_mut(), fields.as_object()) {
+            s.extend(f.clone());
+        }
+        json!({"QueryLanguage": "JSONata", "StartAt": "State0", "States": {"State0": state}})
+    };
+    let task = json!({"QueryLanguage": "JSONata", "StartAt": "State0", "States": {"State0": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Arguments": {"FunctionName": "{% $doesNotExist %}", "Payload": {}}, "End": true}}});
+    let cases = [
+        (
+            pass(json!({"Output": "{% $doesNotExist %}"})),
+            "Output",
+            "returned nothing (undefined).",
+        ),
+        (
+            pass(json!({"Output": {"result": "{% $doesNotExist %}"}})),
+            "Output/result",
+            "returned nothing (undefined).",
+        ),
+        (
+            pass(json!({"Assign": {"result": "{% $doesNotExist %}"}})),
+            "Assign/result",
+            "returned nothing (undefined).",
+        ),
+        (
+            task,
+            "Arguments/FunctionName",
+            "returned nothing (undefined).",
+        ),
+    ];
+    for (definition, location, tail) in cases {
+        let execution = run(&definition, json!({})).await;
+        assert_eq!(
+            execution.error.as_deref(),
+            Some("States.QueryEvaluationError")
+        );
+        assert_eq!(
+            execution.cause.as_deref(),
+            Some(format!("{prefix} The JSONata expression '$doesNotExist' specified for the field '{location}' {tail}").as_str())
+        );
+    }
+}
+
+/// Map items that are not an array, as recorded on AWS: the state input (no `Items`)
+/// and an `Items` expression each have their own cause, and both print the value.
+#[tokio::test]
+async fn map_items_that_are_not_an_array_name_the_value() {
+    let map = |items: Option<&str>| {
+        let mut state = json!({"Type": "Map", "MaxConcurrency": 1,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Pass",
+                              "States": {"Pass": {"Type": "Pass", "End": true}}},
+            "End": true});
+        if let (Some(s), Some(items)) = (state.as_object_mut(), items) {
+            s.insert("Items".into(), json!(items));
+        }
+        json!({"QueryLanguage": "JSONata", "StartAt": "Start", "States": {
+            "Start": {"Type": "Pass", "Output": "{% $states.input.items %}", "Next": "MapIterateState"},
+            "MapIterateState": state}})
+    };
+    let prefix = "An error occurred while executing the state 'MapIterateState' (entered at the event id #4).";
+    for (value, type_name) in [
+        (json!(1), "number"),
+        (json!("string"), "string"),
+        (json!(true), "boolean"),
+        (json!({"foo": "bar"}), "object"),
+        (json!(null), "null"),
+    ] {
+        let input = json!({"items": value});
+        let execution = run(&map(None), input.clone()).await;
+        assert_eq!(
+            execution.error.as_deref(),
+            Some("States.QueryEvaluationError")
+        );
+        assert_eq!(
+            execution.cause,
+            Some(format!(
+                "{prefix} Map state input must be an array but was: {value}"
+            ))
+        );
+        let execution = run(&map(Some("{% $states.input %}")), input).await;
+        assert_eq!(
+            execution.history_json()[4]["evaluationFailedEventDetails"]["location"],
+            "Items"
+        );
+        assert_eq!(
+            execution.cause,
+            Some(format!(
+                "{prefix} The JSONata expression '$states.input' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{type_name}' for value: {value}"
+            ))
+        );
+    }
 }
 
 #[tokio::test]

@@ -276,7 +276,10 @@ async fn map_needs_an_array() {
     );
     assert_eq!(
         execution.cause.as_deref(),
-        Some("Map state input must be an array but was: object")
+        Some(
+            "An error occurred while executing the state 'S' (entered at the event id #2). \
+             Map state input must be an array but was: {\"a\":1}"
+        )
     );
 }
 

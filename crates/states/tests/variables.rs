@@ -52,12 +52,15 @@ async fn task_assign_sees_the_selected_result() {
     assert_eq!(execution.output, Some(json!({"total": 42})));
 }
 
+// "Passing data between states with variables", Step Functions developer guide: a Map
+// iteration or Parallel branch reads the variables of the scope outside it, and what it
+// assigns is its own, unseen outside.
 #[tokio::test]
 async fn map_iterations_see_outer_variables_and_keep_their_own() {
     let definition = json!({
         "StartAt": "Init",
         "States": {
-            "Init": {"Type": "Pass", "Assign": {"rate": 10, "inner": "outer-value"}, "Next": "Each"},
+            "Init": {"Type": "Pass", "Assign": {"rate": 10}, "Next": "Each"},
             "Each": {
                 "Type": "Map",
                 "ItemProcessor": {"StartAt": "Calc", "States": {
@@ -66,16 +69,98 @@ async fn map_iterations_see_outer_variables_and_keep_their_own() {
                 }},
                 "Next": "After"
             },
-            "After": {"Type": "Pass", "Parameters": {"items.$": "$", "inner.$": "$inner"}, "End": true}
+            "After": {"Type": "Pass", "QueryLanguage": "JSONata",
+                      "Output": {"items": "{% $states.input %}", "innerOutside": "{% $exists($inner) %}"}, "End": true}
         }
     });
     let execution = run(&definition, json!([1, 2])).await;
     assert_eq!(
         execution.output,
         Some(
-            json!({"items": [{"v": 1, "rate": 10, "inner": 1}, {"v": 2, "rate": 10, "inner": 2}], "inner": "outer-value"})
+            json!({"items": [{"v": 1, "rate": 10, "inner": 1}, {"v": 2, "rate": 10, "inner": 2}], "innerOutside": false})
         )
     );
+}
+
+// The same guide: a Map iteration or Parallel branch cannot assign a variable of an outer
+// scope. The state that tries fails with States.Runtime naming the variable, and Catch
+// can take it like any runtime failure.
+#[tokio::test]
+async fn assigning_an_outer_variable_inside_a_branch_fails_the_state() {
+    for (kind, nested) in [
+        (
+            "Map",
+            json!({"Type": "Map",
+            "ItemProcessor": {"StartAt": "Inner", "States": {
+                "Inner": {"Type": "Pass", "Assign": {"fresh": 1, "total": 2}, "End": true}}},
+            "End": true}),
+        ),
+        (
+            "Parallel",
+            json!({"Type": "Parallel", "Branches": [
+            {"StartAt": "Ok", "States": {"Ok": {"Type": "Pass", "Assign": {"fresh": 1}, "End": true}}},
+            {"StartAt": "Inner", "States": {
+                "Inner": {"Type": "Pass", "Assign": {"total.$": "$"}, "End": true}}}],
+            "End": true}),
+        ),
+    ] {
+        let definition = json!({
+            "StartAt": "Init",
+            "States": {
+                "Init": {"Type": "Pass", "Assign": {"total": 0}, "Next": "Nested"},
+                "Nested": nested
+            }
+        });
+        let execution = run(&definition, json!([1])).await;
+        assert_eq!(execution.status, ExecutionStatus::Failed, "{kind}");
+        assert_eq!(execution.error.as_deref(), Some("States.Runtime"), "{kind}");
+        let cause = execution.cause.clone().unwrap_or_default();
+        assert!(cause.contains("'Inner'"), "{kind}: {cause}");
+        assert!(
+            cause.contains("The variable 'total' belongs to an outer scope"),
+            "{kind}: {cause}"
+        );
+    }
+}
+
+// A name first assigned outside after the branch ended was not outer while it ran; a
+// nested branch's own variables are outer to the branches nested in it; a Catch's
+// Assign inside a branch is held to the same rule.
+#[tokio::test]
+async fn the_outer_scope_is_what_was_visible_when_the_branch_began() {
+    let definition = json!({
+        "StartAt": "Each",
+        "States": {
+            "Each": {"Type": "Map",
+                "ItemProcessor": {"StartAt": "Mine", "States": {
+                    "Mine": {"Type": "Pass", "Assign": {"later": 1, "mine": 2}, "Next": "Deeper"},
+                    "Deeper": {"Type": "Parallel", "Branches": [
+                        {"StartAt": "Fail", "States": {
+                            "Fail": {"Type": "Fail", "Error": "E"}}}],
+                        "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"caught": true}, "Next": "Done"}],
+                        "Next": "Done"},
+                    "Done": {"Type": "Pass", "End": true}}},
+                "ItemsPath": "$.outer", "ResultPath": null,
+                "Next": "Later"},
+            "Later": {"Type": "Pass", "Assign": {"later": 3}, "Next": "Nest"},
+            "Nest": {"Type": "Map",
+                "ItemProcessor": {"StartAt": "Own", "States": {
+                    "Own": {"Type": "Pass", "Assign": {"own": 1}, "Next": "Inner"},
+                    "Inner": {"Type": "Map", "ItemsPath": "$.xs",
+                        "ItemProcessor": {"StartAt": "Write", "States": {
+                            "Write": {"Type": "Pass", "Assign": {"own": 2}, "End": true}}},
+                        "End": true}}},
+                "ItemsPath": "$.outer",
+                "End": true}
+        }
+    });
+    let execution = run(&definition, json!({"outer": [{"xs": [1]}]})).await;
+    // `Each` ran: `later` was nobody's when it assigned it, and the Catch's `caught` is
+    // the iteration's own. `Inner` then fails: `own` is its outer iteration's.
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    let cause = execution.cause.clone().unwrap_or_default();
+    assert!(cause.contains("'Write'"), "{cause}");
+    assert!(cause.contains("The variable 'own'"), "{cause}");
 }
 
 #[tokio::test]

@@ -69,7 +69,7 @@ fn choose_jsonpath(
             vars,
         )?)
     };
-    vars.assign(assigned);
+    vars.assign(run, assigned)?;
     Ok(Step::Next(next, output))
 }
 
@@ -131,7 +131,7 @@ fn choose_jsonata(
             vars,
         )?);
     }
-    vars.assign(assigned);
+    vars.assign(run, assigned)?;
     Ok(Step::Next(next, output))
 }
 

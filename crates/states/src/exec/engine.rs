@@ -250,6 +250,7 @@ impl Engine {
             output_text: None,
             clock: &*self.clock,
             at_root,
+            evaluation_failure: Default::default(),
         };
         let mut attempts = vec![0u32; state.retry.len()];
         loop {
@@ -271,7 +272,10 @@ impl Engine {
                     });
                     return Ok(step);
                 }
-                Err(Interrupt::Failed(err)) => err,
+                Err(Interrupt::Failed(err)) => {
+                    self.record_evaluation_failure(&run, &err);
+                    err
+                }
                 Err(other) => return Err(other),
             };
             let draw = || match &self.jitter {
@@ -314,7 +318,8 @@ impl Engine {
             Kind::Pass { result } => {
                 let context = self.context(run);
                 if state.passes_input_through {
-                    vars.assign(passed_through_assign(run, raw, &context, vars)?);
+                    let assigned = passed_through_assign(run, raw, &context, vars)?;
+                    vars.assign(run, assigned)?;
                     return Ok(finish(None));
                 }
                 let (output, assigned) = match state.query_language {
@@ -323,7 +328,7 @@ impl Engine {
                     }
                     QueryLanguage::Jsonata => jsonata_output(run, raw, &context, None, vars)?,
                 };
-                vars.assign(assigned);
+                vars.assign(run, assigned)?;
                 Ok(finish(Some(output)))
             }
             Kind::Succeed => {
@@ -352,14 +357,15 @@ impl Engine {
                 let duration = self.wait_duration(run, until, raw, &context, vars)?;
                 self.sleep(duration).await?;
                 if state.passes_input_through {
-                    vars.assign(passed_through_assign(run, raw, &context, vars)?);
+                    let assigned = passed_through_assign(run, raw, &context, vars)?;
+                    vars.assign(run, assigned)?;
                     return Ok(finish(None));
                 }
                 let (output, assigned) = match state.query_language {
                     QueryLanguage::JsonPath => paths_output(run, raw, &context, vars)?,
                     QueryLanguage::Jsonata => jsonata_output(run, raw, &context, None, vars)?,
                 };
-                vars.assign(assigned);
+                vars.assign(run, assigned)?;
                 Ok(finish(Some(output)))
             }
             Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map(_) => {

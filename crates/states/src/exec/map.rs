@@ -40,7 +40,17 @@ impl Engine {
         if let Some(unsupported) = &spec.unsupported {
             return Err(Interrupt::Failed(StatesError::runtime(unsupported.clone())));
         }
-        let items = self.map_items(run, spec, raw, prepared, context, vars)?;
+        // Items that fail to evaluate fail the Map state itself, as AWS records it:
+        // `EvaluationFailed`, then `MapStateFailed`.
+        let items = match self.map_items(run, spec, raw, prepared, context, vars) {
+            Ok(items) => items,
+            Err(Interrupt::Failed(err)) => {
+                self.record_evaluation_failure(run, &err);
+                self.map_failed(&err);
+                return Err(Interrupt::Failed(err));
+            }
+            Err(other) => return Err(other),
+        };
         let limits = self.map_limits(run, spec, prepared, context, vars)?;
         let total = items.len();
         self.event("MapStateStarted", || EventDetails::MapStateStarted {

@@ -8,9 +8,11 @@ use super::engine::Engine;
 use super::run::{Interrupt, StateRun};
 use super::shape::{self, Prepared, scope};
 use super::vars::Vars;
+use crate::causes::Cause;
 use crate::definition::model::{ItemSelector, MapSpec};
 use crate::errors::{StatesError, names};
 use crate::history::EventDetails;
+use crate::jsonata_template::JsonataTemplate;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::FuturesOrdered;
@@ -127,21 +129,36 @@ impl Engine {
         context: &Value,
         vars: &Vars,
     ) -> Result<Vec<Value>, Interrupt> {
-        let items = match prepared {
-            Prepared::JsonPath { effective } => {
-                shape::select_ref(run, &spec.items_path, effective, context, vars)?.into_owned()
-            }
+        let (items, expression) = match prepared {
+            Prepared::JsonPath { effective } => (
+                shape::select_ref(run, &spec.items_path, effective, context, vars)?.into_owned(),
+                None,
+            ),
             Prepared::Jsonata { bindings } => match &spec.items {
-                Some(t) => shape::jsonata(run, "Items", t, bindings)?,
-                None => raw.clone(),
+                Some(t) => (
+                    shape::jsonata(run, "Items", t, bindings)?,
+                    match t {
+                        JsonataTemplate::Expression(e) => Some(e.text()),
+                        _ => None,
+                    },
+                ),
+                None => (raw.clone(), None),
             },
         };
-        match items {
-            Value::Array(items) => Ok(items),
-            other => Err(Interrupt::Failed(
-                run.fail(crate::causes::Cause::MapItemsNotArray { items: &other }),
-            )),
-        }
+        let err = match (items, expression) {
+            (Value::Array(items), _) => return Ok(items),
+            (other, Some(expression)) => run.evaluation_failed(
+                Some("Items".to_owned()),
+                run.fail(Cause::ItemsExpressionNotArray {
+                    expression,
+                    items: &other,
+                }),
+            ),
+            (other, None) => {
+                run.evaluation_failed(None, run.fail(Cause::MapItemsNotArray { items: &other }))
+            }
+        };
+        Err(Interrupt::Failed(err))
     }
 
     /// MaxConcurrency and the tolerated failures, each checked as AWS checks it.
@@ -239,6 +256,19 @@ impl Engine {
             if let Some(output) = outputs.get_mut(index).and_then(Option::take) {
                 *result = output;
             }
+        }
+    }
+
+    /// The `EvaluationFailed` event of a query of `run` that failed to evaluate, if one
+    /// did and it is not recorded yet.
+    pub(super) fn record_evaluation_failure(&self, run: &StateRun<'_>, err: &StatesError) {
+        if let Some(location) = run.take_evaluation_failure() {
+            self.event("EvaluationFailed", || EventDetails::EvaluationFailed {
+                error: err.error.clone(),
+                cause: err.cause.clone(),
+                location,
+                state: run.state.name.clone(),
+            });
         }
     }
 

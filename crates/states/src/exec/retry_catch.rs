@@ -101,6 +101,6 @@ pub(crate) fn caught_output(
             (output, assigned)
         }
     };
-    vars.assign(assigned);
+    vars.assign(run, assigned)?;
     Ok(output)
 }

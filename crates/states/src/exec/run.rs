@@ -27,9 +27,34 @@ pub(crate) struct StateRun<'a> {
     /// Whether the state is one of the machine's top-level states, whose Parallel branches
     /// and Map iterations a redrive keeps when they succeeded.
     pub at_root: bool,
+    /// Set when a query of this state failed to evaluate (a JSONata field, Map items that
+    /// are not an array): the location to record in the `EvaluationFailed` event that
+    /// AWS writes before the failure, `Some(None)` where it names none.
+    pub evaluation_failure: std::sync::Mutex<Option<Option<String>>>,
 }
 
 impl StateRun<'_> {
+    /// A query evaluation failure of this state, noted for its `EvaluationFailed` event.
+    pub(crate) fn evaluation_failed(
+        &self,
+        location: Option<String>,
+        error: StatesError,
+    ) -> StatesError {
+        *self
+            .evaluation_failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(location);
+        error
+    }
+
+    /// The noted evaluation failure's location, once.
+    pub(crate) fn take_evaluation_failure(&self) -> Option<Option<String>> {
+        self.evaluation_failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+
     /// The error of a failure of the table in `causes.rs`, with this state's preamble
     /// where the service writes one.
     pub(crate) fn fail(&self, cause: crate::causes::Cause<'_>) -> StatesError {

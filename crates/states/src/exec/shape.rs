@@ -114,15 +114,14 @@ pub(crate) fn jsonata(
     template: &JsonataTemplate,
     bindings: &dyn Bindings,
 ) -> Result<Value, StatesError> {
-    template.evaluate(bindings, run.clock.now_ms()).map_err(|e| {
-        StatesError::new(
-            names::QUERY_EVALUATION_ERROR,
-            format!(
-                "{} The JSONata expression specified for the field '{field}' returned an error: {e}",
-                run.error_prefix(),
-            ),
-        )
-    })
+    template
+        .evaluate(bindings, run.clock.now_ms())
+        .map_err(|f| {
+            StatesError::new(
+                names::QUERY_EVALUATION_ERROR,
+                format!("{} {}", run.error_prefix(), f.cause(field)),
+            )
+        })
 }
 
 /// What a JSONata state's expressions see: `$states` (its input, context object, and

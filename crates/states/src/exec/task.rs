@@ -239,7 +239,7 @@ impl Engine {
                 shape::jsonata_output(run, raw, &context, Some(&result), vars)?
             }
         };
-        vars.assign(assigned);
+        vars.assign(run, assigned)?;
         Ok(output)
     }
 
