@@ -37,29 +37,46 @@ pub enum Cause<'a> {
     /// An `Assign` inside a Map iteration or Parallel branch that names a variable of a
     /// scope outside it, which the branch may read but not assign.
     OuterScopeAssigned { name: &'a str },
+    /// A JSONata `Timestamp` of a Wait state that is no ISO 8601 timestamp.
+    TimestampInvalid { value: &'a Value },
+    /// A Wait state whose delay is longer than the service waits (2^31 seconds).
+    WaitTooLong,
+    /// A path field of a Map state (`MaxConcurrencyPath`, `ToleratedFailureCountPath`)
+    /// whose value is neither a whole number nor a text of one.
+    PathNotInteger {
+        field: &'a str,
+        path: &'a str,
+        value: &'a Value,
+    },
+    /// `ToleratedFailurePercentagePath` whose value is neither a number nor a text of one.
+    PathNotFloat {
+        field: &'a str,
+        path: &'a str,
+        value: &'a Value,
+    },
+    /// A negative MaxConcurrency from its path.
+    MaxConcurrencyNegative { value: i64 },
+    /// A negative ToleratedFailureCount from its path.
+    ToleratedFailureCountNegative,
+    /// A ToleratedFailurePercentage from its path outside 0 to 100.
+    ToleratedFailurePercentageOutOfRange,
+    /// Fail's `ErrorPath` or `CausePath` that selects nothing.
+    FieldPathNotFound {
+        field: &'a str,
+        path: &'a str,
+        input: &'a Value,
+    },
 }
 
 impl Cause<'_> {
     /// The error name the service raises.
     pub fn error(&self) -> &'static str {
         match self {
-            Cause::MapItemsNotArray { .. } | Cause::ItemsExpressionNotArray { .. } => {
-                names::QUERY_EVALUATION_ERROR
-            }
+            Cause::MapItemsNotArray { .. }
+            | Cause::ItemsExpressionNotArray { .. }
+            | Cause::TimestampInvalid { .. } => names::QUERY_EVALUATION_ERROR,
             _ => names::RUNTIME,
         }
-    }
-
-    /// Whether the service writes the state's preamble ("An error occurred while
-    /// executing the state 'X' (entered at the event id #N).") before the text.
-    pub fn names_the_state(&self) -> bool {
-        matches!(
-            self,
-            Cause::NoResults { .. }
-                | Cause::OuterScopeAssigned { .. }
-                | Cause::MapItemsNotArray { .. }
-                | Cause::ItemsExpressionNotArray { .. }
-        )
     }
 }
 
@@ -119,6 +136,36 @@ impl fmt::Display for Cause<'_> {
                 "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {}",
                 as_written(value)
             ),
+            Cause::TimestampInvalid { value } => write!(
+                f,
+                "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}",
+                as_written(value)
+            ),
+            Cause::WaitTooLong => f.write_str("Wait state delay is too long."),
+            Cause::PathNotInteger { field, path, value } => write!(
+                f,
+                "The {field} field refers to value \"{}\" which is not a valid integer: {path}",
+                as_written(value)
+            ),
+            Cause::PathNotFloat { field, path, value } => write!(
+                f,
+                "The {field} field refers to value \"{}\" which is not a valid float: {path}",
+                as_written(value)
+            ),
+            Cause::MaxConcurrencyNegative { value } => write!(
+                f,
+                "Expected non-negative integer for MaxConcurrency, got '{value}' instead."
+            ),
+            Cause::ToleratedFailureCountNegative => {
+                f.write_str("ToleratedFailureCount cannot be negative.")
+            }
+            Cause::ToleratedFailurePercentageOutOfRange => {
+                f.write_str("ToleratedFailurePercentage must be between 0 and 100.")
+            }
+            Cause::FieldPathNotFound { field, path, input } => write!(
+                f,
+                "The JSONPath '{path}' specified for the field '{field}' could not be found in the input '{input}'"
+            ),
             Cause::OuterScopeAssigned { name } => write!(
                 f,
                 "The variable '{name}' belongs to an outer scope: a Map iteration or Parallel branch can read it but cannot assign it"
@@ -139,7 +186,8 @@ mod tests {
         let fraction = json!(1.5);
         let text = json!("soon");
         let negative = json!(-3);
-        let cases: [(Cause<'_>, &str, &str); 10] = [
+        let empty = json!({});
+        let cases: [(Cause<'_>, &str, &str); 19] = [
             (
                 Cause::NoResults {
                     path: "$.x",
@@ -202,6 +250,67 @@ mod tests {
                 },
                 "States.Runtime",
                 "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.at == soon",
+            ),
+            (
+                Cause::TimestampInvalid { value: &text },
+                "States.QueryEvaluationError",
+                "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: soon",
+            ),
+            (
+                Cause::WaitTooLong,
+                "States.Runtime",
+                "Wait state delay is too long.",
+            ),
+            (
+                Cause::PathNotInteger {
+                    field: "MaxConcurrencyPath",
+                    path: "$.n",
+                    value: &text,
+                },
+                "States.Runtime",
+                r#"The MaxConcurrencyPath field refers to value "soon" which is not a valid integer: $.n"#,
+            ),
+            (
+                Cause::PathNotInteger {
+                    field: "ToleratedFailureCountPath",
+                    path: "$.n",
+                    value: &empty,
+                },
+                "States.Runtime",
+                r#"The ToleratedFailureCountPath field refers to value "{}" which is not a valid integer: $.n"#,
+            ),
+            (
+                Cause::PathNotFloat {
+                    field: "ToleratedFailurePercentagePath",
+                    path: "$.p",
+                    value: &text,
+                },
+                "States.Runtime",
+                r#"The ToleratedFailurePercentagePath field refers to value "soon" which is not a valid float: $.p"#,
+            ),
+            (
+                Cause::MaxConcurrencyNegative { value: -2 },
+                "States.Runtime",
+                "Expected non-negative integer for MaxConcurrency, got '-2' instead.",
+            ),
+            (
+                Cause::ToleratedFailureCountNegative,
+                "States.Runtime",
+                "ToleratedFailureCount cannot be negative.",
+            ),
+            (
+                Cause::ToleratedFailurePercentageOutOfRange,
+                "States.Runtime",
+                "ToleratedFailurePercentage must be between 0 and 100.",
+            ),
+            (
+                Cause::FieldPathNotFound {
+                    field: "ErrorPath",
+                    path: "$.ErrorX",
+                    input: &object,
+                },
+                "States.Runtime",
+                r#"The JSONPath '$.ErrorX' specified for the field 'ErrorPath' could not be found in the input '{"a":1}'"#,
             ),
             (
                 Cause::OuterScopeAssigned { name: "total" },

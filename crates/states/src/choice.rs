@@ -307,9 +307,11 @@ fn parse_test(op: &str, operand: &Value, here: &str, problems: &mut Problems) ->
     Some(Test::Compare { kind, cmp, operand })
 }
 
-/// Parses a timestamp as Step Functions accepts it (RFC 3339, upper-case `T` and `Z`).
+/// Parses a timestamp as Step Functions accepts it: ISO 8601 extended with an offset,
+/// which is RFC 3339 with an upper-case `T` between date and time (RFC 3339 also allows
+/// a space there; AWS refuses it) and an upper-case `Z`.
 pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
-    if text.contains('t') || text.contains('z') {
+    if text.contains('t') || text.contains('z') || text.as_bytes().get(10) != Some(&b'T') {
         return None;
     }
     OffsetDateTime::parse(text, &Rfc3339).ok()

@@ -200,8 +200,23 @@ async fn context_object_carries_execution_and_state() {
         ctx["Execution"]["Id"],
         "arn:aws:states:us-east-1:123456789012:execution:StateMachine:test-execution"
     );
-    assert_eq!(ctx["State"]["Name"], "S");
-    assert_eq!(ctx["State"]["RetryCount"], 0);
-    assert_eq!(ctx["State"]["EnteredTime"], "2024-01-01T00:00:00.000Z");
+    // Recorded on AWS: a Pass state's `$$.State` has no RetryCount; a Task's has.
+    assert_eq!(
+        ctx["State"],
+        json!({"Name": "S", "EnteredTime": "2024-01-01T00:00:00.000Z"})
+    );
     assert_eq!(ctx["StateMachine"]["Name"], "StateMachine");
+    let tasks = Scripted::new(|_, _| Ok(json!("done")));
+    let definition = single(
+        json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"retries.$": "$$.State.RetryCount"}, "End": true}),
+    );
+    let execution = run_with(&definition, json!({}), tasks.clone()).await;
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+    let sent = tasks
+        .requests
+        .lock()
+        .map(|r| r[0].parameters.clone())
+        .unwrap_or_default();
+    assert_eq!(sent, json!({"retries": 0}));
 }

@@ -476,7 +476,7 @@ async fn bad_tolerated_failure_values_are_rejected() {
     for (tolerance, value) in [
         (json!({"ToleratedFailureCountPath": "$.v"}), json!(-1)),
         (json!({"ToleratedFailureCountPath": "$.v"}), json!(1.5)),
-        (json!({"ToleratedFailureCountPath": "$.v"}), json!("1")),
+        (json!({"ToleratedFailureCountPath": "$.v"}), json!("one")),
         (json!({"ToleratedFailurePercentagePath": "$.v"}), json!(101)),
         (
             json!({"ToleratedFailurePercentagePath": "$.v"}),
@@ -492,6 +492,18 @@ async fn bad_tolerated_failure_values_are_rejected() {
             Some("States.Runtime"),
             "{tolerance} {value}"
         );
+    }
+    // Recorded on AWS: a path may select a text of a number, and the Map runs.
+    for tolerance in [
+        json!({"ToleratedFailureCountPath": "$.v"}),
+        json!({"ToleratedFailurePercentagePath": "$.v"}),
+        json!({"MaxConcurrencyPath": "$.v"}),
+    ] {
+        let mut fields = tolerance.clone();
+        fields["ItemsPath"] = json!("$.items");
+        let definition = single(dmap("STANDARD", pass_through(), fields));
+        let execution = run(&definition, json!({"v": "1", "items": [1, 2]})).await;
+        assert_eq!(execution.output, Some(json!([1, 2])), "{tolerance}");
     }
 }
 

@@ -253,8 +253,9 @@ async fn execute_without_tasks(definition: &Value) -> orderly_states::Execution 
 
 /// A Wait state's SecondsPath and TimestampPath that select nothing, a fraction, a
 /// negative number or a text that is no timestamp fail the execution with States.Runtime
-/// and the service's causes (as recorded from Step Functions by the LocalStack project's
-/// snapshot tests of the Wait state).
+/// and the service's causes, after the state's preamble (as recorded from Step Functions
+/// by the LocalStack project's snapshot tests of the Wait state). So do a timestamp with a
+/// space for its `T`, and a delay longer than 2^31 seconds.
 #[tokio::test]
 async fn wait_paths_fail_with_the_service_causes() {
     let cases = [
@@ -283,6 +284,21 @@ async fn wait_paths_fail_with_the_service_causes() {
             json!({"at": "tomorrow"}),
             "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.at == tomorrow",
         ),
+        (
+            json!({"TimestampPath": "$.at"}),
+            json!({"at": "2016-12-05 21:29:29Z"}),
+            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.at == 2016-12-05 21:29:29Z",
+        ),
+        (
+            json!({"TimestampPath": "$.at"}),
+            json!({"at": "2200-01-01T00:00:00Z"}),
+            "Wait state delay is too long.",
+        ),
+        (
+            json!({"SecondsPath": "$.wait"}),
+            json!({"wait": 2_147_483_648_u64}),
+            "Wait state delay is too long.",
+        ),
     ];
     for (field, input, cause) in cases {
         let mut wait = json!({"Type": "Wait", "End": true});
@@ -297,6 +313,91 @@ async fn wait_paths_fail_with_the_service_causes() {
             Some("States.Runtime"),
             "{input}"
         );
-        assert_eq!(execution.cause.as_deref(), Some(cause), "{input}");
+        let preamble =
+            "An error occurred while executing the state 'W' (entered at the event id #2).";
+        assert_eq!(
+            execution.cause,
+            Some(format!("{preamble} {cause}")),
+            "{input}"
+        );
+    }
+}
+
+/// A Map state's `…Path` numbers, as recorded on AWS: a path may select a number or a
+/// text of one; anything else, a negative count or a percentage outside 0 to 100 fails
+/// with States.Runtime and the service's cause.
+#[tokio::test]
+async fn map_path_numbers_fail_with_the_service_causes() {
+    let preamble =
+        "An error occurred while executing the state 'MapState' (entered at the event id #2).";
+    let cases = [
+        (
+            "MaxConcurrencyPath",
+            json!("NoNumber"),
+            r#"The MaxConcurrencyPath field refers to value "NoNumber" which is not a valid integer: $.v"#,
+        ),
+        (
+            "MaxConcurrencyPath",
+            json!({}),
+            r#"The MaxConcurrencyPath field refers to value "{}" which is not a valid integer: $.v"#,
+        ),
+        (
+            "ToleratedFailureCountPath",
+            json!(-1),
+            "ToleratedFailureCount cannot be negative.",
+        ),
+        (
+            "ToleratedFailureCountPath",
+            json!("NoNumber"),
+            r#"The ToleratedFailureCountPath field refers to value "NoNumber" which is not a valid integer: $.v"#,
+        ),
+        (
+            "ToleratedFailurePercentagePath",
+            json!(100.1),
+            "ToleratedFailurePercentage must be between 0 and 100.",
+        ),
+        (
+            "ToleratedFailurePercentagePath",
+            json!({}),
+            r#"The ToleratedFailurePercentagePath field refers to value "{}" which is not a valid float: $.v"#,
+        ),
+    ];
+    for (field, value, cause) in cases {
+        let definition = json!({"StartAt": "MapState", "States": {"MapState": {
+            "Type": "Map", "ItemsPath": "$.items", field: "$.v",
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "End": true}}});
+        let execution = run(&definition, json!({"items": [0], "v": value})).await;
+        assert_eq!(
+            execution.error.as_deref(),
+            Some("States.Runtime"),
+            "{field}"
+        );
+        assert_eq!(
+            execution.cause,
+            Some(format!("{preamble} {cause}")),
+            "{field} {value}"
+        );
+    }
+}
+
+/// Fail's `ErrorPath` and `CausePath` that select nothing, as recorded on AWS.
+#[tokio::test]
+async fn fail_paths_that_select_nothing_name_their_field() {
+    for (field, path) in [
+        ("ErrorPath", "$.ErrorX"),
+        ("CausePath", "$.NoSuchCausePath"),
+    ] {
+        let definition =
+            json!({"StartAt": "fail", "States": {"fail": {"Type": "Fail", field: path}}});
+        let execution = run(&definition, json!({"int-literal": 0})).await;
+        assert_eq!(execution.error.as_deref(), Some("States.Runtime"));
+        assert_eq!(
+            execution.cause,
+            Some(format!(
+                "An error occurred while executing the state 'fail' (entered at the event id #2). \
+                 The JSONPath '{path}' specified for the field '{field}' could not be found in the input '{{\"int-literal\":0}}'"
+            ))
+        );
     }
 }

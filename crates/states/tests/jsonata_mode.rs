@@ -311,3 +311,34 @@ async fn now_and_millis_read_the_execution_clock() {
         Some(json!({"start": "2024-01-01T00:00:00.000Z", "millis": 1_704_070_800_000_i64}))
     );
 }
+
+/// A JSONata Wait `Timestamp` that is no ISO 8601 timestamp, as recorded on AWS: a
+/// query evaluation error naming the value, after an `EvaluationFailed` event.
+#[tokio::test]
+async fn a_wait_timestamp_that_is_no_timestamp_names_the_value() {
+    for bad in [
+        "2016-13-05T21:29:29Z",
+        "05-12-2016T21:29:29Z",
+        "2016-12-05T21:29:29",
+        "2016-12-05 21:29:29Z",
+    ] {
+        let definition = json!({"QueryLanguage": "JSONata", "StartAt": "WaitState", "States": {
+            "WaitState": {"Type": "Wait", "Timestamp": "{% $states.input.TimestampValue %}", "End": true}}});
+        let execution = run(&definition, json!({"TimestampValue": bad})).await;
+        assert_eq!(
+            execution.error.as_deref(),
+            Some("States.QueryEvaluationError")
+        );
+        assert_eq!(
+            execution.cause,
+            Some(format!(
+                "An error occurred while executing the state 'WaitState' (entered at the event id #2). \
+                 The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {bad}"
+            ))
+        );
+        assert_eq!(
+            execution.history_json()[2]["evaluationFailedEventDetails"]["location"],
+            "Timestamp"
+        );
+    }
+}

@@ -4,6 +4,7 @@ use super::engine::Engine;
 use super::payload::Payload;
 use super::run::{Interrupt, StateRun};
 use crate::clock::format_timestamp;
+use crate::definition::model::Kind;
 use crate::errors::{StatesError, names};
 use serde_json::{Value, json};
 
@@ -20,13 +21,22 @@ impl Engine {
         {
             map.insert("Input".into(), (*self.execution_input).clone());
         }
+        let mut state = json!({
+            "EnteredTime": format_timestamp(run.entered_time),
+            "Name": &*run.state.name,
+        });
+        // Only the states that can retry (Task, Parallel, Map) count retries: recorded on
+        // AWS, a Pass state's `$$.State` is its name and entered time alone.
+        if matches!(
+            run.state.kind,
+            Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map(_)
+        ) && let Some(map) = state.as_object_mut()
+        {
+            map.insert("RetryCount".into(), run.retry_count.into());
+        }
         let mut ctx = json!({
             "Execution": execution,
-            "State": {
-                "EnteredTime": format_timestamp(run.entered_time),
-                "Name": &*run.state.name,
-                "RetryCount": run.retry_count,
-            },
+            "State": state,
             "StateMachine": self.context_machine,
         });
         if let (Some(token), Some(map)) = (&run.task_token, ctx.as_object_mut()) {

@@ -7,8 +7,7 @@ use super::payload::Payload;
 use super::retry_catch::{catcher_for, caught_output, next_retry};
 use super::run::{Interrupt, StateRun, Step};
 use super::shape::{
-    bindings, jsonata, jsonata_output, no_results, pass_output, passed_through_assign,
-    paths_output, scope,
+    bindings, jsonata, jsonata_output, pass_output, passed_through_assign, paths_output, scope,
 };
 use super::vars::Vars;
 use crate::callbacks::TaskTokens;
@@ -393,7 +392,13 @@ fn fail_text(
         Some(DynamicText::Path(p)) => p
             .evaluate(scope(raw, context, vars))
             .map(Cow::into_owned)
-            .ok_or_else(|| no_results(run, p))?,
+            .ok_or_else(|| {
+                run.fail(crate::causes::Cause::FieldPathNotFound {
+                    field: &format!("{name}Path"),
+                    path: p.text(),
+                    input: raw,
+                })
+            })?,
         Some(DynamicText::Intrinsic(expr)) => {
             expr.evaluate(raw, context, &Map::new()).map_err(|e| {
                 StatesError::new(e.error, format!("{} {}", run.error_prefix(), e.message))

@@ -9,10 +9,11 @@ use super::run::{Interrupt, StateRun};
 use super::shape::{self, Prepared, scope};
 use super::vars::Vars;
 use crate::causes::Cause;
-use crate::definition::model::{ItemSelector, MapSpec};
+use crate::definition::model::{Dynamic, ItemSelector, MapSpec};
 use crate::errors::{StatesError, names};
 use crate::history::EventDetails;
 use crate::jsonata_template::JsonataTemplate;
+use crate::paths::JsonPath;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::FuturesOrdered;
@@ -161,7 +162,9 @@ impl Engine {
         Err(Interrupt::Failed(err))
     }
 
-    /// MaxConcurrency and the tolerated failures, each checked as AWS checks it.
+    /// MaxConcurrency and the tolerated failures, each checked as AWS checks it. A `…Path`
+    /// field reads a number or a text of one; its failures have causes of their own,
+    /// recorded on AWS.
     pub(super) fn map_limits(
         &self,
         run: &StateRun<'_>,
@@ -170,35 +173,48 @@ impl Engine {
         context: &Value,
         vars: &Vars,
     ) -> Result<Limits, StatesError> {
-        let max_concurrency = {
-            let v = self.resolve_dynamic(
-                run,
-                "MaxConcurrency",
-                &spec.max_concurrency,
-                prepared,
-                context,
-                vars,
-            )?;
-            self.whole_number(run, "MaxConcurrency", &v)?
+        let resolve =
+            |field: &str, d: &Dynamic| self.resolve_dynamic(run, field, d, prepared, context, vars);
+        let max_concurrency = match &spec.max_concurrency {
+            Dynamic::Path(p) => {
+                let v = resolve("MaxConcurrency", &spec.max_concurrency)?;
+                let n = path_integer(run, "MaxConcurrencyPath", p, &v)?;
+                u64::try_from(n)
+                    .map_err(|_| run.fail(Cause::MaxConcurrencyNegative { value: n }))?
+            }
+            d => self.whole_number(run, "MaxConcurrency", &resolve("MaxConcurrency", d)?)?,
         };
         let count = match &spec.tolerated_failure_count {
-            Some(d) => {
-                let v =
-                    self.resolve_dynamic(run, "ToleratedFailureCount", d, prepared, context, vars)?;
-                Some(self.whole_number(run, "ToleratedFailureCount", &v)?)
+            Some(d @ Dynamic::Path(p)) => {
+                let v = resolve("ToleratedFailureCount", d)?;
+                let n = path_integer(run, "ToleratedFailureCountPath", p, &v)?;
+                Some(u64::try_from(n).map_err(|_| run.fail(Cause::ToleratedFailureCountNegative))?)
             }
+            Some(d) => Some(self.whole_number(
+                run,
+                "ToleratedFailureCount",
+                &resolve("ToleratedFailureCount", d)?,
+            )?),
             None => None,
         };
         let percentage = match &spec.tolerated_failure_percentage {
+            Some(d @ Dynamic::Path(p)) => {
+                let v = resolve("ToleratedFailurePercentage", d)?;
+                let field = "ToleratedFailurePercentagePath";
+                let percentage = number_or_text(&v).ok_or_else(|| {
+                    run.fail(Cause::PathNotFloat {
+                        field,
+                        path: p.text(),
+                        value: &v,
+                    })
+                })?;
+                if !(0.0..=100.0).contains(&percentage) {
+                    return Err(run.fail(Cause::ToleratedFailurePercentageOutOfRange));
+                }
+                Some(percentage)
+            }
             Some(d) => {
-                let v = self.resolve_dynamic(
-                    run,
-                    "ToleratedFailurePercentage",
-                    d,
-                    prepared,
-                    context,
-                    vars,
-                )?;
+                let v = resolve("ToleratedFailurePercentage", d)?;
                 match v.as_f64().filter(|p| (0.0..=100.0).contains(p)) {
                     Some(p) => Some(p),
                     None => {
@@ -332,4 +348,38 @@ impl Engine {
             ))),
         }
     }
+}
+
+/// A number, or a text that parses as one (a `…Path` field accepts both).
+fn number_or_text(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+        _ => None,
+    }
+}
+
+/// A whole number, or a text of one, from a `…Path` field of a Map state.
+fn path_integer(
+    run: &StateRun<'_>,
+    field: &str,
+    path: &JsonPath,
+    value: &Value,
+) -> Result<i64, StatesError> {
+    let whole = match value {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+                .map(|f| f as i64)
+        }),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    };
+    whole.ok_or_else(|| {
+        run.fail(Cause::PathNotInteger {
+            field,
+            path: path.text(),
+            value,
+        })
+    })
 }

@@ -55,14 +55,9 @@ impl StateRun<'_> {
             .take()
     }
 
-    /// The error of a failure of the table in `causes.rs`, with this state's preamble
-    /// where the service writes one.
+    /// The error of a failure of the table in `causes.rs`, after this state's preamble.
     pub(crate) fn fail(&self, cause: crate::causes::Cause<'_>) -> StatesError {
-        if cause.names_the_state() {
-            StatesError::new(cause.error(), format!("{} {cause}", self.error_prefix()))
-        } else {
-            StatesError::new(cause.error(), cause.to_string())
-        }
+        StatesError::new(cause.error(), format!("{} {cause}", self.error_prefix()))
     }
 
     /// A `States.Runtime` error whose cause names this state.

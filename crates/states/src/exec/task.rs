@@ -77,12 +77,12 @@ impl Engine {
                     return Err(run.runtime("SecondsPath in a JSONata state"));
                 };
                 let n = seconds_at(run, p, p.evaluate(scope(effective, context, vars)))?;
-                return Ok(Duration::from_secs(n.min(99_999_999)));
+                return wait_at_most(run, Duration::from_secs(n));
             }
             WaitFor::Seconds(d) => {
                 let v = self.resolve_dynamic(run, "Seconds", d, &prepared, context, vars)?;
                 let n = self.whole_number(run, "Seconds", &v)?;
-                return Ok(Duration::from_secs(n.min(99_999_999)));
+                return wait_at_most(run, Duration::from_secs(n));
             }
             WaitFor::Timestamp(t) => *t,
             WaitFor::TimestampPath(p) => {
@@ -109,19 +109,18 @@ impl Engine {
                 v.as_str()
                     .and_then(crate::choice::parse_timestamp)
                     .ok_or_else(|| {
-                        StatesError::new(
-                            names::QUERY_EVALUATION_ERROR,
-                            format!("The Timestamp value {v} is not an RFC 3339 timestamp"),
+                        run.evaluation_failed(
+                            Some("Timestamp".to_owned()),
+                            run.fail(Cause::TimestampInvalid { value: &v }),
                         )
                     })?
             }
         };
         let left = timestamp - self.clock.now();
-        Ok(if left.is_positive() {
-            left.unsigned_abs()
-        } else {
-            Duration::ZERO
-        })
+        if !left.is_positive() {
+            return Ok(Duration::ZERO);
+        }
+        wait_at_most(run, left.unsigned_abs())
     }
 
     /// InputPath (JSONPath) or the JSONata bindings, for states without Parameters.
@@ -411,6 +410,17 @@ fn split_resource(resource: &str) -> (String, String) {
 
 /// The seconds a Wait state's `SecondsPath` selects: a whole number, not negative
 /// (`causes.rs` has the service's causes for the rest).
+/// The longest delay a Wait state accepts: recorded on AWS, a timestamp 24,855 days
+/// ahead waits and one 24,856 days ahead fails, which brackets 2^31 seconds.
+const LONGEST_WAIT: Duration = Duration::from_secs(i32::MAX as u64);
+
+fn wait_at_most(run: &StateRun<'_>, delay: Duration) -> Result<Duration, StatesError> {
+    if delay > LONGEST_WAIT {
+        return Err(run.fail(Cause::WaitTooLong));
+    }
+    Ok(delay)
+}
+
 fn seconds_at(
     run: &StateRun<'_>,
     path: &JsonPath,

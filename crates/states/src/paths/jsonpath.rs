@@ -611,11 +611,17 @@ impl<'t> Parser<'t> {
         loop {
             match self.peek() {
                 None => return Err(self.error("unterminated quoted name")),
+                // A backslash escapes the delimiting quote; before anything else it is
+                // kept (recorded on AWS: `$['Test\""Name"']` selects the key
+                // `Test\""Name"`).
                 Some('\\') => {
                     self.pos += 1;
-                    if let Some(c) = self.peek() {
-                        out.push(c);
-                        self.pos += 1;
+                    match self.peek() {
+                        Some(c) if c == quote => {
+                            out.push(c);
+                            self.pos += 1;
+                        }
+                        _ => out.push('\\'),
                     }
                 }
                 Some(c) if c == quote => {
@@ -817,6 +823,16 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"))
             .evaluate(Scope::new(input, &context))
             .map(Cow::into_owned)
+    }
+
+    /// Recorded on AWS: inside a quoted bracket name, a backslash escapes only the
+    /// delimiting quote and is otherwise part of the name.
+    #[test]
+    fn a_backslash_in_a_quoted_name_escapes_only_its_quote() {
+        let input = json!({"Test\\\"\"Name\"": "found", "it's": 1, "a\\b": 2});
+        assert_eq!(eval(r#"$['Test\""Name"']"#, &input), Some(json!("found")));
+        assert_eq!(eval(r"$['it\'s']", &input), Some(json!(1)));
+        assert_eq!(eval(r"$['a\b']", &input), Some(json!(2)));
     }
 
     #[test]

@@ -2,11 +2,15 @@
 
 use serde_json::Value;
 
-/// `States.StringToJson(text)`: parses an escaped JSON string.
+/// `States.StringToJson(text)`: parses an escaped JSON string. An empty or blank text
+/// is null (recorded on AWS), where a JSON parser would refuse it.
 pub fn string_to_json(args: &[Value]) -> Option<Value> {
     let [Value::String(text)] = args else {
         return None;
     };
+    if text.trim().is_empty() {
+        return Some(Value::Null);
+    }
     serde_json::from_str(text).ok()
 }
 

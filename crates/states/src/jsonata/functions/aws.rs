@@ -13,10 +13,16 @@ pub fn call(name: &str, args: &Args<'_>) -> Out {
         // The array, hash and UUID additions are the intrinsics under another name, with
         // the same checks.
         "partition" => intrinsic(Function::ArrayPartition, &[args.get(0), args.get(1)]),
+        // A range is a JSONata sequence: one number alone is that number (recorded on
+        // AWS: `$range(1, 9, 9)` is `1`).
         "range" => intrinsic(
             Function::ArrayRange,
             &[args.get(0), args.get(1), args.get(2)],
-        ),
+        )
+        .map(|v| match v {
+            Some(V::Array(items, _)) if items.len() == 1 => items.first().cloned(),
+            other => other,
+        }),
         "hash" => intrinsic(Function::Hash, &[args.get(0), args.get(1)]),
         "uuid" => intrinsic(Function::Uuid, &[]),
         "random" => match args.get(0) {
