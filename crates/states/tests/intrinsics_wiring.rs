@@ -112,7 +112,13 @@ fn malformed_intrinsics_are_rejected_before_running() {
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-    assert!(err.contains("/States/S/Parameters/x.$"), "{err}");
+    // CreateStateMachine's words and location, recorded on AWS: the object holding the key.
+    assert!(
+        err.contains(
+            "The value for the field 'x.$' must be a valid JSONPath or a valid intrinsic function call at /States/S/Parameters'"
+        ),
+        "{err}"
+    );
 }
 
 // intrinsic-functions.html (introduction): "To use intrinsic functions, you must specify .$

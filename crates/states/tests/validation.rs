@@ -81,7 +81,8 @@ fn invalid_definitions_name_the_state_and_field() {
             "JSONPath state in a JSONata machine",
             json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": true}}}),
             "SCHEMA_VALIDATION_FAILED",
-            "/States/A/QueryLanguage",
+            // Recorded on AWS: the state's location, not its QueryLanguage field's.
+            "/States/A",
         ),
         (
             "bad InputPath",
@@ -247,5 +248,55 @@ fn valid_definitions_parse() {
     ];
     for d in definitions {
         assert!(StateMachine::parse(&d.to_string()).is_ok(), "{d}");
+    }
+}
+
+/// CreateStateMachine's messages for definitions recorded on AWS, word for word.
+#[test]
+fn recorded_refusals_read_as_aws_writes_them() {
+    let cases = [
+        (
+            json!({}),
+            "SCHEMA_VALIDATION_FAILED: These fields are required: [States, StartAt] at /",
+        ),
+        (
+            json!({"States": {"P": {"Type": "Pass", "End": true}}}),
+            "SCHEMA_VALIDATION_FAILED: These fields are required: [StartAt] at /",
+        ),
+        (
+            json!({"StartAt": "P"}),
+            "SCHEMA_VALIDATION_FAILED: These fields are required: [States] at /",
+        ),
+        (
+            json!({"StartAt": "WaitUntil", "States": {"WaitUntil": {"Type": "Wait",
+                "Timestamp": "2016-12-05 21:29:29Z", "End": true}}}),
+            "SCHEMA_VALIDATION_FAILED: String does not match RFC3339 timestamp at /States/WaitUntil/Timestamp",
+        ),
+        (
+            json!({"QueryLanguage": "JSONata", "StartAt": "WaitUntil", "States": {"WaitUntil": {
+                "Type": "Wait", "Timestamp": "2016-12-05T21:29:29", "End": true}}}),
+            "SCHEMA_VALIDATION_FAILED: String does not match RFC3339 timestamp at /States/WaitUntil/Timestamp",
+        ),
+        (
+            json!({"QueryLanguage": "JSONata", "StartAt": "Pass", "States": {"Pass": {
+                "Type": "Pass", "QueryLanguage": "JSONPath", "End": true}}}),
+            "SCHEMA_VALIDATION_FAILED: 'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine at /States/Pass",
+        ),
+        (
+            json!({"StartAt": "IntrinsicEscape", "States": {"IntrinsicEscape": {"Type": "Pass",
+                "Parameters": {"parsed.$": "States.StringToJson($.x"}, "End": true}}}),
+            "SCHEMA_VALIDATION_FAILED: The value for the field 'parsed.$' must be a valid JSONPath or a valid intrinsic function call at /States/IntrinsicEscape/Parameters",
+        ),
+    ];
+    for (definition, message) in cases {
+        let err = orderly_states::StateMachine::parse(&definition.to_string())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            err,
+            format!("Invalid State Machine Definition: '{message}'"),
+            "{definition}"
+        );
     }
 }

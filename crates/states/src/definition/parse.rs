@@ -111,9 +111,10 @@ pub(super) fn query_language(
         }
     };
     if machine == Some(QueryLanguage::Jsonata) && ql == QueryLanguage::JsonPath {
+        // CreateStateMachine's words and location (recorded on AWS).
         problems.schema(
-            format!("{location}/QueryLanguage"),
-            "A state cannot use JSONPath when the state machine's QueryLanguage is JSONata",
+            location,
+            "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
         );
     }
     Some(ql)
@@ -126,6 +127,18 @@ pub(super) fn parse_branch(
     machine_ql: QueryLanguage,
     problems: &mut Problems,
 ) -> Option<Branch> {
+    // Both missing fields in one problem, States first, as CreateStateMachine names them
+    // (recorded on AWS: "These fields are required: [States, StartAt]").
+    let missing: Vec<&str> = ["States", "StartAt"]
+        .into_iter()
+        .filter(|f| !obj.contains_key(*f))
+        .collect();
+    if !missing.is_empty() {
+        problems.schema(
+            location_or_root(location),
+            format!("These fields are required: [{}]", missing.join(", ")),
+        );
+    }
     let start_at = match obj.get("StartAt") {
         Some(Value::String(s)) => Some(s.as_str()),
         Some(_) => {
@@ -135,13 +148,7 @@ pub(super) fn parse_branch(
             );
             None
         }
-        None => {
-            problems.schema(
-                location_or_root(location),
-                "The field 'StartAt' is required",
-            );
-            None
-        }
+        None => None,
     };
     let states_obj = match obj.get("States") {
         Some(Value::Object(m)) if !m.is_empty() => Some(m),
@@ -159,10 +166,7 @@ pub(super) fn parse_branch(
             );
             None
         }
-        None => {
-            problems.schema(location_or_root(location), "The field 'States' is required");
-            None
-        }
+        None => None,
     };
     let (start_at, states_obj) = (start_at?, states_obj?);
     let names: HashMap<String, usize> = states_obj

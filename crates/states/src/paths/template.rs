@@ -158,6 +158,18 @@ impl Template {
     }
 }
 
+/// A `.$` value that is neither a path nor an intrinsic call, as CreateStateMachine words
+/// it (recorded on AWS): the location is the object that holds the key, and the text
+/// gives no reason.
+fn not_a_path(location: &str, key: &str) -> TemplateSyntaxError {
+    TemplateSyntaxError {
+        location: location.to_owned(),
+        message: format!(
+            "The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call"
+        ),
+    }
+}
+
 fn compile_at(value: &Value, location: &str) -> Result<Template, TemplateSyntaxError> {
     match value {
         Value::Object(map) => {
@@ -177,25 +189,13 @@ fn compile_at(value: &Value, location: &str) -> Result<Template, TemplateSyntaxE
                     dynamic = true;
                     let template = if intrinsics::is_intrinsic(text) {
                         let expression =
-                            Intrinsic::parse(text).map_err(|e| TemplateSyntaxError {
-                                location: here.clone(),
-                                message: format!(
-                                    "The value for the field '{key}' must be a valid intrinsic function call: {}",
-                                    e.message
-                                ),
-                            })?;
+                            Intrinsic::parse(text).map_err(|_| not_a_path(location, key))?;
                         Template::Intrinsic {
                             field: key.clone(),
                             expression,
                         }
                     } else {
-                        let path = JsonPath::parse(text).map_err(|e| TemplateSyntaxError {
-                            location: here.clone(),
-                            message: format!(
-                                "The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call ({})",
-                                e.reason
-                            ),
-                        })?;
+                        let path = JsonPath::parse(text).map_err(|_| not_a_path(location, key))?;
                         Template::Path {
                             field: key.clone(),
                             path,

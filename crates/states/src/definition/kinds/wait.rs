@@ -30,10 +30,8 @@ pub(in crate::definition) fn parse_wait(cx: &mut Cx<'_>) -> Option<Kind> {
                 Some(s) => match choice::parse_timestamp(s) {
                     Some(t) => WaitFor::Timestamp(t),
                     None => {
-                        cx.bad(
-                            "Timestamp",
-                            "The value for the field 'Timestamp' must be an RFC 3339 timestamp",
-                        );
+                        // CreateStateMachine's words (recorded on AWS).
+                        cx.bad("Timestamp", "String does not match RFC3339 timestamp");
                         return None;
                     }
                 },
