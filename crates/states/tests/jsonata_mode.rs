@@ -123,9 +123,19 @@ async fn a_failing_field_is_named_down_to_its_key() {
             execution.error.as_deref(),
             Some("States.QueryEvaluationError")
         );
+        let cause = format!(
+            "{prefix} The JSONata expression '$doesNotExist' specified for the field '{location}' {tail}"
+        );
+        assert_eq!(execution.cause.as_deref(), Some(cause.as_str()));
+        // AWS records the failed evaluation before the execution fails.
         assert_eq!(
-            execution.cause.as_deref(),
-            Some(format!("{prefix} The JSONata expression '$doesNotExist' specified for the field '{location}' {tail}").as_str())
+            event_types(&execution)[2..],
+            ["EvaluationFailed", "ExecutionFailed"]
+        );
+        assert_eq!(
+            execution.history_json()[2]["evaluationFailedEventDetails"],
+            json!({"error": "States.QueryEvaluationError", "cause": cause,
+                   "location": location, "state": "State0"})
         );
     }
 }
@@ -159,6 +169,16 @@ async fn map_items_that_are_not_an_array_name_the_value() {
         assert_eq!(
             execution.error.as_deref(),
             Some("States.QueryEvaluationError")
+        );
+        // The failed evaluation fails the Map state itself; this form names no location.
+        assert_eq!(
+            event_types(&execution)[4..],
+            ["EvaluationFailed", "MapStateFailed", "ExecutionFailed"]
+        );
+        assert!(
+            execution.history_json()[4]["evaluationFailedEventDetails"]
+                .get("location")
+                .is_none()
         );
         assert_eq!(
             execution.cause,

@@ -300,3 +300,25 @@ fn recorded_refusals_read_as_aws_writes_them() {
         );
     }
 }
+
+/// A Task's `Credentials` without a `RoleArn`, as recorded on AWS.
+#[test]
+fn credentials_need_a_role_arn() {
+    for credentials in [json!({}), json!({"InvalidField": "invalid"})] {
+        let definition = json!({"QueryLanguage": "JSONata", "StartAt": "State0", "States": {"State0": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Arguments": "{% $states.input %}", "Credentials": credentials, "End": true}}});
+        let err = orderly_states::StateMachine::parse(&definition.to_string())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            err,
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field 'RoleArn' is required but was missing at /States/State0/Credentials'"
+        );
+    }
+    let with_role = json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke", "Credentials": {"RoleArn.$": "$.role"},
+        "End": true}}});
+    assert!(orderly_states::StateMachine::parse(&with_role.to_string()).is_ok());
+}

@@ -117,9 +117,12 @@ pub(crate) fn jsonata(
     template
         .evaluate(bindings, run.clock.now_ms())
         .map_err(|f| {
-            StatesError::new(
-                names::QUERY_EVALUATION_ERROR,
-                format!("{} {}", run.error_prefix(), f.cause(field)),
+            run.evaluation_failed(
+                Some(f.location(field)),
+                StatesError::new(
+                    names::QUERY_EVALUATION_ERROR,
+                    format!("{} {}", run.error_prefix(), f.cause(field)),
+                ),
             )
         })
 }

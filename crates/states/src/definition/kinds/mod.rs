@@ -4,6 +4,7 @@
 mod branches;
 mod choice;
 mod fail;
+mod integrations;
 mod task;
 mod wait;
 

@@ -1,5 +1,7 @@
-//! Task: a resource ARN, with optional timeout and heartbeat.
+//! Task: a resource ARN CreateStateMachine recognizes (see `integrations`), with optional
+//! timeout and heartbeat.
 
+use super::integrations;
 use crate::definition::fields::Cx;
 use crate::definition::model::{Dynamic, Kind};
 
@@ -15,11 +17,26 @@ pub(in crate::definition) fn parse_task(cx: &mut Cx<'_>) -> Option<Kind> {
             return None;
         }
     };
-    if !resource.starts_with("arn:") || resource.split(':').count() < 6 {
+    if !integrations::recognized(&resource) {
         cx.bad(
             "Resource",
-            format!("The resource provided {resource} not recognized. The value is not a valid resource ARN, or the resource is not available in this region."),
+            format!("The resource provided {resource} is not recognized. The value is not a valid resource ARN, or the resource is not available in this region."),
         );
+    }
+    if let Some(credentials) = cx.obj.get("Credentials") {
+        let loc = format!("{}/Credentials", cx.loc);
+        match credentials.as_object() {
+            // Recorded on AWS: `{}` and `{"InvalidField": …}` are both refused so.
+            Some(c) if !c.contains_key("RoleArn") && !c.contains_key("RoleArn.$") => {
+                cx.problems
+                    .schema(loc, "The field 'RoleArn' is required but was missing");
+            }
+            Some(_) => {}
+            None => cx.problems.schema(
+                loc,
+                "The value for the field 'Credentials' must be an OBJECT",
+            ),
+        }
     }
     let timeout = cx.dynamic("TimeoutSeconds", "TimeoutSecondsPath", 1.0);
     let heartbeat = cx.dynamic("HeartbeatSeconds", "HeartbeatSecondsPath", 1.0);
