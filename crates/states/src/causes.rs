@@ -17,6 +17,9 @@ pub enum Cause<'a> {
     /// A Reference Path (InputPath, OutputPath, ItemsPath, a `…Path` field) that selects
     /// nothing: `Invalid path '$.x' : No results for path: $['x']`.
     NoResults { path: &'a str, normalized: &'a str },
+    /// A Reference Path that stops at a property missing before its last step:
+    /// `Invalid path '$.no.such' : Missing property in path $['no']`.
+    MissingProperty { path: &'a str, prefix: &'a str },
     /// A Map state's items that are not an array, from `ItemsPath` or the state input:
     /// `Map state input must be an array but was: {"foo":"bar"}`.
     MapItemsNotArray { items: &'a Value },
@@ -109,6 +112,12 @@ impl fmt::Display for Cause<'_> {
                     "Invalid path '{path}' : No results for path: {normalized}"
                 )
             }
+            Cause::MissingProperty { path, prefix } => {
+                write!(
+                    f,
+                    "Invalid path '{path}' : Missing property in path {prefix}"
+                )
+            }
             Cause::MapItemsNotArray { items } => {
                 write!(f, "Map state input must be an array but was: {items}")
             }
@@ -187,7 +196,7 @@ mod tests {
         let text = json!("soon");
         let negative = json!(-3);
         let empty = json!({});
-        let cases: [(Cause<'_>, &str, &str); 19] = [
+        let cases: [(Cause<'_>, &str, &str); 20] = [
             (
                 Cause::NoResults {
                     path: "$.x",
@@ -195,6 +204,14 @@ mod tests {
                 },
                 "States.Runtime",
                 "Invalid path '$.x' : No results for path: $['x']",
+            ),
+            (
+                Cause::MissingProperty {
+                    path: "$.no.such.result.path",
+                    prefix: "$['no']",
+                },
+                "States.Runtime",
+                "Invalid path '$.no.such.result.path' : Missing property in path $['no']",
             ),
             (
                 Cause::MapItemsNotArray { items: &object },

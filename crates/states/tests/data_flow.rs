@@ -220,3 +220,17 @@ async fn context_object_carries_execution_and_state() {
         .unwrap_or_default();
     assert_eq!(sent, json!({"retries": 0}));
 }
+
+/// A Pass state with only a ResultPath puts its whole input there (recorded on AWS).
+#[tokio::test]
+async fn a_pass_with_only_a_result_path_nests_its_input() {
+    let definition = single(json!({"Type": "Pass", "ResultPath": "$.final", "End": true}));
+    let execution = run(&definition, json!({"SecretList": []})).await;
+    assert_eq!(
+        execution.output,
+        Some(json!({"SecretList": [], "final": {"SecretList": []}}))
+    );
+    let discard = single(json!({"Type": "Pass", "ResultPath": null, "End": true}));
+    let execution = run(&discard, json!({"a": 1})).await;
+    assert_eq!(execution.output, Some(json!({"a": 1})));
+}

@@ -401,3 +401,34 @@ async fn fail_paths_that_select_nothing_name_their_field() {
         );
     }
 }
+
+/// A path that stops at a property missing before its last step, and one whose last
+/// step is missing, as recorded on AWS (Jayway's two wordings).
+#[tokio::test]
+async fn a_missing_property_on_the_way_is_named_apart_from_a_missing_leaf() {
+    let preamble = "An error occurred while executing the state 'S' (entered at the event id #2).";
+    for (path, cause) in [
+        (
+            "$.no.such.result.path",
+            "Invalid path '$.no.such.result.path' : Missing property in path $['no']",
+        ),
+        (
+            "$.NoSuchOutputPath",
+            "Invalid path '$.NoSuchOutputPath' : No results for path: $['NoSuchOutputPath']",
+        ),
+        (
+            "$.a.gone",
+            "Invalid path '$.a.gone' : No results for path: $['a']['gone']",
+        ),
+    ] {
+        let definition = json!({"StartAt": "S", "States": {"S": {"Type": "Pass",
+            "Result": {"a": {}}, "OutputPath": path, "End": true}}});
+        let execution = run(&definition, json!({})).await;
+        assert_eq!(execution.error.as_deref(), Some("States.Runtime"));
+        assert_eq!(
+            execution.cause,
+            Some(format!("{preamble} {cause}")),
+            "{path}"
+        );
+    }
+}

@@ -9,6 +9,7 @@ use super::kinds;
 use super::model::*;
 use super::parse::query_language;
 use crate::jsonata_template::expression_of;
+use crate::paths::result_path::ResultPath;
 use crate::problems::Problems;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -108,7 +109,13 @@ pub(super) fn parse_state(
             io.input_path == Selection::Whole
                 && io.output_path == Selection::Whole
                 && match &kind {
-                    Kind::Pass { result } => result.is_none() && io.parameters.is_none(),
+                    // A ResultPath puts the (whole) input somewhere in the input: the
+                    // output is not the input.
+                    Kind::Pass { result } => {
+                        result.is_none()
+                            && io.parameters.is_none()
+                            && !matches!(io.result_path, ResultPath::Path(_))
+                    }
                     Kind::Choice { .. } | Kind::Wait { .. } | Kind::Succeed => true,
                     _ => false,
                 }

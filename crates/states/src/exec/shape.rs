@@ -60,7 +60,7 @@ pub(crate) fn select(
             let scope = scope(&value, context, vars);
             match path.evaluate(scope) {
                 Some(v) => Ok(v.into_owned()),
-                None => Err(no_results(run, path)),
+                None => Err(no_results(run, path, scope)),
             }
         }
     }
@@ -81,17 +81,27 @@ pub(crate) fn select_ref<'v>(
             // What the path found is copied out: it may live in the context object
             // or a variable rather than in `value`.
             Some(found) => Ok(Cow::Owned(found.into_owned())),
-            None => Err(no_results(run, path)),
+            None => Err(no_results(run, path, scope(value, context, vars))),
         },
     }
 }
 
-/// The runtime error of a path that selects nothing.
-pub(crate) fn no_results(run: &StateRun<'_>, path: &crate::paths::JsonPath) -> StatesError {
-    run.fail(crate::causes::Cause::NoResults {
-        path: path.text(),
-        normalized: &path.normalized(),
-    })
+/// The runtime error of a path that selects nothing in `scope`.
+pub(crate) fn no_results(
+    run: &StateRun<'_>,
+    path: &crate::paths::JsonPath,
+    scope: Scope<'_>,
+) -> StatesError {
+    match path.missing_property(scope) {
+        Some(prefix) => run.fail(crate::causes::Cause::MissingProperty {
+            path: path.text(),
+            prefix: &prefix,
+        }),
+        None => run.fail(crate::causes::Cause::NoResults {
+            path: path.text(),
+            normalized: &path.normalized(),
+        }),
+    }
 }
 
 /// Parameters / ResultSelector / ItemSelector (JSONPath).

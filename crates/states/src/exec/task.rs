@@ -34,7 +34,7 @@ impl Engine {
             (Dynamic::Path(p), Prepared::JsonPath { effective }) => p
                 .evaluate(scope(effective, context, vars))
                 .map(Cow::into_owned)
-                .ok_or_else(|| shape::no_results(run, p)),
+                .ok_or_else(|| shape::no_results(run, p, scope(effective, context, vars))),
             (Dynamic::Jsonata(t), Prepared::Jsonata { bindings }) => {
                 shape::jsonata(run, field, t, bindings)
             }
@@ -91,7 +91,7 @@ impl Engine {
                 };
                 let v = p
                     .evaluate(scope(effective, context, vars))
-                    .ok_or_else(|| shape::no_results(run, p))?;
+                    .ok_or_else(|| shape::no_results(run, p, scope(effective, context, vars)))?;
                 v.as_str()
                     .and_then(crate::choice::parse_timestamp)
                     .ok_or_else(|| {

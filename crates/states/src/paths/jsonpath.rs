@@ -192,6 +192,50 @@ impl JsonPath {
         )
     }
 
+    /// Where a definite path that found nothing stopped short of its last step: the
+    /// normalized path up to the first property missing from an object on the way
+    /// (`$['no']` for `$.no.such` on `{}`). `None` when only the last step is missing,
+    /// or the path stopped for another reason. Jayway, which Step Functions' paths follow,
+    /// words the two apart: "Missing property in path $['no']" against "No results for
+    /// path: $['no']['such']" (both recorded on AWS).
+    pub fn missing_property(&self, scope: Scope<'_>) -> Option<String> {
+        if !self.definite {
+            return None;
+        }
+        let mut current: &Value = match &self.root {
+            Root::Input => scope.input,
+            Root::Context => scope.context,
+            Root::Variable(name) => scope.variables?.get(name)?,
+        };
+        let last = self.segments.len().checked_sub(1)?;
+        for (i, segment) in self.segments.iter().enumerate() {
+            match segment {
+                Segment::Child(name) => {
+                    let object = current.as_object()?;
+                    match crate::object::field(object, name) {
+                        Some(next) => current = next,
+                        None if i < last => {
+                            let prefix = JsonPath {
+                                text: String::new(),
+                                root: self.root.clone(),
+                                segments: self.segments[..=i].to_vec(),
+                                definite: true,
+                            };
+                            return Some(prefix.normalized());
+                        }
+                        None => return None,
+                    }
+                }
+                Segment::Index(index) => {
+                    let array = current.as_array()?;
+                    current = array.get(resolve_index(*index, array.len())?)?;
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
     /// Evaluates the path. `None` means a definite path found nothing; an indefinite path
     /// always yields an array (possibly empty).
     pub fn evaluate<'a>(&self, scope: Scope<'a>) -> Option<Cow<'a, Value>> {
