@@ -313,9 +313,15 @@ impl Serialize for Details<'_> {
                 payload(&mut m, data, "output", output)?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
             }
+            // An empty error or cause is left out (recorded on AWS: a Fail state
+            // without Error and Cause gives `executionFailedEventDetails: {}`).
             EventDetails::Failed { error, cause } => {
-                m.serialize_entry("error", error)?;
-                m.serialize_entry("cause", cause)?;
+                if !error.is_empty() {
+                    m.serialize_entry("error", error)?;
+                }
+                if !cause.is_empty() {
+                    m.serialize_entry("cause", cause)?;
+                }
             }
             EventDetails::EvaluationFailed {
                 error,

@@ -224,3 +224,76 @@ async fn events_without_data_keep_their_shape_and_lose_the_payloads() {
             .is_none()
     );
 }
+
+/// Shapes recorded on AWS: a Parallel state that a Retry runs again records
+/// `ParallelStateFailed` once, after its last attempt, and with no details; a Fail state
+/// without Error and Cause fails the execution with empty details.
+#[tokio::test]
+async fn a_retried_parallel_fails_once_without_details() {
+    let definition = json!({"StartAt": "Par", "States": {"Par": {"Type": "Parallel",
+        "Branches": [{"StartAt": "Fail", "States": {"Fail": {"Type": "Fail", "Error": "FailureType"}}}],
+        "Retry": [{"ErrorEquals": ["FailureType"], "MaxAttempts": 2, "IntervalSeconds": 1}],
+        "End": true}}});
+    let execution = run(&definition, json!({})).await;
+    let types = event_types(&execution);
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| *t == "ParallelStateStarted")
+            .count(),
+        3,
+        "{types:?}"
+    );
+    assert_eq!(
+        types.iter().filter(|t| *t == "ParallelStateFailed").count(),
+        1,
+        "{types:?}"
+    );
+    assert_eq!(types[types.len() - 2], "ParallelStateFailed");
+    let events = execution.history_json();
+    let failed = &events[types.len() - 2];
+    let mut keys: Vec<String> = failed
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["id", "previousEventId", "timestamp", "type"],
+        "{failed}"
+    );
+
+    let bare = json!({"StartAt": "F", "States": {"F": {"Type": "Fail"}}});
+    let execution = run(&bare, json!({})).await;
+    let events = execution.history_json();
+    assert_eq!(events[2]["type"], "ExecutionFailed");
+    assert_eq!(events[2]["executionFailedEventDetails"], json!({}));
+}
+
+/// Recorded on AWS: a Map state starts (MapStateStarted, with its length) before its
+/// limits are read, and a limit that fails fails the execution without MapStateFailed.
+#[tokio::test]
+async fn a_map_starts_before_its_limits_are_read() {
+    let definition = json!({"StartAt": "M", "States": {"M": {"Type": "Map",
+        "ItemsPath": "$.Items", "ToleratedFailureCountPath": "$.ToleratedFailureCount",
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "End": true}}});
+    let execution = run(
+        &definition,
+        json!({"Items": [0], "ToleratedFailureCount": -1}),
+    )
+    .await;
+    assert_eq!(
+        event_types(&execution),
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "MapStateStarted",
+            "ExecutionFailed"
+        ]
+    );
+    assert_eq!(
+        execution.history_json()[2]["mapStateStartedEventDetails"],
+        json!({"length": 1})
+    );
+}

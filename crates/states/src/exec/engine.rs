@@ -250,6 +250,7 @@ impl Engine {
             clock: &*self.clock,
             at_root,
             evaluation_failure: Default::default(),
+            failed_event: Default::default(),
         };
         let mut attempts = vec![0u32; state.retry.len()];
         loop {
@@ -281,10 +282,14 @@ impl Engine {
                 Some(jitter) => jitter(),
                 None => rand::random::<f64>(),
             };
+            let failed_event = run.take_failed_event();
             if let Some(delay) = next_retry(state, &mut attempts, &err.error, draw) {
                 run.retry_count += 1;
                 self.sleep(delay).await?;
                 continue;
+            }
+            if let Some(event_type) = failed_event {
+                self.event(event_type, || EventDetails::None);
             }
             if let Some(catcher) = catcher_for(state, &err.error) {
                 let context = self.context(&run);

@@ -40,22 +40,12 @@ impl Engine {
         if let Some(unsupported) = &spec.unsupported {
             return Err(Interrupt::Failed(StatesError::runtime(unsupported.clone())));
         }
-        // Items that fail to evaluate fail the Map state itself, as AWS records it:
-        // `EvaluationFailed`, then `MapStateFailed`.
-        let items = match self.map_items(run, spec, raw, prepared, context, vars) {
-            Ok(items) => items,
-            Err(Interrupt::Failed(err)) => {
-                self.record_evaluation_failure(run, &err);
-                self.map_failed(&err);
-                return Err(Interrupt::Failed(err));
-            }
-            Err(other) => return Err(other),
-        };
-        let limits = self.map_limits(run, spec, prepared, context, vars)?;
+        let items = self.map_items_or_fail(run, spec, raw, prepared, context, vars)?;
         let total = items.len();
         self.event("MapStateStarted", || EventDetails::MapStateStarted {
             length: total,
         });
+        let limits = self.map_limits(run, spec, prepared, context, vars)?;
         let mut inputs = Vec::with_capacity(total);
         for (index, item) in items.into_iter().enumerate() {
             inputs.push(self.item_input(run, spec, index, item, prepared, context, vars)?);
@@ -105,8 +95,8 @@ impl Engine {
             tally.take(outcome, 1)
         })
         .await;
-        if let Err(Interrupt::Failed(err)) = &ran {
-            self.map_failed(err);
+        if let Err(Interrupt::Failed(_)) = &ran {
+            run.state_failed("MapStateFailed");
         }
         ran?;
         let mut results = tally.results;

@@ -288,11 +288,23 @@ impl Engine {
         }
     }
 
-    pub(super) fn map_failed(&self, err: &StatesError) {
-        self.event("MapStateFailed", || EventDetails::Failed {
-            error: err.error.clone(),
-            cause: err.cause.clone(),
-        });
+    /// [`Engine::map_items`]; items that fail to evaluate fail the Map state itself, as
+    /// AWS records it: `EvaluationFailed`, then `MapStateFailed`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn map_items_or_fail(
+        &self,
+        run: &StateRun<'_>,
+        spec: &MapSpec,
+        raw: &Value,
+        prepared: &Prepared<'_>,
+        context: &Value,
+        vars: &Vars,
+    ) -> Result<Vec<Value>, Interrupt> {
+        let items = self.map_items(run, spec, raw, prepared, context, vars);
+        if let Err(Interrupt::Failed(_)) = &items {
+            run.state_failed("MapStateFailed");
+        }
+        items
     }
 
     /// ItemSelector (or Parameters) for one item, with `$$.Map.Item` set; the item itself

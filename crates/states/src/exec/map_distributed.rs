@@ -71,16 +71,18 @@ impl Engine {
                 ),
             )));
         }
-        let items = self.map_items(run, spec, raw, prepared, context, vars)?;
+        let items = self.map_items_or_fail(run, spec, raw, prepared, context, vars)?;
+        let total = items.len();
+        // Recorded on AWS: the Map state starts before its limits are read, and a limit
+        // that fails fails the execution without a MapStateFailed.
+        self.event("MapStateStarted", || EventDetails::MapStateStarted {
+            length: total,
+        });
         let limits = self.map_limits(run, spec, prepared, context, vars)?;
         let batching = match &distributed.batcher {
             Some(b) => Some(self.batching(run, b, prepared, context, vars)?),
             None => None,
         };
-        let total = items.len();
-        self.event("MapStateStarted", || EventDetails::MapStateStarted {
-            length: total,
-        });
         let mut selected = Vec::with_capacity(total);
         for (index, item) in items.into_iter().enumerate() {
             selected.push(self.item_input(run, spec, index, item, prepared, context, vars)?);
@@ -157,7 +159,7 @@ impl Engine {
                     error: err.error.clone(),
                     cause: err.cause.clone(),
                 });
-                self.map_failed(&err);
+                run.state_failed("MapStateFailed");
                 Err(Interrupt::Failed(err))
             }
             Err(other) => Err(other),

@@ -50,11 +50,8 @@ impl Engine {
                 Ok(Value::Array(outputs))
             }
             Err(interrupt) => {
-                if let Interrupt::Failed(err) = &interrupt {
-                    self.event("ParallelStateFailed", || EventDetails::Failed {
-                        error: err.error.clone(),
-                        cause: err.cause.clone(),
-                    });
+                if let Interrupt::Failed(_) = &interrupt {
+                    run.state_failed("ParallelStateFailed");
                 }
                 Err(interrupt)
             }

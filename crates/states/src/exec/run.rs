@@ -31,6 +31,9 @@ pub(crate) struct StateRun<'a> {
     /// are not an array): the location to record in the `EvaluationFailed` event that
     /// AWS writes before the failure, `Some(None)` where it names none.
     pub evaluation_failure: std::sync::Mutex<Option<Option<String>>>,
+    /// `ParallelStateFailed` or `MapStateFailed` once the state's branches failed: AWS
+    /// records it only when no Retry runs the state again.
+    pub failed_event: std::sync::Mutex<Option<&'static str>>,
 }
 
 impl StateRun<'_> {
@@ -45,6 +48,19 @@ impl StateRun<'_> {
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = Some(location);
         error
+    }
+
+    /// Notes that the state's own failure event is due if no Retry runs it again.
+    pub(crate) fn state_failed(&self, event_type: &'static str) {
+        *self.failed_event.lock().unwrap_or_else(|p| p.into_inner()) = Some(event_type);
+    }
+
+    /// The noted failure event, once.
+    pub(crate) fn take_failed_event(&self) -> Option<&'static str> {
+        self.failed_event
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     /// The noted evaluation failure's location, once.
