@@ -81,6 +81,9 @@ pub enum EventDetails {
         name: Arc<str>,
         /// JSON text.
         output: Arc<str>,
+        /// The variables the state assigned, each value as JSON text, when it has an
+        /// Assign (`assignedVariables`).
+        assigned: Option<Vec<(String, String)>>,
     },
     /// `TaskScheduled`: a task about to be invoked. Service integrations (the
     /// `arn:aws:states:::lambda:invoke` one among them) and activities get the `Task*`
@@ -153,6 +156,8 @@ pub struct TaskScheduled {
     pub timeout_in_seconds: Option<u64>,
     /// The task's resolved `HeartbeatSeconds`, if it has one.
     pub heartbeat_in_seconds: Option<u64>,
+    /// The role of the task's resolved `Credentials`, if it has them (`taskCredentials`).
+    pub role_arn: Option<String>,
 }
 
 /// `TaskSubmitted` / `TaskSucceeded`'s details.
@@ -188,6 +193,19 @@ pub struct LambdaScheduled {
     pub input: Arc<str>,
     /// The task's resolved `TimeoutSeconds`, if it has one.
     pub timeout_in_seconds: Option<u64>,
+    /// The role of the task's resolved `Credentials`, if it has them (`taskCredentials`).
+    pub role_arn: Option<String>,
+}
+
+/// `taskCredentials`: the role a task assumes.
+struct TaskCredentials<'a>(&'a str);
+
+impl Serialize for TaskCredentials<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("roleArn", self.0)?;
+        m.end()
+    }
 }
 
 impl HistoryEvent {
@@ -284,6 +302,19 @@ struct Details<'a> {
 }
 
 /// Writes a payload entry only when the details carry execution data.
+/// `assignedVariables`: each name with its value's JSON text.
+struct AssignedVariables<'a>(&'a [(String, String)]);
+
+impl Serialize for AssignedVariables<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (name, text) in self.0 {
+            m.serialize_entry(name, text)?;
+        }
+        m.end()
+    }
+}
+
 fn payload<M: SerializeMap>(m: &mut M, data: bool, key: &str, text: &str) -> Result<(), M::Error> {
     if data {
         m.serialize_entry(key, text)?;
@@ -341,7 +372,15 @@ impl Serialize for Details<'_> {
                 payload(&mut m, data, "input", input)?;
                 m.serialize_entry("inputDetails", &NotTruncated)?;
             }
-            EventDetails::StateExited { name, output } => {
+            EventDetails::StateExited {
+                name,
+                output,
+                assigned,
+            } => {
+                if let (Some(assigned), true) = (assigned, data) {
+                    m.serialize_entry("assignedVariables", &AssignedVariables(assigned))?;
+                    m.serialize_entry("assignedVariablesDetails", &NotTruncated)?;
+                }
                 m.serialize_entry("name", &**name)?;
                 payload(&mut m, data, "output", output)?;
                 m.serialize_entry("outputDetails", &NotTruncated)?;
@@ -356,6 +395,9 @@ impl Serialize for Details<'_> {
                 }
                 if let Some(h) = d.heartbeat_in_seconds {
                     m.serialize_entry("heartbeatInSeconds", &h)?;
+                }
+                if let Some(role) = &d.role_arn {
+                    m.serialize_entry("taskCredentials", &TaskCredentials(role))?;
                 }
             }
             EventDetails::TaskStarted {
@@ -383,6 +425,9 @@ impl Serialize for Details<'_> {
                 m.serialize_entry("inputDetails", &NotTruncated)?;
                 if let Some(t) = d.timeout_in_seconds {
                     m.serialize_entry("timeoutInSeconds", &t)?;
+                }
+                if let Some(role) = &d.role_arn {
+                    m.serialize_entry("taskCredentials", &TaskCredentials(role))?;
                 }
             }
             EventDetails::MapStateStarted { length } => {

@@ -23,7 +23,7 @@ pub struct TaskRequest {
     /// The state's resolved `HeartbeatSeconds`, if it has one: the longest gap between
     /// heartbeats of a `.waitForTaskToken` task, enforced by the interpreter.
     pub heartbeat_seconds: Option<u64>,
-    /// The state's `Credentials` field, if any.
+    /// The state's `Credentials` field, resolved (`{"RoleArn": "arn:…"}`), if any.
     pub credentials: Option<Value>,
     /// How many times this state has been retried before this attempt.
     pub retry_count: u32,

@@ -297,3 +297,64 @@ async fn a_map_starts_before_its_limits_are_read() {
         json!({"length": 1})
     );
 }
+
+/// Recorded on AWS: a state's exited event lists what its Assign assigned, each value as
+/// JSON text; a state without Assign has no such field.
+#[tokio::test]
+async fn exited_events_list_the_assigned_variables() {
+    let definition = json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 0, "Assign": {"foo": "oof", "n": 1}, "Next": "P"},
+        "P": {"Type": "Pass", "End": true}}});
+    let execution = run(&definition, json!({})).await;
+    let events = execution.history_json();
+    assert_eq!(events[2]["type"], "WaitStateExited");
+    let details = &events[2]["stateExitedEventDetails"];
+    assert_eq!(
+        details["assignedVariables"],
+        json!({"foo": "\"oof\"", "n": "1"})
+    );
+    assert_eq!(
+        details["assignedVariablesDetails"],
+        json!({"truncated": false})
+    );
+    assert_eq!(events[4]["type"], "PassStateExited");
+    assert!(
+        events[4]["stateExitedEventDetails"]
+            .get("assignedVariables")
+            .is_none()
+    );
+}
+
+/// Recorded on AWS: an AWS SDK integration's type is `aws-sdk:<service>` and its resource
+/// the action; `.sync:2` stays with its action; a task with Credentials records the role
+/// it resolved as `taskCredentials`.
+#[tokio::test]
+async fn task_events_name_the_integration_and_the_role() {
+    for (resource, resource_type, action) in [
+        (
+            "arn:aws:states:::aws-sdk:dynamodb:putItem",
+            "aws-sdk:dynamodb",
+            "putItem",
+        ),
+        (
+            "arn:aws:states:::states:startExecution.sync:2",
+            "states",
+            "startExecution.sync:2",
+        ),
+        ("arn:aws:states:::sqs:sendMessage", "sqs", "sendMessage"),
+    ] {
+        let definition = json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+            "Resource": resource, "Parameters": {"x": 1},
+            "Credentials": {"RoleArn.$": "States.Format('arn:aws:iam::111111111111:role/{}', $.role)"},
+            "End": true}}});
+        let execution = run(&definition, json!({"role": "trusted"})).await;
+        let events = execution.history_json();
+        let scheduled = &events[2]["taskScheduledEventDetails"];
+        assert_eq!(scheduled["resourceType"], resource_type, "{resource}");
+        assert_eq!(scheduled["resource"], action, "{resource}");
+        assert_eq!(
+            scheduled["taskCredentials"],
+            json!({"roleArn": "arn:aws:iam::111111111111:role/trusted"})
+        );
+    }
+}

@@ -119,15 +119,19 @@ impl Default for Io {
     }
 }
 
-/// `Assign` in either query language.
+/// An object field whose values are computed in the state's query language: `Assign`,
+/// a Task's `Credentials`.
 #[derive(Debug)]
-pub enum Assign {
-    /// `Assign` of a JSONPath state: a template whose `.$` fields are paths and intrinsic
+pub enum QueryTemplate {
+    /// In a JSONPath state: a template whose `.$` fields are paths and intrinsic
     /// functions.
     JsonPath(Template),
-    /// `Assign` of a JSONata state: values and `{% %}` expressions.
+    /// In a JSONata state: values and `{% %}` expressions.
     Jsonata(JsonataTemplate),
 }
+
+/// `Assign` in either query language.
+pub type Assign = QueryTemplate;
 
 /// A number given literally, by a path, or by a JSONata expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -250,9 +254,9 @@ pub enum Kind {
         /// `HeartbeatSeconds` / `HeartbeatSecondsPath`: the longest gap allowed between
         /// heartbeats of a callback task before it fails with `States.HeartbeatTimeout`.
         heartbeat: Option<Dynamic>,
-        /// `Credentials`: the role to assume for the task, handed to the task handler as
-        /// written.
-        credentials: Option<Value>,
+        /// `Credentials`: the role to assume for the task (`RoleArn`, by value, path,
+        /// intrinsic or JSONata), resolved when the task runs.
+        credentials: Option<QueryTemplate>,
     },
     /// `Choice`: picks the next state by the first matching rule.
     Choice {

@@ -251,6 +251,8 @@ impl Engine {
             at_root,
             evaluation_failure: Default::default(),
             failed_event: Default::default(),
+            note_assigned: self.recorder.enabled(),
+            assigned: Default::default(),
         };
         let mut attempts = vec![0u32; state.retry.len()];
         loop {
@@ -269,6 +271,7 @@ impl Engine {
                     self.event(exited_event(&state.kind), || EventDetails::StateExited {
                         name: state.name.clone(),
                         output: step.output_mut().text(),
+                        assigned: run.take_assigned(),
                     });
                     return Ok(step);
                 }
@@ -298,6 +301,7 @@ impl Engine {
                 self.event(exited_event(&state.kind), || EventDetails::StateExited {
                     name: state.name.clone(),
                     output: output.text(),
+                    assigned: run.take_assigned(),
                 });
                 return Ok(Step::Next(catcher.next, output));
             }

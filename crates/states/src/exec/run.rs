@@ -34,6 +34,11 @@ pub(crate) struct StateRun<'a> {
     /// `ParallelStateFailed` or `MapStateFailed` once the state's branches failed: AWS
     /// records it only when no Retry runs the state again.
     pub failed_event: std::sync::Mutex<Option<&'static str>>,
+    /// Whether the history is kept, so the variables the state assigns are noted for its
+    /// exited event.
+    pub note_assigned: bool,
+    /// The variables the state assigned, as the exited event shows them.
+    pub assigned: std::sync::Mutex<Option<Vec<(String, String)>>>,
 }
 
 impl StateRun<'_> {
@@ -48,6 +53,27 @@ impl StateRun<'_> {
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = Some(location);
         error
+    }
+
+    /// Notes what an Assign of the state assigned, for its exited event (each value as
+    /// JSON text, as AWS's `assignedVariables` has it).
+    pub(crate) fn note_assigned(&self, assigned: &serde_json::Map<String, Value>) {
+        if !self.note_assigned {
+            return;
+        }
+        let texts = assigned
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_string()))
+            .collect();
+        *self.assigned.lock().unwrap_or_else(|p| p.into_inner()) = Some(texts);
+    }
+
+    /// The noted assignments, once.
+    pub(crate) fn take_assigned(&self) -> Option<Vec<(String, String)>> {
+        self.assigned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     /// Notes that the state's own failure event is due if no Retry runs it again.

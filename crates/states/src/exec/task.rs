@@ -7,7 +7,7 @@ use super::shape::{self, Prepared, scope};
 use super::vars::Vars;
 use crate::callbacks::Callback;
 use crate::causes::Cause;
-use crate::definition::model::{Dynamic, Kind, QueryLanguage, WaitFor};
+use crate::definition::model::{Dynamic, Kind, QueryLanguage, QueryTemplate, WaitFor};
 use crate::errors::{StatesError, names};
 use crate::history::{
     EventDetails, LambdaScheduled, TaskFailed, TaskOutput, TaskScheduled, payload_text,
@@ -41,6 +41,29 @@ impl Engine {
             _ => Err(run.runtime(format_args!(
                 "The field '{field}' does not match the state's query language"
             ))),
+        }
+    }
+
+    /// A Task's `Credentials`, computed like its payload.
+    fn resolve_credentials(
+        &self,
+        run: &StateRun<'_>,
+        credentials: &QueryTemplate,
+        prepared: &Prepared<'_>,
+        context: &Value,
+        vars: &Vars,
+    ) -> Result<Value, StatesError> {
+        match (credentials, prepared) {
+            (QueryTemplate::JsonPath(t), Prepared::JsonPath { effective }) => {
+                shape::template(run, t, effective, context, vars)
+            }
+            (QueryTemplate::Jsonata(t), Prepared::Jsonata { bindings }) => {
+                shape::jsonata(run, "Credentials", t, bindings)
+            }
+            _ => {
+                Err(run
+                    .runtime("The field 'Credentials' does not match the state's query language"))
+            }
         }
     }
 
@@ -206,7 +229,12 @@ impl Engine {
                         .to_owned(),
                     timeout_seconds: timeout,
                     heartbeat_seconds: heartbeat,
-                    credentials: credentials.clone(),
+                    credentials: match credentials {
+                        None => None,
+                        Some(c) => {
+                            Some(self.resolve_credentials(run, c, &prepared, &context, vars)?)
+                        }
+                    },
                     retry_count: run.retry_count,
                 };
                 let result = self.invoke_task(request).await?;
@@ -248,6 +276,12 @@ impl Engine {
         let resource = request.resource.clone();
         let lambda = lambda_function_of(&resource).is_some();
         let (resource_type, resource_name) = split_resource(&resource);
+        let role_arn = request
+            .credentials
+            .as_ref()
+            .and_then(|c| c.get("RoleArn"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         let timeout = request.timeout_seconds;
         let heartbeat = request.heartbeat_seconds;
         if lambda {
@@ -256,6 +290,7 @@ impl Engine {
                     resource: resource.clone(),
                     input: payload_text(&request.parameters),
                     timeout_in_seconds: timeout,
+                    role_arn: role_arn.clone(),
                 }))
             });
             self.event("LambdaFunctionStarted", || EventDetails::None);
@@ -268,6 +303,7 @@ impl Engine {
                     parameters: payload_text(&request.parameters),
                     timeout_in_seconds: timeout,
                     heartbeat_in_seconds: heartbeat,
+                    role_arn: role_arn.clone(),
                 }))
             });
             self.event("TaskStarted", || EventDetails::TaskStarted {
@@ -398,10 +434,21 @@ impl Engine {
 
 /// `arn:aws:states:::lambda:invoke.waitForTaskToken` → ("lambda", "invoke.waitForTaskToken").
 fn split_resource(resource: &str) -> (String, String) {
-    if let Some(rest) = resource.strip_prefix("arn:aws:states:::")
-        && let Some((service, action)) = rest.split_once(':')
-    {
-        return (service.to_owned(), action.to_owned());
+    // `arn:<partition>:states:::<service>:<action>`; an AWS SDK integration's type is
+    // `aws-sdk:<service>` and its resource the action alone (recorded on AWS).
+    let integration = resource
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.split_once(":states:::"))
+        .map(|(_, rest)| rest);
+    if let Some(rest) = integration {
+        // `.sync:2` has a colon of its own: the action keeps it.
+        let (base, version) = match rest.strip_suffix(":2") {
+            Some(base) if base.ends_with(".sync") => (base, ":2"),
+            _ => (rest, ""),
+        };
+        if let Some((service, action)) = base.rsplit_once(':') {
+            return (service.to_owned(), format!("{action}{version}"));
+        }
     }
     let mut parts = resource.split(':');
     let service = parts.nth(2).unwrap_or_default().to_owned();

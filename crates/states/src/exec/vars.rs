@@ -53,11 +53,14 @@ impl Vars {
         run: &StateRun<'_>,
         assigned: Map<String, Value>,
     ) -> Result<(), StatesError> {
-        if assigned.is_empty() {
-            return Ok(());
-        }
         if let Some(name) = assigned.keys().find(|k| self.outer.contains_key(*k)) {
             return Err(run.fail(Cause::OuterScopeAssigned { name }));
+        }
+        if !assigned.is_empty() || run.state.assign.is_some() {
+            run.note_assigned(&assigned);
+        }
+        if assigned.is_empty() {
+            return Ok(());
         }
         let values = Arc::make_mut(&mut self.values);
         for (k, v) in assigned {

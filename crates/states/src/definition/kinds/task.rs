@@ -3,7 +3,7 @@
 
 use super::integrations;
 use crate::definition::fields::Cx;
-use crate::definition::model::{Dynamic, Kind};
+use crate::definition::model::{Dynamic, Kind, QueryLanguage, QueryTemplate};
 
 /// Reads a Task state's `Resource`, `TimeoutSeconds` and `HeartbeatSeconds`.
 pub(in crate::definition) fn parse_task(cx: &mut Cx<'_>) -> Option<Kind> {
@@ -52,6 +52,18 @@ pub(in crate::definition) fn parse_task(cx: &mut Cx<'_>) -> Option<Kind> {
         resource,
         timeout,
         heartbeat,
-        credentials: cx.obj.get("Credentials").cloned(),
+        credentials: credentials(cx),
     })
+}
+
+/// `Credentials`, compiled in the state's query language like a payload template.
+fn credentials(cx: &mut Cx<'_>) -> Option<QueryTemplate> {
+    let value = cx.obj.get("Credentials")?;
+    if !value.is_object() {
+        return None;
+    }
+    match cx.ql {
+        QueryLanguage::Jsonata => cx.jsonata("Credentials").map(QueryTemplate::Jsonata),
+        QueryLanguage::JsonPath => cx.template("Credentials").map(QueryTemplate::JsonPath),
+    }
 }
