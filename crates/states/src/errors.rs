@@ -58,6 +58,12 @@ pub struct StatesError {
     /// The human-readable explanation; for a task, often a JSON text.
     #[serde(rename = "Cause")]
     pub cause: String,
+    /// Whether the task reported it (a TaskFailed event) rather than the interpreter
+    /// about the state's data: a task's result over the size limit is
+    /// `States.DataLimitExceeded` that `States.ALL` catches (recorded on AWS), where the
+    /// same error of a state's own payload is terminal.
+    #[serde(skip)]
+    pub(crate) from_task: bool,
 }
 
 impl StatesError {
@@ -66,12 +72,29 @@ impl StatesError {
         Self {
             error: error.into(),
             cause: cause.into(),
+            from_task: false,
         }
     }
 
     /// `States.Runtime`, which no Retry or Catch handles.
     pub fn runtime(cause: impl Into<String>) -> Self {
         Self::new(names::RUNTIME, cause)
+    }
+
+    /// The same error, as a task reported it.
+    pub(crate) fn reported_by_task(mut self) -> Self {
+        self.from_task = true;
+        self
+    }
+
+    /// Whether `ErrorEquals` names this error (see [`error_equals_matches`]).
+    pub fn matches(&self, error_equals: &[String]) -> bool {
+        if self.from_task && self.error == names::DATA_LIMIT_EXCEEDED {
+            return error_equals
+                .iter()
+                .any(|n| n == names::ALL || n == names::TASK_FAILED || *n == self.error);
+        }
+        error_equals_matches(error_equals, &self.error)
     }
 
     /// The error output a Catch hands on: `{"Error": …, "Cause": …}`.

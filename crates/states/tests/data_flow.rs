@@ -234,3 +234,42 @@ async fn a_pass_with_only_a_result_path_nests_its_input() {
     let execution = run(&discard, json!({"a": 1})).await;
     assert_eq!(execution.output, Some(json!({"a": 1})));
 }
+
+/// Recorded on AWS: a task whose result is over the size limit fails as a task
+/// (TaskFailed / LambdaFunctionFailed, naming `lambda` or the function's ARN), and
+/// `States.ALL` catches that, though the same error about a state's own payload is
+/// terminal.
+#[tokio::test]
+async fn a_task_result_over_the_limit_is_a_catchable_task_failure() {
+    for (resource, named, failed) in [
+        ("arn:aws:states:::lambda:invoke", "lambda", "TaskFailed"),
+        (
+            "arn:aws:lambda:us-east-1:111111111111:function:big",
+            "arn:aws:lambda:us-east-1:111111111111:function:big",
+            "LambdaFunctionFailed",
+        ),
+    ] {
+        let big = "x".repeat(300_000);
+        let tasks = Scripted::new(move |_, _| Ok(Value::String(big.clone())));
+        let definition = json!({"StartAt": "InvokeLambda", "States": {
+            "InvokeLambda": {"Type": "Task", "Resource": resource,
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "HandleGeneralError"}],
+                "Next": "ProcessResult"},
+            "HandleGeneralError": {"Type": "Pass", "End": true},
+            "ProcessResult": {"Type": "Pass", "End": true}}});
+        let execution = run_with(&definition, json!({}), tasks).await;
+        assert_eq!(execution.status, ExecutionStatus::Succeeded, "{resource}");
+        assert_eq!(
+            execution.output,
+            Some(
+                json!({"Error": "States.DataLimitExceeded", "Cause": format!(
+                    "The state/task '{named}' returned a result with a size exceeding the maximum number of bytes service limit."
+                )})
+            )
+        );
+        assert!(
+            event_types(&execution).contains(&failed.to_owned()),
+            "{resource}"
+        );
+    }
+}

@@ -270,13 +270,28 @@ async fn a_retried_parallel_fails_once_without_details() {
     assert_eq!(events[2]["executionFailedEventDetails"], json!({}));
 }
 
-/// Recorded on AWS: a Map state starts (MapStateStarted, with its length) before its
-/// limits are read, and a limit that fails fails the execution without MapStateFailed.
+/// Recorded on AWS: a distributed Map state starts (MapStateStarted, with its length)
+/// before its limits are read, and a limit that fails fails the execution without
+/// MapStateFailed; an inline Map reads them before it starts.
 #[tokio::test]
 async fn a_map_starts_before_its_limits_are_read() {
+    let inline = json!({"StartAt": "M", "States": {"M": {"Type": "Map",
+        "ItemsPath": "$.Values", "MaxConcurrencyPath": "$.MaxConcurrencyValue",
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "End": true}}});
+    let execution = run(
+        &inline,
+        json!({"MaxConcurrencyValue": "NoNumber", "Values": [1]}),
+    )
+    .await;
+    assert_eq!(
+        event_types(&execution),
+        ["ExecutionStarted", "MapStateEntered", "ExecutionFailed"]
+    );
     let definition = json!({"StartAt": "M", "States": {"M": {"Type": "Map",
         "ItemsPath": "$.Items", "ToleratedFailureCountPath": "$.ToleratedFailureCount",
-        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
         "End": true}}});
     let execution = run(
         &definition,
@@ -320,6 +335,14 @@ async fn exited_events_list_the_assigned_variables() {
     assert_eq!(events[4]["type"], "PassStateExited");
     assert!(
         events[4]["stateExitedEventDetails"]
+            .get("assignedVariables")
+            .is_none()
+    );
+    let empty =
+        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Assign": {}, "End": true}}});
+    let events = run(&empty, json!({})).await.history_json();
+    assert!(
+        events[2]["stateExitedEventDetails"]
             .get("assignedVariables")
             .is_none()
     );

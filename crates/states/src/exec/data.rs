@@ -69,6 +69,12 @@ impl Engine {
     }
 }
 
+/// Whether a value is within the payload size limit.
+pub(crate) fn fits(value: &Value) -> bool {
+    size_bound(value, super::MAX_PAYLOAD_BYTES) <= super::MAX_PAYLOAD_BYTES
+        || json_size(value) <= super::MAX_PAYLOAD_BYTES
+}
+
 fn check_measured(run: &StateRun<'_>, size: usize) -> Result<(), Interrupt> {
     if size > super::MAX_PAYLOAD_BYTES {
         return Err(Interrupt::Failed(StatesError::new(

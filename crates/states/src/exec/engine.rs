@@ -286,7 +286,7 @@ impl Engine {
                 None => rand::random::<f64>(),
             };
             let failed_event = run.take_failed_event();
-            if let Some(delay) = next_retry(state, &mut attempts, &err.error, draw) {
+            if let Some(delay) = next_retry(state, &mut attempts, &err, draw) {
                 run.retry_count += 1;
                 self.sleep(delay).await?;
                 continue;
@@ -294,7 +294,7 @@ impl Engine {
             if let Some(event_type) = failed_event {
                 self.event(event_type, || EventDetails::None);
             }
-            if let Some(catcher) = catcher_for(state, &err.error) {
+            if let Some(catcher) = catcher_for(state, &err) {
                 let context = self.context(&run);
                 let caught = caught_output(&run, catcher, &raw.value, err, &context, vars)?;
                 let mut output = Payload::new(Arc::new(caught));

@@ -41,11 +41,14 @@ impl Engine {
             return Err(Interrupt::Failed(StatesError::runtime(unsupported.clone())));
         }
         let items = self.map_items_or_fail(run, spec, raw, prepared, context, vars)?;
+        // Recorded on AWS: an inline Map reads its limits before it starts (a
+        // MaxConcurrencyPath that fails leaves no MapStateStarted); a distributed one
+        // after.
+        let limits = self.map_limits(run, spec, prepared, context, vars)?;
         let total = items.len();
         self.event("MapStateStarted", || EventDetails::MapStateStarted {
             length: total,
         });
-        let limits = self.map_limits(run, spec, prepared, context, vars)?;
         let mut inputs = Vec::with_capacity(total);
         for (index, item) in items.into_iter().enumerate() {
             inputs.push(self.item_input(run, spec, index, item, prepared, context, vars)?);

@@ -6,7 +6,7 @@ use super::run::StateRun;
 use super::shape::{apply_result_path, assign, bindings, jsonata};
 use super::vars::Vars;
 use crate::definition::model::{Catcher, QueryLanguage, Retrier, State};
-use crate::errors::{StatesError, error_equals_matches};
+use crate::errors::StatesError;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -36,13 +36,13 @@ impl Retrier {
 pub(crate) fn next_retry(
     state: &State,
     attempts: &mut [u32],
-    error: &str,
+    error: &StatesError,
     draw: impl FnOnce() -> f64,
 ) -> Option<Duration> {
     let i = state
         .retry
         .iter()
-        .position(|r| error_equals_matches(&r.error_equals, error))?;
+        .position(|r| error.matches(&r.error_equals))?;
     let (retrier, used) = (state.retry.get(i)?, attempts.get_mut(i)?);
     if *used >= retrier.max_attempts {
         return None;
@@ -53,11 +53,8 @@ pub(crate) fn next_retry(
 }
 
 /// The first catcher whose `ErrorEquals` names `error`.
-pub(crate) fn catcher_for<'s>(state: &'s State, error: &str) -> Option<&'s Catcher> {
-    state
-        .catch
-        .iter()
-        .find(|c| error_equals_matches(&c.error_equals, error))
+pub(crate) fn catcher_for<'s>(state: &'s State, error: &StatesError) -> Option<&'s Catcher> {
+    state.catch.iter().find(|c| error.matches(&c.error_equals))
 }
 
 /// The output a catcher hands its fallback state (the error output placed by ResultPath,

@@ -321,7 +321,9 @@ impl Engine {
             let limit = self.timer(timeout);
             tokio::select! {
                 biased;
-                r = invoke => r.map_err(|f| StatesError::new(f.error, f.cause)),
+                r = invoke => r
+                    .map_err(|f| StatesError::new(f.error, f.cause))
+                    .and_then(|output| self.task_result_fits(&resource, &resource_type, lambda, output)),
                 _ = limit => Err(StatesError::new(names::TIMEOUT, String::new())),
             }
         };
@@ -353,6 +355,7 @@ impl Engine {
                     (false, true) => "TaskTimedOut",
                     (false, false) => "TaskFailed",
                 };
+                let err = err.reported_by_task();
                 self.event(event_type, || {
                     if lambda {
                         EventDetails::Failed {
@@ -371,6 +374,27 @@ impl Engine {
                 Err(Interrupt::Failed(err))
             }
         }
+    }
+
+    /// A task's result over the payload size limit fails the task (recorded on AWS: a
+    /// TaskFailed naming the integration, `lambda`, or the function's ARN).
+    fn task_result_fits(
+        &self,
+        resource: &str,
+        resource_type: &str,
+        lambda: bool,
+        output: Value,
+    ) -> Result<Value, StatesError> {
+        if super::data::fits(&output) {
+            return Ok(output);
+        }
+        let name = if lambda { resource } else { resource_type };
+        Err(StatesError::new(
+            names::DATA_LIMIT_EXCEEDED,
+            format!(
+                "The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."
+            ),
+        ))
     }
 
     /// A timer on the execution's clock, or a future that never ends.

@@ -56,12 +56,11 @@ impl Vars {
         if let Some(name) = assigned.keys().find(|k| self.outer.contains_key(*k)) {
             return Err(run.fail(Cause::OuterScopeAssigned { name }));
         }
-        if !assigned.is_empty() || run.state.assign.is_some() {
-            run.note_assigned(&assigned);
-        }
+        // Recorded on AWS: `"Assign": {}` leaves no assignedVariables in the history.
         if assigned.is_empty() {
             return Ok(());
         }
+        run.note_assigned(&assigned);
         let values = Arc::make_mut(&mut self.values);
         for (k, v) in assigned {
             values.insert(k, v);
