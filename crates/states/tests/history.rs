@@ -381,3 +381,23 @@ async fn task_events_name_the_integration_and_the_role() {
         );
     }
 }
+
+/// EvaluationFailedEventDetails (API reference): "This event will only be present in
+/// state machines that have QueryLanguage set to JSONata, or individual states set to
+/// JSONata." A JSONPath Map over a non-array fails without one.
+#[tokio::test]
+async fn evaluation_failed_is_only_for_jsonata_states() {
+    let definition = json!({"StartAt": "M", "States": {"M": {"Type": "Map",
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "End": true}}});
+    let execution = run(&definition, json!({"not": "an array"})).await;
+    assert_eq!(
+        event_types(&execution),
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "MapStateFailed",
+            "ExecutionFailed"
+        ]
+    );
+}

@@ -277,8 +277,14 @@ impl Engine {
 
     /// The `EvaluationFailed` event of a query of `run` that failed to evaluate, if one
     /// did and it is not recorded yet.
+    /// The event exists only for JSONata states (EvaluationFailedEventDetails, API
+    /// reference).
     pub(super) fn record_evaluation_failure(&self, run: &StateRun<'_>, err: &StatesError) {
-        if let Some(location) = run.take_evaluation_failure() {
+        let noted = run.take_evaluation_failure();
+        if run.state.query_language != crate::definition::model::QueryLanguage::Jsonata {
+            return;
+        }
+        if let Some(location) = noted {
             self.event("EvaluationFailed", || EventDetails::EvaluationFailed {
                 error: err.error.clone(),
                 cause: err.cause.clone(),
