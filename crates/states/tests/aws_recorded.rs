@@ -37,6 +37,13 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// When the cases' inputs were captured. Some inputs hold timestamps computed from that
+/// moment (a Wait until 24,856 days later, which AWS refuses as too long), so every case
+/// runs on a clock that starts then, not now: the results do not change with the date.
+const CAPTURED_AT: OffsetDateTime = datetime!(2026-12-06 04:54:14 UTC);
 
 /// Whole-string values the snapshots' default transformers put in place of a real value.
 const BARE_PLACEHOLDERS: &[&str] = &[
@@ -791,7 +798,7 @@ fn run(case: &Case) -> Verdict {
         }
     };
     let mut options = ExecutionOptions {
-        clock: Arc::new(VirtualClock::starting_now()),
+        clock: Arc::new(VirtualClock::new(CAPTURED_AT)),
         ..ExecutionOptions::default()
     };
     if let Some(mock) = &case.mock {
