@@ -215,3 +215,23 @@ async fn a_running_execution_shows_its_history_and_can_be_stopped() {
     // The waiting task's token is released.
     assert!(tokens.waiting_tokens().is_empty());
 }
+
+/// Recorded on AWS: a `.sync` task has a task token in its context object too
+/// (`$$.Task.Token`), which it may pass on; it still ends when its job does, not on a
+/// callback.
+#[tokio::test]
+async fn a_sync_task_has_a_token_in_its_context() {
+    let tasks = Scripted::new(|request, _| {
+        Ok(json!({"token": request.parameters["token"], "handed": request.task_token}))
+    });
+    let definition = json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+        "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"token.$": "$$.Task.Token"}, "End": true}}});
+    let execution = run_with(&definition, json!({}), tasks).await;
+    let output = execution.output.unwrap_or_default();
+    assert!(
+        output["token"].as_str().is_some_and(|t| !t.is_empty()),
+        "{output}"
+    );
+    assert_eq!(output["handed"], serde_json::Value::Null);
+}

@@ -172,9 +172,21 @@ impl Engine {
         vars: &mut Vars,
     ) -> Result<Value, Interrupt> {
         let state = run.state;
-        if let Kind::Task { resource, .. } = &state.kind
-            && integration_pattern(resource) == IntegrationPattern::WaitForTaskToken
-        {
+        // A `.waitForTaskToken` task hands its token on and waits for it; a `.sync` one
+        // has a token in its context object too (`$$.Task.Token`, recorded on AWS), which
+        // it may pass on, but it ends when its job does.
+        let callback = match &state.kind {
+            Kind::Task { resource, .. } => match integration_pattern(resource) {
+                IntegrationPattern::WaitForTaskToken => true,
+                IntegrationPattern::Sync => {
+                    run.task_token = Some(uuid::Uuid::new_v4().to_string());
+                    false
+                }
+                IntegrationPattern::RequestResponse => false,
+            },
+            _ => false,
+        };
+        if callback {
             run.task_token = Some(uuid::Uuid::new_v4().to_string());
         }
         let context = self.context(run);
@@ -221,7 +233,7 @@ impl Engine {
                 let request = TaskRequest {
                     resource: resource.clone(),
                     parameters: work_input,
-                    task_token: run.task_token.clone(),
+                    task_token: run.task_token.clone().filter(|_| callback),
                     state_name: state.name.to_string(),
                     execution_arn: self.context_execution["Id"]
                         .as_str()
