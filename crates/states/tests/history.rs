@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use orderly_states::TaskFailure;
 use serde_json::json;
 
 #[tokio::test]
@@ -400,4 +401,29 @@ async fn evaluation_failed_is_only_for_jsonata_states() {
             "ExecutionFailed"
         ]
     );
+}
+
+/// Recorded on AWS: a Task state whose failure ends a Parallel branch records
+/// TaskStateAborted after its TaskFailed; at the top level, or caught, it does not.
+#[tokio::test]
+async fn a_task_failing_in_a_parallel_branch_is_aborted() {
+    let failing = || Scripted::new(|_, _| Err(TaskFailure::new("Exception", "boom")));
+    let task = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f"}, "End": true});
+    let parallel = json!({"StartAt": "P", "States": {"P": {"Type": "Parallel",
+        "Branches": [{"StartAt": "T", "States": {"T": task.clone()}}],
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Fallback"}], "Next": "Fallback"},
+        "Fallback": {"Type": "Pass", "End": true}}});
+    let execution = run_with(&parallel, json!({}), failing()).await;
+    let types = event_types(&execution);
+    let failed = types.iter().position(|t| t == "TaskFailed");
+    assert!(failed.is_some(), "{types:?}");
+    assert_eq!(
+        failed.and_then(|i| types.get(i + 1)).map(String::as_str),
+        Some("TaskStateAborted"),
+        "{types:?}"
+    );
+    let top = json!({"StartAt": "T", "States": {"T": task}});
+    let execution = run_with(&top, json!({}), failing()).await;
+    assert!(!event_types(&execution).contains(&"TaskStateAborted".to_owned()));
 }

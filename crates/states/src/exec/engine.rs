@@ -24,6 +24,12 @@ use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
+tokio::task_local! {
+    /// Whether the state running is in a Parallel branch (and not in a Map iteration
+    /// nested in one): there a failing Task state is aborted with its branch.
+    pub(crate) static IN_PARALLEL_BRANCH: bool;
+}
+
 /// One execution's shared machinery.
 pub(crate) struct Engine {
     pub clock: Arc<dyn Clock>,
@@ -304,6 +310,15 @@ impl Engine {
                     assigned: run.take_assigned(),
                 });
                 return Ok(Step::Next(catcher.next, output));
+            }
+            // Recorded on AWS: a Task state whose failure ends a Parallel branch is
+            // aborted with the branch.
+            if matches!(state.kind, Kind::Task { .. })
+                && IN_PARALLEL_BRANCH
+                    .try_with(|inside| *inside)
+                    .unwrap_or(false)
+            {
+                self.event("TaskStateAborted", || EventDetails::None);
             }
             return Err(Interrupt::Failed(err));
         }

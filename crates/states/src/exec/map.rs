@@ -76,7 +76,9 @@ impl Engine {
                                 name: name.clone(),
                                 index,
                             });
-                            let outcome = self.run_branch(processor, input, vars.child()).await;
+                            let outcome = super::engine::IN_PARALLEL_BRANCH
+                                .scope(false, self.run_branch(processor, input, vars.child()))
+                                .await;
                             let event_type = if outcome.is_ok() {
                                 "MapIterationSucceeded"
                             } else {

@@ -206,8 +206,11 @@ impl Engine {
                 position: Mutex::new(None),
                 prior_children: Mutex::new(None),
             };
-            child
-                .run_branch(map_run.processor, input, Vars::default())
+            super::engine::IN_PARALLEL_BRANCH
+                .scope(
+                    false,
+                    child.run_branch(map_run.processor, input, Vars::default()),
+                )
                 .await
         })
     }

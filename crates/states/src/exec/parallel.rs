@@ -37,7 +37,9 @@ impl Engine {
                 if let Some(output) = kept {
                     return Ok(output);
                 }
-                let output = self.run_branch(branch, input, vars.child()).await?;
+                let output = super::engine::IN_PARALLEL_BRANCH
+                    .scope(true, self.run_branch(branch, input, vars.child()))
+                    .await?;
                 if run.at_root {
                     self.child_succeeded(index, output.clone());
                 }
