@@ -230,6 +230,11 @@ impl Engine {
                     };
                 let timeout = seconds("TimeoutSeconds", timeout)?;
                 let heartbeat = seconds("HeartbeatSeconds", heartbeat)?;
+                if let Some(why) = unusable_parameters(resource, &work_input) {
+                    return Err(Interrupt::Failed(run.runtime(format_args!(
+                        "The Parameters '{work_input}' could not be used to start the Task: [{why}]"
+                    ))));
+                }
                 let request = TaskRequest {
                     resource: resource.clone(),
                     parameters: work_input,
@@ -489,6 +494,25 @@ fn split_resource(resource: &str) -> (String, String) {
     let mut parts = resource.split(':');
     let service = parts.nth(2).unwrap_or_default().to_owned();
     (service, resource.to_owned())
+}
+
+/// Why an integration refuses its parameters before it is called, in AWS's words; the
+/// checks the service makes of a request's shape, not of its meaning. `apigateway:invoke`:
+/// each header's value is a list of strings (call API Gateway with Step Functions,
+/// developer guide; recorded on AWS).
+fn unusable_parameters(resource: &str, parameters: &Value) -> Option<&'static str> {
+    let (_, action) = split_resource(resource);
+    if !resource.contains(":states:::apigateway:") || !action.starts_with("invoke") {
+        return None;
+    }
+    let headers = parameters.get("Headers")?;
+    let valid = headers.as_object().is_some_and(|h| {
+        h.values().all(|v| {
+            v.as_array()
+                .is_some_and(|items| items.iter().all(Value::is_string))
+        })
+    });
+    (!valid).then_some("The value of the field 'Headers' has an invalid format")
 }
 
 /// The seconds a Wait state's `SecondsPath` selects: a whole number, not negative
