@@ -193,6 +193,8 @@ pub struct LambdaScheduled {
     pub input: Arc<str>,
     /// The task's resolved `TimeoutSeconds`, if it has one.
     pub timeout_in_seconds: Option<u64>,
+    /// An activity's resolved `HeartbeatSeconds`, if it has one.
+    pub heartbeat_in_seconds: Option<u64>,
     /// The role of the task's resolved `Credentials`, if it has them (`taskCredentials`).
     pub role_arn: Option<String>,
 }
@@ -235,6 +237,8 @@ impl HistoryEvent {
                 "LambdaFunctionTimedOut" => "lambdaFunctionTimedOutEventDetails",
                 "LambdaFunctionScheduleFailed" => "lambdaFunctionScheduleFailedEventDetails",
                 "MapIterationFailed" => "mapIterationFailedEventDetails",
+                "ActivityFailed" => "activityFailedEventDetails",
+                "ActivityTimedOut" => "activityTimedOutEventDetails",
                 "MapRunFailed" => "mapRunFailedEventDetails",
                 _ => "evaluationFailedEventDetails",
             },
@@ -249,8 +253,14 @@ impl HistoryEvent {
                 "TaskTimedOut" => "taskTimedOutEventDetails",
                 _ => "taskFailedEventDetails",
             },
-            EventDetails::LambdaScheduled(_) => "lambdaFunctionScheduledEventDetails",
-            EventDetails::LambdaSucceeded { .. } => "lambdaFunctionSucceededEventDetails",
+            EventDetails::LambdaScheduled(_) => match t {
+                "ActivityScheduled" => "activityScheduledEventDetails",
+                _ => "lambdaFunctionScheduledEventDetails",
+            },
+            EventDetails::LambdaSucceeded { .. } => match t {
+                "ActivitySucceeded" => "activitySucceededEventDetails",
+                _ => "lambdaFunctionSucceededEventDetails",
+            },
             EventDetails::MapStateStarted { .. } => "mapStateStartedEventDetails",
             EventDetails::MapRunStarted { .. } => "mapRunStartedEventDetails",
             EventDetails::MapIteration { .. } => match t {
@@ -425,6 +435,9 @@ impl Serialize for Details<'_> {
                 m.serialize_entry("inputDetails", &NotTruncated)?;
                 if let Some(t) = d.timeout_in_seconds {
                     m.serialize_entry("timeoutInSeconds", &t)?;
+                }
+                if let Some(h) = d.heartbeat_in_seconds {
+                    m.serialize_entry("heartbeatInSeconds", &h)?;
                 }
                 if let Some(role) = &d.role_arn {
                     m.serialize_entry("taskCredentials", &TaskCredentials(role))?;

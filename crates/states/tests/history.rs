@@ -427,3 +427,37 @@ async fn a_task_failing_in_a_parallel_branch_is_aborted() {
     let execution = run_with(&top, json!({}), failing()).await;
     assert!(!event_types(&execution).contains(&"TaskStateAborted".to_owned()));
 }
+
+/// An activity task records the `Activity*` events (GetExecutionHistory's
+/// ActivityScheduledEventDetails, ActivitySucceededEventDetails, ...; recorded on AWS).
+#[tokio::test]
+async fn activity_tasks_record_activity_events() {
+    let activity = "arn:aws:states:us-east-1:123456789012:activity:approve";
+    let ok = Scripted::new(|_, _| Ok(json!({"approved": true})));
+    let definition = json!({"StartAt": "A", "States": {"A": {"Type": "Task",
+        "Resource": activity, "TimeoutSeconds": 60, "HeartbeatSeconds": 10, "End": true}}});
+    let execution = run_with(&definition, json!({"order": 1}), ok).await;
+    assert_eq!(
+        event_types(&execution)[2..5],
+        ["ActivityScheduled", "ActivityStarted", "ActivitySucceeded"]
+    );
+    let events = execution.history_json();
+    assert_eq!(
+        events[2]["activityScheduledEventDetails"],
+        json!({"resource": activity, "input": "{\"order\":1}",
+               "inputDetails": {"truncated": false},
+               "timeoutInSeconds": 60, "heartbeatInSeconds": 10})
+    );
+    assert_eq!(
+        events[4]["activitySucceededEventDetails"]["output"],
+        "{\"approved\":true}"
+    );
+    let failing = Scripted::new(|_, _| Err(TaskFailure::new("Rejected", "no")));
+    let execution = run_with(&definition, json!({}), failing).await;
+    let events = execution.history_json();
+    assert_eq!(events[4]["type"], "ActivityFailed");
+    assert_eq!(
+        events[4]["activityFailedEventDetails"],
+        json!({"error": "Rejected", "cause": "no"})
+    );
+}

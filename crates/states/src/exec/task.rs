@@ -291,7 +291,18 @@ impl Engine {
     /// the `.waitForTaskToken` callback, and records the task's events.
     async fn invoke_task(&self, request: TaskRequest) -> Result<Value, Interrupt> {
         let resource = request.resource.clone();
+        // A Lambda function ARN gets the `LambdaFunction*` events and an activity ARN the
+        // `Activity*` ones, with the same details; a service integration the `Task*` ones.
         let lambda = lambda_function_of(&resource).is_some();
+        let activity = is_activity(&resource);
+        let own_events = lambda || activity;
+        let named = |lambda_event: &'static str, activity_event: &'static str| {
+            if activity {
+                activity_event
+            } else {
+                lambda_event
+            }
+        };
         let (resource_type, resource_name) = split_resource(&resource);
         let role_arn = request
             .credentials
@@ -301,16 +312,22 @@ impl Engine {
             .map(str::to_owned);
         let timeout = request.timeout_seconds;
         let heartbeat = request.heartbeat_seconds;
-        if lambda {
-            self.event("LambdaFunctionScheduled", || {
-                EventDetails::LambdaScheduled(Box::new(LambdaScheduled {
-                    resource: resource.clone(),
-                    input: payload_text(&request.parameters),
-                    timeout_in_seconds: timeout,
-                    role_arn: role_arn.clone(),
-                }))
+        if own_events {
+            self.event(
+                named("LambdaFunctionScheduled", "ActivityScheduled"),
+                || {
+                    EventDetails::LambdaScheduled(Box::new(LambdaScheduled {
+                        resource: resource.clone(),
+                        input: payload_text(&request.parameters),
+                        timeout_in_seconds: timeout,
+                        heartbeat_in_seconds: heartbeat.filter(|_| activity),
+                        role_arn: role_arn.clone(),
+                    }))
+                },
+            );
+            self.event(named("LambdaFunctionStarted", "ActivityStarted"), || {
+                EventDetails::None
             });
-            self.event("LambdaFunctionStarted", || EventDetails::None);
         } else {
             self.event("TaskScheduled", || {
                 EventDetails::TaskScheduled(Box::new(TaskScheduled {
@@ -346,12 +363,13 @@ impl Engine {
         };
         match outcome {
             Ok(output) => {
-                if lambda {
-                    self.event("LambdaFunctionSucceeded", || {
-                        EventDetails::LambdaSucceeded {
+                if own_events {
+                    self.event(
+                        named("LambdaFunctionSucceeded", "ActivitySucceeded"),
+                        || EventDetails::LambdaSucceeded {
                             output: payload_text(&output),
-                        }
-                    });
+                        },
+                    );
                 } else {
                     self.event("TaskSucceeded", || {
                         EventDetails::TaskSucceeded(Box::new(TaskOutput {
@@ -366,15 +384,15 @@ impl Engine {
             Err(err) => {
                 let timed_out =
                     err.error == names::TIMEOUT || err.error == names::HEARTBEAT_TIMEOUT;
-                let event_type = match (lambda, timed_out) {
-                    (true, true) => "LambdaFunctionTimedOut",
-                    (true, false) => "LambdaFunctionFailed",
+                let event_type = match (own_events, timed_out) {
+                    (true, true) => named("LambdaFunctionTimedOut", "ActivityTimedOut"),
+                    (true, false) => named("LambdaFunctionFailed", "ActivityFailed"),
                     (false, true) => "TaskTimedOut",
                     (false, false) => "TaskFailed",
                 };
                 let err = err.reported_by_task();
                 self.event(event_type, || {
-                    if lambda {
+                    if own_events {
                         EventDetails::Failed {
                             error: err.error.clone(),
                             cause: err.cause.clone(),
@@ -494,6 +512,13 @@ fn split_resource(resource: &str) -> (String, String) {
     let mut parts = resource.split(':');
     let service = parts.nth(2).unwrap_or_default().to_owned();
     (service, resource.to_owned())
+}
+
+/// Whether `resource` is an activity: `arn:<partition>:states:<region>:<account>:activity:<name>`.
+fn is_activity(resource: &str) -> bool {
+    let parts: Vec<&str> = resource.splitn(7, ':').collect();
+    matches!(parts.as_slice(), ["arn", _, "states", region, _, "activity", name]
+        if !region.is_empty() && !name.is_empty())
 }
 
 /// Why an integration refuses its parameters before it is called, in AWS's words; the
