@@ -68,6 +68,12 @@ pub enum EventDetails {
         /// The state's name.
         state: Arc<str>,
     },
+    /// `ActivityStarted`: a worker took the activity task (`workerName`, which the
+    /// interpreter's task handlers do not give; AWS records `{}` then).
+    ActivityStarted {
+        /// The worker's name, when it gave one.
+        worker_name: Option<String>,
+    },
     /// `<Type>StateEntered`: the state's raw input.
     StateEntered {
         /// The state's name.
@@ -243,6 +249,7 @@ impl HistoryEvent {
                 _ => "evaluationFailedEventDetails",
             },
             EventDetails::EvaluationFailed { .. } => "evaluationFailedEventDetails",
+            EventDetails::ActivityStarted { .. } => "activityStartedEventDetails",
             EventDetails::StateEntered { .. } => "stateEnteredEventDetails",
             EventDetails::StateExited { .. } => "stateExitedEventDetails",
             EventDetails::TaskScheduled(_) => "taskScheduledEventDetails",
@@ -376,6 +383,11 @@ impl Serialize for Details<'_> {
                     m.serialize_entry("location", location)?;
                 }
                 m.serialize_entry("state", &**state)?;
+            }
+            EventDetails::ActivityStarted { worker_name } => {
+                if let Some(name) = worker_name {
+                    m.serialize_entry("workerName", name)?;
+                }
             }
             EventDetails::StateEntered { name, input } => {
                 m.serialize_entry("name", &**name)?;

@@ -448,6 +448,7 @@ async fn activity_tasks_record_activity_events() {
                "inputDetails": {"truncated": false},
                "timeoutInSeconds": 60, "heartbeatInSeconds": 10})
     );
+    assert_eq!(events[3]["activityStartedEventDetails"], json!({}));
     assert_eq!(
         events[4]["activitySucceededEventDetails"]["output"],
         "{\"approved\":true}"

@@ -325,9 +325,13 @@ impl Engine {
                     }))
                 },
             );
-            self.event(named("LambdaFunctionStarted", "ActivityStarted"), || {
-                EventDetails::None
-            });
+            if activity {
+                self.event("ActivityStarted", || EventDetails::ActivityStarted {
+                    worker_name: None,
+                });
+            } else {
+                self.event("LambdaFunctionStarted", || EventDetails::None);
+            }
         } else {
             self.event("TaskScheduled", || {
                 EventDetails::TaskScheduled(Box::new(TaskScheduled {
