@@ -30,6 +30,9 @@
 //! `AWS_RECORDED_REPORT=1 cargo test -p orderly-states --test aws_recorded -- --nocapture`
 //! prints the agreement per set of cases.
 
+mod failing_list;
+
+use failing_list::FailingList;
 use orderly_states::{ExecutionOptions, MockConfig, StateMachine, VirtualClock, execute_blocking};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -842,21 +845,13 @@ const FAILING_HEADER: &str = "\
 # the figures.
 ";
 
-fn failing_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aws_recorded_failing.txt")
-}
-
-/// The listed failures: `id  # why`, one a line (an id may hold a `#` of its own:
-/// `file.py::Class::test#exec_hist_resp_0`); lines that start with `#` are comments.
-fn listed_failures() -> BTreeSet<String> {
-    let text = fs::read_to_string(failing_path()).unwrap_or_default();
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .map(|line| line.split("  # ").next().unwrap_or_default().trim())
-        .filter(|id| !id.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
+/// The list of this test's failing cases.
+const LIST: FailingList = FailingList {
+    file: "aws_recorded_failing.txt",
+    header: FAILING_HEADER,
+    update_var: "AWS_RECORDED_UPDATE",
+    noun: "execution",
+};
 
 const SETS: &[&str] = &[
     "JSONPath",
@@ -872,7 +867,6 @@ fn executions_recorded_on_aws_agree_except_the_listed_ones() {
     assert!(cases.len() > 500, "the data has {} cases", cases.len());
     let ids: BTreeSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids.len(), cases.len(), "case ids are unique");
-    let listed = listed_failures();
     let mut failing: BTreeMap<String, String> = BTreeMap::new();
     // Per set: cases, outcome agrees, types agree, whole history agrees, passes.
     let mut tally: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
@@ -930,37 +924,5 @@ fn executions_recorded_on_aws_agree_except_the_listed_ones() {
             println!("{id}  # {why}");
         }
     }
-    if std::env::var_os("AWS_RECORDED_UPDATE").is_some() {
-        let mut text = String::from(FAILING_HEADER);
-        for (id, why) in &failing {
-            let _ = writeln!(text, "{id}  # {why}");
-        }
-        fs::write(failing_path(), text).expect("write the list");
-        return;
-    }
-    let new: Vec<String> = failing
-        .iter()
-        .filter(|(id, _)| !listed.contains(*id))
-        .map(|(id, why)| format!("{id}  # {why}"))
-        .collect();
-    let fixed: Vec<&String> = listed
-        .iter()
-        .filter(|id| !failing.contains_key(*id))
-        .collect();
-    assert!(
-        new.is_empty(),
-        "{} recorded execution(s) disagree that tests/aws_recorded_failing.txt does not list:\n{}",
-        new.len(),
-        new.join("\n")
-    );
-    assert!(
-        fixed.is_empty(),
-        "{} listed execution(s) now agree; remove them from tests/aws_recorded_failing.txt:\n{}",
-        fixed.len(),
-        fixed
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    LIST.check(&failing);
 }

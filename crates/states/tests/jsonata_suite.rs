@@ -15,9 +15,12 @@
 //! page of the Step Functions developer guide) and `matchers` (their bindings are
 //! JavaScript functions, which JSON cannot carry).
 
+mod failing_list;
+
+use failing_list::FailingList;
 use orderly_states::jsonata::{Expression, JsonataError};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -260,21 +263,13 @@ const FAILING_HEADER: &str = "\
 # JSONATA_SUITE_UPDATE=1. docs/jsonata-conformance.md gives the figures.
 ";
 
-fn failing_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/jsonata_suite_failing.txt")
-}
-
-/// The listed failures: `id  # why`, one a line (an id may hold a `#` of its own:
-/// `group/file#3`); lines that start with `#` are comments.
-fn listed_failures() -> BTreeSet<String> {
-    let text = fs::read_to_string(failing_path()).unwrap_or_default();
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .map(|line| line.split("  # ").next().unwrap_or_default().trim())
-        .filter(|id| !id.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
+/// The list of this test's failing cases.
+const LIST: FailingList = FailingList {
+    file: "jsonata_suite_failing.txt",
+    header: FAILING_HEADER,
+    update_var: "JSONATA_SUITE_UPDATE",
+    noun: "case",
+};
 
 #[test]
 fn the_reference_suite_passes_except_the_listed_cases() {
@@ -284,7 +279,6 @@ fn the_reference_suite_passes_except_the_listed_cases() {
         unreadable.len() <= 2,
         "cases the test cannot read: {unreadable:?}"
     );
-    let listed = listed_failures();
     let mut failing: BTreeMap<String, String> = BTreeMap::new();
     // Per group: (run, passed, not applicable).
     let mut per_group: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
@@ -329,38 +323,5 @@ fn the_reference_suite_passes_except_the_listed_cases() {
             println!("{id}  # {why}");
         }
     }
-    if std::env::var_os("JSONATA_SUITE_UPDATE").is_some() {
-        // After a change that makes cases pass: the list is rewritten from this run.
-        let mut text = String::from(FAILING_HEADER);
-        for (id, why) in &failing {
-            let _ = writeln!(text, "{id}  # {why}");
-        }
-        fs::write(failing_path(), text).expect("write the list");
-        return;
-    }
-    let new: Vec<String> = failing
-        .iter()
-        .filter(|(id, _)| !listed.contains(*id))
-        .map(|(id, why)| format!("{id}  # {why}"))
-        .collect();
-    let fixed: Vec<&String> = listed
-        .iter()
-        .filter(|id| !failing.contains_key(*id))
-        .collect();
-    assert!(
-        new.is_empty(),
-        "{} case(s) fail that tests/jsonata_suite_failing.txt does not list:\n{}",
-        new.len(),
-        new.join("\n")
-    );
-    assert!(
-        fixed.is_empty(),
-        "{} listed case(s) now pass; remove them from tests/jsonata_suite_failing.txt:\n{}",
-        fixed.len(),
-        fixed
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    LIST.check(&failing);
 }
