@@ -108,10 +108,7 @@ fn malformed_intrinsics_are_rejected_before_running() {
     let definition = single(
         json!({"Type": "Pass", "Parameters": {"x.$": "States.Formatt('{}', $.a)"}, "End": true}),
     );
-    let err = orderly_states::StateMachine::parse(&definition.to_string())
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let err = refusal(&definition);
     // CreateStateMachine's words and location, recorded on AWS: the object holding the key.
     assert!(
         err.contains(

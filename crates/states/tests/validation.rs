@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::problems;
+use common::{problems, refusal};
 use orderly_states::StateMachine;
 use serde_json::{Value, json};
 
@@ -289,10 +289,7 @@ fn recorded_refusals_read_as_aws_writes_them() {
         ),
     ];
     for (definition, message) in cases {
-        let err = orderly_states::StateMachine::parse(&definition.to_string())
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = refusal(&definition);
         assert_eq!(
             err,
             format!("Invalid State Machine Definition: '{message}'"),
@@ -308,10 +305,7 @@ fn credentials_need_a_role_arn() {
         let definition = json!({"QueryLanguage": "JSONata", "StartAt": "State0", "States": {"State0": {
             "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
             "Arguments": "{% $states.input %}", "Credentials": credentials, "End": true}}});
-        let err = orderly_states::StateMachine::parse(&definition.to_string())
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = refusal(&definition);
         assert_eq!(
             err,
             "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field 'RoleArn' is required but was missing at /States/State0/Credentials'"

@@ -47,12 +47,10 @@ impl Engine {
 
     /// Fails with States.DataLimitExceeded when a state's output is too large.
     pub(crate) fn check_size(&self, run: &StateRun<'_>, value: &Value) -> Result<(), Interrupt> {
-        // Most payloads are far below the limit: a cheap bound settles them, and only
-        // payloads that might be near it are measured exactly.
-        if size_bound(value, super::MAX_PAYLOAD_BYTES) <= super::MAX_PAYLOAD_BYTES {
+        if fits(value) {
             return Ok(());
         }
-        check_measured(run, json_size(value))
+        Err(too_large(run))
     }
 
     /// [`Engine::check_size`] for a state's output: when the history is kept, the text
@@ -69,7 +67,8 @@ impl Engine {
     }
 }
 
-/// Whether a value is within the payload size limit.
+/// Whether a value is within the payload size limit. Most payloads are far below it: a
+/// cheap bound settles them, and only payloads that might be near it are measured exactly.
 pub(crate) fn fits(value: &Value) -> bool {
     size_bound(value, super::MAX_PAYLOAD_BYTES) <= super::MAX_PAYLOAD_BYTES
         || json_size(value) <= super::MAX_PAYLOAD_BYTES
@@ -77,15 +76,20 @@ pub(crate) fn fits(value: &Value) -> bool {
 
 fn check_measured(run: &StateRun<'_>, size: usize) -> Result<(), Interrupt> {
     if size > super::MAX_PAYLOAD_BYTES {
-        return Err(Interrupt::Failed(StatesError::new(
-            names::DATA_LIMIT_EXCEEDED,
-            format!(
-                "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
-                run.state.name
-            ),
-        )));
+        return Err(too_large(run));
     }
     Ok(())
+}
+
+/// States.DataLimitExceeded about the state's own payload (terminal).
+fn too_large(run: &StateRun<'_>) -> Interrupt {
+    Interrupt::Failed(StatesError::new(
+        names::DATA_LIMIT_EXCEEDED,
+        format!(
+            "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+            run.state.name
+        ),
+    ))
 }
 
 /// An upper bound of the length of a value's JSON text (every string byte counted as a

@@ -255,10 +255,8 @@ impl Engine {
             output_text: None,
             clock: &*self.clock,
             at_root,
-            evaluation_failure: Default::default(),
-            failed_event: Default::default(),
             note_assigned: self.recorder.enabled(),
-            assigned: Default::default(),
+            notes: Default::default(),
         };
         let mut attempts = vec![0u32; state.retry.len()];
         loop {

@@ -121,7 +121,7 @@ pub(super) async fn run_ordered<'a>(
 
 impl Engine {
     /// The items array: `ItemsPath` (JSONPath) or `Items` (JSONata), the input by default.
-    pub(super) fn map_items(
+    fn map_items(
         &self,
         run: &StateRun<'_>,
         spec: &MapSpec,
@@ -385,13 +385,8 @@ fn path_integer(
     value: &Value,
 ) -> Result<i64, StatesError> {
     let whole = match value {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
-                .map(|f| f as i64)
-        }),
         Value::String(s) => s.trim().parse::<i64>().ok(),
-        _ => None,
+        other => super::task::whole_i64(other),
     };
     whole.ok_or_else(|| {
         run.fail(Cause::PathNotInteger {

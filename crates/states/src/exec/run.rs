@@ -27,31 +27,40 @@ pub(crate) struct StateRun<'a> {
     /// Whether the state is one of the machine's top-level states, whose Parallel branches
     /// and Map iterations a redrive keeps when they succeeded.
     pub at_root: bool,
-    /// Set when a query of this state failed to evaluate (a JSONata field, Map items that
-    /// are not an array): the location to record in the `EvaluationFailed` event that
-    /// AWS writes before the failure, `Some(None)` where it names none.
-    pub evaluation_failure: std::sync::Mutex<Option<Option<String>>>,
-    /// `ParallelStateFailed` or `MapStateFailed` once the state's branches failed: AWS
-    /// records it only when no Retry runs the state again.
-    pub failed_event: std::sync::Mutex<Option<&'static str>>,
     /// Whether the history is kept, so the variables the state assigns are noted for its
     /// exited event.
     pub note_assigned: bool,
+    /// What the state's evaluation noted for the events the loop records after it. A
+    /// mutex, not a cell: the state's future is `Send`.
+    pub notes: std::sync::Mutex<RunNotes>,
+}
+
+/// What a state's run notes for its events, each taken once.
+#[derive(Debug, Default)]
+pub(crate) struct RunNotes {
+    /// Set when a query of this state failed to evaluate (a JSONata field, Map items that
+    /// are not an array): the location to record in the `EvaluationFailed` event that
+    /// AWS writes before the failure, `Some(None)` where it names none.
+    evaluation_failure: Option<Option<String>>,
+    /// `ParallelStateFailed` or `MapStateFailed` once the state's branches failed: AWS
+    /// records it only when no Retry runs the state again.
+    failed_event: Option<&'static str>,
     /// The variables the state assigned, as the exited event shows them.
-    pub assigned: std::sync::Mutex<Option<Vec<(String, String)>>>,
+    assigned: Option<Vec<(String, String)>>,
 }
 
 impl StateRun<'_> {
+    fn notes(&self) -> std::sync::MutexGuard<'_, RunNotes> {
+        self.notes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// A query evaluation failure of this state, noted for its `EvaluationFailed` event.
     pub(crate) fn evaluation_failed(
         &self,
         location: Option<String>,
         error: StatesError,
     ) -> StatesError {
-        *self
-            .evaluation_failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(location);
+        self.notes().evaluation_failure = Some(location);
         error
     }
 
@@ -65,36 +74,27 @@ impl StateRun<'_> {
             .iter()
             .map(|(k, v)| (k.clone(), v.to_string()))
             .collect();
-        *self.assigned.lock().unwrap_or_else(|p| p.into_inner()) = Some(texts);
+        self.notes().assigned = Some(texts);
     }
 
     /// The noted assignments, once.
     pub(crate) fn take_assigned(&self) -> Option<Vec<(String, String)>> {
-        self.assigned
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
+        self.notes().assigned.take()
     }
 
     /// Notes that the state's own failure event is due if no Retry runs it again.
     pub(crate) fn state_failed(&self, event_type: &'static str) {
-        *self.failed_event.lock().unwrap_or_else(|p| p.into_inner()) = Some(event_type);
+        self.notes().failed_event = Some(event_type);
     }
 
     /// The noted failure event, once.
     pub(crate) fn take_failed_event(&self) -> Option<&'static str> {
-        self.failed_event
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
+        self.notes().failed_event.take()
     }
 
     /// The noted evaluation failure's location, once.
     pub(crate) fn take_evaluation_failure(&self) -> Option<Option<String>> {
-        self.evaluation_failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
+        self.notes().evaluation_failure.take()
     }
 
     /// The error of a failure of the table in `causes.rs`, after this state's preamble.

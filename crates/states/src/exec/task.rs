@@ -175,18 +175,12 @@ impl Engine {
         // A `.waitForTaskToken` task hands its token on and waits for it; a `.sync` one
         // has a token in its context object too (`$$.Task.Token`, recorded on AWS), which
         // it may pass on, but it ends when its job does.
-        let callback = match &state.kind {
-            Kind::Task { resource, .. } => match integration_pattern(resource) {
-                IntegrationPattern::WaitForTaskToken => true,
-                IntegrationPattern::Sync => {
-                    run.task_token = Some(uuid::Uuid::new_v4().to_string());
-                    false
-                }
-                IntegrationPattern::RequestResponse => false,
-            },
-            _ => false,
+        let pattern = match &state.kind {
+            Kind::Task { resource, .. } => integration_pattern(resource),
+            _ => IntegrationPattern::RequestResponse,
         };
-        if callback {
+        let callback = pattern == IntegrationPattern::WaitForTaskToken;
+        if pattern != IntegrationPattern::RequestResponse {
             run.task_token = Some(uuid::Uuid::new_v4().to_string());
         }
         let context = self.context(run);
@@ -255,6 +249,8 @@ impl Engine {
                     retry_count: run.retry_count,
                 };
                 let result = self.invoke_task(request).await?;
+                // A callback's output has not been measured yet (a called task's result
+                // has, in invoke_task).
                 self.check_size(run, &result)?;
                 result
             }
@@ -530,8 +526,8 @@ fn is_activity(resource: &str) -> bool {
 /// each header's value is a list of strings (call API Gateway with Step Functions,
 /// developer guide; recorded on AWS).
 fn unusable_parameters(resource: &str, parameters: &Value) -> Option<&'static str> {
-    let (_, action) = split_resource(resource);
-    if !resource.contains(":states:::apigateway:") || !action.starts_with("invoke") {
+    let (service, action) = split_resource(resource);
+    if service != "apigateway" || !action.starts_with("invoke") {
         return None;
     }
     let headers = parameters.get("Headers")?;
@@ -544,8 +540,6 @@ fn unusable_parameters(resource: &str, parameters: &Value) -> Option<&'static st
     (!valid).then_some("The value of the field 'Headers' has an invalid format")
 }
 
-/// The seconds a Wait state's `SecondsPath` selects: a whole number, not negative
-/// (`causes.rs` has the service's causes for the rest).
 /// The longest delay a Wait state accepts: recorded on AWS, a timestamp 24,855 days
 /// ahead waits and one 24,856 days ahead fails, which brackets 2^31 seconds.
 const LONGEST_WAIT: Duration = Duration::from_secs(i32::MAX as u64);
@@ -557,6 +551,18 @@ fn wait_at_most(run: &StateRun<'_>, delay: Duration) -> Result<Duration, StatesE
     Ok(delay)
 }
 
+/// A JSON number that is a whole number (`2` or `2.0`) in i64's range.
+pub(super) fn whole_i64(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+            .map(|f| f as i64)
+    })
+}
+
+/// The seconds a Wait state's `SecondsPath` selects: a whole number, not negative
+/// (`causes.rs` has the service's causes for the rest).
 fn seconds_at(
     run: &StateRun<'_>,
     path: &JsonPath,
@@ -565,13 +571,7 @@ fn seconds_at(
     let Some(value) = selected else {
         return Err(run.fail(Cause::SecondsPathMissing { path: path.text() }));
     };
-    let whole = value.as_i64().or_else(|| {
-        value
-            .as_f64()
-            .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
-            .map(|f| f as i64)
-    });
-    match whole {
+    match whole_i64(&value) {
         Some(n) if n >= 0 => Ok(n.unsigned_abs()),
         Some(_) => Err(run.fail(Cause::SecondsPathNegative {
             path: path.text(),

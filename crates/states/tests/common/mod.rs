@@ -53,6 +53,14 @@ impl TaskHandler for Scripted {
     }
 }
 
+/// What CreateStateMachine would answer a definition it refuses (empty if it accepts it).
+pub fn refusal(definition: &Value) -> String {
+    StateMachine::parse(&definition.to_string())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+
 pub fn machine(definition: &Value) -> StateMachine {
     StateMachine::parse(&definition.to_string()).unwrap_or_else(|e| panic!("{e}\n{definition}"))
 }
