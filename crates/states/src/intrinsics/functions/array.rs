@@ -73,9 +73,12 @@ pub fn range(args: &[Value]) -> Option<Value> {
     if count > i128::from(MAX_RANGE_ITEMS) {
         return None;
     }
-    let items = (0..count as i64)
-        .map(|i| Value::from(first + i * step))
-        .collect();
+    // In i128: `i * step` may leave i64's range (a step near 2^63) although every item,
+    // being between `first` and `last`, is within it.
+    let items = (0..count)
+        .map(|i| i64::try_from(i128::from(first) + i * i128::from(step)).map(Value::from))
+        .collect::<Result<Vec<_>, _>>()
+        .ok()?;
     Some(Value::Array(items))
 }
 
@@ -113,4 +116,27 @@ pub fn unique(args: Vec<Value>) -> Option<Value> {
         }
     }
     Some(Value::Array(kept))
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Found by the intrinsics fuzz target: a step near 2^63 made `i * step` overflow
+    /// i64 (a panic) although every item lies between `first` and `last`.
+    #[test]
+    fn a_step_near_the_largest_integer_does_not_overflow() {
+        let first = i64::MIN;
+        let (last, step) = (9_223_375_477_508_i64, 92_233_755_555_555_553_i64);
+        let items = range(&[json!(first), json!(last), json!(step)]);
+        let Some(Value::Array(items)) = items else {
+            panic!("a range: {items:?}");
+        };
+        assert_eq!(items.len(), 101);
+        assert_eq!(items[0], json!(first));
+        let expected = i128::from(first) + 100 * i128::from(step);
+        assert!(expected <= i128::from(last));
+        assert_eq!(items[100], json!(i64::try_from(expected).ok()));
+    }
 }
