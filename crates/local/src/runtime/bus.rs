@@ -499,55 +499,58 @@ impl CloudInner {
         trace: String,
     ) {
         let cloud = self.clone();
-        self.spawn(super::xray::scope(trace, async move {
-            let Some((target, _)) = rule.targets.get(index) else {
-                return;
-            };
-            // A state machine target starts an execution only with a slot free, so a
-            // backlog of deliveries does not start all its executions at once.
-            let attempts = target.retry_policy.maximum_retry_attempts.min(185) + 1;
-            let mut last_error = String::new();
-            for attempt in 0..attempts {
-                // Taken for each attempt, so a delivery backing off between attempts holds
-                // no slot.
-                let slot = match (&cloud.execution_slots, target.target.kind) {
-                    (Some(slots), TargetKind::StateMachine) => {
-                        slots.clone().acquire_owned().await.ok()
-                    }
-                    _ => None,
+        self.spawn(move || {
+            super::xray::scope(trace, async move {
+                let Some((target, _)) = rule.targets.get(index) else {
+                    return;
                 };
-                // Boxed: a delivery waiting to run then holds what it captured, not the
-                // space of every state of a delivery.
-                match Box::pin(cloud.deliver_once(&rule, target, &body, &delivered)).await {
-                    Ok(started) => {
-                        // Delivery to a target is at least once: it may happen again.
-                        if cloud
-                            .faults
-                            .strike(Fault::Duplicate, &target.target.logical_id)
-                        {
-                            let _ = Box::pin(cloud.deliver_once(&rule, target, &body, &delivered))
-                                .await;
+                // A state machine target starts an execution only with a slot free, so a
+                // backlog of deliveries does not start all its executions at once.
+                let attempts = target.retry_policy.maximum_retry_attempts.min(185) + 1;
+                let mut last_error = String::new();
+                for attempt in 0..attempts {
+                    // Taken for each attempt, so a delivery backing off between attempts holds
+                    // no slot.
+                    let slot = match (&cloud.execution_slots, target.target.kind) {
+                        (Some(slots), TargetKind::StateMachine) => {
+                            slots.clone().acquire_owned().await.ok()
                         }
-                        cloud.trace.record(Hop::target_delivered(
-                            &delivered.correlation_id,
-                            &rule.rule.logical_id,
-                            &target.target.logical_id,
-                            cloud.clock.now_ms(),
-                        ));
-                        if let (Some(slot), Some(arn)) = (slot, started) {
-                            cloud.hold_slot(slot, &arn).await;
+                        _ => None,
+                    };
+                    // Boxed: a delivery waiting to run then holds what it captured, not the
+                    // space of every state of a delivery.
+                    match Box::pin(cloud.deliver_once(&rule, target, &body, &delivered)).await {
+                        Ok(started) => {
+                            // Delivery to a target is at least once: it may happen again.
+                            if cloud
+                                .faults
+                                .strike(Fault::Duplicate, &target.target.logical_id)
+                            {
+                                let _ =
+                                    Box::pin(cloud.deliver_once(&rule, target, &body, &delivered))
+                                        .await;
+                            }
+                            cloud.trace.record(Hop::target_delivered(
+                                &delivered.correlation_id,
+                                &rule.rule.logical_id,
+                                &target.target.logical_id,
+                                cloud.clock.now_ms(),
+                            ));
+                            if let (Some(slot), Some(arn)) = (slot, started) {
+                                cloud.hold_slot(slot, &arn).await;
+                            }
+                            return;
                         }
-                        return;
+                        Err(e) => last_error = e,
                     }
-                    Err(e) => last_error = e,
+                    drop(slot);
+                    // EventBridge backs off exponentially with jitter; a short fixed schedule
+                    // on the runtime clock keeps local runs fast and deterministic.
+                    cloud.clock.sleep_ms(1000 * (1 << attempt.min(6))).await;
                 }
-                drop(slot);
-                // EventBridge backs off exponentially with jitter; a short fixed schedule
-                // on the runtime clock keeps local runs fast and deterministic.
-                cloud.clock.sleep_ms(1000 * (1 << attempt.min(6))).await;
-            }
-            cloud.dead_letter_target(&rule, target, &body, "TARGET_UNAVAILABLE", &last_error);
-        }));
+                cloud.dead_letter_target(&rule, target, &body, "TARGET_UNAVAILABLE", &last_error);
+            })
+        });
     }
 
     /// Keeps a started execution's slot until the execution ends or

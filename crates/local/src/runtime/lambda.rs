@@ -238,7 +238,7 @@ impl CloudInner {
         let cloud = self.clone();
         let id = id.to_owned();
         let trace = super::xray::current_or_new(self.clock.now_ms());
-        self.spawn(super::xray::scope(trace, async move {
+        self.spawn(move || super::xray::scope(trace, async move {
             let Some(host) = cloud.function(&id) else { return };
             let config = host.function.async_invoke.clone();
             let mut last = None;

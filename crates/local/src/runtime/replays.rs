@@ -41,7 +41,7 @@ impl CloudInner {
     /// starts and no one steps them yet.
     pub fn step_replays(self: &Arc<Self>) {
         let cloud = self.clone();
-        self.spawn(async move {
+        self.spawn(move || async move {
             loop {
                 let (steps, active) = cloud.archives.advance_replays();
                 for step in steps {

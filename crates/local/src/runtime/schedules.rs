@@ -77,7 +77,7 @@ impl CloudInner {
     /// Delivers one invocation, off the runner, retrying as the schedule says.
     fn fire(self: &Arc<Self>, firing: Firing) {
         let cloud = self.clone();
-        self.spawn(async move {
+        self.spawn(move || async move {
             let target = &firing.spec.target;
             let execution_id = uuid::Uuid::new_v4().simple().to_string()[..16].to_owned();
             let mut attempt: u32 = 0;

@@ -303,12 +303,14 @@ async fn invoke_for_task(
     let trace = super::xray::current_or_new(cloud.clock.now_ms());
     // The execution waits for the answer: the invocation runs where the execution does.
     cloud.spawn_in(
-        super::xray::scope(trace, async move {
-            if late_ms > 0 {
-                invoker.clock.sleep_ms(late_ms).await;
-            }
-            let _ = answer.send(invoker.invoke(&name, payload).await);
-        }),
+        move || {
+            super::xray::scope(trace, async move {
+                if late_ms > 0 {
+                    invoker.clock.sleep_ms(late_ms).await;
+                }
+                let _ = answer.send(invoker.invoke(&name, payload).await);
+            })
+        },
         Lane::Caller,
     );
     let outcome = answered.await.unwrap_or_else(|_| {
@@ -486,11 +488,13 @@ impl CloudInner {
         // The execution continues the trace of what started it (a rule target, a function).
         let trace = super::xray::current_or_new(self.clock.now_ms());
         self.spawn_in(
-            super::xray::scope(trace, async move {
-                let execution =
-                    Arc::new(orderly_states::execute(&definition, input, options).await);
-                cloud.conclude(&ending, execution, &ended);
-            }),
+            move || {
+                super::xray::scope(trace, async move {
+                    let execution =
+                        Arc::new(orderly_states::execute(&definition, input, options).await);
+                    cloud.conclude(&ending, execution, &ended);
+                })
+            },
             lane,
         );
         Ok(arn)
@@ -554,13 +558,15 @@ impl CloudInner {
         );
         let cloud = self.clone();
         let trace = super::xray::current_or_new(now_ms);
-        self.spawn(super::xray::scope(trace, async move {
-            // Checked redrivable above: a refusal here leaves the execution as it was.
-            let execution = orderly_states::redrive(&definition, &previous, options)
-                .await
-                .map_or(previous, Arc::new);
-            cloud.conclude(&ending, execution, &ended);
-        }));
+        self.spawn(move || {
+            super::xray::scope(trace, async move {
+                // Checked redrivable above: a refusal here leaves the execution as it was.
+                let execution = orderly_states::redrive(&definition, &previous, options)
+                    .await
+                    .map_or(previous, Arc::new);
+                cloud.conclude(&ending, execution, &ended);
+            })
+        });
         if let Some(token) = client_token {
             let mut tokens = self
                 .sfn

@@ -125,7 +125,7 @@ fn start_message_move_task(cloud: &Arc<CloudInner>, input: &Input) -> Result<Val
         .start_message_move_task(source, destination, rate)
         .map_err(move_task_error)?;
     let runner = cloud.clone();
-    cloud.spawn(async move {
+    cloud.spawn(move || async move {
         while runner.sqs.advance_move_tasks() {
             runner.clock.sleep_ms(1000).await;
         }
