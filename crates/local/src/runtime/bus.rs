@@ -517,8 +517,8 @@ impl CloudInner {
                         }
                         _ => None,
                     };
-                    // Boxed: a delivery waiting to run then holds what it captured, not the
-                    // space of every state of a delivery.
+                    // Boxed: a delivery waiting for a slot or between attempts then holds
+                    // its own few states, not the space of every state of a delivery.
                     match Box::pin(cloud.deliver_once(&rule, target, &body, &delivered)).await {
                         Ok(started) => {
                             // Delivery to a target is at least once: it may happen again.
