@@ -290,8 +290,18 @@ pub(crate) fn passed_through_assign(
         crate::definition::QueryLanguage::JsonPath => {
             assign(run, run.state.assign.as_ref(), raw, context, None, vars)
         }
+        // Assign alone: the state has no Output, and the output `jsonata_output` would
+        // build is a copy of the input, thrown away here.
         crate::definition::QueryLanguage::Jsonata => {
-            Ok(jsonata_output(run, raw, context, None, vars)?.1)
+            let bindings = bindings(raw, context, None, None, vars);
+            assign(
+                run,
+                run.state.assign.as_ref(),
+                &Value::Null,
+                context,
+                Some(&bindings),
+                vars,
+            )
         }
     }
 }
