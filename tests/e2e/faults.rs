@@ -15,7 +15,7 @@ fn root() -> PathBuf {
 fn order_confirmed(order_id: &str, data: serde_json::Value) -> PutEventsEntry {
     let detail = json!({
         "metadata": {
-            "idempotency-key": format!("idem-{order_id}-confirmed"),
+            "idempotency-key": format!("idem-{order_id}:OrderConfirmed"),
             "correlation-id": format!("corr-{order_id}"),
             "event-version": "1",
             "occurred-at": "2026-11-26T12:00:03Z",

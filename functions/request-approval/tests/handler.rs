@@ -68,10 +68,7 @@ async fn keeps_the_newest_token_and_announces_once() {
     assert_eq!(published[0].detail_type, "ApprovalRequested");
     let detail = parse_detail::<ApprovalRequested>(&published[0].detail).unwrap();
     assert_eq!(detail.data.order_id, "o-approval-1");
-    assert_eq!(
-        detail.metadata.correlation_id,
-        "c0ffee00-0000-4000-8000-000000000001"
-    );
+    assert_eq!(detail.metadata.correlation_id, "corr-approval-1");
     let decision = ApprovalDecision {
         approved: true,
         decided_by: "approver-17".to_owned(),

@@ -131,14 +131,17 @@ mod tests {
     /// Every sample payload of `events/lambda`, with the fields it holds.
     #[test]
     fn every_sample_event_yields_its_envelope_fields() {
-        const HAPPY: &str = "c0ffee00-0000-4000-8000-000000000001";
+        // The keys the system hands each function for the sample's order
+        // (crates/local/tests/sample_event_keys.rs checks them against the system).
+        const HAPPY: &str = "corr-happy-1";
+        const APPROVAL: &str = "corr-approval-1";
         let cases: &[(&str, &str, &str, &str)] = &[
-            ("audit", "corr-happy-1", "idem-happy-1", "o-happy-1"),
-            ("authorize-payment", HAPPY, "k-happy-1", "o-happy-1"),
+            ("audit", HAPPY, "idem-happy-1", "o-happy-1"),
+            ("authorize-payment", HAPPY, "idem-happy-1", "o-happy-1"),
             (
                 "notify-customer",
-                "corr-happy-1",
-                "idem-happy-1-confirmed",
+                HAPPY,
+                "idem-happy-1:OrderConfirmed",
                 "o-happy-1",
             ),
             (
@@ -151,21 +154,26 @@ mod tests {
             ("place-order", "", "k-happy-1", ""),
             (
                 "record-approval",
-                "corr-approval-1",
+                APPROVAL,
                 "idem-approval-1-decision",
                 "o-approval-1",
             ),
-            ("register-order", HAPPY, "k-happy-1", "o-happy-1"),
-            ("release-stock", HAPPY, "k-happy-1", "o-happy-1"),
-            ("request-approval", HAPPY, "k-approval-1", "o-approval-1"),
-            ("reserve-stock", HAPPY, "k-happy-1", "o-happy-1"),
+            ("register-order", HAPPY, "idem-happy-1", "o-happy-1"),
+            ("release-stock", HAPPY, "idem-happy-1", "o-happy-1"),
+            (
+                "request-approval",
+                APPROVAL,
+                "idem-approval-1",
+                "o-approval-1",
+            ),
+            ("reserve-stock", HAPPY, "idem-happy-1", "o-happy-1"),
             (
                 "ship-order",
-                "corr-happy-1",
-                "idem-happy-1-confirmed",
+                HAPPY,
+                "idem-happy-1:OrderConfirmed",
                 "o-happy-1",
             ),
-            ("void-payment", HAPPY, "k-happy-1", "o-happy-1"),
+            ("void-payment", HAPPY, "idem-happy-1", "o-happy-1"),
         ];
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/lambda");
         let mut files: Vec<String> = std::fs::read_dir(&dir)
