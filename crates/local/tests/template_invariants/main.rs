@@ -1,8 +1,8 @@
 //! What every resource of `template.yaml` must have, derived from the resources the template
 //! declares rather than counted by hand: every queue a dead-letter queue, an alarm and a
 //! place on the dashboard; every function a log group that keeps its lines for a bounded
-//! time, an alarm and a place on the dashboard; every policy named actions on named
-//! resources; every table point-in-time recovery and encryption.
+//! time, an alarm and a place on the dashboard; every state machine an alarm and a place
+//! on the dashboard; every policy named actions on named resources; every table point-in-time recovery and encryption.
 //!
 //! Each check is a plain function over the parsed template, in the long form
 //! `orderly_local::template::yaml` reads it into (`!Ref X` is `{"Ref": "X"}`, `!GetAtt X.Y`
@@ -49,7 +49,7 @@ fn every_queue_function_and_state_machine_has_an_alarm() {
 }
 
 #[test]
-fn every_queue_and_function_is_on_the_dashboard() {
+fn every_queue_function_and_state_machine_is_on_the_dashboard() {
     let t = template();
     assert!(
         of_type(&t, DASHBOARD).next().is_some(),

@@ -23,11 +23,16 @@ const ALARMED: &[(&str, &str, &str, &[Option<&str>])] = &[
     ),
 ];
 
-/// How a dashboard metric names a resource of each kind, as [`ALARMED`]. State machines are
-/// not required: the dashboard shows the fulfillment workflow only.
+/// How a dashboard metric names a resource of each kind, as [`ALARMED`].
 const ON_DASHBOARD: &[(&str, &str, &str, &[Option<&str>])] = &[
     (QUEUE, "queue", "QueueName", &[Some("QueueName")]),
     (FUNCTION, "function", "FunctionName", &[None]),
+    (
+        STATE_MACHINE,
+        "state machine",
+        "StateMachineArn",
+        &[None, Some("Arn")],
+    ),
 ];
 
 // ---------------------------------------------------------------- alarms
