@@ -227,3 +227,57 @@ fn a_definition_that_is_not_json_after_substitution_is_rejected() {
         "{err}"
     );
 }
+
+/// A function of the template that no linked crate builds stops the cloud at start, naming
+/// the function, its CodeUri and what a crate needs for the local cloud to run it.
+#[test]
+fn a_function_no_crate_builds_is_named_with_what_to_add() {
+    use orderly_local::clock::TokioClock;
+    use orderly_local::runtime::faults::NoFaults;
+    use orderly_local::runtime::handlers::OrderlyHandlers;
+    use orderly_local::runtime::{CloudOptions, LocalCloud};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let template = dir.path().join("template.yaml");
+    std::fs::write(
+        &template,
+        format!(
+            "{HEAD}Resources:\n  LoyaltyPointsFunction:\n    Type: AWS::Serverless::Function\n    \
+             Properties:\n      CodeUri: functions/loyalty-points\n      Handler: bootstrap\n      \
+             Runtime: provided.al2023\n"
+        ),
+    )
+    .expect("the template is written");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let error = runtime.block_on(async {
+        match LocalCloud::start(
+            CloudOptions {
+                template,
+                load: LoadOptions::default(),
+                clock: TokioClock::shared(),
+                log_dir: None,
+                echo_logs: false,
+                faults: Arc::new(NoFaults),
+                retention: Default::default(),
+                tables: Default::default(),
+                background: Default::default(),
+            },
+            Arc::new(OrderlyHandlers),
+        ) {
+            Ok(_) => "started".to_owned(),
+            Err(e) => e.to_string(),
+        }
+    });
+    for part in [
+        "LoyaltyPointsFunction.Properties.CodeUri",
+        "binary `loyalty-points`",
+        "DECLARATION",
+        "crates/local/build.rs",
+    ] {
+        assert!(error.contains(part), "{part} is not in: {error}");
+    }
+}

@@ -20,6 +20,18 @@ pub fn declaration(binary: &str) -> Option<&'static dyn Declared> {
     DECLARED.iter().copied().find(|d| d.name() == binary)
 }
 
+/// What a template function whose binary no linked crate declares needs: the crate, and
+/// where the local cloud finds it. The start-up error puts it after the function's
+/// `CodeUri`, which names the binary.
+fn missing(binary: &str) -> String {
+    format!(
+        "no function crate builds binary `{binary}`: a crate under functions/ builds it \
+         (its `[[bin]]` or package name) and exports `pub static DECLARATION` as \
+         functions/audit/src/lib.rs does; crates/local/build.rs then names the dependency \
+         line crates/local/Cargo.toml needs"
+    )
+}
+
 /// A built function, invoked as a tower service.
 struct Built(BoxedFunction);
 
@@ -38,8 +50,7 @@ pub struct OrderlyHandlers;
 
 impl HandlerFactory for OrderlyHandlers {
     fn build(&self, function: &Function, world: &World) -> Result<Arc<dyn LocalHandler>, String> {
-        let declared = declaration(&function.binary)
-            .ok_or_else(|| format!("no function crate builds binary `{}`", function.binary))?;
+        let declared = declaration(&function.binary).ok_or_else(|| missing(&function.binary))?;
         let environment = Environment::from_fn(|name| function.environment.get(name).cloned());
         let built = declared
             .build(&world.adapters(), &environment)
