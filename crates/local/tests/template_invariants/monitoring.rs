@@ -9,22 +9,11 @@ use crate::template::{
     ALARM, DASHBOARD, FUNCTION, QUEUE, STATE_MACHINE, of_type, placeholder, reference,
 };
 
-/// How an alarm's dimension names a resource of each kind: the resource type, the noun the
+/// The kinds of resource every one of which has an alarm and a dashboard metric, and how
+/// an alarm's dimension or a dashboard metric names one: the resource type, the noun the
 /// failures use, the dimension, and the attributes (`None`: `!Ref`) whose value it takes.
 /// An alarm on a queue's URL (`!Ref Queue`) watches nothing: the dimension is its name.
-const ALARMED: &[(&str, &str, &str, &[Option<&str>])] = &[
-    (QUEUE, "queue", "QueueName", &[Some("QueueName")]),
-    (FUNCTION, "function", "FunctionName", &[None]),
-    (
-        STATE_MACHINE,
-        "state machine",
-        "StateMachineArn",
-        &[None, Some("Arn")],
-    ),
-];
-
-/// How a dashboard metric names a resource of each kind, as [`ALARMED`].
-const ON_DASHBOARD: &[(&str, &str, &str, &[Option<&str>])] = &[
+const WATCHED: &[(&str, &str, &str, &[Option<&str>])] = &[
     (QUEUE, "queue", "QueueName", &[Some("QueueName")]),
     (FUNCTION, "function", "FunctionName", &[None]),
     (
@@ -70,7 +59,7 @@ pub(crate) fn alarm_problems(t: &Value) -> Vec<String> {
         }
     }
     let mut problems = Vec::new();
-    for &(kind, noun, dimension, attributes) in ALARMED {
+    for &(kind, noun, dimension, attributes) in WATCHED {
         for (id, _) in of_type(t, kind) {
             let alarmed = attributes
                 .iter()
@@ -173,7 +162,7 @@ pub(crate) fn dashboard_problems(t: &Value) -> Vec<String> {
     } else {
         format!("the DashboardBody of {}", dashboards.join(" or "))
     };
-    for &(kind, noun, dimension, attributes) in ON_DASHBOARD {
+    for &(kind, noun, dimension, attributes) in WATCHED {
         for (id, _) in of_type(t, kind) {
             let shown = attributes.iter().any(|attribute| {
                 named.contains(&(
