@@ -2,15 +2,11 @@
 //! the backlog stays within its bound while orders arrive faster than their workflows run,
 //! and every order admitted is fulfilled once the arrivals stop.
 
-use orderly_local::clock::TokioClock;
 use orderly_local::runtime::background::{Background, runtime_at};
 use orderly_local::runtime::bus::{PutEventsEntry, bus_name};
-use orderly_local::runtime::faults::NoFaults;
 use orderly_local::runtime::handlers::OrderlyHandlers;
-use orderly_local::runtime::retention::Retention;
 use orderly_local::runtime::{CloudOptions, LocalCloud};
 use orderly_local::scenarios::{entries, settled};
-use orderly_local::template::LoadOptions;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -23,15 +19,8 @@ fn root() -> PathBuf {
 fn start(background: Background) -> LocalCloud {
     let cloud = LocalCloud::start(
         CloudOptions {
-            template: root().join("template.yaml"),
-            load: LoadOptions::default(),
-            clock: TokioClock::shared(),
-            log_dir: None,
-            echo_logs: false,
-            faults: Arc::new(NoFaults),
-            retention: Retention::default(),
-            tables: Default::default(),
             background,
+            ..CloudOptions::new(root().join("template.yaml"))
         },
         Arc::new(OrderlyHandlers),
     )

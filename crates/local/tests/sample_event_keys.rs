@@ -30,12 +30,9 @@
 
 use async_trait::async_trait;
 use lambda_runtime::{Context, Diagnostic};
-use orderly_local::clock::TokioClock;
 use orderly_local::runtime::bus::PutEventsEntry;
-use orderly_local::runtime::faults::NoFaults;
 use orderly_local::runtime::handlers::OrderlyHandlers;
 use orderly_local::runtime::lambda::LocalHandler;
-use orderly_local::runtime::retention::Retention;
 use orderly_local::runtime::world::World;
 use orderly_local::runtime::{CloudOptions, HandlerFactory, LocalCloud};
 use orderly_local::scenarios::{settled, wait_until};
@@ -333,17 +330,7 @@ fn is_decision(entry: &PutEventsEntry) -> bool {
 async fn run(decline_payments: bool) -> Vec<Invocation> {
     let log = Log::default();
     let cloud = LocalCloud::start(
-        CloudOptions {
-            template: root().join("template.yaml"),
-            load: LoadOptions::default(),
-            clock: TokioClock::shared(),
-            log_dir: None,
-            echo_logs: false,
-            faults: Arc::new(NoFaults),
-            retention: Retention::default(),
-            tables: Default::default(),
-            background: Default::default(),
-        },
+        CloudOptions::new(root().join("template.yaml")),
         Arc::new(Recorder {
             log: log.clone(),
             decline_payments,

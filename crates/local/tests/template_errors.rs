@@ -232,8 +232,6 @@ fn a_definition_that_is_not_json_after_substitution_is_rejected() {
 /// the function, its CodeUri and what a crate needs for the local cloud to run it.
 #[test]
 fn a_function_no_crate_builds_is_named_with_what_to_add() {
-    use orderly_local::clock::TokioClock;
-    use orderly_local::runtime::faults::NoFaults;
     use orderly_local::runtime::handlers::OrderlyHandlers;
     use orderly_local::runtime::{CloudOptions, LocalCloud};
     use std::sync::Arc;
@@ -254,20 +252,7 @@ fn a_function_no_crate_builds_is_named_with_what_to_add() {
         .build()
         .expect("a runtime");
     let error = runtime.block_on(async {
-        match LocalCloud::start(
-            CloudOptions {
-                template,
-                load: LoadOptions::default(),
-                clock: TokioClock::shared(),
-                log_dir: None,
-                echo_logs: false,
-                faults: Arc::new(NoFaults),
-                retention: Default::default(),
-                tables: Default::default(),
-                background: Default::default(),
-            },
-            Arc::new(OrderlyHandlers),
-        ) {
+        match LocalCloud::start(CloudOptions::new(template), Arc::new(OrderlyHandlers)) {
             Ok(_) => "started".to_owned(),
             Err(e) => e.to_string(),
         }

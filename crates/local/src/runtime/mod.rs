@@ -98,6 +98,26 @@ pub struct CloudOptions {
     pub background: background::Background,
 }
 
+impl CloudOptions {
+    /// A cloud of `template` as tests and the demo run one: tokio's clock (virtual when the
+    /// runtime's time is paused), no faults, log lines in memory only, the default
+    /// retention, tables in memory, and the work behind the front door on the caller's
+    /// runtime. Change a field with `CloudOptions { faults, ..CloudOptions::new(template) }`.
+    pub fn new(template: PathBuf) -> Self {
+        Self {
+            template,
+            load: LoadOptions::default(),
+            clock: crate::clock::TokioClock::shared(),
+            log_dir: None,
+            echo_logs: false,
+            faults: Arc::new(faults::NoFaults),
+            retention: retention::Retention::default(),
+            tables: world::TableStorage::default(),
+            background: background::Background::default(),
+        }
+    }
+}
+
 /// Builds the in-process handler of a template function from its code (`CodeUri`).
 pub trait HandlerFactory: Send + Sync {
     /// The handler of `function`, or why its code cannot be run here.

@@ -3,13 +3,11 @@
 
 use super::checks::{Checks, DeadLetter, dead_letters, expect};
 use super::table::{Kind, POISON_BODY, Scenario, all};
-use crate::clock::TokioClock;
 use crate::runtime::bus::PutEventsEntry;
 use crate::runtime::handlers::OrderlyHandlers;
 use crate::runtime::trace::HopKind;
 use crate::runtime::{CloudInner, CloudOptions, LocalCloud, StartError};
 use crate::sqs::SendMessage;
-use crate::template::LoadOptions;
 use orderly_core::clock::Stopwatch;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -130,15 +128,11 @@ pub fn start_cloud_retaining(
 ) -> Result<LocalCloud, StartError> {
     LocalCloud::start(
         CloudOptions {
-            template: env.template.clone(),
-            load: LoadOptions::default(),
-            clock: TokioClock::shared(),
             log_dir: env.log_dir.clone(),
-            echo_logs: false,
             faults,
             retention,
             tables: env.tables.clone(),
-            background: crate::runtime::background::Background::default(),
+            ..CloudOptions::new(env.template.clone())
         },
         std::sync::Arc::new(OrderlyHandlers),
     )
