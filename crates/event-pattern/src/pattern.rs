@@ -65,6 +65,11 @@ impl Pattern {
     }
 
     /// Whether the pattern matches event text.
+    ///
+    /// The text is read as EventBridge's streaming reader reads it: a key given twice in one
+    /// object contributes every member, so `{"a": 1, "a": 2}` holds both values of `a`. A
+    /// parsed [`serde_json::Value`] keeps only the last, so [`Pattern::matches`] may answer
+    /// differently for such text.
     pub fn matches_text(&self, event: &str) -> Result<bool, EventSyntaxError> {
         Ok(!self.machine.matching_text(event)?.is_empty())
     }

@@ -542,3 +542,22 @@ fn long_numbers_read_back_as_the_same_number() {
         &[(event, true), (json!({"n": 1.1e59}), false)],
     );
 }
+
+/// A key given twice in one object: the text reader sees every member, as EventBridge's
+/// streaming reader does, while a parsed value keeps only the last member (found by the
+/// event_pattern fuzz target, whose text-versus-parsed check now skips such text).
+#[test]
+fn a_key_given_twice_counts_every_member_in_text_and_the_last_when_parsed() {
+    let p = Pattern::parse(r#"{"detail": {"x": [1], "y": [2]}}"#).expect("valid pattern");
+    let text = r#"{"detail": {"x": 1}, "detail": {"y": 2}}"#;
+    assert!(p.matches_text(text).expect("valid JSON"));
+    let parsed: Value = serde_json::from_str(text).expect("valid JSON");
+    assert_eq!(parsed, json!({"detail": {"y": 2}}));
+    assert!(!p.matches(&parsed));
+    assert!(!reference_matches(&p, &parsed));
+
+    let p = Pattern::parse(r#"{"a": [1]}"#).expect("valid pattern");
+    assert!(p.matches_text(r#"{"a": 1, "a": 2}"#).expect("valid JSON"));
+    assert!(p.matches_text(r#"{"a": 2, "a": 1}"#).expect("valid JSON"));
+    assert!(!p.matches(&json!({"a": 2})));
+}
