@@ -6,8 +6,8 @@ usage() {
   cat <<'USAGE'
 Usage: scripts/lint.sh [--checkov] [--sam] [--help]
 
-Checks template.yaml:
-  cfn-lint template.yaml        always; must be clean (exit status 0)
+Checks template.yaml and the nested applications' templates (units/*.yaml):
+  cfn-lint template.yaml units/*.yaml   always; must be clean (exit status 0)
   --checkov                     also checkov -f template.yaml --framework cloudformation
                                 --skip-download, in its own venv (.venv-checkov): its boto3
                                 pins conflict with aws-sam-cli's. Accepted findings are
@@ -59,14 +59,16 @@ ensure_tool() {
 test_venv="${ORDERLY_VENV:-$root/.venv-test}"
 ensure_tool "$test_venv" cfn-lint cfn-lint
 step "cfn-lint template.yaml ($("$test_venv/bin/cfn-lint" --version))"
-"$test_venv/bin/cfn-lint" template.yaml
+"$test_venv/bin/cfn-lint" template.yaml units/*.yaml
 echo "cfn-lint: clean"
 
 if [[ "$run_checkov" == true ]]; then
   checkov_venv="${ORDERLY_CHECKOV_VENV:-$root/.venv-checkov}"
   ensure_tool "$checkov_venv" checkov checkov
-  step "checkov -f template.yaml --framework cloudformation --skip-download"
-  "$checkov_venv/bin/checkov" -f template.yaml --framework cloudformation --skip-download --compact
+  step "checkov -f template.yaml -f units/*.yaml --framework cloudformation --skip-download"
+  files=(-f template.yaml)
+  for unit in units/*.yaml; do files+=(-f "$unit"); done
+  "$checkov_venv/bin/checkov" "${files[@]}" --framework cloudformation --skip-download --compact
 fi
 
 if [[ "$run_sam" == true ]]; then

@@ -109,7 +109,7 @@ serve_endpoint=$(sed -n 's/^orderly serve listening on //p' "$serve_out" | head 
 set +e
 ORDERLY_TEST_AWS_ENDPOINT="$serve_endpoint" ORDERLY_TEST_AWS_SERVER=orderly \
   cargo test -p orderly-aws --test idempotency_dynamodb --test dynamodb_moto \
-  --test payments_dynamodb -- --include-ignored >"$root/target/test-output-serve.txt" 2>&1
+  --test payments_dynamodb --test items_dynamodb -- --include-ignored >"$root/target/test-output-serve.txt" 2>&1
 status=$?
 set -e
 kill "$serve_pid" 2>/dev/null || true

@@ -2,6 +2,7 @@
 //! integer money never passes through a float; objects become maps, arrays lists.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use orderly_core::items::value_kind;
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
@@ -58,7 +59,7 @@ pub fn to_item(value: &Value) -> Result<Item, AttributeError> {
             .iter()
             .map(|(k, v)| (k.clone(), to_attribute(v)))
             .collect()),
-        other => Err(AttributeError::NotAnObject(kind_of(other))),
+        other => Err(AttributeError::NotAnObject(value_kind(other))),
     }
 }
 
@@ -133,17 +134,6 @@ fn parse_number(path: &str, text: &str) -> Result<Number, AttributeError> {
             path: path.to_owned(),
             text: text.to_owned(),
         })
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// A string attribute of an item, if present and a string.

@@ -2,8 +2,8 @@
 //! them: the [`Adapters`] source the Lambda binaries build their functions from.
 
 use crate::dynamodb::{
-    DynamoApprovalTokens, DynamoAuditLog, DynamoOrders, DynamoPayments, DynamoShipments,
-    DynamoStock,
+    DynamoApprovalTokens, DynamoAuditLog, DynamoItems, DynamoOrders, DynamoPayments,
+    DynamoShipments, DynamoStock,
 };
 use crate::eventbridge::EventBridgePublisher;
 use crate::idempotency::DynamoDbIdempotencyStore;
@@ -15,6 +15,7 @@ use aws_types::SdkConfig;
 use aws_types::sdk_config::SharedHttpClient;
 use orderly_core::clock::{SharedClock, SystemClock};
 use orderly_core::idempotency::IdempotencyStore;
+use orderly_core::items::{ItemStore, KeyNames};
 use orderly_core::ports::{
     ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderIntake, OrderTable,
     PaymentGateway, Reminders, ShipmentWriter, StockReservations, TaskCallbacks,
@@ -200,6 +201,9 @@ impl Adapters for AwsAdapters {
             bus,
             &region,
         ))
+    }
+    fn items(&self, table: &str, key: KeyNames) -> Arc<dyn ItemStore> {
+        Arc::new(DynamoItems::new(self.dynamodb().clone(), table, key))
     }
     fn clock(&self) -> SharedClock {
         self.clock.clone()

@@ -35,8 +35,8 @@ pub enum Service {
 }
 
 impl Service {
-    /// The services a function declaring `ports` calls: the table ports and the
-    /// idempotency store and the simulated payment provider's ledger use DynamoDB, the
+    /// The services a function declaring `ports` calls: the table ports, the item tables,
+    /// the idempotency store and the simulated payment provider's ledger use DynamoDB, the
     /// publisher EventBridge, the task callbacks Step Functions and the order intake its
     /// synchronous endpoint; the logging notifier calls nothing.
     pub fn of_ports(ports: &[Port]) -> Vec<Service> {
@@ -49,7 +49,8 @@ impl Service {
                 | Port::AuditLog
                 | Port::Shipments
                 | Port::Payments
-                | Port::Idempotency => Service::DynamoDb,
+                | Port::Idempotency
+                | Port::Items(_) => Service::DynamoDb,
                 Port::Publisher => Service::EventBridge,
                 Port::TaskCallbacks => Service::StepFunctions,
                 Port::OrderIntake => Service::StepFunctionsSync,

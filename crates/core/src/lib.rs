@@ -7,6 +7,7 @@ pub mod contracts;
 pub mod domain;
 pub mod idempotency;
 pub mod intake;
+pub mod items;
 pub mod lambda;
 pub mod memory;
 #[cfg(feature = "contract-tests")]

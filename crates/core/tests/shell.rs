@@ -266,3 +266,44 @@ async fn a_function_publishes_only_the_event_types_it_declares() {
         .collect();
     assert_eq!(published, ["OrderCreated"]);
 }
+
+/// An item table is handed out by the variable its `Port::Items` names, read by the
+/// declared key; any other variable is refused by name, and an unset one as missing.
+#[test]
+fn an_item_table_is_handed_out_by_its_declared_variable() {
+    const LOYALTY: orderly_core::shell::ItemsTable = orderly_core::shell::ItemsTable {
+        variable: "LOYALTY_TABLE",
+        key: orderly_core::items::KeyNames::partition("customerId"),
+    };
+    static PORTS: [Port; 1] = [Port::Items(LOYALTY)];
+    let adapters = MemoryAdapters::default();
+    let vars = environment(&[("LOYALTY_TABLE", "loyalty")]);
+    let environment = Environment::from_fn(|name| vars.get(name).cloned());
+    let ports = Ports::new("loyalty-points", &PORTS, &[], &adapters, &environment);
+
+    let store = ports.items("LOYALTY_TABLE").expect("declared and set");
+    assert_eq!(store.key(), LOYALTY.key);
+    assert!(
+        adapters
+            .items
+            .lock()
+            .expect("tables")
+            .contains_key("loyalty")
+    );
+    assert_eq!(
+        ports.items("OTHER_TABLE").err(),
+        Some(ShellError::UndeclaredTable {
+            function: "loyalty-points",
+            variable: "OTHER_TABLE".to_owned()
+        })
+    );
+    let unset = Environment::from_fn(|_| None);
+    let ports = Ports::new("loyalty-points", &PORTS, &[], &adapters, &unset);
+    assert_eq!(
+        ports.items("LOYALTY_TABLE").err(),
+        Some(ShellError::MissingVariable {
+            function: "loyalty-points",
+            variable: "LOYALTY_TABLE"
+        })
+    );
+}

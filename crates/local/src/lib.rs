@@ -8,6 +8,7 @@ pub mod document;
 pub mod dynamodb;
 pub mod pseudo;
 pub mod runtime;
+pub mod scaffold;
 pub mod scenarios;
 pub mod scheduler;
 pub mod server;

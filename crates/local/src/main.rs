@@ -35,6 +35,8 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// What template.yaml declares, as the local cloud loads it (`functions`, `state-machines`).
     Template(cli::template::TemplateArgs),
+    /// Scaffolds a new part of the app (`consumer`).
+    New(cli::new::NewArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,5 +52,6 @@ fn main() -> ExitCode {
         Command::States(args) => cli::states::run(args),
         Command::Serve(args) => cli::serve::run(args),
         Command::Template(args) => cli::template::run(args),
+        Command::New(args) => cli::new::run(args),
     }
 }

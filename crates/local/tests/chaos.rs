@@ -39,7 +39,7 @@ fn invariants(report: &Report) -> Vec<String> {
         .collect()
 }
 
-/// A copy of the project's template, state machine and seed in a temporary directory,
+/// A copy of the project's template, its units, state machine and seed in a temporary directory,
 /// with `edit` applied to the state machine's definition.
 fn template_with(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -53,6 +53,12 @@ fn template_with(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, PathBuf) 
     );
     let seed = "events/seed/inventory.json";
     copy(&root().join(seed), &dir.path().join(seed));
+    // The nested applications' templates.
+    for entry in std::fs::read_dir(root().join("units")).expect("units/") {
+        let from = entry.expect("an entry").path();
+        let name = from.file_name().expect("a file name");
+        copy(&from, &dir.path().join("units").join(name));
+    }
     // Every other state machine as it is (order-intake, shipment-quote).
     for entry in std::fs::read_dir(root().join("statemachines")).expect("statemachines/") {
         let from = entry.expect("an entry").path();

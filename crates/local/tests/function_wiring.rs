@@ -10,7 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
-use orderly_core::shell::{Declared, Port};
+use orderly_core::items::DYNAMODB_ACTIONS;
+use orderly_core::shell::{Declared, ItemsTable, Port};
 use orderly_local::runtime::handlers::{DECLARED, declaration};
 use orderly_local::template::{self, LoadOptions, yaml};
 use serde_json::{Value, json};
@@ -91,6 +92,13 @@ fn wiring(port: Port) -> Wiring {
         },
         Port::OrderIntake => Wiring {
             resource: Some("OrderIntakeStateMachine"),
+            by_arn: false,
+            policy: None,
+        },
+        // Checked on its own (items_problems): a table of the declared key, and the item
+        // store's operations on it.
+        Port::Items(_) => Wiring {
+            resource: None,
             by_arn: false,
             policy: None,
         },
@@ -370,6 +378,37 @@ fn every_put_events_grant_names_its_source() {
     );
 }
 
+/// A problem for each SAM DynamoDB policy template of `policies` on the table `logical`
+/// (`{id} has <template> <why>`): each grants Scan, Query and batch reads on the whole
+/// table, more than a narrowly granted table's calls.
+fn sam_table_policies(id: &str, policies: &[Value], logical: &str, why: &str) -> Vec<String> {
+    let table = json!({"Ref": logical});
+    let mut problems = Vec::new();
+    for policy in policies {
+        for template in [
+            "DynamoDBCrudPolicy",
+            "DynamoDBReadPolicy",
+            "DynamoDBWritePolicy",
+        ] {
+            if policy.pointer(&format!("/{template}/TableName")) == Some(&table) {
+                problems.push(format!("{id} has {template} {why}"));
+            }
+        }
+    }
+    problems
+}
+
+/// The statements of `policies` whose resource is the table `logical`'s ARN.
+fn statements_on<'a>(policies: &'a [Value], logical: &str) -> Vec<&'a Value> {
+    let arn = json!({"Fn::GetAtt": [logical, "Arn"]});
+    policies
+        .iter()
+        .filter_map(|p| p.get("Statement").and_then(Value::as_array))
+        .flatten()
+        .filter(|s| s["Resource"] == arn)
+        .collect()
+}
+
 /// The item operations the idempotency engine uses: lock (PutItem), complete (UpdateItem),
 /// release (DeleteItem), and read the holder of a lock it lost (GetItem).
 const IDEMPOTENCY_ACTIONS: [&str; 4] = [
@@ -387,29 +426,14 @@ fn idempotency_grant_problems(
     declared: &dyn Declared,
     policies: &[Value],
 ) -> Vec<String> {
-    let table = json!({"Ref": "IdempotencyTable"});
-    let arn = json!({"Fn::GetAtt": ["IdempotencyTable", "Arn"]});
-    let mut problems = Vec::new();
-    for policy in policies {
-        for template in [
-            "DynamoDBCrudPolicy",
-            "DynamoDBReadPolicy",
-            "DynamoDBWritePolicy",
-        ] {
-            if policy.pointer(&format!("/{template}/TableName")) == Some(&table) {
-                problems.push(format!(
-                    "{id} has {template} on the idempotency table: more than its own records"
-                ));
-            }
-        }
-    }
+    let mut problems = sam_table_policies(
+        id,
+        policies,
+        "IdempotencyTable",
+        "on the idempotency table: more than its own records",
+    );
     let prefix = json!([format!("{}#*", declared.idempotency().name)]);
-    let statements: Vec<&Value> = policies
-        .iter()
-        .filter_map(|p| p.get("Statement").and_then(Value::as_array))
-        .flatten()
-        .filter(|s| s["Resource"] == arn)
-        .collect();
+    let statements = statements_on(policies, "IdempotencyTable");
     let own = statements.iter().any(|s| {
         let mut actions: Vec<&str> = s["Action"]
             .as_array()
@@ -438,6 +462,80 @@ fn idempotency_grant_problems(
     problems
 }
 
+/// A function's own table of the generic item store: its variable `!Ref`s a DynamoDB
+/// table keyed as the function declares (partition, then sort), and one statement grants
+/// the item store's operations on it (some or all of them, no other), with no SAM policy
+/// template granting more (Scan, Query, batch reads).
+fn items_problems(
+    id: &str,
+    table: ItemsTable,
+    variables: &Value,
+    policies: &[Value],
+    resources: &Value,
+) -> Vec<String> {
+    let variable = table.variable;
+    let Some(logical) = variables[variable].get("Ref").and_then(Value::as_str) else {
+        return vec![format!(
+            "{id} declares Items({variable}) but its {variable} is {} (want !Ref a table)",
+            variables[variable]
+        )];
+    };
+    let mut problems = Vec::new();
+    let resource = &resources[logical];
+    if resource["Type"] != "AWS::DynamoDB::Table" {
+        problems.push(format!(
+            "{id}'s {variable} is !Ref {logical}, which is not an AWS::DynamoDB::Table"
+        ));
+    }
+    let schema: Vec<(String, String)> = resource["Properties"]["KeySchema"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|k| {
+            (
+                k["AttributeName"].as_str().unwrap_or_default().to_owned(),
+                k["KeyType"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let wanted: Vec<(String, String)> = table
+        .key
+        .names()
+        .zip(["HASH", "RANGE"])
+        .map(|(n, t)| (n.to_owned(), t.to_owned()))
+        .collect();
+    if schema != wanted {
+        problems.push(format!(
+            "{id} reads {logical} by {wanted:?} but its KeySchema is {schema:?}"
+        ));
+    }
+    problems.extend(sam_table_policies(
+        id,
+        policies,
+        logical,
+        &format!("on {logical}: more than the item store calls"),
+    ));
+    let statements = statements_on(policies, logical);
+    let fits = |s: &&Value| {
+        let actions: Vec<&str> = s["Action"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        s["Effect"] == "Allow"
+            && !actions.is_empty()
+            && actions.iter().all(|a| DYNAMODB_ACTIONS.contains(a))
+    };
+    if statements.len() != 1 || !statements.iter().all(fits) {
+        problems.push(format!(
+            "{id} needs one statement granting some of {DYNAMODB_ACTIONS:?} (no other \
+             action) on {logical}; it has {statements:?}"
+        ));
+    }
+    problems
+}
+
 /// The payment ledger's item operations each function's call makes
 /// (`orderly_aws::dynamodb::payments`): authorize is one conditional PutItem, void one
 /// UpdateItem; neither reads. A function not listed may use both.
@@ -453,28 +551,13 @@ fn payment_actions(function: &str) -> Vec<&'static str> {
 /// in one statement, and no SAM policy template (which would add Scan, Query, DeleteItem,
 /// the batch operations).
 fn payments_grant_problems(id: &str, declared: &dyn Declared, policies: &[Value]) -> Vec<String> {
-    let table = json!({"Ref": "PaymentsTable"});
-    let arn = json!({"Fn::GetAtt": ["PaymentsTable", "Arn"]});
-    let mut problems = Vec::new();
-    for policy in policies {
-        for template in [
-            "DynamoDBCrudPolicy",
-            "DynamoDBReadPolicy",
-            "DynamoDBWritePolicy",
-        ] {
-            if policy.pointer(&format!("/{template}/TableName")) == Some(&table) {
-                problems.push(format!(
-                    "{id} has {template} on the payments table: more than its calls need"
-                ));
-            }
-        }
-    }
-    let statements: Vec<&Value> = policies
-        .iter()
-        .filter_map(|p| p.get("Statement").and_then(Value::as_array))
-        .flatten()
-        .filter(|s| s["Resource"] == arn)
-        .collect();
+    let mut problems = sam_table_policies(
+        id,
+        policies,
+        "PaymentsTable",
+        "on the payments table: more than its calls need",
+    );
+    let statements = statements_on(policies, "PaymentsTable");
     let mut wanted = payment_actions(declared.name());
     wanted.sort_unstable();
     let own = statements.iter().any(|s| {
@@ -524,6 +607,17 @@ fn every_port_a_function_declares_is_wired_in_the_template() {
             &properties["Environment"]["Variables"],
             &policies,
         ));
+        for port in declared.ports() {
+            if let Port::Items(table) = port {
+                problems.extend(items_problems(
+                    id,
+                    *table,
+                    &properties["Environment"]["Variables"],
+                    &policies,
+                    &raw["Resources"],
+                ));
+            }
+        }
     }
     built.sort_unstable();
     let mut crates: Vec<&str> = DECLARED.iter().map(|d| d.name()).collect();
@@ -704,6 +798,53 @@ fn a_missing_variable_policy_or_setting_and_an_unread_variable_are_found() {
         let found = problems_of("V", void, &void_wired, &void_policies(grant.clone()));
         assert!(!found.is_empty(), "{grant} went unnoticed");
     }
+    // A function's own item table: the key it declares, the item store's operations only.
+    let loyalty = ItemsTable {
+        variable: "LOYALTY_TABLE",
+        key: orderly_core::items::KeyNames::partition("customerId"),
+    };
+    let loyalty_wired = json!({"LOYALTY_TABLE": {"Ref": "LoyaltyTable"}});
+    let keyed = |name: &str| {
+        json!({"LoyaltyTable": {"Type": "AWS::DynamoDB::Table", "Properties": {
+            "KeySchema": [{"AttributeName": name, "KeyType": "HASH"}]}}})
+    };
+    let on_table = |actions: &[&str]| {
+        json!({"Statement": [{
+            "Effect": "Allow", "Action": actions,
+            "Resource": {"Fn::GetAtt": ["LoyaltyTable", "Arn"]}
+        }]})
+    };
+    let fine = [on_table(&["dynamodb:GetItem", "dynamodb:PutItem"])];
+    assert_eq!(
+        items_problems("L", loyalty, &loyalty_wired, &fine, &keyed("customerId")),
+        Vec::<String>::new()
+    );
+    for (policies, resources, variables) in [
+        (fine.to_vec(), keyed("orderId"), loyalty_wired.clone()),
+        (
+            fine.to_vec(),
+            keyed("customerId"),
+            json!({"LOYALTY_TABLE": "loyalty"}),
+        ),
+        (
+            vec![on_table(&["dynamodb:GetItem", "dynamodb:Scan"])],
+            keyed("customerId"),
+            loyalty_wired.clone(),
+        ),
+        (
+            vec![json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "LoyaltyTable"}}})],
+            keyed("customerId"),
+            loyalty_wired.clone(),
+        ),
+        (Vec::new(), keyed("customerId"), loyalty_wired.clone()),
+    ] {
+        let found = items_problems("L", loyalty, &variables, &policies, &resources);
+        assert!(
+            !found.is_empty(),
+            "{policies:?} {resources} {variables} went unnoticed"
+        );
+    }
+
     let mut unwired = void_wired.clone();
     unwired["PAYMENTS_TABLE"] = json!({"Ref": "OrdersTable"});
     let found = problems_of(
@@ -715,22 +856,39 @@ fn a_missing_variable_policy_or_setting_and_an_unread_variable_are_found() {
     assert!(found[0].contains("PAYMENTS_TABLE"), "{found:?}");
 }
 
-/// Every table of the template is the resource of a port, so the local cloud, which keeps
-/// one embedded store per port (`runtime::world::World`), has a store for it: a table added
-/// to the template without a port would exist on AWS and nowhere locally.
+/// Every table of the template is the resource of a port: a domain port's (whose embedded
+/// store the local cloud shows as that table) or a function's own item table. A table no
+/// function reaches is a table nothing writes.
 #[test]
-fn every_table_of_the_template_has_a_port_and_so_a_local_store() {
-    let model = template::load(&repo_root().join("template.yaml"), &LoadOptions::default())
+fn every_table_of_the_template_is_a_ports_resource() {
+    let root = repo_root();
+    let model = template::load(&root.join("template.yaml"), &LoadOptions::default())
         .expect("template loads");
-    let resources: Vec<&str> = Port::ALL
+    let raw = yaml::parse(&std::fs::read_to_string(root.join("template.yaml")).expect("text"))
+        .expect("template parses");
+    let mut resources: Vec<String> = Port::ALL
         .iter()
-        .filter_map(|&port| wiring(port).resource)
+        .filter_map(|&port| wiring(port).resource.map(str::to_owned))
         .collect();
+    for function in model.functions.values() {
+        let Some(declared) = declaration(&function.binary) else {
+            continue;
+        };
+        let variables = &raw["Resources"][function.logical_id.as_str()]["Properties"]["Environment"]
+            ["Variables"];
+        for port in declared.ports() {
+            if let Port::Items(table) = port
+                && let Some(logical) = variables[table.variable]["Ref"].as_str()
+            {
+                resources.push(logical.to_owned());
+            }
+        }
+    }
     let orphans: Vec<&str> = model
         .tables
         .keys()
         .map(String::as_str)
-        .filter(|table| !resources.contains(table))
+        .filter(|table| !resources.iter().any(|r| r == table))
         .collect();
     assert!(orphans.is_empty(), "tables with no port: {orphans:?}");
     assert!(model.tables.contains_key("PaymentsTable"));

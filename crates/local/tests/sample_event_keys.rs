@@ -11,7 +11,7 @@
 //! - a task's `metadata`: the execution input's, passed on by the definition's
 //!   `"metadata.$": "$.metadata"` (OrderCreatedRule's transformer copies the event's);
 //! - OrderConfirmed and OrderFailed: the definition's `States.Format('{}:OrderConfirmed', …)`
-//!   and `States.Format('{}:OrderFailed', …)`, delivered whole by OrderConfirmedRule and
+//!   and `States.Format('{}:OrderFailed', …)`, delivered whole by ShippingRule and
 //!   AuditRule, and as `idempotencyKey`/`correlationId` by CustomerNotificationsRule's
 //!   input transformer;
 //! - ShipmentCreated: ship-order's `Metadata::caused_by` with `<key>:ShipmentCreated`.

@@ -7,18 +7,15 @@ use orderly_local::template::{self, LoadOptions, Model};
 use serde_json::Value;
 use std::path::PathBuf;
 
+mod repo_template;
+use repo_template::raw_template;
+
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    repo_template::repo_root()
 }
 
 fn model() -> Model {
     template::load(&root().join("template.yaml"), &LoadOptions::default()).expect("template loads")
-}
-
-/// The raw template, for the resources the local cloud does not emulate.
-fn raw_template() -> Value {
-    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
-    template::yaml::parse(&text).expect("template parses")
 }
 
 #[test]
@@ -105,7 +102,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("happy-path", &["AuditRule", "OrderCreatedRule"]),
     (
         "approval-needed",
-        &["AuditRule", "HighValueOrdersRule", "OrderCreatedRule"],
+        &["AuditRule", "FraudReviewRule", "OrderCreatedRule"],
     ),
     ("payment-declined", &["AuditRule", "OrderCreatedRule"]),
     ("out-of-stock", &["AuditRule", "OrderCreatedRule"]),

@@ -228,8 +228,9 @@ fn a_definition_that_is_not_json_after_substitution_is_rejected() {
     );
 }
 
-/// A function of the template that no linked crate builds stops the cloud at start, naming
-/// the function, its CodeUri and what a crate needs for the local cloud to run it.
+/// A function of the template whose CodeUri holds no crate stops the cloud at start,
+/// naming the function, its CodeUri and what the directory must hold. (A crate there that
+/// the local cloud does not link would be built and run as a process.)
 #[test]
 fn a_function_no_crate_builds_is_named_with_what_to_add() {
     use orderly_local::runtime::handlers::OrderlyHandlers;
@@ -259,9 +260,9 @@ fn a_function_no_crate_builds_is_named_with_what_to_add() {
     });
     for part in [
         "LoyaltyPointsFunction.Properties.CodeUri",
-        "binary `loyalty-points`",
-        "DECLARATION",
-        "crates/local/build.rs",
+        "no crate at",
+        "functions/loyalty-points",
+        "the directory of a crate",
     ] {
         assert!(error.contains(part), "{part} is not in: {error}");
     }

@@ -1,7 +1,10 @@
-//! DynamoDB adapters. Key schemas (one partition key, no sort key) are in [`tables`].
+//! DynamoDB adapters. The domain tables' key schemas (one partition key, no sort key) are
+//! in [`tables`]; the generic item store ([`DynamoItems`]) reads any table by the key its
+//! function declares.
 
 pub mod approvals;
 pub mod audit;
+pub mod items;
 pub mod orders;
 pub mod payments;
 pub mod shipments;
@@ -10,6 +13,7 @@ pub mod tables;
 
 pub use approvals::DynamoApprovalTokens;
 pub use audit::DynamoAuditLog;
+pub use items::DynamoItems;
 pub use orders::DynamoOrders;
 pub use payments::DynamoPayments;
 pub use shipments::DynamoShipments;

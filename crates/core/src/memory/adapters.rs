@@ -8,11 +8,13 @@ use super::{
 };
 use crate::clock::{ManualClock, SharedClock};
 use crate::idempotency::{IdempotencyStore, InMemoryIdempotencyStore};
+use crate::items::{ItemStore, KeyNames, MemoryItems};
 use crate::ports::{
     ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderIntake, OrderTable,
     PaymentGateway, Reminders, ShipmentWriter, StockReservations, TaskCallbacks,
 };
 use crate::shell::Adapters;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// One embedded store of each kind and one clock; every resource name maps to the same
@@ -44,6 +46,9 @@ pub struct MemoryAdapters<P = MemoryPublisher, C = RecordingCallbacks> {
     pub intake: Arc<MemoryIntake>,
     /// Reminders, recorded.
     pub reminders: Arc<super::MemoryReminders>,
+    /// The tables of the generic item store, by name: each made empty when a function
+    /// first asks for it.
+    pub items: Arc<std::sync::Mutex<BTreeMap<String, Arc<MemoryItems>>>>,
     /// The clock every function built from this source reads.
     pub clock: SharedClock,
 }
@@ -70,6 +75,7 @@ impl<P, C> MemoryAdapters<P, C> {
             idempotency: Arc::new(InMemoryIdempotencyStore::open(space)?),
             intake: Arc::default(),
             reminders: Arc::default(),
+            items: Arc::default(),
             clock,
         })
     }
@@ -90,6 +96,7 @@ impl<P, C> MemoryAdapters<P, C> {
             idempotency: self.idempotency,
             intake: self.intake,
             reminders: self.reminders,
+            items: self.items,
             clock: self.clock,
         }
     }
@@ -109,6 +116,7 @@ impl<P, C> MemoryAdapters<P, C> {
             idempotency: Arc::default(),
             intake: Arc::default(),
             reminders: Arc::default(),
+            items: Arc::default(),
             clock,
         }
     }
@@ -166,6 +174,14 @@ where
     }
     fn reminders(&self, _role_arn: &str, _bus: &str) -> Arc<dyn Reminders> {
         self.reminders.clone()
+    }
+    fn items(&self, table: &str, key: KeyNames) -> Arc<dyn ItemStore> {
+        self.items
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(table.to_owned())
+            .or_insert_with(|| Arc::new(MemoryItems::new(key)))
+            .clone()
     }
     fn clock(&self) -> SharedClock {
         self.clock.clone()

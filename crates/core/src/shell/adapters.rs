@@ -3,6 +3,7 @@
 
 use crate::clock::SharedClock;
 use crate::idempotency::IdempotencyStore;
+use crate::items::{ItemStore, KeyNames};
 use crate::ports::{
     ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderIntake, OrderTable,
     PaymentGateway, Reminders, ShipmentWriter, StockReservations, TaskCallbacks,
@@ -37,6 +38,9 @@ pub trait Adapters: Send + Sync {
     fn order_intake(&self, state_machine_arn: &str) -> Arc<dyn OrderIntake>;
     /// Reminders put on the bus `bus` by a scheduler assuming the role `role_arn`.
     fn reminders(&self, role_arn: &str, bus: &str) -> Arc<dyn Reminders>;
+    /// The table `table` as a generic item store, read by `key` (the key the function
+    /// declares; a store checks it against the table's where it can).
+    fn items(&self, table: &str, key: KeyNames) -> Arc<dyn ItemStore>;
     /// The one clock every function of this source reads time from.
     fn clock(&self) -> SharedClock;
 }

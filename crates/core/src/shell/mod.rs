@@ -22,7 +22,7 @@ mod scoped;
 pub use adapters::Adapters;
 pub use declaration::{BoxedFunction, Declaration, Declared, FunctionService};
 pub use layer::{Invocation, InvocationLayer};
-pub use port::{Port, Setting};
+pub use port::{ItemsTable, Port, Setting};
 pub use ports::{Environment, Ports, ShellError};
 pub use scoped::{EventType, ScopedPublisher};
 

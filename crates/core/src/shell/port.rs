@@ -1,5 +1,7 @@
 //! The ports a function can declare, and the variables that name their resources.
 
+use crate::items::KeyNames;
+
 /// An adapter a function needs. Each port that stands for a resource of the template is
 /// named by one environment variable; the others need none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -29,10 +31,24 @@ pub enum Port {
     /// One-time reminders on the bus (EventBridge Scheduler), made with the role its
     /// variable names.
     Reminders,
+    /// A table of the function's own, as a generic item store
+    /// ([`ItemStore`](crate::items::ItemStore)).
+    Items(ItemsTable),
+}
+
+/// A table a function keeps items in through the generic item store: the variable that
+/// names it, and the key the function reads it by (which the template's table must
+/// have).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ItemsTable {
+    /// The environment variable that holds the table's name (`LOYALTY_TABLE`).
+    pub variable: &'static str,
+    /// The table's key attributes.
+    pub key: KeyNames,
 }
 
 impl Port {
-    /// Every port.
+    /// Every port with no parameter: all but [`Port::Items`], one per table.
     pub const ALL: [Port; 12] = [
         Port::Orders,
         Port::Stock,
@@ -61,6 +77,7 @@ impl Port {
             Port::Idempotency => Some("IDEMPOTENCY_TABLE"),
             Port::OrderIntake => Some("ORDER_INTAKE_STATE_MACHINE_ARN"),
             Port::Reminders => Some("REMINDER_ROLE_ARN"),
+            Port::Items(table) => Some(table.variable),
             Port::TaskCallbacks | Port::Notifier => None,
         }
     }

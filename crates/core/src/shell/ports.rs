@@ -4,6 +4,7 @@
 use super::{Adapters, EventType, Port, ScopedPublisher, Setting};
 use crate::clock::SharedClock;
 use crate::idempotency::{IdempotencyConfig, IdempotencyEngine};
+use crate::items::ItemStore;
 use crate::ports::{
     ApprovalTokens, AuditLog, CustomerNotifier, EventPublisher, OrderIntake, OrderTable,
     PaymentGateway, Reminders, ShipmentWriter, StockReservations, TaskCallbacks,
@@ -28,6 +29,15 @@ pub enum ShellError {
         function: &'static str,
         /// The port.
         port: Port,
+    },
+    /// The build asked for an item table by a variable no `Port::Items` of the
+    /// declaration names.
+    #[error("{function}: no Port::Items in its PORTS is named by {variable}")]
+    UndeclaredTable {
+        /// The function.
+        function: &'static str,
+        /// The variable.
+        variable: String,
     },
     /// The build read a variable the declaration does not list.
     #[error("{function}: variable {variable} is not declared in its SETTINGS")]
@@ -185,6 +195,23 @@ impl<'a> Ports<'a> {
     pub fn notifier(&self) -> Result<Arc<dyn CustomerNotifier>, ShellError> {
         self.resource(Port::Notifier)?;
         Ok(self.adapters.notifier())
+    }
+    /// The table the declared `Port::Items` of `variable` names, as an item store read
+    /// by the declared key.
+    pub fn items(&self, variable: &str) -> Result<Arc<dyn ItemStore>, ShellError> {
+        let table = self
+            .declared
+            .iter()
+            .find_map(|port| match port {
+                Port::Items(table) if table.variable == variable => Some(*table),
+                _ => None,
+            })
+            .ok_or_else(|| ShellError::UndeclaredTable {
+                function: self.function,
+                variable: variable.to_owned(),
+            })?;
+        let name = self.resource(Port::Items(table))?;
+        Ok(self.adapters.items(&name, table.key))
     }
     /// The order-intake state machine.
     pub fn order_intake(&self) -> Result<Arc<dyn OrderIntake>, ShellError> {

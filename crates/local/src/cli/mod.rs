@@ -6,6 +6,7 @@ pub mod events;
 pub mod input;
 pub mod invoke;
 pub mod logs;
+pub mod new;
 pub mod serve;
 pub mod states;
 pub mod template;

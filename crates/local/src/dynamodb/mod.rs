@@ -5,6 +5,8 @@
 
 pub mod error;
 pub mod expr;
+pub mod item_store;
+pub mod item_table_storage;
 pub mod items;
 pub mod number;
 pub mod reads;

@@ -1,14 +1,19 @@
-//! The template's tables as DynamoDB tables: each one a function names through a port's
-//! variable (`ORDERS_TABLE: !Ref OrdersTable`) is a view of that port's embedded store, in
-//! the layout the AWS adapters write; any other is an empty table of its key schema.
+//! The template's tables as DynamoDB tables: each one a function names through a domain
+//! port's variable (`ORDERS_TABLE: !Ref OrdersTable`) is a view of that port's embedded
+//! store, in the layout the AWS adapters write; any other (a function's own item table,
+//! `Port::Items`) starts empty, with its key schema and TTL, in the cloud's table space:
+//! on disk when the cloud's tables are.
 
 use super::Tables;
 use super::error::DbError;
-use super::table::{Change, Key, KeyPart, KeySchema, MemoryStorage, Storage, Table};
+use super::item_table_storage::ItemTableStorage;
+use super::table::{Change, Key, KeyPart, KeySchema, Storage, Table};
 use super::value::{Item, item_from_json, item_to_json};
 use crate::runtime::world::Stores;
 use crate::template::Model;
+use orderly_core::clock::SharedClock;
 use orderly_core::memory::dynamo_layout::{DynamoLayout, JsonItem, LayoutError};
+use orderly_core::memory::table::TableSpace;
 use orderly_core::shell::Port;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -106,7 +111,8 @@ fn layout_of(stores: &Stores, port: Port) -> Option<Arc<dyn DynamoLayout>> {
         | Port::TaskCallbacks
         | Port::Notifier
         | Port::OrderIntake
-        | Port::Reminders => {
+        | Port::Reminders
+        | Port::Items(_) => {
             return None;
         }
     })
@@ -128,13 +134,16 @@ fn ports_by_table(model: &Model) -> BTreeMap<String, Port> {
     ports
 }
 
-/// Registers every table of the template in `tables`.
+/// Registers every table of the template in `tables`; the tables no domain store stands
+/// for keep their items in `space`, expiring on `clock`.
 pub fn register(
     tables: &Tables,
     model: &Model,
     stores: &Stores,
-    created_s: i64,
+    space: &dyn TableSpace,
+    clock: &SharedClock,
 ) -> Result<(), DbError> {
+    let created_s = clock.now_ms() / 1000;
     let ports = ports_by_table(model);
     for table in model.tables.values() {
         let key = KeySchema {
@@ -154,7 +163,12 @@ pub fn register(
                 layout,
                 key: key.clone(),
             }),
-            None => Arc::new(MemoryStorage::default()),
+            None => Arc::new(ItemTableStorage::new(
+                space.table(&format!("table:{}", table.name))?,
+                key.clone(),
+                table.ttl_attribute.clone(),
+                clock.clone(),
+            )),
         };
         tables.create(Table {
             name: table.name.clone(),

@@ -1,9 +1,12 @@
-//! The in-process code of each function: the real function of its crate in `functions/`,
-//! built from its declaration on the cloud's embedded stores and environment, inside the
-//! same invocation frame the Lambda binary runs.
+//! The code of each function. A crate this crate links (a dependency in its `Cargo.toml`)
+//! runs in-process: the real function, built from its declaration on the cloud's embedded
+//! stores and environment, inside the same invocation frame the Lambda binary runs. Any
+//! other crate runs as a process of its own behind the Lambda Runtime API
+//! ([`super::process`]), so a new crate under `functions/` runs with nothing else changed.
 
 use super::HandlerFactory;
 use super::lambda::LocalHandler;
+use super::process::ProcessHandler;
 use super::world::World;
 use crate::template::Function;
 use async_trait::async_trait;
@@ -20,16 +23,23 @@ pub fn declaration(binary: &str) -> Option<&'static dyn Declared> {
     DECLARED.iter().copied().find(|d| d.name() == binary)
 }
 
-/// What a template function whose binary no linked crate declares needs: the crate, and
-/// where the local cloud finds it. The start-up error puts it after the function's
-/// `CodeUri`, which names the binary.
-fn missing(binary: &str) -> String {
-    format!(
-        "no function crate builds binary `{binary}`: a crate under functions/ builds it \
-         (its `[[bin]]` or package name) and exports `pub static DECLARATION` as \
-         functions/audit/src/lib.rs does; crates/local/build.rs then names the dependency \
-         line crates/local/Cargo.toml needs"
-    )
+/// A template function whose binary no linked crate declares: its crate's binary, built
+/// and run as a process. The start-up error puts the reason after the function's
+/// `CodeUri`, which names the crate. Public so that a host (or a test) can run a linked
+/// crate as a process too.
+pub fn out_of_process(function: &Function, world: &World) -> Result<Arc<dyn LocalHandler>, String> {
+    let dir = world.template_dir.join(&function.code_uri);
+    let executable = super::process::build::executable(&dir, &function.binary).map_err(|e| {
+        format!(
+            "{e}; a function's CodeUri is the directory of a crate whose binary \
+             (Metadata.BuildProperties.Binary, else the directory's name) is its Lambda binary"
+        )
+    })?;
+    Ok(Arc::new(ProcessHandler::new(
+        function,
+        executable,
+        world.cloud(),
+    )))
 }
 
 /// A built function, invoked as a tower service.
@@ -50,7 +60,9 @@ pub struct OrderlyHandlers;
 
 impl HandlerFactory for OrderlyHandlers {
     fn build(&self, function: &Function, world: &World) -> Result<Arc<dyn LocalHandler>, String> {
-        let declared = declaration(&function.binary).ok_or_else(|| missing(&function.binary))?;
+        let Some(declared) = declaration(&function.binary) else {
+            return out_of_process(function, world);
+        };
         let environment = Environment::from_fn(|name| function.environment.get(name).cloned());
         let built = declared
             .build(&world.adapters(), &environment)

@@ -22,6 +22,32 @@ use tracing::Instrument;
 pub trait LocalHandler: Send + Sync {
     /// Runs the function on `payload`; an `Err` is the function's error, as Lambda reports it.
     async fn invoke(&self, payload: Value, context: Context) -> Result<Value, Diagnostic>;
+
+    /// Whether the handler enforces the function's timeout itself. A process does: the
+    /// time it takes to start is its init phase, which Lambda does not count against the
+    /// timeout, and it times its events in real time, whatever the cloud's clock.
+    fn times_itself(&self) -> bool {
+        false
+    }
+}
+
+/// Lambda's error for an invocation that ran past the function's timeout of `seconds`.
+pub fn timed_out(seconds: f64) -> Diagnostic {
+    Diagnostic {
+        error_type: "Sandbox.Timedout".to_owned(),
+        error_message: format!("Task timed out after {seconds:.2} seconds"),
+    }
+}
+
+/// Lambda's error for invocation `request_id` whose runtime process ended with `status`
+/// (`signal: killed`, `exit status: 3`) before it answered.
+pub fn runtime_exited(request_id: &str, status: &str) -> Diagnostic {
+    Diagnostic {
+        error_type: "Runtime.ExitError".to_owned(),
+        error_message: format!(
+            "RequestId: {request_id} Error: Runtime exited with error: {status}"
+        ),
+    }
 }
 
 /// A function of the template with its in-process handler.
@@ -160,6 +186,7 @@ impl CloudInner {
         let outcome = async {
             tracing::info!(message = "START", version = "$LATEST");
             let handler = host.handler();
+            let times_itself = handler.times_itself();
             let invocation = handler.invoke(payload, context);
             let call = if crash {
                 AssertUnwindSafe(super::faults::crashing(invocation).boxed()).catch_unwind()
@@ -174,22 +201,14 @@ impl CloudInner {
                         error_message: panic_message(&panic),
                     }),
                 },
-                () = clock.sleep_ms(timeout_ms) => Err(Diagnostic {
-                    error_type: "Sandbox.Timedout".to_owned(),
-                    error_message: format!("Task timed out after {:.2} seconds", timeout_ms as f64 / 1000.0),
-                }),
+                () = clock.sleep_ms(timeout_ms), if !times_itself => Err(timed_out(timeout_ms as f64 / 1000.0)),
             };
             let result = if crash {
                 // The next invocation gets a fresh execution environment.
                 if let Ok(fresh) = self.handlers.build(&host.function, &self.world) {
                     host.replace(fresh);
                 }
-                Err(Diagnostic {
-                    error_type: "Runtime.ExitError".to_owned(),
-                    error_message: format!(
-                        "RequestId: {request_id} Error: Runtime exited with error: signal: killed"
-                    ),
-                })
+                Err(runtime_exited(&request_id, "signal: killed"))
             } else {
                 result
             };

@@ -19,6 +19,7 @@ pub mod logs;
 pub mod metrics;
 pub mod nested;
 pub mod paging;
+pub mod process;
 pub mod replays;
 pub mod retention;
 pub mod schedules;
@@ -181,6 +182,9 @@ pub struct CloudInner {
     /// The executions rule targets may run at once, with a background runtime
     /// ([`background::MAX_TARGET_EXECUTIONS`]).
     execution_slots: Option<Arc<tokio::sync::Semaphore>>,
+    /// This cloud's AWS endpoint on a loopback port, for the function processes' SDK
+    /// clients ([`CloudInner::aws_endpoint`]); started by the first that needs it.
+    endpoint: tokio::sync::OnceCell<String>,
 }
 
 /// A running local cloud. Dropping it stops its background work.
@@ -225,7 +229,12 @@ impl LocalCloud {
         let tables = world::OpenedTables::open(&options.tables, seed, options.clock.clone())?;
         let mut failure: Option<StartError> = None;
         let inner = Arc::new_cyclic(|weak: &Weak<CloudInner>| {
-            let world = World::new(weak.clone(), tables, options.faults.clone());
+            let world = World::new(
+                weak.clone(),
+                tables,
+                options.faults.clone(),
+                model.template_dir.clone(),
+            );
             let mut functions = HashMap::new();
             for function in model.functions.values() {
                 match handlers.build(function, &world) {
@@ -324,6 +333,7 @@ impl LocalCloud {
                 services: Mutex::new(Vec::new()),
                 background: options.background.clone(),
                 source_queues: std::sync::OnceLock::new(),
+                endpoint: tokio::sync::OnceCell::new(),
                 execution_slots: options.background.runtime.as_ref().map(|_| {
                     Arc::new(tokio::sync::Semaphore::new(
                         background::MAX_TARGET_EXECUTIONS,
@@ -339,7 +349,11 @@ impl LocalCloud {
             &inner.dynamodb,
             &inner.model,
             &inner.world.stores,
-            inner.clock.now_ms() / 1000,
+            match &inner.world.disk {
+                Some(disk) => disk,
+                None => &orderly_core::memory::table::MemoryTables,
+            },
+            &inner.clock,
         ) {
             logs::unregister(id);
             return Err(StartError::Unsupported(format!("tables: {e}")));
@@ -462,6 +476,24 @@ impl CloudInner {
             _ => tokio::spawn(counted),
         };
         tasks.insert(key, handle.abort_handle());
+    }
+
+    /// The URL of this cloud's AWS endpoint (`orderly serve`'s wire protocols) on a
+    /// loopback port of its own, started the first time it is asked for: what a function
+    /// process's SDK clients call.
+    pub async fn aws_endpoint(self: &Arc<Self>) -> std::io::Result<String> {
+        self.endpoint
+            .get_or_try_init(|| async {
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+                let address = listener.local_addr()?;
+                let cloud = self.clone();
+                self.spawn_service(async move {
+                    crate::server::serve(listener, cloud, Default::default()).await;
+                });
+                Ok(format!("http://{address}"))
+            })
+            .await
+            .cloned()
     }
 
     /// Runs a long-lived service (a poller) that does not count as in flight, behind the

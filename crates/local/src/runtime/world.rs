@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use orderly_core::clock::SharedClock;
 use orderly_core::contracts::OutboundEvent;
 use orderly_core::idempotency::IdempotencyStore;
+use orderly_core::items::{ItemStore, KeyNames};
 use orderly_core::memory::MemoryAdapters;
 use orderly_core::memory::table::{Items, MemoryTables, TableError, TableSpace};
 use orderly_core::ports::{
@@ -154,11 +155,18 @@ pub struct World {
     pub disk: Option<DiskTables>,
     /// The cloud, whose Step Functions run the order intake.
     cloud: Weak<CloudInner>,
+    /// The directory of the template, which the functions' `CodeUri`s are relative to.
+    pub template_dir: std::path::PathBuf,
 }
 
 impl World {
     /// The world of a cloud: its opened `tables`, with the bus and callbacks of `cloud`.
-    pub fn new(cloud: Weak<CloudInner>, tables: OpenedTables, faults: Arc<dyn Faults>) -> Self {
+    pub fn new(
+        cloud: Weak<CloudInner>,
+        tables: OpenedTables,
+        faults: Arc<dyn Faults>,
+        template_dir: std::path::PathBuf,
+    ) -> Self {
         let OpenedTables {
             stores,
             answers,
@@ -178,7 +186,13 @@ impl World {
             faults,
             disk,
             cloud,
+            template_dir,
         }
+    }
+
+    /// The cloud this world belongs to.
+    pub fn cloud(&self) -> Weak<CloudInner> {
+        self.cloud.clone()
     }
 
     /// The source the cloud's functions are built from: the stores, with the idempotency
@@ -242,6 +256,14 @@ impl Adapters for FaultyAdapters<'_> {
             role_arn: role_arn.to_owned(),
             bus: bus.to_owned(),
         })
+    }
+    /// The template's table of that name, in this cloud's DynamoDB.
+    fn items(&self, table: &str, key: KeyNames) -> Arc<dyn ItemStore> {
+        Arc::new(crate::dynamodb::item_store::LocalItems::new(
+            self.world.cloud.clone(),
+            table,
+            key,
+        ))
     }
     fn clock(&self) -> SharedClock {
         self.world.stores.clock()

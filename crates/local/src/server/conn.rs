@@ -54,6 +54,9 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits) {
                 continue;
             }
         };
+        // An answer goes out as soon as it is written: with Nagle's algorithm, a response
+        // written in two segments waits for the client's delayed ACK (about 40 ms).
+        let _ = stream.set_nodelay(true);
         let app = app.clone();
         tokio::spawn(async move {
             connection(stream, peer, app, limits).await;

@@ -13,7 +13,8 @@ use super::props::Obj;
 use super::resolver::{self, RawResource, Resolver};
 use super::schedules;
 use super::{
-    LoadOptions, functions, globals, parameters, pseudo, references, rules, state_machines, stores,
+    LoadOptions, functions, globals, nested, parameters, pseudo, references, rules, state_machines,
+    stores,
 };
 
 /// Resource types that only matter on AWS: accepted, listed, not run.
@@ -69,7 +70,8 @@ pub(super) fn from_document(
     template_dir: PathBuf,
     options: &LoadOptions,
 ) -> Result<Model, TemplateError> {
-    let document = document
+    let inlined = nested::inline(document, &template_dir)?;
+    let document = inlined
         .as_object()
         .ok_or_else(|| TemplateError::invalid("template", "must be a mapping"))?;
     if let Some(key) = document.keys().find(|k| !TOP_LEVEL.contains(&k.as_str())) {

@@ -14,6 +14,7 @@ mod error;
 mod functions;
 mod globals;
 mod model;
+mod nested;
 mod parameters;
 mod props;
 pub use crate::pseudo;
@@ -36,6 +37,7 @@ pub use model::{
     RouteAuth, Rule, RuleTarget, SecondaryIndex, SqsEventSource, StateMachine, StateMachineType,
     Table, TargetKind, TargetRef, TemplateSchedule,
 };
+pub use nested::{APPLICATION, inline as inline_nested};
 pub use state_machines::{SubstitutionMismatch, placeholders, substitute, substitution_mismatch};
 
 /// How to load: parameter overrides (as `sam deploy --parameter-overrides`) and the endpoint

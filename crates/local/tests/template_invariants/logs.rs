@@ -3,13 +3,13 @@
 
 use serde_json::Value;
 
-use crate::template::{FUNCTION, LOG_GROUP, of_type, reference};
+use crate::template::{self, FUNCTION, LOG_GROUP, of_type, reference};
 
-/// A log group name as text: a string, a `!Sub` string, or a `!Join ["", …]` of strings and
-/// references (each written `${X}` / `${X.Y}`, as `!Sub` would).
+/// A log group name as text: as [`template::name_text`] reads it, or a `!Join ["", …]` of
+/// strings and references (each written `${X}` / `${X.Y}`, as `!Sub` would).
 fn name_text(value: &Value) -> Option<String> {
-    if let Some(text) = value.as_str().or_else(|| value["Fn::Sub"].as_str()) {
-        return Some(text.to_owned());
+    if value.get("Fn::Join").is_none() {
+        return template::name_text(value);
     }
     let [separator, Value::Array(parts)] = value["Fn::Join"].as_array()?.as_slice() else {
         return None;
@@ -19,10 +19,9 @@ fn name_text(value: &Value) -> Option<String> {
         .iter()
         .map(|part| match part {
             Value::String(s) => Some(s.clone()),
-            other => match reference(other)? {
-                (id, Some(attribute)) => Some(format!("${{{id}.{attribute}}}")),
-                (id, None) => Some(format!("${{{id}}}")),
-            },
+            other => {
+                reference(other).map(|(id, attribute)| template::written_placeholder(id, attribute))
+            }
         })
         .collect();
     Some(parts?.join(separator))

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::template::{
-    ALARM, DASHBOARD, FUNCTION, QUEUE, STATE_MACHINE, of_type, placeholder, reference,
+    ALARM, DASHBOARD, FUNCTION, QUEUE, STATE_MACHINE, name_text, of_type, placeholder, reference,
+    substituted, written_placeholder,
 };
 
 /// The kinds of resource every one of which has an alarm and a dashboard metric, and how
@@ -48,6 +49,15 @@ fn written(id: &str, attribute: Option<&str>) -> String {
     }
 }
 
+/// The function whose `FunctionName` reads as `text` (see [`name_text`]): a function named
+/// in the template is watched by its name where a reference would make a cycle (a unit that
+/// feeds the function and watches it).
+fn function_named<'a>(t: &'a Value, text: &str) -> Option<&'a str> {
+    of_type(t, FUNCTION)
+        .find(|(_, p)| name_text(&p["FunctionName"]).is_some_and(|name| name == text))
+        .map(|(id, _)| id)
+}
+
 /// Every queue, function and state machine has at least one alarm on it.
 pub(crate) fn alarm_problems(t: &Value) -> Vec<String> {
     let mut watched: BTreeSet<(&str, &str, Option<&str>)> = BTreeSet::new();
@@ -55,6 +65,8 @@ pub(crate) fn alarm_problems(t: &Value) -> Vec<String> {
         for (name, value) in alarm_dimensions(alarm) {
             if let Some((id, attribute)) = reference(value) {
                 watched.insert((name, id, attribute));
+            } else if let Some(id) = name_text(value).and_then(|text| function_named(t, &text)) {
+                watched.insert((name, id, None));
             }
         }
     }
@@ -77,18 +89,26 @@ pub(crate) fn alarm_problems(t: &Value) -> Vec<String> {
 
 // ---------------------------------------------------------------- dashboard
 
-/// The text of a dashboard's body and the variables of its `Fn::Sub`, if it has that form.
-fn dashboard_body(p: &Value) -> Option<(&str, Option<&Value>)> {
-    match &p["DashboardBody"] {
-        Value::String(text) => Some((text, None)),
-        body => match &body["Fn::Sub"] {
+/// The texts of a dashboard's body and the variables of their `Fn::Sub`: one, or one per
+/// branch of an `Fn::If`; `None` for a body of another form.
+fn dashboard_bodies(p: &Value) -> Option<Vec<(&str, Option<&Value>)>> {
+    fn one(body: &Value) -> Option<(&str, Option<&Value>)> {
+        match body {
             Value::String(text) => Some((text, None)),
-            Value::Array(parts) => match parts.as_slice() {
-                [Value::String(text), variables] => Some((text, Some(variables))),
+            body => match &body["Fn::Sub"] {
+                Value::String(text) => Some((text, None)),
+                Value::Array(parts) => match parts.as_slice() {
+                    [Value::String(text), variables] => Some((text, Some(variables))),
+                    _ => None,
+                },
                 _ => None,
             },
-            _ => None,
-        },
+        }
+    }
+    let body = &p["DashboardBody"];
+    match body["Fn::If"].as_array().map(Vec::as_slice) {
+        Some([_, then, otherwise]) => Some(vec![one(then)?, one(otherwise)?]),
+        _ => Some(vec![one(body)?]),
     }
 }
 
@@ -101,11 +121,15 @@ type Shown = BTreeSet<(String, String, Option<String>)>;
 fn dashboard_dimensions(t: &Value) -> (Shown, Vec<String>) {
     let mut named = BTreeSet::new();
     let mut problems = Vec::new();
-    for (id, p) in of_type(t, DASHBOARD) {
-        let Some((text, variables)) = dashboard_body(p) else {
+    let bodies = of_type(t, DASHBOARD).flat_map(|(id, p)| match dashboard_bodies(p) {
+        Some(bodies) => bodies.into_iter().map(|b| (id, Some(b))).collect(),
+        None => vec![(id, None)],
+    });
+    for (id, body) in bodies {
+        let Some((text, variables)) = body else {
             problems.push(format!(
-                "dashboard {id}'s DashboardBody is neither a string nor an Fn::Sub of one, so \
-                 its metrics cannot be read"
+                "dashboard {id}'s DashboardBody is neither a string, an Fn::Sub of one, nor an \
+                 Fn::If of those, so its metrics cannot be read"
             ));
             continue;
         };
@@ -131,6 +155,12 @@ fn dashboard_dimensions(t: &Value) -> (Shown, Vec<String>) {
                     .map_while(Value::as_str)
                     .collect();
                 for pair in items.get(2..).unwrap_or_default().chunks_exact(2) {
+                    // A function by its name: `${Parent}-audit` with `Parent` a variable.
+                    let text = variables.map_or(pair[1].to_owned(), |v| substituted(pair[1], v));
+                    if let Some(function) = function_named(t, &text) {
+                        named.insert((pair[0].to_owned(), function.to_owned(), None));
+                        continue;
+                    }
                     let Some((name, attribute)) = placeholder(pair[1]) else {
                         continue;
                     };
@@ -172,10 +202,7 @@ pub(crate) fn dashboard_problems(t: &Value) -> Vec<String> {
                 ))
             });
             if !shown {
-                let value = match attributes[0] {
-                    Some(attribute) => format!("${{{id}.{attribute}}}"),
-                    None => format!("${{{id}}}"),
-                };
+                let value = written_placeholder(id, attributes[0]);
                 problems.push(format!(
                     "{noun} {id} is on no dashboard (a metric with \"{dimension}\", \"{value}\" \
                      in {place})"

@@ -2,10 +2,10 @@
 //! at, the resources of each, the resource a reference names, and the assertion each check's
 //! test makes on the gaps it finds.
 
-use std::path::{Path, PathBuf};
-
-use orderly_local::template::yaml;
 use serde_json::Value;
+
+#[path = "../repo_template/mod.rs"]
+mod repo_template;
 
 pub(crate) const QUEUE: &str = "AWS::SQS::Queue";
 pub(crate) const FUNCTION: &str = "AWS::Serverless::Function";
@@ -20,15 +20,9 @@ pub(crate) const ROLE: &str = "AWS::IAM::Role";
 pub(crate) const MANAGED_POLICY: &str = "AWS::IAM::ManagedPolicy";
 pub(crate) const POLICY: &str = "AWS::IAM::Policy";
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// `template.yaml`, short-form tags read into the long form.
+/// `template.yaml`, long form, its nested applications inlined.
 pub(crate) fn template() -> Value {
-    let path = repo_root().join("template.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    yaml::parse(&text).unwrap_or_else(|e| panic!("template.yaml: {e}"))
+    repo_template::raw_template()
 }
 
 /// Every resource: logical id, type, properties (`Null` when it has none).
@@ -94,6 +88,52 @@ pub(crate) fn placeholder(text: &str) -> Option<(&str, Option<&str>)> {
         Some((id, attribute)) => (id, Some(attribute)),
         None => (inner, None),
     })
+}
+
+/// A value that makes a name, as the text `!Sub` would read: a string; `!Sub` text, with
+/// the variables of its map written in (a string as itself, a reference as `${X}` or
+/// `${X.Y}`); `!Ref X` as `${X}`. So `!Sub ${AWS::StackName}-audit` and a unit's
+/// `!Sub ["${Parent}-audit", {Parent: !Ref AWS::StackName}]` read alike.
+pub(crate) fn name_text(value: &Value) -> Option<String> {
+    if let Some(text) = value.as_str() {
+        return Some(text.to_owned());
+    }
+    if let Some((id, attribute)) = value.get("Ref").and(reference(value)) {
+        return Some(written_placeholder(id, attribute));
+    }
+    match &value["Fn::Sub"] {
+        Value::String(text) => Some(text.clone()),
+        Value::Array(parts) => match parts.as_slice() {
+            [Value::String(text), variables] => Some(substituted(text, variables)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A reference as `!Sub` writes it: `${X}` or `${X.Y}`.
+pub(crate) fn written_placeholder(id: &str, attribute: Option<&str>) -> String {
+    match attribute {
+        Some(attribute) => format!("${{{id}.{attribute}}}"),
+        None => format!("${{{id}}}"),
+    }
+}
+
+/// `text` with each `${Name}` of the `!Sub` map `variables` written in, as [`name_text`]
+/// writes values; other placeholders stay.
+pub(crate) fn substituted(text: &str, variables: &Value) -> String {
+    let mut out = text.to_owned();
+    for (name, value) in variables.as_object().into_iter().flatten() {
+        let written = match value {
+            Value::String(s) => s.clone(),
+            other => match reference(other) {
+                Some((id, attribute)) => written_placeholder(id, attribute),
+                None => continue,
+            },
+        };
+        out = out.replace(&format!("${{{name}}}"), &written);
+    }
+    out
 }
 
 /// A string or a list of strings (an IAM `Action` or `Resource`), other items left out.
