@@ -1,4 +1,4 @@
-//! Orderly core: contracts, domain rules, ports, idempotency, batch processing.
+//! Orderly core: contracts, domain rules, ports, idempotency, batch and stream processing.
 //! No AWS SDK here: adapters live in `orderly-aws`, embedded ones in [`memory`].
 
 pub mod batch;
@@ -14,4 +14,5 @@ pub mod memory;
 pub mod payment_contract;
 pub mod ports;
 pub mod shell;
+pub mod stream;
 pub mod telemetry;

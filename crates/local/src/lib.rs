@@ -26,3 +26,7 @@ pub struct FunctionsDoc;
 #[doc = include_str!("../../../docs/idempotency.md")]
 #[cfg(doctest)]
 pub struct IdempotencyDoc;
+
+#[doc = include_str!("../../../docs/stream-consumers.md")]
+#[cfg(doctest)]
+pub struct StreamConsumersDoc;

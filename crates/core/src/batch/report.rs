@@ -107,6 +107,15 @@ pub enum BatchError {
         /// Why it failed.
         reason: String,
     },
+    /// A stream record failed but has no sequence number, so no checkpoint can name it;
+    /// only a retry of the whole batch keeps it.
+    #[error("record {index} failed but has no sequence number to checkpoint at: {reason}")]
+    UnsequencedFailure {
+        /// Position of the record in the batch.
+        index: usize,
+        /// Why it failed.
+        reason: String,
+    },
 }
 
 /// The result of processing one batch.
