@@ -282,7 +282,7 @@ fn the_served_actions_of_the_quick_start_are_served_and_the_others_refused() {
     let mut wrong = Vec::new();
     for row in &rows {
         let content_type = match row.prefix.as_str() {
-            "AWSEvents" | "Logs_20140328" => "application/x-amz-json-1.1",
+            "AWSEvents" | "Logs_20140328" | "Kinesis_20131202" => "application/x-amz-json-1.1",
             _ => "application/x-amz-json-1.0",
         };
         for action in &row.actions {

@@ -141,6 +141,8 @@ pub struct CloudInner {
     pub logs: Arc<LogStore>,
     /// The queues.
     pub sqs: Sqs,
+    /// The Kinesis data streams.
+    pub kinesis: crate::kinesis::Kinesis,
     /// The buses and their compiled rules.
     pub buses: Buses,
     /// The buses' archives and their replays.
@@ -219,6 +221,12 @@ impl LocalCloud {
         let sqs = Sqs::new(options.clock.clone());
         sqs.create_queues(model.queue_configs())
             .map_err(|e| StartError::Unsupported(format!("queues: {e}")))?;
+        let kinesis = crate::kinesis::Kinesis::new(options.clock.clone());
+        for stream in model.streams.values() {
+            kinesis
+                .create_stream(crate::kinesis::StreamConfig::of(stream))
+                .map_err(|e| StartError::Unsupported(format!("streams: {e}")))?;
+        }
         let buses = Buses::compile(model.rules.values()).map_err(StartError::Unsupported)?;
         let archives = replays::archives_of(
             &model,
@@ -309,6 +317,7 @@ impl LocalCloud {
                 clock: options.clock.clone(),
                 logs,
                 sqs,
+                kinesis,
                 buses,
                 archives,
                 queries: Default::default(),

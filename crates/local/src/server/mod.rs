@@ -6,8 +6,8 @@
 //! and the SigV4 signature are ignored. Lambda's REST API ([`lambda`]) is told by its
 //! path, `/2015-03-31/functions/…`. Any other request without `X-Amz-Target` is an HTTP API
 //! request, when the stack has HTTP API routes. Answers and errors take the shapes the services
-//! use on the wire: JSON 1.1 for EventBridge and CloudWatch Logs ([`logs`]), JSON 1.0 for
-//! Step Functions, SQS and CloudWatch (with SQS's and CloudWatch's query-compatible error
+//! use on the wire: JSON 1.1 for EventBridge, CloudWatch Logs ([`logs`]) and Kinesis
+//! ([`kinesis`]), JSON 1.0 for Step Functions, SQS and CloudWatch (with SQS's and CloudWatch's query-compatible error
 //! codes), timestamps as epoch seconds (Logs: epoch milliseconds). CloudWatch is also
 //! served in RPC v2 CBOR ([`cbor`]), told by its path, `/service/…/operation/…`, and its
 //! `smithy-protocol` header, which the AWS CLI uses.
@@ -19,6 +19,7 @@ pub mod conn;
 pub mod dynamodb;
 pub mod events;
 pub mod http_api;
+pub mod kinesis;
 pub mod lambda;
 pub mod layers;
 pub mod limits;
@@ -48,6 +49,7 @@ const SQS: &str = "AmazonSQS";
 const LOGS: &str = "Logs_20140328";
 const CLOUDWATCH: &str = cloudwatch::SERVICE;
 const DYNAMODB: &str = dynamodb::SERVICE;
+const KINESIS: &str = kinesis::SERVICE;
 
 #[derive(Clone)]
 struct ServerState {
@@ -96,7 +98,7 @@ fn protocol(headers: &HeaderMap) -> Protocol {
 fn route(target: &str) -> Option<(&str, &str, Protocol)> {
     let (service, operation) = target.split_once('.')?;
     let protocol = match service {
-        EVENTS | LOGS => Protocol::Json11,
+        EVENTS | LOGS | KINESIS => Protocol::Json11,
         STEP_FUNCTIONS | SQS | CLOUDWATCH | DYNAMODB => Protocol::Json10,
         _ => return None,
     };
@@ -134,8 +136,9 @@ async fn handle(State(state): State<ServerState>, request: Request) -> Response 
             ApiError::new(
                 "UnknownOperationException",
                 "The request has no X-Amz-Target header; this endpoint speaks the AWS JSON \
-                 protocols of EventBridge, Step Functions, SQS, CloudWatch Logs and \
-                 CloudWatch, CloudWatch's RPC v2 CBOR, and Lambda's REST API.",
+                 protocols of EventBridge, Step Functions, SQS, CloudWatch Logs, \
+                 CloudWatch, DynamoDB and Kinesis, CloudWatch's RPC v2 CBOR, and Lambda's \
+                 REST API.",
             )
         } else {
             ApiError::unknown_operation(target)
@@ -205,6 +208,7 @@ fn adds_work(service: &str, operation: &str) -> bool {
         (EVENTS, "PutEvents")
             | (STEP_FUNCTIONS, "StartExecution" | "StartSyncExecution")
             | (SQS, "SendMessage")
+            | (KINESIS, "PutRecord" | "PutRecords")
     )
 }
 
@@ -259,6 +263,7 @@ async fn dispatch_input(
             let (cloud, operation) = (state.cloud.clone(), operation.to_owned());
             blocking(move || dynamodb::dispatch(&cloud, &operation, &input)).await
         }
+        KINESIS => kinesis::dispatch(&state.cloud, operation, &input),
         _ => Err(ApiError::unknown_operation(&format!(
             "{service}.{operation}"
         ))),

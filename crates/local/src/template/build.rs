@@ -97,6 +97,7 @@ pub(super) fn from_document(
         parameters,
         functions: BTreeMap::new(),
         queues: BTreeMap::new(),
+        streams: BTreeMap::new(),
         buses: BTreeMap::new(),
         rules: BTreeMap::new(),
         archives: BTreeMap::new(),
@@ -165,6 +166,11 @@ pub(super) fn from_document(
                 model
                     .queues
                     .insert(id.clone(), stores::queue(ctx, &id, &props)?);
+            }
+            "AWS::Kinesis::Stream" => {
+                model
+                    .streams
+                    .insert(id.clone(), stores::kinesis_stream(ctx, &id, &props)?);
             }
             "AWS::Events::EventBus" => {
                 model

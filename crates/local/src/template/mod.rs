@@ -33,9 +33,9 @@ use std::path::{Path, PathBuf};
 pub use error::TemplateError;
 pub use model::{
     AsyncInvokeConfig, AttributeType, EventBus, Function, HttpApi, HttpRoute, IMPLICIT_HTTP_API,
-    InputTransformer, KeyAttribute, LogGroup, Model, NotEmulated, Queue, Redrive, RetryPolicy,
-    RouteAuth, Rule, RuleTarget, SecondaryIndex, SqsEventSource, StateMachine, StateMachineType,
-    Table, TargetKind, TargetRef, TemplateSchedule,
+    InputTransformer, KeyAttribute, KinesisStream, LogGroup, Model, NotEmulated, Queue, Redrive,
+    RetryPolicy, RouteAuth, Rule, RuleTarget, SecondaryIndex, SqsEventSource, StateMachine,
+    StateMachineType, Table, TargetKind, TargetRef, TemplateSchedule,
 };
 pub use nested::{APPLICATION, inline as inline_nested};
 pub use state_machines::{SubstitutionMismatch, placeholders, substitute, substitution_mismatch};

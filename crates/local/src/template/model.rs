@@ -24,6 +24,8 @@ pub struct Model {
     pub functions: BTreeMap<String, Function>,
     /// SQS queues.
     pub queues: BTreeMap<String, Queue>,
+    /// Kinesis data streams.
+    pub streams: BTreeMap<String, KinesisStream>,
     /// EventBridge buses declared in the stack (the default bus is not among them).
     pub buses: BTreeMap<String, EventBus>,
     /// EventBridge rules, SAM's generated ones included.
@@ -58,6 +60,26 @@ pub struct LogGroup {
     pub name: String,
     /// `RetentionInDays`; `None` keeps lines forever, as CloudWatch Logs does.
     pub retention_days: Option<u32>,
+}
+
+/// An `AWS::Kinesis::Stream`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KinesisStream {
+    /// The resource's logical id.
+    pub logical_id: String,
+    /// `Name` (else the name CloudFormation would generate).
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+    /// `StreamModeDetails.StreamMode`: on demand unless `PROVISIONED`, or unless only
+    /// `ShardCount` is given.
+    pub on_demand: bool,
+    /// `ShardCount` of a provisioned stream.
+    pub shard_count: u32,
+    /// `RetentionPeriodHours` (24 when not given).
+    pub retention_hours: u32,
+    /// `StreamEncryption.KeyId`, when the stream is encrypted.
+    pub kms_key_id: Option<String>,
 }
 
 /// A resource accepted but not run locally.

@@ -26,6 +26,7 @@ pub fn name_property(resource_type: &str) -> Option<&'static str> {
         "AWS::EventSchemas::Schema" => "SchemaName",
         "AWS::Events::Archive" => "ArchiveName",
         "AWS::Scheduler::Schedule" => "Name",
+        "AWS::Kinesis::Stream" => "Name",
         _ => return None,
     })
 }
@@ -133,6 +134,7 @@ pub fn attribute(
             Some(name.to_owned())
         }
         ("AWS::Events::EventBus", "Arn") => Some(pseudo::event_bus_arn(name)),
+        ("AWS::Kinesis::Stream", "Arn") => Some(crate::kinesis::stream_arn(name)),
         ("AWS::Events::EventBus", "Name") => Some(name.to_owned()),
         ("AWS::Events::Rule", "Arn") => {
             let bus = event_bus_name_of(resolver, id)?;

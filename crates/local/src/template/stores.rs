@@ -5,8 +5,8 @@ use serde_json::Value;
 use super::context::Context;
 use super::error::TemplateError;
 use super::model::{
-    Archive, AttributeType, EventBus, HttpApi, KeyAttribute, LogGroup, Queue, Redrive,
-    SecondaryIndex, Table, TargetKind,
+    Archive, AttributeType, EventBus, HttpApi, KeyAttribute, KinesisStream, LogGroup, Queue,
+    Redrive, SecondaryIndex, Table, TargetKind,
 };
 use super::props::Obj;
 use super::pseudo;
@@ -54,6 +54,101 @@ pub fn queue(ctx: &Context, id: &str, props: &Obj) -> Result<Queue, TemplateErro
         message_retention_secs: props.u32(r, "MessageRetentionPeriod")?.unwrap_or(345_600),
         receive_wait_secs: props.u32(r, "ReceiveMessageWaitTimeSeconds")?.unwrap_or(0),
         redrive,
+    })
+}
+
+/// `AWS::Kinesis::Stream`.
+pub fn kinesis_stream(
+    ctx: &Context,
+    id: &str,
+    props: &Obj,
+) -> Result<KinesisStream, TemplateError> {
+    let r = &ctx.resolver;
+    props.check(
+        &[
+            "Name",
+            "ShardCount",
+            "StreamModeDetails",
+            "RetentionPeriodHours",
+            "StreamEncryption",
+        ],
+        &[
+            "Tags",
+            "DesiredShardLevelMetrics",
+            "MaxRecordSizeInKiB",
+            "WarmThroughputMiBps",
+        ],
+    )?;
+    let name = r.physical_name(id, &props.at("Name"))?;
+    let mode = match props.obj(r, "StreamModeDetails")? {
+        None => None,
+        Some(details) => {
+            details.check(&["StreamMode"], &[])?;
+            Some(details.required_string(r, "StreamMode")?)
+        }
+    };
+    let shard_count = props.u32(r, "ShardCount")?;
+    let on_demand = match (mode.as_deref(), shard_count) {
+        (Some("ON_DEMAND"), Some(_)) => {
+            return Err(TemplateError::invalid(
+                props.at("ShardCount"),
+                "an ON_DEMAND stream takes no ShardCount",
+            ));
+        }
+        (Some("ON_DEMAND"), None) => true,
+        (Some("PROVISIONED"), None) => {
+            return Err(TemplateError::invalid(
+                props.at("ShardCount"),
+                "a PROVISIONED stream needs a ShardCount",
+            ));
+        }
+        (Some("PROVISIONED"), Some(_)) => false,
+        (Some(other), _) => {
+            return Err(TemplateError::invalid(
+                props.at("StreamModeDetails"),
+                format!("StreamMode {other}: expected ON_DEMAND or PROVISIONED"),
+            ));
+        }
+        (None, count) => count.is_none(),
+    };
+    let shard_count = shard_count.unwrap_or(crate::kinesis::ON_DEMAND_SHARDS);
+    if !(1..=100_000).contains(&shard_count) {
+        return Err(TemplateError::invalid(
+            props.at("ShardCount"),
+            format!("{shard_count}: expected 1 to 100000"),
+        ));
+    }
+    let retention_hours = props
+        .u32(r, "RetentionPeriodHours")?
+        .unwrap_or(crate::kinesis::DEFAULT_RETENTION_HOURS);
+    if !(24..=8760).contains(&retention_hours) {
+        return Err(TemplateError::invalid(
+            props.at("RetentionPeriodHours"),
+            format!("{retention_hours}: expected 24 to 8760 hours"),
+        ));
+    }
+    let kms_key_id = match props.obj(r, "StreamEncryption")? {
+        None => None,
+        Some(encryption) => {
+            encryption.check(&["EncryptionType", "KeyId"], &[])?;
+            let kind = encryption.required_string(r, "EncryptionType")?;
+            if kind != "KMS" {
+                return Err(TemplateError::invalid(
+                    encryption.at("EncryptionType"),
+                    format!("{kind}: expected KMS"),
+                ));
+            }
+            Some(encryption.required_string(r, "KeyId")?)
+        }
+    };
+    Ok(KinesisStream {
+        logical_id: id.to_owned(),
+        arn: crate::kinesis::stream_arn(&name),
+        name,
+        on_demand,
+        shard_count,
+        retention_hours,
+        kms_key_id,
     })
 }
 

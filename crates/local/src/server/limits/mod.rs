@@ -7,6 +7,7 @@
 //! query-protocol codes and sentences, so its table carries its own reasons (see `sqs`).
 
 pub mod events;
+pub mod kinesis;
 pub mod sfn;
 pub mod sqs;
 
