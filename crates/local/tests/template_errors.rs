@@ -47,8 +47,28 @@ fn unsupported_and_invalid_templates_fail_with_the_place_named() {
         ),
         (
             "unknown event source",
-            "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: f\n      Events:\n        Stream:\n          Type: Kinesis\n          Properties: {Stream: x}\n",
-            "Fn.Properties.Events.Stream.Type: unsupported (event source Kinesis)",
+            "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: f\n      Events:\n        Kafka:\n          Type: MSK\n          Properties: {Stream: x}\n",
+            "Fn.Properties.Events.Kafka.Type: unsupported (event source MSK)",
+        ),
+        (
+            "Kinesis event of a stream outside the template",
+            "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: f\n      Events:\n        Stream:\n          Type: Kinesis\n          Properties: {Stream: x, StartingPosition: LATEST}\n",
+            "Fn.Properties.Events.Stream.Properties.Stream: unsupported (x is not a queue, function, state machine, event bus or stream of this template)",
+        ),
+        (
+            "Kinesis parallelization past 10",
+            "Resources:\n  S:\n    Type: AWS::Kinesis::Stream\n    Properties: {ShardCount: 1}\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: f\n      Events:\n        S:\n          Type: Kinesis\n          Properties: {Stream: !GetAtt S.Arn, StartingPosition: LATEST, ParallelizationFactor: 11}\n",
+            "Fn.Properties.Events.S.Properties.ParallelizationFactor: 11: expected 1 to 10",
+        ),
+        (
+            "Kinesis record age under a minute",
+            "Resources:\n  S:\n    Type: AWS::Kinesis::Stream\n    Properties: {ShardCount: 1}\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: f\n      Events:\n        S:\n          Type: Kinesis\n          Properties: {Stream: !GetAtt S.Arn, StartingPosition: LATEST, MaximumRecordAgeInSeconds: 30}\n",
+            "Fn.Properties.Events.S.Properties.MaximumRecordAgeInSeconds: expected -1, or 60 to 604800",
+        ),
+        (
+            "Kinesis filter criteria",
+            "Resources:\n  S:\n    Type: AWS::Kinesis::Stream\n    Properties: {ShardCount: 1}\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: f\n      Events:\n        S:\n          Type: Kinesis\n          Properties: {Stream: !GetAtt S.Arn, StartingPosition: LATEST, FilterCriteria: {Filters: []}}\n",
+            "Fn.Properties.Events.S.Properties.FilterCriteria: unsupported",
         ),
         (
             "SQS filter criteria",

@@ -317,12 +317,16 @@ impl CloudInner {
             matched.retain(|rule| only.contains(&rule.rule.arn));
         }
         // What every target's delivery keeps while it waits, shared: the event's id, and
-        // its text only for a bus target (which puts it again), never its parsed tree
-        // (several times the text's size): a backlog of deliveries then costs little.
+        // its text only for a bus target (which puts it again) or a stream target (whose
+        // partition key is read from it), never its parsed tree (several times the text's
+        // size): a backlog of deliveries then costs little.
         let to_bus = matched.iter().any(|rule| {
-            rule.targets
-                .iter()
-                .any(|(target, _)| target.target.kind == TargetKind::EventBus)
+            rule.targets.iter().any(|(target, _)| {
+                matches!(
+                    target.target.kind,
+                    TargetKind::EventBus | TargetKind::Stream
+                )
+            })
         });
         let delivered = Arc::new(Delivered {
             event_text: to_bus.then(|| event_text.to_owned()),
@@ -618,6 +622,25 @@ impl CloudInner {
                     .map(Some)
                     .map_err(|e| e.to_string())
             }
+            TargetKind::Stream => {
+                let stream = self
+                    .kinesis
+                    .stream_by_arn(&target.target.arn)
+                    .map_err(|e| e.to_string())?;
+                let partition_key = match &target.kinesis_partition_key_path {
+                    None => delivered.event_id.clone(),
+                    Some(path) => partition_key_at(delivered.event_text.as_deref(), path)?,
+                };
+                stream
+                    .put(
+                        &partition_key,
+                        None,
+                        std::sync::Arc::from(body.as_bytes()),
+                        self.clock.now_ms(),
+                    )
+                    .map(|_| None)
+                    .map_err(|throttled| throttled.0)
+            }
             TargetKind::EventBus => {
                 let bus = self
                     .model
@@ -674,11 +697,41 @@ impl CloudInner {
 
 /// What a delivery keeps of its event.
 struct Delivered {
-    /// The event's text, kept when a target is a bus (which puts it again).
+    /// The event's text, kept when a target is a bus (which puts it again) or a stream.
     event_text: Option<String>,
     /// The event's id (a FIFO queue target's deduplication id).
     event_id: String,
     correlation_id: String,
+}
+
+/// The partition key `KinesisParameters.PartitionKeyPath` selects of an event: the value
+/// at the path, a string as it is and any other value as its JSON text. A path that
+/// selects nothing fails the delivery, which EventBridge retries and then dead-letters.
+fn partition_key_at(event_text: Option<&str>, path: &str) -> Result<String, String> {
+    let compiled = event_pattern::TargetInput::InputPath(path.to_owned())
+        .compile()
+        .map_err(|e| e.to_string())?;
+    let selected = compiled
+        .apply(
+            event_text.unwrap_or_default(),
+            &event_pattern::RuleContext {
+                rule_name: "",
+                rule_arn: "",
+                ingestion_time: None,
+            },
+        )
+        .map_err(|e| e.to_string())?;
+    let key = match serde_json::from_str::<Value>(&selected) {
+        Ok(Value::String(s)) => s,
+        Ok(Value::Null) | Err(_) => String::new(),
+        Ok(other) => other.to_string(),
+    };
+    if key.is_empty() || key.len() > 256 {
+        return Err(format!(
+            "PartitionKeyPath {path} selects no partition key of 1 to 256 characters"
+        ));
+    }
+    Ok(key)
 }
 
 /// An event's `time` for the instant `ms` (Unix milliseconds): UTC to the second,

@@ -24,6 +24,7 @@ pub mod replays;
 pub mod retention;
 pub mod schedules;
 pub mod sfn;
+pub mod streams;
 pub mod trace;
 pub mod world;
 pub mod xray;
@@ -368,6 +369,7 @@ impl LocalCloud {
             return Err(StartError::Unsupported(format!("tables: {e}")));
         }
         inner.start_event_source_mappings();
+        inner.start_stream_mappings();
         if let Err(e) = inner.start_schedules() {
             logs::unregister(id);
             return Err(StartError::Unsupported(format!("schedules: {e}")));

@@ -130,6 +130,7 @@ pub(super) fn from_document(
                 Some(TargetKind::StateMachine)
             }
             "AWS::Events::EventBus" => Some(TargetKind::EventBus),
+            "AWS::Kinesis::Stream" => Some(TargetKind::Stream),
             _ => None,
         };
         if let Some(kind) = kind {

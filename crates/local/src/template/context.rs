@@ -53,7 +53,7 @@ impl Context {
             TemplateError::unsupported(
                 at,
                 format!(
-                    "{arn} is not a queue, function, state machine or event bus of this template"
+                    "{arn} is not a queue, function, state machine, event bus or stream of this template"
                 ),
             )
         })

@@ -10,7 +10,7 @@ use super::context::Context;
 use super::error::TemplateError;
 use super::model::{
     AsyncInvokeConfig, Function, HttpRoute, IMPLICIT_HTTP_API, Rule, RuleTarget, SqsEventSource,
-    TargetKind, TargetRef, TemplateSchedule,
+    StreamEventSource, TargetKind, TargetRef, TemplateSchedule,
 };
 use super::props::Obj;
 use super::pseudo;
@@ -131,6 +131,7 @@ pub fn build(
         log_level,
         log_format,
         sqs_event_sources: Vec::new(),
+        stream_event_sources: Vec::new(),
         http_routes: Vec::new(),
         async_invoke: async_invoke(ctx, props)?,
     };
@@ -153,6 +154,11 @@ pub fn build(
                 "SQS" => function
                     .sqs_event_sources
                     .push(sqs_event(ctx, event_name, &properties)?),
+                "Kinesis" => {
+                    function
+                        .stream_event_sources
+                        .push(kinesis_event(ctx, event_name, &properties)?)
+                }
                 "HttpApi" => function
                     .http_routes
                     .push(http_event(ctx, event_name, &properties)?),
@@ -226,6 +232,154 @@ fn sqs_event(ctx: &Context, name: &str, p: &Obj) -> Result<SqsEventSource, Templ
         maximum_batching_window_secs: p.u32(r, "MaximumBatchingWindowInSeconds")?.unwrap_or(0),
         report_batch_item_failures: !response_types.is_empty(),
         maximum_concurrency,
+        enabled: p.bool(r, "Enabled")?.unwrap_or(true),
+    })
+}
+
+/// A SAM `Kinesis` event: an event source mapping of a stream of the template, checked
+/// against the ranges CreateEventSourceMapping accepts.
+fn kinesis_event(ctx: &Context, name: &str, p: &Obj) -> Result<StreamEventSource, TemplateError> {
+    use crate::runtime::streams::{StartingPosition, StreamSourceConfig};
+    let r = &ctx.resolver;
+    p.check(
+        &[
+            "Stream",
+            "StartingPosition",
+            "StartingPositionTimestamp",
+            "BatchSize",
+            "MaximumBatchingWindowInSeconds",
+            "BisectBatchOnFunctionError",
+            "MaximumRetryAttempts",
+            "MaximumRecordAgeInSeconds",
+            "ParallelizationFactor",
+            "TumblingWindowInSeconds",
+            "FunctionResponseTypes",
+            "DestinationConfig",
+            "Enabled",
+        ],
+        &["KmsKeyArn", "MetricsConfig"],
+    )?;
+    let stream_arn = p.required_string(r, "Stream")?;
+    let stream = ctx.target_of(&stream_arn, &[TargetKind::Stream], &p.at("Stream"))?;
+    let in_range = |key: &str, value: Option<i64>, min: i64, max: i64| match value {
+        Some(v) if v < min || v > max => Err(TemplateError::invalid(
+            p.at(key),
+            format!("{v}: expected {min} to {max}"),
+        )),
+        _ => Ok(value),
+    };
+    let int = |key: &str| -> Result<Option<i64>, TemplateError> {
+        match p.value(r, key)? {
+            None => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                .map(Some)
+                .ok_or_else(|| TemplateError::invalid(p.at(key), "expected an integer")),
+        }
+    };
+    let starting_position = match p.required_string(r, "StartingPosition")?.as_str() {
+        "TRIM_HORIZON" => StartingPosition::TrimHorizon,
+        "LATEST" => StartingPosition::Latest,
+        "AT_TIMESTAMP" => {
+            let seconds = int("StartingPositionTimestamp")?.ok_or_else(|| {
+                TemplateError::invalid(
+                    p.at("StartingPositionTimestamp"),
+                    "AT_TIMESTAMP needs a StartingPositionTimestamp",
+                )
+            })?;
+            StartingPosition::AtTimestamp(seconds.saturating_mul(1000))
+        }
+        other => {
+            return Err(TemplateError::invalid(
+                p.at("StartingPosition"),
+                format!("{other}: expected TRIM_HORIZON, LATEST or AT_TIMESTAMP"),
+            ));
+        }
+    };
+    let record_age = in_range(
+        "MaximumRecordAgeInSeconds",
+        int("MaximumRecordAgeInSeconds")?,
+        -1,
+        604_800,
+    )?;
+    if record_age.is_some_and(|age| (0..60).contains(&age)) {
+        return Err(TemplateError::invalid(
+            p.at("MaximumRecordAgeInSeconds"),
+            "expected -1, or 60 to 604800",
+        ));
+    }
+    let retries = in_range(
+        "MaximumRetryAttempts",
+        int("MaximumRetryAttempts")?,
+        -1,
+        10_000,
+    )?;
+    let response_types = p.strings(r, "FunctionResponseTypes")?;
+    if let Some(other) = response_types
+        .iter()
+        .find(|t| t.as_str() != "ReportBatchItemFailures")
+    {
+        return Err(TemplateError::invalid(
+            p.at("FunctionResponseTypes"),
+            format!("unknown response type {other}"),
+        ));
+    }
+    let on_failure = match p.obj(r, "DestinationConfig")? {
+        None => None,
+        Some(config) => {
+            config.check(&["OnFailure"], &[])?;
+            match config.obj(r, "OnFailure")? {
+                None => None,
+                Some(on_failure) => {
+                    on_failure.check(&["Destination", "Type"], &[])?;
+                    let arn = on_failure.required_string(r, "Destination")?;
+                    Some(ctx.target_of(
+                        &arn,
+                        &[TargetKind::Queue],
+                        &on_failure.at("Destination"),
+                    )?)
+                }
+            }
+        }
+    };
+    let config = StreamSourceConfig {
+        starting_position,
+        batch_size: in_range("BatchSize", int("BatchSize")?, 1, 10_000)?.unwrap_or(100) as usize,
+        batching_window_ms: in_range(
+            "MaximumBatchingWindowInSeconds",
+            int("MaximumBatchingWindowInSeconds")?,
+            0,
+            300,
+        )?
+        .unwrap_or(0)
+            * 1000,
+        bisect_on_error: p.bool(r, "BisectBatchOnFunctionError")?.unwrap_or(false),
+        maximum_retry_attempts: retries.filter(|n| *n >= 0).map(|n| n as u32),
+        maximum_record_age_ms: record_age.filter(|n| *n >= 0).map(|n| n * 1000),
+        parallelization_factor: in_range(
+            "ParallelizationFactor",
+            int("ParallelizationFactor")?,
+            1,
+            10,
+        )?
+        .unwrap_or(1) as u32,
+        tumbling_window_ms: in_range(
+            "TumblingWindowInSeconds",
+            int("TumblingWindowInSeconds")?,
+            0,
+            900,
+        )?
+        .filter(|n| *n > 0)
+        .map(|n| n * 1000),
+        report_batch_item_failures: !response_types.is_empty(),
+    };
+    Ok(StreamEventSource {
+        name: name.to_owned(),
+        stream: stream.logical_id,
+        stream_arn,
+        config,
+        on_failure,
         enabled: p.bool(r, "Enabled")?.unwrap_or(true),
     })
 }
@@ -365,6 +519,7 @@ fn eventbridge_rule(
             retry_policy: rules::retry_policy(ctx, p)?,
             dead_letter_queue: rules::dead_letter(ctx, p)?,
             sqs_message_group_id: None,
+            kinesis_partition_key_path: None,
             role_arn: None,
             target,
         }],

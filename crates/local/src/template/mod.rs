@@ -35,7 +35,7 @@ pub use model::{
     AsyncInvokeConfig, AttributeType, EventBus, Function, HttpApi, HttpRoute, IMPLICIT_HTTP_API,
     InputTransformer, KeyAttribute, KinesisStream, LogGroup, Model, NotEmulated, Queue, Redrive,
     RetryPolicy, RouteAuth, Rule, RuleTarget, SecondaryIndex, SqsEventSource, StateMachine,
-    StateMachineType, Table, TargetKind, TargetRef, TemplateSchedule,
+    StateMachineType, StreamEventSource, Table, TargetKind, TargetRef, TemplateSchedule,
 };
 pub use nested::{APPLICATION, inline as inline_nested};
 pub use state_machines::{SubstitutionMismatch, placeholders, substitute, substitution_mismatch};

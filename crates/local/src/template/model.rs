@@ -102,6 +102,8 @@ pub enum TargetKind {
     StateMachine,
     /// An EventBridge bus.
     EventBus,
+    /// A Kinesis data stream.
+    Stream,
 }
 
 /// A resource of the stack named by ARN.
@@ -148,6 +150,8 @@ pub struct Function {
     pub log_group: String,
     /// The SQS queues that invoke the function.
     pub sqs_event_sources: Vec<SqsEventSource>,
+    /// The Kinesis streams that invoke the function.
+    pub stream_event_sources: Vec<StreamEventSource>,
     /// The HTTP API routes that invoke the function.
     pub http_routes: Vec<HttpRoute>,
     /// How asynchronous invocations (rule targets) are retried and where failures go.
@@ -171,6 +175,23 @@ pub struct SqsEventSource {
     pub report_batch_item_failures: bool,
     /// `ScalingConfig.MaximumConcurrency` (2 to 1000); `None` is unbounded.
     pub maximum_concurrency: Option<u32>,
+    /// `Enabled` (default `true`).
+    pub enabled: bool,
+}
+
+/// A Kinesis stream that invokes a function (SAM `Events: Type: Kinesis`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamEventSource {
+    /// The event's name under `Events`.
+    pub name: String,
+    /// Logical id of the stream.
+    pub stream: String,
+    /// ARN of the stream.
+    pub stream_arn: String,
+    /// The mapping's settings.
+    pub config: crate::runtime::streams::StreamSourceConfig,
+    /// `DestinationConfig.OnFailure`: the queue discarded batches are described to.
+    pub on_failure: Option<TargetRef>,
     /// `Enabled` (default `true`).
     pub enabled: bool,
 }
@@ -354,6 +375,9 @@ pub struct RuleTarget {
     pub dead_letter_queue: Option<TargetRef>,
     /// `SqsParameters.MessageGroupId` (FIFO queue targets).
     pub sqs_message_group_id: Option<String>,
+    /// `KinesisParameters.PartitionKeyPath` (stream targets): the JSONPath of the event's
+    /// value that becomes the record's partition key; without it, the event's id.
+    pub kinesis_partition_key_path: Option<String>,
     /// `RoleArn`: the role EventBridge assumes to reach the target.
     pub role_arn: Option<String>,
 }

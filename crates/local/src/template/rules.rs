@@ -29,6 +29,7 @@ const TARGET_SUPPORTED: &[&str] = &[
     "RetryPolicy",
     "DeadLetterConfig",
     "SqsParameters",
+    "KinesisParameters",
     "RoleArn",
 ];
 
@@ -134,6 +135,25 @@ fn target(ctx: &Context, t: &Obj) -> Result<RuleTarget, TemplateError> {
             sqs.string(r, "MessageGroupId")?
         }
     };
+    let kinesis_partition_key_path = match t.obj(r, "KinesisParameters")? {
+        None => None,
+        Some(kinesis) => {
+            kinesis.check(&["PartitionKeyPath"], &[])?;
+            let path = kinesis.required_string(r, "PartitionKeyPath")?;
+            event_pattern::TargetInput::InputPath(path.clone())
+                .compile()
+                .map_err(|e| {
+                    TemplateError::invalid(kinesis.at("PartitionKeyPath"), e.to_string())
+                })?;
+            Some(path)
+        }
+    };
+    if kinesis_partition_key_path.is_some() && target.kind != TargetKind::Stream {
+        return Err(TemplateError::invalid(
+            t.at("KinesisParameters"),
+            "KinesisParameters apply to a Kinesis stream target only",
+        ));
+    }
     Ok(RuleTarget {
         id: t.required_string(r, "Id")?,
         input: t.string(r, "Input")?,
@@ -142,6 +162,7 @@ fn target(ctx: &Context, t: &Obj) -> Result<RuleTarget, TemplateError> {
         retry_policy: retry_policy(ctx, t)?,
         dead_letter_queue: dead_letter(ctx, t)?,
         sqs_message_group_id,
+        kinesis_partition_key_path,
         role_arn: t.string(r, "RoleArn")?,
         target,
     })
