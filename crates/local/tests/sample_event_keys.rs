@@ -29,6 +29,7 @@
 //! correlation id that no rule covers fails the test by name.
 
 use async_trait::async_trait;
+use base64::Engine;
 use lambda_runtime::{Context, Diagnostic};
 use orderly_local::runtime::bus::PutEventsEntry;
 use orderly_local::runtime::handlers::OrderlyHandlers;
@@ -167,7 +168,8 @@ fn at(value: &Value, location: &[String]) -> Option<Value> {
 
 // ------------------------------------------------------------------ units of a payload
 
-/// One event of a payload: the payload itself, or each record's body of an SQS batch.
+/// One event of a payload: the payload itself, each record's body of an SQS batch, or each
+/// record's data of a Kinesis batch.
 struct Unit {
     /// Where the unit is in its payload (empty: the payload itself).
     prefix: Location,
@@ -185,10 +187,20 @@ fn units(payload: &Value) -> Vec<Unit> {
         .iter()
         .enumerate()
         .filter_map(|(i, record)| {
-            let body = record.get("body")?.as_str()?;
+            if let Some(body) = record.get("body").and_then(Value::as_str) {
+                return Some(Unit {
+                    prefix: vec![format!("/Records/{i}/body")],
+                    value: serde_json::from_str(body).ok()?,
+                });
+            }
+            // A Kinesis record: its data, in base64, is the event the stream carries.
+            let data = record.pointer("/kinesis/data")?.as_str()?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .ok()?;
             Some(Unit {
-                prefix: vec![format!("/Records/{i}/body")],
-                value: serde_json::from_str(body).ok()?,
+                prefix: vec![format!("/Records/{i}/kinesis/data")],
+                value: serde_json::from_slice(&bytes).ok()?,
             })
         })
         .collect()
@@ -557,7 +569,11 @@ async fn sample_event_keys_are_the_ones_the_system_hands_over() {
             failures.push(format!("{file}: not JSON, so its keys cannot be checked"));
             continue;
         };
-        let fields = key_fields(&sample);
+        // Keys in the sample's text, or inside its records (a Kinesis record's data is base64).
+        let mut fields = key_fields(&sample);
+        for unit in units(&sample).iter().filter(|u| !u.prefix.is_empty()) {
+            fields.extend(key_fields(&unit.value));
+        }
         if fields.is_empty() {
             continue;
         }

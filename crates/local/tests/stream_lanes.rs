@@ -487,3 +487,44 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// With splitting on, a record the function keeps reporting ends alone: the rest of its
+/// batch is split until it is, its neighbours are processed once, and it goes to the
+/// destination after its retries.
+#[test]
+fn a_reported_poison_record_is_split_out_when_splitting_is_on() {
+    let (stream, clock) = setup(1);
+    for n in 0..9 {
+        put(&stream, &clock, "k", &format!("r{n}"));
+    }
+    let config = StreamSourceConfig {
+        report_batch_item_failures: true,
+        bisect_on_error: true,
+        maximum_retry_attempts: Some(1),
+        ..StreamSourceConfig::default()
+    };
+    let fake = Fake::new(|event, _| {
+        let records = data(event);
+        match records.iter().position(|d| d == "r2") {
+            Some(at) => {
+                Ok(json!({"batchItemFailures": [{"itemIdentifier": sequence_of(event, at)}]}))
+            }
+            None => ok(),
+        }
+    });
+    drain(&lanes(&stream, &clock, &config), &fake);
+    let mut processed: Vec<String> = Vec::new();
+    for event in fake.events() {
+        let records = data(&event);
+        let upto = records
+            .iter()
+            .position(|d| d == "r2")
+            .unwrap_or(records.len());
+        processed.extend(records[..upto].iter().cloned());
+    }
+    processed.sort();
+    assert_eq!(processed, ["r0", "r1", "r3", "r4", "r5", "r6", "r7", "r8"]);
+    let discarded = fake.discarded();
+    assert_eq!(discarded.len(), 1);
+    assert_eq!(discarded[0]["KinesisBatchInfo"]["batchSize"], 1);
+}

@@ -99,15 +99,35 @@ fn state_machine_is_valid_and_every_substitution_is_used_and_resolved() {
 
 /// Each scenario and the rules it must reach, and no other.
 const ROUTES: &[(&str, &[&str])] = &[
-    ("happy-path", &["AuditRule", "OrderCreatedRule"]),
+    (
+        "happy-path",
+        &["AuditRule", "OrderCreatedRule", "OrderStreamRule"],
+    ),
     (
         "approval-needed",
-        &["AuditRule", "FraudReviewRule", "OrderCreatedRule"],
+        &[
+            "AuditRule",
+            "FraudReviewRule",
+            "OrderCreatedRule",
+            "OrderStreamRule",
+        ],
     ),
-    ("payment-declined", &["AuditRule", "OrderCreatedRule"]),
-    ("out-of-stock", &["AuditRule", "OrderCreatedRule"]),
-    ("payment-flaky", &["AuditRule", "OrderCreatedRule"]),
-    ("duplicate-delivery", &["AuditRule", "OrderCreatedRule"]),
+    (
+        "payment-declined",
+        &["AuditRule", "OrderCreatedRule", "OrderStreamRule"],
+    ),
+    (
+        "out-of-stock",
+        &["AuditRule", "OrderCreatedRule", "OrderStreamRule"],
+    ),
+    (
+        "payment-flaky",
+        &["AuditRule", "OrderCreatedRule", "OrderStreamRule"],
+    ),
+    (
+        "duplicate-delivery",
+        &["AuditRule", "OrderCreatedRule", "OrderStreamRule"],
+    ),
     ("approval-decision", &["ApprovalDecidedRule", "AuditRule"]),
 ];
 

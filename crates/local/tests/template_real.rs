@@ -384,6 +384,11 @@ fn dead_letter_queues(model: &Model) -> BTreeSet<&str> {
         ]
         .into_iter()
         .flatten()
+        .chain(
+            f.stream_event_sources
+                .iter()
+                .filter_map(|s| s.on_failure.as_ref()),
+        )
     });
     redrives
         .chain(
@@ -816,6 +821,7 @@ fn aws_only_resources_are_listed_not_run() {
             || model.tables.contains_key(id)
             || model.schedules.contains_key(id)
             || model.http_apis.contains_key(id)
+            || model.streams.contains_key(id)
     };
     // Every resource of the template is run, listed as not emulated, or excluded by its
     // condition; what only matters on AWS (alarms, the dashboard, log groups, policies) is
@@ -907,4 +913,69 @@ fn the_repository_template_loads_as_is_when_its_state_machine_file_exists() {
         );
         assert!(serde_json::from_str::<serde_json::Value>(&sm.definition).is_ok());
     }
+}
+
+/// The order stream: every order event keyed by its order id, without the order's personal
+/// data, read by order-analytics in one-minute windows with the failure handling a stream
+/// consumer needs (partial batch responses, splits, bounded retries and age, a destination
+/// that an alarm watches).
+#[test]
+fn the_order_stream_feeds_order_analytics_by_order_id_in_windows() {
+    use orderly_local::runtime::streams::StartingPosition;
+    let model = model();
+    let stream = &model.streams["OrderStream"];
+    assert!(stream.on_demand);
+    assert!(stream.kms_key_id.is_some(), "the stream is encrypted");
+    let rule = &model.rules["OrderStreamRule"];
+    let target = &rule.targets[0];
+    assert_eq!(target.target.arn, stream.arn);
+    assert_eq!(
+        target.kinesis_partition_key_path.as_deref(),
+        Some("$.detail.data.orderId")
+    );
+    let template = &target
+        .input_transformer
+        .as_ref()
+        .expect("a projection")
+        .input_template;
+    for personal in ["customer", "email", "paymentToken", "shippingAddress"] {
+        assert!(
+            !template.contains(personal),
+            "{personal} would reach the stream"
+        );
+    }
+    let function = &model.functions["OrderAnalyticsFunction"];
+    let source = &function.stream_event_sources[0];
+    assert_eq!(source.stream_arn, stream.arn);
+    let config = &source.config;
+    assert_eq!(config.starting_position, StartingPosition::TrimHorizon);
+    assert_eq!(config.tumbling_window_ms, Some(60_000));
+    assert!(config.report_batch_item_failures && config.bisect_on_error);
+    assert!(
+        config.maximum_retry_attempts.is_some(),
+        "retries are bounded"
+    );
+    assert!(
+        config.maximum_record_age_ms.is_some(),
+        "record age is bounded"
+    );
+    assert_eq!(
+        config.parallelization_factor, 1,
+        "a window's state is its shard's"
+    );
+    let destination = source
+        .on_failure
+        .as_ref()
+        .expect("an on-failure destination");
+    let raw = raw_template();
+    let watched = raw["Resources"]
+        .as_object()
+        .expect("resources")
+        .values()
+        .any(|r| {
+            r["Type"] == "AWS::CloudWatch::Alarm"
+                && r["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+                    == destination.logical_id.as_str()
+        });
+    assert!(watched, "an alarm watches {}", destination.logical_id);
 }

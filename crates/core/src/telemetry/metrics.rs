@@ -1,6 +1,7 @@
 //! The metrics Orderly emits, named once here so that the emitters, the dashboard and
 //! the alarms of template.yaml agree. Every record carries the `service` and `function`
-//! dimensions; `reason` is the only other one, and its values are a fixed set.
+//! dimensions; `reason` and `currency` are the only others, and their values are fixed
+//! sets.
 
 use super::emf::{MetricRecord, Unit};
 use std::collections::HashSet;
@@ -30,8 +31,24 @@ pub const BATCH_SIZE: &str = "BatchSize";
 /// `SentTimestamp`.
 pub const RECORD_AGE: &str = "RecordAge";
 
-/// The dimension that splits [`ORDERS_FAILED`].
+/// Orders created in one tumbling window of the order stream (order-analytics).
+pub const FUNNEL_PLACED: &str = "FunnelPlaced";
+/// Orders confirmed in one window of the order stream.
+pub const FUNNEL_CONFIRMED: &str = "FunnelConfirmed";
+/// Orders failed in one window of the order stream, under the `reason` dimension.
+pub const FUNNEL_FAILED: &str = "FunnelFailed";
+/// What the orders confirmed in one window total, in minor units, under `currency`.
+pub const FUNNEL_REVENUE: &str = "FunnelRevenue";
+/// The median time from OrderCreated to OrderConfirmed of a window's orders.
+pub const PLACED_TO_CONFIRMED_P50: &str = "PlacedToConfirmedP50";
+/// The 99th percentile of that time.
+pub const PLACED_TO_CONFIRMED_P99: &str = "PlacedToConfirmedP99";
+
+/// The dimension that splits [`ORDERS_FAILED`] and [`FUNNEL_FAILED`].
 pub const REASON: &str = "reason";
+/// The dimension that splits [`FUNNEL_REVENUE`]: an ISO 4217 code of the fixed set the
+/// domain accepts.
+pub const CURRENCY: &str = "currency";
 
 /// Emits `name` = `value` (a count) for `function`.
 pub fn count(function: &str, name: &str, value: u64) {

@@ -27,6 +27,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use traffic::{Family, PlannedOrder, Wave, plan_wave, poison_body};
 
+/// Where every wave's virtual time starts: 2026-01-01T00:00:00Z.
+const WAVE_EPOCH_MS: i64 = 1_767_225_600_000;
+
 /// Orders per wave unless told otherwise (`orderly chaos --wave-size`).
 pub const DEFAULT_WAVE_SIZE: usize = 500;
 
@@ -110,7 +113,10 @@ async fn run_wave(
         CloudOptions {
             template: options.template.clone(),
             load: LoadOptions::default(),
-            clock: TokioClock::shared(),
+            // A fixed instant, not the wall clock: what runs on absolute time (the order
+            // stream's one-minute windows, aligned to the epoch) must fall the same way in
+            // every run of a seed.
+            clock: Arc::new(TokioClock::starting_at(WAVE_EPOCH_MS)),
             log_dir: None,
             echo_logs: false,
             faults: plan.clone(),

@@ -104,6 +104,18 @@ pub async fn run(env: &ScenarioEnv, verbosity: Verbosity, out: &mut dyn Write) -
     for line in summary.render(&runs) {
         let _ = writeln!(out, "{line}");
     }
+    for run in runs
+        .iter()
+        .filter(|r| r.scenario.kind == scenarios::Kind::OrderStream)
+    {
+        let _ = writeln!(
+            out,
+            "\n  order stream, one-minute windows (AnalyticsTable, written by order-analytics)"
+        );
+        for line in scenarios::streaming::window_lines(&run.cloud.inner) {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
     let report = DemoReport {
         runs,
         errors,

@@ -68,10 +68,10 @@ impl Summary {
             ),
         ];
         for run in runs {
-            let order = if run.scenario.order_id.is_empty() {
-                "(message)"
-            } else {
-                run.scenario.order_id
+            let order = match run.scenario.kind {
+                crate::scenarios::Kind::OrderStream => "(four orders)",
+                _ if run.scenario.order_id.is_empty() => "(message)",
+                _ => run.scenario.order_id,
             };
             out.push(format!(
                 "  {:<20} {:<22} {:<34} {}",

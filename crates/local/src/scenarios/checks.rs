@@ -146,6 +146,7 @@ pub fn dead_letters(cloud: &CloudInner) -> Vec<DeadLetter> {
                 .map(str::to_owned)
                 .or_else(|| attribute(&message, "ERROR_MESSAGE"))
                 .or_else(|| attribute(&message, "ErrorMessage"))
+                .or_else(|| destination_reason(&message.body))
                 .unwrap_or_default();
             found.push(DeadLetter {
                 queue: queue.logical_id.clone(),
@@ -169,6 +170,9 @@ fn attribute(message: &crate::sqs::ReceivedMessage, name: &str) -> Option<String
 pub(super) fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks) -> String {
     let world = &cloud.world;
     let order = scenario.order_id;
+    if scenario.kind == Kind::OrderStream {
+        return super::streaming::expect(cloud, checks);
+    }
     if scenario.kind == Kind::PoisonMessage {
         let dlq = dead_letters(cloud);
         let poison: Vec<&DeadLetter> = dlq.iter().filter(|d| d.body == POISON_BODY).collect();
@@ -406,7 +410,7 @@ pub(super) fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks
             checks.check(!announced, "no OrderCreated is put");
             return "refused at the front door".to_owned();
         }
-        Kind::PoisonMessage => {}
+        Kind::PoisonMessage | Kind::OrderStream => {}
     }
     let stray = dead_letters(cloud);
     checks.check(
@@ -466,4 +470,18 @@ pub(super) fn front_door_answer(scenario: Scenario, body: &Value, checks: &mut C
         }
         _ => {}
     }
+}
+
+/// The reason an on-failure destination's record gives: a stream mapping's condition and
+/// where the batch lies (the record holds no message of its own).
+fn destination_reason(body: &str) -> Option<String> {
+    let record: serde_json::Value = serde_json::from_str(body).ok()?;
+    let condition = record.pointer("/requestContext/condition")?.as_str()?;
+    let info = record.get("KinesisBatchInfo")?;
+    Some(format!(
+        "{condition}: {} record(s) of {} from {}",
+        info["batchSize"],
+        info["shardId"].as_str().unwrap_or("-"),
+        info["startSequenceNumber"].as_str().unwrap_or("-")
+    ))
 }

@@ -7,6 +7,8 @@
 //!   virtual time until the cloud settles, then the checks, into an [`Outcome`];
 //! - `front_door`: `POST /orders` as a signing client calls it, answered in process;
 //! - `recovery`: a consumer's outage, the DLQ redrive and the archive replay after it;
+//! - `streaming`: the order stream's windows counted by order-analytics, and a poison
+//!   record split out to its destination;
 //! - `checks`: what each scenario must leave behind, and the readers of a finished cloud
 //!   (final states, dead letters) the demo's summary shares.
 
@@ -14,6 +16,7 @@ mod checks;
 pub mod front_door;
 pub mod recovery;
 mod runner;
+pub mod streaming;
 mod table;
 
 pub use checks::{DeadLetter, dead_letters, executions_of, final_state};

@@ -202,6 +202,11 @@ pub async fn run(scenario: Scenario, env: &ScenarioEnv) -> Result<ScenarioRun, S
                 Err(e) => checks.check(false, format!("POST /orders: {e}")),
             }
         }
+        Kind::OrderStream => {
+            super::streaming::put_orders_and_poison(&inner, &env.root, &mut checks)?;
+            let counted = wait_until(&inner, super::streaming::counted).await;
+            checks.check(counted, "every window of the four orders is counted");
+        }
         Kind::PoisonMessage => {
             let sent = inner
                 .sqs
@@ -251,7 +256,11 @@ pub async fn run_all(env: &ScenarioEnv) -> Vec<Result<ScenarioRun, ScenarioError
     runs
 }
 
-fn put(cloud: &std::sync::Arc<CloudInner>, entries: &[PutEventsEntry], checks: &mut Checks) {
+pub(super) fn put(
+    cloud: &std::sync::Arc<CloudInner>,
+    entries: &[PutEventsEntry],
+    checks: &mut Checks,
+) {
     let results = cloud.put_events(entries);
     let refused: Vec<String> = results
         .iter()

@@ -32,6 +32,10 @@ pub enum Kind {
     /// A declined payment while the bus refuses OrderFailed: the workflow fails publishing
     /// it, and once the bus is back its execution is redriven from that state.
     Redrive,
+    /// Four orders' events on the order stream beside a record that is no order event:
+    /// order-analytics counts each window's funnel once, and the poison record is split out
+    /// to OrderAnalyticsDlq while its neighbours are counted.
+    OrderStream,
 }
 
 /// One scenario of the demo.
@@ -142,6 +146,13 @@ pub fn all() -> Vec<Scenario> {
             Kind::Redrive,
             "o-redrive-1",
             "corr-redrive-1",
+        ),
+        s(
+            "order-stream",
+            "four orders on the stream: a minute's funnel per shard; a poison record split out",
+            Kind::OrderStream,
+            "",
+            "",
         ),
     ]
 }

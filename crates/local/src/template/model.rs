@@ -578,6 +578,9 @@ impl Model {
         if let Some(s) = self.state_machines.values().find(|s| s.arn == arn) {
             return Some(found(TargetKind::StateMachine, &s.logical_id));
         }
+        if let Some(s) = self.streams.values().find(|s| s.arn == arn) {
+            return Some(found(TargetKind::Stream, &s.logical_id));
+        }
         self.buses
             .values()
             .find(|b| b.arn == arn)

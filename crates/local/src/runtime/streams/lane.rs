@@ -121,7 +121,10 @@ impl Lane {
             match self.step(&mut progress, invoker).await {
                 Step::Idle(None) => arrived.await,
                 Step::Idle(Some(at_ms)) => {
+                    // Biased: a seeded chaos run must replay the same way every time, and
+                    // select! otherwise polls its branches in a random order.
                     tokio::select! {
+                        biased;
                         () = arrived => {}
                         () = self.clock.sleep_until(at_ms) => {}
                     }
@@ -287,11 +290,18 @@ impl Lane {
                 Step::Succeeded(records.len())
             }
             Ok(Some(index)) => {
-                // What came before the failed record is done; the rest is retried.
+                // What came before the failed record is done; the rest is retried, split
+                // in two first when splitting is on, so a record that keeps failing ends
+                // alone and its neighbours go on.
                 self.carry_state(progress, outcome.ok().as_ref(), None);
                 progress.cursor = records[index].offset;
-                self.retry_or_give_up(progress, &records[index..], None, invoker)
-                    .await
+                let rest = &records[index..];
+                if self.config.bisect_on_error && rest.len() > 1 {
+                    let end = rest.last().map_or(progress.cursor, |r| r.offset + 1);
+                    progress.split = Some((end, rest.len().div_ceil(2)));
+                    return Step::Failed;
+                }
+                self.retry_or_give_up(progress, rest, None, invoker).await
             }
             Err(error_type) => {
                 if self.config.bisect_on_error && records.len() > 1 {
