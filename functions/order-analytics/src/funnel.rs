@@ -1,15 +1,23 @@
 //! The order funnel of one tumbling window and shard: a fold over the order events the
 //! stream carries, and the result written when the window ends.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use orderly_core::lambda::TaskError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The most placed-to-confirmed times a window keeps: the state Lambda carries is at most
-/// 1 MB, and 10,000 times take about 100 KB of it.
-pub const MAX_SAMPLES: usize = 10_000;
+use super::histogram::Histogram;
+
+/// The most orders a window keeps waiting for their confirmation, to time them: the state
+/// Lambda carries is at most 1 MB, and 5,000 orders take about 200 KB of it. An order
+/// created past the bound is counted but not timed.
+pub const MAX_PENDING: usize = 5_000;
+
+/// How many of the latest counted events a window remembers, to count a repeat once.
+/// EventBridge delivers at least once, and a repeat follows its original closely; a
+/// bounded memory keeps the state's size, and so each invocation's cost, flat.
+pub const RECENT: usize = 256;
 
 /// An order event as the bus puts it on the stream: the envelope fields the funnel reads.
 #[derive(Debug, Clone, Deserialize)]
@@ -44,15 +52,14 @@ pub struct Funnel {
     /// What the confirmed orders total, by currency, in minor units.
     pub revenue: BTreeMap<String, i64>,
     /// Orders created in this window and neither confirmed nor failed yet: when each
-    /// arrived, epoch milliseconds.
+    /// arrived, epoch milliseconds (at most [`MAX_PENDING`]).
     pub pending: BTreeMap<String, i64>,
-    /// How long each order created and confirmed in this window took, in milliseconds
-    /// (at most [`MAX_SAMPLES`]).
-    pub latencies_ms: Vec<i64>,
-    /// What was counted, as a 64-bit fingerprint of each kind and order: EventBridge
-    /// delivers at least once, and an order's event put on the stream twice, even as two
-    /// events, is counted once in its window.
-    pub seen: BTreeSet<u64>,
+    /// How long the orders created and confirmed in this window took, in milliseconds.
+    pub latencies: Histogram,
+    /// The latest events counted (at most [`RECENT`]), as a 64-bit fingerprint of each
+    /// kind and order: an order's event put on the stream again soon after, even as
+    /// another bus event, counts once.
+    pub recent: Vec<u64>,
 }
 
 impl Funnel {
@@ -73,13 +80,17 @@ impl Funnel {
         // An order is created, confirmed or failed once: the same event put twice, or a
         // second OrderCreated of one order, counts once.
         let fingerprint = fingerprint(&format!("{kind}#{order_id}"));
-        if self.seen.contains(&fingerprint) {
+        let repeated = self.recent.contains(&fingerprint)
+            || (kind == "OrderCreated" && self.pending.contains_key(&order_id));
+        if repeated {
             return Ok(());
         }
         match kind {
             "OrderCreated" => {
                 self.placed += 1;
-                self.pending.insert(order_id, arrival_ms);
+                if self.pending.len() < MAX_PENDING {
+                    self.pending.insert(order_id, arrival_ms);
+                }
             }
             "OrderConfirmed" => {
                 let total = data.get("total").ok_or_else(|| {
@@ -108,10 +119,8 @@ impl Funnel {
                     })?;
                 self.revenue.insert(currency.to_owned(), sum);
                 self.confirmed += 1;
-                if let Some(placed_ms) = self.pending.remove(&order_id)
-                    && self.latencies_ms.len() < MAX_SAMPLES
-                {
-                    self.latencies_ms.push((arrival_ms - placed_ms).max(0));
+                if let Some(placed_ms) = self.pending.remove(&order_id) {
+                    self.latencies.record((arrival_ms - placed_ms).max(0));
                 }
             }
             _ => {
@@ -120,14 +129,15 @@ impl Funnel {
                 self.pending.remove(&order_id);
             }
         }
-        self.seen.insert(fingerprint);
+        if self.recent.len() == RECENT {
+            self.recent.remove(0);
+        }
+        self.recent.push(fingerprint);
         Ok(())
     }
 
     /// The window's result, as the analytics table keeps it.
     pub fn result(&self, shard_id: &str, start_ms: i64, end_ms: i64) -> WindowResult {
-        let mut sorted = self.latencies_ms.clone();
-        sorted.sort_unstable();
         WindowResult {
             window_id: format!(
                 "{shard_id}#{}",
@@ -141,21 +151,12 @@ impl Funnel {
             failed: self.failed.clone(),
             revenue: self.revenue.clone(),
             placed_to_confirmed: Latency {
-                count: sorted.len() as u64,
-                p50_ms: percentile(&sorted, 50),
-                p99_ms: percentile(&sorted, 99),
+                count: self.latencies.count(),
+                p50_ms: self.latencies.percentile(50),
+                p99_ms: self.latencies.percentile(99),
             },
         }
     }
-}
-
-/// The nearest-rank percentile `p` of sorted samples; `None` without samples.
-pub fn percentile(sorted: &[i64], p: usize) -> Option<i64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (p * sorted.len()).div_ceil(100).max(1);
-    sorted.get(rank - 1).copied()
 }
 
 /// FNV-1a, 64 bits: stable across processes and releases, unlike the standard hasher.
@@ -195,8 +196,8 @@ pub struct WindowResult {
 pub struct Latency {
     /// Orders timed.
     pub count: u64,
-    /// The median, milliseconds.
+    /// The median, milliseconds (to 5 %).
     pub p50_ms: Option<i64>,
-    /// The 99th percentile, milliseconds.
+    /// The 99th percentile, milliseconds (to 5 %).
     pub p99_ms: Option<i64>,
 }

@@ -4,7 +4,7 @@
 //! contract stopping the batch at its sequence number with the state untouched.
 
 use lambda_runtime::{Context, LambdaEvent};
-use order_analytics::{Funnel, OrderAnalytics, StreamedEvent, WindowResult, handler, percentile};
+use order_analytics::{Funnel, OrderAnalytics, StreamedEvent, WindowResult, handler};
 use orderly_core::memory::MemoryAdapters;
 use orderly_core::shell::{Environment, Function, Ports};
 use orderly_core::stream::window::STATE_KEY;
@@ -57,11 +57,10 @@ async fn the_window_funnel_is_carried_and_written_once() {
         serde_json::from_str(state[STATE_KEY].as_str().expect("state text")).expect("a funnel");
     assert_eq!((funnel.placed, funnel.confirmed), (1, 1));
     assert_eq!(funnel.failed.get("PaymentDeclined"), Some(&1));
-    assert_eq!(
-        funnel.latencies_ms,
-        [3_360],
-        "created .120, confirmed 3.480 s later"
-    );
+    assert_eq!(funnel.latencies.count(), 1);
+    // Created at .120, confirmed at 3.480: 3,360 ms, read back to within 5 %.
+    let p50 = funnel.latencies.percentile(50).expect("a time");
+    assert!((3_200..=3_360).contains(&p50), "{p50}");
 
     // The final invoke, twice (Lambda retries it until it succeeds): one result.
     for _ in 0..2 {
@@ -78,7 +77,7 @@ async fn the_window_funnel_is_carried_and_written_once() {
     assert_eq!(result.placed, 1);
     assert_eq!(result.confirmed, 1);
     assert_eq!(result.revenue.get("EUR"), Some(&funnel_revenue(&sample())));
-    assert_eq!(result.placed_to_confirmed.p50_ms, Some(3_360));
+    assert_eq!(result.placed_to_confirmed.p50_ms, Some(p50));
     assert_eq!(result.window_end, "2026-11-26T12:01:00Z");
 }
 
@@ -144,15 +143,6 @@ async fn an_event_without_window_properties_is_refused() {
     );
 }
 
-#[test]
-fn percentiles_are_nearest_rank() {
-    let samples: Vec<i64> = (1..=100).collect();
-    assert_eq!(percentile(&samples, 50), Some(50));
-    assert_eq!(percentile(&samples, 99), Some(99));
-    assert_eq!(percentile(&[7], 99), Some(7));
-    assert_eq!(percentile(&[], 50), None);
-}
-
 fn streamed(id: &str, kind: &str, order: &str, data: Value) -> StreamedEvent {
     let mut data = data;
     data["orderId"] = json!(order);
@@ -200,4 +190,36 @@ proptest! {
         prop_assert_eq!(funnel.confirmed, expected.1);
         prop_assert_eq!(funnel.failed.values().sum::<u64>(), expected.2);
     }
+}
+
+/// A window of 100,000 events (a million would do the same): the state Lambda carries
+/// stays far under its 1 MB, so each invocation's cost does not grow with the window.
+#[test]
+fn the_state_stays_bounded_however_many_orders_a_window_counts() {
+    let mut funnel = Funnel::default();
+    let mut largest = 0;
+    for n in 0..100_000u64 {
+        let order = format!("o-{}", n / 3);
+        let (kind, data) = match n % 3 {
+            0 => ("OrderCreated", json!({})),
+            1 => (
+                "OrderConfirmed",
+                json!({"total": {"amount": 999, "currency": "EUR"}}),
+            ),
+            _ => ("OrderFailed", json!({"reason": "OutOfStock"})),
+        };
+        // Every third order is never confirmed nor failed: it waits until the window ends.
+        if n % 9 == 1 || n % 9 == 2 {
+            continue;
+        }
+        funnel
+            .add(&streamed(&format!("e-{n}"), kind, &order, data), n as i64)
+            .expect("counted");
+        if n % 10_000 == 0 {
+            largest = largest.max(serde_json::to_string(&funnel).expect("JSON").len());
+        }
+    }
+    assert!(largest < 400_000, "{largest} bytes of state");
+    assert_eq!(funnel.pending.len(), order_analytics::MAX_PENDING);
+    assert!(funnel.recent.len() <= order_analytics::RECENT);
 }
