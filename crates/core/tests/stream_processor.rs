@@ -570,37 +570,3 @@ proptest! {
         prop_assert_eq!(written, vec![Tally { count: n, sum: n * (n - 1) / 2 }]);
     }
 }
-
-/// The lines a stream batch logs: the failed record's reason and the stop, each in the
-/// record's span, with its sequence number and the envelope's correlation id; a panic is
-/// logged as an error there too.
-#[test]
-fn a_failed_record_is_logged_in_the_span_that_names_it() {
-    use orderly_core::telemetry::{CapturedLines, JsonLines};
-    use tracing_subscriber::prelude::*;
-    for (how, level) in [("error", "WARN"), ("panic", "ERROR")] {
-        let lines = CapturedLines::default();
-        let subscriber = tracing_subscriber::registry().with(JsonLines::new(None, lines.clone()));
-        tracing::subscriber::with_default(subscriber, || {
-            run_failing_at(&records(5), Some((3, how)));
-        });
-        let logged = lines.json();
-        let of_record: Vec<&Value> = logged
-            .iter()
-            .filter(|l| l["sequence_number"] == format!("{:056}", 1003).as_str())
-            .collect();
-        assert!(
-            of_record.iter().any(|l| l["level"] == level
-                && l["reason"].as_str().is_some_and(|r| r.contains("record 3"))),
-            "{how}: {logged:#?}"
-        );
-        assert!(
-            of_record.iter().any(|l| l["left_after"] == 1),
-            "{how}: the stop is logged: {logged:#?}"
-        );
-        for line in &of_record {
-            assert_eq!(line["correlation_id"], "corr-3", "{how}: {line}");
-            assert_eq!(line["partition_key"], "o-1", "{how}: {line}");
-        }
-    }
-}

@@ -49,6 +49,7 @@ fn the_template_tables_hold_what_the_app_wrote() {
     assert_eq!(
         tables["TableNames"],
         json!([
+            "orderly-AnalyticsTable",
             "orderly-ApprovalsTable",
             "orderly-AuditTable",
             "orderly-IdempotencyTable",

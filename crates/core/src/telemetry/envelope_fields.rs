@@ -187,9 +187,7 @@ mod tests {
                 "o-happy-1",
             ),
             ("void-payment", HAPPY, "idem-happy-1", "o-happy-1"),
-            // The order stream carries no idempotency key: its consumer counts each order
-            // once by kind and order id.
-            ("order-analytics", HAPPY, "", "o-happy-1"),
+            ("order-analytics", HAPPY, "idem-happy-1", "o-happy-1"),
         ];
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/lambda");
         let mut files: Vec<String> = std::fs::read_dir(&dir)

@@ -99,6 +99,19 @@ pub fn correlation_of(value: &Value) -> String {
     if let Some(body) = value.pointer("/Records/0/body").and_then(Value::as_str) {
         return correlation_of_text(body);
     }
+    // A Kinesis batch: the first record's data, base64 of the event's JSON text.
+    if let Some(data) = value
+        .pointer("/Records/0/kinesis/data")
+        .and_then(Value::as_str)
+    {
+        use base64::Engine;
+        return base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .map(|text| correlation_of_text(&text))
+            .unwrap_or_default();
+    }
     let candidates = [
         value.pointer("/detail/metadata/correlation-id"),
         value.pointer("/metadata/correlation-id"),

@@ -282,7 +282,7 @@ pub(super) fn put(
 }
 
 /// The same entries for another order: ids, keys and correlation ids renamed.
-fn renamed(entries: Vec<PutEventsEntry>, from: &str, to: &str) -> Vec<PutEventsEntry> {
+pub(super) fn renamed(entries: Vec<PutEventsEntry>, from: &str, to: &str) -> Vec<PutEventsEntry> {
     entries
         .into_iter()
         .map(|mut e| {

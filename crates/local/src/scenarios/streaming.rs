@@ -10,17 +10,21 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::checks::Checks;
-use super::runner::{ScenarioError, entries, put};
+use super::runner::{ScenarioError, entries, put, renamed};
 use crate::runtime::CloudInner;
 use crate::server::wire::Input;
 
-/// The scenarios whose orders the stream carries here.
-const ORDERS: &[&str] = &[
-    "happy-path",
-    "payment-declined",
-    "out-of-stock",
-    "duplicate-delivery",
+/// The scenarios whose orders the stream carries here, each order renamed (`happy-1` to
+/// `stream-happy-1`) so that no order of the demo is placed twice.
+const ORDERS: &[(&str, &str)] = &[
+    ("happy-path", "happy-1"),
+    ("payment-declined", "declined-1"),
+    ("out-of-stock", "oos-1"),
+    ("duplicate-delivery", "dup-1"),
 ];
+
+/// The partition key of the poison record: the first order's.
+const POISON_KEY: &str = "o-stream-happy-1";
 
 /// What the poison record carries: no JSON at all.
 pub const POISON_RECORD: &[u8] = b"{not an order event";
@@ -40,7 +44,7 @@ pub(super) fn put_orders_and_poison(
     match stream {
         Some(stream) => {
             let put = stream.put(
-                "o-happy-1",
+                POISON_KEY,
                 None,
                 Arc::from(POISON_RECORD),
                 cloud.clock.now_ms(),
@@ -49,8 +53,9 @@ pub(super) fn put_orders_and_poison(
         }
         None => checks.check(false, "the template has an OrderStream"),
     }
-    for name in ORDERS {
-        put(cloud, &entries(root, name)?, checks);
+    for (name, order) in ORDERS {
+        let entries = renamed(entries(root, name)?, order, &format!("stream-{order}"));
+        put(cloud, &entries, checks);
     }
     Ok(())
 }
