@@ -8,7 +8,7 @@
 
 mod consumer;
 mod context;
-mod processor;
+pub(crate) mod processor;
 mod report;
 
 pub use consumer::consume_sqs_batch;

@@ -18,7 +18,7 @@ use super::report::{BatchReport, FailureKind, RecordError, RecordFailure};
 pub const DEFAULT_MAX_CONCURRENCY: usize = 10;
 
 /// One record's result: nothing, or how and why it failed.
-type Outcome = Result<(), (FailureKind, String)>;
+pub(crate) type Outcome = Result<(), (FailureKind, String)>;
 
 /// Processes the records of an SQS batch and reports each failure on its own, so Lambda
 /// deletes the records that succeeded and redelivers only the failed ones.
@@ -323,7 +323,7 @@ where
 
 /// A handler's result as this record's outcome: its error fails the record, as
 /// [`FailureKind::Rejected`] when [`RecordError::is_poison`].
-fn handler_outcome<E: RecordError>(result: Result<(), E>) -> Outcome {
+pub(crate) fn handler_outcome<E: RecordError>(result: Result<(), E>) -> Outcome {
     result.map_err(|e| {
         let reason = e.to_string();
         let kind = if e.is_poison() {
@@ -336,7 +336,7 @@ fn handler_outcome<E: RecordError>(result: Result<(), E>) -> Outcome {
     })
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> &str {
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> &str {
     panic
         .downcast_ref::<&str>()
         .copied()

@@ -14,8 +14,8 @@ use super::record::StreamRecord;
 use super::report::{StreamFailure, StreamReport};
 use crate::batch::{FailureKind, RecordError};
 
-/// One record's result: nothing, or how and why it failed.
-pub(crate) type Outcome = Result<(), (FailureKind, String)>;
+use crate::batch::processor::panic_message;
+pub(crate) use crate::batch::processor::{Outcome, handler_outcome};
 
 /// Reads each record's body as JSON into `T` and runs `handler` on it, in order, until one
 /// fails: a body that is not a `T`, a handler error (an error that
@@ -158,28 +158,9 @@ pub(crate) fn typed_body<T: DeserializeOwned>(value: &Value) -> Result<T, String
     })
 }
 
-/// A handler's result as the record's outcome.
-pub(crate) fn handler_outcome<E: RecordError>(result: Result<(), E>) -> Outcome {
-    result.map_err(|e| {
-        let reason = e.to_string();
-        let kind = if e.is_poison() {
-            FailureKind::Rejected
-        } else {
-            FailureKind::Handler
-        };
-        tracing::warn!(%reason, kind = kind.as_str(), "record failed");
-        (kind, reason)
-    })
-}
-
 /// A caught panic as the record's failure, logged in its span.
 pub(crate) fn panicked(panic: &(dyn Any + Send)) -> (FailureKind, String) {
-    let message = panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("non-text panic payload");
-    let reason = format!("handler panicked: {message}");
+    let reason = format!("handler panicked: {}", panic_message(panic));
     tracing::error!(%reason, "record handler panicked");
     (FailureKind::Panic, reason)
 }

@@ -207,16 +207,7 @@ fn sqs_event(ctx: &Context, name: &str, p: &Obj) -> Result<SqsEventSource, Templ
     )?;
     let queue_arn = p.required_string(r, "Queue")?;
     let queue = ctx.target_of(&queue_arn, &[TargetKind::Queue], &p.at("Queue"))?;
-    let response_types = p.strings(r, "FunctionResponseTypes")?;
-    if let Some(other) = response_types
-        .iter()
-        .find(|t| t.as_str() != "ReportBatchItemFailures")
-    {
-        return Err(TemplateError::invalid(
-            p.at("FunctionResponseTypes"),
-            format!("unknown response type {other}"),
-        ));
-    }
+    let response_types = response_types(ctx, p)?;
     let maximum_concurrency = match p.obj(r, "ScalingConfig")? {
         None => None,
         Some(scaling) => {
@@ -315,16 +306,7 @@ fn kinesis_event(ctx: &Context, name: &str, p: &Obj) -> Result<StreamEventSource
         -1,
         10_000,
     )?;
-    let response_types = p.strings(r, "FunctionResponseTypes")?;
-    if let Some(other) = response_types
-        .iter()
-        .find(|t| t.as_str() != "ReportBatchItemFailures")
-    {
-        return Err(TemplateError::invalid(
-            p.at("FunctionResponseTypes"),
-            format!("unknown response type {other}"),
-        ));
-    }
+    let response_types = response_types(ctx, p)?;
     let on_failure = match p.obj(r, "DestinationConfig")? {
         None => None,
         Some(config) => {
@@ -382,6 +364,22 @@ fn kinesis_event(ctx: &Context, name: &str, p: &Obj) -> Result<StreamEventSource
         on_failure,
         enabled: p.bool(r, "Enabled")?.unwrap_or(true),
     })
+}
+
+/// `FunctionResponseTypes` of an event source mapping: `ReportBatchItemFailures` is the
+/// only one Lambda has.
+fn response_types(ctx: &Context, p: &Obj) -> Result<Vec<String>, TemplateError> {
+    let response_types = p.strings(&ctx.resolver, "FunctionResponseTypes")?;
+    if let Some(other) = response_types
+        .iter()
+        .find(|t| t.as_str() != "ReportBatchItemFailures")
+    {
+        return Err(TemplateError::invalid(
+            p.at("FunctionResponseTypes"),
+            format!("unknown response type {other}"),
+        ));
+    }
+    Ok(response_types)
 }
 
 fn http_event(ctx: &Context, name: &str, p: &Obj) -> Result<HttpRoute, TemplateError> {
