@@ -10,6 +10,9 @@ pub const REGION: &str = "us-east-1";
 pub const ACCOUNT_ID: &str = "000000000000";
 /// `AWS::Partition`.
 pub const PARTITION: &str = "aws";
+/// The label of every table stream: a table gets its one stream when the cloud starts,
+/// and `!GetAtt Table.StreamArn` resolves before any clock runs.
+pub const STREAM_LABEL: &str = "1970-01-01T00:00:00.000";
 /// `AWS::URLSuffix`.
 pub const URL_SUFFIX: &str = "amazonaws.com";
 /// Where `orderly serve` listens by default; queue URLs point here.

@@ -34,6 +34,7 @@ fn tables() -> Arc<Tables> {
             created_s: 0,
             from_template: true,
             storage: Arc::new(MemoryStorage::default()),
+            stream: None,
         })
         .expect("a new table");
     tables

@@ -116,9 +116,9 @@ fn unsupported_and_invalid_templates_fail_with_the_place_named() {
             "Fn.Properties.EventInvokeConfig.DestinationConfig.OnFailure.Type: unsupported",
         ),
         (
-            "table stream",
-            "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      AttributeDefinitions: [{AttributeName: k, AttributeType: S}]\n      KeySchema: [{AttributeName: k, KeyType: HASH}]\n      StreamSpecification: {StreamViewType: NEW_IMAGE}\n",
-            "T.Properties.StreamSpecification: unsupported",
+            "table stream of no view type",
+            "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      AttributeDefinitions: [{AttributeName: k, AttributeType: S}]\n      KeySchema: [{AttributeName: k, KeyType: HASH}]\n      StreamSpecification: {StreamViewType: NEW}\n",
+            "T.Properties.StreamSpecification.StreamViewType: NEW is not one of KEYS_ONLY",
         ),
         (
             "import from another stack",

@@ -40,6 +40,14 @@ pub enum LayoutError {
 /// What a write makes of the item under its key: the item to store, or `None` to delete.
 pub type Decide<'a> = dyn FnMut(Option<&JsonItem>) -> Result<Option<JsonItem>, LayoutError> + 'a;
 
+/// Told of every change a store's writes make, in the table's layout: the item before
+/// and after the write (`None` where there was or is none). Called under the item's
+/// lock, so one item's changes arrive in the order they happened.
+pub trait ChangeWatcher: Send + Sync {
+    /// One write changed one item.
+    fn changed(&self, before: Option<&JsonItem>, after: Option<&JsonItem>);
+}
+
 /// A store seen as a DynamoDB table keyed by one string attribute.
 pub trait DynamoLayout: Send + Sync {
     /// The partition key's attribute name.
@@ -51,6 +59,12 @@ pub trait DynamoLayout: Send + Sync {
     /// Reads the item under `key` and stores what `decide` makes of it, under the store's
     /// lock: no write of the app lands in between. Answers the item as it was.
     fn write(&self, key: &str, decide: &mut Decide<'_>) -> Result<Option<JsonItem>, LayoutError>;
+    /// Tells `watcher` of every change from now on, whoever writes (the app through its
+    /// ports, or the table's API). `false` for a store that keeps no change feed; a
+    /// store takes one watcher.
+    fn watch(&self, _watcher: std::sync::Arc<dyn ChangeWatcher>) -> bool {
+        false
+    }
 }
 
 fn s(text: &str) -> Value {
@@ -222,6 +236,22 @@ pub fn reservation_key(order_id: &str, sku: &str) -> String {
     format!("{RESERVATION_PREFIX}{order_id}#{sku}")
 }
 
+impl MemoryOrders {
+    /// Tells the watcher, if any, that the order under `key` went from `before` (as the
+    /// layout has it) to `after` (as the store keeps it).
+    pub(crate) fn changed(&self, key: &str, before: Option<&JsonItem>, after: Option<&Value>) {
+        if let Some(watcher) = self.watcher.get() {
+            let after = after.map(|stored| order_item(key, stored));
+            watcher.changed(before, after.as_ref());
+        }
+    }
+
+    /// The order under `key` as the layout has it.
+    pub(crate) fn layout_item(key: &str, stored: &Value) -> JsonItem {
+        order_item(key, stored)
+    }
+}
+
 fn order_item(key: &str, stored: &Value) -> JsonItem {
     let mut item = JsonItem::new();
     if let Some(Value::Object(order)) = stored.get("order") {
@@ -277,13 +307,23 @@ impl DynamoLayout for MemoryOrders {
     fn write(&self, key: &str, decide: &mut Decide<'_>) -> Result<Option<JsonItem>, LayoutError> {
         let _order = self.keys.lock(key);
         let old = DynamoLayout::get(self, key)?;
-        match decide(old.as_ref())? {
-            Some(item) => self.items.put(key, &stored_order(key, &item)?)?,
+        let new = match decide(old.as_ref())? {
+            Some(item) => {
+                let stored = stored_order(key, &item)?;
+                self.items.put(key, &stored)?;
+                Some(stored)
+            }
             None => {
                 self.items.delete(key)?;
+                None
             }
-        }
+        };
+        self.changed(key, old.as_ref(), new.as_ref());
         Ok(old)
+    }
+
+    fn watch(&self, watcher: std::sync::Arc<dyn ChangeWatcher>) -> bool {
+        self.watcher.set(watcher).is_ok()
     }
 }
 

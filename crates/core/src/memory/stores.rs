@@ -22,6 +22,9 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub struct MemoryOrders {
     pub(crate) items: Items<Value>,
     pub(crate) keys: KeyLocks,
+    /// Told of each change, when the orders table has a stream.
+    pub(crate) watcher:
+        std::sync::OnceLock<std::sync::Arc<dyn super::dynamo_layout::ChangeWatcher>>,
 }
 
 impl Default for MemoryOrders {
@@ -51,6 +54,7 @@ impl MemoryOrders {
         Self {
             items,
             keys: KeyLocks::default(),
+            watcher: std::sync::OnceLock::new(),
         }
     }
     /// The store in `space`'s orders table.
@@ -88,6 +92,7 @@ impl OrderWriter for MemoryOrders {
         }
         let item = json!({"orderId": order.order_id(), "status": status, "order": json});
         items.put(order.order_id(), &item)?;
+        self.changed(order.order_id(), None, Some(&item));
         Ok(InsertOutcome::Inserted)
     }
 }
@@ -104,8 +109,13 @@ impl OrderStatusWriter for MemoryOrders {
                 "order {order_id} does not exist"
             )));
         };
+        let before = self
+            .watcher
+            .get()
+            .map(|_| MemoryOrders::layout_item(order_id, &item));
         item["status"] = Value::String(status.to_owned());
         items.put(order_id, &item)?;
+        self.changed(order_id, before.as_ref(), Some(&item));
         Ok(())
     }
 }

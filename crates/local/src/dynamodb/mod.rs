@@ -10,6 +10,7 @@ pub mod item_table_storage;
 pub mod items;
 pub mod number;
 pub mod reads;
+pub mod streams;
 pub mod table;
 pub mod template_tables;
 pub mod value;
@@ -84,6 +85,20 @@ impl Tables {
         }
         self.write().remove(&table.name);
         Ok(table)
+    }
+
+    /// Every table's stream.
+    pub fn streams(&self) -> Vec<Arc<streams::TableStream>> {
+        self.read()
+            .values()
+            .filter_map(|t| t.stream.clone())
+            .collect()
+    }
+
+    /// The stream of an ARN.
+    pub fn stream_by_arn(&self, arn: &str) -> Option<Arc<streams::TableStream>> {
+        use crate::runtime::streams::StreamSource;
+        self.streams().into_iter().find(|s| s.arn() == arn)
     }
 
     /// Every table name, in order.

@@ -254,6 +254,8 @@ pub struct Table {
     pub from_template: bool,
     /// Its items.
     pub storage: Arc<dyn Storage>,
+    /// Its stream, when it has one: every change to its items is recorded there.
+    pub stream: Option<Arc<super::streams::TableStream>>,
 }
 
 impl Table {
@@ -384,6 +386,15 @@ impl Table {
         if !self.local_indexes.is_empty() {
             description["LocalSecondaryIndexes"] =
                 self.local_indexes.iter().map(|i| index(i, false)).collect();
+        }
+        if let Some(stream) = &self.stream {
+            use crate::runtime::streams::StreamSource;
+            description["StreamSpecification"] = serde_json::json!({
+                "StreamEnabled": true,
+                "StreamViewType": stream.view().as_str(),
+            });
+            description["LatestStreamArn"] = stream.arn().into();
+            description["LatestStreamLabel"] = stream.label().into();
         }
         description
     }

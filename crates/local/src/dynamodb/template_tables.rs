@@ -7,12 +7,13 @@
 use super::Tables;
 use super::error::DbError;
 use super::item_table_storage::ItemTableStorage;
+use super::streams::{Streamed, TableStream};
 use super::table::{Change, Key, KeyPart, KeySchema, Storage, Table};
 use super::value::{Item, item_from_json, item_to_json};
 use crate::runtime::world::Stores;
 use crate::template::Model;
 use orderly_core::clock::SharedClock;
-use orderly_core::memory::dynamo_layout::{DynamoLayout, JsonItem, LayoutError};
+use orderly_core::memory::dynamo_layout::{ChangeWatcher, DynamoLayout, JsonItem, LayoutError};
 use orderly_core::memory::table::TableSpace;
 use orderly_core::shell::Port;
 use std::collections::BTreeMap;
@@ -97,6 +98,18 @@ impl Storage for LayoutStorage {
     }
 }
 
+/// Records an app store's changes in its table's stream.
+struct StreamWatcher {
+    stream: Arc<TableStream>,
+    clock: SharedClock,
+}
+
+impl ChangeWatcher for StreamWatcher {
+    fn changed(&self, before: Option<&JsonItem>, after: Option<&JsonItem>) {
+        self.stream.record(before, after, self.clock.now_ms());
+    }
+}
+
 /// The store behind `port`, if it is a table's.
 fn layout_of(stores: &Stores, port: Port) -> Option<Arc<dyn DynamoLayout>> {
     Some(match port {
@@ -158,17 +171,48 @@ pub fn register(
                     && key.partition.attribute_type == crate::template::AttributeType::S
                     && layout.key_attribute() == key.partition.name
             });
+        let stream = table.stream_view_type.map(|view| {
+            Arc::new(TableStream::new(
+                &table.name,
+                &table.arn,
+                view,
+                key.attributes().map(|a| a.name.clone()).collect(),
+                key.describe(),
+                clock.now_ms(),
+            ))
+        });
         let storage: Arc<dyn Storage> = match layout {
-            Some(layout) => Arc::new(LayoutStorage {
-                layout,
-                key: key.clone(),
-            }),
-            None => Arc::new(ItemTableStorage::new(
-                space.table(&format!("table:{}", table.name))?,
-                key.clone(),
-                table.ttl_attribute.clone(),
-                clock.clone(),
-            )),
+            Some(layout) => {
+                if let Some(stream) = &stream {
+                    let watcher = Arc::new(StreamWatcher {
+                        stream: stream.clone(),
+                        clock: clock.clone(),
+                    });
+                    if !layout.watch(watcher) {
+                        return Err(DbError::invalid(format!(
+                            "table {} has a stream, but the store the local cloud keeps it in \
+                             records no changes; only the orders table's store does",
+                            table.name
+                        )));
+                    }
+                }
+                Arc::new(LayoutStorage {
+                    layout,
+                    key: key.clone(),
+                })
+            }
+            None => {
+                let items: Arc<dyn Storage> = Arc::new(ItemTableStorage::new(
+                    space.table(&format!("table:{}", table.name))?,
+                    key.clone(),
+                    table.ttl_attribute.clone(),
+                    clock.clone(),
+                ));
+                match &stream {
+                    Some(stream) => Arc::new(Streamed::new(items, stream.clone(), clock.clone())),
+                    None => items,
+                }
+            }
         };
         tables.create(Table {
             name: table.name.clone(),
@@ -180,6 +224,7 @@ pub fn register(
             created_s,
             from_template: true,
             storage,
+            stream,
         })?;
     }
     Ok(())

@@ -641,6 +641,11 @@ impl CloudInner {
                     .map(|_| None)
                     .map_err(|throttled| throttled.0)
             }
+            // The template refuses it; nothing but the table's writes fills its stream.
+            TargetKind::TableStream => Err(format!(
+                "{} is a table's stream, which takes no events",
+                target.target.arn
+            )),
             TargetKind::EventBus => {
                 let bus = self
                     .model

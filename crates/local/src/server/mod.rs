@@ -17,6 +17,7 @@ pub mod cbor;
 pub mod cloudwatch;
 pub mod conn;
 pub mod dynamodb;
+pub mod dynamodb_streams;
 pub mod events;
 pub mod http_api;
 pub mod kinesis;
@@ -50,6 +51,7 @@ const LOGS: &str = "Logs_20140328";
 const CLOUDWATCH: &str = cloudwatch::SERVICE;
 const DYNAMODB: &str = dynamodb::SERVICE;
 const KINESIS: &str = kinesis::SERVICE;
+const DYNAMODB_STREAMS: &str = dynamodb_streams::SERVICE;
 
 #[derive(Clone)]
 struct ServerState {
@@ -99,7 +101,7 @@ fn route(target: &str) -> Option<(&str, &str, Protocol)> {
     let (service, operation) = target.split_once('.')?;
     let protocol = match service {
         EVENTS | LOGS | KINESIS => Protocol::Json11,
-        STEP_FUNCTIONS | SQS | CLOUDWATCH | DYNAMODB => Protocol::Json10,
+        STEP_FUNCTIONS | SQS | CLOUDWATCH | DYNAMODB | DYNAMODB_STREAMS => Protocol::Json10,
         _ => return None,
     };
     Some((service, operation, protocol))
@@ -264,6 +266,7 @@ async fn dispatch_input(
             blocking(move || dynamodb::dispatch(&cloud, &operation, &input)).await
         }
         KINESIS => kinesis::dispatch(&state.cloud, operation, &input),
+        DYNAMODB_STREAMS => dynamodb_streams::dispatch(&state.cloud, operation, &input),
         _ => Err(ApiError::unknown_operation(&format!(
             "{service}.{operation}"
         ))),

@@ -137,6 +137,18 @@ pub(super) fn from_document(
             let arn = ctx.resolver.get_att(&id, "Arn", &format!("{id}.Arn"))?;
             ctx.register(kind, &id, arn.as_str().unwrap_or_default().to_owned());
         }
+        if resource_type == "AWS::DynamoDB::Table"
+            && ctx.resolver.resources[&id]
+                .properties
+                .get("StreamSpecification")
+                .is_some()
+        {
+            let arn = ctx
+                .resolver
+                .get_att(&id, "StreamArn", &format!("{id}.StreamArn"))?;
+            let arn = arn.as_str().unwrap_or_default().to_owned();
+            ctx.register(TargetKind::TableStream, &id, arn);
+        }
         if kind == Some(TargetKind::EventBus) {
             let name = ctx
                 .resolver

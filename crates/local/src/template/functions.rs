@@ -154,11 +154,18 @@ pub fn build(
                 "SQS" => function
                     .sqs_event_sources
                     .push(sqs_event(ctx, event_name, &properties)?),
-                "Kinesis" => {
-                    function
-                        .stream_event_sources
-                        .push(kinesis_event(ctx, event_name, &properties)?)
-                }
+                "Kinesis" => function.stream_event_sources.push(stream_event(
+                    ctx,
+                    event_name,
+                    &properties,
+                    TargetKind::Stream,
+                )?),
+                "DynamoDB" => function.stream_event_sources.push(stream_event(
+                    ctx,
+                    event_name,
+                    &properties,
+                    TargetKind::TableStream,
+                )?),
                 "HttpApi" => function
                     .http_routes
                     .push(http_event(ctx, event_name, &properties)?),
@@ -227,9 +234,15 @@ fn sqs_event(ctx: &Context, name: &str, p: &Obj) -> Result<SqsEventSource, Templ
     })
 }
 
-/// A SAM `Kinesis` event: an event source mapping of a stream of the template, checked
-/// against the ranges CreateEventSourceMapping accepts.
-fn kinesis_event(ctx: &Context, name: &str, p: &Obj) -> Result<StreamEventSource, TemplateError> {
+/// A SAM `Kinesis` or `DynamoDB` event: an event source mapping of a stream of the
+/// template (a Kinesis stream, or a table's stream: `kind`), checked against the ranges
+/// CreateEventSourceMapping accepts.
+fn stream_event(
+    ctx: &Context,
+    name: &str,
+    p: &Obj,
+    kind: TargetKind,
+) -> Result<StreamEventSource, TemplateError> {
     use crate::runtime::streams::{StartingPosition, StreamSourceConfig};
     let r = &ctx.resolver;
     p.check(
@@ -251,7 +264,7 @@ fn kinesis_event(ctx: &Context, name: &str, p: &Obj) -> Result<StreamEventSource
         &["KmsKeyArn", "MetricsConfig"],
     )?;
     let stream_arn = p.required_string(r, "Stream")?;
-    let stream = ctx.target_of(&stream_arn, &[TargetKind::Stream], &p.at("Stream"))?;
+    let stream = ctx.target_of(&stream_arn, &[kind], &p.at("Stream"))?;
     let in_range = |key: &str, value: Option<i64>, min: i64, max: i64| match value {
         Some(v) if v < min || v > max => Err(TemplateError::invalid(
             p.at(key),
@@ -272,7 +285,7 @@ fn kinesis_event(ctx: &Context, name: &str, p: &Obj) -> Result<StreamEventSource
     let starting_position = match p.required_string(r, "StartingPosition")?.as_str() {
         "TRIM_HORIZON" => StartingPosition::TrimHorizon,
         "LATEST" => StartingPosition::Latest,
-        "AT_TIMESTAMP" => {
+        "AT_TIMESTAMP" if kind == TargetKind::Stream => {
             let seconds = int("StartingPositionTimestamp")?.ok_or_else(|| {
                 TemplateError::invalid(
                     p.at("StartingPositionTimestamp"),

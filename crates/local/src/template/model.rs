@@ -104,6 +104,8 @@ pub enum TargetKind {
     EventBus,
     /// A Kinesis data stream.
     Stream,
+    /// A DynamoDB table's stream.
+    TableStream,
 }
 
 /// A resource of the stack named by ARN.
@@ -497,6 +499,8 @@ pub struct Table {
     pub global_secondary_indexes: Vec<SecondaryIndex>,
     /// `LocalSecondaryIndexes`.
     pub local_secondary_indexes: Vec<SecondaryIndex>,
+    /// `StreamSpecification.StreamViewType`: the table has a stream of this view.
+    pub stream_view_type: Option<crate::dynamodb::streams::ViewType>,
 }
 
 /// `AWS::Serverless::HttpApi` (or the implicit API SAM creates, [`IMPLICIT_HTTP_API`]).
@@ -580,6 +584,11 @@ impl Model {
         }
         if let Some(s) = self.streams.values().find(|s| s.arn == arn) {
             return Some(found(TargetKind::Stream, &s.logical_id));
+        }
+        if let Some(t) = self.tables.values().find(|t| {
+            t.stream_view_type.is_some() && crate::dynamodb::streams::stream_arn(&t.arn) == arn
+        }) {
+            return Some(found(TargetKind::TableStream, &t.logical_id));
         }
         self.buses
             .values()

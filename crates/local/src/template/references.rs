@@ -158,9 +158,8 @@ pub fn attribute(
         ("AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable", "Arn") => {
             Some(pseudo::dynamodb_table_arn(name))
         }
-        ("AWS::DynamoDB::Table", "StreamArn") => Some(format!(
-            "{}/stream/1970-01-01T00:00:00.000",
-            pseudo::dynamodb_table_arn(name)
+        ("AWS::DynamoDB::Table", "StreamArn") => Some(crate::dynamodb::streams::stream_arn(
+            &pseudo::dynamodb_table_arn(name),
         )),
         ("AWS::Serverless::HttpApi", "ApiEndpoint") => Some(format!(
             "https://{}.execute-api.{REGION}.{}",

@@ -127,7 +127,17 @@ fn target(ctx: &Context, t: &Obj) -> Result<RuleTarget, TemplateError> {
     let r = &ctx.resolver;
     t.check(TARGET_SUPPORTED, &[])?;
     let arn = t.required_string(r, "Arn")?;
-    let target = ctx.target(&arn, &t.at("Arn"))?;
+    let target = ctx.target_of(
+        &arn,
+        &[
+            TargetKind::Queue,
+            TargetKind::Function,
+            TargetKind::StateMachine,
+            TargetKind::EventBus,
+            TargetKind::Stream,
+        ],
+        &t.at("Arn"),
+    )?;
     let sqs_message_group_id = match t.obj(r, "SqsParameters")? {
         None => None,
         Some(sqs) => {

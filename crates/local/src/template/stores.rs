@@ -10,6 +10,7 @@ use super::model::{
 };
 use super::props::Obj;
 use super::pseudo;
+use crate::dynamodb::streams::ViewType;
 
 /// `AWS::SQS::Queue`.
 pub fn queue(ctx: &Context, id: &str, props: &Obj) -> Result<Queue, TemplateError> {
@@ -327,6 +328,7 @@ pub fn table(ctx: &Context, id: &str, props: &Obj) -> Result<Table, TemplateErro
             "GlobalSecondaryIndexes",
             "LocalSecondaryIndexes",
             "TimeToLiveSpecification",
+            "StreamSpecification",
         ],
         &[
             "BillingMode",
@@ -392,7 +394,23 @@ pub fn table(ctx: &Context, id: &str, props: &Obj) -> Result<Table, TemplateErro
             }
         }
     };
+    let stream_view_type = match props.obj(r, "StreamSpecification")? {
+        None => None,
+        Some(spec) => {
+            spec.check(&["StreamViewType"], &["ResourcePolicy"])?;
+            let text = spec.required_string(r, "StreamViewType")?;
+            Some(ViewType::parse(&text).ok_or_else(|| {
+                TemplateError::invalid(
+                    spec.at("StreamViewType"),
+                    format!(
+                        "{text} is not one of KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES"
+                    ),
+                )
+            })?)
+        }
+    };
     Ok(Table {
+        stream_view_type,
         logical_id: id.to_owned(),
         arn: pseudo::dynamodb_table_arn(&name),
         name,
@@ -491,6 +509,7 @@ pub fn simple_table(ctx: &Context, id: &str, props: &Obj) -> Result<Table, Templ
         ttl_attribute: None,
         global_secondary_indexes: Vec::new(),
         local_secondary_indexes: Vec::new(),
+        stream_view_type: None,
     })
 }
 

@@ -9,9 +9,14 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::lane::{FunctionFailure, Lane, LaneInvoker};
+use super::source::StreamSource;
+use crate::kinesis::Shard;
 use crate::runtime::CloudInner;
 use crate::sqs::SendMessage;
 use crate::template::StreamEventSource;
+
+/// A stream and its shards.
+pub type SourceShards = (Arc<dyn StreamSource>, Vec<Arc<Shard>>);
 
 /// What a lane of the cloud calls.
 struct CloudLane {
@@ -46,6 +51,17 @@ impl LaneInvoker for CloudLane {
 }
 
 impl CloudInner {
+    /// The stream an ARN names, a Kinesis stream's or a table's, with its shards.
+    pub fn stream_source(&self, arn: &str) -> Option<SourceShards> {
+        if let Ok(stream) = self.kinesis.stream_by_arn(arn) {
+            let shards = stream.shards().to_vec();
+            return Some((stream, shards));
+        }
+        let stream = self.dynamodb.stream_by_arn(arn)?;
+        let shards = vec![stream.shard().clone()];
+        Some((stream, shards))
+    }
+
     /// Starts a lane for every shard and parallelization slot of every enabled Kinesis
     /// event source of the template's functions.
     pub fn start_stream_mappings(self: &Arc<Self>) {
@@ -69,11 +85,11 @@ impl CloudInner {
         function_arn: &str,
         source: &StreamEventSource,
     ) {
-        let Ok(stream) = self.kinesis.stream_by_arn(&source.stream_arn) else {
+        let Some((stream, shards)) = self.stream_source(&source.stream_arn) else {
             tracing::error!(stream = %source.stream_arn, "event source stream does not exist");
             return;
         };
-        for shard in stream.shards() {
+        for shard in shards {
             for lane in 0..source.config.parallelization_factor.max(1) {
                 let lane = Lane {
                     stream: stream.clone(),

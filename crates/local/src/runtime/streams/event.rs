@@ -1,4 +1,4 @@
-//! What Lambda hands a Kinesis consumer, and what it sends the on-failure destination.
+//! What Lambda hands a stream consumer, and what it sends the on-failure destination.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -111,6 +111,8 @@ pub struct Discarded<'a> {
     pub shard_id: &'a str,
     /// The stream's ARN.
     pub stream_arn: &'a str,
+    /// The member that locates the batch: `KinesisBatchInfo` or `DDBStreamBatchInfo`.
+    pub batch_info_member: &'static str,
     /// The first record's sequence number and arrival, epoch milliseconds.
     pub first: (&'a str, i64),
     /// The last record's sequence number and arrival.
@@ -140,7 +142,7 @@ impl Discarded<'_> {
             "responseContext": response,
             "version": "1.0",
             "timestamp": orderly_core::clock::rfc3339_ms(self.now_ms),
-            "KinesisBatchInfo": {
+            self.batch_info_member: {
                 "shardId": self.shard_id,
                 "startSequenceNumber": self.first.0,
                 "endSequenceNumber": self.last.0,

@@ -10,9 +10,10 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 
 use super::config::{StartingPosition, StreamSourceConfig};
-use super::event::{Condition, Discarded, WindowPart, lambda_event, lambda_record};
+use super::event::{Condition, Discarded, WindowPart, lambda_event};
+use super::source::StreamSource;
 use crate::clock::SharedClock;
-use crate::kinesis::{Record, Shard, Stream, hash};
+use crate::kinesis::{Record, Shard, hash};
 
 /// Records read from the shard at a time while looking for a lane's next batch.
 const SCAN: usize = 1_000;
@@ -40,8 +41,8 @@ pub trait LaneInvoker: Send + Sync {
 /// One lane: the records of `shard` whose partition key's hash falls in lane `lane` of
 /// `lanes` (all of them with a parallelization factor of 1).
 pub struct Lane {
-    /// The stream.
-    pub stream: Arc<Stream>,
+    /// The stream: a Kinesis stream or a table's DynamoDB stream.
+    pub stream: Arc<dyn StreamSource>,
     /// The shard.
     pub shard: Arc<Shard>,
     /// This lane's number, below `config.parallelization_factor`.
@@ -257,7 +258,7 @@ impl Lane {
         let lambda_records = records
             .iter()
             .zip(&numbers)
-            .map(|(r, n)| lambda_record(&self.stream, &self.shard.id, n, r, &self.region))
+            .map(|(r, n)| self.stream.lambda_record(&self.shard, n, r, &self.region))
             .collect();
         let event = lambda_event(
             lambda_records,
@@ -365,6 +366,7 @@ impl Lane {
             function_error: function_error.map(|_| "Unhandled"),
             shard_id: &self.shard.id,
             stream_arn: self.stream.arn(),
+            batch_info_member: self.stream.batch_info_member(),
             first: (&first_number, first.arrival_ms),
             last: (&last_number, last.arrival_ms),
             size: records.len(),

@@ -6,7 +6,9 @@ mod cloud;
 mod config;
 mod event;
 mod lane;
+mod source;
 
 pub use config::{StartingPosition, StreamSourceConfig};
 pub use event::{Condition, Discarded, WindowPart, lambda_event, lambda_record};
 pub use lane::{FunctionFailure, Lane, LaneInvoker, Progress, Step};
+pub use source::StreamSource;

@@ -208,6 +208,7 @@ pub(super) fn create_table(cloud: &Arc<CloudInner>, input: &Input) -> Result<Val
         ttl_attribute: std::sync::RwLock::new(None),
         created_s: cloud.clock.now_ms() / 1000,
         from_template: false,
+        stream: None,
         storage: Arc::new(MemoryStorage::default()),
     })?;
     Ok(json!({"TableDescription": table.describe()}))

@@ -1,0 +1,351 @@
+//! DynamoDB Streams of the local cloud's tables: each write that changes an item appends a
+//! record (INSERT, MODIFY or REMOVE) with the images the stream's view type asks for, in
+//! the order the item's writes happened. A table's stream is one shard of the stream
+//! engine's log, so event source mappings and pipes read it as they read Kinesis.
+//!
+//! A record keeps its event name and images; its sequence number, event id and arrival
+//! follow from where it lies in the shard, and are filled in as it is read.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+use sha2::Digest;
+
+use super::value::{item_from_json, item_size};
+use crate::kinesis::hash::HashRange;
+use crate::kinesis::{Record, Shard};
+use crate::pseudo::STREAM_LABEL;
+use crate::runtime::streams::StreamSource;
+
+/// How long records are kept: a day.
+pub const RETENTION_MS: i64 = 24 * 3_600_000;
+/// How long an iterator stays valid: fifteen minutes.
+pub const ITERATOR_LIFETIME_MS: i64 = 15 * 60_000;
+
+/// What a stream record carries of the item: `StreamViewType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewType {
+    /// Only the key attributes.
+    KeysOnly,
+    /// The item as it is after the write.
+    NewImage,
+    /// The item as it was before the write.
+    OldImage,
+    /// Both.
+    NewAndOldImages,
+}
+
+impl ViewType {
+    /// The view type a template or request names, if it is one.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "KEYS_ONLY" => ViewType::KeysOnly,
+            "NEW_IMAGE" => ViewType::NewImage,
+            "OLD_IMAGE" => ViewType::OldImage,
+            "NEW_AND_OLD_IMAGES" => ViewType::NewAndOldImages,
+            _ => return None,
+        })
+    }
+
+    /// Its name in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViewType::KeysOnly => "KEYS_ONLY",
+            ViewType::NewImage => "NEW_IMAGE",
+            ViewType::OldImage => "OLD_IMAGE",
+            ViewType::NewAndOldImages => "NEW_AND_OLD_IMAGES",
+        }
+    }
+
+    fn new_image(self) -> bool {
+        matches!(self, ViewType::NewImage | ViewType::NewAndOldImages)
+    }
+
+    fn old_image(self) -> bool {
+        matches!(self, ViewType::OldImage | ViewType::NewAndOldImages)
+    }
+}
+
+/// An item in DynamoDB JSON: attribute name to typed value.
+pub type JsonItem = Map<String, Value>;
+
+/// A table's stream.
+#[derive(Debug)]
+pub struct TableStream {
+    table: String,
+    arn: String,
+    view: ViewType,
+    /// The key attributes, partition key first.
+    key_names: Vec<String>,
+    /// `KeySchema` as DescribeStream answers it.
+    key_schema: Value,
+    shard: Arc<Shard>,
+    created_ms: i64,
+}
+
+impl TableStream {
+    /// The stream of table `table` (ARN `table_arn`), keyed by `key_names` (partition key
+    /// first, whose schema is `key_schema`), made at `now_ms`.
+    pub fn new(
+        table: &str,
+        table_arn: &str,
+        view: ViewType,
+        key_names: Vec<String>,
+        key_schema: Value,
+        now_ms: i64,
+    ) -> Self {
+        let mut shard = Shard::new(
+            0,
+            HashRange {
+                start: 0,
+                end: u128::MAX,
+            },
+        );
+        shard.id = format!(
+            "shardId-{:020}-{}",
+            now_ms.max(0),
+            &hex_digest(table_arn.as_bytes())[..8]
+        );
+        Self {
+            table: table.to_owned(),
+            arn: stream_arn(table_arn),
+            view,
+            key_names,
+            key_schema,
+            shard: Arc::new(shard),
+            created_ms: now_ms,
+        }
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// `StreamLabel`.
+    pub fn label(&self) -> &'static str {
+        STREAM_LABEL
+    }
+
+    /// `StreamViewType`.
+    pub fn view(&self) -> ViewType {
+        self.view
+    }
+
+    /// `KeySchema`, as the API answers it.
+    pub fn key_schema(&self) -> &Value {
+        &self.key_schema
+    }
+
+    /// The stream's one shard.
+    pub fn shard(&self) -> &Arc<Shard> {
+        &self.shard
+    }
+
+    /// When it was made, epoch milliseconds.
+    pub fn created_ms(&self) -> i64 {
+        self.created_ms
+    }
+
+    /// Records the change a write made to one item: `old` before it, `new` after it
+    /// (`None` where there was or is no item), at `now_ms`. A write that changed nothing
+    /// leaves no record, as DynamoDB writes none.
+    pub fn record(&self, old: Option<&JsonItem>, new: Option<&JsonItem>, now_ms: i64) {
+        let event_name = match (old, new) {
+            (None, None) => return,
+            (Some(o), Some(n)) if o == n => return,
+            (None, Some(_)) => "INSERT",
+            (Some(_), Some(_)) => "MODIFY",
+            (Some(_), None) => "REMOVE",
+        };
+        let Some(item) = new.or(old) else { return };
+        let keys: JsonItem = self
+            .key_names
+            .iter()
+            .filter_map(|name| item.get(name).map(|v| (name.clone(), v.clone())))
+            .collect();
+        let mut body = Map::new();
+        let mut size = size_of(&keys);
+        body.insert("Keys".into(), Value::Object(keys.clone()));
+        if self.view.new_image()
+            && let Some(new) = new
+        {
+            size += size_of(new);
+            body.insert("NewImage".into(), Value::Object(new.clone()));
+        }
+        if self.view.old_image()
+            && let Some(old) = old
+        {
+            size += size_of(old);
+            body.insert("OldImage".into(), Value::Object(old.clone()));
+        }
+        body.insert("SizeBytes".into(), size.into());
+        body.insert("StreamViewType".into(), self.view.as_str().into());
+        let data = json!({"eventName": event_name, "dynamodb": body}).to_string();
+        // The item's key is the record's partition key: a parallelized reader keeps each
+        // item's records in one lane, in order.
+        let partition_key = Value::Object(keys).to_string();
+        self.shard.trim(now_ms - RETENTION_MS);
+        self.shard.append(
+            Arc::from(partition_key.as_str()),
+            Arc::from(data.into_bytes()),
+            now_ms,
+            false,
+        );
+    }
+
+    /// The record as GetRecords answers it.
+    pub fn api_record(&self, number: &str, record: &Record, region: &str) -> Value {
+        let mut out: Value = serde_json::from_slice(&record.data).unwrap_or_else(|_| json!({}));
+        if let Some(dynamodb) = out.get_mut("dynamodb").and_then(Value::as_object_mut) {
+            // Whole seconds, as the stream's default precision gives them.
+            dynamodb.insert(
+                "ApproximateCreationDateTime".into(),
+                record.arrival_ms.div_euclid(1000).into(),
+            );
+            dynamodb.insert("SequenceNumber".into(), number.into());
+        }
+        if let Some(fields) = out.as_object_mut() {
+            fields.insert("eventID".into(), self.event_id(number).into());
+            fields.insert("eventVersion".into(), "1.1".into());
+            fields.insert("eventSource".into(), "aws:dynamodb".into());
+            fields.insert("awsRegion".into(), region.into());
+        }
+        out
+    }
+
+    /// A record's `eventID`: the same on every read of it.
+    fn event_id(&self, number: &str) -> String {
+        hex_digest(format!("{}#{number}", self.arn).as_bytes())[..32].to_owned()
+    }
+
+    /// The offset a sequence number of this stream names.
+    pub fn offset_of(&self, number: &str) -> Option<u64> {
+        let prefix = self.sequence_prefix();
+        let rest = number.strip_prefix(&prefix)?;
+        (rest.len() == OFFSET_DIGITS && rest.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| rest.parse().ok())
+            .flatten()
+    }
+
+    /// `1`, then the stream's creation second: the part every number of this stream
+    /// begins with, so another stream's number does not read as one of this one's.
+    fn sequence_prefix(&self) -> String {
+        format!(
+            "1{:010}",
+            self.created_ms.div_euclid(1000).rem_euclid(10_000_000_000)
+        )
+    }
+}
+
+/// Digits of the offset part of a sequence number: 11 + 20 = 31 digits in all, within the
+/// 21 to 40 the API allows.
+const OFFSET_DIGITS: usize = 20;
+
+impl StreamSource for TableStream {
+    fn arn(&self) -> &str {
+        &self.arn
+    }
+
+    fn sequence_number(&self, _shard: &Shard, offset: u64) -> String {
+        format!("{}{offset:020}", self.sequence_prefix())
+    }
+
+    fn lambda_record(&self, _shard: &Shard, number: &str, record: &Record, region: &str) -> Value {
+        let mut out = self.api_record(number, record, region);
+        if let Some(fields) = out.as_object_mut() {
+            fields.insert("eventSourceARN".into(), self.arn.clone().into());
+        }
+        out
+    }
+
+    fn batch_info_member(&self) -> &'static str {
+        "DDBStreamBatchInfo"
+    }
+}
+
+/// The ARN of the stream of the table `table_arn`.
+pub fn stream_arn(table_arn: &str) -> String {
+    format!("{table_arn}/stream/{STREAM_LABEL}")
+}
+
+fn size_of(item: &JsonItem) -> usize {
+    item_from_json(item).map_or(0, |i| item_size(&i))
+}
+
+fn hex_digest(bytes: &[u8]) -> String {
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A table's storage whose writes are recorded in the table's stream: for tables whose
+/// items this engine keeps. (A table that is a view of an app store records its changes
+/// through the store, which the app's functions write without this engine.)
+pub struct Streamed {
+    inner: Arc<dyn super::table::Storage>,
+    stream: Arc<TableStream>,
+    clock: orderly_core::clock::SharedClock,
+    /// Held across a write and its record, so an item's records follow its writes' order.
+    order: std::sync::Mutex<()>,
+}
+
+impl Streamed {
+    /// `inner`, recording into `stream` at the time `clock` gives.
+    pub fn new(
+        inner: Arc<dyn super::table::Storage>,
+        stream: Arc<TableStream>,
+        clock: orderly_core::clock::SharedClock,
+    ) -> Self {
+        Self {
+            inner,
+            stream,
+            clock,
+            order: std::sync::Mutex::new(()),
+        }
+    }
+}
+
+impl super::table::Storage for Streamed {
+    fn get(
+        &self,
+        key: &super::table::Key,
+    ) -> Result<Option<super::value::Item>, super::error::DbError> {
+        self.inner.get(key)
+    }
+
+    fn items(&self) -> Result<Vec<super::value::Item>, super::error::DbError> {
+        self.inner.items()
+    }
+
+    fn write(
+        &self,
+        key: &super::table::Key,
+        decide: &mut dyn FnMut(
+            Option<&super::value::Item>,
+        ) -> Result<super::table::Change, super::error::DbError>,
+    ) -> Result<Option<super::value::Item>, super::error::DbError> {
+        let _order = self.order.lock().unwrap_or_else(|p| p.into_inner());
+        let mut after = None;
+        let old = self.inner.write(key, &mut |old| {
+            let change = decide(old)?;
+            after = Some(change.clone());
+            Ok(change)
+        })?;
+        let as_json = |item: &super::value::Item| match super::value::item_to_json(item) {
+            Value::Object(map) => map,
+            _ => JsonItem::new(),
+        };
+        let new = match after {
+            Some(super::table::Change::Put(item)) => Some(as_json(&item)),
+            _ => None,
+        };
+        self.stream.record(
+            old.as_ref().map(as_json).as_ref(),
+            new.as_ref(),
+            self.clock.now_ms(),
+        );
+        Ok(old)
+    }
+}
