@@ -19,6 +19,7 @@ pub mod logs;
 pub mod metrics;
 pub mod nested;
 pub mod paging;
+pub mod pipes;
 pub mod process;
 pub mod replays;
 pub mod retention;
@@ -370,6 +371,7 @@ impl LocalCloud {
         }
         inner.start_event_source_mappings();
         inner.start_stream_mappings();
+        inner.start_pipes();
         if let Err(e) = inner.start_schedules() {
             logs::unregister(id);
             return Err(StartError::Unsupported(format!("schedules: {e}")));

@@ -106,6 +106,7 @@ pub(super) fn from_document(
         schedules: BTreeMap::new(),
         http_apis: BTreeMap::new(),
         log_groups: BTreeMap::new(),
+        pipes: BTreeMap::new(),
         not_emulated: Vec::new(),
         excluded_by_condition: Vec::new(),
         outputs: BTreeMap::new(),
@@ -229,6 +230,11 @@ pub(super) fn from_document(
                 model
                     .tables
                     .insert(id.clone(), stores::simple_table(ctx, &id, &props)?);
+            }
+            "AWS::Pipes::Pipe" => {
+                model
+                    .pipes
+                    .insert(id.clone(), super::pipes::pipe(ctx, &id, &props)?);
             }
             "AWS::Serverless::HttpApi" => {
                 model

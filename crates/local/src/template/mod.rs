@@ -16,6 +16,7 @@ mod globals;
 mod model;
 mod nested;
 mod parameters;
+mod pipes;
 mod props;
 pub use crate::pseudo;
 mod references;
@@ -38,6 +39,7 @@ pub use model::{
     StateMachineType, StreamEventSource, Table, TargetKind, TargetRef, TemplateSchedule,
 };
 pub use nested::{APPLICATION, inline as inline_nested};
+pub use pipes::{InvocationType, Pipe, PipeSource, TargetParameters, pipe_arn};
 pub use state_machines::{SubstitutionMismatch, placeholders, substitute, substitution_mismatch};
 
 /// How to load: parameter overrides (as `sam deploy --parameter-overrides`) and the endpoint

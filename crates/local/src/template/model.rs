@@ -42,6 +42,8 @@ pub struct Model {
     pub http_apis: BTreeMap<String, HttpApi>,
     /// CloudWatch Logs log groups (also listed as not emulated: only their retention is).
     pub log_groups: BTreeMap<String, LogGroup>,
+    /// `AWS::Pipes::Pipe` by logical id.
+    pub pipes: BTreeMap<String, super::pipes::Pipe>,
     /// Resources that only matter on AWS (alarms, log groups, IAM, policies …), accepted and
     /// not run.
     pub not_emulated: Vec<NotEmulated>,

@@ -26,7 +26,7 @@ pub fn name_property(resource_type: &str) -> Option<&'static str> {
         "AWS::EventSchemas::Schema" => "SchemaName",
         "AWS::Events::Archive" => "ArchiveName",
         "AWS::Scheduler::Schedule" => "Name",
-        "AWS::Kinesis::Stream" => "Name",
+        "AWS::Kinesis::Stream" | "AWS::Pipes::Pipe" => "Name",
         _ => return None,
     })
 }
@@ -135,6 +135,7 @@ pub fn attribute(
         }
         ("AWS::Events::EventBus", "Arn") => Some(pseudo::event_bus_arn(name)),
         ("AWS::Kinesis::Stream", "Arn") => Some(crate::kinesis::stream_arn(name)),
+        ("AWS::Pipes::Pipe", "Arn") => Some(super::pipes::pipe_arn(name)),
         ("AWS::Events::EventBus", "Name") => Some(name.to_owned()),
         ("AWS::Events::Rule", "Arn") => {
             let bus = event_bus_name_of(resolver, id)?;
