@@ -10,6 +10,7 @@ pub mod intake;
 pub mod items;
 pub mod lambda;
 pub mod memory;
+pub mod outbox;
 #[cfg(feature = "contract-tests")]
 pub mod payment_contract;
 pub mod ports;

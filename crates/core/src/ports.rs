@@ -78,6 +78,11 @@ pub enum InsertOutcome {
 pub enum OrderRecord<'a> {
     /// The order as place-order received it, personal data included.
     Full(&'a Order),
+    /// A new order and the metadata of the OrderCreated that announces it: the
+    /// transactional outbox. The item carries the metadata as [`OUTBOX_ATTRIBUTE`], and
+    /// the orders table's stream publishes OrderCreated from the item's insert, so the
+    /// write is the only thing place-order does.
+    Placed(&'a Order, &'a crate::contracts::Metadata),
     /// The workflow's view of an order: no personal data.
     Fulfillment(&'a FulfillmentOrder),
 }
@@ -86,7 +91,7 @@ impl OrderRecord<'_> {
     /// The id of the order, whichever view it is.
     pub fn order_id(&self) -> &str {
         match self {
-            Self::Full(o) => &o.order_id,
+            Self::Full(o) | Self::Placed(o, _) => &o.order_id,
             Self::Fulfillment(o) => &o.order_id,
         }
     }
@@ -94,11 +99,24 @@ impl OrderRecord<'_> {
     /// The order as JSON, as the orders table keeps it.
     pub fn to_json(&self) -> Result<Value, serde_json::Error> {
         match self {
-            Self::Full(o) => serde_json::to_value(o),
+            Self::Full(o) | Self::Placed(o, _) => serde_json::to_value(o),
             Self::Fulfillment(o) => serde_json::to_value(o),
         }
     }
+
+    /// The outbox entry the item carries: the metadata of the OrderCreated its insert
+    /// announces, for [`OrderRecord::Placed`].
+    pub fn outbox(&self) -> Result<Option<Value>, serde_json::Error> {
+        match self {
+            Self::Placed(_, metadata) => serde_json::to_value(metadata).map(Some),
+            _ => Ok(None),
+        }
+    }
 }
+
+/// The orders table's attribute holding an order's outbox entry (a map: the OrderCreated
+/// metadata), written with the order in one conditional put.
+pub const OUTBOX_ATTRIBUTE: &str = "outbox";
 
 impl<'a> From<&'a Order> for OrderRecord<'a> {
     fn from(order: &'a Order) -> Self {

@@ -164,6 +164,7 @@ async fn run(n: usize, batch: usize) -> (Duration, Vec<Vec<Duration>>, usize) {
             clock: Arc::new(clock.clone()),
             function_arn: "arn:aws:lambda:us-east-1:000000000000:function:order-analytics".into(),
             region: "us-east-1".into(),
+            watch: None,
         };
         let consumer = consumer.clone();
         lanes.push(tokio::spawn(

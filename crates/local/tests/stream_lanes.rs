@@ -119,6 +119,7 @@ fn lanes(stream: &Arc<Stream>, clock: &ManualClock, config: &StreamSourceConfig)
                 clock: Arc::new(clock.clone()),
                 function_arn: "arn:aws:lambda:us-east-1:000000000000:function:analytics".into(),
                 region: "us-east-1".into(),
+                watch: None,
             });
         }
     }

@@ -181,7 +181,8 @@ fn every_function_of_the_template_is_loaded_with_its_code_and_environment() {
         place.environment["ORDERS_TABLE"],
         model.tables["OrdersTable"].name
     );
-    assert_eq!(place.environment["EVENT_BUS_NAME"], "orders-bus");
+    // The outbox announces its orders: it puts nothing on the bus itself.
+    assert!(!place.environment.contains_key("EVENT_BUS_NAME"));
     assert_eq!(
         model.functions["RegisterOrderFunction"].environment["APPROVAL_THRESHOLD"],
         "100000"
@@ -390,10 +391,15 @@ fn dead_letter_queues(model: &Model) -> BTreeSet<&str> {
                 .filter_map(|s| s.on_failure.as_ref()),
         )
     });
+    let pipes = model.pipes.values().filter_map(|p| match &p.source {
+        orderly_local::template::PipeSource::Stream { dead_letter, .. } => dead_letter.as_ref(),
+        orderly_local::template::PipeSource::Queue { .. } => None,
+    });
     redrives
         .chain(
             rule_targets
                 .chain(functions)
+                .chain(pipes)
                 .filter(|t| t.kind == TargetKind::Queue)
                 .map(|t| t.logical_id.as_str()),
         )
@@ -822,6 +828,7 @@ fn aws_only_resources_are_listed_not_run() {
             || model.schedules.contains_key(id)
             || model.http_apis.contains_key(id)
             || model.streams.contains_key(id)
+            || model.pipes.contains_key(id)
     };
     // Every resource of the template is run, listed as not emulated, or excluded by its
     // condition; what only matters on AWS (alarms, the dashboard, log groups, policies) is

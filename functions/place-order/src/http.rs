@@ -8,7 +8,7 @@
 use super::{CallerScope, Deps, PlaceError, PlaceOrderRequest, place};
 use crate::scope::RequestContext;
 use base64::Engine;
-use orderly_core::ports::{EventPublisher, OrderWriter};
+use orderly_core::ports::OrderWriter;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -58,15 +58,14 @@ pub fn is_http_event(payload: &Value) -> bool {
 /// The key is scoped to the caller that the `AWS_IAM` authorizer verified
 /// ([`CallerScope::of_http`]); `lambda_request_id` names the reply when the event carries
 /// no `requestContext.requestId`.
-pub async fn handle_http<O, P>(
-    deps: &Deps<O, P>,
+pub async fn handle_http<O>(
+    deps: &Deps<O>,
     payload: Value,
     lambda_request_id: &str,
     remaining: Duration,
 ) -> Value
 where
     O: OrderWriter + ?Sized,
-    P: EventPublisher + ?Sized,
 {
     match serde_json::from_value::<HttpRequest>(payload) {
         Ok(request) => {
@@ -89,14 +88,13 @@ where
     }
 }
 
-async fn respond<O, P>(
-    deps: &Deps<O, P>,
+async fn respond<O>(
+    deps: &Deps<O>,
     request: HttpRequest,
     remaining: Duration,
 ) -> Result<Value, PlaceError>
 where
     O: OrderWriter + ?Sized,
-    P: EventPublisher + ?Sized,
 {
     let scope = request
         .request_context

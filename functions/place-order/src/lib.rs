@@ -1,6 +1,9 @@
 //! The producer: checks and prices a new-order request with the order-intake state machine
-//! (StartSyncExecution), stores the order once per idempotency key (conditional write) and
-//! publishes OrderCreated. Reached through the HTTP API
+//! (StartSyncExecution) and stores the order once per idempotency key (conditional write),
+//! with the metadata of its OrderCreated in the same item: the transactional outbox. The
+//! orders table's stream and the outbox pipe publish OrderCreated from that write
+//! ([`orderly_core::outbox`]), so the write is the only thing the function does. Reached
+//! through the HTTP API
 //! (`POST /orders`, `Idempotency-Key` header, IAM-signed) or by direct invoke.
 //!
 //! Idempotency keys follow the IETF Idempotency-Key draft: a key is scoped to its caller
@@ -20,13 +23,13 @@ pub use request::{PlaceOrderRequest, order_id_for};
 pub use scope::{CallerScope, ScopedKey};
 
 use lambda_runtime::LambdaEvent;
-use orderly_core::contracts::{EVENT_VERSION, Metadata, OrderCreated, OutboundEvent};
+use orderly_core::contracts::{EVENT_VERSION, Metadata};
 use orderly_core::domain::Money;
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::intake::{Priced, Rejected};
 use orderly_core::lambda::{TaskError, now_rfc3339, parse_input};
-use orderly_core::ports::{EventPublisher, InsertOutcome, OrderIntake, OrderTable, OrderWriter};
-use orderly_core::shell::{self, EventType, Port, Ports, ShellError};
+use orderly_core::ports::{InsertOutcome, OrderIntake, OrderRecord, OrderTable, OrderWriter};
+use orderly_core::shell::{self, Port, Ports, ShellError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::future::Future;
@@ -78,16 +81,13 @@ impl From<&Priced> for Price {
     }
 }
 
-/// What the handler needs: the order intake, the orders table, the bus and the
-/// idempotency engine.
-pub struct Deps<O: ?Sized, P: ?Sized> {
+/// What the handler needs: the order intake, the orders table and the idempotency engine.
+pub struct Deps<O: ?Sized> {
     /// Checks and prices each order before anything is stored: the order-intake state
     /// machine (StartSyncExecution).
     pub intake: Arc<dyn OrderIntake>,
-    /// Where the order is stored, once per order id.
+    /// Where the order is stored, once per order id, with its outbox entry.
     pub orders: Arc<O>,
-    /// Where OrderCreated goes.
-    pub publisher: Arc<P>,
     /// Keyed on the caller and the request's idempotency key, checked against the request:
     /// a retried request answers as the first did.
     pub idempotency: IdempotencyEngine,
@@ -95,10 +95,9 @@ pub struct Deps<O: ?Sized, P: ?Sized> {
 
 /// Lambda entry: an HTTP API event or a direct [`PlaceOrderRequest`] (in the
 /// [`CallerScope::Direct`] scope).
-pub async fn handler<O, P>(deps: &Deps<O, P>, event: LambdaEvent<Value>) -> Result<Value, TaskError>
+pub async fn handler<O>(deps: &Deps<O>, event: LambdaEvent<Value>) -> Result<Value, TaskError>
 where
     O: OrderWriter + ?Sized,
-    P: EventPublisher + ?Sized,
 {
     let (payload, context) = event.into_parts();
     let remaining = deps.idempotency.remaining_until(context.deadline);
@@ -118,15 +117,14 @@ where
 ///
 /// [`PlaceError`]: the request is malformed, the intake refused the order, the key was
 /// used for another request or is still in progress, or a dependency failed.
-pub async fn place<O, P>(
-    deps: &Deps<O, P>,
+pub async fn place<O>(
+    deps: &Deps<O>,
     scope: CallerScope,
     request: PlaceOrderRequest,
     remaining: Duration,
 ) -> Result<Placed, PlaceError>
 where
     O: OrderWriter + ?Sized,
-    P: EventPublisher + ?Sized,
 {
     let key = ScopedKey::new(scope, request.idempotency_key()?);
     let derived_id = request.order_id.is_none();
@@ -143,10 +141,17 @@ where
             // behind them; the two agree (crates/local/tests/order_intake.rs).
             order.validate().map_err(|e| PlaceError::Rejected(Rejected::from(&e)))?;
             tracing::info!(order_id = %order.order_id, fraud_score = priced.fraud_score, "order accepted by the intake");
-            match deps.orders.insert_order((&order).into(), PLACED).await? {
+            let metadata = Metadata {
+                idempotency_key: key.event_key(),
+                correlation_id: correlation_id.clone(),
+                event_version: EVENT_VERSION.to_owned(),
+                occurred_at: order.placed_at.clone(),
+            };
+            // One conditional put: the order and its outbox entry. The stream announces it.
+            match deps.orders.insert_order(OrderRecord::Placed(&order, &metadata), PLACED).await? {
                 InsertOutcome::Inserted => {}
-                // A crashed first attempt stored the order and may not have announced it:
-                // announce it now.
+                // A crashed first attempt stored the order, and its outbox entry with it:
+                // the stream has announced it, so there is nothing left to do.
                 InsertOutcome::AlreadyExists(old) if old.get("order").is_some_and(|o| same_order(o, &order)) => {}
                 // The id came from this key: the key was used for another order whose
                 // idempotency record has expired.
@@ -155,13 +160,6 @@ where
                     return Err(PlaceError::OrderIdTaken { order_id: order.order_id.clone() });
                 }
             }
-            let metadata = Metadata {
-                idempotency_key: key.event_key(),
-                correlation_id: correlation_id.clone(),
-                event_version: EVENT_VERSION.to_owned(),
-                occurred_at: order.placed_at.clone(),
-            };
-            deps.publisher.publish(&[OutboundEvent::new(metadata, &OrderCreated(order.clone()))?]).await?;
             tracing::info!(order_id = %order.order_id, correlation_id = %correlation_id, scope = %key.scope.id(), "order placed");
             orderly_core::telemetry::metrics::count(FUNCTION, orderly_core::telemetry::metrics::ORDERS_PLACED, 1);
             Ok(Placed {
@@ -200,27 +198,20 @@ fn uuid_like(hex: &str) -> String {
 
 /// place-order as the Lambda binary and the local cloud run it: its ports from any source of
 /// adapters.
-pub type PlaceOrder = Deps<dyn OrderTable, dyn EventPublisher>;
+pub type PlaceOrder = Deps<dyn OrderTable>;
 
 /// The declaration hosts (the local cloud) build this function from.
 pub static DECLARATION: shell::Declaration<PlaceOrder> = shell::Declaration::new();
 
 impl shell::Function for PlaceOrder {
     const NAME: &'static str = FUNCTION;
-    const PORTS: &'static [Port] = &[
-        Port::OrderIntake,
-        Port::Orders,
-        Port::Publisher,
-        Port::Idempotency,
-    ];
-    const PUBLISHES: &'static [EventType] = &[EventType::of::<OrderCreated>()];
+    const PORTS: &'static [Port] = &[Port::OrderIntake, Port::Orders, Port::Idempotency];
     type Output = Value;
 
     fn build(ports: &Ports<'_>) -> Result<Self, ShellError> {
         Ok(Deps {
             intake: ports.order_intake()?,
             orders: ports.orders()?,
-            publisher: ports.publisher()?,
             idempotency: ports.idempotency(Self::idempotency())?,
         })
     }

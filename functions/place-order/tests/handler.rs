@@ -5,7 +5,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::contracts::{OrderCreated, parse_detail};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};
 use orderly_core::intake::{Reason, Rejected};
-use orderly_core::memory::{MemoryIntake, MemoryOrders, MemoryPublisher};
+use orderly_core::memory::{MemoryIntake, MemoryOrders};
 use orderly_core::ports::PortError;
 use place_order::{CallerScope, Deps, ScopedKey, handler, order_id_for};
 use serde_json::{Value, json};
@@ -19,12 +19,11 @@ fn http() -> Value {
     serde_json::from_str(include_str!("../../../events/lambda/place-order-http.json")).unwrap()
 }
 
-fn deps() -> Deps<MemoryOrders, MemoryPublisher> {
+fn deps() -> Deps<MemoryOrders> {
     let store = Arc::new(InMemoryIdempotencyStore::new());
     Deps {
         intake: Arc::new(MemoryIntake::default()),
         orders: Arc::new(MemoryOrders::default()),
-        publisher: Arc::new(MemoryPublisher::default()),
         idempotency: IdempotencyEngine::new(IdempotencyConfig::new("place-order"), store),
     }
 }
@@ -35,7 +34,7 @@ fn direct_order_id(key: &str) -> String {
 }
 
 async fn call(
-    deps: &Deps<MemoryOrders, MemoryPublisher>,
+    deps: &Deps<MemoryOrders>,
     payload: Value,
 ) -> Result<Value, orderly_core::lambda::TaskError> {
     handler(deps, LambdaEvent::new(payload, Context::default())).await
@@ -51,7 +50,7 @@ async fn direct_invoke_stores_the_order_and_publishes_order_created() {
         deps.orders.get(&order_id).unwrap().unwrap()["status"],
         "PLACED"
     );
-    let published = deps.publisher.published();
+    let published = deps.orders.outbox().unwrap();
     assert_eq!(published.len(), 1);
     let detail = parse_detail::<OrderCreated>(&published[0].detail).unwrap();
     // Scoped: another caller's "k-happy-1" makes another event key.
@@ -66,7 +65,7 @@ async fn duplicate_request_has_no_second_order_or_event() {
     let second = call(&deps, direct()).await.unwrap();
     assert_eq!(first, second);
     assert_eq!(deps.orders.len(), 1);
-    assert_eq!(deps.publisher.published().len(), 1);
+    assert_eq!(deps.orders.outbox().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -136,7 +135,7 @@ async fn http_errors_name_what_is_wrong() {
         assert_eq!(response["statusCode"], status, "{response}");
         let body = response["body"].as_str().unwrap();
         assert!(body.contains(needle), "{body} should contain {needle}");
-        assert!(deps.publisher.published().is_empty());
+        assert!(deps.orders.outbox().unwrap().is_empty());
     }
 }
 
@@ -152,7 +151,7 @@ async fn another_key_naming_a_taken_order_id_is_a_conflict() {
     changed["orderId"] = json!(direct_order_id("k-happy-1"));
     let err = call(&deps, changed).await.unwrap_err();
     assert_eq!(err.name(), "OrderIdConflict");
-    assert_eq!(deps.publisher.published().len(), 1);
+    assert_eq!(deps.orders.outbox().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -165,10 +164,10 @@ async fn direct_invoke_reusing_a_key_for_another_order_is_refused() {
     let err = call(&deps, changed).await.unwrap_err();
     assert_eq!(err.name(), "IdempotencyKeyReused");
     assert_eq!(deps.orders.len(), 1);
-    assert_eq!(deps.publisher.published().len(), 1);
+    assert_eq!(deps.orders.outbox().unwrap().len(), 1);
 }
 
-fn deps_with(intake: MemoryIntake) -> Deps<MemoryOrders, MemoryPublisher> {
+fn deps_with(intake: MemoryIntake) -> Deps<MemoryOrders> {
     Deps {
         intake: Arc::new(intake),
         ..deps()
@@ -198,7 +197,7 @@ async fn an_order_the_intake_refuses_is_422_with_its_reasons_and_nothing_is_stor
     // The score is for the log, not the caller.
     assert!(!body.to_string().contains("80"), "{body}");
     assert_eq!(deps.orders.len(), 0);
-    assert!(deps.publisher.published().is_empty());
+    assert!(deps.orders.outbox().unwrap().is_empty());
     // A direct invoke is refused by the same name, the reasons as JSON.
     let err = call(&deps, direct()).await.unwrap_err();
     assert_eq!(err.name(), "OrderRejected");
@@ -224,7 +223,7 @@ async fn an_accepted_order_is_201_with_the_intakes_price_and_a_replay_does_not_a
     let again = call(&deps, http()).await.unwrap();
     assert_eq!(again, response);
     assert_eq!(intake.calls(), 1, "the replay answers the first reply");
-    assert_eq!(deps.publisher.published().len(), 1);
+    assert_eq!(deps.orders.outbox().unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -6,10 +6,10 @@
 use async_trait::async_trait;
 use lambda_runtime::{Context, LambdaEvent};
 use orderly_core::clock::{Clock, SystemClock};
-use orderly_core::contracts::{OrderCreated, OutboundEvent, parse_detail};
+use orderly_core::contracts::{OrderCreated, parse_detail};
 use orderly_core::idempotency::{IdempotencyConfig, IdempotencyEngine, InMemoryIdempotencyStore};
-use orderly_core::memory::{MemoryIntake, MemoryOrders, MemoryPublisher};
-use orderly_core::ports::{EventPublisher, InsertOutcome, OrderRecord, OrderWriter, PortError};
+use orderly_core::memory::{MemoryIntake, MemoryOrders};
+use orderly_core::ports::{InsertOutcome, OrderRecord, OrderWriter, PortError};
 use place_order::{Deps, handler};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -49,24 +49,22 @@ fn engine() -> IdempotencyEngine {
     )
 }
 
-fn deps<O, P>(orders: O, publisher: P) -> Deps<O, P> {
+fn deps<O>(orders: O) -> Deps<O> {
     Deps {
         intake: Arc::new(MemoryIntake::default()),
         orders: Arc::new(orders),
-        publisher: Arc::new(publisher),
         idempotency: engine(),
     }
 }
 
-fn memory() -> Deps<MemoryOrders, MemoryPublisher> {
-    deps(MemoryOrders::default(), MemoryPublisher::default())
+fn memory() -> Deps<MemoryOrders> {
+    deps(MemoryOrders::default())
 }
 
 /// The status and the parsed body of the reply to `event`.
-async fn call<O, P>(deps: &Deps<O, P>, event: Value) -> (i64, Value)
+async fn call<O>(deps: &Deps<O>, event: Value) -> (i64, Value)
 where
     O: OrderWriter,
-    P: EventPublisher,
 {
     // A deadline as Lambda gives one: the lock of a request is leased until it, so with
     // none (0) a request still running could be taken over at once.
@@ -79,9 +77,11 @@ where
     (reply["statusCode"].as_i64().unwrap(), body)
 }
 
-fn published_quantities(publisher: &MemoryPublisher) -> Vec<i64> {
-    publisher
-        .published()
+/// The first line's quantity of each order the outbox announces, in order of quantity.
+fn published_quantities(orders: &MemoryOrders) -> Vec<i64> {
+    let mut quantities: Vec<i64> = orders
+        .outbox()
+        .unwrap()
         .iter()
         .map(|e| {
             parse_detail::<OrderCreated>(&e.detail)
@@ -91,7 +91,9 @@ fn published_quantities(publisher: &MemoryPublisher) -> Vec<i64> {
                 .lines[0]
                 .quantity
         })
-        .collect()
+        .collect();
+    quantities.sort_unstable();
+    quantities
 }
 
 #[tokio::test]
@@ -112,7 +114,7 @@ async fn same_key_with_another_order_is_refused_with_422_and_only_the_first_is_p
         .unwrap()
         .unwrap();
     assert_eq!(stored["order"]["lines"][0]["quantity"], 2);
-    assert_eq!(published_quantities(&deps.publisher), [2]);
+    assert_eq!(published_quantities(&deps.orders), [2]);
 }
 
 #[tokio::test]
@@ -130,7 +132,7 @@ async fn same_key_with_the_same_order_replays_the_first_reply() {
     assert_eq!(status, 201, "{second}");
     assert_eq!(second, first);
     assert_eq!(deps.orders.len(), 1);
-    assert_eq!(deps.publisher.published().len(), 1);
+    assert_eq!(deps.orders.outbox().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -142,11 +144,12 @@ async fn same_key_from_two_callers_places_two_orders() {
     assert_eq!((alice_status, bob_status), (201, 201), "{alice} {bob}");
     assert_ne!(alice["orderId"], bob["orderId"]);
     assert_eq!(deps.orders.len(), 2);
-    assert_eq!(published_quantities(&deps.publisher), [2, 7]);
+    assert_eq!(published_quantities(&deps.orders), [2, 7]);
     // Consumers key on the event's idempotency key: it must differ too.
     let keys: Vec<String> = deps
-        .publisher
-        .published()
+        .orders
+        .outbox()
+        .unwrap()
         .iter()
         .map(|e| {
             parse_detail::<OrderCreated>(&e.detail)
@@ -159,40 +162,44 @@ async fn same_key_from_two_callers_places_two_orders() {
     assert!(keys.iter().all(|k| !k.contains("arn:")), "{keys:?}");
 }
 
-/// A publisher that waits at a gate, announcing when a publish has reached it.
-struct GatedPublisher {
-    inner: MemoryPublisher,
+/// An orders table whose writes wait at a gate, announcing when a write has reached it.
+struct GatedOrders {
+    inner: MemoryOrders,
     reached: Notify,
     gate: Semaphore,
 }
 
 #[async_trait]
-impl EventPublisher for GatedPublisher {
-    async fn publish(&self, events: &[OutboundEvent]) -> Result<(), PortError> {
+impl OrderWriter for GatedOrders {
+    async fn insert_order(
+        &self,
+        order: OrderRecord<'_>,
+        status: &str,
+    ) -> Result<InsertOutcome, PortError> {
         self.reached.notify_one();
         let _open = self
             .gate
             .acquire()
             .await
             .map_err(|e| PortError::Permanent(e.to_string()))?;
-        self.inner.publish(events).await
+        self.inner.insert_order(order, status).await
     }
 }
 
 #[tokio::test]
 async fn same_key_while_the_first_request_runs_is_409() {
-    let publisher = GatedPublisher {
-        inner: MemoryPublisher::default(),
+    let orders = GatedOrders {
+        inner: MemoryOrders::default(),
         reached: Notify::new(),
         gate: Semaphore::new(0),
     };
-    let deps = deps(MemoryOrders::default(), publisher);
+    let deps = deps(orders);
 
     let first = call(&deps, post(ALICE, "k-1"));
     let second = async {
-        deps.publisher.reached.notified().await;
+        deps.orders.reached.notified().await;
         let reply = call(&deps, post(ALICE, "k-1")).await;
-        deps.publisher.gate.add_permits(1);
+        deps.orders.gate.add_permits(1);
         reply
     };
     let ((first_status, first), (status, body)) = tokio::join!(first, second);
@@ -200,7 +207,7 @@ async fn same_key_while_the_first_request_runs_is_409() {
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["code"], "RequestInProgress");
     assert_eq!(first_status, 201, "{first}");
-    assert_eq!(deps.publisher.inner.published().len(), 1);
+    assert_eq!(deps.orders.inner.outbox().unwrap().len(), 1);
     // Once the first is done, the key replays it.
     let (status, replay) = call(&deps, post(ALICE, "k-1")).await;
     assert_eq!((status, &replay), (201, &first));
@@ -219,40 +226,16 @@ impl OrderWriter for BrokenOrders {
     }
 }
 
-struct BrokenPublisher(PortError);
-
-#[async_trait]
-impl EventPublisher for BrokenPublisher {
-    async fn publish(&self, _: &[OutboundEvent]) -> Result<(), PortError> {
-        Err(self.0.clone())
-    }
-}
-
 #[tokio::test]
 async fn internal_failures_reply_with_a_code_and_the_request_id_only() {
-    let failing_table = deps(
-        BrokenOrders(PortError::Permanent(INTERNAL.into())),
-        MemoryPublisher::default(),
-    );
+    let failing_table = deps(BrokenOrders(PortError::Permanent(INTERNAL.into())));
     let (status, body) = call(&failing_table, post(ALICE, "k-1")).await;
     assert!(!body.to_string().contains("orderly-orders"), "{body}");
     assert_eq!(status, 500);
     assert_eq!(body, json!({"code": "InternalError", "requestId": "req-1"}));
 
-    let failing_bus = deps(
-        MemoryOrders::default(),
-        BrokenPublisher(PortError::Permanent(INTERNAL.into())),
-    );
-    let (status, body) = call(&failing_bus, post(ALICE, "k-1")).await;
-    assert!(!body.to_string().contains("orderly-orders"), "{body}");
-    assert_eq!(status, 500);
-    assert_eq!(body, json!({"code": "InternalError", "requestId": "req-1"}));
-
     // A throttled table: worth a retry, and still nothing internal in the reply.
-    let throttled = deps(
-        BrokenOrders(PortError::Transient(INTERNAL.into())),
-        MemoryPublisher::default(),
-    );
+    let throttled = deps(BrokenOrders(PortError::Transient(INTERNAL.into())));
     let (status, body) = call(&throttled, post(ALICE, "k-1")).await;
     assert!(!body.to_string().contains("orderly-orders"), "{body}");
     assert!(!body.to_string().contains("arn:"), "{body}");
@@ -281,5 +264,5 @@ async fn a_malformed_order_names_the_field_but_never_echoes_its_value() {
             .contains("expected a string"),
         "{body}"
     );
-    assert!(deps.publisher.published().is_empty());
+    assert!(deps.orders.outbox().unwrap().is_empty());
 }

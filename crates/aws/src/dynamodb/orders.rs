@@ -9,7 +9,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use orderly_core::ports::{
-    InsertOutcome, OrderRecord, OrderStatusReader, OrderStatusWriter, OrderWriter, PortError,
+    InsertOutcome, OUTBOX_ATTRIBUTE, OrderRecord, OrderStatusReader, OrderStatusWriter,
+    OrderWriter, PortError,
 };
 
 /// The order's status (S), e.g. `PLACED`.
@@ -54,6 +55,19 @@ impl OrderWriter for DynamoOrders {
             STATUS_ATTRIBUTE.to_owned(),
             AttributeValue::S(status.to_owned()),
         );
+        // The outbox entry goes in the same conditional put: the table's stream announces
+        // the order from this one write.
+        let outbox = order.outbox().map_err(|e| {
+            PortError::Permanent(format!("order {}: cannot serialize: {e}", order.order_id()))
+        })?;
+        if let Some(outbox) = outbox {
+            let entry = to_item(&outbox)
+                .map_err(|e| PortError::Permanent(format!("order {}: {e}", order.order_id())))?;
+            item.insert(
+                OUTBOX_ATTRIBUTE.to_owned(),
+                AttributeValue::M(entry.into_iter().collect()),
+            );
+        }
         put_if_absent(&self.client, &self.table, ORDERS_KEY, item).await
     }
 }

@@ -17,7 +17,7 @@ use crate::domain::approval::ApprovalDecision;
 use crate::domain::payment::Authorization;
 use crate::domain::{Currency, Money};
 use crate::idempotency::{IdempotencyRecord, InMemoryIdempotencyStore, RecordStatus, attr};
-use crate::ports::AuditEntry;
+use crate::ports::{AuditEntry, OUTBOX_ATTRIBUTE};
 use serde_json::{Map, Value, json};
 
 /// An item in DynamoDB JSON: attribute name → `{"S": …}`, `{"N": …}`, ….
@@ -263,6 +263,9 @@ fn order_item(key: &str, stored: &Value) -> JsonItem {
     if let Some(status) = stored.get("status").and_then(Value::as_str) {
         item.insert("status".into(), s(status));
     }
+    if let Some(outbox) = stored.get(OUTBOX_ATTRIBUTE) {
+        item.insert(OUTBOX_ATTRIBUTE.into(), json_to_attribute(outbox));
+    }
     item
 }
 
@@ -276,6 +279,8 @@ fn stored_order(key: &str, item: &JsonItem) -> Result<Value, LayoutError> {
                 LayoutError::Unfit("the orders table keeps status as type S".into())
             })?;
             stored["status"] = status.into();
+        } else if name == OUTBOX_ATTRIBUTE {
+            stored[OUTBOX_ATTRIBUTE] = attribute_to_json(name, value)?;
         } else {
             order.insert(name.clone(), attribute_to_json(name, value)?);
         }

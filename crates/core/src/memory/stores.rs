@@ -69,6 +69,30 @@ impl MemoryOrders {
     pub fn len(&self) -> usize {
         self.items.len()
     }
+
+    /// What the outbox announces: the OrderCreated of every order stored with an outbox
+    /// entry, in no particular order. The orders table's stream and pipe publish exactly
+    /// these on AWS.
+    pub fn outbox(&self) -> Result<Vec<OutboundEvent>, TableError> {
+        let mut events = Vec::new();
+        for (_, stored) in self.items.all()? {
+            if stored.get(OUTBOX_ATTRIBUTE).is_none() {
+                continue;
+            }
+            let mut item = stored
+                .get("order")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            if let Some(outbox) = stored.get(OUTBOX_ATTRIBUTE) {
+                item.insert(OUTBOX_ATTRIBUTE.into(), outbox.clone());
+            }
+            let announced = crate::outbox::announcement_of_item(item)
+                .map_err(|e| TableError::new(ORDERS, e))?;
+            events.push(announced.event().map_err(|e| TableError::new(ORDERS, e))?);
+        }
+        Ok(events)
+    }
     /// Whether no order is stored.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -85,12 +109,18 @@ impl OrderWriter for MemoryOrders {
         let json = order
             .to_json()
             .map_err(|e| PortError::Permanent(format!("order {}: {e}", order.order_id())))?;
+        let outbox = order
+            .outbox()
+            .map_err(|e| PortError::Permanent(format!("order {}: {e}", order.order_id())))?;
         let items = &self.items;
         let _order = self.keys.lock(order.order_id());
         if let Some(old) = items.get(order.order_id())? {
             return Ok(InsertOutcome::AlreadyExists(old));
         }
-        let item = json!({"orderId": order.order_id(), "status": status, "order": json});
+        let mut item = json!({"orderId": order.order_id(), "status": status, "order": json});
+        if let Some(outbox) = outbox {
+            item[OUTBOX_ATTRIBUTE] = outbox;
+        }
         items.put(order.order_id(), &item)?;
         self.changed(order.order_id(), None, Some(&item));
         Ok(InsertOutcome::Inserted)

@@ -22,6 +22,9 @@ pub struct InvocationFields {
 /// - a Step Functions task payload: `metadata` and `orderId` or `order.orderId`;
 /// - an SQS batch: the first record's body, parsed and read as one of these shapes; a
 ///   Kinesis batch: the first record's data, decoded and read alike;
+/// - a pipe's batch (a JSON array): the first record, read as one of these shapes; a
+///   DynamoDB stream record of an orders-table insert: its new image's outbox entry and
+///   order id;
 /// - a notification: `correlationId`, `idempotencyKey`, `orderId` at the top;
 /// - an API Gateway HTTP event: the `x-correlation-id` and `idempotency-key` headers, then
 ///   the JSON body read as one of these shapes.
@@ -34,6 +37,15 @@ pub fn invocation_fields(payload: &Value) -> InvocationFields {
             .first()
             .and_then(record_body)
             .map(|body| invocation_fields(&body))
+            .unwrap_or_default();
+    }
+    if let Some(records) = payload.as_array() {
+        return records
+            .first()
+            .map(|first| match first.pointer("/dynamodb/NewImage") {
+                Some(image) => image_fields(image),
+                None => invocation_fields(first),
+            })
             .unwrap_or_default();
     }
     let mut fields = direct_fields(payload);
@@ -85,6 +97,23 @@ fn direct_fields(payload: &Value) -> InvocationFields {
             "/idempotencyKey",
         ]),
         order_id: first(&["/detail/data/orderId", "/orderId", "/order/orderId"]),
+    }
+}
+
+/// The fields of an orders-table item in a stream record's image: its outbox entry (the
+/// OrderCreated it announces) and its order id.
+fn image_fields(image: &Value) -> InvocationFields {
+    let text = |pointer: &str| {
+        image
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    InvocationFields {
+        correlation_id: text("/outbox/M/correlation-id/S"),
+        idempotency_key: text("/outbox/M/idempotency-key/S"),
+        order_id: text("/orderId/S"),
     }
 }
 
@@ -188,6 +217,12 @@ mod tests {
             ),
             ("void-payment", HAPPY, "idem-happy-1", "o-happy-1"),
             ("order-analytics", HAPPY, "idem-happy-1", "o-happy-1"),
+            (
+                "order-outbox",
+                "corr-outbox-1",
+                "direct:k-outbox-1",
+                "o-outbox-1",
+            ),
         ];
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/lambda");
         let mut files: Vec<String> = std::fs::read_dir(&dir)

@@ -183,6 +183,10 @@ pub struct CloudInner {
     background: background::Background,
     /// The queues a consumer drains ([`CloudInner::source_queues`]).
     source_queues: std::sync::OnceLock<Vec<Arc<crate::sqs::Queue>>>,
+    /// The lanes of the pipes' stream sources, each with its shard: records a lane has not
+    /// taken are work in flight, as a queue's messages are.
+    pub(crate) stream_watches:
+        std::sync::Mutex<Vec<(Arc<crate::kinesis::Shard>, Arc<streams::LaneWatch>)>>,
     /// The executions rule targets may run at once, with a background runtime
     /// ([`background::MAX_TARGET_EXECUTIONS`]).
     execution_slots: Option<Arc<tokio::sync::Semaphore>>,
@@ -344,6 +348,7 @@ impl LocalCloud {
                 services: Mutex::new(Vec::new()),
                 background: options.background.clone(),
                 source_queues: std::sync::OnceLock::new(),
+                stream_watches: std::sync::Mutex::new(Vec::new()),
                 endpoint: tokio::sync::OnceCell::new(),
                 execution_slots: options.background.runtime.as_ref().map(|_| {
                     Arc::new(tokio::sync::Semaphore::new(
@@ -545,7 +550,14 @@ impl CloudInner {
 
     /// No work in flight and nothing waiting in a source queue.
     pub fn is_idle(&self) -> bool {
-        self.busy.load(Ordering::SeqCst) == 0 && self.source_queues().iter().all(|q| q.is_empty())
+        self.busy.load(Ordering::SeqCst) == 0
+            && self.source_queues().iter().all(|q| q.is_empty())
+            && self
+                .stream_watches
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .all(|(shard, watch)| watch.is_idle_at(shard.tip()))
     }
 
     /// The queues a consumer drains: every queue of the template but the dead-letter

@@ -112,6 +112,10 @@ pub fn correlation_of(value: &Value) -> String {
             .map(|text| correlation_of_text(&text))
             .unwrap_or_default();
     }
+    // A pipe's batch, as its enrichment or target gets it: read as the functions read it.
+    if value.is_array() {
+        return orderly_core::telemetry::envelope_fields::invocation_fields(value).correlation_id;
+    }
     let candidates = [
         value.pointer("/detail/metadata/correlation-id"),
         value.pointer("/metadata/correlation-id"),

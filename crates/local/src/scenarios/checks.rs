@@ -396,6 +396,26 @@ pub(super) fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks
                 "BOOK-0001 stock",
             );
         }
+        Kind::Outbox => {
+            checks.equal(
+                states.clone(),
+                vec!["OrderConfirmed".to_owned(), "Duplicate".to_owned()],
+                "final states (the order, then its redelivered announcement)",
+            );
+            checks.equal(
+                super::outbox::announcements(cloud, scenario.correlation_id),
+                2,
+                "OrderCreated put (the pipe delivered its record twice)",
+            );
+            checks.equal(world.orders.len(), 1, "orders stored");
+            checks.equal(shipped.clone(), Ok(true), "a shipment is created");
+            checks.equal(authorizations.clone(), Ok(1), "authorizations");
+            checks.equal(
+                stock("BOOK-0001"),
+                seed("BOOK-0001").map(|n| n - 2),
+                "BOOK-0001 stock",
+            );
+        }
         Kind::FrontDoorRefused => {
             checks.equal(
                 statuses_of(cloud, "OrderIntakeStateMachine", scenario.correlation_id),

@@ -14,6 +14,7 @@
 
 mod checks;
 pub mod front_door;
+mod outbox;
 pub mod recovery;
 mod runner;
 pub mod streaming;

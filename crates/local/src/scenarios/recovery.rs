@@ -26,6 +26,9 @@ const FAILED_STATE: &str = "PublishOrderFailed";
 pub struct Outage {
     sites: Vec<(Fault, &'static str)>,
     on: AtomicBool,
+    /// Each site strikes once (a crash, a duplicate), not until the outage ends.
+    once: bool,
+    struck: std::sync::Mutex<Vec<(Fault, &'static str)>>,
 }
 
 impl Outage {
@@ -34,10 +37,16 @@ impl Outage {
         let sites = match kind {
             Kind::Recovery => vec![(Fault::Throttle, "ShipOrderFunction")],
             Kind::Redrive => vec![(Fault::PutEventsFailure, "OrderFailed")],
+            Kind::Outbox => vec![
+                (Fault::Crash, "PlaceOrderFunction"),
+                (Fault::Duplicate, "OrderOutboxPipe"),
+            ],
             _ => Vec::new(),
         };
         Self {
             on: AtomicBool::new(!sites.is_empty()),
+            once: kind == Kind::Outbox,
+            struck: std::sync::Mutex::new(Vec::new()),
             sites,
         }
     }
@@ -50,7 +59,21 @@ impl Outage {
 
 impl Faults for Outage {
     fn strike(&self, fault: Fault, site: &str) -> bool {
-        self.on.load(Ordering::SeqCst) && self.sites.contains(&(fault, site))
+        let Some(&aimed) = self.sites.iter().find(|s| **s == (fault, site)) else {
+            return false;
+        };
+        if !self.on.load(Ordering::SeqCst) {
+            return false;
+        }
+        if !self.once {
+            return true;
+        }
+        let mut struck = self.struck.lock().unwrap_or_else(|p| p.into_inner());
+        if struck.contains(&aimed) {
+            return false;
+        }
+        struck.push(aimed);
+        true
     }
     fn delay_ms(&self, _max_ms: i64) -> i64 {
         0

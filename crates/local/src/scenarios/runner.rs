@@ -202,6 +202,16 @@ pub async fn run(scenario: Scenario, env: &ScenarioEnv) -> Result<ScenarioRun, S
                 Err(e) => checks.check(false, format!("POST /orders: {e}")),
             }
         }
+        Kind::Outbox => {
+            super::outbox::place_with_a_crash(
+                &inner,
+                &env.root,
+                scenario.order_id,
+                scenario.correlation_id,
+                &mut checks,
+            )
+            .await;
+        }
         Kind::OrderStream => {
             super::streaming::put_orders_and_poison(&inner, &env.root, &mut checks)?;
             let counted = wait_until(&inner, super::streaming::counted).await;

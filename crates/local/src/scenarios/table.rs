@@ -32,6 +32,10 @@ pub enum Kind {
     /// A declined payment while the bus refuses OrderFailed: the workflow fails publishing
     /// it, and once the bus is back its execution is redriven from that state.
     Redrive,
+    /// `POST /orders` whose place-order dies right after its write: the orders table's
+    /// stream and the outbox pipe announce the order anyway (its record delivered twice),
+    /// the client's retry finds it stored, and every effect happens once.
+    Outbox,
     /// Four orders' events on the order stream beside a record that is no order event:
     /// order-analytics counts each window's funnel once, and the poison record is split out
     /// to OrderAnalyticsDlq while its neighbours are counted.
@@ -76,6 +80,13 @@ pub fn all() -> Vec<Scenario> {
             Kind::FrontDoorRefused,
             "o-front-refused-1",
             "corr-front-refused-1",
+        ),
+        s(
+            "outbox",
+            "place-order dies after its write: the outbox announces it (twice), one effect",
+            Kind::Outbox,
+            "o-outbox-1",
+            "corr-outbox-1",
         ),
         s(
             "happy-path",

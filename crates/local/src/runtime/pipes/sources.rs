@@ -11,7 +11,9 @@ use serde_json::{Map, Value, json};
 
 use super::stages::{BatchFailure, Stages};
 use crate::runtime::CloudInner;
+use crate::runtime::faults::Fault;
 use crate::runtime::streams::{FunctionFailure, Lane, LaneInvoker};
+use crate::runtime::xray;
 use crate::sqs::SendMessage;
 use crate::template::PipeSource;
 
@@ -53,7 +55,24 @@ impl LaneInvoker for PipeLane {
             .map(|r| r.iter().map(pipe_record).collect())
             .unwrap_or_default();
         self.cloud.busy.fetch_add(1, Ordering::SeqCst);
-        let outcome = self.stages.run(&self.cloud, &records).await;
+        // A stream record carries no trace header: each execution of the pipe starts a
+        // trace, which its enrichment and its target continue.
+        let trace = xray::new_header(self.cloud.clock.now_ms());
+        let outcome = xray::scope(trace, async {
+            let outcome = self.stages.run(&self.cloud, &records).await;
+            // At least once: the pipe delivered the batch but lost its checkpoint, and
+            // delivers it again.
+            if outcome.is_ok()
+                && self
+                    .cloud
+                    .faults
+                    .strike(Fault::Duplicate, &self.stages.pipe.logical_id)
+            {
+                return self.stages.run(&self.cloud, &records).await;
+            }
+            outcome
+        })
+        .await;
         self.cloud.busy.fetch_sub(1, Ordering::SeqCst);
         match outcome {
             Ok(_) => Ok(json!({})),
@@ -154,6 +173,11 @@ impl CloudInner {
                     };
                     for shard in shards {
                         for lane in 0..config.parallelization_factor.max(1) {
+                            let watch = Arc::new(crate::runtime::streams::LaneWatch::default());
+                            self.stream_watches
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push((shard.clone(), watch.clone()));
                             let lane = Lane {
                                 stream: source.clone(),
                                 shard: shard.clone(),
@@ -162,6 +186,7 @@ impl CloudInner {
                                 clock: self.clock.clone(),
                                 function_arn: pipe.arn.clone(),
                                 region: self.model.region.clone(),
+                                watch: Some(watch.clone()),
                             };
                             let invoker = PipeLane {
                                 cloud: self.clone(),
@@ -231,7 +256,12 @@ impl CloudInner {
                         .unwrap_or(Value::Null)
                 })
                 .collect();
-            let outcome = stages.run(&self, &records).await;
+            // The execution continues the trace of the batch's first traced message.
+            let trace = batch
+                .iter()
+                .find_map(|m| m.attributes.get(xray::SQS_ATTRIBUTE).cloned())
+                .unwrap_or_else(|| xray::new_header(self.clock.now_ms()));
+            let outcome = xray::scope(trace, stages.run(&self, &records)).await;
             // What was delivered leaves the queue; what was not becomes visible again when
             // its visibility ends, and the queue's redrive policy counts its receives.
             let delivered = match &outcome {

@@ -99,6 +99,7 @@ impl CloudInner {
                     clock: self.clock.clone(),
                     function_arn: function_arn.to_owned(),
                     region: self.model.region.clone(),
+                    watch: None,
                 };
                 let invoker = CloudLane {
                     cloud: self.clone(),

@@ -38,6 +38,33 @@ pub trait LaneInvoker: Send + Sync {
     async fn discard(&self, record: Value);
 }
 
+/// Where a watched lane stands, for the cloud's idleness: the shard's tip when the lane
+/// last found nothing to do, or none while it works, waits for a batch or retries.
+#[derive(Debug)]
+pub struct LaneWatch {
+    idle_at: std::sync::atomic::AtomicU64,
+}
+
+impl Default for LaneWatch {
+    fn default() -> Self {
+        Self {
+            idle_at: std::sync::atomic::AtomicU64::new(u64::MAX),
+        }
+    }
+}
+
+impl LaneWatch {
+    /// Whether the lane has taken every record up to `tip`.
+    pub fn is_idle_at(&self, tip: u64) -> bool {
+        self.idle_at.load(std::sync::atomic::Ordering::SeqCst) == tip
+    }
+
+    fn set(&self, value: u64) {
+        self.idle_at
+            .store(value, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// One lane: the records of `shard` whose partition key's hash falls in lane `lane` of
 /// `lanes` (all of them with a parallelization factor of 1).
 pub struct Lane {
@@ -55,6 +82,8 @@ pub struct Lane {
     pub function_arn: String,
     /// The region records name.
     pub region: String,
+    /// Told where the lane stands, when the cloud counts its records as work in flight.
+    pub watch: Option<Arc<LaneWatch>>,
 }
 
 /// Where a lane is: its checkpoint and what it is retrying.
@@ -119,7 +148,17 @@ impl Lane {
             let arrived = self.shard.arrived.notified();
             tokio::pin!(arrived);
             arrived.as_mut().enable();
-            match self.step(&mut progress, invoker).await {
+            // Read before the step: a record put while it runs leaves the lane busy.
+            let tip = self.shard.tip();
+            let step = self.step(&mut progress, invoker).await;
+            if let Some(watch) = &self.watch {
+                watch.set(if step == Step::Idle(None) {
+                    tip
+                } else {
+                    u64::MAX
+                });
+            }
+            match step {
                 Step::Idle(None) => arrived.await,
                 Step::Idle(Some(at_ms)) => {
                     // Biased: a seeded chaos run must replay the same way every time, and

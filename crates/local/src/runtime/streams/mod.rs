@@ -10,5 +10,5 @@ mod source;
 
 pub use config::{StartingPosition, StreamSourceConfig};
 pub use event::{Condition, Discarded, WindowPart, lambda_event, lambda_record};
-pub use lane::{FunctionFailure, Lane, LaneInvoker, Progress, Step};
+pub use lane::{FunctionFailure, Lane, LaneInvoker, LaneWatch, Progress, Step};
 pub use source::StreamSource;
