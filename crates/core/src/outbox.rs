@@ -23,8 +23,9 @@ pub enum OutboxError {
     /// The record has no new image (a REMOVE, or a stream without NEW_IMAGE).
     #[error("the record has no NewImage: the stream must carry new images")]
     NoImage,
-    /// An attribute of the image is not one the orders table keeps.
-    #[error("the image does not read as JSON: {0}")]
+    /// An attribute of the image is not one the orders table keeps (named; its value, which
+    /// may be personal data, is not shown).
+    #[error("attribute {0} of the image is of a type or size the orders table does not keep")]
     Image(String),
     /// The item has no outbox entry: it was not written by place-order.
     #[error("the item has no {OUTBOX_ATTRIBUTE} entry")]
@@ -73,7 +74,8 @@ pub fn image_to_json(image: &Map<String, Value>) -> Result<Map<String, Value>, O
         .map(|(name, value)| {
             attribute_to_json(name, value)
                 .map(|v| (name.clone(), v))
-                .map_err(|e| OutboxError::Image(e.to_string()))
+                // The layout's own message quotes the value: only the name goes out.
+                .map_err(|_| OutboxError::Image(name.clone()))
         })
         .collect()
 }
@@ -86,9 +88,9 @@ pub fn image_to_json(image: &Map<String, Value>) -> Result<Map<String, Value>, O
 pub fn announcement_of_item(mut item: Map<String, Value>) -> Result<Announcement, OutboxError> {
     let outbox = item.remove(OUTBOX_ATTRIBUTE).ok_or(OutboxError::NoOutbox)?;
     item.remove(STATUS);
-    let metadata: Metadata =
-        serde_json::from_value(outbox).map_err(|e| OutboxError::Metadata(field_only(&e)))?;
-    let order: Order = serde_json::from_value(Value::Object(item))
+    let metadata: Metadata = serde_path_to_error::deserialize(outbox)
+        .map_err(|e| OutboxError::Metadata(field_only(&e)))?;
+    let order: Order = serde_path_to_error::deserialize(Value::Object(item))
         .map_err(|e| OutboxError::Order(field_only(&e)))?;
     Ok(Announcement {
         event_id: String::new(),
@@ -116,17 +118,25 @@ pub fn announcement(record: &Value) -> Result<Announcement, OutboxError> {
     Ok(out)
 }
 
-/// serde's message without the value it may quote: a missing or unknown field is named,
-/// a wrong value (which may be personal data) is not shown.
-fn field_only(e: &serde_json::Error) -> String {
-    let text = e.to_string();
+/// Where a value did not deserialize and why, without the value: serde quotes a wrong
+/// value (`invalid type: integer `4111…``), which may be personal data or a payment token.
+fn field_only(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let path = e.path().to_string();
+    let text = e.inner().to_string();
     let text = text.split(" at line ").next().unwrap_or_default();
-    if text.starts_with("missing field") {
+    let why = if text.starts_with("missing field") {
         text.to_owned()
     } else if text.starts_with("unknown field") {
         text.split(',').next().unwrap_or_default().to_owned()
+    } else if let Some((_, expected)) = text.split_once(", expected ") {
+        format!("expected {expected}")
     } else {
-        "a field has a value of the wrong type or form".to_owned()
+        "a value of the wrong type or form".to_owned()
+    };
+    if path == "." {
+        why
+    } else {
+        format!("{path}: {why}")
     }
 }
 
@@ -180,9 +190,21 @@ mod tests {
             announcement(&json!({"dynamodb": {"NewImage": no_outbox}})),
             Err(OutboxError::NoOutbox)
         );
-        let mut bad = image();
-        bad["paymentToken"] = json!({"N": "12345"});
-        let e = announcement(&json!({"dynamodb": {"NewImage": bad}})).expect_err("refused");
-        assert!(!e.to_string().contains("12345"), "{e}");
+        // A value of the wrong type, a number longer than JSON keeps exactly, a binary:
+        // each refused by name, its value never shown.
+        for (value, secret) in [
+            (json!({"N": "12345"}), "12345"),
+            (
+                json!({"N": "4111111111111111111111111"}),
+                "4111111111111111111111111",
+            ),
+            (json!({"B": "c2VjcmV0"}), "c2VjcmV0"),
+        ] {
+            let mut bad = image();
+            bad["paymentToken"] = value;
+            let e = announcement(&json!({"dynamodb": {"NewImage": bad}})).expect_err("refused");
+            assert!(!e.to_string().contains(secret), "{e}");
+            assert!(e.to_string().contains("paymentToken"), "{e}");
+        }
     }
 }

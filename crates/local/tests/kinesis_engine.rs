@@ -283,3 +283,36 @@ fn an_explicit_hash_key_picks_the_shard() {
         assert_eq!(put.shard_id, format!("shardId-{index:012}"));
     }
 }
+
+/// A shard keeps at most `MAX_KEPT_BYTES` in memory, dropping the oldest first; but what a
+/// reader has yet to take stays, whatever the size, until the reader moves past it.
+#[test]
+fn a_full_shard_drops_its_oldest_records_but_none_a_reader_has_not_taken() {
+    use orderly_local::kinesis::{MAX_KEPT_BYTES, Shard, hash::HashRange};
+    use std::sync::atomic::Ordering;
+    let mib = vec![b'x'; 1024 * 1024 - 1];
+    let put = |shard: &Shard, n: usize| {
+        for _ in 0..n {
+            shard.append(Arc::from("k"), Arc::from(mib.as_slice()), 0, false);
+        }
+    };
+    let whole = HashRange {
+        start: 0,
+        end: u128::MAX,
+    };
+    let unread = Shard::new(0, whole);
+    put(&unread, 40);
+    assert_eq!(unread.len(), MAX_KEPT_BYTES / (1024 * 1024), "16 MiB kept");
+    assert_eq!(unread.first(), 40 - 16, "the oldest went");
+
+    let read = Shard::new(1, whole);
+    let reader = read.register_reader();
+    put(&read, 40);
+    assert_eq!(read.len(), 40, "nothing the reader has yet to take goes");
+    reader.store(30, Ordering::SeqCst);
+    put(&read, 1);
+    assert_eq!(read.first(), 25, "down to 16 MiB once the reader moved on");
+    drop(reader);
+    put(&read, 1);
+    assert_eq!(read.len(), 16);
+}

@@ -156,6 +156,22 @@ impl Archives {
             .ok_or_else(|| ArchiveError::NoSuchArchive(name.to_owned()))
     }
 
+    /// The events every archive holds, oldest first in each, as the bus received them
+    /// (JSON text): what was on the bus, for a test or a look at it.
+    pub fn events(&self) -> Vec<Arc<str>> {
+        self.expire();
+        self.read()
+            .values()
+            .flat_map(|a| {
+                let held = a.held.lock().unwrap_or_else(|p| p.into_inner());
+                held.events
+                    .iter()
+                    .map(|e| e.text.clone())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
     /// Every archive, by name.
     pub fn list(&self) -> Vec<ArchiveInfo> {
         self.expire();

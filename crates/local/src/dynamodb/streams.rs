@@ -69,6 +69,30 @@ impl ViewType {
 /// An item in DynamoDB JSON: attribute name to typed value.
 pub type JsonItem = Map<String, Value>;
 
+/// A change held back until the writes around it all stand.
+type Deferred = (Arc<TableStream>, Option<JsonItem>, Option<JsonItem>, i64);
+
+thread_local! {
+    /// While [`all_or_nothing`] runs on this thread: the changes its writes made, recorded
+    /// only if it succeeds. Its writes run on this thread under the tables' transaction lock.
+    static DEFERRED: std::cell::RefCell<Option<Vec<Deferred>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `writes` (a batch or a transaction, on this thread) so that the changes they make
+/// reach the streams only if `writes` succeeds: a failed write and the undoing of the
+/// others leave no record.
+pub fn all_or_nothing<T, E>(writes: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    let outer = DEFERRED.with(|d| d.borrow_mut().replace(Vec::new()));
+    let result = writes();
+    let held = DEFERRED.with(|d| std::mem::replace(&mut *d.borrow_mut(), outer));
+    if result.is_ok() {
+        for (stream, old, new, now_ms) in held.unwrap_or_default() {
+            stream.append(old.as_ref(), new.as_ref(), now_ms);
+        }
+    }
+    result
+}
+
 /// A table's stream.
 #[derive(Debug)]
 pub struct TableStream {
@@ -148,9 +172,24 @@ impl TableStream {
     }
 
     /// Records the change a write made to one item: `old` before it, `new` after it
-    /// (`None` where there was or is no item), at `now_ms`. A write that changed nothing
-    /// leaves no record, as DynamoDB writes none.
-    pub fn record(&self, old: Option<&JsonItem>, new: Option<&JsonItem>, now_ms: i64) {
+    /// (`None` where there was or is no item), at `now_ms`; held back while an
+    /// [`all_or_nothing`] runs on this thread.
+    pub fn record(self: &Arc<Self>, old: Option<&JsonItem>, new: Option<&JsonItem>, now_ms: i64) {
+        let held = DEFERRED.with(|d| match d.borrow_mut().as_mut() {
+            Some(held) => {
+                held.push((self.clone(), old.cloned(), new.cloned(), now_ms));
+                true
+            }
+            None => false,
+        });
+        if !held {
+            self.append(old, new, now_ms);
+        }
+    }
+
+    /// Appends the record of a change. A write that changed nothing leaves no record, as
+    /// DynamoDB writes none.
+    fn append(&self, old: Option<&JsonItem>, new: Option<&JsonItem>, now_ms: i64) {
         let event_name = match (old, new) {
             (None, None) => return,
             (Some(o), Some(n)) if o == n => return,
@@ -228,17 +267,20 @@ impl TableStream {
             .flatten()
     }
 
-    /// `1`, then the stream's creation second: the part every number of this stream
-    /// begins with, so another stream's number does not read as one of this one's.
+    /// `1`, four digits of the stream's ARN and its creation second: the part every number
+    /// of this stream begins with, so another stream's number (the template's tables are
+    /// made in the same second) does not read as one of this one's.
     fn sequence_prefix(&self) -> String {
+        let digest = hex_digest(self.arn.as_bytes());
+        let arn_digits = u16::from_str_radix(&digest[..4], 16).unwrap_or(0) % 10_000;
         format!(
-            "1{:010}",
+            "1{arn_digits:04}{:010}",
             self.created_ms.div_euclid(1000).rem_euclid(10_000_000_000)
         )
     }
 }
 
-/// Digits of the offset part of a sequence number: 11 + 20 = 31 digits in all, within the
+/// Digits of the offset part of a sequence number: 15 + 20 = 35 digits in all, within the
 /// 21 to 40 the API allows.
 const OFFSET_DIGITS: usize = 20;
 

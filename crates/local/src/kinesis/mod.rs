@@ -16,7 +16,10 @@ use std::sync::{Arc, RwLock};
 
 pub use error::KinesisError;
 pub use iterator::{ITERATOR_LIFETIME_MS, Position};
-pub use shard::{BYTES_PER_SECOND, RECORDS_PER_SECOND, Read, Record, Shard, shard_id, shard_index};
+pub use shard::{
+    BYTES_PER_SECOND, MAX_KEPT_BYTES, RECORDS_PER_SECOND, Read, Record, Shard, shard_id,
+    shard_index,
+};
 pub use stream::{
     DEFAULT_RETENTION_HOURS, MAX_READ_BYTES, MAX_READ_RECORDS, ON_DEMAND_SHARDS, Put, Records,
     Start, Stream, StreamConfig, StreamMode, Throttled, missing_shard, range_text, stream_arn,

@@ -2,6 +2,7 @@
 //! per-shard write limits of a provisioned stream.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
@@ -12,6 +13,11 @@ use super::hash::HashRange;
 pub const RECORDS_PER_SECOND: u32 = 1_000;
 /// Bytes (data and partition keys) a provisioned shard takes a second.
 pub const BYTES_PER_SECOND: u64 = 1024 * 1024;
+/// The most a shard keeps in memory, in bytes of data and partition keys. Past it the
+/// oldest records go, before their retention ends, but only those every reader of the
+/// shard (an event source mapping, a pipe) has taken: a local cloud that runs for days
+/// under load stays within its memory, and no record is lost to a consumer that lags.
+pub const MAX_KEPT_BYTES: usize = 16 * 1024 * 1024;
 
 /// A record as a shard keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,11 +62,15 @@ pub struct Shard {
     log: Mutex<Log>,
     /// Wakes readers waiting for a record (the event source mappings).
     pub arrived: Notify,
+    /// Where each reader is: the offset of the next record it takes.
+    readers: Mutex<Vec<std::sync::Weak<AtomicU64>>>,
 }
 
 #[derive(Debug, Default)]
 struct Log {
     records: VecDeque<Record>,
+    /// What `records` hold, in bytes of data and partition keys.
+    bytes: usize,
     /// The offset of `records[0]`, or of the next record when there is none.
     first: u64,
     /// The write-limit window: its second and what it took.
@@ -73,6 +83,14 @@ impl Log {
     fn tip(&self) -> u64 {
         self.first + self.records.len() as u64
     }
+
+    /// Drops the oldest record.
+    fn pop(&mut self) {
+        if let Some(gone) = self.records.pop_front() {
+            self.bytes -= gone.size();
+            self.first += 1;
+        }
+    }
 }
 
 impl Shard {
@@ -84,7 +102,28 @@ impl Shard {
             range,
             log: Mutex::new(Log::default()),
             arrived: Notify::new(),
+            readers: Mutex::new(Vec::new()),
         }
+    }
+
+    /// A reader of the shard: it stores the offset of the next record it takes, and no
+    /// record from there on is dropped for space while the handle lives.
+    pub fn register_reader(&self) -> Arc<AtomicU64> {
+        let reader = Arc::new(AtomicU64::new(self.first()));
+        let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        readers.retain(|r| r.strong_count() > 0);
+        readers.push(Arc::downgrade(&reader));
+        reader
+    }
+
+    /// The lowest offset a live reader has yet to take; the tip when none reads.
+    fn floor(&self, tip: u64) -> u64 {
+        let readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        readers
+            .iter()
+            .filter_map(std::sync::Weak::upgrade)
+            .map(|r| r.load(Ordering::SeqCst))
+            .fold(tip, u64::min)
     }
 
     fn log(&self) -> std::sync::MutexGuard<'_, Log> {
@@ -129,6 +168,13 @@ impl Shard {
                 data,
                 arrival_ms,
             });
+            log.bytes += size as usize;
+            if log.bytes > MAX_KEPT_BYTES {
+                let floor = self.floor(log.tip());
+                while log.bytes > MAX_KEPT_BYTES && log.first < floor {
+                    log.pop();
+                }
+            }
             offset
         };
         self.arrived.notify_waiters();
@@ -143,8 +189,7 @@ impl Shard {
             .front()
             .is_some_and(|r| r.arrival_ms < before_ms)
         {
-            log.records.pop_front();
-            log.first += 1;
+            log.pop();
         }
     }
 

@@ -183,6 +183,11 @@ fn get_shard_iterator(cloud: &CloudInner, input: &Input) -> Result<Value, ApiErr
         if offset < shard.first() {
             return Err(trimmed());
         }
+        if offset >= shard.tip() {
+            return Err(ApiError::validation(format!(
+                "Invalid SequenceNumber {number}: no record of shard {shard_id} has it"
+            )));
+        }
         Ok(offset)
     };
     let offset = match (kind, number) {
@@ -227,7 +232,11 @@ fn get_records(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
         .ok_or_else(|| ApiError::validation("Invalid ShardIterator".to_owned()))?;
     let stream = stream(cloud, &position.stream)?;
     let now_ms = cloud.clock.now_ms();
-    if now_ms - position.issued_ms > ITERATOR_LIFETIME_MS {
+    // An iterator from the future was not handed out here.
+    if position.issued_ms > now_ms {
+        return Err(ApiError::validation("Invalid ShardIterator".to_owned()));
+    }
+    if now_ms.saturating_sub(position.issued_ms) > ITERATOR_LIFETIME_MS {
         return Err(ApiError::new(
             "ExpiredIteratorException",
             "The provided iterator exceeds the maximum age allowed.",

@@ -186,7 +186,6 @@ pub fn pipe(ctx: &Context, id: &str, props: &Obj) -> Result<Pipe, TemplateError>
             TargetKind::Queue,
             TargetKind::Function,
             TargetKind::StateMachine,
-            TargetKind::Stream,
         ],
         &props.at("Target"),
     )?;

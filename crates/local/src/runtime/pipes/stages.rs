@@ -244,7 +244,17 @@ impl Stages {
                         if let Some(id) = dedup {
                             message = message.with_deduplication_id(id);
                         } else if !queue.config().content_based_deduplication {
-                            message = message.with_deduplication_id(digest(body));
+                            // The record's own id, so a redelivered record is dropped and
+                            // two records with the same input are not.
+                            let id = source_id(&events[i]).ok_or_else(|| {
+                                (
+                                    i,
+                                    "The queue should either have ContentBasedDeduplication \
+                                     enabled or MessageDeduplicationId provided explicitly"
+                                        .to_owned(),
+                                )
+                            })?;
+                            message = message.with_deduplication_id(digest(&id));
                         }
                     }
                     queue.send(message).map_err(|e| (i, e.to_string()))?;
@@ -352,6 +362,14 @@ fn first_reported(answer: &Value, events: &[Value]) -> Option<usize> {
         first = Some(first.map_or(index, |f: usize| f.min(index)));
     }
     first
+}
+
+/// The id a source gives a record: a stream record's `eventID`, a message's `messageId`.
+fn source_id(event: &Value) -> Option<String> {
+    ["eventID", "messageId"]
+        .iter()
+        .find_map(|key| event.get(*key).and_then(Value::as_str))
+        .map(str::to_owned)
 }
 
 fn digest(text: &str) -> String {

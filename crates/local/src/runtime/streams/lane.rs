@@ -143,7 +143,10 @@ impl Lane {
     /// Runs the lane for ever.
     pub async fn run(self, invoker: &dyn LaneInvoker) {
         let mut progress = self.start();
+        // What the lane has yet to take stays in the shard, however full it is.
+        let reader = self.shard.register_reader();
         loop {
+            reader.store(progress.cursor, std::sync::atomic::Ordering::SeqCst);
             // Armed before the step looks, so a record put meanwhile still wakes it.
             let arrived = self.shard.arrived.notified();
             tokio::pin!(arrived);

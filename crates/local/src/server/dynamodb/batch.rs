@@ -182,7 +182,14 @@ type Step<'a> = (Arc<Table>, Key, Decide<'a>);
 /// condition a concurrent write of the app made false since it was checked), puts back
 /// what the earlier steps replaced, in reverse order, and answers which step failed:
 /// all or nothing.
+///
+/// The tables' streams record the writes only once all of them stand: a write undone
+/// leaves no record, as a cancelled transaction leaves none on AWS.
 fn apply_all(steps: &mut [Step<'_>]) -> Result<(), (usize, DbError)> {
+    crate::dynamodb::streams::all_or_nothing(|| apply_each(steps))
+}
+
+fn apply_each(steps: &mut [Step<'_>]) -> Result<(), (usize, DbError)> {
     let mut done: Vec<(&Arc<Table>, &Key, Option<Item>)> = Vec::with_capacity(steps.len());
     for (i, (table, key, decide)) in steps.iter_mut().enumerate() {
         match table.storage.write(key, decide.as_mut()) {
