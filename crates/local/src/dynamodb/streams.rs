@@ -11,7 +11,6 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 use sha2::Digest;
 
-use super::value::{item_from_json, item_size};
 use crate::kinesis::hash::HashRange;
 use crate::kinesis::{Record, Shard};
 use crate::pseudo::STREAM_LABEL;
@@ -203,31 +202,28 @@ impl TableStream {
             .iter()
             .filter_map(|name| item.get(name).map(|v| (name.clone(), v.clone())))
             .collect();
-        let mut body = Map::new();
-        let mut size = size_of(&keys);
-        body.insert("Keys".into(), Value::Object(keys.clone()));
-        if self.view.new_image()
-            && let Some(new) = new
-        {
-            size += size_of(new);
-            body.insert("NewImage".into(), Value::Object(new.clone()));
-        }
-        if self.view.old_image()
-            && let Some(old) = old
-        {
-            size += size_of(old);
-            body.insert("OldImage".into(), Value::Object(old.clone()));
-        }
-        body.insert("SizeBytes".into(), size.into());
-        body.insert("StreamViewType".into(), self.view.as_str().into());
-        let data = json!({"eventName": event_name, "dynamodb": body}).to_string();
+        let new_image = new.filter(|_| self.view.new_image());
+        let old_image = old.filter(|_| self.view.old_image());
+        let size = size_of(&keys) + new_image.map_or(0, size_of) + old_image.map_or(0, size_of);
+        // Written from references: the images are not copied to be written.
+        let data = serde_json::to_vec(&StoredRecord {
+            event_name,
+            dynamodb: StoredBody {
+                keys: &keys,
+                new_image,
+                old_image,
+                size_bytes: size,
+                stream_view_type: self.view.as_str(),
+            },
+        })
+        .unwrap_or_default();
         // The item's key is the record's partition key: a parallelized reader keeps each
         // item's records in one lane, in order.
         let partition_key = Value::Object(keys).to_string();
         self.shard.trim(now_ms - RETENTION_MS);
         self.shard.append(
             Arc::from(partition_key.as_str()),
-            Arc::from(data.into_bytes()),
+            Arc::from(data),
             now_ms,
             false,
         );
@@ -311,8 +307,56 @@ pub fn stream_arn(table_arn: &str) -> String {
     format!("{table_arn}/stream/{STREAM_LABEL}")
 }
 
+/// A stream record as the shard keeps it.
+#[derive(serde::Serialize)]
+struct StoredRecord<'a> {
+    #[serde(rename = "eventName")]
+    event_name: &'a str,
+    dynamodb: StoredBody<'a>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct StoredBody<'a> {
+    keys: &'a JsonItem,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_image: Option<&'a JsonItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_image: Option<&'a JsonItem>,
+    size_bytes: usize,
+    stream_view_type: &'a str,
+}
+
+/// An item's size as DynamoDB counts it (`SizeBytes`): names and values, read from the
+/// item's JSON rather than decoded into typed values first.
 fn size_of(item: &JsonItem) -> usize {
-    item_from_json(item).map_or(0, |i| item_size(&i))
+    item.iter()
+        .map(|(name, value)| name.len() + value_size(value))
+        .sum()
+}
+
+/// A typed value's size: a string's bytes, a number's digits about halved, binary's bytes,
+/// one for a boolean or null, and a list's or map's members with three bytes around them.
+fn value_size(value: &Value) -> usize {
+    let Some((kind, body)) = value.as_object().and_then(|m| m.iter().next()) else {
+        return 0;
+    };
+    match (kind.as_str(), body) {
+        ("S", Value::String(s)) => s.len(),
+        ("N", Value::String(n)) => n.trim_start_matches('-').len().div_ceil(2) + 1,
+        ("B", Value::String(b)) => b.len() * 3 / 4,
+        ("SS" | "NS" | "BS", Value::Array(items)) => {
+            items.iter().map(|i| i.as_str().map_or(0, str::len)).sum()
+        }
+        ("L", Value::Array(items)) => 3 + items.iter().map(|i| 1 + value_size(i)).sum::<usize>(),
+        ("M", Value::Object(map)) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| 1 + k.len() + value_size(v))
+                .sum::<usize>()
+        }
+        _ => 1,
+    }
 }
 
 fn hex_digest(bytes: &[u8]) -> String {

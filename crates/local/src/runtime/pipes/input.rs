@@ -105,10 +105,10 @@ impl PipeTemplate {
                 "time": now,
             },
         });
-        let text = wrapper.to_string();
+        // A template reads the parsed wrapper only: its text is not written out.
         self.compiled
             .apply_parsed(
-                &text,
+                "",
                 &wrapper,
                 &RuleContext {
                     rule_name: &ctx.pipe_name,

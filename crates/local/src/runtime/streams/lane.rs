@@ -190,8 +190,12 @@ impl Lane {
     fn records_from(&self, offset: u64, limit: usize) -> Vec<Record> {
         let mut out = Vec::new();
         let mut at = offset;
+        // A lane of its whole shard takes every record it reads: it reads no more than it
+        // takes. Other lanes scan past the records of their neighbours.
+        let whole = self.config.parallelization_factor <= 1;
         while out.len() < limit {
-            let read = self.shard.read(at, SCAN, usize::MAX);
+            let wanted = if whole { limit - out.len() } else { SCAN };
+            let read = self.shard.read(at, wanted, usize::MAX);
             if read.records.is_empty() {
                 break;
             }
