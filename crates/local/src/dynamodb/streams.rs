@@ -360,10 +360,7 @@ fn value_size(value: &Value) -> usize {
 }
 
 fn hex_digest(bytes: &[u8]) -> String {
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 /// A table's storage whose writes are recorded in the table's stream: for tables whose

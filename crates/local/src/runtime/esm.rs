@@ -44,32 +44,56 @@ impl CloudInner {
             return;
         };
         let batch_size = source.batch_size.clamp(1, 10_000) as usize;
-        loop {
-            let Ok(mut batch) = queue.receive_wait(batch_size.min(10), LONG_POLL_MS).await else {
-                return;
-            };
-            if batch.is_empty() {
-                continue;
-            }
-            self.busy.fetch_add(1, Ordering::SeqCst);
-            let window_ms = i64::from(source.maximum_batching_window_secs) * 1000;
-            let window_ends = self.clock.now_ms() + window_ms;
-            while batch.len() < batch_size && window_ms > 0 {
-                let left = window_ends - self.clock.now_ms();
-                if left <= 0 {
-                    break;
-                }
-                match queue
-                    .receive_wait((batch_size - batch.len()).min(10), left)
-                    .await
-                {
-                    Ok(more) if !more.is_empty() => batch.extend(more),
-                    _ => break,
-                }
-            }
+        let window_ms = i64::from(source.maximum_batching_window_secs) * 1000;
+        while let Some(batch) = self.receive_batch(&queue, batch_size, window_ms).await {
             self.process_batch(&function, &source, &queue, batch).await;
             self.busy.fetch_sub(1, Ordering::SeqCst);
         }
+    }
+
+    /// The next batch of a queue poller: waits for a first message, then gathers up to
+    /// `batch_size` for `window_ms` (the batching window). Counts the cloud busy from the
+    /// first message on: the caller ends that with `busy.fetch_sub` once the batch is
+    /// handled. `None` once the queue is gone.
+    pub(super) async fn receive_batch(
+        &self,
+        queue: &Queue,
+        batch_size: usize,
+        window_ms: i64,
+    ) -> Option<Vec<ReceivedMessage>> {
+        let mut batch = loop {
+            let batch = queue
+                .receive_wait(batch_size.min(10), LONG_POLL_MS)
+                .await
+                .ok()?;
+            if !batch.is_empty() {
+                break batch;
+            }
+        };
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        let window_ends = self.clock.now_ms() + window_ms;
+        while batch.len() < batch_size && window_ms > 0 {
+            let left = window_ends - self.clock.now_ms();
+            if left <= 0 {
+                break;
+            }
+            match queue
+                .receive_wait((batch_size - batch.len()).min(10), left)
+                .await
+            {
+                Ok(more) if !more.is_empty() => batch.extend(more),
+                _ => break,
+            }
+        }
+        Some(batch)
+    }
+
+    /// The trace a batch's handling continues: its first traced message's, else a new one.
+    pub(super) fn batch_trace(&self, batch: &[ReceivedMessage]) -> String {
+        batch
+            .iter()
+            .find_map(|m| m.attributes.get(super::xray::SQS_ATTRIBUTE).cloned())
+            .unwrap_or_else(|| super::xray::new_header(self.clock.now_ms()))
     }
 
     async fn process_batch(
@@ -96,10 +120,7 @@ impl CloudInner {
         }
         // The invocation joins the trace of the batch's first traced record; the records'
         // own headers stay on them for the consumer to log.
-        let trace = batch
-            .iter()
-            .find_map(|m| m.attributes.get(super::xray::SQS_ATTRIBUTE).cloned())
-            .unwrap_or_else(|| super::xray::new_header(self.clock.now_ms()));
+        let trace = self.batch_trace(&batch);
         let invoked = super::xray::scope(trace, self.invoke(function, event)).await;
         let failed: HashSet<String> = match invoked {
             Ok(response) if source.report_batch_item_failures => {

@@ -265,33 +265,18 @@ fn stream_event(
     )?;
     let stream_arn = p.required_string(r, "Stream")?;
     let stream = ctx.target_of(&stream_arn, &[kind], &p.at("Stream"))?;
-    let in_range = |key: &str, value: Option<i64>, min: i64, max: i64| match value {
-        Some(v) if v < min || v > max => Err(TemplateError::invalid(
-            p.at(key),
-            format!("{v}: expected {min} to {max}"),
-        )),
-        _ => Ok(value),
-    };
-    let int = |key: &str| -> Result<Option<i64>, TemplateError> {
-        match p.value(r, key)? {
-            None => Ok(None),
-            Some(v) => v
-                .as_i64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                .map(Some)
-                .ok_or_else(|| TemplateError::invalid(p.at(key), "expected an integer")),
-        }
-    };
+    let int = |key: &str, min: i64, max: i64| p.int_in(r, key, min, max);
     let starting_position = match p.required_string(r, "StartingPosition")?.as_str() {
         "TRIM_HORIZON" => StartingPosition::TrimHorizon,
         "LATEST" => StartingPosition::Latest,
         "AT_TIMESTAMP" if kind == TargetKind::Stream => {
-            let seconds = int("StartingPositionTimestamp")?.ok_or_else(|| {
-                TemplateError::invalid(
-                    p.at("StartingPositionTimestamp"),
-                    "AT_TIMESTAMP needs a StartingPositionTimestamp",
-                )
-            })?;
+            let seconds =
+                int("StartingPositionTimestamp", i64::MIN, i64::MAX)?.ok_or_else(|| {
+                    TemplateError::invalid(
+                        p.at("StartingPositionTimestamp"),
+                        "AT_TIMESTAMP needs a StartingPositionTimestamp",
+                    )
+                })?;
             StartingPosition::AtTimestamp(seconds.saturating_mul(1000))
         }
         other => {
@@ -301,24 +286,14 @@ fn stream_event(
             ));
         }
     };
-    let record_age = in_range(
-        "MaximumRecordAgeInSeconds",
-        int("MaximumRecordAgeInSeconds")?,
-        -1,
-        604_800,
-    )?;
+    let record_age = int("MaximumRecordAgeInSeconds", -1, 604_800)?;
     if record_age.is_some_and(|age| (0..60).contains(&age)) {
         return Err(TemplateError::invalid(
             p.at("MaximumRecordAgeInSeconds"),
             "expected -1, or 60 to 604800",
         ));
     }
-    let retries = in_range(
-        "MaximumRetryAttempts",
-        int("MaximumRetryAttempts")?,
-        -1,
-        10_000,
-    )?;
+    let retries = int("MaximumRetryAttempts", -1, 10_000)?;
     let response_types = response_types(ctx, p)?;
     let on_failure = match p.obj(r, "DestinationConfig")? {
         None => None,
@@ -340,33 +315,15 @@ fn stream_event(
     };
     let config = StreamSourceConfig {
         starting_position,
-        batch_size: in_range("BatchSize", int("BatchSize")?, 1, 10_000)?.unwrap_or(100) as usize,
-        batching_window_ms: in_range(
-            "MaximumBatchingWindowInSeconds",
-            int("MaximumBatchingWindowInSeconds")?,
-            0,
-            300,
-        )?
-        .unwrap_or(0)
-            * 1000,
+        batch_size: int("BatchSize", 1, 10_000)?.unwrap_or(100) as usize,
+        batching_window_ms: int("MaximumBatchingWindowInSeconds", 0, 300)?.unwrap_or(0) * 1000,
         bisect_on_error: p.bool(r, "BisectBatchOnFunctionError")?.unwrap_or(false),
         maximum_retry_attempts: retries.filter(|n| *n >= 0).map(|n| n as u32),
         maximum_record_age_ms: record_age.filter(|n| *n >= 0).map(|n| n * 1000),
-        parallelization_factor: in_range(
-            "ParallelizationFactor",
-            int("ParallelizationFactor")?,
-            1,
-            10,
-        )?
-        .unwrap_or(1) as u32,
-        tumbling_window_ms: in_range(
-            "TumblingWindowInSeconds",
-            int("TumblingWindowInSeconds")?,
-            0,
-            900,
-        )?
-        .filter(|n| *n > 0)
-        .map(|n| n * 1000),
+        parallelization_factor: int("ParallelizationFactor", 1, 10)?.unwrap_or(1) as u32,
+        tumbling_window_ms: int("TumblingWindowInSeconds", 0, 900)?
+            .filter(|n| *n > 0)
+            .map(|n| n * 1000),
         report_batch_item_failures: !response_types.is_empty(),
     };
     Ok(StreamEventSource {

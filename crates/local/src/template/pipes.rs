@@ -287,29 +287,6 @@ fn filters(ctx: &Context, parameters: &Obj) -> Result<Vec<String>, TemplateError
         .collect()
 }
 
-fn int(
-    ctx: &Context,
-    p: &Obj,
-    key: &str,
-    min: i64,
-    max: i64,
-) -> Result<Option<i64>, TemplateError> {
-    let value = match p.value(&ctx.resolver, key)? {
-        None => return Ok(None),
-        Some(v) => v
-            .as_i64()
-            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-            .ok_or_else(|| TemplateError::invalid(p.at(key), "expected an integer"))?,
-    };
-    if value < min || value > max {
-        return Err(TemplateError::invalid(
-            p.at(key),
-            format!("{value}: expected {min} to {max}"),
-        ));
-    }
-    Ok(Some(value))
-}
-
 fn queue_source(
     ctx: &Context,
     parameters: &Obj,
@@ -321,8 +298,11 @@ fn queue_source(
         Some(p) => {
             p.check(&["BatchSize", "MaximumBatchingWindowInSeconds"], &[])?;
             (
-                int(ctx, &p, "BatchSize", 1, 10_000)?.unwrap_or(10) as usize,
-                int(ctx, &p, "MaximumBatchingWindowInSeconds", 0, 300)?.unwrap_or(0) * 1000,
+                p.int_in(&ctx.resolver, "BatchSize", 1, 10_000)?
+                    .unwrap_or(10) as usize,
+                p.int_in(&ctx.resolver, "MaximumBatchingWindowInSeconds", 0, 300)?
+                    .unwrap_or(0)
+                    * 1000,
             )
         }
     };
@@ -369,7 +349,13 @@ fn stream_source(
         "TRIM_HORIZON" => StartingPosition::TrimHorizon,
         "LATEST" => StartingPosition::Latest,
         "AT_TIMESTAMP" if kind == TargetKind::Stream => {
-            let seconds = int(ctx, &p, "StartingPositionTimestamp", 0, i64::MAX / 1000)?
+            let seconds = p
+                .int_in(
+                    &ctx.resolver,
+                    "StartingPositionTimestamp",
+                    0,
+                    i64::MAX / 1000,
+                )?
                 .ok_or_else(|| {
                     TemplateError::invalid(
                         p.at("StartingPositionTimestamp"),
@@ -407,18 +393,26 @@ fn stream_source(
     };
     let config = StreamSourceConfig {
         starting_position,
-        batch_size: int(ctx, &p, "BatchSize", 1, 10_000)?.unwrap_or(100) as usize,
-        batching_window_ms: int(ctx, &p, "MaximumBatchingWindowInSeconds", 0, 300)?.unwrap_or(0)
+        batch_size: p
+            .int_in(&ctx.resolver, "BatchSize", 1, 10_000)?
+            .unwrap_or(100) as usize,
+        batching_window_ms: p
+            .int_in(&ctx.resolver, "MaximumBatchingWindowInSeconds", 0, 300)?
+            .unwrap_or(0)
             * 1000,
         // Pipes report a failed record and split on it only when asked.
         bisect_on_error: bisect,
-        maximum_retry_attempts: int(ctx, &p, "MaximumRetryAttempts", -1, 10_000)?
+        maximum_retry_attempts: p
+            .int_in(&ctx.resolver, "MaximumRetryAttempts", -1, 10_000)?
             .filter(|n| *n >= 0)
             .map(|n| n as u32),
-        maximum_record_age_ms: int(ctx, &p, "MaximumRecordAgeInSeconds", -1, 604_800)?
+        maximum_record_age_ms: p
+            .int_in(&ctx.resolver, "MaximumRecordAgeInSeconds", -1, 604_800)?
             .filter(|n| *n >= 0)
             .map(|n| n * 1000),
-        parallelization_factor: int(ctx, &p, "ParallelizationFactor", 1, 10)?.unwrap_or(1) as u32,
+        parallelization_factor: p
+            .int_in(&ctx.resolver, "ParallelizationFactor", 1, 10)?
+            .unwrap_or(1) as u32,
         tumbling_window_ms: None,
         report_batch_item_failures: true,
     };

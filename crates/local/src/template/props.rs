@@ -72,6 +72,31 @@ impl Obj {
             .transpose()
     }
 
+    /// An integer (a number, or a string of one) within `min..=max`, as the APIs' ranged
+    /// parameters take it.
+    pub fn int_in(
+        &self,
+        r: &Resolver,
+        key: &str,
+        min: i64,
+        max: i64,
+    ) -> Result<Option<i64>, TemplateError> {
+        let Some(v) = self.value(r, key)? else {
+            return Ok(None);
+        };
+        let n = v
+            .as_i64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .ok_or_else(|| TemplateError::invalid(self.at(key), "expected an integer"))?;
+        if n < min || n > max {
+            return Err(TemplateError::invalid(
+                self.at(key),
+                format!("{n}: expected {min} to {max}"),
+            ));
+        }
+        Ok(Some(n))
+    }
+
     pub fn bool(&self, r: &Resolver, key: &str) -> Result<Option<bool>, TemplateError> {
         self.value(r, key)?
             .map(|v| {

@@ -77,7 +77,7 @@ impl LaneInvoker for PipeLane {
         match outcome {
             Ok(_) => Ok(json!({})),
             Err(failure) => {
-                self.log_failure(&failure, records.len());
+                log_failure(&self.cloud, &self.stages, failure.reason(), records.len());
                 match failure {
                     BatchFailure::At(index, _) => {
                         let id = records
@@ -126,15 +126,10 @@ impl LaneInvoker for PipeLane {
     }
 }
 
-impl PipeLane {
-    fn log_failure(&self, failure: &BatchFailure, records: usize) {
-        tracing::warn!(pipe = %self.stages.pipe.name, records, reason = %failure.reason(), "pipe execution failed");
-        log_failure(&self.cloud, &self.stages, failure.reason());
-    }
-}
-
-/// An `ExecutionFailed` line in the pipe's log group, as its ERROR level logs it.
-fn log_failure(cloud: &CloudInner, stages: &Stages, reason: &str) {
+/// A failed execution of `records` records: a warning in the cloud's own log, and an
+/// `ExecutionFailed` line in the pipe's log group, as its ERROR level logs it.
+fn log_failure(cloud: &CloudInner, stages: &Stages, reason: &str, records: usize) {
+    tracing::warn!(pipe = %stages.pipe.name, records, reason = %reason, "pipe execution failed");
     if let Some(group) = &stages.pipe.log_group {
         cloud.logs.write(
             group,
@@ -227,28 +222,7 @@ impl CloudInner {
             tracing::error!(pipe = %stages.pipe.name, queue = %arn, "the pipe's source does not exist");
             return;
         };
-        loop {
-            let Ok(mut batch) = queue.receive_wait(batch_size.min(10), 15 * 60_000).await else {
-                return;
-            };
-            if batch.is_empty() {
-                continue;
-            }
-            self.busy.fetch_add(1, Ordering::SeqCst);
-            let window_ends = self.clock.now_ms() + window_ms;
-            while batch.len() < batch_size && window_ms > 0 {
-                let left = window_ends - self.clock.now_ms();
-                if left <= 0 {
-                    break;
-                }
-                match queue
-                    .receive_wait((batch_size - batch.len()).min(10), left)
-                    .await
-                {
-                    Ok(more) if !more.is_empty() => batch.extend(more),
-                    _ => break,
-                }
-            }
+        while let Some(batch) = self.receive_batch(&queue, batch_size, window_ms).await {
             let records: Vec<Value> = batch
                 .iter()
                 .map(|m| {
@@ -257,10 +231,7 @@ impl CloudInner {
                 })
                 .collect();
             // The execution continues the trace of the batch's first traced message.
-            let trace = batch
-                .iter()
-                .find_map(|m| m.attributes.get(xray::SQS_ATTRIBUTE).cloned())
-                .unwrap_or_else(|| xray::new_header(self.clock.now_ms()));
+            let trace = self.batch_trace(&batch);
             let outcome = xray::scope(trace, stages.run(&self, &records)).await;
             // What was delivered leaves the queue; what was not becomes visible again when
             // its visibility ends, and the queue's redrive policy counts its receives.
@@ -270,8 +241,7 @@ impl CloudInner {
                 Err(BatchFailure::All(_)) => 0,
             };
             if let Err(failure) = &outcome {
-                tracing::warn!(pipe = %stages.pipe.name, reason = %failure.reason(), "pipe execution failed");
-                log_failure(&self, &stages, failure.reason());
+                log_failure(&self, &stages, failure.reason(), batch.len());
             }
             for message in &batch[..delivered] {
                 let _ = queue.delete(&message.receipt_handle);

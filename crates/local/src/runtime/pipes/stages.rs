@@ -374,8 +374,5 @@ fn source_id(event: &Value) -> Option<String> {
 
 fn digest(text: &str) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
 }
