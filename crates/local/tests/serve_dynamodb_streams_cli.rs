@@ -268,4 +268,31 @@ fn mistakes_are_answered_as_dynamodb_streams_answers_them() {
         "ValidationException",
         "Invalid ShardIterator",
     );
+    // Iterators forged with a time: from the far future, and from long ago.
+    use base64::Engine;
+    for (issued, code, words) in [
+        (
+            i64::MAX.to_string(),
+            "ValidationException",
+            "Invalid ShardIterator",
+        ),
+        (
+            i64::MIN.to_string(),
+            "ExpiredIteratorException",
+            "exceeds the maximum age allowed",
+        ),
+        (
+            "0".to_owned(),
+            "ExpiredIteratorException",
+            "exceeds the maximum age allowed",
+        ),
+    ] {
+        let forged =
+            base64::engine::general_purpose::STANDARD.encode(format!("{arn}/0/0/{issued}"));
+        refused(
+            &streams(&server, &["get-records", "--shard-iterator", &forged]),
+            code,
+            words,
+        );
+    }
 }
