@@ -24,6 +24,9 @@ Runs every check of the repository on a fresh machine:
 Environment:
   ORDERLY_VENV          the virtualenv to use (default: .venv-test)
   ORDERLY_FUZZ_SECONDS  how long each fuzz target runs (default 10)
+  ORDERLY_FUZZ_MIN_FREE_GB
+                        below this much free disk the test build is removed before the
+                        fuzz build (default 12)
 USAGE
 }
 [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]] && { usage; exit 0; }
@@ -34,6 +37,7 @@ export ORDERLY_VENV="${ORDERLY_VENV:-$root/.venv-test}"
 started=$(date +%s)
 # A clean clone gains nothing from incremental state, and it doubles the disk a build needs.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+ORDERLY_FUZZ_MIN_FREE_GB="${ORDERLY_FUZZ_MIN_FREE_GB:-12}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -143,6 +147,14 @@ scripts/soak --binary "$orderly" --seconds 15 --rate 30 --warmup 5 --report "$ro
 # Every parser of outside input under libFuzzer for a short fixed time (docs/fuzzing.md):
 # a crash, a slow input or a memory blow-up fails the run with the input that caused it.
 step "fuzz targets, ${ORDERLY_FUZZ_SECONDS:-10} s each (scripts/fuzz)"
+# The fuzz build is a second build of its own, several GB; the test build is done with by
+# now. Where the disk is short (a CI runner's can be), the test build makes room for it.
+target_root="${CARGO_TARGET_DIR:-$root/target}"
+free_kb=$(df -Pk "$target_root" | awk 'NR == 2 {print $4}')
+if [[ -n "$free_kb" && "$free_kb" -lt $((ORDERLY_FUZZ_MIN_FREE_GB * 1024 * 1024)) ]]; then
+  echo "$((free_kb / 1024)) MB free: removing the test build ($target_root/debug) first"
+  rm -rf "$target_root/debug"
+fi
 scripts/fuzz --seconds "${ORDERLY_FUZZ_SECONDS:-10}"
 
 echo "target directory: $(du -sh target 2>/dev/null | cut -f1)"

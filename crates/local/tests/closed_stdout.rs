@@ -2,7 +2,7 @@
 //! tools end, killed by SIGPIPE (status 141 in a shell), with nothing on stderr about it;
 //! all but `orderly serve`, whose sockets must not end it.
 
-mod serve_support;
+use crate::serve_support;
 
 use serve_support::{Server, root};
 use std::io::Read;

@@ -11,7 +11,7 @@
 //! the AWS CLI (`scripts/test.sh` installs it) signs with dummy keys. In both kinds,
 //! `cargo run -p orderly-local --` stands for the binary under test too.
 
-mod serve_support;
+use crate::serve_support;
 
 use serve_support::http::post;
 use serve_support::{Server, root};

@@ -4,7 +4,7 @@
 //! APIs refuse Express executions with AWS's codes and words, and the history goes to the
 //! machine's log group.
 
-mod sfn_support;
+use crate::sfn_support;
 
 use serde_json::{Value, json};
 use sfn_support::{MachineSpec, call, machine_arn, ok, single, start};

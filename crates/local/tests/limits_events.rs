@@ -2,8 +2,8 @@
 //! DescribeRule accept at each edge, and what they refuse one past it, with AWS's code and
 //! words. A deeply nested `Detail` travels through a rule to every kind of target.
 
-mod limits_support;
-mod serve_support;
+use crate::limits_support;
+use crate::serve_support;
 
 use limits_support::{Case, Expect, one_error, post, run};
 use serde_json::{Value, json};

@@ -1,8 +1,8 @@
 //! Step Functions' limits through the wire: each served action's members at their edges
 //! and one past, with AWS's code and words.
 
-mod limits_support;
-mod serve_support;
+use crate::limits_support;
+use crate::serve_support;
 
 use limits_support::{Case, Expect, one_error, post, run};
 use serde_json::json;

@@ -1,8 +1,8 @@
 //! SQS's limits through the wire: each served action's parameters at their edges and one
 //! past, with SQS's query-compatible code (also in `x-amzn-query-error`) and sentence.
 
-mod limits_support;
-mod serve_support;
+use crate::limits_support;
+use crate::serve_support;
 
 use limits_support::{Case, Expect, post, run};
 use serde_json::{Map, Value, json};

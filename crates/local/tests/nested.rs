@@ -2,7 +2,7 @@
 //! request-response, `.sync`, `.sync:2`, `.waitForTaskToken`; a child's failure seen by the
 //! parent's Catch; a stopped parent stopping its child; an Express child run synchronously.
 
-mod sfn_support;
+use crate::sfn_support;
 
 use orderly_local::runtime::LocalCloud;
 use orderly_local::scenarios::{settled, wait_until};

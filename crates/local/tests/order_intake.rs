@@ -2,7 +2,7 @@
 //! order with, run by StartSyncExecution in a cloud of the project's own template: each
 //! reason it refuses an order for, and the priced answer of an order it accepts.
 
-mod sfn_support;
+use crate::sfn_support;
 
 use orderly_local::runtime::LocalCloud;
 use orderly_local::scenarios::{ScenarioEnv, start_cloud};

@@ -4,7 +4,7 @@
 //! checks the outcome that matters: status, output or error and cause, the route through
 //! the top-level states, which functions ran with what, and the event published.
 
-mod fulfillment;
+use crate::fulfillment;
 
 use fulfillment::fixtures::{
     DEFINITION, TEMPLATE, definition_json, definition_text, machine_of, mock_test_cases, read,

@@ -3,7 +3,7 @@
 //! API, and a replay puts a window back on the bus for the rules it names, with AWS's
 //! refusals where AWS refuses.
 
-mod serve_support;
+use crate::serve_support;
 
 use serde_json::Value;
 use serve_support::cli::{aws, is_service_error};

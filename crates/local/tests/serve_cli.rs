@@ -1,7 +1,7 @@
 //! `orderly serve` driven by the real AWS CLI ([`serve_support::cli`]), as a person would
 //! drive it.
 
-mod serve_support;
+use crate::serve_support;
 
 use serde_json::Value;
 use serve_support::cli::{aws, is_service_error};

@@ -2,7 +2,7 @@
 //! system did: the template's tables hold what the app wrote, the seed is written as the
 //! deploy script writes it, and mistakes are answered with DynamoDB's codes and words.
 
-mod serve_support;
+use crate::serve_support;
 
 use serde_json::{Value, json};
 use serve_support::cli::{Cli, aws, is_service_error};

@@ -3,7 +3,7 @@
 //! the app's embedded stores, in the layout they write on AWS; and the app's writes are
 //! what the adapters read back.
 
-mod serve_support;
+use crate::serve_support;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;

@@ -3,7 +3,7 @@
 //! order, from each kind of iterator; a write that changes nothing records nothing; and
 //! mistakes answered with DynamoDB Streams' codes and words.
 
-mod serve_support;
+use crate::serve_support;
 
 use serde_json::Value;
 use serve_support::Server;

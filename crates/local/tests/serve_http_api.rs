@@ -2,7 +2,7 @@
 //! Gateway: `POST /orders` signed with SigV4 places an order through place-order, and API
 //! Gateway's own answers (404, 403, 413) come in its shape.
 
-mod serve_support;
+use crate::serve_support;
 
 use serde_json::json;
 use serve_support::Server;

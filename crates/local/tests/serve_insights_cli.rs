@@ -2,7 +2,7 @@
 //! query that follows one order (template.yaml's `QueryDefinition`) and a `stats … by`
 //! answer, with the refusals of a malformed query and an unknown group.
 
-mod serve_support;
+use crate::serve_support;
 
 use serde_json::Value;
 use serve_support::cli::{Cli, aws, is_service_error};

@@ -2,7 +2,7 @@
 //! records put and read back in order from each kind of iterator, and mistakes answered
 //! with Kinesis's codes and words.
 
-mod serve_support;
+use crate::serve_support;
 
 use base64::Engine;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! `scripts/logs --endpoint-url` against `orderly serve`: one order's lines across every
 //! log group in time order, one function's group, and a clear refusal of an unknown name.
 
-mod serve_support;
+use crate::serve_support;
 
 use serve_support::cli::{aws, aws_cli};
 use serve_support::{Server, eventually, root, scenario};

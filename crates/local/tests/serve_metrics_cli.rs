@@ -2,7 +2,7 @@
 //! CBOR to CloudWatch): the metrics the functions' EMF lines define are listed, and every
 //! query of the template's dashboard on the `Orderly` namespace is answered.
 
-mod serve_support;
+use crate::serve_support;
 
 use serde_json::{Value, json};
 use serve_support::cli::{Cli, aws, is_service_error};

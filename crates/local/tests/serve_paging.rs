@@ -2,7 +2,7 @@
 //! pages hands out each execution once while executions start, and a token is good only
 //! for the arguments it was issued with (AWS's `InvalidToken` otherwise).
 
-mod serve_support;
+use crate::serve_support;
 
 use serde_json::{Value, json};
 use serve_support::{Server, http};

@@ -1,7 +1,7 @@
 //! `orderly serve` keeps answering while patterns compile: TestEventPattern calls with the
 //! costliest patterns the API accepts do not hold the workers that answer other requests.
 
-mod serve_support;
+use crate::serve_support;
 
 use serde_json::{Value, json};
 use serve_support::{Server, http};

@@ -3,7 +3,7 @@
 //! with their context attributes; a one-time schedule deleting itself; an undeliverable
 //! invocation dead-lettered with the attributes Scheduler sets.
 
-mod serve_support;
+use crate::serve_support;
 
 use serde_json::{Value, json};
 use serve_support::cli::{Cli, aws, is_service_error};

@@ -2,7 +2,7 @@
 //! against `orderly serve`: a reminder is a one-time schedule on the bus, scheduling twice
 //! keeps one, cancelling removes it, and cancelling again is not an error.
 
-mod serve_support;
+use crate::serve_support;
 
 use aws_sdk_scheduler::Client;
 use orderly_aws::scheduler::SchedulerReminders;

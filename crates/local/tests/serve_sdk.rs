@@ -1,7 +1,7 @@
 //! `orderly serve` driven by the aws-sdk-rust clients the functions use: EventBridge,
 //! Step Functions and SQS, pointed at the loopback server with dummy credentials.
 
-mod serve_support;
+use crate::serve_support;
 
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};

@@ -5,7 +5,7 @@
 //! The timeouts are set to 1 s; each wait for the server to act is bounded by `PATIENCE`,
 //! far longer, so a slow machine makes these tests slower, not wrong.
 
-mod serve_support;
+use crate::serve_support;
 
 use serve_support::Server;
 use serve_support::http::{self, Answer};

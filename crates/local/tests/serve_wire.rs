@@ -1,7 +1,7 @@
 //! The wire contract of `orderly serve` seen from raw HTTP: routing on `X-Amz-Target`,
 //! AWS-shaped errors, and no input that takes the server down.
 
-mod serve_support;
+use crate::serve_support;
 
 use proptest::prelude::*;
 use serde_json::Value;

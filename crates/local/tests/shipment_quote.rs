@@ -3,7 +3,7 @@
 //! template: its quote against the rates its definition states, the orders it refuses to
 //! quote, and the parent and child of a real order.
 
-mod sfn_support;
+use crate::sfn_support;
 
 use orderly_local::runtime::LocalCloud;
 use orderly_local::scenarios::{ScenarioEnv, by_name, run, start_cloud};

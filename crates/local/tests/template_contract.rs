@@ -7,7 +7,7 @@ use orderly_local::template::{self, LoadOptions, Model};
 use serde_json::Value;
 use std::path::PathBuf;
 
-mod repo_template;
+use crate::repo_template;
 use repo_template::raw_template;
 
 fn root() -> PathBuf {

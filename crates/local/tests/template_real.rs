@@ -17,7 +17,7 @@ use orderly_local::template::{
 };
 use serde_json::Value;
 
-mod repo_template;
+use crate::repo_template;
 use repo_template::{raw_template, repo_root};
 
 /// Every placeholder the template's DefinitionSubstitutions provide, in a definition shaped
