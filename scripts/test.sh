@@ -13,7 +13,8 @@ Runs every check of the repository on a fresh machine:
   3. cfn-lint template.yaml (scripts/lint.sh)
   4. starts moto's server on a free loopback port for the adapter tests, and a second one
      speaking HTTPS for the connection warm-up tests; stops both after
-  5. cargo test for the whole workspace, including the tests that need the server
+  5. cargo test for the whole workspace, including the tests that need the server, and
+     the event catalog's compatibility with the commit before (scripts/schema-check)
   6. the DynamoDB adapters' tests of step 5 again, against orderly serve instead of moto:
      the local cloud's DynamoDB keeps the conditions the adapters rely on
   7. orderly chaos with a fixed and a random seed
@@ -94,6 +95,11 @@ if [[ $status -ne 0 ]]; then
   echo "tests failed (exit $status); full output in target/test-output.txt" >&2
   exit 1
 fi
+
+# A published contract version is frozen (docs/versioning.md): the types against the
+# catalog of the commit this branch left main from (on main, the commit before).
+step "event catalog compatibility (scripts/schema-check)"
+scripts/schema-check
 
 cargo build --quiet -p orderly-local
 orderly="${CARGO_TARGET_DIR:-$root/target}/debug/orderly"

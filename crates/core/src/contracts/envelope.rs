@@ -4,7 +4,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-/// The current version of every contract; consumers reject versions they do not know.
+/// `event-version` of a contract that does not set its own [`Contract::VERSION`] (its
+/// default, as text); consumers reject versions they do not know.
 pub const EVENT_VERSION: &str = "1";
 
 /// `detail.metadata`: what every event carries besides its data.
@@ -55,6 +56,10 @@ pub trait Contract: Serialize + DeserializeOwned + JsonSchema {
     const SOURCE: &'static str;
     /// PastTense name.
     const DETAIL_TYPE: &'static str;
+    /// The version of the contract these types are, written to `event-version`. A
+    /// published version is frozen (`docs/versioning.md`): a change to what its schema
+    /// accepts is a new version, published beside the old one.
+    const VERSION: u32 = 1;
 }
 
 /// An event ready to publish on the bus.
@@ -108,14 +113,14 @@ pub enum ContractError {
         actual: String,
     },
     /// The event carries an `event-version` this consumer does not read.
-    #[error(
-        "{detail_type}: unsupported event-version {version} (this consumer reads {EVENT_VERSION})"
-    )]
+    #[error("{detail_type}: unsupported event-version {version} (this consumer reads {reads})")]
     UnsupportedVersion {
         /// The contract whose event it was.
         detail_type: &'static str,
         /// The version the event carried.
         version: String,
+        /// The version this consumer reads.
+        reads: u32,
     },
     /// The detail does not deserialize as the contract: the detail-type and serde's message.
     #[error("{0}: malformed event: {1}")]
@@ -129,10 +134,11 @@ pub enum ContractError {
 pub fn parse_detail<C: Contract>(detail: &Value) -> Result<Detail<C>, ContractError> {
     let parsed: Detail<C> = serde_json::from_value(detail.clone())
         .map_err(|e| ContractError::Malformed(C::DETAIL_TYPE, e.to_string()))?;
-    if parsed.metadata.event_version != EVENT_VERSION {
+    if parsed.metadata.event_version != C::VERSION.to_string() {
         return Err(ContractError::UnsupportedVersion {
             detail_type: C::DETAIL_TYPE,
             version: parsed.metadata.event_version,
+            reads: C::VERSION,
         });
     }
     Ok(parsed)
@@ -172,6 +178,11 @@ mod tests {
     use super::*;
     use crate::contracts::ShipmentCreated;
     use serde_json::json;
+
+    #[test]
+    fn the_default_version_is_the_one_metadata_writes() {
+        assert_eq!(ShipmentCreated::VERSION.to_string(), EVENT_VERSION);
+    }
 
     fn event(detail_type: &str, version: &str, data: Value) -> Value {
         json!({"source": "com.shipping", "detail-type": detail_type, "detail": {

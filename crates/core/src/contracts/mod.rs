@@ -1,5 +1,6 @@
 //! The published language of the system: the envelope and every event, versioned.
 
+pub mod compat;
 pub mod envelope;
 pub mod events;
 pub mod messages;
