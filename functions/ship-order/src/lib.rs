@@ -1,13 +1,15 @@
 //! SQS consumer of OrderConfirmed: creates the order's shipment once and emits
-//! ShipmentCreated. Records are processed in order; after a failure the rest of the batch
-//! fails too, so ordering per order holds. Each record is idempotent on the event's key.
+//! ShipmentCreated. Records are processed concurrently, and one that fails is reported
+//! alone ([`handler`]). Each record is idempotent on the event's key.
+//! The event is read through Shipping's anti-corruption layer ([`anti_corruption`]): the
+//! handler works on Shipping's `ShipmentRequested`, never on Orders' types.
+
+pub mod anti_corruption;
 
 use aws_lambda_events::sqs::SqsBatchResponse;
 use lambda_runtime::LambdaEvent;
 use orderly_core::batch::{BatchProcessor, consume_sqs_batch};
-use orderly_core::contracts::{
-    Metadata, OrderConfirmed, OutboundEvent, ShipmentCreated, parse_event,
-};
+use orderly_core::contracts::{Contract, Metadata, OutboundEvent, ShipmentCreated};
 use orderly_core::idempotency::IdempotencyEngine;
 use orderly_core::lambda::{TaskError, now_rfc3339};
 use orderly_core::ports::{EventPublisher, ShipmentWriter};
@@ -64,25 +66,33 @@ where
     S: ShipmentWriter + ?Sized,
     P: EventPublisher + ?Sized,
 {
-    let confirmed = parse_event::<OrderConfirmed>(&body)?;
-    let order_id = confirmed.data.order_id.clone();
+    // Orders' event ends here: past this line, Shipping's own terms only.
+    let request = anti_corruption::shipment_requested(&body)?;
     deps.idempotency
         .run_json(&body, remaining, || async {
-            let shipment = shipment_id(&order_id);
-            deps.shipments.create_shipment(&order_id, &shipment).await?;
-            let metadata = Metadata::caused_by(
-                &confirmed.metadata,
-                format!("{}:ShipmentCreated", confirmed.metadata.idempotency_key),
-                now_rfc3339(deps.idempotency.clock()),
-            );
+            let shipment = shipment_id(&request.order_ref);
+            deps.shipments
+                .create_shipment(&request.order_ref, &shipment)
+                .await?;
+            let metadata = Metadata {
+                idempotency_key: format!("{}:ShipmentCreated", request.cause.key),
+                correlation_id: request.cause.correlation_id.clone(),
+                event_version: ShipmentCreated::VERSION.to_string(),
+                occurred_at: now_rfc3339(deps.idempotency.clock()),
+            };
             let data = ShipmentCreated {
-                order_id: order_id.clone(),
+                order_id: request.order_ref.clone(),
                 shipment_id: shipment,
             };
             deps.publisher
                 .publish(&[OutboundEvent::new(metadata, &data)?])
                 .await?;
-            tracing::info!(order_id = %order_id, "shipment created");
+            tracing::info!(
+                order_id = %request.order_ref,
+                service = ?request.service,
+                items = request.items.len(),
+                "shipment created"
+            );
             Ok::<_, TaskError>(())
         })
         .await
