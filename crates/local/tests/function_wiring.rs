@@ -55,9 +55,10 @@ fn wiring(port: Port) -> Wiring {
             by_arn: false,
             policy: None,
         },
-        // Checked on its own (publisher_grant_problems): its own event types only.
+        // Checked on its own (publisher_grant_problems): its context's bus, its own event
+        // types only.
         Port::Publisher => Wiring {
-            resource: Some("OrdersBus"),
+            resource: None,
             by_arn: false,
             policy: None,
         },
@@ -155,7 +156,7 @@ fn problems_of(
         }
     }
     if declared.ports().contains(&Port::Publisher) {
-        problems.extend(publisher_grant_problems(id, declared, policies));
+        problems.extend(publisher_grant_problems(id, declared, variables, policies));
     }
     if declared.ports().contains(&Port::Idempotency) {
         problems.extend(idempotency_grant_problems(id, declared, policies));
@@ -274,8 +275,39 @@ fn reminder_grant_problems(id: &str, policies: &[Value]) -> Vec<String> {
     problems
 }
 
-fn publisher_grant_problems(id: &str, declared: &dyn Declared, policies: &[Value]) -> Vec<String> {
+/// The bus each context publishes on, by its source (docs/contexts.md): a context
+/// publishes on its own bus only.
+fn context_bus(source: &str) -> &'static str {
+    match source {
+        "com.shipping" => "ShippingBus",
+        _ => "OrdersBus",
+    }
+}
+
+fn publisher_grant_problems(
+    id: &str,
+    declared: &dyn Declared,
+    variables: &Value,
+    policies: &[Value],
+) -> Vec<String> {
     let mut problems = Vec::new();
+    let mut buses: Vec<&str> = declared
+        .publishes()
+        .iter()
+        .map(|t| context_bus(t.source))
+        .collect();
+    buses.dedup();
+    let [bus] = buses[..] else {
+        return vec![format!(
+            "{id} publishes for several contexts' buses: {buses:?}"
+        )];
+    };
+    if variables["EVENT_BUS_NAME"] != json!({"Ref": bus}) {
+        problems.push(format!(
+            "{id} declares Publisher but its EVENT_BUS_NAME is {} (want !Ref {bus})",
+            variables["EVENT_BUS_NAME"]
+        ));
+    }
     if policies
         .iter()
         .any(|p| p.get("EventBridgePutEventsPolicy").is_some())
@@ -298,7 +330,7 @@ fn publisher_grant_problems(id: &str, declared: &dyn Declared, policies: &[Value
         .collect();
     types.sort_unstable();
     types.dedup();
-    let arn = json!({"Fn::GetAtt": ["OrdersBus", "Arn"]});
+    let arn = json!({"Fn::GetAtt": [bus, "Arn"]});
     let own = policies
         .iter()
         .filter_map(|p| p.get("Statement").and_then(Value::as_array))
@@ -312,7 +344,7 @@ fn publisher_grant_problems(id: &str, declared: &dyn Declared, policies: &[Value
         });
     if !own {
         problems.push(format!(
-            "{id} has no statement granting PutEvents on OrdersBus for sources {sources:?} and detail types {types:?}"
+            "{id} has no statement granting PutEvents on {bus} for sources {sources:?} and detail types {types:?}"
         ));
     }
     problems
@@ -353,7 +385,8 @@ fn every_put_events_grant_names_its_source() {
         statements.len() >= 5,
         "publishers, the state machine and the approvers: {statements:?}"
     );
-    for statement in statements {
+    // A Deny (a bus policy's) grants nothing.
+    for statement in statements.iter().filter(|s| s["Effect"] != "Deny") {
         let sources = values(&statement["Condition"]["StringEquals"]["events:source"]);
         assert!(
             statement["Effect"] == "Allow"
@@ -710,20 +743,22 @@ fn a_missing_variable_policy_or_setting_and_an_unread_variable_are_found() {
     let found = problems_of("R", register, &extra, &policies);
     assert!(found[0].contains("AUDIT_TABLE"), "{found:?}");
 
-    // A publisher: any source (the SAM template), or a type it does not publish, is refused.
+    // A publisher: any source (the SAM template), a type it does not publish, or another
+    // context's bus, is refused.
     let ship = declaration("ship-order").expect("ship-order is declared");
     let ship_wired = json!({
         "SHIPMENTS_TABLE": {"Ref": "ShipmentsTable"},
         "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
-        "EVENT_BUS_NAME": {"Ref": "OrdersBus"}
+        "EVENT_BUS_NAME": {"Ref": "ShippingBus"}
     });
-    let put = |source: &str, detail_type: &str| {
+    let put_on = |bus: &str, source: &str, detail_type: &str| {
         json!({"Statement": [{
             "Effect": "Allow", "Action": "events:PutEvents",
-            "Resource": {"Fn::GetAtt": ["OrdersBus", "Arn"]},
+            "Resource": {"Fn::GetAtt": [bus, "Arn"]},
             "Condition": {"StringEquals": {"events:source": source, "events:detail-type": detail_type}}
         }]})
     };
+    let put = |source: &str, detail_type: &str| put_on("ShippingBus", source, detail_type);
     let ship_policies = |bus: Value| {
         vec![
             json!({"DynamoDBCrudPolicy": {"TableName": {"Ref": "ShipmentsTable"}}}),
@@ -744,10 +779,23 @@ fn a_missing_variable_policy_or_setting_and_an_unread_variable_are_found() {
         json!({"EventBridgePutEventsPolicy": {"EventBusName": {"Ref": "OrdersBus"}}}),
         put("com.orders", "ShipmentCreated"),
         put("com.shipping", "OrderConfirmed"),
+        put_on("OrdersBus", "com.shipping", "ShipmentCreated"),
     ] {
         let found = problems_of("S", ship, &ship_wired, &ship_policies(bus.clone()));
         assert!(!found.is_empty(), "{bus} went unnoticed");
     }
+    let mut on_orders_bus = ship_wired.clone();
+    on_orders_bus["EVENT_BUS_NAME"] = json!({"Ref": "OrdersBus"});
+    let found = problems_of(
+        "S",
+        ship,
+        &on_orders_bus,
+        &ship_policies(put("com.shipping", "ShipmentCreated")),
+    );
+    assert!(
+        found.iter().any(|p| p.contains("want !Ref ShippingBus")),
+        "Shipping publishing on Orders' bus went unnoticed: {found:?}"
+    );
 
     let callbacks = declaration("record-approval").expect("record-approval is declared");
     let found = problems_of(

@@ -17,6 +17,7 @@ mod background;
 mod chaos;
 mod cli_demo;
 mod closed_stdout;
+mod context_buses;
 mod disk_tables_contract;
 mod docs_examples;
 mod event_envelope;

@@ -527,31 +527,63 @@ fn rules_route_to_their_targets_with_transformers_retries_and_dlqs() {
         .count();
     assert_eq!(model.rules_on_bus("orders-bus").count(), on_orders_bus);
 
-    // (rule, target kind, target logical id): each rule's one target, retried 4 times
-    // within an hour, then put in RulesDlq.
-    for (id, kind, target) in [
+    // (rule, its bus, target kind, target logical id): each rule's one target, retried 4
+    // times within an hour, then put in RulesDlq. A context's consumers are on its own bus;
+    // the subscriptions carry events from a publisher's bus to a subscriber's.
+    for (id, bus, kind, target) in [
         (
             "ApprovalDecidedRule",
+            "OrdersBus",
             TargetKind::Function,
             "RecordApprovalFunction",
         ),
-        ("AuditRule", TargetKind::Queue, "AuditQueue"),
+        ("AuditRule", "AuditBus", TargetKind::Queue, "AuditQueue"),
         (
             "CustomerNotificationsRule",
+            "OrdersBus",
             TargetKind::Queue,
             "NotificationsQueue",
         ),
-        ("FraudReviewRule", TargetKind::Queue, "FraudReviewQueue"),
-        ("ShippingRule", TargetKind::Queue, "ShippingQueue"),
+        (
+            "FraudReviewRule",
+            "OrdersBus",
+            TargetKind::Queue,
+            "FraudReviewQueue",
+        ),
+        (
+            "ShippingRule",
+            "ShippingBus",
+            TargetKind::Queue,
+            "ShippingQueue",
+        ),
         (
             "OrderCreatedRule",
+            "OrdersBus",
             TargetKind::StateMachine,
             "OrderFulfillmentStateMachine",
         ),
+        (
+            "OrdersToShippingRule",
+            "OrdersBus",
+            TargetKind::EventBus,
+            "ShippingBus",
+        ),
+        (
+            "OrdersToAuditRule",
+            "OrdersBus",
+            TargetKind::EventBus,
+            "AuditBus",
+        ),
+        (
+            "ShippingToAuditRule",
+            "ShippingBus",
+            TargetKind::EventBus,
+            "AuditBus",
+        ),
     ] {
         let rule = &model.rules[id];
-        assert_eq!(rule.event_bus.as_deref(), Some("OrdersBus"), "{id}");
-        assert_eq!(rule.event_bus_name, "orders-bus");
+        assert_eq!(rule.event_bus.as_deref(), Some(bus), "{id}");
+        assert_eq!(rule.event_bus_name, model.buses[bus].name, "{id}");
         assert!(rule.enabled);
         assert_eq!(rule.targets.len(), 1, "{id}");
         let t = &rule.targets[0];

@@ -95,6 +95,12 @@ fn describe(kind: &HopKind) -> String {
             detail_type,
             ..
         } => format!("put {source} {detail_type}"),
+        HopKind::EventCrossed {
+            detail_type,
+            from,
+            to,
+            ..
+        } => format!("crossed {detail_type} {from} -> {to}"),
         HopKind::RuleMatched { rule } => format!("matched {rule}"),
         HopKind::TargetDelivered { rule, target } => format!("delivered {rule} -> {target}"),
         HopKind::Invoked {

@@ -135,13 +135,7 @@ async fn run_wave(
             .set_available(sku, *quantity)
             .map_err(StartError::from)?;
     }
-    let bus = inner
-        .model
-        .buses
-        .values()
-        .next()
-        .map(|b| b.name.clone())
-        .ok_or(ChaosError::NoBus)?;
+    let bus = inner.model.home_bus.clone().ok_or(ChaosError::NoBus)?;
     let start = inner.clock.now_ms();
     send_poison(&inner, &wave);
     let mut running = invariants::Running::default();

@@ -52,6 +52,8 @@ pub fn collect_hops(hops: &[Hop], machines: &[&str], samples: &mut Samples) {
                     add(END_TO_END, hop.wall_us.saturating_sub(put));
                 }
             }
+            // The receiving bus's rules match from when the event crossed.
+            HopKind::EventCrossed { .. } => last_put = Some(hop.wall_us),
             HopKind::RuleMatched { rule } => {
                 if let Some(put) = last_put {
                     add(PUT_TO_RULE, hop.wall_us.saturating_sub(put));

@@ -33,6 +33,15 @@ fn describe(kind: &HopKind) -> (&'static str, String) {
                 format!("{detail_type} from {source} on {bus}{replayed}"),
             )
         }
+        HopKind::EventCrossed {
+            source,
+            detail_type,
+            from,
+            to,
+        } => (
+            "event",
+            format!("{detail_type} from {source} crosses {from} → {to}"),
+        ),
         HopKind::RuleMatched { rule } => ("rule", format!("{rule} matched")),
         HopKind::TargetDelivered { rule, target } => ("target", format!("{rule} → {target}")),
         HopKind::Invoked {

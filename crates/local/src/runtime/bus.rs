@@ -228,6 +228,15 @@ pub fn target_input(target: &RuleTarget) -> TargetInput {
     TargetInput::Event
 }
 
+/// How an event came to the bus that routes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Arrival<'a> {
+    /// Put on it (PutEvents, a schedule, a replay).
+    Put,
+    /// Sent by a rule of the bus it names: it goes to no bus target from here.
+    FromBus(&'a str),
+}
+
 impl CloudInner {
     /// PutEvents: validates each entry alone, routes the accepted ones, and answers per
     /// entry in request order.
@@ -255,7 +264,7 @@ impl CloudInner {
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| super::xray::current_or_new(self.clock.now_ms()));
         self.archives.capture(&bus, &event, &event_text);
-        self.route(&event, &event_text, &bus, &trace, None);
+        self.route(&event, &event_text, &bus, &trace, None, Arrival::Put);
         PutEventsResult {
             event_id: Some(id),
             error_code: None,
@@ -301,17 +310,18 @@ impl CloudInner {
         bus: &str,
         trace: &str,
         only: Option<&[String]>,
+        arrival: Arrival<'_>,
     ) {
         let correlation_id = correlation_of(event);
         let id = event["id"].as_str().unwrap_or_default().to_owned();
         // When the bus received the event (a replayed event is received again).
         let ingestion_time = event_time(self.clock.now_ms());
-        self.trace.record(Hop::event_put(
-            event,
-            &correlation_id,
-            bus,
-            self.clock.now_ms(),
-        ));
+        self.trace.record(match arrival {
+            Arrival::Put => Hop::event_put(event, &correlation_id, bus, self.clock.now_ms()),
+            Arrival::FromBus(from) => {
+                Hop::event_crossed(event, &correlation_id, from, bus, self.clock.now_ms())
+            }
+        });
         let mut matched = self.buses.matching(bus, event);
         if let Some(only) = only {
             matched.retain(|rule| only.contains(&rule.rule.arn));
@@ -332,6 +342,7 @@ impl CloudInner {
             event_text: to_bus.then(|| event_text.to_owned()),
             event_id: id,
             correlation_id: correlation_id.clone(),
+            from_bus: matches!(arrival, Arrival::FromBus(_)),
         });
         for rule in matched {
             self.trace.record(Hop::rule_matched(
@@ -355,6 +366,12 @@ impl CloudInner {
         trace: &str,
     ) {
         for (index, target, input) in rule.inputs(event_text, event, ingestion_time) {
+            if delivered.from_bus && target.target.kind == TargetKind::EventBus {
+                // EventBridge does not route an event that came from another bus on to a
+                // third one.
+                tracing::debug!(rule = %rule.rule.logical_id, target = %target.id, "an event from another bus is not sent to a third");
+                continue;
+            }
             match input {
                 Ok(body) => self.deliver(
                     rule.clone(),
@@ -396,6 +413,7 @@ impl CloudInner {
             event_text: Some(text.clone()),
             event_id: id,
             correlation_id: String::new(),
+            from_bus: false,
         });
         let trace = super::xray::current_or_new(self.clock.now_ms());
         let ingestion_time = event_time(self.clock.now_ms());
@@ -653,21 +671,24 @@ impl CloudInner {
                     .get(&target.target.logical_id)
                     .map(|b| b.name.clone())
                     .ok_or_else(|| format!("no bus {}", target.target.logical_id))?;
+                let text = delivered.event_text.as_deref().unwrap_or_default();
                 let event: Value =
-                    serde_json::from_str(delivered.event_text.as_deref().unwrap_or_default())
-                        .map_err(|e| format!("event is not JSON: {e}"))?;
-                let entry = PutEventsEntry {
-                    source: event["source"].as_str().map(str::to_owned),
-                    detail_type: event["detail-type"].as_str().map(str::to_owned),
-                    detail: Some(event["detail"].to_string()),
-                    event_bus_name: Some(bus),
-                    trace_header: super::xray::current(),
-                    ..Default::default()
-                };
-                match self.put_event(&entry).error_message {
-                    None => Ok(None),
-                    Some(e) => Err(e),
-                }
+                    serde_json::from_str(text).map_err(|e| format!("event is not JSON: {e}"))?;
+                // The event itself crosses, as EventBridge sends it: its id, time and
+                // account stay, so a consumer keyed on the id sees a replay crossing again
+                // as the event it already has.
+                let trace = super::xray::current()
+                    .unwrap_or_else(|| super::xray::current_or_new(self.clock.now_ms()));
+                self.archives.capture(&bus, &event, text);
+                self.route(
+                    &event,
+                    text,
+                    &bus,
+                    &trace,
+                    None,
+                    Arrival::FromBus(&rule.rule.event_bus_name),
+                );
+                Ok(None)
             }
         }
     }
@@ -707,6 +728,8 @@ struct Delivered {
     /// The event's id (a FIFO queue target's deduplication id).
     event_id: String,
     correlation_id: String,
+    /// The event came from another bus: EventBridge sends it to no third one.
+    from_bus: bool,
 }
 
 /// The partition key `KinesisParameters.PartitionKeyPath` selects of an event: the value

@@ -73,7 +73,14 @@ impl CloudInner {
             let event = Value::Object(event);
             let event_text = event.to_string();
             let trace = super::xray::current_or_new(self.clock.now_ms());
-            self.route(&event, &event_text, &bus, &trace, only);
+            self.route(
+                &event,
+                &event_text,
+                &bus,
+                &trace,
+                only,
+                super::bus::Arrival::Put,
+            );
         }
     }
 }

@@ -20,6 +20,18 @@ pub enum HopKind {
         /// The replay that put the event again (its `replay-name`), if one did.
         replay: Option<String>,
     },
+    /// A rule of one bus sent an event on to another bus (a subscription): the same event,
+    /// not a new put.
+    EventCrossed {
+        /// The event's `source`.
+        source: String,
+        /// The event's `detail-type`.
+        detail_type: String,
+        /// The bus it came from.
+        from: String,
+        /// The bus it reached.
+        to: String,
+    },
     /// A rule's pattern matched an event.
     RuleMatched {
         /// The rule's logical id.
@@ -184,6 +196,27 @@ impl Hop {
                     .get("replay-name")
                     .and_then(Value::as_str)
                     .map(str::to_owned),
+            },
+        }
+    }
+    /// An event of `correlation_id` sent from bus `from` on to bus `to`.
+    pub fn event_crossed(
+        event: &Value,
+        correlation_id: &str,
+        from: &str,
+        to: &str,
+        at_ms: i64,
+    ) -> Self {
+        let text = |k: &str| event[k].as_str().unwrap_or_default().to_owned();
+        Self {
+            at_ms,
+            wall_us: 0,
+            correlation_id: correlation_id.to_owned(),
+            kind: HopKind::EventCrossed {
+                source: text("source"),
+                detail_type: text("detail-type"),
+                from: from.to_owned(),
+                to: to.to_owned(),
             },
         }
     }

@@ -175,6 +175,7 @@ impl World {
         } = tables;
         let publisher = LocalPublisher {
             cloud: cloud.clone(),
+            bus: None,
         };
         let callbacks = LocalCallbacks {
             cloud: cloud.clone(),
@@ -228,7 +229,12 @@ impl Adapters for FaultyAdapters<'_> {
         self.world.stores.payments(table)
     }
     fn publisher(&self, bus: &str) -> Arc<dyn EventPublisher> {
-        self.world.stores.publisher(bus)
+        // Each function puts on the bus its EVENT_BUS_NAME names: with a bus per context,
+        // Shipping's publisher is not Orders'.
+        Arc::new(LocalPublisher {
+            cloud: self.world.cloud.clone(),
+            bus: Some(bus.to_owned()),
+        })
     }
     fn task_callbacks(&self) -> Arc<dyn TaskCallbacks> {
         self.world.stores.task_callbacks()
@@ -355,6 +361,8 @@ impl std::ops::Deref for World {
 /// adapter does.
 pub struct LocalPublisher {
     cloud: Weak<CloudInner>,
+    /// The bus it puts on: a function's `EVENT_BUS_NAME`, else the template's first bus.
+    bus: Option<String>,
 }
 
 #[async_trait]
@@ -364,7 +372,7 @@ impl EventPublisher for LocalPublisher {
             .cloud
             .upgrade()
             .ok_or_else(|| PortError::Transient("the local cloud has stopped".into()))?;
-        let bus = cloud.model.buses.values().next().map(|b| b.name.clone());
+        let bus = self.bus.clone().or_else(|| cloud.model.home_bus.clone());
         let entries: Vec<PutEventsEntry> = events
             .iter()
             .map(|e| PutEventsEntry {

@@ -80,7 +80,8 @@ pub(super) fn from_document(
     check_transform(document.get("Transform"))?;
     let parameters = parameters::resolve(document.get("Parameters"), &options.parameter_overrides)?;
     let globals = globals::by_type(document.get("Globals"))?;
-    let resources = raw_resources(&section(document, "Resources")?, &globals)?;
+    let declared = section(document, "Resources")?;
+    let resources = raw_resources(&declared, &globals)?;
     let resolver = Resolver::new(
         parameters.clone(),
         section(document, "Mappings")?,
@@ -99,6 +100,7 @@ pub(super) fn from_document(
         queues: BTreeMap::new(),
         streams: BTreeMap::new(),
         buses: BTreeMap::new(),
+        home_bus: None,
         rules: BTreeMap::new(),
         archives: BTreeMap::new(),
         state_machines: BTreeMap::new(),
@@ -263,6 +265,11 @@ pub(super) fn from_document(
         }
     }
     check_routes(&mut model)?;
+    // The bus declared first, in the template's own order (the model's maps are sorted).
+    model.home_bus = declared
+        .keys()
+        .find_map(|id| model.buses.get(id))
+        .map(|bus| bus.name.clone());
     model.outputs = outputs(&ctx.resolver, &section(document, "Outputs")?)?;
     Ok(model)
 }

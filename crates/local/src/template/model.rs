@@ -28,6 +28,9 @@ pub struct Model {
     pub streams: BTreeMap<String, KinesisStream>,
     /// EventBridge buses declared in the stack (the default bus is not among them).
     pub buses: BTreeMap<String, EventBus>,
+    /// The name of the bus the template declares first: where a caller that names no bus
+    /// of its own puts (the chaos traffic, a publisher without `EVENT_BUS_NAME`).
+    pub home_bus: Option<String>,
     /// EventBridge rules, SAM's generated ones included.
     pub rules: BTreeMap<String, Rule>,
     /// EventBridge archives.

@@ -1,0 +1,293 @@
+//! A bus per context (docs/contexts.md): each subscriber receives exactly what its rules
+//! select from the publisher's bus, once, and an event that came from another bus goes to
+//! no third one, as EventBridge routes it. Deterministic: paused tokio time on the virtual
+//! clock.
+
+use orderly_local::runtime::bus::PutEventsEntry;
+use orderly_local::runtime::faults::NoFaults;
+use orderly_local::runtime::lambda::LocalHandler;
+use orderly_local::runtime::retention::Retention;
+use orderly_local::runtime::trace::{Hop, HopKind};
+use orderly_local::runtime::world::World;
+use orderly_local::runtime::{CloudOptions, HandlerFactory, LocalCloud};
+use orderly_local::scenarios::{ScenarioEnv, entries, settled, start_cloud_retaining, wait_until};
+use orderly_local::template;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Orders of every family the put-events files hold, each with ids of its own.
+const FAMILIES: &[(&str, usize)] = &[
+    ("happy-path", 8),
+    ("payment-declined", 3),
+    ("out-of-stock", 3),
+    ("approval-needed", 2),
+];
+
+fn orders() -> Vec<PutEventsEntry> {
+    let mut out = Vec::new();
+    for (family, count) in FAMILIES {
+        let template = entries(&root(), family).expect("the scenario");
+        let first = template.first().expect("an entry");
+        for i in 0..*count {
+            let mut entry = first.clone();
+            let detail = first.detail.clone().unwrap_or_default();
+            let value: serde_json::Value = serde_json::from_str(&detail).expect("JSON");
+            let order = value["data"]["orderId"].as_str().expect("an order id");
+            let key = value["metadata"]["idempotency-key"]
+                .as_str()
+                .expect("a key");
+            let corr = value["metadata"]["correlation-id"].as_str().expect("an id");
+            entry.detail = Some(
+                detail
+                    .replace(order, &format!("{order}-ctx-{i}"))
+                    .replace(key, &format!("{key}-ctx-{i}"))
+                    .replace(corr, &format!("{corr}-ctx-{i}")),
+            );
+            out.push(entry);
+        }
+    }
+    out
+}
+
+/// `(correlation id, detail-type)` → how many times, of the hops `pick` keeps.
+fn tally(
+    hops: &[Hop],
+    pick: impl Fn(&HopKind) -> Option<String>,
+) -> BTreeMap<(String, String), usize> {
+    let mut out = BTreeMap::new();
+    for hop in hops {
+        if let Some(detail_type) = pick(&hop.kind) {
+            *out.entry((hop.correlation_id.clone(), detail_type))
+                .or_insert(0) += 1;
+        }
+    }
+    out
+}
+
+fn puts_on(bus: &'static str) -> impl Fn(&HopKind) -> Option<String> {
+    move |kind| match kind {
+        HopKind::EventPut {
+            detail_type,
+            bus: b,
+            ..
+        } if b == bus => Some(detail_type.clone()),
+        _ => None,
+    }
+}
+
+fn crossings(from: &'static str, to: &'static str) -> impl Fn(&HopKind) -> Option<String> {
+    move |kind| match kind {
+        HopKind::EventCrossed {
+            detail_type,
+            from: f,
+            to: t,
+            ..
+        } if f == from && t == to => Some(detail_type.clone()),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn each_subscriber_gets_exactly_what_its_rules_select_once() {
+    let cloud = start_cloud_retaining(
+        &ScenarioEnv::at(root()),
+        Arc::new(NoFaults),
+        Retention::keeping_orders(200),
+    )
+    .expect("the cloud starts");
+    let inner = &cloud.inner;
+    for sku in ["BOOK-0001", "TOY-0001", "TECH-0001"] {
+        inner.world.stock.set_available(sku, 1_000).expect("stock");
+    }
+    let orders = orders();
+    for chunk in orders.chunks(10) {
+        let results = inner.put_events(chunk);
+        assert!(
+            results.iter().all(|r| r.error_code.is_none()),
+            "{results:?}"
+        );
+    }
+    let done = wait_until(inner, |c| {
+        settled(c) && c.executions().len() >= orders.len()
+    })
+    .await;
+    assert!(done, "the orders did not settle");
+
+    let hops = inner.trace.hops();
+    let on_orders = tally(&hops, puts_on("orders-bus"));
+    let on_shipping = tally(&hops, puts_on("shipping-bus"));
+    assert!(
+        on_orders.keys().any(|(_, t)| t == "OrderConfirmed")
+            && on_orders.keys().any(|(_, t)| t == "OrderFailed")
+            && on_shipping.keys().any(|(_, t)| t == "ShipmentCreated"),
+        "the run has confirmed, failed and shipped orders: {on_orders:?} {on_shipping:?}"
+    );
+    assert!(
+        tally(&hops, puts_on("audit-bus")).is_empty(),
+        "nothing is put on audit-bus but by its subscriptions"
+    );
+
+    // Shipping's subscription: every OrderConfirmed, once; nothing else.
+    let confirmed: BTreeMap<_, _> = on_orders
+        .iter()
+        .filter(|((_, t), _)| t == "OrderConfirmed")
+        .map(|(k, n)| (k.clone(), *n))
+        .collect();
+    assert_eq!(
+        tally(&hops, crossings("orders-bus", "shipping-bus")),
+        confirmed
+    );
+    // Audit's subscriptions: every event of orders-bus, and Shipping's own events, once.
+    assert_eq!(
+        tally(&hops, crossings("orders-bus", "audit-bus")),
+        on_orders
+    );
+    assert_eq!(
+        tally(&hops, crossings("shipping-bus", "audit-bus")),
+        on_shipping
+    );
+    // Nothing goes further, and nothing leaves audit-bus.
+    let crossed = hops
+        .iter()
+        .filter(|h| matches!(h.kind, HopKind::EventCrossed { .. }))
+        .count();
+    let expected: usize = confirmed.values().sum::<usize>()
+        + on_orders.values().sum::<usize>()
+        + on_shipping.values().sum::<usize>();
+    assert_eq!(crossed, expected, "no other crossing");
+    // Each event reaches Audit's queue once, and is recorded once.
+    let to_audit_queue = hops
+        .iter()
+        .filter(|h| matches!(&h.kind, HopKind::TargetDelivered { rule, .. } if rule == "AuditRule"))
+        .count();
+    let events = on_orders.values().sum::<usize>() + on_shipping.values().sum::<usize>();
+    assert_eq!(to_audit_queue, events);
+    assert_eq!(inner.world.audit.len(), events);
+    // Every confirmed order ships once.
+    assert_eq!(inner.world.shipments.len(), confirmed.len());
+}
+
+/// Three buses chained by subscriptions, and a consumer on the last.
+const CHAIN: &str = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  FirstBus:
+    Type: AWS::Events::EventBus
+    Properties: {Name: first}
+  SecondBus:
+    Type: AWS::Events::EventBus
+    Properties: {Name: second}
+  ThirdBus:
+    Type: AWS::Events::EventBus
+    Properties: {Name: third}
+  Sink:
+    Type: AWS::SQS::Queue
+  FirstToSecond:
+    Type: AWS::Events::Rule
+    Properties:
+      EventBusName: !Ref FirstBus
+      EventPattern: {source: [com.first, com.second]}
+      Targets: [{Id: second, Arn: !GetAtt SecondBus.Arn}]
+  SecondToThird:
+    Type: AWS::Events::Rule
+    Properties:
+      EventBusName: !Ref SecondBus
+      EventPattern: {source: [com.first, com.second]}
+      Targets: [{Id: third, Arn: !GetAtt ThirdBus.Arn}]
+  ThirdToSink:
+    Type: AWS::Events::Rule
+    Properties:
+      EventBusName: !Ref ThirdBus
+      EventPattern: {source: [com.first, com.second]}
+      Targets: [{Id: sink, Arn: !GetAtt Sink.Arn}]
+"#;
+
+struct NoFunctions;
+
+impl HandlerFactory for NoFunctions {
+    fn build(&self, f: &template::Function, _: &World) -> Result<Arc<dyn LocalHandler>, String> {
+        Err(format!("{} is not expected here", f.logical_id))
+    }
+}
+
+fn put_on(bus: &str, source: &str) -> PutEventsEntry {
+    PutEventsEntry {
+        source: Some(source.to_owned()),
+        detail_type: Some("Probe".to_owned()),
+        // The trace follows events by correlation id.
+        detail: Some(format!(
+            r#"{{"metadata": {{"correlation-id": "probe-{source}"}}}}"#
+        )),
+        event_bus_name: Some(bus.to_owned()),
+        ..Default::default()
+    }
+}
+
+/// The chain of buses running, and its sink queue.
+fn chain() -> (
+    LocalCloud,
+    tempfile::TempDir,
+    Arc<orderly_local::sqs::Queue>,
+) {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("template.yaml");
+    std::fs::write(&path, CHAIN).expect("the template");
+    let cloud = LocalCloud::start(CloudOptions::new(path), Arc::new(NoFunctions))
+        .expect("the template starts");
+    let sink = cloud
+        .inner
+        .sqs
+        .queue_by_arn(&cloud.inner.model.queues["Sink"].arn)
+        .expect("the sink");
+    (cloud, dir, sink)
+}
+
+/// The one message of the sink, once it has come. Not `settled`: a message nobody
+/// consumes keeps the cloud busy until it expires.
+async fn sunk(cloud: &LocalCloud, sink: &orderly_local::sqs::Queue) -> serde_json::Value {
+    assert!(wait_until(&cloud.inner, |_| !sink.is_empty()).await);
+    let got = sink.peek_all();
+    assert_eq!(got.len(), 1);
+    serde_json::from_str(&got[0].body).expect("JSON")
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn an_event_from_another_bus_goes_to_no_third_bus() {
+    let (cloud, _dir, sink) = chain();
+    let inner = &cloud.inner;
+
+    // Put on the first bus: it crosses to the second, and stops there.
+    let put = inner.put_events(&[put_on("first", "com.first")]);
+    assert!(put[0].error_code.is_none(), "{put:?}");
+    assert!(wait_until(inner, settled).await);
+    let hops = inner.trace.hops();
+    assert_eq!(tally(&hops, crossings("first", "second")).len(), 1);
+    assert!(tally(&hops, crossings("second", "third")).is_empty());
+    assert!(sink.is_empty());
+
+    // Put on the second bus itself: its rule sends it on to the third, and to the sink.
+    let put = inner.put_events(&[put_on("second", "com.second")]);
+    assert!(put[0].error_code.is_none(), "{put:?}");
+    let event = sunk(&cloud, &sink).await;
+    assert_eq!(event["source"], "com.second");
+    let hops = inner.trace.hops();
+    assert_eq!(tally(&hops, crossings("second", "third")).len(), 1);
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_crossing_keeps_the_event_id() {
+    let (cloud, _dir, sink) = chain();
+    let put = cloud.inner.put_events(&[put_on("second", "com.second")]);
+    let id = put[0].event_id.clone().expect("an id");
+    let event = sunk(&cloud, &sink).await;
+    assert_eq!(
+        event["id"],
+        id.as_str(),
+        "the same event crossed, not a new one"
+    );
+}
