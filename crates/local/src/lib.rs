@@ -6,6 +6,7 @@ pub mod clock;
 pub mod demo;
 pub mod document;
 pub mod dynamodb;
+pub mod iam;
 pub mod kinesis;
 pub mod pseudo;
 pub mod runtime;

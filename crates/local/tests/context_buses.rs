@@ -3,6 +3,7 @@
 //! no third one, as EventBridge routes it. Deterministic: paused tokio time on the virtual
 //! clock.
 
+use orderly_local::iam::Caller;
 use orderly_local::runtime::bus::PutEventsEntry;
 use orderly_local::runtime::faults::NoFaults;
 use orderly_local::runtime::lambda::LocalHandler;
@@ -18,6 +19,16 @@ use std::sync::Arc;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The repository's template running, keeping the records of `orders` orders.
+fn app_cloud(orders: usize) -> LocalCloud {
+    start_cloud_retaining(
+        &ScenarioEnv::at(root()),
+        Arc::new(NoFaults),
+        Retention::keeping_orders(orders),
+    )
+    .expect("the cloud starts")
 }
 
 /// Orders of every family the put-events files hold, each with ids of its own.
@@ -94,12 +105,7 @@ fn crossings(from: &'static str, to: &'static str) -> impl Fn(&HopKind) -> Optio
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn each_subscriber_gets_exactly_what_its_rules_select_once() {
-    let cloud = start_cloud_retaining(
-        &ScenarioEnv::at(root()),
-        Arc::new(NoFaults),
-        Retention::keeping_orders(200),
-    )
-    .expect("the cloud starts");
+    let cloud = app_cloud(200);
     let inner = &cloud.inner;
     for sku in ["BOOK-0001", "TOY-0001", "TECH-0001"] {
         inner.world.stock.set_available(sku, 1_000).expect("stock");
@@ -289,5 +295,86 @@ async fn a_crossing_keeps_the_event_id() {
         event["id"],
         id.as_str(),
         "the same event crossed, not a new one"
+    );
+}
+
+fn entry(bus: &str, source: &str, detail_type: &str) -> PutEventsEntry {
+    PutEventsEntry {
+        source: Some(source.to_owned()),
+        detail_type: Some(detail_type.to_owned()),
+        detail: Some(r#"{"metadata": {"correlation-id": "policy-probe"}}"#.to_owned()),
+        event_bus_name: Some(bus.to_owned()),
+        ..Default::default()
+    }
+}
+
+/// The template's bus policies, evaluated for each put: a context's bus takes its own
+/// publishers' events and its subscriptions', and refuses the rest with EventBridge's
+/// error codes.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_put_the_bus_policy_denies_is_refused() {
+    let cloud = app_cloud(10);
+    let inner = &cloud.inner;
+    let account = inner.model.account_id.clone();
+    let shipper = Caller::role(
+        &inner.model.functions["ShipOrderFunction"].role_arn,
+        &account,
+    );
+    let placer = Caller::role(
+        &inner.model.functions["PlaceOrderFunction"].role_arn,
+        &account,
+    );
+    let root = inner.root_caller();
+    let stranger = Caller::root("111122223333");
+    let outcome = |bus: &str, source: &str, detail_type: &str, caller: &Caller| {
+        let result = inner.put_events_as(&[entry(bus, source, detail_type)], caller);
+        result[0]
+            .error_code
+            .clone()
+            .unwrap_or_else(|| "accepted".to_owned())
+    };
+
+    // Shipping's bus: ship-order's own events only.
+    assert_eq!(
+        outcome("shipping-bus", "com.shipping", "ShipmentCreated", &shipper),
+        "accepted"
+    );
+    assert_eq!(
+        outcome("shipping-bus", "com.orders", "OrderConfirmed", &shipper),
+        "NotAuthorizedForSourceException",
+        "ship-order cannot forge an Orders event on its own bus"
+    );
+    for caller in [&placer, &root] {
+        assert_eq!(
+            outcome("shipping-bus", "com.shipping", "ShipmentCreated", caller),
+            "AccessDeniedException",
+            "{} is not Shipping",
+            caller.arn
+        );
+    }
+    // Audit's bus: its subscriptions only.
+    for caller in [&shipper, &placer, &root] {
+        assert_eq!(
+            outcome("audit-bus", "com.orders", "OrderCreated", caller),
+            "AccessDeniedException"
+        );
+    }
+    // Orders' bus denies nobody of the account; another account needs an Allow.
+    assert_eq!(
+        outcome("orders-bus", "com.orders", "OrderCreated", &root),
+        "accepted"
+    );
+    assert_eq!(
+        outcome("orders-bus", "com.orders", "OrderCreated", &stranger),
+        "AccessDeniedException"
+    );
+    let refused = inner.put_events_as(&[entry("audit-bus", "com.orders", "OrderCreated")], &root);
+    assert_eq!(
+        refused[0].error_message.as_deref(),
+        Some(
+            "User: arn:aws:iam::000000000000:root is not authorized to perform: events:PutEvents \
+             on resource: arn:aws:events:us-east-1:000000000000:event-bus/audit-bus with an \
+             explicit deny in a resource-based policy"
+        )
     );
 }

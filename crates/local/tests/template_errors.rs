@@ -136,6 +136,16 @@ fn unsupported_and_invalid_templates_fail_with_the_place_named() {
             "P.Properties.Target: unsupported",
         ),
         (
+            "a bus policy condition the local cloud cannot evaluate",
+            "Resources:\n  B:\n    Type: AWS::Events::EventBus\n    Properties: {Name: b}\n  P:\n    Type: AWS::Events::EventBusPolicy\n    Properties:\n      EventBusName: b\n      StatementId: s\n      Statement: {Effect: Deny, Principal: '*', Action: 'events:PutEvents', Condition: {NumericLessThan: {x: 1}}}\n",
+            "P.Properties.Statement.Statement[0].Condition.NumericLessThan: the local cloud evaluates the String, Arn and Null condition operators only",
+        ),
+        (
+            "a bus policy statement without a principal",
+            "Resources:\n  B:\n    Type: AWS::Events::EventBus\n    Properties:\n      Name: b\n      Policy: {Statement: [{Effect: Allow, Action: 'events:PutEvents'}]}\n",
+            "B.Properties.Policy.Statement[0]: a resource policy statement needs a Principal",
+        ),
+        (
             "import from another stack",
             "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !ImportValue other-queue\n",
             "Q.Properties.QueueName.Fn::ImportValue: unsupported",

@@ -869,7 +869,12 @@ fn aws_only_resources_are_listed_not_run() {
     for (id, resource) in raw["Resources"].as_object().unwrap() {
         let kind = resource["Type"].as_str().unwrap();
         let excluded = model.excluded_by_condition.contains(id);
-        if !(run(id) || listed(id, kind) || excluded) {
+        // A bus policy runs as its statements, on its bus (named by StatementId).
+        let policy_runs = kind == "AWS::Events::EventBusPolicy"
+            && model.bus_policies.values().flatten().any(|statement| {
+                statement.sid.as_deref() == resource["Properties"]["StatementId"].as_str()
+            });
+        if !(run(id) || policy_runs || listed(id, kind) || excluded) {
             unaccounted.push(format!("{id} ({kind})"));
         }
         if excluded {

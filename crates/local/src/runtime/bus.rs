@@ -83,7 +83,7 @@ pub struct PutEventsResult {
 }
 
 impl PutEventsResult {
-    fn failed(code: &str, message: impl Into<String>) -> Self {
+    pub(super) fn failed(code: &str, message: impl Into<String>) -> Self {
         Self {
             event_id: None,
             error_code: Some(code.to_owned()),
@@ -240,15 +240,41 @@ pub(super) enum Arrival<'a> {
 impl CloudInner {
     /// PutEvents: validates each entry alone, routes the accepted ones, and answers per
     /// entry in request order.
+    /// The caller is the account's root ([`CloudInner::root_caller`]).
     pub fn put_events(self: &Arc<Self>, entries: &[PutEventsEntry]) -> Vec<PutEventsResult> {
-        entries.iter().map(|entry| self.put_event(entry)).collect()
+        self.put_events_as(entries, &self.root_caller())
     }
 
-    fn put_event(self: &Arc<Self>, entry: &PutEventsEntry) -> PutEventsResult {
+    /// PutEvents by `caller`: each entry is also authorized against its bus's policy
+    /// ([`super::bus_policy`]).
+    pub fn put_events_as(
+        self: &Arc<Self>,
+        entries: &[PutEventsEntry],
+        caller: &crate::iam::Caller,
+    ) -> Vec<PutEventsResult> {
+        entries
+            .iter()
+            .map(|entry| self.put_event(entry, caller))
+            .collect()
+    }
+
+    fn put_event(
+        self: &Arc<Self>,
+        entry: &PutEventsEntry,
+        caller: &crate::iam::Caller,
+    ) -> PutEventsResult {
         let (event, event_text) = match self.accept(entry) {
             Ok(accepted) => accepted,
             Err(result) => return result,
         };
+        if let Err(refused) = self.authorize_put(
+            &bus_name(entry.event_bus_name.as_deref()),
+            entry.source.as_deref().unwrap_or_default(),
+            entry.detail_type.as_deref().unwrap_or_default(),
+            caller,
+        ) {
+            return refused;
+        }
         let kind = entry.detail_type.as_deref().unwrap_or_default();
         if self.faults.strike(Fault::PutEventsFailure, kind) {
             // A partial failure: this entry is refused, the others of the call go through.
@@ -674,6 +700,23 @@ impl CloudInner {
                 let text = delivered.event_text.as_deref().unwrap_or_default();
                 let event: Value =
                     serde_json::from_str(text).map_err(|e| format!("event is not JSON: {e}"))?;
+                // The rule puts it as the role it names, for the rule (aws:SourceArn); the
+                // receiving bus's policy decides, and a refusal fails the delivery.
+                let caller = match &target.role_arn {
+                    Some(role) => crate::iam::Caller::role(role, &self.model.account_id),
+                    None => self.root_caller(),
+                }
+                .for_source(&rule.rule.arn);
+                let field = |name: &str| event[name].as_str().unwrap_or_default().to_owned();
+                if let Err(refused) =
+                    self.authorize_put(&bus, &field("source"), &field("detail-type"), &caller)
+                {
+                    return Err(format!(
+                        "{}: {}",
+                        refused.error_code.unwrap_or_default(),
+                        refused.error_message.unwrap_or_default()
+                    ));
+                }
                 // The event itself crosses, as EventBridge sends it: its id, time and
                 // account stay, so a consumer keyed on the id sees a replay crossing again
                 // as the event it already has.

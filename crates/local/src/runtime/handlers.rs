@@ -65,7 +65,7 @@ impl HandlerFactory for OrderlyHandlers {
         };
         let environment = Environment::from_fn(|name| function.environment.get(name).cloned());
         let built = declared
-            .build(&world.adapters(), &environment)
+            .build(&world.adapters_for(function), &environment)
             .map_err(|e| e.to_string())?;
         Ok(Arc::new(Built(built)))
     }

@@ -3,6 +3,7 @@
 
 pub mod background;
 pub mod bus;
+mod bus_policy;
 pub mod disk_tables;
 pub mod esm;
 pub mod executions;

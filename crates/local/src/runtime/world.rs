@@ -176,6 +176,7 @@ impl World {
         let publisher = LocalPublisher {
             cloud: cloud.clone(),
             bus: None,
+            role: None,
         };
         let callbacks = LocalCallbacks {
             cloud: cloud.clone(),
@@ -199,7 +200,18 @@ impl World {
     /// The source the cloud's functions are built from: the stores, with the idempotency
     /// table behind the faults of this cloud.
     pub fn adapters(&self) -> FaultyAdapters<'_> {
-        FaultyAdapters { world: self }
+        FaultyAdapters {
+            world: self,
+            role: None,
+        }
+    }
+
+    /// [`World::adapters`] for `function`: what it puts on a bus, it puts as its role.
+    pub fn adapters_for(&self, function: &crate::template::Function) -> FaultyAdapters<'_> {
+        FaultyAdapters {
+            world: self,
+            role: Some(function.role_arn.clone()),
+        }
     }
 }
 
@@ -207,6 +219,9 @@ impl World {
 /// cloud's faults (transient errors, records a crashed invocation leaves in progress).
 pub struct FaultyAdapters<'a> {
     world: &'a World,
+    /// The role of the function being built, whose publisher puts as that role; `None`
+    /// puts as the account's root.
+    role: Option<String>,
 }
 
 impl Adapters for FaultyAdapters<'_> {
@@ -234,6 +249,7 @@ impl Adapters for FaultyAdapters<'_> {
         Arc::new(LocalPublisher {
             cloud: self.world.cloud.clone(),
             bus: Some(bus.to_owned()),
+            role: self.role.clone(),
         })
     }
     fn task_callbacks(&self) -> Arc<dyn TaskCallbacks> {
@@ -363,6 +379,8 @@ pub struct LocalPublisher {
     cloud: Weak<CloudInner>,
     /// The bus it puts on: a function's `EVENT_BUS_NAME`, else the template's first bus.
     bus: Option<String>,
+    /// The role it puts as (the function's), else the account's root.
+    role: Option<String>,
 }
 
 #[async_trait]
@@ -383,9 +401,13 @@ impl EventPublisher for LocalPublisher {
                 ..Default::default()
             })
             .collect();
+        let caller = match &self.role {
+            Some(role) => crate::iam::Caller::role(role, &cloud.model.account_id),
+            None => cloud.root_caller(),
+        };
         let mut retryable = true;
         let failed: Vec<String> = cloud
-            .put_events(&entries)
+            .put_events_as(&entries, &caller)
             .into_iter()
             .enumerate()
             .filter_map(|(i, r)| {

@@ -36,7 +36,6 @@ const AWS_ONLY_TYPES: &[&str] = &[
     "AWS::IAM::Policy",
     "AWS::IAM::ManagedPolicy",
     "AWS::SQS::QueuePolicy",
-    "AWS::Events::EventBusPolicy",
     "AWS::Lambda::Permission",
     "AWS::Serverless::Connector",
     "AWS::XRay::Group",
@@ -101,6 +100,7 @@ pub(super) fn from_document(
         streams: BTreeMap::new(),
         buses: BTreeMap::new(),
         home_bus: None,
+        bus_policies: BTreeMap::new(),
         rules: BTreeMap::new(),
         archives: BTreeMap::new(),
         state_machines: BTreeMap::new(),
@@ -189,9 +189,25 @@ pub(super) fn from_document(
                     .insert(id.clone(), stores::kinesis_stream(ctx, &id, &props)?);
             }
             "AWS::Events::EventBus" => {
+                let bus = stores::event_bus(ctx, &id, &props)?;
+                if let Some(policy) = props.value(&ctx.resolver, "Policy")? {
+                    let statements = crate::iam::statements_of(&policy, &props.at("Policy"))
+                        .map_err(|e| TemplateError::invalid(e.at, e.reason))?;
+                    model
+                        .bus_policies
+                        .entry(bus.name.clone())
+                        .or_default()
+                        .extend(statements);
+                }
+                model.buses.insert(id.clone(), bus);
+            }
+            "AWS::Events::EventBusPolicy" => {
+                let (bus, statements) = stores::event_bus_policy(ctx, &props)?;
                 model
-                    .buses
-                    .insert(id.clone(), stores::event_bus(ctx, &id, &props)?);
+                    .bus_policies
+                    .entry(bus)
+                    .or_default()
+                    .extend(statements);
             }
             "AWS::Events::Archive" => {
                 model

@@ -116,8 +116,19 @@ pub fn build(
         log_group = logging.string(r, "LogGroup")?;
     }
 
+    // The role it runs as: `Role`, else the execution role SAM makes (`<LogicalId>Role`).
+    let role_arn = match props.string(r, "Role")? {
+        Some(arn) => arn,
+        None => r
+            .get_att(&format!("{id}Role"), "Arn", &props.at("Role"))?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+
     let mut function = Function {
         logical_id: id.to_owned(),
+        role_arn,
         log_group: log_group.unwrap_or_else(|| format!("/aws/lambda/{name}")),
         name,
         arn: arn.clone(),

@@ -31,6 +31,9 @@ pub struct Model {
     /// The name of the bus the template declares first: where a caller that names no bus
     /// of its own puts (the chaos traffic, a publisher without `EVENT_BUS_NAME`).
     pub home_bus: Option<String>,
+    /// Each bus's resource policy, by bus name: its `AWS::Events::EventBusPolicy`
+    /// statements and its `Policy` property's. PutEvents is authorized against it.
+    pub bus_policies: BTreeMap<String, Vec<crate::iam::Statement>>,
     /// EventBridge rules, SAM's generated ones included.
     pub rules: BTreeMap<String, Rule>,
     /// EventBridge archives.
@@ -134,6 +137,9 @@ pub struct Function {
     pub name: String,
     /// The function's ARN.
     pub arn: String,
+    /// The role it runs as: `Role`, else the execution role SAM makes for it. What it puts
+    /// on a bus is authorized as this role.
+    pub role_arn: String,
     /// `CodeUri` as written (relative to the template directory).
     pub code_uri: PathBuf,
     /// The binary cargo-lambda builds (`Metadata.BuildProperties.Binary`, else the last

@@ -184,13 +184,12 @@ fn redrive(ctx: &Context, props: &Obj, policy: Value) -> Result<Redrive, Templat
 /// `AWS::Events::EventBus`.
 pub fn event_bus(ctx: &Context, id: &str, props: &Obj) -> Result<EventBus, TemplateError> {
     props.check(
-        &["Name"],
+        &["Name", "Policy"],
         &[
             "Tags",
             "Description",
             "KmsKeyIdentifier",
             "DeadLetterConfig",
-            "Policy",
         ],
     )?;
     let name = ctx.resolver.physical_name(id, &props.at("Name"))?;
@@ -199,6 +198,73 @@ pub fn event_bus(ctx: &Context, id: &str, props: &Obj) -> Result<EventBus, Templ
         arn: pseudo::event_bus_arn(&name),
         name,
     })
+}
+
+/// `AWS::Events::EventBusPolicy`: the name of the bus it is on (`default` when absent)
+/// and its statement: `Statement`, or the older `Action`, `Principal` and `Condition`,
+/// which allow `Principal` (an account id or `*`) the action on the bus.
+pub fn event_bus_policy(
+    ctx: &Context,
+    props: &Obj,
+) -> Result<(String, Vec<crate::iam::Statement>), TemplateError> {
+    props.check(
+        &[
+            "EventBusName",
+            "StatementId",
+            "Statement",
+            "Action",
+            "Principal",
+            "Condition",
+        ],
+        &[],
+    )?;
+    let r = &ctx.resolver;
+    let bus = super::rules::bus_name(props.string(r, "EventBusName")?);
+    let sid = props.string(r, "StatementId")?;
+    let statement = match (props.value(r, "Statement")?, props.string(r, "Action")?) {
+        (Some(Value::Object(mut statement)), None) => {
+            if let Some(sid) = sid {
+                statement.entry("Sid").or_insert(Value::String(sid));
+            }
+            Value::Object(statement)
+        }
+        (None, Some(action)) => {
+            let principal = props.string(r, "Principal")?.ok_or_else(|| {
+                TemplateError::invalid(props.at("Principal"), "Action needs a Principal")
+            })?;
+            let mut statement = serde_json::json!({
+                "Sid": sid,
+                "Effect": "Allow",
+                "Principal": if principal == "*" { Value::from("*") } else { serde_json::json!({"AWS": principal}) },
+                "Action": action,
+                "Resource": pseudo::event_bus_arn(&bus),
+            });
+            if let Some(condition) = props.value(r, "Condition")? {
+                // The older form's Condition is one key and its value, which AWS tests with
+                // StringEquals.
+                let (Some(key), Some(value)) = (
+                    condition.get("Key").and_then(Value::as_str),
+                    condition.get("Value").and_then(Value::as_str),
+                ) else {
+                    return Err(TemplateError::invalid(
+                        props.at("Condition"),
+                        "needs Key, Type and Value",
+                    ));
+                };
+                statement["Condition"] = serde_json::json!({"StringEquals": {key: value}});
+            }
+            statement
+        }
+        _ => {
+            return Err(TemplateError::invalid(
+                props.at("Statement"),
+                "give Statement (a mapping), or Action and Principal, not both",
+            ));
+        }
+    };
+    let statements = crate::iam::statements_of(&statement, &props.at("Statement"))
+        .map_err(|e| TemplateError::invalid(e.at, e.reason))?;
+    Ok((bus, statements))
 }
 
 /// `AWS::Events::Archive`. Its source must be a bus of the stack or the default bus.
