@@ -321,7 +321,9 @@ fn send(local: &Local, service: Service, data: &[u8]) {
             let answer = match Input::parse(body) {
                 Err(e) => Err(e),
                 Ok(input) => match service {
-                    Service::Events => events::dispatch(&cloud, operation, &input).await,
+                    Service::Events => {
+                        events::dispatch(&cloud, operation, &input, &cloud.root_caller()).await
+                    }
                     Service::StepFunctions => {
                         sfn::dispatch(&cloud, operation, &input, started_ms).await
                     }

@@ -378,3 +378,48 @@ async fn a_put_the_bus_policy_denies_is_refused() {
         )
     );
 }
+
+/// Over the wire, the SigV4 access key id names the caller (keys are not real here): the
+/// AWS CLI acting as ship-order is held to Shipping's bus policy, as on AWS.
+#[test]
+fn the_cli_acting_as_a_function_is_held_to_the_bus_policy() {
+    use crate::serve_support::Server;
+    use crate::serve_support::cli::aws_as;
+    let server = Server::start();
+    let put = |key: &str, bus: &str, source: &str| {
+        let entries = format!(
+            r#"[{{"EventBusName": "{bus}", "Source": "{source}", "DetailType": "Probe", "Detail": "{{}}"}}]"#
+        );
+        let answer = aws_as(
+            &server,
+            key,
+            &["events", "put-events", "--entries", &entries],
+        )
+        .json();
+        answer["Entries"][0]["ErrorCode"]
+            .as_str()
+            .unwrap_or("accepted")
+            .to_owned()
+    };
+    assert_eq!(
+        put("ShipOrderFunction", "shipping-bus", "com.shipping"),
+        "accepted"
+    );
+    assert_eq!(
+        put("ShipOrderFunction", "shipping-bus", "com.orders"),
+        "NotAuthorizedForSourceException"
+    );
+    assert_eq!(
+        put("AKIDEXAMPLE", "shipping-bus", "com.shipping"),
+        "AccessDeniedException"
+    );
+    assert_eq!(
+        put("PlaceOrderFunction", "audit-bus", "com.orders"),
+        "AccessDeniedException"
+    );
+    assert_eq!(put("AKIDEXAMPLE", "orders-bus", "com.orders"), "accepted");
+    assert_eq!(
+        put("111122223333", "orders-bus", "com.orders"),
+        "AccessDeniedException"
+    );
+}

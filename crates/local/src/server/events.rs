@@ -3,6 +3,7 @@
 
 use super::limits;
 use super::wire::{ApiError, Input, listed, page};
+use crate::iam::Caller;
 use crate::runtime::CloudInner;
 use crate::runtime::bus::{MAX_ENTRY_BYTES, PutEventsEntry, bus_name};
 use crate::template::Rule;
@@ -16,13 +17,14 @@ pub async fn dispatch(
     cloud: &Arc<CloudInner>,
     operation: &str,
     input: &Input,
+    caller: &Caller,
 ) -> Result<Value, ApiError> {
     limits::events::check_request(operation, input)?;
     if let Some(answer) = super::archives::dispatch(cloud, operation, input) {
         return answer;
     }
     match operation {
-        "PutEvents" => put_events(cloud, input),
+        "PutEvents" => put_events(cloud, input, caller),
         "TestEventPattern" => test_pattern(input).await,
         "ListRules" => list_rules(cloud, input),
         "DescribeRule" => describe_rule(cloud, input),
@@ -32,7 +34,49 @@ pub async fn dispatch(
     }
 }
 
-fn put_events(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, ApiError> {
+/// Who signed a request, as the local cloud reads the SigV4 access key id (keys are not
+/// real here, so the key id names the caller): a function of the stack (its logical id or
+/// name) or a role it runs or delivers as (the role's name) acts as that role, and a
+/// 12-digit key as the root of that account. Any other key is the stack account's root.
+pub fn caller_of(cloud: &CloudInner, headers: &axum::http::HeaderMap) -> Caller {
+    let key = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split("Credential=").nth(1))
+        .and_then(|v| v.split('/').next())
+        .unwrap_or_default();
+    caller_named(cloud, key)
+}
+
+fn caller_named(cloud: &CloudInner, key: &str) -> Caller {
+    let model = &cloud.model;
+    if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) {
+        return Caller::root(key);
+    }
+    let role_named = |arn: &str| {
+        arn.rsplit_once(":role/")
+            .is_some_and(|(_, name)| name == key)
+    };
+    let role = model
+        .functions
+        .values()
+        .find(|f| f.logical_id == key || f.name == key || role_named(&f.role_arn))
+        .map(|f| f.role_arn.clone())
+        .or_else(|| {
+            model
+                .rules
+                .values()
+                .flat_map(|r| &r.targets)
+                .filter_map(|t| t.role_arn.clone())
+                .find(|arn| role_named(arn))
+        });
+    match role {
+        Some(arn) => Caller::role(&arn, &model.account_id),
+        None => cloud.root_caller(),
+    }
+}
+
+fn put_events(cloud: &Arc<CloudInner>, input: &Input, caller: &Caller) -> Result<Value, ApiError> {
     // The entries' count is checked with the operation's other constraints (limits).
     let entries = input.list("Entries")?.map(Vec::as_slice).unwrap_or(&[]);
     let entries = entries
@@ -47,7 +91,7 @@ fn put_events(cloud: &Arc<CloudInner>, input: &Input) -> Result<Value, ApiError>
             "Total size of the entries in the request is over the limit.",
         ));
     }
-    let results = cloud.put_events(&entries);
+    let results = cloud.put_events_as(&entries, caller);
     let failed = results.iter().filter(|r| r.error_code.is_some()).count();
     Ok(json!({"FailedEntryCount": failed, "Entries": results}))
 }

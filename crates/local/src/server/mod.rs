@@ -149,7 +149,10 @@ async fn handle(State(state): State<ServerState>, request: Request) -> Response 
     };
     let result = match body {
         Err(rejection) => Err(body_error(&rejection)),
-        Ok(body) => dispatch(&state, service, operation, &body).await,
+        Ok(body) => {
+            let caller = events::caller_of(&state.cloud, &headers);
+            dispatch(&state, service, operation, &body, &caller).await
+        }
     };
     match result {
         Ok(value) => wire::ok(protocol, value),
@@ -174,7 +177,14 @@ async fn serve_cbor(
         Ok(body) => match cbor::decode(&body) {
             Err(e) => Err(e),
             Ok(map) if service == CLOUDWATCH => {
-                dispatch_input(state, service, operation, Input::from_map(map)).await
+                dispatch_input(
+                    state,
+                    service,
+                    operation,
+                    Input::from_map(map),
+                    &state.cloud.root_caller(),
+                )
+                .await
             }
             Ok(_) => Err(ApiError::unknown_operation(&format!(
                 "{service}.{operation}"
@@ -219,8 +229,9 @@ async fn dispatch(
     service: &str,
     operation: &str,
     body: &[u8],
+    caller: &crate::iam::Caller,
 ) -> Result<serde_json::Value, ApiError> {
-    dispatch_input(state, service, operation, Input::parse(body)?).await
+    dispatch_input(state, service, operation, Input::parse(body)?, caller).await
 }
 
 /// Runs `work` on the blocking pool: reads that copy and scan every line a log group keeps
@@ -244,12 +255,13 @@ async fn dispatch_input(
     service: &str,
     operation: &str,
     input: Input,
+    caller: &crate::iam::Caller,
 ) -> Result<serde_json::Value, ApiError> {
     if adds_work(service, operation) {
         state.cloud.admit().await;
     }
     match service {
-        EVENTS => events::dispatch(&state.cloud, operation, &input).await,
+        EVENTS => events::dispatch(&state.cloud, operation, &input, caller).await,
         STEP_FUNCTIONS => sfn::dispatch(&state.cloud, operation, &input, state.started_ms).await,
         SQS => sqs::dispatch(&state.cloud, operation, &input).await,
         LOGS => {

@@ -37,12 +37,17 @@ impl Cli {
 }
 
 pub fn aws(server: &Server, args: &[&str]) -> Cli {
+    aws_as(server, "x", args)
+}
+
+/// [`aws`] signed with the access key id `key`, which names the caller to `orderly serve`.
+pub fn aws_as(server: &Server, key: &str, args: &[&str]) -> Cli {
     let empty = std::env::temp_dir().join("orderly-serve-no-aws-config");
     let output: Output = Command::new(aws_cli())
         .args(args)
         .args(["--endpoint-url", &server.endpoint, "--output", "json"])
         .current_dir(root())
-        .env("AWS_ACCESS_KEY_ID", "x")
+        .env("AWS_ACCESS_KEY_ID", key)
         .env("AWS_SECRET_ACCESS_KEY", "x")
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .env("AWS_CONFIG_FILE", &empty)
