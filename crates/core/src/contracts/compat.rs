@@ -123,13 +123,26 @@ pub fn changes(old: &Value, new: &Value) -> Vec<Change> {
     let mut out = Vec::new();
     let old = Side::new(old);
     let new = Side::new(new);
-    compare(&old, old.root, &new, new.root, "", &mut out, 0);
+    compare(
+        &old,
+        old.root,
+        &new,
+        new.root,
+        "",
+        &mut out,
+        &mut Vec::new(),
+    );
     out
 }
 
-/// How deep the comparison follows references; contracts are a few levels deep, and a
-/// recursive type stops here rather than looping.
-const MAX_DEPTH: usize = 32;
+/// How many references in a row (a `$ref` to a `$ref`, or to a one-element `allOf`)
+/// [`Side::resolve`] follows: a cycle of bare references stops there.
+const MAX_HOPS: usize = 32;
+
+/// The pairs of (old, new) schemas being compared on the way down to the current one, by
+/// address: a recursive type meets its own pair again and stops there, once, rather than
+/// being followed down every branch.
+type Stack = Vec<(*const Value, *const Value)>;
 
 struct Side<'a> {
     root: &'a Value,
@@ -147,7 +160,7 @@ impl<'a> Side<'a> {
 
     /// The schema itself, with references followed and one-element `allOf`s unwrapped.
     fn resolve(&self, mut schema: &'a Value) -> &'a Value {
-        for _ in 0..MAX_DEPTH {
+        for _ in 0..MAX_HOPS {
             if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
                 let name = target
                     .strip_prefix("#/definitions/")
@@ -193,13 +206,28 @@ fn compare(
     new: &Value,
     path: &str,
     out: &mut Vec<Change>,
-    depth: usize,
+    stack: &mut Stack,
 ) {
-    if depth > MAX_DEPTH {
-        return;
-    }
     let old = old_side.resolve(old);
     let new = new_side.resolve(new);
+    let pair = (std::ptr::from_ref(old), std::ptr::from_ref(new));
+    if stack.contains(&pair) {
+        return;
+    }
+    stack.push(pair);
+    compare_resolved(old_side, old, new_side, new, path, out, stack);
+    stack.pop();
+}
+
+fn compare_resolved(
+    old_side: &Side<'_>,
+    old: &Value,
+    new_side: &Side<'_>,
+    new: &Value,
+    path: &str,
+    out: &mut Vec<Change>,
+    stack: &mut Stack,
+) {
     let (Some(o), Some(n)) = (old.as_object(), new.as_object()) else {
         // `true`/`false` schemas, or anything schemars does not write: compared whole.
         if old != new {
@@ -237,19 +265,13 @@ fn compare(
         });
     }
 
-    compare_properties(old_side, o, new_side, n, path, out, depth);
+    compare_properties(old_side, o, new_side, n, path, out, stack);
     compare_enum(o, n, path, out);
 
     match (o.get("items"), n.get("items")) {
-        (Some(oi), Some(ni)) => compare(
-            old_side,
-            oi,
-            new_side,
-            ni,
-            &format!("{path}[]"),
-            out,
-            depth + 1,
-        ),
+        (Some(oi), Some(ni)) => {
+            compare(old_side, oi, new_side, ni, &format!("{path}[]"), out, stack)
+        }
         (None, None) => {}
         (oi, ni) => keyword(out, path, "items", oi, ni),
     }
@@ -261,7 +283,7 @@ fn compare(
             (Some(ob), Some(nb)) if ob.len() == nb.len() => {
                 for (i, (a, b)) in ob.iter().zip(nb).enumerate() {
                     let branch = format!("{path}<{branches}[{i}]>");
-                    compare(old_side, a, new_side, b, &branch, out, depth + 1);
+                    compare(old_side, a, new_side, b, &branch, out, stack);
                 }
             }
             (None, None) => {}
@@ -318,7 +340,7 @@ fn compare_properties(
     n: &Map<String, Value>,
     path: &str,
     out: &mut Vec<Change>,
-    depth: usize,
+    stack: &mut Stack,
 ) {
     let empty = Map::new();
     let op = o
@@ -341,13 +363,7 @@ fn compare_properties(
                     _ => {}
                 }
                 compare(
-                    old_side,
-                    old_schema,
-                    new_side,
-                    new_schema,
-                    &here,
-                    out,
-                    depth + 1,
+                    old_side, old_schema, new_side, new_schema, &here, out, stack,
                 );
             }
         }
@@ -513,6 +529,24 @@ mod tests {
         let inline =
             json!({"type": "object", "properties": {"data": base()}, "required": ["data"]});
         assert!(changes(&doc(base()), &inline).is_empty());
+    }
+
+    #[test]
+    fn a_definition_that_refers_to_itself_twice_is_compared_once() {
+        // A tree of nodes: followed down every branch to a fixed depth, the comparison would
+        // take 2^depth steps and report one change at every path.
+        let tree = json!({
+            "$ref": "#/definitions/N",
+            "definitions": {"N": {"type": "object", "properties": {
+                "left": {"$ref": "#/definitions/N"}, "right": {"$ref": "#/definitions/N"}}}}
+        });
+        let mut grown = tree.clone();
+        grown["definitions"]["N"]["properties"]["label"] = json!({"type": "string"});
+        let found: Vec<String> = changes(&tree, &grown)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(found, ["label: added"]);
     }
 
     #[test]
