@@ -67,16 +67,15 @@ pub struct Request<'a> {
 impl Request<'_> {
     /// The value of condition key `name` (any case), the caller's keys included.
     fn key(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        match name.as_str() {
-            "aws:principalarn" => Some(self.caller.arn.as_str()),
-            "aws:principalaccount" => Some(self.caller.account.as_str()),
-            "aws:sourcearn" => self.caller.source_arn.as_deref(),
-            _ => self
-                .keys
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(&name))
-                .map(|(_, v)| *v),
+        let is = |key: &str| name.eq_ignore_ascii_case(key);
+        if is("aws:PrincipalArn") {
+            Some(self.caller.arn.as_str())
+        } else if is("aws:PrincipalAccount") {
+            Some(self.caller.account.as_str())
+        } else if is("aws:SourceArn") {
+            self.caller.source_arn.as_deref()
+        } else {
+            self.keys.iter().find(|(k, _)| is(k)).map(|(_, v)| *v)
         }
     }
 }

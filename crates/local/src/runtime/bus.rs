@@ -267,21 +267,17 @@ impl CloudInner {
             Ok(accepted) => accepted,
             Err(result) => return result,
         };
-        if let Err(refused) = self.authorize_put(
-            &bus_name(entry.event_bus_name.as_deref()),
-            entry.source.as_deref().unwrap_or_default(),
-            entry.detail_type.as_deref().unwrap_or_default(),
-            caller,
-        ) {
+        let bus = bus_name(entry.event_bus_name.as_deref());
+        let kind = entry.detail_type.as_deref().unwrap_or_default();
+        let source = entry.source.as_deref().unwrap_or_default();
+        if let Err(refused) = self.authorize_put(&bus, source, kind, caller) {
             return refused;
         }
-        let kind = entry.detail_type.as_deref().unwrap_or_default();
         if self.faults.strike(Fault::PutEventsFailure, kind) {
             // A partial failure: this entry is refused, the others of the call go through.
             return PutEventsResult::failed("InternalFailure", "Internal Failure");
         }
         let id = event["id"].as_str().unwrap_or_default().to_owned();
-        let bus = bus_name(entry.event_bus_name.as_deref());
         // The entry's TraceHeader, else the trace of the function or execution that put
         // it, else a new trace: every target continues it.
         let trace = entry
@@ -702,11 +698,9 @@ impl CloudInner {
                     serde_json::from_str(text).map_err(|e| format!("event is not JSON: {e}"))?;
                 // The rule puts it as the role it names, for the rule (aws:SourceArn); the
                 // receiving bus's policy decides, and a refusal fails the delivery.
-                let caller = match &target.role_arn {
-                    Some(role) => crate::iam::Caller::role(role, &self.model.account_id),
-                    None => self.root_caller(),
-                }
-                .for_source(&rule.rule.arn);
+                let caller = self
+                    .caller_as(target.role_arn.as_deref())
+                    .for_source(&rule.rule.arn);
                 let field = |name: &str| event[name].as_str().unwrap_or_default().to_owned();
                 if let Err(refused) =
                     self.authorize_put(&bus, &field("source"), &field("detail-type"), &caller)
@@ -720,8 +714,7 @@ impl CloudInner {
                 // The event itself crosses, as EventBridge sends it: its id, time and
                 // account stay, so a consumer keyed on the id sees a replay crossing again
                 // as the event it already has.
-                let trace = super::xray::current()
-                    .unwrap_or_else(|| super::xray::current_or_new(self.clock.now_ms()));
+                let trace = super::xray::current_or_new(self.clock.now_ms());
                 self.archives.capture(&bus, &event, text);
                 self.route(
                     &event,

@@ -401,10 +401,7 @@ impl EventPublisher for LocalPublisher {
                 ..Default::default()
             })
             .collect();
-        let caller = match &self.role {
-            Some(role) => crate::iam::Caller::role(role, &cloud.model.account_id),
-            None => cloud.root_caller(),
-        };
+        let caller = cloud.caller_as(self.role.as_deref());
         let mut retryable = true;
         let failed: Vec<String> = cloud
             .put_events_as(&entries, &caller)

@@ -1,6 +1,7 @@
 //! EventBridge (`AWSEvents.*`, JSON 1.1): PutEvents, TestEventPattern, ListRules,
 //! DescribeRule, and the archive and replay operations of [`super::archives`].
 
+use super::http_api::iam::{access_key_id, signer_arn};
 use super::limits;
 use super::wire::{ApiError, Input, listed, page};
 use crate::iam::Caller;
@@ -37,15 +38,17 @@ pub async fn dispatch(
 /// Who signed a request, as the local cloud reads the SigV4 access key id (keys are not
 /// real here, so the key id names the caller): a function of the stack (its logical id or
 /// name) or a role it runs or delivers as (the role's name) acts as that role, and a
-/// 12-digit key as the root of that account. Any other key is the stack account's root.
+/// 12-digit key as the root of that account. Any other key is the IAM user or role session
+/// the HTTP API reports for it ([`signer_arn`]); an unsigned request, the account's root.
 pub fn caller_of(cloud: &CloudInner, headers: &axum::http::HeaderMap) -> Caller {
-    let key = headers
-        .get("authorization")
+    match headers
+        .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split("Credential=").nth(1))
-        .and_then(|v| v.split('/').next())
-        .unwrap_or_default();
-    caller_named(cloud, key)
+        .and_then(access_key_id)
+    {
+        Some(key) => caller_named(cloud, key),
+        None => cloud.root_caller(),
+    }
 }
 
 fn caller_named(cloud: &CloudInner, key: &str) -> Caller {
@@ -61,18 +64,18 @@ fn caller_named(cloud: &CloudInner, key: &str) -> Caller {
         .functions
         .values()
         .find(|f| f.logical_id == key || f.name == key || role_named(&f.role_arn))
-        .map(|f| f.role_arn.clone())
+        .map(|f| f.role_arn.as_str())
         .or_else(|| {
             model
                 .rules
                 .values()
                 .flat_map(|r| &r.targets)
-                .filter_map(|t| t.role_arn.clone())
+                .filter_map(|t| t.role_arn.as_deref())
                 .find(|arn| role_named(arn))
         });
     match role {
-        Some(arn) => Caller::role(&arn, &model.account_id),
-        None => cloud.root_caller(),
+        Some(_) => cloud.caller_as(role),
+        None => Caller::role(&signer_arn(key, &model.account_id), &model.account_id),
     }
 }
 

@@ -52,22 +52,7 @@ pub fn authorize(
 ) -> Result<Value, Refusal> {
     let authorization = signed.authorization.ok_or(Refusal::Unsigned)?;
     let malformed = |message: String| Refusal::Malformed(message);
-    let (algorithm, parameters) = authorization
-        .trim()
-        .split_once(' ')
-        .unwrap_or((authorization.trim(), ""));
-    let parameter = |name: &str| {
-        (algorithm == ALGORITHM)
-            .then(|| {
-                parameters.split(',').find_map(|p| {
-                    p.trim()
-                        .strip_prefix(name)
-                        .and_then(|rest| rest.strip_prefix('='))
-                })
-            })
-            .flatten()
-            .filter(|v| !v.is_empty())
-    };
+    let parameter = |name: &str| parameter(authorization, name);
     let (credential, signed_headers, signature) = (
         parameter("Credential"),
         parameter("SignedHeaders"),
@@ -168,6 +153,44 @@ pub fn authorize(
     Ok(json!({ "iam": identity(access_key_id, account_id) }))
 }
 
+/// The parameter `name` (`Credential`, `SignedHeaders`, `Signature`) of a SigV4
+/// `Authorization` header; `None` when the header is not SigV4's or lacks it.
+pub fn parameter<'a>(authorization: &'a str, name: &str) -> Option<&'a str> {
+    let (algorithm, parameters) = authorization.trim().split_once(' ')?;
+    (algorithm == ALGORITHM)
+        .then(|| {
+            parameters.split(',').find_map(|p| {
+                p.trim()
+                    .strip_prefix(name)
+                    .and_then(|rest| rest.strip_prefix('='))
+            })
+        })
+        .flatten()
+        .filter(|v| !v.is_empty())
+}
+
+/// The access key id a SigV4 `Authorization` header's credential names.
+pub fn access_key_id(authorization: &str) -> Option<&str> {
+    parameter(authorization, "Credential")
+        .and_then(|credential| credential.split('/').next())
+        .filter(|key| !key.is_empty())
+}
+
+/// A temporary key (`ASIA…`) signs as a role session; any other as an IAM user.
+fn is_temporary(access_key_id: &str) -> bool {
+    access_key_id.starts_with("ASIA")
+}
+
+/// The ARN of the signer of `access_key_id` ([`identity`]'s `userArn`): a role session or
+/// an IAM user named after the key.
+pub fn signer_arn(access_key_id: &str, account_id: &str) -> String {
+    if is_temporary(access_key_id) {
+        format!("arn:aws:sts::{account_id}:assumed-role/orderly-local-caller/{access_key_id}")
+    } else {
+        format!("arn:aws:iam::{account_id}:user/{access_key_id}")
+    }
+}
+
 /// The signer of `access_key_id`, as API Gateway reports an IAM caller. Keys are not real
 /// here, so the identity is made from the key: a long-term key (`AKIA…`, or any other) is
 /// an IAM user named after it, a temporary key (`ASIA…`) a role session named after it.
@@ -176,17 +199,12 @@ pub fn authorize(
 pub fn identity(access_key_id: &str, account_id: &str) -> Value {
     let digest = hex::encode(Sha256::digest(access_key_id.as_bytes())).to_uppercase();
     let unique = &digest[..17];
-    let (caller_id, user_arn) = if access_key_id.starts_with("ASIA") {
-        (
-            format!("AROA{unique}:{access_key_id}"),
-            format!("arn:aws:sts::{account_id}:assumed-role/orderly-local-caller/{access_key_id}"),
-        )
+    let caller_id = if is_temporary(access_key_id) {
+        format!("AROA{unique}:{access_key_id}")
     } else {
-        (
-            format!("AIDA{unique}"),
-            format!("arn:aws:iam::{account_id}:user/{access_key_id}"),
-        )
+        format!("AIDA{unique}")
     };
+    let user_arn = signer_arn(access_key_id, account_id);
     json!({
         "accessKey": access_key_id,
         "accountId": account_id,
