@@ -5,7 +5,7 @@
 
 use orderly_local::iam::Caller;
 use orderly_local::runtime::bus::PutEventsEntry;
-use orderly_local::runtime::faults::NoFaults;
+use orderly_local::runtime::faults::{Fault, Faults, NoFaults};
 use orderly_local::runtime::lambda::LocalHandler;
 use orderly_local::runtime::retention::Retention;
 use orderly_local::runtime::trace::{Hop, HopKind};
@@ -23,12 +23,49 @@ fn root() -> PathBuf {
 
 /// The repository's template running, keeping the records of `orders` orders.
 fn app_cloud(orders: usize) -> LocalCloud {
+    app_cloud_with(orders, Arc::new(NoFaults))
+}
+
+fn app_cloud_with(orders: usize, faults: Arc<dyn Faults>) -> LocalCloud {
     start_cloud_retaining(
         &ScenarioEnv::at(root()),
-        Arc::new(NoFaults),
+        faults,
         Retention::keeping_orders(orders),
     )
     .expect("the cloud starts")
+}
+
+/// Every subscription delivers every event twice, as a rule's delivery is at least once.
+struct CrossingsTwice;
+
+impl Faults for CrossingsTwice {
+    fn strike(&self, fault: Fault, site: &str) -> bool {
+        fault == Fault::Duplicate && (site == "ShippingBus" || site == "AuditBus")
+    }
+    fn delay_ms(&self, _max_ms: i64) -> i64 {
+        0
+    }
+}
+
+/// The orders of [`FAMILIES`] put on orders-bus, settled.
+async fn run_orders(cloud: &LocalCloud) {
+    let inner = &cloud.inner;
+    for sku in ["BOOK-0001", "TOY-0001", "TECH-0001"] {
+        inner.world.stock.set_available(sku, 1_000).expect("stock");
+    }
+    let orders = orders();
+    for chunk in orders.chunks(10) {
+        let results = inner.put_events(chunk);
+        assert!(
+            results.iter().all(|r| r.error_code.is_none()),
+            "{results:?}"
+        );
+    }
+    let done = wait_until(inner, |c| {
+        settled(c) && c.executions().len() >= orders.len()
+    })
+    .await;
+    assert!(done, "the orders did not settle");
 }
 
 /// Orders of every family the put-events files hold, each with ids of its own.
@@ -107,22 +144,7 @@ fn crossings(from: &'static str, to: &'static str) -> impl Fn(&HopKind) -> Optio
 async fn each_subscriber_gets_exactly_what_its_rules_select_once() {
     let cloud = app_cloud(200);
     let inner = &cloud.inner;
-    for sku in ["BOOK-0001", "TOY-0001", "TECH-0001"] {
-        inner.world.stock.set_available(sku, 1_000).expect("stock");
-    }
-    let orders = orders();
-    for chunk in orders.chunks(10) {
-        let results = inner.put_events(chunk);
-        assert!(
-            results.iter().all(|r| r.error_code.is_none()),
-            "{results:?}"
-        );
-    }
-    let done = wait_until(inner, |c| {
-        settled(c) && c.executions().len() >= orders.len()
-    })
-    .await;
-    assert!(done, "the orders did not settle");
+    run_orders(&cloud).await;
 
     let hops = inner.trace.hops();
     let on_orders = tally(&hops, puts_on("orders-bus"));
@@ -176,6 +198,44 @@ async fn each_subscriber_gets_exactly_what_its_rules_select_once() {
     assert_eq!(inner.world.audit.len(), events);
     // Every confirmed order ships once.
     assert_eq!(inner.world.shipments.len(), confirmed.len());
+}
+
+/// A subscription delivering twice crosses the same event twice; each consumer still acts
+/// once: Audit keyed on the event id, Shipping on the event's idempotency key.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_crossing_delivered_twice_changes_nothing() {
+    let cloud = app_cloud_with(200, Arc::new(CrossingsTwice));
+    let inner = &cloud.inner;
+    run_orders(&cloud).await;
+    let hops = inner.trace.hops();
+    let on_orders = tally(&hops, puts_on("orders-bus"));
+    let on_shipping = tally(&hops, puts_on("shipping-bus"));
+    let confirmed = on_orders
+        .keys()
+        .filter(|(_, t)| t == "OrderConfirmed")
+        .count();
+    let twice = |from, to| {
+        let crossed = tally(&hops, crossings(from, to));
+        assert!(
+            crossed.values().all(|n| *n == 2),
+            "{from} -> {to}: {crossed:?}"
+        );
+        crossed.len()
+    };
+    assert_eq!(twice("orders-bus", "shipping-bus"), confirmed);
+    assert_eq!(twice("orders-bus", "audit-bus"), on_orders.len());
+    let events = on_orders.values().sum::<usize>() + on_shipping.values().sum::<usize>();
+    assert_eq!(inner.world.audit.len(), events, "each event audited once");
+    assert_eq!(
+        inner.world.shipments.len(),
+        confirmed,
+        "each confirmed order shipped once"
+    );
+    assert_eq!(
+        on_shipping.values().sum::<usize>(),
+        confirmed,
+        "one ShipmentCreated an order"
+    );
 }
 
 /// Three buses chained by subscriptions, and a consumer on the last.
