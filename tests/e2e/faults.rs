@@ -12,12 +12,13 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// An OrderConfirmed in version 2, the one Shipping subscribes to.
 fn order_confirmed(order_id: &str, data: serde_json::Value) -> PutEventsEntry {
     let detail = json!({
         "metadata": {
             "idempotency-key": format!("idem-{order_id}:OrderConfirmed"),
             "correlation-id": format!("corr-{order_id}"),
-            "event-version": "1",
+            "event-version": "2",
             "occurred-at": "2026-11-26T12:00:03Z",
         },
         "data": data,
@@ -55,7 +56,8 @@ async fn a_poison_shipment_holds_up_no_other_order() {
             "customerId": "c-1001",
             "total": {"amount": 1999, "currency": "EUR"},
             "authorizationId": format!("auth-{order}"),
-            "lines": [{"sku": "BOOK-0001", "quantity": 1, "unitPrice": 1999}],
+            "lines": [{"sku": "BOOK-0001", "quantity": 1, "unitPrice": {"amount": 1999, "currency": "EUR"}}],
+            "shipping": null,
         });
         assert!(
             inner.put_events(&[order_confirmed(order, data)])[0]

@@ -1,7 +1,8 @@
 //! A bus per context (docs/contexts.md): each subscriber receives exactly what its rules
 //! select from the publisher's bus, once, and an event that came from another bus goes to
-//! no third one, as EventBridge routes it. Deterministic: paused tokio time on the virtual
-//! clock.
+//! no third one, as EventBridge routes it. Each subscription takes the contract version it
+//! declares: Shipping OrderConfirmed version 2, Audit version 1 of every event of
+//! orders-bus. Deterministic: paused tokio time on the virtual clock.
 
 use orderly_local::iam::Caller;
 use orderly_local::runtime::bus::PutEventsEntry;
@@ -102,7 +103,7 @@ fn orders() -> Vec<PutEventsEntry> {
     out
 }
 
-/// `(correlation id, detail-type)` → how many times, of the hops `pick` keeps.
+/// `(correlation id, "<detail-type> v<version>")` → how many times, of the hops `pick` keeps.
 fn tally(
     hops: &[Hop],
     pick: impl Fn(&HopKind) -> Option<String>,
@@ -117,13 +118,19 @@ fn tally(
     out
 }
 
+/// `OrderConfirmed v2`: an event's detail-type and contract version, as tallied.
+fn label(detail_type: &str, version: &Option<String>) -> String {
+    format!("{detail_type} v{}", version.as_deref().unwrap_or("?"))
+}
+
 fn puts_on(bus: &'static str) -> impl Fn(&HopKind) -> Option<String> {
     move |kind| match kind {
         HopKind::EventPut {
             detail_type,
             bus: b,
+            version,
             ..
-        } if b == bus => Some(detail_type.clone()),
+        } if b == bus => Some(label(detail_type, version)),
         _ => None,
     }
 }
@@ -134,10 +141,23 @@ fn crossings(from: &'static str, to: &'static str) -> impl Fn(&HopKind) -> Optio
             detail_type,
             from: f,
             to: t,
+            version,
             ..
-        } if f == from && t == to => Some(detail_type.clone()),
+        } if f == from && t == to => Some(label(detail_type, version)),
         _ => None,
     }
+}
+
+/// The entries of `tallied` whose label `keep` keeps.
+fn only(
+    tallied: &BTreeMap<(String, String), usize>,
+    keep: impl Fn(&str) -> bool,
+) -> BTreeMap<(String, String), usize> {
+    tallied
+        .iter()
+        .filter(|((_, label), _)| keep(label))
+        .map(|(k, n)| (k.clone(), *n))
+        .collect()
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
@@ -150,30 +170,34 @@ async fn each_subscriber_gets_exactly_what_its_rules_select_once() {
     let on_orders = tally(&hops, puts_on("orders-bus"));
     let on_shipping = tally(&hops, puts_on("shipping-bus"));
     assert!(
-        on_orders.keys().any(|(_, t)| t == "OrderConfirmed")
-            && on_orders.keys().any(|(_, t)| t == "OrderFailed")
-            && on_shipping.keys().any(|(_, t)| t == "ShipmentCreated"),
-        "the run has confirmed, failed and shipped orders: {on_orders:?} {on_shipping:?}"
+        on_orders.keys().any(|(_, t)| t == "OrderConfirmed v1")
+            && on_orders.keys().any(|(_, t)| t == "OrderConfirmed v2")
+            && on_orders.keys().any(|(_, t)| t == "OrderFailed v1")
+            && on_shipping.keys().any(|(_, t)| t == "ShipmentCreated v1"),
+        "the run has confirmed (in both versions), failed and shipped orders: {on_orders:?} {on_shipping:?}"
     );
     assert!(
         tally(&hops, puts_on("audit-bus")).is_empty(),
         "nothing is put on audit-bus but by its subscriptions"
     );
 
-    // Shipping's subscription: every OrderConfirmed, once; nothing else.
-    let confirmed: BTreeMap<_, _> = on_orders
-        .iter()
-        .filter(|((_, t), _)| t == "OrderConfirmed")
-        .map(|(k, n)| (k.clone(), *n))
-        .collect();
+    // Shipping's subscription: every OrderConfirmed version 2, once; nothing else.
+    let confirmed = only(&on_orders, |t| t == "OrderConfirmed v2");
+    assert_eq!(
+        only(&on_orders, |t| t == "OrderConfirmed v1").len(),
+        confirmed.len(),
+        "each confirmation is published in both versions"
+    );
     assert_eq!(
         tally(&hops, crossings("orders-bus", "shipping-bus")),
         confirmed
     );
-    // Audit's subscriptions: every event of orders-bus, and Shipping's own events, once.
+    // Audit's subscriptions: every version 1 event of orders-bus, and Shipping's own
+    // events, once.
+    let audited_orders = only(&on_orders, |t| t.ends_with(" v1"));
     assert_eq!(
         tally(&hops, crossings("orders-bus", "audit-bus")),
-        on_orders
+        audited_orders
     );
     assert_eq!(
         tally(&hops, crossings("shipping-bus", "audit-bus")),
@@ -185,7 +209,7 @@ async fn each_subscriber_gets_exactly_what_its_rules_select_once() {
         .filter(|h| matches!(h.kind, HopKind::EventCrossed { .. }))
         .count();
     let expected: usize = confirmed.values().sum::<usize>()
-        + on_orders.values().sum::<usize>()
+        + audited_orders.values().sum::<usize>()
         + on_shipping.values().sum::<usize>();
     assert_eq!(crossed, expected, "no other crossing");
     // Each event reaches Audit's queue once, and is recorded once.
@@ -193,7 +217,7 @@ async fn each_subscriber_gets_exactly_what_its_rules_select_once() {
         .iter()
         .filter(|h| matches!(&h.kind, HopKind::TargetDelivered { rule, .. } if rule == "AuditRule"))
         .count();
-    let events = on_orders.values().sum::<usize>() + on_shipping.values().sum::<usize>();
+    let events = audited_orders.values().sum::<usize>() + on_shipping.values().sum::<usize>();
     assert_eq!(to_audit_queue, events);
     assert_eq!(inner.world.audit.len(), events);
     // Every confirmed order ships once.
@@ -210,10 +234,8 @@ async fn a_crossing_delivered_twice_changes_nothing() {
     let hops = inner.trace.hops();
     let on_orders = tally(&hops, puts_on("orders-bus"));
     let on_shipping = tally(&hops, puts_on("shipping-bus"));
-    let confirmed = on_orders
-        .keys()
-        .filter(|(_, t)| t == "OrderConfirmed")
-        .count();
+    let confirmed = only(&on_orders, |t| t == "OrderConfirmed v2").len();
+    let audited_orders = only(&on_orders, |t| t.ends_with(" v1"));
     let twice = |from, to| {
         let crossed = tally(&hops, crossings(from, to));
         assert!(
@@ -223,8 +245,8 @@ async fn a_crossing_delivered_twice_changes_nothing() {
         crossed.len()
     };
     assert_eq!(twice("orders-bus", "shipping-bus"), confirmed);
-    assert_eq!(twice("orders-bus", "audit-bus"), on_orders.len());
-    let events = on_orders.values().sum::<usize>() + on_shipping.values().sum::<usize>();
+    assert_eq!(twice("orders-bus", "audit-bus"), audited_orders.len());
+    let events = audited_orders.values().sum::<usize>() + on_shipping.values().sum::<usize>();
     assert_eq!(inner.world.audit.len(), events, "each event audited once");
     assert_eq!(
         inner.world.shipments.len(),

@@ -23,6 +23,7 @@ const CONFIRMED: &[&str] = &[
     "Fulfil",
     "QuoteShipment",
     "PublishOrderConfirmed",
+    "PublishOrderConfirmedV2",
     "OrderConfirmed",
 ];
 const APPROVED: &[&str] = &[
@@ -33,6 +34,7 @@ const APPROVED: &[&str] = &[
     "Fulfil",
     "QuoteShipment",
     "PublishOrderConfirmed",
+    "PublishOrderConfirmedV2",
     "OrderConfirmed",
 ];
 const REJECTED: &[&str] = &[
@@ -86,9 +88,21 @@ const UNQUOTED: &[&str] = &[
     "QuoteShipment",
     "ShipmentQuoteUnavailable",
     "PublishOrderConfirmed",
+    "PublishOrderConfirmedV2",
     "OrderConfirmed",
 ];
 const DUPLICATE: &[&str] = &["RegisterOrder", "IsDuplicate", "Duplicate"];
+/// Version 1 of OrderConfirmed is out but version 2 cannot be put: the order stays
+/// confirmed, nothing is compensated, and the execution fails at the put for a redrive.
+const CONFIRMED_IN_VERSION_1: &[&str] = &[
+    "RegisterOrder",
+    "IsDuplicate",
+    "NeedsApproval",
+    "Fulfil",
+    "QuoteShipment",
+    "PublishOrderConfirmed",
+    "PublishOrderConfirmedV2",
+];
 /// OrderConfirmed cannot be put: the order is compensated and OrderFailed published, so no
 /// execution ends with stock reserved and a payment authorized and nothing published; the
 /// execution fails, as an unexpected error must.
@@ -260,6 +274,19 @@ fn rows() -> Vec<Row> {
                 CONFIRMATION_LOST,
                 Outcome::Errored {
                     reason: "ConfirmationNotPublished",
+                    cause: Cause::Text("EventBridge is unavailable"),
+                },
+            )
+        },
+        Row {
+            task_failures: &["EventBridge.EventBridgeException"; 7],
+            ..row(
+                "happy-path: OrderConfirmed version 2 cannot be put after its retries",
+                "happy-path",
+                "ConfirmationV2NotPublished",
+                CONFIRMED_IN_VERSION_1,
+                Outcome::ConfirmedInVersion1Only {
+                    error: "EventBridge.EventBridgeException",
                     cause: Cause::Text("EventBridge is unavailable"),
                 },
             )

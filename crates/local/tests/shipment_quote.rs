@@ -256,13 +256,17 @@ async fn an_order_is_confirmed_with_the_quote_of_its_nested_child() {
         .and_then(|r| r.output.clone())
         .expect("the parent's output");
     assert_eq!(parent_output["shipping"], quote);
+    // OrderConfirmed is put in each version, each carrying the quote.
     let published = scheduled(cloud, &parent.arn, "events", "putEvents");
-    let [confirmed] = published.as_slice() else {
-        panic!("one PutEvents: {published:?}");
+    let [v1, v2] = published.as_slice() else {
+        panic!("two PutEvents, one a version: {published:?}");
     };
-    let entry = &confirmed["Entries"][0];
-    assert_eq!(entry["DetailType"], "OrderConfirmed");
-    assert_eq!(entry["Detail"]["data"]["shipping"], quote);
+    for (put, version) in [(v1, "1"), (v2, "2")] {
+        let entry = &put["Entries"][0];
+        assert_eq!(entry["DetailType"], "OrderConfirmed");
+        assert_eq!(entry["Detail"]["metadata"]["event-version"], version);
+        assert_eq!(entry["Detail"]["data"]["shipping"], quote);
+    }
     // And it is what the stated rates give the order.
     let units: i64 = parent.input["data"]["lines"]
         .as_array()

@@ -34,15 +34,22 @@ fn registered_schemas_are_the_generated_ones() {
         )
         .unwrap();
         assert_eq!(on_disk, schema, "schemas/{name}.json is stale");
+        // OrderConfirmed.v2 is OrderConfirmedV2Schema (scripts/registry-sync writes them).
+        let logical = format!("{}Schema", name.replace(".v", "V"));
         let in_template = registered
             .iter()
-            .find(|(id, _)| id.as_str() == format!("{name}Schema"))
-            .unwrap_or_else(|| panic!("template registers no {name}Schema"));
+            .find(|(id, _)| **id == logical)
+            .unwrap_or_else(|| panic!("template registers no {logical} (scripts/registry-sync)"));
         let content: Value =
             serde_json::from_str(in_template.1["Properties"]["Content"].as_str().unwrap()).unwrap();
         assert_eq!(
             content, schema,
-            "{name}Schema in template.yaml differs from schemas/{name}.json"
+            "{logical} in template.yaml differs from schemas/{name}.json (scripts/registry-sync)"
+        );
+        let registered_as = in_template.1["Properties"]["SchemaName"].as_str().unwrap();
+        assert!(
+            registered_as.ends_with(&format!("@{name}")),
+            "{logical} is registered as {registered_as}, not <source>@{name}"
         );
     }
     assert_eq!(
@@ -281,4 +288,105 @@ fn the_workflow_input_holds_the_order_without_personal_data() {
         }
     }
     assert!(orders >= 6, "every order scenario is checked ({orders})");
+}
+
+/// OrderConfirmed as Orders publishes it, in version 1 and version 2 (the same fact).
+fn order_confirmed_versions() -> Vec<(u32, Value)> {
+    use orderly_core::contracts::{
+        Contract, Detail, Metadata, OrderConfirmed, OrderConfirmedV2, OutboundEvent,
+    };
+    use orderly_core::domain::{Currency, Money, OrderLine};
+    let currency = Currency::try_from("EUR".to_owned()).unwrap();
+    let v1 = OrderConfirmed {
+        order_id: "o-1".into(),
+        customer_id: "c-1".into(),
+        total: Money::new(3998, currency),
+        authorization_id: "auth-1".into(),
+        lines: vec![OrderLine {
+            sku: "BOOK-0001".into(),
+            quantity: 2,
+            unit_price: 1999,
+        }],
+        shipping: None,
+    };
+    let metadata = Metadata {
+        idempotency_key: "k-1:OrderConfirmed".into(),
+        correlation_id: "corr-1".into(),
+        event_version: String::new(),
+        occurred_at: "2026-12-07T00:00:00Z".into(),
+    };
+    let event = |out: OutboundEvent| serde_json::json!({"source": out.source, "detail-type": out.detail_type, "detail": out.detail});
+    let v2 = OrderConfirmedV2::from(&v1);
+    let events = vec![
+        (
+            OrderConfirmed::VERSION,
+            event(OutboundEvent::new(metadata.clone(), &v1).unwrap()),
+        ),
+        (
+            OrderConfirmedV2::VERSION,
+            event(OutboundEvent::new(metadata, &v2).unwrap()),
+        ),
+    ];
+    // Each reads back as its own version only.
+    let _: Detail<OrderConfirmed> = orderly_core::contracts::parse_event(&events[0].1).unwrap();
+    let _: Detail<OrderConfirmedV2> = orderly_core::contracts::parse_event(&events[1].1).unwrap();
+    events
+}
+
+/// While a contract is published in two versions, each subscriber declares the one it
+/// reads in its rule (`detail.metadata.event-version`): no rule of any bus takes two
+/// versions of one event, which would hand its consumer the same fact twice, and every
+/// version published has a rule that takes it.
+#[test]
+fn no_rule_takes_two_versions_of_one_event_and_each_version_has_a_subscriber() {
+    let model = model();
+    let versioned: Vec<String> = orderly_core::contracts::schema::all()
+        .into_iter()
+        .filter_map(|(name, _)| name.split_once(".v").map(|(t, _)| t.to_owned()))
+        .collect();
+    assert_eq!(
+        versioned,
+        ["OrderConfirmed"],
+        "a contract now has several versions: give this test its events"
+    );
+    let events = order_confirmed_versions();
+    let mut takers: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
+    for rule in model.rules.values() {
+        let pattern = Pattern::parse(&rule.event_pattern).unwrap();
+        let taken: Vec<u32> = events
+            .iter()
+            .filter(|(_, event)| pattern.matches(event))
+            .map(|(version, _)| *version)
+            .collect();
+        assert!(
+            taken.len() <= 1,
+            "{} takes OrderConfirmed in versions {taken:?}: its pattern must name the one its consumer reads",
+            rule.logical_id
+        );
+        for version in taken {
+            takers
+                .entry(version)
+                .or_default()
+                .push(rule.logical_id.clone());
+        }
+    }
+    for (version, _) in &events {
+        assert!(
+            takers.get(version).is_some_and(|rules| !rules.is_empty()),
+            "no rule takes OrderConfirmed version {version}: {takers:?}"
+        );
+    }
+    // Shipping (its subscription and its own rule) moved to version 2; Audit,
+    // notifications and the order stream are on version 1.
+    let want = |rules: &[&str]| rules.iter().map(|r| (*r).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        takers[&1],
+        want(&[
+            "AuditRule",
+            "CustomerNotificationsRule",
+            "OrderStreamRule",
+            "OrdersToAuditRule"
+        ])
+    );
+    assert_eq!(takers[&2], want(&["OrdersToShippingRule", "ShippingRule"]));
 }

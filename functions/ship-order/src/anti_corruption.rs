@@ -7,9 +7,13 @@
 //! type. When OrderConfirmed gains or renames a field, this module is what changes; a
 //! change to a field Shipping does not read leaves every `ShipmentRequested` as it was, to
 //! the byte (`tests/anti_corruption.rs`).
+//!
+//! Shipping reads OrderConfirmed version 2 (its subscription selects it). Moving from
+//! version 1 changed the type read here and the subscription's pattern, nothing past this
+//! module: both versions of one confirmation make the same request.
 
 use orderly_core::contracts::{
-    ContractError, Detail, OrderConfirmed, ShippingService, parse_event,
+    ContractError, Detail, OrderConfirmedV2, ShippingService, parse_event,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -61,17 +65,18 @@ pub struct Cause {
     pub correlation_id: String,
 }
 
-/// Reads an EventBridge OrderConfirmed event and translates it.
+/// Reads an EventBridge OrderConfirmed event (version 2) and translates it.
 ///
 /// # Errors
 ///
-/// The contract's error when the event is not an OrderConfirmed this layer reads.
+/// The contract's error when the event is not an OrderConfirmed this layer reads; another
+/// version is refused by name (`unsupported event-version 1 (this consumer reads 2)`).
 pub fn shipment_requested(event: &Value) -> Result<ShipmentRequested, ContractError> {
-    parse_event::<OrderConfirmed>(event).map(|detail| translate(&detail))
+    parse_event::<OrderConfirmedV2>(event).map(|detail| translate(&detail))
 }
 
 /// OrderConfirmed in Shipping's terms.
-pub fn translate(confirmed: &Detail<OrderConfirmed>) -> ShipmentRequested {
+pub fn translate(confirmed: &Detail<OrderConfirmedV2>) -> ShipmentRequested {
     let order = &confirmed.data;
     let mut items: Vec<Item> = Vec::with_capacity(order.lines.len());
     for line in &order.lines {

@@ -1,7 +1,12 @@
 //! Shipping's anti-corruption layer over generated OrderConfirmed events: what Shipping
-//! does not read never reaches it, and what it reads always does.
+//! does not read never reaches it, and what it reads always does. The events are made as
+//! Orders makes them: a version 1 confirmation and its version 2 (`From`), which Shipping
+//! reads; what Shipping asks for is checked against the version 1 fields, so moving to
+//! version 2 is shown to change no request.
 
-use orderly_core::contracts::{Detail, Metadata, OrderConfirmed, ShippingQuote, ShippingService};
+use orderly_core::contracts::{
+    Detail, Metadata, OrderConfirmed, OrderConfirmedV2, ShippingQuote, ShippingService,
+};
 use orderly_core::domain::{Currency, Money, OrderLine};
 use proptest::prelude::*;
 use ship_order::anti_corruption::{Service, shipment_requested, translate};
@@ -74,21 +79,32 @@ fn confirmed() -> impl Strategy<Value = Detail<OrderConfirmed>> {
         )
 }
 
+/// Version 2 of a version 1 confirmation, as Orders publishes it beside version 1.
+fn v2(event: &Detail<OrderConfirmed>) -> Detail<OrderConfirmedV2> {
+    Detail {
+        metadata: Metadata {
+            event_version: "2".to_owned(),
+            ..event.metadata.clone()
+        },
+        data: OrderConfirmedV2::from(&event.data),
+    }
+}
+
 /// The fields of OrderConfirmed Shipping does not read, changed: the customer, the total,
 /// the payment hold, each line's price, the quote's cost and when the event occurred.
 fn unread_changed(
-    mut event: Detail<OrderConfirmed>,
+    mut event: Detail<OrderConfirmedV2>,
     customer: String,
     total: Money,
     hold: String,
-    price: i64,
+    price: Money,
     cost: Money,
-) -> Detail<OrderConfirmed> {
+) -> Detail<OrderConfirmedV2> {
     event.data.customer_id = customer;
     event.data.total = total;
     event.data.authorization_id = hold;
     for line in &mut event.data.lines {
-        line.unit_price = price;
+        line.unit_price = price.clone();
     }
     if let Some(quote) = &mut event.data.shipping {
         quote.cost = cost;
@@ -97,7 +113,7 @@ fn unread_changed(
     event
 }
 
-fn bytes(event: &Detail<OrderConfirmed>) -> Vec<u8> {
+fn bytes(event: &Detail<OrderConfirmedV2>) -> Vec<u8> {
     serde_json::to_vec(&translate(event)).expect("serializes")
 }
 
@@ -108,9 +124,10 @@ proptest! {
         customer in "c-[a-z0-9]{1,8}",
         total in money(),
         hold in "auth-[a-z0-9]{1,8}",
-        price in 0i64..100_000,
+        price in money(),
         cost in money(),
     ) {
+        let event = v2(&event);
         let before = bytes(&event);
         let after = bytes(&unread_changed(event, customer, total, hold, price, cost));
         prop_assert_eq!(before, after);
@@ -121,6 +138,7 @@ proptest! {
         event in confirmed(),
         which in 0usize..4,
     ) {
+        let event = v2(&event);
         let mut changed = event.clone();
         match which {
             0 => changed.data.order_id.push('x'),
@@ -133,7 +151,7 @@ proptest! {
 
     #[test]
     fn every_unit_of_every_sku_is_requested(event in confirmed()) {
-        let request = translate(&event);
+        let request = translate(&v2(&event));
         for line in &event.data.lines {
             let units: i64 = event.data.lines.iter().filter(|l| l.sku == line.sku).map(|l| l.quantity).sum();
             let item = request.items.iter().find(|i| i.sku == line.sku).expect("the sku is requested");
@@ -157,6 +175,15 @@ fn the_sample_event_translates_and_another_contract_is_refused() {
             .expect("body is JSON");
     let request = shipment_requested(&body).expect("an OrderConfirmed");
     assert!(!request.items.is_empty());
+    let mut v1 = body.clone();
+    v1["detail"]["metadata"]["event-version"] = "1".into();
+    let refused = shipment_requested(&v1).expect_err("version 1");
+    assert!(
+        refused
+            .to_string()
+            .contains("unsupported event-version 1 (this consumer reads 2)"),
+        "{refused}"
+    );
     let mut other = body.clone();
     other["detail-type"] = "OrderFailed".into();
     let refused = shipment_requested(&other).expect_err("not OrderConfirmed");

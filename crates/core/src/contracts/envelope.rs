@@ -19,8 +19,8 @@ pub struct Metadata {
     /// Follows one order through every hop.
     #[serde(rename = "correlation-id")]
     pub correlation_id: String,
-    /// The contract version the data follows; consumers reject a version they do not
-    /// read (today only "1").
+    /// The contract version the data follows ("1", "2", …); consumers reject a version
+    /// they do not read.
     #[serde(rename = "event-version")]
     pub event_version: String,
     /// UTC, RFC 3339.
@@ -75,13 +75,15 @@ pub struct OutboundEvent {
 }
 
 impl OutboundEvent {
-    /// Wraps `data` and `metadata` into the event of contract `C`, with its source and
-    /// detail-type.
+    /// Wraps `data` and `metadata` into the event of contract `C`, with its source,
+    /// detail-type and version (`metadata.event_version` is set to `C::VERSION`, so an
+    /// event cannot claim a version its data does not follow).
     ///
     /// # Errors
     ///
     /// [`ContractError::Serialize`] if `data` cannot be turned into JSON.
-    pub fn new<C: Contract>(metadata: Metadata, data: &C) -> Result<Self, ContractError> {
+    pub fn new<C: Contract>(mut metadata: Metadata, data: &C) -> Result<Self, ContractError> {
+        metadata.event_version = C::VERSION.to_string();
         let detail = serde_json::to_value(Detail { metadata, data })
             .map_err(|e| ContractError::Serialize(C::DETAIL_TYPE, e.to_string()))?;
         Ok(Self {

@@ -4,6 +4,7 @@ pub mod compat;
 pub mod envelope;
 pub mod events;
 pub mod messages;
+pub mod order_confirmed_v2;
 pub mod schema;
 
 pub use envelope::{
@@ -12,3 +13,4 @@ pub use envelope::{
 };
 pub use events::*;
 pub use messages::CustomerNotification;
+pub use order_confirmed_v2::{OrderConfirmedV2, PricedLine};

@@ -5,6 +5,7 @@ use super::compat::{Change, changes};
 use super::envelope::{Contract, Detail};
 use super::events::*;
 use super::messages::CustomerNotification;
+use super::order_confirmed_v2::OrderConfirmedV2;
 use schemars::{JsonSchema, generate::SchemaSettings};
 use serde_json::Value;
 
@@ -43,6 +44,7 @@ pub fn all() -> Vec<(String, Value)> {
         entry::<ApprovalReminder>(),
         entry::<ApprovalDecided>(),
         entry::<OrderConfirmed>(),
+        entry::<OrderConfirmedV2>(),
         entry::<OrderFailed>(),
         entry::<ShipmentCreated>(),
         ("CustomerNotification".to_owned(), {

@@ -7,6 +7,7 @@ use super::traffic::{Family, Wave, poison_body};
 use crate::runtime::CloudInner;
 use crate::runtime::trace::{Hop, HopKind};
 use crate::scenarios::{DeadLetter, dead_letters, final_state};
+use orderly_core::contracts::{Contract, OrderConfirmed, OrderConfirmedV2};
 use orderly_core::domain::order::sensitive_values;
 use orderly_core::memory::table::TableError;
 use serde::Serialize;
@@ -51,15 +52,29 @@ struct Journey<'a> {
     hops: Vec<&'a Hop>,
 }
 
+/// The versions of OrderConfirmed Orders publishes, each once per confirmed order.
+const CONFIRMED_VERSIONS: [u32; 2] = [OrderConfirmed::VERSION, OrderConfirmedV2::VERSION];
+
 impl Journey<'_> {
-    fn published(&self, detail_type: &str) -> usize {
-        self.hops
-            .iter()
-            .filter(|h| {
-                matches!(&h.kind, HopKind::EventPut { source, detail_type: d, .. }
-                    if source == "com.orders" && d == detail_type)
-            })
-            .count()
+    /// How many events of `detail_type` Orders put, per `event-version`.
+    fn published(&self, detail_type: &str) -> BTreeMap<String, usize> {
+        let mut versions = BTreeMap::new();
+        for hop in &self.hops {
+            if let HopKind::EventPut {
+                source,
+                detail_type: d,
+                version,
+                ..
+            } = &hop.kind
+                && source == "com.orders"
+                && d == detail_type
+            {
+                *versions
+                    .entry(version.clone().unwrap_or_default())
+                    .or_insert(0) += 1;
+            }
+        }
+        versions
     }
 
     /// Milliseconds from the first entry into `from` to the first entry into `to`.
@@ -252,8 +267,13 @@ pub fn check(
                 ),
             );
         }
-        let confirmed_events = journey.published("OrderConfirmed");
-        let failed_events = journey.published("OrderFailed");
+        let confirmed_versions = journey.published("OrderConfirmed");
+        let confirmed_events: usize = confirmed_versions.values().sum();
+        let failed_events: usize = journey.published("OrderFailed").values().sum();
+        let each_version_once: BTreeMap<String, usize> = CONFIRMED_VERSIONS
+            .iter()
+            .map(|v| (v.to_string(), 1))
+            .collect();
         let mut unread = Vec::new();
         let holds = or_unread(world.payments.holds(&order.order_id), &mut unread);
         let authorizations = or_unread(world.payments.authorizations(&order.order_id), &mut unread);
@@ -293,11 +313,11 @@ pub fn check(
             if !shipped {
                 violate("confirmed", "no shipment was made".to_owned());
             }
-            if confirmed_events != 1 || failed_events != 0 {
+            if confirmed_versions != each_version_once || failed_events != 0 {
                 violate(
                     "confirmed",
                     format!(
-                        "want one OrderConfirmed and no OrderFailed, found {confirmed_events} and {failed_events}"
+                        "want one OrderConfirmed of each version {CONFIRMED_VERSIONS:?} and no OrderFailed, found {confirmed_versions:?} and {failed_events}"
                     ),
                 );
             }

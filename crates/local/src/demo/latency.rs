@@ -143,6 +143,7 @@ mod tests {
                     detail_type: d.into(),
                     bus: "b".into(),
                     replay: None,
+                    version: None,
                 },
             )
         };

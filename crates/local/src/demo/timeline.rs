@@ -17,6 +17,15 @@ pub fn render(hops: &[Hop]) -> Vec<String> {
         .collect()
 }
 
+/// ` v2` after an event's detail-type when it is in a version other than the first, which
+/// every contract has; nothing otherwise.
+fn versioned(version: &Option<String>) -> String {
+    match version.as_deref() {
+        Some(v) if v != "1" => format!(" v{v}"),
+        _ => String::new(),
+    }
+}
+
 fn describe(kind: &HopKind) -> (&'static str, String) {
     match kind {
         HopKind::EventPut {
@@ -24,13 +33,17 @@ fn describe(kind: &HopKind) -> (&'static str, String) {
             detail_type,
             bus,
             replay,
+            version,
         } => {
             let replayed = replay
                 .as_ref()
                 .map_or_else(String::new, |r| format!(", replayed by {r}"));
             (
                 "event",
-                format!("{detail_type} from {source} on {bus}{replayed}"),
+                format!(
+                    "{detail_type}{} from {source} on {bus}{replayed}",
+                    versioned(version)
+                ),
             )
         }
         HopKind::EventCrossed {
@@ -38,9 +51,13 @@ fn describe(kind: &HopKind) -> (&'static str, String) {
             detail_type,
             from,
             to,
+            version,
         } => (
             "event",
-            format!("{detail_type} from {source} crosses {from} → {to}"),
+            format!(
+                "{detail_type}{} from {source} crosses {from} → {to}",
+                versioned(version)
+            ),
         ),
         HopKind::RuleMatched { rule } => ("rule", format!("{rule} matched")),
         HopKind::TargetDelivered { rule, target } => ("target", format!("{rule} → {target}")),

@@ -19,6 +19,8 @@ pub enum HopKind {
         bus: String,
         /// The replay that put the event again (its `replay-name`), if one did.
         replay: Option<String>,
+        /// The contract version it carries (`detail.metadata.event-version`), if any.
+        version: Option<String>,
     },
     /// A rule of one bus sent an event on to another bus (a subscription): the same event,
     /// not a new put.
@@ -31,6 +33,8 @@ pub enum HopKind {
         from: String,
         /// The bus it reached.
         to: String,
+        /// The contract version it carries (`detail.metadata.event-version`), if any.
+        version: Option<String>,
     },
     /// A rule's pattern matched an event.
     RuleMatched {
@@ -179,6 +183,14 @@ fn correlation_of_text(text: &str) -> String {
     }
 }
 
+/// The contract version an event carries, `detail.metadata.event-version`.
+fn version_of(event: &Value) -> Option<String> {
+    event
+        .pointer("/detail/metadata/event-version")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
 impl Hop {
     /// An event put on a bus; `correlation_id` is the event's ([`correlation_of`]), read
     /// once per event by the caller for all of its hops.
@@ -196,6 +208,7 @@ impl Hop {
                     .get("replay-name")
                     .and_then(Value::as_str)
                     .map(str::to_owned),
+                version: version_of(event),
             },
         }
     }
@@ -217,6 +230,7 @@ impl Hop {
                 detail_type: text("detail-type"),
                 from: from.to_owned(),
                 to: to.to_owned(),
+                version: version_of(event),
             },
         }
     }

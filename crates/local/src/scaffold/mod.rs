@@ -108,7 +108,7 @@ pub fn new_consumer(root: &Path, spec: &ConsumerSpec) -> Result<Vec<PathBuf>, Sc
     let template_path = root.join("template.yaml");
     let template = std::fs::read_to_string(&template_path).map_err(io(&template_path))?;
     let sample = sample::derive(&root.join("events/lambda"), &spec.event, &names)?;
-    let block = template_block::block(&names, spec, &sample.source);
+    let block = template_block::block(&names, spec, &sample.source, &sample.version);
     let updated = template_block::insert(&template, &names, &block)?;
 
     let files = crate_files::files(&names, spec);

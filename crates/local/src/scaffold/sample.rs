@@ -14,6 +14,9 @@ pub(super) struct Sample {
     pub(super) text: String,
     /// The event's `source`, for the rule's pattern.
     pub(super) source: String,
+    /// The contract version of the sample (`detail.metadata.event-version`), which the
+    /// rule's pattern selects: a consumer declares the version it reads.
+    pub(super) version: String,
 }
 
 /// Every SQS record body of the samples in `dir`, parsed, in file order.
@@ -35,10 +38,25 @@ fn bodies(dir: &Path) -> Vec<(Value, Value)> {
         .collect()
 }
 
-/// The sample of `event` for the consumer `names`, from the samples in `dir`.
+/// The contract version an event body carries, as a number (0 when it names none).
+fn version_of(body: &Value) -> u32 {
+    body.pointer("/detail/metadata/event-version")
+        .and_then(Value::as_str)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The sample of `event` for the consumer `names`, from the samples in `dir`: of the
+/// samples of that event, one in its newest version, which a new consumer should read.
 pub(super) fn derive(dir: &Path, event: &str, names: &Names) -> Result<Sample, ScaffoldError> {
     let bodies = bodies(dir);
-    let Some((record, body)) = bodies.iter().find(|(_, body)| body["detail-type"] == event) else {
+    // Reversed, so that of samples in the same version the first in file order wins.
+    let newest = bodies
+        .iter()
+        .rev()
+        .filter(|(_, body)| body["detail-type"] == event)
+        .max_by_key(|(_, body)| version_of(body));
+    let Some((record, body)) = newest else {
         let known: BTreeSet<&str> = bodies
             .iter()
             .filter_map(|(_, body)| body["detail-type"].as_str())
@@ -59,5 +77,6 @@ pub(super) fn derive(dir: &Path, event: &str, names: &Names) -> Result<Sample, S
     Ok(Sample {
         text,
         source: body["source"].as_str().unwrap_or("com.orders").to_owned(),
+        version: version_of(body).max(1).to_string(),
     })
 }

@@ -5,7 +5,7 @@
 use super::{ConsumerSpec, Names, ScaffoldError};
 
 /// The block's text.
-pub(super) fn block(names: &Names, spec: &ConsumerSpec, source: &str) -> String {
+pub(super) fn block(names: &Names, spec: &ConsumerSpec, source: &str, version: &str) -> String {
     let Names {
         name,
         pascal,
@@ -125,8 +125,8 @@ pub(super) fn block(names: &Names, spec: &ConsumerSpec, source: &str) -> String 
       Location: units/event-queue.yaml
       Parameters:
         BusName: !Ref OrdersBus
-        RuleDescription: {event} events go to {name} through its queue.
-        EventPattern: '{{"source": ["{source}"], "detail-type": ["{event}"]}}'
+        RuleDescription: {event} events (version {version}) go to {name} through its queue.
+        EventPattern: '{{"source": ["{source}"], "detail-type": ["{event}"], "detail": {{"metadata": {{"event-version": ["{version}"]}}}}}}'
         TargetId: {name}-queue
         RulesDlqArn: !GetAtt RulesDlq.Arn
         AlarmTopicArn: !Ref AlarmTopic

@@ -236,6 +236,28 @@ pub(super) fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks
                 "TOY-0001 stock",
             );
             checks.equal(world.notifier.len(), 1, "notifications sent");
+            // OrderConfirmed goes out in both versions; each subscriber gets the one it
+            // declared: Shipping version 2, Audit version 1.
+            checks.equal(
+                crossed_versions(
+                    cloud,
+                    scenario.correlation_id,
+                    "OrderConfirmed",
+                    "shipping-bus",
+                ),
+                vec!["2".to_owned()],
+                "OrderConfirmed versions crossing to shipping-bus",
+            );
+            checks.equal(
+                crossed_versions(
+                    cloud,
+                    scenario.correlation_id,
+                    "OrderConfirmed",
+                    "audit-bus",
+                ),
+                vec!["1".to_owned()],
+                "OrderConfirmed versions crossing to audit-bus",
+            );
         }
         Kind::ApprovalNeeded => {
             checks.equal(
@@ -443,6 +465,30 @@ pub(super) fn expect(scenario: Scenario, cloud: &CloudInner, checks: &mut Checks
         many if many.iter().any(|s| s == "OrderConfirmed") => "OrderConfirmed".to_owned(),
         many => many.join(", "),
     }
+}
+
+/// The `event-version` of each `detail_type` of `correlation_id` that crossed to bus `to`,
+/// in the order they crossed.
+fn crossed_versions(
+    cloud: &CloudInner,
+    correlation_id: &str,
+    detail_type: &str,
+    to: &str,
+) -> Vec<String> {
+    cloud
+        .trace
+        .of(correlation_id)
+        .iter()
+        .filter_map(|h| match &h.kind {
+            HopKind::EventCrossed {
+                detail_type: d,
+                to: t,
+                version,
+                ..
+            } if d == detail_type && t == to => Some(version.clone().unwrap_or_default()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The statuses of the executions of the template's state machine `logical_id` that carry

@@ -8,6 +8,7 @@
 use super::fixtures::{bus, mocked_quote};
 use super::trace::{self, LambdaCall};
 use super::{Approval, Outcome, Row, decision_detail, input_of};
+use orderly_core::contracts::{OrderConfirmed, OrderConfirmedV2};
 use orderly_states::Execution;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -37,7 +38,11 @@ pub fn check(row: &Row, execution: &Execution, top_level: &BTreeSet<String>) -> 
         ),
     );
     match row.outcome {
-        Outcome::Errored { reason, cause } => {
+        Outcome::Errored { reason, cause }
+        | Outcome::ConfirmedInVersion1Only {
+            error: reason,
+            cause,
+        } => {
             let cause = cause.text();
             expect(
                 execution.error.as_deref() == Some(reason),
@@ -261,7 +266,7 @@ fn call_problems(row: &Row, calls: &[LambdaCall], input: &Value) -> Vec<String> 
             .map(|p| json!([p["sku"], p["quantity"]])),
     );
     let reservations_ok = match row.outcome {
-        Outcome::Confirmed => reserved == wanted_lines,
+        Outcome::Confirmed | Outcome::ConfirmedInVersion1Only { .. } => reserved == wanted_lines,
         _ if on_route("Fulfil") => reserved.iter().all(|r| wanted_lines.contains(r)),
         _ => reserved.is_empty(),
     };
@@ -311,7 +316,8 @@ fn call_problems(row: &Row, calls: &[LambdaCall], input: &Value) -> Vec<String> 
     problems
 }
 
-/// The one event the order ends with, on Orderly's bus, with the envelope of the order.
+/// The event the order ends with, on Orderly's bus, with the envelope of the order: an
+/// OrderFailed, or OrderConfirmed in each version Orders publishes (1, then 2, in one put).
 fn publish_problems(row: &Row, entries: &[Value], input: &Value) -> Vec<String> {
     let data = &input["data"];
     let (detail_type, want_data) = match row.outcome {
@@ -322,7 +328,7 @@ fn publish_problems(row: &Row, entries: &[Value], input: &Value) -> Vec<String> 
                 vec![format!("a duplicate published {entries:?}")]
             };
         }
-        Outcome::Confirmed => (
+        Outcome::Confirmed | Outcome::ConfirmedInVersion1Only { .. } => (
             "OrderConfirmed",
             json!({
                 "orderId": data["orderId"],
@@ -346,12 +352,41 @@ fn publish_problems(row: &Row, entries: &[Value], input: &Value) -> Vec<String> 
             }),
         ),
     };
-    let [entry] = entries else {
-        return vec![format!(
-            "published {} events, want one {detail_type}: {entries:?}",
-            entries.len()
-        )];
+    let wanted: Vec<(&str, Value)> = if let Outcome::ConfirmedInVersion1Only { .. } = row.outcome {
+        vec![("1", want_data)]
+    } else if detail_type == "OrderConfirmed" {
+        let v2 = serde_json::from_value::<OrderConfirmed>(want_data.clone())
+            .map(|v1| OrderConfirmedV2::from(&v1))
+            .map(|v2| serde_json::to_value(v2).expect("serializes"))
+            .unwrap_or_else(|e| json!(format!("the wanted data is no OrderConfirmed: {e}")));
+        vec![("1", want_data), ("2", v2)]
+    } else {
+        vec![("1", want_data)]
     };
+    if entries.len() != wanted.len() {
+        return vec![format!(
+            "published {} events, want {} {detail_type}: {entries:?}",
+            entries.len(),
+            wanted.len()
+        )];
+    }
+    entries
+        .iter()
+        .zip(&wanted)
+        .flat_map(|(entry, (version, want_data))| {
+            entry_problems(entry, detail_type, version, want_data, input)
+        })
+        .collect()
+}
+
+/// What is wrong with one put entry against the event of `detail_type` in `version`.
+fn entry_problems(
+    entry: &Value,
+    detail_type: &str,
+    version: &str,
+    want_data: &Value,
+    input: &Value,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let header = (
         entry["EventBusName"].as_str(),
@@ -365,9 +400,9 @@ fn publish_problems(row: &Row, entries: &[Value], input: &Value) -> Vec<String> 
         ));
     }
     let detail = &entry["Detail"];
-    if detail["data"] != want_data {
+    if detail["data"] != *want_data {
         problems.push(format!(
-            "{detail_type} data: got {}, want {want_data}",
+            "{detail_type} v{version} data: got {}, want {want_data}",
             detail["data"]
         ));
     }
@@ -378,7 +413,7 @@ fn publish_problems(row: &Row, entries: &[Value], input: &Value) -> Vec<String> 
     );
     let envelope_ok = detail["metadata"]["idempotency-key"] == json!(key)
         && detail["metadata"]["correlation-id"] == metadata["correlation-id"]
-        && detail["metadata"]["event-version"] == json!("1")
+        && detail["metadata"]["event-version"] == json!(version)
         && detail["metadata"]["occurred-at"].is_string();
     if !envelope_ok {
         problems.push(format!("{detail_type} metadata: {}", detail["metadata"]));

@@ -80,12 +80,18 @@ pub enum Outcome {
     Errored { reason: &'static str, cause: Cause },
     /// SUCCEEDED in Duplicate, publishing nothing.
     Duplicate,
+    /// Confirmed, but OrderConfirmed version 2 could not be put: FAILED at that state with
+    /// its task's `error`, version 1 published, nothing compensated (a redrive puts
+    /// version 2).
+    ConfirmedInVersion1Only { error: &'static str, cause: Cause },
 }
 
 impl Outcome {
     pub fn status(&self) -> ExecutionStatus {
         match self {
-            Outcome::Errored { .. } => ExecutionStatus::Failed,
+            Outcome::Errored { .. } | Outcome::ConfirmedInVersion1Only { .. } => {
+                ExecutionStatus::Failed
+            }
             Outcome::Confirmed | Outcome::Duplicate | Outcome::Failed { .. } => {
                 ExecutionStatus::Succeeded
             }
