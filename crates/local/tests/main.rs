@@ -39,6 +39,7 @@ mod outbox;
 mod pipes;
 mod process_functions;
 mod retention;
+mod rule_policies;
 mod sample_event_keys;
 mod scaffold_consumer;
 mod serve_archive_cli;

@@ -70,11 +70,22 @@ impl Operator {
     }
 }
 
+/// How a condition reads a multivalued key: `ForAllValues:` or `ForAnyValue:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOperator {
+    /// Every value of the request's key must match (and a key it lacks matches).
+    ForAllValues,
+    /// At least one value of the request's key must match.
+    ForAnyValue,
+}
+
 /// One operator on one key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Condition {
     /// The operator.
     pub operator: Operator,
+    /// `ForAllValues:` or `ForAnyValue:`, for a multivalued key.
+    pub set: Option<SetOperator>,
     /// `…IfExists`: an absent key holds.
     pub if_exists: bool,
     /// The key, as written (compared in any case).
@@ -94,10 +105,13 @@ impl Condition {
         for (name, keys) in operators {
             // Set operators: the keys evaluated here have one value each, for which
             // ForAllValues and ForAnyValue mean the operator itself.
-            let bare = name
-                .strip_prefix("ForAllValues:")
-                .or_else(|| name.strip_prefix("ForAnyValue:"))
-                .unwrap_or(name);
+            let (set, bare) = if let Some(rest) = name.strip_prefix("ForAllValues:") {
+                (Some(SetOperator::ForAllValues), rest)
+            } else if let Some(rest) = name.strip_prefix("ForAnyValue:") {
+                (Some(SetOperator::ForAnyValue), rest)
+            } else {
+                (None, name.as_str())
+            };
             let (bare, if_exists) = match bare.strip_suffix("IfExists") {
                 Some(b) => (b, true),
                 None => (bare, false),
@@ -115,6 +129,7 @@ impl Condition {
             for (key, values) in keys {
                 out.push(Condition {
                     operator,
+                    set,
                     if_exists,
                     key: key.clone(),
                     values: match values {
@@ -129,17 +144,27 @@ impl Condition {
 
     /// Whether the condition holds for `request`.
     pub(super) fn holds(&self, request: &Request<'_>) -> bool {
-        let value = request.key(&self.key);
+        let values = request.values(&self.key);
         if self.operator == Operator::Null {
             let wants_absent = self.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
-            return value.is_none() == wants_absent;
+            return values.is_empty() == wants_absent;
         }
-        match value {
-            None => self.if_exists || self.operator.negated(),
-            Some(value) => {
-                let any = self.values.iter().any(|p| self.operator.matches(p, value));
-                any != self.operator.negated()
-            }
+        // One value of the request against the policy's: any of them, or none for a
+        // negated operator.
+        let one = |value: &str| {
+            let any = self.values.iter().any(|p| self.operator.matches(p, value));
+            any != self.operator.negated()
+        };
+        match (self.set, values.as_slice()) {
+            (Some(SetOperator::ForAllValues), values) => values.iter().all(|v| one(v)),
+            (Some(SetOperator::ForAnyValue), []) => self.if_exists,
+            (Some(SetOperator::ForAnyValue), values) => values.iter().any(|v| one(v)),
+            (None, []) => self.if_exists || self.operator.negated(),
+            (None, [value]) => one(value),
+            // A single-valued operator over a multivalued key: EventBridge's own examples
+            // refuse a pattern of two sources under `StringEquals` with both listed, which
+            // is every value's negated match failing for a positive operator.
+            (None, values) => self.operator.negated() && values.iter().all(|v| one(v)),
         }
     }
 }
@@ -162,6 +187,50 @@ mod tests {
             .expect("parses")
             .iter()
             .all(|c| c.holds(&request))
+    }
+
+    /// EventBridge's examples of `events:source` in a PutRule policy ("Using IAM policy
+    /// conditions"): the sources of the rule's pattern are the key's values.
+    #[test]
+    fn multivalued_keys_hold_as_eventbridge_documents_them() {
+        let ec2 = [("events:source", "aws.ec2")];
+        let ec2_ecs = [("events:source", "aws.ec2"), ("events:source", "aws.ecs")];
+        let ec2_s3 = [("events:source", "aws.ec2"), ("events:source", "aws.s3")];
+        let ec2_asg = [
+            ("events:source", "aws.ec2"),
+            ("events:source", "aws.autoscaling"),
+        ];
+        let either = json!({"StringEquals": {"events:source": ["aws.ec2", "aws.ecs"]}});
+        assert!(holds(either.clone(), &ec2));
+        assert!(
+            !holds(either.clone(), &ec2_ecs),
+            "two sources under a single-valued operator"
+        );
+        assert!(!holds(either, &[]), "no source");
+        let all = json!({
+            "ForAllValues:StringEquals": {"events:source": ["aws.ec2", "aws.s3"]},
+            "Null": {"events:source": "false"},
+        });
+        assert!(holds(all.clone(), &ec2));
+        assert!(holds(all.clone(), &ec2_s3));
+        assert!(!holds(all.clone(), &ec2_asg));
+        assert!(!holds(all, &[]), "Null false requires a source");
+        assert!(holds(
+            json!({"ForAllValues:StringEquals": {"events:source": "aws.ec2"}}),
+            &[]
+        ));
+        let any = json!({"ForAnyValue:StringEquals": {"events:source": "aws.s3"}});
+        assert!(holds(any.clone(), &ec2_s3));
+        assert!(!holds(any.clone(), &ec2_asg));
+        assert!(!holds(any, &[]));
+        assert!(holds(
+            json!({"StringNotEquals": {"events:source": "aws.s3"}}),
+            &ec2_asg
+        ));
+        assert!(!holds(
+            json!({"StringNotEquals": {"events:source": "aws.s3"}}),
+            &ec2_s3
+        ));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 mod condition;
 mod statement;
 
-pub use condition::{Condition, Operator};
+pub use condition::{Condition, Operator, SetOperator};
 pub use statement::{Effect, PolicyError, Statement, statements_of};
 
 /// Who makes a request: the principal's ARN (a role, or an account's root) and its account.
@@ -60,22 +60,28 @@ pub struct Request<'a> {
     pub resource: &'a str,
     /// Who asks.
     pub caller: &'a Caller,
-    /// The request's own condition keys (`events:source`, …), by name in any case.
+    /// The request's own condition keys (`events:source`, …), by name in any case. A key
+    /// named more than once is multivalued (a rule pattern's sources for PutRule).
     pub keys: &'a [(&'a str, &'a str)],
 }
 
 impl Request<'_> {
-    /// The value of condition key `name` (any case), the caller's keys included.
-    fn key(&self, name: &str) -> Option<&str> {
+    /// The values of condition key `name` (any case), the caller's keys included: none
+    /// when the request does not have it.
+    fn values(&self, name: &str) -> Vec<&str> {
         let is = |key: &str| name.eq_ignore_ascii_case(key);
         if is("aws:PrincipalArn") {
-            Some(self.caller.arn.as_str())
+            vec![self.caller.arn.as_str()]
         } else if is("aws:PrincipalAccount") {
-            Some(self.caller.account.as_str())
+            vec![self.caller.account.as_str()]
         } else if is("aws:SourceArn") {
-            self.caller.source_arn.as_deref()
+            self.caller.source_arn.as_deref().into_iter().collect()
         } else {
-            self.keys.iter().find(|(k, _)| is(k)).map(|(_, v)| *v)
+            self.keys
+                .iter()
+                .filter(|(k, _)| is(k))
+                .map(|(_, v)| *v)
+                .collect()
         }
     }
 }

@@ -5,15 +5,13 @@
 use super::CloudInner;
 use super::background;
 use super::faults::Fault;
+pub use super::routing::Buses;
 use super::trace::{Hop, correlation_of};
 use crate::sqs::{MessageAttributeValue, SendMessage};
 use crate::template::{Rule, RuleTarget, TargetKind};
-use event_pattern::{
-    CompiledInput, InputTransformer, Pattern, RuleContext, RuleSet, TargetInput, TransformError,
-};
+use event_pattern::{CompiledInput, InputTransformer, RuleContext, TargetInput, TransformError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The largest PutEvents entry AWS accepts.
@@ -122,78 +120,6 @@ impl CompiledRule {
             .map(move |(index, (target, input))| {
                 (index, target, input.apply_parsed(event_text, event, &ctx))
             })
-    }
-}
-
-/// The rules of every bus, compiled once at start.
-pub struct Buses {
-    /// bus name → matcher over its rules (rule logical ids).
-    matchers: HashMap<String, RuleSet>,
-    rules: HashMap<String, Arc<CompiledRule>>,
-}
-
-impl Buses {
-    /// Compiles every rule's pattern and target inputs, once.
-    ///
-    /// # Errors
-    ///
-    /// The rule and property whose pattern or input cannot be compiled.
-    pub fn compile<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> Result<Self, String> {
-        let mut matchers: HashMap<String, RuleSet> = HashMap::new();
-        let mut compiled = HashMap::new();
-        for rule in rules {
-            // A schedule rule without a pattern matches no event: it only runs on its
-            // schedule.
-            let pattern = match rule.event_pattern.as_str() {
-                "" if rule.schedule_expression.is_some() => None,
-                text => Some(Pattern::parse(text).map_err(|e| {
-                    format!(
-                        "{}.Properties.EventPattern: {}",
-                        rule.logical_id,
-                        e.message()
-                    )
-                })?),
-            };
-            let mut targets = Vec::new();
-            for target in &rule.targets {
-                let input = target_input(target).compile().map_err(|e| {
-                    format!("{}.Properties.Targets[{}]: {e}", rule.logical_id, target.id)
-                })?;
-                targets.push((target.clone(), input));
-            }
-            if rule.enabled
-                && let Some(pattern) = &pattern
-            {
-                matchers
-                    .entry(rule.event_bus_name.clone())
-                    .or_default()
-                    .add(&rule.logical_id, pattern);
-            }
-            compiled.insert(
-                rule.logical_id.clone(),
-                Arc::new(CompiledRule {
-                    rule: rule.clone(),
-                    targets,
-                }),
-            );
-        }
-        Ok(Self {
-            matchers,
-            rules: compiled,
-        })
-    }
-
-    /// Logical ids of the rules on `bus` that match the event.
-    pub fn matching(&self, bus: &str, event: &Value) -> Vec<Arc<CompiledRule>> {
-        let Some(matcher) = self.matchers.get(bus) else {
-            return Vec::new();
-        };
-        let mut names = matcher.matching(event);
-        names.sort_unstable();
-        names
-            .into_iter()
-            .filter_map(|n| self.rules.get(n).cloned())
-            .collect()
     }
 }
 
@@ -406,8 +332,12 @@ impl CloudInner {
                     rule,
                     target,
                     event_text,
-                    "INVALID_JSON",
-                    &e.to_string(),
+                    Failure {
+                        code: "INVALID_JSON",
+                        message: &e.to_string(),
+                        retries: 0,
+                        exhausted: None,
+                    },
                 ),
             }
         }
@@ -415,7 +345,7 @@ impl CloudInner {
 
     /// Sends a schedule rule's `Scheduled Event` for `scheduled` to its targets.
     pub fn fire_rule(self: &Arc<Self>, logical_id: &str, scheduled: &str) {
-        let Some(rule) = self.buses.rules.get(logical_id).cloned() else {
+        let Some(rule) = self.buses.rule(logical_id) else {
             return;
         };
         let id = uuid::Uuid::new_v4().to_string();
@@ -552,7 +482,9 @@ impl CloudInner {
                 // backlog of deliveries does not start all its executions at once.
                 let attempts = target.retry_policy.maximum_retry_attempts.min(185) + 1;
                 let mut last_error = String::new();
+                let mut retries = 0;
                 for attempt in 0..attempts {
+                    retries = attempt;
                     // Taken for each attempt, so a delivery backing off between attempts holds
                     // no slot.
                     let slot = match (&cloud.execution_slots, target.target.kind) {
@@ -585,14 +517,39 @@ impl CloudInner {
                             }
                             return;
                         }
-                        Err(e) => last_error = e,
+                        Err(Undelivered::Retriable(e)) => last_error = e,
+                        Err(Undelivered::Final { code, message }) => {
+                            drop(slot);
+                            cloud.dead_letter_target(
+                                &rule,
+                                target,
+                                &body,
+                                Failure {
+                                    code,
+                                    message: &message,
+                                    retries: attempt,
+                                    exhausted: None,
+                                },
+                            );
+                            return;
+                        }
                     }
                     drop(slot);
                     // EventBridge backs off exponentially with jitter; a short fixed schedule
                     // on the runtime clock keeps local runs fast and deterministic.
                     cloud.clock.sleep_ms(1000 * (1 << attempt.min(6))).await;
                 }
-                cloud.dead_letter_target(&rule, target, &body, "TARGET_UNAVAILABLE", &last_error);
+                cloud.dead_letter_target(
+                    &rule,
+                    target,
+                    &body,
+                    Failure {
+                        code: "TARGET_UNAVAILABLE",
+                        message: &last_error,
+                        retries,
+                        exhausted: Some("MaximumRetryAttempts"),
+                    },
+                );
             })
         });
     }
@@ -614,7 +571,7 @@ impl CloudInner {
         target: &RuleTarget,
         body: &str,
         delivered: &Delivered,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Option<String>, Undelivered> {
         match target.target.kind {
             TargetKind::Queue => {
                 let queue = self
@@ -647,7 +604,10 @@ impl CloudInner {
                         let _ = queue.send(message.clone());
                     }
                 }
-                queue.send(message).map(|_| None).map_err(|e| e.to_string())
+                queue
+                    .send(message)
+                    .map(|_| None)
+                    .map_err(|e| Undelivered::Retriable(e.to_string()))
             }
             TargetKind::Function => {
                 let payload: Value = crate::document::parse(body, crate::document::MAX_EVENT_DEPTH)
@@ -660,7 +620,7 @@ impl CloudInner {
                     .map_err(|e| format!("input is not JSON: {e}"))?;
                 self.start_execution(&target.target.arn, input, None)
                     .map(Some)
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| Undelivered::Retriable(e.to_string()))
             }
             TargetKind::Stream => {
                 let stream = self
@@ -679,13 +639,13 @@ impl CloudInner {
                         self.clock.now_ms(),
                     )
                     .map(|_| None)
-                    .map_err(|throttled| throttled.0)
+                    .map_err(|throttled| Undelivered::Retriable(throttled.0))
             }
             // The template refuses it; nothing but the table's writes fills its stream.
-            TargetKind::TableStream => Err(format!(
+            TargetKind::TableStream => Err(Undelivered::Retriable(format!(
                 "{} is a table's stream, which takes no events",
                 target.target.arn
-            )),
+            ))),
             TargetKind::EventBus => {
                 let bus = self
                     .model
@@ -702,14 +662,19 @@ impl CloudInner {
                     .caller_as(target.role_arn.as_deref())
                     .for_source(&rule.rule.arn);
                 let field = |name: &str| event[name].as_str().unwrap_or_default().to_owned();
+                // A refusal is not retried: every attempt would fail until the policy
+                // changes, so EventBridge sends the event to the DLQ at once.
                 if let Err(refused) =
                     self.authorize_put(&bus, &field("source"), &field("detail-type"), &caller)
                 {
-                    return Err(format!(
-                        "{}: {}",
-                        refused.error_code.unwrap_or_default(),
-                        refused.error_message.unwrap_or_default()
-                    ));
+                    return Err(Undelivered::Final {
+                        code: "NO_PERMISSIONS",
+                        message: format!(
+                            "{}: {}",
+                            refused.error_code.unwrap_or_default(),
+                            refused.error_message.unwrap_or_default()
+                        ),
+                    });
                 }
                 // The event itself crosses, as EventBridge sends it: its id, time and
                 // account stay, so a consumer keyed on the id sees a replay crossing again
@@ -735,9 +700,14 @@ impl CloudInner {
         rule: &CompiledRule,
         target: &RuleTarget,
         body: &str,
-        code: &str,
-        message: &str,
+        failure: Failure<'_>,
     ) {
+        let Failure {
+            code,
+            message,
+            retries,
+            exhausted,
+        } = failure;
         tracing::warn!(rule = %rule.rule.logical_id, target = %target.id, code, message, "event not delivered");
         let Some(dlq) = &target.dead_letter_queue else {
             return;
@@ -752,9 +722,45 @@ impl CloudInner {
                 MessageAttributeValue::string(&target.target.arn),
             )
             .with_attribute("ERROR_CODE", MessageAttributeValue::string(code))
-            .with_attribute("ERROR_MESSAGE", MessageAttributeValue::string(message));
+            .with_attribute("ERROR_MESSAGE", MessageAttributeValue::string(message))
+            .with_attribute(
+                "RETRY_ATTEMPTS",
+                MessageAttributeValue::number(retries.to_string()),
+            );
+        let send = match exhausted {
+            Some(condition) => send.with_attribute(
+                "EXHAUSTED_RETRY_CONDITION",
+                MessageAttributeValue::string(condition),
+            ),
+            None => send,
+        };
         let _ = queue.send(send);
     }
+}
+
+/// Why one delivery attempt failed.
+enum Undelivered {
+    /// Worth another attempt (the target is throttled, or away).
+    Retriable(String),
+    /// Every attempt would fail the same way until someone acts: straight to the DLQ with
+    /// EventBridge's code (`NO_PERMISSIONS`).
+    Final { code: &'static str, message: String },
+}
+
+impl From<String> for Undelivered {
+    fn from(message: String) -> Self {
+        Self::Retriable(message)
+    }
+}
+
+/// What a DLQ message says of the delivery that failed: EventBridge's `ERROR_CODE`,
+/// `ERROR_MESSAGE`, `RETRY_ATTEMPTS` and, when the retries ran out,
+/// `EXHAUSTED_RETRY_CONDITION`.
+struct Failure<'a> {
+    code: &'a str,
+    message: &'a str,
+    retries: u32,
+    exhausted: Option<&'static str>,
 }
 
 /// What a delivery keeps of its event.

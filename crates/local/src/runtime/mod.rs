@@ -24,6 +24,8 @@ pub mod pipes;
 pub mod process;
 pub mod replays;
 pub mod retention;
+pub mod routing;
+pub mod rule_admin;
 pub mod schedules;
 pub mod sfn;
 pub mod streams;

@@ -1,14 +1,14 @@
-//! EventBridge (`AWSEvents.*`, JSON 1.1): PutEvents, TestEventPattern, ListRules,
-//! DescribeRule, and the archive and replay operations of [`super::archives`].
+//! EventBridge (`AWSEvents.*`, JSON 1.1): PutEvents, TestEventPattern, the rule
+//! operations of [`super::event_rules`], and the archive and replay operations of
+//! [`super::archives`].
 
 use super::http_api::iam::{access_key_id, signer_arn};
 use super::limits;
-use super::wire::{ApiError, Input, listed, page};
+use super::wire::{ApiError, Input};
 use crate::iam::Caller;
 use crate::runtime::CloudInner;
-use crate::runtime::bus::{MAX_ENTRY_BYTES, PutEventsEntry, bus_name};
-use crate::template::Rule;
-use serde_json::{Map, Value, json};
+use crate::runtime::bus::{MAX_ENTRY_BYTES, PutEventsEntry};
+use serde_json::{Value, json};
 use std::sync::Arc;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -24,11 +24,12 @@ pub async fn dispatch(
     if let Some(answer) = super::archives::dispatch(cloud, operation, input) {
         return answer;
     }
+    if let Some(answer) = super::event_rules::dispatch(cloud, operation, input, caller) {
+        return answer;
+    }
     match operation {
         "PutEvents" => put_events(cloud, input, caller),
         "TestEventPattern" => test_pattern(input).await,
-        "ListRules" => list_rules(cloud, input),
-        "DescribeRule" => describe_rule(cloud, input),
         _ => Err(ApiError::unknown_operation(&format!(
             "AWSEvents.{operation}"
         ))),
@@ -164,79 +165,6 @@ async fn test_pattern(input: &Input) -> Result<Value, ApiError> {
         Ok(result) => Ok(json!({"Result": result})),
         Err(e) => Err(ApiError::new(e.code(), e.to_string())),
     }
-}
-
-/// The bus a request names, which must exist.
-fn existing_bus(cloud: &CloudInner, given: Option<&str>) -> Result<String, ApiError> {
-    let bus = bus_name(given);
-    let known = bus == "default"
-        || cloud.model.buses.values().any(|b| b.name == bus)
-        || cloud.model.rules.values().any(|r| r.event_bus_name == bus);
-    if known {
-        Ok(bus)
-    } else {
-        Err(ApiError::new(
-            "ResourceNotFoundException",
-            format!("Event bus {bus} does not exist."),
-        ))
-    }
-}
-
-fn rule_json(rule: &Rule) -> Value {
-    let mut out = Map::new();
-    out.insert("Name".into(), json!(rule.name));
-    out.insert("Arn".into(), json!(rule.arn));
-    if !rule.event_pattern.is_empty() {
-        out.insert("EventPattern".into(), json!(rule.event_pattern));
-    }
-    if let Some(schedule) = &rule.schedule_expression {
-        out.insert("ScheduleExpression".into(), json!(schedule));
-    }
-    out.insert(
-        "State".into(),
-        json!(if rule.enabled { "ENABLED" } else { "DISABLED" }),
-    );
-    if let Some(d) = &rule.description {
-        out.insert("Description".into(), json!(d));
-    }
-    out.insert("EventBusName".into(), json!(rule.event_bus_name));
-    Value::Object(out)
-}
-
-fn list_rules(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
-    let bus = existing_bus(cloud, input.str("EventBusName")?)?;
-    let prefix = input.str("NamePrefix")?.unwrap_or_default();
-    let limit = input.int("Limit", 1, 100)?.unwrap_or(100) as usize;
-    let mut rules: Vec<&Rule> = cloud
-        .model
-        .rules
-        .values()
-        .filter(|r| r.event_bus_name == bus && r.name.starts_with(prefix))
-        .collect();
-    rules.sort_by(|a, b| a.name.cmp(&b.name));
-    let (rules, next) = page(&rules, input.str("NextToken")?, limit)?;
-    Ok(listed(
-        "Rules",
-        rules.into_iter().map(rule_json).collect(),
-        next,
-    ))
-}
-
-fn describe_rule(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
-    let bus = existing_bus(cloud, input.str("EventBusName")?)?;
-    let name = input.required_str("Name")?;
-    cloud
-        .model
-        .rules
-        .values()
-        .find(|r| r.event_bus_name == bus && r.name == name)
-        .map(rule_json)
-        .ok_or_else(|| {
-            ApiError::new(
-                "ResourceNotFoundException",
-                format!("Rule {name} does not exist on EventBus {bus}."),
-            )
-        })
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod cloudwatch;
 pub mod conn;
 pub mod dynamodb;
 pub mod dynamodb_streams;
+pub mod event_rules;
 pub mod events;
 pub mod http_api;
 pub mod kinesis;

@@ -31,6 +31,14 @@ impl MessageAttributeValue {
         }
     }
 
+    /// A `Number` attribute.
+    pub fn number(value: impl Into<String>) -> Self {
+        Self {
+            data_type: "Number".to_owned(),
+            ..Self::string(value)
+        }
+    }
+
     fn is_binary(&self) -> bool {
         self.data_type.starts_with("Binary")
     }

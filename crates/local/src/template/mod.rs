@@ -40,6 +40,7 @@ pub use model::{
 };
 pub use nested::{APPLICATION, inline as inline_nested};
 pub use pipes::{InvocationType, Pipe, PipeSource, TargetParameters, pipe_arn};
+pub use rules::TARGET_SUPPORTED;
 pub use state_machines::{SubstitutionMismatch, placeholders, substitute, substitution_mismatch};
 
 /// How to load: parameter overrides (as `sam deploy --parameter-overrides`) and the endpoint

@@ -20,7 +20,9 @@ const RULE_SUPPORTED: &[&str] = &[
     "Description",
 ];
 const RULE_AWS_ONLY: &[&str] = &["RoleArn"];
-const TARGET_SUPPORTED: &[&str] = &[
+/// The members of a rule target the local cloud reads, in the template and over the wire;
+/// any other (`EcsParameters`, …) names a kind of target it does not run.
+pub const TARGET_SUPPORTED: &[&str] = &[
     "Id",
     "Arn",
     "Input",

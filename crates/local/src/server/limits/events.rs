@@ -58,6 +58,51 @@ const DESCRIBE_RULE: &[Member] = &[
     Member::new("EventBusName", "eventBusName", BUS_NAME_OR_ARN),
 ];
 
+const RULE_STATE: &[Check] = &[Check::Enum(&[
+    "ENABLED",
+    "DISABLED",
+    "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+])];
+
+const PUT_RULE: &[Member] = &[
+    Member::new("Name", "name", RULE_NAME).required(),
+    Member::new(
+        "ScheduleExpression",
+        "scheduleExpression",
+        &[Check::Length(0, 256)],
+    ),
+    Member::new("EventPattern", "eventPattern", &[Check::Length(0, 4096)]),
+    Member::new("State", "state", RULE_STATE),
+    Member::new("Description", "description", &[Check::Length(0, 512)]),
+    Member::new("RoleArn", "roleArn", &[Check::Length(1, 1600)]),
+    Member::new("EventBusName", "eventBusName", BUS_NAME_OR_ARN),
+];
+
+const PUT_TARGETS: &[Member] = &[
+    Member::new("Rule", "rule", RULE_NAME).required(),
+    Member::new("EventBusName", "eventBusName", BUS_NAME_OR_ARN),
+    Member::new("Targets", "targets", &[Check::Items(1, 10)]).required(),
+];
+
+const REMOVE_TARGETS: &[Member] = &[
+    Member::new("Rule", "rule", RULE_NAME).required(),
+    Member::new("EventBusName", "eventBusName", BUS_NAME_OR_ARN),
+    Member::new("Ids", "ids", &[Check::Items(1, 100)]).required(),
+];
+
+/// DeleteRule, EnableRule and DisableRule.
+const NAMED_RULE: &[Member] = &[
+    Member::new("Name", "name", RULE_NAME).required(),
+    Member::new("EventBusName", "eventBusName", BUS_NAME_OR_ARN),
+];
+
+const LIST_TARGETS_BY_RULE: &[Member] = &[
+    Member::new("Rule", "rule", RULE_NAME).required(),
+    Member::new("EventBusName", "eventBusName", BUS_NAME_OR_ARN),
+    Member::new("NextToken", "nextToken", &[Check::Length(1, 2048)]),
+    Member::new("Limit", "limit", &[Check::Range(1, 100)]),
+];
+
 /// `ArchiveName`.
 const ARCHIVE_NAME: &[Check] = &[Check::Length(1, 48), Check::Pattern(r"[\.\-_A-Za-z0-9]+")];
 /// `ArchiveArn` and `EventBusArn`, which share their constraints.
@@ -149,6 +194,11 @@ pub fn members(operation: &str) -> &'static [Member] {
         "TestEventPattern" => TEST_EVENT_PATTERN,
         "ListRules" => LIST_RULES,
         "DescribeRule" => DESCRIBE_RULE,
+        "PutRule" => PUT_RULE,
+        "PutTargets" => PUT_TARGETS,
+        "RemoveTargets" => REMOVE_TARGETS,
+        "DeleteRule" | "EnableRule" | "DisableRule" => NAMED_RULE,
+        "ListTargetsByRule" => LIST_TARGETS_BY_RULE,
         "CreateArchive" => CREATE_ARCHIVE,
         "UpdateArchive" => UPDATE_ARCHIVE,
         "DescribeArchive" | "DeleteArchive" => NAMED_ARCHIVE,
