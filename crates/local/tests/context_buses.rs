@@ -441,10 +441,20 @@ async fn a_put_the_bus_policy_denies_is_refused() {
             "AccessDeniedException"
         );
     }
-    // Orders' bus denies nobody of the account; another account needs an Allow.
+    // Orders' bus takes the Orders context's sources from the account, and no other
+    // context's events; another account needs an Allow.
     assert_eq!(
         outcome("orders-bus", "com.orders", "OrderCreated", &root),
         "accepted"
+    );
+    assert_eq!(
+        outcome("orders-bus", "com.approvals", "ApprovalDecided", &root),
+        "accepted"
+    );
+    assert_eq!(
+        outcome("orders-bus", "com.shipping", "ShipmentCreated", &shipper),
+        "NotAuthorizedForSourceException",
+        "Shipping publishes on its own bus"
     );
     assert_eq!(
         outcome("orders-bus", "com.orders", "OrderCreated", &stranger),
