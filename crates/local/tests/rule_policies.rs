@@ -91,8 +91,9 @@ async fn a_rule_from_another_account_needs_the_bus_owners_grant() {
 }
 
 /// A publisher's bus with the Unicorn Properties subscription policy: account
-/// 111122223333 may subscribe with rules of its own that select Contracts' events only,
-/// and nobody may subscribe to its drafts.
+/// 111122223333 may subscribe with rules of its own that select Contracts' events only.
+/// Nobody may subscribe to its drafts: a rule must name its detail-types, and none may be
+/// ContractDrafted (a rule naming none would receive drafts too).
 const CONTRACTS: &str = r#"
 Transform: AWS::Serverless-2016-10-31
 Resources:
@@ -144,6 +145,19 @@ Resources:
         Condition:
           ForAnyValue:StringEquals:
             events:detail-type: [ContractDrafted]
+  RulesNameTheirDetailTypes:
+    Type: AWS::Events::EventBusPolicy
+    Properties:
+      EventBusName: !Ref ContractsBus
+      StatementId: RulesNameTheirDetailTypes
+      Statement:
+        Effect: Deny
+        Principal: "*"
+        Action: events:PutRule
+        Resource: "*"
+        Condition:
+          "Null":
+            events:detail-type: "true"
 "#;
 
 struct NoFunctions;
@@ -175,44 +189,56 @@ async fn the_subscription_policy_grants_what_it_names_and_nothing_else() {
         Err(e) => e.code().to_owned(),
     };
     let denied = "AccessDeniedException";
+    let signed = r#""detail-type": ["ContractSigned"]"#;
     // The grant: its own rules, on Contracts' events.
-    assert_eq!(
-        outcome("a", r#"{"source": ["com.contracts"]}"#, &properties),
-        "made"
-    );
-    assert_eq!(
-        outcome(
+    for (name, pattern) in [
+        ("a", format!(r#"{{"source": ["com.contracts"], {signed}}}"#)),
+        (
             "b",
-            r#"{"source": ["com.contracts"], "detail-type": ["ContractSigned"]}"#,
-            &properties
+            r#"{"source": ["com.contracts"], "detail-type": ["ContractSigned", "ContractEnded"]}"#
+                .to_owned(),
         ),
-        "made"
-    );
-    // Not another source beside it, not a rule without a source, not another account.
-    assert_eq!(
-        outcome(
+    ] {
+        assert_eq!(outcome(name, &pattern, &properties), "made", "{pattern}");
+    }
+    // Not another source beside it, not a rule without a source, not a source it cannot
+    // see (a matcher), not another account.
+    for (name, pattern, caller) in [
+        (
             "c",
-            r#"{"source": ["com.contracts", "com.payments"]}"#,
-            &properties
+            format!(r#"{{"source": ["com.contracts", "com.payments"], {signed}}}"#),
+            &properties,
         ),
-        denied
-    );
-    assert_eq!(
-        outcome("d", r#"{"detail-type": ["ContractSigned"]}"#, &properties),
-        denied
-    );
-    assert_eq!(
-        outcome(
+        ("d", format!("{{{signed}}}"), &properties),
+        (
             "e",
-            r#"{"source": ["com.contracts"]}"#,
-            &Caller::root("444455556666")
+            format!(r#"{{"source": [{{"prefix": "com."}}], {signed}}}"#),
+            &properties,
         ),
-        denied
-    );
-    // The Deny holds for everyone, the bus owner's own account included.
+        (
+            "f",
+            format!(r#"{{"source": ["com.contracts"], {signed}}}"#),
+            &Caller::root("444455556666"),
+        ),
+    ] {
+        assert_eq!(outcome(name, &pattern, caller), denied, "{pattern}");
+    }
+    // The Deny holds for everyone, the bus owner's own account included, however the
+    // detail-type is written: alone, beside another, as a matcher, or left out.
+    for drafts in [
+        r#"{"source": ["com.contracts"], "detail-type": ["ContractDrafted"]}"#,
+        r#"{"source": ["com.contracts"], "detail-type": ["ContractSigned", "ContractDrafted"]}"#,
+        r#"{"source": ["com.contracts"], "detail-type": [{"prefix": "ContractDraft"}]}"#,
+        r#"{"source": ["com.contracts"]}"#,
+    ] {
+        assert_eq!(outcome("g", drafts, &properties), denied, "{drafts}");
+        assert_eq!(
+            outcome("g", drafts, &inner.root_caller()),
+            denied,
+            "{drafts}"
+        );
+    }
     let drafts = r#"{"source": ["com.contracts"], "detail-type": ["ContractDrafted"]}"#;
-    assert_eq!(outcome("f", drafts, &properties), denied);
-    assert_eq!(outcome("g", drafts, &inner.root_caller()), denied);
     let explicit =
         refusal(inner.put_rule(spec("contracts-bus", "g", drafts), &inner.root_caller()));
     assert!(
@@ -238,6 +264,34 @@ async fn the_subscription_policy_grants_what_it_names_and_nothing_else() {
         ),
         "the grant does not name DisableRule"
     );
+    assert_eq!(
+        inner.rule_named("contracts-bus", "a").map(|r| r.created_by),
+        Ok(Some(STRANGER.to_owned()))
+    );
+    // The grant is for its own rules (`events:creatorAccount`): the bus owner's rule
+    // cannot be rewritten, given targets or removed by it.
+    let owners = format!(r#"{{"source": ["com.contracts"], {signed}}}"#);
+    inner
+        .put_rule(
+            spec("contracts-bus", "owners", &owners),
+            &inner.root_caller(),
+        )
+        .expect("the owner's rule");
+    assert_eq!(outcome("owners", &owners, &properties), denied);
+    assert!(matches!(
+        inner.put_targets(
+            "contracts-bus",
+            "owners",
+            vec![target("t", inner, &sink)],
+            Vec::new(),
+            &properties
+        ),
+        Err(RuleError::AccessDenied(_))
+    ));
+    assert!(matches!(
+        inner.delete_rule("contracts-bus", "owners", &properties),
+        Err(RuleError::AccessDenied(_))
+    ));
 }
 
 fn target(id: &str, inner: &CloudInner, arn: &str) -> RuleTarget {
@@ -285,7 +339,7 @@ async fn a_rule_made_at_run_time_routes_until_disabled() {
             spec(
                 "contracts-bus",
                 "to-sink",
-                r#"{"source": ["com.contracts"]}"#,
+                r#"{"source": ["com.contracts"], "detail-type": ["ContractSigned"]}"#,
             ),
             &owner,
         )
@@ -560,4 +614,91 @@ async fn a_refused_crossing_goes_to_the_rules_dlq_at_once() {
     tokio::time::sleep(std::time::Duration::from_secs(60)).await;
     assert!(received.is_empty(), "nothing crossed");
     assert_eq!(dlq.peek_all().len(), 1, "dead-lettered once");
+}
+
+/// A rule made at run time cannot borrow a subscription's role: `OrdersToShippingRole`
+/// trusts `orders-to-shipping` only, and `shipping-bus` lets that role in. A rule that
+/// names it to carry any event across is refused delivery, straight to its DLQ, and
+/// nothing crosses.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_made_rule_cannot_borrow_a_subscriptions_role() {
+    let cloud = start_cloud_retaining(
+        &ScenarioEnv::at(root()),
+        Arc::new(NoFaults),
+        Retention::keeping_orders(10),
+    )
+    .expect("the template starts");
+    let inner = &cloud.inner;
+    let owner = inner.root_caller();
+    let borrowed = inner.model.rules["OrdersToShippingRule"].targets[0]
+        .role_arn
+        .clone()
+        .expect("the subscription's role");
+    inner
+        .put_rule(
+            spec(
+                "orders-bus",
+                "smuggle",
+                r#"{"source": ["com.orders"], "detail-type": ["Smuggled"]}"#,
+            ),
+            &owner,
+        )
+        .expect("made");
+    let shipping_bus = inner.model.buses["ShippingBus"].arn.clone();
+    let dlq_arn = inner.model.queues["RulesDlq"].arn.clone();
+    let mut across = target("across", inner, &shipping_bus);
+    across.role_arn = Some(borrowed);
+    across.dead_letter_queue = inner.model.resource_by_arn(&dlq_arn);
+    inner
+        .put_targets("orders-bus", "smuggle", vec![across], Vec::new(), &owner)
+        .expect("targets set");
+    let put = inner.put_events(&[PutEventsEntry {
+        source: Some("com.orders".to_owned()),
+        detail_type: Some("Smuggled".to_owned()),
+        detail: Some(r#"{"metadata": {"correlation-id": "smuggled"}}"#.to_owned()),
+        event_bus_name: Some("orders-bus".to_owned()),
+        ..Default::default()
+    }]);
+    assert!(put[0].error_code.is_none(), "{put:?}");
+    let dlq = inner.sqs.queue_by_arn(&dlq_arn).expect("RulesDlq");
+    assert!(wait_until(inner, |_| !dlq.is_empty()).await);
+    let letter = &dlq.peek_all()[0];
+    let code = letter.message_attributes["ERROR_CODE"].string_value.clone();
+    assert_eq!(code.as_deref(), Some("NO_PERMISSIONS"));
+    let crossed = inner
+        .trace
+        .of("smuggled")
+        .iter()
+        .filter(|h| {
+            matches!(
+                h.kind,
+                orderly_local::runtime::trace::HopKind::EventCrossed { .. }
+            )
+        })
+        .count();
+    assert_eq!(crossed, 0, "nothing reached shipping-bus");
+}
+
+/// A bus takes 300 rules, EventBridge's quota; the next is refused, and changing one it
+/// has is not a new rule.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_bus_takes_three_hundred_rules() {
+    let (cloud, _dir) = contracts();
+    let inner = &cloud.inner;
+    let owner = inner.root_caller();
+    let pattern = r#"{"source": ["com.contracts"], "detail-type": ["ContractSigned"]}"#;
+    for n in 0..orderly_local::runtime::rule_admin::MAX_RULES_PER_BUS {
+        inner
+            .put_rule(spec("contracts-bus", &format!("r{n}"), pattern), &owner)
+            .expect("under the quota");
+    }
+    assert!(matches!(
+        inner.put_rule(spec("contracts-bus", "one-more", pattern), &owner),
+        Err(RuleError::LimitExceeded(_))
+    ));
+    assert!(
+        inner
+            .put_rule(spec("contracts-bus", "r0", pattern), &owner)
+            .is_ok()
+    );
 }

@@ -8,12 +8,17 @@
 //! change to a field Shipping does not read leaves every `ShipmentRequested` as it was, to
 //! the byte (`tests/anti_corruption.rs`).
 //!
-//! Shipping reads OrderConfirmed version 2 (its subscription selects it). Moving from
-//! version 1 changed the type read here and the subscription's pattern, nothing past this
-//! module: both versions of one confirmation make the same request.
+//! Shipping reads OrderConfirmed version 2, and version 1 too while Orders publishes it
+//! ([`VERSIONS_READ`], which its subscription selects). An execution that started before
+//! Orders published version 2 still confirms in version 1 only (it runs on the definition
+//! it started with, for up to a day waiting for an approval, and a redrive weeks later),
+//! and its order must ship all the same. Both versions of one confirmation make the same
+//! request, to the byte, and carry the same idempotency key: the second to arrive is a
+//! replay. Moving to version 2 changed this module and the subscription's pattern, nothing
+//! past it.
 
 use orderly_core::contracts::{
-    ContractError, Detail, OrderConfirmedV2, ShippingService, parse_event,
+    Contract, ContractError, Detail, OrderConfirmed, OrderConfirmedV2, ShippingService, parse_event,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -65,14 +70,33 @@ pub struct Cause {
     pub correlation_id: String,
 }
 
-/// Reads an EventBridge OrderConfirmed event (version 2) and translates it.
+/// The versions of OrderConfirmed Shipping reads: its subscription's pattern selects
+/// these (a template test holds the two together). Version 1 goes when Orders retires it.
+pub const VERSIONS_READ: [u32; 2] = [OrderConfirmed::VERSION, OrderConfirmedV2::VERSION];
+
+/// Reads an EventBridge OrderConfirmed event, in a version of [`VERSIONS_READ`], and
+/// translates it.
 ///
 /// # Errors
 ///
 /// The contract's error when the event is not an OrderConfirmed this layer reads; another
-/// version is refused by name (`unsupported event-version 1 (this consumer reads 2)`).
+/// version is refused by name (`unsupported event-version 3 (this consumer reads 2)`).
 pub fn shipment_requested(event: &Value) -> Result<ShipmentRequested, ContractError> {
+    let version = event
+        .pointer("/detail/metadata/event-version")
+        .and_then(Value::as_str);
+    if version == Some("1") {
+        return parse_event::<OrderConfirmed>(event).map(|v1| translate(&as_version_2(v1)));
+    }
     parse_event::<OrderConfirmedV2>(event).map(|detail| translate(&detail))
+}
+
+/// A version 1 confirmation in version 2's terms, as Orders makes version 2 of it.
+pub fn as_version_2(v1: Detail<OrderConfirmed>) -> Detail<OrderConfirmedV2> {
+    Detail {
+        data: OrderConfirmedV2::from(&v1.data),
+        metadata: v1.metadata,
+    }
 }
 
 /// OrderConfirmed in Shipping's terms.

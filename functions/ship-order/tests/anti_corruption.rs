@@ -1,8 +1,8 @@
 //! Shipping's anti-corruption layer over generated OrderConfirmed events: what Shipping
 //! does not read never reaches it, and what it reads always does. The events are made as
-//! Orders makes them: a version 1 confirmation and its version 2 (`From`), which Shipping
-//! reads; what Shipping asks for is checked against the version 1 fields, so moving to
-//! version 2 is shown to change no request.
+//! Orders makes them: a version 1 confirmation and its version 2 (`From`). Shipping reads
+//! both; what it asks for is checked against the version 1 fields, and both versions of
+//! one confirmation make the same request.
 
 use orderly_core::contracts::{
     Detail, Metadata, OrderConfirmed, OrderConfirmedV2, ShippingQuote, ShippingService,
@@ -149,6 +149,20 @@ proptest! {
         prop_assert_ne!(bytes(&event), bytes(&changed));
     }
 
+    /// Orders publishes each confirmation in both versions; Shipping reads both while
+    /// version 1 lasts, and they must make the same request, to the byte.
+    #[test]
+    fn both_versions_of_one_confirmation_make_the_same_request(event in confirmed()) {
+        let envelope = |detail: serde_json::Value| serde_json::json!({
+            "source": "com.orders", "detail-type": "OrderConfirmed", "detail": detail,
+        });
+        let v1 = envelope(serde_json::to_value(&event).expect("serializes"));
+        let v2 = envelope(serde_json::to_value(v2(&event)).expect("serializes"));
+        let from_v1 = serde_json::to_vec(&shipment_requested(&v1).expect("version 1 is read")).expect("serializes");
+        let from_v2 = serde_json::to_vec(&shipment_requested(&v2).expect("version 2 is read")).expect("serializes");
+        prop_assert_eq!(from_v1, from_v2);
+    }
+
     #[test]
     fn every_unit_of_every_sku_is_requested(event in confirmed()) {
         let request = translate(&v2(&event));
@@ -175,13 +189,13 @@ fn the_sample_event_translates_and_another_contract_is_refused() {
             .expect("body is JSON");
     let request = shipment_requested(&body).expect("an OrderConfirmed");
     assert!(!request.items.is_empty());
-    let mut v1 = body.clone();
-    v1["detail"]["metadata"]["event-version"] = "1".into();
-    let refused = shipment_requested(&v1).expect_err("version 1");
+    let mut v3 = body.clone();
+    v3["detail"]["metadata"]["event-version"] = "3".into();
+    let refused = shipment_requested(&v3).expect_err("version 3");
     assert!(
         refused
             .to_string()
-            .contains("unsupported event-version 1 (this consumer reads 2)"),
+            .contains("unsupported event-version 3 (this consumer reads 2)"),
         "{refused}"
     );
     let mut other = body.clone();

@@ -1,7 +1,7 @@
 //! A statement's conditions: `{"Operator": {"key": value or [values]}}`, every one of which
 //! must hold, a key holding when any of its values matches.
 
-use super::statement::{PolicyError, strings};
+use super::statement::{Effect, PolicyError, strings};
 use super::{Request, wildcard_match};
 use serde_json::Value;
 
@@ -143,11 +143,23 @@ impl Condition {
     }
 
     /// Whether the condition holds for `request`.
-    pub(super) fn holds(&self, request: &Request<'_>) -> bool {
+    /// Whether the condition holds for `request`, in a statement of `effect`. Where the
+    /// request's values cannot settle it (a key whose values are unknown, or a single-valued
+    /// operator over several values, which IAM leaves to set operators) it fails closed:
+    /// false in an Allow, true in a Deny.
+    pub(super) fn holds(&self, request: &Request<'_>, effect: Effect) -> bool {
         let values = request.values(&self.key);
+        let unknown = request
+            .indeterminate
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(&self.key));
         if self.operator == Operator::Null {
             let wants_absent = self.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
-            return values.is_empty() == wants_absent;
+            return (values.is_empty() && !unknown) == wants_absent;
+        }
+        let fail_closed = effect == Effect::Deny;
+        if unknown {
+            return fail_closed;
         }
         // One value of the request against the policy's: any of them, or none for a
         // negated operator.
@@ -162,9 +174,9 @@ impl Condition {
             (None, []) => self.if_exists || self.operator.negated(),
             (None, [value]) => one(value),
             // A single-valued operator over a multivalued key: EventBridge's own examples
-            // refuse a pattern of two sources under `StringEquals` with both listed, which
-            // is every value's negated match failing for a positive operator.
-            (None, values) => self.operator.negated() && values.iter().all(|v| one(v)),
+            // refuse a pattern of two sources under an Allow's `StringEquals` that lists
+            // both; a Deny so written must not be escaped by adding a second source.
+            (None, _) => fail_closed,
         }
     }
 }
@@ -175,18 +187,70 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn holds(block: Value, keys: &[(&str, &str)]) -> bool {
+    /// Whether the conditions hold in a statement of `effect`, some of the keys unknown.
+    fn holds_in(effect: Effect, block: &Value, keys: &[(&str, &str)], unknown: &[&str]) -> bool {
         let caller = Caller::root("000000000000");
         let request = Request {
             action: "events:PutEvents",
             resource: "*",
             caller: &caller,
             keys,
+            indeterminate: unknown,
         };
-        Condition::parse_block(&block, "c")
+        Condition::parse_block(block, "c")
             .expect("parses")
             .iter()
-            .all(|c| c.holds(&request))
+            .all(|c| c.holds(&request, effect))
+    }
+
+    /// Whether the conditions hold in an Allow.
+    fn holds(block: Value, keys: &[(&str, &str)]) -> bool {
+        holds_in(Effect::Allow, &block, keys, &[])
+    }
+
+    /// Where the request cannot settle a condition it fails closed: an Allow does not
+    /// apply and a Deny does. Otherwise a Deny of one source would be escaped by a pattern
+    /// that adds a second, or that names its source with a matcher.
+    #[test]
+    fn what_the_request_cannot_settle_fails_closed() {
+        let ec2_s3 = [("events:source", "aws.ec2"), ("events:source", "aws.s3")];
+        let deny_ec2 = json!({"StringEquals": {"events:source": "aws.ec2"}});
+        assert!(holds_in(Effect::Deny, &deny_ec2, &ec2_s3, &[]));
+        assert!(!holds_in(Effect::Allow, &deny_ec2, &ec2_s3, &[]));
+        let only_orders = json!({"StringNotEquals": {"events:source": "com.orders"}});
+        assert!(holds_in(
+            Effect::Deny,
+            &only_orders,
+            &[
+                ("events:source", "com.orders"),
+                ("events:source", "com.evil")
+            ],
+            &[]
+        ));
+        // A matcher: the value is unknown.
+        assert!(holds_in(Effect::Deny, &deny_ec2, &[], &["events:source"]));
+        assert!(!holds_in(Effect::Allow, &deny_ec2, &[], &["events:source"]));
+        // ... but it is there.
+        assert!(holds_in(
+            Effect::Allow,
+            &json!({"Null": {"events:source": "false"}}),
+            &[],
+            &["events:source"]
+        ));
+        // An absent key is absent in a Deny too.
+        assert!(holds_in(
+            Effect::Deny,
+            &json!({"Null": {"events:detail-type": "true"}}),
+            &[("events:source", "com.contracts")],
+            &[]
+        ));
+        // One value settles it either way.
+        assert!(!holds_in(
+            Effect::Deny,
+            &deny_ec2,
+            &[("events:source", "aws.s3")],
+            &[]
+        ));
     }
 
     /// EventBridge's examples of `events:source` in a PutRule policy ("Using IAM policy
@@ -223,14 +287,13 @@ mod tests {
         assert!(holds(any.clone(), &ec2_s3));
         assert!(!holds(any.clone(), &ec2_asg));
         assert!(!holds(any, &[]));
-        assert!(holds(
-            json!({"StringNotEquals": {"events:source": "aws.s3"}}),
-            &ec2_asg
-        ));
-        assert!(!holds(
-            json!({"StringNotEquals": {"events:source": "aws.s3"}}),
-            &ec2_s3
-        ));
+        assert!(
+            !holds(
+                json!({"StringNotEquals": {"events:source": "aws.s3"}}),
+                &ec2_asg
+            ),
+            "two values under a single-valued operator do not settle an Allow"
+        );
     }
 
     #[test]

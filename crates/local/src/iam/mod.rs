@@ -63,6 +63,10 @@ pub struct Request<'a> {
     /// The request's own condition keys (`events:source`, …), by name in any case. A key
     /// named more than once is multivalued (a rule pattern's sources for PutRule).
     pub keys: &'a [(&'a str, &'a str)],
+    /// Keys the request has whose values cannot be known: a rule pattern whose `source` is
+    /// a matcher (`prefix`, `anything-but`, …) or sits under `$or`. A condition on one
+    /// fails closed: it keeps an Allow from applying and lets a Deny apply.
+    pub indeterminate: &'a [&'a str],
 }
 
 impl Request<'_> {
@@ -185,6 +189,7 @@ mod tests {
                 resource: BUS,
                 caller,
                 keys: &keys,
+                indeterminate: &[],
             },
         )
     }
@@ -222,6 +227,7 @@ mod tests {
                     resource: BUS,
                     caller,
                     keys: &[],
+                    indeterminate: &[],
                 },
             )
         };
@@ -240,6 +246,7 @@ mod tests {
             resource: BUS,
             caller: &caller,
             keys: &[],
+            indeterminate: &[],
         };
         assert_eq!(decide(&root, &r), Decision::Allowed);
         assert_eq!(decide(&any, &r), Decision::Allowed);
@@ -258,6 +265,7 @@ mod tests {
                     resource,
                     caller: &caller,
                     keys: &[],
+                    indeterminate: &[],
                 },
             )
         };

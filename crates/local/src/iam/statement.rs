@@ -186,7 +186,10 @@ impl Statement {
                     .resources
                     .iter()
                     .any(|r| wildcard_match(r, request.resource, false)))
-            && self.conditions.iter().all(|c| c.holds(request))
+            && self
+                .conditions
+                .iter()
+                .all(|c| c.holds(request, self.effect))
     }
 
     fn principal_matches(&self, arn: &str, account: &str) -> bool {

@@ -345,7 +345,13 @@ impl CloudInner {
 
     /// Sends a schedule rule's `Scheduled Event` for `scheduled` to its targets.
     pub fn fire_rule(self: &Arc<Self>, logical_id: &str, scheduled: &str) {
-        let Some(rule) = self.buses.rule(logical_id) else {
+        // A rule disabled or redefined without its schedule since it was scheduled fires
+        // nothing.
+        let Some(rule) = self
+            .buses
+            .rule(logical_id)
+            .filter(|r| r.rule.enabled && r.rule.schedule_expression.is_some())
+        else {
             return;
         };
         let id = uuid::Uuid::new_v4().to_string();
@@ -657,7 +663,19 @@ impl CloudInner {
                 let event: Value =
                     serde_json::from_str(text).map_err(|e| format!("event is not JSON: {e}"))?;
                 // The rule puts it as the role it names, for the rule (aws:SourceArn); the
-                // receiving bus's policy decides, and a refusal fails the delivery.
+                // role must trust the rule, the receiving bus's policy decides, and a
+                // refusal fails the delivery.
+                if let Some(role) = target.role_arn.as_deref()
+                    && !self.role_trusts_rule(role, &rule.rule.arn)
+                {
+                    return Err(Undelivered::Final {
+                        code: "NO_PERMISSIONS",
+                        message: format!(
+                            "EventBridge cannot assume {role} for {}: the role trusts another rule (aws:SourceArn)",
+                            rule.rule.arn
+                        ),
+                    });
+                }
                 let caller = self
                     .caller_as(target.role_arn.as_deref())
                     .for_source(&rule.rule.arn);

@@ -29,6 +29,24 @@ impl CloudInner {
         )
     }
 
+    /// Whether EventBridge may assume `role` to deliver for the rule `rule_arn`. The
+    /// local cloud does not read roles' trust policies; it holds a role that the template's
+    /// rules deliver with to those rules, as each of this template's subscription roles
+    /// trusts only its own rule (`aws:SourceArn`). A role no template rule uses is trusted.
+    pub(super) fn role_trusts_rule(&self, role: &str, rule_arn: &str) -> bool {
+        let mut users = self
+            .model
+            .rules
+            .values()
+            .filter(|r| {
+                r.targets
+                    .iter()
+                    .any(|t| t.role_arn.as_deref() == Some(role))
+            })
+            .peekable();
+        users.peek().is_none() || users.any(|r| r.arn == rule_arn)
+    }
+
     /// Whether `caller` may put an event of `source` and `detail_type` on `bus`; the
     /// entry's failure when not.
     pub(super) fn authorize_put(
@@ -44,8 +62,8 @@ impl CloudInner {
             .get(bus)
             .map_or(&[][..], Vec::as_slice);
         let same_account = caller.account == self.model.account_id;
-        // Within the account only a Deny refuses: a bus whose policy has none (orders-bus,
-        // which every order's events are put on) costs a put no evaluation.
+        // Within the account only a Deny refuses: a bus whose policy has none costs a put
+        // no evaluation.
         if same_account && !statements.iter().any(|s| s.effect == iam::Effect::Deny) {
             return Ok(());
         }
@@ -59,6 +77,7 @@ impl CloudInner {
             resource: &arn,
             caller,
             keys: &keys,
+            indeterminate: &[],
         };
         match iam::decide(statements, &request) {
             Decision::Allowed => Ok(()),

@@ -16,6 +16,9 @@ use std::collections::BTreeMap;
 /// The most targets a rule may have.
 pub const MAX_TARGETS: usize = 5;
 
+/// The most rules a bus may have (EventBridge's quota).
+pub const MAX_RULES_PER_BUS: usize = 300;
+
 /// Why a rule call is refused, with EventBridge's code and words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
@@ -78,38 +81,67 @@ pub struct FailedTarget {
 }
 
 /// The strings a pattern's top-level `field` lists: the values EventBridge authorizes a
-/// PutRule by (`events:source`, `events:detail-type`). Matchers (`prefix`, …) name none.
-fn listed<'a>(pattern: &'a Value, field: &str) -> Vec<&'a str> {
+/// PutRule by (`events:source`, `events:detail-type`), and whether the pattern leaves them
+/// unknown: a matcher (`prefix`, `anything-but`, …) in the list, or a top-level `$or`
+/// that may name the field.
+fn listed<'a>(pattern: &'a Value, field: &str) -> (Vec<&'a str>, bool) {
+    let under_or = pattern.get("$or").is_some();
     match pattern.get(field) {
-        Some(Value::Array(values)) => values.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
+        Some(Value::Array(values)) => (
+            values.iter().filter_map(Value::as_str).collect(),
+            under_or || values.iter().any(|v| !v.is_string()),
+        ),
+        Some(_) => (Vec::new(), true),
+        None => (Vec::new(), under_or),
     }
 }
 
 impl CloudInner {
-    /// Whether `caller` may call `action` on the rule `rule_arn` of `bus`, by the bus's
-    /// policy: an explicit Deny refuses; another account needs an Allow; within the
-    /// account the caller's own policies decide, which the local cloud does not evaluate.
+    /// The account that made the rule `name` of `bus` (`events:creatorAccount`): who made
+    /// it with PutRule, the stack's account for its own rules, and the caller's for a rule
+    /// that does not exist yet.
+    fn creator_of(&self, bus: &str, name: &str, caller: &Caller) -> String {
+        self.buses
+            .rules()
+            .into_iter()
+            .find(|r| r.event_bus_name == bus && r.name == name)
+            .map_or_else(
+                || caller.account.clone(),
+                |r| {
+                    r.created_by
+                        .unwrap_or_else(|| self.model.account_id.clone())
+                },
+            )
+    }
+
+    /// Whether `caller` may call `action` on the rule `name` of `bus`, by the bus's policy:
+    /// an explicit Deny refuses; another account needs an Allow; within the account the
+    /// caller's own policies decide, which the local cloud does not evaluate.
     fn authorize_rule_call(
         &self,
         action: &str,
         bus: &str,
-        rule_arn: &str,
+        name: &str,
         caller: &Caller,
         keys: &[(&str, &str)],
+        indeterminate: &[&str],
     ) -> Result<(), RuleError> {
         let statements = self
             .model
             .bus_policies
             .get(bus)
             .map_or(&[][..], Vec::as_slice);
-        let mut all_keys = vec![("events:creatorAccount", caller.account.as_str())];
+        let arn = crate::pseudo::event_rule_arn(bus, name);
+        let rule_arn = arn.as_str();
+        let creator = self.creator_of(bus, name, caller);
+        let mut all_keys = vec![("events:creatorAccount", creator.as_str())];
         all_keys.extend_from_slice(keys);
         let request = Request {
             action,
             resource: rule_arn,
             caller,
             keys: &all_keys,
+            indeterminate,
         };
         let same_account = caller.account == self.model.account_id;
         let refused = |why: &str| {
@@ -169,8 +201,7 @@ impl CloudInner {
         caller: &Caller,
     ) -> Result<Rule, RuleError> {
         self.existing_bus(bus)?;
-        let arn = crate::pseudo::event_rule_arn(bus, name);
-        self.authorize_rule_call(action, bus, &arn, caller, &[])?;
+        self.authorize_rule_call(action, bus, name, caller, &[], &[])?;
         self.rule_named(bus, name)
     }
 
@@ -205,27 +236,50 @@ impl CloudInner {
             ))
         })?;
         let arn = crate::pseudo::event_rule_arn(&spec.bus, &spec.name);
-        let mut keys: Vec<(&str, &str)> = listed(&pattern, "source")
-            .into_iter()
-            .map(|s| ("events:source", s))
-            .collect();
-        keys.extend(
-            listed(&pattern, "detail-type")
-                .into_iter()
-                .map(|d| ("events:detail-type", d)),
-        );
-        self.authorize_rule_call("events:PutRule", &spec.bus, &arn, caller, &keys)?;
+        let mut keys = Vec::new();
+        let mut unknown = Vec::new();
+        for (field, key) in [
+            ("source", "events:source"),
+            ("detail-type", "events:detail-type"),
+        ] {
+            let (values, indeterminate) = listed(&pattern, field);
+            keys.extend(values.into_iter().map(|v| (key, v)));
+            if indeterminate {
+                unknown.push(key);
+            }
+        }
+        self.authorize_rule_call(
+            "events:PutRule",
+            &spec.bus,
+            &spec.name,
+            caller,
+            &keys,
+            &unknown,
+        )?;
         let answer = arn.clone();
         self.buses.change(
             |rules| {
+                let on_bus = rules
+                    .values()
+                    .filter(|r| r.event_bus_name == spec.bus)
+                    .count();
                 let existing = rules
                     .values_mut()
                     .find(|r| r.event_bus_name == spec.bus && r.name == spec.name);
                 match existing {
                     Some(rule) => {
+                        // PutRule replaces the rule's definition: a schedule it had is
+                        // gone, as its request names none.
                         rule.event_pattern = text;
+                        rule.schedule_expression = None;
                         rule.enabled = spec.enabled;
                         rule.description = spec.description;
+                    }
+                    None if on_bus >= MAX_RULES_PER_BUS => {
+                        return Err(RuleError::LimitExceeded(format!(
+                            "The requested resource exceeds the maximum number allowed: event bus {} has {MAX_RULES_PER_BUS} rules.",
+                            spec.bus
+                        )));
                     }
                     None => {
                         let logical_id = format!("{}/{}", spec.bus, spec.name);
@@ -247,6 +301,7 @@ impl CloudInner {
                                 description: spec.description,
                                 targets: Vec::new(),
                                 schedule_expression: None,
+                                created_by: Some(caller.account.clone()),
                             },
                         );
                     }
@@ -274,12 +329,16 @@ impl CloudInner {
         caller: &Caller,
     ) -> Result<Vec<FailedTarget>, RuleError> {
         self.existing_bus(bus)?;
-        let arn = crate::pseudo::event_rule_arn(bus, name);
-        let keys: Vec<(&str, &str)> = targets
-            .iter()
-            .map(|t| ("events:TargetArn", t.target.arn.as_str()))
-            .collect();
-        self.authorize_rule_call("events:PutTargets", bus, &arn, caller, &keys)?;
+        // Each target is authorized with its own ARN: EventBridge's example grant,
+        // `ArnLike events:TargetArn arn:aws:lambda:*`, names one value, and a request of
+        // two functions must pass it. One refused target refuses the call.
+        if targets.is_empty() {
+            self.authorize_rule_call("events:PutTargets", bus, name, caller, &[], &[])?;
+        }
+        for target in &targets {
+            let key = [("events:TargetArn", target.target.arn.as_str())];
+            self.authorize_rule_call("events:PutTargets", bus, name, caller, &key, &[])?;
+        }
         self.buses.change(
             |rules| {
                 let rule = named(rules, bus, name)?;
@@ -314,8 +373,7 @@ impl CloudInner {
         caller: &Caller,
     ) -> Result<Vec<FailedTarget>, RuleError> {
         self.existing_bus(bus)?;
-        let arn = crate::pseudo::event_rule_arn(bus, name);
-        self.authorize_rule_call("events:RemoveTargets", bus, &arn, caller, &[])?;
+        self.authorize_rule_call("events:RemoveTargets", bus, name, caller, &[], &[])?;
         self.buses.change(
             |rules| {
                 let rule = named(rules, bus, name)?;
@@ -345,8 +403,7 @@ impl CloudInner {
     /// error: DeleteRule is idempotent.
     pub fn delete_rule(&self, bus: &str, name: &str, caller: &Caller) -> Result<(), RuleError> {
         self.existing_bus(bus)?;
-        let arn = crate::pseudo::event_rule_arn(bus, name);
-        self.authorize_rule_call("events:DeleteRule", bus, &arn, caller, &[])?;
+        self.authorize_rule_call("events:DeleteRule", bus, name, caller, &[], &[])?;
         self.buses.change(
             |rules| {
                 let Some(id) = rules
@@ -381,13 +438,12 @@ impl CloudInner {
         caller: &Caller,
     ) -> Result<(), RuleError> {
         self.existing_bus(bus)?;
-        let arn = crate::pseudo::event_rule_arn(bus, name);
         let action = if enabled {
             "events:EnableRule"
         } else {
             "events:DisableRule"
         };
-        self.authorize_rule_call(action, bus, &arn, caller, &[])?;
+        self.authorize_rule_call(action, bus, name, caller, &[], &[])?;
         self.buses.change(
             |rules| {
                 let rule = named(rules, bus, name)?;

@@ -97,10 +97,16 @@ fn list_rules(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
 fn describe_rule(cloud: &CloudInner, input: &Input, caller: &Caller) -> Result<Value, ApiError> {
     let bus = existing_bus(cloud, input.str("EventBusName")?)?;
     let name = input.required_str("Name")?;
-    cloud
+    let rule = cloud
         .read_rule("events:DescribeRule", &bus, name, caller)
-        .map(|rule| rule_json(&rule))
-        .map_err(api)
+        .map_err(api)?;
+    let mut out = rule_json(&rule);
+    out["CreatedBy"] = json!(
+        rule.created_by
+            .as_deref()
+            .unwrap_or(&cloud.model.account_id)
+    );
+    Ok(out)
 }
 
 fn put_rule(cloud: &CloudInner, input: &Input, caller: &Caller) -> Result<Value, ApiError> {

@@ -503,6 +503,7 @@ fn eventbridge_rule(
             target,
         }],
         logical_id,
+        created_by: None,
     })
 }
 

@@ -355,6 +355,9 @@ pub struct Rule {
     /// `ScheduleExpression`: the rule sends a `Scheduled Event` to its targets on this
     /// schedule (its pattern is then empty unless it has one too).
     pub schedule_expression: Option<String>,
+    /// The account that made the rule with PutRule (`CreatedBy`, the `events:creatorAccount`
+    /// of calls on it); `None` for the stack's own rules.
+    pub created_by: Option<String>,
 }
 
 /// `AWS::Scheduler::Schedule`, or the schedule of a SAM `ScheduleV2` event: the body

@@ -88,6 +88,7 @@ pub fn build(ctx: &Context, id: &str, props: &Obj) -> Result<Rule, TemplateError
         description: props.string(r, "Description")?,
         targets,
         schedule_expression,
+        created_by: None,
     })
 }
 

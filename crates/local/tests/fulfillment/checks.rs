@@ -317,7 +317,7 @@ fn call_problems(row: &Row, calls: &[LambdaCall], input: &Value) -> Vec<String> 
 }
 
 /// The event the order ends with, on Orderly's bus, with the envelope of the order: an
-/// OrderFailed, or OrderConfirmed in each version Orders publishes (1, then 2, in one put).
+/// OrderFailed, or OrderConfirmed in each version Orders publishes (1, then 2, one put each).
 fn publish_problems(row: &Row, entries: &[Value], input: &Value) -> Vec<String> {
     let data = &input["data"];
     let (detail_type, want_data) = match row.outcome {
