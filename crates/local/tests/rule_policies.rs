@@ -22,6 +22,16 @@ fn root() -> PathBuf {
 
 const STRANGER: &str = "111122223333";
 
+/// The repository's template running.
+fn app_cloud() -> LocalCloud {
+    start_cloud_retaining(
+        &ScenarioEnv::at(root()),
+        Arc::new(NoFaults),
+        Retention::keeping_orders(10),
+    )
+    .expect("the template starts")
+}
+
 fn spec(bus: &str, name: &str, pattern: &str) -> RuleSpec {
     RuleSpec {
         name: name.to_owned(),
@@ -44,12 +54,7 @@ fn refusal(result: Result<String, RuleError>) -> String {
 /// and the account's own are made.
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_rule_from_another_account_needs_the_bus_owners_grant() {
-    let cloud = start_cloud_retaining(
-        &ScenarioEnv::at(root()),
-        Arc::new(NoFaults),
-        Retention::keeping_orders(10),
-    )
-    .expect("the template starts");
+    let cloud = app_cloud();
     let inner = &cloud.inner;
     let stranger = Caller::root(STRANGER);
     let pattern = r#"{"source": ["com.shipping"]}"#;
@@ -622,12 +627,7 @@ async fn a_refused_crossing_goes_to_the_rules_dlq_at_once() {
 /// nothing crosses.
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_made_rule_cannot_borrow_a_subscriptions_role() {
-    let cloud = start_cloud_retaining(
-        &ScenarioEnv::at(root()),
-        Arc::new(NoFaults),
-        Retention::keeping_orders(10),
-    )
-    .expect("the template starts");
+    let cloud = app_cloud();
     let inner = &cloud.inner;
     let owner = inner.root_caller();
     let borrowed = inner.model.rules["OrdersToShippingRule"].targets[0]
