@@ -5,15 +5,12 @@
 //! every event of orders-bus. Deterministic: paused tokio time on the virtual clock.
 
 use orderly_local::iam::Caller;
+use orderly_local::runtime::LocalCloud;
 use orderly_local::runtime::bus::PutEventsEntry;
 use orderly_local::runtime::faults::{Fault, Faults, NoFaults};
-use orderly_local::runtime::lambda::LocalHandler;
 use orderly_local::runtime::retention::Retention;
 use orderly_local::runtime::trace::{Hop, HopKind};
-use orderly_local::runtime::world::World;
-use orderly_local::runtime::{CloudOptions, HandlerFactory, LocalCloud};
 use orderly_local::scenarios::{ScenarioEnv, entries, settled, start_cloud_retaining, wait_until};
-use orderly_local::template;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -297,14 +294,6 @@ Resources:
       Targets: [{Id: sink, Arn: !GetAtt Sink.Arn}]
 "#;
 
-struct NoFunctions;
-
-impl HandlerFactory for NoFunctions {
-    fn build(&self, f: &template::Function, _: &World) -> Result<Arc<dyn LocalHandler>, String> {
-        Err(format!("{} is not expected here", f.logical_id))
-    }
-}
-
 fn put_on(bus: &str, source: &str) -> PutEventsEntry {
     PutEventsEntry {
         source: Some(source.to_owned()),
@@ -324,11 +313,7 @@ fn chain() -> (
     tempfile::TempDir,
     Arc<orderly_local::sqs::Queue>,
 ) {
-    let dir = tempfile::tempdir().expect("a directory");
-    let path = dir.path().join("template.yaml");
-    std::fs::write(&path, CHAIN).expect("the template");
-    let cloud = LocalCloud::start(CloudOptions::new(path), Arc::new(NoFunctions))
-        .expect("the template starts");
+    let (cloud, dir) = crate::functionless::start(CHAIN);
     let sink = cloud
         .inner
         .sqs

@@ -6,6 +6,7 @@
 //! path as the filter: `cargo test -p orderly-local --test integration serve_cli::`.
 
 mod fulfillment;
+mod functionless;
 mod limits_support;
 mod repo_template;
 mod serve_support;

@@ -6,13 +6,11 @@
 use orderly_local::iam::Caller;
 use orderly_local::runtime::bus::PutEventsEntry;
 use orderly_local::runtime::faults::NoFaults;
-use orderly_local::runtime::lambda::LocalHandler;
 use orderly_local::runtime::retention::Retention;
 use orderly_local::runtime::rule_admin::{RuleError, RuleSpec};
-use orderly_local::runtime::world::World;
-use orderly_local::runtime::{CloudInner, CloudOptions, HandlerFactory, LocalCloud};
+use orderly_local::runtime::{CloudInner, LocalCloud};
 use orderly_local::scenarios::{ScenarioEnv, start_cloud_retaining, wait_until};
-use orderly_local::template::{self, RetryPolicy, RuleTarget};
+use orderly_local::template::{RetryPolicy, RuleTarget};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -165,21 +163,8 @@ Resources:
             events:detail-type: "true"
 "#;
 
-struct NoFunctions;
-
-impl HandlerFactory for NoFunctions {
-    fn build(&self, f: &template::Function, _: &World) -> Result<Arc<dyn LocalHandler>, String> {
-        Err(format!("{} is not expected here", f.logical_id))
-    }
-}
-
 fn contracts() -> (LocalCloud, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("a directory");
-    let path = dir.path().join("template.yaml");
-    std::fs::write(&path, CONTRACTS).expect("the template");
-    let cloud = LocalCloud::start(CloudOptions::new(path), Arc::new(NoFunctions))
-        .expect("the template starts");
-    (cloud, dir)
+    crate::functionless::start(CONTRACTS)
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
@@ -565,11 +550,7 @@ Resources:
 /// refusal in EventBridge's words, and nothing reaches the other bus.
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_refused_crossing_goes_to_the_rules_dlq_at_once() {
-    let dir = tempfile::tempdir().expect("a directory");
-    let path = dir.path().join("template.yaml");
-    std::fs::write(&path, REFUSED_CROSSING).expect("the template");
-    let cloud = LocalCloud::start(CloudOptions::new(path), Arc::new(NoFunctions))
-        .expect("the template starts");
+    let (cloud, _dir) = crate::functionless::start(REFUSED_CROSSING);
     let inner = &cloud.inner;
     let queue = |id: &str| {
         inner
