@@ -124,6 +124,14 @@ impl Buses {
         self.snapshot().rules.get(logical_id).cloned()
     }
 
+    /// The rule `name` of `bus` as it stands.
+    pub fn find(&self, bus: &str, name: &str) -> Option<Rule> {
+        self.lock()
+            .values()
+            .find(|r| r.event_bus_name == bus && r.name == name)
+            .cloned()
+    }
+
     /// Every rule as it stands, in logical-id order.
     pub fn rules(&self) -> Vec<Rule> {
         self.lock().values().cloned().collect()

@@ -101,17 +101,13 @@ impl CloudInner {
     /// it with PutRule, the stack's account for its own rules, and the caller's for a rule
     /// that does not exist yet.
     fn creator_of(&self, bus: &str, name: &str, caller: &Caller) -> String {
-        self.buses
-            .rules()
-            .into_iter()
-            .find(|r| r.event_bus_name == bus && r.name == name)
-            .map_or_else(
-                || caller.account.clone(),
-                |r| {
-                    r.created_by
-                        .unwrap_or_else(|| self.model.account_id.clone())
-                },
-            )
+        self.buses.find(bus, name).map_or_else(
+            || caller.account.clone(),
+            |r| {
+                r.created_by
+                    .unwrap_or_else(|| self.model.account_id.clone())
+            },
+        )
     }
 
     /// Whether `caller` may call `action` on the rule `name` of `bus`, by the bus's policy:
@@ -162,9 +158,17 @@ impl CloudInner {
         }
     }
 
-    /// The bus `bus`, which must exist.
-    fn existing_bus(&self, bus: &str) -> Result<(), RuleError> {
-        if bus == "default" || self.model.buses.values().any(|b| b.name == bus) {
+    /// The bus `bus`, which must exist: the default bus, a bus of the template, or one its
+    /// rules name.
+    ///
+    /// # Errors
+    ///
+    /// [`RuleError::NotFound`] for any other.
+    pub fn existing_bus(&self, bus: &str) -> Result<(), RuleError> {
+        let known = bus == "default"
+            || self.model.buses.values().any(|b| b.name == bus)
+            || self.model.rules.values().any(|r| r.event_bus_name == bus);
+        if known {
             Ok(())
         } else {
             Err(RuleError::NotFound(format!(
@@ -181,9 +185,7 @@ impl CloudInner {
     pub fn rule_named(&self, bus: &str, name: &str) -> Result<Rule, RuleError> {
         self.existing_bus(bus)?;
         self.buses
-            .rules()
-            .into_iter()
-            .find(|r| r.event_bus_name == bus && r.name == name)
+            .find(bus, name)
             .ok_or_else(|| not_found(bus, name))
     }
 

@@ -43,19 +43,10 @@ fn bus_of(input: &Input) -> Result<String, ApiError> {
 }
 
 /// The bus a request names, which must exist.
-pub fn existing_bus(cloud: &CloudInner, given: Option<&str>) -> Result<String, ApiError> {
-    let bus = bus_name(given);
-    let known = bus == "default"
-        || cloud.model.buses.values().any(|b| b.name == bus)
-        || cloud.model.rules.values().any(|r| r.event_bus_name == bus);
-    if known {
-        Ok(bus)
-    } else {
-        Err(ApiError::new(
-            "ResourceNotFoundException",
-            format!("Event bus {bus} does not exist."),
-        ))
-    }
+fn existing_bus(cloud: &CloudInner, input: &Input) -> Result<String, ApiError> {
+    let bus = bus_of(input)?;
+    cloud.existing_bus(&bus).map_err(api)?;
+    Ok(bus)
 }
 
 fn rule_json(rule: &Rule) -> Value {
@@ -80,7 +71,7 @@ fn rule_json(rule: &Rule) -> Value {
 }
 
 fn list_rules(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
-    let bus = existing_bus(cloud, input.str("EventBusName")?)?;
+    let bus = existing_bus(cloud, input)?;
     let prefix = input.str("NamePrefix")?.unwrap_or_default();
     let limit = input.int("Limit", 1, 100)?.unwrap_or(100) as usize;
     let mut rules: Vec<Rule> = cloud
@@ -95,7 +86,7 @@ fn list_rules(cloud: &CloudInner, input: &Input) -> Result<Value, ApiError> {
 }
 
 fn describe_rule(cloud: &CloudInner, input: &Input, caller: &Caller) -> Result<Value, ApiError> {
-    let bus = existing_bus(cloud, input.str("EventBusName")?)?;
+    let bus = bus_of(input)?;
     let name = input.required_str("Name")?;
     let rule = cloud
         .read_rule("events:DescribeRule", &bus, name, caller)
@@ -180,7 +171,7 @@ fn set_state(
 }
 
 fn list_targets(cloud: &CloudInner, input: &Input, caller: &Caller) -> Result<Value, ApiError> {
-    let bus = existing_bus(cloud, input.str("EventBusName")?)?;
+    let bus = bus_of(input)?;
     let name = input.required_str("Rule")?;
     let rule = cloud
         .read_rule("events:ListTargetsByRule", &bus, name, caller)
