@@ -20,7 +20,9 @@ Runs every check of the repository on a fresh machine:
   7. orderly chaos with a fixed and a random seed
   8. a 15 s soak of orderly serve through the wire protocol (scripts/soak): any error
      answered to the mixed stream fails the run
-  9. every fuzz target for a short fixed time (scripts/fuzz, docs/fuzzing.md)
+  9. the web console of orderly serve in headless Chromium (scripts/console-test):
+     installs chromium, chromium-driver and selenium if missing
+ 10. every fuzz target for a short fixed time (scripts/fuzz, docs/fuzzing.md)
 
 Environment:
   ORDERLY_VENV          the virtualenv to use (default: .venv-test)
@@ -149,6 +151,11 @@ done
 # run): short, on the debug binary, so it checks behaviour, not speed.
 step "soak: orderly serve for 15 s at 30 orders/s (scripts/soak)"
 scripts/soak --binary "$orderly" --seconds 15 --rate 30 --warmup 5 --report "$root/target/soak.json"
+
+# The console (/_console/) in a headless browser, against its own orderly serve: every
+# view the contract names, on the scenarios' orders (tests/console/test_console.py).
+step "console in a browser (scripts/console-test)"
+ORDERLY_BIN="$orderly" scripts/console-test
 
 # Every parser of outside input under libFuzzer for a short fixed time (docs/fuzzing.md):
 # a crash, a slow input or a memory blow-up fails the run with the input that caused it.

@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod chaos;
 pub mod clock;
+pub mod console;
 pub mod demo;
 pub mod document;
 pub mod dynamodb;

@@ -18,6 +18,7 @@ mod background;
 mod chaos;
 mod cli_demo;
 mod closed_stdout;
+mod console_api;
 mod context_buses;
 mod disk_tables_contract;
 mod docs_examples;

@@ -27,6 +27,11 @@ pub struct HistoryEvent {
     pub event_type: Cow<'static, str>,
     /// The event's details; which variant goes with which `event_type` follows AWS.
     pub details: EventDetails,
+    /// The state whose run recorded the event (the innermost one), `None` for the
+    /// execution's own events. Not part of AWS's shape: AWS links an event to its state
+    /// through `previousEventId` chains per branch, which this history does not keep, and a
+    /// viewer needs the link to tell which of two concurrent branches' tasks failed.
+    pub state: Option<Arc<str>>,
 }
 
 /// The details object of an event; serialized under the key AWS uses for the type.
@@ -617,6 +622,17 @@ impl Recorder {
         event_type: impl Into<Cow<'static, str>>,
         details: EventDetails,
     ) -> u64 {
+        self.record_in(None, timestamp, event_type, details)
+    }
+
+    /// [`Recorder::record`] for an event of `state`'s run.
+    pub(crate) fn record_in(
+        &self,
+        state: Option<Arc<str>>,
+        timestamp: OffsetDateTime,
+        event_type: impl Into<Cow<'static, str>>,
+        details: EventDetails,
+    ) -> u64 {
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
         log.next_id += 1;
         let id = log.next_id;
@@ -627,6 +643,7 @@ impl Recorder {
                 timestamp,
                 event_type: event_type.into(),
                 details,
+                state,
             });
         }
         id

@@ -130,6 +130,11 @@ fn describe(kind: &HopKind) -> String {
         HopKind::ExecutionEnded {
             machine, status, ..
         } => format!("execution {machine} {status}"),
+        HopKind::MessageReceived {
+            queue,
+            function,
+            receive_count,
+        } => format!("received from {queue} by {function} ({receive_count})"),
         HopKind::DeadLettered { queue, reason } => format!("dead-lettered in {queue}: {reason}"),
     }
 }

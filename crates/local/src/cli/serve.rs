@@ -28,6 +28,11 @@ pub struct ServeArgs {
     /// The SAM template to run.
     #[arg(long, default_value = "template.yaml")]
     template: PathBuf,
+    /// Values for the template's parameters, as `sam deploy --parameter-overrides` takes
+    /// them: `Key=Value`, several in one argument separated by spaces, or the option given
+    /// again (`--parameter-overrides QueueVisibilityTimeout=2`).
+    #[arg(long, value_name = "KEY=VALUE", num_args = 1.., value_parser = parameter)]
+    parameter_overrides: Vec<(String, String)>,
     /// Write each log group to `<DIR>/<group>.log` (they are kept in memory otherwise).
     #[arg(long)]
     log_dir: Option<PathBuf>,
@@ -120,6 +125,18 @@ impl ServeArgs {
     }
 }
 
+/// One `Key=Value` of `--parameter-overrides`.
+fn parameter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            Ok((key.to_owned(), value.to_owned()))
+        }
+        _ => Err(format!(
+            "{text:?} is not Key=Value, with an alphanumeric key as a template parameter has"
+        )),
+    }
+}
+
 /// A duration given in seconds, decimals allowed (`0.5`).
 #[derive(Debug, Clone, Copy)]
 struct Seconds(Duration);
@@ -203,6 +220,9 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
     )?;
     let max_backlog = usize::try_from(args.max_backlog).unwrap_or(usize::MAX);
     let limits = args.limits();
+    // The background runtime stays out here: dropped inside the async block (on an error
+    // that ends it early) it would panic, as a runtime may not be dropped from async code.
+    let background_handle = background.handle().clone();
     runtime.block_on(async move {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
         let listener = tokio::net::TcpListener::bind(addr)
@@ -215,7 +235,7 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
         // Queue URLs name this endpoint, so the URLs ListQueues returns work as given.
         let load = LoadOptions {
             endpoint: endpoint.clone(),
-            ..LoadOptions::default()
+            parameter_overrides: args.parameter_overrides.iter().cloned().collect(),
         };
         let retention = args.retention();
         let cloud = LocalCloud::start(
@@ -229,7 +249,7 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
                 retention,
                 tables: args.tables.storage(args.tables_dir.clone()),
                 background: Background {
-                    runtime: Some(background.handle().clone()),
+                    runtime: Some(background_handle),
                     max_backlog: Some(max_backlog),
                 },
             },
@@ -240,6 +260,10 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
             source,
         })?;
         orderly_local::stdout::line(format_args!("orderly serve listening on {endpoint}"));
+        orderly_local::stdout::line(format_args!(
+            "orderly console at {}",
+            orderly_local::console::address(&endpoint)
+        ));
         tokio::select! {
             () = server::serve(listener, cloud.inner.clone(), limits) => Ok(()),
             _ = tokio::signal::ctrl_c() => Ok(()),

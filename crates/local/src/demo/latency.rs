@@ -94,6 +94,7 @@ pub fn collect_hops(hops: &[Hop], machines: &[&str], samples: &mut Samples) {
             HopKind::ExecutionEnded { .. }
             | HopKind::HttpRequest { .. }
             | HopKind::StateEntered { .. }
+            | HopKind::MessageReceived { .. }
             | HopKind::DeadLettered { .. } => {}
         }
     }

@@ -26,7 +26,8 @@ fn versioned(version: &Option<String>) -> String {
     }
 }
 
-fn describe(kind: &HopKind) -> (&'static str, String) {
+/// A hop's kind, as a short word, and what happened, as one line.
+pub fn describe(kind: &HopKind) -> (&'static str, String) {
     match kind {
         HopKind::EventPut {
             source,
@@ -91,6 +92,17 @@ fn describe(kind: &HopKind) -> (&'static str, String) {
             execution,
             status,
         } => ("end", format!("{machine} {} {status}", short(execution))),
+        HopKind::MessageReceived {
+            queue,
+            function,
+            receive_count,
+        } => {
+            let again = match receive_count {
+                0 | 1 => String::new(),
+                n => format!(" (received {n} times)"),
+            };
+            ("queue", format!("{queue} → {function}{again}"))
+        }
         HopKind::DeadLettered { queue, reason } => ("dlq", format!("{queue}: {reason}")),
     }
 }

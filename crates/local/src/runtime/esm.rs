@@ -118,6 +118,19 @@ impl CloudInner {
                 let _ = queue.change_visibility(&message.receipt_handle, 0);
             }
         }
+        let now = self.clock.now_ms();
+        for message in &batch {
+            self.trace.record(Hop {
+                wall_us: 0,
+                at_ms: now,
+                correlation_id: super::trace::correlation_of_text(&message.body),
+                kind: HopKind::MessageReceived {
+                    queue: queue.name().to_owned(),
+                    function: function.to_owned(),
+                    receive_count: message.receive_count(),
+                },
+            });
+        }
         // The invocation joins the trace of the batch's first traced record; the records'
         // own headers stay on them for the consumer to log.
         let trace = self.batch_trace(&batch);

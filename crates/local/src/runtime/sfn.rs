@@ -897,7 +897,7 @@ pub fn redrivable(entry: &ExecutionEntry, now_ms: i64) -> Result<(), String> {
 }
 
 /// The strings under a `taskToken` key (any case) anywhere in `value`.
-fn task_tokens(value: &Value, out: &mut Vec<String>) {
+pub(crate) fn task_tokens(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for (key, value) in map {

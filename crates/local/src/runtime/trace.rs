@@ -86,6 +86,16 @@ pub enum HopKind {
         /// Its final status, e.g. `SUCCEEDED`.
         status: String,
     },
+    /// A queue's event source mapping received a message for its function: its first
+    /// delivery, or a redelivery after its visibility timeout.
+    MessageReceived {
+        /// The queue's name.
+        queue: String,
+        /// The function the message goes to, by its logical id.
+        function: String,
+        /// How often the message has been received, this time included.
+        receive_count: u32,
+    },
     /// A message moved to a dead-letter queue.
     DeadLettered {
         /// The dead-letter queue's name.
@@ -150,7 +160,7 @@ pub fn correlation_of(value: &Value) -> String {
 
 /// The correlation id of a JSON text (an SQS body): the same places as [`correlation_of`],
 /// read by a typed pass that skips everything else instead of building the whole value.
-fn correlation_of_text(text: &str) -> String {
+pub fn correlation_of_text(text: &str) -> String {
     #[derive(serde::Deserialize)]
     struct Metadata {
         #[serde(rename = "correlation-id")]

@@ -127,36 +127,50 @@ fn seeded(world: &World, sku: &str) -> i64 {
 pub fn dead_letters(cloud: &CloudInner) -> Vec<DeadLetter> {
     let mut found = Vec::new();
     for queue in cloud.model.queues.values() {
-        let is_dlq = queue.name.ends_with("-dlq")
-            || queue.logical_id.ends_with("Dlq")
-            || cloud.model.queues.values().any(|q| {
-                q.redrive
-                    .as_ref()
-                    .is_some_and(|r| r.dead_letter_queue == queue.logical_id)
-            });
-        if !is_dlq {
+        if !is_dead_letter_queue(&cloud.model, queue) {
             continue;
         }
         let Ok(q) = cloud.sqs.queue(&queue.name) else {
             continue;
         };
         for message in q.peek_all() {
-            let reason = message
-                .dead_letter_reason()
-                .map(str::to_owned)
-                .or_else(|| attribute(&message, "ERROR_MESSAGE"))
-                .or_else(|| attribute(&message, "ErrorMessage"))
-                .or_else(|| destination_reason(&message.body))
-                .unwrap_or_default();
             found.push(DeadLetter {
                 queue: queue.logical_id.clone(),
                 body: message.body.clone(),
-                reason,
+                reason: dead_letter_reason(&message),
                 receive_count: message.receive_count(),
             });
         }
     }
     found
+}
+
+/// Whether `queue` of `model` is a dead-letter queue: named as one, or some queue's
+/// redrive policy names it.
+pub fn is_dead_letter_queue(
+    model: &crate::template::Model,
+    queue: &crate::template::Queue,
+) -> bool {
+    queue.name.ends_with("-dlq")
+        || queue.logical_id.ends_with("Dlq")
+        || model.queues.values().any(|q| {
+            q.redrive
+                .as_ref()
+                .is_some_and(|r| r.dead_letter_queue == queue.logical_id)
+        })
+}
+
+/// Why a message is in a dead-letter queue: the reason the runtime or the failing target
+/// recorded (EventBridge's `ERROR_MESSAGE`, Lambda's `ErrorMessage`, a stream mapping's
+/// condition); empty if none.
+pub fn dead_letter_reason(message: &crate::sqs::ReceivedMessage) -> String {
+    message
+        .dead_letter_reason()
+        .map(str::to_owned)
+        .or_else(|| attribute(message, "ERROR_MESSAGE"))
+        .or_else(|| attribute(message, "ErrorMessage"))
+        .or_else(|| destination_reason(&message.body))
+        .unwrap_or_default()
 }
 
 fn attribute(message: &crate::sqs::ReceivedMessage, name: &str) -> Option<String> {

@@ -20,7 +20,9 @@ mod runner;
 pub mod streaming;
 mod table;
 
-pub use checks::{DeadLetter, dead_letters, executions_of, final_state};
+pub use checks::{
+    DeadLetter, dead_letter_reason, dead_letters, executions_of, final_state, is_dead_letter_queue,
+};
 pub use runner::{
     Outcome, SCENARIO_TIMEOUT, ScenarioEnv, ScenarioError, ScenarioRun, entries, run, run_all,
     settled, start_cloud, start_cloud_retaining, start_cloud_with, wait_until,

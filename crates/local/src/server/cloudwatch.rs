@@ -56,7 +56,7 @@ fn missing(parameter: &str) -> ApiError {
 }
 
 /// Every metric the log groups' EMF lines define, with its datapoints.
-fn all_metrics(cloud: &CloudInner) -> BTreeMap<MetricId, Vec<Datapoint>> {
+pub fn all_metrics(cloud: &CloudInner) -> BTreeMap<MetricId, Vec<Datapoint>> {
     let mut lines = Vec::new();
     cloud.logs.scan(|_, text| {
         if text.contains("\"CloudWatchMetrics\"") {

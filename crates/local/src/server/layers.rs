@@ -104,9 +104,12 @@ fn log_failure(failure: ServerErrorsFailureClass, latency: Duration, _: &tracing
 async fn aws_shaped(request: Request, next: Next) -> Response {
     let protocol = super::protocol(request.headers());
     let http_api = super::target(request.headers()).is_empty();
+    // The console answers its own errors, in its own JSON.
+    let console = http_api && crate::console::is_console_path(request.uri().path());
     let response = next.run(request).await;
     let status = response.status();
     if status.is_success()
+        || console
         || response.headers().contains_key(ERROR_TYPE)
         || response.extensions().get::<GatewayAnswer>().is_some()
     {

@@ -67,11 +67,15 @@ struct ServerState {
 pub fn router(cloud: Arc<CloudInner>) -> Router {
     let started_ms = cloud.clock.now_ms();
     let routes = Arc::new(http_api::Routes::of(&cloud.model));
-    Router::new().fallback(handle).with_state(ServerState {
-        cloud,
-        started_ms,
-        routes,
-    })
+    let console = crate::console::router(cloud.clone());
+    Router::new()
+        .fallback(handle)
+        .with_state(ServerState {
+            cloud,
+            started_ms,
+            routes,
+        })
+        .merge(console)
 }
 
 /// The HTTP application serving `cloud` behind the transport layers of `limits`.

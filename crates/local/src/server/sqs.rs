@@ -120,17 +120,33 @@ fn start_message_move_task(cloud: &Arc<CloudInner>, input: &Input) -> Result<Val
             i64::from(MAX_MESSAGES_PER_SECOND),
         )?
         .and_then(|n| u32::try_from(n).ok());
+    let handle = move_messages(cloud, source, destination, rate).map_err(move_task_error)?;
+    Ok(json!({"TaskHandle": handle}))
+}
+
+/// Starts a message move task from the dead-letter queue `source` (to `destination`, else
+/// back to where each message came from) and moves on the cloud's clock: once now, then
+/// once a second while any task runs. Answers the task's handle.
+///
+/// # Errors
+///
+/// What StartMessageMoveTask refuses.
+pub fn move_messages(
+    cloud: &Arc<CloudInner>,
+    source: &str,
+    destination: Option<&str>,
+    rate: Option<u32>,
+) -> Result<String, crate::sqs::MoveTaskError> {
     let handle = cloud
         .sqs
-        .start_message_move_task(source, destination, rate)
-        .map_err(move_task_error)?;
+        .start_message_move_task(source, destination, rate)?;
     let runner = cloud.clone();
     cloud.spawn(move || async move {
         while runner.sqs.advance_move_tasks() {
             runner.clock.sleep_ms(1000).await;
         }
     });
-    Ok(json!({"TaskHandle": handle}))
+    Ok(handle)
 }
 
 /// One task as ListMessageMoveTasks lists it: the handle only while it runs.

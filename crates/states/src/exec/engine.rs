@@ -28,6 +28,10 @@ tokio::task_local! {
     /// Whether the state running is in a Parallel branch (and not in a Map iteration
     /// nested in one): there a failing Task state is aborted with its branch.
     pub(crate) static IN_PARALLEL_BRANCH: bool;
+    /// The state whose run is being polled: the events it records are its
+    /// ([`HistoryEvent::state`](crate::history::HistoryEvent::state)). A nested state's
+    /// run sets its own, so a branch's events are its states', not the Parallel's.
+    static RUNNING_STATE: Arc<str>;
 }
 
 /// One execution's shared machinery.
@@ -95,8 +99,9 @@ impl Engine {
         details: impl FnOnce() -> EventDetails,
     ) -> u64 {
         if self.recorder.enabled() {
+            let state = RUNNING_STATE.try_with(Arc::clone).ok();
             self.recorder
-                .record(self.clock.now(), event_type, details())
+                .record_in(state, self.clock.now(), event_type, details())
         } else {
             self.recorder
                 .record(OffsetDateTime::UNIX_EPOCH, event_type, EventDetails::None)
@@ -224,9 +229,8 @@ impl Engine {
         vars: &mut Vars,
         root_index: Option<usize>,
     ) -> Result<Step<Payload>, Interrupt> {
-        let result = self
-            .run_state_body(state, &mut raw, vars, root_index.is_some())
-            .await;
+        let body = self.run_state_body(state, &mut raw, vars, root_index.is_some());
+        let result = RUNNING_STATE.scope(state.name.clone(), body).await;
         if let (Err(_), Some(index)) = (&result, root_index) {
             self.failed_at_root(index, waits(&state.kind), raw, vars);
         }
