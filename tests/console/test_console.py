@@ -595,7 +595,9 @@ def case_dead_letter(page, serve):
             pass
         return False, seen
 
-    row = page.wait_for(dead_letter, "tr.dead-letter with the poison body and a reason")
+    # Five receives two seconds apart: longer than the other waits, and a busy machine slower.
+    row = page.wait_for(dead_letter, "tr.dead-letter with the poison body and a reason",
+                        timeout=max(page.timeout, 60))
     dlq = row["queue"]
 
     def queue():

@@ -253,7 +253,7 @@ function callbackPanel(e) {
   const result = el("span", { id: "callback-result", class: "muted" });
   const send = async (answer) => {
     try {
-      const r = await postJson(`execution/callback?arn=${encodeURIComponent(e.arn)}`, answer);
+      const r = await postJson(`execution/callback?arn=${encodeURIComponent(e.arn)}&state=${encodeURIComponent(waiting.state)}`, answer);
       result.textContent = `${r.answered} answered`;
       draw();
     } catch (err) {

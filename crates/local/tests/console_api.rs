@@ -6,6 +6,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use orderly_local::runtime::trace::HopKind;
 use orderly_local::runtime::{CloudInner, LocalCloud};
 use orderly_local::scenarios::{
     POISON_BODY, ScenarioEnv, entries, settled, start_cloud, wait_until,
@@ -179,6 +180,13 @@ async fn the_happy_path_is_drawn_succeeded_along_taken_edges_from_start_to_end()
         edges.iter().all(|(_, _, kind)| kind != "catch"),
         "{edges:?}"
     );
+    // Both branches of Fulfil join it, the Map's through its own join.
+    for from in ["AuthorizePayment", "ReserveItems#join"] {
+        assert!(
+            edges.contains(&(from.into(), "Fulfil#join".into(), "join".into())),
+            "{from}: {edges:?}"
+        );
+    }
     // Each state of the graph that ran is a node of it.
     let nodes: BTreeSet<&str> = execution["graph"]["nodes"]
         .as_array()
@@ -256,8 +264,14 @@ async fn a_declined_payment_is_caught_and_compensated_on_the_catch_edge() {
 async fn a_waiting_approval_is_answered_through_the_api_without_showing_its_token() {
     let cloud = cloud();
     put(&cloud.inner, "approval-needed");
-    let waiting = wait_until(&cloud.inner, |c| !c.issued_task_tokens().is_empty()).await;
-    assert!(waiting, "the approval task got its token");
+    // Waiting: request-approval has answered, and the task waits for its token.
+    let waiting = wait_until(&cloud.inner, |c| {
+        c.executions()
+            .iter()
+            .any(|e| e.history().iter().any(|h| h.event_type == "TaskSubmitted"))
+    })
+    .await;
+    assert!(waiting, "the approval task waits for its token");
     let execution = execution_of(&cloud.inner, "corr-approval-1").await;
     assert_eq!(execution["status"], "RUNNING");
     assert_eq!(statuses(&execution)["RequestApproval"], "waiting");
@@ -275,7 +289,7 @@ async fn a_waiting_approval_is_answered_through_the_api_without_showing_its_toke
     }
     // A write without the console's header is refused, and changes nothing.
     let forged = Request::post(format!(
-        "/_console/api/execution/callback?arn={}",
+        "/_console/api/execution/callback?arn={}&state=RequestApproval",
         encode(&arn)
     ))
     .header("host", "127.0.0.1:4566")
@@ -287,7 +301,10 @@ async fn a_waiting_approval_is_answered_through_the_api_without_showing_its_toke
     );
     let malformed = post(
         &cloud.inner,
-        &format!("execution/callback?arn={}", encode(&arn)),
+        &format!(
+            "execution/callback?arn={}&state=RequestApproval",
+            encode(&arn)
+        ),
         &serde_json::json!({"outcome": "maybe"}),
     )
     .await;
@@ -298,9 +315,28 @@ async fn a_waiting_approval_is_answered_through_the_api_without_showing_its_toke
         malformed.text
     );
     let decision = serde_json::json!({"outcome": "success", "output": execution["path"]["waiting"]["suggestedOutput"]});
+    // Only the state that waits is answered.
+    let elsewhere = post(
+        &cloud.inner,
+        &format!(
+            "execution/callback?arn={}&state=RegisterOrder",
+            encode(&arn)
+        ),
+        &decision,
+    )
+    .await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        elsewhere.text
+    );
     let answered = post(
         &cloud.inner,
-        &format!("execution/callback?arn={}", encode(&arn)),
+        &format!(
+            "execution/callback?arn={}&state=RequestApproval",
+            encode(&arn)
+        ),
         &decision,
     )
     .await;
@@ -311,7 +347,10 @@ async fn a_waiting_approval_is_answered_through_the_api_without_showing_its_toke
     assert_eq!(statuses(&execution)["RequestApproval"], "succeeded");
     let again = post(
         &cloud.inner,
-        &format!("execution/callback?arn={}", encode(&arn)),
+        &format!(
+            "execution/callback?arn={}&state=RequestApproval",
+            encode(&arn)
+        ),
         &decision,
     )
     .await;
@@ -396,8 +435,25 @@ async fn a_poison_message_is_a_dead_letter_with_its_reason_and_can_be_redriven()
         .expect("queue")
         .send(SendMessage::new(POISON_BODY))
         .expect("sent");
+    // A message no consumer can read that carries secrets: dead-lettered, shown masked.
+    let secret = r#"{"detail": {"data": {"paymentToken": "tok_secret_1", "customer": {"email": "buyer@example.com"}}}}"#;
+    cloud
+        .inner
+        .sqs
+        .queue(&audit)
+        .expect("queue")
+        .send(SendMessage::new(secret))
+        .expect("sent");
     assert!(wait_until(&cloud.inner, settled).await);
-    let queues = get(&cloud.inner, "queues").await.body;
+    let answer = get(&cloud.inner, "queues").await;
+    assert!(
+        answer.text.contains("***")
+            && !answer.text.contains("tok_secret_1")
+            && !answer.text.contains("buyer@example.com"),
+        "{}",
+        answer.text
+    );
+    let queues = answer.body;
     let letters = queues["deadLetters"].as_array().expect("dead letters");
     let poison = letters
         .iter()
@@ -426,6 +482,16 @@ async fn a_poison_message_is_a_dead_letter_with_its_reason_and_can_be_redriven()
     assert_eq!(source["dlq"], false);
     assert_eq!(source["deadLetterQueue"], dlq.as_str());
     // Redriven, it goes back to the audit queue (and, still poison, fails again).
+    let received = |c: &CloudInner| {
+        c.trace
+            .hops()
+            .iter()
+            .filter(
+                |h| matches!(&h.kind, HopKind::MessageReceived { queue, .. } if *queue == audit),
+            )
+            .count()
+    };
+    let before = received(&cloud.inner);
     let redriven = post(
         &cloud.inner,
         &format!("queues/redrive?name={dlq}"),
@@ -433,10 +499,7 @@ async fn a_poison_message_is_a_dead_letter_with_its_reason_and_can_be_redriven()
     )
     .await;
     assert_eq!(redriven.status, StatusCode::OK, "{}", redriven.text);
-    let moved = wait_until(&cloud.inner, |c| {
-        c.trace.hops().iter().filter(|h| matches!(&h.kind, orderly_local::runtime::trace::HopKind::MessageReceived { queue, .. } if *queue == audit)).count() >= 2
-    })
-    .await;
+    let moved = wait_until(&cloud.inner, |c| received(c) > before).await;
     assert!(
         moved,
         "the redriven message was received from the audit queue again"
@@ -546,6 +609,16 @@ async fn requests_for_another_host_and_writes_from_another_origin_are_refused() 
         .expect("a request");
     assert_eq!(
         send(&cloud.inner, cross).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A page of another site may not even read: every read costs the server a scan.
+    let cross_site_read = Request::get("/_console/api/logs")
+        .header("host", "127.0.0.1:4566")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .expect("a request");
+    assert_eq!(
+        send(&cloud.inner, cross_site_read).await.status,
         StatusCode::FORBIDDEN
     );
     let page = send(

@@ -31,8 +31,8 @@ pub struct ServeArgs {
     /// Values for the template's parameters, as `sam deploy --parameter-overrides` takes
     /// them: `Key=Value`, several in one argument separated by spaces, or the option given
     /// again (`--parameter-overrides QueueVisibilityTimeout=2`).
-    #[arg(long, value_name = "KEY=VALUE", num_args = 1.., value_parser = parameter)]
-    parameter_overrides: Vec<(String, String)>,
+    #[arg(long, value_name = "KEY=VALUE", num_args = 1.., value_parser = parameters)]
+    parameter_overrides: Vec<Vec<(String, String)>>,
     /// Write each log group to `<DIR>/<group>.log` (they are kept in memory otherwise).
     #[arg(long)]
     log_dir: Option<PathBuf>,
@@ -123,6 +123,11 @@ impl ServeArgs {
         retention.max_archived_bytes = self.max_archived_mib.saturating_mul(1024 * 1024);
         retention
     }
+}
+
+/// The `Key=Value` pairs of one argument of `--parameter-overrides`, separated by spaces.
+fn parameters(text: &str) -> Result<Vec<(String, String)>, String> {
+    text.split_whitespace().map(parameter).collect()
 }
 
 /// One `Key=Value` of `--parameter-overrides`.
@@ -235,7 +240,7 @@ fn serve(args: ServeArgs) -> Result<(), ServeError> {
         // Queue URLs name this endpoint, so the URLs ListQueues returns work as given.
         let load = LoadOptions {
             endpoint: endpoint.clone(),
-            parameter_overrides: args.parameter_overrides.iter().cloned().collect(),
+            parameter_overrides: args.parameter_overrides.iter().flatten().cloned().collect(),
         };
         let retention = args.retention();
         let cloud = LocalCloud::start(

@@ -81,6 +81,12 @@ struct ByArn {
 }
 
 #[derive(Deserialize)]
+struct ToState {
+    arn: String,
+    state: String,
+}
+
+#[derive(Deserialize)]
 struct ByName {
     name: String,
 }
@@ -137,7 +143,7 @@ const MAX_CAUSE: usize = 32_768;
 
 async fn callback(
     State(cloud): Cloud,
-    Query(q): Query<ByArn>,
+    Query(q): Query<ToState>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ConsoleError> {
     let answer: Answer = serde_json::from_slice(&body).map_err(|e| {
@@ -151,10 +157,17 @@ async fn callback(
             ConsoleError::NotFound(format!("Execution Does Not Exist: '{}'", q.arn))
         })?;
     let history = entry.history();
-    let path = execution::path(&entry, &history, None);
-    let waiting = path.waiting.ok_or_else(|| {
-        ConsoleError::Invalid("no task of this execution waits for a token".into())
-    })?;
+    let machine = workflows::machine_of(&cloud, &entry.machine_arn);
+    let graph = workflows::graph_of(&cloud, &machine).and_then(Result::ok);
+    let path = execution::path(&entry, &history, graph.as_ref());
+    // The state the page showed waiting, so that an answer never reaches another task.
+    let state = path
+        .states
+        .iter()
+        .find(|s| s.name == q.state && s.status == "waiting")
+        .map(|s| s.name.clone())
+        .ok_or_else(|| ConsoleError::Invalid(format!("{} does not wait for a token", q.state)))?;
+    let waiting = execution::Waiting::of(&state);
     let token = execution::waiting_token(&history, &waiting.state).ok_or_else(|| {
         ConsoleError::Invalid(format!(
             "{} waits, but its token is not in its parameters",

@@ -86,6 +86,8 @@ pub struct Path {
 /// One run of one state, while reading the history.
 #[derive(Default)]
 struct Run {
+    /// The id of its `…StateEntered` event.
+    entered_id: u64,
     entered: Option<time::OffsetDateTime>,
     exited_id: Option<u64>,
     exited: Option<time::OffsetDateTime>,
@@ -100,6 +102,11 @@ struct Run {
     attempt_started: Vec<time::OffsetDateTime>,
     /// The parameters of its last task, where a `.waitForTaskToken` token is.
     parameters: Option<Arc<str>>,
+    /// Ended without being left: the Parallel or Map around it was left first (a sibling
+    /// branch failed), or the execution was redriven from a later point.
+    closed: bool,
+    /// Run before the execution's last redrive.
+    superseded: bool,
 }
 
 /// The runs of every state, from a history.
@@ -128,6 +135,7 @@ impl Runs {
                     .entry(name.to_string())
                     .or_default()
                     .push(Run {
+                        entered_id: event.id,
                         entered: Some(event.timestamp),
                         input: Some(input.clone()),
                         ..Run::default()
@@ -138,6 +146,12 @@ impl Runs {
                     run.exited_id = Some(event.id);
                     run.exited = Some(event.timestamp);
                     run.output = Some(output.clone());
+                }
+            }
+            EventDetails::ExecutionRedriven { .. } => {
+                for run in self.by_state.values_mut().flatten() {
+                    run.closed |= run.exited_id.is_none();
+                    run.superseded = true;
                 }
             }
             details => {
@@ -161,13 +175,73 @@ impl Runs {
     /// left, else its last run.
     fn open_run(&mut self, state: &str, fits: impl Fn(&Run) -> bool) -> Option<&mut Run> {
         let runs = self.by_state.get_mut(state)?;
-        let open = |r: &Run| r.exited_id.is_none();
+        let open = |r: &Run| r.exited_id.is_none() && !r.closed;
         let index = runs
             .iter()
             .position(|r| open(r) && fits(r))
             .or_else(|| runs.iter().position(open))
             .unwrap_or(runs.len().saturating_sub(1));
         runs.get_mut(index)
+    }
+}
+
+impl Runs {
+    /// What the graph tells of runs the history leaves open: a run inside a Parallel or
+    /// Map that was left after the run began is closed (its branch was stopped), and a Fail
+    /// state that ran failed.
+    fn close_by_graph(&mut self, graph: &Graph) {
+        let group: HashMap<&str, &str> = graph
+            .nodes
+            .iter()
+            .filter_map(|n| Some((n.id.as_str(), n.group.as_deref()?)))
+            .filter(|(id, _)| !id.ends_with("#join"))
+            .collect();
+        let left: HashMap<&str, Vec<(u64, u64)>> = self
+            .by_state
+            .iter()
+            .map(|(name, runs)| {
+                let spans = runs
+                    .iter()
+                    .filter_map(|r| Some((r.entered_id, r.exited_id?)))
+                    .collect();
+                (name.as_str(), spans)
+            })
+            .collect();
+        let mut closing: Vec<(String, usize)> = Vec::new();
+        for (name, runs) in &self.by_state {
+            for (i, run) in runs.iter().enumerate() {
+                if run.exited_id.is_some() || run.closed {
+                    continue;
+                }
+                let mut at = name.as_str();
+                while let Some(parent) = group.get(at).copied() {
+                    let stopped =
+                        left.get(parent)
+                            .into_iter()
+                            .flatten()
+                            .any(|(entered, exited)| {
+                                *entered < run.entered_id && *exited > run.entered_id
+                            });
+                    if stopped {
+                        closing.push((name.clone(), i));
+                        break;
+                    }
+                    at = parent;
+                }
+            }
+        }
+        for (name, i) in closing {
+            if let Some(run) = self.by_state.get_mut(&name).and_then(|r| r.get_mut(i)) {
+                run.closed = true;
+            }
+        }
+        for node in graph.nodes.iter().filter(|n| n.kind == "Fail") {
+            for run in self.by_state.get_mut(&node.id).into_iter().flatten() {
+                run.failure
+                    .get_or_insert_with(|| ("States.Fail".to_owned(), String::new()));
+                run.closed = true;
+            }
+        }
     }
 }
 
@@ -263,20 +337,28 @@ fn run_status(run: &Run, running: bool) -> &'static str {
             "succeeded"
         };
     }
+    let failed = run.failure.is_some();
+    if run.closed || !running {
+        // Not left, and over: its own failure ended it, or a sibling branch's did (or a
+        // stop, or a redrive from elsewhere).
+        return if failed { "failed" } else { "aborted" };
+    }
     match run.attempts.last() {
-        // Failed, and not left: either a retry is due, or the failure ended its branch.
-        Some(a) if a.outcome == "failed" => "failed",
-        _ if run.failure.is_some() => "failed",
-        Some(a) if a.outcome == "waiting" && running => "waiting",
-        _ if running => "running",
-        // Neither left nor failed, and the execution is over: a sibling branch's failure
-        // (or a stop) ended it.
-        _ => "aborted",
+        Some(a) if a.outcome == "waiting" => "waiting",
+        // Failed and not left while the execution runs: a retry is due.
+        _ => "running",
     }
 }
 
-/// The status of a state over its runs: the one that most needs a look.
+/// The status of a state over its runs: the one that most needs a look, among the runs
+/// since the execution's last redrive when there are any.
 fn state_status(runs: &[Run], running: bool) -> &'static str {
+    let current: Vec<&Run> = runs.iter().filter(|r| !r.superseded).collect();
+    let runs: Vec<&Run> = if current.is_empty() {
+        runs.iter().collect()
+    } else {
+        current
+    };
     const RANK: [&str; 7] = [
         "waiting",
         "running",
@@ -295,7 +377,10 @@ fn state_status(runs: &[Run], running: bool) -> &'static str {
 /// The states, the edges taken and the waiting task of `entry`, over `graph`.
 pub fn path(entry: &ExecutionEntry, history: &[HistoryEvent], graph: Option<&Graph>) -> Path {
     let running = entry.result.is_none();
-    let runs = Runs::read(history);
+    let mut runs = Runs::read(history);
+    if let Some(graph) = graph {
+        runs.close_by_graph(graph);
+    }
     let states: Vec<StateView> = runs
         .order
         .iter()
@@ -306,7 +391,7 @@ pub fn path(entry: &ExecutionEntry, history: &[HistoryEvent], graph: Option<&Gra
     let waiting = states
         .iter()
         .find(|s| s.status == "waiting")
-        .map(|s| waiting(&s.name));
+        .map(|s| Waiting::of(&s.name));
     let (taken, markers) = match graph {
         Some(graph) => taken(graph, &runs, history, &status, entry.status()),
         None => (Vec::new(), BTreeMap::new()),
@@ -345,21 +430,23 @@ fn view(name: &str, runs: &[Run], running: bool) -> StateView {
     }
 }
 
-/// What the console offers to answer a waiting `state` with.
-fn waiting(state: &str) -> Waiting {
-    let approval = state.contains("Approval");
-    Waiting {
-        state: state.to_owned(),
-        suggested_output: if approval {
-            serde_json::json!({"approved": true, "decidedBy": "console"})
-        } else {
-            serde_json::json!({})
-        },
-        suggested_error: if approval {
-            orderly_core::domain::approval::REJECTED.to_owned()
-        } else {
-            "States.TaskFailed".to_owned()
-        },
+impl Waiting {
+    /// What the console offers to answer a waiting `state` with.
+    pub fn of(state: &str) -> Self {
+        let approval = state.contains("Approval");
+        Self {
+            state: state.to_owned(),
+            suggested_output: if approval {
+                serde_json::json!({"approved": true, "decidedBy": "console"})
+            } else {
+                serde_json::json!({})
+            },
+            suggested_error: if approval {
+                orderly_core::domain::approval::REJECTED.to_owned()
+            } else {
+                "States.TaskFailed".to_owned()
+            },
+        }
     }
 }
 
@@ -367,12 +454,9 @@ fn waiting(state: &str) -> Waiting {
 /// task's parameters, where `$$.Task.Token` goes. Never sent to the page.
 pub fn waiting_token(history: &[HistoryEvent], state: &str) -> Option<String> {
     let runs = Runs::read(history);
-    let run = runs
-        .by_state
-        .get(state)?
-        .iter()
-        .rev()
-        .find(|r| r.exited_id.is_none())?;
+    let run = runs.by_state.get(state)?.iter().rev().find(|r| {
+        r.exited_id.is_none() && r.attempts.last().is_some_and(|a| a.outcome == "waiting")
+    })?;
     let parameters: serde_json::Value = serde_json::from_str(run.parameters.as_deref()?).ok()?;
     let mut tokens = Vec::new();
     crate::runtime::sfn::task_tokens(&parameters, &mut tokens);
@@ -388,7 +472,9 @@ fn taken(
     execution_status: &str,
 ) -> (Vec<usize>, BTreeMap<String, &'static str>) {
     let ran = |name: &str| status.contains_key(name);
+    // A join is left when its Parallel or Map is.
     let left_normally = |name: &str| {
+        let name = name.strip_suffix("#join").unwrap_or(name);
         runs.by_state.get(name).is_some_and(|rs| {
             rs.iter()
                 .any(|r| r.exited_id.is_some() && r.failure.is_none())
@@ -408,10 +494,17 @@ fn taken(
             "branch" | "iterate" => ran(&edge.to) && ran(&edge.from),
             "join" => left_normally(&edge.from),
             _ if edge.from == "#start" => ran(&edge.to),
-            _ if edge.from.ends_with("#join") => {
-                edge.from.strip_suffix("#join").is_some_and(left_normally)
+            _ if edge.to == "#end" && status.get(edge.from.as_str()) == Some(&"failed") => {
+                // A Fail state ends the execution without being left.
+                graph
+                    .nodes
+                    .iter()
+                    .any(|n| n.id == edge.from && n.kind == "Fail")
             }
-            _ if edge.to.starts_with('#') || edge.to.ends_with("#join") => {
+            _ if edge.from.ends_with("#join")
+                || edge.to.starts_with('#')
+                || edge.to.ends_with("#join") =>
+            {
                 left_normally(&edge.from)
             }
             kind => followed(graph, runs, &entered, &edge.from, &edge.to, kind == "catch"),
@@ -432,7 +525,7 @@ fn taken(
                     .enumerate()
                     .any(|(i, e)| e.to == "#end" && taken.contains(&i))
         } else {
-            node.id.strip_suffix("#join").is_some_and(left_normally)
+            left_normally(&node.id)
         };
         markers.insert(node.id.clone(), if done { "succeeded" } else { "not-run" });
     }

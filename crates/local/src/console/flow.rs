@@ -125,6 +125,8 @@ pub fn of(cloud: &CloudInner, id: &str) -> Flow {
 /// that follow it match when the template does not say (a rule made at run time).
 fn show(hop: &Hop, bus: &mut String) -> FlowHop {
     let (_, text) = timeline::describe(&hop.kind);
+    // A dead letter's reason quotes what its consumer logged, which may quote the message.
+    let text = super::redact::text(&text);
     let (kind, name, lane, outcome, duration_us) = match &hop.kind {
         HopKind::HttpRequest { path, status, .. } => (
             "http-request",

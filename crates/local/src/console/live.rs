@@ -25,13 +25,10 @@ pub fn version(cloud: &CloudInner) -> u64 {
             a.approximate_number_of_messages + a.approximate_number_of_messages_not_visible
         })
         .sum();
-    let parts = [
-        cloud.trace.recorded(),
-        kept,
-        running,
-        messages,
-        cloud.logs.len(),
-    ];
+    // Counts that only grow where they can (lines written, hops recorded), so a change at
+    // a cap still shows.
+    let lines = cloud.logs.len() + cloud.logs.dropped();
+    let parts = [cloud.trace.recorded(), kept, running, messages, lines];
     parts.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, part| {
         (hash ^ *part as u64).wrapping_mul(0x0100_0000_01b3)
     })
@@ -48,6 +45,10 @@ pub fn changes(
             let now = version(&cloud);
             drop(cloud);
             if last != Some(now) {
+                // One event per poll at most, however busy the cloud.
+                if last.is_some() {
+                    tokio::time::sleep(POLL).await;
+                }
                 let event = Event::default().event("change").data(now.to_string());
                 return Some((Ok(event), (weak, Some(now))));
             }

@@ -107,6 +107,15 @@ fn allowed(request: &Request) -> Result<(), &'static str> {
             "the console answers requests for a loopback host only (127.0.0.1, localhost, [::1])",
         );
     }
+    // A browser names where a request comes from: a page of another site may not even
+    // read (each read costs the server a scan), nor be framed.
+    let site = request
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok());
+    if site.is_some_and(|s| s != "same-origin" && s != "none") {
+        return Err("a console request from another site is refused");
+    }
     if request.method() == Method::GET || request.method() == Method::HEAD {
         return Ok(());
     }

@@ -76,12 +76,14 @@ pub fn list(cloud: &CloudInner) -> Queues {
     let mut dead_letters = Vec::new();
     let mut all = cloud.sqs.list("");
     all.sort_by(|a, b| a.name().cmp(b.name()));
+    // The queues some redrive policy names: those StartMessageMoveTask takes.
+    let targets: std::collections::HashSet<String> = all
+        .iter()
+        .filter_map(|q| q.dead_letter_queue().map(|d| d.arn().to_owned()))
+        .collect();
     for queue in all {
         let declared = cloud.model.queues.values().find(|q| q.name == queue.name());
-        let redrivable = cloud.sqs.list("").iter().any(|q| {
-            q.dead_letter_queue()
-                .is_some_and(|d| d.arn() == queue.arn())
-        });
+        let redrivable = targets.contains(queue.arn());
         let dlq = redrivable || declared.is_some_and(|q| is_dead_letter_queue(&cloud.model, q));
         let attributes = queue.attributes();
         let messages = queue.peek_all();

@@ -34,14 +34,63 @@ pub fn json_text(raw: &str) -> String {
     }
 }
 
-/// A text that is not known to be JSON, cut to [`MAX_CHARS`]. An embedded JSON object (a
-/// cause quoting a payload) is masked as [`json_text`] masks one.
+/// The most JSON texts looked for inside one text: each try parses from a `{` or `[`.
+const MAX_EMBEDDED: usize = 32;
+
+/// A text that is not known to be JSON, cut to [`MAX_CHARS`]. A JSON text in it (a cause
+/// quoting a payload, a whole body) is masked as [`json_text`] masks one; a text that
+/// still names a secret key with a value after that is replaced whole.
 pub fn text(raw: &str) -> String {
     let trimmed = raw.trim();
-    if trimmed.starts_with('{') && serde_json::from_str::<Value>(trimmed).is_ok() {
+    if serde_json::from_str::<Value>(trimmed).is_ok() {
         return json_text(trimmed);
     }
-    cut(raw.to_owned())
+    let raw = cut(raw.to_owned());
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw.as_str();
+    for _ in 0..MAX_EMBEDDED {
+        let Some(at) = rest.find(['{', '[']) else {
+            break;
+        };
+        out.push_str(&rest[..at]);
+        let mut values = serde_json::Deserializer::from_str(&rest[at..]).into_iter::<Value>();
+        match values.next() {
+            Some(Ok(mut value)) => {
+                mask(&mut value);
+                out.push_str(&value.to_string());
+                rest = &rest[at + values.byte_offset()..];
+            }
+            _ => {
+                out.push_str(&rest[at..=at]);
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    if names_a_secret(&out) {
+        return MASK.to_owned();
+    }
+    out
+}
+
+/// Whether `text` names a secret key with a value after it (`email: "…"`, `email=…`), as
+/// a Debug rendering or a broken JSON text would. The keys that are common words (name,
+/// customer, address) are left to the JSON masking.
+fn names_a_secret(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    SECRET_KEYS
+        .iter()
+        .filter(|k| !matches!(**k, "name" | "customer" | "address"))
+        .any(|key| {
+            let key = key.to_ascii_lowercase();
+            lower.match_indices(&key).any(|(at, _)| {
+                let after = lower[at + key.len()..].trim_start_matches(['"', ' ', '\\']);
+                let value = after
+                    .trim_start_matches([':', '=', ' '])
+                    .trim_start_matches(['"', '\\']);
+                (after.starts_with(':') || after.starts_with('=')) && !value.starts_with(MASK)
+            })
+        })
 }
 
 /// Masks the secret keys' values of `value` in place.
@@ -93,6 +142,25 @@ mod tests {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
         assert!(shown.contains("o-1"), "{shown}");
+    }
+
+    #[test]
+    fn masks_json_quoted_inside_a_text_and_secrets_named_outside_json() {
+        let cause = r#"failed on {"paymentToken":"tok_1","orderId":"o-1"} and [{"email":"a@b"}]"#;
+        let shown = text(cause);
+        assert!(
+            !shown.contains("tok_1") && !shown.contains("a@b"),
+            "{shown}"
+        );
+        assert!(
+            shown.starts_with("failed on {") && shown.contains("o-1"),
+            "{shown}"
+        );
+        // A Debug rendering is no JSON: it names a secret, so it goes whole.
+        assert_eq!(text(r#"Order { email: "a@b", id: 1 }"#), MASK);
+        let poison = r#"{"detail-type": "OrderCreated", "detail": "#;
+        assert_eq!(text(poison), poison);
+        assert_eq!(text("body is not JSON: EOF"), "body is not JSON: EOF");
     }
 
     #[test]

@@ -230,7 +230,12 @@ impl Engine {
         root_index: Option<usize>,
     ) -> Result<Step<Payload>, Interrupt> {
         let body = self.run_state_body(state, &mut raw, vars, root_index.is_some());
-        let result = RUNNING_STATE.scope(state.name.clone(), body).await;
+        // Only a kept history reads the state's name; an Express execution keeps none.
+        let result = if self.recorder.enabled() {
+            RUNNING_STATE.scope(state.name.clone(), body).await
+        } else {
+            body.await
+        };
         if let (Err(_), Some(index)) = (&result, root_index) {
             self.failed_at_root(index, waits(&state.kind), raw, vars);
         }
