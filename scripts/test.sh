@@ -26,7 +26,7 @@ Runs every check of the repository on a fresh machine:
 
 Environment:
   ORDERLY_VENV          the virtualenv to use (default: .venv-test)
-  ORDERLY_FUZZ_SECONDS  how long each fuzz target runs (default 10)
+  ORDERLY_FUZZ_SECONDS  how long each fuzz target runs (default 5)
   ORDERLY_FUZZ_MIN_FREE_GB
                         below this much free disk the test build is removed before the
                         fuzz build (default 12)
@@ -135,11 +135,11 @@ cat "$root/target/test-output-serve.txt" >>"$root/target/test-output.txt"
 
 # The system under seeded faults (docs/chaos.md): a fixed seed, so a regression replays,
 # and a new seed every run, printed, so each run also explores.
-step "orderly chaos (2,000 orders, seed 1, and a random seed)"
+step "orderly chaos (1,000 orders, seed 1, and a random seed)"
 random_seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 for seed in 1 "$random_seed"; do
-  echo "chaos seed $seed (replay: cargo run -p orderly-local -- chaos --orders 2000 --seed $seed)"
-  if ! "$orderly" chaos --orders 2000 --seed "$seed" >"$root/target/chaos-$seed.txt"; then
+  echo "chaos seed $seed (replay: cargo run -p orderly-local -- chaos --orders 1000 --seed $seed)"
+  if ! "$orderly" chaos --orders 1000 --seed "$seed" >"$root/target/chaos-$seed.txt"; then
     cat "$root/target/chaos-$seed.txt" >&2
     echo "chaos found violations with seed $seed; report in target/chaos-$seed.txt" >&2
     exit 1
@@ -159,7 +159,7 @@ ORDERLY_BIN="$orderly" scripts/console-test
 
 # Every parser of outside input under libFuzzer for a short fixed time (docs/fuzzing.md):
 # a crash, a slow input or a memory blow-up fails the run with the input that caused it.
-step "fuzz targets, ${ORDERLY_FUZZ_SECONDS:-10} s each (scripts/fuzz)"
+step "fuzz targets, ${ORDERLY_FUZZ_SECONDS:-5} s each (scripts/fuzz)"
 # The fuzz build is a second build of its own, several GB; the test build is done with by
 # now. Where the disk is short (a CI runner's can be), the test build makes room for it.
 target_root="${CARGO_TARGET_DIR:-$root/target}"
@@ -168,7 +168,7 @@ if [[ -n "$free_kb" && "$free_kb" -lt $((ORDERLY_FUZZ_MIN_FREE_GB * 1024 * 1024)
   echo "$((free_kb / 1024)) MB free: removing the test build ($target_root/debug) first"
   rm -rf "$target_root/debug"
 fi
-scripts/fuzz --seconds "${ORDERLY_FUZZ_SECONDS:-10}"
+scripts/fuzz --seconds "${ORDERLY_FUZZ_SECONDS:-5}"
 
 echo "target directory: $(du -sh target 2>/dev/null | cut -f1)"
 passed=$(grep -E '^test result:' "$root/target/test-output.txt" | awk '{s+=$4} END {print s+0}')
