@@ -62,22 +62,39 @@ async fn send(cloud: &Arc<CloudInner>, request: Request<Body>) -> Answer {
     }
 }
 
-async fn get(cloud: &Arc<CloudInner>, path: &str) -> Answer {
-    let request = Request::get(format!("/_console/api/{path}"))
-        .header("host", "127.0.0.1:4566")
-        .body(Body::empty())
+/// Sends `method uri` with `headers` and `body`.
+async fn request(
+    cloud: &Arc<CloudInner>,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
+    let mut request = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request
+        .body(Body::from(body.to_owned()))
         .expect("a request");
     send(cloud, request).await
 }
 
+/// This machine's host, as a browser on it names the server.
+const HOST: (&str, &str) = ("host", "127.0.0.1:4566");
+
+async fn get(cloud: &Arc<CloudInner>, path: &str) -> Answer {
+    request(cloud, "GET", &format!("/_console/api/{path}"), &[HOST], "").await
+}
+
 async fn post(cloud: &Arc<CloudInner>, path: &str, body: &Value) -> Answer {
-    let request = Request::post(format!("/_console/api/{path}"))
-        .header("host", "127.0.0.1:4566")
-        .header("x-orderly-console", "1")
-        .header("origin", "http://127.0.0.1:4566")
-        .body(Body::from(body.to_string()))
-        .expect("a request");
-    send(cloud, request).await
+    let headers = [
+        HOST,
+        ("x-orderly-console", "1"),
+        ("origin", "http://127.0.0.1:4566"),
+    ];
+    let uri = format!("/_console/api/{path}");
+    request(cloud, "POST", &uri, &headers, &body.to_string()).await
 }
 
 fn encode(text: &str) -> String {
@@ -288,17 +305,13 @@ async fn a_waiting_approval_is_answered_through_the_api_without_showing_its_toke
         );
     }
     // A write without the console's header is refused, and changes nothing.
-    let forged = Request::post(format!(
+    let forged = format!(
         "/_console/api/execution/callback?arn={}&state=RequestApproval",
         encode(&arn)
-    ))
-    .header("host", "127.0.0.1:4566")
-    .body(Body::from(r#"{"outcome": "success", "output": {}}"#))
-    .expect("a request");
-    assert_eq!(
-        send(&cloud.inner, forged).await.status,
-        StatusCode::FORBIDDEN
     );
+    let answer = r#"{"outcome": "success", "output": {}}"#;
+    let forged = request(&cloud.inner, "POST", &forged, &[HOST], answer).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let malformed = post(
         &cloud.inner,
         &format!(
@@ -593,40 +606,44 @@ async fn the_funnel_counts_the_orders_and_the_logs_filter_by_correlation_id() {
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn requests_for_another_host_and_writes_from_another_origin_are_refused() {
     let cloud = cloud();
-    let rebound = Request::get("/_console/api/workflows")
-        .header("host", "orderly.attacker.example")
-        .body(Body::empty())
-        .expect("a request");
-    assert_eq!(
-        send(&cloud.inner, rebound).await.status,
-        StatusCode::FORBIDDEN
-    );
-    let cross = Request::post("/_console/api/queues/redrive?name=x")
-        .header("host", "127.0.0.1:4566")
-        .header("x-orderly-console", "1")
-        .header("origin", "http://attacker.example")
-        .body(Body::empty())
-        .expect("a request");
-    assert_eq!(
-        send(&cloud.inner, cross).await.status,
-        StatusCode::FORBIDDEN
-    );
-    // A page of another site may not even read: every read costs the server a scan.
-    let cross_site_read = Request::get("/_console/api/logs")
-        .header("host", "127.0.0.1:4566")
-        .header("sec-fetch-site", "cross-site")
-        .body(Body::empty())
-        .expect("a request");
-    assert_eq!(
-        send(&cloud.inner, cross_site_read).await.status,
-        StatusCode::FORBIDDEN
-    );
-    let page = send(
+    let refused = [
+        // A name rebound to this machine.
+        (
+            "GET",
+            "/_console/api/workflows",
+            vec![("host", "orderly.attacker.example")],
+        ),
+        // A write from a page of another origin.
+        (
+            "POST",
+            "/_console/api/queues/redrive?name=x",
+            vec![
+                HOST,
+                ("x-orderly-console", "1"),
+                ("origin", "http://attacker.example"),
+            ],
+        ),
+        // A page of another site may not even read: every read costs the server a scan.
+        (
+            "GET",
+            "/_console/api/logs",
+            vec![HOST, ("sec-fetch-site", "cross-site")],
+        ),
+    ];
+    for (method, uri, headers) in refused {
+        let answer = request(&cloud.inner, method, uri, &headers, "").await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{method} {uri} {headers:?}"
+        );
+    }
+    let page = request(
         &cloud.inner,
-        Request::get("/_console/")
-            .header("host", "localhost:4566")
-            .body(Body::empty())
-            .expect("a request"),
+        "GET",
+        "/_console/",
+        &[("host", "localhost:4566")],
+        "",
     )
     .await;
     assert_eq!(page.status, StatusCode::OK);

@@ -3,10 +3,10 @@
 //! invocations, states, executions, dead letters), in the order they happened, each in the
 //! lane of the resource it happened at.
 
-use super::at_ms;
 use crate::demo::timeline;
 use crate::runtime::CloudInner;
 use crate::runtime::trace::{Hop, HopKind};
+use orderly_core::clock::rfc3339_ms;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -189,7 +189,7 @@ fn show(hop: &Hop, bus: &mut String) -> FlowHop {
         ),
     };
     FlowHop {
-        at: at_ms(hop.at_ms),
+        at: rfc3339_ms(hop.at_ms),
         at_ms: hop.at_ms,
         kind,
         name,

@@ -1,9 +1,10 @@
 //! The logs page: every log group's lines, filtered by correlation id, request id, group
 //! or text; an EMF line is shown as the metrics it defines.
 
-use super::{at_ms, redact};
+use super::redact;
 use crate::runtime::CloudInner;
 use crate::runtime::logs::LogLine;
+use orderly_core::clock::rfc3339_ms;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -98,7 +99,7 @@ pub fn search(cloud: &CloudInner, query: &Query) -> Logs {
         .iter()
         .map(|l| LineView {
             group: l.group.clone(),
-            at: at_ms(l.timestamp_ms),
+            at: rfc3339_ms(l.timestamp_ms),
             level: field(l, "level"),
             message: field(l, "message"),
             correlation_id: field(l, "correlation_id"),

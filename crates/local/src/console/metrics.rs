@@ -3,10 +3,11 @@
 //! invocations, errors and p50/p99 durations, and the latency of each hop of the flow,
 //! from the trace; executions by status; queue and DLQ depths and oldest ages.
 
-use super::{at_ms, queues, workflows};
+use super::{queues, workflows};
 use crate::demo::latency;
 use crate::runtime::CloudInner;
 use crate::runtime::trace::HopKind;
+use orderly_core::clock::rfc3339_ms;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -35,7 +36,7 @@ pub struct Metrics {
     /// Executions by state machine and status.
     pub executions: BTreeMap<String, BTreeMap<&'static str, usize>>,
     /// Per queue: depth, in flight, oldest age; dead-letter queues flagged.
-    pub queues: Vec<QueueDepth>,
+    pub queues: Vec<queues::QueueView>,
 }
 
 /// The funnel of one minute.
@@ -68,22 +69,6 @@ pub struct Latency {
     pub p99_ms: f64,
 }
 
-/// One queue's depth.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct QueueDepth {
-    /// Its name.
-    pub name: String,
-    /// Whether it is a dead-letter queue.
-    pub dlq: bool,
-    /// Visible messages.
-    pub depth: usize,
-    /// Messages in flight.
-    pub in_flight: usize,
-    /// The oldest message's age, seconds.
-    pub oldest_age_seconds: i64,
-}
-
 /// Everything the metrics page draws, now.
 pub fn summary(cloud: &CloudInner) -> Metrics {
     let (funnel, totals, other) = funnel(cloud);
@@ -97,17 +82,7 @@ pub fn summary(cloud: &CloudInner) -> Metrics {
             .into_iter()
             .map(|w| (w.logical_id, w.executions))
             .collect(),
-        queues: queues::list(cloud)
-            .queues
-            .into_iter()
-            .map(|q| QueueDepth {
-                name: q.name,
-                dlq: q.dlq,
-                depth: q.depth,
-                in_flight: q.in_flight,
-                oldest_age_seconds: q.oldest_age_seconds,
-            })
-            .collect(),
+        queues: queues::rows(cloud),
     }
 }
 
@@ -144,7 +119,7 @@ fn funnel(cloud: &CloudInner) -> (Vec<FunnelMinute>, FunnelMinute, BTreeMap<Stri
         .into_iter()
         .filter(|(_, m)| m.placed + m.confirmed + m.failed.values().sum::<f64>() > 0.0)
         .map(|(start, mut m)| {
-            m.minute = at_ms(start);
+            m.minute = rfc3339_ms(start);
             m
         })
         .collect();

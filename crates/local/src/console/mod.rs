@@ -60,13 +60,6 @@ pub fn address(endpoint: &str) -> String {
     format!("{}{PATH}/", endpoint.trim_end_matches('/'))
 }
 
-/// Epoch milliseconds as RFC 3339 text, UTC, to the millisecond.
-fn at_ms(ms: i64) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    orderly_states::clock::format_timestamp(at)
-}
-
 /// Refuses requests from anywhere but this machine's own pages, and sets the headers that
 /// keep the pages to their own scripts.
 async fn guard(request: Request, next: Next) -> Response {

@@ -1,9 +1,10 @@
 //! The queues: depth, messages in flight, the oldest message's age, receive counts, and
 //! the dead letters with the reason each was dead-lettered.
 
-use super::{at_ms, redact};
+use super::redact;
 use crate::runtime::CloudInner;
 use crate::scenarios::{dead_letter_reason, is_dead_letter_queue};
+use orderly_core::clock::rfc3339_ms;
 use serde::Serialize;
 
 /// One queue.
@@ -72,6 +73,16 @@ const MAX_DEAD_LETTERS: usize = 500;
 
 /// Every queue and every dead letter.
 pub fn list(cloud: &CloudInner) -> Queues {
+    read(cloud, true)
+}
+
+/// Every queue, without the dead letters' bodies and reasons.
+pub fn rows(cloud: &CloudInner) -> Vec<QueueView> {
+    read(cloud, false).queues
+}
+
+/// The queues, and the dead letters when `with_dead_letters` says so.
+fn read(cloud: &CloudInner, with_dead_letters: bool) -> Queues {
     let mut queues = Vec::new();
     let mut dead_letters = Vec::new();
     let mut all = cloud.sqs.list("");
@@ -87,7 +98,7 @@ pub fn list(cloud: &CloudInner) -> Queues {
         let dlq = redrivable || declared.is_some_and(|q| is_dead_letter_queue(&cloud.model, q));
         let attributes = queue.attributes();
         let messages = queue.peek_all();
-        if dlq {
+        if dlq && with_dead_letters {
             for message in &messages {
                 if dead_letters.len() < MAX_DEAD_LETTERS {
                     dead_letters.push(dead_letter(queue.name(), message));
@@ -127,7 +138,7 @@ fn dead_letter(queue: &str, message: &crate::sqs::ReceivedMessage) -> DeadLetter
         message_id: message.message_id.clone(),
         sent: attribute("SentTimestamp")
             .and_then(|t| t.parse::<i64>().ok())
-            .map(at_ms),
+            .map(rfc3339_ms),
         body: redact::text(&message.body),
         reason: redact::text(&dead_letter_reason(message)),
         receive_count: message.receive_count(),

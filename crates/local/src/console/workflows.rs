@@ -2,9 +2,10 @@
 
 use super::execution::{self, Path};
 use super::graph::{self, Graph};
-use super::{at_ms, redact};
+use super::redact;
 use crate::runtime::CloudInner;
 use crate::runtime::sfn::ExecutionEntry;
+use orderly_core::clock::rfc3339_ms;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -167,7 +168,7 @@ fn summary(cloud: &CloudInner, e: &ExecutionEntry) -> ExecutionSummary {
         machine: machine_of(cloud, &e.machine_arn),
         status: e.status(),
         correlation_id: e.correlation_id.clone(),
-        start: at_ms(e.start_ms),
+        start: rfc3339_ms(e.start_ms),
         start_ms: e.start_ms,
     }
 }

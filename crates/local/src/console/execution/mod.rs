@@ -11,8 +11,9 @@ mod taken;
 use super::graph::Graph;
 use super::redact;
 use crate::runtime::sfn::ExecutionEntry;
+use orderly_core::clock::rfc3339_millis;
 use orderly_states::history::HistoryEvent;
-use runs::{Run, Runs, rfc3339, state_status};
+use runs::{Run, Runs, state_status};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -130,8 +131,8 @@ fn view(name: &str, runs: &[Run], running: bool) -> StateView {
             .iter()
             .map(|r| r.attempts.len().saturating_sub(1))
             .sum(),
-        entered: last.and_then(|r| r.entered).map(rfc3339),
-        exited: last.and_then(|r| r.exited).map(rfc3339),
+        entered: last.and_then(|r| r.entered).map(rfc3339_millis),
+        exited: last.and_then(|r| r.exited).map(rfc3339_millis),
         input: last.and_then(|r| r.input.as_deref()).map(redact::json_text),
         output: last
             .and_then(|r| r.output.as_deref())

@@ -3,6 +3,7 @@
 
 use super::Attempt;
 use crate::console::graph::Graph;
+use orderly_core::clock::rfc3339_millis;
 use orderly_states::history::{EventDetails, HistoryEvent};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -220,7 +221,7 @@ fn fail(run: &mut Run, error: &str, cause: &str) {
 fn start_attempt(run: &mut Run, at: time::OffsetDateTime) {
     run.attempt_started.push(at);
     run.attempts.push(Attempt {
-        started: rfc3339(at),
+        started: rfc3339_millis(at),
         ended: None,
         duration_ms: None,
         outcome: "running",
@@ -241,13 +242,9 @@ fn end_attempt(
     attempt.outcome = outcome;
     attempt.error = error;
     if outcome != "waiting" {
-        attempt.ended = Some(rfc3339(at));
+        attempt.ended = Some(rfc3339_millis(at));
         attempt.duration_ms = i64::try_from((at - *started).whole_milliseconds()).ok();
     }
-}
-
-pub(super) fn rfc3339(at: time::OffsetDateTime) -> String {
-    orderly_states::clock::format_timestamp(at)
 }
 
 /// The status of one run; `running` says whether the execution still runs.
